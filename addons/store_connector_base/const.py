@@ -1,0 +1,51 @@
+"""Constants shared by the base addon and the platform addons."""
+
+JOB_STATES = [
+    ("pending", "Pending"),
+    ("processing", "Processing"),
+    ("done", "Done"),
+    ("failed", "Failed"),
+    ("cancelled", "Cancelled"),
+]
+# States in which a job still has to run: an identity key is unique among these (dedupe).
+OPEN_JOB_STATES = ("pending",)
+
+JOB_DIRECTIONS = [("import", "Import"), ("export", "Export"), ("internal", "Internal")]
+
+# Operations a store may be forbidden to perform; the key is what `_check_operation_allowed` takes.
+STORE_PERMISSIONS = {
+    "products.sync": "allow_products_sync",
+    "orders.pull": "allow_orders_pull",
+    "orders.push": "allow_orders_push",
+    "inventory.sync": "allow_inventory_sync",
+}
+
+DEFAULT_MAX_RETRIES = 5
+# Exponential backoff: BASE * 2**retry seconds, capped, then jittered by +/- JITTER (fraction).
+BACKOFF_BASE_SECONDS = 10
+BACKOFF_MAX_SECONDS = 3600
+BACKOFF_JITTER = 0.25
+# A store whose jobs fail this many times in a row notifies its managers.
+CONSECUTIVE_FAILURES_ALERT = 3
+
+# Server options (odoo.conf [options]) read by the suite; documented in odoo.conf.example.
+CONFIG_ENCRYPTION_KEY = "store_connector_encryption_key"
+ENV_ENCRYPTION_KEY = "STORE_CONNECTOR_ENCRYPTION_KEY"
+CONFIG_ALLOW_PRIVATE_URLS = "store_connector_allow_private_urls"
+CONFIG_WEBHOOK_MAX_BYTES = "store_connector_webhook_max_bytes"
+DEFAULT_WEBHOOK_MAX_BYTES = 2 * 1024 * 1024
+
+# ir.config_parameter keys (editable in Settings > Technical > System Parameters).
+PARAM_JOB_RETENTION_DAYS = "store_connector.job_retention_days"
+PARAM_JOB_TIMEOUT_MINUTES = "store_connector.job_timeout_minutes"
+PARAM_RUNNER_BATCH = "store_connector.runner_batch_size"
+PARAM_RUNNER_TIME_LIMIT = "store_connector.runner_time_limit_seconds"
+DEFAULT_JOB_RETENTION_DAYS = 7
+DEFAULT_JOB_TIMEOUT_MINUTES = 15
+DEFAULT_RUNNER_BATCH = 200
+DEFAULT_RUNNER_TIME_LIMIT = 240
+
+# Webhook kinds every platform shares; a platform adapter may declare more (see `_webhook_kinds`).
+BASE_WEBHOOK_KINDS = ("orders", "products", "inventory")
+
+MASK = "\u2022" * 8

@@ -1,0 +1,49 @@
+"""Errors raised by adapters and jobs; the queue runner decides what to do from their class."""
+
+from odoo.exceptions import UserError
+
+
+class StoreConnectorError(Exception):
+    """Base class for errors the queue runner understands."""
+
+
+class RetryableJobError(StoreConnectorError):
+    """A transient failure: network error, timeout, HTTP 429 or 5xx, a serialization failure.
+
+    :param retry_after: seconds the platform asked us to wait (HTTP Retry-After), if it said so.
+    """
+
+    def __init__(self, message, retry_after=None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentJobError(StoreConnectorError):
+    """A failure that retrying cannot fix (mapping or validation): the job fails at once.
+
+    The message is shown to the merchant as is: say what is wrong and what to change.
+    """
+
+
+class StoreAuthError(StoreConnectorError):
+    """The platform refused our credentials (revoked or expired): the store is paused, not retried."""
+
+
+class WebhookRejected(StoreConnectorError):
+    """A webhook delivery refused at intake; `status` is the HTTP status to answer."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+
+
+class OperationNotPermitted(UserError):
+    """The store's permissions forbid this operation."""
+
+
+class PlatformFeatureMissing(UserError):
+    """The store's platform addon does not implement this operation (yet)."""
+
+
+class MissingEncryptionKey(UserError):
+    """No credential encryption key is configured on the server."""

@@ -1,0 +1,170 @@
+import hmac
+
+from odoo import _, api, models
+
+from .. import const
+from ..exceptions import PlatformFeatureMissing, WebhookRejected
+
+
+class StoreAdapter(models.AbstractModel):
+    """The platform interface: what the base asks of every platform addon.
+
+    A platform addon defines `store.adapter.<platform>` with `_inherit = "store.adapter"` and
+    overrides what its platform supports. Every method takes the `connector.store` record it works
+    for. The defaults refuse clearly (`PlatformFeatureMissing`) so that a button on a store whose
+    addon lacks a feature says so instead of doing nothing.
+
+    The interface is shaped for three very different APIs:
+      * pages are opaque: `import_*` take a `cursor` (a GraphQL cursor, a page number, an offset)
+        and return ``{"records": [...], "next_cursor": cursor_or_None}``;
+      * products are addressed by SKU in the normalized form; the platform ids (GIDs, product and
+        variation ids, offer and listing ids) live in the bindings the platform addon maintains;
+      * inventory is exported in batches of `_inventory_batch_size` items;
+      * errors are raised as RetryableJobError (with the platform's Retry-After), PermanentJobError
+        (with the platform's message) or StoreAuthError, never as raw HTTP errors.
+    """
+
+    _name = "store.adapter"
+    _description = "Store Platform Adapter"
+
+    def _missing(self, store, feature):
+        platform = dict(store._fields["platform"].selection).get(store.platform, store.platform)
+        raise PlatformFeatureMissing(
+            _(
+                'The %(platform)s connector does not support "%(feature)s" yet.',
+                platform=platform or _("unknown platform"),
+                feature=feature,
+            )
+        )
+
+    # ---------------------------------------------------------------- connection
+    @api.model
+    def test_connection(self, store):
+        """Check the credentials and reach the platform.
+
+        :returns: dict of facts to show (shop name, plan, granted and missing scopes...).
+        :raises UserError: with what to fix when it fails.
+        """
+        self._missing(store, _("Test Connection"))
+
+    @api.model
+    def rate_limit_key(self, store):
+        """Key of the client-side rate limiter bucket for this store (one bucket per store by default)."""
+        return f"{store.env.cr.dbname}:{store.id}"
+
+    # ---------------------------------------------------------------- orders
+    @api.model
+    def import_orders(self, store, since=None, status=None, limit=None, cursor=None):
+        """One page of orders, newest changes included.
+
+        :param since: datetime; only orders updated at or after it.
+        :param status: platform status filter (list of str) or None.
+        :param limit: page size wanted (the adapter caps it at the platform's maximum).
+        :param cursor: opaque cursor returned by the previous page, None for the first.
+        :returns: {"records": [normalized order dict], "next_cursor": cursor or None}
+        """
+        self._missing(store, _("Import Orders"))
+
+    @api.model
+    def update_order_status(self, store, external_order_id, status, **kwargs):
+        """Set the platform status of one order (already mapped to the platform's vocabulary)."""
+        self._missing(store, _("Update Order Status"))
+
+    @api.model
+    def push_fulfillment(self, store, external_order_id, fulfillment):
+        """Tell the platform an order (or part of it) shipped.
+
+        :param fulfillment: {"carrier": str, "tracking_number": str, "tracking_url": str,
+            "notify_customer": bool, "lines": [{"external_line_id": str, "sku": str, "quantity": float}]}
+        :returns: the platform's fulfillment id (str).
+        """
+        self._missing(store, _("Push Fulfillment"))
+
+    # ---------------------------------------------------------------- products and stock
+    @api.model
+    def export_products(self, store, products):
+        """Create or update products on the platform.
+
+        :param products: list of normalized product dicts (template with its variants).
+        :returns: list of {"sku": str, "external_ids": dict, "error": str or None}
+        """
+        self._missing(store, _("Export Products"))
+
+    @api.model
+    def import_products(self, store, since=None, cursor=None, limit=None):
+        """One page of platform products, normalized; same paging contract as `import_orders`."""
+        self._missing(store, _("Import Products"))
+
+    @api.model
+    def _inventory_batch_size(self, store):
+        """How many items one `update_inventory` call may carry (Shopify 250, WooCommerce 100, eBay 25)."""
+        return 100
+
+    @api.model
+    def update_inventory(self, store, items):
+        """Publish quantities.
+
+        :param items: list of {"sku": str, "quantity": int, "external_ids": dict}, at most
+            `_inventory_batch_size` of them.
+        :returns: list of {"sku": str, "error": str or None} (per-item failures do not raise).
+        """
+        self._missing(store, _("Update Inventory"))
+
+    # ---------------------------------------------------------------- sync entry points
+    @api.model
+    def full_sync(self, store):
+        """Queue everything a first synchronisation needs; returns the jobs."""
+        self._missing(store, _("Full Sync"))
+
+    # ---------------------------------------------------------------- webhooks
+    @api.model
+    def _webhook_kinds(self, store):
+        """Webhook kinds accepted at /api/v1/stores/<store>/webhooks/<kind> for this platform."""
+        return const.BASE_WEBHOOK_KINDS
+
+    @api.model
+    def register_webhooks(self, store):
+        """Create or repair the platform's webhook subscriptions pointing at this Odoo.
+
+        Idempotent. Records each subscription in `store.webhook`. :returns: the store.webhook records.
+        """
+        self._missing(store, _("Register Webhooks"))
+
+    @api.model
+    def verify_webhook(self, store, kind, headers, raw_body):
+        """Check the delivery's signature over the raw body (constant-time).
+
+        :param headers: the request headers (case-insensitive mapping).
+        :param raw_body: bytes, exactly as received.
+        :raises WebhookRejected(401): missing or bad signature.
+        """
+        raise WebhookRejected(401, "webhook verification is not implemented for this platform")
+
+    @api.model
+    def parse_webhook(self, store, kind, headers, raw_body):
+        """Read a verified delivery.
+
+        :returns: {"event_id": str (unique per event, used to drop duplicates), "topic": str,
+            "payload": parsed body, "operation": job operation name, "method": handler on
+            store.webhook.delivery (default "_job_process"), "ignore": bool (answer 200, store nothing:
+            pings)}.
+        :raises WebhookRejected(400): malformed body.
+        """
+        raise WebhookRejected(400, "webhook parsing is not implemented for this platform")
+
+    @api.model
+    def process_webhook(self, store, delivery):
+        """Act on a stored delivery (runs in the queue). The platform addon dispatches on the topic."""
+        self._missing(store, _("Process Webhook %(topic)s", topic=delivery.topic))
+
+    # ---------------------------------------------------------------- helpers for platform addons
+    @api.model
+    def _hmac_equals(self, expected, received):
+        """Constant-time comparison of two signatures (str or bytes)."""
+        if not expected or not received:
+            return False
+        if isinstance(expected, str):
+            expected = expected.encode()
+        if isinstance(received, str):
+            received = received.encode()
+        return hmac.compare_digest(expected, received)

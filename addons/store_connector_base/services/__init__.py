@@ -1,0 +1,1 @@
+from . import crypto, rate_limiter, redact

@@ -1,0 +1,136 @@
+# shellcheck shell=bash
+# Shared set-up for scripts/run, scripts/test and scripts/bench. Every step is idempotent: a second run
+# reuses PostgreSQL, the Odoo source, the Python environment and the databases, and only redoes what changed.
+set -euo pipefail
+
+SC_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SC_STATE="${SC_STATE:-$HOME/.cache/store-connector}"        # outside the checkout: reused by clean clones
+ODOO_SRC_DEFAULT="/opt/odoo-18.0"
+ODOO_SRC="${ODOO_SRC:-$ODOO_SRC_DEFAULT}"
+ODOO_DOWNLOAD_URL="${ODOO_DOWNLOAD_URL:-https://github.com/odoo/odoo/archive/refs/heads/18.0.tar.gz}"
+SC_VENV="${SC_VENV:-$SC_STATE/venv}"
+SC_ADDONS="store_connector_base,store_connector_shopify,store_connector_woocommerce,store_connector_ebay"
+# Odoo modules the suite depends on; installed once into a template database that every database copies.
+SC_ODOO_DEPS="mail,sale_management,sale_stock,stock_delivery"
+PY="$SC_VENV/bin/python"
+
+log() { printf '\033[1;34m[store-connector]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[store-connector] %s\033[0m\n' "$*" >&2; exit 1; }
+
+need_apt() {  # need_apt PKG... : install the Debian packages that are missing
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" = 0 ] || die "missing Debian packages: ${missing[*]} (run as root or install them)"
+  log "apt-get install ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+ensure_postgres() {
+  need_apt postgresql libpq-dev libldap2-dev libsasl2-dev build-essential
+  if ! pg_lsclusters -h | awk '{print $4}' | grep -q online; then
+    log "starting PostgreSQL"
+    local ver; ver=$(pg_lsclusters -h | awk 'NR==1{print $1}')
+    [ -n "$ver" ] || die "no PostgreSQL cluster found (pg_createcluster one)"
+    pg_ctlcluster "$ver" main start
+  fi
+  local me; me=$(id -un)
+  if ! su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname='$me'\"" | grep -q 1; then
+    log "creating PostgreSQL role $me"
+    su postgres -c "createuser -s '$me'"
+  fi
+}
+
+ensure_odoo_src() {
+  if [ -x "$ODOO_SRC/odoo-bin" ] && [ -f "$ODOO_SRC/odoo/release.py" ]; then
+    grep -q "^version_info = (18, 0" "$ODOO_SRC/odoo/release.py" \
+      || die "ODOO_SRC=$ODOO_SRC is not Odoo 18.0 (see odoo/release.py)"
+    return 0
+  fi
+  if [ "$ODOO_SRC" != "$ODOO_SRC_DEFAULT" ]; then
+    die "ODOO_SRC=$ODOO_SRC holds no Odoo source (odoo-bin missing). Point ODOO_SRC at an Odoo 18.0 checkout."
+  fi
+  log "no Odoo source in $ODOO_SRC: downloading Odoo 18.0 from $ODOO_DOWNLOAD_URL"
+  local tmp; tmp=$(mktemp -d)
+  if ! curl -fsSL --retry 2 --connect-timeout 20 "$ODOO_DOWNLOAD_URL" -o "$tmp/odoo.tar.gz"; then
+    rm -rf "$tmp"
+    die "could not download Odoo 18.0 source. Set ODOO_SRC to an Odoo 18.0 source tree, or put one in $ODOO_SRC_DEFAULT."
+  fi
+  mkdir -p "$ODOO_SRC"
+  tar -xzf "$tmp/odoo.tar.gz" -C "$ODOO_SRC" --strip-components=1
+  rm -rf "$tmp"
+}
+
+ensure_venv() {
+  command -v python3 >/dev/null || need_apt python3
+  python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt python3-venv python3-dev
+  [ -x "$PY" ] || { log "creating Python environment $SC_VENV"; mkdir -p "$SC_STATE"; python3 -m venv "$SC_VENV"; }
+  # Odoo's pins, adjusted for this Python: cbor2 5.4.2 has no wheel for 3.11 here, so take 5.6.x.
+  local odoo_req="$SC_STATE/odoo-requirements.txt"
+  sed -E 's/^cbor2==5\.4\.2/cbor2==5.6.5/' "$ODOO_SRC/requirements.txt" > "$odoo_req"
+  local stamp="$SC_VENV/.sc-stamp" want
+  want=$( (cat "$odoo_req" "$SC_ROOT/requirements.txt"; echo "$ODOO_SRC") | sha256sum | cut -c1-16)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "installing Python requirements (Odoo's and the suite's)"
+    "$PY" -m pip install -q --upgrade pip 'setuptools<70' wheel
+    # Odoo's older pins build from source; without build isolation they use the setuptools above.
+    "$PY" -m pip install -q --no-build-isolation -r "$odoo_req"
+    "$PY" -m pip install -q --no-build-isolation -r "$SC_ROOT/requirements.txt"
+    echo "$ODOO_SRC" > "$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/odoo-src.pth"
+    echo "$want" > "$stamp"
+  fi
+  "$PY" -c 'import odoo.release as r; assert r.version_info[0] == 18' || die "odoo is not importable from $SC_VENV"
+}
+
+# write_config FILE DB [extra lines...]: an Odoo config for this checkout, from odoo.conf.example's defaults.
+write_config() {
+  local file=$1 db=$2; shift 2
+  mkdir -p "$(dirname "$file")"
+  {
+    echo "[options]"
+    echo "addons_path = ${SC_ADDONS_PATH:-$ODOO_SRC/addons,$SC_ROOT/addons}"
+    echo "data_dir = $SC_STATE/data"
+    echo "db_name = $db"
+    echo "dbfilter = ^$db\$"
+    echo "list_db = False"
+    echo "without_demo = all"
+    for line in "$@"; do echo "$line"; done
+  } > "$file"
+}
+
+db_exists() { psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$1'" | grep -q 1; }
+
+addons_hash() { (cd "$SC_ROOT" && find addons tests/addons -type f ! -name '*.pyc' ! -path '*/tests/*' -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16; }
+
+# ensure_db CONFIG DB [ADDONS]: a database with the suite installed and up to date with this checkout.
+ensure_db() {
+  local conf=$1 db=$2 addons=${3:-$SC_ADDONS} tmpl="sc_template_18"
+  if ! db_exists "$tmpl"; then
+    log "building template database $tmpl ($SC_ODOO_DEPS); once per machine, about a minute"
+    "$PY" "$ODOO_SRC/odoo-bin" -c "$conf" -d "$tmpl" -i "$SC_ODOO_DEPS" --stop-after-init --log-level=warn \
+      || { dropdb --if-exists "$tmpl"; die "building the template database failed"; }
+  fi
+  local want; want=$(addons_hash)
+  if [ "${SC_FRESH_DB:-0}" = 1 ] && db_exists "$db"; then dropdb "$db"; fi
+  if ! db_exists "$db"; then
+    log "creating database $db with the suite installed"
+    createdb -T "$tmpl" "$db"
+    "$PY" "$ODOO_SRC/odoo-bin" -c "$conf" -d "$db" -i "$addons" --stop-after-init --log-level=warn \
+      || { dropdb --if-exists "$db"; die "installing the suite into $db failed"; }
+  elif [ "$(psql -d "$db" -tAc "SELECT value FROM ir_config_parameter WHERE key='store_connector.addons_hash'" 2>/dev/null)" != "$want" ]; then
+    log "updating the suite in $db"
+    "$PY" "$ODOO_SRC/odoo-bin" -c "$conf" -d "$db" -u "$addons" -i "$addons" --stop-after-init --log-level=warn \
+      || die "updating the suite in $db failed"
+  else
+    return 0
+  fi
+  psql -q -d "$db" -c "INSERT INTO ir_config_parameter (key, value) VALUES ('store_connector.addons_hash', '$want')
+                      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
+}
+
+setup_all() {
+  ensure_postgres
+  ensure_odoo_src
+  ensure_venv
+}

@@ -1,0 +1,11 @@
+{
+    "name": "Store Connector - Test Platform",
+    "summary": "A platform for the suite's own tests: HMAC-signed webhooks and scripted jobs. Not for production.",
+    "version": "18.0.1.0.0",
+    "category": "Hidden/Tests",
+    "license": "LGPL-3",
+    "author": "Store Connector contributors",
+    "depends": ["store_connector_base"],
+    "data": [],
+    "installable": True,
+}

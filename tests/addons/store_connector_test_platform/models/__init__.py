@@ -1,0 +1,1 @@
+from . import connector_store, store_adapter
