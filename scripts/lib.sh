@@ -51,6 +51,7 @@ ensure_odoo_src() {
   if [ "$ODOO_SRC" != "$ODOO_SRC_DEFAULT" ]; then
     die "ODOO_SRC=$ODOO_SRC holds no Odoo source (odoo-bin missing). Point ODOO_SRC at an Odoo 18.0 checkout."
   fi
+  command -v curl >/dev/null || need_apt curl ca-certificates
   log "no Odoo source in $ODOO_SRC: downloading Odoo 18.0 from $ODOO_DOWNLOAD_URL"
   local tmp; tmp=$(mktemp -d)
   if ! curl -fsSL --retry 2 --connect-timeout 20 "$ODOO_DOWNLOAD_URL" -o "$tmp/odoo.tar.gz"; then
@@ -64,7 +65,10 @@ ensure_odoo_src() {
 
 ensure_venv() {
   command -v python3 >/dev/null || need_apt python3
-  python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt python3-venv python3-dev
+  python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt python3-venv
+  # Headers for the packages Odoo pins that build from source (python-ldap, psycopg2...).
+  python3 -c 'import os, sysconfig; assert os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h"))' \
+    2>/dev/null || need_apt python3-dev
   [ -x "$PY" ] || { log "creating Python environment $SC_VENV"; mkdir -p "$SC_STATE"; python3 -m venv "$SC_VENV"; }
   # Odoo's pins, adjusted for this Python: cbor2 5.4.2 has no wheel for 3.11 here, so take 5.6.x.
   local odoo_req="$SC_STATE/odoo-requirements.txt"
