@@ -2,10 +2,11 @@ import json
 import logging
 import os
 import random
+import socket
 import threading
 import time
 import traceback
-from datetime import timedelta
+from datetime import UTC, datetime
 
 import psycopg2.errors
 import requests
@@ -13,10 +14,12 @@ import requests
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import config
+
+from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
 
 from .. import const
 from ..exceptions import (
-    OperationNotPermitted,
     PermanentJobError,
     RetryableJobError,
     StoreAuthError,
@@ -26,19 +29,144 @@ from ..services.redact import redact
 _logger = logging.getLogger(__name__)
 
 RUNNER_CRON_XMLID = "store_connector_base.ir_cron_sync_job_runner"
+_TRIGGER_KEY = "store_connector.runner_trigger_at"
+
+# The database clock at the time of the statement, in UTC like every Datetime column. Not now():
+# that is the start of the transaction, which in a long transaction (a button, a test) is older
+# than the times the ORM writes.
+NOW = "(statement_timestamp() AT TIME ZONE 'UTC')"
+
+# Columns a claim returns and puts in the ORM cache, so that running a job reads nothing back.
+_CLAIM_COLUMNS = (
+    "store_id", "company_id", "operation", "direction", "model_name", "res_ids", "method_name",
+    "payload", "state", "priority", "retry_count", "max_retries", "next_attempt_at", "identity_key",
+    "started_at", "worker",
+)
+
+# Claiming. The due pending jobs of each runnable store are read per (store, priority) "lane" from
+# the index (store_id, priority, next_attempt_at, id) WHERE state = 'pending': inside a lane the
+# due jobs are one contiguous index range, so the cost of a claim depends on the batch size and
+# the number of lanes, never on how many jobs wait (not yet due, or of a paused store). The
+# priorities present in a store are found by skipping through the same index (a loose index scan).
+# SKIP LOCKED inside each lane lets concurrent workers take disjoint batches without waiting.
+_CLAIM_SQL = f"""
+WITH RECURSIVE runnable AS (
+    SELECT id FROM connector_store
+     WHERE active AND paused IS NOT TRUE
+       AND (%(stores)s::int[] IS NULL OR id = ANY(%(stores)s::int[]))
+), lanes AS (
+    SELECT r.id AS store_id,
+           (SELECT min(p.priority) FROM sync_job p
+             WHERE p.state = 'pending' AND p.store_id = r.id) AS priority
+      FROM runnable r
+    UNION ALL
+    SELECT l.store_id,
+           (SELECT min(p.priority) FROM sync_job p
+             WHERE p.state = 'pending' AND p.store_id = l.store_id AND p.priority > l.priority)
+      FROM lanes l
+     WHERE l.priority IS NOT NULL
+), candidates AS (
+    SELECT c.id, c.priority, c.next_attempt_at
+      FROM lanes l
+     CROSS JOIN LATERAL (
+            SELECT j.id, j.priority, j.next_attempt_at
+              FROM sync_job j
+             WHERE j.state = 'pending' AND j.store_id = l.store_id AND j.priority = l.priority
+               AND j.next_attempt_at <= {NOW}
+             ORDER BY j.next_attempt_at, j.id
+             LIMIT %(limit)s
+               FOR UPDATE SKIP LOCKED) c
+     WHERE l.priority IS NOT NULL
+), picked AS (
+    SELECT id FROM candidates ORDER BY priority, next_attempt_at, id LIMIT %(limit)s
+)
+UPDATE sync_job j
+   SET state = 'processing', worker = %(worker)s, started_at = {NOW}, finished_at = NULL
+  FROM picked
+ WHERE j.id = picked.id
+RETURNING j.id, {", ".join(f"j.{c}" for c in _CLAIM_COLUMNS)},
+          (SELECT s.consecutive_failures FROM connector_store s WHERE s.id = j.store_id) AS store_streak
+"""
+
+# Claiming named jobs (Run Now): due or not, whatever their store's pause.
+_CLAIM_IDS_SQL = f"""
+UPDATE sync_job j
+   SET state = 'processing', worker = %(worker)s, started_at = {NOW}, finished_at = NULL
+  FROM (SELECT id FROM sync_job WHERE id = ANY(%(ids)s) AND state = 'pending'
+         ORDER BY id FOR UPDATE SKIP LOCKED) picked
+ WHERE j.id = picked.id
+RETURNING j.id, {", ".join(f"j.{c}" for c in _CLAIM_COLUMNS)},
+          (SELECT s.consecutive_failures FROM connector_store s WHERE s.id = j.store_id) AS store_streak
+"""
+
+# Back to pending. A job whose identity key already has a pending job (queued while this one ran,
+# or another job of the same batch) is cancelled instead: the pending one is newer and carries the
+# latest payload, and the unique index allows one pending job per key.
+_REOPEN_SQL = """
+WITH target AS (
+    SELECT j.id,
+           j.identity_key IS NOT NULL AND (
+               row_number() OVER (PARTITION BY j.store_id, j.identity_key ORDER BY j.id DESC) > 1
+               OR EXISTS (SELECT 1 FROM sync_job d
+                           WHERE d.store_id = j.store_id AND d.identity_key = j.identity_key
+                             AND d.state = 'pending' AND NOT d.id = ANY(%(ids)s))
+           ) AS superseded
+      FROM sync_job j
+     WHERE j.id = ANY(%(ids)s)
+)
+UPDATE sync_job
+   SET state = CASE WHEN target.superseded THEN 'cancelled' ELSE 'pending' END,
+       result = CASE WHEN target.superseded THEN %(superseded)s ELSE sync_job.result END,
+       {assignments}
+  FROM target
+ WHERE sync_job.id = target.id
+RETURNING sync_job.id, sync_job.state
+"""
+
+_UPSERT_SQL = f"""
+INSERT INTO sync_job (store_id, company_id, operation, direction, model_name, res_ids, method_name,
+                      payload, state, priority, retry_count, max_retries, next_attempt_at,
+                      identity_key, create_uid, create_date, write_uid, write_date)
+VALUES (%(store_id)s, %(company_id)s, %(operation)s, %(direction)s, %(model_name)s, %(res_ids)s,
+        %(method_name)s, %(payload)s, 'pending', %(priority)s, 0, %(max_retries)s,
+        %(next_attempt_at)s, %(identity_key)s, %(uid)s, {NOW}, %(uid)s, {NOW})
+ON CONFLICT (store_id, identity_key) WHERE state = 'pending' AND identity_key IS NOT NULL
+DO UPDATE SET payload = EXCLUDED.payload,
+              res_ids = EXCLUDED.res_ids,
+              model_name = EXCLUDED.model_name,
+              method_name = EXCLUDED.method_name,
+              operation = EXCLUDED.operation,
+              direction = EXCLUDED.direction,
+              priority = LEAST(sync_job.priority, EXCLUDED.priority),
+              next_attempt_at = GREATEST(sync_job.next_attempt_at, EXCLUDED.next_attempt_at),
+              write_uid = EXCLUDED.write_uid,
+              write_date = EXCLUDED.write_date
+RETURNING id
+"""
+
+_worker_host = socket.gethostname()
+
+
+def _utcnow():
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class SyncJob(models.Model):
     """A unit of synchronisation work, run by the queue runner cron.
 
     Lifecycle: pending -> processing -> done | failed (| cancelled by hand). Workers claim due
-    pending jobs with ``SELECT ... FOR UPDATE SKIP LOCKED`` so two workers never run the same job;
-    each job runs in its own savepoint and commits with its state change; a retryable failure goes
-    back to pending with exponential backoff (or the platform's Retry-After); a job left in
-    processing by a dead worker is put back to pending after a timeout.
+    pending jobs with ``FOR UPDATE SKIP LOCKED`` so two workers never run the same job; each job
+    runs in its own savepoint and its effects commit with its new state; a retryable failure goes
+    back to pending with exponential backoff and jitter (or the platform's Retry-After); a
+    permanent one fails at once with a message the merchant can act on; an authentication failure
+    pauses the store until new credentials are saved; a job left in processing by a dead worker is
+    put back to pending after a timeout.
 
-    A job calls ``env[model_name].browse(res_ids).<method_name>(job)``; handler names start with
-    ``_job_`` so that no other method can be reached through a job.
+    A job calls ``env[model_name].browse(res_ids).<method_name>(job)`` as superuser, with
+    ``sync_job_id`` in the context; handler names start with ``_job_`` so that no other method can
+    be reached through a job. What the handler returns is stored in ``result``.
+
+    State changes are raw SQL on purpose: the queue must run hundreds of jobs a second per worker.
     """
 
     _name = "sync.job"
@@ -55,11 +183,11 @@ class SyncJob(models.Model):
     method_name = fields.Char(string="Handler", required=True)
     payload = fields.Json(copy=False)
     state = fields.Selection(const.JOB_STATES, required=True, default="pending", index=True, copy=False)
-    priority = fields.Integer(default=10, help="Lower runs first.")
-    retry_count = fields.Integer(copy=False, readonly=True)
-    max_retries = fields.Integer(default=const.DEFAULT_MAX_RETRIES)
+    priority = fields.Integer(required=True, default=10, help="Lower runs first.")
+    retry_count = fields.Integer(default=0, copy=False, readonly=True)
+    max_retries = fields.Integer(required=True, default=const.DEFAULT_MAX_RETRIES)
     next_attempt_at = fields.Datetime(
-        string="Next Attempt", default=fields.Datetime.now, copy=False,
+        string="Next Attempt", required=True, default=fields.Datetime.now, copy=False,
         help="The job does not run before this time.",
     )
     last_error = fields.Text(copy=False, readonly=True)
@@ -80,17 +208,19 @@ class SyncJob(models.Model):
 
     def init(self):
         cr = self.env.cr
-        # Dedupe: one pending job per (store, identity key). Enqueueing relies on it under concurrency.
+        # Dedupe: one pending job per (store, identity key); enqueueing upserts against it.
         cr.execute("""
             CREATE UNIQUE INDEX IF NOT EXISTS sync_job_identity_pending_uniq
                 ON sync_job (store_id, identity_key)
              WHERE state = 'pending' AND identity_key IS NOT NULL
         """)
-        # Claiming walks this index in run order; it only holds pending jobs, so its cost does not
-        # grow with the history of done jobs.
+        # The claim index (see _CLAIM_SQL). It only holds pending jobs, so its size does not grow
+        # with the history of done jobs. It replaces the first version's (priority, id) index,
+        # which made claims walk every job not yet due or of a paused store.
+        cr.execute("DROP INDEX IF EXISTS sync_job_claim_idx")
         cr.execute("""
-            CREATE INDEX IF NOT EXISTS sync_job_claim_idx
-                ON sync_job (priority, id) WHERE state = 'pending'
+            CREATE INDEX IF NOT EXISTS sync_job_pending_lane_idx
+                ON sync_job (store_id, priority, next_attempt_at, id) WHERE state = 'pending'
         """)
         cr.execute("""
             CREATE INDEX IF NOT EXISTS sync_job_processing_idx
@@ -106,22 +236,34 @@ class SyncJob(models.Model):
     @api.model
     def _enqueue(self, store, operation, method_name, records=None, payload=None, identity_key=None,
                  priority=10, eta=None, direction="import", max_retries=None):
-        """Queue `records.<method_name>(job)` for `store`.
+        """Queue `records.<method_name>(job)` for `store`, and wake the runner when this commits.
 
         :param store: connector.store record.
         :param operation: job label; a permission key (const.STORE_PERMISSIONS) is checked now.
+        :param method_name: the handler, a method named ``_job_*`` of the records' model.
         :param records: recordset the handler runs on (default: the store).
+        :param payload: JSON-serialisable data for the handler (``job.payload``).
         :param identity_key: merge with the pending job of this store that has the same key: its
-            payload, records and time are replaced, it is not queued twice.
-        :param eta: datetime before which the job does not run.
-        :returns: the sync.job (new or merged).
+            payload, records and handler are replaced, its priority becomes the more urgent of the
+            two and it does not run before the later of the two times. A job already processing
+            is never merged into: a new job is queued. Under concurrency, an enqueue racing with
+            another one of the same key that committed first raises a serialization failure, which
+            Odoo's request and job retry logic handle by running the transaction again.
+            Merged jobs are written in SQL, so fields that other modules add to sync.job keep the
+            value they had.
+        :param priority: lower runs first.
+        :param eta: datetime (UTC) before which the job does not run.
+        :param max_retries: retries of temporary failures before the job fails (default 5).
+        :returns: the sync.job (new or merged), as superuser.
         :raises OperationNotPermitted: the store forbids the operation.
+        :raises ValueError: `method_name` is not a ``_job_*`` method of the records' model.
         """
         store.ensure_one()
         store._check_operation_allowed(operation)
-        if not method_name.startswith("_job_"):
-            raise ValueError("job handlers must be named _job_*: %r" % method_name)
         records = store if records is None else records
+        if not method_name.startswith("_job_") or not callable(getattr(records, method_name, None)):
+            raise ValueError(
+                f"{records._name} has no job handler {method_name!r} (handlers are named _job_*)")
         vals = {
             "store_id": store.id,
             "operation": operation,
@@ -133,184 +275,289 @@ class SyncJob(models.Model):
             "priority": priority,
             "next_attempt_at": eta or fields.Datetime.now(),
             "identity_key": identity_key or False,
+            "max_retries": const.DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
         }
-        if max_retries is not None:
-            vals["max_retries"] = max_retries
-        job = self._merge_pending(vals) if identity_key else None
-        if job is None:
+        if identity_key:
+            job = self._upsert_pending(store, vals)
+        else:
             job = self.sudo().create(vals)
         self._trigger_runner(eta)
         return job
 
     @api.model
-    def _merge_pending(self, vals):
-        """Update the pending job with the same identity; None when there is none."""
-        for _attempt in range(3):
-            self.env.cr.execute(
-                """SELECT id FROM sync_job
-                    WHERE store_id = %s AND identity_key = %s AND state = 'pending'
-                    FOR UPDATE""",
-                [vals["store_id"], vals["identity_key"]],
-            )
-            row = self.env.cr.fetchone()
-            if row:
-                job = self.sudo().browse(row[0])
-                job.write({k: vals[k] for k in ("payload", "res_ids", "priority", "next_attempt_at",
-                                                "model_name", "method_name", "operation")})
-                return job
-            try:
-                with self.env.cr.savepoint(flush=False):
-                    return self.sudo().create(vals)
-            except psycopg2.errors.UniqueViolation:
-                continue  # a concurrent enqueue created it first: update that one
-        return None
+    def _upsert_pending(self, store, vals):
+        """Insert the job, or merge it into the pending job with the same identity (one statement,
+        so that concurrent enqueues of one key cannot both insert)."""
+        self.flush_model()
+        Job = self.sudo()
+        params = dict(
+            vals,
+            company_id=store.company_id.id,
+            res_ids=Job._fields["res_ids"].convert_to_column(vals["res_ids"], Job),
+            payload=Job._fields["payload"].convert_to_column(vals["payload"], Job),
+            uid=self.env.uid,
+        )
+        self.env.cr.execute(_UPSERT_SQL, params)
+        job = Job.browse(self.env.cr.fetchone()[0])
+        job.invalidate_recordset()
+        return job
 
     @api.model
     def _trigger_runner(self, at=None):
-        """Wake the runner cron once, when this transaction commits, unless a wake-up is already due."""
+        """Wake the runner cron once, when this transaction commits, unless a wake-up is already
+        due by then. Several enqueues in one transaction make one trigger, at the earliest time
+        asked for.
+
+        :param at: datetime (UTC) from which there is something to run; default now.
+        """
         cr = self.env.cr
-        if cr.precommit.data.get("store_connector.trigger"):
+        now = fields.Datetime.now()
+        at = max(at, now) if at else now
+        earliest = cr.precommit.data.get(_TRIGGER_KEY)
+        if earliest is not None:
+            cr.precommit.data[_TRIGGER_KEY] = min(earliest, at)
             return
-        cr.precommit.data["store_connector.trigger"] = True
+        cr.precommit.data[_TRIGGER_KEY] = at
+        env = self.env
 
         @cr.precommit.add
         def _trigger():
-            cron = self.env.ref(RUNNER_CRON_XMLID, raise_if_not_found=False)
+            when = cr.precommit.data.get(_TRIGGER_KEY) or fields.Datetime.now()
+            cron = env.ref(RUNNER_CRON_XMLID, raise_if_not_found=False)
             if not cron:
                 return
-            self.env.cr.execute(
+            cr.execute(
                 "SELECT 1 FROM ir_cron_trigger WHERE cron_id = %s AND call_at <= %s LIMIT 1",
-                [cron.id, at or fields.Datetime.now()],
+                [cron.id, when],
             )
-            if not self.env.cr.fetchone():
-                cron.sudo()._trigger(at)
-            cr.precommit.data.pop("store_connector.trigger", None)
+            if not cr.fetchone():
+                cron.sudo()._trigger(when)
 
     # ================================================================ running
     @api.model
     def _cron_process_queue(self):
-        """Cron entry point: requeue jobs of dead workers, then run due jobs until none is left."""
-        self._requeue_stuck()
-        self.env.cr.commit()
-        self._process_queue(commit=True, report_progress=True)
+        """Cron entry point: requeue jobs of dead workers, then run due jobs for a bounded time.
+
+        Progress goes to Odoo's cron progress API: when due jobs remain, Odoo calls this again at
+        once. Each call stays well under the cron worker's real-time limit, because Odoo may chain
+        up to MAX_BATCH_PER_CRON_JOB calls in one worker run.
+        """
+        self = self.sudo()
+        self._in_bookkeeping_transaction(self._requeue_stuck, commit=True)
+        return self._process_queue(commit=True, report_progress=True, time_limit=self._cron_time_limit())
+
+    @api.model
+    def _cron_time_limit(self):
+        limit = self._int_param(const.PARAM_RUNNER_TIME_LIMIT, const.DEFAULT_RUNNER_TIME_LIMIT)
+        worker_limit = config.get("limit_time_real_cron")
+        if worker_limit is None or worker_limit == -1:
+            worker_limit = config.get("limit_time_real")
+        if worker_limit and worker_limit > 0:
+            limit = min(limit, worker_limit / (MAX_BATCH_PER_CRON_JOB + 2))
+        return limit
+
+    @api.model
+    def _int_param(self, key, default, minimum=0):
+        """System parameter `key` as an int; the default when unset or invalid (with a warning)."""
+        raw = self.env["ir.config_parameter"].sudo().get_param(key)
+        if raw in (None, False, ""):
+            return default
+        try:
+            value = int(float(raw))
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            _logger.warning("System parameter %s = %r is not a number >= %s; using %s",
+                            key, raw, minimum, default)
+            return default
+        return value
 
     @api.model
     def _process_queue(self, store_ids=None, commit=True, report_progress=False, time_limit=None,
                        batch_size=None):
-        """Claim and run due jobs in batches. :returns: the number of jobs run.
+        """Claim and run due jobs in batches until none is left or the time is up.
 
+        Each call runs at least one job when one is due; after the time limit, claimed jobs not
+        started yet go back to pending untouched.
+
+        :param store_ids: only these stores (None: every store); the jobs of inactive and paused
+            stores never run.
         :param commit: commit after each claim and each job (the cron, benchmarks). Without it
             (buttons, tests) everything stays in the caller's transaction, still one savepoint a job.
+        :param report_progress: report done/remaining to the cron progress record in the context.
+        :param time_limit: seconds (default: System Parameter store_connector.runner_time_limit_seconds).
+        :param batch_size: jobs claimed at once (default: store_connector.runner_batch_size).
+        :returns: the number of jobs run.
         """
-        ICP = self.env["ir.config_parameter"].sudo()
-        batch_size = batch_size or int(ICP.get_param(const.PARAM_RUNNER_BATCH, const.DEFAULT_RUNNER_BATCH))
+        self = self.sudo()
+        batch_size = batch_size or self._int_param(const.PARAM_RUNNER_BATCH, const.DEFAULT_RUNNER_BATCH, 1)
         if time_limit is None:
-            time_limit = int(ICP.get_param(const.PARAM_RUNNER_TIME_LIMIT, const.DEFAULT_RUNNER_TIME_LIMIT))
+            time_limit = self._int_param(const.PARAM_RUNNER_TIME_LIMIT, const.DEFAULT_RUNNER_TIME_LIMIT)
         deadline = time.monotonic() + time_limit
         done = 0
-        while time.monotonic() < deadline:
-            jobs = self._claim(batch_size, store_ids=store_ids, commit=commit)
-            if not jobs:
+        while True:
+            rows = self._claim_rows(batch_size, store_ids=store_ids, commit=commit)
+            if not rows:
                 break
-            for job in jobs:
-                job._run(commit=commit)
-                done += 1
+            done += self._run_claimed(rows, commit=commit, deadline=deadline, started=done)
             if report_progress:
                 self.env["ir.cron"]._notify_progress(done=done, remaining=self._count_due(store_ids))
                 if commit:
                     self.env.cr.commit()
+            if time.monotonic() >= deadline:
+                break
         return done
 
     @api.model
-    def _runnable_store_ids(self, store_ids=None):
-        domain = [("paused", "=", False)]
-        if store_ids:
-            domain.append(("id", "in", list(store_ids)))
-        return self.env["connector.store"].sudo().with_context(active_test=True).search(domain).ids
-
-    @api.model
     def _count_due(self, store_ids=None):
+        """Due pending jobs of the runnable stores (all active stores not paused, or `store_ids`)."""
         self.env.cr.execute(
-            """SELECT count(*) FROM sync_job
-                WHERE state = 'pending' AND next_attempt_at <= (now() AT TIME ZONE 'UTC')
-                  AND store_id = ANY(%s)""",
-            [self._runnable_store_ids(store_ids)],
+            f"""SELECT count(*) FROM sync_job j
+                  JOIN connector_store s ON s.id = j.store_id
+                 WHERE j.state = 'pending' AND j.next_attempt_at <= {NOW}
+                   AND s.active AND s.paused IS NOT TRUE
+                   AND (%(stores)s::int[] IS NULL OR s.id = ANY(%(stores)s::int[]))""",
+            {"stores": None if store_ids is None else list(store_ids)},
         )
         return self.env.cr.fetchone()[0]
 
     @api.model
-    def _claim(self, limit, store_ids=None, commit=True, worker=None):
+    def _worker_name(self):
+        return f"{_worker_host}:{os.getpid()}:{threading.get_ident()}"
+
+    @api.model
+    def _claim(self, limit, store_ids=None, commit=True, worker=None, job_ids=None):
         """Mark up to `limit` due pending jobs as processing for this worker and return them.
 
-        ``FOR UPDATE SKIP LOCKED`` lets concurrent workers take disjoint batches without waiting.
-        With `commit`, the claim is committed at once so that the processing state is visible
-        (and a worker that dies leaves its jobs to `_requeue_stuck`).
+        :param store_ids: only jobs of these stores; stores inactive or paused never run.
+        :param commit: claim in a transaction of its own, committed at once, so that the
+            processing state is visible (and a worker that dies leaves its jobs to
+            `_requeue_stuck`). Without it, the claim is part of the caller's transaction.
+        :param job_ids: claim these pending jobs, due or not (Run Now).
+        :returns: the claimed jobs, in run order.
         """
-        worker = worker or f"{os.getpid()}:{threading.get_ident()}"
-        stores = self._runnable_store_ids(store_ids)
-        if not stores:
-            return self.browse()
-        for attempt in range(5):
-            try:
-                with self.env.cr.savepoint(flush=False):
-                    self.env.cr.execute(
-                        """UPDATE sync_job
-                              SET state = 'processing', worker = %(worker)s,
-                                  started_at = (now() AT TIME ZONE 'UTC'), finished_at = NULL
-                            WHERE id IN (
-                                SELECT id FROM sync_job
-                                 WHERE state = 'pending'
-                                   AND next_attempt_at <= (now() AT TIME ZONE 'UTC')
-                                   AND store_id = ANY(%(stores)s)
-                                 ORDER BY priority, id
-                                 LIMIT %(limit)s
-                                   FOR UPDATE SKIP LOCKED)
-                        RETURNING id""",
-                        {"worker": worker, "stores": stores, "limit": limit},
-                    )
-                    ids = sorted(row[0] for row in self.env.cr.fetchall())
-                break
-            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-                # Another worker committed a claim on a row our snapshot saw as pending: try again.
-                if commit:
-                    self.env.cr.rollback()
-                time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
-        else:
-            return self.browse()
-        if commit:
-            self.env.cr.commit()
-        jobs = self.sudo().browse(ids)
-        jobs.invalidate_recordset()
-        return jobs.sorted(lambda j: (j.priority, j.id))
+        rows = self._claim_rows(limit, store_ids=store_ids, commit=commit, worker=worker, job_ids=job_ids)
+        return self._prime(rows)
 
-    def _run(self, commit=True):
-        """Run one claimed job; its effects and its new state are committed together."""
+    @api.model
+    def _claim_rows(self, limit, store_ids=None, commit=True, worker=None, job_ids=None):
+        """The claim itself; :returns: the claimed rows (dicts of _CLAIM_COLUMNS), in run order.
+
+        With `commit`, the claim runs alone in a READ COMMITTED transaction. Under Odoo's
+        REPEATABLE READ, locking a row that another worker claimed and committed after this
+        transaction's snapshot raises a serialization failure, and retrying in the same
+        transaction cannot help (the snapshot stays); READ COMMITTED rechecks such a row instead
+        and skips it, so concurrent workers never fail nor stop early. Without `commit` (inside
+        a request), that serialization failure propagates and Odoo retries the request.
+        """
+        cr = self.env.cr
+        params = {"worker": worker or self._worker_name(), "limit": limit}
+        if job_ids is not None:
+            query, params["ids"] = _CLAIM_IDS_SQL, list(job_ids)
+        else:
+            query, params["stores"] = _CLAIM_SQL, None if store_ids is None else list(store_ids)
+        # The planner's guesses for the recursive lanes easily pass jit_above_cost, and compiling
+        # the plan costs tens of milliseconds for a query that runs in one: no JIT for the claim.
+        if not commit:
+            self.env.flush_all()
+            cr.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
+            jit = cr.fetchone()[0]
+            cr.execute(query, params)
+            rows = cr.dictfetchall()
+            cr.execute("SELECT set_config('jit', %s, true)", [jit])
+        else:
+            for attempt in range(5):
+                try:
+                    cr.commit()
+                    cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED; SET LOCAL jit = off")
+                    cr.execute(query, params)
+                    rows = cr.dictfetchall()
+                    cr.commit()
+                    break
+                except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                    # SKIP LOCKED never waits on a job, so this is only a safety net (a lock
+                    # timeout, a deadlock on an index page): nothing was claimed, try again.
+                    cr.rollback()
+                    time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+            else:
+                rows = []
+        rows.sort(key=lambda row: (row["priority"], row["next_attempt_at"], row["id"]))
+        if rows:
+            self.sudo().browse([row["id"] for row in rows]).invalidate_recordset(flush=False)
+        return rows
+
+    @api.model
+    def _prime(self, rows):
+        """The claimed jobs of `rows`, their columns put in the ORM cache as a read would."""
+        jobs = self.sudo().browse([row["id"] for row in rows])
+        cache = self.env.cache
+        for name in _CLAIM_COLUMNS:
+            cache.insert_missing(jobs, self._fields[name], [row[name] for row in rows])
+        return jobs
+
+    @api.model
+    def _run_claimed(self, rows, commit, deadline=None, started=0):
+        """Run claimed jobs in order; release those not started. :returns: the number run.
+
+        Jobs of a store that gets paused during the batch, and all jobs once the deadline has
+        passed (after at least one job of the call, `started` counting earlier batches), go back
+        to pending untouched.
+        """
+        streaks = {row["store_id"]: row["store_streak"] for row in rows}
+        paused = set()
+        release = []
+        ran = 0
+        for row in rows:
+            if row["store_id"] in paused or (
+                deadline is not None and (started or ran) and time.monotonic() >= deadline
+            ):
+                release.append(row["id"])
+                continue
+            # Primed one by one: each commit empties the cache.
+            outcome = self._prime([row])._run(commit=commit, streaks=streaks)
+            ran += 1
+            if outcome == "auth":
+                paused.add(row["store_id"])
+        if release:
+            self._release(release, commit=commit)
+        return ran
+
+    @api.model
+    def _release(self, ids, commit):
+        """Give claimed jobs that did not start back to the queue, as they were."""
+        def release():
+            self._sql_reopen(ids, "worker = NULL, started_at = NULL")
+        if commit:
+            self._in_bookkeeping_transaction(release, commit=True)
+        else:
+            release()
+
+    def _run(self, commit=True, streaks=None):
+        """Run this claimed job: its handler in a savepoint, then its new state; both commit
+        together. The store's failure streak and pause are recorded afterwards, in a short
+        transaction of their own, so that concurrent workers of one store never make a job's
+        own transaction fail.
+
+        :param commit: commit the job (the runner); without it, stay in the caller's transaction.
+        :param streaks: {store id: failures in a row} known by the caller, to skip resetting a
+            streak that is already 0; updated.
+        :returns: "done", "retry", "throttled", "failed" or "auth".
+        """
         self.ensure_one()
-        job = self
-        store = job.store_id
+        store_id = self.store_id.id
+        started_at = _utcnow()
         started = time.monotonic()
         try:
             with self.env.cr.savepoint():
-                result = job._call_handler()
-                self.env.flush_all()
-        except StoreAuthError as exc:
-            job._on_auth_failure(exc, time.monotonic() - started)
-        except RetryableJobError as exc:
-            job._on_failure(exc, time.monotonic() - started, retryable=True, retry_after=exc.retry_after)
-        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as exc:
-            job._on_failure(exc, time.monotonic() - started, retryable=True)
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            job._on_failure(exc, time.monotonic() - started, retryable=True)
-        except (PermanentJobError, OperationNotPermitted, UserError, ValidationError) as exc:
-            job._on_failure(exc, time.monotonic() - started, retryable=False)
-        except Exception as exc:  # noqa: BLE001 - a bug in a handler must not stop the queue
-            _logger.exception("sync.job %s (%s) crashed", job.id, job.operation)
-            job._on_failure(exc, time.monotonic() - started, retryable=False, with_traceback=True)
+                result = self._call_handler()
+        except Exception as exc:  # noqa: BLE001 - classified below; a handler bug must not stop the queue
+            outcome, message = self._on_exception(exc, time.monotonic() - started, started_at)
         else:
-            job._on_success(result, time.monotonic() - started)
+            outcome, message = self._on_success(result, time.monotonic() - started, started_at), None
         if commit:
             self.env.cr.commit()
-        store.invalidate_recordset()
+        self._record_store_outcome(store_id, outcome, message, commit, streaks)
+        return outcome
 
     def _call_handler(self):
         self.store_id._check_operation_allowed(self.operation)
@@ -320,9 +567,13 @@ class SyncJob(models.Model):
             raise PermanentJobError(
                 _("Model %(model)s is not installed: cannot run this job.", model=self.model_name)
             )
-        target = self.env[self.model_name].sudo().browse(self.res_ids or []).exists()
-        if self.res_ids and not target:
-            raise PermanentJobError(_("The records this job works on were deleted."))
+        res_ids = self.res_ids or []
+        target = self.env[self.model_name].sudo().browse(res_ids)
+        # A job on its own store needs no existence check: the store's deletion deletes its jobs.
+        if res_ids and not (self.model_name == "connector.store" and res_ids == [self.store_id.id]):
+            target = target.exists()
+            if not target:
+                raise PermanentJobError(_("The records this job works on were deleted."))
         handler = getattr(target.with_context(sync_job_id=self.id), self.method_name, None)
         if handler is None:
             raise PermanentJobError(
@@ -330,137 +581,296 @@ class SyncJob(models.Model):
             )
         return handler(self)
 
-    def _on_success(self, result, duration):
+    def _on_success(self, result, duration, started_at):
         if result is not None and not isinstance(result, str):
             result = json.dumps(result, default=str)
         self.env.cr.execute(
-            """UPDATE sync_job SET state = 'done', finished_at = (now() AT TIME ZONE 'UTC'),
-                      duration = %s, result = %s, error_kind = NULL
-                WHERE id = %s""",
-            [duration, result, self.id],
+            f"""UPDATE sync_job SET state = 'done', started_at = %s, finished_at = {NOW},
+                       duration = %s, result = %s, error_kind = NULL
+                 WHERE id = %s""",
+            [started_at, duration, result, self.id],
         )
         self.invalidate_recordset()
-        self.store_id._record_job_outcome(failed=False)
+        return "done"
 
-    def _error_message(self, exc, with_traceback=False):
-        text = str(exc) or exc.__class__.__name__
-        if isinstance(exc, (UserError, ValidationError)) and getattr(exc, "args", None):
-            text = exc.args[0]
-        if with_traceback:
-            text = f"{text}\n\n{traceback.format_exc()}"
+    @api.model
+    def _classify(self, exc):
+        """What to do about a handler's exception.
+
+        :returns: (kind, retryable, retry_after) where kind is "auth", "retryable", "permanent"
+            or "crash" (an unexpected exception: a bug, logged with its traceback).
+        """
+        if isinstance(exc, StoreAuthError):
+            return "auth", False, None
+        if isinstance(exc, RetryableJobError):
+            return "retryable", True, exc.retry_after
+        if isinstance(exc, (PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, requests.ConnectionError, requests.Timeout)):
+            return "retryable", True, None
+        if isinstance(exc, (PermanentJobError, UserError, ValidationError)):
+            return "permanent", False, None
+        return "crash", False, None
+
+    def _error_message(self, exc, kind):
+        """What the merchant reads in last_error: the error, never a secret of the store."""
+        if isinstance(exc, (UserError, ValidationError)) and exc.args:
+            text = str(exc.args[0])
+        else:
+            text = str(exc) or exc.__class__.__name__
+        if isinstance(exc, requests.Timeout):
+            text = _("The platform did not answer in time: %(error)s", error=text)
+        elif isinstance(exc, requests.ConnectionError):
+            text = _("Could not reach the platform: %(error)s", error=text)
+        elif isinstance(exc, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
+            text = _("Another process changed the same records at the same time: %(error)s", error=text)
+        elif kind == "crash":
+            text = "".join(traceback.format_exception(exc)).strip()
         secrets = self.env["integration.credential"]._store_secrets(self.store_id)
         return redact(text, secrets)
 
-    def _on_failure(self, exc, duration, retryable, retry_after=None, with_traceback=False):
-        message = self._error_message(exc, with_traceback)
-        if retryable and self.retry_count < self.max_retries:
+    def _on_exception(self, exc, duration, started_at):
+        """Record a failed attempt. :returns: (outcome, message)."""
+        kind, retryable, retry_after = self._classify(exc)
+        message = self._error_message(exc, kind)
+        common = {"duration": duration, "started_at": started_at, "message": message}
+        if kind == "crash":
+            _logger.error("sync.job %s (%s) crashed: %s", self.id, self.operation, message)
+        if kind == "auth":
+            # Not the job's fault: it waits, its retries untouched, for new credentials.
+            self._sql_reopen(
+                self.ids,
+                f"""last_error = %(message)s, error_kind = 'auth', duration = %(duration)s,
+                    started_at = %(started_at)s, finished_at = {NOW}, worker = NULL""",
+                common,
+            )
+            self.invalidate_recordset()
+            _logger.warning("sync.job %s (%s) refused credentials: %s", self.id, self.operation, message)
+            return "auth", message
+        # The limiter's own "wait longer than allowed" is no failure: it does not use a retry.
+        throttled = bool(getattr(exc, "throttled", False))
+        if retryable and (throttled or self.retry_count < self.max_retries):
             delay = self._retry_delay(self.retry_count, retry_after)
-            self.env.cr.execute(
-                """UPDATE sync_job
-                      SET state = 'pending', retry_count = retry_count + 1, duration = %s,
-                          next_attempt_at = (now() AT TIME ZONE 'UTC') + %s * interval '1 second',
-                          last_error = %s, error_kind = 'retryable', worker = NULL,
-                          finished_at = (now() AT TIME ZONE 'UTC')
-                    WHERE id = %s""",
-                [duration, delay, message, self.id],
+            self._sql_reopen(
+                self.ids,
+                f"""retry_count = COALESCE(sync_job.retry_count, 0) + %(increment)s,
+                    next_attempt_at = {NOW} + %(delay)s * interval '1 second',
+                    last_error = %(message)s, error_kind = 'retryable', duration = %(duration)s,
+                    started_at = %(started_at)s, finished_at = {NOW}, worker = NULL""",
+                dict(common, increment=0 if throttled else 1, delay=delay),
             )
+            self.invalidate_recordset()
             _logger.info("sync.job %s (%s) will retry in %.0fs: %s", self.id, self.operation, delay, message)
-        else:
-            if retryable:
-                message = _("Gave up after %(count)s retries: %(error)s", count=self.retry_count, error=message)
-            self.env.cr.execute(
-                """UPDATE sync_job
-                      SET state = 'failed', duration = %s, last_error = %s, error_kind = %s,
-                          finished_at = (now() AT TIME ZONE 'UTC')
-                    WHERE id = %s""",
-                [duration, message, "retryable" if retryable else "permanent", self.id],
-            )
-            _logger.warning("sync.job %s (%s) failed: %s", self.id, self.operation, message.splitlines()[0])
-        self.invalidate_recordset()
-        self.store_id._record_job_outcome(failed=True)
-
-    def _on_auth_failure(self, exc, duration):
-        # Not the job's fault: it waits, untouched, for new credentials instead of burning retries.
-        message = self._error_message(exc)
+            return ("throttled" if throttled else "retry"), message
+        if retryable:
+            message = _("Gave up after %(count)s retries: %(error)s", count=self.retry_count, error=message)
         self.env.cr.execute(
-            """UPDATE sync_job SET state = 'pending', last_error = %s, error_kind = 'auth',
-                      duration = %s, worker = NULL
-                WHERE id = %s""",
-            [message, duration, self.id],
+            f"""UPDATE sync_job
+                   SET state = 'failed', duration = %s, last_error = %s, error_kind = %s,
+                       started_at = %s, finished_at = {NOW}
+                 WHERE id = %s""",
+            [duration, message, "permanent" if kind == "crash" else kind, started_at, self.id],
         )
         self.invalidate_recordset()
-        self.store_id._pause_for_auth(message)
+        _logger.warning("sync.job %s (%s) failed: %s", self.id, self.operation, message.splitlines()[0])
+        return "failed", message
 
     @api.model
     def _retry_delay(self, retry_count, retry_after=None):
-        """Seconds before the next attempt: the platform's Retry-After when it gave one (plus up to
-        10% so that retries do not arrive together), else exponential backoff with +/- 25% jitter."""
+        """Seconds before the next attempt.
+
+        With a Retry-After from the platform: that, plus up to 10% so that the retries of many
+        jobs do not arrive together (never less than asked). Otherwise exponential backoff:
+        BACKOFF_BASE_SECONDS * 2**retry_count, capped at BACKOFF_MAX_SECONDS, then jittered by
+        +/- BACKOFF_JITTER (also at the cap, where a platform outage lines many jobs up).
+        Never under one second.
+        """
         if retry_after:
-            return float(retry_after) * random.uniform(1.0, 1.1)
-        base = min(const.BACKOFF_BASE_SECONDS * (2 ** retry_count), const.BACKOFF_MAX_SECONDS)
-        return base * random.uniform(1 - const.BACKOFF_JITTER, 1 + const.BACKOFF_JITTER)
+            return max(1.0, float(retry_after) * random.uniform(1.0, 1.1))
+        nominal = min(const.BACKOFF_BASE_SECONDS * 2.0 ** min(retry_count, 32), const.BACKOFF_MAX_SECONDS)
+        return max(1.0, nominal * random.uniform(1 - const.BACKOFF_JITTER, 1 + const.BACKOFF_JITTER))
+
+    @api.model
+    def _sql_reopen(self, ids, assignments, params=None):
+        """Put jobs back to pending with the SQL `assignments` (see _REOPEN_SQL).
+
+        :returns: {job id: new state} ("pending", or "cancelled" when superseded).
+        """
+        cr = self.env.cr
+        params = dict(params or {}, ids=list(ids),
+                      superseded=_("Superseded by a newer pending job with the same identity key."))
+        query = _REOPEN_SQL.format(assignments=assignments)
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(query, params)
+                return dict(cr.fetchall())
+        except psycopg2.errors.UniqueViolation:
+            pass
+        # A pending job of the same key committed after this transaction's snapshot: the query
+        # cannot see it but the unique index does. Reopen one by one; the ones it blocks are
+        # superseded by it.
+        states = {}
+        for job_id in ids:
+            try:
+                with cr.savepoint(flush=False):
+                    cr.execute(query, dict(params, ids=[job_id]))
+                    states.update(cr.fetchall())
+            except psycopg2.errors.UniqueViolation:
+                cr.execute(
+                    f"UPDATE sync_job SET state = 'cancelled', result = %(superseded)s, {assignments} "
+                    "WHERE id = %(id)s RETURNING id, state",
+                    dict(params, id=job_id),
+                )
+                states.update(cr.fetchall())
+        return states
+
+    def _record_store_outcome(self, store_id, outcome, message, commit, streaks):
+        """Update the store after a job: failure streak (and alert), or authentication pause."""
+        if outcome == "throttled":
+            return
+        store = self.env["connector.store"].sudo().browse(store_id)
+        if outcome == "done":
+            if streaks is not None and streaks.get(store_id) == 0:
+                return
+            result = self._in_bookkeeping_transaction(lambda: store._record_job_outcome(failed=False), commit)
+        elif outcome == "auth":
+            self._in_bookkeeping_transaction(lambda: store._pause_for_auth(message), commit)
+            return
+        else:
+            result = self._in_bookkeeping_transaction(lambda: store._record_job_outcome(failed=True), commit)
+        if streaks is not None:
+            # Unknown (the update lost a race): check again next time.
+            streaks[store_id] = result
+
+    @api.model
+    def _in_bookkeeping_transaction(self, func, commit):
+        """Run `func` (queue bookkeeping: requeue, release, store streak or pause) so that a
+        concurrent worker cannot make it fail the caller.
+
+        With `commit`: in its own READ COMMITTED transaction, committed (the caller's work is
+        committed first), retried on deadlock. Without: in a savepoint of the caller's
+        transaction; a concurrency error skips it. :returns: what `func` returns, or None.
+        """
+        cr = self.env.cr
+        if not commit:
+            try:
+                with cr.savepoint():
+                    return func()
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as exc:
+                _logger.info("queue bookkeeping skipped after a concurrent update: %s", exc)
+                return None
+        for attempt in range(3):
+            try:
+                cr.commit()
+                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                result = func()
+                cr.commit()
+                return result
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as exc:
+                cr.rollback()
+                _logger.info("queue bookkeeping retried after a concurrent update: %s", exc)
+                time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+        return None
 
     @api.model
     def _requeue_stuck(self):
-        """Put back to pending the jobs a dead worker left in processing for longer than the timeout.
+        """Put back to pending the jobs a dead worker left in processing for longer than the
+        timeout (System Parameter store_connector.job_timeout_minutes).
 
-        The lost attempt counts as a retry, so a job that kills its worker every time ends up failed.
+        The lost attempt counts as a retry and as a failure of the store, so a job that kills its
+        worker every time ends failed after max_retries. :returns: the ids of the jobs handled.
         """
-        minutes = int(self.env["ir.config_parameter"].sudo().get_param(
-            const.PARAM_JOB_TIMEOUT_MINUTES, const.DEFAULT_JOB_TIMEOUT_MINUTES))
-        self.env.cr.execute(
-            """UPDATE sync_job
-                  SET state = CASE WHEN retry_count >= max_retries THEN 'failed' ELSE 'pending' END,
-                      retry_count = LEAST(retry_count + 1, max_retries),
-                      error_kind = 'crash', worker = NULL,
-                      last_error = %s,
-                      next_attempt_at = (now() AT TIME ZONE 'UTC')
-                WHERE state = 'processing'
-                  AND started_at < (now() AT TIME ZONE 'UTC') - %s * interval '1 minute'
-            RETURNING id""",
-            [_("The worker running this job stopped before it finished (timeout %(minutes)s min).",
-               minutes=minutes), minutes],
+        minutes = self._int_param(const.PARAM_JOB_TIMEOUT_MINUTES, const.DEFAULT_JOB_TIMEOUT_MINUTES, 1)
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute(
+            f"""SELECT id, store_id, COALESCE(retry_count, 0) >= max_retries FROM sync_job
+                 WHERE state = 'processing' AND started_at < {NOW} - %s * interval '1 minute'
+                 ORDER BY id
+                   FOR UPDATE SKIP LOCKED""",
+            [minutes],
         )
-        ids = [row[0] for row in self.env.cr.fetchall()]
-        if ids:
-            _logger.warning("requeued %s sync jobs left in processing: %s", len(ids), ids[:20])
-            self.browse(ids).invalidate_recordset()
+        rows = cr.fetchall()
+        if not rows:
+            return []
+        lost = _("The worker running this job stopped before it finished (no news for %(minutes)s minutes).",
+                 minutes=minutes)
+        exhausted = [job_id for job_id, _store, spent in rows if spent]
+        if exhausted:
+            cr.execute(
+                f"""UPDATE sync_job SET state = 'failed', error_kind = 'crash', worker = NULL,
+                           last_error = %s, finished_at = {NOW}
+                     WHERE id = ANY(%s)""",
+                [_("Gave up after %(error)s", error=lost), exhausted],
+            )
+        retry = [job_id for job_id, _store, spent in rows if not spent]
+        if retry:
+            self._sql_reopen(
+                retry,
+                f"""retry_count = COALESCE(sync_job.retry_count, 0) + 1, error_kind = 'crash', worker = NULL,
+                    last_error = %(message)s, next_attempt_at = {NOW}""",
+                {"message": lost},
+            )
+        ids = [row[0] for row in rows]
+        self.browse(ids).invalidate_recordset()
+        _logger.warning("requeued %s sync jobs left in processing: %s", len(ids), ids[:20])
+        Store = self.env["connector.store"].sudo()
+        for _job_id, store_id, _spent in rows:
+            Store.browse(store_id)._record_job_outcome(failed=True)
         return ids
 
     @api.model
-    def _cron_purge_done(self):
-        """Delete done and cancelled jobs older than the retention (System Parameter, days)."""
-        days = int(self.env["ir.config_parameter"].sudo().get_param(
-            const.PARAM_JOB_RETENTION_DAYS, const.DEFAULT_JOB_RETENTION_DAYS))
-        limit = 10000
-        cutoff = fields.Datetime.now() - timedelta(days=days)
-        total = 0
-        while True:
-            self.env.cr.execute(
-                """DELETE FROM sync_job WHERE id IN (
-                       SELECT id FROM sync_job
-                        WHERE state IN ('done', 'cancelled') AND COALESCE(finished_at, write_date) < %s
-                        LIMIT %s)""",
-                [cutoff, limit],
-            )
-            total += self.env.cr.rowcount
-            if self.env.cr.rowcount < limit:
-                break
-            self.env["ir.cron"]._notify_progress(done=total, remaining=1)
-        return total
+    def _cron_purge_done(self, limit=10000):
+        """Delete up to `limit` done and cancelled jobs older than the retention (System
+        Parameter store_connector.job_retention_days); failed and pending jobs are kept. Reports
+        what is left to Odoo's cron progress, which calls again while some remain.
+
+        :returns: the number of jobs deleted.
+        """
+        days = self._int_param(const.PARAM_JOB_RETENTION_DAYS, const.DEFAULT_JOB_RETENTION_DAYS)
+        old = f"""state IN ('done', 'cancelled')
+                  AND COALESCE(finished_at, write_date) < {NOW} - %(days)s * interval '1 day'"""
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute(
+            f"DELETE FROM sync_job WHERE id IN (SELECT id FROM sync_job WHERE {old} LIMIT %(limit)s)",
+            {"days": days, "limit": limit},
+        )
+        deleted = cr.rowcount
+        cr.execute(f"SELECT count(*) FROM sync_job WHERE {old}", {"days": days})
+        remaining = cr.fetchone()[0]
+        self.invalidate_model()
+        self.env["ir.cron"]._notify_progress(done=deleted, remaining=remaining)
+        if deleted:
+            _logger.info("purged %s sync jobs older than %s days (%s left)", deleted, days, remaining)
+        return deleted
 
     # ================================================================ buttons
     def action_retry(self):
-        """Run failed (or cancelled) jobs again, with a fresh retry budget; payload and error kept."""
+        """Run failed (or cancelled) jobs again, with a fresh retry budget; payload and error kept.
+
+        A job whose identity key has a newer pending job is cancelled instead: that one runs.
+        """
         jobs = self.filtered(lambda j: j.state in ("failed", "cancelled"))
-        jobs.write({"state": "pending", "retry_count": 0, "next_attempt_at": fields.Datetime.now(),
-                    "worker": False})
-        if jobs:
-            self._trigger_runner()
+        if not jobs:
+            raise UserError(_("Only failed or cancelled jobs can be retried."))
+        self.env.flush_all()
+        jobs._sql_reopen(jobs.ids, f"retry_count = 0, next_attempt_at = {NOW}, worker = NULL")
+        jobs.invalidate_recordset()
+        self._trigger_runner()
         return True
 
     def action_cancel(self):
-        self.filtered(lambda j: j.state in ("pending", "failed")).write({"state": "cancelled"})
+        """Do not run the selected pending or failed jobs (again); a running job cannot be cancelled."""
+        jobs = self.filtered(lambda j: j.state in ("pending", "failed"))
+        if not jobs:
+            raise UserError(_("Only pending or failed jobs can be cancelled."))
+        self.env.flush_all()
+        # The state test in SQL, not only above: a worker may have claimed a job meanwhile.
+        self.env.cr.execute(
+            f"""UPDATE sync_job SET state = 'cancelled', finished_at = {NOW}
+                 WHERE id = ANY(%s) AND state IN ('pending', 'failed')""",
+            [jobs.ids],
+        )
+        jobs.invalidate_recordset()
         return True
 
     @api.model
@@ -475,8 +885,38 @@ class SyncJob(models.Model):
         }
 
     def action_run_now(self):
-        """Run the selected pending or failed jobs at once (the button on a job)."""
+        """Run exactly the selected pending or failed jobs, now, in this request (a failed job
+        gets a fresh retry budget). Other jobs of the queue are left to the runner.
+
+        :raises UserError: nothing selected can run, or a selected job's store is paused.
+        """
         jobs = self.filtered(lambda j: j.state in ("pending", "failed"))
-        jobs.write({"next_attempt_at": fields.Datetime.now(), "state": "pending"})
-        self._process_queue(store_ids=jobs.store_id.ids, commit=False, time_limit=60)
-        return True
+        if not jobs:
+            raise UserError(_("Only pending or failed jobs can be run."))
+        paused = jobs.store_id.filtered("paused")
+        if paused:
+            raise UserError(_(
+                "Store %(store)s is paused because the platform refused its credentials. "
+                "Save new credentials (or click Resume on the store) first.",
+                store=paused[0].name,
+            ))
+        self.env.flush_all()
+        failed = jobs.filtered(lambda j: j.state == "failed")
+        if failed:
+            self._sql_reopen(failed.ids, "retry_count = 0, worker = NULL")
+        Job = self.sudo()
+        rows = Job._claim_rows(len(jobs), commit=False, job_ids=jobs.ids)
+        ran = Job._run_claimed(rows, commit=False)
+        jobs.invalidate_recordset()
+        states = jobs.mapped("state")
+        counts = {state: states.count(state) for state in ("done", "failed", "pending")}
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": _("%(count)s jobs run: %(done)s done, %(failed)s failed, %(pending)s to retry.",
+                             count=ran, **counts),
+                "type": "success" if not counts["failed"] else "warning",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }

@@ -1,12 +1,16 @@
 import time
 
+import requests
+
 from odoo import fields, models
+from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.store_connector_base.exceptions import (
     PermanentJobError,
     RetryableJobError,
     StoreAuthError,
 )
+from odoo.addons.store_connector_base.services.rate_limiter import throttled_error
 
 
 class ConnectorStore(models.Model):
@@ -21,27 +25,59 @@ class ConnectorStore(models.Model):
     def _job_scripted(self, job):
         """Behaves as the payload says, so tests can script every outcome.
 
-        payload keys: "raise" (retryable|permanent|auth|crash|usererror), "retry_after" (seconds),
-        "message", "write_name" (renames the store: an effect that must commit or roll back with
-        the job), "sleep" (seconds), "use_credential" (key to read, returned as the job's result).
+        payload keys, applied in this order:
+          "write_name": renames the target stores (an effect that must commit or roll back with
+              the job);
+          "concurrent_write": before writing, another transaction renames the target stores to
+              this value and commits, so that "write_name" then fails with a genuine serialization
+              failure (REPEATABLE READ); needs committed stores;
+          "sleep": seconds;
+          "use_credential": key to read; returns a fingerprint of it, never the secret;
+          "leak_credential": key to read; raises a crash whose message contains the secret;
+          "raise": retryable | throttled | permanent | auth | crash | usererror | validation |
+              network | timeout, with "message" and, for retryable and throttled (the rate
+              limiter's "wait longer than allowed"), "retry_after" (seconds);
+          "result": what to return otherwise (default "ok").
         """
         payload = job.payload or {}
+        if payload.get("concurrent_write"):
+            # Take this transaction's snapshot first, then commit a change it cannot see.
+            self.env.cr.execute("SELECT id FROM connector_store WHERE id = ANY(%s)", [self.ids])
+            with self.env.registry.cursor() as other:
+                other.execute(
+                    "UPDATE connector_store SET name = %s WHERE id = ANY(%s)",
+                    [payload["concurrent_write"], self.ids],
+                )
         if payload.get("write_name"):
             self.write({"name": payload["write_name"]})
+            self.env.flush_all()
         if payload.get("sleep"):
             time.sleep(payload["sleep"])
         if payload.get("use_credential"):
             # Returns a fingerprint, never the secret: results are shown to users.
             secret = self._get_credential(payload["use_credential"])
             return {"credential_length": len(secret), "credential_tail": secret[-2:]}
+        if payload.get("leak_credential"):
+            secret = self._get_credential(payload["leak_credential"])
+            raise RuntimeError(f"the platform echoed our request: Authorization: Bearer {secret}")
         kind = payload.get("raise")
         message = payload.get("message", "scripted failure")
         if kind == "retryable":
             raise RetryableJobError(message, retry_after=payload.get("retry_after"))
+        if kind == "throttled":
+            raise throttled_error(message, payload.get("retry_after", 1))
         if kind == "permanent":
             raise PermanentJobError(message)
         if kind == "auth":
             raise StoreAuthError(message)
         if kind == "crash":
             raise RuntimeError(message)
+        if kind == "usererror":
+            raise UserError(message)
+        if kind == "validation":
+            raise ValidationError(message)
+        if kind == "network":
+            raise requests.ConnectionError(message)
+        if kind == "timeout":
+            raise requests.Timeout(message)
         return payload.get("result", "ok")
