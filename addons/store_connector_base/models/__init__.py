@@ -6,4 +6,5 @@ from . import (
     store_webhook,
     store_webhook_delivery,
     store_activity_log,
+    ir_http,
 )

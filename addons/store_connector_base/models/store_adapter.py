@@ -28,12 +28,19 @@ class StoreAdapter(models.AbstractModel):
     _description = "Store Platform Adapter"
 
     def _missing(self, store, feature):
-        platform = dict(store._fields["platform"].selection).get(store.platform, store.platform)
+        """Refuse an operation the store's platform addon does not implement.
+
+        :param feature: the user-facing name of the operation (translated), e.g. "Full Sync".
+        :raises PlatformFeatureMissing: always, naming the platform, the feature and the store.
+        """
+        platform = dict(store._fields["platform"]._description_selection(store.env)).get(store.platform)
         raise PlatformFeatureMissing(
             _(
-                'The %(platform)s connector does not support "%(feature)s" yet.',
-                platform=platform or _("unknown platform"),
+                'The %(platform)s connector does not support "%(feature)s" yet (store "%(store)s"). '
+                "Install or update the %(platform)s connector addon if a newer version provides it.",
+                platform=platform or store.platform or _("unknown platform"),
                 feature=feature,
+                store=store.display_name,
             )
         )
 
@@ -117,9 +124,15 @@ class StoreAdapter(models.AbstractModel):
         self._missing(store, _("Full Sync"))
 
     # ---------------------------------------------------------------- webhooks
+    # Intake (store.webhook.delivery._receive) calls, in this order: _webhook_kinds, _webhook_is_ping,
+    # verify_webhook, parse_webhook; later, in the queue, process_webhook.
+
     @api.model
     def _webhook_kinds(self, store):
-        """Webhook kinds accepted at /api/v1/stores/<store>/webhooks/<kind> for this platform."""
+        """Webhook kinds accepted at /api/v1/stores/<store>/webhooks/<kind> for this platform.
+
+        :returns: a collection of kind names; extend the base kinds (``super()``) to add some.
+        """
         return const.BASE_WEBHOOK_KINDS
 
     @api.model
@@ -131,8 +144,26 @@ class StoreAdapter(models.AbstractModel):
         self._missing(store, _("Register Webhooks"))
 
     @api.model
+    def _webhook_is_ping(self, store, kind, headers, raw_body):
+        """Whether a delivery is the platform's unsigned handshake, answered 200 and otherwise dropped.
+
+        Some platforms check a new subscription with an unsigned request (WooCommerce posts the
+        form ``webhook_id=<id>``) and disable it unless it gets a 200. This runs *before* the
+        signature check, so it must return True only for a body that is exactly such a ping and
+        carries nothing to act on: a ping is neither stored nor queued.
+
+        :param headers: the request headers (case-insensitive mapping).
+        :param raw_body: bytes, exactly as received.
+        :returns: bool (default False: every delivery must be signed).
+        """
+        return False
+
+    @api.model
     def verify_webhook(self, store, kind, headers, raw_body):
         """Check the delivery's signature over the raw body (constant-time).
+
+        Accept a signature made with any of `_webhook_secrets` (see `_webhook_signature_valid`), so
+        that deliveries signed with the previous secret still pass for a while after a rotation.
 
         :param headers: the request headers (case-insensitive mapping).
         :param raw_body: bytes, exactly as received.
@@ -146,21 +177,60 @@ class StoreAdapter(models.AbstractModel):
 
         :returns: {"event_id": str (unique per event, used to drop duplicates), "topic": str,
             "payload": parsed body, "operation": job operation name, "method": handler on
-            store.webhook.delivery (default "_job_process"), "ignore": bool (answer 200, store nothing:
-            pings)}.
+            store.webhook.delivery (default "_job_process"), "priority": int, "ignore": bool
+            (answer 200, store nothing: events the platform sends that we do not act on)}.
         :raises WebhookRejected(400): malformed body.
         """
         raise WebhookRejected(400, "webhook parsing is not implemented for this platform")
 
     @api.model
     def process_webhook(self, store, delivery):
-        """Act on a stored delivery (runs in the queue). The platform addon dispatches on the topic."""
+        """Act on a stored delivery (runs in the queue). The platform addon dispatches on the topic.
+
+        :param delivery: the store.webhook.delivery; `delivery._payload()` is its parsed body.
+        :returns: a JSON-serialisable result kept on the job, or None.
+        :raises RetryableJobError, PermanentJobError, StoreAuthError: as any job.
+        """
         self._missing(store, _("Process Webhook %(topic)s", topic=delivery.topic))
 
     # ---------------------------------------------------------------- helpers for platform addons
     @api.model
+    def _webhook_secret_keys(self, store):
+        """Credential keys of the secrets webhook signatures may be made with, current one first.
+
+        The previous secret stays valid after a rotation until its credential expires (set its
+        expiry to when the platform stops signing with it; Shopify: up to one hour).
+        """
+        return ("webhook_secret", "webhook_secret_previous")
+
+    @api.model
+    def _webhook_secrets(self, store):
+        """The decrypted, unexpired webhook secrets of `store` (list of str, possibly empty)."""
+        credentials = self.env["integration.credential"].sudo()
+        # Not required: a secret not set, or expired, just signs nothing valid.
+        values = (credentials._get_value(store, key, required=False)
+                  for key in self._webhook_secret_keys(store))
+        return [value for value in values if value]
+
+    @api.model
+    def _webhook_signature_valid(self, store, received, compute):
+        """Whether `received` is the signature of the delivery under one of the store's secrets.
+
+        :param received: the signature the request carries (str or bytes; empty: invalid).
+        :param compute: function secret -> expected signature (str or bytes) over the raw body.
+        :returns: bool. Every secret is compared, in constant time, so the answer's timing says
+            neither how much of a signature matched nor which secret did.
+        """
+        if not received:
+            return False
+        valid = False
+        for secret in self._webhook_secrets(store):
+            valid |= self._hmac_equals(compute(secret), received)
+        return valid
+
+    @api.model
     def _hmac_equals(self, expected, received):
-        """Constant-time comparison of two signatures (str or bytes)."""
+        """Constant-time comparison of two signatures (str or bytes); empty or missing never matches."""
         if not expected or not received:
             return False
         if isinstance(expected, str):

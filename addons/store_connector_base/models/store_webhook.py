@@ -2,7 +2,11 @@ from odoo import api, fields, models
 
 
 class StoreWebhook(models.Model):
-    """A webhook subscription of a store on its platform (the webhook registry)."""
+    """A webhook subscription of a store on its platform (the webhook registry).
+
+    Platform addons write these in `store.adapter.register_webhooks`: one per (store, topic), with
+    the platform's subscription id. The deliveries themselves are `store.webhook.delivery` rows.
+    """
 
     _name = "store.webhook"
     _description = "Store Webhook Subscription"
@@ -30,15 +34,20 @@ class StoreWebhook(models.Model):
 
     @api.depends("store_id", "topic")
     def _compute_last_received_at(self):
+        self.last_received_at = False
         if not self.ids:
-            self.last_received_at = False
             return
+        self.flush_recordset(["store_id", "topic"])
+        self.env["store.webhook.delivery"].flush_model(["store_id", "topic", "received_at"])
+        # A scalar subquery per subscription reads one entry of the (store_id, topic, received_at)
+        # index; a join with GROUP BY would read every delivery of the topic.
         self.env.cr.execute(
-            """SELECT w.id, max(d.received_at)
+            """SELECT w.id,
+                      (SELECT max(d.received_at)
+                         FROM store_webhook_delivery d
+                        WHERE d.store_id = w.store_id AND d.topic = w.topic)
                  FROM store_webhook w
-                 JOIN store_webhook_delivery d ON d.store_id = w.store_id AND d.topic = w.topic
-                WHERE w.id = ANY(%s)
-             GROUP BY w.id""",
+                WHERE w.id = ANY(%s)""",
             [self.ids],
         )
         last = dict(self.env.cr.fetchall())

@@ -2,14 +2,19 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 
 from odoo import api, models
 
-from odoo.addons.store_connector_base.exceptions import WebhookRejected
+from odoo.addons.store_connector_base.exceptions import PermanentJobError, WebhookRejected
 
 SIGNATURE_HEADER = "X-Test-Signature"
 EVENT_HEADER = "X-Test-Event-Id"
 TOPIC_HEADER = "X-Test-Topic"
+# A kind only this platform has, to prove that platforms can add intake kinds.
+EXTRA_WEBHOOK_KINDS = ("customers",)
+# The platform's handshake, as WooCommerce does it: an unsigned form post of the subscription id.
+PING_BODY = re.compile(rb"webhook_id=[0-9]{1,20}")
 
 
 def sign(secret, raw_body):
@@ -18,7 +23,13 @@ def sign(secret, raw_body):
 
 
 class StoreAdapterTest(models.AbstractModel):
-    """A minimal platform that signs webhooks like Shopify and WooCommerce do."""
+    """A minimal platform that signs webhooks like Shopify and WooCommerce do.
+
+    Webhooks: body signed in X-Test-Signature with the `webhook_secret` credential (or, after a
+    rotation, `webhook_secret_previous`), event id in X-Test-Event-Id (else the body's "id"), topic in
+    X-Test-Topic. A JSON body {"ignore": true} is acknowledged and dropped; processing a body with
+    {"fail": "<message>"} fails permanently. An unsigned form post ``webhook_id=<digits>`` is a ping.
+    """
 
     _name = "store.adapter.test"
     _inherit = "store.adapter"
@@ -30,10 +41,21 @@ class StoreAdapterTest(models.AbstractModel):
         return {"shop": store.name}
 
     @api.model
+    def _webhook_kinds(self, store):
+        return tuple(super()._webhook_kinds(store)) + EXTRA_WEBHOOK_KINDS
+
+    @api.model
+    def _webhook_is_ping(self, store, kind, headers, raw_body):
+        return (
+            (headers.get("Content-Type") or "").startswith("application/x-www-form-urlencoded")
+            and not headers.get(SIGNATURE_HEADER)
+            and PING_BODY.fullmatch(raw_body) is not None
+        )
+
+    @api.model
     def verify_webhook(self, store, kind, headers, raw_body):
-        secret = store.sudo()._get_credential("webhook_secret", required=False)
         received = headers.get(SIGNATURE_HEADER)
-        if not secret or not self._hmac_equals(sign(secret, raw_body), received):
+        if not self._webhook_signature_valid(store, received, lambda secret: sign(secret, raw_body)):
             raise WebhookRejected(401, "invalid signature")
 
     @api.model
@@ -44,6 +66,8 @@ class StoreAdapterTest(models.AbstractModel):
             raise WebhookRejected(400, "body is not JSON") from None
         if not isinstance(payload, dict):
             raise WebhookRejected(400, "body is not a JSON object")
+        if payload.get("ignore"):
+            return {"ignore": True}
         return {
             "event_id": headers.get(EVENT_HEADER) or payload.get("id"),
             "topic": headers.get(TOPIC_HEADER) or kind,
@@ -52,4 +76,7 @@ class StoreAdapterTest(models.AbstractModel):
 
     @api.model
     def process_webhook(self, store, delivery):
-        return {"processed": delivery.event_id}
+        payload = delivery._payload()
+        if payload.get("fail"):
+            raise PermanentJobError(payload["fail"])
+        return {"processed": delivery.event_id, "topic": delivery.topic, "payload": payload}
