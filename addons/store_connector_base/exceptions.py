@@ -47,3 +47,7 @@ class PlatformFeatureMissing(UserError):
 
 class MissingEncryptionKey(UserError):
     """No credential encryption key is configured on the server."""
+
+
+class CredentialDecryptError(UserError):
+    """A stored credential cannot be decrypted with the configured key (the key changed or was lost)."""

@@ -1,11 +1,12 @@
 import ipaddress
 import logging
+import re
 import secrets
 import socket
 from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import config
 
 from .. import const
@@ -15,7 +16,46 @@ _logger = logging.getLogger(__name__)
 
 
 def _new_store_code():
+    # 96 random bits: the key names the store in public URLs, so it must not be guessable.
     return secrets.token_urlsafe(12)
+
+
+# Host names that only ever mean this machine or a private network (RFC 6761, 6762, 8375, and the
+# cloud metadata names such as metadata.google.internal). Refused without a DNS lookup.
+_LOCAL_HOST_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
+_LOCAL_HOST_SUFFIXES = (".localhost", ".local", ".localdomain", ".internal", ".lan", ".home.arpa")
+_HOST_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
+
+
+def _literal_ip(host):
+    """The address `host` spells without DNS, in any notation the resolver accepts, or None."""
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        pass
+    try:
+        # Legacy IPv4 forms that connect without any lookup: 127.1, 2130706433, 0x7f.0.0.1.
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except (OSError, ValueError):
+        return None
+
+
+def _is_public_ip(ip):
+    """Whether `ip` is a public unicast address (IPv4 embedded in IPv6 judged as itself)."""
+    if ip.version == 6:
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is not None and not _is_public_ip(embedded):
+            return False
+    return ip.is_global and not ip.is_multicast
+
+
+def _resolve_host(host, port):
+    """The addresses `host` resolves to, or None when it does not resolve now (no DNS, unknown name)."""
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return None
+    return {ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos}
 
 
 class ConnectorStore(models.Model):
@@ -29,6 +69,8 @@ class ConnectorStore(models.Model):
     _description = "Connected Store"
     _inherit = ["mail.thread"]
     _order = "sequence, name, id"
+    # The warehouse, locations, pricelist and sales team must belong to the store's company.
+    _check_company_auto = True
 
     name = fields.Char(required=True, tracking=True)
     sequence = fields.Integer(default=10)
@@ -37,7 +79,7 @@ class ConnectorStore(models.Model):
         required=True,
         copy=False,
         readonly=True,
-        default=_new_store_code,
+        default=lambda self: _new_store_code(),
         help="Unguessable key naming this store in its webhook and sync API URLs.",
     )
     platform = fields.Selection(
@@ -86,7 +128,9 @@ class ConnectorStore(models.Model):
     allow_orders_push = fields.Boolean(string="Orders: Push", default=False)
     allow_inventory_sync = fields.Boolean(string="Inventory: Sync", default=True)
 
-    credential_ids = fields.One2many("integration.credential", "store_id", groups="store_connector_base.group_store_connector_manager")
+    credential_ids = fields.One2many(
+        "integration.credential", "store_id", groups="store_connector_base.group_store_connector_manager"
+    )
     webhook_ids = fields.One2many("store.webhook", "store_id", string="Webhooks")
     job_ids = fields.One2many("sync.job", "store_id", string="Jobs")
     log_ids = fields.One2many("store.activity.log", "store_id", string="Activity Log")
@@ -101,6 +145,7 @@ class ConnectorStore(models.Model):
 
     _sql_constraints = [
         ("code_unique", "unique(code)", "The webhook key of a store must be unique."),
+        ("safety_stock_positive", "CHECK(safety_stock >= 0)", "The safety stock cannot be negative."),
     ]
 
     # ------------------------------------------------------------------ computes
@@ -127,41 +172,77 @@ class ConnectorStore(models.Model):
     def _validate_shop_url(self, url):
         """Refuse anything but a public https address (SSRF guard).
 
-        Private, loopback, link-local and reserved addresses are refused unless the server runs
-        with `store_connector_allow_private_urls = True` (tests and the demo simulators).
+        Refused: another scheme than https; a user name, password, query or fragment (credentials
+        belong in the Credentials tab, not in an address that is shown and logged; such messages do
+        not quote the URL); an invalid host name; names that only make sense on a local network
+        (localhost, *.local, *.internal, single-label names); literal addresses that are not public
+        unicast (loopback, private, link-local such as the metadata address 169.254.169.254, shared,
+        reserved, multicast), whatever their notation (127.1, 2130706433, [::ffff:127.0.0.1]); and
+        names that resolve to such an address.
 
-        :raises ValidationError: with the reason.
+        A name that does not resolve now (no DNS on the server, a shop not yet online) is accepted:
+        its address cannot be judged yet, and refusing it would make the form unusable offline.
+        Names can also change address later, so this check cannot be the last line: a platform
+        client must call it again on the URL it is about to request, right before connecting, when
+        the name has to resolve anyway.
+
+        With the server option ``store_connector_allow_private_urls = True`` (test suite, demo
+        simulators on loopback; never in production) http and private addresses are accepted; the
+        syntax is still checked.
+
+        :param url: the address to check.
+        :raises ValidationError: saying what is wrong.
         """
-        parts = urlsplit(url or "")
-        allow_private = config.get(const.CONFIG_ALLOW_PRIVATE_URLS) in (True, "True", "true", "1")
-        if parts.scheme != "https" and not (allow_private and parts.scheme == "http"):
+        try:
+            parts = urlsplit((url or "").strip())
+            host = (parts.hostname or "").rstrip(".")
+            port = parts.port
+        except ValueError:
+            raise ValidationError(_("The shop URL %(url)s is not a valid address.", url=url)) from None
+        if parts.username or parts.password or parts.query or parts.fragment:
+            raise ValidationError(
+                _("The shop URL must be the plain address of the shop, without user name, password, "
+                  "query or fragment. Enter credentials in the store's Credentials tab.")
+            )
+        allow_private = str(config.get(const.CONFIG_ALLOW_PRIVATE_URLS) or "").strip().lower() in (
+            "true", "1", "yes",
+        )
+        scheme = parts.scheme.lower()
+        if scheme != "https" and not (allow_private and scheme == "http"):
             raise ValidationError(_("The shop URL %(url)s must start with https://.", url=url))
-        host = parts.hostname
         if not host:
             raise ValidationError(_("The shop URL %(url)s has no host name.", url=url))
+        ip = _literal_ip(host)
+        if ip is None:
+            try:
+                ascii_host = host.encode("idna").decode()
+            except UnicodeError:
+                ascii_host = ""
+            if not ascii_host or not all(_HOST_LABEL.fullmatch(label) for label in ascii_host.split(".")):
+                raise ValidationError(_("The shop URL %(url)s has an invalid host name.", url=url))
+            host = ascii_host
         if allow_private:
             return
-        try:
-            infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
-            addresses = {info[4][0] for info in infos}
-        except (socket.gaierror, UnicodeError):
-            # Unresolvable now (no network, typo): only literal addresses can be judged here;
-            # the client re-checks the resolved address before every connection.
-            addresses = {host}
-        for address in addresses:
-            try:
-                ip = ipaddress.ip_address(address.split("%")[0])
-            except ValueError:
-                continue
-            if not ip.is_global:
-                raise ValidationError(
-                    _(
-                        "The shop URL %(url)s points to a private or local address (%(ip)s). "
-                        "Only public https addresses are allowed.",
-                        url=url,
-                        ip=ip,
-                    )
+
+        def refuse(address):
+            raise ValidationError(
+                _(
+                    "The shop URL %(url)s points to a private or local address (%(address)s). "
+                    "Only public https addresses are allowed.",
+                    url=url,
+                    address=address,
                 )
+            )
+
+        if ip is not None:
+            if not _is_public_ip(ip):
+                refuse(ip)
+            return
+        if host in _LOCAL_HOST_NAMES or host.endswith(_LOCAL_HOST_SUFFIXES) or "." not in host:
+            refuse(host)
+        for address in _resolve_host(host, port or 443) or ():
+            if not _is_public_ip(address):
+                refuse(address)
 
     # ------------------------------------------------------------------ CRUD
     def write(self, vals):
@@ -193,8 +274,20 @@ class ConnectorStore(models.Model):
         return self._notify_user(_("Full sync queued (%(count)s jobs).", count=len(jobs or [])), None)
 
     def action_process_queue(self):
+        """Process Queue button: run this store's due jobs now, in this request.
+
+        :raises UserError: the store is paused or archived, so its jobs cannot run.
+        """
         self.ensure_one()
-        processed = self.env["sync.job"]._process_queue(store_ids=self.ids, commit=False)
+        if self.paused:
+            raise UserError(_(
+                "Store %(store)s is paused because the platform refused its credentials "
+                "(%(reason)s). Save new credentials (or click Resume) first.",
+                store=self.name, reason=self.paused_reason or "",
+            ))
+        if not self.active:
+            raise UserError(_("Store %(store)s is archived: its jobs do not run.", store=self.name))
+        processed = self.env["sync.job"]._process_queue(store_ids=self.ids, commit=False, time_limit=60)
         return self._notify_user(_("%(count)s jobs processed.", count=processed), None)
 
     def action_view_jobs(self):
@@ -252,25 +345,48 @@ class ConnectorStore(models.Model):
                 )
 
     def _get_credential(self, key, required=True):
-        """The decrypted value of one of this store's credentials.
+        """The decrypted value of one of this store's credentials, read now (see `_get_value`).
+
+        Only superuser code (jobs, webhook intake) and Store Connector managers of the store's
+        company get it; never put the result in a message, a log line or a job result.
 
         :param key: the credential key, e.g. 'access_token'.
+        :param required: raise when missing or expired; otherwise return False.
         :raises StoreAuthError: when required and missing or expired.
+        :raises AccessError: for any other user.
+        :raises MissingEncryptionKey, CredentialDecryptError: the server's key is missing or changed.
         """
         self.ensure_one()
         return self.env["integration.credential"]._get_value(self, key, required=required)
 
     def _pause_for_auth(self, message):
-        """Stop running this store's jobs until new credentials are saved; notify its managers."""
-        for store in self.filtered(lambda s: not s.paused):
-            store.sudo().write({"paused": True, "paused_reason": message})
+        """Stop claiming this store's jobs until new credentials are saved; flag the store and
+        notify its managers, once per pause.
+
+        In SQL, so that of concurrent workers hitting the same refusal only the first one pauses
+        and notifies, and so that no worker's job transaction fails on the store row.
+
+        :param message: why (the platform's refusal, secrets already redacted).
+        """
+        if not self:
+            return
+        self.env.cr.execute(
+            """UPDATE connector_store SET paused = TRUE, paused_reason = %s
+                WHERE id = ANY(%s) AND paused IS NOT TRUE
+            RETURNING id""",
+            [(message or "")[:500], self.ids],
+        )
+        newly_paused = self.browse([row[0] for row in self.env.cr.fetchall()])
+        self.invalidate_recordset(["paused", "paused_reason"])
+        for store in newly_paused:
             store._log_activity("auth", "failed", message=message)
             store._notify_managers(
                 _("Store %(store)s is paused: the platform refused its credentials (%(reason)s). "
-                  "Save new credentials to resume its jobs.", store=store.name, reason=message)
+                  "Its jobs wait; save new credentials to resume them.", store=store.name, reason=message)
             )
 
     def _resume_after_auth(self):
+        """Lift an authentication pause (new credentials were saved): the store's jobs run again."""
         paused = self.filtered("paused")
         if paused:
             paused.sudo().write({"paused": False, "paused_reason": False, "consecutive_failures": 0})
@@ -279,30 +395,41 @@ class ConnectorStore(models.Model):
             self.env["sync.job"]._trigger_runner()
 
     def _record_job_outcome(self, failed):
-        """Count failures in a row; notify the managers when the streak reaches the alert threshold."""
+        """Count this store's job failures in a row; a success ends the streak. When the streak
+        reaches const.CONSECUTIVE_FAILURES_ALERT, the managers are notified (once per streak).
+
+        Atomic SQL increments, so concurrent workers count every failure.
+
+        :param failed: whether the job (attempt) failed.
+        :returns: the streak after this outcome.
+        """
         self.ensure_one()
         if not failed:
-            if self.consecutive_failures:
-                self.env.cr.execute(
-                    "UPDATE connector_store SET consecutive_failures = 0 WHERE id = %s", [self.id]
-                )
+            self.env.cr.execute(
+                "UPDATE connector_store SET consecutive_failures = 0 "
+                "WHERE id = %s AND consecutive_failures <> 0",
+                [self.id],
+            )
+            if self.env.cr.rowcount:
                 self.invalidate_recordset(["consecutive_failures"])
-            return
+            return 0
         self.env.cr.execute(
-            "UPDATE connector_store SET consecutive_failures = consecutive_failures + 1 WHERE id = %s "
-            "RETURNING consecutive_failures",
+            "UPDATE connector_store SET consecutive_failures = COALESCE(consecutive_failures, 0) + 1 "
+            "WHERE id = %s RETURNING consecutive_failures",
             [self.id],
         )
         streak = self.env.cr.fetchone()[0]
         self.invalidate_recordset(["consecutive_failures"])
         if streak == const.CONSECUTIVE_FAILURES_ALERT:
             self._notify_managers(
-                _("%(count)s jobs of store %(store)s failed in a row. See its failed jobs.",
-                  count=streak, store=self.name)
+                _("%(count)s jobs of store %(store)s failed in a row. Open its failed jobs to see why; "
+                  "retry them once the cause is fixed.", count=streak, store=self.name)
             )
+        return streak
 
     def _get_managers(self):
-        """Internal users of the store's company in the Store Connector Manager group."""
+        """Active internal users of the store's company in the Store Connector Manager group:
+        who is told when the store's jobs fail or its credentials are refused."""
         self.ensure_one()
         group = self.env.ref("store_connector_base.group_store_connector_manager")
         return self.env["res.users"].sudo().search([
@@ -312,7 +439,11 @@ class ConnectorStore(models.Model):
         ])
 
     def _notify_managers(self, message):
-        """Post `message` on the store and notify its managers in their Odoo inbox."""
+        """Post `message` on the store's chatter and notify its managers (Odoo inbox or e-mail,
+        as each prefers).
+
+        :param message: plain text (escaped).
+        """
         for store in self:
             partners = store._get_managers().partner_id
             store.sudo().message_post(

@@ -1,27 +1,39 @@
 import logging
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 from .. import const
-from ..exceptions import StoreAuthError
+from ..exceptions import CredentialDecryptError, StoreAuthError
 from ..services import crypto
 
 _logger = logging.getLogger(__name__)
+
+MANAGER_GROUP = "store_connector_base.group_store_connector_manager"
 
 
 class IntegrationCredential(models.Model):
     """A secret of a store (API key, access token, webhook secret...), encrypted at rest.
 
-    The column `value_encrypted` only ever holds ciphertext. `value` is what forms show: a mask
-    when read, the new secret when written (its inverse encrypts it). Code reads secrets only
-    through `_get_value`, at the moment it needs them, so a rotated secret is used by every job
-    that runs after the rotation, including jobs queued before it.
+    * The column ``value_encrypted`` only ever holds ciphertext (see `services.crypto` for the key,
+      its absence and its change). The field is ``groups=NO_ACCESS``: no user, administrators
+      included, can read, search or write it through the ORM's public API (read, web_read,
+      search_read, fields_get, write); only code running as superuser can, and only this model
+      touches it.
+    * ``value`` is what forms show: a mask when a secret is set, nothing otherwise. Writing a new
+      value encrypts and replaces the secret (surrounding blanks dropped: they come from pasting);
+      writing the mask or nothing keeps the current one. Delete the line to remove a secret.
+    * Only Store Connector managers have access to the model (ACL), within their companies
+      (record rule); `_get_value`, the one accessor, applies the same rules to code that does not
+      run as superuser.
+    * Secrets are read at the moment they are used, so a rotated secret is used by every job that
+      runs after the rotation, jobs queued before it included.
     """
 
     _name = "integration.credential"
     _description = "Store Credential"
     _order = "store_id, key"
+    _rec_name = "key"
 
     store_id = fields.Many2one("connector.store", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="store_id.company_id", store=True)
@@ -29,18 +41,22 @@ class IntegrationCredential(models.Model):
     value = fields.Char(
         compute="_compute_value",
         inverse="_inverse_value",
-        help="Shown masked. Type a new value to replace the secret.",
+        help="Shown masked. Type a new value to replace the secret; leave it as is to keep it.",
     )
-    value_encrypted = fields.Text(copy=False, readonly=True, groups="base.group_system")
-    is_set = fields.Boolean(compute="_compute_value")
+    # prefetch=False: reading other fields never loads ciphertext into memory as a side effect.
+    value_encrypted = fields.Text(copy=False, readonly=True, prefetch=False, groups=fields.NO_ACCESS)
+    is_set = fields.Boolean(string="Set", compute="_compute_value")
     expires_at = fields.Datetime(help="When the platform stops accepting this secret, if it expires.")
 
     _sql_constraints = [
         ("store_key_unique", "unique(store_id, key)", "A store has one credential per key."),
     ]
 
+    # ------------------------------------------------------------------ computes
     @api.depends("value_encrypted")
     def _compute_value(self):
+        # One query for the whole list (the field is not prefetched); new records have no row yet.
+        self.filtered("id").sudo().fetch(["value_encrypted"])
         for cred in self:
             encrypted = cred.sudo().value_encrypted
             cred.is_set = bool(encrypted)
@@ -48,49 +64,111 @@ class IntegrationCredential(models.Model):
 
     def _inverse_value(self):
         for cred in self:
-            if cred.value and cred.value != const.MASK:
-                cred.sudo().value_encrypted = crypto.encrypt(cred.value)
+            value = (cred.value or "").strip()
+            if value and value != const.MASK:
+                cred.sudo().value_encrypted = crypto.encrypt(value)
+
+    # ------------------------------------------------------------------ CRUD
+    @api.model
+    def _check_ciphertext_vals(self, vals):
+        """Refuse writing `value_encrypted` directly, except ciphertext written by superuser code.
+
+        Odoo checks field groups on write but not on create; this covers both, so that no API
+        call can put a plain secret in the column.
+        """
+        if "value_encrypted" not in vals:
+            return
+        if not self.env.su:
+            raise AccessError(_("Credentials are set through their value, which is encrypted on save."))
+        if vals["value_encrypted"] and not crypto.is_encrypted(vals["value_encrypted"]):
+            raise UserError(_("Only encrypted values can be stored; set the credential's value instead."))
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._check_ciphertext_vals(vals)
         records = super().create(vals_list)
+        # The inverse leaves the typed secret in the cache of `value`: show the mask from now on.
+        records.invalidate_recordset(["value", "is_set"])
         records.store_id._resume_after_auth()
         return records
 
     def write(self, vals):
+        self._check_ciphertext_vals(vals)
         res = super().write(vals)
-        if "value" in vals or "value_encrypted" in vals or "expires_at" in vals:
-            # New credentials lift an authentication pause: the store's jobs run again.
+        self.invalidate_recordset(["value", "is_set"])
+        if "value" in vals or "expires_at" in vals:
+            # New credentials lift an authentication pause: the store's jobs run again. (Not a
+            # re-encryption, which writes value_encrypted alone: the secret itself is unchanged.)
             self.store_id._resume_after_auth()
         return res
 
+    # ------------------------------------------------------------------ business
+    @api.model
+    def _check_secret_access(self, store):
+        """Allow superuser code, and Store Connector managers on the stores of their companies.
+
+        :raises AccessError: anyone else.
+        """
+        if self.env.su:
+            return
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(_("Only Store Connector managers can read or change store credentials."))
+        # In this env: the store record may come from another (e.g. superuser) environment.
+        store.with_env(self.env).check_access("read")
+
     @api.model
     def _get_value(self, store, key, required=True):
-        """Decrypted secret `key` of `store`; the one accessor code uses.
+        """Decrypted secret `key` of `store`: the one accessor code uses, at the moment of use.
 
-        :raises StoreAuthError: required and missing, or expired.
-        :raises AccessError: the current user is not a Store Connector manager and not superuser.
+        :param store: connector.store record.
+        :param required: raise when the secret is missing or expired; otherwise return False.
+        :returns: the secret (str), or False when not required and missing or expired.
+        :raises StoreAuthError: required and missing, or expired (the job waits for new credentials).
+        :raises AccessError: the caller is neither superuser nor a manager of the store's company.
+        :raises MissingEncryptionKey: no encryption key is configured on the server.
+        :raises CredentialDecryptError: the secret was encrypted with another key.
         """
-        if not (self.env.su or self.env.user.has_group("store_connector_base.group_store_connector_manager")):
-            raise AccessError(_("Only Store Connector managers can read store credentials."))
-        cred = self.sudo().search([("store_id", "=", store.id), ("key", "=", key)], limit=1)
-        if not cred or not cred.value_encrypted:
+        store.ensure_one()
+        self._check_secret_access(store)
+        cred = self.search([("store_id", "=", store.id), ("key", "=", key)], limit=1)
+        ciphertext = cred.sudo().value_encrypted if cred else False
+        if not ciphertext:
             if required:
                 raise StoreAuthError(
                     _('Store "%(store)s" has no credential "%(key)s". Enter it on the store.',
                       store=store.name, key=key)
                 )
             return False
-        if cred.expires_at and cred.expires_at <= fields.Datetime.now() and required:
-            raise StoreAuthError(
-                _('The credential "%(key)s" of store "%(store)s" expired on %(date)s.',
-                  key=key, store=store.name, date=cred.expires_at)
-            )
-        return crypto.decrypt(cred.value_encrypted)
+        if cred.expires_at and cred.expires_at <= fields.Datetime.now():
+            if required:
+                raise StoreAuthError(
+                    _('The credential "%(key)s" of store "%(store)s" expired on %(date)s. Enter a new one.',
+                      key=key, store=store.name, date=cred.expires_at)
+                )
+            return False
+        try:
+            return crypto.decrypt(ciphertext)
+        except CredentialDecryptError:
+            raise CredentialDecryptError(
+                _(
+                    'The credential "%(key)s" of store "%(store)s" cannot be decrypted with the '
+                    "configured encryption key (%(option)s). Was the key changed? Restore the previous "
+                    "key, or enter the credential again.",
+                    key=key, store=store.name, option=const.CONFIG_ENCRYPTION_KEY,
+                )
+            ) from None
 
     @api.model
     def _set_value(self, store, key, value, expires_at=None):
-        """Create or replace secret `key` of `store` (used by OAuth flows and token refreshes)."""
+        """Create or replace secret `key` of `store` (OAuth flows, token refreshes).
+
+        Same access rule as `_get_value`; code serving a platform callback runs it as superuser.
+
+        :returns: the integration.credential record.
+        """
+        store.ensure_one()
+        self._check_secret_access(store)
         cred = self.sudo().search([("store_id", "=", store.id), ("key", "=", key)], limit=1)
         vals = {"value": value, "expires_at": expires_at or False}
         if cred:
@@ -101,12 +179,39 @@ class IntegrationCredential(models.Model):
 
     @api.model
     def _store_secrets(self, store):
-        """Every decrypted secret of `store`, for redaction; never shown."""
-        creds = self.sudo().search([("store_id", "=", store.id)])
+        """Every readable decrypted secret of `store`, for redaction only; never shown."""
         values = []
-        for cred in creds:
+        for cred in self.sudo().search([("store_id", "=", store.id)]):
             try:
                 values.append(crypto.decrypt(cred.value_encrypted))
-            except Exception:  # noqa: BLE001 - an undecryptable secret cannot leak either
+            except UserError:
+                # No key, or another key: a secret we cannot read was not sent, so it cannot leak.
                 continue
         return [v for v in values if v]
+
+    @api.model
+    def _reencrypt_all(self):
+        """Rewrite every stored secret with the first configured key (after a key change).
+
+        Configure ``new_key,old_key``, run this (e.g. from an Odoo shell as superuser), then keep
+        only the new key. Secrets no configured key can read are left as they are and listed in
+        the server log by id (never their value): enter them again.
+
+        :returns: the number of secrets rewritten.
+        """
+        if not self.env.su:
+            raise AccessError(_("Only the superuser can re-encrypt the store credentials."))
+        rewritten = 0
+        unreadable = []
+        for cred in self.search([("value_encrypted", "!=", False)]):
+            try:
+                ciphertext = crypto.rotate(cred.value_encrypted)
+            except CredentialDecryptError:
+                unreadable.append(cred.id)
+                continue
+            cred.value_encrypted = ciphertext
+            rewritten += 1
+        if unreadable:
+            _logger.warning("credentials %s cannot be decrypted with any configured key: enter them again",
+                            unreadable)
+        return rewritten

@@ -1,23 +1,50 @@
-"""Encryption of credential values at rest (Fernet: AES-128-CBC + HMAC-SHA256)."""
+"""Encryption of credential values at rest (Fernet: AES-128-CBC + HMAC-SHA256).
+
+The key comes from the server, never from the database: the option ``store_connector_encryption_key``
+of the Odoo configuration file, else the environment variable ``STORE_CONNECTOR_ENCRYPTION_KEY``. A
+database dump alone therefore reveals no secret. Any passphrase works as key material: it is stretched
+with SHA-256 to the 32 bytes Fernet wants, so use a long random one.
+
+No key configured: nothing fails at install or start-up; encrypting or decrypting raises
+`MissingEncryptionKey`, which names the option and the environment variable.
+
+Changing the key: values encrypted with a key that is no longer configured cannot be read back;
+using one raises `CredentialDecryptError`, which says to restore the previous key or to enter the
+credentials again (saving a credential encrypts it with the current key). To change the key without
+re-entering anything, configure the new key followed by the old one, separated by a comma: the first
+key encrypts, every listed key decrypts; `integration.credential._reencrypt_all()` then rewrites the
+stored values with the first key, after which the old key can be removed.
+"""
 
 import base64
 import hashlib
 import os
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from odoo import _
 from odoo.tools import config
 
 from .. import const
-from ..exceptions import MissingEncryptionKey
+from ..exceptions import CredentialDecryptError, MissingEncryptionKey
 
 PREFIX = "enc:v1:"
 
 
-def _key_material():
-    key = config.get(const.CONFIG_ENCRYPTION_KEY) or os.environ.get(const.ENV_ENCRYPTION_KEY)
-    if not key:
+def _configured_keys():
+    """The configured key passphrases, the encrypting one first; [] when none is set."""
+    raw = config.get(const.CONFIG_ENCRYPTION_KEY) or os.environ.get(const.ENV_ENCRYPTION_KEY) or ""
+    return [key.strip() for key in str(raw).split(",") if key.strip()]
+
+
+def has_key():
+    """Whether an encryption key is configured (for UI hints; encrypt/decrypt raise when it is not)."""
+    return bool(_configured_keys())
+
+
+def _fernet():
+    keys = _configured_keys()
+    if not keys:
         raise MissingEncryptionKey(
             _(
                 "No credential encryption key is configured. Set %(option)s in the Odoo server "
@@ -26,34 +53,67 @@ def _key_material():
                 env=const.ENV_ENCRYPTION_KEY,
             )
         )
-    return str(key)
+    return MultiFernet([
+        Fernet(base64.urlsafe_b64encode(hashlib.sha256(key.encode()).digest())) for key in keys
+    ])
 
 
-def _fernet():
-    # Any passphrase works: it is stretched to the 32 bytes Fernet wants. A changed key makes the
-    # stored values unreadable, which `decrypt` reports clearly.
-    digest = hashlib.sha256(_key_material().encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
+def is_encrypted(value):
+    """Whether `value` has the shape of our ciphertext (it may still be undecryptable)."""
+    return isinstance(value, str) and value.startswith(PREFIX)
 
 
 def encrypt(plaintext):
+    """Ciphertext of `plaintext` with the first configured key; False for an empty value.
+
+    :raises MissingEncryptionKey: no key is configured.
+    """
     if plaintext in (None, False, ""):
         return False
     return PREFIX + _fernet().encrypt(plaintext.encode()).decode()
 
 
+def _undecryptable():
+    # Never quotes the ciphertext nor the key: the message is shown to users and logged.
+    return CredentialDecryptError(
+        _(
+            "A stored credential cannot be decrypted with the configured encryption key (%(option)s "
+            "or %(env)s). Was the key changed? Restore the previous key, or enter the credentials "
+            "again.",
+            option=const.CONFIG_ENCRYPTION_KEY,
+            env=const.ENV_ENCRYPTION_KEY,
+        )
+    )
+
+
 def decrypt(ciphertext):
+    """Plaintext of a value made by `encrypt`; False for an empty value.
+
+    :raises MissingEncryptionKey: no key is configured.
+    :raises CredentialDecryptError: the value is not our ciphertext or was made with another key.
+    """
     if not ciphertext:
         return False
-    if not ciphertext.startswith(PREFIX):
-        raise MissingEncryptionKey(_("A stored credential is not in the expected encrypted format."))
+    if not is_encrypted(ciphertext):
+        raise _undecryptable()
+    fernet = _fernet()
     try:
-        return _fernet().decrypt(ciphertext[len(PREFIX):].encode()).decode()
-    except InvalidToken:
-        raise MissingEncryptionKey(
-            _(
-                "A stored credential cannot be decrypted with the configured key (%(option)s). "
-                "Was the key changed? Restore it, or enter the credentials again.",
-                option=const.CONFIG_ENCRYPTION_KEY,
-            )
-        ) from None
+        return fernet.decrypt(ciphertext[len(PREFIX):].encode()).decode()
+    except (InvalidToken, ValueError):
+        raise _undecryptable() from None
+
+
+def rotate(ciphertext):
+    """`ciphertext` re-encrypted with the first configured key (see the module docstring).
+
+    :raises CredentialDecryptError: no configured key decrypts it.
+    """
+    if not ciphertext:
+        return False
+    if not is_encrypted(ciphertext):
+        raise _undecryptable()
+    fernet = _fernet()
+    try:
+        return PREFIX + fernet.rotate(ciphertext[len(PREFIX):].encode()).decode()
+    except (InvalidToken, ValueError):
+        raise _undecryptable() from None
