@@ -20,6 +20,9 @@
         "data/ir_config_parameter_data.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": ["store_connector_base/static/src/**/*"],
+    },
     "installable": True,
     "application": True,
 }
