@@ -116,10 +116,13 @@ ensure_db() {
       || { dropdb --if-exists "$tmpl"; die "building the template database failed"; }
   fi
   local want; want=$(addons_hash)
-  if [ "${SC_FRESH_DB:-0}" = 1 ] && db_exists "$db"; then dropdb "$db"; fi
+  if [ "${SC_FRESH_DB:-0}" = 1 ] && db_exists "$db"; then dropdb "$db"; rm -rf "${SC_STATE:?}/data/filestore/$db"; fi
   if ! db_exists "$db"; then
     log "creating database $db with the suite installed"
     createdb -T "$tmpl" "$db"
+    # A database copy needs its attachments too: they live in the filestore, not in PostgreSQL.
+    local fs="$SC_STATE/data/filestore"
+    if [ -d "$fs/$tmpl" ]; then rm -rf "${fs:?}/$db"; cp -a "$fs/$tmpl" "$fs/$db"; fi
     "$PY" "$ODOO_SRC/odoo-bin" -c "$conf" -d "$db" -i "$addons" --stop-after-init --log-level=warn \
       || { dropdb --if-exists "$db"; die "installing the suite into $db failed"; }
   elif [ "$(psql -d "$db" -tAc "SELECT value FROM ir_config_parameter WHERE key='store_connector.addons_hash'" 2>/dev/null)" != "$want" ]; then
