@@ -7,3 +7,10 @@ from . import (
     store_webhook_delivery,
     store_activity_log,
 )
+from . import (
+    store_api_request,
+    sale_order_store,
+    connector_store_api,
+    connector_store_events,
+    connector_store_dashboard,
+)
