@@ -61,6 +61,19 @@ class SyncApiFixtures:
     def _new_api_key(cls, user):
         return cls.env["res.users.apikeys"].with_user(user).sudo()._generate(None, "sync API test", None)
 
+    def _run_queue(self, store):
+        """Run the store's pending jobs now, in the test's transaction.
+
+        The runner takes jobs due by PostgreSQL's clock, which in a test stands still at the
+        transaction's start: jobs queued since then are backdated first.
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE sync_job SET next_attempt_at = (now() AT TIME ZONE 'UTC') - interval '1 minute' "
+            "WHERE store_id = %s AND state = 'pending'", [store.id])
+        self.env["sync.job"].invalidate_model(["next_attempt_at"])
+        return self.env["sync.job"]._process_queue(store_ids=store.ids, commit=False)
+
     @classmethod
     def _set_stock(cls, product, quantity):
         cls.env["stock.quant"]._update_available_quantity(product, cls.warehouse.lot_stock_id, quantity)
