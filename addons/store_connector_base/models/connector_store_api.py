@@ -165,7 +165,7 @@ class ConnectorStore(models.Model):
         return self.env["sync.job"]._enqueue(
             self, "products.sync", "_job_api_sync_products",
             payload={"skus": skus},
-            identity_key="api.products:%s" % (_digest(skus) if skus else "all"),
+            identity_key=f"api.products:{_digest(skus) if skus else 'all'}",
             direction="export",
         )
 
@@ -184,7 +184,7 @@ class ConnectorStore(models.Model):
         return self.env["sync.job"]._enqueue(
             self, "inventory.sync", "_job_api_sync_inventory",
             payload={"items": items},
-            identity_key="api.inventory:%s" % (_digest(items) if items else "all"),
+            identity_key=f"api.inventory:{_digest(items) if items else 'all'}",
             direction="export",
         )
 

@@ -8,7 +8,7 @@ so record rules decide what is counted.
 from collections import defaultdict
 from datetime import timedelta
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import _, fields, models
 from odoo.tools.misc import format_datetime

@@ -27,9 +27,7 @@ _QUOTED_ERRORS = 5
 
 
 def _quote_errors(errors):
-    quoted = "; ".join(
-        "%s: %s" % (error.get("sku") or "?", error.get("error")) for error in errors[:_QUOTED_ERRORS]
-    )
+    quoted = "; ".join(f"{error.get('sku') or '?'}: {error.get('error')}" for error in errors[:_QUOTED_ERRORS])
     return quoted + (" ..." if len(errors) > _QUOTED_ERRORS else "")
 
 

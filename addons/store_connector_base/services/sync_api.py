@@ -8,7 +8,7 @@ import base64
 import binascii
 import json
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 # Orders page size: the default when the client names none, and the most one page may hold.
 ORDERS_DEFAULT_LIMIT = 50
@@ -81,8 +81,7 @@ def parse_skus(body):
     """
     unknown = set(body) - {"skus"}
     if unknown:
-        raise invalid("invalid_body", "Unknown keys in the body: %s. Expected \"skus\"."
-                      % ", ".join(sorted(unknown)))
+        raise invalid("invalid_body", f'Unknown keys in the body: {", ".join(sorted(unknown))}. Expected "skus".')
     if "skus" not in body or body["skus"] is None:
         return None
     skus = body["skus"]
@@ -104,8 +103,8 @@ def parse_inventory_items(body):
     """
     unknown = set(body) - {"items", "skus"}
     if unknown:
-        raise invalid("invalid_body", "Unknown keys in the body: %s. Expected \"items\" or \"skus\"."
-                      % ", ".join(sorted(unknown)))
+        raise invalid("invalid_body",
+                      f'Unknown keys in the body: {", ".join(sorted(unknown))}. Expected "items" or "skus".')
     if body.get("items") is not None and body.get("skus") is not None:
         raise invalid("invalid_body", 'Send either "items" or "skus", not both.')
     if body.get("skus") is not None:
@@ -154,7 +153,7 @@ def parse_since(value):
         raise invalid("invalid_since",
                       '"since" must be an ISO 8601 date or date-time, e.g. 2024-05-01T12:00:00Z.') from None
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed
 
 
@@ -178,8 +177,8 @@ def parse_status(value, allowed):
     statuses = [part.strip() for part in value.split(",") if part.strip()]
     wrong = [status for status in statuses if status not in allowed]
     if not statuses or wrong:
-        raise invalid("invalid_status", '"status" must be one or more of %s, separated by commas.'
-                      % ", ".join(allowed), details={"allowed": list(allowed)})
+        raise invalid("invalid_status", f'"status" must be one or more of {", ".join(allowed)}, separated by commas.',
+                      details={"allowed": list(allowed)})
     return statuses
 
 

@@ -5,11 +5,9 @@ import secrets
 
 from odoo.tests import new_test_user
 
-USER_GROUPS = ",".join([
-    "base.group_user",
-    "store_connector_base.group_store_connector_user",
-    "sales_team.group_sale_salesman_all_leads",
-])
+USER_GROUPS = (
+    "base.group_user,store_connector_base.group_store_connector_user,sales_team.group_sale_salesman_all_leads"
+)
 
 
 class SyncApiFixtures:

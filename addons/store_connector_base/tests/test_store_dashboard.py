@@ -5,6 +5,8 @@ from datetime import datetime, timedelta
 from odoo import fields
 from odoo.tests import TransactionCase, tagged
 
+from odoo.addons.store_connector_base.models.connector_store_dashboard import _dashboard_stats
+
 from .sync_api_common import SyncApiFixtures
 
 
@@ -85,8 +87,6 @@ class TestStoreDashboard(SyncApiFixtures, TransactionCase):
         self.assertEqual(A.dashboard_webhook_last_received_at, self.t_received)
 
     def test_last_success_per_operation(self):
-        from odoo.addons.store_connector_base.models.connector_store_dashboard import _dashboard_stats
-
         stats = _dashboard_stats(self.env, "store_id", self.store.ids, now=self.now)
         self.assertEqual(stats[self.store.id]["last_success"], {
             "products.sync": self.t_products,
