@@ -17,6 +17,7 @@ import hashlib
 import json
 import math
 import time
+from collections import defaultdict
 
 from odoo import _, api, models
 
@@ -257,9 +258,11 @@ class ConnectorStore(models.Model):
         prices = {}
         if self.pricelist_id:
             prices = self.pricelist_id._get_products_price(products, 1.0)
+        by_template = defaultdict(lambda: self.env["product.product"])
+        for product in products:
+            by_template[product.product_tmpl_id] |= product
         payloads = []
-        for template in products.product_tmpl_id:
-            variants = products.filtered(lambda product, t=template: product.product_tmpl_id == t)
+        for template, variants in by_template.items():
             payloads.append({
                 "name": template.name,
                 "description": template.description_sale or "",

@@ -36,7 +36,7 @@ class TestSyncApiJobs(SyncApiFixtures, TransactionCase):
                                                          "compute_price": "fixed", "fixed_price": 9.5})],
         })
         job = self.store._api_sync_products(["SKU-A", "SKU-B"])
-        with patch.object(self.adapter_class, "export_products", export_products, create=True):
+        with patch.object(self.adapter_class, "export_products", export_products):
             self.assertEqual(self._run_queue(self.store), 1)
         self.assertEqual(job.state, "done", job.last_error)
         (store, products), = sent
@@ -65,19 +65,44 @@ class TestSyncApiJobs(SyncApiFixtures, TransactionCase):
             return []
 
         self.store._api_sync_products(None)
-        with patch.object(self.adapter_class, "export_products", export_products, create=True):
+        with patch.object(self.adapter_class, "export_products", export_products):
             self._run_queue(self.store)
         self.assertTrue({"SKU-A", "SKU-B", "SKU-C"} <= set(sent))
         self.assertNotIn(foreign.default_code, sent)
         self.assertNotIn(not_for_sale.default_code, sent)
         self.assertEqual(self._last_log(self.store, "products.sync").records, len(sent))
 
+    def test_products_job_groups_variants_under_their_template(self):
+        size = self.env["product.attribute"].create({
+            "name": "Size", "value_ids": [(0, 0, {"name": "S"}), (0, 0, {"name": "M"})]})
+        template = self.env["product.template"].create({
+            "name": "Shirt",
+            "attribute_line_ids": [(0, 0, {"attribute_id": size.id, "value_ids": [(6, 0, size.value_ids.ids)]})],
+        })
+        for variant in template.product_variant_ids:
+            variant.default_code = "SHIRT-" + variant.product_template_attribute_value_ids.name
+        sent = []
+
+        def export_products(_adapter, store, products):
+            sent.extend(products)
+            return []
+
+        self.store._api_sync_products(["SHIRT-S", "SHIRT-M", "SKU-A"])
+        with patch.object(self.adapter_class, "export_products", export_products):
+            self._run_queue(self.store)
+        shirt = next(product for product in sent if product["name"] == "Shirt")
+        self.assertEqual(len(sent), 2)
+        self.assertIsNone(shirt["sku"])  # two variants, no template SKU
+        self.assertEqual({variant["sku"]: variant["attributes"] for variant in shirt["variants"]},
+                         {"SHIRT-S": {"Size": "S"}, "SHIRT-M": {"Size": "M"}})
+        self.assertEqual(self._last_log(self.store, "products.sync").records, 3)
+
     def test_products_job_all_refused_logs_a_failure(self):
         def export_products(_adapter, store, products):
             return [{"sku": "SKU-A", "error": "duplicate handle"}]
 
         job = self.store._api_sync_products(["SKU-A"])
-        with patch.object(self.adapter_class, "export_products", export_products, create=True):
+        with patch.object(self.adapter_class, "export_products", export_products):
             self._run_queue(self.store)
         self.assertEqual(job.state, "done")
         log = self._last_log(self.store, "products.sync")
@@ -99,7 +124,7 @@ class TestSyncApiJobs(SyncApiFixtures, TransactionCase):
             {"sku": "SKU-B", "quantity": None},
             {"sku": "SKU-C", "quantity": 7},
         ])
-        with patch.object(self.adapter_class, "update_inventory", update_inventory, create=True), \
+        with patch.object(self.adapter_class, "update_inventory", update_inventory), \
                 patch.object(self.adapter_class, "_inventory_batch_size", lambda _adapter, store: 2):
             self._run_queue(self.store)
         self.assertEqual(job.state, "done", job.last_error)
@@ -125,7 +150,7 @@ class TestSyncApiJobs(SyncApiFixtures, TransactionCase):
             return update_inventory(adapter, store, items)
 
         self.store._api_sync_inventory(None)
-        with patch.object(self.adapter_class, "update_inventory", recording, create=True):
+        with patch.object(self.adapter_class, "update_inventory", recording):
             self._run_queue(self.store)
         quantities = {item["sku"]: item["quantity"] for item in sent}
         self.assertEqual(quantities["SKU-A"], 0)
