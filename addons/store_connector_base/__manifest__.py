@@ -19,6 +19,9 @@
         "data/ir_cron_data.xml",
         "data/ir_config_parameter_data.xml",
         "views/menus.xml",
+        "security/store_connector_dashboard_security.xml",
+        "views/sale_order_views.xml",
+        "views/connector_store_dashboard_views.xml",
     ],
     "assets": {
         "web.assets_backend": ["store_connector_base/static/src/**/*"],

@@ -8,3 +8,10 @@ from . import (
     store_activity_log,
     ir_http,
 )
+from . import (
+    store_api_request,
+    sale_order_store,
+    connector_store_api,
+    connector_store_events,
+    connector_store_dashboard,
+)

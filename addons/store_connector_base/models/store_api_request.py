@@ -1,0 +1,83 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+from ..services.sync_api import retry_after_seconds
+
+# ir.config_parameter holding the sync API's allowance per store and window (requests).
+PARAM_API_RATE_LIMIT = "store_connector.api_rate_limit"
+DEFAULT_API_RATE_LIMIT = 60
+API_RATE_WINDOW_SECONDS = 60
+# First key of the two-int advisory lock that serialises the counting of one store's requests
+# (the second key is the store id); an arbitrary constant that no other lock of the suite uses.
+_ADVISORY_LOCK_NAMESPACE = 731_540_021
+
+
+class StoreApiRequest(models.Model):
+    """The sync API requests of the last minute, per store: the rate limiter's sliding window.
+
+    A sliding log rather than a counter per clock minute: a fixed minute lets a client send 60
+    requests at 12:00:59 and 60 more at 12:01:00; the log refuses the 61st request of any
+    60-second span. It stays small: at most `limit` rows a store, older rows are deleted
+    by the next request of that store.
+
+    Counting happens in its own short transaction on a separate cursor, under an advisory lock
+    per store, so that every Odoo worker sees the same count at once and a request that fails
+    later (and rolls back) still counts; API requests of one store wait on each other only for
+    those few statements, never for the whole request.
+    """
+
+    _name = "store.api.request"
+    _description = "Sync API Request (rate limit window)"
+    _log_access = False
+    _order = "requested_at desc, id desc"
+
+    store_id = fields.Many2one("connector.store", required=True, ondelete="cascade", readonly=True)
+    requested_at = fields.Datetime(required=True, readonly=True)
+
+    def init(self):
+        self.env.cr.execute("""
+            CREATE INDEX IF NOT EXISTS store_api_request_store_time_idx
+                ON store_api_request (store_id, requested_at)
+        """)
+
+    @api.model
+    def _get_rate_limit(self):
+        """Requests a store may receive per window (System Parameter `store_connector.api_rate_limit`)."""
+        value = self.env["ir.config_parameter"].sudo().get_param(PARAM_API_RATE_LIMIT)
+        try:
+            return max(1, int(value)) if value else DEFAULT_API_RATE_LIMIT
+        except ValueError:
+            return DEFAULT_API_RATE_LIMIT
+
+    @api.model
+    def _hit(self, store_id, limit=None, window=API_RATE_WINDOW_SECONDS, now=None):
+        """Count one request for `store_id` unless the store's window is full.
+
+        :param limit: allowance per window; default the System Parameter (60).
+        :param now: the request's time (naive UTC); default now. Taken from Python, not from
+            PostgreSQL, so that tests can move it with freezegun.
+        :returns: 0 when the request is allowed (and counted), else the seconds until the oldest
+            request of the window leaves it (the Retry-After to answer, at least 1).
+        """
+        limit = limit or self._get_rate_limit()
+        now = now or fields.Datetime.now()
+        start = now - timedelta(seconds=window)
+        with self.env.registry.cursor() as cr:
+            cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ADVISORY_LOCK_NAMESPACE, store_id])
+            cr.execute(
+                "DELETE FROM store_api_request WHERE store_id = %s AND requested_at <= %s",
+                [store_id, start],
+            )
+            cr.execute(
+                "SELECT count(*), min(requested_at) FROM store_api_request WHERE store_id = %s",
+                [store_id],
+            )
+            count, oldest = cr.fetchone()
+            if count >= limit:
+                return retry_after_seconds((oldest - start).total_seconds())
+            cr.execute(
+                "INSERT INTO store_api_request (store_id, requested_at) VALUES (%s, %s)",
+                [store_id, now],
+            )
+        return 0

@@ -1,0 +1,88 @@
+"""Fixtures of the sync API, events and dashboard tests: stores, users with and without rights,
+API keys, products with SKUs and stock."""
+
+import secrets
+
+from odoo.tests import new_test_user
+
+USER_GROUPS = (
+    "base.group_user,store_connector_base.group_store_connector_user,sales_team.group_sale_salesman_all_leads"
+)
+
+
+class SyncApiFixtures:
+    """Mixin for TransactionCase / HttpCase classes: call `_setup_sync_api_fixtures()` in setUpClass."""
+
+    @classmethod
+    def _setup_sync_api_fixtures(cls):
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls.env.company
+        cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.company.id)], limit=1)
+        cls.store = cls._new_store(name="Shop A", warehouse_id=cls.warehouse.id)
+        cls.store_b = cls._new_store(name="Shop B", warehouse_id=cls.warehouse.id)
+        cls.other_company = cls.env["res.company"].create({"name": "Other Company"})
+        cls.store_other_company = cls._new_store(name="Shop of the other company",
+                                                 company_id=cls.other_company.id)
+
+        cls.api_user = new_test_user(cls.env, "sc_api_user", groups=USER_GROUPS)
+        cls.manager = new_test_user(
+            cls.env, "sc_api_manager",
+            groups="base.group_user,store_connector_base.group_store_connector_manager",
+        )
+        cls.no_rights_user = new_test_user(cls.env, "sc_api_norights", groups="base.group_user")
+        cls.other_company_user = new_test_user(
+            cls.env, "sc_api_other", groups=USER_GROUPS,
+            company_id=cls.other_company.id, company_ids=[(6, 0, [cls.other_company.id])],
+        )
+        cls.key = cls._new_api_key(cls.api_user)
+        cls.no_rights_key = cls._new_api_key(cls.no_rights_user)
+        cls.other_company_key = cls._new_api_key(cls.other_company_user)
+
+        Product = cls.env["product.product"]
+        cls.product_a = Product.create({"name": "Product A", "default_code": "SKU-A", "is_storable": True,
+                                        "list_price": 10.0})
+        cls.product_b = Product.create({"name": "Product B", "default_code": "SKU-B", "is_storable": True,
+                                        "list_price": 20.0})
+        cls.product_c = Product.create({"name": "Product C", "default_code": "SKU-C", "is_storable": True,
+                                        "list_price": 30.0})
+        cls.partner = cls.env["res.partner"].create({"name": "Jane Buyer", "email": "jane@example.com"})
+
+    @classmethod
+    def _new_store(cls, **values):
+        # The code is given explicitly: the base's default for it (_new_store_code) is a function
+        # without the `model` argument Odoo passes to callable defaults.
+        return cls.env["connector.store"].create({
+            "platform": "test", "code": secrets.token_urlsafe(12), **values,
+        })
+
+    @classmethod
+    def _new_api_key(cls, user):
+        return cls.env["res.users.apikeys"].with_user(user).sudo()._generate(None, "sync API test", None)
+
+    def _run_queue(self, store):
+        """Run the store's pending jobs now, in the test's transaction.
+
+        The runner takes jobs due by PostgreSQL's clock, which in a test stands still at the
+        transaction's start: jobs queued since then are backdated first.
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE sync_job SET next_attempt_at = (now() AT TIME ZONE 'UTC') - interval '1 minute' "
+            "WHERE store_id = %s AND state = 'pending'", [store.id])
+        self.env["sync.job"].invalidate_model(["next_attempt_at"])
+        return self.env["sync.job"]._process_queue(store_ids=store.ids, commit=False)
+
+    @classmethod
+    def _set_stock(cls, product, quantity):
+        cls.env["stock.quant"]._update_available_quantity(product, cls.warehouse.lot_stock_id, quantity)
+
+    @classmethod
+    def _new_order(cls, store, product=None, quantity=1.0, **values):
+        product = product or cls.product_a
+        return cls.env["sale.order"].create({
+            "partner_id": cls.partner.id,
+            "store_id": store.id,
+            "company_id": store.company_id.id,
+            "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": quantity})],
+            **values,
+        })
