@@ -22,12 +22,14 @@ class ConnectorStore(models.Model):
     def _inventory_bindings(self):
         """The bindings whose stock this store publishes: published, with an SKU, of active variants."""
         self.ensure_one()
-        return self.env["store.product.binding"].sudo().search([
+        bindings = self.env["store.product.binding"].sudo().search([
             ("store_id", "=", self.id),
             ("platform_status", "=", "active"),
             ("sku", "!=", False),
-            ("product_id.active", "=", True),
         ], order="id")
+        # Filtered here rather than joined in SQL: right after a bulk publication the tables have no
+        # statistics yet, and PostgreSQL then picks a nested loop that takes seconds for 10,000 rows.
+        return bindings.filtered(lambda b: b.product_id.active)
 
     def _enqueue_inventory_sync(self, bindings=None):
         """Queue the stock of `bindings` (default: all published) in jobs of
