@@ -5,6 +5,8 @@ from collections import defaultdict
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..exceptions import RetryableJobError
+
 _logger = logging.getLogger(__name__)
 
 # Keys of the adapters' "external_ids" dicts that have a column of their own; others go to external_data.
@@ -21,6 +23,10 @@ PLATFORM_STATUSES = [
     ("unpublished", "Unpublished"),
     ("archived", "Archived"),
 ]
+
+# Advisory lock namespaces (first key of pg_try_advisory_xact_lock(int, int)); the second is the binding id.
+LOCK_PRODUCT_EXPORT = 0x5C01
+LOCK_INVENTORY = 0x5C02
 
 SYNC_STATES = [
     ("pending", "Pending"),
@@ -149,6 +155,21 @@ class StoreProductBinding(models.Model):
             vals["external_data"] = extra
         return vals
 
+    def _sync_lock(self, namespace):
+        """Take the transaction-level advisory locks of these bindings, so that two workers never
+        sync one binding at the same time (the later one could overwrite the newer data).
+
+        :raises RetryableJobError: another job holds one of them; this job runs again shortly.
+        """
+        if not self:
+            return
+        self.env.cr.execute(
+            "SELECT bool_and(pg_try_advisory_xact_lock(%s, id)) FROM unnest(%s::int[]) AS id",
+            [namespace, self.ids],
+        )
+        if not self.env.cr.fetchone()[0]:
+            raise RetryableJobError(_("Another job is syncing these products right now."), retry_after=5)
+
     def _set_platform_status(self, status):
         """Ask for a new status on the platform: the bindings wait for an export (pending)."""
         if self:
@@ -167,6 +188,7 @@ class StoreProductBinding(models.Model):
         store._check_operation_allowed("products.sync")
         started = time.monotonic()
         bindings = self.filtered(lambda b: b.store_id == store)
+        bindings._sync_lock(LOCK_PRODUCT_EXPORT)
         products, errors = store._build_export_products(bindings)
         for binding, message in errors.items():
             binding._record_export_error(message)
@@ -260,6 +282,9 @@ class StoreProductBinding(models.Model):
         )
         if not bindings:
             return {"updated": 0, "failed": 0}
+        # Locked before the quantities are read: a job that read older quantities cannot send them
+        # after this one.
+        bindings._sync_lock(LOCK_INVENTORY)
         quantities = store._published_quantities(bindings.product_id)
         adapter = store._get_adapter()
         size = max(1, adapter._inventory_batch_size(store))

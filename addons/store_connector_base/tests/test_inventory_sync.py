@@ -1,4 +1,7 @@
+from odoo.sql_db import db_connect
+
 from odoo.addons.store_connector_base.exceptions import OperationNotPermitted
+from odoo.addons.store_connector_base.models.store_product_binding import LOCK_INVENTORY
 
 from .common_products import ProductSyncCase
 
@@ -121,6 +124,19 @@ class TestInventorySync(ProductSyncCase):
         self.run_job(self.inventory_jobs())
         [(_store, items)] = self.recorder.of("update_inventory")
         self.assertEqual(items[0]["external_ids"], {"inventory_item_id": "I-9", "variant_id": "V-9"})
+
+
+    def test_binding_synced_by_another_worker_is_retried_later(self):
+        self.move(self.mug, 2)
+        job = self.inventory_jobs()
+        binding = self.mug.store_binding_ids
+        with db_connect(self.env.cr.dbname).cursor() as other_worker:
+            other_worker.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_INVENTORY, binding.id])
+            self.run_job(job, expect="pending")
+            other_worker.rollback()
+        self.assertEqual(job.error_kind, "retryable")
+        self.assertEqual(job.retry_count, 1, job.last_error)
+        self.assertFalse(self.recorder.of("update_inventory"), "nothing sent while the other worker syncs")
 
 
 class TestSyncInventoryBatching(ProductSyncCase):
