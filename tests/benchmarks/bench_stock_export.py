@@ -4,6 +4,7 @@ Measures, on a real database, in one transaction rolled back at the end (nothing
   * Sync Inventory: the store button's job building for all bound SKUs (platform-sized batches);
   * per-SKU jobs: one coalescing job per SKU (what done stock moves queue), created, then merged
     into the pending ones a second time;
+  * the stock move hook: done moves of all the SKUs queue their per-SKU jobs;
   * running the Sync Inventory jobs against the in-memory test platform (free quantities in bulk),
     for information.
 
@@ -49,6 +50,20 @@ def _setup(env, skus):
     return store
 
 
+def _moves(env, store, products):
+    """Draft moves into the store's stock location, one per product (their hook input only)."""
+    stock = store._inventory_locations()
+    supplier = env.ref("stock.stock_location_suppliers")
+    moves = env["stock.move"].create([
+        {"name": "bench", "product_id": p.id, "product_uom": p.uom_id.id, "product_uom_qty": 1,
+         "location_id": supplier.id, "location_dest_id": stock.id}
+        for p in products
+    ])
+    env.flush_all()
+    env.invalidate_all()
+    return moves
+
+
 def _timed(label, func, results, target=None):
     started = time.perf_counter()
     value = func()
@@ -90,6 +105,20 @@ def run(env, skus=10000):
     merged = _timed(f"per-SKU jobs: merge {skus} into the pending ones", per_sku, results, TARGET_SECONDS)
     assert merged == sku_jobs, "the second enqueue must merge, not create"
     sku_jobs.unlink()
+
+    # What done stock moves call (stock.move._action_done): here for one move per SKU, as an
+    # inventory adjustment of the whole warehouse would make.
+    moves = _timed(f"setup: {skus} stock moves", lambda: _moves(env, store, bindings.product_id), results)
+
+    def moved():
+        env["store.product.binding"]._on_stock_moved(moves)
+        env.flush_all()
+        return Job.search([("store_id", "=", store.id), ("state", "=", "pending"),
+                           ("identity_key", "=like", "inventory:%"), ("identity_key", "not like", "inventory:all:%")])
+
+    moved_jobs = _timed(f"stock moves done: queue the jobs of {skus} SKUs", moved, results, TARGET_SECONDS)
+    assert len(moved_jobs) == skus, len(moved_jobs)
+    moved_jobs.unlink()
 
     def run_batches():
         for job in batch_jobs:
