@@ -22,6 +22,13 @@
         "security/store_connector_dashboard_security.xml",
         "views/sale_order_views.xml",
         "views/connector_store_dashboard_views.xml",
+        "security/store_connector_products_security.xml",
+        "views/store_product_binding_views.xml",
+        "views/store_field_mapping_views.xml",
+        "views/store_product_publish_wizard_views.xml",
+        "views/product_template_views_channels.xml",
+        "views/connector_store_views_products.xml",
+        "views/store_connector_products_menus.xml",
     ],
     "assets": {
         "web.assets_backend": ["store_connector_base/static/src/**/*"],

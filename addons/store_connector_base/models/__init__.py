@@ -15,3 +15,20 @@ from . import (
     connector_store_events,
     connector_store_dashboard,
 )
+
+# Products, stock and fulfillment (issue 3).
+from . import (
+    store_adapter_products,
+    store_product_binding,
+    store_field_mapping,
+    store_product_publish_wizard,
+    sync_job_batch,
+    connector_store_products,
+    connector_store_product_import,
+    connector_store_inventory,
+    product_product_channels,
+    product_template_channels,
+    stock_move_inventory,
+    stock_picking_fulfillment,
+    sale_order_fulfillment,
+)

@@ -1,0 +1,140 @@
+import logging
+from collections import defaultdict
+
+from odoo import _, fields, models
+
+from ..exceptions import OperationNotPermitted, PermanentJobError
+
+_logger = logging.getLogger(__name__)
+
+
+class StockPicking(models.Model):
+    """A done delivery of an imported order tells the store what shipped, with which carrier and
+    tracking number, then the order's new status."""
+
+    _inherit = "stock.picking"
+
+    store_fulfillment_ref = fields.Char(
+        string="Store Fulfillment", copy=False, readonly=True,
+        help="The platform's id of the fulfillment this delivery was sent as.",
+    )
+
+    def _action_done(self):
+        res = super()._action_done()
+        self._store_enqueue_fulfillment()
+        return res
+
+    def _store_delivery_order(self):
+        """The imported order this picking delivers, with its store binding; (None, None) otherwise."""
+        self.ensure_one()
+        if self.state != "done" or self.picking_type_code != "outgoing" or not self.sale_id:
+            return None, None
+        binding = self.sale_id._store_order_binding()
+        if not binding:
+            return None, None
+        return self.sale_id, binding[:1]
+
+    def _store_enqueue_fulfillment(self):
+        """Queue the fulfillment push of the done deliveries of imported orders (job orders.fulfillment).
+
+        A store that does not permit orders.push gets no job; a line in its activity log says so
+        (never an error here: the warehouse has shipped, validating the picking must not fail).
+        """
+        jobs = self.env["sync.job"]
+        for picking in self:
+            order, binding = picking._store_delivery_order()
+            if not binding:
+                continue
+            store = binding.store_id.sudo()
+            if not store.active:
+                continue
+            try:
+                store._check_operation_allowed("orders.push")
+            except OperationNotPermitted as exc:
+                store._log_activity("orders.fulfillment", "info", message=_(
+                    "Delivery %(picking)s of order %(order)s was not sent to the store: %(reason)s",
+                    picking=picking.name, order=order.name, reason=exc.args[0],
+                ))
+                continue
+            jobs |= self.env["sync.job"]._enqueue(
+                store, "orders.fulfillment", "_job_push_fulfillment", records=picking,
+                identity_key=f"fulfillment:{picking.id}", direction="export",
+            )
+        return jobs
+
+    def _store_fulfillment_values(self):
+        """The fulfillment dict of `store.adapter.push_fulfillment` for this done delivery: carrier,
+        tracking number and URL, and the lines with the quantities this picking actually delivered
+        (a partial delivery sends only what shipped; its backorder goes with its own picking)."""
+        self.ensure_one()
+        quantities = defaultdict(float)
+        for move in self.move_ids.filtered(lambda m: m.state == "done" and m.quantity > 0 and m.sale_line_id):
+            line = move.sale_line_id
+            quantities[line] += move.product_uom._compute_quantity(move.quantity, line.product_uom)
+        carrier = self.carrier_id
+        tracking_url = ""
+        if carrier and self.carrier_tracking_ref:
+            try:
+                tracking_url = carrier.get_tracking_link(self) or ""
+            except Exception:  # noqa: BLE001 - a carrier integration's failure must not block the shipment
+                _logger.warning("no tracking link for %s from carrier %s", self.name, carrier.name, exc_info=True)
+        return {
+            "carrier": carrier.name or "",
+            "tracking_number": self.carrier_tracking_ref or "",
+            "tracking_url": tracking_url,
+            "notify_customer": True,
+            "lines": [
+                {"external_line_id": line._store_external_line_id(), "sku": line.product_id.default_code or "",
+                 "quantity": quantity}
+                for line, quantity in quantities.items()
+            ],
+        }
+
+    def _job_push_fulfillment(self, job):
+        """Job orders.fulfillment: push this delivery to the store, then queue the order's new status
+        (a separate job, so that a failure there never sends the fulfillment twice)."""
+        self.ensure_one()
+        store = job.store_id
+        store._check_operation_allowed("orders.push")
+        if self.store_fulfillment_ref:
+            return {"fulfillment_id": self.store_fulfillment_ref, "skipped": "already sent"}
+        order, binding = self._store_delivery_order()
+        binding = binding and binding.filtered(lambda b: b.store_id == store)
+        if not binding:
+            raise PermanentJobError(_(
+                "Delivery %(picking)s is not a done delivery of an order of store %(store)s.",
+                picking=self.name, store=store.name,
+            ))
+        fulfillment = self._store_fulfillment_values()
+        if not fulfillment["lines"]:
+            return {"skipped": "nothing delivered"}
+        fulfillment_id = store._get_adapter().push_fulfillment(store, binding.external_id, fulfillment)
+        self.store_fulfillment_ref = str(fulfillment_id or "") or _("sent")
+        store._log_activity(
+            "orders.fulfillment", "done", records=len(fulfillment["lines"]), job=job,
+            message=_("%(picking)s of %(order)s, tracking %(tracking)s",
+                      picking=self.name, order=order.name, tracking=fulfillment["tracking_number"] or "-"),
+        )
+        stage = "shipped" if order.delivery_status == "full" else "processing"
+        status = store._get_adapter()._order_status_for_stage(store, stage)
+        if status:
+            self.env["sync.job"]._enqueue(
+                store, "orders.status", "_job_push_order_status", records=self,
+                payload={"status": status, "stage": stage}, identity_key=f"order_status:{order.id}",
+                direction="export",
+            )
+        return {"fulfillment_id": fulfillment_id, "lines": len(fulfillment["lines"]), "status": status}
+
+    def _job_push_order_status(self, job):
+        """Job orders.status: set the platform status of this delivery's order (payload "status")."""
+        self.ensure_one()
+        store = job.store_id
+        store._check_operation_allowed("orders.push")
+        order, binding = self._store_delivery_order()
+        binding = binding and binding.filtered(lambda b: b.store_id == store)
+        if not binding:
+            raise PermanentJobError(_("Delivery %(picking)s has no order of store %(store)s.",
+                                      picking=self.name, store=store.name))
+        status = (job.payload or {}).get("status")
+        store._get_adapter().update_order_status(store, binding.external_id, status)
+        return {"order": order.name, "status": status}

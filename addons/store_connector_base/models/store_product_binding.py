@@ -1,0 +1,317 @@
+import logging
+import time
+from collections import defaultdict
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..exceptions import RetryableJobError
+
+_logger = logging.getLogger(__name__)
+
+# Keys of the adapters' "external_ids" dicts that have a column of their own; others go to external_data.
+EXTERNAL_ID_FIELDS = {
+    "product_id": "external_product_id",
+    "variant_id": "external_variant_id",
+    "inventory_item_id": "external_inventory_item_id",
+    "listing_id": "external_listing_id",
+    "offer_id": "external_offer_id",
+}
+
+PLATFORM_STATUSES = [
+    ("active", "Published"),
+    ("unpublished", "Unpublished"),
+    ("archived", "Archived"),
+]
+
+# Advisory lock namespaces (first key of pg_try_advisory_xact_lock(int, int)); the second is the binding id.
+LOCK_PRODUCT_EXPORT = 0x5C01
+LOCK_INVENTORY = 0x5C02
+
+SYNC_STATES = [
+    ("pending", "Pending"),
+    ("synced", "Synced"),
+    ("failed", "Failed"),
+    ("disabled", "Disabled"),
+]
+
+
+class StoreProductBinding(models.Model):
+    """One product variant published to one store: the link between the Odoo variant and the
+    platform's records (product, variant, inventory item, listing, offer ids).
+
+    The SKU (the variant's Internal Reference) is the master key across channels: it is required and
+    unique per store. `platform_status` is what the platform should show (published, unpublished,
+    archived); `sync_state` says whether the platform shows it yet. Product exports and stock updates
+    run in `sync.job`s on bindings (`_job_export_products`, `_job_export_inventory`).
+    """
+
+    _name = "store.product.binding"
+    _description = "Store Product Binding"
+    _order = "store_id, product_tmpl_id, id"
+    _rec_names_search = ["sku", "product_id", "external_variant_id"]
+
+    store_id = fields.Many2one("connector.store", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="store_id.company_id", store=True, index=True)
+    platform = fields.Selection(related="store_id.platform")
+    # restrict: deleting a published variant would orphan it on the platform; Odoo then archives the
+    # variant instead (product.product._unlink_or_archive), which archives it on the platform too.
+    product_id = fields.Many2one(
+        "product.product", string="Variant", required=True, index=True, ondelete="restrict"
+    )
+    product_tmpl_id = fields.Many2one(
+        related="product_id.product_tmpl_id", string="Product", store=True, index=True
+    )
+    sku = fields.Char(
+        string="SKU", related="product_id.default_code", store=True, index=True,
+        help="The variant's Internal Reference: the key of the product on every platform.",
+    )
+    platform_status = fields.Selection(
+        PLATFORM_STATUSES, string="Status on Platform", required=True, default="active",
+        help="What the platform should show; the sync state says whether it does yet.",
+    )
+    external_product_id = fields.Char(string="Platform Product ID", copy=False, index=True)
+    external_variant_id = fields.Char(string="Platform Variant ID", copy=False)
+    external_inventory_item_id = fields.Char(string="Inventory Item ID", copy=False)
+    external_listing_id = fields.Char(string="Listing ID", copy=False)
+    external_offer_id = fields.Char(string="Offer ID", copy=False)
+    external_data = fields.Json(string="Platform Data", copy=False, help="Other platform ids and facts.")
+    sync_state = fields.Selection(SYNC_STATES, required=True, default="pending", index=True, copy=False)
+    last_sync_at = fields.Datetime(string="Last Sync", copy=False, readonly=True)
+    last_error = fields.Text(copy=False, readonly=True)
+    inventory_quantity = fields.Integer(
+        string="Published Quantity", copy=False, readonly=True, help="The quantity last sent to the store."
+    )
+    inventory_synced_at = fields.Datetime(string="Stock Sent At", copy=False, readonly=True)
+    inventory_error = fields.Text(string="Stock Error", copy=False, readonly=True)
+
+    _sql_constraints = [
+        ("store_product_uniq", "unique(store_id, product_id)",
+         "A variant is bound to a store once only."),
+        ("store_variant_uniq", "unique(store_id, external_variant_id)",
+         "Two bindings of one store cannot point to the same platform variant."),
+    ]
+
+    @api.depends("store_id", "sku", "product_id")
+    def _compute_display_name(self):
+        for binding in self:
+            label = binding.sku or binding.product_id.display_name or ""
+            binding.display_name = f"{binding.store_id.name or ''} / {label}"
+
+    # ------------------------------------------------------------------ constraints
+    @api.constrains("sku", "store_id", "product_id")
+    def _check_sku(self):
+        """Every bound variant has an SKU, and no two variants of one store share one: a duplicate
+        would make the platform overwrite one product with the other."""
+        for binding in self:
+            if not binding.sku:
+                raise ValidationError(_(
+                    'Product "%(product)s" has no SKU (Internal Reference): a product published to store '
+                    '"%(store)s" needs one.',
+                    product=binding.product_id.display_name, store=binding.store_id.name,
+                ))
+        self._check_sku_unique(self.store_id, self.mapped("sku"))
+
+    @api.model
+    def _check_sku_unique(self, stores, skus):
+        """Raise when two different variants bound to one of `stores` share one of `skus`."""
+        if not stores or not skus:
+            return
+        groups = self.sudo().with_context(active_test=False)._read_group(
+            [("store_id", "in", stores.ids), ("sku", "in", list(set(skus)))],
+            ["store_id", "sku"],
+            ["product_id:recordset"],
+            having=[("__count", ">", 1)],
+        )
+        for store, sku, products in groups:
+            raise ValidationError(_(
+                'SKU "%(sku)s" is used by two products in store "%(store)s": %(first)s and %(second)s. '
+                "The SKU identifies a product on the platform: give each variant its own.",
+                sku=sku, store=store.name,
+                first=products[0].display_name, second=products[1].display_name,
+            ))
+
+    # ------------------------------------------------------------------ business
+    def _external_ids(self):
+        """The platform ids this binding knows, as the adapters' "external_ids" dict."""
+        self.ensure_one()
+        ids = dict(self.external_data or {})
+        for key, fname in EXTERNAL_ID_FIELDS.items():
+            if self[fname]:
+                ids[key] = self[fname]
+        return ids
+
+    @api.model
+    def _external_ids_values(self, external_ids, current=None):
+        """Binding values for an adapter's "external_ids" dict; unknown keys merge into external_data."""
+        vals = {}
+        extra = dict(current or {})
+        for key, value in (external_ids or {}).items():
+            if key in EXTERNAL_ID_FIELDS:
+                vals[EXTERNAL_ID_FIELDS[key]] = str(value) if value not in (None, False, "") else False
+            else:
+                extra[key] = value
+        if extra != (current or {}):
+            vals["external_data"] = extra
+        return vals
+
+    def _sync_lock(self, namespace):
+        """Take the transaction-level advisory locks of these bindings, so that two workers never
+        sync one binding at the same time (the later one could overwrite the newer data).
+
+        :raises RetryableJobError: another job holds one of them; this job runs again shortly.
+        """
+        if not self:
+            return
+        self.env.cr.execute(
+            "SELECT bool_and(pg_try_advisory_xact_lock(%s, id)) FROM unnest(%s::int[]) AS id",
+            [namespace, self.ids],
+        )
+        if not self.env.cr.fetchone()[0]:
+            raise RetryableJobError(_("Another job is syncing these products right now."), retry_after=5)
+
+    def _set_platform_status(self, status):
+        """Ask for a new status on the platform: the bindings wait for an export (pending)."""
+        if self:
+            self.write({"platform_status": status, "sync_state": "pending"})
+
+    # ------------------------------------------------------------------ product export
+    def _job_export_products(self, job):
+        """Job products.export / products.unpublish / products.archive: send the bound variants of
+        one template (or a few) to the store as normalized products, each variant with the status its
+        binding asks for, then write back the platform ids and the per-SKU outcome.
+
+        Per-SKU errors do not fail the job: they are recorded on the bindings (sync_state failed),
+        so that one bad variant does not hold back the others.
+        """
+        store = job.store_id
+        store._check_operation_allowed("products.sync")
+        started = time.monotonic()
+        bindings = self.filtered(lambda b: b.store_id == store)
+        bindings._sync_lock(LOCK_PRODUCT_EXPORT)
+        products, errors = store._build_export_products(bindings)
+        for binding, message in errors.items():
+            binding._record_export_error(message)
+        if not products:
+            return {"exported": 0, "failed": len(errors)}
+        results = store._get_adapter().export_products(store, products) or []
+        by_sku = defaultdict(lambda: self.browse())
+        for binding in bindings:
+            by_sku[binding.sku] |= binding
+        done = self.browse()
+        failed = self.browse([b.id for b in errors])
+        now = fields.Datetime.now()
+        for result in results:
+            targets = by_sku.get(result.get("sku")) or self.browse()
+            for binding in targets:
+                if result.get("error"):
+                    binding._record_export_error(result["error"])
+                    failed |= binding
+                    continue
+                vals = binding._external_ids_values(result.get("external_ids"), binding.external_data)
+                vals.update({
+                    "sync_state": "synced" if binding.platform_status == "active" else "disabled",
+                    "last_sync_at": now,
+                    "last_error": False,
+                })
+                binding.write(vals)
+                done |= binding
+        exported = {variant["odoo_id"] for product in products for variant in product["variants"]}
+        for binding in bindings.filtered(lambda b: b.product_id.id in exported) - done - failed:
+            binding._record_export_error(_("The platform did not report on SKU %(sku)s.", sku=binding.sku))
+            failed |= binding
+        if done:
+            store._event_product_synced_to_store(
+                done, duration=time.monotonic() - started, operation=job.operation, job=job
+            )
+        if failed:
+            store._log_activity(
+                job.operation, "failed", records=len(failed),
+                message="\n".join(f"{b.sku}: {b.last_error}" for b in failed)[:4000], job=job,
+            )
+        return {"exported": len(done), "failed": len(failed)}
+
+    def _record_export_error(self, message):
+        self.write({"sync_state": "failed", "last_error": message, "last_sync_at": fields.Datetime.now()})
+
+    # ------------------------------------------------------------------ inventory
+    @api.model
+    def _on_stock_moved(self, moves):
+        """Queue a stock update for every published variant whose stock `moves` changed in a store's
+        published locations. One pending job per store and SKU: further moves merge into it, and the
+        quantity is computed when the job runs, so it sends the latest."""
+        bindings = self.sudo().search([
+            ("product_id", "in", moves.product_id.ids),
+            ("platform_status", "=", "active"),
+            ("sku", "!=", False),
+            ("store_id.active", "=", True),
+            ("store_id.auto_sync_inventory", "=", True),
+            ("store_id.allow_inventory_sync", "=", True),
+        ])
+        for store, store_bindings in bindings.grouped("store_id").items():
+            paths = tuple(store._inventory_locations().mapped("parent_path"))
+            if not paths:
+                continue
+            touched = {
+                move.product_id.id for move in moves
+                if (move.location_id.parent_path or "").startswith(paths)
+                or (move.location_dest_id.parent_path or "").startswith(paths)
+            }
+            store_bindings = store_bindings.filtered_domain([("product_id", "in", list(touched))])
+            if store_bindings:
+                store_bindings._enqueue_inventory(store)
+
+    def _enqueue_inventory(self, store):
+        """One coalescing inventory job per binding (identity "inventory:<sku>")."""
+        return self.env["sync.job"]._enqueue_many(
+            store, "inventory.sync", "_job_export_inventory",
+            [(binding, f"inventory:{binding.sku}", None) for binding in self],
+            direction="export",
+        )
+
+    def _job_export_inventory(self, job):
+        """Job inventory.sync: publish the free quantity of these variants in the store's locations,
+        minus the store's safety stock and never below zero, computed now (a coalesced job sends the
+        latest). One `update_inventory` call per platform-sized batch; per-item errors are recorded
+        on the bindings.
+        """
+        store = job.store_id
+        started = time.monotonic()
+        bindings = self.filtered(
+            lambda b: b.store_id == store and b.platform_status == "active" and b.sku and b.product_id.active
+        )
+        if not bindings:
+            return {"updated": 0, "failed": 0}
+        # Locked before the quantities are read: a job that read older quantities cannot send them
+        # after this one.
+        bindings._sync_lock(LOCK_INVENTORY)
+        quantities = store._published_quantities(bindings.product_id)
+        adapter = store._get_adapter()
+        size = max(1, adapter._inventory_batch_size(store))
+        updated = failed = 0
+        now = fields.Datetime.now()
+        for start in range(0, len(bindings), size):
+            chunk = bindings[start:start + size]
+            items = [
+                {"sku": b.sku, "quantity": quantities.get(b.product_id.id, 0), "external_ids": b._external_ids()}
+                for b in chunk
+            ]
+            results = adapter.update_inventory(store, items) or []
+            errors = {r.get("sku"): r.get("error") for r in results if r.get("error")}
+            # Group the writes: a batch of 250 bindings becomes a handful of UPDATEs.
+            groups = defaultdict(lambda: self.browse())
+            for binding in chunk:
+                error = errors.get(binding.sku)
+                qty = quantities.get(binding.product_id.id, 0)
+                groups[(qty, error)] |= binding
+            for (qty, error), group in groups.items():
+                if error:
+                    group.write({"inventory_error": error})
+                    failed += len(group)
+                else:
+                    group.write({"inventory_quantity": qty, "inventory_synced_at": now, "inventory_error": False})
+                    updated += len(group)
+        store._event_inventory_sync_completed(
+            updated, failed=failed, duration=time.monotonic() - started, job=job
+        )
+        return {"updated": updated, "failed": failed}

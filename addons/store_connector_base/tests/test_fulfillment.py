@@ -1,0 +1,138 @@
+from .common_products import ProductSyncCase
+
+
+class TestFulfillment(ProductSyncCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.store.write({"allow_orders_push": True, "auto_sync_inventory": False})
+        cls.customer = cls.env["res.partner"].create({"name": "Store Customer"})
+        cls.carrier = cls.env["delivery.carrier"].create({
+            "name": "SC Express",
+            "delivery_type": "fixed",
+            "fixed_price": 5.0,
+            "tracking_url": "https://track.example.com/?n=<shipmenttrackingnumber>",
+            "product_id": cls.env["product.product"].create({"name": "SC shipping", "type": "service"}).id,
+        })
+
+    def setUp(self):
+        super().setUp()
+        self.set_stock(self.mug, 20)
+        self.set_stock(self.red, 20)
+
+    def imported_order(self, lines, store=None):
+        order = self.env["sale.order"].create({
+            "partner_id": self.customer.id,
+            "warehouse_id": self.warehouse.id,
+            "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": qty}) for product, qty in lines],
+        })
+        self.env["store.order.binding"].create({
+            "store_id": (store or self.store).id, "sale_order_id": order.id, "external_id": f"EXT-{order.id}",
+        })
+        order.action_confirm()
+        return order
+
+    def ship(self, picking, quantities, tracking="TRK123"):
+        """Validate `picking` delivering {product: quantity}; the rest goes to a backorder."""
+        picking.write({"carrier_id": self.carrier.id, "carrier_tracking_ref": tracking})
+        for move in picking.move_ids:
+            move.quantity = quantities.get(move.product_id, 0)
+            move.picked = True
+        picking.with_context(skip_backorder=True, skip_sms=True).button_validate()
+        self.assertEqual(picking.state, "done")
+
+    def test_delivery_done_enqueues_and_runs_fulfillment(self):
+        order = self.imported_order([(self.mug, 2), (self.red, 1)])
+        picking = order.picking_ids
+        self.ship(picking, {self.mug: 2, self.red: 1})
+        job = self.pending_jobs(operation="orders.fulfillment")
+        self.assertEqual((len(job), job.model_name, job.res_ids), (1, "stock.picking", picking.ids))
+        self.assertEqual(job.identity_key, f"fulfillment:{picking.id}")
+        self.run_job(job)
+        [(store_id, call)] = self.recorder.of("push_fulfillment")
+        self.assertEqual(store_id, self.store.id)
+        self.assertEqual(call["order"], f"EXT-{order.id}")
+        fulfillment = call["fulfillment"]
+        self.assertEqual(fulfillment["carrier"], "SC Express")
+        self.assertEqual(fulfillment["tracking_number"], "TRK123")
+        self.assertEqual(fulfillment["tracking_url"], "https://track.example.com/?n=TRK123")
+        self.assertTrue(fulfillment["notify_customer"])
+        self.assertEqual(
+            sorted((line["sku"], line["quantity"]) for line in fulfillment["lines"]), [("MUG-1", 2.0), ("TS-RED", 1.0)]
+        )
+        self.assertEqual(picking.store_fulfillment_ref, "F1")
+        # then the mapped status, in its own job
+        status_job = self.pending_jobs(operation="orders.status")
+        self.assertEqual(status_job.payload, {"status": "test-shipped", "stage": "shipped"})
+        self.run_job(status_job)
+        self.assertEqual(self.recorder.of("update_order_status"),
+                         [(self.store.id, {"order": f"EXT-{order.id}", "status": "test-shipped"})])
+
+    def test_partial_delivery_sends_only_what_shipped(self):
+        order = self.imported_order([(self.mug, 5)])
+        picking = order.picking_ids
+        self.ship(picking, {self.mug: 2}, tracking="PART-1")
+        self.run_job(self.pending_jobs(operation="orders.fulfillment"))
+        fulfillment = self.recorder.of("push_fulfillment")[0][1]["fulfillment"]
+        self.assertEqual([(line["sku"], line["quantity"]) for line in fulfillment["lines"]], [("MUG-1", 2.0)])
+        status_job = self.pending_jobs(operation="orders.status")
+        self.assertEqual(status_job.payload["status"], "test-processing", "part of the order is still to ship")
+        # the backorder ships the rest, as its own fulfillment
+        backorder = order.picking_ids - picking
+        self.assertEqual(len(backorder), 1)
+        self.ship(backorder, {self.mug: 3}, tracking="PART-2")
+        self.run_job(self.pending_jobs(operation="orders.fulfillment"))
+        second = self.recorder.of("push_fulfillment")[1][1]["fulfillment"]
+        self.assertEqual([(line["sku"], line["quantity"]) for line in second["lines"]], [("MUG-1", 3.0)])
+        self.assertEqual(second["tracking_number"], "PART-2")
+        self.assertEqual(self.pending_jobs(operation="orders.status").payload["status"], "test-shipped")
+
+    def test_no_tracking_url_without_carrier(self):
+        order = self.imported_order([(self.mug, 1)])
+        picking = order.picking_ids
+        for move in picking.move_ids:
+            move.quantity = 1
+            move.picked = True
+        picking.button_validate()
+        self.run_job(self.pending_jobs(operation="orders.fulfillment"))
+        fulfillment = self.recorder.of("push_fulfillment")[0][1]["fulfillment"]
+        self.assertEqual((fulfillment["carrier"], fulfillment["tracking_number"], fulfillment["tracking_url"]),
+                         ("", "", ""))
+
+    def test_orders_not_imported_or_not_permitted_get_no_job(self):
+        plain = self.env["sale.order"].create({
+            "partner_id": self.customer.id,
+            "order_line": [(0, 0, {"product_id": self.mug.id, "product_uom_qty": 1})],
+        })
+        plain.action_confirm()
+        self.ship(plain.picking_ids, {self.mug: 1})
+        self.assertFalse(self.pending_jobs(operation="orders.fulfillment"))
+        self.store.allow_orders_push = False
+        order = self.imported_order([(self.mug, 1)])
+        self.ship(order.picking_ids, {self.mug: 1})
+        self.assertEqual(order.picking_ids.state, "done", "the warehouse is never blocked")
+        self.assertFalse(self.pending_jobs(operation="orders.fulfillment"))
+        log = self.store.log_ids.filtered(lambda entry: entry.operation == "orders.fulfillment")
+        self.assertIn("was not sent to the store", log.message)
+
+    def test_fulfillment_is_not_sent_twice(self):
+        order = self.imported_order([(self.mug, 1)])
+        self.ship(order.picking_ids, {self.mug: 1})
+        job = self.run_job(self.pending_jobs(operation="orders.fulfillment"))
+        job.write({"state": "pending"})  # run again (e.g. by hand, or after a lost commit)
+        self.run_job(job)
+        self.assertIn("already sent", job.result)
+        self.assertEqual(len(self.recorder.of("push_fulfillment")), 1)
+
+    def test_no_status_job_when_platform_maps_no_status(self):
+        self.recorder.status_map = {}
+        order = self.imported_order([(self.mug, 1)])
+        self.ship(order.picking_ids, {self.mug: 1})
+        self.run_job(self.pending_jobs(operation="orders.fulfillment"))
+        self.assertEqual(len(self.recorder.of("push_fulfillment")), 1)
+        self.assertFalse(self.pending_jobs(operation="orders.status"))
+
+    def test_store_order_binding_lookup(self):
+        order = self.imported_order([(self.mug, 1)])
+        self.assertEqual(order._store_order_binding().external_id, f"EXT-{order.id}")
+        self.assertFalse(self.env["sale.order"].browse()._store_order_binding())

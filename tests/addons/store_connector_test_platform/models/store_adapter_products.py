@@ -1,0 +1,88 @@
+"""The test platform's products, stock and fulfillment: every call is recorded in memory (RECORDER),
+and tests script the answers (per-SKU errors, product pages, batch size, status table)."""
+
+import copy
+
+from odoo import api, models
+
+
+class Recorder:
+    """Calls made to the test platform, and the answers it gives. Tests call `reset()` in setUp."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self.calls = []
+        self.batch_size = 100
+        self.export_errors = {}      # sku -> error message returned by export_products
+        self.inventory_errors = {}   # sku -> error message returned by update_inventory
+        self.product_pages = []      # pages of normalized products served by import_products
+        self.status_map = {"processing": "test-processing", "shipped": "test-shipped"}
+        self.fulfillment_count = 0
+
+    def of(self, method):
+        """The recorded calls of one adapter method, as (store id, arguments) pairs."""
+        return [(store_id, args) for name, store_id, args in self.calls if name == method]
+
+
+RECORDER = Recorder()
+
+
+class StoreAdapterTest(models.AbstractModel):
+    _inherit = "store.adapter.test"
+
+    def _record(self, method, store, args):
+        # deep copy: the caller may reuse its dicts; the record must show what was sent at the time
+        RECORDER.calls.append((method, store.id, copy.deepcopy(args)))
+
+    @api.model
+    def export_products(self, store, products):
+        self._record("export_products", store, products)
+        results = []
+        for product in products:
+            for variant in product["variants"]:
+                sku = variant["sku"]
+                error = RECORDER.export_errors.get(sku)
+                results.append({
+                    "sku": sku,
+                    "error": error,
+                    "external_ids": {} if error else {
+                        "product_id": f"P{product['odoo_id']}",
+                        "variant_id": f"V{variant['odoo_id']}",
+                        "inventory_item_id": f"I{variant['odoo_id']}",
+                        "handle": f"h-{product['odoo_id']}",
+                    },
+                })
+        return results
+
+    @api.model
+    def import_products(self, store, since=None, cursor=None, limit=None):
+        self._record("import_products", store, {"since": since, "cursor": cursor, "limit": limit})
+        index = int(cursor or 0)
+        pages = RECORDER.product_pages
+        records = copy.deepcopy(pages[index]) if index < len(pages) else []
+        return {"records": records, "next_cursor": str(index + 1) if index + 1 < len(pages) else None}
+
+    @api.model
+    def _inventory_batch_size(self, store):
+        return RECORDER.batch_size
+
+    @api.model
+    def update_inventory(self, store, items):
+        self._record("update_inventory", store, items)
+        return [{"sku": item["sku"], "error": RECORDER.inventory_errors.get(item["sku"])} for item in items]
+
+    @api.model
+    def push_fulfillment(self, store, external_order_id, fulfillment):
+        self._record("push_fulfillment", store, {"order": external_order_id, "fulfillment": fulfillment})
+        RECORDER.fulfillment_count += 1
+        return f"F{RECORDER.fulfillment_count}"
+
+    @api.model
+    def update_order_status(self, store, external_order_id, status, **kwargs):
+        self._record("update_order_status", store, {"order": external_order_id, "status": status})
+
+    @api.model
+    def _order_status_for_stage(self, store, stage):
+        return RECORDER.status_map.get(stage)
