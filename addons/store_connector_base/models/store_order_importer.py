@@ -498,14 +498,15 @@ class StoreOrderImporter(models.AbstractModel):
 
         # Addresses: read the customers and their address children once.
         customer_ids = list({found[index].id for index in range(len(orders))})
-        own = {row["id"]: order_mapper.address_key(row)
+        own = {row["id"]: order_mapper.contact_keys(row)
                for row in Partner.browse(customer_ids).read(list(order_mapper.ADDRESS_FIELDS))}
         existing = {}
         for row in Partner.search_read(
             [("parent_id", "in", customer_ids), ("type", "in", ["invoice", "delivery"])],
             ["parent_id", "type", *order_mapper.ADDRESS_FIELDS], order="id",
         ):
-            existing.setdefault((row["parent_id"][0], row["type"], order_mapper.address_key(row)), row["id"])
+            for key in order_mapper.contact_keys(row):
+                existing.setdefault((row["parent_id"][0], row["type"], key), row["id"])
         wanted, pending, new_children = {}, {}, []
         for index, order in enumerate(orders):
             partner = found[index]
@@ -515,9 +516,9 @@ class StoreOrderImporter(models.AbstractModel):
                     continue
                 vals = order_mapper.address_values(address, countries, states)
                 vals["name"] = vals["name"] or partner.name
-                key = order_mapper.address_key(vals)
+                key = order_mapper.address_lookup_key(vals)
                 child_key = (partner.id, kind, key)
-                if key == own[partner.id]:
+                if key in own[partner.id]:
                     wanted[(index, kind)] = partner.id
                 elif child_key in existing:
                     wanted[(index, kind)] = existing[child_key]
@@ -551,9 +552,9 @@ class StoreOrderImporter(models.AbstractModel):
             ("name", "=", vals["name"]), ("email", "=", False), ("parent_id", "=", False),
             ("company_id", "=", company.id),
         ], limit=20)
-        key = order_mapper.address_key(vals)
+        key = order_mapper.address_lookup_key(vals)
         for partner in candidates:
-            if order_mapper.address_key(partner.read(list(order_mapper.ADDRESS_FIELDS))[0]) == key:
+            if key in order_mapper.contact_keys(partner.read(list(order_mapper.ADDRESS_FIELDS))[0]):
                 return partner
         return None
 

@@ -223,17 +223,42 @@ def address_values(address, countries, states):
     }
 
 
-def address_key(values):
-    """A comparable form of address values (from `address_values` or a partner's read)."""
+# Contact details an address may leave out without being a different address.
+OPTIONAL_ADDRESS_FIELDS = ("phone",)
+
+
+def address_key(values, omit=()):
+    """A comparable form of address values (from `address_values` or a partner's read).
+
+    :param omit: fields left out of the comparison (replaced by "*").
+    """
     key = []
     for field in ADDRESS_FIELDS:
         value = values.get(field)
+        if field in omit:
+            key.append("*")
+            continue
         if isinstance(value, (list, tuple)):  # many2one as read: (id, name)
             value = value[0] if value else False
         if isinstance(value, str):
             value = " ".join(value.split()).casefold()
         key.append(value or False)
     return tuple(key)
+
+
+def address_lookup_key(values):
+    """The key to look an address up with: an address without a phone matches a contact
+    with one (the platform did not say, the contact is not different)."""
+    omit = tuple(field for field in OPTIONAL_ADDRESS_FIELDS if not values.get(field))
+    return address_key(values, omit)
+
+
+def contact_keys(values):
+    """The keys under which a contact can be found: its full key, and the keys without the
+    optional fields (see `address_lookup_key`)."""
+    keys = {address_key(values)}
+    keys.add(address_key(values, OPTIONAL_ADDRESS_FIELDS))
+    return keys
 
 
 def customer_values(customer, address, countries, states):
