@@ -15,9 +15,17 @@ ORDER_STAGES = [
     ("returned", "Returned"),
 ]
 # Stages meaning the customer's order stands: with auto-confirm, the quotation is confirmed.
-CONFIRMED_STAGES = frozenset({
-    "processing", "confirmed", "picked", "packed", "shipped", "out_for_delivery", "delivered",
-})
+CONFIRMED_STAGES = frozenset(
+    {
+        "processing",
+        "confirmed",
+        "picked",
+        "packed",
+        "shipped",
+        "out_for_delivery",
+        "delivered",
+    }
+)
 CANCELLED_STAGES = frozenset({"cancelled"})
 RETURNED_STAGES = frozenset({"returned"})
 
@@ -38,7 +46,18 @@ OP_CUSTOMERS_IMPORT = "customers.import"
 OP_CUSTOMER_EXPORT = "customers.export"
 
 # Partner fields whose change is exported to the platforms of the partner's customer bindings.
-CUSTOMER_SYNC_FIELDS = frozenset({
-    "name", "email", "phone", "mobile", "street", "street2", "city", "zip", "state_id", "country_id",
-    "company_name",
-})
+CUSTOMER_SYNC_FIELDS = frozenset(
+    {
+        "name",
+        "email",
+        "phone",
+        "mobile",
+        "street",
+        "street2",
+        "city",
+        "zip",
+        "state_id",
+        "country_id",
+        "company_name",
+    }
+)

@@ -16,7 +16,9 @@ class ConnectorStore(models.Model):
     _inherit = "connector.store"
 
     order_import_cursor = fields.Datetime(
-        string="Orders Pulled Up To", copy=False, readonly=True,
+        string="Orders Pulled Up To",
+        copy=False,
+        readonly=True,
         help="The latest platform update time seen by a completed pull; the next pull asks for "
         "orders updated since then.",
     )
@@ -26,20 +28,29 @@ class ConnectorStore(models.Model):
         "confirmed, shipped...).",
     )
     order_unknown_sku_policy = fields.Selection(
-        order_const.UNKNOWN_SKU_POLICIES, string="Unknown SKUs", required=True, default="fail",
+        order_const.UNKNOWN_SKU_POLICIES,
+        string="Unknown SKUs",
+        required=True,
+        default="fail",
         help="What to do with an order line whose SKU matches no product: fail the order's import "
         "(naming the SKUs), or import it with a placeholder product and say so in the order's chatter.",
     )
     order_placeholder_product_id = fields.Many2one(
-        "product.product", string="Placeholder Product", check_company=True,
+        "product.product",
+        string="Placeholder Product",
+        check_company=True,
         help="Product of lines with unknown SKUs. Empty: the connector's 'Unknown store product'.",
     )
     order_shipping_product_id = fields.Many2one(
-        "product.product", string="Shipping Product", check_company=True,
+        "product.product",
+        string="Shipping Product",
+        check_company=True,
         help="Product of shipping lines. Empty: the connector's 'Shipping (store)'.",
     )
     order_salesperson_id = fields.Many2one(
-        "res.users", string="Salesperson", domain="[('share', '=', False)]",
+        "res.users",
+        string="Salesperson",
+        domain="[('share', '=', False)]",
         help="Salesperson of imported orders; also receives the activities the import raises.",
     )
     order_status_map_ids = fields.One2many("store.order.status.map", "store_id", string="Status Mapping")
@@ -93,12 +104,22 @@ class ConnectorStore(models.Model):
         for store in self.filtered(lambda s: not s.order_status_map_ids and s.platform):
             table = store._get_adapter()._default_status_mapping(store)
             vals = [
-                {"store_id": store.id, "direction": "inbound", "platform_status": status, "stage": stage,
-                 "sequence": seq}
+                {
+                    "store_id": store.id,
+                    "direction": "inbound",
+                    "platform_status": status,
+                    "stage": stage,
+                    "sequence": seq,
+                }
                 for seq, (status, stage) in enumerate(table.get("inbound", []))
             ] + [
-                {"store_id": store.id, "direction": "outbound", "platform_status": status, "stage": stage,
-                 "sequence": seq}
+                {
+                    "store_id": store.id,
+                    "direction": "outbound",
+                    "platform_status": status,
+                    "stage": stage,
+                    "sequence": seq,
+                }
                 for seq, (stage, status) in enumerate(table.get("outbound", []))
             ]
             self.env["store.order.status.map"].sudo().create(vals)
@@ -131,9 +152,15 @@ class ConnectorStore(models.Model):
         """
         self.ensure_one()
         self._log_activity(
-            "order.received", "done", records=1,
-            message=_("%(order)s from platform order %(number)s (%(status)s)",
-                      order=order.name, number=binding.external_number, status=binding.platform_status),
+            "order.received",
+            "done",
+            records=1,
+            message=_(
+                "%(order)s from platform order %(number)s (%(status)s)",
+                order=order.name,
+                number=binding.external_number,
+                status=binding.platform_status,
+            ),
             job=self.env["sync.job"].browse(self.env.context.get("sync_job_id")),
         )
 
@@ -142,13 +169,24 @@ class ConnectorStore(models.Model):
     def _cron_pull_orders(self):
         """Cron: queue an incremental order pull for every store that syncs orders automatically
         and is not pulling already."""
-        stores = self.search([
-            ("auto_sync_orders", "=", True), ("allow_orders_pull", "=", True), ("paused", "=", False),
-        ])
-        busy = set(self.env["sync.job"].search([
-            ("store_id", "in", stores.ids), ("operation", "=", order_const.OP_ORDERS_IMPORT),
-            ("state", "in", ("pending", "processing")),
-        ]).store_id.ids)
+        stores = self.search(
+            [
+                ("auto_sync_orders", "=", True),
+                ("allow_orders_pull", "=", True),
+                ("paused", "=", False),
+            ]
+        )
+        busy = set(
+            self.env["sync.job"]
+            .search(
+                [
+                    ("store_id", "in", stores.ids),
+                    ("operation", "=", order_const.OP_ORDERS_IMPORT),
+                    ("state", "in", ("pending", "processing")),
+                ]
+            )
+            .store_id.ids
+        )
         queued = self.env["sync.job"]
         for store in stores.filtered(lambda s: s.id not in busy):
             queued |= store._enqueue_order_pull(since=store.order_import_cursor)
@@ -164,9 +202,16 @@ class ConnectorStore(models.Model):
         self.ensure_one()
         self._check_operation_allowed("orders.pull")
         return self.env["sync.job"]._enqueue(
-            self, order_const.OP_ORDERS_IMPORT, "_job_import_orders_page",
-            payload={"since": since.isoformat() if since else None, "cursor": None, "page": 1,
-                     "max_seen": None, "full": full},
+            self,
+            order_const.OP_ORDERS_IMPORT,
+            "_job_import_orders_page",
+            payload={
+                "since": since.isoformat() if since else None,
+                "cursor": None,
+                "page": 1,
+                "max_seen": None,
+                "full": full,
+            },
             identity_key=identity_key,
         )
 
@@ -181,8 +226,12 @@ class ConnectorStore(models.Model):
         payload = dict(job.payload or {})
         since = to_datetime(payload.get("since"), "since", required=False)
         adapter = self._get_adapter()
-        page = adapter.import_orders(self, since=since, cursor=payload.get("cursor"),
-                                     limit=adapter._order_page_size(self)) or {}
+        page = (
+            adapter.import_orders(
+                self, since=since, cursor=payload.get("cursor"), limit=adapter._order_page_size(self)
+            )
+            or {}
+        )
         records = page.get("records") or []
         result = self.env["store.order.importer"]._import_orders(self, records)
         for failure in result["failed"]:
@@ -195,28 +244,48 @@ class ConnectorStore(models.Model):
                 max_seen = candidate
         next_cursor = page.get("next_cursor")
         if next_cursor is not None and next_cursor == payload.get("cursor"):
-            raise PermanentJobError(_(
-                "The platform returned the same page cursor twice (%(cursor)s): stopping the pull.",
-                cursor=next_cursor,
-            ))
+            raise PermanentJobError(
+                _(
+                    "The platform returned the same page cursor twice (%(cursor)s): stopping the pull.",
+                    cursor=next_cursor,
+                )
+            )
         if next_cursor is not None:
             self.env["sync.job"]._enqueue(
-                self, order_const.OP_ORDERS_IMPORT, "_job_import_orders_page",
-                payload=dict(payload, cursor=next_cursor, page=payload.get("page", 1) + 1,
-                             max_seen=max_seen.isoformat() if max_seen else None),
+                self,
+                order_const.OP_ORDERS_IMPORT,
+                "_job_import_orders_page",
+                payload=dict(
+                    payload,
+                    cursor=next_cursor,
+                    page=payload.get("page", 1) + 1,
+                    max_seen=max_seen.isoformat() if max_seen else None,
+                ),
             )
         elif max_seen and (not self.order_import_cursor or max_seen > self.order_import_cursor):
             self.sudo().write({"order_import_cursor": max_seen})
         summary = {
-            "page": payload.get("page", 1), "received": len(records), "created": len(result["created"]),
-            "updated": len(result["updated"]), "ignored": len(result["ignored"]),
-            "failed": [f["id"] for f in result["failed"]], "next_cursor": next_cursor,
+            "page": payload.get("page", 1),
+            "received": len(records),
+            "created": len(result["created"]),
+            "updated": len(result["updated"]),
+            "ignored": len(result["ignored"]),
+            "failed": [f["id"] for f in result["failed"]],
+            "next_cursor": next_cursor,
         }
         self._log_activity(
-            order_const.OP_ORDERS_IMPORT, "failed" if result["failed"] else "done", records=len(records),
-            message=_("Page %(page)s: %(created)s created, %(updated)s updated, %(ignored)s unchanged, "
-                      "%(failed)s failed.", page=summary["page"], created=summary["created"],
-                      updated=summary["updated"], ignored=summary["ignored"], failed=len(summary["failed"])),
+            order_const.OP_ORDERS_IMPORT,
+            "failed" if result["failed"] else "done",
+            records=len(records),
+            message=_(
+                "Page %(page)s: %(created)s created, %(updated)s updated, %(ignored)s unchanged, "
+                "%(failed)s failed.",
+                page=summary["page"],
+                created=summary["created"],
+                updated=summary["updated"],
+                ignored=summary["ignored"],
+                failed=len(summary["failed"]),
+            ),
             job=job,
         )
         return summary
@@ -233,7 +302,9 @@ class ConnectorStore(models.Model):
         self.ensure_one()
         key = f"{order_const.OP_ORDER_IMPORT_ONE}:{failure['id'] or 'unknown'}"
         return self.env["sync.job"]._enqueue(
-            self, order_const.OP_ORDER_IMPORT_ONE, "_job_import_order",
+            self,
+            order_const.OP_ORDER_IMPORT_ONE,
+            "_job_import_order",
             payload={"order": failure["order"], "first_error": failure["error"]},
             identity_key=key if failure["id"] else None,
         )
@@ -258,13 +329,19 @@ class ConnectorStore(models.Model):
             jobs |= self._enqueue_order_pull(since=since, full=True, identity_key="full_sync.orders")
         if self.allow_products_sync:
             jobs |= self.env["sync.job"]._enqueue(
-                self, order_const.OP_PRODUCTS_IMPORT, "_job_import_products_page",
-                payload={"cursor": None, "page": 1}, identity_key="full_sync.products",
+                self,
+                order_const.OP_PRODUCTS_IMPORT,
+                "_job_import_products_page",
+                payload={"cursor": None, "page": 1},
+                identity_key="full_sync.products",
             )
         if self.auto_sync_customers:
             jobs |= self.env["sync.job"]._enqueue(
-                self, order_const.OP_CUSTOMERS_IMPORT, "_job_import_customers_page",
-                payload={"cursor": None, "page": 1}, identity_key="full_sync.customers",
+                self,
+                order_const.OP_CUSTOMERS_IMPORT,
+                "_job_import_customers_page",
+                payload={"cursor": None, "page": 1},
+                identity_key="full_sync.customers",
             )
         return jobs
 
@@ -272,14 +349,24 @@ class ConnectorStore(models.Model):
         """One page of platform products handed to `_import_product_page`; queues the next page."""
         self.ensure_one()
         self._check_operation_allowed("products.sync")
-        return self._import_paged(job, "import_products", "_job_import_products_page",
-                                  order_const.OP_PRODUCTS_IMPORT, self._import_product_page)
+        return self._import_paged(
+            job,
+            "import_products",
+            "_job_import_products_page",
+            order_const.OP_PRODUCTS_IMPORT,
+            self._import_product_page,
+        )
 
     def _job_import_customers_page(self, job):
         """One page of platform customers handed to `_import_customer_page`; queues the next page."""
         self.ensure_one()
-        return self._import_paged(job, "import_customers", "_job_import_customers_page",
-                                  order_const.OP_CUSTOMERS_IMPORT, self._import_customer_page)
+        return self._import_paged(
+            job,
+            "import_customers",
+            "_job_import_customers_page",
+            order_const.OP_CUSTOMERS_IMPORT,
+            self._import_customer_page,
+        )
 
     def _import_paged(self, job, adapter_method, handler, operation, consumer):
         payload = dict(job.payload or {})
@@ -288,15 +375,26 @@ class ConnectorStore(models.Model):
         result = consumer(records, job=job) or {}
         next_cursor = page.get("next_cursor")
         if next_cursor is not None and next_cursor == payload.get("cursor"):
-            raise PermanentJobError(_(
-                "The platform returned the same page cursor twice (%(cursor)s): stopping.", cursor=next_cursor,
-            ))
+            raise PermanentJobError(
+                _(
+                    "The platform returned the same page cursor twice (%(cursor)s): stopping.",
+                    cursor=next_cursor,
+                )
+            )
         if next_cursor is not None:
             self.env["sync.job"]._enqueue(
-                self, operation, handler, payload=dict(payload, cursor=next_cursor, page=payload.get("page", 1) + 1),
+                self,
+                operation,
+                handler,
+                payload=dict(payload, cursor=next_cursor, page=payload.get("page", 1) + 1),
             )
-        self._log_activity(operation, "done", records=len(records), job=job,
-                           message=_("Page %(page)s: %(result)s", page=payload.get("page", 1), result=result))
+        self._log_activity(
+            operation,
+            "done",
+            records=len(records),
+            job=job,
+            message=_("Page %(page)s: %(result)s", page=payload.get("page", 1), result=result),
+        )
         return dict(result, received=len(records), next_cursor=next_cursor)
 
     def _import_product_page(self, records, job=None):

@@ -10,16 +10,21 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
-        if (
-            not self.env.context.get("store_connector_importing")
-            and order_const.CUSTOMER_SYNC_FIELDS.intersection(vals)
-        ):
+        if not self.env.context.get(
+            "store_connector_importing"
+        ) and order_const.CUSTOMER_SYNC_FIELDS.intersection(vals):
             # An address of a bound customer belongs to what the platform shows of the customer.
             partners = self | self.parent_id
-            bindings = self.env["store.customer.binding"].sudo().search([
-                ("partner_id", "in", partners.ids),
-                ("store_id.auto_sync_customers", "=", True),
-            ])
+            bindings = (
+                self.env["store.customer.binding"]
+                .sudo()
+                .search(
+                    [
+                        ("partner_id", "in", partners.ids),
+                        ("store_id.auto_sync_customers", "=", True),
+                    ]
+                )
+            )
             if bindings:
                 bindings._enqueue_export()
         return res

@@ -7,7 +7,9 @@ class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     store_binding_ids = fields.One2many(
-        "store.order.binding", "order_id", string="Store Orders",
+        "store.order.binding",
+        "order_id",
+        string="Store Orders",
         groups="store_connector_base.group_store_connector_user",
     )
 

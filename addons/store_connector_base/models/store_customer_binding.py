@@ -17,15 +17,19 @@ class StoreCustomerBinding(models.Model):
 
     store_id = fields.Many2one("connector.store", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="store_id.company_id", store=True, index=True)
-    partner_id = fields.Many2one("res.partner", string="Contact", required=True, ondelete="cascade",
-                                 index=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Contact", required=True, ondelete="cascade", index=True
+    )
     external_id = fields.Char(string="Platform Customer ID", required=True)
     platform_updated_at = fields.Datetime(string="Updated on Platform")
     last_export_at = fields.Datetime(readonly=True)
 
     _sql_constraints = [
-        ("store_external_uniq", "unique(store_id, external_id)",
-         "A platform customer can be linked to one contact per store only."),
+        (
+            "store_external_uniq",
+            "unique(store_id, external_id)",
+            "A platform customer can be linked to one contact per store only.",
+        ),
     ]
 
     @api.depends("external_id", "partner_id", "store_id")
@@ -63,6 +67,7 @@ class StoreCustomerBinding(models.Model):
         if result.get("id") and str(result["id"]) != self.external_id:
             vals["external_id"] = str(result["id"])
         self.write(vals)
-        store._log_activity(order_const.OP_CUSTOMER_EXPORT, "done", records=1,
-                            message=self.partner_id.display_name, job=job)
+        store._log_activity(
+            order_const.OP_CUSTOMER_EXPORT, "done", records=1, message=self.partner_id.display_name, job=job
+        )
         return {"customer": self.external_id}

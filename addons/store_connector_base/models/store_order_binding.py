@@ -18,13 +18,15 @@ class StoreOrderBinding(models.Model):
 
     store_id = fields.Many2one("connector.store", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="store_id.company_id", store=True, index=True)
-    order_id = fields.Many2one("sale.order", string="Sale Order", required=True, ondelete="cascade",
-                               index=True)
+    order_id = fields.Many2one(
+        "sale.order", string="Sale Order", required=True, ondelete="cascade", index=True
+    )
     external_id = fields.Char(string="Platform Order ID", required=True)
     external_number = fields.Char(string="Platform Number")
     platform_status = fields.Char(help="The order's status on the platform, as the platform names it.")
     platform_stage = fields.Selection(
-        order_const.ORDER_STAGES, string="Stage",
+        order_const.ORDER_STAGES,
+        string="Stage",
         help="What the platform status means, through the store's status mapping.",
     )
     platform_created_at = fields.Datetime(string="Created on Platform")
@@ -43,8 +45,11 @@ class StoreOrderBinding(models.Model):
     last_import_at = fields.Datetime(readonly=True)
 
     _sql_constraints = [
-        ("store_external_uniq", "unique(store_id, external_id)",
-         "A platform order can be linked to one sale order per store only."),
+        (
+            "store_external_uniq",
+            "unique(store_id, external_id)",
+            "A platform order can be linked to one sale order per store only.",
+        ),
     ]
 
     @api.depends("external_number", "store_id")

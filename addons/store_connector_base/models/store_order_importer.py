@@ -80,9 +80,12 @@ class StoreOrderImporter(models.AbstractModel):
         self._lock_external_ids(store, list(normalized))
         bindings = {
             binding.external_id: binding
-            for binding in self.env["store.order.binding"].search([
-                ("store_id", "=", store.id), ("external_id", "in", list(normalized)),
-            ])
+            for binding in self.env["store.order.binding"].search(
+                [
+                    ("store_id", "=", store.id),
+                    ("external_id", "in", list(normalized)),
+                ]
+            )
         }
         todo = []
         for order in normalized.values():
@@ -102,11 +105,13 @@ class StoreOrderImporter(models.AbstractModel):
             if isinstance(exc, PermanentJobError):
                 raise exc
             raise PermanentJobError(self._error_text(exc)) from exc
-        result["failed"].append({
-            "id": raw_order_id(order),
-            "error": self._error_text(exc),
-            "order": order_to_json(order),
-        })
+        result["failed"].append(
+            {
+                "id": raw_order_id(order),
+                "error": self._error_text(exc),
+                "order": order_to_json(order),
+            }
+        )
 
     @api.model
     def _error_text(self, exc):
@@ -119,11 +124,16 @@ class StoreOrderImporter(models.AbstractModel):
         """Transaction-level advisory locks on the orders' platform ids, taken in a fixed order
         (no deadlock): a webhook and a pull importing the same order wait for each other instead
         of both creating it."""
-        keys = sorted({
-            int.from_bytes(hashlib.sha1(f"store_connector:order:{store.id}:{ext}".encode()).digest()[:8],
-                           "big", signed=True)
-            for ext in external_ids
-        })
+        keys = sorted(
+            {
+                int.from_bytes(
+                    hashlib.sha1(f"store_connector:order:{store.id}:{ext}".encode()).digest()[:8],
+                    "big",
+                    signed=True,
+                )
+                for ext in external_ids
+            }
+        )
         self.env.cr.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [keys])
 
     # ================================================================ batch
@@ -186,7 +196,6 @@ class StoreOrderImporter(models.AbstractModel):
             "partners" {order id: (customer, invoice address, delivery address)},
             "status_map" {platform status: stage}, "payment_map" {gateway: mapping record}.
         """
-        company = store.company_id
         dp = self.env["decimal.precision"]
         ctx = {
             "errors": {},
@@ -199,35 +208,47 @@ class StoreOrderImporter(models.AbstractModel):
             "payment_map": {m.gateway: m for m in store.order_payment_map_ids},
         }
         products = self._special_products(store)
-        ctx.update({
-            "shipping_product_id": products["shipping"].id,
-            "discount_product_id": products["discount"].id,
-            "fee_product_id": products["fee"].id,
-            "rounding_product_id": products["rounding"].id,
-            "placeholder_product_id": products["placeholder"].id,
-        })
+        ctx.update(
+            {
+                "shipping_product_id": products["shipping"].id,
+                "discount_product_id": products["discount"].id,
+                "fee_product_id": products["fee"].id,
+                "rounding_product_id": products["rounding"].id,
+                "placeholder_product_id": products["placeholder"].id,
+            }
+        )
         # Products by SKU, in one lookup for the whole batch.
         skus = {line["sku"] for order in orders for line in order["lines"] if line["sku"]}
         matches = self._match_products(store, skus) if skus else {}
         ctx["products"] = {sku: found.id for sku, found in matches.items() if len(found) == 1}
         for order in orders:
-            ambiguous = sorted({
-                line["sku"] for line in order["lines"] if line["sku"] and len(matches.get(line["sku"], ())) > 1
-            })
-            missing = sorted({
-                line["sku"] or _("(no SKU: %(name)s)", name=line["name"] or "?")
-                for line in order["lines"] if not line["sku"] or line["sku"] not in matches
-            })
+            ambiguous = sorted(
+                {
+                    line["sku"]
+                    for line in order["lines"]
+                    if line["sku"] and len(matches.get(line["sku"], ())) > 1
+                }
+            )
+            missing = sorted(
+                {
+                    line["sku"] or _("(no SKU: %(name)s)", name=line["name"] or "?")
+                    for line in order["lines"]
+                    if not line["sku"] or line["sku"] not in matches
+                }
+            )
             if ambiguous:
                 ctx["errors"][order["id"]] = _(
                     "Order %(number)s: several products have the SKU %(skus)s. Give each product its "
-                    "own internal reference.", number=order["number"], skus=", ".join(ambiguous),
+                    "own internal reference.",
+                    number=order["number"],
+                    skus=", ".join(ambiguous),
                 )
             elif missing and store.order_unknown_sku_policy != "placeholder":
                 ctx["errors"][order["id"]] = _(
                     "Order %(number)s: unknown SKU %(skus)s. Create products with these internal "
                     "references (or bind them), or let the store use a placeholder product.",
-                    number=order["number"], skus=", ".join(missing),
+                    number=order["number"],
+                    skus=", ".join(missing),
                 )
             elif missing:
                 ctx["placeholders"][order["id"]] = missing
@@ -274,10 +295,12 @@ class StoreOrderImporter(models.AbstractModel):
             ambiguous; missing SKUs are absent.
         """
         found = defaultdict(lambda: self.env["product.product"])
-        products = self.env["product.product"].search([
-            ("default_code", "in", list(skus)),
-            ("company_id", "in", [False, store.company_id.id]),
-        ])
+        products = self.env["product.product"].search(
+            [
+                ("default_code", "in", list(skus)),
+                ("company_id", "in", [False, store.company_id.id]),
+            ]
+        )
         for product in products:
             found[product.default_code] |= product
         return dict(found)
@@ -291,25 +314,39 @@ class StoreOrderImporter(models.AbstractModel):
         :raises PermanentJobError: unknown or inactive currency, or no pricelist for it.
         """
         company = store.company_id
-        currency = self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
+        currency = (
+            self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
+        )
         if not currency:
             raise PermanentJobError(_("The currency %(code)s is unknown to Odoo.", code=code))
         if not currency.active:
-            raise PermanentJobError(_(
-                "The currency %(code)s is not active: activate it in Accounting settings to import "
-                "orders in it.", code=code,
-            ))
+            raise PermanentJobError(
+                _(
+                    "The currency %(code)s is not active: activate it in Accounting settings to import "
+                    "orders in it.",
+                    code=code,
+                )
+            )
         if store.pricelist_id.currency_id == currency:
             return currency, store.pricelist_id
-        pricelist = self.env["product.pricelist"].search([
-            ("currency_id", "=", currency.id), ("company_id", "in", [False, company.id]),
-        ], order="company_id, sequence, id", limit=1)
+        pricelist = self.env["product.pricelist"].search(
+            [
+                ("currency_id", "=", currency.id),
+                ("company_id", "in", [False, company.id]),
+            ],
+            order="company_id, sequence, id",
+            limit=1,
+        )
         if pricelist or currency == company.currency_id:
             return currency, pricelist
-        raise PermanentJobError(_(
-            "No pricelist in %(code)s for %(company)s: create one, or set a pricelist in %(code)s on "
-            "the store.", code=code, company=company.name,
-        ))
+        raise PermanentJobError(
+            _(
+                "No pricelist in %(code)s for %(company)s: create one, or set a pricelist in %(code)s on "
+                "the store.",
+                code=code,
+                company=company.name,
+            )
+        )
 
     @api.model
     def _get_taxes(self, store, keys):
@@ -324,13 +361,16 @@ class StoreOrderImporter(models.AbstractModel):
         company = store.company_id
         Tax = self.env["account.tax"].with_company(company)
         rates = {float(rate) for rate, _included in keys}
-        existing = Tax.search([
-            ("company_id", "=", company.id),
-            ("type_tax_use", "=", "sale"),
-            ("amount_type", "=", "percent"),
-            ("amount", "in", list(rates)),
-            ("include_base_amount", "=", False),
-        ], order="sequence, id")
+        existing = Tax.search(
+            [
+                ("company_id", "=", company.id),
+                ("type_tax_use", "=", "sale"),
+                ("amount_type", "=", "percent"),
+                ("amount", "in", list(rates)),
+                ("include_base_amount", "=", False),
+            ],
+            order="sequence, id",
+        )
         result = {}
         for tax in existing:
             key = order_mapper.tax_key(Decimal(str(tax.amount)), tax.price_include)
@@ -339,33 +379,43 @@ class StoreOrderImporter(models.AbstractModel):
         missing = [key for key in sorted(keys) if key not in result]
         if missing:
             if not (company.account_fiscal_country_id or company.country_id):
-                raise PermanentJobError(_(
-                    "The company %(company)s has no country: set it so that the taxes of store orders "
-                    "can be created.", company=company.name,
-                ))
-            names = set(Tax.with_context(active_test=False).search([("company_id", "=", company.id)]).mapped("name"))
+                raise PermanentJobError(
+                    _(
+                        "The company %(company)s has no country: set it so that the taxes of store orders "
+                        "can be created.",
+                        company=company.name,
+                    )
+                )
+            names = set(
+                Tax.with_context(active_test=False).search([("company_id", "=", company.id)]).mapped("name")
+            )
             vals_list = []
             for rate, included in missing:
-                name = (_("%(rate)s%% (store, tax included)", rate=rate) if included
-                        else _("%(rate)s%% (store)", rate=rate))
+                name = (
+                    _("%(rate)s%% (store, tax included)", rate=rate)
+                    if included
+                    else _("%(rate)s%% (store)", rate=rate)
+                )
                 suffix = 2
                 base_name = name
                 while name in names:
                     name = f"{base_name} {suffix}"
                     suffix += 1
                 names.add(name)
-                vals_list.append({
-                    "name": name,
-                    "company_id": company.id,
-                    "type_tax_use": "sale",
-                    "amount_type": "percent",
-                    "amount": float(rate),
-                    "price_include_override": "tax_included" if included else "tax_excluded",
-                    "include_base_amount": False,
-                })
+                vals_list.append(
+                    {
+                        "name": name,
+                        "company_id": company.id,
+                        "type_tax_use": "sale",
+                        "amount_type": "percent",
+                        "amount": float(rate),
+                        "price_include_override": "tax_included" if included else "tax_excluded",
+                        "include_base_amount": False,
+                    }
+                )
             self._ensure_tax_group(company)
             created = Tax.create(vals_list)
-            for key, tax in zip(missing, created):
+            for key, tax in zip(missing, created, strict=True):
                 result[key] = tax.id
         return result
 
@@ -386,7 +436,9 @@ class StoreOrderImporter(models.AbstractModel):
         countries = {c.code: c.id for c in self.env["res.country"].search([("code", "in", list(codes))])}
         states = {}
         if countries:
-            for state in self.env["res.country.state"].search([("country_id", "in", list(countries.values()))]):
+            for state in self.env["res.country.state"].search(
+                [("country_id", "in", list(countries.values()))]
+            ):
                 states[(state.country_id.id, state.code.upper())] = state.id
                 states[(state.country_id.id, state.name.lower())] = state.id
         return countries, states
@@ -405,16 +457,22 @@ class StoreOrderImporter(models.AbstractModel):
         ext_ids = {c["id"] for c in customers if c and c.get("id")}
         by_ext = {}
         if ext_ids:
-            for binding in self.env["store.customer.binding"].search([
-                ("store_id", "=", store.id), ("external_id", "in", list(ext_ids)),
-            ]):
+            for binding in self.env["store.customer.binding"].search(
+                [
+                    ("store_id", "=", store.id),
+                    ("external_id", "in", list(ext_ids)),
+                ]
+            ):
                 by_ext[binding.external_id] = binding.partner_id
         emails = {c["email"] for c in customers if c and c.get("email")}
         by_email = {}
         if emails:
-            candidates = Partner.search([
-                ("email_normalized", "in", list(emails)), ("company_id", "in", [False, company.id]),
-            ])
+            candidates = Partner.search(
+                [
+                    ("email_normalized", "in", list(emails)),
+                    ("company_id", "in", [False, company.id]),
+                ]
+            )
             # The company's own contact before a shared one, a person before a contact of a company.
             for partner in candidates.sorted(lambda p: (p.company_id != company, bool(p.parent_id), p.id)):
                 by_email.setdefault(partner.email_normalized, partner)
@@ -458,7 +516,7 @@ class StoreOrderImporter(models.AbstractModel):
 
         # New customers, one per platform id / email / guest identity in the batch.
         to_create, create_keys, identity = [], {}, {}
-        for index, (order, customer) in enumerate(zip(orders, customers)):
+        for index, (order, customer) in enumerate(zip(orders, customers, strict=True)):
             if index in found:
                 continue
             main_address = order["billing_address"] or order["shipping_address"]
@@ -484,10 +542,16 @@ class StoreOrderImporter(models.AbstractModel):
                 found[index] = created[position]
 
         # Customer bindings for platform ids seen for the first time.
-        bound = set(self.env["store.customer.binding"].search([
-            ("store_id", "=", store.id),
-            ("external_id", "in", [c["id"] for c in customers if c.get("id")]),
-        ]).mapped("external_id"))
+        bound = set(
+            self.env["store.customer.binding"]
+            .search(
+                [
+                    ("store_id", "=", store.id),
+                    ("external_id", "in", [c["id"] for c in customers if c.get("id")]),
+                ]
+            )
+            .mapped("external_id")
+        )
         binding_vals = {}
         for index, customer in enumerate(customers):
             ext = customer.get("id")
@@ -498,19 +562,25 @@ class StoreOrderImporter(models.AbstractModel):
 
         # Addresses: read the customers and their address children once.
         customer_ids = list({found[index].id for index in range(len(orders))})
-        own = {row["id"]: order_mapper.contact_keys(row)
-               for row in Partner.browse(customer_ids).read(list(order_mapper.ADDRESS_FIELDS))}
+        own = {
+            row["id"]: order_mapper.contact_keys(row)
+            for row in Partner.browse(customer_ids).read(list(order_mapper.ADDRESS_FIELDS))
+        }
         existing = {}
         for row in Partner.search_read(
             [("parent_id", "in", customer_ids), ("type", "in", ["invoice", "delivery"])],
-            ["parent_id", "type", *order_mapper.ADDRESS_FIELDS], order="id",
+            ["parent_id", "type", *order_mapper.ADDRESS_FIELDS],
+            order="id",
         ):
             for key in order_mapper.contact_keys(row):
                 existing.setdefault((row["parent_id"][0], row["type"], key), row["id"])
         wanted, pending, new_children = {}, {}, []
         for index, order in enumerate(orders):
             partner = found[index]
-            for kind, address in (("invoice", order["billing_address"]), ("delivery", order["shipping_address"])):
+            for kind, address in (
+                ("invoice", order["billing_address"]),
+                ("delivery", order["shipping_address"]),
+            ):
                 if not address:
                     wanted[(index, kind)] = partner.id
                     continue
@@ -525,7 +595,9 @@ class StoreOrderImporter(models.AbstractModel):
                 else:
                     if child_key not in pending:
                         pending[child_key] = len(new_children)
-                        new_children.append(dict(vals, parent_id=partner.id, type=kind, company_id=company.id))
+                        new_children.append(
+                            dict(vals, parent_id=partner.id, type=kind, company_id=company.id)
+                        )
                     wanted[(index, kind)] = pending[child_key]
                     wanted[(index, kind, "new")] = True
         if new_children:
@@ -548,10 +620,15 @@ class StoreOrderImporter(models.AbstractModel):
         """A top-level contact of the company without email, with the same name and address."""
         if not vals.get("name"):
             return None
-        candidates = self.env["res.partner"].search([
-            ("name", "=", vals["name"]), ("email", "=", False), ("parent_id", "=", False),
-            ("company_id", "=", company.id),
-        ], limit=20)
+        candidates = self.env["res.partner"].search(
+            [
+                ("name", "=", vals["name"]),
+                ("email", "=", False),
+                ("parent_id", "=", False),
+                ("company_id", "=", company.id),
+            ],
+            limit=20,
+        )
         key = order_mapper.address_lookup_key(vals)
         for partner in candidates:
             if key in order_mapper.contact_keys(partner.read(list(order_mapper.ADDRESS_FIELDS))[0]):
@@ -614,18 +691,27 @@ class StoreOrderImporter(models.AbstractModel):
     def _create_orders(self, store, orders, ctx):
         """Create the sale orders and bindings of new platform orders; returns the sale orders."""
         prepared = [self._order_values(store, order, ctx) for order in orders]
-        sales = self.env["sale.order"].with_context(store_connector_importing=True).create(
-            [vals for vals, _tolerance in prepared]
+        sales = (
+            self.env["sale.order"]
+            .with_context(store_connector_importing=True)
+            .create([vals for vals, _tolerance in prepared])
         )
-        bindings = self.env["store.order.binding"].create([
-            dict(self._binding_values(store, order, ctx), store_id=store.id, external_id=order["id"], order_id=sale.id)
-            for order, sale in zip(orders, sales)
-        ])
+        bindings = self.env["store.order.binding"].create(
+            [
+                dict(
+                    self._binding_values(store, order, ctx),
+                    store_id=store.id,
+                    external_id=order["id"],
+                    order_id=sale.id,
+                )
+                for order, sale in zip(orders, sales, strict=True)
+            ]
+        )
         notes = self._reconcile_totals(orders, sales, [t for _v, t in prepared], ctx)
-        for order, sale, binding in zip(orders, sales, bindings):
+        for order, sale in zip(orders, sales, strict=True):
             self._post_import_notes(order, sale, ctx, notes.get(sale.id))
-        self._apply_stage(store, list(zip(orders, sales, bindings)), previous_stages={})
-        for sale, binding in zip(sales, bindings):
+        self._apply_stage(store, list(zip(orders, sales, bindings, strict=True)), previous_stages={})
+        for sale, binding in zip(sales, bindings, strict=True):
             store._event_order_received_from_store(sale, binding)
         return sales
 
@@ -639,7 +725,7 @@ class StoreOrderImporter(models.AbstractModel):
         :raises PermanentJobError: naming the order and both totals.
         """
         notes, rounding_lines = {}, []
-        for order, sale, tolerance in zip(orders, sales, tolerances):
+        for order, sale, tolerance in zip(orders, sales, tolerances, strict=True):
             currency = sale.currency_id
             target = order_mapper.quantize(order["total"], currency.decimal_places)
             odoo_total = order_mapper.quantize(Decimal(repr(sale.amount_total)), currency.decimal_places)
@@ -647,24 +733,31 @@ class StoreOrderImporter(models.AbstractModel):
             if not diff:
                 continue
             if abs(diff) > tolerance:
-                raise PermanentJobError(_(
-                    "Order %(number)s: Odoo computes a total of %(odoo)s but the platform states %(platform)s. "
-                    "Check the taxes of the order's lines.", number=order["number"], odoo=odoo_total,
-                    platform=target,
-                ))
-            rounding_lines.append({
-                "order_id": sale.id,
-                "sequence": 99999,
-                "product_id": ctx["rounding_product_id"],
-                "name": _("Rounding difference with the platform"),
-                "product_uom_qty": 1.0,
-                "price_unit": float(diff),
-                "discount": 0.0,
-                "tax_id": [Command.clear()],
-            })
+                raise PermanentJobError(
+                    _(
+                        "Order %(number)s: Odoo computes a total of %(odoo)s but the platform states "
+                        "%(platform)s. Check the taxes of the order's lines.",
+                        number=order["number"],
+                        odoo=odoo_total,
+                        platform=target,
+                    )
+                )
+            rounding_lines.append(
+                {
+                    "order_id": sale.id,
+                    "sequence": 99999,
+                    "product_id": ctx["rounding_product_id"],
+                    "name": _("Rounding difference with the platform"),
+                    "product_uom_qty": 1.0,
+                    "price_unit": float(diff),
+                    "discount": 0.0,
+                    "tax_id": [Command.clear()],
+                }
+            )
             notes[sale.id] = _(
                 "A rounding line of %(amount)s makes the total equal to the platform's (%(total)s).",
-                amount=diff, total=target,
+                amount=diff,
+                total=target,
             )
         if rounding_lines:
             self.env["sale.order.line"].create(rounding_lines)
@@ -675,10 +768,13 @@ class StoreOrderImporter(models.AbstractModel):
         messages = []
         placeholders = ctx["placeholders"].get(order["id"])
         if placeholders:
-            messages.append(_(
-                "Unknown SKU %(skus)s: the lines use a placeholder product. Replace it before "
-                "delivering.", skus=", ".join(placeholders),
-            ))
+            messages.append(
+                _(
+                    "Unknown SKU %(skus)s: the lines use a placeholder product. Replace it before "
+                    "delivering.",
+                    skus=", ".join(placeholders),
+                )
+            )
         if rounding_note:
             messages.append(rounding_note)
         if order["note"]:
@@ -691,8 +787,10 @@ class StoreOrderImporter(models.AbstractModel):
         """Whether anything of the order left the warehouse (or was marked delivered)."""
         if any(line.qty_delivered for line in sale.order_line):
             return True
-        return any(picking.state == "done" and picking.picking_type_code == "outgoing"
-                   for picking in sale.picking_ids)
+        return any(
+            picking.state == "done" and picking.picking_type_code == "outgoing"
+            for picking in sale.picking_ids
+        )
 
     @api.model
     def _update_order(self, store, order, binding, ctx):
@@ -709,15 +807,23 @@ class StoreOrderImporter(models.AbstractModel):
                 vals, tolerance = self._order_values(store, order, ctx)
                 for key in ("company_id", "partner_id", "date_order", "pricelist_id"):
                     vals.pop(key, None)
-                vals["order_line"] = [Command.delete(line.id) for line in sale.order_line] + vals["order_line"]
+                vals["order_line"] = [Command.delete(line.id) for line in sale.order_line] + vals[
+                    "order_line"
+                ]
                 sale.with_context(store_connector_importing=True).write(vals)
                 notes = self._reconcile_totals([order], sale, [tolerance], ctx)
                 self._post_import_notes(order, sale, ctx, notes.get(sale.id))
             else:
-                self._schedule_activity(store, sale, _("Order changed on the platform"), _(
-                    "The platform changed the lines of %(number)s after the order was confirmed. "
-                    "Update the order by hand if needed.", number=order["number"],
-                ))
+                self._schedule_activity(
+                    store,
+                    sale,
+                    _("Order changed on the platform"),
+                    _(
+                        "The platform changed the lines of %(number)s after the order was confirmed. "
+                        "Update the order by hand if needed.",
+                        number=order["number"],
+                    ),
+                )
         previous = {binding.id: binding.platform_stage}
         binding.write(self._binding_values(store, order, ctx))
         self._apply_stage(store, [(order, sale, binding)], previous_stages=previous)
@@ -745,10 +851,17 @@ class StoreOrderImporter(models.AbstractModel):
             elif stage in order_const.CANCELLED_STAGES:
                 self._cancel_from_platform(store, order, sale)
             elif stage in order_const.RETURNED_STAGES:
-                self._schedule_activity(store, sale, _("Order returned on the platform"), _(
-                    "The platform marks %(number)s as returned (%(status)s). Receive the return and "
-                    "refund the customer.", number=order["number"], status=order["status"],
-                ))
+                self._schedule_activity(
+                    store,
+                    sale,
+                    _("Order returned on the platform"),
+                    _(
+                        "The platform marks %(number)s as returned (%(status)s). Receive the return and "
+                        "refund the customer.",
+                        number=order["number"],
+                        status=order["status"],
+                    ),
+                )
         if to_confirm:
             # The order keeps the platform's date, not the time of the import.
             to_confirm.with_context(store_connector_keep_date_order=True).action_confirm()
@@ -758,18 +871,25 @@ class StoreOrderImporter(models.AbstractModel):
         if sale.state == "cancel":
             return
         if self._is_shipped(sale):
-            self._schedule_activity(store, sale, _("Cancelled on the platform after shipping"), _(
-                "The platform cancelled %(number)s (%(status)s) but goods already shipped. The order is "
-                "left as is: arrange the return or refund with the customer.",
-                number=order["number"], status=order["status"],
-            ))
+            self._schedule_activity(
+                store,
+                sale,
+                _("Cancelled on the platform after shipping"),
+                _(
+                    "The platform cancelled %(number)s (%(status)s) but goods already shipped. The order is "
+                    "left as is: arrange the return or refund with the customer.",
+                    number=order["number"],
+                    status=order["status"],
+                ),
+            )
             return
         if sale.locked:
             sale.action_unlock()
         sale._action_cancel()
         sale.message_post(
             body=_("Cancelled because the platform cancelled %(number)s.", number=order["number"]),
-            message_type="comment", subtype_xmlid="mail.mt_note",
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
         )
 
     @api.model
@@ -805,20 +925,31 @@ class StoreOrderImporter(models.AbstractModel):
         countries, states = self._geo_maps(addresses)
         Partner = self.env["res.partner"].with_context(store_connector_importing=True)
         bindings = {
-            b.external_id: b for b in self.env["store.customer.binding"].search([
-                ("store_id", "=", store.id), ("external_id", "in", [c["id"] for c in customers if c["id"]]),
-            ])
+            b.external_id: b
+            for b in self.env["store.customer.binding"].search(
+                [
+                    ("store_id", "=", store.id),
+                    ("external_id", "in", [c["id"] for c in customers if c["id"]]),
+                ]
+            )
         }
         for index, customer in enumerate(customers):
             try:
                 with self.env.cr.savepoint():
                     binding = bindings.get(customer["id"])
-                    if (binding and customer["updated_at"] and binding.platform_updated_at
-                            and customer["updated_at"] <= binding.platform_updated_at):
+                    if (
+                        binding
+                        and customer["updated_at"]
+                        and binding.platform_updated_at
+                        and customer["updated_at"] <= binding.platform_updated_at
+                    ):
                         result["ignored"] += 1
                         continue
                     vals = order_mapper.customer_values(
-                        customer, customer["billing_address"] or customer["shipping_address"], countries, states
+                        customer,
+                        customer["billing_address"] or customer["shipping_address"],
+                        countries,
+                        states,
                     )
                     partner = found.get(index)
                     if partner and store.auto_sync_customers:
@@ -835,12 +966,18 @@ class StoreOrderImporter(models.AbstractModel):
                         result["created"] += 1
                     if customer["id"]:
                         if binding:
-                            binding.write({"partner_id": partner.id, "platform_updated_at": customer["updated_at"]})
+                            binding.write(
+                                {"partner_id": partner.id, "platform_updated_at": customer["updated_at"]}
+                            )
                         else:
-                            bindings[customer["id"]] = self.env["store.customer.binding"].create({
-                                "store_id": store.id, "partner_id": partner.id, "external_id": customer["id"],
-                                "platform_updated_at": customer["updated_at"],
-                            })
+                            bindings[customer["id"]] = self.env["store.customer.binding"].create(
+                                {
+                                    "store_id": store.id,
+                                    "partner_id": partner.id,
+                                    "external_id": customer["id"],
+                                    "platform_updated_at": customer["updated_at"],
+                                }
+                            )
             except ORDER_ERRORS as exc:
                 result["failed"].append({"id": customer["id"], "error": self._error_text(exc)})
         return result
@@ -864,10 +1001,17 @@ class StoreOrderImporter(models.AbstractModel):
 
         def address(p):
             return {
-                "name": p.name or None, "company": p.commercial_company_name or None,
-                "street": p.street or None, "street2": p.street2 or None, "city": p.city or None,
-                "zip": p.zip or None, "state_code": p.state_id.code or None, "state": p.state_id.name or None,
-                "country_code": p.country_id.code or None, "phone": p.phone or None, "email": p.email or None,
+                "name": p.name or None,
+                "company": p.commercial_company_name or None,
+                "street": p.street or None,
+                "street2": p.street2 or None,
+                "city": p.city or None,
+                "zip": p.zip or None,
+                "state_code": p.state_id.code or None,
+                "state": p.state_id.name or None,
+                "country_code": p.country_id.code or None,
+                "phone": p.phone or None,
+                "email": p.email or None,
             }
 
         names = (partner.name or "").split(" ", 1)

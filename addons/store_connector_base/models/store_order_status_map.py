@@ -34,8 +34,16 @@ class StoreOrderStatusMap(models.Model):
             else:
                 domain = [("stage", "=", line.stage)]
                 what = _("stage %(stage)s", stage=dict(order_const.ORDER_STAGES)[line.stage])
-            duplicate = self.search_count(domain + [
-                ("store_id", "=", line.store_id.id), ("direction", "=", line.direction), ("id", "!=", line.id),
-            ], limit=1)
+            duplicate = self.search_count(
+                domain
+                + [
+                    ("store_id", "=", line.store_id.id),
+                    ("direction", "=", line.direction),
+                    ("id", "!=", line.id),
+                ],
+                limit=1,
+            )
             if duplicate:
-                raise ValidationError(_("Store %(store)s maps %(what)s twice.", store=line.store_id.name, what=what))
+                raise ValidationError(
+                    _("Store %(store)s maps %(what)s twice.", store=line.store_id.name, what=what)
+                )

@@ -15,8 +15,11 @@ class StorePaymentMethodMap(models.Model):
         "account.payment.term", help="Payment terms set on the orders paid through this gateway."
     )
     journal_id = fields.Many2one(
-        "account.journal", string="Payment Journal", domain="[('type', 'in', ('bank', 'cash'))]",
-        check_company=True, help="Journal the payments of this gateway are recorded in.",
+        "account.journal",
+        string="Payment Journal",
+        domain="[('type', 'in', ('bank', 'cash'))]",
+        check_company=True,
+        help="Journal the payments of this gateway are recorded in.",
     )
 
     _sql_constraints = [

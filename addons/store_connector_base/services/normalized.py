@@ -70,8 +70,19 @@ from ..exceptions import PermanentJobError
 CENT = Decimal("0.01")
 
 ADDRESS_KEYS = (
-    "name", "first_name", "last_name", "company", "street", "street2", "city", "zip",
-    "state_code", "state", "country_code", "phone", "email",
+    "name",
+    "first_name",
+    "last_name",
+    "company",
+    "street",
+    "street2",
+    "city",
+    "zip",
+    "state_code",
+    "state",
+    "country_code",
+    "phone",
+    "email",
 )
 CUSTOMER_KEYS = ("id", "email", "first_name", "last_name", "name", "phone", "company")
 _CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
@@ -123,7 +134,7 @@ def to_datetime(value, path, required=True):
     else:
         _fail(path, f"is not a date and time: {value!r}")
     if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
     # Odoo stores datetimes to the second: compare what will be stored.
     return moment.replace(microsecond=0)
 
@@ -315,7 +326,9 @@ def expected_total(order):
     """The total the order's lines, shipping, fees and taxes add up to (Decimal, not rounded)."""
     included = order["taxes_included"]
     total = Decimal(0)
-    parts = [(line["unit_price"] * line["quantity"] - line["discount"], line["taxes"]) for line in order["lines"]]
+    parts = [
+        (line["unit_price"] * line["quantity"] - line["discount"], line["taxes"]) for line in order["lines"]
+    ]
     parts += [(ship["price"] - ship["discount"], ship["taxes"]) for ship in order["shipping_lines"]]
     parts += [(fee["amount"], fee["taxes"]) for fee in order["fee_lines"]]
     for net, taxes in parts:
@@ -360,7 +373,8 @@ def normalize_order(data):
         "billing_address": normalize_address(data.get("billing_address"), "billing_address"),
         "shipping_address": normalize_address(data.get("shipping_address"), "shipping_address"),
         "lines": [
-            _normalize_line(line, f"lines[{index}]") for index, line in enumerate(_list(data.get("lines"), "lines"))
+            _normalize_line(line, f"lines[{index}]")
+            for index, line in enumerate(_list(data.get("lines"), "lines"))
         ],
         "shipping_lines": [
             _normalize_shipping(line, f"shipping_lines[{index}]")
@@ -372,8 +386,10 @@ def normalize_order(data):
         ],
         "discounts": [
             {
-                "code": to_text(_mapping(item, f"discounts[{index}]", required=True).get("code"),
-                                f"discounts[{index}].code"),
+                "code": to_text(
+                    _mapping(item, f"discounts[{index}]", required=True).get("code"),
+                    f"discounts[{index}].code",
+                ),
                 "amount": to_decimal(item.get("amount"), f"discounts[{index}].amount", required=False),
             }
             for index, item in enumerate(_list(data.get("discounts"), "discounts"))

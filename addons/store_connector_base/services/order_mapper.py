@@ -122,15 +122,17 @@ def build_order_lines(order, ctx):
             if percent is not None:
                 vals["discount"] = float(percent)
                 continue
-            vals_list.append({
-                "sequence": sequence,
-                "product_id": ctx["discount_product_id"],
-                "name": ctx["discount_label"].format(name=name, codes=codes),
-                "product_uom_qty": 1.0,
-                "price_unit": float(target - odoo_gross),
-                "discount": 0.0,
-                "tax_id": [(6, 0, tax_ids)],
-            })
+            vals_list.append(
+                {
+                    "sequence": sequence,
+                    "product_id": ctx["discount_product_id"],
+                    "name": ctx["discount_label"].format(name=name, codes=codes),
+                    "product_uom_qty": 1.0,
+                    "price_unit": float(target - odoo_gross),
+                    "discount": 0.0,
+                    "tax_id": [(6, 0, tax_ids)],
+                }
+            )
             sequence += 10
         # Without a platform discount the gap is the unit price's rounding: left to the
         # rounding line, as announced by the tolerance above.
@@ -139,30 +141,34 @@ def build_order_lines(order, ctx):
         net = ship["price"] - ship["discount"]
         tax_ids = taxes_of(net, ship["taxes"])
         tolerance += unit * (1 + len(tax_ids))
-        vals_list.append({
-            "sequence": sequence,
-            "product_id": ctx["shipping_product_id"],
-            "name": ship["title"] or False,
-            "product_uom_qty": 1.0,
-            "price_unit": float(quantize(net, cur)),
-            "discount": 0.0,
-            "tax_id": [(6, 0, tax_ids)],
-            "is_delivery": True,
-        })
+        vals_list.append(
+            {
+                "sequence": sequence,
+                "product_id": ctx["shipping_product_id"],
+                "name": ship["title"] or False,
+                "product_uom_qty": 1.0,
+                "price_unit": float(quantize(net, cur)),
+                "discount": 0.0,
+                "tax_id": [(6, 0, tax_ids)],
+                "is_delivery": True,
+            }
+        )
         sequence += 10
 
     for fee in order["fee_lines"]:
         tax_ids = taxes_of(fee["amount"], fee["taxes"])
         tolerance += unit * (1 + len(tax_ids))
-        vals_list.append({
-            "sequence": sequence,
-            "product_id": ctx["fee_product_id"],
-            "name": fee["title"] or False,
-            "product_uom_qty": 1.0,
-            "price_unit": float(quantize(fee["amount"], cur)),
-            "discount": 0.0,
-            "tax_id": [(6, 0, tax_ids)],
-        })
+        vals_list.append(
+            {
+                "sequence": sequence,
+                "product_id": ctx["fee_product_id"],
+                "name": fee["title"] or False,
+                "product_uom_qty": 1.0,
+                "price_unit": float(quantize(fee["amount"], cur)),
+                "discount": 0.0,
+                "tax_id": [(6, 0, tax_ids)],
+            }
+        )
         sequence += 10
     return vals_list, tolerance
 
@@ -172,7 +178,9 @@ def all_tax_keys(order):
     included = order["taxes_included"]
     keys = set()
     for line in order["lines"]:
-        keys.update(line_tax_keys(line["unit_price"] * line["quantity"] - line["discount"], line["taxes"], included))
+        keys.update(
+            line_tax_keys(line["unit_price"] * line["quantity"] - line["discount"], line["taxes"], included)
+        )
     for ship in order["shipping_lines"]:
         keys.update(line_tax_keys(ship["price"] - ship["discount"], ship["taxes"], included))
     for fee in order["fee_lines"]:
@@ -185,8 +193,16 @@ def lines_fingerprint(order):
     a re-import would not change the order's lines."""
     parts = []
     for line in order["lines"]:
-        parts.append(("l", line["sku"] or "", str(line["quantity"]), str(line["unit_price"]), str(line["discount"]),
-                      tuple((str(t["rate"]), str(t["amount"])) for t in line["taxes"])))
+        parts.append(
+            (
+                "l",
+                line["sku"] or "",
+                str(line["quantity"]),
+                str(line["unit_price"]),
+                str(line["discount"]),
+                tuple((str(t["rate"]), str(t["amount"])) for t in line["taxes"]),
+            )
+        )
     for ship in order["shipping_lines"]:
         parts.append(("s", ship["title"] or "", str(ship["price"]), str(ship["discount"])))
     for fee in order["fee_lines"]:
@@ -266,11 +282,13 @@ def customer_values(customer, address, countries, states):
     address (or the shipping address) as its main address."""
     values = address_values(address, countries, states) if address else {}
     name = (customer or {}).get("name") or (address or {}).get("name") or (customer or {}).get("email")
-    values.update({
-        "name": name or False,
-        "email": (customer or {}).get("email") or (address or {}).get("email") or False,
-        "phone": (customer or {}).get("phone") or values.get("phone") or False,
-    })
+    values.update(
+        {
+            "name": name or False,
+            "email": (customer or {}).get("email") or (address or {}).get("email") or False,
+            "phone": (customer or {}).get("phone") or values.get("phone") or False,
+        }
+    )
     company = (customer or {}).get("company") or (address or {}).get("company")
     if company:
         values["company_name"] = company

@@ -32,15 +32,17 @@ class OrderPipelineCase(TransactionCase):
         cls.company = cls.env.company
         cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.company.id)], limit=1)
         cls.team = cls.env["crm.team"].create({"name": "Web Shop Team", "company_id": cls.company.id})
-        cls.store = cls.env["connector.store"].create({
-            "name": "Test Shop",
-            "platform": "test",
-            "code": new_code(),
-            "company_id": cls.company.id,
-            "order_prefix": "TS-",
-            "warehouse_id": cls.warehouse.id,
-            "team_id": cls.team.id,
-        })
+        cls.store = cls.env["connector.store"].create(
+            {
+                "name": "Test Shop",
+                "platform": "test",
+                "code": new_code(),
+                "company_id": cls.company.id,
+                "order_prefix": "TS-",
+                "warehouse_id": cls.warehouse.id,
+                "team_id": cls.team.id,
+            }
+        )
         Product = cls.env["product.product"]
         cls.mug = Product.create({"name": "Mug", "default_code": "MUG", "type": "consu", "list_price": 12.5})
         cls.tee = Product.create({"name": "Tee", "default_code": "TEE", "type": "consu", "list_price": 20})
@@ -55,8 +57,11 @@ class OrderPipelineCase(TransactionCase):
     # ------------------------------------------------------------------ builders
     def make_order(self, order_id="1001", lines=None, updated=None, status="pending", total=None, **extra):
         """A valid normalized order; the total is computed from the lines unless given."""
-        lines = lines if lines is not None else [{"id": "l1", "sku": "MUG", "name": "Mug", "quantity": 2,
-                                                   "unit_price": "12.50"}]
+        lines = (
+            lines
+            if lines is not None
+            else [{"id": "l1", "sku": "MUG", "name": "Mug", "quantity": 2, "unit_price": "12.50"}]
+        )
         order = {
             "id": order_id,
             "number": f"N{order_id}",
@@ -64,12 +69,31 @@ class OrderPipelineCase(TransactionCase):
             "updated_at": iso(updated or T0),
             "currency": "USD",
             "status": status,
-            "customer": {"id": "c-1", "email": "ann@example.com", "first_name": "Ann", "last_name": "Lee",
-                         "phone": "+1 555 0100"},
-            "billing_address": {"first_name": "Ann", "last_name": "Lee", "street": "1 Main St",
-                                "city": "Springfield", "zip": "12345", "country_code": "US", "state_code": "IL"},
-            "shipping_address": {"first_name": "Ann", "last_name": "Lee", "street": "1 Main St",
-                                 "city": "Springfield", "zip": "12345", "country_code": "US", "state_code": "IL"},
+            "customer": {
+                "id": "c-1",
+                "email": "ann@example.com",
+                "first_name": "Ann",
+                "last_name": "Lee",
+                "phone": "+1 555 0100",
+            },
+            "billing_address": {
+                "first_name": "Ann",
+                "last_name": "Lee",
+                "street": "1 Main St",
+                "city": "Springfield",
+                "zip": "12345",
+                "country_code": "US",
+                "state_code": "IL",
+            },
+            "shipping_address": {
+                "first_name": "Ann",
+                "last_name": "Lee",
+                "street": "1 Main St",
+                "city": "Springfield",
+                "zip": "12345",
+                "country_code": "US",
+                "state_code": "IL",
+            },
             "lines": copy.deepcopy(lines),
             "payment_method": "stripe",
         }
@@ -84,8 +108,13 @@ class OrderPipelineCase(TransactionCase):
         included = order.get("taxes_included", False)
 
         def taxes(item):
-            return Decimal(0) if included else sum(
-                (Decimal(str(t["amount"])) for t in item.get("taxes", []) if t.get("amount") is not None), Decimal(0)
+            return (
+                Decimal(0)
+                if included
+                else sum(
+                    (Decimal(str(t["amount"])) for t in item.get("taxes", []) if t.get("amount") is not None),
+                    Decimal(0),
+                )
             )
 
         total = Decimal(0)
@@ -103,9 +132,12 @@ class OrderPipelineCase(TransactionCase):
         return self.importer._import_orders(self.store, orders, **kwargs)
 
     def binding_of(self, order_id, store=None):
-        return self.env["store.order.binding"].search([
-            ("store_id", "=", (store or self.store).id), ("external_id", "=", order_id),
-        ])
+        return self.env["store.order.binding"].search(
+            [
+                ("store_id", "=", (store or self.store).id),
+                ("external_id", "=", order_id),
+            ]
+        )
 
     def sale_of(self, order_id, store=None):
         return self.binding_of(order_id, store).order_id
@@ -122,7 +154,8 @@ class OrderPipelineCase(TransactionCase):
             self.env.flush_all()
             self.env.cr.execute(
                 "UPDATE sync_job SET next_attempt_at = (now() AT TIME ZONE 'UTC') - interval '1 minute' "
-                "WHERE store_id = %s AND state = 'pending'", [store.id],
+                "WHERE store_id = %s AND state = 'pending'",
+                [store.id],
             )
             self.env["sync.job"].invalidate_model()
             if not self.env["sync.job"]._process_queue(store_ids=store.ids, commit=False, time_limit=120):

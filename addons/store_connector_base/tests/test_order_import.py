@@ -6,7 +6,6 @@ from .common_orders import T0, OrderPipelineCase, new_code
 
 
 class TestOrderImport(OrderPipelineCase):
-
     def test_new_order_becomes_a_sale_order(self):
         result = self.import_orders([self.make_order("1001", note="Leave at the door")])
         self.assertEqual(len(result["created"]), 1)
@@ -27,12 +26,19 @@ class TestOrderImport(OrderPipelineCase):
         line = sale.order_line
         self.assertEqual((line.product_id, line.product_uom_qty, line.price_unit), (self.mug, 2.0, 12.5))
         self.assertEqual(
-            (binding.external_number, binding.platform_status, binding.platform_stage, binding.platform_updated_at),
+            (
+                binding.external_number,
+                binding.platform_status,
+                binding.platform_stage,
+                binding.platform_updated_at,
+            ),
             ("N1001", "pending", "pending", T0),
         )
         self.assertEqual(binding.last_payload["id"], "1001")
         self.assertTrue(any("Leave at the door" in (m.body or "") for m in sale.message_ids))
-        log = self.env["store.activity.log"].search([("store_id", "=", self.store.id), ("operation", "=", "order.received")])
+        log = self.env["store.activity.log"].search(
+            [("store_id", "=", self.store.id), ("operation", "=", "order.received")]
+        )
         self.assertEqual(len(log), 1)
         self.assertIn(sale.name, log.message)
 
@@ -52,10 +58,14 @@ class TestOrderImport(OrderPipelineCase):
     def test_newer_payload_replaces_lines_of_a_quotation(self):
         self.import_orders([self.make_order("1004")])
         sale = self.sale_of("1004")
-        changed = self.make_order("1004", updated=self.later(10), lines=[
-            {"sku": "TEE", "name": "Tee", "quantity": 1, "unit_price": "20.00"},
-            {"sku": "MUG", "name": "Mug", "quantity": 3, "unit_price": "12.50"},
-        ])
+        changed = self.make_order(
+            "1004",
+            updated=self.later(10),
+            lines=[
+                {"sku": "TEE", "name": "Tee", "quantity": 1, "unit_price": "20.00"},
+                {"sku": "MUG", "name": "Mug", "quantity": 3, "unit_price": "12.50"},
+            ],
+        )
         result = self.import_orders([changed])
         self.assertEqual(result["updated"], [sale.id])
         self.assertEqual(self.sale_of("1004"), sale)
@@ -66,15 +76,21 @@ class TestOrderImport(OrderPipelineCase):
     def test_older_or_equal_payload_never_overwrites(self):
         self.import_orders([self.make_order("1005", updated=self.later(10), status="processing")])
         sale = self.sale_of("1005")
-        older = self.make_order("1005", updated=self.later(5), status="cancelled", lines=[
-            {"sku": "TEE", "name": "Tee", "quantity": 9, "unit_price": "20.00"}])
+        older = self.make_order(
+            "1005",
+            updated=self.later(5),
+            status="cancelled",
+            lines=[{"sku": "TEE", "name": "Tee", "quantity": 9, "unit_price": "20.00"}],
+        )
         same_time = self.make_order("1005", updated=self.later(10), status="cancelled")
         result = self.import_orders([older])
         self.assertEqual(result["ignored"], ["1005"])
         result = self.import_orders([same_time])
         self.assertEqual(result["ignored"], ["1005"])
         binding = self.binding_of("1005")
-        self.assertEqual((binding.platform_status, binding.platform_updated_at), ("processing", self.later(10)))
+        self.assertEqual(
+            (binding.platform_status, binding.platform_updated_at), ("processing", self.later(10))
+        )
         self.assertEqual(sale.order_line.product_id, self.mug)
         self.assertNotEqual(sale.state, "cancel")
 
@@ -84,8 +100,12 @@ class TestOrderImport(OrderPipelineCase):
         sale = self.sale_of("1006")
         self.assertEqual(sale.state, "sale")
         self.assertEqual(sale.date_order, T0, "confirmation keeps the platform's date")
-        changed = self.make_order("1006", updated=self.later(3), status="on-the-way", lines=[
-            {"sku": "MUG", "name": "Mug", "quantity": 5, "unit_price": "12.50"}])
+        changed = self.make_order(
+            "1006",
+            updated=self.later(3),
+            status="on-the-way",
+            lines=[{"sku": "MUG", "name": "Mug", "quantity": 5, "unit_price": "12.50"}],
+        )
         self.import_orders([changed])
         self.assertEqual(sale.order_line.product_uom_qty, 2.0, "lines of a confirmed order are not replaced")
         self.assertEqual(self.binding_of("1006").platform_status, "on-the-way")
@@ -93,8 +113,16 @@ class TestOrderImport(OrderPipelineCase):
         self.assertEqual(len(activity), 1)
         self.assertIn("changed the lines", activity.note)
         # A status-only update raises no further activity.
-        self.import_orders([self.make_order("1006", updated=self.later(4), status="shipped", lines=[
-            {"sku": "MUG", "name": "Mug", "quantity": 5, "unit_price": "12.50"}])])
+        self.import_orders(
+            [
+                self.make_order(
+                    "1006",
+                    updated=self.later(4),
+                    status="shipped",
+                    lines=[{"sku": "MUG", "name": "Mug", "quantity": 5, "unit_price": "12.50"}],
+                )
+            ]
+        )
         self.assertEqual(len(sale.activity_ids), 1)
 
     def _ship(self, sale):
@@ -139,12 +167,15 @@ class TestOrderImport(OrderPipelineCase):
         self.assertEqual(sale.state, "draft")
 
     def test_unknown_sku_fails_naming_them(self):
-        order = self.make_order("1011", lines=[
-            {"sku": "MUG", "name": "Mug", "quantity": 1, "unit_price": "12.50"},
-            {"sku": "GHOST-1", "name": "Ghost", "quantity": 1, "unit_price": "1.00"},
-            {"sku": "GHOST-2", "name": "Ghost 2", "quantity": 1, "unit_price": "1.00"},
-            {"sku": None, "name": "Gift card", "quantity": 1, "unit_price": "5.00"},
-        ])
+        order = self.make_order(
+            "1011",
+            lines=[
+                {"sku": "MUG", "name": "Mug", "quantity": 1, "unit_price": "12.50"},
+                {"sku": "GHOST-1", "name": "Ghost", "quantity": 1, "unit_price": "1.00"},
+                {"sku": "GHOST-2", "name": "Ghost 2", "quantity": 1, "unit_price": "1.00"},
+                {"sku": None, "name": "Gift card", "quantity": 1, "unit_price": "5.00"},
+            ],
+        )
         with self.assertRaises(PermanentJobError) as caught:
             self.import_orders([order], raise_on_error=True)
         message = str(caught.exception)
@@ -159,19 +190,23 @@ class TestOrderImport(OrderPipelineCase):
 
     def test_unknown_sku_with_placeholder(self):
         self.store.order_unknown_sku_policy = "placeholder"
-        order = self.make_order("1013", lines=[
-            {"sku": "MUG", "name": "Mug", "quantity": 1, "unit_price": "12.50"},
-            {"sku": "GHOST-1", "name": "Ghost", "quantity": 2, "unit_price": "3.00"},
-        ])
+        order = self.make_order(
+            "1013",
+            lines=[
+                {"sku": "MUG", "name": "Mug", "quantity": 1, "unit_price": "12.50"},
+                {"sku": "GHOST-1", "name": "Ghost", "quantity": 2, "unit_price": "3.00"},
+            ],
+        )
         self.import_orders([order], raise_on_error=True)
         sale = self.sale_of("1013")
         placeholder = self.env.ref("store_connector_base.product_store_placeholder")
-        line = sale.order_line.filtered(lambda l: l.product_id == placeholder)
+        line = sale.order_line.filtered(lambda line: line.product_id == placeholder)
         self.assertEqual((line.product_uom_qty, line.price_unit), (2.0, 3.0))
         self.assertIn("GHOST-1", line.name)
         self.assertEqual(sale.amount_total, 18.5)
-        self.assertTrue(any("GHOST-1" in (m.body or "") and "placeholder" in (m.body or "")
-                            for m in sale.message_ids))
+        self.assertTrue(
+            any("GHOST-1" in (m.body or "") and "placeholder" in (m.body or "") for m in sale.message_ids)
+        )
 
     def test_ambiguous_sku_fails(self):
         self.env["product.product"].create({"name": "Mug bis", "default_code": "MUG"})
@@ -209,10 +244,16 @@ class TestOrderImport(OrderPipelineCase):
     def test_payment_mapping(self):
         term = self.env["account.payment.term"].create({"name": "Paid online"})
         journal = self.env["account.journal"].search(
-            [("type", "=", "bank"), ("company_id", "=", self.company.id)], limit=1)
-        self.env["store.payment.method.map"].create({
-            "store_id": self.store.id, "gateway": "stripe", "payment_term_id": term.id, "journal_id": journal.id,
-        })
+            [("type", "=", "bank"), ("company_id", "=", self.company.id)], limit=1
+        )
+        self.env["store.payment.method.map"].create(
+            {
+                "store_id": self.store.id,
+                "gateway": "stripe",
+                "payment_term_id": term.id,
+                "journal_id": journal.id,
+            }
+        )
         self.import_orders([self.make_order("1019"), self.make_order("1020", payment_method="cod")])
         self.assertEqual(self.sale_of("1019").payment_term_id, term)
         self.assertEqual(self.binding_of("1019").payment_journal_id, journal)
@@ -236,7 +277,6 @@ class TestOrderImport(OrderPipelineCase):
 
 
 class TestStatusMapping(OrderPipelineCase):
-
     def test_neutral_default_mapping(self):
         inbound = self.store._get_inbound_status_map()
         self.assertEqual(inbound["processing"], "processing")
@@ -245,10 +285,17 @@ class TestStatusMapping(OrderPipelineCase):
 
     def test_edited_mapping_drives_auto_confirm(self):
         self.store.order_auto_confirm = True
-        self.env["store.order.status.map"].create({
-            "store_id": self.store.id, "direction": "inbound", "platform_status": "paid", "stage": "confirmed",
-        })
-        self.import_orders([self.make_order("2001", status="PAID"), self.make_order("2002", status="pending")])
+        self.env["store.order.status.map"].create(
+            {
+                "store_id": self.store.id,
+                "direction": "inbound",
+                "platform_status": "paid",
+                "stage": "confirmed",
+            }
+        )
+        self.import_orders(
+            [self.make_order("2001", status="PAID"), self.make_order("2002", status="pending")]
+        )
         self.assertEqual(self.sale_of("2001").state, "sale")
         self.assertEqual(self.binding_of("2001").platform_stage, "confirmed")
         self.assertEqual(self.sale_of("2002").state, "draft")
@@ -263,30 +310,53 @@ class TestStatusMapping(OrderPipelineCase):
 
     def test_duplicate_inbound_status_is_refused(self):
         with self.assertRaisesRegex(Exception, "maps platform status processing twice"):
-            self.env["store.order.status.map"].create({
-                "store_id": self.store.id, "direction": "inbound", "platform_status": "processing", "stage": "shipped",
-            })
+            self.env["store.order.status.map"].create(
+                {
+                    "store_id": self.store.id,
+                    "direction": "inbound",
+                    "platform_status": "processing",
+                    "stage": "shipped",
+                }
+            )
 
     def test_woocommerce_defaults(self):
-        woo = self.env["connector.store"].create({
-            "name": "Woo", "platform": "woocommerce", "code": new_code(), "company_id": self.company.id,
-            "order_prefix": "WC-", "order_auto_confirm": True,
-        })
+        woo = self.env["connector.store"].create(
+            {
+                "name": "Woo",
+                "platform": "woocommerce",
+                "code": new_code(),
+                "company_id": self.company.id,
+                "order_prefix": "WC-",
+                "order_auto_confirm": True,
+            }
+        )
         inbound = woo._get_inbound_status_map()
-        self.assertEqual(inbound, {
-            "pending": "pending", "processing": "processing", "on-hold": "pending", "completed": "delivered",
-            "cancelled": "cancelled", "refunded": "returned", "failed": "cancelled",
-        })
+        self.assertEqual(
+            inbound,
+            {
+                "pending": "pending",
+                "processing": "processing",
+                "on-hold": "pending",
+                "completed": "delivered",
+                "cancelled": "cancelled",
+                "refunded": "returned",
+                "failed": "cancelled",
+            },
+        )
         self.assertEqual(woo._map_stage_to_platform("confirmed"), "processing")
         self.assertEqual(woo._map_stage_to_platform("out_for_delivery"), "processing")
         self.assertEqual(woo._map_stage_to_platform("delivered"), "completed")
         self.assertEqual(woo._map_stage_to_platform("returned"), "refunded")
         importer = self.env["store.order.importer"]
-        importer._import_orders(woo, [
-            self.make_order("12345", status="on-hold"),
-            self.make_order("12346", status="processing"),
-            self.make_order("12347", status="failed"),
-        ], raise_on_error=True)
+        importer._import_orders(
+            woo,
+            [
+                self.make_order("12345", status="on-hold"),
+                self.make_order("12346", status="processing"),
+                self.make_order("12347", status="failed"),
+            ],
+            raise_on_error=True,
+        )
         self.assertEqual(self.sale_of("12345", woo).state, "draft")
         self.assertEqual(self.sale_of("12345", woo).client_order_ref, "WC-N12345")
         self.assertEqual(self.sale_of("12346", woo).state, "sale")

@@ -1,6 +1,7 @@
 """Incremental pulls page by page through the queue, the cursor, the cron and the full sync."""
 
 from datetime import timedelta
+
 from odoo import fields
 
 from odoo.addons.store_connector_base.exceptions import OperationNotPermitted
@@ -10,7 +11,6 @@ from .common_orders import OrderPipelineCase
 
 
 class TestOrderPull(OrderPipelineCase):
-
     def _platform_orders(self, count, start=0):
         return [self.make_order(str(5000 + i), updated=self.later(i)) for i in range(start, start + count)]
 
@@ -20,8 +20,11 @@ class TestOrderPull(OrderPipelineCase):
         self.assertEqual((first.operation, first.method_name), ("orders.import", "_job_import_orders_page"))
         # One page at a time: the first page queues the second, the cursor waits.
         self.env.flush_all()
-        self.env.cr.execute("UPDATE sync_job SET next_attempt_at = now() AT TIME ZONE 'UTC' - interval '1 minute' "
-                            "WHERE id = %s", [first.id])
+        self.env.cr.execute(
+            "UPDATE sync_job SET next_attempt_at = now() AT TIME ZONE 'UTC' - interval '1 minute' "
+            "WHERE id = %s",
+            [first.id],
+        )
         first.invalidate_recordset()
         claimed = self.env["sync.job"]._claim(1, store_ids=self.store.ids, commit=False)
         self.assertEqual(claimed, first)
@@ -50,7 +53,8 @@ class TestOrderPull(OrderPipelineCase):
         self.assertEqual(self.env["store.order.binding"].search_count([("store_id", "=", self.store.id)]), 7)
         self.assertEqual(self.store.order_import_cursor, self.later(6))
         logs = self.env["store.activity.log"].search(
-            [("store_id", "=", self.store.id), ("operation", "=", "orders.import")])
+            [("store_id", "=", self.store.id), ("operation", "=", "orders.import")]
+        )
         self.assertEqual(len(logs), 5, "one log line per page")
         self.assertTrue(any("1 unchanged" in log.message for log in logs))
 
@@ -113,13 +117,14 @@ class TestOrderPull(OrderPipelineCase):
 
 
 class TestFullSync(OrderPipelineCase):
-
     def test_full_sync_queues_orders_products_and_customers(self):
         self.store.auto_sync_customers = True
         before = fields.Datetime.now()
         self.store.action_full_sync()
         jobs = self.jobs()
-        self.assertEqual(sorted(jobs.mapped("operation")), ["customers.import", "orders.import", "products.import"])
+        self.assertEqual(
+            sorted(jobs.mapped("operation")), ["customers.import", "orders.import", "products.import"]
+        )
         orders_job = jobs.filtered(lambda j: j.operation == "orders.import")
         since = to_datetime(orders_job.payload["since"], "since")
         self.assertAlmostEqual(since, before - timedelta(days=60), delta=timedelta(minutes=1))
@@ -129,10 +134,14 @@ class TestFullSync(OrderPipelineCase):
         self.assertEqual(len(self.jobs()), 3)
 
     def test_full_sync_skips_what_the_store_does_not_permit(self):
-        self.store.write({"allow_orders_pull": False, "allow_products_sync": False, "auto_sync_customers": False})
+        self.store.write(
+            {"allow_orders_pull": False, "allow_products_sync": False, "auto_sync_customers": False}
+        )
         self.assertFalse(self.store._get_adapter().full_sync(self.store))
         self.store.write({"allow_products_sync": True})
-        self.assertEqual(self.store._get_adapter().full_sync(self.store).mapped("operation"), ["products.import"])
+        self.assertEqual(
+            self.store._get_adapter().full_sync(self.store).mapped("operation"), ["products.import"]
+        )
 
     def test_full_sync_runs_every_page(self):
         self.store.auto_sync_customers = True
@@ -141,8 +150,10 @@ class TestFullSync(OrderPipelineCase):
         old["created_at"] = recent["created_at"] = (fields.Datetime.now() - timedelta(days=100)).isoformat()
         self.adapter._test_set_orders(self.store, [old, recent], page_size=1)
         self.adapter._test_set_products(self.store, [{"sku": f"P{i}"} for i in range(3)])
-        self.adapter._test_set_customers(self.store, [
-            {"id": f"C{i}", "email": f"c{i}@example.com", "name": f"Customer {i}"} for i in range(3)])
+        self.adapter._test_set_customers(
+            self.store,
+            [{"id": f"C{i}", "email": f"c{i}@example.com", "name": f"Customer {i}"} for i in range(3)],
+        )
         received = []
         original = type(self.store)._import_product_page
 
@@ -153,13 +164,16 @@ class TestFullSync(OrderPipelineCase):
         self.patch(type(self.store), "_import_product_page", spy)
         self.store.action_full_sync()
         self.run_jobs()
-        self.assertEqual(self.jobs().mapped("state"), ["done"] * len(self.jobs()), self.jobs().mapped("last_error"))
+        self.assertEqual(
+            self.jobs().mapped("state"), ["done"] * len(self.jobs()), self.jobs().mapped("last_error")
+        )
         self.assertEqual([r["sku"] for r in received], ["P0", "P1", "P2"])
         self.assertEqual(len(self.jobs("products.import")), 3, "pages of one product")
         self.assertTrue(self.binding_of("6001"))
         self.assertFalse(self.binding_of("6000"), "older than 60 days")
         self.assertEqual(
-            self.env["store.customer.binding"].search_count([("store_id", "=", self.store.id)]), 4,
+            self.env["store.customer.binding"].search_count([("store_id", "=", self.store.id)]),
+            4,
             "3 imported customers and the order's customer",
         )
         self.assertEqual(self.store.order_import_cursor, to_datetime(recent["updated_at"], "updated_at"))

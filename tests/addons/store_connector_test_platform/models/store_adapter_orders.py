@@ -15,9 +15,17 @@ TEST_DATA = {}
 
 
 def _data(store):
-    return TEST_DATA.setdefault(store.id, {
-        "orders": [], "products": [], "customers": [], "calls": [], "exported": [], "page_size": 2,
-    })
+    return TEST_DATA.setdefault(
+        store.id,
+        {
+            "orders": [],
+            "products": [],
+            "customers": [],
+            "calls": [],
+            "exported": [],
+            "page_size": 2,
+        },
+    )
 
 
 class StoreAdapterTestOrders(models.AbstractModel):
@@ -58,7 +66,7 @@ class StoreAdapterTestOrders(models.AbstractModel):
     def _page(self, store, kind, records, cursor, limit):
         offset = int(cursor or 0)
         limit = limit or _data(store)["page_size"]
-        chunk = records[offset:offset + limit]
+        chunk = records[offset : offset + limit]
         more = offset + limit < len(records)
         return {"records": chunk, "next_cursor": str(offset + limit) if more else None}
 
@@ -66,7 +74,9 @@ class StoreAdapterTestOrders(models.AbstractModel):
     def import_orders(self, store, since=None, status=None, limit=None, cursor=None):
         data = _data(store)
         data["calls"].append(("import_orders", since, cursor, limit))
-        orders = sorted(data["orders"], key=lambda o: (to_datetime(o["updated_at"], "updated_at"), str(o["id"])))
+        orders = sorted(
+            data["orders"], key=lambda o: (to_datetime(o["updated_at"], "updated_at"), str(o["id"]))
+        )
         if since:
             orders = [o for o in orders if to_datetime(o["updated_at"], "updated_at") >= since]
         return self._page(store, "orders", orders, cursor, limit)
