@@ -7,6 +7,7 @@ from . import (
     store_webhook_delivery,
     store_activity_log,
 )
+
 # Order pipeline (issue 3)
 from . import (
     store_order_status_map,

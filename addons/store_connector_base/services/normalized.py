@@ -61,7 +61,7 @@ payloads and bindings.
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from odoo.tools import email_normalize
 
@@ -280,6 +280,12 @@ def _normalize_fee(data, path):
 
 
 # ---------------------------------------------------------------------------- amounts
+def money(value):
+    """Rounded to the cent, half up (as platforms and Odoo round money; Decimal's default is
+    half even)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def derive_rate(base, amount):
     """The simplest percentage (fewest decimals, up to 4) that turns `base` into `amount` to the cent.
 
@@ -290,10 +296,10 @@ def derive_rate(base, amount):
         return Decimal(0)
     exact = amount / base * 100
     for digits in range(0, 5):
-        rate = exact.quantize(Decimal(1).scaleb(-digits))
-        if (base * rate / 100).quantize(CENT) == amount.quantize(CENT):
+        rate = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+        if money(base * rate / 100) == money(amount):
             return rate
-    return exact.quantize(Decimal("0.0001"))
+    return exact.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
 def tax_amounts(net, taxes, taxes_included):
@@ -315,7 +321,7 @@ def tax_amounts(net, taxes, taxes_included):
         amount = tax["amount"]
         rate = tax["rate"]
         if amount is None:
-            amount = (base * rate / 100).quantize(CENT)
+            amount = money(base * rate / 100)
         if rate is None:
             rate = derive_rate(base, amount)
         result.append((rate, amount))
@@ -412,7 +418,7 @@ def normalize_order(data):
         _fail(
             "total",
             f"the platform states {order['total']} but the lines, shipping, fees and taxes add up "
-            f"to {computed.quantize(CENT)}",
+            f"to {money(computed)}",
         )
     return order
 

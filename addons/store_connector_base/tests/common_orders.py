@@ -4,7 +4,7 @@ helpers that build normalized orders and run the queue."""
 import copy
 import secrets
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from odoo.tests.common import TransactionCase
 
@@ -126,7 +126,7 @@ class OrderPipelineCase(TransactionCase):
             total += Decimal(str(ship["price"])) - Decimal(str(ship.get("discount") or 0)) + taxes(ship)
         for fee in order.get("fee_lines", []):
             total += Decimal(str(fee["amount"])) + taxes(fee)
-        return total.quantize(Decimal("0.01"))
+        return total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
     def import_orders(self, orders, **kwargs):
         return self.importer._import_orders(self.store, orders, **kwargs)

@@ -1,16 +1,16 @@
 """Imported orders total what the platform says, to the cent: discounts, taxes, shipping, fees."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from odoo.addons.store_connector_base.exceptions import PermanentJobError
 from odoo.addons.store_connector_base.services import order_mapper
-from odoo.addons.store_connector_base.services.normalized import derive_rate, normalize_order
+from odoo.addons.store_connector_base.services.normalized import derive_rate, normalize_order, tax_amounts
 
 from .common_orders import OrderPipelineCase
 
 
 def cents(value):
-    return Decimal(repr(value)).quantize(Decimal("0.01"))
+    return Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 class TestOrderTotals(OrderPipelineCase):
@@ -284,6 +284,11 @@ class TestMapperPure(OrderPipelineCase):
         self.assertEqual(derive_rate(Decimal("9.99"), Decimal("2.00")), Decimal("20"))
         self.assertEqual(derive_rate(Decimal("100.00"), Decimal("8.88")), Decimal("8.88"))
         self.assertEqual(derive_rate(Decimal("0"), Decimal("0")), Decimal("0"))
+
+    def test_missing_tax_amounts_round_half_up(self):
+        # 26.45 x 10 % = 2.645: platforms and Odoo say 2.65 (Decimal's default would say 2.64).
+        taxes = [{"rate": Decimal("10"), "amount": None, "title": None}]
+        self.assertEqual(tax_amounts(Decimal("26.45"), taxes, False), [(Decimal("10"), Decimal("2.65"))])
 
     def test_discount_percent_only_when_exact(self):
         self.assertEqual(
