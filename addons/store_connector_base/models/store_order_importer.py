@@ -413,11 +413,28 @@ class StoreOrderImporter(models.AbstractModel):
                         "include_base_amount": False,
                     }
                 )
-            self._ensure_tax_group(company)
-            created = Tax.create(vals_list)
+            template = self._tax_template(company)
+            if template:
+                # The company's default sale tax knows its accounts and tax group: a copy posts
+                # where the merchant's own taxes post.
+                created = Tax.browse()
+                for vals in vals_list:
+                    created |= template.copy(dict(vals, description=False, invoice_label=False))
+            else:
+                self._ensure_tax_group(company)
+                created = Tax.create(vals_list)
             for key, tax in zip(missing, created, strict=True):
                 result[key] = tax.id
         return result
+
+    @api.model
+    def _tax_template(self, company):
+        """The tax to copy for new taxes: the company's default sale tax when it is a plain
+        percentage tax, else nothing (the new taxes are then created without accounts)."""
+        tax = company.account_sale_tax_id
+        if tax and tax.amount_type == "percent" and not tax.include_base_amount and tax.type_tax_use == "sale":
+            return tax
+        return self.env["account.tax"]
 
     @api.model
     def _ensure_tax_group(self, company):

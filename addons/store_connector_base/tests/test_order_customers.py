@@ -239,11 +239,21 @@ class TestOrderCustomers(OrderPipelineCase):
         order = self._order(
             "3019",
             "kim@example.com",
-            lines=[{"sku": "MUG-B", "name": "Mug", "quantity": 1, "unit_price": "5.00"}],
+            lines=[
+                {
+                    "sku": "MUG-B",
+                    "name": "Mug",
+                    "quantity": 1,
+                    "unit_price": "5.00",
+                    "taxes": [{"rate": "20", "amount": "1.00"}],
+                }
+            ],
         )
         self.importer._import_orders(store_b, [order], raise_on_error=True)
         sale = self.sale_of("3019", store_b)
         self.assertEqual(sale.company_id, self.other_company)
+        self.assertEqual(sale.amount_total, 6.0)
+        self.assertEqual(sale.order_line.tax_id.company_id, self.other_company, "taxes of the store's company")
         self.assertNotEqual(sale.partner_id, mine)
         self.assertEqual(sale.partner_id.company_id, self.other_company)
         # The first company's product of the same SKU is not visible to the other company's store.

@@ -58,6 +58,13 @@ class TestOrderTotals(OrderPipelineCase):
         self.assertEqual(mug_line.price_unit, 12.5)
         tax = mug_line.tax_id
         self.assertEqual((tax.amount, tax.price_include, tax.amount_type), (20.0, False, "percent"))
+        # Created from the company's default sale tax: it posts to the same accounts.
+        default_tax = self.company.account_sale_tax_id
+        self.assertTrue(default_tax.invoice_repartition_line_ids.account_id)
+        self.assertEqual(
+            tax.invoice_repartition_line_ids.account_id, default_tax.invoice_repartition_line_ids.account_id
+        )
+        self.assertEqual(tax.tax_group_id, default_tax.tax_group_id)
         shipping = sale.order_line.filtered("is_delivery")
         self.assertEqual(shipping.product_id, self.env.ref("store_connector_base.product_store_shipping"))
         self.assertEqual((shipping.name, shipping.price_unit, shipping.tax_id), ("Express", 5.0, tax))
