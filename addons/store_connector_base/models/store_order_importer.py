@@ -432,7 +432,12 @@ class StoreOrderImporter(models.AbstractModel):
         """The tax to copy for new taxes: the company's default sale tax when it is a plain
         percentage tax, else nothing (the new taxes are then created without accounts)."""
         tax = company.account_sale_tax_id
-        if tax and tax.amount_type == "percent" and not tax.include_base_amount and tax.type_tax_use == "sale":
+        if (
+            tax
+            and tax.amount_type == "percent"
+            and not tax.include_base_amount
+            and tax.type_tax_use == "sale"
+        ):
             return tax
         return self.env["account.tax"]
 
@@ -538,6 +543,10 @@ class StoreOrderImporter(models.AbstractModel):
                 continue
             main_address = order["billing_address"] or order["shipping_address"]
             vals = order_mapper.customer_values(customer, main_address, countries, states)
+            # Odoo contacts need a name; an anonymous order still needs a customer.
+            vals["name"] = vals["name"] or _(
+                "%(store)s customer of order %(number)s", store=store.name, number=order["number"]
+            )
             if customer.get("id"):
                 key = ("id", customer["id"])
             elif customer.get("email"):

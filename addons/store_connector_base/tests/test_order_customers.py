@@ -138,6 +138,13 @@ class TestOrderCustomers(OrderPipelineCase):
         self.import_orders([again])
         self.assertEqual(self.sale_of("3015").partner_id, guest)
 
+    def test_anonymous_order_gets_a_named_customer(self):
+        order = self.make_order("3021", customer=None, billing_address=None, shipping_address=None)
+        self.import_orders([order], raise_on_error=True)
+        sale = self.sale_of("3021")
+        self.assertEqual(sale.partner_id.name, "Test Shop customer of order N3021")
+        self.assertEqual(sale.partner_shipping_id, sale.partner_id)
+
     def test_changed_bound_contact_is_exported_when_customers_sync(self):
         order = self.make_order("3016")
         order["customer"].update({"id": "C-16", "email": "gus@example.com"})
@@ -253,7 +260,9 @@ class TestOrderCustomers(OrderPipelineCase):
         sale = self.sale_of("3019", store_b)
         self.assertEqual(sale.company_id, self.other_company)
         self.assertEqual(sale.amount_total, 6.0)
-        self.assertEqual(sale.order_line.tax_id.company_id, self.other_company, "taxes of the store's company")
+        self.assertEqual(
+            sale.order_line.tax_id.company_id, self.other_company, "taxes of the store's company"
+        )
         self.assertNotEqual(sale.partner_id, mine)
         self.assertEqual(sale.partner_id.company_id, self.other_company)
         # The first company's product of the same SKU is not visible to the other company's store.
