@@ -29,6 +29,10 @@
         "views/product_template_views_channels.xml",
         "views/connector_store_views_products.xml",
         "views/store_connector_products_menus.xml",
+        "security/store_connector_orders_security.xml",
+        "data/product_data.xml",
+        "data/ir_cron_orders_data.xml",
+        "views/store_order_views.xml",
     ],
     "assets": {
         "web.assets_backend": ["store_connector_base/static/src/**/*"],

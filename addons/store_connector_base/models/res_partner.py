@@ -1,0 +1,30 @@
+from odoo import models
+
+from .. import order_const
+
+
+class ResPartner(models.Model):
+    """Contacts bound to platform customers export their changes when the store syncs customers."""
+
+    _inherit = "res.partner"
+
+    def write(self, vals):
+        res = super().write(vals)
+        if not self.env.context.get(
+            "store_connector_importing"
+        ) and order_const.CUSTOMER_SYNC_FIELDS.intersection(vals):
+            # An address of a bound customer belongs to what the platform shows of the customer.
+            partners = self | self.parent_id
+            bindings = (
+                self.env["store.customer.binding"]
+                .sudo()
+                .search(
+                    [
+                        ("partner_id", "in", partners.ids),
+                        ("store_id.auto_sync_customers", "=", True),
+                    ]
+                )
+            )
+            if bindings:
+                bindings._enqueue_export()
+        return res

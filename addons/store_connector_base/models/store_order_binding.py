@@ -1,0 +1,62 @@
+from odoo import _, api, fields, models
+
+from .. import order_const
+
+
+class StoreOrderBinding(models.Model):
+    """The link between a platform order and its Odoo sale order (OCA connector's binding).
+
+    One binding per (store, platform order id): the importer finds the order it made before
+    through it, compares the platform's updated-at to ignore older payloads, and keeps the last
+    payload so that a re-import can tell whether the lines changed.
+    """
+
+    _name = "store.order.binding"
+    _description = "Store Order Binding"
+    _order = "platform_updated_at desc, id desc"
+    _rec_name = "external_number"
+
+    store_id = fields.Many2one("connector.store", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="store_id.company_id", store=True, index=True)
+    order_id = fields.Many2one(
+        "sale.order", string="Sale Order", required=True, ondelete="cascade", index=True
+    )
+    external_id = fields.Char(string="Platform Order ID", required=True)
+    external_number = fields.Char(string="Platform Number")
+    platform_status = fields.Char(help="The order's status on the platform, as the platform names it.")
+    platform_stage = fields.Selection(
+        order_const.ORDER_STAGES,
+        string="Stage",
+        help="What the platform status means, through the store's status mapping.",
+    )
+    platform_created_at = fields.Datetime(string="Created on Platform")
+    platform_updated_at = fields.Datetime(
+        string="Updated on Platform",
+        help="Payloads older than this (or as old) are ignored: webhooks and pulls arrive out of order.",
+    )
+    platform_total = fields.Monetary(currency_field="currency_id", help="Total as the platform states it.")
+    currency_id = fields.Many2one("res.currency")
+    payment_method = fields.Char(help="The platform's payment gateway code.")
+    payment_journal_id = fields.Many2one(
+        "account.journal", help="Journal the store's payment mapping gives for this order's gateway."
+    )
+    lines_fingerprint = fields.Char(readonly=True, help="Hash of the lines of the last payload.")
+    last_payload = fields.Json(readonly=True, copy=False)
+    last_import_at = fields.Datetime(readonly=True)
+
+    _sql_constraints = [
+        (
+            "store_external_uniq",
+            "unique(store_id, external_id)",
+            "A platform order can be linked to one sale order per store only.",
+        ),
+    ]
+
+    @api.depends("external_number", "store_id")
+    def _compute_display_name(self):
+        for binding in self:
+            binding.display_name = _(
+                "%(store)s #%(number)s",
+                store=binding.store_id.name or "",
+                number=binding.external_number or binding.external_id,
+            )

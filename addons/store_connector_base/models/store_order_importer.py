@@ -1,0 +1,1056 @@
+import hashlib
+import logging
+from collections import defaultdict
+from decimal import Decimal
+
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import email_normalize
+
+from .. import order_const
+from ..exceptions import PermanentJobError
+from ..services import order_mapper
+from ..services.normalized import normalize_customer, normalize_order, order_to_json, raw_order_id
+
+_logger = logging.getLogger(__name__)
+
+# Errors that concern one order (bad data, configuration): the order fails, the page goes on.
+ORDER_ERRORS = (PermanentJobError, UserError, ValidationError)
+
+PRODUCT_XMLIDS = {
+    "shipping": "store_connector_base.product_store_shipping",
+    "discount": "store_connector_base.product_store_discount",
+    "fee": "store_connector_base.product_store_fee",
+    "placeholder": "store_connector_base.product_store_placeholder",
+    "rounding": "store_connector_base.product_store_rounding",
+}
+
+
+class StoreOrderImporter(models.AbstractModel):
+    """Turns normalized orders into sale orders: the one order pipeline of the suite.
+
+    Pulls, webhooks and full syncs all end here (`_import_orders`). The steps:
+
+    1. validate (services/normalized.py) and keep the newest payload of each order;
+    2. lock the orders' platform ids (advisory locks) and read their bindings: an order already
+       imported with the same or a newer updated-at is ignored;
+    3. look up in batches what the orders need (`_prepare_context`): products by SKU, taxes per
+       rate, pricelists per currency, customers by platform id and email, their addresses;
+    4. create the new sale orders in one batch (services/order_mapper.py computes the values),
+       then check each total against the platform's to the cent;
+    5. update the orders seen before (`_update_order`), apply the mapped status
+       (`_apply_stage`), call the store's `_event_order_received_from_store`.
+
+    An order that cannot be imported (unknown SKU, bad data, a total that does not add up) is
+    reported in the result and nothing of it is written; the other orders of the page go on.
+    """
+
+    _name = "store.order.importer"
+    _description = "Store Order Importer"
+
+    # ================================================================ entry point
+    @api.model
+    def _import_orders(self, store, orders, raise_on_error=False):
+        """Import a batch (a page) of normalized orders for `store`.
+
+        :param orders: list of normalized order dicts (validated here).
+        :param raise_on_error: raise the first order's error instead of reporting it (single
+            order jobs, so that the job fails with the message).
+        :returns: {"created": [sale.order ids], "updated": [ids], "ignored": [platform ids],
+            "failed": [{"id", "error", "order" (JSON-safe payload)}], "max_updated_at": datetime}
+        :raises OperationNotPermitted: the store does not permit pulling orders.
+        :raises PermanentJobError: with `raise_on_error`, the reason the order failed.
+        """
+        store.ensure_one()
+        store._check_operation_allowed("orders.pull")
+        result = {"created": [], "updated": [], "ignored": [], "failed": [], "max_updated_at": None}
+        normalized = {}
+        for raw in orders:
+            try:
+                order = normalize_order(raw)
+            except PermanentJobError as exc:
+                self._record_failure(result, raw, exc, raise_on_error)
+                continue
+            previous = normalized.get(order["id"])
+            if previous is None or order["updated_at"] > previous["updated_at"]:
+                normalized[order["id"]] = order
+        if not normalized:
+            return result
+        result["max_updated_at"] = max(order["updated_at"] for order in normalized.values())
+        self._lock_external_ids(store, list(normalized))
+        bindings = {
+            binding.external_id: binding
+            for binding in self.env["store.order.binding"].search(
+                [
+                    ("store_id", "=", store.id),
+                    ("external_id", "in", list(normalized)),
+                ]
+            )
+        }
+        todo = []
+        for order in normalized.values():
+            binding = bindings.get(order["id"])
+            if binding and binding.platform_updated_at and order["updated_at"] <= binding.platform_updated_at:
+                # Same or older than what we hold: webhooks and pulls arrive out of order.
+                result["ignored"].append(order["id"])
+            else:
+                todo.append((order, binding))
+        if todo:
+            self._import_batch(store, todo, result, raise_on_error)
+        return result
+
+    @api.model
+    def _record_failure(self, result, order, exc, raise_on_error):
+        if raise_on_error:
+            if isinstance(exc, PermanentJobError):
+                raise exc
+            raise PermanentJobError(self._error_text(exc)) from exc
+        result["failed"].append(
+            {
+                "id": raw_order_id(order),
+                "error": self._error_text(exc),
+                "order": order_to_json(order),
+            }
+        )
+
+    @api.model
+    def _error_text(self, exc):
+        if isinstance(exc, (UserError, ValidationError)) and exc.args:
+            return str(exc.args[0])
+        return str(exc)
+
+    @api.model
+    def _lock_external_ids(self, store, external_ids):
+        """Transaction-level advisory locks on the orders' platform ids, taken in a fixed order
+        (no deadlock): a webhook and a pull importing the same order wait for each other instead
+        of both creating it."""
+        keys = sorted(
+            {
+                int.from_bytes(
+                    hashlib.sha1(f"store_connector:order:{store.id}:{ext}".encode()).digest()[:8],
+                    "big",
+                    signed=True,
+                )
+                for ext in external_ids
+            }
+        )
+        self.env.cr.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [keys])
+
+    # ================================================================ batch
+    @api.model
+    def _import_batch(self, store, todo, result, raise_on_error):
+        """Prepare and import [(order, binding or None)]; isolate the orders that fail."""
+        orders = [order for order, _binding in todo]
+        try:
+            with self.env.cr.savepoint():
+                ctx = self._prepare_context(store, orders)
+        except ORDER_ERRORS as exc:
+            if len(todo) == 1:
+                self._record_failure(result, orders[0], exc, raise_on_error)
+                return
+            # Something shared (a partner, a tax) could not be made: find the orders it concerns.
+            for item in todo:
+                self._import_batch(store, [item], result, raise_on_error)
+            return
+        new, updates = [], []
+        for order, binding in todo:
+            error = ctx["errors"].get(order["id"])
+            if error:
+                self._record_failure(result, order, PermanentJobError(error), raise_on_error)
+            elif binding:
+                updates.append((order, binding))
+            else:
+                new.append(order)
+        if new:
+            try:
+                with self.env.cr.savepoint():
+                    created = self._create_orders(store, new, ctx)
+                result["created"] += created.ids
+            except ORDER_ERRORS as exc:
+                if len(new) == 1:
+                    self._record_failure(result, new[0], exc, raise_on_error)
+                else:
+                    for order in new:
+                        try:
+                            with self.env.cr.savepoint():
+                                created = self._create_orders(store, [order], ctx)
+                            result["created"] += created.ids
+                        except ORDER_ERRORS as exc_one:
+                            self._record_failure(result, order, exc_one, raise_on_error)
+        for order, binding in updates:
+            try:
+                with self.env.cr.savepoint():
+                    self._update_order(store, order, binding, ctx)
+                result["updated"].append(binding.order_id.id)
+            except ORDER_ERRORS as exc:
+                self._record_failure(result, order, exc, raise_on_error)
+
+    # ================================================================ lookups
+    @api.model
+    def _prepare_context(self, store, orders):
+        """Everything the orders need, looked up (or created) in batches.
+
+        :returns: dict with the mapper's keys (see order_mapper.build_order_lines) plus
+            "errors" {order id: message}, "placeholders" {order id: [SKUs]}, "pricelists"
+            {currency code: pricelist or empty}, "currencies" {code: res.currency},
+            "partners" {order id: (customer, invoice address, delivery address)},
+            "status_map" {platform status: stage}, "payment_map" {gateway: mapping record}.
+        """
+        dp = self.env["decimal.precision"]
+        ctx = {
+            "errors": {},
+            "placeholders": {},
+            "price_digits": dp.precision_get("Product Price"),
+            "discount_digits": dp.precision_get("Discount"),
+            "discount_label": _("Discount on %(name)s", name="{name}") + "{codes}",
+            "placeholder_label": _("[%(sku)s] %(name)s (unknown SKU)", sku="{sku}", name="{name}"),
+            "status_map": store._get_inbound_status_map(),
+            "payment_map": {m.gateway: m for m in store.order_payment_map_ids},
+        }
+        products = self._special_products(store)
+        ctx.update(
+            {
+                "shipping_product_id": products["shipping"].id,
+                "discount_product_id": products["discount"].id,
+                "fee_product_id": products["fee"].id,
+                "rounding_product_id": products["rounding"].id,
+                "placeholder_product_id": products["placeholder"].id,
+            }
+        )
+        # Products by SKU, in one lookup for the whole batch.
+        skus = {line["sku"] for order in orders for line in order["lines"] if line["sku"]}
+        matches = self._match_products(store, skus) if skus else {}
+        ctx["products"] = {sku: found.id for sku, found in matches.items() if len(found) == 1}
+        for order in orders:
+            ambiguous = sorted(
+                {
+                    line["sku"]
+                    for line in order["lines"]
+                    if line["sku"] and len(matches.get(line["sku"], ())) > 1
+                }
+            )
+            missing = sorted(
+                {
+                    line["sku"] or _("(no SKU: %(name)s)", name=line["name"] or "?")
+                    for line in order["lines"]
+                    if not line["sku"] or line["sku"] not in matches
+                }
+            )
+            if ambiguous:
+                ctx["errors"][order["id"]] = _(
+                    "Order %(number)s: several products have the SKU %(skus)s. Give each product its "
+                    "own internal reference.",
+                    number=order["number"],
+                    skus=", ".join(ambiguous),
+                )
+            elif missing and store.order_unknown_sku_policy != "placeholder":
+                ctx["errors"][order["id"]] = _(
+                    "Order %(number)s: unknown SKU %(skus)s. Create products with these internal "
+                    "references (or bind them), or let the store use a placeholder product.",
+                    number=order["number"],
+                    skus=", ".join(missing),
+                )
+            elif missing:
+                ctx["placeholders"][order["id"]] = missing
+        # Currencies and pricelists.
+        ctx["pricelists"], ctx["currencies"] = {}, {}
+        for code in {order["currency"] for order in orders}:
+            try:
+                ctx["currencies"][code], ctx["pricelists"][code] = self._get_pricelist(store, code)
+            except PermanentJobError as exc:
+                for order in orders:
+                    if order["currency"] == code:
+                        ctx["errors"].setdefault(order["id"], str(exc))
+        valid = [order for order in orders if order["id"] not in ctx["errors"]]
+        keys = set()
+        for order in valid:
+            keys |= order_mapper.all_tax_keys(order)
+        ctx["tax_ids"] = self._get_taxes(store, keys)
+        ctx["partners"] = self._resolve_partners(store, valid)
+        return ctx
+
+    @api.model
+    def _special_products(self, store):
+        """The products of shipping, discount, fee, placeholder and rounding lines: the store's
+        choice when it made one, the company's discount product, else the addon's own."""
+        company = store.company_id
+        result = {key: self.env.ref(xmlid) for key, xmlid in PRODUCT_XMLIDS.items()}
+        if store.order_shipping_product_id:
+            result["shipping"] = store.order_shipping_product_id
+        if store.order_placeholder_product_id:
+            result["placeholder"] = store.order_placeholder_product_id
+        if company.sale_discount_product_id:
+            result["discount"] = company.sale_discount_product_id
+        return result
+
+    @api.model
+    def _match_products(self, store, skus):
+        """The Odoo products of platform SKUs, for the store's company.
+
+        The one place where order lines meet products: a product binding lookup extends it
+        (bound products first, internal references for the rest).
+
+        :param skus: set of SKUs.
+        :returns: {sku: product.product recordset}; more than one product means the SKU is
+            ambiguous; missing SKUs are absent.
+        """
+        found = defaultdict(lambda: self.env["product.product"])
+        products = self.env["product.product"].search(
+            [
+                ("default_code", "in", list(skus)),
+                ("company_id", "in", [False, store.company_id.id]),
+            ]
+        )
+        for product in products:
+            found[product.default_code] |= product
+        return dict(found)
+
+    @api.model
+    def _get_pricelist(self, store, code):
+        """(currency, pricelist) for orders in currency `code`.
+
+        The store's pricelist when its currency matches, else a pricelist of the company in that
+        currency, else no pricelist when the currency is the company's own.
+        :raises PermanentJobError: unknown or inactive currency, or no pricelist for it.
+        """
+        company = store.company_id
+        currency = (
+            self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
+        )
+        if not currency:
+            raise PermanentJobError(_("The currency %(code)s is unknown to Odoo.", code=code))
+        if not currency.active:
+            raise PermanentJobError(
+                _(
+                    "The currency %(code)s is not active: activate it in Accounting settings to import "
+                    "orders in it.",
+                    code=code,
+                )
+            )
+        if store.pricelist_id.currency_id == currency:
+            return currency, store.pricelist_id
+        pricelist = self.env["product.pricelist"].search(
+            [
+                ("currency_id", "=", currency.id),
+                ("company_id", "in", [False, company.id]),
+            ],
+            order="company_id, sequence, id",
+            limit=1,
+        )
+        if pricelist or currency == company.currency_id:
+            return currency, pricelist
+        raise PermanentJobError(
+            _(
+                "No pricelist in %(code)s for %(company)s: create one, or set a pricelist in %(code)s on "
+                "the store.",
+                code=code,
+                company=company.name,
+            )
+        )
+
+    @api.model
+    def _get_taxes(self, store, keys):
+        """Sale taxes of the store's company for tax keys (rate, tax included), found or created.
+
+        An existing plain percentage tax of the rate and mode is reused (the merchant's own VAT);
+        otherwise a tax is created so that Odoo charges what the platform charged.
+        :returns: {key: account.tax id}
+        """
+        if not keys:
+            return {}
+        company = store.company_id
+        Tax = self.env["account.tax"].with_company(company)
+        rates = {float(rate) for rate, _included in keys}
+        existing = Tax.search(
+            [
+                ("company_id", "=", company.id),
+                ("type_tax_use", "=", "sale"),
+                ("amount_type", "=", "percent"),
+                ("amount", "in", list(rates)),
+                ("include_base_amount", "=", False),
+            ],
+            order="sequence, id",
+        )
+        result = {}
+        for tax in existing:
+            key = order_mapper.tax_key(Decimal(str(tax.amount)), tax.price_include)
+            if key in keys and key not in result:
+                result[key] = tax.id
+        missing = [key for key in sorted(keys) if key not in result]
+        if missing:
+            if not (company.account_fiscal_country_id or company.country_id):
+                raise PermanentJobError(
+                    _(
+                        "The company %(company)s has no country: set it so that the taxes of store orders "
+                        "can be created.",
+                        company=company.name,
+                    )
+                )
+            names = set(
+                Tax.with_context(active_test=False).search([("company_id", "=", company.id)]).mapped("name")
+            )
+            vals_list = []
+            for rate, included in missing:
+                name = (
+                    _("%(rate)s%% (store, tax included)", rate=rate)
+                    if included
+                    else _("%(rate)s%% (store)", rate=rate)
+                )
+                suffix = 2
+                base_name = name
+                while name in names:
+                    name = f"{base_name} {suffix}"
+                    suffix += 1
+                names.add(name)
+                vals_list.append(
+                    {
+                        "name": name,
+                        "company_id": company.id,
+                        "type_tax_use": "sale",
+                        "amount_type": "percent",
+                        "amount": float(rate),
+                        "price_include_override": "tax_included" if included else "tax_excluded",
+                        "include_base_amount": False,
+                    }
+                )
+            template = self._tax_template(company)
+            if template:
+                # The company's default sale tax knows its accounts and tax group: a copy posts
+                # where the merchant's own taxes post.
+                created = Tax.browse()
+                for vals in vals_list:
+                    created |= template.copy(dict(vals, description=False, invoice_label=False))
+            else:
+                self._ensure_tax_group(company)
+                created = Tax.create(vals_list)
+            for key, tax in zip(missing, created, strict=True):
+                result[key] = tax.id
+        return result
+
+    @api.model
+    def _tax_template(self, company):
+        """The tax to copy for new taxes: the company's default sale tax when it is a plain
+        percentage tax, else nothing (the new taxes are then created without accounts)."""
+        tax = company.account_sale_tax_id
+        if (
+            tax
+            and tax.amount_type == "percent"
+            and not tax.include_base_amount
+            and tax.type_tax_use == "sale"
+        ):
+            return tax
+        return self.env["account.tax"]
+
+    @api.model
+    def _ensure_tax_group(self, company):
+        """A company without a chart of accounts has no tax group, which taxes require."""
+        Group = self.env["account.tax.group"]
+        if not Group.search([*Group._check_company_domain(company)], limit=1):
+            Group.create({"name": _("Taxes"), "company_id": company.id})
+
+    # ================================================================ partners
+    @api.model
+    def _geo_maps(self, addresses):
+        """({country code: id}, {(country id, state code or lower name): id}) for these addresses."""
+        codes = {a["country_code"] for a in addresses if a and a.get("country_code")}
+        if not codes:
+            return {}, {}
+        countries = {c.code: c.id for c in self.env["res.country"].search([("code", "in", list(codes))])}
+        states = {}
+        if countries:
+            for state in self.env["res.country.state"].search(
+                [("country_id", "in", list(countries.values()))]
+            ):
+                states[(state.country_id.id, state.code.upper())] = state.id
+                states[(state.country_id.id, state.name.lower())] = state.id
+        return countries, states
+
+    @api.model
+    def _find_customers(self, store, customers):
+        """Existing contacts of normalized customers, in two batched lookups.
+
+        A customer is found through its binding (platform id), else by email among the contacts
+        of the store's company and the shared ones (a contact of another company never matches).
+        :returns: {index in `customers`: res.partner}
+        """
+        company = store.company_id
+        Partner = self.env["res.partner"]
+        found = {}
+        ext_ids = {c["id"] for c in customers if c and c.get("id")}
+        by_ext = {}
+        if ext_ids:
+            for binding in self.env["store.customer.binding"].search(
+                [
+                    ("store_id", "=", store.id),
+                    ("external_id", "in", list(ext_ids)),
+                ]
+            ):
+                by_ext[binding.external_id] = binding.partner_id
+        emails = {c["email"] for c in customers if c and c.get("email")}
+        by_email = {}
+        if emails:
+            candidates = Partner.search(
+                [
+                    ("email_normalized", "in", list(emails)),
+                    ("company_id", "in", [False, company.id]),
+                ]
+            )
+            # The company's own contact before a shared one, a person before a contact of a company.
+            for partner in candidates.sorted(lambda p: (p.company_id != company, bool(p.parent_id), p.id)):
+                by_email.setdefault(partner.email_normalized, partner)
+        for index, customer in enumerate(customers):
+            if not customer:
+                continue
+            partner = by_ext.get(customer.get("id")) if customer.get("id") else None
+            if not partner and customer.get("email"):
+                partner = by_email.get(customer["email"])
+            if partner:
+                found[index] = partner
+        return found
+
+    @api.model
+    def _resolve_partners(self, store, orders):
+        """Customer, invoice address and delivery address of each order; creates what is missing.
+
+        Customers: see `_find_customers`; a new one is a contact of the store's company with the
+        billing address. Guests without email reuse a contact of the same name and address.
+        Addresses: the customer itself when its address is the same, else a child contact
+        (type invoice / delivery) with the same address, else a new one.
+        :returns: {order id: (customer, invoice, delivery)} (res.partner records)
+        """
+        if not orders:
+            return {}
+        company = store.company_id
+        Partner = self.env["res.partner"].with_context(store_connector_importing=True)
+        addresses = []
+        for order in orders:
+            addresses += [order["billing_address"], order["shipping_address"]]
+        countries, states = self._geo_maps(addresses)
+
+        customers = []
+        for order in orders:
+            customer = dict(order["customer"] or {})
+            if not customer.get("email"):
+                email = (order["billing_address"] or {}).get("email")
+                customer["email"] = email_normalize(email) if email else None
+            customers.append(customer)
+        found = self._find_customers(store, customers)
+
+        # New customers, one per platform id / email / guest identity in the batch.
+        to_create, create_keys, identity = [], {}, {}
+        for index, (order, customer) in enumerate(zip(orders, customers, strict=True)):
+            if index in found:
+                continue
+            main_address = order["billing_address"] or order["shipping_address"]
+            vals = order_mapper.customer_values(customer, main_address, countries, states)
+            # Odoo contacts need a name; an anonymous order still needs a customer.
+            vals["name"] = vals["name"] or _(
+                "%(store)s customer of order %(number)s", store=store.name, number=order["number"]
+            )
+            if customer.get("id"):
+                key = ("id", customer["id"])
+            elif customer.get("email"):
+                key = ("email", customer["email"])
+            else:
+                key = ("guest", order_mapper.address_key(vals))
+                guest = self._find_guest(company, vals)
+                if guest:
+                    found[index] = guest
+                    continue
+            if key not in create_keys:
+                create_keys[key] = len(to_create)
+                vals.update({"company_id": company.id, "type": "contact"})
+                to_create.append(vals)
+            identity[index] = create_keys[key]
+        if to_create:
+            created = Partner.create(to_create)
+            for index, position in identity.items():
+                found[index] = created[position]
+
+        # Customer bindings for platform ids seen for the first time.
+        bound = set(
+            self.env["store.customer.binding"]
+            .search(
+                [
+                    ("store_id", "=", store.id),
+                    ("external_id", "in", [c["id"] for c in customers if c.get("id")]),
+                ]
+            )
+            .mapped("external_id")
+        )
+        binding_vals = {}
+        for index, customer in enumerate(customers):
+            ext = customer.get("id")
+            if ext and ext not in bound and ext not in binding_vals:
+                binding_vals[ext] = {"store_id": store.id, "partner_id": found[index].id, "external_id": ext}
+        if binding_vals:
+            self.env["store.customer.binding"].create(list(binding_vals.values()))
+
+        # Addresses: read the customers and their address children once.
+        customer_ids = list({found[index].id for index in range(len(orders))})
+        own = {
+            row["id"]: order_mapper.contact_keys(row)
+            for row in Partner.browse(customer_ids).read(list(order_mapper.ADDRESS_FIELDS))
+        }
+        existing = {}
+        for row in Partner.search_read(
+            [("parent_id", "in", customer_ids), ("type", "in", ["invoice", "delivery"])],
+            ["parent_id", "type", *order_mapper.ADDRESS_FIELDS],
+            order="id",
+        ):
+            for key in order_mapper.contact_keys(row):
+                existing.setdefault((row["parent_id"][0], row["type"], key), row["id"])
+        wanted, pending, new_children = {}, {}, []
+        for index, order in enumerate(orders):
+            partner = found[index]
+            for kind, address in (
+                ("invoice", order["billing_address"]),
+                ("delivery", order["shipping_address"]),
+            ):
+                if not address:
+                    wanted[(index, kind)] = partner.id
+                    continue
+                vals = order_mapper.address_values(address, countries, states)
+                vals["name"] = vals["name"] or partner.name
+                key = order_mapper.address_lookup_key(vals)
+                child_key = (partner.id, kind, key)
+                if key in own[partner.id]:
+                    wanted[(index, kind)] = partner.id
+                elif child_key in existing:
+                    wanted[(index, kind)] = existing[child_key]
+                else:
+                    if child_key not in pending:
+                        pending[child_key] = len(new_children)
+                        new_children.append(
+                            dict(vals, parent_id=partner.id, type=kind, company_id=company.id)
+                        )
+                    wanted[(index, kind)] = pending[child_key]
+                    wanted[(index, kind, "new")] = True
+        if new_children:
+            created_children = Partner.create(new_children)
+            for index in range(len(orders)):
+                for kind in ("invoice", "delivery"):
+                    if wanted.pop((index, kind, "new"), False):
+                        wanted[(index, kind)] = created_children[wanted[(index, kind)]].id
+        result = {}
+        for index, order in enumerate(orders):
+            result[order["id"]] = (
+                found[index],
+                Partner.browse(wanted[(index, "invoice")]),
+                Partner.browse(wanted[(index, "delivery")]),
+            )
+        return result
+
+    @api.model
+    def _find_guest(self, company, vals):
+        """A top-level contact of the company without email, with the same name and address."""
+        if not vals.get("name"):
+            return None
+        candidates = self.env["res.partner"].search(
+            [
+                ("name", "=", vals["name"]),
+                ("email", "=", False),
+                ("parent_id", "=", False),
+                ("company_id", "=", company.id),
+            ],
+            limit=20,
+        )
+        key = order_mapper.address_lookup_key(vals)
+        for partner in candidates:
+            if key in order_mapper.contact_keys(partner.read(list(order_mapper.ADDRESS_FIELDS))[0]):
+                return partner
+        return None
+
+    # ================================================================ create / update
+    @api.model
+    def _order_values(self, store, order, ctx):
+        """sale.order values (with lines) of one order; the mapper does the arithmetic.
+
+        :returns: (values, rounding tolerance)
+        """
+        currency = ctx["currencies"][order["currency"]]
+        line_ctx = dict(ctx, currency_digits=currency.decimal_places)
+        codes = ", ".join(d["code"] for d in order["discounts"] if d.get("code"))
+        line_ctx["discount_label"] = ctx["discount_label"].replace("{codes}", f" ({codes})" if codes else "")
+        lines, tolerance = order_mapper.build_order_lines(order, line_ctx)
+        customer, invoice, delivery = ctx["partners"][order["id"]]
+        vals = {
+            "company_id": store.company_id.id,
+            "partner_id": customer.id,
+            "partner_invoice_id": invoice.id,
+            "partner_shipping_id": delivery.id,
+            "client_order_ref": f"{store.order_prefix or ''}{order['number']}",
+            "date_order": order["created_at"],
+            "pricelist_id": ctx["pricelists"][order["currency"]].id or False,
+            "order_line": [Command.create(line) for line in lines],
+        }
+        if store.warehouse_id:
+            vals["warehouse_id"] = store.warehouse_id.id
+        if store.team_id:
+            vals["team_id"] = store.team_id.id
+        if store.order_salesperson_id:
+            vals["user_id"] = store.order_salesperson_id.id
+        payment = ctx["payment_map"].get(order["payment_method"] or "")
+        if payment and payment.payment_term_id:
+            vals["payment_term_id"] = payment.payment_term_id.id
+        return vals, tolerance
+
+    @api.model
+    def _binding_values(self, store, order, ctx):
+        payment = ctx["payment_map"].get(order["payment_method"] or "")
+        return {
+            "external_number": order["number"],
+            "platform_status": order["status"],
+            "platform_stage": ctx["status_map"].get(order["status"].casefold()) or False,
+            "platform_created_at": order["created_at"],
+            "platform_updated_at": order["updated_at"],
+            "platform_total": float(order["total"]),
+            "currency_id": ctx["currencies"][order["currency"]].id,
+            "payment_method": order["payment_method"] or False,
+            "payment_journal_id": payment.journal_id.id if payment else False,
+            "lines_fingerprint": order_mapper.lines_fingerprint(order),
+            "last_payload": order_to_json(order),
+            "last_import_at": fields.Datetime.now(),
+        }
+
+    @api.model
+    def _create_orders(self, store, orders, ctx):
+        """Create the sale orders and bindings of new platform orders; returns the sale orders."""
+        prepared = [self._order_values(store, order, ctx) for order in orders]
+        sales = (
+            self.env["sale.order"]
+            .with_context(store_connector_importing=True)
+            .create([vals for vals, _tolerance in prepared])
+        )
+        bindings = self.env["store.order.binding"].create(
+            [
+                dict(
+                    self._binding_values(store, order, ctx),
+                    store_id=store.id,
+                    external_id=order["id"],
+                    order_id=sale.id,
+                )
+                for order, sale in zip(orders, sales, strict=True)
+            ]
+        )
+        notes = self._reconcile_totals(orders, sales, [t for _v, t in prepared], ctx)
+        for order, sale in zip(orders, sales, strict=True):
+            self._post_import_notes(order, sale, ctx, notes.get(sale.id))
+        self._apply_stage(store, list(zip(orders, sales, bindings, strict=True)), previous_stages={})
+        for sale, binding in zip(sales, bindings, strict=True):
+            store._event_order_received_from_store(sale, binding)
+        return sales
+
+    @api.model
+    def _reconcile_totals(self, orders, sales, tolerances, ctx):
+        """Make each sale order's total the platform's, to the cent.
+
+        A difference within the rounding tolerance goes on a rounding line (no tax); a larger one
+        means the taxes or amounts were not understood, and the order fails.
+        :returns: {sale id: note for the chatter}
+        :raises PermanentJobError: naming the order and both totals.
+        """
+        notes, rounding_lines = {}, []
+        for order, sale, tolerance in zip(orders, sales, tolerances, strict=True):
+            currency = sale.currency_id
+            target = order_mapper.quantize(order["total"], currency.decimal_places)
+            odoo_total = order_mapper.quantize(Decimal(repr(sale.amount_total)), currency.decimal_places)
+            diff = target - odoo_total
+            if not diff:
+                continue
+            if abs(diff) > tolerance:
+                raise PermanentJobError(
+                    _(
+                        "Order %(number)s: Odoo computes a total of %(odoo)s but the platform states "
+                        "%(platform)s. Check the taxes of the order's lines.",
+                        number=order["number"],
+                        odoo=odoo_total,
+                        platform=target,
+                    )
+                )
+            rounding_lines.append(
+                {
+                    "order_id": sale.id,
+                    "sequence": 99999,
+                    "product_id": ctx["rounding_product_id"],
+                    "name": _("Rounding difference with the platform"),
+                    "product_uom_qty": 1.0,
+                    "price_unit": float(diff),
+                    "discount": 0.0,
+                    "tax_id": [Command.clear()],
+                }
+            )
+            notes[sale.id] = _(
+                "A rounding line of %(amount)s makes the total equal to the platform's (%(total)s).",
+                amount=diff,
+                total=target,
+            )
+        if rounding_lines:
+            self.env["sale.order.line"].create(rounding_lines)
+        return notes
+
+    @api.model
+    def _post_import_notes(self, order, sale, ctx, rounding_note=None):
+        messages = []
+        placeholders = ctx["placeholders"].get(order["id"])
+        if placeholders:
+            messages.append(
+                _(
+                    "Unknown SKU %(skus)s: the lines use a placeholder product. Replace it before "
+                    "delivering.",
+                    skus=", ".join(placeholders),
+                )
+            )
+        if rounding_note:
+            messages.append(rounding_note)
+        if order["note"]:
+            messages.append(_("Customer note: %(note)s", note=order["note"]))
+        if messages:
+            sale.message_post(body="\n".join(messages), message_type="comment", subtype_xmlid="mail.mt_note")
+
+    @api.model
+    def _is_shipped(self, sale):
+        """Whether anything of the order left the warehouse (or was marked delivered)."""
+        if any(line.qty_delivered for line in sale.order_line):
+            return True
+        return any(
+            picking.state == "done" and picking.picking_type_code == "outgoing"
+            for picking in sale.picking_ids
+        )
+
+    @api.model
+    def _update_order(self, store, order, binding, ctx):
+        """Apply a newer payload of an order imported before.
+
+        Lines are replaced while the order is a quotation and nothing shipped; afterwards only the
+        status moves on, and a changed content becomes an activity for the salesperson.
+        """
+        sale = binding.order_id
+        fingerprint = order_mapper.lines_fingerprint(order)
+        notes = {}
+        if fingerprint != binding.lines_fingerprint:
+            if sale.state in ("draft", "sent") and not self._is_shipped(sale):
+                vals, tolerance = self._order_values(store, order, ctx)
+                for key in ("company_id", "partner_id", "date_order", "pricelist_id"):
+                    vals.pop(key, None)
+                vals["order_line"] = [Command.delete(line.id) for line in sale.order_line] + vals[
+                    "order_line"
+                ]
+                sale.with_context(store_connector_importing=True).write(vals)
+                notes = self._reconcile_totals([order], sale, [tolerance], ctx)
+                self._post_import_notes(order, sale, ctx, notes.get(sale.id))
+            else:
+                self._schedule_activity(
+                    store,
+                    sale,
+                    _("Order changed on the platform"),
+                    _(
+                        "The platform changed the lines of %(number)s after the order was confirmed. "
+                        "Update the order by hand if needed.",
+                        number=order["number"],
+                    ),
+                )
+        previous = {binding.id: binding.platform_stage}
+        binding.write(self._binding_values(store, order, ctx))
+        self._apply_stage(store, [(order, sale, binding)], previous_stages=previous)
+        store._event_order_received_from_store(sale, binding)
+        return sale
+
+    # ================================================================ status
+    @api.model
+    def _apply_stage(self, store, items, previous_stages):
+        """Act on the mapped stage of each (order, sale, binding) whose stage changed.
+
+        * confirming stages confirm quotations when the store auto-confirms;
+        * cancelled cancels the order, unless something shipped: then an activity asks the
+          salesperson to handle it and the order is left as is;
+        * returned leaves the order as is with an activity (returns are handled by hand).
+        """
+        to_confirm = self.env["sale.order"]
+        for order, sale, binding in items:
+            stage = binding.platform_stage
+            if not stage or previous_stages.get(binding.id) == stage:
+                continue
+            if stage in order_const.CONFIRMED_STAGES:
+                if store.order_auto_confirm and sale.state in ("draft", "sent"):
+                    to_confirm |= sale
+            elif stage in order_const.CANCELLED_STAGES:
+                self._cancel_from_platform(store, order, sale)
+            elif stage in order_const.RETURNED_STAGES:
+                self._schedule_activity(
+                    store,
+                    sale,
+                    _("Order returned on the platform"),
+                    _(
+                        "The platform marks %(number)s as returned (%(status)s). Receive the return and "
+                        "refund the customer.",
+                        number=order["number"],
+                        status=order["status"],
+                    ),
+                )
+        if to_confirm:
+            # The order keeps the platform's date, not the time of the import.
+            to_confirm.with_context(store_connector_keep_date_order=True).action_confirm()
+
+    @api.model
+    def _cancel_from_platform(self, store, order, sale):
+        if sale.state == "cancel":
+            return
+        if self._is_shipped(sale):
+            self._schedule_activity(
+                store,
+                sale,
+                _("Cancelled on the platform after shipping"),
+                _(
+                    "The platform cancelled %(number)s (%(status)s) but goods already shipped. The order is "
+                    "left as is: arrange the return or refund with the customer.",
+                    number=order["number"],
+                    status=order["status"],
+                ),
+            )
+            return
+        if sale.locked:
+            sale.action_unlock()
+        sale._action_cancel()
+        sale.message_post(
+            body=_("Cancelled because the platform cancelled %(number)s.", number=order["number"]),
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
+
+    @api.model
+    def _schedule_activity(self, store, sale, summary, note):
+        """A to-do for the order's salesperson (else the store's salesperson or a store manager)."""
+        user = sale.user_id or store.order_salesperson_id or store._get_managers()[:1] or self.env.user
+        sale.activity_schedule("mail.mail_activity_data_todo", summary=summary, note=note, user_id=user.id)
+
+    # ================================================================ customers
+    @api.model
+    def _import_customers(self, store, records):
+        """Create or update contacts from normalized platform customers (customer import page).
+
+        Matching as for orders. Existing contacts are updated only when the store syncs
+        customers, and only with what the platform says; a customer payload older than the one
+        seen before is ignored.
+        :returns: {"created": n, "updated": n, "ignored": n, "failed": [{"id", "error"}]}
+        """
+        result = {"created": 0, "updated": 0, "ignored": 0, "failed": []}
+        customers = []
+        for index, raw in enumerate(records):
+            try:
+                customer = normalize_customer(raw, f"customers[{index}]")
+            except PermanentJobError as exc:
+                result["failed"].append({"id": raw_order_id(raw), "error": str(exc)})
+                continue
+            if customer:
+                customers.append(customer)
+        if not customers:
+            return result
+        found = self._find_customers(store, customers)
+        addresses = [c["billing_address"] for c in customers] + [c["shipping_address"] for c in customers]
+        countries, states = self._geo_maps(addresses)
+        Partner = self.env["res.partner"].with_context(store_connector_importing=True)
+        bindings = {
+            b.external_id: b
+            for b in self.env["store.customer.binding"].search(
+                [
+                    ("store_id", "=", store.id),
+                    ("external_id", "in", [c["id"] for c in customers if c["id"]]),
+                ]
+            )
+        }
+        for index, customer in enumerate(customers):
+            try:
+                with self.env.cr.savepoint():
+                    binding = bindings.get(customer["id"])
+                    if (
+                        binding
+                        and customer["updated_at"]
+                        and binding.platform_updated_at
+                        and customer["updated_at"] <= binding.platform_updated_at
+                    ):
+                        result["ignored"] += 1
+                        continue
+                    vals = order_mapper.customer_values(
+                        customer,
+                        customer["billing_address"] or customer["shipping_address"],
+                        countries,
+                        states,
+                    )
+                    partner = found.get(index)
+                    if partner and store.auto_sync_customers:
+                        changes = self._partner_changes(partner, vals)
+                        if changes:
+                            partner.with_context(store_connector_importing=True).write(changes)
+                            result["updated"] += 1
+                        else:
+                            result["ignored"] += 1
+                    elif partner:
+                        result["ignored"] += 1
+                    else:
+                        partner = Partner.create(dict(vals, company_id=store.company_id.id, type="contact"))
+                        result["created"] += 1
+                    if customer["id"]:
+                        if binding:
+                            binding.write(
+                                {"partner_id": partner.id, "platform_updated_at": customer["updated_at"]}
+                            )
+                        else:
+                            bindings[customer["id"]] = self.env["store.customer.binding"].create(
+                                {
+                                    "store_id": store.id,
+                                    "partner_id": partner.id,
+                                    "external_id": customer["id"],
+                                    "platform_updated_at": customer["updated_at"],
+                                }
+                            )
+            except ORDER_ERRORS as exc:
+                result["failed"].append({"id": customer["id"], "error": self._error_text(exc)})
+        return result
+
+    @api.model
+    def _partner_changes(self, partner, vals):
+        """The values that differ from the contact's; empty platform values never blank a field."""
+        current = partner.read(list(vals))[0]
+        changes = {}
+        for field, value in vals.items():
+            now = current[field]
+            if isinstance(now, (list, tuple)):
+                now = now[0] if now else False
+            if value and value != now:
+                changes[field] = value
+        return changes
+
+    @api.model
+    def _partner_to_customer(self, partner, external_id=None):
+        """A normalized customer dict of an Odoo contact (for `adapter.export_customer`)."""
+
+        def address(p):
+            return {
+                "name": p.name or None,
+                "company": p.commercial_company_name or None,
+                "street": p.street or None,
+                "street2": p.street2 or None,
+                "city": p.city or None,
+                "zip": p.zip or None,
+                "state_code": p.state_id.code or None,
+                "state": p.state_id.name or None,
+                "country_code": p.country_id.code or None,
+                "phone": p.phone or None,
+                "email": p.email or None,
+            }
+
+        names = (partner.name or "").split(" ", 1)
+        delivery = partner.child_ids.filtered(lambda c: c.type == "delivery")[:1] or partner
+        invoice = partner.child_ids.filtered(lambda c: c.type == "invoice")[:1] or partner
+        return {
+            "id": external_id or None,
+            "email": partner.email_normalized or partner.email or None,
+            "name": partner.name or None,
+            "first_name": names[0] or None,
+            "last_name": names[1] if len(names) > 1 else None,
+            "phone": partner.phone or partner.mobile or None,
+            "company": partner.commercial_company_name or None,
+            "billing_address": address(invoice),
+            "shipping_address": address(delivery),
+        }

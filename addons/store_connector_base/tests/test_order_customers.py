@@ -1,0 +1,276 @@
+"""Customers of imported orders: matched by email within the company, addresses, both-way sync."""
+
+from .common_orders import OrderPipelineCase, new_code
+
+
+class TestOrderCustomers(OrderPipelineCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other_company = cls.env["res.company"].create(
+            {"name": "Other Co", "country_id": cls.env.ref("base.us").id}
+        )
+
+    def _order(self, order_id, email, customer_id=None, **extra):
+        order = self.make_order(order_id, **extra)
+        order["customer"] = {"id": customer_id, "email": email, "name": "Buyer"}
+        return order
+
+    def test_customer_matched_by_email_within_the_company(self):
+        mine = self.env["res.partner"].create(
+            {"name": "Ann (ours)", "email": "ANN@example.com", "company_id": self.company.id}
+        )
+        self.import_orders([self._order("3001", "ann@example.com")])
+        self.assertEqual(self.sale_of("3001").partner_id, mine)
+
+    def test_contact_of_another_company_never_matches(self):
+        theirs = self.env["res.partner"].create(
+            {"name": "Bob (other company)", "email": "bob@example.com", "company_id": self.other_company.id}
+        )
+        self.import_orders([self._order("3002", "bob@example.com")])
+        partner = self.sale_of("3002").partner_id
+        self.assertNotEqual(partner, theirs)
+        self.assertEqual((partner.company_id, partner.email), (self.company, "bob@example.com"))
+        # Same email again: the contact created the first time is reused.
+        self.import_orders([self._order("3003", "bob@example.com")])
+        self.assertEqual(self.sale_of("3003").partner_id, partner)
+
+    def test_shared_contact_matches_but_the_company_own_wins(self):
+        shared = self.env["res.partner"].create({"name": "Cid shared", "email": "cid@example.com"})
+        self.import_orders([self._order("3004", "cid@example.com")])
+        self.assertEqual(self.sale_of("3004").partner_id, shared)
+        own = self.env["res.partner"].create(
+            {"name": "Cid own", "email": "cid@example.com", "company_id": self.company.id}
+        )
+        self.import_orders([self._order("3005", "cid@example.com")])
+        self.assertEqual(self.sale_of("3005").partner_id, own)
+
+    def test_same_customer_twice_in_a_page_is_created_once(self):
+        self.import_orders([self._order("3006", "dee@example.com"), self._order("3007", "dee@example.com")])
+        self.assertEqual(self.sale_of("3006").partner_id, self.sale_of("3007").partner_id)
+        self.assertEqual(self.env["res.partner"].search_count([("email", "=", "dee@example.com")]), 1)
+
+    def test_platform_customer_id_binds_and_wins_over_email(self):
+        self.import_orders([self._order("3008", "eve@example.com", customer_id="C-9")])
+        partner = self.sale_of("3008").partner_id
+        binding = self.env["store.customer.binding"].search(
+            [("store_id", "=", self.store.id), ("external_id", "=", "C-9")]
+        )
+        self.assertEqual(binding.partner_id, partner)
+        # The customer changed their email on the platform: still the same contact.
+        self.import_orders([self._order("3009", "eve.new@example.com", customer_id="C-9")])
+        self.assertEqual(self.sale_of("3009").partner_id, partner)
+
+    def test_addresses_become_child_contacts_reused_when_identical(self):
+        customer = self.env["res.partner"].create(
+            {
+                "name": "Fay",
+                "email": "fay@example.com",
+                "company_id": self.company.id,
+                "street": "9 Home Rd",
+                "city": "Paris",
+                "zip": "75001",
+                "country_id": self.env.ref("base.fr").id,
+            }
+        )
+        billing = {
+            "name": "Fay Accounts",
+            "street": "5 Bill St",
+            "city": "Lyon",
+            "zip": "69001",
+            "country_code": "FR",
+        }
+        shipping = {
+            "name": "Fay at work",
+            "street": "7 Ship Av",
+            "street2": "Floor 2",
+            "city": "Nice",
+            "zip": "06000",
+            "country_code": "FR",
+            "phone": "+33 4 00 00 00 00",
+        }
+        self.import_orders(
+            [
+                self._order("3010", "fay@example.com", billing_address=billing, shipping_address=shipping),
+                self._order("3011", "fay@example.com", billing_address=billing, shipping_address=shipping),
+            ]
+        )
+        first, second = self.sale_of("3010"), self.sale_of("3011")
+        self.assertEqual(first.partner_id, customer)
+        self.assertEqual(first.partner_invoice_id.parent_id, customer)
+        self.assertEqual(first.partner_invoice_id.type, "invoice")
+        self.assertEqual(first.partner_invoice_id.street, "5 Bill St")
+        self.assertEqual(first.partner_shipping_id.type, "delivery")
+        self.assertEqual(
+            (first.partner_shipping_id.street2, first.partner_shipping_id.phone),
+            ("Floor 2", "+33 4 00 00 00 00"),
+        )
+        self.assertEqual(second.partner_invoice_id, first.partner_invoice_id)
+        self.assertEqual(second.partner_shipping_id, first.partner_shipping_id)
+        # Later import, same address with other spacing and case: still reused.
+        self.import_orders(
+            [
+                self._order(
+                    "3012",
+                    "fay@example.com",
+                    billing_address=dict(billing, city=" LYON "),
+                    shipping_address=shipping,
+                )
+            ]
+        )
+        self.assertEqual(self.sale_of("3012").partner_invoice_id, first.partner_invoice_id)
+        self.assertEqual(len(customer.child_ids), 2)
+        # An address identical to the customer's own is the customer.
+        home = {"name": "Fay", "street": "9 Home Rd", "city": "Paris", "zip": "75001", "country_code": "FR"}
+        self.import_orders(
+            [self._order("3013", "fay@example.com", billing_address=home, shipping_address=home)]
+        )
+        self.assertEqual(self.sale_of("3013").partner_shipping_id, customer)
+
+    def test_guest_without_email(self):
+        order = self.make_order("3014")
+        order["customer"] = None
+        self.import_orders([order])
+        guest = self.sale_of("3014").partner_id
+        self.assertEqual((guest.name, guest.street, guest.email), ("Ann Lee", "1 Main St", False))
+        again = self.make_order("3015")
+        again["customer"] = None
+        self.import_orders([again])
+        self.assertEqual(self.sale_of("3015").partner_id, guest)
+
+    def test_anonymous_order_gets_a_named_customer(self):
+        order = self.make_order("3021", customer=None, billing_address=None, shipping_address=None)
+        self.import_orders([order], raise_on_error=True)
+        sale = self.sale_of("3021")
+        self.assertEqual(sale.partner_id.name, "Test Shop customer of order N3021")
+        self.assertEqual(sale.partner_shipping_id, sale.partner_id)
+
+    def test_changed_bound_contact_is_exported_when_customers_sync(self):
+        order = self.make_order("3016")
+        order["customer"].update({"id": "C-16", "email": "gus@example.com"})
+        self.import_orders([order])
+        partner = self.sale_of("3016").partner_id
+        partner.phone = "+1 555 0000"
+        self.assertFalse(self.jobs("customers.export"), "customer sync is off: nothing exported")
+        self.store.auto_sync_customers = True
+        partner.write({"phone": "+1 555 1111"})
+        partner.write({"city": "Boston"})
+        partner.write({"comment": "not synced"})
+        jobs = self.jobs("customers.export")
+        self.assertEqual(len(jobs), 1, "changes are merged into one pending export")
+        self.run_jobs()
+        self.assertEqual(jobs.state, "done", jobs.last_error)
+        exported = self.adapter._test_exported(self.store)
+        self.assertEqual(len(exported), 1)
+        self.assertEqual(
+            (exported[0]["id"], exported[0]["phone"], exported[0]["email"]),
+            ("C-16", "+1 555 1111", "gus@example.com"),
+        )
+        self.assertEqual(exported[0]["billing_address"]["city"], "Boston")
+        # A change of a child address exports the customer too.
+        partner.child_ids.unlink()
+        child = self.env["res.partner"].create(
+            {"name": "Gus shipping", "type": "delivery", "parent_id": partner.id}
+        )
+        child.write({"street": "1 New St"})
+        self.assertEqual(len(self.jobs("customers.export").filtered(lambda j: j.state == "pending")), 1)
+
+    def test_import_does_not_echo_an_export(self):
+        self.store.auto_sync_customers = True
+        self.import_orders([self._order("3017", "hal@example.com", customer_id="C-17")])
+        self.import_orders([self._order("3018", "hal@example.com", customer_id="C-17")])
+        self.assertFalse(self.jobs("customers.export"))
+
+    def test_customer_page_import(self):
+        self.store.auto_sync_customers = True
+        existing = self.env["res.partner"].create(
+            {"name": "Ivy", "email": "ivy@example.com", "company_id": self.company.id}
+        )
+        result = self.store._import_customer_page(
+            [
+                {
+                    "id": "C-20",
+                    "email": "ivy@example.com",
+                    "name": "Ivy Smith",
+                    "phone": "+1 555 2020",
+                    "updated_at": "2026-05-01T10:00:00Z",
+                },
+                {
+                    "id": "C-21",
+                    "email": "jo@example.com",
+                    "first_name": "Jo",
+                    "last_name": "Park",
+                    "billing_address": {
+                        "street": "2 Oak St",
+                        "city": "Austin",
+                        "country_code": "US",
+                        "state_code": "TX",
+                    },
+                },
+                {"id": "C-22", "email": "not-an-email"},
+            ]
+        )
+        self.assertEqual((result["created"], result["updated"]), (1, 1))
+        self.assertEqual([f["id"] for f in result["failed"]], ["C-22"])
+        self.assertIn("customers[2].email", result["failed"][0]["error"])
+        self.assertEqual((existing.name, existing.phone), ("Ivy Smith", "+1 555 2020"))
+        jo = self.env["store.customer.binding"].search([("external_id", "=", "C-21")]).partner_id
+        self.assertEqual(
+            (jo.name, jo.city, jo.state_id.code, jo.company_id), ("Jo Park", "Austin", "TX", self.company)
+        )
+        self.assertFalse(self.jobs("customers.export"), "imported changes are not exported back")
+        # An older payload of C-20 is ignored.
+        result = self.store._import_customer_page(
+            [
+                {
+                    "id": "C-20",
+                    "email": "ivy@example.com",
+                    "name": "Ivy Old",
+                    "updated_at": "2026-04-01T10:00:00Z",
+                }
+            ]
+        )
+        self.assertEqual(result["ignored"], 1)
+        self.assertEqual(existing.name, "Ivy Smith")
+
+    def test_customer_of_a_store_in_another_company(self):
+        store_b = self.env["connector.store"].create(
+            {"name": "Shop B", "platform": "test", "code": new_code(), "company_id": self.other_company.id}
+        )
+        mine = self.env["res.partner"].create(
+            {"name": "Kim", "email": "kim@example.com", "company_id": self.company.id}
+        )
+        self.env["product.product"].create(
+            {"name": "Mug B", "default_code": "MUG-B", "company_id": self.other_company.id}
+        )
+        order = self._order(
+            "3019",
+            "kim@example.com",
+            lines=[
+                {
+                    "sku": "MUG-B",
+                    "name": "Mug",
+                    "quantity": 1,
+                    "unit_price": "5.00",
+                    "taxes": [{"rate": "20", "amount": "1.00"}],
+                }
+            ],
+        )
+        self.importer._import_orders(store_b, [order], raise_on_error=True)
+        sale = self.sale_of("3019", store_b)
+        self.assertEqual(sale.company_id, self.other_company)
+        self.assertEqual(sale.amount_total, 6.0)
+        self.assertEqual(
+            sale.order_line.tax_id.company_id, self.other_company, "taxes of the store's company"
+        )
+        self.assertNotEqual(sale.partner_id, mine)
+        self.assertEqual(sale.partner_id.company_id, self.other_company)
+        # The first company's product of the same SKU is not visible to the other company's store.
+        order = self._order(
+            "3020",
+            "kim@example.com",
+            lines=[{"sku": "MUG", "name": "Mug", "quantity": 1, "unit_price": "5.00"}],
+        )
+        self.mug.product_tmpl_id.company_id = self.company
+        result = self.importer._import_orders(store_b, [order])
+        self.assertIn("unknown SKU MUG", result["failed"][0]["error"])

@@ -1,0 +1,100 @@
+"""Order, product and customer pages served from memory, for the order pipeline's tests.
+
+A test puts normalized records in `TEST_DATA` (through the adapter's `_test_set_*` helpers)
+and the adapter serves them in pages like a platform would: sorted by update time, filtered by
+`since`, `limit` per page, the offset as cursor. Calls are recorded for assertions.
+"""
+
+from odoo import api, models
+
+from odoo.addons.store_connector_base.services.normalized import to_datetime
+
+# {store id: {"orders": [...], "products": [...], "customers": [...], "calls": [...],
+#             "exported": [...], "page_size": int}}
+TEST_DATA = {}
+
+
+def _data(store):
+    return TEST_DATA.setdefault(
+        store.id,
+        {
+            "orders": [],
+            "products": [],
+            "customers": [],
+            "calls": [],
+            "exported": [],
+            "page_size": 2,
+        },
+    )
+
+
+class StoreAdapterTestOrders(models.AbstractModel):
+    _inherit = "store.adapter.test"
+
+    # ------------------------------------------------------------------ test helpers
+    @api.model
+    def _test_set_orders(self, store, orders, page_size=2):
+        data = _data(store)
+        data["orders"] = list(orders)
+        data["page_size"] = page_size
+
+    @api.model
+    def _test_set_products(self, store, products):
+        _data(store)["products"] = list(products)
+
+    @api.model
+    def _test_set_customers(self, store, customers):
+        _data(store)["customers"] = list(customers)
+
+    @api.model
+    def _test_calls(self, store):
+        return _data(store)["calls"]
+
+    @api.model
+    def _test_exported(self, store):
+        return _data(store)["exported"]
+
+    @api.model
+    def _test_reset(self, store):
+        TEST_DATA.pop(store.id, None)
+
+    # ------------------------------------------------------------------ interface
+    @api.model
+    def _order_page_size(self, store):
+        return _data(store)["page_size"]
+
+    def _page(self, store, kind, records, cursor, limit):
+        offset = int(cursor or 0)
+        limit = limit or _data(store)["page_size"]
+        chunk = records[offset : offset + limit]
+        more = offset + limit < len(records)
+        return {"records": chunk, "next_cursor": str(offset + limit) if more else None}
+
+    @api.model
+    def import_orders(self, store, since=None, status=None, limit=None, cursor=None):
+        data = _data(store)
+        data["calls"].append(("import_orders", since, cursor, limit))
+        orders = sorted(
+            data["orders"], key=lambda o: (to_datetime(o["updated_at"], "updated_at"), str(o["id"]))
+        )
+        if since:
+            orders = [o for o in orders if to_datetime(o["updated_at"], "updated_at") >= since]
+        return self._page(store, "orders", orders, cursor, limit)
+
+    @api.model
+    def import_products(self, store, since=None, cursor=None, limit=None):
+        data = _data(store)
+        data["calls"].append(("import_products", since, cursor, limit))
+        return self._page(store, "products", data["products"], cursor, limit)
+
+    @api.model
+    def import_customers(self, store, since=None, cursor=None, limit=None):
+        data = _data(store)
+        data["calls"].append(("import_customers", since, cursor, limit))
+        return self._page(store, "customers", data["customers"], cursor, limit)
+
+    @api.model
+    def export_customer(self, store, customer):
+        data = _data(store)
+        data["exported"].append(customer)
+        return {"id": customer.get("id") or f"new-{len(data['exported'])}"}
