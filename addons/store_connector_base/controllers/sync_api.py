@@ -26,7 +26,7 @@ from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..services.sync_api import SyncApiError, parse_json_body
-from .main import _max_body_bytes
+from .main import max_body_bytes
 
 _logger = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class StoreSyncApiController(http.Controller):
 
     def _json_body(self):
         httpreq = request.httprequest
-        limit = _max_body_bytes()
+        limit = max_body_bytes()
         if (httpreq.content_length or 0) > limit:
             raise SyncApiError(413, "payload_too_large",
                                _("The body is larger than %(limit)s bytes.", limit=limit))

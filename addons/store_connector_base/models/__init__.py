@@ -10,7 +10,6 @@ from . import (
 )
 from . import (
     store_api_request,
-    sale_order_store,
     connector_store_api,
     connector_store_events,
     connector_store_dashboard,
@@ -18,11 +17,9 @@ from . import (
 
 # Products, stock and fulfillment (issue 3).
 from . import (
-    store_adapter_products,
     store_product_binding,
     store_field_mapping,
     store_product_publish_wizard,
-    sync_job_batch,
     connector_store_products,
     connector_store_product_import,
     connector_store_inventory,
@@ -30,7 +27,6 @@ from . import (
     product_template_channels,
     stock_move_inventory,
     stock_picking_fulfillment,
-    sale_order_fulfillment,
 )
 
 # Order pipeline (issue 3)
@@ -39,7 +35,6 @@ from . import (
     store_payment_method_map,
     store_order_binding,
     store_customer_binding,
-    store_adapter_orders,
     connector_store_orders,
     store_order_importer,
     sale_order,

@@ -361,7 +361,7 @@ class ConnectorStore(models.Model):
 
     def _pause_for_auth(self, message):
         """Stop claiming this store's jobs until new credentials are saved; flag the store and
-        notify its managers, once per pause.
+        emit StoreConnectionFailed (activity log and managers' notice), once per pause.
 
         In SQL, so that of concurrent workers hitting the same refusal only the first one pauses
         and notifies, and so that no worker's job transaction fails on the store row.
@@ -378,12 +378,8 @@ class ConnectorStore(models.Model):
         )
         newly_paused = self.browse([row[0] for row in self.env.cr.fetchall()])
         self.invalidate_recordset(["paused", "paused_reason"])
-        for store in newly_paused:
-            store._log_activity("auth", "failed", message=message)
-            store._notify_managers(
-                _("Store %(store)s is paused: the platform refused its credentials (%(reason)s). "
-                  "Its jobs wait; save new credentials to resume them.", store=store.name, reason=message)
-            )
+        # The event (models/connector_store_events.py) writes the log line and tells the managers.
+        newly_paused._event_store_connection_failed(message, paused=True)
 
     def _resume_after_auth(self):
         """Lift an authentication pause (new credentials were saved): the store's jobs run again."""

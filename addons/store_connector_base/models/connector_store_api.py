@@ -1,34 +1,23 @@
 """The sync API's logic on connector.store; controllers/sync_api.py only authenticates and answers.
 
-Contract for the addons that implement the real synchronisations (documented on each method):
+The API has no pipeline of its own: it checks the request and hands it to the suite's pipelines.
 
-* ``_api_sync_products(skus)`` and ``_api_sync_inventory(items)`` queue the work and return the
-  sync.job records; the base queues ``products.sync`` / ``inventory.sync`` jobs whose handlers
-  hand normalized data to the adapter (``export_products`` / ``update_inventory``). An addon with
-  its own exporters overrides them to queue its own jobs.
-* ``_api_list_orders(status, since, limit, cursor)`` reads the sale orders that came from the
-  store (``sale.order.store_id``, set by the order import).
+* ``_api_sync_products(skus)`` queues the product pipeline's export jobs (store.product.binding,
+  ``_job_export_products``) for the bindings of the SKUs named, or of every bound product.
+* ``_api_sync_inventory(items)`` queues the inventory pipeline's jobs
+  (``_job_export_inventory``), with the quantities the caller gave, if any.
+* ``_api_list_orders(status, since, limit, cursor)`` reads the sale orders imported from the
+  store (``sale.order.store_id``, kept by the order bindings).
 * ``_api_order_values(orders)`` is the JSON shape of one order; extend it to add fields.
 
 Everything here runs as the API key's user: access rights and record rules apply.
 """
-
-import hashlib
-import json
-import math
-import time
-from collections import defaultdict
 
 from odoo import _, api, models
 
 from ..exceptions import OperationNotPermitted
 from ..services import sync_api
 from ..services.sync_api import SyncApiError
-
-
-def _digest(value):
-    """Short stable digest of a JSON-able value, for identity keys."""
-    return hashlib.sha1(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
 
 
 class ConnectorStore(models.Model):
@@ -97,7 +86,7 @@ class ConnectorStore(models.Model):
         self.ensure_one()
         items = sync_api.parse_inventory_items(body)
         if items:
-            self._api_check_known_skus([item["sku"] for item in items])
+            self._api_check_known_skus([item["sku"] for item in items], published_only=True)
         self._api_check_operation("inventory.sync")
         jobs = self._api_sync_inventory(items)
         return 202, {"data": {"jobs": self._api_job_values(jobs),
@@ -131,17 +120,31 @@ class ConnectorStore(models.Model):
         except OperationNotPermitted as exc:
             raise SyncApiError(403, "operation_not_permitted", exc.args[0]) from None
 
-    def _api_check_known_skus(self, skus):
-        """Refuse SKUs that name no product the store can sell: nothing is queued for a typo.
+    def _api_bindings(self, skus, published_only=False):
+        """The product bindings of this store with these SKUs: what a sync request may name.
+
+        :param skus: list of SKUs (the variants' Internal References).
+        :param published_only: only bindings published on the store (inventory is synced for those).
+        """
+        self.ensure_one()
+        domain = [("store_id", "=", self.id), ("sku", "in", skus)]
+        if published_only:
+            domain.append(("platform_status", "=", "active"))
+        return self.env["store.product.binding"].sudo().search(domain, order="id")
+
+    def _api_check_known_skus(self, skus, published_only=False):
+        """Refuse SKUs that name no product bound to (published to) this store: nothing is queued
+        for a typo, nor for a product that was never published there.
 
         :raises SyncApiError(422): listing (up to 100 of) the unknown SKUs.
         """
-        known = set(self._api_products_for_skus(skus).mapped("default_code"))
+        known = set(self._api_bindings(skus, published_only=published_only).mapped("sku"))
         missing = [sku for sku in skus if sku not in known]
         if missing:
             raise SyncApiError(
                 422, "unknown_sku",
-                _("%(count)s SKUs match no product: %(skus)s.", count=len(missing),
+                _("%(count)s SKUs name no product published to this store: %(skus)s. Publish them first "
+                  "(the product's Store Channels).", count=len(missing),
                   skus=", ".join(missing[:10]) + (", ..." if len(missing) > 10 else "")),
                 details={"skus": missing[:100]},
             )
@@ -152,183 +155,41 @@ class ConnectorStore(models.Model):
 
     # ------------------------------------------------------------------ extension points: sync
     def _api_sync_products(self, skus):
-        """Queue the export of products to the store (ProductSyncedToStore follows when it runs).
+        """Queue the export of products to the store through the product pipeline (one
+        products.export job per product template, see `_enqueue_product_sync`);
+        ProductSyncedToStore follows when the jobs run.
 
-        Extension point: an addon with its own product exporter overrides this to queue its
-        jobs instead; it must keep the signature and return the queued jobs.
-
-        :param skus: list of SKUs (``product.product.default_code``) already checked to exist,
-            or None for everything the store publishes.
-        :returns: sync.job records (one in the base).
+        :param skus: list of SKUs already checked to be bound to the store, or None for every
+            product bound to it (published, unpublished or archived: each is sent with its status).
+        :returns: the sync.job records.
         :raises OperationNotPermitted: the store forbids products.sync.
         """
         self.ensure_one()
-        return self.env["sync.job"]._enqueue(
-            self, "products.sync", "_job_api_sync_products",
-            payload={"skus": skus},
-            identity_key=f"api.products:{_digest(skus) if skus else 'all'}",
-            direction="export",
-        )
+        if skus is None:
+            bindings = self.env["store.product.binding"].sudo().search([("store_id", "=", self.id)])
+        else:
+            bindings = self._api_bindings(skus)
+        return self._enqueue_product_sync(bindings, "products.export", force=True)
 
     def _api_sync_inventory(self, items):
-        """Queue the export of stock quantities (InventorySyncCompleted follows when it runs).
+        """Queue the export of stock quantities through the inventory pipeline (inventory.sync jobs
+        of platform-sized batches, see `_enqueue_inventory_sync`); InventorySyncCompleted follows
+        when they run.
 
-        Extension point, like `_api_sync_products`.
-
-        :param items: None for every product the store publishes, or a list of
-            {"sku": str, "quantity": int or None}; None quantities are computed from Odoo's stock
-            (the store's published locations, minus its safety stock) when the job runs.
-        :returns: sync.job records (one in the base).
+        :param items: None for every product published on the store, or a list of
+            {"sku": str, "quantity": int or None}: a quantity given is sent as given, a None one is
+            computed from Odoo's stock when the job runs (the store's published locations, minus
+            its safety stock, never below zero).
+        :returns: the sync.job records.
         :raises OperationNotPermitted: the store forbids inventory.sync.
         """
         self.ensure_one()
-        return self.env["sync.job"]._enqueue(
-            self, "inventory.sync", "_job_api_sync_inventory",
-            payload={"items": items},
-            identity_key=f"api.inventory:{_digest(items) if items else 'all'}",
-            direction="export",
-        )
-
-    # ------------------------------------------------------------------ job handlers (base)
-    def _job_api_sync_products(self, job):
-        """Queue handler of the base products.sync: normalize, hand to the adapter, report."""
-        self.ensure_one()
-        started = time.monotonic()
-        skus = (job.payload or {}).get("skus")
-        products = self._api_products_for_skus(skus)
-        results = []
-        if products:
-            results = self._get_adapter().export_products(self, self._api_product_payloads(products)) or []
-        errors = [result for result in results if result.get("error")]
-        failed_skus = {result.get("sku") for result in errors}
-        synced = products.filtered(lambda product: product.default_code not in failed_skus)
-        self._event_product_synced_to_store(
-            synced, duration=time.monotonic() - started, job=job, errors=errors
-        )
-        return {"products": len(products), "synced": len(synced), "errors": errors[:50]}
-
-    def _job_api_sync_inventory(self, job):
-        """Queue handler of the base inventory.sync: compute quantities, send them in batches.
-
-        Quantities are absolute, so a retry that sends a batch again does no harm.
-        """
-        self.ensure_one()
-        started = time.monotonic()
-        items = self._api_inventory_items((job.payload or {}).get("items"))
-        adapter = self._get_adapter()
-        size = max(1, adapter._inventory_batch_size(self))
-        errors = []
-        for index in range(0, len(items), size):
-            results = adapter.update_inventory(self, items[index:index + size]) or []
-            errors.extend(result for result in results if result.get("error"))
-        count = len(items) - len(errors)
-        self._event_inventory_sync_completed(
-            count, duration=time.monotonic() - started, job=job, errors=errors
-        )
-        return {"items": len(items), "updated": count, "errors": errors[:50]}
-
-    # ------------------------------------------------------------------ data for the handlers
-    def _api_products_domain(self):
-        """Products the store publishes when a sync names none: saleable, with a SKU, of the
-        store's company or shared. Products addons narrow it to the products bound to the store."""
-        self.ensure_one()
-        return [
-            ("default_code", "!=", False),
-            ("sale_ok", "=", True),
-            ("company_id", "in", [False, self.company_id.id]),
-        ]
-
-    def _api_products_for_skus(self, skus):
-        """product.product records with these SKUs, of the store's company or shared; all the
-        published products (`_api_products_domain`) when `skus` is None."""
-        self.ensure_one()
-        if skus is None:
-            domain = self._api_products_domain()
-        else:
-            domain = [("default_code", "in", skus), ("company_id", "in", [False, self.company_id.id])]
-        return self.env["product.product"].with_company(self.company_id).search(domain, order="default_code, id")
-
-    def _api_product_payloads(self, products):
-        """Normalized product dicts, one per template with the given variants, for `export_products`.
-
-        Minimal in the base (name, description, variant SKUs, prices, barcodes, weights,
-        attribute values); product addons override this with their mapper.
-        """
-        self.ensure_one()
-        prices = {}
-        if self.pricelist_id:
-            prices = self.pricelist_id._get_products_price(products, 1.0)
-        by_template = defaultdict(lambda: self.env["product.product"])
-        for product in products:
-            by_template[product.product_tmpl_id] |= product
-        payloads = []
-        for template, variants in by_template.items():
-            payloads.append({
-                "name": template.name,
-                "description": template.description_sale or "",
-                "sku": template.default_code or (variants[:1].default_code if len(variants) == 1 else None),
-                "variants": [
-                    {
-                        "sku": variant.default_code,
-                        "barcode": variant.barcode or None,
-                        "price": prices.get(variant.id, variant.lst_price),
-                        "weight": variant.weight,
-                        "attributes": {
-                            value.attribute_id.name: value.name
-                            for value in variant.product_template_attribute_value_ids
-                        },
-                    }
-                    for variant in variants
-                ],
-            })
-        return payloads
-
-    def _api_inventory_items(self, items):
-        """Items for `update_inventory`: {"sku", "quantity", "external_ids"}.
-
-        :param items: None (every published storable product) or the job's list of
-            {"sku", "quantity" or None}; given quantities are kept, missing ones computed.
-        """
-        self.ensure_one()
+        self._check_operation_allowed("inventory.sync")
         if items is None:
-            domain = self._api_products_domain() + [("is_storable", "=", True)]
-            products = self.env["product.product"].with_company(self.company_id).search(
-                domain, order="default_code, id")
-            wanted = [(sku, None) for sku in dict.fromkeys(products.mapped("default_code"))]
-        else:
-            wanted = [(item["sku"], item.get("quantity")) for item in items]
-            to_compute = [sku for sku, quantity in wanted if quantity is None]
-            products = self._api_products_for_skus(to_compute) if to_compute else self.env["product.product"]
-        quantities = self._api_stock_quantities(products)
-        # When two products share a SKU, the first (lowest id) speaks for it.
-        by_sku = {}
-        for product in products.sorted("id"):
-            by_sku.setdefault(product.default_code, quantities[product.id])
-        return [
-            {"sku": sku, "quantity": quantity if quantity is not None else by_sku.get(sku, 0), "external_ids": {}}
-            for sku, quantity in wanted
-        ]
-
-    def _api_stock_locations(self):
-        """Locations whose stock the store publishes: its locations, else its (or its company's
-        first) warehouse's stock location."""
-        self.ensure_one()
-        locations = self.location_ids or self.warehouse_id.lot_stock_id
-        if not locations:
-            warehouse = self.env["stock.warehouse"].search([("company_id", "=", self.company_id.id)], limit=1)
-            locations = warehouse.lot_stock_id
-        return locations
-
-    def _api_stock_quantities(self, products):
-        """{product id: whole quantity to publish}: free quantity minus the safety stock, never < 0."""
-        self.ensure_one()
-        if not products:
-            return {}
-        located = products.with_company(self.company_id).with_context(location=self._api_stock_locations().ids)
-        return {
-            product.id: max(0, math.floor(product.free_qty - (self.safety_stock or 0.0)))
-            for product in located
-        }
+            return self._enqueue_inventory_sync()
+        bindings = self._api_bindings([item["sku"] for item in items], published_only=True)
+        quantities = {item["sku"]: item["quantity"] for item in items if item.get("quantity") is not None}
+        return self._enqueue_inventory_sync(bindings, quantities=quantities)
 
     # ------------------------------------------------------------------ extension points: orders
     @api.model
@@ -364,22 +225,19 @@ class ConnectorStore(models.Model):
     def _api_order_values(self, orders):
         """JSON of sale orders for the API. Extension point: add keys, keep the existing ones.
 
-        When the order import's `store.order.binding` model is installed, its external id,
-        number and platform status are included.
+        Each order carries its platform order (`store.order.binding` of this store): external
+        id, number and platform status.
         """
-        bindings = {}
-        if "store.order.binding" in self.env and orders:
-            Binding = self.env["store.order.binding"]
-            wanted = [name for name in ("external_id", "external_number", "platform_status")
-                      if name in Binding._fields]
-            domain = [("sale_order_id", "in", orders.ids)]
-            if "store_id" in Binding._fields:
-                domain.append(("store_id", "=", self.id))
-            # The user may read these orders; the bindings of exactly these orders tell nothing more.
-            for binding in Binding.sudo().search(domain):
-                bindings[binding.sale_order_id.id] = {name: binding[name] or None for name in wanted}
+        # The user may read these orders; the bindings of exactly these orders tell nothing more.
+        bindings = {
+            binding.order_id.id: binding
+            for binding in self.env["store.order.binding"].sudo().search(
+                [("order_id", "in", orders.ids), ("store_id", "=", self.id)]
+            )
+        }
         values = []
         for order in orders:
+            binding = bindings.get(order.id)
             values.append({
                 "id": order.id,
                 "name": order.name,
@@ -403,6 +261,8 @@ class ConnectorStore(models.Model):
                     }
                     for line in order.order_line.filtered(lambda line: not line.display_type)
                 ],
-                **bindings.get(order.id, {}),
+                "external_id": binding.external_id if binding else None,
+                "external_number": (binding.external_number or None) if binding else None,
+                "platform_status": (binding.platform_status or None) if binding else None,
             })
         return values

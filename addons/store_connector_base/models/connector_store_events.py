@@ -3,15 +3,20 @@
 Each event writes one line in the store's activity log (operation, status, records processed,
 duration; the time is the line's creation date). Addons react to an event by overriding its
 method and calling super(): send a bus notification, a mail, a metric, trigger a follow-up job.
+There is one signature per event; every pipeline of the suite calls them so:
 
-    ProductSyncedToStore    `_event_product_synced_to_store(records, ...)`
-    OrderReceivedFromStore  `_event_order_received_from_store(order, ...)`
-    InventorySyncCompleted  `_event_inventory_sync_completed(count, ...)`
-    StoreConnectionFailed   `_event_store_connection_failed(error, ...)` (also notifies managers)
+    ProductSyncedToStore    `_event_product_synced_to_store(bindings, duration=, job=, errors=, operation=)`
+                            emitted by the product export job (store.product.binding._job_export_products)
+    OrderReceivedFromStore  `_event_order_received_from_store(order, binding, duration=, job=)`
+                            emitted by the order importer for each order created or updated
+    InventorySyncCompleted  `_event_inventory_sync_completed(count, duration=, job=, errors=)`
+                            emitted by the inventory job (store.product.binding._job_export_inventory)
+    StoreConnectionFailed   `_event_store_connection_failed(error, notify=True, paused=False)`
+                            emitted when the queue pauses a store for authentication
+                            (`_pause_for_auth`) and when Test Connection fails; it also notifies
+                            the store's managers
 
-StoreConnectionFailed is emitted here when the queue pauses a store for authentication and when
-Test Connection fails; the other three are emitted by the code that does the work (the sync
-jobs, the order import).
+`errors` is always a list of {"sku": str, "error": str}: what the platform refused.
 """
 
 import requests
@@ -22,8 +27,10 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from ..exceptions import PlatformFeatureMissing, StoreConnectorError
 from ..services.redact import redact
 
-# How many per-item errors an event's log line quotes; the job's result keeps the rest.
+# How many per-item errors an event's log line quotes; the bindings and the job's result keep the rest.
 _QUOTED_ERRORS = 5
+# The activity log's message is for people: a long list of SKUs is cut.
+_MESSAGE_LIMIT = 4000
 
 
 def _quote_errors(errors):
@@ -35,46 +42,56 @@ class ConnectorStore(models.Model):
     _inherit = "connector.store"
 
     # ------------------------------------------------------------------ events
-    def _event_product_synced_to_store(self, records, duration=0.0, job=None, errors=None):
-        """ProductSyncedToStore: products were created or updated on the store.
+    def _event_product_synced_to_store(self, bindings, duration=0.0, job=None, errors=None,
+                                       operation="products.export"):
+        """ProductSyncedToStore: products were created, updated, unpublished or archived on the store.
 
-        :param records: the product.product (or product.template) records the store accepted.
+        :param bindings: the store.product.binding records the store accepted (may be empty when
+            it refused them all).
         :param duration: seconds the export took.
         :param job: the sync.job that did it, if any.
-        :param errors: [{"sku": str, "error": str}] the store refused (the sync still counts as
-            done when some products went through; failed when none did).
+        :param errors: [{"sku": str, "error": str}] the store refused. The sync counts as done
+            when some products went through, failed when none did.
+        :param operation: the job's operation: products.export, products.unpublish or
+            products.archive (the log line's operation).
         :returns: the store.activity.log line.
         """
         self.ensure_one()
         errors = errors or []
-        message = _("%(count)s products synced to the store.", count=len(records))
+        message = _("%(count)s products synced: %(skus)s.", count=len(bindings),
+                    skus=", ".join(bindings.mapped("sku")) or "-")
         if errors:
             message += " " + _("%(count)s refused: %(errors)s", count=len(errors), errors=_quote_errors(errors))
-        status = "failed" if errors and not records else "done"
-        return self._log_activity("products.sync", status, records=len(records), message=message,
+        status = "failed" if errors and not bindings else "done"
+        return self._log_activity(operation, status, records=len(bindings), message=message[:_MESSAGE_LIMIT],
                                   duration=duration, job=job)
 
-    def _event_order_received_from_store(self, order, external_id=None, duration=0.0, job=None):
+    def _event_order_received_from_store(self, order, binding, duration=0.0, job=None):
         """OrderReceivedFromStore: an order of the store was created (or updated) in Odoo.
 
-        :param order: the sale.order record(s).
-        :param external_id: the platform's order id or number, for the log.
+        :param order: the sale.order.
+        :param binding: its store.order.binding (platform id, number and status).
+        :param duration: seconds the import took, if known.
+        :param job: the sync.job that imported it (default: the job running now, if any).
         :returns: the store.activity.log line.
         """
         self.ensure_one()
-        names = ", ".join(order.mapped("name"))
-        if external_id:
-            message = _("Order %(order)s received from the store (%(external)s).", order=names,
-                        external=external_id)
-        else:
-            message = _("Order %(order)s received from the store.", order=names)
-        return self._log_activity("orders.import", "done", records=len(order), message=message,
-                                  duration=duration, job=job)
+        job = job or self.env["sync.job"].browse(self.env.context.get("sync_job_id")).exists()
+        message = _(
+            "%(order)s from platform order %(number)s (%(status)s)",
+            order=", ".join(order.mapped("name")),
+            number=binding.external_number or binding.external_id,
+            status=binding.platform_status or "-",
+        )
+        return self._log_activity("order.received", "done", records=len(order), message=message,
+                                  duration=duration, job=job or None)
 
     def _event_inventory_sync_completed(self, count, duration=0.0, job=None, errors=None):
         """InventorySyncCompleted: stock quantities were published to the store.
 
         :param count: how many items the store accepted.
+        :param duration: seconds the job took.
+        :param job: the sync.job that did it, if any.
         :param errors: [{"sku": str, "error": str}] the store refused.
         :returns: the store.activity.log line.
         """
@@ -87,31 +104,30 @@ class ConnectorStore(models.Model):
         return self._log_activity("inventory.sync", status, records=count, message=message,
                                   duration=duration, job=job)
 
-    def _event_store_connection_failed(self, error, notify=True):
+    def _event_store_connection_failed(self, error, notify=True, paused=False):
         """StoreConnectionFailed: the store could not be reached or refused our credentials.
 
         :param error: what went wrong (str or exception); secrets of the store are redacted.
         :param notify: also tell the store's managers (their Odoo inbox and the store's chatter).
+        :param paused: the store was paused for it (`_pause_for_auth`): the notice says that its
+            jobs wait for new credentials.
         :returns: the store.activity.log lines.
         """
         logs = self.env["store.activity.log"]
         for store in self:
             text = redact(str(error), self.env["integration.credential"]._store_secrets(store))
             logs |= store._log_activity("connection", "failed", message=text)
-            if notify:
-                store._notify_managers(
-                    _("Connection to store %(store)s failed: %(error)s", store=store.name, error=text)
-                )
+            if not notify:
+                continue
+            if paused:
+                notice = _("Store %(store)s is paused: the platform refused its credentials (%(reason)s). "
+                           "Its jobs wait; save new credentials to resume them.", store=store.name, reason=text)
+            else:
+                notice = _("Connection to store %(store)s failed: %(error)s", store=store.name, error=text)
+            store._notify_managers(notice)
         return logs
 
-    # ------------------------------------------------------------------ where StoreConnectionFailed comes from
-    def _pause_for_auth(self, message):
-        # The base pause already posts its own notice to the managers: one message is enough.
-        newly_paused = self.filtered(lambda store: not store.paused)
-        result = super()._pause_for_auth(message)
-        newly_paused._event_store_connection_failed(message, notify=False)
-        return result
-
+    # ------------------------------------------------------------------ Test Connection
     def action_test_connection(self):
         """Test Connection; a failure is reported as StoreConnectionFailed instead of raised.
 

@@ -1,3 +1,5 @@
+import hashlib
+import json
 import math
 
 from odoo import _, models
@@ -31,23 +33,34 @@ class ConnectorStore(models.Model):
         # statistics yet, and PostgreSQL then picks a nested loop that takes seconds for 10,000 rows.
         return bindings.filtered(lambda b: b.product_id.active)
 
-    def _enqueue_inventory_sync(self, bindings=None):
+    def _enqueue_inventory_sync(self, bindings=None, quantities=None):
         """Queue the stock of `bindings` (default: all published) in jobs of
         `adapter._inventory_batch_size(store)` bindings; each job makes one `update_inventory` call.
 
-        The jobs merge with the pending jobs of an earlier Sync Inventory (identity
-        "inventory:all:<batch number>"), so pressing the button twice queues the batches once.
+        The jobs of all published bindings merge with the pending jobs of an earlier Sync Inventory
+        (identity "inventory:all:<batch number>"), so pressing the button twice queues the batches
+        once; the jobs of a given set of bindings (and quantities) merge with the pending jobs of
+        the same set.
 
+        :param bindings: store.product.binding records of this store, or None for all published.
+        :param quantities: {sku: quantity} to send as given instead of computing them when the job
+            runs (the sync API's items); SKUs not in it are computed.
         :returns: the sync.job records.
         :raises OperationNotPermitted: the store does not permit inventory.sync.
         """
         self.ensure_one()
-        bindings = self._inventory_bindings() if bindings is None else bindings
+        if bindings is None:
+            bindings, prefix = self._inventory_bindings(), "inventory:all"
+        else:
+            wanted = {"skus": sorted(bindings.mapped("sku")), "quantities": quantities or {}}
+            digest = hashlib.sha1(json.dumps(wanted, sort_keys=True).encode()).hexdigest()[:16]
+            prefix = f"inventory:set:{digest}"
         size = max(1, self._get_adapter()._inventory_batch_size(self))
-        items = [
-            (bindings[start:start + size], f"inventory:all:{start // size}", None)
-            for start in range(0, len(bindings), size)
-        ]
+        items = []
+        for start in range(0, len(bindings), size):
+            batch = bindings[start:start + size]
+            given = {b.sku: quantities[b.sku] for b in batch if quantities and b.sku in quantities}
+            items.append((batch, f"{prefix}:{start // size}", {"quantities": given} if given else None))
         return self.env["sync.job"]._enqueue_many(
             self, "inventory.sync", "_job_export_inventory", items, direction="export"
         )
@@ -90,13 +103,3 @@ class ConnectorStore(models.Model):
             # round first: 2.9999999 of float noise is 3, not 2
             result[product.id] = max(0, math.floor(round(free, 6)))
         return result
-
-    def _event_inventory_sync_completed(self, count, failed=0, duration=0.0, job=None):
-        """Extension point: an inventory job published the stock of `count` SKUs to this store
-        (`failed` more were refused by the platform). Default: a line in the activity log."""
-        self.ensure_one()
-        return self._log_activity(
-            "inventory.sync", "failed" if failed and not count else "done",
-            records=count, duration=duration, job=job,
-            message=_("%(failed)s SKUs refused by the platform", failed=failed) if failed else None,
-        )

@@ -1,13 +1,11 @@
-import logging
+import time
 from datetime import timedelta
 
 from odoo import _, api, fields, models
 
 from .. import order_const
 from ..exceptions import PermanentJobError
-from ..services.normalized import to_datetime
-
-_logger = logging.getLogger(__name__)
+from ..services.normalized import order_to_json, raw_order_id, to_datetime
 
 
 class ConnectorStore(models.Model):
@@ -143,27 +141,6 @@ class ConnectorStore(models.Model):
                 return line.platform_status
         return None
 
-    # ------------------------------------------------------------------ events
-    def _event_order_received_from_store(self, order, binding):
-        """Called after an order of this store was created or updated from the platform.
-
-        Extension point for notifications and automations; the default writes the activity log.
-        :param order: the sale.order; :param binding: its store.order.binding.
-        """
-        self.ensure_one()
-        self._log_activity(
-            "order.received",
-            "done",
-            records=1,
-            message=_(
-                "%(order)s from platform order %(number)s (%(status)s)",
-                order=order.name,
-                number=binding.external_number,
-                status=binding.platform_status,
-            ),
-            job=self.env["sync.job"].browse(self.env.context.get("sync_job_id")),
-        )
-
     # ------------------------------------------------------------------ pulls
     @api.model
     def _cron_pull_orders(self):
@@ -235,7 +212,7 @@ class ConnectorStore(models.Model):
         records = page.get("records") or []
         result = self.env["store.order.importer"]._import_orders(self, records)
         for failure in result["failed"]:
-            self._enqueue_order_retry(failure)
+            self._enqueue_order_import(failure["order"], error=failure["error"])
         max_seen = to_datetime(payload.get("max_seen"), "max_seen", required=False)
         for candidate in [result["max_updated_at"]] + [
             self._lenient_datetime((f["order"] or {}).get("updated_at")) for f in result["failed"]
@@ -297,80 +274,128 @@ class ConnectorStore(models.Model):
         except PermanentJobError:
             return None
 
-    def _enqueue_order_retry(self, failure):
-        """A job of its own for an order that failed inside a page (merged per order while pending)."""
+    # ------------------------------------------------------------------ one order (webhooks, retries)
+    def _import_order(self, order):
+        """Import one platform order now, in the caller's transaction.
+
+        The bridge from a platform addon's webhook to the order pipeline: `process_webhook`
+        (which runs in the delivery's job) translates the platform's payload into a normalized
+        order (services/normalized.py) and calls this; validation, matching, taxes, totals,
+        status mapping and the OrderReceivedFromStore event are the pipeline's. An order older
+        than the one already imported is ignored.
+
+        :param order: a normalized order dict (as `store.adapter.import_orders` returns them).
+        :returns: {"created": [sale.order ids], "updated": [ids], "ignored": [platform ids]}
+        :raises PermanentJobError: the reason the order cannot be imported (the job fails with it
+            and can be retried once the cause is fixed).
+        :raises OperationNotPermitted: the store does not permit pulling orders.
+        """
         self.ensure_one()
-        key = f"{order_const.OP_ORDER_IMPORT_ONE}:{failure['id'] or 'unknown'}"
+        result = self.env["store.order.importer"]._import_orders(self, [order], raise_on_error=True)
+        return {key: result[key] for key in ("created", "updated", "ignored")}
+
+    def _enqueue_order_import(self, order, error=None):
+        """Queue the import of one platform order in a job of its own (orders.import.order,
+        `_job_import_order`): for a platform addon that prefers to answer its webhook job at once,
+        and for the orders of a page that failed (so that each failure shows and can be retried).
+        While pending, the jobs of one platform order merge: the later payload wins.
+
+        :param order: a normalized order dict (JSON-safe: strings rather than Decimals and datetimes,
+            see `normalized.order_to_json`).
+        :param error: why an earlier attempt failed (kept in the payload as "first_error").
+        :returns: the sync.job.
+        :raises OperationNotPermitted: the store does not permit pulling orders.
+        """
+        self.ensure_one()
+        self._check_operation_allowed("orders.pull")
+        order_id = raw_order_id(order)
+        payload = {"order": order_to_json(order)}
+        if error:
+            payload["first_error"] = error
         return self.env["sync.job"]._enqueue(
             self,
             order_const.OP_ORDER_IMPORT_ONE,
             "_job_import_order",
-            payload={"order": failure["order"], "first_error": failure["error"]},
-            identity_key=key if failure["id"] else None,
+            payload=payload,
+            identity_key=f"{order_const.OP_ORDER_IMPORT_ONE}:{order_id}" if order_id else None,
         )
 
     def _job_import_order(self, job):
-        """Import one order from the job's payload ({"order": normalized order}); fails with the
-        reason when it cannot be imported (webhooks and page failures land here)."""
-        self.ensure_one()
-        order = (job.payload or {}).get("order")
-        result = self.env["store.order.importer"]._import_orders(self, [order], raise_on_error=True)
-        return {key: result[key] for key in ("created", "updated", "ignored")}
+        """Job orders.import.order: import the order of the payload ({"order": normalized order});
+        fails with the reason when it cannot be imported."""
+        return self._import_order((job.payload or {}).get("order"))
 
     # ------------------------------------------------------------------ full sync
     def _enqueue_full_sync(self):
         """Queue the first pages of a full synchronisation (see store.adapter.full_sync):
         orders of the last 60 days if the store may pull orders, all products if it may sync
-        products, all customers if it syncs customers. :returns: the sync.job records."""
+        products, all customers if it syncs customers. Each pipeline pages on by itself; a
+        second click merges into the pending first pages. :returns: the sync.job records."""
         self.ensure_one()
         jobs = self.env["sync.job"]
         if self.allow_orders_pull:
             since = fields.Datetime.now() - timedelta(days=order_const.FULL_SYNC_ORDER_DAYS)
             jobs |= self._enqueue_order_pull(since=since, full=True, identity_key="full_sync.orders")
         if self.allow_products_sync:
-            jobs |= self.env["sync.job"]._enqueue(
-                self,
-                order_const.OP_PRODUCTS_IMPORT,
-                "_job_import_products_page",
-                payload={"cursor": None, "page": 1},
-                identity_key="full_sync.products",
-            )
+            jobs |= self._enqueue_product_import()
         if self.auto_sync_customers:
-            jobs |= self.env["sync.job"]._enqueue(
-                self,
-                order_const.OP_CUSTOMERS_IMPORT,
-                "_job_import_customers_page",
-                payload={"cursor": None, "page": 1},
-                identity_key="full_sync.customers",
-            )
+            jobs |= self._enqueue_paged_import(order_const.OP_CUSTOMERS_IMPORT, "_job_import_customers")
         return jobs
 
-    def _job_import_products_page(self, job):
-        """One page of platform products handed to `_import_product_page`; queues the next page."""
+    def _job_import_customers(self, job):
+        """Job customers.import: one page of platform customers (`_import_customer_page`); queues
+        the next page."""
         self.ensure_one()
-        self._check_operation_allowed("products.sync")
-        return self._import_paged(
-            job,
-            "import_products",
-            "_job_import_products_page",
-            order_const.OP_PRODUCTS_IMPORT,
-            self._import_product_page,
+        return self._import_paged(job, "import_customers", self._import_customer_page)
+
+    def _import_customer_page(self, records, job=None):
+        """Import one page of normalized platform customers (create or update contacts).
+
+        :returns: {"created", "updated", "ignored", "failed"} counts and failures.
+        """
+        self.ensure_one()
+        started = time.monotonic()
+        result = self.env["store.order.importer"]._import_customers(self, records)
+        self._log_activity(
+            order_const.OP_CUSTOMERS_IMPORT, "failed" if result["failed"] else "done",
+            records=result["created"] + result["updated"], duration=time.monotonic() - started, job=job,
+            message=_("%(created)s created, %(updated)s updated, %(ignored)s unchanged, %(failed)s failed.",
+                      created=result["created"], updated=result["updated"], ignored=result["ignored"],
+                      failed=len(result["failed"])),
+        )
+        return result
+
+    # ------------------------------------------------------------------ paged imports
+    def _enqueue_paged_import(self, operation, handler, payload=None):
+        """Queue the first page of a paged import (products, customers). The pages of one import
+        share the identity `operation`: a second request merges into the pending page."""
+        self.ensure_one()
+        return self.env["sync.job"]._enqueue(
+            self, operation, handler, payload=dict(payload or {}, cursor=None, page=1),
+            identity_key=operation, direction="import",
         )
 
-    def _job_import_customers_page(self, job):
-        """One page of platform customers handed to `_import_customer_page`; queues the next page."""
-        self.ensure_one()
-        return self._import_paged(
-            job,
-            "import_customers",
-            "_job_import_customers_page",
-            order_const.OP_CUSTOMERS_IMPORT,
-            self._import_customer_page,
-        )
+    def _import_paged(self, job, adapter_method, consumer):
+        """One page of a paged import job: ask the adapter for the page of the job's cursor, hand
+        its records to `consumer(records, job=job)`, then queue the next page (same handler,
+        operation and identity).
 
-    def _import_paged(self, job, adapter_method, handler, operation, consumer):
+        payload: {"cursor": opaque cursor (None: the first page), "page": its number, "since":
+        datetime string or None, "limit": page size or None}.
+
+        :raises PermanentJobError: the adapter returned something else than a page, or the same
+            cursor twice (the import would never end).
+        """
         payload = dict(job.payload or {})
-        page = getattr(self._get_adapter(), adapter_method)(self, cursor=payload.get("cursor")) or {}
+        since = fields.Datetime.to_datetime(payload["since"]) if payload.get("since") else None
+        page = getattr(self._get_adapter(), adapter_method)(
+            self, since=since, cursor=payload.get("cursor"), limit=payload.get("limit")
+        ) or {}
+        if not isinstance(page, dict) or not isinstance(page.get("records") or [], list):
+            raise PermanentJobError(
+                _("The platform adapter's %(method)s returned something else than a page of records.",
+                  method=adapter_method)
+            )
         records = page.get("records") or []
         result = consumer(records, job=job) or {}
         next_cursor = page.get("next_cursor")
@@ -383,34 +408,8 @@ class ConnectorStore(models.Model):
             )
         if next_cursor is not None:
             self.env["sync.job"]._enqueue(
-                self,
-                operation,
-                handler,
+                self, job.operation, job.method_name,
                 payload=dict(payload, cursor=next_cursor, page=payload.get("page", 1) + 1),
+                identity_key=job.operation, direction="import",
             )
-        self._log_activity(
-            operation,
-            "done",
-            records=len(records),
-            job=job,
-            message=_("Page %(page)s: %(result)s", page=payload.get("page", 1), result=result),
-        )
-        return dict(result, received=len(records), next_cursor=next_cursor)
-
-    def _import_product_page(self, records, job=None):
-        """Import one page of normalized platform products.
-
-        Extension point for the product pipeline; the default only counts what it received.
-        :returns: a dict summary (shown in the job's result).
-        """
-        self.ensure_one()
-        _logger.info("store %s: %s products received, no product importer installed", self.id, len(records))
-        return {"skipped": len(records)}
-
-    def _import_customer_page(self, records, job=None):
-        """Import one page of normalized platform customers (create or update contacts).
-
-        :returns: {"created", "updated", "ignored", "failed"} counts and failures.
-        """
-        self.ensure_one()
-        return self.env["store.order.importer"]._import_customers(self, records)
+        return dict(result, received=len(records), page=payload.get("page", 1), next_cursor=next_cursor)

@@ -4,7 +4,6 @@ import time
 from odoo import _, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..exceptions import PermanentJobError
 
 _logger = logging.getLogger(__name__)
 
@@ -18,35 +17,30 @@ class ConnectorStore(models.Model):
 
     _inherit = "connector.store"
 
-    def _job_import_products(self, job):
-        """Job products.import: import one page of the store's products, then queue the next page.
+    def _enqueue_product_import(self, since=None):
+        """Queue the first page of an import of the store's products (each page queues the next;
+        Import Products and Full Sync both start here).
 
-        payload: {"cursor": opaque cursor of the page (None: the first), "since": datetime string or
-        None, "limit": page size or None}.
+        :param since: only products the platform changed at or after this datetime (None: all).
+        :returns: the sync.job.
+        :raises OperationNotPermitted: the store does not permit products.sync.
         """
         self.ensure_one()
         self._check_operation_allowed("products.sync")
-        payload = job.payload or {}
-        since = fields.Datetime.to_datetime(payload.get("since")) if payload.get("since") else None
-        page = self._get_adapter().import_products(
-            self, since=since, cursor=payload.get("cursor"), limit=payload.get("limit")
-        ) or {}
-        if not isinstance(page, dict) or not isinstance(page.get("records", []), list):
-            raise PermanentJobError(_("The platform adapter returned a product page that is not a list of records."))
-        summary = self._import_product_page(page.get("records") or [])
-        if page.get("next_cursor"):
-            self.env["sync.job"]._enqueue(
-                self, "products.import", "_job_import_products", identity_key="products.import",
-                payload={**payload, "cursor": page["next_cursor"]}, direction="import",
-            )
-            summary["next_cursor"] = page["next_cursor"]
-        return summary
+        return self._enqueue_paged_import(
+            "products.import", "_job_import_products",
+            payload={"since": fields.Datetime.to_string(since) if since else None},
+        )
 
-    def _import_product_page(self, store_or_records, records=None):
-        """Import one page of normalized platform products (the hook Full Sync calls).
+    def _job_import_products(self, job):
+        """Job products.import: import one page of the store's products (`_import_product_page`),
+        then queue the next page (see `_import_paged` for the payload)."""
+        self.ensure_one()
+        self._check_operation_allowed("products.sync")
+        return self._import_paged(job, "import_products", self._import_product_page)
 
-        Callable as ``store._import_product_page(records)`` or
-        ``env["connector.store"]._import_product_page(store, records)``.
+    def _import_product_page(self, records, job=None):
+        """Import one page of normalized platform products.
 
         A record: {"title", "description", "external_ids": {"product_id": ...}, "variants": [{"sku",
         "barcode", "price", "weight", "attributes": [{"name", "value"}], "external_ids": {"variant_id",
@@ -57,21 +51,18 @@ class ConnectorStore(models.Model):
         is not overwritten, only their bindings are updated.
 
         Each product is imported in a savepoint: a bad one is reported, nothing of it is written,
-        and the others go on.
+        and the others go on. One line in the activity log per page.
 
+        :param job: the products.import job, if any (for the log line).
         :returns: {"created": n, "matched": n, "failed": n, "errors": [str]}
         """
-        if records is None:
-            store, records = self, store_or_records
-        else:
-            store = store_or_records
-        store.ensure_one()
+        self.ensure_one()
         started = time.monotonic()
         summary = {"created": 0, "matched": 0, "failed": 0, "errors": []}
         for record in records or []:
             try:
                 with self.env.cr.savepoint():
-                    outcome = store._import_product(record)
+                    outcome = self._import_product(record)
             except (UserError, ValidationError) as exc:
                 label = (record or {}).get("title") if isinstance(record, dict) else None
                 message = _("%(product)s: %(error)s", product=label or _("(untitled product)"), error=exc.args[0])
@@ -79,10 +70,10 @@ class ConnectorStore(models.Model):
                 summary["errors"].append(message)
             else:
                 summary[outcome] += 1
-        store._log_activity(
+        self._log_activity(
             "products.import", "failed" if summary["failed"] else "done",
             records=summary["created"] + summary["matched"], duration=time.monotonic() - started,
-            message="\n".join(summary["errors"])[:4000] or None,
+            message="\n".join(summary["errors"])[:4000] or None, job=job,
         )
         return summary
 

@@ -81,10 +81,7 @@ class ConnectorStore(models.Model):
     def action_import_products(self):
         """Queue the import of the store's products (page after page)."""
         self.ensure_one()
-        self._check_operation_allowed("products.sync")
-        self.env["sync.job"]._enqueue(
-            self, "products.import", "_job_import_products", identity_key="products.import", direction="import",
-        )
+        self._enqueue_product_import()
         return self._notify_user(_("Product import queued."), None)
 
     # ------------------------------------------------------------------ publishing
@@ -256,19 +253,3 @@ class ConnectorStore(models.Model):
         if isinstance(value, Markup):
             return str(value)
         return value
-
-    # ------------------------------------------------------------------ events
-    def _event_product_synced_to_store(self, bindings, duration=0.0, operation="products.export", job=None):
-        """Extension point: `bindings` were exported to this store successfully.
-
-        :param bindings: the store.product.binding records synced.
-        :param duration: seconds the export took.
-        :param operation: the job's operation (products.export, products.unpublish, products.archive).
-        Default: a line in the store's activity log.
-        """
-        self.ensure_one()
-        job = job or self.env["sync.job"].browse(self.env.context.get("sync_job_id"))
-        return self._log_activity(
-            operation, "done", records=len(bindings), duration=duration,
-            message=", ".join(bindings.mapped("sku"))[:4000], job=job.exists() or None,
-        )

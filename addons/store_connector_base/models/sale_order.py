@@ -1,8 +1,8 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class SaleOrder(models.Model):
-    """Sale orders made from platform orders know their binding."""
+    """Sale orders made from platform orders: their store binding, and the store they came from."""
 
     _inherit = "sale.order"
 
@@ -12,6 +12,21 @@ class SaleOrder(models.Model):
         string="Store Orders",
         groups="store_connector_base.group_store_connector_user",
     )
+    # Kept by the order's binding (the one source of truth): the sync API's order list and the
+    # dashboards filter and group on it. A store's deletion deletes its bindings, which empties it.
+    store_id = fields.Many2one(
+        "connector.store",
+        string="Store",
+        compute="_compute_store_id",
+        store=True,
+        index="btree_not_null",
+        help="The connected store this order was imported from.",
+    )
+
+    @api.depends("store_binding_ids.store_id")
+    def _compute_store_id(self):
+        for order in self:
+            order.store_id = order.store_binding_ids[:1].store_id
 
     def _prepare_confirmation_values(self):
         values = super()._prepare_confirmation_values()
@@ -19,3 +34,31 @@ class SaleOrder(models.Model):
             # A platform order was placed at its platform date, not when Odoo confirmed it.
             values.pop("date_order", None)
         return values
+
+    def _store_order_binding(self):
+        """The store order bindings of these orders (`store.order.binding`), read as superuser:
+        the fulfillment push recognises an imported order by them, whoever validates the delivery.
+        """
+        return self.sudo().store_binding_ids
+
+
+class SaleOrderLine(models.Model):
+    """Lines of imported orders keep the platform's line id."""
+
+    _inherit = "sale.order.line"
+
+    store_external_line_id = fields.Char(
+        string="Platform Line ID",
+        copy=False,
+        readonly=True,
+        help="The platform's id of the order line this line was imported from.",
+    )
+
+    def _store_external_line_id(self):
+        """The platform's id of this order line, sent with each shipped line of a fulfillment.
+
+        Extension point. Default: the id the order import stored, or "" for a line added in Odoo
+        (the platform then identifies the line by its SKU).
+        """
+        self.ensure_one()
+        return self.store_external_line_id or ""

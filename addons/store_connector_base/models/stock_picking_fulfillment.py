@@ -115,8 +115,10 @@ class StockPicking(models.Model):
             message=_("%(picking)s of %(order)s, tracking %(tracking)s",
                       picking=self.name, order=order.name, tracking=fulfillment["tracking_number"] or "-"),
         )
+        # The store's outbound status mapping says which platform status expresses the stage; a
+        # stage it does not map leaves the platform's status alone (the fulfillment says it all).
         stage = "shipped" if order.delivery_status == "full" else "processing"
-        status = store._get_adapter()._order_status_for_stage(store, stage)
+        status = store._map_stage_to_platform(stage)
         if status:
             self.env["sync.job"]._enqueue(
                 store, "orders.status", "_job_push_order_status", records=self,

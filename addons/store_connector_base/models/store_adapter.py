@@ -2,7 +2,7 @@ import hmac
 
 from odoo import _, api, models
 
-from .. import const
+from .. import const, order_const
 from ..exceptions import PlatformFeatureMissing, WebhookRejected
 
 
@@ -87,7 +87,65 @@ class StoreAdapter(models.AbstractModel):
         """
         self._missing(store, _("Push Fulfillment"))
 
+    @api.model
+    def _default_status_mapping(self, store):
+        """The order status mapping a new store starts with (store.order.status.map); the
+        merchant edits it afterwards. Inbound lines say what a platform status means; outbound
+        lines which platform status to set when an order reaches a stage in Odoo (the fulfillment
+        push sets the "processing" and "shipped" stages' statuses).
+
+        The base knows no platform: its default reads platform statuses named like our stages
+        (``processing`` means processing). A platform addon returns its own table.
+
+        :returns: {"inbound": [(platform status, stage)], "outbound": [(stage, platform status)]},
+            stages being keys of order_const.ORDER_STAGES.
+        """
+        stages = [code for code, _label in order_const.ORDER_STAGES]
+        return {
+            "inbound": [(stage, stage) for stage in stages],
+            "outbound": [(stage, stage) for stage in stages],
+        }
+
+    @api.model
+    def _order_page_size(self, store):
+        """How many orders one `import_orders` page asks for (the adapter caps it anyway)."""
+        return order_const.DEFAULT_ORDER_PAGE_SIZE
+
+    # ---------------------------------------------------------------- customers
+    @api.model
+    def import_customers(self, store, since=None, cursor=None, limit=None):
+        """One page of platform customers, normalized (see services/normalized.py, customer);
+        same paging contract as `import_orders`: {"records": [...], "next_cursor": ...}."""
+        self._missing(store, _("Import Customers"))
+
+    @api.model
+    def export_customer(self, store, customer):
+        """Create or update one customer on the platform.
+
+        :param customer: normalized customer dict; "id" is the platform id (None: create it).
+        :returns: {"id": platform customer id} or None.
+        """
+        self._missing(store, _("Export Customer"))
+
     # ---------------------------------------------------------------- products and stock
+    @api.model
+    def _default_field_mappings(self, store):
+        """The product field mappings a new store starts with (editable afterwards).
+
+        :returns: list of {"field": product.product field name, "platform_field": str,
+            "transform": a key of product_mapper.TRANSFORMS (optional), "format_string": str (optional)}.
+            The default maps name, SKU, barcode, price (through the store's pricelist), weight and
+            the sales description; a platform addon may add its own (e.g. item specifics).
+        """
+        return [
+            {"field": "name", "platform_field": "title"},
+            {"field": "default_code", "platform_field": "sku"},
+            {"field": "barcode", "platform_field": "barcode"},
+            {"field": "lst_price", "platform_field": "price"},
+            {"field": "weight", "platform_field": "weight"},
+            {"field": "description_sale", "platform_field": "description"},
+        ]
+
     @api.model
     def export_products(self, store, products):
         """Create or update products on the platform.
@@ -120,8 +178,16 @@ class StoreAdapter(models.AbstractModel):
     # ---------------------------------------------------------------- sync entry points
     @api.model
     def full_sync(self, store):
-        """Queue everything a first synchronisation needs; returns the jobs."""
-        self._missing(store, _("Full Sync"))
+        """Queue everything a first synchronisation needs: the first page of the orders of the
+        last 60 days, of all products and of all customers (each page queues the next), through
+        the generic pipelines (`connector.store._enqueue_full_sync`). What the store does not
+        permit is skipped; what the platform addon lacks (`import_products`...) fails its job
+        with a clear message.
+
+        A platform addon overrides this only when its first synchronisation needs more.
+        :returns: the queued sync.job records.
+        """
+        return store._enqueue_full_sync()
 
     # ---------------------------------------------------------------- webhooks
     # Intake (store.webhook.delivery._receive) calls, in this order: _webhook_kinds, _webhook_is_ping,
@@ -186,6 +252,12 @@ class StoreAdapter(models.AbstractModel):
     @api.model
     def process_webhook(self, store, delivery):
         """Act on a stored delivery (runs in the queue). The platform addon dispatches on the topic.
+
+        The addon only translates; the generic pipelines do the work. For an order event:
+        normalize the platform's order (services/normalized.py, as `import_orders` does) and
+        return ``store._import_order(order)`` (imports it in this job; an order that cannot be
+        imported fails the job with the reason), or queue it with
+        ``store._enqueue_order_import(order)``.
 
         :param delivery: the store.webhook.delivery; `delivery._payload()` is its parsed body.
         :returns: a JSON-serialisable result kept on the job, or None.

@@ -287,22 +287,31 @@ class StoreOrderImporter(models.AbstractModel):
     def _match_products(self, store, skus):
         """The Odoo products of platform SKUs, for the store's company.
 
-        The one place where order lines meet products: a product binding lookup extends it
-        (bound products first, internal references for the rest).
+        The one place where order lines meet products. A product bound to this store
+        (store.product.binding) with the SKU comes first: it is the product the store sells under
+        it, even when other products share the reference. The other SKUs are matched by internal
+        reference among the products of the store's company and the shared ones.
 
         :param skus: set of SKUs.
         :returns: {sku: product.product recordset}; more than one product means the SKU is
             ambiguous; missing SKUs are absent.
         """
         found = defaultdict(lambda: self.env["product.product"])
-        products = self.env["product.product"].search(
-            [
-                ("default_code", "in", list(skus)),
-                ("company_id", "in", [False, store.company_id.id]),
-            ]
+        bindings = self.env["store.product.binding"].sudo().search(
+            [("store_id", "=", store.id), ("sku", "in", list(skus)), ("product_id.active", "=", True)]
         )
-        for product in products:
-            found[product.default_code] |= product
+        for binding in bindings:
+            found[binding.sku] |= binding.product_id.with_env(self.env)
+        rest = set(skus) - set(found)
+        if rest:
+            products = self.env["product.product"].search(
+                [
+                    ("default_code", "in", list(rest)),
+                    ("company_id", "in", [False, store.company_id.id]),
+                ]
+            )
+            for product in products:
+                found[product.default_code] |= product
         return dict(found)
 
     @api.model

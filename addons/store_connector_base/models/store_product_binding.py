@@ -192,14 +192,12 @@ class StoreProductBinding(models.Model):
         products, errors = store._build_export_products(bindings)
         for binding, message in errors.items():
             binding._record_export_error(message)
-        if not products:
-            return {"exported": 0, "failed": len(errors)}
-        results = store._get_adapter().export_products(store, products) or []
+        done = self.browse()
+        failed = self.browse([b.id for b in errors])
+        results = (store._get_adapter().export_products(store, products) or []) if products else []
         by_sku = defaultdict(lambda: self.browse())
         for binding in bindings:
             by_sku[binding.sku] |= binding
-        done = self.browse()
-        failed = self.browse([b.id for b in errors])
         now = fields.Datetime.now()
         for result in results:
             targets = by_sku.get(result.get("sku")) or self.browse()
@@ -220,14 +218,10 @@ class StoreProductBinding(models.Model):
         for binding in bindings.filtered(lambda b: b.product_id.id in exported) - done - failed:
             binding._record_export_error(_("The platform did not report on SKU %(sku)s.", sku=binding.sku))
             failed |= binding
-        if done:
+        if done or failed:
             store._event_product_synced_to_store(
-                done, duration=time.monotonic() - started, operation=job.operation, job=job
-            )
-        if failed:
-            store._log_activity(
-                job.operation, "failed", records=len(failed),
-                message="\n".join(f"{b.sku}: {b.last_error}" for b in failed)[:4000], job=job,
+                done, duration=time.monotonic() - started, job=job, operation=job.operation,
+                errors=[{"sku": b.sku, "error": b.last_error} for b in failed],
             )
         return {"exported": len(done), "failed": len(failed)}
 
@@ -274,6 +268,9 @@ class StoreProductBinding(models.Model):
         minus the store's safety stock and never below zero, computed now (a coalesced job sends the
         latest). One `update_inventory` call per platform-sized batch; per-item errors are recorded
         on the bindings.
+
+        payload (optional): {"quantities": {sku: int}}: quantities a caller gave (the sync API's
+        items), sent as given; the other SKUs are computed.
         """
         store = job.store_id
         started = time.monotonic()
@@ -285,33 +282,32 @@ class StoreProductBinding(models.Model):
         # Locked before the quantities are read: a job that read older quantities cannot send them
         # after this one.
         bindings._sync_lock(LOCK_INVENTORY)
-        quantities = store._published_quantities(bindings.product_id)
+        given = (job.payload or {}).get("quantities") or {}
+        computed = store._published_quantities(bindings.filtered(lambda b: b.sku not in given).product_id)
+        quantities = {
+            b.id: int(given[b.sku]) if b.sku in given else computed.get(b.product_id.id, 0) for b in bindings
+        }
         adapter = store._get_adapter()
         size = max(1, adapter._inventory_batch_size(store))
-        updated = failed = 0
+        updated, errors = 0, []
         now = fields.Datetime.now()
         for start in range(0, len(bindings), size):
             chunk = bindings[start:start + size]
-            items = [
-                {"sku": b.sku, "quantity": quantities.get(b.product_id.id, 0), "external_ids": b._external_ids()}
-                for b in chunk
-            ]
+            items = [{"sku": b.sku, "quantity": quantities[b.id], "external_ids": b._external_ids()} for b in chunk]
             results = adapter.update_inventory(store, items) or []
-            errors = {r.get("sku"): r.get("error") for r in results if r.get("error")}
+            refused = {r.get("sku"): r.get("error") for r in results if r.get("error")}
             # Group the writes: a batch of 250 bindings becomes a handful of UPDATEs.
             groups = defaultdict(lambda: self.browse())
             for binding in chunk:
-                error = errors.get(binding.sku)
-                qty = quantities.get(binding.product_id.id, 0)
-                groups[(qty, error)] |= binding
+                groups[(quantities[binding.id], refused.get(binding.sku))] |= binding
             for (qty, error), group in groups.items():
                 if error:
                     group.write({"inventory_error": error})
-                    failed += len(group)
+                    errors += [{"sku": b.sku, "error": error} for b in group]
                 else:
                     group.write({"inventory_quantity": qty, "inventory_synced_at": now, "inventory_error": False})
                     updated += len(group)
         store._event_inventory_sync_completed(
-            updated, failed=failed, duration=time.monotonic() - started, job=job
+            updated, duration=time.monotonic() - started, job=job, errors=errors
         )
-        return {"updated": updated, "failed": failed}
+        return {"updated": updated, "failed": len(errors)}

@@ -123,13 +123,19 @@ UPDATE sync_job
 RETURNING sync_job.id, sync_job.state
 """
 
+# Enqueueing keyed jobs: one statement for all the keys of a call, each inserted or merged into the
+# pending job of its store and key (the partial unique index). Concurrent enqueues of the same key
+# cannot both insert: the later one waits for the earlier to commit, then (Odoo's transactions are
+# REPEATABLE READ) fails with a serialization error that Odoo's request and job retries run again.
 _UPSERT_SQL = f"""
 INSERT INTO sync_job (store_id, company_id, operation, direction, model_name, res_ids, method_name,
                       payload, state, priority, retry_count, max_retries, next_attempt_at,
                       identity_key, create_uid, create_date, write_uid, write_date)
-VALUES (%(store_id)s, %(company_id)s, %(operation)s, %(direction)s, %(model_name)s, %(res_ids)s,
-        %(method_name)s, %(payload)s, 'pending', %(priority)s, 0, %(max_retries)s,
-        %(next_attempt_at)s, %(identity_key)s, %(uid)s, {NOW}, %(uid)s, {NOW})
+SELECT %(store_id)s, %(company_id)s, %(operation)s, %(direction)s, v.model_name, v.res_ids::jsonb,
+       %(method_name)s, v.payload::jsonb, 'pending', %(priority)s, 0, %(max_retries)s,
+       %(next_attempt_at)s, v.identity_key, %(uid)s, {NOW}, %(uid)s, {NOW}
+  FROM unnest(%(keys)s::varchar[], %(models)s::varchar[], %(res_ids)s::text[], %(payloads)s::text[])
+       AS v(identity_key, model_name, res_ids, payload)
 ON CONFLICT (store_id, identity_key) WHERE state = 'pending' AND identity_key IS NOT NULL
 DO UPDATE SET payload = EXCLUDED.payload,
               res_ids = EXCLUDED.res_ids,
@@ -259,48 +265,82 @@ class SyncJob(models.Model):
         :raises ValueError: `method_name` is not a ``_job_*`` method of the records' model.
         """
         store.ensure_one()
-        store._check_operation_allowed(operation)
         records = store if records is None else records
-        if not method_name.startswith("_job_") or not callable(getattr(records, method_name, None)):
-            raise ValueError(
-                f"{records._name} has no job handler {method_name!r} (handlers are named _job_*)")
-        vals = {
-            "store_id": store.id,
-            "operation": operation,
-            "direction": direction,
-            "model_name": records._name,
-            "res_ids": records.ids,
-            "method_name": method_name,
-            "payload": payload,
-            "priority": priority,
-            "next_attempt_at": eta or fields.Datetime.now(),
-            "identity_key": identity_key or False,
-            "max_retries": const.DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
-        }
-        if identity_key:
-            job = self._upsert_pending(store, vals)
-        else:
-            job = self.sudo().create(vals)
-        self._trigger_runner(eta)
-        return job
+        return self._enqueue_many(store, operation, method_name, [(records, identity_key, payload)],
+                                  priority=priority, eta=eta, direction=direction, max_retries=max_retries)
 
     @api.model
-    def _upsert_pending(self, store, vals):
-        """Insert the job, or merge it into the pending job with the same identity (one statement,
-        so that concurrent enqueues of one key cannot both insert)."""
-        self.flush_model()
+    def _enqueue_many(self, store, operation, method_name, items, priority=10, eta=None, direction="import",
+                      max_retries=None):
+        """Queue many jobs of one store, operation and handler at once, with `_enqueue`'s semantics:
+        a job with an identity key merges into the pending job of the store with the same key (its
+        records and payload replaced, the more urgent priority and the later time kept).
+
+        The keyed jobs are written in one INSERT ... ON CONFLICT statement (10,000 jobs in a couple of
+        seconds), the others in one batch create. Merged jobs are written in SQL, so fields other
+        modules add to sync.job keep their values.
+
+        :param items: iterable of (records, identity_key or None, payload or None); of two items with
+            the same key, the later wins.
+        :returns: the sync.job records (merged and created), as superuser.
+        :raises OperationNotPermitted: the store forbids the operation.
+        :raises ValueError: `method_name` is not a ``_job_*`` method of the records' models.
+        """
+        store.ensure_one()
+        store._check_operation_allowed(operation)
+        when = eta or fields.Datetime.now()
+        max_retries = const.DEFAULT_MAX_RETRIES if max_retries is None else max_retries
+        keyed, unkeyed = {}, []
+        for records, key, payload in items:
+            if key:
+                keyed.pop(key, None)  # re-inserted: the latest item of a key wins, in its position
+                keyed[key] = (records, payload)
+            else:
+                unkeyed.append((records, payload))
+        for model_name in {records._name for records, _payload in [*keyed.values(), *unkeyed]}:
+            if not method_name.startswith("_job_") or not callable(getattr(self.env[model_name], method_name, None)):
+                raise ValueError(f"{model_name} has no job handler {method_name!r} (handlers are named _job_*)")
         Job = self.sudo()
-        params = dict(
-            vals,
-            company_id=store.company_id.id,
-            res_ids=Job._fields["res_ids"].convert_to_column(vals["res_ids"], Job),
-            payload=Job._fields["payload"].convert_to_column(vals["payload"], Job),
-            uid=self.env.uid,
-        )
-        self.env.cr.execute(_UPSERT_SQL, params)
-        job = Job.browse(self.env.cr.fetchone()[0])
-        job.invalidate_recordset()
-        return job
+        jobs = Job.browse()
+        if keyed:
+            self.flush_model()
+            self.env.cr.execute(_UPSERT_SQL, {
+                "store_id": store.id,
+                "company_id": store.company_id.id,
+                "operation": operation,
+                "direction": direction,
+                "method_name": method_name,
+                "priority": priority,
+                "max_retries": max_retries,
+                "next_attempt_at": when,
+                "uid": self.env.uid,
+                "keys": list(keyed),
+                "models": [records._name for records, _payload in keyed.values()],
+                "res_ids": [json.dumps(records.ids) for records, _payload in keyed.values()],
+                "payloads": [None if payload is None else json.dumps(payload) for _r, payload in keyed.values()],
+            })
+            jobs = Job.browse([row[0] for row in self.env.cr.fetchall()])
+            jobs.invalidate_recordset()
+        if unkeyed:
+            jobs |= Job.create([
+                {
+                    "store_id": store.id,
+                    "operation": operation,
+                    "direction": direction,
+                    "model_name": records._name,
+                    "res_ids": records.ids,
+                    "method_name": method_name,
+                    "payload": payload,
+                    "priority": priority,
+                    "next_attempt_at": when,
+                    "max_retries": max_retries,
+                    "retry_count": 0,
+                }
+                for records, payload in unkeyed
+            ])
+        if jobs:
+            self._trigger_runner(eta)
+        return jobs
 
     @api.model
     def _trigger_runner(self, at=None):

@@ -112,6 +112,8 @@ def build_order_lines(order, ctx):
             "price_unit": float(price_unit),
             "discount": 0.0,
             "tax_id": [(6, 0, tax_ids)],
+            # The fulfillment push names the shipped lines by it.
+            "store_external_line_id": line["id"] or False,
         }
         vals_list.append(vals)
         sequence += 10

@@ -2,19 +2,14 @@
 helpers that build normalized orders and run the queue."""
 
 import copy
-import secrets
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from odoo.tests.common import TransactionCase
 
+from .common import run_queue
+
 T0 = datetime(2026, 5, 1, 10, 0, 0)
-
-
-def new_code():
-    """A webhook key: given explicitly because this branch's base computes its default with a
-    function that takes no record (fixed in the foundation's branch)."""
-    return secrets.token_urlsafe(12)
 
 
 def iso(moment):
@@ -36,7 +31,6 @@ class OrderPipelineCase(TransactionCase):
             {
                 "name": "Test Shop",
                 "platform": "test",
-                "code": new_code(),
                 "company_id": cls.company.id,
                 "order_prefix": "TS-",
                 "warehouse_id": cls.warehouse.id,
@@ -143,24 +137,9 @@ class OrderPipelineCase(TransactionCase):
         return self.binding_of(order_id, store).order_id
 
     # ------------------------------------------------------------------ queue
-    def run_jobs(self, store=None, max_rounds=50):
-        """Run the store's pending jobs through the real runner until none is left.
-
-        Jobs are due at Python's now while the runner compares with the transaction's start
-        (PostgreSQL now()), which is earlier inside a test: move them back first.
-        """
-        store = store or self.store
-        for _round in range(max_rounds):
-            self.env.flush_all()
-            self.env.cr.execute(
-                "UPDATE sync_job SET next_attempt_at = (now() AT TIME ZONE 'UTC') - interval '1 minute' "
-                "WHERE store_id = %s AND state = 'pending'",
-                [store.id],
-            )
-            self.env["sync.job"].invalidate_model()
-            if not self.env["sync.job"]._process_queue(store_ids=store.ids, commit=False, time_limit=120):
-                return
-        raise AssertionError("the queue did not drain")
+    def run_jobs(self, store=None):
+        """Run the store's due jobs through the real runner until none is left (see common.run_queue)."""
+        return run_queue(self.env, store or self.store)
 
     def jobs(self, operation=None, store=None):
         domain = [("store_id", "=", (store or self.store).id)]

@@ -1,7 +1,6 @@
 """Shared set-up of the product, stock and fulfillment tests: a store of the test platform (whose
 adapter records every call in memory, see store_connector_test_platform), a warehouse, products."""
 
-from odoo import fields
 from odoo.tests.common import TransactionCase
 
 from odoo.addons.store_connector_test_platform.models.store_adapter_products import RECORDER
@@ -18,8 +17,6 @@ class ProductSyncCase(TransactionCase):
         cls.customer_location = cls.env.ref("stock.stock_location_customers")
         cls.store = cls.env["connector.store"].create({
             "name": "Test Shop",
-            # explicit webhook key: the branch point's default has a bug fixed on main
-            "code": "sc-test-shop",
             "platform": "test",
             "warehouse_id": cls.warehouse.id,
             "auto_sync_products": True,
@@ -27,7 +24,6 @@ class ProductSyncCase(TransactionCase):
         })
         cls.other_store = cls.env["connector.store"].create({
             "name": "Other Shop",
-            "code": "sc-other-shop",
             "platform": "test",
             "warehouse_id": cls.warehouse.id,
             "auto_sync_products": True,
@@ -65,6 +61,9 @@ class ProductSyncCase(TransactionCase):
         super().setUp()
         RECORDER.reset()
         self.recorder = RECORDER
+        self.adapter = self.env["store.adapter.test"]
+        for store in (self.store, self.other_store):
+            self.addCleanup(self.adapter._test_reset, store)
 
     @classmethod
     def variant(cls, template, value_name):
@@ -83,8 +82,8 @@ class ProductSyncCase(TransactionCase):
         """Run one pending job now, in this transaction, as the queue runner would."""
         job.ensure_one()
         self.assertEqual(job.state, "pending")
-        # claimed first, as the runner does: enqueueing during the run must not merge into it
-        job.write({"state": "processing", "started_at": fields.Datetime.now()})
+        # Claimed first, as the runner does (Run Now): enqueueing during the run must not merge into it.
+        self.assertEqual(self.env["sync.job"]._claim(1, commit=False, job_ids=job.ids), job)
         job._run(commit=False)
         job.invalidate_recordset()
         self.assertEqual(job.state, expect, job.last_error)

@@ -1,9 +1,9 @@
 """Fixtures of the sync API, events and dashboard tests: stores, users with and without rights,
-API keys, products with SKUs and stock."""
-
-import secrets
+API keys, products with SKUs published to the two stores of the company, and stock."""
 
 from odoo.tests import new_test_user
+
+from .common import run_queue
 
 USER_GROUPS = (
     "base.group_user,store_connector_base.group_store_connector_user,sales_team.group_sale_salesman_all_leads"
@@ -45,32 +45,22 @@ class SyncApiFixtures:
                                         "list_price": 20.0})
         cls.product_c = Product.create({"name": "Product C", "default_code": "SKU-C", "is_storable": True,
                                         "list_price": 30.0})
+        cls.products = cls.product_a | cls.product_b | cls.product_c
+        for store in cls.store | cls.store_b:
+            store._publish_products(cls.products)
         cls.partner = cls.env["res.partner"].create({"name": "Jane Buyer", "email": "jane@example.com"})
 
     @classmethod
     def _new_store(cls, **values):
-        # The code is given explicitly: the base's default for it (_new_store_code) is a function
-        # without the `model` argument Odoo passes to callable defaults.
-        return cls.env["connector.store"].create({
-            "platform": "test", "code": secrets.token_urlsafe(12), **values,
-        })
+        return cls.env["connector.store"].create({"platform": "test", **values})
 
     @classmethod
     def _new_api_key(cls, user):
         return cls.env["res.users.apikeys"].with_user(user).sudo()._generate(None, "sync API test", None)
 
     def _run_queue(self, store):
-        """Run the store's pending jobs now, in the test's transaction.
-
-        The runner takes jobs due by PostgreSQL's clock, which in a test stands still at the
-        transaction's start: jobs queued since then are backdated first.
-        """
-        self.env.flush_all()
-        self.env.cr.execute(
-            "UPDATE sync_job SET next_attempt_at = (now() AT TIME ZONE 'UTC') - interval '1 minute' "
-            "WHERE store_id = %s AND state = 'pending'", [store.id])
-        self.env["sync.job"].invalidate_model(["next_attempt_at"])
-        return self.env["sync.job"]._process_queue(store_ids=store.ids, commit=False)
+        """Run the store's due jobs now, in the test's transaction (see common.run_queue)."""
+        return run_queue(self.env, store)
 
     @classmethod
     def _set_stock(cls, product, quantity):
@@ -78,11 +68,17 @@ class SyncApiFixtures:
 
     @classmethod
     def _new_order(cls, store, product=None, quantity=1.0, **values):
+        """A sale order imported from `store`: with its store.order.binding (platform id P-<id>,
+        number #<id>, platform status "processing")."""
         product = product or cls.product_a
-        return cls.env["sale.order"].create({
+        order = cls.env["sale.order"].create({
             "partner_id": cls.partner.id,
-            "store_id": store.id,
             "company_id": store.company_id.id,
             "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": quantity})],
             **values,
         })
+        cls.env["store.order.binding"].create({
+            "store_id": store.id, "order_id": order.id, "external_id": f"P-{order.id}",
+            "external_number": f"#{order.id}", "platform_status": "processing",
+        })
+        return order

@@ -24,6 +24,8 @@ from odoo.addons.store_connector_base.exceptions import (
 from odoo.addons.store_connector_base.services import crypto
 from odoo.addons.store_connector_base.services.redact import redact
 
+from .common import run_queue
+
 SECRET = "sk_live_Very-Secret-Token-4242"
 MANAGER = "store_connector_base.group_store_connector_manager"
 USER = "store_connector_base.group_store_connector_user"
@@ -100,14 +102,10 @@ class CredentialCase(TransactionCase):
         return self.env.cr.fetchone()[0]
 
     def _due_job(self, payload, operation="credential.check"):
-        job = self.env["sync.job"]._enqueue(self.store, operation, "_job_scripted", payload=payload)
-        # Due now whatever the clock of the test transaction says.
-        job.sudo().write({"next_attempt_at": fields.Datetime.now() - timedelta(days=1)})
-        self.env.flush_all()  # the queue claims with SQL
-        return job
+        return self.env["sync.job"]._enqueue(self.store, operation, "_job_scripted", payload=payload)
 
     def _run_queue(self):
-        self.env["sync.job"]._process_queue(store_ids=self.store.ids, commit=False)
+        run_queue(self.env, self.store)
 
 
 class TestEncryptionAtRest(CredentialCase):

@@ -6,6 +6,9 @@ class TestFulfillment(ProductSyncCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.store.write({"allow_orders_push": True, "auto_sync_inventory": False})
+        # The store's outbound status mapping names the platform statuses of the fulfillment stages.
+        for line in cls.store.order_status_map_ids.filtered(lambda line: line.direction == "outbound"):
+            line.platform_status = f"test-{line.stage}"
         cls.customer = cls.env["res.partner"].create({"name": "Store Customer"})
         cls.carrier = cls.env["delivery.carrier"].create({
             "name": "SC Express",
@@ -27,7 +30,7 @@ class TestFulfillment(ProductSyncCase):
             "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": qty}) for product, qty in lines],
         })
         self.env["store.order.binding"].create({
-            "store_id": (store or self.store).id, "sale_order_id": order.id, "external_id": f"EXT-{order.id}",
+            "store_id": (store or self.store).id, "order_id": order.id, "external_id": f"EXT-{order.id}",
         })
         order.action_confirm()
         return order
@@ -124,8 +127,10 @@ class TestFulfillment(ProductSyncCase):
         self.assertIn("already sent", job.result)
         self.assertEqual(len(self.recorder.of("push_fulfillment")), 1)
 
-    def test_no_status_job_when_platform_maps_no_status(self):
-        self.recorder.status_map = {}
+    def test_no_status_job_when_the_store_maps_no_status(self):
+        self.store.order_status_map_ids.filtered(
+            lambda line: line.direction == "outbound" and line.stage in ("processing", "shipped")
+        ).unlink()
         order = self.imported_order([(self.mug, 1)])
         self.ship(order.picking_ids, {self.mug: 1})
         self.run_job(self.pending_jobs(operation="orders.fulfillment"))
@@ -136,3 +141,32 @@ class TestFulfillment(ProductSyncCase):
         order = self.imported_order([(self.mug, 1)])
         self.assertEqual(order._store_order_binding().external_id, f"EXT-{order.id}")
         self.assertFalse(self.env["sale.order"].browse()._store_order_binding())
+
+    def test_imported_order_ships_its_platform_lines(self):
+        """An order of the order pipeline: its lines matched through the product bindings, the
+        platform's line ids sent back with the fulfillment."""
+        self.store._publish_products(self.mug)
+        # Another product with the same reference: the one bound to the store is the one it sells.
+        self.env["product.product"].create({"name": "Old mug", "default_code": "MUG-1"})
+        currency = self.env.company.currency_id.name
+        order = {
+            "id": "W-500", "number": "500", "created_at": "2026-05-01T10:00:00Z",
+            "updated_at": "2026-05-01T10:00:00Z", "currency": currency, "status": "processing",
+            "customer": {"email": "buyer@example.com", "first_name": "Ann", "last_name": "Buyer"},
+            "lines": [{"id": "LINE-77", "sku": "MUG-1", "name": "Mug", "quantity": 2, "unit_price": "8.50"}],
+            "total": "17.00",
+        }
+        result = self.env["store.order.importer"]._import_orders(self.store, [order], raise_on_error=True)
+        sale = self.env["sale.order"].browse(result["created"])
+        self.assertEqual(sale.store_id, self.store)
+        self.assertEqual(sale.order_line.product_id, self.mug)
+        self.assertEqual(sale.order_line.store_external_line_id, "LINE-77")
+        sale.action_confirm()
+        self.ship(sale.picking_ids, {self.mug: 2})
+        self.run_job(self.pending_jobs(operation="orders.fulfillment"))
+        [(_store_id, call)] = self.recorder.of("push_fulfillment")
+        self.assertEqual(call["order"], "W-500")
+        self.assertEqual(call["fulfillment"]["lines"], [{"external_line_id": "LINE-77", "sku": "MUG-1", "quantity": 2.0}])
+        self.run_job(self.pending_jobs(operation="orders.status"))
+        self.assertEqual(self.recorder.of("update_order_status"),
+                         [(self.store.id, {"order": "W-500", "status": "test-shipped"})])

@@ -1,6 +1,6 @@
 """Customers of imported orders: matched by email within the company, addresses, both-way sync."""
 
-from .common_orders import OrderPipelineCase, new_code
+from .common_orders import OrderPipelineCase
 
 
 class TestOrderCustomers(OrderPipelineCase):
@@ -235,7 +235,7 @@ class TestOrderCustomers(OrderPipelineCase):
 
     def test_customer_of_a_store_in_another_company(self):
         store_b = self.env["connector.store"].create(
-            {"name": "Shop B", "platform": "test", "code": new_code(), "company_id": self.other_company.id}
+            {"name": "Shop B", "platform": "test", "company_id": self.other_company.id}
         )
         mine = self.env["res.partner"].create(
             {"name": "Kim", "email": "kim@example.com", "company_id": self.company.id}

@@ -2,7 +2,7 @@
 
 from odoo.addons.store_connector_base.exceptions import OperationNotPermitted, PermanentJobError
 
-from .common_orders import T0, OrderPipelineCase, new_code
+from .common_orders import T0, OrderPipelineCase
 
 
 class TestOrderImport(OrderPipelineCase):
@@ -324,7 +324,6 @@ class TestStatusMapping(OrderPipelineCase):
             {
                 "name": "Woo",
                 "platform": "woocommerce",
-                "code": new_code(),
                 "company_id": self.company.id,
                 "order_prefix": "WC-",
                 "order_auto_confirm": True,

@@ -1,12 +1,16 @@
-"""Incremental pulls page by page through the queue, the cursor, the cron and the full sync."""
+"""Incremental pulls page by page through the queue, the cursor, the cron and the full sync; orders
+that arrive by webhook."""
 
+import json
 from datetime import timedelta
 
 from odoo import fields
 
 from odoo.addons.store_connector_base.exceptions import OperationNotPermitted
 from odoo.addons.store_connector_base.services.normalized import to_datetime
+from odoo.addons.store_connector_test_platform.models.store_adapter import EVENT_HEADER, SIGNATURE_HEADER, sign
 
+from .common import WEBHOOK_SECRET
 from .common_orders import OrderPipelineCase
 
 
@@ -20,12 +24,6 @@ class TestOrderPull(OrderPipelineCase):
         self.assertEqual((first.operation, first.method_name), ("orders.import", "_job_import_orders_page"))
         # One page at a time: the first page queues the second, the cursor waits.
         self.env.flush_all()
-        self.env.cr.execute(
-            "UPDATE sync_job SET next_attempt_at = now() AT TIME ZONE 'UTC' - interval '1 minute' "
-            "WHERE id = %s",
-            [first.id],
-        )
-        first.invalidate_recordset()
         claimed = self.env["sync.job"]._claim(1, store_ids=self.store.ids, commit=False)
         self.assertEqual(claimed, first)
         claimed._run(commit=False)
@@ -149,7 +147,7 @@ class TestFullSync(OrderPipelineCase):
         old = self.make_order("6000", updated=fields.Datetime.now() - timedelta(days=90))
         old["created_at"] = recent["created_at"] = (fields.Datetime.now() - timedelta(days=100)).isoformat()
         self.adapter._test_set_orders(self.store, [old, recent], page_size=1)
-        self.adapter._test_set_products(self.store, [{"sku": f"P{i}"} for i in range(3)])
+        self.adapter._test_set_products(self.store, [{"title": f"Poster {i}", "sku": f"FS-P{i}"} for i in range(3)])
         self.adapter._test_set_customers(
             self.store,
             [{"id": f"C{i}", "email": f"c{i}@example.com", "name": f"Customer {i}"} for i in range(3)],
@@ -167,8 +165,13 @@ class TestFullSync(OrderPipelineCase):
         self.assertEqual(
             self.jobs().mapped("state"), ["done"] * len(self.jobs()), self.jobs().mapped("last_error")
         )
-        self.assertEqual([r["sku"] for r in received], ["P0", "P1", "P2"])
+        self.assertEqual([r["sku"] for r in received], ["FS-P0", "FS-P1", "FS-P2"])
         self.assertEqual(len(self.jobs("products.import")), 3, "pages of one product")
+        # The products are imported for real: created in Odoo and bound to the store.
+        posters = self.env["product.product"].search([("default_code", "like", "FS-P")])
+        self.assertEqual(sorted(posters.mapped("name")), ["Poster 0", "Poster 1", "Poster 2"])
+        self.assertEqual(posters.store_binding_ids.store_id, self.store)
+        self.assertEqual(set(posters.store_binding_ids.mapped("sync_state")), {"synced"})
         self.assertTrue(self.binding_of("6001"))
         self.assertFalse(self.binding_of("6000"), "older than 60 days")
         self.assertEqual(
@@ -177,3 +180,42 @@ class TestFullSync(OrderPipelineCase):
             "3 imported customers and the order's customer",
         )
         self.assertEqual(self.store.order_import_cursor, to_datetime(recent["updated_at"], "updated_at"))
+
+
+class TestOrdersFromWebhooks(OrderPipelineCase):
+    """A platform addon's webhook only translates: the order pipeline imports (`_import_order`)."""
+
+    def _deliver(self, body, event_id):
+        raw = json.dumps(body).encode()
+        headers = {SIGNATURE_HEADER: sign(WEBHOOK_SECRET, raw), EVENT_HEADER: event_id}
+        status = self.env["store.webhook.delivery"].sudo()._receive(self.store, "orders", headers, raw)
+        self.assertEqual(status, (200, "queued"))
+        return self.env["store.webhook.delivery"].search(
+            [("store_id", "=", self.store.id), ("event_id", "=", event_id)])
+
+    def test_webhook_order_goes_through_the_order_pipeline(self):
+        self.env["integration.credential"]._set_value(self.store, "webhook_secret", WEBHOOK_SECRET)
+        delivery = self._deliver({"order": self.make_order("7001")}, "evt-7001")
+        self.run_jobs()
+        self.assertEqual(delivery.job_id.state, "done", delivery.job_id.last_error)
+        sale = self.sale_of("7001")
+        self.assertEqual((sale.store_id, sale.client_order_ref), (self.store, "TS-N7001"))
+        self.assertEqual(sale.order_line.store_external_line_id, "l1")
+
+        # An order the pipeline refuses fails the delivery's job with the reason; nothing is written.
+        bad = self.make_order("7002", lines=[{"id": "l1", "sku": "NOPE", "name": "?", "quantity": 1,
+                                              "unit_price": "1.00"}])
+        delivery = self._deliver({"order": bad}, "evt-7002")
+        self.run_jobs()
+        self.assertEqual(delivery.job_id.state, "failed")
+        self.assertIn("unknown SKU NOPE", delivery.job_id.last_error)
+        self.assertFalse(self.binding_of("7002"))
+
+    def test_queued_order_imports_merge_per_platform_order(self):
+        first = self.store._enqueue_order_import(self.make_order("7003"))
+        later = self.store._enqueue_order_import(self.make_order("7003", status="processing", updated=self.later(1)))
+        self.assertEqual(later, first, "the pending import of the order takes the newer payload")
+        self.assertEqual((first.operation, first.method_name), ("orders.import.order", "_job_import_order"))
+        self.run_jobs()
+        self.assertEqual(first.state, "done", first.last_error)
+        self.assertEqual(self.binding_of("7003").platform_status, "processing")

@@ -67,7 +67,7 @@ class TestProductImport(ProductSyncCase):
         self.assertEqual((binding.external_product_id, binding.external_variant_id), ("55", "56"))
         # Importing again finds the binding by the platform's variant id, even if the SKU changed there.
         record["variants"][0]["sku"] = "MUG-RENAMED"
-        summary = self.store._import_product_page(self.store, [record])  # the other calling form
+        summary = self.store._import_product_page([record])
         self.assertEqual(summary["matched"], 1)
         self.assertEqual(len(self.mug.store_binding_ids), 1)
 
@@ -110,12 +110,13 @@ class TestProductImport(ProductSyncCase):
         self.assertIn('SKU "MUG-1" matches several Odoo products', summary["errors"][0])
 
     def test_import_job_enqueued_and_runs_page_by_page(self):
-        self.recorder.product_pages = [[shirt_record(("IMP-S-RED",))], [{"title": "Poster", "sku": "P-3"}]]
+        self.adapter._test_set_products(
+            self.store, [shirt_record(("IMP-S-RED",)), {"title": "Poster", "sku": "P-3"}], page_size=1)
         self.store.action_import_products()
         job = self.pending_jobs(operation="products.import")
         self.assertEqual((len(job), job.method_name, job.model_name), (1, "_job_import_products", "connector.store"))
         self.run_job(job)
-        self.assertEqual(self.recorder.of("import_products")[0][1]["cursor"], None)
+        self.assertEqual(self.adapter._test_calls(self.store), [("import_products", None, None, None)])
         self.assertTrue(self.env["product.product"].search([("default_code", "=", "IMP-S-RED")]))
         next_job = self.pending_jobs(operation="products.import")
         self.assertEqual(next_job.payload["cursor"], "1")

@@ -59,8 +59,10 @@ class TestProductSyncJobs(ProductSyncCase):
         self.assertFalse(blue.external_variant_id)
         self.assertEqual(red.sync_state, "synced")
         self.assertIn('"failed": 1', job.result)
-        failed_log = self.store.log_ids.filtered(lambda entry: entry.status == "failed")
-        self.assertIn("TS-BLUE: Title too long", failed_log.message)
+        # One ProductSyncedToStore line for the job: what went through, and what was refused.
+        log = self.store.log_ids.filtered(lambda entry: entry.operation == "products.export")
+        self.assertEqual((log.status, log.records), ("done", 1))
+        self.assertIn("TS-BLUE: Title too long", log.message)
 
     def test_publish_twice_merges_into_one_pending_job(self):
         self.store._publish_products(self.red)

@@ -3,7 +3,6 @@
 import re
 import socket
 from contextlib import contextmanager
-from datetime import timedelta
 from unittest.mock import patch
 
 from psycopg2.errors import CheckViolation, UniqueViolation
@@ -15,6 +14,8 @@ from odoo.tools import config, mute_logger
 
 from odoo.addons.store_connector_base import const
 from odoo.addons.store_connector_base.exceptions import OperationNotPermitted
+
+from .common import run_queue
 
 
 @contextmanager
@@ -115,10 +116,7 @@ class TestWebhookKey(StoreCase):
 
 class TestPermissions(StoreCase):
     def _due_job(self, operation):
-        job = self.env["sync.job"]._enqueue(self.store, operation, "_job_noop")
-        job.sudo().write({"next_attempt_at": fields.Datetime.now() - timedelta(days=1)})
-        self.env.flush_all()  # the queue claims with SQL
-        return job
+        return self.env["sync.job"]._enqueue(self.store, operation, "_job_noop")
 
     def test_forbidden_operation_is_refused_with_a_clear_message(self):
         for operation, field_name in const.STORE_PERMISSIONS.items():
@@ -270,11 +268,9 @@ class TestInactiveStore(StoreCase):
 
     def test_jobs_of_an_inactive_store_do_not_run(self):
         job = self.env["sync.job"]._enqueue(self.store, "inactive.check", "_job_noop")
-        job.sudo().write({"next_attempt_at": fields.Datetime.now() - timedelta(days=1)})
         self.store.active = False
-        self.env.flush_all()
         # The queue skips it, and the store's button says why instead of doing nothing.
-        self.env["sync.job"]._process_queue(store_ids=self.store.ids, commit=False)
+        run_queue(self.env, self.store)
         self.assertEqual(job.state, "pending")
         with self.assertRaises(UserError):
             self.store.action_process_queue()

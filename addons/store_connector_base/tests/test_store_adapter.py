@@ -41,7 +41,6 @@ class StoreAdapterCase(TransactionCase):
             "Export Products": lambda: adapter.export_products(store, []),
             "Import Products": lambda: adapter.import_products(store),
             "Update Inventory": lambda: adapter.update_inventory(store, []),
-            "Full Sync": lambda: adapter.full_sync(store),
             "Register Webhooks": lambda: adapter.register_webhooks(store),
             "Process Webhook orders/create": lambda: adapter.process_webhook(store, delivery),
         }
@@ -50,9 +49,9 @@ class StoreAdapterCase(TransactionCase):
                 self.assertFeatureMissing(call, feature)
 
     def test_store_buttons_say_what_the_platform_lacks(self):
-        # The test platform's addon implements neither webhook registration nor a full sync.
+        # The test platform's addon does not implement webhook registration. (Full Sync is generic:
+        # it queues the base's pipelines, see test_order_pull.)
         self.assertFeatureMissing(self.store.action_register_webhooks, "Register Webhooks")
-        self.assertFeatureMissing(self.store.action_full_sync, "Full Sync")
         with patch.object(type(self.store), "_get_adapter", lambda store: store.env["store.adapter"]):
             self.assertFeatureMissing(self.store.action_test_connection, "Test Connection")
 

@@ -25,18 +25,34 @@ class TestStoreEvents(SyncApiFixtures, TransactionCase):
         return store.message_ids.filtered(lambda message: self.manager.partner_id in message.partner_ids)
 
     # ------------------------------------------------------------------ the three sync events
+    def _bindings(self, store):
+        return self.env["store.product.binding"].search([("store_id", "=", store.id)], order="sku")
+
     def test_product_synced_event_logs(self):
-        log = self.store._event_product_synced_to_store(self.product_a | self.product_b, duration=1.5)
+        bindings = self._bindings(self.store)
+        log = self.store._event_product_synced_to_store(bindings[:2], duration=1.5)
         self.assertEqual((log.store_id, log.operation, log.status, log.records, log.duration),
-                         (self.store, "products.sync", "done", 2, 1.5))
+                         (self.store, "products.export", "done", 2, 1.5))
+        self.assertIn("SKU-A, SKU-B", log.message)
         self.assertTrue(log.create_date)
+        partly = self.store._event_product_synced_to_store(
+            bindings[:1], operation="products.archive", errors=[{"sku": "SKU-B", "error": "locked"}])
+        self.assertEqual((partly.operation, partly.status, partly.records), ("products.archive", "done", 1))
+        self.assertIn("SKU-B: locked", partly.message)
+        refused = self.store._event_product_synced_to_store(
+            bindings.browse(), errors=[{"sku": "SKU-A", "error": "no"}])
+        self.assertEqual((refused.status, refused.records), ("failed", 0))
 
     def test_order_received_event_logs(self):
         order = self._new_order(self.store)
-        log = self.store._event_order_received_from_store(order, external_id="#1042", duration=0.25)
-        self.assertEqual((log.operation, log.status, log.records, log.duration), ("orders.import", "done", 1, 0.25))
+        binding = order.store_binding_ids
+        job = self.env["sync.job"]._enqueue(self.store, "orders.import", "_job_noop")
+        log = self.store._event_order_received_from_store(order, binding, duration=0.25, job=job)
+        self.assertEqual((log.operation, log.status, log.records, log.duration, log.job_id),
+                         ("order.received", "done", 1, 0.25, job))
         self.assertIn(order.name, log.message)
-        self.assertIn("#1042", log.message)
+        self.assertIn(f"#{order.id}", log.message)
+        self.assertIn("processing", log.message)
 
     def test_inventory_completed_event_logs(self):
         log = self.store._event_inventory_sync_completed(
@@ -51,14 +67,14 @@ class TestStoreEvents(SyncApiFixtures, TransactionCase):
         store_class = type(self.env["connector.store"])
         original = store_class._event_order_received_from_store
 
-        def listener(store, order, **kwargs):
-            seen.append(order)
-            return original(store, order, **kwargs)
+        def listener(store, order, binding, **kwargs):
+            seen.append((order, binding))
+            return original(store, order, binding, **kwargs)
 
         with patch.object(store_class, "_event_order_received_from_store", listener):
             order = self._new_order(self.store)
-            self.store._event_order_received_from_store(order)
-        self.assertEqual(seen, [order])
+            self.store._event_order_received_from_store(order, order.store_binding_ids)
+        self.assertEqual(seen, [(order, order.store_binding_ids)])
 
     # ------------------------------------------------------------------ StoreConnectionFailed
     def test_connection_failed_event_logs_and_notifies_managers(self):
@@ -122,10 +138,12 @@ class TestStoreEvents(SyncApiFixtures, TransactionCase):
         log = self._logs(self.store, "connection")
         self.assertEqual((len(log), log.status), (1, "failed"))
         self.assertIn("token revoked", log.message)
-        # The pause itself tells the managers; the event does not say it a second time.
+        # One line in the log, one notice to the managers, saying the store is paused.
+        self.assertEqual(self.store.log_ids.filtered(lambda line: line.status == "failed"), log)
         notices = self._manager_notices(self.store)
         self.assertEqual(len(notices), 1)
         self.assertIn("token revoked", notices.body)
+        self.assertIn("is paused", notices.body)
         # A store already paused is not paused (nor reported) again.
         self.store._pause_for_auth("token revoked again")
         self.assertEqual(len(self._logs(self.store, "connection")), 1)

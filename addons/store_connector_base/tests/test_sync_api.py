@@ -59,7 +59,7 @@ class TestSyncApi(SyncApiFixtures, HttpCase):
         self.assertApiError(response, 401, "invalid_api_key")
         response = self._post(self._url(self.store, "sync/products"), key=self.key[:-1] + "x")
         self.assertApiError(response, 401, "invalid_api_key")
-        self.assertFalse(self._jobs(self.store, "products.sync"))
+        self.assertFalse(self._jobs(self.store, "products.export"))
 
     def test_revoked_key_is_401(self):
         self.env["res.users.apikeys"].sudo().search([("user_id", "=", self.api_user.id)])._remove()
@@ -104,8 +104,9 @@ class TestSyncApi(SyncApiFixtures, HttpCase):
         self.assertEqual(response.status_code, 200, response.text)
         response = self._post(f"/api/v1/stores/{self.store_b.id}/sync/products")
         self.assertEqual(response.status_code, 202, response.text)
-        self.assertEqual(len(self._jobs(self.store_b, "products.sync")), 1)
-        self.assertFalse(self._jobs(self.store, "products.sync"))
+        # One export job per product template bound to the store.
+        self.assertEqual(len(self._jobs(self.store_b, "products.export")), 3)
+        self.assertFalse(self._jobs(self.store, "products.export"))
 
     def test_user_without_sales_rights_cannot_list_orders(self):
         self.api_user.groups_id -= self.env.ref("sales_team.group_sale_salesman_all_leads")
@@ -156,7 +157,7 @@ class TestSyncApi(SyncApiFixtures, HttpCase):
         self.assertApiError(self._post(url, {"skus": [1, 2]}), 422, "invalid_sku")
         error = self.assertApiError(self._post(url, {"skus": ["SKU-A", "GHOST"]}), 422, "unknown_sku")
         self.assertEqual(error["details"]["skus"], ["GHOST"])
-        self.assertFalse(self._jobs(self.store, "products.sync"))
+        self.assertFalse(self._jobs(self.store, "products.export"))
 
     def test_too_large_body_is_413(self):
         with patch.dict(config.options, {"store_connector_webhook_max_bytes": 100}):
@@ -181,7 +182,7 @@ class TestSyncApi(SyncApiFixtures, HttpCase):
             self.assertIn("30", error["message"])
             # A refused request is not counted, a POST counts as much as a GET, and it queues nothing.
             self.assertApiError(self._post(self._url(self.store, "sync/products")), 429, "rate_limited")
-            self.assertFalse(self._jobs(self.store, "products.sync"))
+            self.assertFalse(self._jobs(self.store, "products.export"))
             # Another store has its own allowance.
             self.assertEqual(self._get(self._url(self.store_b, "orders")).status_code, 200)
             self.assertEqual(self._post(self._url(self.store_b, "sync/products")).status_code, 202)
@@ -237,6 +238,9 @@ class TestSyncApi(SyncApiFixtures, HttpCase):
         self.assertEqual(first["lines"][0]["sku"], "SKU-A")
         self.assertEqual(first["lines"][0]["quantity"], 5.0)
         self.assertEqual(first["amount_untaxed"], 50.0)
+        # The platform's order, from the order's binding.
+        self.assertEqual((first["external_id"], first["external_number"], first["platform_status"]),
+                         (f"P-{orders[4].id}", f"#{orders[4].id}", "processing"))
 
         # Follow the next links to the end.
         seen = [o["id"] for o in page["data"]]
@@ -261,8 +265,9 @@ class TestSyncApi(SyncApiFixtures, HttpCase):
         self.assertEqual([o["id"] for o in old["data"]], [orders[1].id])
 
     def test_orders_default_page_is_50_and_max_100(self):
-        self.env["sale.order"].create([
-            {"partner_id": self.partner.id, "store_id": self.store.id} for _i in range(101)
+        orders = self.env["sale.order"].create([{"partner_id": self.partner.id} for _i in range(101)])
+        self.env["store.order.binding"].create([
+            {"store_id": self.store.id, "order_id": order.id, "external_id": str(order.id)} for order in orders
         ])
         url = self._url(self.store, "orders")
         self.assertEqual(len(self._get(url).json()["data"]), 50)
@@ -273,45 +278,72 @@ class TestSyncApi(SyncApiFixtures, HttpCase):
         self.assertIsNone(last["links"]["next"])
 
     # ------------------------------------------------------------------ sync endpoints
-    def test_sync_products_queues_a_job(self):
-        response = self._post(self._url(self.store, "sync/products"), {"skus": ["SKU-B", "SKU-A", "SKU-B"]})
+    def test_sync_products_queues_the_product_pipeline(self):
+        url = self._url(self.store, "sync/products")
+        response = self._post(url, {"skus": ["SKU-B", "SKU-A", "SKU-B"]})
         self.assertEqual(response.status_code, 202, response.text)
         data = response.json()["data"]
         self.assertEqual(data["skus"], ["SKU-B", "SKU-A"])
-        job = self._jobs(self.store, "products.sync")
-        self.assertEqual(len(job), 1)
-        self.assertEqual(data["jobs"], [{"id": job.id, "operation": "products.sync", "state": "pending"}])
-        self.assertEqual(job.payload, {"skus": ["SKU-B", "SKU-A"]})
-        self.assertEqual(job.method_name, "_job_api_sync_products")
-        self.assertEqual(job.direction, "export")
-        # Asking again for the same SKUs while the job waits merges into it.
-        again = self._post(self._url(self.store, "sync/products"), {"skus": ["SKU-B", "SKU-A"]})
-        self.assertEqual(again.json()["data"]["jobs"][0]["id"], job.id)
-        # Without a body: everything.
-        everything = self._post(self._url(self.store, "sync/products"))
+        jobs = self._jobs(self.store, "products.export")
+        self.assertEqual(len(jobs), 2, "one export job per product template")
+        self.assertEqual(sorted(data["jobs"], key=lambda job: job["id"]),
+                         [{"id": job.id, "operation": "products.export", "state": "pending"} for job in jobs.sorted("id")])
+        bindings = self.env["store.product.binding"].search([("store_id", "=", self.store.id)])
+        by_sku = {binding.sku: binding for binding in bindings}
+        self.assertEqual(set(jobs.mapped("method_name")), {"_job_export_products"})
+        self.assertEqual(set(jobs.mapped("model_name")), {"store.product.binding"})
+        self.assertEqual(sorted(id_ for job in jobs for id_ in job.res_ids),
+                         sorted((by_sku["SKU-A"] | by_sku["SKU-B"]).ids))
+        self.assertEqual(set(jobs.mapped("identity_key")),
+                         {f"products:{self.product_a.product_tmpl_id.id}", f"products:{self.product_b.product_tmpl_id.id}"})
+        self.assertEqual(set(jobs.mapped("direction")), {"export"})
+        # Asking again while the jobs wait merges into them.
+        again = self._post(url, {"skus": ["SKU-A"]})
+        self.assertIn(again.json()["data"]["jobs"][0]["id"], jobs.ids)
+        # Without a body: every product bound to the store.
+        everything = self._post(url)
         self.assertEqual(everything.status_code, 202, everything.text)
-        self.assertEqual(len(self._jobs(self.store, "products.sync")), 2)
-        self.assertEqual(self.env["sync.job"].browse(everything.json()["data"]["jobs"][0]["id"]).payload,
-                         {"skus": None})
+        self.assertEqual(len(everything.json()["data"]["jobs"]), 3)
+        self.assertEqual(len(self._jobs(self.store, "products.export")), 3)
 
-    def test_sync_inventory_queues_a_job(self):
+    def test_sync_products_of_a_product_not_published_is_422(self):
+        self.env["product.product"].create({"name": "Unpublished", "default_code": "SKU-NEW"})
+        error = self.assertApiError(self._post(self._url(self.store, "sync/products"), {"skus": ["SKU-NEW"]}),
+                                    422, "unknown_sku")
+        self.assertEqual(error["details"]["skus"], ["SKU-NEW"])
+        self.assertFalse(self._jobs(self.store, "products.export"))
+
+    def test_sync_inventory_queues_the_inventory_pipeline(self):
         url = self._url(self.store, "sync/inventory")
+        bindings = {b.sku: b for b in self.env["store.product.binding"].search([("store_id", "=", self.store.id)])}
         response = self._post(url, {"items": [{"sku": "SKU-A", "quantity": 5}, {"sku": "SKU-B", "quantity": 0}]})
         self.assertEqual(response.status_code, 202, response.text)
         self.assertEqual(response.json()["data"]["items"], 2)
         job = self._jobs(self.store, "inventory.sync")
-        self.assertEqual(job.payload, {"items": [{"sku": "SKU-A", "quantity": 5}, {"sku": "SKU-B", "quantity": 0}]})
-        self.assertEqual(job.method_name, "_job_api_sync_inventory")
+        self.assertEqual((job.model_name, job.method_name), ("store.product.binding", "_job_export_inventory"))
+        self.assertEqual(job.res_ids, (bindings["SKU-A"] | bindings["SKU-B"]).ids)
+        # The quantities given are sent as given.
+        self.assertEqual(job.payload, {"quantities": {"SKU-A": 5, "SKU-B": 0}})
 
         by_sku = self._post(url, {"skus": ["SKU-C"]})
         self.assertEqual(by_sku.status_code, 202, by_sku.text)
         job = self.env["sync.job"].browse(by_sku.json()["data"]["jobs"][0]["id"])
-        self.assertEqual(job.payload, {"items": [{"sku": "SKU-C", "quantity": None}]})
+        self.assertEqual(job.res_ids, bindings["SKU-C"].ids)
+        self.assertFalse(job.payload, "quantities computed when the job runs")
 
         everything = self._post(url)
         self.assertEqual(everything.status_code, 202, everything.text)
         self.assertIsNone(everything.json()["data"]["items"])
+        job = self.env["sync.job"].browse(everything.json()["data"]["jobs"][0]["id"])
+        self.assertEqual(job.identity_key, "inventory:all:0", "the same batches as Sync Inventory")
         self.assertEqual(len(self._jobs(self.store, "inventory.sync")), 3)
+
+    def test_sync_inventory_of_an_unpublished_product_is_422(self):
+        self.store._unpublish_products(self.product_c)
+        error = self.assertApiError(self._post(self._url(self.store, "sync/inventory"), {"skus": ["SKU-C"]}),
+                                    422, "unknown_sku")
+        self.assertEqual(error["details"]["skus"], ["SKU-C"])
+        self.assertFalse(self._jobs(self.store, "inventory.sync"))
 
     def test_store_forbidding_the_operation_is_403(self):
         self.store.allow_inventory_sync = False

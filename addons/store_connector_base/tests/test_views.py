@@ -20,11 +20,12 @@ VIEWS_DIR = Path(file_path(f"{MODULE}/views"))
 # Models whose views a plain Store Connector user opens; credentials are for managers only.
 USER_MODELS = ("connector.store", "sync.job", "store.activity.log", "store.webhook", "store.webhook.delivery")
 MANAGER_MODELS = USER_MODELS + ("integration.credential",)
-STORE_BUTTONS_MANAGER = {
-    "action_test_connection", "action_register_webhooks", "action_full_sync", "action_process_queue",
-    "action_resume",
+# The store form's header: users queue syncs and run the queue; managers also touch the connection.
+STORE_BUTTONS_USER = {
+    "action_full_sync", "action_process_queue", "action_pull_orders", "action_sync_inventory",
+    "action_export_products", "action_import_products",
 }
-STORE_BUTTONS_USER = {"action_full_sync", "action_process_queue"}
+STORE_BUTTONS_MANAGER = STORE_BUTTONS_USER | {"action_test_connection", "action_register_webhooks", "action_resume"}
 
 
 class TestViews(TransactionCase):
@@ -91,7 +92,7 @@ class TestViews(TransactionCase):
         self.assertGreaterEqual(len(actions), 6)
         for action in actions:
             with self.subTest(action=action.xml_id):
-                self.assertTrue(action.xml_id.endswith("_action"), action.xml_id)
+                self.assertRegex(action.xml_id, r"_action(_[a-z]+)?$")
                 # A friendly empty state: a title and a sentence, not just the model's name.
                 help_text = re.sub(r"<[^>]+>", " ", action.help or "")
                 self.assertGreater(len(help_text.split()), 8, "the action has no real help text")
@@ -212,11 +213,19 @@ class TestViews(TransactionCase):
                 self.assertFalse(root.xpath("//tree"), "<list>, not <tree>")
                 self.assertFalse(root.xpath("//*[@attrs or @states]"), "invisible= expressions, not attrs")
                 for record in root.xpath("//record[@model='ir.ui.view']"):
+                    inherit = record.xpath("field[@name='inherit_id']")
+                    if inherit:
+                        # An extension keeps the id of the view it extends (plus a suffix when that
+                        # view is the addon's own).
+                        original = inherit[0].get("ref").split(".")[-1]
+                        self.assertRegex(record.get("id"), rf"^{original}(_[a-z]+)?$")
+                        continue
                     model = record.xpath("field[@name='model']")[0].text
                     arch = record.xpath("field[@name='arch']/*")[0]
-                    self.assertEqual(record.get("id"), f"{model.replace('.', '_')}_view_{arch.tag}")
+                    # A second view of one type says what it is for (e.g. _dashboard).
+                    self.assertRegex(record.get("id"), rf"^{model.replace('.', '_')}_view_{arch.tag}(_[a-z]+)?$")
                 for record in root.xpath("//record[@model='ir.actions.act_window']"):
                     model = record.xpath("field[@name='res_model']")[0].text
-                    self.assertEqual(record.get("id"), f"{model.replace('.', '_')}_action")
+                    self.assertRegex(record.get("id"), rf"^{model.replace('.', '_')}_action(_[a-z]+)?$")
                 for menu in root.xpath("//menuitem"):
                     self.assertRegex(menu.get("id"), r"_menu(_[a-z]+)?$")

@@ -20,6 +20,8 @@ from odoo.addons.store_connector_test_platform.models.store_adapter import (
     sign,
 )
 
+from .common import run_queue
+
 SECRET = "whsec-current-0123456789"
 OLD_SECRET = "whsec-previous-9876543210"
 SMALL_LIMIT = 1024
@@ -76,15 +78,8 @@ class WebhookIntakeCase(HttpCase):
         return self.Job.search([("store_id", "=", (store or self.store).id)])
 
     def _run_queue(self):
-        """Run the store's queued jobs here, in the test's transaction; returns how many ran.
-
-        The whole test is one transaction, whose SQL now() stays at its start, while a job queued
-        by a request is due at the (later) wall-clock time: move it to the transaction's time,
-        as the passing of time would for the runner's own, later transaction.
-        """
-        self._jobs().filtered(lambda job: job.state == "pending").next_attempt_at = self.cr.now()
-        self.env.flush_all()  # the runner claims jobs with plain SQL
-        return self.Job._process_queue(store_ids=self.store.ids, commit=False)
+        """Run the store's queued jobs here, in the test's transaction; returns how many ran."""
+        return run_queue(self.env, self.store)
 
     def assertNothingStored(self, store=None):
         self.assertFalse(self._deliveries(store), "a refused delivery must not be stored")

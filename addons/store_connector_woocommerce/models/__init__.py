@@ -1,2 +1,1 @@
 from . import connector_store, store_adapter
-from . import store_adapter_orders

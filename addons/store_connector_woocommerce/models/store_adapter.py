@@ -1,4 +1,6 @@
-from odoo import models
+from odoo import api, models
+
+from .. import const
 
 
 class StoreAdapterWooCommerce(models.AbstractModel):
@@ -10,3 +12,14 @@ class StoreAdapterWooCommerce(models.AbstractModel):
     _name = "store.adapter.woocommerce"
     _inherit = "store.adapter"
     _description = "WooCommerce Adapter"
+
+    # ---------------------------------------------------------------- orders
+    @api.model
+    def _default_status_mapping(self, store):
+        """WooCommerce's default status table (const.STATUS_MAPPING_*)."""
+        if store.platform != "woocommerce":
+            return super()._default_status_mapping(store)
+        return {
+            "inbound": list(const.STATUS_MAPPING_INBOUND),
+            "outbound": list(const.STATUS_MAPPING_OUTBOUND),
+        }

@@ -28,7 +28,9 @@ class StoreAdapterTest(models.AbstractModel):
     Webhooks: body signed in X-Test-Signature with the `webhook_secret` credential (or, after a
     rotation, `webhook_secret_previous`), event id in X-Test-Event-Id (else the body's "id"), topic in
     X-Test-Topic. A JSON body {"ignore": true} is acknowledged and dropped; processing a body with
-    {"fail": "<message>"} fails permanently. An unsigned form post ``webhook_id=<digits>`` is a ping.
+    {"fail": "<message>"} fails permanently; an "orders" delivery whose body is {"order": {...}}
+    carries a normalized order, handed to the order pipeline as a platform addon does after
+    translating its own payload. An unsigned form post ``webhook_id=<digits>`` is a ping.
     """
 
     _name = "store.adapter.test"
@@ -79,4 +81,6 @@ class StoreAdapterTest(models.AbstractModel):
         payload = delivery._payload()
         if payload.get("fail"):
             raise PermanentJobError(payload["fail"])
+        if delivery.kind == "orders" and isinstance(payload.get("order"), dict):
+            return store._import_order(payload["order"])
         return {"processed": delivery.event_id, "topic": delivery.topic, "payload": payload}

@@ -39,8 +39,11 @@ class StoreAdapterTestOrders(models.AbstractModel):
         data["page_size"] = page_size
 
     @api.model
-    def _test_set_products(self, store, products):
-        _data(store)["products"] = list(products)
+    def _test_set_products(self, store, products, page_size=None):
+        data = _data(store)
+        data["products"] = list(products)
+        if page_size:
+            data["page_size"] = page_size
 
     @api.model
     def _test_set_customers(self, store, customers):

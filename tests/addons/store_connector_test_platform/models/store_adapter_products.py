@@ -1,5 +1,6 @@
-"""The test platform's products, stock and fulfillment: every call is recorded in memory (RECORDER),
-and tests script the answers (per-SKU errors, product pages, batch size, status table)."""
+"""The test platform's product export, stock and fulfillment: every call is recorded in memory
+(RECORDER), and tests script the answers (per-SKU errors, batch size). Product, order and customer
+pages are served by store_adapter_orders.py."""
 
 import copy
 
@@ -17,8 +18,6 @@ class Recorder:
         self.batch_size = 100
         self.export_errors = {}      # sku -> error message returned by export_products
         self.inventory_errors = {}   # sku -> error message returned by update_inventory
-        self.product_pages = []      # pages of normalized products served by import_products
-        self.status_map = {"processing": "test-processing", "shipped": "test-shipped"}
         self.fulfillment_count = 0
 
     def of(self, method):
@@ -57,14 +56,6 @@ class StoreAdapterTest(models.AbstractModel):
         return results
 
     @api.model
-    def import_products(self, store, since=None, cursor=None, limit=None):
-        self._record("import_products", store, {"since": since, "cursor": cursor, "limit": limit})
-        index = int(cursor or 0)
-        pages = RECORDER.product_pages
-        records = copy.deepcopy(pages[index]) if index < len(pages) else []
-        return {"records": records, "next_cursor": str(index + 1) if index + 1 < len(pages) else None}
-
-    @api.model
     def _inventory_batch_size(self, store):
         return RECORDER.batch_size
 
@@ -82,7 +73,3 @@ class StoreAdapterTest(models.AbstractModel):
     @api.model
     def update_order_status(self, store, external_order_id, status, **kwargs):
         self._record("update_order_status", store, {"order": external_order_id, "status": status})
-
-    @api.model
-    def _order_status_for_stage(self, store, stage):
-        return RECORDER.status_map.get(stage)
