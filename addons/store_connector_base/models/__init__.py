@@ -23,6 +23,7 @@ from . import (
     connector_store_products,
     connector_store_product_import,
     connector_store_inventory,
+    store_channel_mixin,
     product_product_channels,
     product_template_channels,
     stock_move_inventory,

@@ -87,14 +87,10 @@ class ConnectorStore(models.Model):
 
     def action_view_order_bindings(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Store Orders"),
-            "res_model": "store.order.binding",
-            "view_mode": "list,form",
-            "domain": [("store_id", "=", self.id)],
-            "context": {"default_store_id": self.id},
-        }
+        action = self.env["ir.actions.act_window"]._for_xml_id("store_connector_base.store_order_binding_action")
+        action["domain"] = [("store_id", "=", self.id)]
+        action["context"] = {"default_store_id": self.id}
+        return action
 
     # ------------------------------------------------------------------ status mapping
     def _ensure_status_mapping(self):
@@ -202,14 +198,9 @@ class ConnectorStore(models.Model):
         self._check_operation_allowed("orders.pull")
         payload = dict(job.payload or {})
         since = to_datetime(payload.get("since"), "since", required=False)
-        adapter = self._get_adapter()
-        page = (
-            adapter.import_orders(
-                self, since=since, cursor=payload.get("cursor"), limit=adapter._order_page_size(self)
-            )
-            or {}
+        records, next_cursor = self._fetch_page(
+            "import_orders", payload, since=since, limit=self._get_adapter()._order_page_size(self)
         )
-        records = page.get("records") or []
         result = self.env["store.order.importer"]._import_orders(self, records)
         for failure in result["failed"]:
             self._enqueue_order_import(failure["order"], error=failure["error"])
@@ -219,14 +210,6 @@ class ConnectorStore(models.Model):
         ]:
             if candidate and (not max_seen or candidate > max_seen):
                 max_seen = candidate
-        next_cursor = page.get("next_cursor")
-        if next_cursor is not None and next_cursor == payload.get("cursor"):
-            raise PermanentJobError(
-                _(
-                    "The platform returned the same page cursor twice (%(cursor)s): stopping the pull.",
-                    cursor=next_cursor,
-                )
-            )
         if next_cursor is not None:
             self.env["sync.job"]._enqueue(
                 self,
@@ -375,37 +358,41 @@ class ConnectorStore(models.Model):
             identity_key=operation, direction="import",
         )
 
-    def _import_paged(self, job, adapter_method, consumer):
-        """One page of a paged import job: ask the adapter for the page of the job's cursor, hand
-        its records to `consumer(records, job=job)`, then queue the next page (same handler,
-        operation and identity).
+    def _fetch_page(self, adapter_method, payload, since=None, limit=None):
+        """Ask the adapter for the page of a paged import (`import_orders`, `import_products`,
+        `import_customers`) at the payload's cursor.
 
-        payload: {"cursor": opaque cursor (None: the first page), "page": its number, "since":
-        datetime string or None, "limit": page size or None}.
-
-        :raises PermanentJobError: the adapter returned something else than a page, or the same
-            cursor twice (the import would never end).
+        :returns: (records, next cursor or None)
+        :raises PermanentJobError: the adapter returned something else than a page, or the cursor
+            it was given as the next one (the import would never end).
         """
-        payload = dict(job.payload or {})
-        since = fields.Datetime.to_datetime(payload["since"]) if payload.get("since") else None
-        page = getattr(self._get_adapter(), adapter_method)(
-            self, since=since, cursor=payload.get("cursor"), limit=payload.get("limit")
-        ) or {}
+        # Not named "cursor": _() takes a local of that name for the database cursor.
+        current = payload.get("cursor")
+        page = getattr(self._get_adapter(), adapter_method)(self, since=since, cursor=current, limit=limit) or {}
         if not isinstance(page, dict) or not isinstance(page.get("records") or [], list):
             raise PermanentJobError(
                 _("The platform adapter's %(method)s returned something else than a page of records.",
                   method=adapter_method)
             )
-        records = page.get("records") or []
-        result = consumer(records, job=job) or {}
         next_cursor = page.get("next_cursor")
-        if next_cursor is not None and next_cursor == payload.get("cursor"):
+        if next_cursor is not None and next_cursor == current:
             raise PermanentJobError(
-                _(
-                    "The platform returned the same page cursor twice (%(cursor)s): stopping.",
-                    cursor=next_cursor,
-                )
+                _("The platform returned the same page cursor twice (%(cursor)s): stopping.", cursor=next_cursor)
             )
+        return page.get("records") or [], next_cursor
+
+    def _import_paged(self, job, adapter_method, consumer):
+        """One page of a paged import job: fetch the page of the job's cursor (`_fetch_page`), hand
+        its records to `consumer(records, job=job)`, then queue the next page (same handler,
+        operation and identity).
+
+        payload: {"cursor": opaque cursor (None: the first page), "page": its number, "since":
+        datetime string or None, "limit": page size or None}.
+        """
+        payload = dict(job.payload or {})
+        since = fields.Datetime.to_datetime(payload["since"]) if payload.get("since") else None
+        records, next_cursor = self._fetch_page(adapter_method, payload, since=since, limit=payload.get("limit"))
+        result = consumer(records, job=job) or {}
         if next_cursor is not None:
             self.env["sync.job"]._enqueue(
                 self, job.operation, job.method_name,

@@ -5,40 +5,16 @@ class ProductProduct(models.Model):
     """A variant's store channels: its bindings, the stores it is published to, publishing and
     archiving (which archives it on the stores too)."""
 
-    _inherit = "product.product"
+    _name = "product.product"
+    _inherit = ["product.product", "store.channel.mixin"]
 
     store_binding_ids = fields.One2many(
         "store.product.binding", "product_id", string="Store Bindings",
         groups="store_connector_base.group_store_connector_user",
     )
-    published_store_ids = fields.Many2many(
-        "connector.store",
-        string="Published to Stores",
-        compute="_compute_published_store_ids",
-        inverse="_inverse_published_store_ids",
-        search="_search_published_store_ids",
-        groups="store_connector_base.group_store_connector_user",
-        help="The stores this variant is published to. Adding a store publishes it there, removing "
-        "one unpublishes it.",
-    )
 
-    @api.depends("store_binding_ids.platform_status", "store_binding_ids.store_id")
-    def _compute_published_store_ids(self):
-        for product in self:
-            product.published_store_ids = product.store_binding_ids.filtered(
-                lambda b: b.platform_status == "active"
-            ).store_id
-
-    def _inverse_published_store_ids(self):
-        for product in self:
-            current = product.store_binding_ids.filtered(lambda b: b.platform_status == "active").store_id
-            for store in product.published_store_ids - current:
-                store._publish_products(product)
-            for store in current - product.published_store_ids:
-                store._unpublish_products(product)
-
-    def _search_published_store_ids(self, operator, value):
-        return [("store_binding_ids", "any", [("store_id", operator, value), ("platform_status", "=", "active")])]
+    def _store_channel_variants(self, include_archived=False):
+        return self
 
     @api.constrains("default_code")
     def _check_store_sku(self):
@@ -74,7 +50,3 @@ class ProductProduct(models.Model):
                 store._check_operation_allowed("products.sync")
             store_bindings._set_platform_status(status)
             store._enqueue_product_sync(store_bindings, operation)
-
-    def action_open_store_publish_wizard(self):
-        """Publish to Store: choose the stores this variant goes to."""
-        return self.env["store.product.publish.wizard"]._open_for(self)

@@ -219,3 +219,31 @@ class TestOrdersFromWebhooks(OrderPipelineCase):
         self.run_jobs()
         self.assertEqual(first.state, "done", first.last_error)
         self.assertEqual(self.binding_of("7003").platform_status, "processing")
+
+
+class TestPagedImports(OrderPipelineCase):
+    """The guards of every paged import (orders, products, customers): see `_fetch_page`."""
+
+    def test_a_cursor_given_back_stops_the_import(self):
+        calls = []
+
+        def import_products(_adapter, store, since=None, cursor=None, limit=None):
+            calls.append(cursor)
+            return {"records": [], "next_cursor": "page-2"}
+
+        self.patch(type(self.adapter), "import_products", import_products)
+        self.store._enqueue_product_import()
+        self.run_jobs()
+        first, second = self.jobs("products.import")
+        self.assertEqual(calls, [None, "page-2"])
+        self.assertEqual(first.state, "done")
+        self.assertEqual((second.state, second.error_kind), ("failed", "permanent"))
+        self.assertIn("same page cursor twice (page-2)", second.last_error)
+
+    def test_an_adapter_answer_that_is_not_a_page_fails_the_job(self):
+        self.patch(type(self.adapter), "import_orders", lambda _adapter, store, **kwargs: ["not", "a", "page"])
+        job = self.store._enqueue_order_pull()
+        self.run_jobs()
+        self.assertEqual(job.state, "failed")
+        self.assertIn("import_orders returned something else than a page", job.last_error)
+        self.assertFalse(self.store.order_import_cursor)
