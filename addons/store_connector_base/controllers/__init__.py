@@ -1,2 +1,1 @@
-from . import main
-from . import sync_api
+from . import main, sync_api

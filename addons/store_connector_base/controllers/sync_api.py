@@ -75,7 +75,9 @@ class StoreSyncApiController(http.Controller):
             raise  # Odoo retries the whole request
         except Exception:
             _logger.exception("sync API request for store %s failed", store_ref)
-            return self._error(SyncApiError(500, "internal_error", _("The server could not handle the request.")))
+            return self._error(
+                SyncApiError(500, "internal_error", _("The server could not handle the request."))
+            )
         return request.make_json_response(data, status=status)
 
     def _authenticate(self):

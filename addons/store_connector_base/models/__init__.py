@@ -1,3 +1,5 @@
+# isort: skip_file
+# The order matters: a model is defined before the files that extend it or inherit from it.
 from . import (
     store_adapter,
     connector_store,
@@ -8,6 +10,8 @@ from . import (
     store_activity_log,
     ir_http,
 )
+
+# Sync API, events and dashboard.
 from . import (
     store_api_request,
     connector_store_api,
@@ -15,7 +19,7 @@ from . import (
     connector_store_dashboard,
 )
 
-# Products, stock and fulfillment (issue 3).
+# Products, stock and fulfillment.
 from . import (
     store_product_binding,
     store_field_mapping,
@@ -30,7 +34,7 @@ from . import (
     stock_picking_fulfillment,
 )
 
-# Order pipeline (issue 3)
+# Orders and customers.
 from . import (
     store_order_status_map,
     store_payment_method_map,

@@ -54,9 +54,13 @@ def _dashboard_stats(env, key, ids, now=None):
         [(key, "in", ids), ("state", "=", "done")], [key, "operation"], ["finished_at:max"]
     ):
         stats[record.id]["last_success"][operation] = last
-    for record, status, count in env["store.webhook"]._read_group([(key, "in", ids)], [key, "status"], ["__count"]):
+    for record, status, count in env["store.webhook"]._read_group(
+        [(key, "in", ids)], [key, "status"], ["__count"]
+    ):
         stats[record.id]["webhooks"][status] = count
-    for record, last in env["store.webhook.delivery"]._read_group([(key, "in", ids)], [key], ["received_at:max"]):
+    for record, last in env["store.webhook.delivery"]._read_group(
+        [(key, "in", ids)], [key], ["received_at:max"]
+    ):
         stats[record.id]["last_received_at"] = last
     return stats
 
@@ -195,7 +199,9 @@ class StoreDashboardSummary(models.Model):
             summary.paused_store_count = counts[summary.id][True]
 
     def action_view_stores(self):
-        action = self.env["ir.actions.act_window"]._for_xml_id("store_connector_base.connector_store_action_dashboard")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "store_connector_base.connector_store_action_dashboard"
+        )
         action["domain"] = [("company_id", "=", self.company_id.id)]
         return action
 

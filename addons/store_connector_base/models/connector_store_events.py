@@ -34,7 +34,9 @@ _MESSAGE_LIMIT = 4000
 
 
 def _quote_errors(errors):
-    quoted = "; ".join(f"{error.get('sku') or '?'}: {error.get('error')}" for error in errors[:_QUOTED_ERRORS])
+    quoted = "; ".join(
+        f"{error.get('sku') or '?'}: {error.get('error')}" for error in errors[:_QUOTED_ERRORS]
+    )
     return quoted + (" ..." if len(errors) > _QUOTED_ERRORS else "")
 
 
@@ -61,7 +63,8 @@ class ConnectorStore(models.Model):
         message = _("%(count)s products synced: %(skus)s.", count=len(bindings),
                     skus=", ".join(bindings.mapped("sku")) or "-")
         if errors:
-            message += " " + _("%(count)s refused: %(errors)s", count=len(errors), errors=_quote_errors(errors))
+            message += " " + _("%(count)s refused: %(errors)s", count=len(errors),
+                               errors=_quote_errors(errors))
         status = "failed" if errors and not bindings else "done"
         return self._log_activity(operation, status, records=len(bindings), message=message[:_MESSAGE_LIMIT],
                                   duration=duration, job=job)
@@ -99,7 +102,8 @@ class ConnectorStore(models.Model):
         errors = errors or []
         message = _("%(count)s stock quantities published.", count=count)
         if errors:
-            message += " " + _("%(count)s refused: %(errors)s", count=len(errors), errors=_quote_errors(errors))
+            message += " " + _("%(count)s refused: %(errors)s", count=len(errors),
+                               errors=_quote_errors(errors))
         status = "failed" if errors and not count else "done"
         return self._log_activity("inventory.sync", status, records=count, message=message,
                                   duration=duration, job=job)
@@ -121,7 +125,8 @@ class ConnectorStore(models.Model):
                 continue
             if paused:
                 notice = _("Store %(store)s is paused: the platform refused its credentials (%(reason)s). "
-                           "Its jobs wait; save new credentials to resume them.", store=store.name, reason=text)
+                           "Its jobs wait; save new credentials to resume them.",
+                           store=store.name, reason=text)
             else:
                 notice = _("Connection to store %(store)s failed: %(error)s", store=store.name, error=text)
             store._notify_managers(notice)

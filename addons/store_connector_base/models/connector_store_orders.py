@@ -87,7 +87,9 @@ class ConnectorStore(models.Model):
 
     def action_view_order_bindings(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("store_connector_base.store_order_binding_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "store_connector_base.store_order_binding_action"
+        )
         action["domain"] = [("store_id", "=", self.id)]
         action["context"] = {"default_store_id": self.id}
         return action
@@ -368,7 +370,8 @@ class ConnectorStore(models.Model):
         """
         # Not named "cursor": _() takes a local of that name for the database cursor.
         current = payload.get("cursor")
-        page = getattr(self._get_adapter(), adapter_method)(self, since=since, cursor=current, limit=limit) or {}
+        adapter = self._get_adapter()
+        page = getattr(adapter, adapter_method)(self, since=since, cursor=current, limit=limit) or {}
         if not isinstance(page, dict) or not isinstance(page.get("records") or [], list):
             raise PermanentJobError(
                 _("The platform adapter's %(method)s returned something else than a page of records.",
@@ -377,7 +380,8 @@ class ConnectorStore(models.Model):
         next_cursor = page.get("next_cursor")
         if next_cursor is not None and next_cursor == current:
             raise PermanentJobError(
-                _("The platform returned the same page cursor twice (%(cursor)s): stopping.", cursor=next_cursor)
+                _("The platform returned the same page cursor twice (%(cursor)s): stopping.",
+                  cursor=next_cursor)
             )
         return page.get("records") or [], next_cursor
 
@@ -391,7 +395,9 @@ class ConnectorStore(models.Model):
         """
         payload = dict(job.payload or {})
         since = fields.Datetime.to_datetime(payload["since"]) if payload.get("since") else None
-        records, next_cursor = self._fetch_page(adapter_method, payload, since=since, limit=payload.get("limit"))
+        records, next_cursor = self._fetch_page(
+            adapter_method, payload, since=since, limit=payload.get("limit")
+        )
         result = consumer(records, job=job) or {}
         if next_cursor is not None:
             self.env["sync.job"]._enqueue(

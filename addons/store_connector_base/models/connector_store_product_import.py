@@ -4,7 +4,6 @@ import time
 from odoo import _, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-
 _logger = logging.getLogger(__name__)
 
 
@@ -65,7 +64,8 @@ class ConnectorStore(models.Model):
                     outcome = self._import_product(record)
             except (UserError, ValidationError) as exc:
                 label = (record or {}).get("title") if isinstance(record, dict) else None
-                message = _("%(product)s: %(error)s", product=label or _("(untitled product)"), error=exc.args[0])
+                message = _("%(product)s: %(error)s", product=label or _("(untitled product)"),
+                            error=exc.args[0])
                 summary["failed"] += 1
                 summary["errors"].append(message)
             else:
@@ -96,7 +96,8 @@ class ConnectorStore(models.Model):
             if sku:
                 if sku in seen_skus:
                     raise ProductImportError(_(
-                        'SKU "%(sku)s" appears twice in this platform product: give each variant its own SKU.',
+                        'SKU "%(sku)s" appears twice in this platform product: give each variant its own '
+                        "SKU.",
                         sku=sku,
                     ))
                 seen_skus.add(sku)
@@ -111,7 +112,8 @@ class ConnectorStore(models.Model):
                 ])
                 if len(candidates) > 1:
                     raise ProductImportError(_(
-                        'SKU "%(sku)s" matches several Odoo products (%(products)s): keep one product per SKU.',
+                        'SKU "%(sku)s" matches several Odoo products (%(products)s): keep one product per '
+                        "SKU.",
                         sku=sku, products=", ".join(candidates.mapped("display_name")),
                     ))
                 product = candidates
@@ -157,7 +159,9 @@ class ConnectorStore(models.Model):
             if binding:
                 binding.write(vals)
             else:
-                Binding.create({**vals, "store_id": self.id, "product_id": product.id, "platform_status": "active"})
+                Binding.create({
+                    **vals, "store_id": self.id, "product_id": product.id, "platform_status": "active",
+                })
 
     def _import_create_variants(self, record, variants, template):
         """Create the Odoo variants of `variants` (platform variants no Odoo variant matched): a new
@@ -171,7 +175,9 @@ class ConnectorStore(models.Model):
         Template = self.env["product.template"].sudo()
         wanted = {self._combination_key(v): v for v in variants}
         if len(wanted) < len(variants):
-            raise ProductImportError(_("Two of its variants have the same attributes: cannot tell them apart."))
+            raise ProductImportError(
+                _("Two of its variants have the same attributes: cannot tell them apart.")
+            )
         prices = [float(v["price"]) for v in variants if v.get("price") not in (None, "")]
         new_template = not template
         if new_template:
@@ -193,7 +199,8 @@ class ConnectorStore(models.Model):
             template = Template.create(vals)
         else:
             self._import_extend_template(template, variants)
-        by_key = {self._combination_key_of(p): p for p in template.with_context(active_test=False).product_variant_ids}
+        variants = template.with_context(active_test=False).product_variant_ids
+        by_key = {self._combination_key_of(p): p for p in variants}
         result = []
         for key, variant in wanted.items():
             product = by_key.get(key)

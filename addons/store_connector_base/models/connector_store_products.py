@@ -45,7 +45,8 @@ class ConnectorStore(models.Model):
             for sequence, spec in enumerate(store._get_adapter()._default_field_mappings(store), start=1):
                 field = Fields._get("product.product", spec["field"])
                 if not field:
-                    _logger.warning("default field mapping of %s: no product field %s", store.platform, spec["field"])
+                    _logger.warning("default field mapping of %s: no product field %s",
+                                    store.platform, spec["field"])
                     continue
                 vals_list.append({
                     "store_id": store.id,
@@ -60,7 +61,9 @@ class ConnectorStore(models.Model):
     # ------------------------------------------------------------------ actions (buttons)
     def action_view_product_bindings(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("store_connector_base.store_product_binding_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "store_connector_base.store_product_binding_action"
+        )
         action["domain"] = [("store_id", "=", self.id)]
         action["context"] = {"default_store_id": self.id}
         return action
@@ -75,7 +78,8 @@ class ConnectorStore(models.Model):
         ])
         jobs = self._enqueue_product_sync(bindings, "products.export", force=True)
         return self._notify_user(
-            _("%(count)s products queued for export.", count=len(bindings.product_tmpl_id)), {"jobs": len(jobs)}
+            _("%(count)s products queued for export.", count=len(bindings.product_tmpl_id)),
+            {"jobs": len(jobs)},
         )
 
     def action_import_products(self):
@@ -130,7 +134,8 @@ class ConnectorStore(models.Model):
         self.ensure_one()
         self._check_operation_allowed("products.sync")
         bindings = self.env["store.product.binding"].sudo().search([
-            ("store_id", "=", self.id), ("product_id", "in", products.ids), ("platform_status", "=", "active"),
+            ("store_id", "=", self.id), ("product_id", "in", products.ids),
+            ("platform_status", "=", "active"),
         ])
         bindings._set_platform_status("unpublished")
         self._enqueue_product_sync(bindings, "products.unpublish")
@@ -159,7 +164,8 @@ class ConnectorStore(models.Model):
         items = []
         for template_id, template_bindings in by_template.items():
             status = product_mapper.product_status(template_bindings.mapped("platform_status"))
-            items.append((template_bindings, f"products:{template_id}", {"template_id": template_id, "status": status}))
+            payload = {"template_id": template_id, "status": status}
+            items.append((template_bindings, f"products:{template_id}", payload))
         return self.env["sync.job"]._enqueue_many(
             self, operation, "_job_export_products", items, direction="export"
         )
@@ -194,7 +200,8 @@ class ConnectorStore(models.Model):
                     "odoo_id": product.id,
                     "values": values,
                     "attributes": [
-                        (ptav.attribute_id.name, ptav.name) for ptav in product.product_template_attribute_value_ids
+                        (ptav.attribute_id.name, ptav.name)
+                        for ptav in product.product_template_attribute_value_ids
                     ],
                     "list_price": list_price,
                     "status": binding.platform_status,
@@ -249,7 +256,9 @@ class ConnectorStore(models.Model):
         if value is False or value is None:
             return None
         if field.type in ("date", "datetime"):
-            return fields.Datetime.to_string(value) if field.type == "datetime" else fields.Date.to_string(value)
+            if field.type == "datetime":
+                return fields.Datetime.to_string(value)
+            return fields.Date.to_string(value)
         if isinstance(value, Markup):
             return str(value)
         return value

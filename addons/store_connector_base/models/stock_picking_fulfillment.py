@@ -77,14 +77,16 @@ class StockPicking(models.Model):
             try:
                 tracking_url = carrier.get_tracking_link(self) or ""
             except Exception:  # noqa: BLE001 - a carrier integration's failure must not block the shipment
-                _logger.warning("no tracking link for %s from carrier %s", self.name, carrier.name, exc_info=True)
+                _logger.warning("no tracking link for %s from carrier %s", self.name, carrier.name,
+                                exc_info=True)
         return {
             "carrier": carrier.name or "",
             "tracking_number": self.carrier_tracking_ref or "",
             "tracking_url": tracking_url,
             "notify_customer": True,
             "lines": [
-                {"external_line_id": line._store_external_line_id(), "sku": line.product_id.default_code or "",
+                {"external_line_id": line._store_external_line_id(),
+                 "sku": line.product_id.default_code or "",
                  "quantity": quantity}
                 for line, quantity in quantities.items()
             ],

@@ -39,7 +39,8 @@ class StoreChannelMixin(models.AbstractModel):
                 store._unpublish_products(record._store_channel_variants(include_archived=True))
 
     def _search_published_store_ids(self, operator, value):
-        return [("store_binding_ids", "any", [("store_id", operator, value), ("platform_status", "=", "active")])]
+        return [("store_binding_ids", "any",
+                 [("store_id", operator, value), ("platform_status", "=", "active")])]
 
     def _store_channel_variants(self, include_archived=False):
         """The product.product records publishing this record means.

@@ -26,7 +26,8 @@ class StoreFieldMapping(models.Model):
         string="Odoo Field",
         required=True,
         ondelete="cascade",
-        domain="[('model', '=', 'product.product'), ('ttype', 'not in', ('binary', 'one2many', 'reference'))]",
+        domain="[('model', '=', 'product.product'), "
+        "('ttype', 'not in', ('binary', 'one2many', 'reference'))]",
         help="A field of the product variant (the product's own fields included).",
     )
     field_name = fields.Char(related="field_id.name", string="Technical Name")
@@ -36,7 +37,9 @@ class StoreFieldMapping(models.Model):
         "fill the product's main fields; any other name is sent as an extra field or attribute.",
     )
     transform = fields.Selection(product_mapper.TRANSFORMS, required=True, default="none")
-    format_string = fields.Char(help="For the format transform: the text to send, with {value} for the value.")
+    format_string = fields.Char(
+        help="For the format transform: the text to send, with {value} for the value."
+    )
 
     _sql_constraints = [
         ("store_platform_field_uniq", "unique(store_id, platform_field)",

@@ -293,7 +293,10 @@ class StoreProductBinding(models.Model):
         now = fields.Datetime.now()
         for start in range(0, len(bindings), size):
             chunk = bindings[start:start + size]
-            items = [{"sku": b.sku, "quantity": quantities[b.id], "external_ids": b._external_ids()} for b in chunk]
+            items = [
+                {"sku": b.sku, "quantity": quantities[b.id], "external_ids": b._external_ids()}
+                for b in chunk
+            ]
             results = adapter.update_inventory(store, items) or []
             refused = {r.get("sku"): r.get("error") for r in results if r.get("error")}
             # Group the writes: a batch of 250 bindings becomes a handful of UPDATEs.
@@ -305,7 +308,8 @@ class StoreProductBinding(models.Model):
                     group.write({"inventory_error": error})
                     errors += [{"sku": b.sku, "error": error} for b in group]
                 else:
-                    group.write({"inventory_quantity": qty, "inventory_synced_at": now, "inventory_error": False})
+                    group.write({"inventory_quantity": qty, "inventory_synced_at": now,
+                                 "inventory_error": False})
                     updated += len(group)
         store._event_inventory_sync_completed(
             updated, duration=time.monotonic() - started, job=job, errors=errors

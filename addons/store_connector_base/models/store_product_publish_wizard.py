@@ -10,7 +10,9 @@ class StoreProductPublishWizard(models.TransientModel):
 
     product_ids = fields.Many2many("product.product", string="Variants", required=True)
     store_ids = fields.Many2many("connector.store", string="Stores", required=True)
-    mode = fields.Selection([("publish", "Publish"), ("unpublish", "Unpublish")], required=True, default="publish")
+    mode = fields.Selection(
+        [("publish", "Publish"), ("unpublish", "Unpublish")], required=True, default="publish"
+    )
     missing_sku_ids = fields.Many2many(
         "product.product", compute="_compute_missing_sku_ids", string="Variants without SKU"
     )

@@ -298,8 +298,11 @@ class SyncJob(models.Model):
             else:
                 unkeyed.append((records, payload))
         for model_name in {records._name for records, _payload in [*keyed.values(), *unkeyed]}:
-            if not method_name.startswith("_job_") or not callable(getattr(self.env[model_name], method_name, None)):
-                raise ValueError(f"{model_name} has no job handler {method_name!r} (handlers are named _job_*)")
+            handler = getattr(self.env[model_name], method_name, None)
+            if not method_name.startswith("_job_") or not callable(handler):
+                raise ValueError(
+                    f"{model_name} has no job handler {method_name!r} (handlers are named _job_*)"
+                )
         Job = self.sudo()
         jobs = Job.browse()
         if keyed:
@@ -317,7 +320,9 @@ class SyncJob(models.Model):
                 "keys": list(keyed),
                 "models": [records._name for records, _payload in keyed.values()],
                 "res_ids": [json.dumps(records.ids) for records, _payload in keyed.values()],
-                "payloads": [None if payload is None else json.dumps(payload) for _r, payload in keyed.values()],
+                "payloads": [
+                    None if payload is None else json.dumps(payload) for _r, payload in keyed.values()
+                ],
             })
             jobs = Job.browse([row[0] for row in self.env.cr.fetchall()])
             jobs.invalidate_recordset()

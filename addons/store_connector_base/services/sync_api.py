@@ -81,14 +81,16 @@ def parse_skus(body):
     """
     unknown = set(body) - {"skus"}
     if unknown:
-        raise invalid("invalid_body", f'Unknown keys in the body: {", ".join(sorted(unknown))}. Expected "skus".')
+        raise invalid("invalid_body",
+                      f'Unknown keys in the body: {", ".join(sorted(unknown))}. Expected "skus".')
     if "skus" not in body or body["skus"] is None:
         return None
     skus = body["skus"]
     if not isinstance(skus, list) or not skus:
         raise invalid("invalid_skus", '"skus" must be a non-empty list of SKUs (omit it to sync everything).')
     if len(skus) > MAX_SYNC_ITEMS:
-        raise invalid("too_many_items", f'"skus" names {len(skus)} SKUs; at most {MAX_SYNC_ITEMS} per request.')
+        raise invalid("too_many_items",
+                      f'"skus" names {len(skus)} SKUs; at most {MAX_SYNC_ITEMS} per request.')
     cleaned = [_check_sku(sku, f"skus[{index}]") for index, sku in enumerate(skus)]
     return list(dict.fromkeys(cleaned))
 
@@ -115,7 +117,8 @@ def parse_inventory_items(body):
     if not isinstance(items, list) or not items:
         raise invalid("invalid_items", '"items" must be a non-empty list of {"sku", "quantity"} objects.')
     if len(items) > MAX_SYNC_ITEMS:
-        raise invalid("too_many_items", f'"items" holds {len(items)} items; at most {MAX_SYNC_ITEMS} per request.')
+        raise invalid("too_many_items",
+                      f'"items" holds {len(items)} items; at most {MAX_SYNC_ITEMS} per request.')
     result, seen = [], set()
     for index, item in enumerate(items):
         where = f"items[{index}]"
@@ -164,7 +167,8 @@ def parse_limit(value):
     try:
         limit = int(value)
     except (TypeError, ValueError):
-        raise invalid("invalid_limit", f'"limit" must be a whole number from 1 to {ORDERS_MAX_LIMIT}.') from None
+        raise invalid("invalid_limit",
+                      f'"limit" must be a whole number from 1 to {ORDERS_MAX_LIMIT}.') from None
     if not 1 <= limit <= ORDERS_MAX_LIMIT:
         raise invalid("invalid_limit", f'"limit" must be a whole number from 1 to {ORDERS_MAX_LIMIT}.')
     return limit
@@ -177,7 +181,8 @@ def parse_status(value, allowed):
     statuses = [part.strip() for part in value.split(",") if part.strip()]
     wrong = [status for status in statuses if status not in allowed]
     if not statuses or wrong:
-        raise invalid("invalid_status", f'"status" must be one or more of {", ".join(allowed)}, separated by commas.',
+        raise invalid("invalid_status",
+                      f'"status" must be one or more of {", ".join(allowed)}, separated by commas.',
                       details={"allowed": list(allowed)})
     return statuses
 

@@ -27,7 +27,9 @@ class TestFulfillment(ProductSyncCase):
         order = self.env["sale.order"].create({
             "partner_id": self.customer.id,
             "warehouse_id": self.warehouse.id,
-            "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": qty}) for product, qty in lines],
+            "order_line": [
+                (0, 0, {"product_id": product.id, "product_uom_qty": qty}) for product, qty in lines
+            ],
         })
         self.env["store.order.binding"].create({
             "store_id": (store or self.store).id, "order_id": order.id, "external_id": f"EXT-{order.id}",
@@ -61,7 +63,8 @@ class TestFulfillment(ProductSyncCase):
         self.assertEqual(fulfillment["tracking_url"], "https://track.example.com/?n=TRK123")
         self.assertTrue(fulfillment["notify_customer"])
         self.assertEqual(
-            sorted((line["sku"], line["quantity"]) for line in fulfillment["lines"]), [("MUG-1", 2.0), ("TS-RED", 1.0)]
+            sorted((line["sku"], line["quantity"]) for line in fulfillment["lines"]),
+            [("MUG-1", 2.0), ("TS-RED", 1.0)],
         )
         self.assertEqual(picking.store_fulfillment_ref, "F1")
         # then the mapped status, in its own job
@@ -79,7 +82,8 @@ class TestFulfillment(ProductSyncCase):
         fulfillment = self.recorder.of("push_fulfillment")[0][1]["fulfillment"]
         self.assertEqual([(line["sku"], line["quantity"]) for line in fulfillment["lines"]], [("MUG-1", 2.0)])
         status_job = self.pending_jobs(operation="orders.status")
-        self.assertEqual(status_job.payload["status"], "test-processing", "part of the order is still to ship")
+        self.assertEqual(status_job.payload["status"], "test-processing",
+                         "part of the order is still to ship")
         # the backorder ships the rest, as its own fulfillment
         backorder = order.picking_ids - picking
         self.assertEqual(len(backorder), 1)
@@ -99,8 +103,10 @@ class TestFulfillment(ProductSyncCase):
         picking.button_validate()
         self.run_job(self.pending_jobs(operation="orders.fulfillment"))
         fulfillment = self.recorder.of("push_fulfillment")[0][1]["fulfillment"]
-        self.assertEqual((fulfillment["carrier"], fulfillment["tracking_number"], fulfillment["tracking_url"]),
-                         ("", "", ""))
+        self.assertEqual(
+            (fulfillment["carrier"], fulfillment["tracking_number"], fulfillment["tracking_url"]),
+            ("", "", ""),
+        )
 
     def test_orders_not_imported_or_not_permitted_get_no_job(self):
         plain = self.env["sale.order"].create({
@@ -166,7 +172,8 @@ class TestFulfillment(ProductSyncCase):
         self.run_job(self.pending_jobs(operation="orders.fulfillment"))
         [(_store_id, call)] = self.recorder.of("push_fulfillment")
         self.assertEqual(call["order"], "W-500")
-        self.assertEqual(call["fulfillment"]["lines"], [{"external_line_id": "LINE-77", "sku": "MUG-1", "quantity": 2.0}])
+        self.assertEqual(call["fulfillment"]["lines"],
+                         [{"external_line_id": "LINE-77", "sku": "MUG-1", "quantity": 2.0}])
         self.run_job(self.pending_jobs(operation="orders.status"))
         self.assertEqual(self.recorder.of("update_order_status"),
                          [(self.store.id, {"order": "W-500", "status": "test-shipped"})])

@@ -43,7 +43,8 @@ class TestInventorySync(ProductSyncCase):
         self.other_store._publish_products(self.mug)
         self.move(self.mug, 3)
         self.move(self.red, 2)
-        self.assertEqual(set(self.inventory_jobs().mapped("identity_key")), {"inventory:MUG-1", "inventory:TS-RED"})
+        self.assertEqual(set(self.inventory_jobs().mapped("identity_key")),
+                         {"inventory:MUG-1", "inventory:TS-RED"})
         self.assertEqual(self.pending_jobs(store=self.other_store, operation="inventory.sync").identity_key,
                          "inventory:MUG-1")
 
@@ -70,7 +71,9 @@ class TestInventorySync(ProductSyncCase):
         self.assertEqual(self.store._published_quantities(self.mug), {self.mug.id: 0})
 
     def test_only_the_store_locations_count_and_trigger(self):
-        shelf = self.env["stock.location"].create({"name": "Shop shelf", "location_id": self.stock_location.id})
+        shelf = self.env["stock.location"].create(
+            {"name": "Shop shelf", "location_id": self.stock_location.id}
+        )
         elsewhere = self.env["stock.location"].create({
             "name": "Other building", "location_id": self.stock_location.location_id.id,
         })
@@ -94,7 +97,9 @@ class TestInventorySync(ProductSyncCase):
         self.move(self.mug, 1)
         self.assertFalse(self.inventory_jobs())
         self.store.allow_inventory_sync = True
-        unbound = self.env["product.product"].create({"name": "Unbound", "is_storable": True, "default_code": "U-1"})
+        unbound = self.env["product.product"].create(
+            {"name": "Unbound", "is_storable": True, "default_code": "U-1"}
+        )
         self.move(unbound, 1)
         self.assertFalse(self.inventory_jobs())
         self.store._unpublish_products(self.mug)
@@ -153,7 +158,8 @@ class TestSyncInventoryBatching(ProductSyncCase):
         jobs = self.pending_jobs(operation="inventory.sync").sorted("id")
         self.assertEqual(len(jobs), 3)
         self.assertEqual(sorted(len(job.res_ids) for job in jobs), [50, 100, 100])
-        self.assertEqual(set(jobs.mapped("identity_key")), {"inventory:all:0", "inventory:all:1", "inventory:all:2"})
+        self.assertEqual(set(jobs.mapped("identity_key")),
+                         {"inventory:all:0", "inventory:all:1", "inventory:all:2"})
         # pressing the button again does not queue the batches twice
         self.store.action_sync_inventory()
         self.assertEqual(len(self.pending_jobs(operation="inventory.sync")), 3)
@@ -166,7 +172,8 @@ class TestSyncInventoryBatching(ProductSyncCase):
         self.assertEqual(len(sent), 250)
         self.assertEqual(sent["BULK-000"], 7)
         self.assertEqual(sent["BULK-249"], 0)
-        self.assertEqual(len(self.store.log_ids.filtered(lambda entry: entry.operation == "inventory.sync")), 3)
+        logs = self.store.log_ids.filtered(lambda entry: entry.operation == "inventory.sync")
+        self.assertEqual(len(logs), 3)
 
     def test_sync_inventory_skips_unpublished_and_archived(self):
         self.store.auto_sync_products = False

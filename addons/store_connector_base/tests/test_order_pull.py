@@ -8,7 +8,11 @@ from odoo import fields
 
 from odoo.addons.store_connector_base.exceptions import OperationNotPermitted
 from odoo.addons.store_connector_base.services.normalized import to_datetime
-from odoo.addons.store_connector_test_platform.models.store_adapter import EVENT_HEADER, SIGNATURE_HEADER, sign
+from odoo.addons.store_connector_test_platform.models.store_adapter import (
+    EVENT_HEADER,
+    SIGNATURE_HEADER,
+    sign,
+)
 
 from .common import WEBHOOK_SECRET
 from .common_orders import OrderPipelineCase
@@ -147,7 +151,9 @@ class TestFullSync(OrderPipelineCase):
         old = self.make_order("6000", updated=fields.Datetime.now() - timedelta(days=90))
         old["created_at"] = recent["created_at"] = (fields.Datetime.now() - timedelta(days=100)).isoformat()
         self.adapter._test_set_orders(self.store, [old, recent], page_size=1)
-        self.adapter._test_set_products(self.store, [{"title": f"Poster {i}", "sku": f"FS-P{i}"} for i in range(3)])
+        self.adapter._test_set_products(
+            self.store, [{"title": f"Poster {i}", "sku": f"FS-P{i}"} for i in range(3)]
+        )
         self.adapter._test_set_customers(
             self.store,
             [{"id": f"C{i}", "email": f"c{i}@example.com", "name": f"Customer {i}"} for i in range(3)],
@@ -213,7 +219,9 @@ class TestOrdersFromWebhooks(OrderPipelineCase):
 
     def test_queued_order_imports_merge_per_platform_order(self):
         first = self.store._enqueue_order_import(self.make_order("7003"))
-        later = self.store._enqueue_order_import(self.make_order("7003", status="processing", updated=self.later(1)))
+        later = self.store._enqueue_order_import(
+            self.make_order("7003", status="processing", updated=self.later(1))
+        )
         self.assertEqual(later, first, "the pending import of the order takes the newer payload")
         self.assertEqual((first.operation, first.method_name), ("orders.import.order", "_job_import_order"))
         self.run_jobs()
@@ -241,7 +249,8 @@ class TestPagedImports(OrderPipelineCase):
         self.assertIn("same page cursor twice (page-2)", second.last_error)
 
     def test_an_adapter_answer_that_is_not_a_page_fails_the_job(self):
-        self.patch(type(self.adapter), "import_orders", lambda _adapter, store, **kwargs: ["not", "a", "page"])
+        self.patch(type(self.adapter), "import_orders",
+                   lambda _adapter, store, **kwargs: ["not", "a", "page"])
         job = self.store._enqueue_order_pull()
         self.run_jobs()
         self.assertEqual(job.state, "failed")

@@ -61,5 +61,6 @@ class TestProductAccessAndViews(ProductSyncCase):
             self.assertIn('name="published_store_ids"', arch, model)
             self.assertIn('name="action_open_store_publish_wizard"', arch, model)
         arch = self.env["connector.store"].get_views([(False, "form")])["views"]["form"]["arch"]
-        for name in ("action_sync_inventory", "action_export_products", "action_import_products", "field_mapping_ids"):
+        for name in ("action_sync_inventory", "action_export_products", "action_import_products",
+                     "field_mapping_ids"):
             self.assertIn(f'name="{name}"', arch)

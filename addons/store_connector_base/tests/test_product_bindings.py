@@ -22,7 +22,8 @@ class TestProductBindings(ProductSyncCase):
         self.assertEqual(self.red.store_binding_ids.sku, "TS-RED")
         self.assertEqual(self.red.published_store_ids, self.store)
         self.assertEqual(self.mug.published_store_ids, self.env["connector.store"])
-        self.assertIn(self.tshirt, self.env["product.template"].search([("published_store_ids", "in", self.store.ids)]))
+        published = self.env["product.template"].search([("published_store_ids", "in", self.store.ids)])
+        self.assertIn(self.tshirt, published)
         self.assertEqual(self.store.product_binding_count, 2)
 
     def test_published_store_ids_inverse_publishes_and_unpublishes(self):
@@ -31,7 +32,8 @@ class TestProductBindings(ProductSyncCase):
         self.assertEqual(len(self.tshirt.store_binding_ids), 4)
         self.tshirt.published_store_ids = self.store
         other = self.tshirt.store_binding_ids.filtered(lambda b: b.store_id == self.other_store)
-        self.assertEqual(set(other.mapped("platform_status")), {"unpublished"}, "bindings are kept, unpublished")
+        self.assertEqual(set(other.mapped("platform_status")), {"unpublished"},
+                         "bindings are kept, unpublished")
         self.assertEqual(self.tshirt.published_store_ids, self.store)
         # Publishing again reuses the bindings (and their platform ids).
         other.external_product_id = "P-KEEP"
@@ -138,5 +140,6 @@ class TestProductBindings(ProductSyncCase):
         self.assertEqual(binding.external_product_id, "11")
         self.assertEqual(binding.external_data, {"handle": "mug"})
         self.assertEqual(
-            binding._external_ids(), {"product_id": "11", "variant_id": "22", "listing_id": "L3", "handle": "mug"}
+            binding._external_ids(),
+            {"product_id": "11", "variant_id": "22", "listing_id": "L3", "handle": "mug"},
         )

@@ -49,13 +49,16 @@ class TestProductImport(ProductSyncCase):
         self.assertEqual(set(bindings.mapped("external_product_id")), {"gid://P/1"})
         self.assertEqual(s_red.store_binding_ids.external_variant_id, "gid://V/IMP-S-RED")
         self.assertEqual(s_red.store_binding_ids.external_inventory_item_id, "gid://I/IMP-S-RED")
-        self.assertEqual(self.store.log_ids.filtered(lambda log: log.operation == "products.import").records, 1)
+        log = self.store.log_ids.filtered(lambda log: log.operation == "products.import")
+        self.assertEqual(log.records, 1)
 
     def test_import_matches_by_sku(self):
         record = {
             "title": "Platform name of the mug",
             "external_ids": {"product_id": "55"},
-            "variants": [{"sku": "MUG-1", "price": 99.0, "attributes": [], "external_ids": {"variant_id": "56"}}],
+            "variants": [
+                {"sku": "MUG-1", "price": 99.0, "attributes": [], "external_ids": {"variant_id": "56"}}
+            ],
         }
         before = self.env["product.product"].search_count([])
         summary = self.store._import_product_page([record])
@@ -91,8 +94,11 @@ class TestProductImport(ProductSyncCase):
 
     def test_bad_products_are_reported_and_others_imported(self):
         duplicate = shirt_record(("IMP-S-RED", "IMP-S-RED"), title="Twice")
-        no_sku = {"title": "No SKU", "variants": [{"sku": "", "attributes": [{"name": "SC Color", "value": "Red"}]}]}
-        summary = self.store._import_product_page([duplicate, no_sku, "garbage", {"title": "Poster", "sku": "P-2"}])
+        no_sku = {"title": "No SKU",
+                  "variants": [{"sku": "", "attributes": [{"name": "SC Color", "value": "Red"}]}]}
+        summary = self.store._import_product_page(
+            [duplicate, no_sku, "garbage", {"title": "Poster", "sku": "P-2"}]
+        )
         self.assertEqual((summary["created"], summary["failed"]), (1, 3))
         self.assertIn('Twice: SKU "IMP-S-RED" appears twice', summary["errors"][0])
         self.assertIn("No SKU: A variant (SC Color: Red) has no SKU", summary["errors"][1])
@@ -114,7 +120,8 @@ class TestProductImport(ProductSyncCase):
             self.store, [shirt_record(("IMP-S-RED",)), {"title": "Poster", "sku": "P-3"}], page_size=1)
         self.store.action_import_products()
         job = self.pending_jobs(operation="products.import")
-        self.assertEqual((len(job), job.method_name, job.model_name), (1, "_job_import_products", "connector.store"))
+        self.assertEqual((len(job), job.method_name, job.model_name),
+                         (1, "_job_import_products", "connector.store"))
         self.run_job(job)
         self.assertEqual(self.adapter._test_calls(self.store), [("import_products", None, None, None)])
         self.assertTrue(self.env["product.product"].search([("default_code", "=", "IMP-S-RED")]))

@@ -39,13 +39,14 @@ class TestTransforms(BaseCase):
              "level": "variant"},
         ]
         rows = [
-            {"odoo_id": 1, "values": {"name": "Shirt", "default_code": "S-R", "lst_price": 9.0, "x_brand": "acme",
-                                      "x_part": "1"},
+            {"odoo_id": 1, "values": {"name": "Shirt", "default_code": "S-R", "lst_price": 9.0,
+                                      "x_brand": "acme", "x_part": "1"},
              "attributes": [("Color", "Red")], "list_price": 10.0, "status": "active",
              "external_ids": {"variant_id": "9"}},
-            {"odoo_id": 2, "values": {"name": "Shirt", "default_code": "S-B", "lst_price": 10.0, "x_brand": "acme",
-                                      "x_part": "2"},
-             "attributes": [("Color", "Blue")], "list_price": 10.0, "status": "unpublished", "external_ids": {}},
+            {"odoo_id": 2, "values": {"name": "Shirt", "default_code": "S-B", "lst_price": 10.0,
+                                      "x_brand": "acme", "x_part": "2"},
+             "attributes": [("Color", "Blue")], "list_price": 10.0, "status": "unpublished",
+             "external_ids": {}},
         ]
         product = product_mapper.build_product(
             {"odoo_id": 7, "external_ids": {"product_id": "P"}, "currency": "EUR", "weight_unit": "kg"},
@@ -127,7 +128,8 @@ class TestStoreFieldMapping(ProductSyncCase):
     def test_price_from_store_pricelist(self):
         pricelist = self.env["product.pricelist"].create({
             "name": "Shop -10%",
-            "item_ids": [(0, 0, {"applied_on": "3_global", "compute_price": "percentage", "percent_price": 10})],
+            "item_ids": [(0, 0, {"applied_on": "3_global", "compute_price": "percentage",
+                                 "percent_price": 10})],
         })
         self.store.pricelist_id = pricelist
         [product] = self.export_dict(self.mug)

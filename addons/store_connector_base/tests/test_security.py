@@ -74,7 +74,8 @@ class TestModelAccess(SecurityCase):
             if model._original_module == "store_connector_base" and not model._abstract
         ]
         self.assertTrue(set(EXPECTED_RIGHTS) <= set(concrete))
-        self.assertTrue({"store.product.binding", "store.order.binding", "store.order.status.map"} <= set(concrete))
+        self.assertTrue({"store.product.binding", "store.order.binding", "store.order.status.map"}
+                        <= set(concrete))
         for model in concrete:
             with self.subTest(model=model):
                 acls = self.env["ir.model.access"].search([("model_id.model", "=", model)])

@@ -96,13 +96,16 @@ class TestStoreDashboard(SyncApiFixtures, TransactionCase):
 
     def test_store_with_failures_only_and_idle_store(self):
         B = self.store_b
-        self.assertEqual((B.dashboard_job_count, B.dashboard_failed_count, B.dashboard_success_rate), (2, 2, 0.0))
+        self.assertEqual((B.dashboard_job_count, B.dashboard_failed_count, B.dashboard_success_rate),
+                         (2, 2, 0.0))
         self.assertEqual((B.dashboard_webhook_count, B.dashboard_webhook_problem_count), (1, 1))
         self.assertFalse(B.dashboard_last_success_at)
         self.assertIn("No successful sync yet", str(B.dashboard_last_sync_html))
         idle = self.store_idle
-        self.assertEqual((idle.dashboard_job_count, idle.dashboard_backlog_count, idle.dashboard_webhook_count),
-                         (0, 0, 0))
+        self.assertEqual(
+            (idle.dashboard_job_count, idle.dashboard_backlog_count, idle.dashboard_webhook_count),
+            (0, 0, 0),
+        )
         self.assertFalse(idle.dashboard_webhook_last_received_at)
 
     def test_company_summary(self):
@@ -117,8 +120,10 @@ class TestStoreDashboard(SyncApiFixtures, TransactionCase):
         self.assertEqual(main.dashboard_backlog_count, 3)
         self.assertEqual(main.dashboard_open_failed_count, 4)
         self.assertEqual((main.dashboard_webhook_count, main.dashboard_webhook_problem_count), (4, 2))
-        self.assertEqual((other.dashboard_job_count, other.dashboard_done_count, other.dashboard_success_rate),
-                         (1, 1, 100.0))
+        self.assertEqual(
+            (other.dashboard_job_count, other.dashboard_done_count, other.dashboard_success_rate),
+            (1, 1, 100.0),
+        )
         self.store_b.sudo().write({"paused": True})
         main.invalidate_recordset()
         self.assertEqual(main.paused_store_count, 1)
@@ -155,7 +160,8 @@ class TestStoreDashboard(SyncApiFixtures, TransactionCase):
         ])
         self.assertIn("dashboard_last_sync_html", views["views"]["kanban"]["arch"])
         data = Store.search([("id", "=", self.store.id)]).web_read({
-            "dashboard_job_count": {}, "dashboard_last_sync_html": {}, "dashboard_webhook_last_received_at": {}})
+            "dashboard_job_count": {}, "dashboard_last_sync_html": {},
+            "dashboard_webhook_last_received_at": {}})
         self.assertEqual(data[0]["dashboard_job_count"], 8)
         action = self.store.with_user(self.api_user).action_view_job_analysis()
         self.assertEqual(action["res_model"], "sync.job")

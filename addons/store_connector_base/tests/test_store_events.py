@@ -18,7 +18,9 @@ class TestStoreEvents(SyncApiFixtures, TransactionCase):
         cls.adapter_class = type(cls.env["store.adapter.test"])
 
     def _logs(self, store, operation):
-        return self.env["store.activity.log"].search([("store_id", "=", store.id), ("operation", "=", operation)])
+        return self.env["store.activity.log"].search(
+            [("store_id", "=", store.id), ("operation", "=", operation)]
+        )
 
     def _manager_notices(self, store):
         """Messages on the store addressed to its manager."""
@@ -111,7 +113,9 @@ class TestStoreEvents(SyncApiFixtures, TransactionCase):
 
     def test_connection_failure_message_hides_secrets(self):
         secret = "sk_live_very_secret_value"
-        self.env["integration.credential"].create({"store_id": self.store.id, "key": "api_key", "value": secret})
+        self.env["integration.credential"].create(
+            {"store_id": self.store.id, "key": "api_key", "value": secret}
+        )
 
         def test_connection(_adapter, store):
             raise UserError(f"The platform refused key {secret}.")

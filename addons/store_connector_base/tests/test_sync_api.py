@@ -267,7 +267,8 @@ class TestSyncApi(SyncApiFixtures, HttpCase):
     def test_orders_default_page_is_50_and_max_100(self):
         orders = self.env["sale.order"].create([{"partner_id": self.partner.id} for _i in range(101)])
         self.env["store.order.binding"].create([
-            {"store_id": self.store.id, "order_id": order.id, "external_id": str(order.id)} for order in orders
+            {"store_id": self.store.id, "order_id": order.id, "external_id": str(order.id)}
+            for order in orders
         ])
         url = self._url(self.store, "orders")
         self.assertEqual(len(self._get(url).json()["data"]), 50)
@@ -287,7 +288,8 @@ class TestSyncApi(SyncApiFixtures, HttpCase):
         jobs = self._jobs(self.store, "products.export")
         self.assertEqual(len(jobs), 2, "one export job per product template")
         self.assertEqual(sorted(data["jobs"], key=lambda job: job["id"]),
-                         [{"id": job.id, "operation": "products.export", "state": "pending"} for job in jobs.sorted("id")])
+                         [{"id": job.id, "operation": "products.export", "state": "pending"}
+                          for job in jobs.sorted("id")])
         bindings = self.env["store.product.binding"].search([("store_id", "=", self.store.id)])
         by_sku = {binding.sku: binding for binding in bindings}
         self.assertEqual(set(jobs.mapped("method_name")), {"_job_export_products"})
@@ -295,7 +297,8 @@ class TestSyncApi(SyncApiFixtures, HttpCase):
         self.assertEqual(sorted(id_ for job in jobs for id_ in job.res_ids),
                          sorted((by_sku["SKU-A"] | by_sku["SKU-B"]).ids))
         self.assertEqual(set(jobs.mapped("identity_key")),
-                         {f"products:{self.product_a.product_tmpl_id.id}", f"products:{self.product_b.product_tmpl_id.id}"})
+                         {f"products:{self.product_a.product_tmpl_id.id}",
+                          f"products:{self.product_b.product_tmpl_id.id}"})
         self.assertEqual(set(jobs.mapped("direction")), {"export"})
         # Asking again while the jobs wait merges into them.
         again = self._post(url, {"skus": ["SKU-A"]})
@@ -315,12 +318,16 @@ class TestSyncApi(SyncApiFixtures, HttpCase):
 
     def test_sync_inventory_queues_the_inventory_pipeline(self):
         url = self._url(self.store, "sync/inventory")
-        bindings = {b.sku: b for b in self.env["store.product.binding"].search([("store_id", "=", self.store.id)])}
-        response = self._post(url, {"items": [{"sku": "SKU-A", "quantity": 5}, {"sku": "SKU-B", "quantity": 0}]})
+        bindings = {
+            b.sku: b for b in self.env["store.product.binding"].search([("store_id", "=", self.store.id)])
+        }
+        response = self._post(url, {"items": [{"sku": "SKU-A", "quantity": 5},
+                                              {"sku": "SKU-B", "quantity": 0}]})
         self.assertEqual(response.status_code, 202, response.text)
         self.assertEqual(response.json()["data"]["items"], 2)
         job = self._jobs(self.store, "inventory.sync")
-        self.assertEqual((job.model_name, job.method_name), ("store.product.binding", "_job_export_inventory"))
+        self.assertEqual((job.model_name, job.method_name),
+                         ("store.product.binding", "_job_export_inventory"))
         self.assertEqual(job.res_ids, (bindings["SKU-A"] | bindings["SKU-B"]).ids)
         # The quantities given are sent as given.
         self.assertEqual(job.payload, {"quantities": {"SKU-A": 5, "SKU-B": 0}})

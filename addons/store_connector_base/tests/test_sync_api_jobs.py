@@ -25,7 +25,9 @@ class TestSyncApiJobs(SyncApiFixtures, TransactionCase):
             [("store_id", "=", store.id), ("operation", "=", operation)], order="id")
 
     def _binding(self, sku, store=None):
-        return self.env["store.product.binding"].search([("store_id", "=", (store or self.store).id), ("sku", "=", sku)])
+        return self.env["store.product.binding"].search(
+            [("store_id", "=", (store or self.store).id), ("sku", "=", sku)]
+        )
 
     def _exported(self):
         """{sku: (normalized product, variant)} of every export_products call."""
@@ -48,7 +50,8 @@ class TestSyncApiJobs(SyncApiFixtures, TransactionCase):
         self.assertEqual(len(jobs), 2, "one job per product template")
         self.assertEqual(self._run_queue(self.store), 2)
         self.assertEqual(jobs.mapped("state"), ["done", "done"], jobs.mapped("last_error"))
-        self.assertEqual({store_id for store_id, _products in RECORDER.of("export_products")}, {self.store.id})
+        self.assertEqual({store_id for store_id, _products in RECORDER.of("export_products")},
+                         {self.store.id})
         exported = self._exported()
         self.assertEqual(set(exported), {"SKU-A", "SKU-B"})
         self.assertEqual(exported["SKU-A"][0]["title"], "Product A")
@@ -83,7 +86,9 @@ class TestSyncApiJobs(SyncApiFixtures, TransactionCase):
             "name": "Size", "value_ids": [(0, 0, {"name": "S"}), (0, 0, {"name": "M"})]})
         template = self.env["product.template"].create({
             "name": "Shirt",
-            "attribute_line_ids": [(0, 0, {"attribute_id": size.id, "value_ids": [(6, 0, size.value_ids.ids)]})],
+            "attribute_line_ids": [
+                (0, 0, {"attribute_id": size.id, "value_ids": [(6, 0, size.value_ids.ids)]})
+            ],
         })
         for variant in template.product_variant_ids:
             variant.default_code = "SHIRT-" + variant.product_template_attribute_value_ids.name
@@ -97,7 +102,8 @@ class TestSyncApiJobs(SyncApiFixtures, TransactionCase):
         self.assertEqual((len(products_a), len(products_shirt)), (1, 1))
         self.assertEqual(shirt["title"], "Shirt")
         self.assertEqual({variant["sku"]: variant["attributes"] for variant in shirt["variants"]},
-                         {"SHIRT-S": [{"name": "Size", "value": "S"}], "SHIRT-M": [{"name": "Size", "value": "M"}]})
+                         {"SHIRT-S": [{"name": "Size", "value": "S"}],
+                          "SHIRT-M": [{"name": "Size", "value": "M"}]})
         self.assertEqual(shirt["options"], [{"name": "Size", "values": ["S", "M"]}])
 
     # ------------------------------------------------------------------ inventory

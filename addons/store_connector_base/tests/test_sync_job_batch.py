@@ -5,8 +5,8 @@ from .common_products import ProductSyncCase
 
 class TestEnqueueMany(ProductSyncCase):
     def enqueue(self, items, **kwargs):
-        return self.env["sync.job"]._enqueue_many(self.store, "inventory.sync", "_job_export_inventory", items,
-                                                  direction="export", **kwargs)
+        return self.env["sync.job"]._enqueue_many(self.store, "inventory.sync", "_job_export_inventory",
+                                                  items, direction="export", **kwargs)
 
     def test_keys_merge_latest_wins_and_unkeyed_jobs_are_created(self):
         binding_a, binding_b = self.store._publish_products(self.red | self.blue).sorted("id")

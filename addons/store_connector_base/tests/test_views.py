@@ -25,7 +25,9 @@ STORE_BUTTONS_USER = {
     "action_full_sync", "action_process_queue", "action_pull_orders", "action_sync_inventory",
     "action_export_products", "action_import_products",
 }
-STORE_BUTTONS_MANAGER = STORE_BUTTONS_USER | {"action_test_connection", "action_register_webhooks", "action_resume"}
+STORE_BUTTONS_MANAGER = STORE_BUTTONS_USER | {
+    "action_test_connection", "action_register_webhooks", "action_resume",
+}
 
 
 class TestViews(TransactionCase):
@@ -223,7 +225,8 @@ class TestViews(TransactionCase):
                     model = record.xpath("field[@name='model']")[0].text
                     arch = record.xpath("field[@name='arch']/*")[0]
                     # A second view of one type says what it is for (e.g. _dashboard).
-                    self.assertRegex(record.get("id"), rf"^{model.replace('.', '_')}_view_{arch.tag}(_[a-z]+)?$")
+                    self.assertRegex(record.get("id"),
+                                     rf"^{model.replace('.', '_')}_view_{arch.tag}(_[a-z]+)?$")
                 for record in root.xpath("//record[@model='ir.actions.act_window']"):
                     model = record.xpath("field[@name='res_model']")[0].text
                     self.assertRegex(record.get("id"), rf"^{model.replace('.', '_')}_action(_[a-z]+)?$")

@@ -4,4 +4,6 @@ from odoo import fields, models
 class ConnectorStore(models.Model):
     _inherit = "connector.store"
 
-    platform = fields.Selection(selection_add=[("woocommerce", "WooCommerce")], ondelete={"woocommerce": "cascade"})
+    platform = fields.Selection(
+        selection_add=[("woocommerce", "WooCommerce")], ondelete={"woocommerce": "cascade"}
+    )

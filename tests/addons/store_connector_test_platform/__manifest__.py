@@ -1,6 +1,6 @@
 {
     "name": "Store Connector - Test Platform",
-    "summary": "A platform for the suite's own tests: HMAC-signed webhooks and scripted jobs. Not for production.",
+    "summary": "A platform for the suite's own tests (signed webhooks, scripted jobs). Not for production.",
     "version": "18.0.1.0.0",
     "category": "Hidden/Tests",
     "license": "LGPL-3",

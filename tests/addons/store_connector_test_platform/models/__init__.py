@@ -1,3 +1,1 @@
-from . import connector_store, store_adapter
-from . import store_adapter_products
-from . import store_adapter_orders
+from . import connector_store, store_adapter, store_adapter_orders, store_adapter_products
