@@ -165,6 +165,7 @@ class ConnectorStore(models.Model):
         :raises OperationNotPermitted: the store forbids products.sync.
         """
         self.ensure_one()
+        self._check_operation_allowed("products.sync")
         if skus is None:
             bindings = self.env["store.product.binding"].sudo().search([("store_id", "=", self.id)])
         else:

@@ -10,6 +10,16 @@ from odoo.tests.common import TransactionCase
 from .common import run_queue
 
 T0 = datetime(2026, 5, 1, 10, 0, 0)
+# The customer's billing and shipping address of `make_order`.
+ADDRESS = {
+    "first_name": "Ann",
+    "last_name": "Lee",
+    "street": "1 Main St",
+    "city": "Springfield",
+    "zip": "12345",
+    "country_code": "US",
+    "state_code": "IL",
+}
 
 
 def iso(moment):
@@ -70,24 +80,8 @@ class OrderPipelineCase(TransactionCase):
                 "last_name": "Lee",
                 "phone": "+1 555 0100",
             },
-            "billing_address": {
-                "first_name": "Ann",
-                "last_name": "Lee",
-                "street": "1 Main St",
-                "city": "Springfield",
-                "zip": "12345",
-                "country_code": "US",
-                "state_code": "IL",
-            },
-            "shipping_address": {
-                "first_name": "Ann",
-                "last_name": "Lee",
-                "street": "1 Main St",
-                "city": "Springfield",
-                "zip": "12345",
-                "country_code": "US",
-                "state_code": "IL",
-            },
+            "billing_address": dict(ADDRESS),
+            "shipping_address": dict(ADDRESS),
             "lines": copy.deepcopy(lines),
             "payment_method": "stripe",
         }
