@@ -1,0 +1,1 @@
+"""Loopback simulators of the platforms Store Connector talks to (tests, benchmarks, demo)."""
