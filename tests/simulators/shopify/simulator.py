@@ -84,6 +84,8 @@ class ShopifySimulator:
         bulk_seconds=30.0,
         webhook_api_version=None,
     ):
+        if webhook_mode not in ("manual", "background"):
+            raise ValueError("webhook_mode must be 'manual' or 'background'")
         if host not in LOOPBACK:
             raise ValueError("the simulator only listens on loopback addresses")
         if not re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com", shop):

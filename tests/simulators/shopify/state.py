@@ -1124,7 +1124,26 @@ class Store:
                                 "INVALID_INPUT",
                             )
                         )
+                known = {(m.namespace, m.key) for m in (target.metafields if target else [])}
+                for mi, mf in enumerate(variant_in.get("metafields") or []):
+                    new_one = (mf.get("namespace") or "custom", mf.get("key")) not in known
+                    if not mf.get("key") or mf.get("value") is None or (new_one and not mf.get("type")):
+                        errors.append(
+                            (
+                                [*path, "metafields", str(mi)],
+                                "Metafield key, value and type are required.",
+                                "INVALID_METAFIELD",
+                            )
+                        )
                 plan.append((target, ordered, variant_in))
+        elif options_in is not None and not creating and option_names != [o.name for o in product.options]:
+            errors.append(
+                (
+                    ["input", "variants"],
+                    "Variants must be provided when the product options change.",
+                    "INVALID_INPUT",
+                )
+            )
         new_product_mf = None
         if data.get("metafields") is not None:
             new_product_mf = self._metafields(

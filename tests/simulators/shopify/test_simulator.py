@@ -349,7 +349,7 @@ def test_product_update_archives(sim):
 
 def _set_input(sim, sku, quantity, change_from, name="available"):
     item = sim.product(sku)["variants"][0]["inventory_item_id"]
-    location = sim.add_location.__self__.store.primary_location().id
+    location = sim.store.primary_location().id
     return {
         "name": name,
         "reason": "correction",
