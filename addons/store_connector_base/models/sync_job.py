@@ -24,6 +24,7 @@ from ..exceptions import (
     RetryableJobError,
     StoreAuthError,
 )
+from ..services import cron_wakeup
 from ..services.redact import redact
 
 _logger = logging.getLogger(__name__)
@@ -367,16 +368,26 @@ class SyncJob(models.Model):
 
         @cr.precommit.add
         def _trigger():
-            when = cr.precommit.data.get(_TRIGGER_KEY) or fields.Datetime.now()
-            cron = env.ref(RUNNER_CRON_XMLID, raise_if_not_found=False)
-            if not cron:
+            when = cr.precommit.data.pop(_TRIGGER_KEY, None) or fields.Datetime.now()
+            cron_id = env["ir.model.data"]._xmlid_to_res_id(RUNNER_CRON_XMLID, raise_if_not_found=False)
+            if not cron_id:
                 return
+            # Not ir.cron._trigger(): it stamps call_at to the second, and when a run of the runner
+            # ends, Odoo deletes the triggers older than that run's start. A trigger made while a run
+            # is under way, stamped before its start, would vanish with it, and a job committed after
+            # the run's last claim would wait for the next poll (a minute). Stamped with the database
+            # clock at full precision, it survives every run that began before it. Nor is a trigger
+            # skipped when one is already due: that one may belong to the run about to end.
             cr.execute(
-                "SELECT 1 FROM ir_cron_trigger WHERE cron_id = %s AND call_at <= %s LIMIT 1",
-                [cron.id, when],
+                """INSERT INTO ir_cron_trigger
+                           (cron_id, call_at, create_uid, write_uid, create_date, write_date)
+                   VALUES (%(cron)s, GREATEST(%(when)s, clock_timestamp() AT TIME ZONE 'UTC'),
+                           %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')""",
+                {"cron": cron_id, "when": when, "uid": env.uid},
             )
-            if not cr.fetchone():
-                cron.sudo()._trigger(when)
+            if when <= fields.Datetime.now():
+                dbname = cr.dbname
+                cr.postcommit.add(lambda: cron_wakeup.wake_cron_workers(dbname))
 
     # ================================================================ running
     @api.model

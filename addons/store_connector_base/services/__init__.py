@@ -1,1 +1,1 @@
-from . import crypto, rate_limiter, redact
+from . import cron_wakeup, crypto, rate_limiter, redact

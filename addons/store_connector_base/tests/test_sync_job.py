@@ -9,7 +9,7 @@ progress record. What those tests commit is deleted in their cleanups.
 import logging
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import psycopg2.errors
 
@@ -173,11 +173,28 @@ class TestSyncJob(StoreConnectorCase):
         self.env.cr.flush()  # runs the precommit hooks, as a commit does
         triggers = Trigger.search([("cron_id", "=", cron.id)])
         self.assertEqual(len(triggers), 1)
-        # The earliest time asked for, not the first.
-        self.assertLessEqual(triggers.call_at, fields.Datetime.now())
-        # A later enqueue while that wake-up is due adds nothing.
+        # The earliest time asked for, not the first: due now.
+        self.assertLessEqual(triggers.call_at, datetime.utcnow())
+        # The next transaction makes its own, even though that one is still due: it may belong to
+        # a run of the runner that is about to end (see the next test).
         self.enqueue()
         self.env.cr.flush()
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), 2)
+
+    def test_a_trigger_made_during_a_run_survives_the_end_of_that_run(self):
+        """When a run of the runner ends, Odoo deletes the runner's triggers older than the start of
+        that run (`now()` of its transaction). A job queued during the run, after the run's last
+        claim, must keep its trigger, or it waits for the next one-minute poll."""
+        cron = self.env.ref(RUNNER_CRON_XMLID)
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        Trigger.search([("cron_id", "=", cron.id)]).unlink()
+        self.enqueue()
+        self.env.cr.flush()
+        # What Odoo's ir.cron._reschedule_later runs at the end of a run that began with this
+        # transaction (the earliest such run still under way when the job was queued).
+        self.env.cr.execute(
+            "DELETE FROM ir_cron_trigger WHERE cron_id = %s AND call_at < (now() AT TIME ZONE 'UTC')",
+            [cron.id])
         self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), 1)
 
     def test_a_future_job_triggers_the_runner_at_its_time(self):
