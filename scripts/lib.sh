@@ -95,8 +95,9 @@ write_config() {
     echo "[options]"
     echo "addons_path = ${SC_ADDONS_PATH:-$ODOO_SRC/addons,$SC_ROOT/addons}"
     echo "data_dir = $SC_STATE/data"
+    # db_name alone, no dbfilter: with a dbfilter Odoo lists the server's databases on every
+    # request without a session, webhooks included (a measured bottleneck).
     echo "db_name = $db"
-    echo "dbfilter = ^$db\$"
     echo "list_db = False"
     echo "without_demo = all"
     for line in "$@"; do echo "$line"; done
