@@ -1,0 +1,11 @@
+# Entry points of the suite; each calls its script in scripts/ (ARGS="..." passes arguments on).
+.PHONY: run test bench
+
+run:
+	bash scripts/run $(ARGS)
+
+test:
+	bash scripts/test $(ARGS)
+
+bench:
+	bash scripts/bench $(ARGS)

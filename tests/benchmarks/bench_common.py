@@ -1,0 +1,195 @@
+"""Shared pieces of the benchmarks: figures with targets, percentiles, the Odoo environment."""
+
+import contextlib
+import logging
+import math
+import os
+import sys
+from dataclasses import dataclass
+
+_logger = logging.getLogger("store_connector.bench")
+
+
+@dataclass
+class Figure:
+    """One measured figure against its target.
+
+    `kind` says how the target reads: "min" (the value must reach the target), "max" (the value
+    must stay at or under the limit), "equal" (the value must be exactly the target), or "info"
+    (a figure printed for context, with no target).
+    """
+
+    name: str
+    value: float
+    unit: str
+    kind: str = "info"
+    target: float | None = None
+    note: str = ""
+
+    @property
+    def passed(self):
+        if self.kind == "min":
+            return self.value >= self.target
+        if self.kind == "max":
+            return self.value <= self.target
+        if self.kind == "equal":
+            return self.value == self.target
+        return None
+
+    @property
+    def ratio(self):
+        if self.kind in ("min", "max") and self.target:
+            return self.value / self.target
+        return None
+
+    def verdict(self):
+        return {True: "PASS", False: "FAIL", None: "info"}[self.passed]
+
+    def describe(self):
+        """E.g. "rate 200.0/s = 1.00x target 200/s"."""
+        value = fmt(self.value, self.unit)
+        if self.kind == "min":
+            return f"{self.name} {value} = {self.ratio:.2f}x target {fmt(self.target, self.unit)}"
+        if self.kind == "max":
+            return f"{self.name} {value} = {self.ratio:.2f}x limit {fmt(self.target, self.unit)}"
+        if self.kind == "equal":
+            return f"{self.name} {value} (must be {fmt(self.target, self.unit)})"
+        return f"{self.name} {value}"
+
+
+def fmt(value, unit=""):
+    if value is None:
+        return "-"
+    if isinstance(value, float) and math.isinf(value):
+        text = "inf"
+    elif isinstance(value, int) or float(value).is_integer() and abs(value) >= 100:
+        text = f"{int(value)}"
+    elif abs(value) >= 100:
+        text = f"{value:.0f}"
+    elif abs(value) >= 10:
+        text = f"{value:.1f}"
+    else:
+        text = f"{value:.2f}"
+    if not unit or unit == "x" or unit.startswith("/"):
+        return f"{text}{unit}"
+    return f"{text} {unit}"
+
+
+def percentile(values, pct):
+    """Nearest-rank percentile (no interpolation: the value a real request had). inf sorts last."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def median(values):
+    return percentile(values, 50)
+
+
+def section(title):
+    print(f"\n=== {title} ===", flush=True)
+
+
+def say(text=""):
+    print(text, flush=True)
+
+
+def print_summary(figures):
+    """The final table: every figure, its target and verdict."""
+    rows = [("figure", "value", "target", "ratio", "verdict")]
+    for fig in figures:
+        target = "-"
+        if fig.kind == "min":
+            target = ">= " + fmt(fig.target, fig.unit)
+        elif fig.kind == "max":
+            target = "<= " + fmt(fig.target, fig.unit)
+        elif fig.kind == "equal":
+            target = "== " + fmt(fig.target, fig.unit)
+        ratio = f"{fig.ratio:.2f}x" if fig.ratio is not None else "-"
+        rows.append((fig.name, fmt(fig.value, fig.unit), target, ratio, fig.verdict()))
+    widths = [max(len(str(row[i])) for row in rows) for i in range(5)]
+    line = "  ".join("-" * w for w in widths)
+    print("\n=== summary ===")
+    for n, row in enumerate(rows):
+        print("  ".join(str(cell).ljust(w) if i == 0 else str(cell).rjust(w)
+                        for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip())
+        if n == 0:
+            print(line)
+    notes = [fig for fig in figures if fig.note]
+    if notes:
+        print()
+        for fig in notes:
+            print(f"  {fig.name}: {fig.note}")
+    sys.stdout.flush()
+
+
+class OdooEnv:
+    """Odoo loaded in this process on the benchmark database (for set-up, the queue, checks)."""
+
+    def __init__(self, config_path, database):
+        import odoo
+        from odoo.tools import config
+
+        config.parse_config(["-c", config_path, "-d", database, "--log-level", "warn"])
+        odoo.netsvc.init_logger()
+        from odoo.modules.registry import Registry
+
+        self.odoo = odoo
+        self.database = database
+        self.registry = Registry(database)
+
+    @contextlib.contextmanager
+    def env(self):
+        """A superuser environment on a fresh cursor, committed on success."""
+        from odoo import SUPERUSER_ID, api
+
+        with self.registry.cursor() as cr:
+            yield api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+
+    def sql(self, query, params=None, autocommit=False):
+        """Run one statement on its own cursor; returns the rows (or None)."""
+        with self.registry.cursor() as cr:
+            if autocommit:
+                cr._cnx.autocommit = True
+            cr.execute(query, params or ())
+            rows = cr.fetchall() if cr.description else None
+            if autocommit:
+                cr._cnx.autocommit = False
+            return rows
+
+
+def create_store(env, name):
+    """A connector.store of the test platform (its webhook key is the field's default)."""
+    return env["connector.store"].create({"name": name, "platform": "test"})
+
+
+def cpu_snapshot(pids=(), database=None):
+    """CPU seconds used so far: (machine busy, machine total, the process trees of `pids`,
+    the PostgreSQL backends serving `database`). Processes that end in between are not counted:
+    Odoo keeps its database connections open, prefork workers live for thousands of requests."""
+    import psutil
+
+    times = psutil.cpu_times()
+    busy = sum(times) - times.idle - getattr(times, "iowait", 0.0)
+    tree = backends = 0.0
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            proc = psutil.Process(pid)
+            for p in [proc, *proc.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    cpu = p.cpu_times()
+                    tree += cpu.user + cpu.system
+    if database:
+        for p in psutil.process_iter(["name", "cmdline"]):
+            with contextlib.suppress(psutil.Error):
+                cmdline = " ".join(p.info["cmdline"] or ())
+                if cmdline.startswith("postgres:") and f" {database} " in cmdline:
+                    cpu = p.cpu_times()
+                    backends += cpu.user + cpu.system
+    return busy, sum(times), tree, backends
+
+
+def cpu_count():
+    return os.cpu_count() or 1
