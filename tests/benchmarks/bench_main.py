@@ -8,6 +8,10 @@ Targets (from the foundation issue):
     acknowledgement <= 50 ms, p99 <= 200 ms, every delivery stored once;
   * one queue worker runs >= 500 trivial jobs/s;
   * `_claim(limit=100)` with 100,000 pending jobs takes at most 1.5x its time with 100.
+Targets (from the generic pipelines issue):
+  * importing 1,000 normalized orders of 3 lines takes at most 1.5x creating the same sale orders
+    directly through the ORM, in the same run;
+  * exporting stock for 10,000 bound SKUs builds its jobs in under 10 s.
 
 Figures marked "info" have no target: they explain the others (CPU per delivery, profiles).
 """
@@ -20,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bench_common import OdooEnv, print_summary, say  # noqa: E402
+from bench_common import Figure, OdooEnv, print_summary, say, section  # noqa: E402
 
 
 def parse_args(argv):
@@ -28,7 +32,8 @@ def parse_args(argv):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", required=True, help="odoo.conf of the benchmark database")
     p.add_argument("--database", required=True)
-    p.add_argument("--only", choices=["intake", "queue"], help="run one benchmark (default: both)")
+    p.add_argument("--only", choices=["intake", "queue", "orders", "stock"],
+                   help="run one benchmark (default: all)")
     p.add_argument("--report-only", action="store_true", help="exit 0 even when a target is missed")
     p.add_argument("--keep-data", action="store_true", help="keep the intake store, deliveries and jobs")
 
@@ -66,6 +71,13 @@ def parse_args(argv):
     g.add_argument("--claim-history", type=int, default=100_000, help="done jobs kept in the table")
     g.add_argument("--claim-samples", type=int, default=25, help="timed claims per case (median)")
     g.add_argument("--claim-ratio-limit", type=float, default=1.5)
+
+    g = p.add_argument_group("order import and stock export")
+    g.add_argument("--orders", type=int, default=1000, help="normalized orders imported (default 1000)")
+    g.add_argument("--order-lines", type=int, default=3, help="product lines per order (default 3)")
+    g.add_argument("--order-repeat", type=int, default=3, help="runs of each side, best kept (default 3)")
+    g.add_argument("--order-ratio-limit", type=float, default=1.5)
+    g.add_argument("--skus", type=int, default=10000, help="bound SKUs of the stock export (default 10000)")
     p.add_argument("--profile", action="store_true",
                    help="print profiles: cProfile of the queue run and of the in-process intake, and py-spy "
                         "of the server under load (pip install py-spy into the venv)")
@@ -89,6 +101,10 @@ def main(argv=None):
         import bench_webhook
 
         figures += bench_webhook.run(oe, args)
+    if args.only in (None, "orders"):
+        figures += run_order_import(oe, args)
+    if args.only in (None, "stock"):
+        figures += run_stock_export(oe, args)
     print_summary(figures)
     targets = [f for f in figures if f.passed is not None]
     failed = [f for f in targets if not f.passed]
@@ -98,6 +114,48 @@ def main(argv=None):
     if failed and not args.report_only:
         return 1
     return 0
+
+
+def run_order_import(oe, args):
+    """Pipeline vs direct ORM creation of the same sale orders (bench_order_import), rolled back."""
+    import bench_order_import
+
+    section(f"order import: {args.orders} orders x {args.order_lines} lines, pipeline vs ORM")
+    order_args = bench_order_import.parse_args([
+        "--config", "-", "--database", oe.database, "--orders", str(args.orders),
+        "--lines", str(args.order_lines), "--repeat", str(args.order_repeat),
+        "--ratio-limit", str(args.order_ratio_limit),
+    ])
+    with oe.env() as env:
+        try:
+            result = bench_order_import.run(env, order_args)
+        finally:
+            env.cr.rollback()
+    say(f"every run (s): {result['runs']}")
+    n = result["orders"]
+    return [
+        Figure("orders: ORM sale.order.create", result["orm_seconds"], "s",
+               note=f"{1000 * result['orm_seconds'] / n:.2f} ms/order"),
+        Figure("orders: pipeline import", result["pipeline_seconds"], "s",
+               note=f"{1000 * result['pipeline_seconds'] / n:.2f} ms/order"),
+        Figure("orders: ratio pipeline / ORM", result["ratio"], "x", "max", result["ratio_limit"]),
+    ]
+
+
+def run_stock_export(oe, args):
+    """Building the stock export jobs of many bound SKUs (bench_stock_export), rolled back."""
+    import bench_stock_export
+
+    section(f"stock export: {args.skus} bound SKUs")
+    with oe.env() as env:
+        try:
+            results = bench_stock_export.run(env, skus=args.skus)
+        finally:
+            env.cr.rollback()
+    return [
+        Figure(f"stock: {label}", seconds, "s", "max" if target else "info", target)
+        for label, seconds, target in results
+    ]
 
 
 if __name__ == "__main__":

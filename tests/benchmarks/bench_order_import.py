@@ -12,7 +12,7 @@ the same fields the pipeline sets (pricelist included: leaving it to Odoo's comp
 side slower, not the pipeline faster). Prints both times and the ratio; exits 1 when the ratio is
 over the limit (unless --report-only).
 
-Run:  scripts/bench-orders [--orders 1000] [--lines 3] [--page 100] [--repeat 3]
+Run:  scripts/bench --only orders [--orders 1000] [--lines 3] [--page 100] [--repeat 3]
   or: python tests/benchmarks/bench_order_import.py --config odoo.conf --database DB
 """
 
