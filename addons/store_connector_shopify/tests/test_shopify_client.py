@@ -71,6 +71,17 @@ class TestShopifyClient(ShopifySimulatorCase):
         with self.assertRaisesRegex(PermanentJobError, "doesn't exist"):
             self.client().query("{ shop { nope } }")
 
+    def test_missing_scope_is_permanent_with_shopify_message(self):
+        scopes = list(self.sim.scopes)
+        self.sim.scopes = [s for s in scopes if "customers" not in s]
+        try:
+            with self.assertRaisesRegex(PermanentJobError, "access scope") as caught:
+                self.client().query("query C($first: Int!) { customers(first: $first) { nodes { id } } }",
+                                    {"first": 1})
+            self.assertNotIsInstance(caught.exception, RetryableJobError)
+        finally:
+            self.sim.scopes = scopes
+
     def test_user_errors(self):
         client = self.client()
         variables = {"topic": "ORDERS_CREATE", "sub": {"uri": "ftp://nowhere", "format": "JSON"}}
