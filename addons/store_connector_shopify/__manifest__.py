@@ -1,13 +1,16 @@
 {
     "name": "Store Connector - Shopify",
-    "summary": "Connect Odoo to Shopify stores",
-    "version": "18.0.0.1.0",
+    "summary": "Connect Odoo to Shopify stores over the GraphQL Admin API",
+    "version": "18.0.0.2.0",
     "category": "Connector",
     "license": "LGPL-3",
     "author": "Store Connector contributors",
     "website": "https://github.com/store-connector/store-connector",
     "depends": ["store_connector_base"],
-    "external_dependencies": {"python": ["requests"]},
-    "data": [],
+    "external_dependencies": {"python": ["requests", "shopify"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "views/connector_store_views.xml",
+    ],
     "installable": True,
 }

@@ -1,1 +1,1 @@
-from . import connector_store, store_adapter
+from . import shopify_location, connector_store, store_adapter

@@ -1,7 +1,222 @@
-from odoo import fields, models
+import logging
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import requests
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import config
+
+from odoo.addons.store_connector_base import const as base_const
+from odoo.addons.store_connector_base.exceptions import RetryableJobError, StoreAuthError
+
+from .. import const
+from .shopify_client import ShopifyClient
+
+_logger = logging.getLogger(__name__)
+
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _allow_private_urls():
+    return str(config.get(base_const.CONFIG_ALLOW_PRIVATE_URLS) or "").strip().lower() in ("true", "1", "yes")
 
 
 class ConnectorStore(models.Model):
+    """Shopify settings of a store: shop domain, API version, authentication (Admin API access
+    token, or the OAuth install with expiring offline tokens), default location and the mapping of
+    Shopify locations to Odoo locations. Secrets are integration.credential records
+    (const.CRED_*)."""
+
     _inherit = "connector.store"
 
     platform = fields.Selection(selection_add=[("shopify", "Shopify")], ondelete={"shopify": "cascade"})
+    shopify_shop_domain = fields.Char(
+        string="Shop Domain", tracking=True, help="The shop's permanent domain, e.g. my-shop.myshopify.com."
+    )
+    shopify_api_version = fields.Selection(
+        const.SHOPIFY_API_VERSIONS, string="Shopify API Version", default=const.SHOPIFY_DEFAULT_API_VERSION,
+        help="Admin API version the connector requests. Only supported versions are offered.",
+    )
+    shopify_auth_method = fields.Selection(
+        [("token", "Admin API access token"), ("oauth", "OAuth install (client id and secret)")],
+        string="Authentication", default="token",
+    )
+    shopify_client_id = fields.Char(string="Client ID", help="The app's client id (Dev Dashboard).")
+    shopify_scopes = fields.Char(
+        string="Requested Scopes", default=lambda self: ",".join(const.SHOPIFY_REQUIRED_SCOPES),
+        help="Comma-separated access scopes asked for at install.",
+    )
+    shopify_expiring_tokens = fields.Boolean(
+        string="Expiring Tokens", default=True,
+        help="Ask for an expiring offline token (1 h, with a rotating refresh token) at install; "
+             "mandatory for public apps from 2027.",
+    )
+    shopify_oauth_state = fields.Char(copy=False, groups="base.group_system")
+    shopify_token_expires_at = fields.Datetime(string="Token Expires At", readonly=True, copy=False)
+    shopify_shop_name = fields.Char(string="Shopify Shop Name", readonly=True, copy=False)
+    shopify_plan = fields.Char(string="Shopify Plan", readonly=True, copy=False)
+    shopify_granted_scopes = fields.Char(string="Granted Scopes", readonly=True, copy=False)
+    shopify_location_ids = fields.One2many(
+        "shopify.location", "store_id", string="Shopify Locations", copy=False
+    )
+    shopify_location_id = fields.Many2one(
+        "shopify.location", string="Default Shopify Location",
+        domain="[('store_id', '=', id)]", copy=False,
+        help="Where inventory is exported when a Shopify location has no Odoo location of its own.",
+    )
+
+    # ------------------------------------------------------------------ constraints
+    @api.constrains("platform", "shopify_shop_domain", "shop_url")
+    def _check_shopify_shop_domain(self):
+        for store in self.filtered(lambda s: s.platform == "shopify"):
+            domain = (store.shopify_shop_domain or "").strip().lower()
+            if domain and not const.SHOPIFY_SHOP_DOMAIN_RE.match(domain):
+                raise ValidationError(_(
+                    "The shop domain %(domain)s is not valid: enter the shop's permanent domain, "
+                    "<name>.myshopify.com (shown in Shopify under Settings > Domains).", domain=domain,
+                ))
+            if store.shop_url:
+                parts = urlsplit(store.shop_url)
+                loopback = (parts.hostname or "") in _LOOPBACK_HOSTS and _allow_private_urls()
+                if not loopback and (parts.hostname or "").lower() != domain:
+                    raise ValidationError(_(
+                        "The shop URL of a Shopify store must be https://%(domain)s (leave it empty to "
+                        "use the shop domain).", domain=domain or "<name>.myshopify.com",
+                    ))
+
+    @api.onchange("shopify_shop_domain")
+    def _onchange_shopify_shop_domain(self):
+        if self.shopify_shop_domain:
+            domain = self.shopify_shop_domain.strip().lower()
+            for prefix in ("https://", "http://"):
+                domain = domain.removeprefix(prefix)
+            self.shopify_shop_domain = domain.rstrip("/")
+
+    # ------------------------------------------------------------------ client and tokens
+    def _shopify_client(self, **kwargs):
+        """The Shopify GraphQL client of this store (models/shopify_client.py)."""
+        self.ensure_one()
+        return ShopifyClient(self, **kwargs)
+
+    def _shopify_api_base_url(self):
+        """https://<shop>.myshopify.com, or the simulator's loopback URL in shop_url (tests, demo).
+
+        :raises UserError: no shop domain.
+        """
+        self.ensure_one()
+        if self.shop_url:
+            return self.shop_url.rstrip("/")
+        if not self.shopify_shop_domain:
+            raise UserError(_("Store %(store)s has no Shopify shop domain.", store=self.name))
+        return f"https://{self.shopify_shop_domain.strip().lower()}"
+
+    def _shopify_credential_record(self, key):
+        return self.env["integration.credential"].sudo().search(
+            [("store_id", "=", self.id), ("key", "=", key)], limit=1
+        )
+
+    def _shopify_can_refresh(self):
+        self.ensure_one()
+        return bool(self._shopify_credential_record(const.CRED_REFRESH_TOKEN).value_encrypted)
+
+    def _shopify_access_token(self, force_refresh=False):
+        """The access token to send, refreshed first when it lapses within
+        const.SHOPIFY_TOKEN_REFRESH_MARGIN seconds (expiring offline tokens) or when forced.
+
+        :raises StoreAuthError: no token, or it expired and cannot be refreshed.
+        """
+        self.ensure_one()
+        token = self._shopify_credential_record(const.CRED_ACCESS_TOKEN)
+        margin = timedelta(seconds=const.SHOPIFY_TOKEN_REFRESH_MARGIN)
+        lapsing = token.expires_at and token.expires_at - margin <= fields.Datetime.now()
+        if (force_refresh or lapsing) and self._shopify_can_refresh():
+            return self._shopify_refresh_token()
+        return self._get_credential(const.CRED_ACCESS_TOKEN)
+
+    def _shopify_token_request(self, params):
+        """POST /admin/oauth/access_token (form), with a timeout. :returns: the JSON answer.
+
+        ShopifyAPI's `Session.request_token` has no timeout and never asks for expiring tokens,
+        so this is plain `requests`.
+        """
+        url = self._shopify_api_base_url() + const.SHOPIFY_TOKEN_PATH
+        self._validate_shop_url(url)
+        try:
+            response = requests.post(url, data=params, headers={"Accept": "application/json"},
+                                     timeout=const.SHOPIFY_HTTP_TIMEOUT)
+        except requests.RequestException as exc:
+            raise RetryableJobError(f"Shopify is unreachable: {exc.__class__.__name__}") from None
+        if response.status_code >= 500 or response.status_code == 429:
+            raise RetryableJobError(f"Shopify token endpoint answered HTTP {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if response.status_code != 200 or not body.get("access_token"):
+            raise StoreAuthError(_(
+                "Shopify refused to issue a token for store %(store)s: %(error)s",
+                store=self.name,
+                error=body.get("error_description") or body.get("error") or response.status_code,
+            ))
+        return body
+
+    def _shopify_save_tokens(self, body):
+        """Store the tokens of an OAuth answer ({access_token, scope, expires_in, refresh_token,
+        refresh_token_expires_in}) as credentials; record the granted scopes."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        Credential = self.env["integration.credential"].sudo()
+        expires_at = now + timedelta(seconds=int(body["expires_in"])) if body.get("expires_in") else None
+        Credential._set_value(self, const.CRED_ACCESS_TOKEN, body["access_token"], expires_at=expires_at)
+        if body.get("refresh_token"):
+            refresh_expires = (now + timedelta(seconds=int(body["refresh_token_expires_in"]))
+                               if body.get("refresh_token_expires_in") else None)
+            Credential._set_value(self, const.CRED_REFRESH_TOKEN, body["refresh_token"],
+                                  expires_at=refresh_expires)
+        vals = {"shopify_token_expires_at": expires_at or False}
+        if body.get("scope"):
+            vals["shopify_granted_scopes"] = body["scope"]
+        self.sudo().write(vals)
+
+    def _shopify_refresh_token(self):
+        """Exchange the rotating refresh token for a new access token (and a new refresh token).
+
+        Row-locks the refresh token credential so that two workers do not both rotate it; the
+        second one finds the token already fresh and uses it.
+
+        :returns: the new access token.
+        :raises StoreAuthError: the refresh token is missing, expired or refused.
+        """
+        self.ensure_one()
+        refresh_cred = self._shopify_credential_record(const.CRED_REFRESH_TOKEN)
+        if refresh_cred:
+            self.env.cr.execute("SELECT id FROM integration_credential WHERE id = %s FOR UPDATE",
+                                [refresh_cred.id])
+        refresh_token = self._get_credential(const.CRED_REFRESH_TOKEN)
+        body = self._shopify_token_request({
+            "client_id": self.shopify_client_id or "",
+            "client_secret": self._get_credential(const.CRED_CLIENT_SECRET),
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+        })
+        self._shopify_save_tokens(body)
+        self._log_activity("auth", "done", message=_("Shopify access token refreshed"))
+        return body["access_token"]
+
+    # ------------------------------------------------------------------ actions
+    def action_shopify_fetch_locations(self):
+        """Read the shop's locations into the mapping table (new ones added, names updated)."""
+        self.ensure_one()
+        self._get_adapter()._shopify_sync_locations(self)
+        return True
+
+    def action_shopify_oauth_install(self):
+        """Start the OAuth install: redirect the browser to Shopify's authorize page."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/store_connector_shopify/oauth/start/{self.id}",
+            "target": "self",
+        }

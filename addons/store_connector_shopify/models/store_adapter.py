@@ -1,12 +1,364 @@
-from odoo import models
+import base64
+import hashlib
+import hmac
+import json
+import logging
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.store_connector_base.exceptions import (
+    PermanentJobError,
+    RetryableJobError,
+    StoreAuthError,
+    WebhookRejected,
+)
+
+from .. import const
+
+_logger = logging.getLogger(__name__)
+
+SHOP_QUERY = """
+query ShopifyConnectionTest {
+  shop { name myshopifyDomain currencyCode plan { displayName partnerDevelopment shopifyPlus } }
+  currentAppInstallation { accessScopes { handle } }
+}
+"""
+
+LOCATIONS_QUERY = """
+query ShopifyLocations($first: Int!, $after: String) {
+  locations(first: $first, after: $after) {
+    nodes { id legacyResourceId name isActive }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+WEBHOOKS_QUERY = """
+query ShopifyWebhooks($first: Int!, $after: String) {
+  webhookSubscriptions(first: $first, after: $after) {
+    nodes { id topic uri }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+WEBHOOK_CREATE = """
+mutation ShopifyWebhookCreate($topic: WebhookSubscriptionTopic!, $sub: WebhookSubscriptionInput!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $sub) {
+    webhookSubscription { id topic uri }
+    userErrors { field message }
+  }
+}
+"""
+
+WEBHOOK_DELETE = """
+mutation ShopifyWebhookDelete($id: ID!) {
+  webhookSubscriptionDelete(id: $id) {
+    deletedWebhookSubscriptionId
+    userErrors { field message }
+  }
+}
+"""
 
 
 class StoreAdapterShopify(models.AbstractModel):
     """Shopify implementation of the platform interface (see store.adapter in the base addon).
 
-    Everything not overridden here answers that the Shopify connector does not support it yet.
+    This file: connection (Test Connection, locations) and webhooks (registration, intake,
+    dispatch, app/uninstalled and the compliance topics). The syncs live in store_adapter_sync.py.
+    All API traffic goes through `connector.store._shopify_client()` (models/shopify_client.py).
     """
 
     _name = "store.adapter.shopify"
     _inherit = "store.adapter"
     _description = "Shopify Adapter"
+
+    # ---------------------------------------------------------------- connection
+    @api.model
+    def test_connection(self, store):
+        """Read the shop and the app's granted scopes; record them on the store.
+
+        :returns: {"Shop", "Plan", "Granted scopes", "Missing scopes"}.
+        :raises UserError: what to fix.
+        """
+        try:
+            data = store._shopify_client().query(SHOP_QUERY)
+        except StoreAuthError as exc:
+            raise UserError(_(
+                "Shopify refused the credentials of store %(store)s: %(error)s. Enter a valid Admin API "
+                "access token, or install the app again (OAuth).", store=store.name, error=exc,
+            )) from None
+        except (RetryableJobError, PermanentJobError) as exc:
+            raise UserError(_("Cannot reach Shopify for store %(store)s: %(error)s",
+                              store=store.name, error=exc)) from None
+        shop = data.get("shop") or {}
+        granted = sorted(s["handle"] for s in (data.get("currentAppInstallation") or {}).get("accessScopes") or [])
+        missing = self._shopify_missing_scopes(granted)
+        plan = (shop.get("plan") or {}).get("displayName") or ""
+        store.sudo().write({
+            "shopify_shop_name": shop.get("name"),
+            "shopify_plan": plan,
+            "shopify_granted_scopes": ",".join(granted),
+        })
+        return {
+            _("Shop"): shop.get("name") or "",
+            _("Plan"): plan,
+            _("Granted scopes"): ", ".join(granted) or _("none"),
+            _("Missing scopes"): ", ".join(missing) or _("none"),
+        }
+
+    @api.model
+    def _shopify_missing_scopes(self, granted):
+        """Required and optional scopes not granted (a write scope also grants its read scope)."""
+        granted = set(granted)
+        implied = granted | {"read_" + s[len("write_"):] for s in granted if s.startswith("write_")}
+        wanted = list(const.SHOPIFY_REQUIRED_SCOPES) + list(const.SHOPIFY_OPTIONAL_SCOPES)
+        return [scope for scope in wanted if scope not in implied]
+
+    @api.model
+    def _shopify_sync_locations(self, store):
+        """Read the shop's locations into shopify.location (added or renamed; none deleted, so
+        mappings survive); the first active one becomes the default location if none is set.
+
+        :returns: the store's shopify.location records.
+        """
+        Location = self.env["shopify.location"].sudo()
+        existing = {loc.shopify_gid: loc for loc in store.shopify_location_ids}
+        for node in store._shopify_client().paginate(LOCATIONS_QUERY, path="locations", page_size=250):
+            vals = {"name": node["name"], "shopify_legacy_id": node.get("legacyResourceId"),
+                    "active_on_shopify": node.get("isActive", True)}
+            if node["id"] in existing:
+                existing[node["id"]].write(vals)
+            else:
+                existing[node["id"]] = Location.create({"store_id": store.id, "shopify_gid": node["id"], **vals})
+        if not store.shopify_location_id:
+            default = store.shopify_location_ids.filtered("active_on_shopify")[:1]
+            store.sudo().shopify_location_id = default
+        return store.shopify_location_ids
+
+    @api.model
+    def rate_limit_key(self, store):
+        # One GraphQL bucket per shop and app: stores pointing at the same shop share it.
+        return f"shopify:{store.env.cr.dbname}:{store._shopify_api_base_url()}"
+
+    # ---------------------------------------------------------------- webhooks: registration
+    @api.model
+    def _webhook_kinds(self, store):
+        return tuple(set(super()._webhook_kinds(store)) | set(const.SHOPIFY_WEBHOOK_KINDS))
+
+    @api.model
+    def _shopify_webhook_topics(self, store):
+        """Topics Register Webhooks subscribes to: {topic: intake kind}. Extend to add topics."""
+        return {topic: kind for topic, (kind, _operation) in const.SHOPIFY_WEBHOOK_TOPICS.items()}
+
+    @api.model
+    def register_webhooks(self, store):
+        """Create or repair one subscription per handled topic, pointing at the base intake route.
+
+        Idempotent: a subscription with the right uri is kept; one with another uri (the Odoo
+        address or the store code changed) is deleted and created again. Each is recorded in
+        store.webhook. The compliance topics are declared in the app's configuration instead.
+
+        :returns: the store.webhook records.
+        """
+        client = store._shopify_client()
+        current = {}
+        for node in client.paginate(WEBHOOKS_QUERY, path="webhookSubscriptions", page_size=100):
+            current.setdefault(const.enum_to_topic(node["topic"]), []).append(node)
+        Webhook = self.env["store.webhook"].sudo()
+        records = Webhook.browse()
+        for topic, kind in self._shopify_webhook_topics(store).items():
+            uri = store._webhook_url(kind)
+            keep = None
+            for node in current.get(topic, []):
+                if node["uri"] == uri and keep is None:
+                    keep = node
+                elif node["uri"].startswith(store.get_base_url()) or "/api/v1/stores/" in node["uri"]:
+                    # Ours but stale (another address or store code): replace it.
+                    client.mutate(WEBHOOK_DELETE, {"id": node["id"]}, "webhookSubscriptionDelete")
+            if keep is None:
+                payload = client.mutate(
+                    WEBHOOK_CREATE,
+                    {"topic": const.topic_to_enum(topic), "sub": {"uri": uri, "format": "JSON"}},
+                    "webhookSubscriptionCreate",
+                )
+                keep = payload["webhookSubscription"]
+            vals = {"kind": kind, "external_id": keep["id"], "address": uri, "status": "active",
+                    "last_error": False}
+            record = Webhook.search([("store_id", "=", store.id), ("topic", "=", topic)], limit=1)
+            if record:
+                record.write(vals)
+            else:
+                record = Webhook.create({"store_id": store.id, "topic": topic, **vals})
+            records |= record
+        return records
+
+    # ---------------------------------------------------------------- webhooks: intake
+    @api.model
+    def _webhook_secret_keys(self, store):
+        """Shopify signs with the app's client secret (the previous one for up to an hour after a
+        rotation); webhooks made by hand in Settings > Notifications use the key shown there."""
+        return (const.CRED_CLIENT_SECRET, const.CRED_CLIENT_SECRET_PREVIOUS, const.CRED_WEBHOOK_SECRET)
+
+    @api.model
+    def verify_webhook(self, store, kind, headers, raw_body):
+        """X-Shopify-Hmac-Sha256 = base64(HMAC-SHA256(secret, raw body)), compared in constant time."""
+        received = headers.get("X-Shopify-Hmac-Sha256") or ""
+
+        def compute(secret):
+            return base64.b64encode(hmac.new(secret.encode(), raw_body, hashlib.sha256).digest())
+
+        if not self._webhook_signature_valid(store, received.strip(), compute):
+            raise WebhookRejected(401, "invalid X-Shopify-Hmac-Sha256 signature")
+
+    @api.model
+    def parse_webhook(self, store, kind, headers, raw_body):
+        """Topic from X-Shopify-Topic, event id from X-Shopify-Webhook-Id (the same on retries and
+        duplicates; X-Shopify-Event-Id stays in the stored headers). Topics we do not handle are
+        answered 200 and dropped."""
+        topic = (headers.get("X-Shopify-Topic") or "").strip()
+        if topic in const.SHOPIFY_COMPLIANCE_TOPICS:
+            operation = const.SHOPIFY_COMPLIANCE_TOPICS[topic]
+        elif topic in const.SHOPIFY_WEBHOOK_TOPICS or topic in self._shopify_webhook_handlers():
+            operation = const.SHOPIFY_WEBHOOK_TOPICS.get(topic, (kind, f"webhook.{kind}"))[1]
+        else:
+            return {"ignore": True}
+        try:
+            payload = json.loads(raw_body or b"{}")
+        except ValueError:
+            raise WebhookRejected(400, "body is not JSON") from None
+        if not isinstance(payload, dict):
+            raise WebhookRejected(400, "body is not a JSON object")
+        event_id = headers.get("X-Shopify-Webhook-Id") or headers.get("X-Shopify-Event-Id")
+        return {
+            "event_id": event_id,
+            "topic": topic,
+            "payload": payload,
+            "operation": operation,
+            # Uninstall and compliance first: they change what the other jobs may do.
+            "priority": 1 if operation in ("webhook.app", "webhook.compliance") else 5,
+        }
+
+    # ---------------------------------------------------------------- webhooks: processing
+    @api.model
+    def _shopify_webhook_handlers(self):
+        """The per-topic dispatch table of `process_webhook`: {topic: method name}.
+
+        Each method is called as ``method(store, delivery, payload)`` on this adapter and returns a
+        JSON-serialisable result (kept on the job) or None; it raises job errors like any job.
+        Other modules extend the table::
+
+            def _shopify_webhook_handlers(self):
+                handlers = super()._shopify_webhook_handlers()
+                handlers["orders/create"] = "_shopify_webhook_order"
+                return handlers
+
+        A topic with no handler is acknowledged and ignored.
+        """
+        return {
+            "app/uninstalled": "_shopify_webhook_app_uninstalled",
+            "customers/data_request": "_shopify_webhook_customers_data_request",
+            "customers/redact": "_shopify_webhook_customers_redact",
+            "shop/redact": "_shopify_webhook_shop_redact",
+        }
+
+    @api.model
+    def process_webhook(self, store, delivery):
+        method = self._shopify_webhook_handlers().get(delivery.topic)
+        if not method:
+            return {"ignored": delivery.topic}
+        return getattr(self, method)(store, delivery, delivery._payload())
+
+    @api.model
+    def _shopify_webhook_app_uninstalled(self, store, delivery, payload):
+        """The merchant removed the app: the token is dead. Deactivate the store and say so."""
+        message = _(
+            "The Shopify app was uninstalled from %(shop)s on %(date)s: the store is deactivated and its "
+            "access token no longer works. Install the app again (or enter a new access token), then "
+            "unarchive the store.",
+            shop=payload.get("myshopify_domain") or payload.get("domain") or store.shopify_shop_domain,
+            date=fields.Datetime.now(),
+        )
+        store.sudo().write({"active": False})
+        store.webhook_ids.sudo().write({"status": "disabled"})
+        store._log_activity("webhook.app", "done", message=message)
+        store.sudo().message_post(body=message, message_type="notification", subtype_xmlid="mail.mt_note")
+        return {"uninstalled": True}
+
+    @api.model
+    def _shopify_compliance_log(self, store, topic, message):
+        store._log_activity("webhook.compliance", "done", message=f"{topic}: {message}")
+        _logger.info("Shopify compliance request %s for store %s: %s", topic, store.id, message)
+
+    @api.model
+    def _shopify_webhook_customers_data_request(self, store, delivery, payload):
+        """A customer asked for their data: log the request (the merchant answers it; the
+        partners concerned are named in the log line)."""
+        partners = self._shopify_redact_partners(store, payload)
+        message = _("data request %(request)s for customer %(customer)s (Odoo partners: %(partners)s); "
+                    "send the customer their data.",
+                    request=(payload.get("data_request") or {}).get("id") or "",
+                    customer=(payload.get("customer") or {}).get("id") or "",
+                    partners=", ".join(str(pid) for pid in partners.ids) or _("none"))
+        self._shopify_compliance_log(store, "customers/data_request", message)
+        return {"partners": partners.ids}
+
+    @api.model
+    def _shopify_webhook_customers_redact(self, store, delivery, payload):
+        partners = self._shopify_redact_partners(store, payload)
+        return self._shopify_redact(store, "customers/redact", partners)
+
+    @api.model
+    def _shopify_webhook_shop_redact(self, store, delivery, payload):
+        partners = self.env["store.customer.binding"].sudo().search([("store_id", "=", store.id)]).partner_id
+        return self._shopify_redact(store, "shop/redact", partners)
+
+    @api.model
+    def _shopify_redact_partners(self, store, payload):
+        """The partners bound to this store for the customer of a compliance payload."""
+        customer = payload.get("customer") or {}
+        ids = {str(customer.get("id") or ""), f"gid://shopify/Customer/{customer.get('id')}"} - {"", "gid://shopify/Customer/None"}
+        bindings = self.env["store.customer.binding"].sudo().search(
+            [("store_id", "=", store.id), ("external_id", "in", list(ids))]
+        )
+        return bindings.partner_id
+
+    @api.model
+    def _shopify_redact(self, store, topic, partners):
+        """Anonymise `partners` unless a posted invoice (a legal record) needs their data; those
+        are listed in the log for the merchant to handle. Their store bindings are removed.
+
+        :returns: {"redacted": [ids], "kept": [ids]}.
+        """
+        partners = partners.sudo()
+        if not partners:
+            self._shopify_compliance_log(store, topic, _("no customer data of this store in Odoo"))
+            return {"redacted": [], "kept": []}
+        commercial = partners | partners.commercial_partner_id
+        invoiced = self.env["account.move"].sudo().search([
+            ("state", "=", "posted"),
+            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("partner_id", "child_of", commercial.ids),
+        ]).partner_id.commercial_partner_id
+        kept = partners.filtered(lambda p: p.commercial_partner_id in invoiced)
+        redacted = partners - kept
+        for partner in redacted:
+            partner.write({
+                "name": _("Redacted customer %(id)s", id=partner.id),
+                "email": False, "phone": False, "street": False, "street2": False,
+                "city": False, "zip": False, "vat": False, "comment": False,
+                **({"mobile": False} if "mobile" in partner._fields else {}),
+            })
+            partner.child_ids.filtered(lambda c: c.type != "contact" or not c.is_company).write({
+                "name": _("Redacted address"), "email": False, "phone": False, "street": False,
+                "street2": False, "city": False, "zip": False,
+            })
+        self.env["store.customer.binding"].sudo().search(
+            [("store_id", "=", store.id), ("partner_id", "in", redacted.ids)]
+        ).unlink()
+        message = _("anonymised partners %(redacted)s; kept %(kept)s (posted invoices need their data).",
+                    redacted=", ".join(map(str, redacted.ids)) or _("none"),
+                    kept=", ".join(map(str, kept.ids)) or _("none"))
+        self._shopify_compliance_log(store, topic, message)
+        return {"redacted": redacted.ids, "kept": kept.ids}

@@ -1,1 +1,2 @@
+from . import test_shopify_client
 from . import test_shopify_mappers

@@ -1,0 +1,101 @@
+"""Shared test base of the Shopify addon: a loopback Shopify simulator and a store pointing at it.
+
+    class TestX(ShopifySimulatorCase):          # TransactionCase
+        def test_y(self):
+            self.sim.add_product(...)            # the simulator (tests/simulators/shopify)
+            self.client().query(...)             # the store's real client, over HTTP
+            self.run_queue()                     # the base's queue runner
+
+`ShopifySimulatorHttpCase` is the same on an HttpCase (Odoo's HTTP server runs: webhooks from the
+simulator reach the real intake route; web.base.url points at it).
+
+Class attributes: `sim`, `store` (platform shopify, shop domain `sim.shop`, shop_url the
+simulator's base URL, credentials access_token and client_secret), `sim_kwargs` (override to
+configure the simulator, e.g. {"bucket": {"maximumAvailable": 100, "restoreRate": 50}}).
+"""
+
+import sys
+from pathlib import Path
+
+from odoo.tests.common import HttpCase, TransactionCase
+
+from odoo.addons.store_connector_base.services.rate_limiter import reset_limiters
+from odoo.addons.store_connector_base.tests.common import run_queue
+
+# ebaysdk installs a top-level `tests` package that shadows the repository's tests/ directory:
+# import the simulator as `simulators.shopify` with tests/ on sys.path (see its README).
+_TESTS_DIR = Path(__file__).resolve().parents[3] / "tests"
+if str(_TESTS_DIR) not in sys.path:
+    sys.path.insert(0, str(_TESTS_DIR))
+
+from simulators.shopify import ShopifySimulator  # noqa: E402
+
+SIM_TOKEN = "shpat_simulator_test_token_5a8c1e"
+SIM_CLIENT_ID = "sim-client-id"
+SIM_CLIENT_SECRET = "sim-client-secret-0d3b9f7e"
+SIM_SHOP = "odoo-test.myshopify.com"
+
+
+class ShopifySimulatorMixin:
+    sim_kwargs = {}
+    store_vals = {}
+
+    @classmethod
+    def _setup_shopify(cls):
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        reset_limiters()
+        kwargs = {"shop": SIM_SHOP, "access_token": SIM_TOKEN, "client_id": SIM_CLIENT_ID,
+                  "client_secret": SIM_CLIENT_SECRET, **cls.sim_kwargs}
+        cls.sim = ShopifySimulator(**kwargs)
+        cls.sim_url = cls.sim.start()
+        cls.addClassCleanup(cls.sim.stop)
+        cls.addClassCleanup(reset_limiters)
+        cls.store = cls.create_shopify_store()
+
+    @classmethod
+    def create_shopify_store(cls, name="Shopify Test", token=SIM_TOKEN, **vals):
+        """A Shopify store pointing at the simulator, with an access token and the client secret."""
+        store = cls.env["connector.store"].create({
+            "name": name,
+            "platform": "shopify",
+            "company_id": cls.env.company.id,
+            "shopify_shop_domain": cls.sim.shop,
+            "shop_url": cls.sim_url,
+            "shopify_client_id": cls.sim.client_id,
+            **cls.store_vals,
+            **vals,
+        })
+        Credential = cls.env["integration.credential"]
+        if token:
+            Credential._set_value(store, "access_token", token)
+        Credential._set_value(store, "client_secret", cls.sim.client_secret)
+        return store
+
+    def client(self, store=None, **kwargs):
+        """The store's real Shopify client."""
+        return (store or self.store)._shopify_client(**kwargs)
+
+    def run_queue(self, stores=None):
+        return run_queue(self.env, stores or self.store)
+
+
+class ShopifySimulatorCase(ShopifySimulatorMixin, TransactionCase):
+    """TransactionCase with `cls.sim` (a running simulator) and `cls.store` (see module docstring)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_shopify()
+
+
+class ShopifySimulatorHttpCase(ShopifySimulatorMixin, HttpCase):
+    """HttpCase variant: Odoo's HTTP server serves the intake route the simulator delivers to."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_shopify()
+
+    def setUp(self):
+        super().setUp()
+        self.env["ir.config_parameter"].sudo().set_param("web.base.url", self.base_url())

@@ -1,0 +1,89 @@
+from odoo.tests import tagged
+
+from odoo.addons.store_connector_base.exceptions import PermanentJobError, RetryableJobError, StoreAuthError
+from odoo.addons.store_connector_shopify.models.shopify_client import ShopifyUserError
+
+from .common import ShopifySimulatorCase
+
+PRODUCTS = """
+query P($first: Int!, $after: String) {
+  products(first: $first, after: $after) {
+    nodes { id title variants(first: 5) { nodes { sku } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+WEBHOOK_CREATE = """
+mutation W($topic: WebhookSubscriptionTopic!, $sub: WebhookSubscriptionInput!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $sub) {
+    webhookSubscription { id }
+    userErrors { field message }
+  }
+}
+"""
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyClient(ShopifySimulatorCase):
+    sim_kwargs = {"bucket": {"maximumAvailable": 200, "restoreRate": 100}}
+
+    def test_query_and_pagination(self):
+        for i in range(7):
+            self.sim.add_product(f"Product {i}", variants=[{"sku": f"SKU-{i}", "price": "10.00"}])
+        client = self.client()
+        data = client.query("{ shop { name } }")
+        self.assertTrue(data["shop"]["name"])
+        titles = [node["title"] for node in client.paginate(PRODUCTS, path="products", page_size=3)]
+        self.assertEqual(sorted(titles), sorted(f"Product {i}" for i in range(7)))
+        self.assertEqual(client.stats["calls"], 1 + 3)
+        self.assertTrue(self.sim.calls[-1]["requested_cost"])
+
+    def test_throttling_paces_and_never_fails(self):
+        """A bucket of 200 points, queries of ~60 points: more than the bucket holds is asked, the
+        client waits rather than failing, and Shopify never has to throttle more than a first guess."""
+        for i in range(3):
+            self.sim.add_product(f"T {i}", variants=[{"sku": f"T-{i}", "price": "1.00"}])
+        client = self.client()
+        before = self.sim.stats["throttled"]
+        query = PRODUCTS.replace("variants(first: 5)", "variants(first: 20)")
+        for _i in range(12):
+            list(client.paginate(query, path="products", page_size=2))
+        self.assertEqual(self.sim.stats["throttled"] - before, client.stats["throttled"])
+        # at most the first call (cost unknown yet) could be throttled
+        self.assertLessEqual(client.stats["throttled"], 1)
+        self.assertGreater(client.stats["waited"], 0)
+
+    def test_throttled_answer_is_retried(self):
+        self.sim.bucket.drain()
+        client = self.client()
+        data = client.query("{ shop { name } }", cost=1)
+        self.assertTrue(data["shop"]["name"])
+        self.assertGreaterEqual(client.stats["throttled"] + (client.stats["waited"] > 0), 1)
+
+    def test_graphql_errors_are_permanent(self):
+        with self.assertRaisesRegex(PermanentJobError, "doesn't exist"):
+            self.client().query("{ shop { nope } }")
+
+    def test_user_errors(self):
+        client = self.client()
+        variables = {"topic": "ORDERS_CREATE", "sub": {"uri": "ftp://nowhere", "format": "JSON"}}
+        with self.assertRaises(ShopifyUserError) as caught:
+            client.mutate(WEBHOOK_CREATE, variables, "webhookSubscriptionCreate")
+        self.assertTrue(caught.exception.user_errors)
+        self.assertIn("webhookSubscriptionCreate", str(caught.exception))
+        payload = client.mutate(WEBHOOK_CREATE, variables, "webhookSubscriptionCreate", raise_user_errors=False)
+        self.assertTrue(payload["userErrors"])
+
+    def test_server_errors_are_retryable(self):
+        self.sim.fail_next = [502]
+        with self.assertRaises(RetryableJobError):
+            self.client().query("{ shop { name } }")
+        self.sim.fail_next = [429]
+        with self.assertRaises(RetryableJobError):
+            self.client().query("{ shop { name } }")
+
+    def test_bad_token_is_auth_error(self):
+        self.env["integration.credential"]._set_value(self.store, "access_token", "shpat_wrong_token_value")
+        with self.assertRaises(StoreAuthError):
+            self.client().query("{ shop { name } }")
