@@ -17,9 +17,9 @@ from . import shopify_product_mapper as pm
 _logger = logging.getLogger(__name__)
 
 INVENTORY_BATCH = 250
-# Per-order cost of ORDER_FIELDS is about 115 points (50 line items): 8 orders stay under the 1000
-# points a single query may request.
-ORDER_PAGE_MAX = 8
+# An order of ORDER_FIELDS costs about 226 points (20 line items, 3 shipping lines): 4 orders stay
+# under the 1000 points a single query may request.
+ORDER_PAGE_MAX = 4
 # A product with 100 variants costs about 304 points: three per page stay under 1000.
 PRODUCT_PAGE_MAX = 3
 CUSTOMER_PAGE_MAX = 50
@@ -194,10 +194,25 @@ class StoreAdapterShopifySync(models.AbstractModel):
         })
         connection = data["orders"]
         page = connection.get("pageInfo") or {}
+        nodes = connection.get("nodes") or []
+        for node in nodes:
+            self._shopify_complete_lines(store, node)
         return {
-            "records": [om.order_from_graphql(node) for node in connection.get("nodes") or []],
+            "records": [om.order_from_graphql(node) for node in nodes],
             "next_cursor": page.get("endCursor") if page.get("hasNextPage") else None,
         }
+
+    @api.model
+    def _shopify_complete_lines(self, store, node):
+        """Fetch the line items beyond the first page of an order (orders with more than 20 lines)."""
+        lines = node.get("lineItems") or {}
+        info = lines.get("pageInfo") or {}
+        while info.get("hasNextPage"):
+            data = self._shopify_sync_graphql(store, om.LINES_QUERY, {"id": node["id"], "after": info["endCursor"]})
+            more = data["order"]["lineItems"]
+            lines["nodes"] = (lines.get("nodes") or []) + (more.get("nodes") or [])
+            info = more.get("pageInfo") or {}
+        return node
 
     # ------------------------------------------------------------------ products
     @api.model
