@@ -58,15 +58,10 @@ STATUS_INBOUND = [
     ("expired", "cancelled"),
     ("cancelled", "cancelled"),
 ]
-# (Odoo stage, platform status): Shopify statuses are set by its own actions (fulfillmentCreate,
-# orderCancel), so these say which status an order reaches, not a field we write.
-STATUS_OUTBOUND = [
-    ("processing", "paid"),
-    ("shipped", "fulfilled"),
-    ("delivered", "fulfilled"),
-    ("cancelled", "cancelled"),
-    ("returned", "refunded"),
-]
+# (Odoo stage, platform status): none by default. Shopify has no status field to write: its
+# fulfillment status follows the fulfillments Odoo creates (fulfillmentCreate), its financial
+# status the payments. A stage the table does not map leaves Shopify's status alone.
+STATUS_OUTBOUND = []
 STATUS_MAPPING = {"inbound": STATUS_INBOUND, "outbound": STATUS_OUTBOUND}
 
 

@@ -65,7 +65,7 @@ LOCATIONS_QUERY = "query ConnectorLocations { locations(first: 1) { nodes { id }
 FULFILLMENT_ORDERS_QUERY = """
 query ConnectorFulfillmentOrders($id: ID!) {
   order(id: $id) {
-    fulfillmentOrders(first: 10) { nodes { id status
+    fulfillmentOrders(first: 5) { nodes { id status
       lineItems(first: 50) { nodes { id remainingQuantity sku lineItem { id } } } } }
   }
 }"""
@@ -496,7 +496,7 @@ class StoreAdapterShopifySync(models.AbstractModel):
             "lineItemsByFulfillmentOrder": [
                 {"fulfillmentOrderId": fo, "fulfillmentOrderLineItems": lines} for fo, lines in by_fo.items()
             ],
-            "notifyCustomer": bool(fulfillment.get("notify_customer")),
+            "notifyCustomer": bool(fulfillment.get("notify_customer") and store.shopify_notify_customer),
         }
         if tracking:
             payload["trackingInfo"] = tracking
@@ -715,9 +715,14 @@ def _bulk_customer(node):
 
 
 class ConnectorStore(models.Model):
-    """Shopify Full Sync jobs (bulk operations)."""
+    """Shopify sync settings and Full Sync jobs (bulk operations)."""
 
     _inherit = "connector.store"
+
+    shopify_notify_customer = fields.Boolean(
+        string="Notify Customers of Shipments", default=True,
+        help="Shopify e-mails the customer when Odoo sends a fulfillment (with its tracking).",
+    )
 
     def _job_shopify_bulk_start(self, job):
         """Job full_sync.bulk: start the bulk queries, then queue the poll."""
