@@ -26,6 +26,7 @@ CUSTOMER_PAGE_MAX = 50
 ORDER_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "orders/fulfilled", "orders/paid")
 STALE_CODE = "CHANGE_FROM_QUANTITY_STALE"
 FULL_SYNC_ORDER_DAYS = 60
+BULK_KINDS = ("products", "customers", "orders")
 BULK_POLL_SECONDS = 10
 BULK_DOWNLOAD_TIMEOUT = (10, 120)
 IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1f2b1e-6a55-4c8e-9d57-0c7a5e1d5a10")
@@ -595,7 +596,7 @@ class StoreAdapterShopifySync(models.AbstractModel):
             queries["products"] = BULK_PRODUCTS
         if store.allow_orders_pull:
             since = fields.Datetime.now() - timedelta(days=FULL_SYNC_ORDER_DAYS)
-            queries["orders"] = BULK_ORDERS % _search_since(since).replace("'", "\\'").replace('"', '\\"')
+            queries["orders"] = BULK_ORDERS % _search_since(since).replace('"', '\\"')
         if store.auto_sync_customers:
             queries["customers"] = BULK_CUSTOMERS
         return queries
@@ -672,11 +673,16 @@ class StoreAdapterShopifySync(models.AbstractModel):
                 result = store._import_product_page(batch)
             elif kind == "orders":
                 result = self.env["store.order.importer"]._import_orders(store, batch)
+                errors = counts.setdefault("errors", [])
+                errors += [f"{failure['id']}: {failure['error']}" for failure in result["failed"]][:20 - len(errors)]
+                # As the paged pull does: each failed order gets a job of its own, shown and retryable.
+                for failure in result["failed"]:
+                    store._enqueue_order_import(failure["order"], error=failure["error"])
                 result = {key: len(value) for key, value in result.items() if isinstance(value, list)}
             else:
                 result = store._import_customer_page(batch)
             for key, value in result.items():
-                if isinstance(value, int):
+                if isinstance(value, int) and not isinstance(value, bool):
                     counts[key] = counts.get(key, 0) + value
 
         if kind == "products":
@@ -740,7 +746,10 @@ class ConnectorStore(models.Model):
         self.ensure_one()
         adapter = self._get_adapter()
         pending, done = {}, {}
-        for kind, operation_id in ((job.payload or {}).get("operations") or {}).items():
+        operations = (job.payload or {}).get("operations") or {}
+        # Products and customers before orders: order lines are matched to the imported products.
+        for kind in sorted(operations, key=lambda k: BULK_KINDS.index(k) if k in BULK_KINDS else 99):
+            operation_id = operations[kind]
             status = adapter._shopify_bulk_status(self, operation_id) or {}
             if status.get("status") in ("CREATED", "RUNNING"):
                 pending[kind] = operation_id
