@@ -40,10 +40,26 @@ class TestShopifyOrderPull(ShopifyOrdersMixin, ShopifySimulatorCase):
         self.assertAlmostEqual(sale.amount_total, float(orders[0]["total"]), places=2)
         self.assertEqual(set(sale.order_line.product_id.mapped("default_code")) & {"OS-1", "OC-1"}, {"OS-1", "OC-1"})
         self.assertEqual(first.platform_status, "paid")
+        self.assertEqual(first.platform_stage, "processing", "Shopify's status table: paid means processing")
         self.assertEqual(len(self.env["store.order.binding"].search([("store_id", "=", self.store.id)])), 11,
                          "11 orders over three pages of 4")
         pulls = [c for c in self.sim.calls if c.get("operation_name") == "ConnectorOrders"]
         self.assertEqual(len(pulls), 3)
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyCustomers(ShopifySimulatorCase):
+    def test_export_and_import_customers(self):
+        adapter = self.env["store.adapter.shopify"]
+        created = adapter.export_customer(self.store, {"email": "new.client@example.com", "first_name": "New",
+                                                       "last_name": "Client"})
+        self.assertTrue(created["id"])
+        adapter.export_customer(self.store, {"id": created["id"], "email": "new.client@example.com",
+                                             "first_name": "Renamed"})
+        page = adapter.import_customers(self.store)
+        [mine] = [c for c in page["records"] if c["id"] == created["id"]]
+        self.assertEqual((mine["email"], mine["first_name"], mine["last_name"]),
+                         ("new.client@example.com", "Renamed", "Client"))
 
 
 @tagged("post_install", "-at_install")
