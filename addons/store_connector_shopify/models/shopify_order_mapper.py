@@ -38,11 +38,11 @@ LINE_FIELDS = """id name sku quantity
     originalUnitPriceSet { shopMoney { amount } }
     taxLines { title rate priceSet { shopMoney { amount } } }
     discountAllocations { allocatedAmountSet { shopMoney { amount } } }"""
-ORDER_FIELDS = ORDER_FIELDS % LINE_FIELDS
+ORDER_FIELDS = ORDER_FIELDS.replace("%s", LINE_FIELDS)
 LINES_QUERY = """
 query ConnectorOrderLines($id: ID!, $after: String) {
   order(id: $id) { lineItems(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { %s } } }
-}""" % LINE_FIELDS
+}""".replace("%s", LINE_FIELDS)
 
 # (platform status, Odoo stage): what a Shopify status means in Odoo; the merchant edits the table.
 STATUS_INBOUND = [
@@ -315,7 +315,9 @@ def order_from_rest(payload):
 def refund_summary(payload):
     """What a refunds/create payload says, for the activity logged on the order:
     {"order_id", "refund_id", "amount" (str), "note", "lines": [{"line_id", "sku", "quantity"}]}."""
-    amounts = [t.get("amount") for t in payload.get("transactions") or [] if t.get("kind") in (None, "refund")]
+    amounts = [
+        t.get("amount") for t in payload.get("transactions") or [] if t.get("kind") in (None, "refund")
+    ]
     lines = [
         {
             "line_id": legacy_id(item.get("line_item_id")),

@@ -95,11 +95,17 @@ def product_set_input(product, with_weight=EXPORT_WEIGHT):
             data[key] = [t.strip() for t in value.split(",") if t.strip()] if name == "tags" else str(value)
     if options:
         data["productOptions"] = [
-            {"name": option["name"], "position": index, "values": [{"name": str(v)} for v in option["values"]]}
+            {
+                "name": option["name"],
+                "position": index,
+                "values": [{"name": str(v)} for v in option["values"]],
+            }
             for index, option in enumerate(options, start=1)
         ]
     else:
-        data["productOptions"] = [{"name": DEFAULT_OPTION, "position": 1, "values": [{"name": DEFAULT_VALUE}]}]
+        data["productOptions"] = [
+            {"name": DEFAULT_OPTION, "position": 1, "values": [{"name": DEFAULT_VALUE}]}
+        ]
     option_names = [o["name"] for o in options]
     data["variants"] = []
     for position, variant in enumerate(variants, start=1):
@@ -110,9 +116,12 @@ def product_set_input(product, with_weight=EXPORT_WEIGHT):
             option_values = [{"optionName": DEFAULT_OPTION, "name": DEFAULT_VALUE}]
         item = {"sku": variant.get("sku"), "tracked": True}
         if with_weight and variant.get("weight") is not None:
-            item["measurement"] = {"weight": {
-                "value": variant["weight"], "unit": WEIGHT_UNITS.get(variant.get("weight_unit"), "KILOGRAMS"),
-            }}
+            item["measurement"] = {
+                "weight": {
+                    "value": variant["weight"],
+                    "unit": WEIGHT_UNITS.get(variant.get("weight_unit"), "KILOGRAMS"),
+                }
+            }
         entry = {
             "position": position,
             "optionValues": option_values,
@@ -148,22 +157,32 @@ def export_results(product, shopify_product):
     for variant in product.get("variants") or []:
         sku = variant.get("sku")
         node = by_sku.get(sku)
-        ids = {"product_id": shopify_product.get("id"),
-               "product_legacy_id": legacy_id(shopify_product.get("legacyResourceId"))}
+        ids = {
+            "product_id": shopify_product.get("id"),
+            "product_legacy_id": legacy_id(shopify_product.get("legacyResourceId")),
+        }
         if sku not in sent:
-            ids.update({"variant_id": None, "inventory_item_id": None,
-                        "variant_legacy_id": None, "inventory_item_legacy_id": None})
+            ids.update(
+                {
+                    "variant_id": None,
+                    "inventory_item_id": None,
+                    "variant_legacy_id": None,
+                    "inventory_item_legacy_id": None,
+                }
+            )
             results.append({"sku": sku, "external_ids": ids, "error": None})
         elif node is None:
             results.append({"sku": sku, "external_ids": {}, "error": f"Shopify did not return SKU {sku}."})
         else:
             item = node.get("inventoryItem") or {}
-            ids.update({
-                "variant_id": node.get("id"),
-                "variant_legacy_id": legacy_id(node.get("legacyResourceId")),
-                "inventory_item_id": item.get("id"),
-                "inventory_item_legacy_id": legacy_id(item.get("legacyResourceId")),
-            })
+            ids.update(
+                {
+                    "variant_id": node.get("id"),
+                    "variant_legacy_id": legacy_id(node.get("legacyResourceId")),
+                    "inventory_item_id": item.get("id"),
+                    "inventory_item_legacy_id": legacy_id(item.get("legacyResourceId")),
+                }
+            )
             results.append({"sku": sku, "external_ids": ids, "error": None})
     return results
 
@@ -178,25 +197,32 @@ def product_from_graphql(node):
             if not (opt["name"] == DEFAULT_OPTION and opt["value"] == DEFAULT_VALUE)
         ]
         item = variant.get("inventoryItem") or {}
-        variants.append({
-            "sku": variant.get("sku") or None,
-            "barcode": variant.get("barcode") or None,
-            "price": float(variant["price"]) if variant.get("price") not in (None, "") else None,
-            "compare_at_price": float(variant["compareAtPrice"]) if variant.get("compareAtPrice") else None,
-            "attributes": attributes,
-            "external_ids": {
-                "product_id": node.get("id"),
-                "product_legacy_id": legacy_id(node.get("legacyResourceId")),
-                "variant_id": variant.get("id"),
-                "variant_legacy_id": legacy_id(variant.get("legacyResourceId")),
-                "inventory_item_id": item.get("id"),
-                "inventory_item_legacy_id": legacy_id(item.get("legacyResourceId")),
-            },
-        })
+        variants.append(
+            {
+                "sku": variant.get("sku") or None,
+                "barcode": variant.get("barcode") or None,
+                "price": float(variant["price"]) if variant.get("price") not in (None, "") else None,
+                "compare_at_price": float(variant["compareAtPrice"])
+                if variant.get("compareAtPrice")
+                else None,
+                "attributes": attributes,
+                "external_ids": {
+                    "product_id": node.get("id"),
+                    "product_legacy_id": legacy_id(node.get("legacyResourceId")),
+                    "variant_id": variant.get("id"),
+                    "variant_legacy_id": legacy_id(variant.get("legacyResourceId")),
+                    "inventory_item_id": item.get("id"),
+                    "inventory_item_legacy_id": legacy_id(item.get("legacyResourceId")),
+                },
+            }
+        )
     return {
         "title": node.get("title"),
         "description": node.get("descriptionHtml") or None,
         "status": STATUS_FROM_SHOPIFY.get(node.get("status"), "active"),
-        "external_ids": {"product_id": node.get("id"), "product_legacy_id": legacy_id(node.get("legacyResourceId"))},
+        "external_ids": {
+            "product_id": node.get("id"),
+            "product_legacy_id": legacy_id(node.get("legacyResourceId")),
+        },
         "variants": variants,
     }

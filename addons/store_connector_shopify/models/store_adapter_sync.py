@@ -37,18 +37,18 @@ query ConnectorOrders($first: Int!, $after: String, $query: String) {
     pageInfo { hasNextPage endCursor }
     nodes { %s }
   }
-}""" % om.ORDER_FIELDS
+}""".replace("%s", om.ORDER_FIELDS)
 PRODUCTS_QUERY = """
 query ConnectorProducts($first: Int!, $after: String, $query: String) {
   products(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
     pageInfo { hasNextPage endCursor }
     nodes { %s }
   }
-}""" % pm.PRODUCT_FIELDS
+}""".replace("%s", pm.PRODUCT_FIELDS)
 PRODUCT_SET = """
 mutation ConnectorProductSet($identifier: ProductSetIdentifiers, $input: ProductSetInput!) {
   productSet(identifier: $identifier, input: $input, synchronous: true) { %s }
-}""" % pm.PRODUCT_SET_RESULT
+}""".replace("%s", pm.PRODUCT_SET_RESULT)
 INVENTORY_SET = """
 mutation ConnectorInventorySet($input: InventorySetQuantitiesInput!, $key: String!) {
   inventorySetQuantities(input: $input) @idempotent(key: $key) {
@@ -103,8 +103,10 @@ BULK_ORDERS = """{ orders(query: "%s") { edges { node {
   displayFinancialStatus displayFulfillmentStatus currencyCode taxesIncluded discountCodes
   totalPriceSet { shopMoney { amount currencyCode } } totalTaxSet { shopMoney { amount } }
   customer { id legacyResourceId email firstName lastName phone }
-  shippingAddress { firstName lastName name company address1 address2 city provinceCode province countryCodeV2 zip phone }
-  billingAddress { firstName lastName name company address1 address2 city provinceCode province countryCodeV2 zip phone }
+  shippingAddress { firstName lastName name company address1 address2 city provinceCode province
+                    countryCodeV2 zip phone }
+  billingAddress { firstName lastName name company address1 address2 city provinceCode province
+                   countryCodeV2 zip phone }
   lineItems { edges { node { id name sku quantity originalUnitPriceSet { shopMoney { amount } }
     taxLines { title rate priceSet { shopMoney { amount } } }
     discountAllocations { allocatedAmountSet { shopMoney { amount } } } } } }
@@ -134,7 +136,7 @@ def _search_since(since):
 
 def _user_errors_text(errors):
     return "; ".join(
-        "%s%s" % (".".join(str(p) for p in (e.get("field") or [])) + ": " if e.get("field") else "", e.get("message"))
+        (".".join(str(p) for p in e["field"]) + ": " if e.get("field") else "") + str(e.get("message"))
         for e in errors
     )
 
@@ -161,8 +163,11 @@ class StoreAdapterShopifySync(models.AbstractModel):
         payload = (data or {}).get(field) or {}
         if payload.get("userErrors"):
             raise PermanentJobError(
-                _("Shopify refused %(operation)s: %(errors)s", operation=field,
-                  errors=_user_errors_text(payload["userErrors"]))
+                _(
+                    "Shopify refused %(operation)s: %(errors)s",
+                    operation=field,
+                    errors=_user_errors_text(payload["userErrors"]),
+                )
             )
         return payload
 
@@ -190,9 +195,15 @@ class StoreAdapterShopifySync(models.AbstractModel):
         terms = [t for t in (_search_since(since),) if t]
         if status:
             terms.append("(" + " OR ".join(f"financial_status:{s}" for s in status) + ")")
-        data = self._shopify_sync_graphql(store, ORDERS_QUERY, {
-            "first": first, "after": cursor or None, "query": " ".join(terms) or None,
-        })
+        data = self._shopify_sync_graphql(
+            store,
+            ORDERS_QUERY,
+            {
+                "first": first,
+                "after": cursor or None,
+                "query": " ".join(terms) or None,
+            },
+        )
         connection = data["orders"]
         page = connection.get("pageInfo") or {}
         nodes = connection.get("nodes") or []
@@ -209,7 +220,9 @@ class StoreAdapterShopifySync(models.AbstractModel):
         lines = node.get("lineItems") or {}
         info = lines.get("pageInfo") or {}
         while info.get("hasNextPage"):
-            data = self._shopify_sync_graphql(store, om.LINES_QUERY, {"id": node["id"], "after": info["endCursor"]})
+            data = self._shopify_sync_graphql(
+                store, om.LINES_QUERY, {"id": node["id"], "after": info["endCursor"]}
+            )
             more = data["order"]["lineItems"]
             lines["nodes"] = (lines.get("nodes") or []) + (more.get("nodes") or [])
             info = more.get("pageInfo") or {}
@@ -223,14 +236,19 @@ class StoreAdapterShopifySync(models.AbstractModel):
         bindings = self.env["store.product.binding"].sudo()
         result = []
         for product in products:
-            template_bindings = bindings.search([
-                ("store_id", "=", store.id), ("product_tmpl_id", "=", product["odoo_id"]),
-            ])
+            template_bindings = bindings.search(
+                [
+                    ("store_id", "=", store.id),
+                    ("product_tmpl_id", "=", product["odoo_id"]),
+                ]
+            )
             sent = {v["odoo_id"] for v in product.get("variants") or []}
             if set(template_bindings.product_id.ids) - sent:
                 rebuilt, _errors = store._build_export_products(template_bindings)
                 if rebuilt:
-                    product = dict(rebuilt[0], external_ids=product.get("external_ids") or rebuilt[0]["external_ids"])
+                    product = dict(
+                        rebuilt[0], external_ids=product.get("external_ids") or rebuilt[0]["external_ids"]
+                    )
             result.append(product)
         return result
 
@@ -245,11 +263,14 @@ class StoreAdapterShopifySync(models.AbstractModel):
             answer = self._shopify_sync_graphql(store, PRODUCT_SET, {"identifier": identifier, "input": data})
             payload = answer.get("productSet") or {}
             if payload.get("userErrors") or not payload.get("product"):
-                message = _("Shopify refused the product: %(errors)s",
-                            errors=_user_errors_text(payload.get("userErrors") or [])
-                            or _("no product returned"))
-                results += [{"sku": v.get("sku"), "external_ids": {}, "error": message}
-                            for v in product.get("variants") or []]
+                message = _(
+                    "Shopify refused the product: %(errors)s",
+                    errors=_user_errors_text(payload.get("userErrors") or []) or _("no product returned"),
+                )
+                results += [
+                    {"sku": v.get("sku"), "external_ids": {}, "error": message}
+                    for v in product.get("variants") or []
+                ]
                 continue
             results += pm.export_results(product, payload["product"])
         return results
@@ -259,9 +280,15 @@ class StoreAdapterShopifySync(models.AbstractModel):
         if store.platform != "shopify":
             return super().import_products(store, since=since, cursor=cursor, limit=limit)
         first = max(1, min(limit or PRODUCT_PAGE_MAX, PRODUCT_PAGE_MAX))
-        data = self._shopify_sync_graphql(store, PRODUCTS_QUERY, {
-            "first": first, "after": cursor or None, "query": _search_since(since),
-        })
+        data = self._shopify_sync_graphql(
+            store,
+            PRODUCTS_QUERY,
+            {
+                "first": first,
+                "after": cursor or None,
+                "query": _search_since(since),
+            },
+        )
         connection = data["products"]
         page = connection.get("pageInfo") or {}
         return {
@@ -298,16 +325,24 @@ class StoreAdapterShopifySync(models.AbstractModel):
         Quant = self.env["stock.quant"].sudo()
         for shop_location in mapped:
             groups = Quant._read_group(
-                [("product_id", "in", bindings.product_id.ids),
-                 ("location_id", "child_of", shop_location.location_id.id),
-                 ("location_id.usage", "=", "internal")],
-                ["product_id"], ["quantity:sum", "reserved_quantity:sum"],
+                [
+                    ("product_id", "in", bindings.product_id.ids),
+                    ("location_id", "child_of", shop_location.location_id.id),
+                    ("location_id.usage", "=", "internal"),
+                ],
+                ["product_id"],
+                ["quantity:sum", "reserved_quantity:sum"],
             )
-            free = {product.id: (qty or 0.0) - (reserved or 0.0) - (store.safety_stock or 0.0)
-                    for product, qty, reserved in groups}
-            targets.append((shop_location.shopify_gid, {
-                b.id: max(0, math.floor(round(free.get(b.product_id.id, 0.0), 6))) for b in bindings
-            }))
+            free = {
+                product.id: (qty or 0.0) - (reserved or 0.0) - (store.safety_stock or 0.0)
+                for product, qty, reserved in groups
+            }
+            targets.append(
+                (
+                    shop_location.shopify_gid,
+                    {b.id: max(0, math.floor(round(free.get(b.product_id.id, 0.0), 6))) for b in bindings},
+                )
+            )
         return targets
 
     @api.model
@@ -332,9 +367,14 @@ class StoreAdapterShopifySync(models.AbstractModel):
             by_location.setdefault(location, []).append(item)
         for location, items in by_location.items():
             for start in range(0, len(items), 100):
-                data = self._shopify_sync_graphql(store, INVENTORY_READ, {
-                    "ids": items[start:start + 100], "location": location,
-                })
+                data = self._shopify_sync_graphql(
+                    store,
+                    INVENTORY_READ,
+                    {
+                        "ids": items[start : start + 100],
+                        "location": location,
+                    },
+                )
                 for node in data.get("nodes") or []:
                     if not node:
                         continue
@@ -345,15 +385,19 @@ class StoreAdapterShopifySync(models.AbstractModel):
 
     @api.model
     def _shopify_set_quantities(self, store, quantities, key):
-        data = self._shopify_sync_graphql(store, INVENTORY_SET, {
-            "key": key,
-            "input": {
-                "name": "available",
-                "reason": "correction",
-                "referenceDocumentUri": f"odoo://connector.store/{store.id}/inventory",
-                "quantities": quantities,
+        data = self._shopify_sync_graphql(
+            store,
+            INVENTORY_SET,
+            {
+                "key": key,
+                "input": {
+                    "name": "available",
+                    "reason": "correction",
+                    "referenceDocumentUri": f"odoo://connector.store/{store.id}/inventory",
+                    "quantities": quantities,
+                },
             },
-        })
+        )
         return (data.get("inventorySetQuantities") or {}).get("userErrors") or []
 
     @api.model
@@ -374,15 +418,29 @@ class StoreAdapterShopifySync(models.AbstractModel):
         results, sendable = [], []
         for item in items:
             if not (item.get("external_ids") or {}).get("inventory_item_id"):
-                results.append({"sku": item["sku"], "error": _(
-                    "SKU %(sku)s has no Shopify inventory item yet: export the product first.", sku=item["sku"])})
+                results.append(
+                    {
+                        "sku": item["sku"],
+                        "error": _(
+                            "SKU %(sku)s has no Shopify inventory item yet: export the product first.",
+                            sku=item["sku"],
+                        ),
+                    }
+                )
             else:
                 sendable.append(item)
         if not sendable:
             return results
-        bindings = self.env["store.product.binding"].sudo().search([
-            ("store_id", "=", store.id), ("sku", "in", [i["sku"] for i in sendable]),
-        ])
+        bindings = (
+            self.env["store.product.binding"]
+            .sudo()
+            .search(
+                [
+                    ("store_id", "=", store.id),
+                    ("sku", "in", [i["sku"] for i in sendable]),
+                ]
+            )
+        )
         by_sku = {b.sku: b for b in bindings}
         entries = []  # (item, location, quantity, change_from, salt)
         targets = self._shopify_inventory_targets(store, bindings)
@@ -395,13 +453,23 @@ class StoreAdapterShopifySync(models.AbstractModel):
                     previous = binding.inventory_quantity if binding and binding.inventory_synced_at else None
                 else:
                     quantity = quantities.get(binding.id, 0) if binding else 0
-                    previous = ((binding.external_data or {}).get("shopify_levels") or {}).get(location) \
-                        if binding else None
-                entries.append((item, location, quantity, previous,
-                                str(binding.inventory_synced_at or "") if binding else ""))
+                    previous = (
+                        ((binding.external_data or {}).get("shopify_levels") or {}).get(location)
+                        if binding
+                        else None
+                    )
+                entries.append(
+                    (
+                        item,
+                        location,
+                        quantity,
+                        previous,
+                        str(binding.inventory_synced_at or "") if binding else "",
+                    )
+                )
         refused = {}
         for start in range(0, len(entries), INVENTORY_BATCH):
-            chunk = entries[start:start + INVENTORY_BATCH]
+            chunk = entries[start : start + INVENTORY_BATCH]
             for sku, message in self._shopify_publish_chunk(store, chunk).items():
                 refused.setdefault(sku, message)
         if per_location:
@@ -419,16 +487,27 @@ class StoreAdapterShopifySync(models.AbstractModel):
     def _shopify_publish_chunk(self, store, chunk):
         """One inventorySetQuantities call (retried once from re-read quantities when stale).
         :returns: {sku: error message} (all or nothing: on an error Shopify applied none)."""
-        quantities = [{"inventoryItemId": item["external_ids"]["inventory_item_id"], "locationId": location,
-                       "quantity": quantity, "changeFromQuantity": previous}
-                      for item, location, quantity, previous, _salt in chunk]
+        quantities = [
+            {
+                "inventoryItemId": item["external_ids"]["inventory_item_id"],
+                "locationId": location,
+                "quantity": quantity,
+                "changeFromQuantity": previous,
+            }
+            for item, location, quantity, previous, _salt in chunk
+        ]
         salt = [entry[4] for entry in chunk]
-        errors = self._shopify_set_quantities(store, quantities, self._shopify_idempotency_key(store, quantities, salt))
+        errors = self._shopify_set_quantities(
+            store, quantities, self._shopify_idempotency_key(store, quantities, salt)
+        )
         if errors and all(e.get("code") == STALE_CODE for e in errors):
             current = self._shopify_read_available(
-                store, [(q["inventoryItemId"], q["locationId"]) for q in quantities])
+                store, [(q["inventoryItemId"], q["locationId"]) for q in quantities]
+            )
             for quantity in quantities:
-                quantity["changeFromQuantity"] = current.get((quantity["inventoryItemId"], quantity["locationId"]))
+                quantity["changeFromQuantity"] = current.get(
+                    (quantity["inventoryItemId"], quantity["locationId"])
+                )
             key = self._shopify_idempotency_key(store, quantities, salt + ["stale-retry"])
             errors = self._shopify_set_quantities(store, quantities, key)
         if not errors:
@@ -452,7 +531,9 @@ class StoreAdapterShopifySync(models.AbstractModel):
         """
         if store.platform != "shopify":
             return super().push_fulfillment(store, external_order_id, fulfillment)
-        data = self._shopify_sync_graphql(store, FULFILLMENT_ORDERS_QUERY, {"id": om.gid("Order", external_order_id)})
+        data = self._shopify_sync_graphql(
+            store, FULFILLMENT_ORDERS_QUERY, {"id": om.gid("Order", external_order_id)}
+        )
         order = data.get("order")
         if not order:
             raise PermanentJobError(_("Shopify has no order %(order)s.", order=external_order_id))
@@ -462,15 +543,25 @@ class StoreAdapterShopifySync(models.AbstractModel):
                 continue
             for line in fo["lineItems"]["nodes"]:
                 if line["remainingQuantity"] > 0:
-                    open_items.append({"fo": fo["id"], "id": line["id"], "remaining": line["remainingQuantity"],
-                                       "line_id": om.legacy_id(line["lineItem"]["id"]), "sku": line.get("sku")})
+                    open_items.append(
+                        {
+                            "fo": fo["id"],
+                            "id": line["id"],
+                            "remaining": line["remainingQuantity"],
+                            "line_id": om.legacy_id(line["lineItem"]["id"]),
+                            "sku": line.get("sku"),
+                        }
+                    )
         wanted = {}
         for line in fulfillment.get("lines") or []:
             quantity = int(round(float(line.get("quantity") or 0)))
             if quantity <= 0:
                 continue
-            candidates = [i for i in open_items if line.get("external_line_id")
-                          and i["line_id"] == om.legacy_id(line["external_line_id"])]
+            candidates = [
+                i
+                for i in open_items
+                if line.get("external_line_id") and i["line_id"] == om.legacy_id(line["external_line_id"])
+            ]
             candidates = candidates or [i for i in open_items if line.get("sku") and i["sku"] == line["sku"]]
             for item in candidates:
                 take = min(quantity, item["remaining"])
@@ -480,19 +571,29 @@ class StoreAdapterShopifySync(models.AbstractModel):
                 wanted[(item["fo"], item["id"])] = wanted.get((item["fo"], item["id"]), 0) + take
                 quantity -= take
             if quantity > 0:
-                raise PermanentJobError(_(
-                    "Shopify order %(order)s has nothing left to fulfil for %(line)s.",
-                    order=external_order_id, line=line.get("sku") or line.get("external_line_id")))
+                raise PermanentJobError(
+                    _(
+                        "Shopify order %(order)s has nothing left to fulfil for %(line)s.",
+                        order=external_order_id,
+                        line=line.get("sku") or line.get("external_line_id"),
+                    )
+                )
         if not wanted:
-            raise PermanentJobError(_("Nothing to fulfil on Shopify order %(order)s.", order=external_order_id))
+            raise PermanentJobError(
+                _("Nothing to fulfil on Shopify order %(order)s.", order=external_order_id)
+            )
         by_fo = {}
         for (fo, item_id), quantity in wanted.items():
             by_fo.setdefault(fo, []).append({"id": item_id, "quantity": quantity})
-        tracking = {k: v for k, v in {
-            "company": fulfillment.get("carrier"),
-            "number": fulfillment.get("tracking_number"),
-            "url": fulfillment.get("tracking_url"),
-        }.items() if v}
+        tracking = {
+            k: v
+            for k, v in {
+                "company": fulfillment.get("carrier"),
+                "number": fulfillment.get("tracking_number"),
+                "url": fulfillment.get("tracking_url"),
+            }.items()
+            if v
+        }
         payload = {
             "lineItemsByFulfillmentOrder": [
                 {"fulfillmentOrderId": fo, "fulfillmentOrderLineItems": lines} for fo, lines in by_fo.items()
@@ -511,21 +612,32 @@ class StoreAdapterShopifySync(models.AbstractModel):
         if store.platform != "shopify":
             return super().import_customers(store, since=since, cursor=cursor, limit=limit)
         first = max(1, min(limit or CUSTOMER_PAGE_MAX, CUSTOMER_PAGE_MAX))
-        data = self._shopify_sync_graphql(store, CUSTOMERS_QUERY, {
-            "first": first, "after": cursor or None, "query": _search_since(since),
-        })
+        data = self._shopify_sync_graphql(
+            store,
+            CUSTOMERS_QUERY,
+            {
+                "first": first,
+                "after": cursor or None,
+                "query": _search_since(since),
+            },
+        )
         connection = data["customers"]
         page = connection.get("pageInfo") or {}
         records = []
         for node in connection.get("nodes") or []:
             address = om._gql_address(node.get("defaultAddress"))
-            records.append({
-                "id": om.legacy_id(node.get("legacyResourceId") or node.get("id")),
-                "email": node.get("email"), "first_name": node.get("firstName"),
-                "last_name": node.get("lastName"), "phone": node.get("phone"),
-                "billing_address": address, "shipping_address": address,
-                "updated_at": node.get("updatedAt"),
-            })
+            records.append(
+                {
+                    "id": om.legacy_id(node.get("legacyResourceId") or node.get("id")),
+                    "email": node.get("email"),
+                    "first_name": node.get("firstName"),
+                    "last_name": node.get("lastName"),
+                    "phone": node.get("phone"),
+                    "billing_address": address,
+                    "shipping_address": address,
+                    "updated_at": node.get("updatedAt"),
+                }
+            )
         return {"records": records, "next_cursor": page.get("endCursor") if page.get("hasNextPage") else None}
 
     @api.model
@@ -533,10 +645,16 @@ class StoreAdapterShopifySync(models.AbstractModel):
         """customerCreate, or customerUpdate when the customer has a Shopify id."""
         if store.platform != "shopify":
             return super().export_customer(store, customer)
-        data = {k: v for k, v in {
-            "email": customer.get("email"), "phone": customer.get("phone"),
-            "firstName": customer.get("first_name"), "lastName": customer.get("last_name"),
-        }.items() if v}
+        data = {
+            k: v
+            for k, v in {
+                "email": customer.get("email"),
+                "phone": customer.get("phone"),
+                "firstName": customer.get("first_name"),
+                "lastName": customer.get("last_name"),
+            }.items()
+            if v
+        }
         if customer.get("id"):
             data["id"] = om.gid("Customer", customer["id"])
             answer = self._shopify_sync_graphql(store, CUSTOMER_UPDATE, {"input": data})
@@ -568,19 +686,36 @@ class StoreAdapterShopifySync(models.AbstractModel):
         cover shipping, restocking fees or amounts not tied to lines, which only an accountant
         should turn into Odoo's credit note. The order itself follows through orders/updated."""
         refund = om.refund_summary(payload)
-        binding = self.env["store.order.binding"].sudo().search([
-            ("store_id", "=", store.id), ("external_id", "=", refund["order_id"]),
-        ], limit=1)
+        binding = (
+            self.env["store.order.binding"]
+            .sudo()
+            .search(
+                [
+                    ("store_id", "=", store.id),
+                    ("external_id", "=", refund["order_id"]),
+                ],
+                limit=1,
+            )
+        )
         order = binding.order_id if binding else self.env["sale.order"]
         if not order:
             return {"refund": refund["refund_id"], "order": refund["order_id"], "recorded": False}
-        lines = ", ".join(f"{line['sku'] or line['line_id']} x {line['quantity']}" for line in refund["lines"])
-        note = _("Shopify refund %(refund)s of %(amount)s %(currency)s%(lines)s%(note)s. Check it and issue "
-                 "the credit note.", refund=refund["refund_id"], amount=refund["amount"],
-                 currency=order.currency_id.name, lines=f" ({lines})" if lines else "",
-                 note=f": {refund['note']}" if refund["note"] else "")
+        lines = ", ".join(
+            f"{line['sku'] or line['line_id']} x {line['quantity']}" for line in refund["lines"]
+        )
+        note = _(
+            "Shopify refund %(refund)s of %(amount)s %(currency)s%(lines)s%(note)s. Check it and issue "
+            "the credit note.",
+            refund=refund["refund_id"],
+            amount=refund["amount"],
+            currency=order.currency_id.name,
+            lines=f" ({lines})" if lines else "",
+            note=f": {refund['note']}" if refund["note"] else "",
+        )
         order.activity_schedule(
-            "mail.mail_activity_data_todo", summary=_("Shopify refund to record"), note=note,
+            "mail.mail_activity_data_todo",
+            summary=_("Shopify refund to record"),
+            note=note,
             user_id=order.user_id.id or self.env.uid,
         )
         order.message_post(body=note)
@@ -596,7 +731,7 @@ class StoreAdapterShopifySync(models.AbstractModel):
             queries["products"] = BULK_PRODUCTS
         if store.allow_orders_pull:
             since = fields.Datetime.now() - timedelta(days=FULL_SYNC_ORDER_DAYS)
-            queries["orders"] = BULK_ORDERS % _search_since(since).replace('"', '\\"')
+            queries["orders"] = BULK_ORDERS.replace("%s", _search_since(since).replace('"', '\\"'))
         if store.auto_sync_customers:
             queries["customers"] = BULK_CUSTOMERS
         return queries
@@ -609,7 +744,10 @@ class StoreAdapterShopifySync(models.AbstractModel):
         if store.platform != "shopify":
             return super().full_sync(store)
         return self.env["sync.job"]._enqueue(
-            store, "full_sync.bulk", "_job_shopify_bulk_start", identity_key="shopify:bulk:start",
+            store,
+            "full_sync.bulk",
+            "_job_shopify_bulk_start",
+            identity_key="shopify:bulk:start",
         )
 
     @api.model
@@ -634,7 +772,9 @@ class StoreAdapterShopifySync(models.AbstractModel):
         with requests.get(url, stream=True, timeout=BULK_DOWNLOAD_TIMEOUT) as response:
             if response.status_code >= 400:
                 raise RetryableJobError(
-                    _("The bulk result download answered %(status)s.", status=response.status_code), retry_after=30)
+                    _("The bulk result download answered %(status)s.", status=response.status_code),
+                    retry_after=30,
+                )
             for raw in response.iter_lines():
                 if raw:
                     yield json.loads(raw)
@@ -674,7 +814,9 @@ class StoreAdapterShopifySync(models.AbstractModel):
             elif kind == "orders":
                 result = self.env["store.order.importer"]._import_orders(store, batch)
                 errors = counts.setdefault("errors", [])
-                errors += [f"{failure['id']}: {failure['error']}" for failure in result["failed"]][:20 - len(errors)]
+                errors += [f"{failure['id']}: {failure['error']}" for failure in result["failed"]][
+                    : 20 - len(errors)
+                ]
                 # As the paged pull does: each failed order gets a job of its own, shown and retryable.
                 for failure in result["failed"]:
                     store._enqueue_order_import(failure["order"], error=failure["error"])
@@ -686,10 +828,14 @@ class StoreAdapterShopifySync(models.AbstractModel):
                     counts[key] = counts.get(key, 0) + value
 
         if kind == "products":
-            records = (pm.product_from_graphql(dict(p, _variants=p.pop("_children")))
-                       for p in self._shopify_bulk_records(lines, "_children"))
+            records = (
+                pm.product_from_graphql(dict(p, _variants=p.pop("_children")))
+                for p in self._shopify_bulk_records(lines, "_children")
+            )
         elif kind == "orders":
-            records = (om.order_from_graphql(_bulk_order(o)) for o in self._shopify_bulk_records(lines, "_children"))
+            records = (
+                om.order_from_graphql(_bulk_order(o)) for o in self._shopify_bulk_records(lines, "_children")
+            )
         else:
             records = (_bulk_customer(c) for c in lines)
         for record in records:
@@ -714,8 +860,12 @@ def _bulk_customer(node):
     address = om._gql_address(node.get("defaultAddress"))
     return {
         "id": om.legacy_id(node.get("legacyResourceId") or node.get("id")),
-        "email": node.get("email"), "first_name": node.get("firstName"), "last_name": node.get("lastName"),
-        "phone": node.get("phone"), "billing_address": address, "shipping_address": address,
+        "email": node.get("email"),
+        "first_name": node.get("firstName"),
+        "last_name": node.get("lastName"),
+        "phone": node.get("phone"),
+        "billing_address": address,
+        "shipping_address": address,
         "updated_at": node.get("updatedAt"),
     }
 
@@ -726,7 +876,8 @@ class ConnectorStore(models.Model):
     _inherit = "connector.store"
 
     shopify_notify_customer = fields.Boolean(
-        string="Notify Customers of Shipments", default=True,
+        string="Notify Customers of Shipments",
+        default=True,
         help="Shopify e-mails the customer when Odoo sends a fulfillment (with its tracking).",
     )
 
@@ -735,8 +886,12 @@ class ConnectorStore(models.Model):
         self.ensure_one()
         operations = self._get_adapter()._shopify_bulk_start(self)
         self.env["sync.job"]._enqueue(
-            self, "full_sync.bulk", "_job_shopify_bulk_poll", payload={"operations": operations},
-            identity_key="shopify:bulk:poll", eta=fields.Datetime.now() + timedelta(seconds=BULK_POLL_SECONDS),
+            self,
+            "full_sync.bulk",
+            "_job_shopify_bulk_poll",
+            payload={"operations": operations},
+            identity_key="shopify:bulk:poll",
+            eta=fields.Datetime.now() + timedelta(seconds=BULK_POLL_SECONDS),
         )
         return {"started": operations}
 
@@ -754,14 +909,25 @@ class ConnectorStore(models.Model):
             if status.get("status") in ("CREATED", "RUNNING"):
                 pending[kind] = operation_id
             elif status.get("status") == "COMPLETED":
-                done[kind] = adapter._shopify_bulk_import(self, kind, status["url"]) if status.get("url") else {
-                    "records": 0}
+                done[kind] = (
+                    adapter._shopify_bulk_import(self, kind, status["url"])
+                    if status.get("url")
+                    else {"records": 0}
+                )
             else:
-                done[kind] = {"error": _("Bulk operation %(status)s: %(code)s", status=status.get("status"),
-                                         code=status.get("errorCode"))}
+                done[kind] = {
+                    "error": _(
+                        "Bulk operation %(status)s: %(code)s",
+                        status=status.get("status"),
+                        code=status.get("errorCode"),
+                    )
+                }
         if pending:
             self.env["sync.job"]._enqueue(
-                self, "full_sync.bulk", "_job_shopify_bulk_poll", payload={"operations": pending},
+                self,
+                "full_sync.bulk",
+                "_job_shopify_bulk_poll",
+                payload={"operations": pending},
                 identity_key=f"shopify:bulk:poll:{job.id}",
                 eta=fields.Datetime.now() + timedelta(seconds=BULK_POLL_SECONDS),
             )

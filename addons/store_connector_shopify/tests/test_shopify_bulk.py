@@ -11,19 +11,30 @@ class TestShopifyBulkFullSync(ShopifySimulatorCase):
     store_vals = {"allow_products_sync": True, "allow_orders_pull": True, "auto_sync_customers": True}
 
     def test_full_sync_streams_products_orders_customers(self):
-        self.sim.add_product("Bulk Lamp", variants=[
-            {"sku": "LAMP-S", "price": "30.00", "options": {"Size": "S"}},
-            {"sku": "LAMP-L", "price": "45.00", "options": {"Size": "L"}},
-        ])
+        self.sim.add_product(
+            "Bulk Lamp",
+            variants=[
+                {"sku": "LAMP-S", "price": "30.00", "options": {"Size": "S"}},
+                {"sku": "LAMP-L", "price": "45.00", "options": {"Size": "L"}},
+            ],
+        )
         self.sim.add_customer(email="bulk.buyer@example.com", first_name="Bulk", last_name="Buyer")
-        recent = self.sim.add_order([{"sku": "LAMP-S", "quantity": 2}], email="bulk.buyer@example.com",
-                                    tax_rate="0.2", shipping_lines=[{"title": "Post", "price": "5.00"}])
+        recent = self.sim.add_order(
+            [{"sku": "LAMP-S", "quantity": 2}],
+            email="bulk.buyer@example.com",
+            tax_rate="0.2",
+            shipping_lines=[{"title": "Post", "price": "5.00"}],
+        )
         old = self.sim.add_order([{"sku": "LAMP-L", "quantity": 1}], days_ago=90, email="old@example.com")
         self.store._get_adapter().full_sync(self.store)
         self.run_queue()
-        poll = self.env["sync.job"].search([("store_id", "=", self.store.id),
-                                            ("method_name", "=", "_job_shopify_bulk_poll"),
-                                            ("state", "=", "pending")])
+        poll = self.env["sync.job"].search(
+            [
+                ("store_id", "=", self.store.id),
+                ("method_name", "=", "_job_shopify_bulk_poll"),
+                ("state", "=", "pending"),
+            ]
+        )
         self.assertEqual(len(poll), 1)
         self.assertEqual(set(poll.payload["operations"]), {"products", "orders", "customers"})
         self.sim.complete_bulk_operations()
@@ -34,8 +45,9 @@ class TestShopifyBulkFullSync(ShopifySimulatorCase):
         self.assertEqual(len(lamps), 2)
         self.assertEqual(len(lamps.product_tmpl_id), 1)
         orders = self.env["store.order.binding"].search([("store_id", "=", self.store.id)])
-        self.assertEqual(orders.mapped("external_id"), [str(recent["legacy_id"])],
-                         "only the orders of the last 60 days")
+        self.assertEqual(
+            orders.mapped("external_id"), [str(recent["legacy_id"])], "only the orders of the last 60 days"
+        )
         self.assertNotIn(str(old["legacy_id"]), orders.mapped("external_id"))
         self.assertAlmostEqual(orders.order_id.amount_total, float(recent["total"]), places=2)
         self.assertTrue(self.env["res.partner"].search([("email", "=", "bulk.buyer@example.com")]))
@@ -51,8 +63,10 @@ class TestShopifyBulkFullSync(ShopifySimulatorCase):
                 yield {"id": f"gid://shopify/Product/{parent}"}
                 for child in range(4):
                     consumed[0] += 1
-                    yield {"id": f"gid://shopify/ProductVariant/{parent}-{child}",
-                           "__parentId": f"gid://shopify/Product/{parent}"}
+                    yield {
+                        "id": f"gid://shopify/ProductVariant/{parent}-{child}",
+                        "__parentId": f"gid://shopify/Product/{parent}",
+                    }
 
         adapter = self.env["store.adapter.shopify"]
         count = 0

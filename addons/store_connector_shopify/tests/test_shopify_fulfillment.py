@@ -16,7 +16,9 @@ class TestShopifyFulfillment(ShopifyOrdersMixin, ShopifySimulatorCase):
         cls.store.warehouse_id = cls.warehouse
         for product in (cls.shirt, cls.cap):
             cls.env["stock.quant"]._update_available_quantity(product, cls.warehouse.lot_stock_id, 100)
-        cls.carrier = cls.env["delivery.carrier"].search([], limit=1) if "delivery.carrier" in cls.env else None
+        cls.carrier = (
+            cls.env["delivery.carrier"].search([], limit=1) if "delivery.carrier" in cls.env else None
+        )
 
     def import_order(self, lines):
         order = self.sim.add_order(lines, email="ship@example.com")
@@ -45,7 +47,8 @@ class TestShopifyFulfillment(ShopifyOrdersMixin, ShopifySimulatorCase):
         self.assertTrue(picking.store_fulfillment_ref.startswith("gid://shopify/Fulfillment/"))
         data = self.client().query(
             "query($id: ID!) { fulfillment(id: $id) { trackingInfo { number } } }",
-            {"id": picking.store_fulfillment_ref})
+            {"id": picking.store_fulfillment_ref},
+        )
         self.assertEqual(data["fulfillment"]["trackingInfo"][0]["number"], "1Z999")
 
     def test_partial_fulfillment(self):

@@ -14,20 +14,31 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
     def _bind_many(self, count):
         """`count` SKUs known on Shopify (products made there, bindings matched by import)."""
         for start in range(0, count, 100):
-            self.sim.add_product(f"Bulk {start}", variants=[
-                {"sku": f"BULK-{i:04d}", "price": "1.00", "options": {"N": str(i)}}
-                for i in range(start, min(count, start + 100))
-            ])
-        products = self.env["product.product"].create([
-            {"name": f"Bulk {i}", "default_code": f"BULK-{i:04d}", "is_storable": True} for i in range(count)
-        ])
+            self.sim.add_product(
+                f"Bulk {start}",
+                variants=[
+                    {"sku": f"BULK-{i:04d}", "price": "1.00", "options": {"N": str(i)}}
+                    for i in range(start, min(count, start + 100))
+                ],
+            )
+        products = self.env["product.product"].create(
+            [
+                {"name": f"Bulk {i}", "default_code": f"BULK-{i:04d}", "is_storable": True}
+                for i in range(count)
+            ]
+        )
         bindings = self.store._publish_products(products)
         for binding in bindings:
             variant = self.sim.product(binding.sku)
             sim_variant = next(v for v in variant["variants"] if v["sku"] == binding.sku)
-            binding.write({"external_product_id": variant["id"], "external_variant_id": sim_variant["id"],
-                           "external_inventory_item_id": sim_variant["inventory_item_id"],
-                           "sync_state": "synced"})
+            binding.write(
+                {
+                    "external_product_id": variant["id"],
+                    "external_variant_id": sim_variant["id"],
+                    "external_inventory_item_id": sim_variant["inventory_item_id"],
+                    "sync_state": "synced",
+                }
+            )
         self.env["sync.job"].search([("store_id", "=", self.store.id)]).unlink()
         return products
 
@@ -55,20 +66,27 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
         [product] = self._bind_many(1)
         self._set_stock(product, 5)
         adapter = self.env["store.adapter.shopify"]
-        items = [{"sku": product.default_code, "quantity": 5,
-                  "external_ids": product.store_binding_ids._external_ids()}]
+        items = [
+            {
+                "sku": product.default_code,
+                "quantity": 5,
+                "external_ids": product.store_binding_ids._external_ids(),
+            }
+        ]
         self.assertEqual(adapter.update_inventory(self.store, items), [{"sku": "BULK-0000", "error": None}])
         self.assertEqual(self.sim.inventory("BULK-0000"), 5)
         # The job failed after the call (nothing written in Odoo) and runs again: same key, Shopify
         # answers with the original result and applies nothing twice.
-        self.sim.set_inventory("BULK-0000", 9)   # someone changes it on Shopify meanwhile
+        self.sim.set_inventory("BULK-0000", 9)  # someone changes it on Shopify meanwhile
         replays = self.sim.stats["idempotent_replays"]
         adapter.update_inventory(self.store, items)
         self.assertEqual(self.sim.stats["idempotent_replays"], replays + 1)
         self.assertEqual(self.sim.inventory("BULK-0000"), 9, "a replay changes nothing")
         # Once published (binding written), the next publication checks changeFromQuantity=5; the
         # quantity on Shopify is 9: stale, re-read, sent again from 9. Odoo is the master.
-        product.store_binding_ids.write({"inventory_quantity": 5, "inventory_synced_at": "2026-01-01 00:00:00"})
+        product.store_binding_ids.write(
+            {"inventory_quantity": 5, "inventory_synced_at": "2026-01-01 00:00:00"}
+        )
         items[0]["quantity"] = 4
         self.assertEqual(adapter.update_inventory(self.store, items), [{"sku": "BULK-0000", "error": None}])
         self.assertEqual(self.sim.inventory("BULK-0000"), 4)
@@ -76,5 +94,6 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
     def test_unexported_sku_is_reported(self):
         [product] = self.env["product.product"].create([{"name": "New", "default_code": "NEW-1"}])
         result = self.env["store.adapter.shopify"].update_inventory(
-            self.store, [{"sku": "NEW-1", "quantity": 3, "external_ids": {}}])
+            self.store, [{"sku": "NEW-1", "quantity": 3, "external_ids": {}}]
+        )
         self.assertIn("export the product first", result[0]["error"])

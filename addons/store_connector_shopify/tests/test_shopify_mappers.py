@@ -62,8 +62,15 @@ class TestShopifyOrderMapper(BaseCase):
         self.assertEqual(om.order_status(None, "AUTHORIZED", "UNFULFILLED"), "authorized")
         self.assertEqual(om.order_status("2026-01-01T00:00:00Z", "PAID", None), "cancelled")
         inbound = dict(om.STATUS_INBOUND)
-        for status in ("pending", "authorized", "paid", "partially_fulfilled", "fulfilled", "refunded",
-                       "cancelled"):
+        for status in (
+            "pending",
+            "authorized",
+            "paid",
+            "partially_fulfilled",
+            "fulfilled",
+            "refunded",
+            "cancelled",
+        ):
             self.assertIn(status, inbound)
 
     def test_refund_summary(self):
@@ -90,23 +97,49 @@ class TestShopifyProductMapper(BaseCase):
         self.assertEqual(data["vendor"], "Acme")
         self.assertEqual(data["tags"], ["kitchen", "gifts"])
         self.assertEqual(data["productOptions"][0]["name"], "Color")
-        self.assertEqual([v["inventoryItem"]["sku"] for v in data["variants"]], ["MUG-RED", "MUG-BLUE"],
-                         "the archived variant is left out: Shopify deletes it")
+        self.assertEqual(
+            [v["inventoryItem"]["sku"] for v in data["variants"]],
+            ["MUG-RED", "MUG-BLUE"],
+            "the archived variant is left out: Shopify deletes it",
+        )
         red, blue = data["variants"]
         self.assertEqual(red["id"], "gid://shopify/ProductVariant/45100000000001")
         self.assertEqual(red["optionValues"], [{"optionName": "Color", "name": "Red"}])
         self.assertEqual((red["price"], red["compareAtPrice"]), ("12.50", "15.00"))
         self.assertEqual(red["barcode"], "4006381333931")
-        self.assertEqual(red["metafields"], [{"namespace": "custom", "key": "capacity_ml",
-                                              "type": "number_integer", "value": "330"}])
+        self.assertEqual(
+            red["metafields"],
+            [{"namespace": "custom", "key": "capacity_ml", "type": "number_integer", "value": "330"}],
+        )
         self.assertIsNone(blue["compareAtPrice"], "a compare-at price equal to the price is no sale")
-        self.assertEqual(data["metafields"], [{"namespace": "custom", "key": "material",
-                                               "type": "single_line_text_field", "value": "stoneware"}])
+        self.assertEqual(
+            data["metafields"],
+            [
+                {
+                    "namespace": "custom",
+                    "key": "material",
+                    "type": "single_line_text_field",
+                    "value": "stoneware",
+                }
+            ],
+        )
 
     def test_new_simple_product_and_statuses(self):
-        product = {"title": "Poster", "status": "unpublished", "options": [], "external_ids": {},
-                   "variants": [{"sku": "P-1", "price": 9, "attributes": [], "status": "unpublished",
-                                 "external_ids": {"variant_id": "gid://stale"}}]}
+        product = {
+            "title": "Poster",
+            "status": "unpublished",
+            "options": [],
+            "external_ids": {},
+            "variants": [
+                {
+                    "sku": "P-1",
+                    "price": 9,
+                    "attributes": [],
+                    "status": "unpublished",
+                    "external_ids": {"variant_id": "gid://stale"},
+                }
+            ],
+        }
         identifier, data = pm.product_set_input(product)
         self.assertIsNone(identifier)
         self.assertEqual(data["status"], "DRAFT")
@@ -122,8 +155,10 @@ class TestShopifyProductMapper(BaseCase):
         product = load("product_normalized.json")
         answer = load("product_graphql.json")
         results = {r["sku"]: r for r in pm.export_results(product, answer)}
-        self.assertEqual(results["MUG-RED"]["external_ids"]["inventory_item_id"],
-                         "gid://shopify/InventoryItem/47100000000001")
+        self.assertEqual(
+            results["MUG-RED"]["external_ids"]["inventory_item_id"],
+            "gid://shopify/InventoryItem/47100000000001",
+        )
         self.assertEqual(results["MUG-RED"]["external_ids"]["variant_legacy_id"], "45100000000001")
         self.assertIsNone(results["MUG-GREEN"]["external_ids"]["variant_id"])
         self.assertIsNone(results["MUG-GREEN"]["error"])

@@ -6,16 +6,19 @@ from .common import ShopifySimulatorCase, ShopifySimulatorHttpCase
 class ShopifyOrdersMixin:
     @classmethod
     def _setup_orders(cls):
-        cls.shirt = cls.env["product.product"].create({
-            "name": "Order Shirt", "default_code": "OS-1", "list_price": 19.9, "is_storable": True})
-        cls.cap = cls.env["product.product"].create({
-            "name": "Order Cap", "default_code": "OC-1", "list_price": 9.0, "is_storable": True})
+        cls.shirt = cls.env["product.product"].create(
+            {"name": "Order Shirt", "default_code": "OS-1", "list_price": 19.9, "is_storable": True}
+        )
+        cls.cap = cls.env["product.product"].create(
+            {"name": "Order Cap", "default_code": "OC-1", "list_price": 9.0, "is_storable": True}
+        )
         cls.sim.add_product("Order Shirt", variants=[{"sku": "OS-1", "price": "19.90", "inventory": 50}])
         cls.sim.add_product("Order Cap", variants=[{"sku": "OC-1", "price": "9.00", "inventory": 50}])
 
     def binding(self, sim_order):
-        return self.env["store.order.binding"].search([
-            ("store_id", "=", self.store.id), ("external_id", "=", str(sim_order["legacy_id"]))])
+        return self.env["store.order.binding"].search(
+            [("store_id", "=", self.store.id), ("external_id", "=", str(sim_order["legacy_id"]))]
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -27,9 +30,13 @@ class TestShopifyOrderPull(ShopifyOrdersMixin, ShopifySimulatorCase):
 
     def test_pull_pages_with_taxes_discounts_shipping(self):
         orders = [
-            self.sim.add_order([{"sku": "OS-1", "quantity": 2}, {"sku": "OC-1", "quantity": 1}], tax_rate="0.2",
-                               discount_codes=[{"code": "TEN", "amount": "5.00"}], email=f"buyer{i}@example.com",
-                               shipping_lines=[{"title": "Standard", "price": "4.90"}])
+            self.sim.add_order(
+                [{"sku": "OS-1", "quantity": 2}, {"sku": "OC-1", "quantity": 1}],
+                tax_rate="0.2",
+                discount_codes=[{"code": "TEN", "amount": "5.00"}],
+                email=f"buyer{i}@example.com",
+                shipping_lines=[{"title": "Standard", "price": "4.90"}],
+            )
             for i in range(11)
         ]
         self.store._enqueue_order_pull()
@@ -38,11 +45,16 @@ class TestShopifyOrderPull(ShopifyOrdersMixin, ShopifySimulatorCase):
         self.assertTrue(first.order_id, "imported")
         sale = first.order_id
         self.assertAlmostEqual(sale.amount_total, float(orders[0]["total"]), places=2)
-        self.assertEqual(set(sale.order_line.product_id.mapped("default_code")) & {"OS-1", "OC-1"}, {"OS-1", "OC-1"})
+        self.assertEqual(
+            set(sale.order_line.product_id.mapped("default_code")) & {"OS-1", "OC-1"}, {"OS-1", "OC-1"}
+        )
         self.assertEqual(first.platform_status, "paid")
         self.assertEqual(first.platform_stage, "processing", "Shopify's status table: paid means processing")
-        self.assertEqual(len(self.env["store.order.binding"].search([("store_id", "=", self.store.id)])), 11,
-                         "11 orders over three pages of 4")
+        self.assertEqual(
+            len(self.env["store.order.binding"].search([("store_id", "=", self.store.id)])),
+            11,
+            "11 orders over three pages of 4",
+        )
         pulls = [c for c in self.sim.calls if c.get("operation_name") == "ConnectorOrders"]
         self.assertEqual(len(pulls), 3)
 
@@ -51,15 +63,19 @@ class TestShopifyOrderPull(ShopifyOrdersMixin, ShopifySimulatorCase):
 class TestShopifyCustomers(ShopifySimulatorCase):
     def test_export_and_import_customers(self):
         adapter = self.env["store.adapter.shopify"]
-        created = adapter.export_customer(self.store, {"email": "new.client@example.com", "first_name": "New",
-                                                       "last_name": "Client"})
+        created = adapter.export_customer(
+            self.store, {"email": "new.client@example.com", "first_name": "New", "last_name": "Client"}
+        )
         self.assertTrue(created["id"])
-        adapter.export_customer(self.store, {"id": created["id"], "email": "new.client@example.com",
-                                             "first_name": "Renamed"})
+        adapter.export_customer(
+            self.store, {"id": created["id"], "email": "new.client@example.com", "first_name": "Renamed"}
+        )
         page = adapter.import_customers(self.store)
         [mine] = [c for c in page["records"] if c["id"] == created["id"]]
-        self.assertEqual((mine["email"], mine["first_name"], mine["last_name"]),
-                         ("new.client@example.com", "Renamed", "Client"))
+        self.assertEqual(
+            (mine["email"], mine["first_name"], mine["last_name"]),
+            ("new.client@example.com", "Renamed", "Client"),
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -78,8 +94,11 @@ class TestShopifyOrderWebhooks(ShopifyOrdersMixin, ShopifySimulatorHttpCase):
         self.run_queue()
 
     def test_create_update_cancel_refund(self):
-        order = self.sim.add_order([{"sku": "OS-1", "quantity": 1}, {"sku": "OC-1", "quantity": 2}],
-                                   tax_rate="0.1", email="web@example.com")
+        order = self.sim.add_order(
+            [{"sku": "OS-1", "quantity": 1}, {"sku": "OC-1", "quantity": 2}],
+            tax_rate="0.1",
+            email="web@example.com",
+        )
         self.deliver()
         binding = self.binding(order)
         self.assertTrue(binding.order_id)
@@ -107,4 +126,6 @@ class TestShopifyOrderWebhooks(ShopifyOrdersMixin, ShopifySimulatorHttpCase):
         self.sim.webhooks.pending.reverse()
         self.deliver()
         binding = self.binding(order)
-        self.assertEqual(binding.platform_status, "cancelled", "an older payload never overwrites a newer one")
+        self.assertEqual(
+            binding.platform_status, "cancelled", "an older payload never overwrites a newer one"
+        )

@@ -10,20 +10,31 @@ class ShopifyCatalogMixin:
     def _setup_catalog(cls):
         cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.env.company.id)], limit=1)
         cls.store.warehouse_id = cls.warehouse
-        cls.color = cls.env["product.attribute"].create({
-            "name": "Color", "create_variant": "always",
-            "value_ids": [(0, 0, {"name": "Red"}), (0, 0, {"name": "Blue"}), (0, 0, {"name": "Green"})],
-        })
-        cls.tshirt = cls.env["product.template"].create({
-            "name": "SC T-Shirt", "type": "consu", "is_storable": True, "list_price": 20.0,
-            "attribute_line_ids": [(0, 0, {"attribute_id": cls.color.id,
-                                           "value_ids": [(6, 0, cls.color.value_ids.ids)]})],
-        })
+        cls.color = cls.env["product.attribute"].create(
+            {
+                "name": "Color",
+                "create_variant": "always",
+                "value_ids": [(0, 0, {"name": "Red"}), (0, 0, {"name": "Blue"}), (0, 0, {"name": "Green"})],
+            }
+        )
+        cls.tshirt = cls.env["product.template"].create(
+            {
+                "name": "SC T-Shirt",
+                "type": "consu",
+                "is_storable": True,
+                "list_price": 20.0,
+                "attribute_line_ids": [
+                    (0, 0, {"attribute_id": cls.color.id, "value_ids": [(6, 0, cls.color.value_ids.ids)]})
+                ],
+            }
+        )
         for variant in cls.tshirt.product_variant_ids:
             variant.default_code = "TS-" + variant.product_template_attribute_value_ids.name.upper()
 
     def variant(self, name):
-        return self.tshirt.product_variant_ids.filtered(lambda p: p.product_template_attribute_value_ids.name == name)
+        return self.tshirt.product_variant_ids.filtered(
+            lambda p: p.product_template_attribute_value_ids.name == name
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -56,8 +67,11 @@ class TestShopifyProducts(ShopifyCatalogMixin, ShopifySimulatorCase):
         self.run_queue()
         product = self.sim.product(product["id"])
         self.assertEqual(sorted(v["sku"] for v in product["variants"]), ["TS-BLUE", "TS-RED"])
-        self.assertEqual(next(v for v in product["variants"] if v["sku"] == "TS-RED")["id"], sim_red["id"],
-                         "variants are updated in place, not recreated")
+        self.assertEqual(
+            next(v for v in product["variants"] if v["sku"] == "TS-RED")["id"],
+            sim_red["id"],
+            "variants are updated in place, not recreated",
+        )
         self.assertFalse(green.external_variant_id)
         # Unpublish the rest: the product becomes a draft; its variants are kept.
         self.store._unpublish_products(self.tshirt.product_variant_ids)
@@ -67,10 +81,13 @@ class TestShopifyProducts(ShopifyCatalogMixin, ShopifySimulatorCase):
         self.assertEqual(len(product["variants"]), 2)
 
     def test_import_matches_by_sku_and_creates(self):
-        self.sim.add_product("Poster", variants=[
-            {"sku": "POSTER-A3", "price": "9.00", "options": {"Size": "A3"}},
-            {"sku": "POSTER-A2", "price": "14.00", "options": {"Size": "A2"}},
-        ])
+        self.sim.add_product(
+            "Poster",
+            variants=[
+                {"sku": "POSTER-A3", "price": "9.00", "options": {"Size": "A3"}},
+                {"sku": "POSTER-A2", "price": "14.00", "options": {"Size": "A2"}},
+            ],
+        )
         mine = self.env["product.product"].create({"name": "Cap", "default_code": "CAP-1", "list_price": 5})
         shopify_cap = self.sim.add_product("Cap on Shopify", variants=[{"sku": "CAP-1", "price": "6.00"}])
         self.store._enqueue_product_import()
