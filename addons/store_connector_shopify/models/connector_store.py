@@ -1,10 +1,12 @@
 import logging
+import threading
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import psycopg2.errors
 import requests
 
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import config
 
@@ -17,6 +19,9 @@ from .shopify_client import ShopifyClient
 _logger = logging.getLogger(__name__)
 
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+# (dbname, store id) -> (access token, expires_at): tokens this process refreshed and committed in
+# a cursor of their own, newer than what the caller's transaction can still read.
+_fresh_tokens = {}
 
 
 def _allow_private_urls():
@@ -128,11 +133,15 @@ class ConnectorStore(models.Model):
         :raises StoreAuthError: no token, or it expired and cannot be refreshed.
         """
         self.ensure_one()
-        token = self._shopify_credential_record(const.CRED_ACCESS_TOKEN)
         margin = timedelta(seconds=const.SHOPIFY_TOKEN_REFRESH_MARGIN)
-        lapsing = token.expires_at and token.expires_at - margin <= fields.Datetime.now()
+        now = fields.Datetime.now()
+        fresh = _fresh_tokens.get((self.env.cr.dbname, self.id))
+        if fresh and not force_refresh and fresh[1] - margin > now:
+            return fresh[0]  # refreshed and committed by this process after our snapshot
+        token = self._shopify_credential_record(const.CRED_ACCESS_TOKEN)
+        lapsing = token.expires_at and token.expires_at - margin <= now
         if (force_refresh or lapsing) and self._shopify_can_refresh():
-            return self._shopify_refresh_token()
+            return self._shopify_refresh_token(force=force_refresh)
         return self._get_credential(const.CRED_ACCESS_TOKEN)
 
     def _shopify_token_request(self, params):
@@ -175,34 +184,63 @@ class ConnectorStore(models.Model):
                                if body.get("refresh_token_expires_in") else None)
             Credential._set_value(self, const.CRED_REFRESH_TOKEN, body["refresh_token"],
                                   expires_at=refresh_expires)
+        _fresh_tokens.pop((self.env.cr.dbname, self.id), None)
         vals = {"shopify_token_expires_at": expires_at or False}
         if body.get("scope"):
             vals["shopify_granted_scopes"] = body["scope"]
         self.sudo().write(vals)
 
-    def _shopify_refresh_token(self):
+    def _shopify_refresh_token(self, force=False):
         """Exchange the rotating refresh token for a new access token (and a new refresh token).
 
-        Row-locks the refresh token credential so that two workers do not both rotate it; the
-        second one finds the token already fresh and uses it.
+        Shopify retires the old refresh token once the new access token is used, so the new pair
+        must survive whatever happens to the job that asked: it is saved and committed in a
+        cursor of its own (in tests, the test cursor), and remembered in this process for the
+        rest of the caller's transaction, whose snapshot predates it. The refresh token row is
+        locked there, so two workers do not both rotate it: the second one finds the token fresh.
 
+        :param force: refresh even if the stored token does not lapse yet (Shopify said 401).
         :returns: the new access token.
         :raises StoreAuthError: the refresh token is missing, expired or refused.
+        :raises RetryableJobError: another worker is refreshing it right now.
         """
         self.ensure_one()
-        refresh_cred = self._shopify_credential_record(const.CRED_REFRESH_TOKEN)
-        if refresh_cred:
-            self.env.cr.execute("SELECT id FROM integration_credential WHERE id = %s FOR UPDATE",
-                                [refresh_cred.id])
-        refresh_token = self._get_credential(const.CRED_REFRESH_TOKEN)
-        body = self._shopify_token_request({
-            "client_id": self.shopify_client_id or "",
-            "client_secret": self._get_credential(const.CRED_CLIENT_SECRET),
+        registry = self.env.registry
+        testing = getattr(threading.current_thread(), "testing", False)
+        if testing and not registry.in_test_mode():
+            # A TransactionCase: no second cursor can see this test's uncommitted store.
+            return self._shopify_refresh_token_in(self.sudo(), force)
+        self.env.flush_all()  # a test cursor shares this transaction: let it read our writes
+        try:
+            with registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                token = self.with_env(env)._shopify_refresh_token_in(self.with_env(env), force)
+        except psycopg2.errors.SerializationFailure:
+            raise RetryableJobError(_("The Shopify token of store %(store)s is being refreshed by "
+                                      "another worker.", store=self.name)) from None
+        self.env["integration.credential"].invalidate_model()
+        self.invalidate_recordset()
+        return token
+
+    def _shopify_refresh_token_in(self, store, force):
+        refresh_cred = store._shopify_credential_record(const.CRED_REFRESH_TOKEN)
+        store.env.cr.execute("SELECT id FROM integration_credential WHERE id = %s FOR UPDATE",
+                             [refresh_cred.id])
+        access = store._shopify_credential_record(const.CRED_ACCESS_TOKEN)
+        margin = timedelta(seconds=const.SHOPIFY_TOKEN_REFRESH_MARGIN)
+        if not force and access.expires_at and access.expires_at - margin > fields.Datetime.now():
+            return store._get_credential(const.CRED_ACCESS_TOKEN)  # another worker refreshed it
+        body = store._shopify_token_request({
+            "client_id": store.shopify_client_id or "",
+            "client_secret": store._get_credential(const.CRED_CLIENT_SECRET),
             "grant_type": "refresh_token",
-            "refresh_token": refresh_token,
+            "refresh_token": store._get_credential(const.CRED_REFRESH_TOKEN),
         })
-        self._shopify_save_tokens(body)
-        self._log_activity("auth", "done", message=_("Shopify access token refreshed"))
+        store._shopify_save_tokens(body)
+        store._log_activity("auth", "done", message=_("Shopify access token refreshed"))
+        if body.get("expires_in"):
+            expires_at = fields.Datetime.now() + timedelta(seconds=int(body["expires_in"]))
+            _fresh_tokens[(store.env.cr.dbname, store.id)] = (body["access_token"], expires_at)
         return body["access_token"]
 
     # ------------------------------------------------------------------ actions
@@ -211,6 +249,11 @@ class ConnectorStore(models.Model):
         self.ensure_one()
         self._get_adapter()._shopify_sync_locations(self)
         return True
+
+    def _job_shopify_sync_locations(self, job):
+        """Queue handler: read the shop's locations (see `_shopify_sync_locations`)."""
+        locations = self._get_adapter()._shopify_sync_locations(self)
+        return {"locations": len(locations)}
 
     def action_shopify_oauth_install(self):
         """Start the OAuth install: redirect the browser to Shopify's authorize page."""

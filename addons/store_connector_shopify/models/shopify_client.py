@@ -179,8 +179,8 @@ class ShopifyClient:
                     self.stats["retries"] += 1
                     continue  # acquire() waits until the bucket holds `estimate` again
                 raise throttled_error(
-                    "Shopify: Throttled (query cost %s, still throttled after %s retries)."
-                    % (estimate, const.SHOPIFY_THROTTLE_RETRIES),
+                    f"Shopify: Throttled (query cost {estimate}, still throttled after "
+                    f"{const.SHOPIFY_THROTTLE_RETRIES} retries).",
                     max(1.0, limiter.wait_time(estimate)),
                 )
             self.stats["requested_cost"] += float(requested or 0)
@@ -286,7 +286,8 @@ class ShopifyClient:
             field = ".".join(str(f) for f in error.get("field") or [])
             code = error.get("code")
             text = error.get("message") or ""
-            parts.append(" ".join(p for p in (f"[{code}]" if code else "", f"{field}:" if field else "", text) if p))
+            pieces = (f"[{code}]" if code else "", f"{field}:" if field else "", text)
+            parts.append(" ".join(p for p in pieces if p))
         return f"Shopify {payload_key}: " + "; ".join(parts)
 
     @staticmethod

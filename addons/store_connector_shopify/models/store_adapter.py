@@ -93,7 +93,8 @@ class StoreAdapterShopify(models.AbstractModel):
             raise UserError(_("Cannot reach Shopify for store %(store)s: %(error)s",
                               store=store.name, error=exc)) from None
         shop = data.get("shop") or {}
-        granted = sorted(s["handle"] for s in (data.get("currentAppInstallation") or {}).get("accessScopes") or [])
+        installation = data.get("currentAppInstallation") or {}
+        granted = sorted(scope["handle"] for scope in installation.get("accessScopes") or [])
         missing = self._shopify_missing_scopes(granted)
         plan = (shop.get("plan") or {}).get("displayName") or ""
         store.sudo().write({
@@ -131,7 +132,8 @@ class StoreAdapterShopify(models.AbstractModel):
             if node["id"] in existing:
                 existing[node["id"]].write(vals)
             else:
-                existing[node["id"]] = Location.create({"store_id": store.id, "shopify_gid": node["id"], **vals})
+                existing[node["id"]] = Location.create(
+                    {"store_id": store.id, "shopify_gid": node["id"], **vals})
         if not store.shopify_location_id:
             default = store.shopify_location_ids.filtered("active_on_shopify")[:1]
             store.sudo().shopify_location_id = default
@@ -318,9 +320,11 @@ class StoreAdapterShopify(models.AbstractModel):
     def _shopify_redact_partners(self, store, payload):
         """The partners bound to this store for the customer of a compliance payload."""
         customer = payload.get("customer") or {}
-        ids = {str(customer.get("id") or ""), f"gid://shopify/Customer/{customer.get('id')}"} - {"", "gid://shopify/Customer/None"}
+        legacy_id = str(customer.get("id") or "")
+        # bindings may hold the GID or the legacy id that webhooks carry
+        ids = [legacy_id, f"gid://shopify/Customer/{legacy_id}"] if legacy_id else []
         bindings = self.env["store.customer.binding"].sudo().search(
-            [("store_id", "=", store.id), ("external_id", "in", list(ids))]
+            [("store_id", "=", store.id), ("external_id", "in", ids)]
         )
         return bindings.partner_id
 

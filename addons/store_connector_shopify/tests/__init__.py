@@ -1,4 +1,4 @@
-from . import test_shopify_client
+from . import test_shopify_client, test_shopify_connection, test_shopify_oauth, test_shopify_webhooks
 from . import test_shopify_mappers
 from . import test_shopify_products
 from . import test_shopify_inventory

@@ -55,11 +55,17 @@ class TestShopifyClient(ShopifySimulatorCase):
         self.assertGreater(client.stats["waited"], 0)
 
     def test_throttled_answer_is_retried(self):
-        self.sim.bucket.drain()
+        """Shopify's bucket is emptied behind the client's back: the THROTTLED answer is waited out
+        and the query sent again, so the caller only sees the data."""
+        self.sim.add_product("Thr", variants=[{"sku": "THR-1", "price": "1.00"}])
         client = self.client()
-        data = client.query("{ shop { name } }", cost=1)
-        self.assertTrue(data["shop"]["name"])
-        self.assertGreaterEqual(client.stats["throttled"] + (client.stats["waited"] > 0), 1)
+        before = self.sim.stats["throttled"]
+        self.sim.bucket.drain()
+        data = client.query(PRODUCTS, {"first": 17, "after": None})
+        self.assertTrue(data["products"]["nodes"])
+        self.assertGreaterEqual(client.stats["throttled"], 1)
+        self.assertEqual(client.stats["retries"], client.stats["throttled"])
+        self.assertEqual(self.sim.stats["throttled"] - before, client.stats["throttled"])
 
     def test_graphql_errors_are_permanent(self):
         with self.assertRaisesRegex(PermanentJobError, "doesn't exist"):
@@ -72,7 +78,8 @@ class TestShopifyClient(ShopifySimulatorCase):
             client.mutate(WEBHOOK_CREATE, variables, "webhookSubscriptionCreate")
         self.assertTrue(caught.exception.user_errors)
         self.assertIn("webhookSubscriptionCreate", str(caught.exception))
-        payload = client.mutate(WEBHOOK_CREATE, variables, "webhookSubscriptionCreate", raise_user_errors=False)
+        payload = client.mutate(WEBHOOK_CREATE, variables, "webhookSubscriptionCreate",
+                                raise_user_errors=False)
         self.assertTrue(payload["userErrors"])
 
     def test_server_errors_are_retryable(self):
@@ -87,3 +94,19 @@ class TestShopifyClient(ShopifySimulatorCase):
         self.env["integration.credential"]._set_value(self.store, "access_token", "shpat_wrong_token_value")
         with self.assertRaises(StoreAuthError):
             self.client().query("{ shop { name } }")
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyThrottledJob(ShopifySimulatorCase):
+    """A bucket restoring 1 point a second: the wait exceeds what a job may spend waiting."""
+
+    sim_kwargs = {"bucket": {"maximumAvailable": 1000, "restoreRate": 1}}
+
+    def test_throttled_job_is_rescheduled_not_failed(self):
+        self.sim.bucket.drain()
+        job = self.env["sync.job"]._enqueue(self.store, "locations.sync", "_job_shopify_sync_locations")
+        self.run_queue()
+        self.assertEqual(job.state, "pending")  # rescheduled for when the bucket allows it
+        self.assertFalse(self.store.paused)
+        self.assertEqual(job.retry_count, 0)  # waiting for the bucket is not a failure
+        self.assertGreater(job.next_attempt_at, job.create_date)

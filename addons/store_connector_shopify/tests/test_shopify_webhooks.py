@@ -1,0 +1,145 @@
+import base64
+import hashlib
+import hmac
+import json
+import uuid
+
+from odoo.tests import tagged
+
+from .common import SIM_CLIENT_SECRET, ShopifySimulatorHttpCase
+
+
+def sign(body, secret=SIM_CLIENT_SECRET):
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyWebhooks(ShopifySimulatorHttpCase):
+
+    def _post(self, kind, topic, payload, secret=SIM_CLIENT_SECRET, webhook_id=None, signature=None):
+        body = json.dumps(payload).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Shopify-Topic": topic,
+            "X-Shopify-Hmac-Sha256": signature if signature is not None else sign(body, secret),
+            "X-Shopify-Shop-Domain": self.sim.shop,
+            "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
+            "X-Shopify-Event-Id": str(uuid.uuid4()),
+        }
+        return self.url_open(self.store._webhook_url(kind), data=body, headers=headers)
+
+    def _deliveries(self, topic=None):
+        domain = [("store_id", "=", self.store.id)] + ([("topic", "=", topic)] if topic else [])
+        return self.env["store.webhook.delivery"].search(domain)
+
+    def test_register_webhooks_idempotent_and_repairs(self):
+        webhooks = self.store._get_adapter().register_webhooks(self.store)
+        topics = set(webhooks.mapped("topic"))
+        self.assertIn("orders/create", topics)
+        self.assertIn("app/uninstalled", topics)
+        subs = self.sim.store.webhook_subscriptions
+        self.assertEqual(len(subs), len(webhooks))
+        first_ids = set(webhooks.mapped("external_id"))
+        for webhook in webhooks:
+            self.assertEqual(webhook.address, self.store._webhook_url(webhook.kind))
+        # again: nothing new
+        again = self.store._get_adapter().register_webhooks(self.store)
+        self.assertEqual(set(again.mapped("external_id")), first_ids)
+        self.assertEqual(len(self.sim.store.webhook_subscriptions), len(webhooks))
+        # the store code changed: every subscription is replaced by one with the right address
+        self.store.code = "renamed-store-code"
+        repaired = self.store._get_adapter().register_webhooks(self.store)
+        self.assertEqual(len(self.sim.store.webhook_subscriptions), len(webhooks))
+        self.assertFalse(set(repaired.mapped("external_id")) & first_ids)
+        self.assertTrue(all("renamed-store-code" in w.address for w in repaired))
+        action = self.store.action_register_webhooks()
+        self.assertEqual(action["params"]["type"], "success")
+
+    def test_signed_accepted_bad_hmac_refused_duplicate_once(self):
+        payload = {"id": 1, "name": "#1001"}
+        response = self._post("products", "products/update", payload, webhook_id="wh-1")
+        self.assertEqual(response.status_code, 200, response.text)
+        response = self._post("products", "products/update", payload, webhook_id="wh-1")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(len(self._deliveries("products/update")), 1)
+        # both Shopify ids are kept: the webhook id dedupes, the event id stays in the headers
+        self.assertTrue(self._deliveries("products/update").headers.get("X-Shopify-Event-Id"))
+        response = self._post("products", "products/update", payload, secret="wrong-secret")
+        self.assertEqual(response.status_code, 401)
+        response = self._post("products", "products/update", payload, signature="")
+        self.assertEqual(response.status_code, 401)
+        self.assertEqual(len(self._deliveries("products/update")), 1)
+        # a topic we do not handle: acknowledged, not stored
+        response = self._post("products", "locations/create", {"id": 5})
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(self._deliveries("locations/create"))
+
+    def test_previous_secret_accepted_after_rotation(self):
+        self.env["integration.credential"]._set_value(self.store, "client_secret_previous", SIM_CLIENT_SECRET)
+        self.env["integration.credential"]._set_value(self.store, "client_secret", "the-new-client-secret")
+        response = self._post("products", "products/update", {"id": 2})
+        self.assertEqual(response.status_code, 200)
+        response = self._post("products", "products/update", {"id": 3}, secret="the-new-client-secret")
+        self.assertEqual(response.status_code, 200)
+
+    def test_uninstall_through_the_simulator(self):
+        self.store._get_adapter().register_webhooks(self.store)
+        self.sim.uninstall()
+        results = self.sim.flush_webhooks()
+        self.assertTrue(results)
+        delivery = self._deliveries("app/uninstalled")
+        self.assertEqual(len(delivery), 1)
+        self.run_queue()
+        self.store.invalidate_recordset()
+        self.assertFalse(self.store.active)
+        self.assertTrue(self.store.log_ids.filtered(lambda log: "uninstalled" in (log.message or "")))
+        self.assertIn("uninstalled", self.store.message_ids[:1].body)
+
+    def _customer_partner(self, external_id, name):
+        partner = self.env["res.partner"].create({"name": name, "email": f"{name}@example.com",
+                                                  "phone": "+1 555 0100", "street": "1 Main St"})
+        self.env["store.customer.binding"].create({"store_id": self.store.id, "partner_id": partner.id,
+                                                   "external_id": external_id})
+        return partner
+
+    def test_customers_redact(self):
+        customer = self.sim.add_customer(email="ann@example.com", first_name="Ann", last_name="Smith")
+        legacy_id = customer["legacy_id"] if isinstance(customer, dict) else customer
+        ann = self._customer_partner(f"gid://shopify/Customer/{legacy_id}", "ann")
+        other = self._customer_partner("gid://shopify/Customer/999999", "bob")
+        self.sim.trigger_compliance("customers/redact", customer=customer["id"] if isinstance(customer, dict)
+                                    else customer, uri=self.store._webhook_url("compliance"))
+        self.sim.flush_webhooks()
+        self.assertEqual(len(self._deliveries("customers/redact")), 1)
+        self.run_queue()
+        self.assertFalse(ann.email)
+        self.assertFalse(ann.street)
+        self.assertIn("Redacted", ann.name)
+        self.assertEqual(other.email, "bob@example.com")
+        self.assertTrue(self.store.log_ids.filtered(lambda log: log.operation == "webhook.compliance"))
+
+    def test_shop_redact_keeps_invoiced_partners(self):
+        kept = self._customer_partner("gid://shopify/Customer/11", "kept")
+        gone = self._customer_partner("gid://shopify/Customer/12", "gone")
+        invoice = self.env["account.move"].create({
+            "move_type": "out_invoice", "partner_id": kept.id,
+            "invoice_line_ids": [(0, 0, {"name": "Item", "quantity": 1, "price_unit": 10})],
+        })
+        invoice.action_post()
+        response = self._post("compliance", "shop/redact", {"shop_id": 1, "shop_domain": self.sim.shop})
+        self.assertEqual(response.status_code, 200)
+        self.run_queue()
+        self.assertEqual(kept.email, "kept@example.com")
+        self.assertFalse(gone.email)
+        log = self.store.log_ids.filtered(lambda entry: entry.operation == "webhook.compliance")
+        self.assertIn(str(kept.id), log[:1].message)
+
+    def test_data_request_logged(self):
+        partner = self._customer_partner("gid://shopify/Customer/21", "dora")
+        response = self._post("compliance", "customers/data_request",
+                              {"customer": {"id": 21}, "data_request": {"id": 7}})
+        self.assertEqual(response.status_code, 200)
+        self.run_queue()
+        self.assertEqual(partner.email, "dora@example.com")
+        log = self.store.log_ids.filtered(lambda entry: entry.operation == "webhook.compliance")
+        self.assertIn("data request 7", log[:1].message)
