@@ -25,6 +25,7 @@ PRODUCT_PAGE_MAX = 3
 CUSTOMER_PAGE_MAX = 50
 ORDER_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "orders/fulfilled", "orders/paid")
 STALE_CODE = "CHANGE_FROM_QUANTITY_STALE"
+NOT_STOCKED_CODE = "ITEM_NOT_STOCKED_AT_LOCATION"
 FULL_SYNC_ORDER_DAYS = 60
 BULK_KINDS = ("products", "customers", "orders")
 BULK_POLL_SECONDS = 10
@@ -61,6 +62,10 @@ query ConnectorInventoryRead($ids: [ID!]!, $location: ID!) {
     ... on InventoryItem { id inventoryLevel(locationId: $location) { quantities(names: ["available"]) {
       name quantity } } }
   }
+}"""
+INVENTORY_ACTIVATE = """
+mutation ConnectorInventoryActivate($item: ID!, $location: ID!) {
+  inventoryActivate(inventoryItemId: $item, locationId: $location) { userErrors { field message } }
 }"""
 LOCATIONS_QUERY = "query ConnectorLocations { locations(first: 1) { nodes { id } } }"
 FULFILLMENT_ORDERS_QUERY = """
@@ -139,6 +144,11 @@ def _user_errors_text(errors):
         (".".join(str(p) for p in e["field"]) + ": " if e.get("field") else "") + str(e.get("message"))
         for e in errors
     )
+
+
+def _error_index(error):
+    """The index of the quantity a userError is about (field ["input", "quantities", "3", ...])."""
+    return next((int(p) for p in error.get("field") or [] if str(p).isdigit()), None)
 
 
 class StoreAdapterShopifySync(models.AbstractModel):
@@ -500,7 +510,21 @@ class StoreAdapterShopifySync(models.AbstractModel):
         errors = self._shopify_set_quantities(
             store, quantities, self._shopify_idempotency_key(store, quantities, salt)
         )
-        if errors and all(e.get("code") == STALE_CODE for e in errors):
+        codes = {e.get("code") for e in errors}
+        if errors and codes <= {STALE_CODE, NOT_STOCKED_CODE}:
+            # A variant not yet stocked at a mapped location is activated there first.
+            for error in errors:
+                index = _error_index(error)
+                if error.get("code") == NOT_STOCKED_CODE and index is not None and index < len(quantities):
+                    self._shopify_sync_graphql(
+                        store,
+                        INVENTORY_ACTIVATE,
+                        {
+                            "item": quantities[index]["inventoryItemId"],
+                            "location": quantities[index]["locationId"],
+                        },
+                    )
+            # Re-read what Shopify holds now and change from that: Odoo is the master.
             current = self._shopify_read_available(
                 store, [(q["inventoryItemId"], q["locationId"]) for q in quantities]
             )
@@ -514,7 +538,7 @@ class StoreAdapterShopifySync(models.AbstractModel):
             return {}
         refused = {}
         for error in errors:
-            index = next((int(p) for p in error.get("field") or [] if str(p).isdigit()), None)
+            index = _error_index(error)
             if index is not None and index < len(chunk):
                 refused[chunk[index][0]["sku"]] = error.get("message")
         generic = _user_errors_text(errors)

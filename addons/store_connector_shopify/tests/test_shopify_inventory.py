@@ -97,3 +97,40 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
             self.store, [{"sku": "NEW-1", "quantity": 3, "external_ids": {}}]
         )
         self.assertIn("export the product first", result[0]["error"])
+
+    def test_per_mapped_location(self):
+        [product] = self._bind_many(1)
+        shelf = self.env["stock.location"].create(
+            {"name": "Shelf B", "usage": "internal", "location_id": self.warehouse.view_location_id.id}
+        )
+        self._set_stock(product, 6)
+        self.env["stock.quant"]._update_available_quantity(product, shelf, 2)
+        depot = self.sim.add_location("Depot")
+        main = self.sim.graphql("{ locations(first: 5) { nodes { id name } } }").json()["data"]["locations"][
+            "nodes"
+        ]
+        main_gid = next(loc["id"] for loc in main if loc["id"] != depot["id"])
+        Location = self.env["shopify.location"]
+        Location.create(
+            {
+                "store_id": self.store.id,
+                "name": "Main",
+                "shopify_gid": main_gid,
+                "location_id": self.warehouse.lot_stock_id.id,
+            }
+        )
+        Location.create(
+            {"store_id": self.store.id, "name": "Depot", "shopify_gid": depot["id"], "location_id": shelf.id}
+        )
+        self.sim.reset_calls()
+        items = [
+            {"sku": "BULK-0000", "quantity": 8, "external_ids": product.store_binding_ids._external_ids()}
+        ]
+        result = self.env["store.adapter.shopify"].update_inventory(self.store, items)
+        self.assertEqual(result, [{"sku": "BULK-0000", "error": None}])
+        self.assertEqual(self.sim.inventory("BULK-0000", location=main_gid), 6)
+        self.assertEqual(
+            self.sim.inventory("BULK-0000", location=depot["id"]), 2, "activated at the depot, then set"
+        )
+        levels = product.store_binding_ids.external_data["shopify_levels"]
+        self.assertEqual(levels, {main_gid: 6, depot["id"]: 2})
