@@ -60,6 +60,32 @@ class TestShopifyOrderPull(ShopifyOrdersMixin, ShopifySimulatorCase):
 
 
 @tagged("post_install", "-at_install")
+class TestShopifyLongOrder(ShopifyOrdersMixin, ShopifySimulatorCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_orders()
+
+    def test_long_order_fetches_all_lines(self):
+        order = self.sim.add_order(
+            [{"sku": "OS-1" if i % 2 else "OC-1", "quantity": 1} for i in range(25)], email="long@example.com"
+        )
+        self.store._enqueue_order_pull()
+        self.run_queue()
+        sale = self.binding(order).order_id
+        self.assertEqual(
+            sum(
+                sale.order_line.filtered(lambda line: line.product_id in (self.shirt | self.cap)).mapped(
+                    "product_uom_qty"
+                )
+            ),
+            25,
+        )
+        self.assertAlmostEqual(sale.amount_total, float(order["total"]), places=2)
+        self.assertTrue([c for c in self.sim.calls if c.get("operation_name") == "ConnectorOrderLines"])
+
+
+@tagged("post_install", "-at_install")
 class TestShopifyCustomers(ShopifySimulatorCase):
     def test_export_and_import_customers(self):
         adapter = self.env["store.adapter.shopify"]
