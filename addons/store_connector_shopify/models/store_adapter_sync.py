@@ -695,7 +695,30 @@ class StoreAdapterShopifySync(models.AbstractModel):
         for topic in ORDER_TOPICS:
             handlers[topic] = "_shopify_webhook_order"
         handlers["refunds/create"] = "_shopify_webhook_refund"
+        handlers["bulk_operations/finish"] = "_shopify_webhook_bulk_finish"
         return handlers
+
+    @api.model
+    def _shopify_webhook_bulk_finish(self, store, delivery, payload):
+        """bulk_operations/finish: the Full Sync poll waiting for this operation runs now rather
+        than at its next scheduled look."""
+        operation = payload.get("admin_graphql_api_id")
+        polls = (
+            self.env["sync.job"]
+            .sudo()
+            .search(
+                [
+                    ("store_id", "=", store.id),
+                    ("state", "=", "pending"),
+                    ("method_name", "=", "_job_shopify_bulk_poll"),
+                ]
+            )
+        )
+        polls = polls.filtered(
+            lambda job: operation in ((job.payload or {}).get("operations") or {}).values()
+        )
+        polls.write({"next_attempt_at": fields.Datetime.now()})
+        return {"operation": operation, "polls": polls.ids}
 
     @api.model
     def _shopify_webhook_order(self, store, delivery, payload):

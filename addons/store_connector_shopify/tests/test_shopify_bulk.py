@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from odoo import fields
 from odoo.tests import tagged
 
@@ -38,7 +36,13 @@ class TestShopifyBulkFullSync(ShopifySimulatorCase):
         self.assertEqual(len(poll), 1)
         self.assertEqual(set(poll.payload["operations"]), {"products", "orders", "customers"})
         self.sim.complete_bulk_operations()
-        poll.next_attempt_at = fields.Datetime.now() - timedelta(minutes=1)
+        # bulk_operations/finish (here handed over directly) wakes the poll up.
+        finished = [e["payload"] for e in self.sim.events if e["topic"] == "bulk_operations/finish"]
+        self.assertEqual(len(finished), 3)
+        adapter = self.store._get_adapter()
+        for payload in finished:
+            adapter._shopify_webhook_bulk_finish(self.store, None, payload)
+        self.assertLessEqual(poll.next_attempt_at, fields.Datetime.now())
         self.run_queue()
         self.assertEqual(poll.state, "done", poll.last_error)
         lamps = self.env["product.product"].search([("default_code", "in", ["LAMP-S", "LAMP-L"])])

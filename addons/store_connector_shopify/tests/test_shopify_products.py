@@ -82,29 +82,41 @@ class TestShopifyProducts(ShopifyCatalogMixin, ShopifySimulatorCase):
 
     def test_metafields_from_field_mapping_are_replaced_whole(self):
         def mapping(field, platform_field):
-            return self.env["store.field.mapping"].create({
-                "store_id": self.store.id, "platform_field": platform_field,
-                "field_id": self.env["ir.model.fields"]._get("product.product", field).id,
-            })
+            return self.env["store.field.mapping"].create(
+                {
+                    "store_id": self.store.id,
+                    "platform_field": platform_field,
+                    "field_id": self.env["ir.model.fields"]._get("product.product", field).id,
+                }
+            )
 
         care = mapping("description_sale", "custom.care")
         mapping("description_picking", "custom.packing")
-        mug = self.env["product.product"].create({
-            "name": "Meta Mug", "default_code": "META-1", "list_price": 8,
-            "description_sale": "Hand wash", "description_picking": "Bubble wrap",
-        })
+        mug = self.env["product.product"].create(
+            {
+                "name": "Meta Mug",
+                "default_code": "META-1",
+                "list_price": 8,
+                "description_sale": "Hand wash",
+                "description_picking": "Bubble wrap",
+            }
+        )
         self.store._publish_products(mug)
         self.run_queue()
         product = self.sim.product("META-1")
-        self.assertEqual({(m["key"], m["value"]) for m in product["metafields"]},
-                         {("care", "Hand wash"), ("packing", "Bubble wrap")})
+        self.assertEqual(
+            {(m["key"], m["value"]) for m in product["metafields"]},
+            {("care", "Hand wash"), ("packing", "Bubble wrap")},
+        )
         # The mapping of custom.care goes away: the next export's list lacks it, Shopify drops it.
         care.unlink()
         mug.store_binding_ids.sync_state = "pending"
         self.store._enqueue_product_sync(mug.store_binding_ids, "products.export")
         self.run_queue()
         product = self.sim.product("META-1")
-        self.assertEqual({(m["key"], m["value"]) for m in product["metafields"]}, {("packing", "Bubble wrap")})
+        self.assertEqual(
+            {(m["key"], m["value"]) for m in product["metafields"]}, {("packing", "Bubble wrap")}
+        )
 
     def test_import_matches_by_sku_and_creates(self):
         self.sim.add_product(
