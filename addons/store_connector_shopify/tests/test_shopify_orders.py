@@ -105,6 +105,30 @@ class TestShopifyCustomers(ShopifySimulatorCase):
 
 
 @tagged("post_install", "-at_install")
+class TestShopifyCustomerPipeline(ShopifyOrdersMixin, ShopifySimulatorCase):
+    store_vals = {"auto_sync_customers": True}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_orders()
+
+    def test_bound_contact_changes_go_to_shopify(self):
+        customer = self.sim.add_customer(email="loyal@example.com", first_name="Loyal", last_name="Buyer")
+        self.sim.add_order([{"sku": "OS-1", "quantity": 1}], customer=customer)
+        self.store._enqueue_order_pull()
+        self.run_queue()
+        binding = self.env["store.customer.binding"].search([("store_id", "=", self.store.id)])
+        self.assertEqual(binding.external_id, str(customer["legacy_id"]))
+        binding.partner_id.name = "Loyal Customer"
+        self.run_queue()
+        data = self.client().query(
+            "query($id: ID!) { customer(id: $id) { firstName lastName } }", {"id": customer["id"]}
+        )
+        self.assertEqual(data["customer"], {"firstName": "Loyal", "lastName": "Customer"})
+
+
+@tagged("post_install", "-at_install")
 class TestShopifyOrderWebhooks(ShopifyOrdersMixin, ShopifySimulatorHttpCase):
     @classmethod
     def setUpClass(cls):
