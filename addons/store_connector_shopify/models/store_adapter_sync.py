@@ -46,6 +46,8 @@ query ConnectorProducts($first: Int!, $after: String, $query: String) {
     nodes { %s }
   }
 }""".replace("%s", pm.PRODUCT_FIELDS)
+PRODUCT_QUERY = """
+query ConnectorProduct($id: ID!) { product(id: $id) { %s } }""".replace("%s", pm.PRODUCT_FIELDS)
 PRODUCT_SET = """
 mutation ConnectorProductSet($identifier: ProductSetIdentifiers, $input: ProductSetInput!) {
   productSet(identifier: $identifier, input: $input, synchronous: true) { %s }
@@ -696,7 +698,47 @@ class StoreAdapterShopifySync(models.AbstractModel):
             handlers[topic] = "_shopify_webhook_order"
         handlers["refunds/create"] = "_shopify_webhook_refund"
         handlers["bulk_operations/finish"] = "_shopify_webhook_bulk_finish"
+        handlers["products/update"] = "_shopify_webhook_product"
+        handlers["products/delete"] = "_shopify_webhook_product_delete"
         return handlers
+
+    @api.model
+    def _shopify_webhook_product(self, store, delivery, payload):
+        """products/update: re-read the product from Shopify (the body may be old: deliveries
+        come late and unordered) and import it like a pulled page: bound and SKU-matched variants
+        get their ids refreshed (Odoo stays the master of their data), new ones are created."""
+        store._check_operation_allowed("products.sync")
+        product_id = payload.get("admin_graphql_api_id") or om.gid("Product", payload.get("id"))
+        node = self._shopify_sync_graphql(store, PRODUCT_QUERY, {"id": product_id}).get("product")
+        if not node:
+            return {"product": product_id, "found": False}
+        return store._import_product_page([pm.product_from_graphql(node)])
+
+    @api.model
+    def _shopify_webhook_product_delete(self, store, delivery, payload):
+        """products/delete: the bindings forget the deleted product's ids and say why; publishing
+        the variants again creates a new Shopify product."""
+        product_id = om.gid("Product", payload.get("id"))
+        bindings = (
+            self.env["store.product.binding"]
+            .sudo()
+            .search(
+                [
+                    ("store_id", "=", store.id),
+                    ("external_product_id", "=", product_id),
+                ]
+            )
+        )
+        bindings.write(
+            {
+                "external_product_id": False,
+                "external_variant_id": False,
+                "external_inventory_item_id": False,
+                "sync_state": "failed",
+                "last_error": _("The product was deleted on Shopify."),
+            }
+        )
+        return {"product": product_id, "bindings": bindings.ids}
 
     @api.model
     def _shopify_webhook_bulk_finish(self, store, delivery, payload):

@@ -139,3 +139,17 @@ class TestShopifyProducts(ShopifyCatalogMixin, ShopifySimulatorCase):
         self.assertEqual(len(posters), 2)
         self.assertEqual(len(posters.product_tmpl_id), 1, "one template with its variants")
         self.assertEqual(set(posters.product_template_attribute_value_ids.mapped("name")), {"A3", "A2"})
+
+    def test_product_webhooks_refresh_and_forget_ids(self):
+        mine = self.env["product.product"].create({"name": "Hook Cap", "default_code": "HOOK-1"})
+        shopify = self.sim.add_product("Hook Cap", variants=[{"sku": "HOOK-1", "price": "6.00"}])
+        adapter = self.env["store.adapter.shopify"]
+        # An old body: the handler reads the product again rather than trusting it.
+        adapter._shopify_webhook_product(self.store, None, {"id": shopify["legacy_id"], "title": "stale"})
+        binding = mine.store_binding_ids
+        self.assertEqual(binding.external_product_id, shopify["id"])
+        self.assertEqual(binding.external_inventory_item_id, shopify["variants"][0]["inventory_item_id"])
+        adapter._shopify_webhook_product_delete(self.store, None, {"id": shopify["legacy_id"]})
+        self.assertFalse(binding.external_product_id)
+        self.assertEqual(binding.sync_state, "failed")
+        self.assertIn("deleted on Shopify", binding.last_error)
