@@ -124,6 +124,17 @@ class TestShopifyProductMapper(BaseCase):
             ],
         )
 
+    def test_weight_when_enabled(self):
+        _identifier, data = pm.product_set_input(load("product_normalized.json"), with_weight=True)
+        self.assertEqual(
+            data["variants"][0]["inventoryItem"]["measurement"],
+            {"weight": {"value": 0.35, "unit": "KILOGRAMS"}},
+        )
+        _identifier, data = pm.product_set_input(load("product_normalized.json"))
+        self.assertNotIn(
+            "measurement", data["variants"][0]["inventoryItem"], "off until the simulator has it"
+        )
+
     def test_new_simple_product_and_statuses(self):
         product = {
             "title": "Poster",
