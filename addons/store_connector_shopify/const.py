@@ -76,7 +76,7 @@ SHOPIFY_WEBHOOK_TOPICS = {
     "products/delete": ("products", "webhook.products"),
     "inventory_levels/update": ("inventory", "webhook.inventory"),
     "app/uninstalled": ("app", "webhook.app"),
-    "bulk_operations/finish": ("app", "webhook.app"),
+    "bulk_operations/finish": ("app", "webhook.bulk"),
 }
 # Mandatory compliance topics: declared in the app's configuration (not through the API) with the
 # intake URL of kind "compliance"; accepted on any kind.

@@ -47,7 +47,7 @@ class TestShopifyClient(ShopifySimulatorCase):
         client = self.client()
         before = self.sim.stats["throttled"]
         query = PRODUCTS.replace("variants(first: 5)", "variants(first: 20)")
-        for _i in range(12):
+        for _i in range(6):
             list(client.paginate(query, path="products", page_size=2))
         self.assertEqual(self.sim.stats["throttled"] - before, client.stats["throttled"])
         # at most the first call (cost unknown yet) could be throttled
