@@ -1,1 +1,3 @@
 from . import shopify_location, connector_store, store_adapter
+
+from . import store_adapter_sync

@@ -1,1 +1,7 @@
 from . import test_shopify_client, test_shopify_connection, test_shopify_oauth, test_shopify_webhooks
+from . import test_shopify_mappers
+from . import test_shopify_products
+from . import test_shopify_inventory
+from . import test_shopify_orders
+from . import test_shopify_fulfillment
+from . import test_shopify_bulk

@@ -1,0 +1,338 @@
+"""Pure mapping of Shopify orders to the base's normalized order (services/normalized.py).
+
+Two shapes reach us: GraphQL orders (pulls, bulk full sync) and REST-shaped webhook payloads
+(snake_case, integer ids, money strings). Both end as the same normalized dict, so that a pull and
+a webhook of one order import the same way. No database, no I/O: fixture payloads drive the tests.
+
+Order status: Shopify has no single status but a financial status, a fulfillment status and a
+cancellation. `order_status` folds them into one platform status, the key of the store's status
+table (store.order.status.map; `STATUS_MAPPING` is the default table):
+cancelled > refunded > fulfilled / partially_fulfilled > the financial status in lower case.
+
+Ids: the normalized order, line and shipping line ids are Shopify's *legacy* (integer) ids, as
+webhooks carry them; the GIDs are rebuilt when we call the GraphQL API (`gid`).
+"""
+
+from decimal import Decimal
+
+GID_PREFIX = "gid://shopify/"
+
+ORDER_FIELDS = """
+  id legacyResourceId name email phone note createdAt updatedAt processedAt cancelledAt
+  displayFinancialStatus displayFulfillmentStatus currencyCode taxesIncluded discountCodes
+  totalPriceSet { shopMoney { amount currencyCode } }
+  totalTaxSet { shopMoney { amount } }
+  customer { id legacyResourceId email firstName lastName phone }
+  shippingAddress { firstName lastName name company address1 address2 city provinceCode province
+                    countryCodeV2 zip phone }
+  billingAddress { firstName lastName name company address1 address2 city provinceCode province
+                   countryCodeV2 zip phone }
+  shippingLines(first: 3) { nodes { id title
+    originalPriceSet { shopMoney { amount } }
+    taxLines { title rate priceSet { shopMoney { amount } } }
+    discountAllocations { allocatedAmountSet { shopMoney { amount } } } } }
+  lineItems(first: 20) { pageInfo { hasNextPage endCursor } nodes { %s } }
+"""
+# A line item costs about 9 points; orders with more than 20 lines fetch the rest with LINES_QUERY.
+LINE_FIELDS = """id name sku quantity
+    originalUnitPriceSet { shopMoney { amount } }
+    taxLines { title rate priceSet { shopMoney { amount } } }
+    discountAllocations { allocatedAmountSet { shopMoney { amount } } }"""
+ORDER_FIELDS = ORDER_FIELDS.replace("%s", LINE_FIELDS)
+LINES_QUERY = """
+query ConnectorOrderLines($id: ID!, $after: String) {
+  order(id: $id) { lineItems(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { %s } } }
+}""".replace("%s", LINE_FIELDS)
+
+# (platform status, Odoo stage): what a Shopify status means in Odoo; the merchant edits the table.
+STATUS_INBOUND = [
+    ("pending", "pending"),
+    ("authorized", "processing"),
+    ("partially_paid", "processing"),
+    ("paid", "processing"),
+    ("partially_fulfilled", "processing"),
+    ("fulfilled", "shipped"),
+    ("partially_refunded", "processing"),
+    ("refunded", "returned"),
+    ("voided", "cancelled"),
+    ("expired", "cancelled"),
+    ("cancelled", "cancelled"),
+]
+# (Odoo stage, platform status): none by default. Shopify has no status field to write: its
+# fulfillment status follows the fulfillments Odoo creates (fulfillmentCreate), its financial
+# status the payments. A stage the table does not map leaves Shopify's status alone.
+STATUS_OUTBOUND = []
+STATUS_MAPPING = {"inbound": STATUS_INBOUND, "outbound": STATUS_OUTBOUND}
+
+
+# ---------------------------------------------------------------------------- small helpers
+def legacy_id(value):
+    """The integer id (as str) of a GID or legacy id: "gid://shopify/Order/12" -> "12"."""
+    if value in (None, "", False):
+        return None
+    text = str(value)
+    if text.startswith(GID_PREFIX):
+        text = text.rsplit("/", 1)[-1].split("?", 1)[0]
+    return text
+
+
+def gid(resource, value):
+    """The GID of a legacy id (a GID is returned as is)."""
+    if value in (None, "", False):
+        return None
+    text = str(value)
+    return text if text.startswith(GID_PREFIX) else f"{GID_PREFIX}{resource}/{text}"
+
+
+def _amount(bag):
+    """The shop-currency amount of a GraphQL MoneyBag (str), or None."""
+    if not bag:
+        return None
+    money = bag.get("shopMoney") or {}
+    return money.get("amount")
+
+
+def _sum(amounts):
+    return str(sum((Decimal(str(a)) for a in amounts if a not in (None, "")), Decimal(0)))
+
+
+def _nodes(connection):
+    if connection is None:
+        return []
+    if isinstance(connection, list):
+        return connection
+    if "nodes" in connection:
+        return connection["nodes"] or []
+    return [edge["node"] for edge in connection.get("edges") or []]
+
+
+def _rate_percent(rate):
+    """Shopify tax rates are fractions (0.2); the normalized order wants percents ("20")."""
+    if rate in (None, ""):
+        return None
+    return str((Decimal(str(rate)) * 100).normalize())
+
+
+def order_status(cancelled, financial, fulfillment):
+    """One platform status from Shopify's cancellation, financial and fulfillment statuses
+    (any case, GraphQL or REST spelling)."""
+    financial = (financial or "").lower()
+    fulfillment = (fulfillment or "").lower()
+    if cancelled:
+        return "cancelled"
+    if financial == "refunded":
+        return "refunded"
+    if fulfillment == "fulfilled":
+        return "fulfilled"
+    if fulfillment in ("partially_fulfilled", "partial"):
+        return "partially_fulfilled"
+    return financial or "pending"
+
+
+# ---------------------------------------------------------------------------- GraphQL
+def _gql_address(addr):
+    if not addr:
+        return None
+    return {
+        "name": addr.get("name"),
+        "first_name": addr.get("firstName"),
+        "last_name": addr.get("lastName"),
+        "company": addr.get("company"),
+        "street": addr.get("address1"),
+        "street2": addr.get("address2"),
+        "city": addr.get("city"),
+        "zip": addr.get("zip"),
+        "state_code": addr.get("provinceCode"),
+        "state": addr.get("province"),
+        "country_code": addr.get("countryCodeV2"),
+        "phone": addr.get("phone"),
+    }
+
+
+def _gql_taxes(tax_lines):
+    return [
+        {"title": t.get("title"), "rate": _rate_percent(t.get("rate")), "amount": _amount(t.get("priceSet"))}
+        for t in tax_lines or []
+    ]
+
+
+def _gql_discount(allocations):
+    return _sum(_amount(a.get("allocatedAmountSet")) for a in allocations or [])
+
+
+def order_from_graphql(node):
+    """A normalized order from a GraphQL `Order` (as selected by ORDER_FIELDS)."""
+    customer = node.get("customer") or None
+    email = node.get("email") or (customer or {}).get("email")
+    normalized_customer = None
+    if customer or email:
+        customer = customer or {}
+        normalized_customer = {
+            "id": legacy_id(customer.get("legacyResourceId") or customer.get("id")),
+            "email": email,
+            "first_name": customer.get("firstName"),
+            "last_name": customer.get("lastName"),
+            "phone": customer.get("phone") or node.get("phone"),
+        }
+    lines = [
+        {
+            "id": legacy_id(item.get("id")),
+            "sku": item.get("sku"),
+            "name": item.get("name"),
+            "quantity": item.get("quantity"),
+            "unit_price": _amount(item.get("originalUnitPriceSet")),
+            "discount": _gql_discount(item.get("discountAllocations")),
+            "taxes": _gql_taxes(item.get("taxLines")),
+        }
+        for item in _nodes(node.get("lineItems"))
+    ]
+    shipping = [
+        {
+            "id": legacy_id(ship.get("id")),
+            "title": ship.get("title"),
+            "price": _amount(ship.get("originalPriceSet")),
+            "discount": _gql_discount(ship.get("discountAllocations")),
+            "taxes": _gql_taxes(ship.get("taxLines")),
+        }
+        for ship in _nodes(node.get("shippingLines"))
+    ]
+    total = node.get("totalPriceSet") or {}
+    return {
+        "id": legacy_id(node.get("legacyResourceId") or node.get("id")),
+        "number": (node.get("name") or "").lstrip("#") or None,
+        "created_at": node.get("createdAt"),
+        "updated_at": node.get("updatedAt"),
+        "currency": node.get("currencyCode") or (total.get("shopMoney") or {}).get("currencyCode"),
+        "taxes_included": bool(node.get("taxesIncluded")),
+        "status": order_status(
+            node.get("cancelledAt"), node.get("displayFinancialStatus"), node.get("displayFulfillmentStatus")
+        ),
+        "customer": normalized_customer,
+        "billing_address": _gql_address(node.get("billingAddress")),
+        "shipping_address": _gql_address(node.get("shippingAddress")),
+        "lines": lines,
+        "shipping_lines": shipping,
+        "discounts": [{"code": code} for code in node.get("discountCodes") or []],
+        "note": node.get("note"),
+        "total": _amount(total),
+        "total_tax": _amount(node.get("totalTaxSet")),
+    }
+
+
+# ---------------------------------------------------------------------------- REST (webhooks)
+def _rest_address(addr):
+    if not addr:
+        return None
+    return {
+        "name": addr.get("name"),
+        "first_name": addr.get("first_name"),
+        "last_name": addr.get("last_name"),
+        "company": addr.get("company"),
+        "street": addr.get("address1"),
+        "street2": addr.get("address2"),
+        "city": addr.get("city"),
+        "zip": addr.get("zip"),
+        "state_code": addr.get("province_code"),
+        "state": addr.get("province"),
+        "country_code": addr.get("country_code"),
+        "phone": addr.get("phone"),
+    }
+
+
+def _rest_taxes(tax_lines):
+    return [
+        {"title": t.get("title"), "rate": _rate_percent(t.get("rate")), "amount": t.get("price")}
+        for t in tax_lines or []
+    ]
+
+
+def _rest_discount(allocations):
+    return _sum(a.get("amount") for a in allocations or [])
+
+
+def order_from_rest(payload):
+    """A normalized order from a REST-shaped order (orders/* webhooks)."""
+    customer = payload.get("customer") or None
+    email = payload.get("email") or payload.get("contact_email") or (customer or {}).get("email")
+    normalized_customer = None
+    if customer or email:
+        customer = customer or {}
+        normalized_customer = {
+            "id": legacy_id(customer.get("id")),
+            "email": email,
+            "first_name": customer.get("first_name"),
+            "last_name": customer.get("last_name"),
+            "phone": customer.get("phone") or payload.get("phone"),
+        }
+    lines = [
+        {
+            "id": legacy_id(item.get("id")),
+            "sku": item.get("sku"),
+            "name": item.get("name") or item.get("title"),
+            "quantity": item.get("quantity"),
+            "unit_price": item.get("price"),
+            "discount": _rest_discount(item.get("discount_allocations")),
+            "taxes": _rest_taxes(item.get("tax_lines")),
+        }
+        for item in payload.get("line_items") or []
+    ]
+    shipping = [
+        {
+            "id": legacy_id(ship.get("id")),
+            "title": ship.get("title"),
+            "price": ship.get("price"),
+            "discount": _rest_discount(ship.get("discount_allocations")),
+            "taxes": _rest_taxes(ship.get("tax_lines")),
+        }
+        for ship in payload.get("shipping_lines") or []
+    ]
+    gateways = payload.get("payment_gateway_names") or []
+    return {
+        "id": legacy_id(payload.get("id")),
+        "number": str(payload.get("order_number") or (payload.get("name") or "").lstrip("#") or "") or None,
+        "created_at": payload.get("created_at"),
+        "updated_at": payload.get("updated_at") or payload.get("created_at"),
+        "currency": payload.get("currency"),
+        "taxes_included": bool(payload.get("taxes_included")),
+        "status": order_status(
+            payload.get("cancelled_at"), payload.get("financial_status"), payload.get("fulfillment_status")
+        ),
+        "customer": normalized_customer,
+        "billing_address": _rest_address(payload.get("billing_address")),
+        "shipping_address": _rest_address(payload.get("shipping_address")),
+        "lines": lines,
+        "shipping_lines": shipping,
+        "discounts": [
+            {"code": d.get("code"), "amount": d.get("amount")} for d in payload.get("discount_codes") or []
+        ],
+        "payment_method": gateways[0] if gateways else None,
+        "note": payload.get("note"),
+        "total": payload.get("total_price"),
+        "total_tax": payload.get("total_tax"),
+    }
+
+
+def refund_summary(payload):
+    """What a refunds/create payload says, for the activity logged on the order:
+    {"order_id", "refund_id", "amount" (str), "note", "lines": [{"line_id", "sku", "quantity"}]}."""
+    amounts = [
+        t.get("amount") for t in payload.get("transactions") or [] if t.get("kind") in (None, "refund")
+    ]
+    lines = [
+        {
+            "line_id": legacy_id(item.get("line_item_id")),
+            "sku": (item.get("line_item") or {}).get("sku"),
+            "quantity": item.get("quantity"),
+        }
+        for item in payload.get("refund_line_items") or []
+    ]
+    if not amounts:
+        amounts = [item.get("subtotal") for item in payload.get("refund_line_items") or []]
+        amounts += [item.get("total_tax") for item in payload.get("refund_line_items") or []]
+    return {
+        "order_id": legacy_id(payload.get("order_id")),
+        "refund_id": legacy_id(payload.get("id")),
+        "amount": _sum(amounts),
+        "note": payload.get("note"),
+        "lines": lines,
+    }

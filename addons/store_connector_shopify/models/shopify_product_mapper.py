@@ -1,0 +1,228 @@
+"""Pure mapping between the base's normalized product (services/product_mapper.py) and Shopify's
+`productSet` input and GraphQL `Product`. No database, no I/O.
+
+`productSet` *replaces* list fields (variants, options, metafields): whatever an export omits is
+deleted on Shopify. `product_set_input` therefore always describes the whole product: every variant
+and every mapped metafield, never a delta. The caller (the adapter) makes sure the normalized
+product carries all the template's bound variants.
+
+Field mapping: the store's field mapping names platform fields. Besides the fixed ones (title,
+description, sku, barcode, price, weight), ``vendor``, ``product_type`` and ``tags`` set the
+product's scalars, and a platform field written ``namespace.key`` (e.g. ``custom.material``) is a
+metafield, on the product (template-level mapping) or on the variant (variant-level mapping).
+"""
+
+from .shopify_order_mapper import legacy_id
+
+STATUS_TO_SHOPIFY = {"active": "ACTIVE", "unpublished": "DRAFT", "archived": "ARCHIVED"}
+STATUS_FROM_SHOPIFY = {value: key for key, value in STATUS_TO_SHOPIFY.items()}
+DEFAULT_OPTION = "Title"
+DEFAULT_VALUE = "Default Title"
+WEIGHT_UNITS = {"kg": "KILOGRAMS", "lb": "POUNDS"}
+PRODUCT_SCALARS = {"vendor": "vendor", "product_type": "productType", "tags": "tags"}
+# Shopify has the weight on the inventory item (InventoryItemInput.measurement.weight). The
+# simulator's schema does not have that input yet, so the export leaves it out until it does.
+EXPORT_WEIGHT = False
+
+PRODUCT_FIELDS = """
+  id legacyResourceId title descriptionHtml status updatedAt
+  options { name values }
+  variants(first: 100) { nodes { id legacyResourceId sku barcode price compareAtPrice
+    selectedOptions { name value } inventoryItem { id legacyResourceId } } }
+"""
+PRODUCT_SET_RESULT = """
+  product { id legacyResourceId status
+    variants(first: 250) { nodes { id legacyResourceId sku inventoryItem { id legacyResourceId } } } }
+  userErrors { field message code }
+"""
+
+
+def _metafield(name, value):
+    namespace, key = name.split(".", 1)
+    if isinstance(value, bool):
+        kind, value = "boolean", "true" if value else "false"
+    elif isinstance(value, int):
+        kind, value = "number_integer", str(value)
+    elif isinstance(value, float):
+        kind, value = "number_decimal", repr(value)
+    else:
+        kind, value = "single_line_text_field", str(value)
+    return {"namespace": namespace, "key": key, "type": kind, "value": value}
+
+
+def _metafields(extra):
+    return [
+        _metafield(name, value)
+        for name, value in sorted((extra or {}).items())
+        if "." in name and value not in (None, False, "")
+    ]
+
+
+def _money(value):
+    if value in (None, False, ""):
+        return None
+    return f"{float(value):.2f}"
+
+
+def variants_to_send(product):
+    """The variants a productSet must carry: all of them, except archived ones while the product
+    itself stays (archiving a variant deletes it on Shopify; archiving every variant archives the
+    product and keeps them)."""
+    variants = product.get("variants") or []
+    if product.get("status") == "archived":
+        return variants
+    return [v for v in variants if v.get("status") != "archived"]
+
+
+def product_set_input(product, with_weight=EXPORT_WEIGHT):
+    """(identifier or None, ProductSetInput) for a normalized product.
+
+    :returns: identifier {"id": product GID} when the product is known on Shopify (else None:
+        productSet creates it), and the input describing the whole product.
+    """
+    variants = variants_to_send(product)
+    options = [o for o in product.get("options") or [] if o.get("values")]
+    product_id = (product.get("external_ids") or {}).get("product_id")
+    data = {
+        "title": product.get("title"),
+        "status": STATUS_TO_SHOPIFY.get(product.get("status") or "active", "ACTIVE"),
+    }
+    if product.get("description") is not None:
+        data["descriptionHtml"] = product["description"] or ""
+    for name, key in PRODUCT_SCALARS.items():
+        value = (product.get("extra") or {}).get(name)
+        if value not in (None, False):
+            data[key] = [t.strip() for t in value.split(",") if t.strip()] if name == "tags" else str(value)
+    if options:
+        data["productOptions"] = [
+            {
+                "name": option["name"],
+                "position": index,
+                "values": [{"name": str(v)} for v in option["values"]],
+            }
+            for index, option in enumerate(options, start=1)
+        ]
+    else:
+        data["productOptions"] = [
+            {"name": DEFAULT_OPTION, "position": 1, "values": [{"name": DEFAULT_VALUE}]}
+        ]
+    option_names = [o["name"] for o in options]
+    data["variants"] = []
+    for position, variant in enumerate(variants, start=1):
+        values = {a["name"]: str(a["value"]) for a in variant.get("attributes") or []}
+        if option_names:
+            option_values = [{"optionName": name, "name": values.get(name, "")} for name in option_names]
+        else:
+            option_values = [{"optionName": DEFAULT_OPTION, "name": DEFAULT_VALUE}]
+        item = {"sku": variant.get("sku"), "tracked": True}
+        if with_weight and variant.get("weight") is not None:
+            item["measurement"] = {
+                "weight": {
+                    "value": variant["weight"],
+                    "unit": WEIGHT_UNITS.get(variant.get("weight_unit"), "KILOGRAMS"),
+                }
+            }
+        entry = {
+            "position": position,
+            "optionValues": option_values,
+            "price": _money(variant.get("price")) or "0.00",
+            "compareAtPrice": _money(variant.get("compare_at_price")),
+            "barcode": variant.get("barcode") or None,
+            "inventoryItem": item,
+            "metafields": _metafields(variant.get("extra")),
+        }
+        variant_id = (variant.get("external_ids") or {}).get("variant_id")
+        if variant_id and product_id:
+            entry["id"] = variant_id
+        # A compare-at price at or below the price is no sale: Shopify shows none; send none.
+        if entry["compareAtPrice"] and float(entry["compareAtPrice"]) <= float(entry["price"]):
+            entry["compareAtPrice"] = None
+        data["variants"].append(entry)
+    data["metafields"] = _metafields(product.get("extra"))
+    return ({"id": product_id} if product_id else None), data
+
+
+def export_results(product, shopify_product):
+    """The adapter's per-SKU results ({"sku", "external_ids", "error"}) of one productSet answer.
+
+    Variants are matched by SKU; an archived variant left out of the productSet is reported with
+    its ids cleared (Shopify deleted it).
+    """
+    by_sku = {}
+    for node in ((shopify_product or {}).get("variants") or {}).get("nodes") or []:
+        if node.get("sku"):
+            by_sku[node["sku"]] = node
+    sent = {v.get("sku") for v in variants_to_send(product)}
+    results = []
+    for variant in product.get("variants") or []:
+        sku = variant.get("sku")
+        node = by_sku.get(sku)
+        ids = {
+            "product_id": shopify_product.get("id"),
+            "product_legacy_id": legacy_id(shopify_product.get("legacyResourceId")),
+        }
+        if sku not in sent:
+            ids.update(
+                {
+                    "variant_id": None,
+                    "inventory_item_id": None,
+                    "variant_legacy_id": None,
+                    "inventory_item_legacy_id": None,
+                }
+            )
+            results.append({"sku": sku, "external_ids": ids, "error": None})
+        elif node is None:
+            results.append({"sku": sku, "external_ids": {}, "error": f"Shopify did not return SKU {sku}."})
+        else:
+            item = node.get("inventoryItem") or {}
+            ids.update(
+                {
+                    "variant_id": node.get("id"),
+                    "variant_legacy_id": legacy_id(node.get("legacyResourceId")),
+                    "inventory_item_id": item.get("id"),
+                    "inventory_item_legacy_id": legacy_id(item.get("legacyResourceId")),
+                }
+            )
+            results.append({"sku": sku, "external_ids": ids, "error": None})
+    return results
+
+
+def product_from_graphql(node):
+    """A normalized product for the base's import (`_import_product_page`) from a GraphQL Product."""
+    variants = []
+    for variant in ((node.get("variants") or {}).get("nodes")) or node.get("_variants") or []:
+        attributes = [
+            {"name": opt["name"], "value": opt["value"]}
+            for opt in variant.get("selectedOptions") or []
+            if not (opt["name"] == DEFAULT_OPTION and opt["value"] == DEFAULT_VALUE)
+        ]
+        item = variant.get("inventoryItem") or {}
+        variants.append(
+            {
+                "sku": variant.get("sku") or None,
+                "barcode": variant.get("barcode") or None,
+                "price": float(variant["price"]) if variant.get("price") not in (None, "") else None,
+                "compare_at_price": float(variant["compareAtPrice"])
+                if variant.get("compareAtPrice")
+                else None,
+                "attributes": attributes,
+                "external_ids": {
+                    "product_id": node.get("id"),
+                    "product_legacy_id": legacy_id(node.get("legacyResourceId")),
+                    "variant_id": variant.get("id"),
+                    "variant_legacy_id": legacy_id(variant.get("legacyResourceId")),
+                    "inventory_item_id": item.get("id"),
+                    "inventory_item_legacy_id": legacy_id(item.get("legacyResourceId")),
+                },
+            }
+        )
+    return {
+        "title": node.get("title"),
+        "description": node.get("descriptionHtml") or None,
+        "status": STATUS_FROM_SHOPIFY.get(node.get("status"), "active"),
+        "external_ids": {
+            "product_id": node.get("id"),
+            "product_legacy_id": legacy_id(node.get("legacyResourceId")),
+        },
+        "variants": variants,
+    }

@@ -1,0 +1,67 @@
+from odoo.tests import tagged
+
+from .common import ShopifySimulatorCase
+from .test_shopify_orders import ShopifyOrdersMixin
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyFulfillment(ShopifyOrdersMixin, ShopifySimulatorCase):
+    store_vals = {"allow_orders_push": True}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_orders()
+        cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.env.company.id)], limit=1)
+        cls.store.warehouse_id = cls.warehouse
+        for product in (cls.shirt, cls.cap):
+            cls.env["stock.quant"]._update_available_quantity(product, cls.warehouse.lot_stock_id, 100)
+        cls.carrier = (
+            cls.env["delivery.carrier"].search([], limit=1) if "delivery.carrier" in cls.env else None
+        )
+
+    def import_order(self, lines):
+        order = self.sim.add_order(lines, email="ship@example.com")
+        self.store._enqueue_order_pull()
+        self.run_queue()
+        sale = self.binding(order).order_id
+        if sale.state != "sale":
+            sale.action_confirm()
+        return order, sale
+
+    def ship(self, picking, quantities, tracking="TRACK-1"):
+        for move in picking.move_ids:
+            move.quantity = quantities.get(move.product_id.default_code, 0)
+            move.picked = True
+        picking.carrier_tracking_ref = tracking
+        picking._action_done()
+        self.run_queue()
+
+    def test_full_fulfillment_with_tracking(self):
+        order, sale = self.import_order([{"sku": "OS-1", "quantity": 2}, {"sku": "OC-1", "quantity": 1}])
+        picking = sale.picking_ids
+        self.ship(picking, {"OS-1": 2, "OC-1": 1}, tracking="1Z999")
+        summary = self.sim.order(order["id"])
+        self.assertEqual(summary["fulfillment_status"], "FULFILLED")
+        self.assertEqual(len(summary["fulfillments"]), 1)
+        self.assertTrue(picking.store_fulfillment_ref.startswith("gid://shopify/Fulfillment/"))
+        data = self.client().query(
+            "query($id: ID!) { fulfillment(id: $id) { trackingInfo { number } } }",
+            {"id": picking.store_fulfillment_ref},
+        )
+        self.assertEqual(data["fulfillment"]["trackingInfo"][0]["number"], "1Z999")
+
+    def test_partial_fulfillment(self):
+        order, sale = self.import_order([{"sku": "OS-1", "quantity": 3}, {"sku": "OC-1", "quantity": 2}])
+        picking = sale.picking_ids
+        self.ship(picking, {"OS-1": 1})
+        summary = self.sim.order(order["id"])
+        self.assertEqual(summary["fulfillment_status"], "PARTIALLY_FULFILLED")
+        fulfilled = {line["sku"]: line["fulfilled"] for line in summary["line_items"]}
+        self.assertEqual(fulfilled, {"OS-1": 1, "OC-1": 0}, "only the delivered quantities")
+        backorder = sale.picking_ids - picking
+        self.assertEqual(len(backorder), 1)
+        self.ship(backorder, {"OS-1": 2, "OC-1": 2}, tracking="TRACK-2")
+        summary = self.sim.order(order["id"])
+        self.assertEqual(summary["fulfillment_status"], "FULFILLED")
+        self.assertEqual(len(summary["fulfillments"]), 2)

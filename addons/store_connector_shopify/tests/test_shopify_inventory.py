@@ -1,0 +1,136 @@
+from odoo.tests import tagged
+
+from .common import ShopifySimulatorCase
+from .test_shopify_products import ShopifyCatalogMixin
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_catalog()
+
+    def _bind_many(self, count):
+        """`count` SKUs known on Shopify (products made there, bindings matched by import)."""
+        for start in range(0, count, 100):
+            self.sim.add_product(
+                f"Bulk {start}",
+                variants=[
+                    {"sku": f"BULK-{i:04d}", "price": "1.00", "options": {"N": str(i)}}
+                    for i in range(start, min(count, start + 100))
+                ],
+            )
+        products = self.env["product.product"].create(
+            [
+                {"name": f"Bulk {i}", "default_code": f"BULK-{i:04d}", "is_storable": True}
+                for i in range(count)
+            ]
+        )
+        bindings = self.store._publish_products(products)
+        for binding in bindings:
+            variant = self.sim.product(binding.sku)
+            sim_variant = next(v for v in variant["variants"] if v["sku"] == binding.sku)
+            binding.write(
+                {
+                    "external_product_id": variant["id"],
+                    "external_variant_id": sim_variant["id"],
+                    "external_inventory_item_id": sim_variant["inventory_item_id"],
+                    "sync_state": "synced",
+                }
+            )
+        self.env["sync.job"].search([("store_id", "=", self.store.id)]).unlink()
+        return products
+
+    def _set_stock(self, product, quantity):
+        self.env["stock.quant"]._update_available_quantity(product, self.warehouse.lot_stock_id, quantity)
+
+    def inventory_calls(self):
+        return [c for c in self.sim.calls if c.get("operation_name") == "ConnectorInventorySet"]
+
+    def test_batches_of_250(self):
+        products = self._bind_many(600)
+        for product in products[:3]:
+            self._set_stock(product, 7)
+        self.sim.reset_calls()
+        jobs = self.store._enqueue_inventory_sync()
+        self.assertEqual(len(jobs), 3, "600 SKUs: 250 + 250 + 100")
+        self.run_queue()
+        self.assertEqual(len(self.inventory_calls()), 3)
+        self.assertEqual(self.sim.inventory("BULK-0000"), 7)
+        self.assertEqual(self.sim.inventory("BULK-0599"), 0)
+        binding = products[0].store_binding_ids
+        self.assertEqual((binding.inventory_quantity, binding.inventory_error), (7, False))
+
+    def test_idempotent_retry_and_stale_quantity(self):
+        [product] = self._bind_many(1)
+        self._set_stock(product, 5)
+        adapter = self.env["store.adapter.shopify"]
+        items = [
+            {
+                "sku": product.default_code,
+                "quantity": 5,
+                "external_ids": product.store_binding_ids._external_ids(),
+            }
+        ]
+        self.assertEqual(adapter.update_inventory(self.store, items), [{"sku": "BULK-0000", "error": None}])
+        self.assertEqual(self.sim.inventory("BULK-0000"), 5)
+        # The job failed after the call (nothing written in Odoo) and runs again: same key, Shopify
+        # answers with the original result and applies nothing twice.
+        self.sim.set_inventory("BULK-0000", 9)  # someone changes it on Shopify meanwhile
+        replays = self.sim.stats["idempotent_replays"]
+        adapter.update_inventory(self.store, items)
+        self.assertEqual(self.sim.stats["idempotent_replays"], replays + 1)
+        self.assertEqual(self.sim.inventory("BULK-0000"), 9, "a replay changes nothing")
+        # Once published (binding written), the next publication checks changeFromQuantity=5; the
+        # quantity on Shopify is 9: stale, re-read, sent again from 9. Odoo is the master.
+        product.store_binding_ids.write(
+            {"inventory_quantity": 5, "inventory_synced_at": "2026-01-01 00:00:00"}
+        )
+        items[0]["quantity"] = 4
+        self.assertEqual(adapter.update_inventory(self.store, items), [{"sku": "BULK-0000", "error": None}])
+        self.assertEqual(self.sim.inventory("BULK-0000"), 4)
+
+    def test_unexported_sku_is_reported(self):
+        [product] = self.env["product.product"].create([{"name": "New", "default_code": "NEW-1"}])
+        result = self.env["store.adapter.shopify"].update_inventory(
+            self.store, [{"sku": "NEW-1", "quantity": 3, "external_ids": {}}]
+        )
+        self.assertIn("export the product first", result[0]["error"])
+
+    def test_per_mapped_location(self):
+        [product] = self._bind_many(1)
+        shelf = self.env["stock.location"].create(
+            {"name": "Shelf B", "usage": "internal", "location_id": self.warehouse.view_location_id.id}
+        )
+        self._set_stock(product, 6)
+        self.env["stock.quant"]._update_available_quantity(product, shelf, 2)
+        depot = self.sim.add_location("Depot")
+        main = self.sim.graphql("{ locations(first: 5) { nodes { id name } } }").json()["data"]["locations"][
+            "nodes"
+        ]
+        main_gid = next(loc["id"] for loc in main if loc["id"] != depot["id"])
+        Location = self.env["shopify.location"]
+        Location.create(
+            {
+                "store_id": self.store.id,
+                "name": "Main",
+                "shopify_gid": main_gid,
+                "location_id": self.warehouse.lot_stock_id.id,
+            }
+        )
+        Location.create(
+            {"store_id": self.store.id, "name": "Depot", "shopify_gid": depot["id"], "location_id": shelf.id}
+        )
+        self.sim.reset_calls()
+        items = [
+            {"sku": "BULK-0000", "quantity": 8, "external_ids": product.store_binding_ids._external_ids()}
+        ]
+        result = self.env["store.adapter.shopify"].update_inventory(self.store, items)
+        self.assertEqual(result, [{"sku": "BULK-0000", "error": None}])
+        self.assertEqual(self.sim.inventory("BULK-0000", location=main_gid), 6)
+        self.assertEqual(
+            self.sim.inventory("BULK-0000", location=depot["id"]), 2, "activated at the depot, then set"
+        )
+        levels = product.store_binding_ids.external_data["shopify_levels"]
+        self.assertEqual(levels, {main_gid: 6, depot["id"]: 2})

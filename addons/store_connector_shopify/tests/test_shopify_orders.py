@@ -1,0 +1,181 @@
+from odoo.tests import tagged
+
+from .common import ShopifySimulatorCase, ShopifySimulatorHttpCase
+
+
+class ShopifyOrdersMixin:
+    @classmethod
+    def _setup_orders(cls):
+        cls.shirt = cls.env["product.product"].create(
+            {"name": "Order Shirt", "default_code": "OS-1", "list_price": 19.9, "is_storable": True}
+        )
+        cls.cap = cls.env["product.product"].create(
+            {"name": "Order Cap", "default_code": "OC-1", "list_price": 9.0, "is_storable": True}
+        )
+        cls.sim.add_product("Order Shirt", variants=[{"sku": "OS-1", "price": "19.90", "inventory": 50}])
+        cls.sim.add_product("Order Cap", variants=[{"sku": "OC-1", "price": "9.00", "inventory": 50}])
+
+    def binding(self, sim_order):
+        return self.env["store.order.binding"].search(
+            [("store_id", "=", self.store.id), ("external_id", "=", str(sim_order["legacy_id"]))]
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyOrderPull(ShopifyOrdersMixin, ShopifySimulatorCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_orders()
+
+    def test_pull_pages_with_taxes_discounts_shipping(self):
+        orders = [
+            self.sim.add_order(
+                [{"sku": "OS-1", "quantity": 2}, {"sku": "OC-1", "quantity": 1}],
+                tax_rate="0.2",
+                discount_codes=[{"code": "TEN", "amount": "5.00"}],
+                email=f"buyer{i}@example.com",
+                shipping_lines=[{"title": "Standard", "price": "4.90"}],
+            )
+            for i in range(11)
+        ]
+        self.store._enqueue_order_pull()
+        self.run_queue()
+        first = self.binding(orders[0])
+        self.assertTrue(first.order_id, "imported")
+        sale = first.order_id
+        self.assertAlmostEqual(sale.amount_total, float(orders[0]["total"]), places=2)
+        self.assertEqual(
+            set(sale.order_line.product_id.mapped("default_code")) & {"OS-1", "OC-1"}, {"OS-1", "OC-1"}
+        )
+        self.assertEqual(first.platform_status, "paid")
+        self.assertEqual(first.platform_stage, "processing", "Shopify's status table: paid means processing")
+        self.assertEqual(
+            len(self.env["store.order.binding"].search([("store_id", "=", self.store.id)])),
+            11,
+            "11 orders over three pages of 4",
+        )
+        pulls = [c for c in self.sim.calls if c.get("operation_name") == "ConnectorOrders"]
+        self.assertEqual(len(pulls), 3)
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyLongOrder(ShopifyOrdersMixin, ShopifySimulatorCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_orders()
+
+    def test_long_order_fetches_all_lines(self):
+        order = self.sim.add_order(
+            [{"sku": "OS-1" if i % 2 else "OC-1", "quantity": 1} for i in range(25)], email="long@example.com"
+        )
+        self.store._enqueue_order_pull()
+        self.run_queue()
+        sale = self.binding(order).order_id
+        self.assertEqual(
+            sum(
+                sale.order_line.filtered(lambda line: line.product_id in (self.shirt | self.cap)).mapped(
+                    "product_uom_qty"
+                )
+            ),
+            25,
+        )
+        self.assertAlmostEqual(sale.amount_total, float(order["total"]), places=2)
+        self.assertTrue([c for c in self.sim.calls if c.get("operation_name") == "ConnectorOrderLines"])
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyCustomers(ShopifySimulatorCase):
+    def test_export_and_import_customers(self):
+        adapter = self.env["store.adapter.shopify"]
+        created = adapter.export_customer(
+            self.store, {"email": "new.client@example.com", "first_name": "New", "last_name": "Client"}
+        )
+        self.assertTrue(created["id"])
+        adapter.export_customer(
+            self.store, {"id": created["id"], "email": "new.client@example.com", "first_name": "Renamed"}
+        )
+        page = adapter.import_customers(self.store)
+        [mine] = [c for c in page["records"] if c["id"] == created["id"]]
+        self.assertEqual(
+            (mine["email"], mine["first_name"], mine["last_name"]),
+            ("new.client@example.com", "Renamed", "Client"),
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyCustomerPipeline(ShopifyOrdersMixin, ShopifySimulatorCase):
+    store_vals = {"auto_sync_customers": True}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_orders()
+
+    def test_bound_contact_changes_go_to_shopify(self):
+        customer = self.sim.add_customer(email="loyal@example.com", first_name="Loyal", last_name="Buyer")
+        self.sim.add_order([{"sku": "OS-1", "quantity": 1}], customer=customer)
+        self.store._enqueue_order_pull()
+        self.run_queue()
+        binding = self.env["store.customer.binding"].search([("store_id", "=", self.store.id)])
+        self.assertEqual(binding.external_id, str(customer["legacy_id"]))
+        binding.partner_id.name = "Loyal Customer"
+        self.run_queue()
+        data = self.client().query(
+            "query($id: ID!) { customer(id: $id) { firstName lastName } }", {"id": customer["id"]}
+        )
+        self.assertEqual(data["customer"], {"firstName": "Loyal", "lastName": "Customer"})
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyOrderWebhooks(ShopifyOrdersMixin, ShopifySimulatorHttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_orders()
+
+    def setUp(self):
+        super().setUp()
+        self.store._get_adapter().register_webhooks(self.store)
+
+    def deliver(self):
+        self.sim.flush_webhooks()
+        self.run_queue()
+
+    def test_create_update_cancel_refund(self):
+        order = self.sim.add_order(
+            [{"sku": "OS-1", "quantity": 1}, {"sku": "OC-1", "quantity": 2}],
+            tax_rate="0.1",
+            email="web@example.com",
+        )
+        self.deliver()
+        binding = self.binding(order)
+        self.assertTrue(binding.order_id)
+        self.assertEqual(binding.platform_status, "paid")
+        self.sim.advance(60)
+        self.sim.refund_order(order["id"], lines=[("OC-1", 1)], note="damaged")
+        self.deliver()
+        activity = binding.order_id.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertIn("Shopify refund", activity.summary)
+        self.assertIn("OC-1 x 1", activity.note)
+        self.sim.advance(60)
+        self.sim.cancel_order(order["id"])
+        self.deliver()
+        self.assertEqual(binding.platform_status, "cancelled")
+        self.assertEqual(binding.platform_stage, "cancelled")
+
+    def test_out_of_order_and_duplicates(self):
+        order = self.sim.add_order([{"sku": "OS-1", "quantity": 1}], email="late@example.com")
+        self.sim.advance(60)
+        self.sim.cancel_order(order["id"])
+        pending = self.sim.pending_webhooks
+        self.assertTrue(pending)
+        # Deliver the newest first (the cancellation), then everything again in the original order.
+        self.sim.webhooks.pending.reverse()
+        self.deliver()
+        binding = self.binding(order)
+        self.assertEqual(
+            binding.platform_status, "cancelled", "an older payload never overwrites a newer one"
+        )
