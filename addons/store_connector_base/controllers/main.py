@@ -1,6 +1,6 @@
 import logging
 
-from odoo import http
+from odoo import SUPERUSER_ID, http
 from odoo.exceptions import UserError
 from odoo.http import request
 from odoo.tools import config
@@ -76,7 +76,10 @@ class StoreConnectorController(http.Controller):
 
     @http.route(
         WEBHOOK_ROUTE,
-        type="http", methods=["POST"], auth="public", csrf=False, save_session=False,
+        # auth="none": a webhook carries no user, it is authenticated by its signature; "public"
+        # would load the public user for nothing on every delivery. readonly=False: every delivery
+        # writes (auth="none" routes default to a read-only cursor, then retry read/write).
+        type="http", methods=["POST"], auth="none", readonly=False, csrf=False, save_session=False,
         **{RAW_BODY_ROUTING_KEY: True},
     )
     def store_webhook(self, store_code, kind, **_kwargs):
@@ -90,10 +93,12 @@ class StoreConnectorController(http.Controller):
         httpreq = request.httprequest
         try:
             raw_body = read_raw_body(httpreq, max_body_bytes())
-            store = request.env["connector.store"].sudo()._find_by_code(store_code)
+            # The intake runs as superuser (it reads the store's secrets, writes deliveries and jobs).
+            env = request.env(user=SUPERUSER_ID)
+            store = env["connector.store"]._find_by_code(store_code)
             if not store:
                 raise WebhookRejected(404, "unknown or inactive store")
-            status, message = request.env["store.webhook.delivery"].sudo()._receive(
+            status, message = env["store.webhook.delivery"]._receive(
                 store, kind, httpreq.headers, raw_body
             )
         except WebhookRejected as exc:

@@ -11,6 +11,13 @@ _logger = logging.getLogger(__name__)
 
 MANAGER_GROUP = "store_connector_base.group_store_connector_manager"
 
+# Decrypted secrets of `_get_values`, per process: {(db, encryption keys, ciphertext): plaintext}.
+# Fernet decryption costs more than the rest of a webhook delivery's signature check. Bounded:
+# emptied when full (rotations leave old ciphertexts behind). Plain dict operations are atomic in
+# CPython, so the threads of a threaded server may share it.
+_DECRYPTED = {}
+_DECRYPTED_MAX = 1024
+
 
 class IntegrationCredential(models.Model):
     """A secret of a store (API key, access token, webhook secret...), encrypted at rest.
@@ -151,21 +158,47 @@ class IntegrationCredential(models.Model):
 
     @api.model
     def _get_values(self, store, keys):
-        """Several secrets of `store` in one query, for hot paths (webhook intake).
+        """Several secrets of `store` in one query, for hot paths (webhook intake, every delivery).
 
-        Same access rule as `_get_value`. :returns: {key: secret} for the keys that are set and
-        unexpired; the others are left out.
+        Same access rule as `_get_value`. Decrypted values are kept in a per-process cache keyed
+        by the ciphertext itself (see `_decrypt_cached`), read from the database in this same
+        query: a rotated secret has a new ciphertext, so it is used at once, never a stale one.
+
+        :returns: {key: secret} for the keys that are set and unexpired; the others are left out.
         """
         store.ensure_one()
         self._check_secret_access(store)
-        creds = self.search([("store_id", "=", store.id), ("key", "in", list(keys))])
+        # Plain SQL: the access rule is checked above, and this runs on every webhook delivery.
+        self.flush_model(["store_id", "key", "value_encrypted", "expires_at"])
+        self.env.cr.execute(
+            """SELECT key, value_encrypted, expires_at FROM integration_credential
+                WHERE store_id = %s AND key = ANY(%s) AND value_encrypted IS NOT NULL""",
+            [store.id, list(keys)],
+        )
         now = fields.Datetime.now()
         values = {}
-        for cred in creds:
-            ciphertext = cred.sudo().value_encrypted
-            if ciphertext and not (cred.expires_at and cred.expires_at <= now):
-                values[cred.key] = self._decrypt_value(store, cred.key, ciphertext)
+        for key, ciphertext, expires_at in self.env.cr.fetchall():
+            if ciphertext and not (expires_at and expires_at <= now):
+                values[key] = self._decrypt_cached(store, key, ciphertext)
         return values
+
+    @api.model
+    def _decrypt_cached(self, store, key, ciphertext):
+        """`_decrypt_value`, remembered per process for the configured keys and this ciphertext.
+
+        Keyed by the ciphertext rather than the credential's write_date: write_date is the start of
+        the writing transaction, so two rotations in one transaction would share it, while every
+        encryption makes a new ciphertext (random IV). The configured encryption keys are part of
+        the key too: a server whose key is removed or changed decrypts (and fails) afresh.
+        """
+        cache_key = (self.env.cr.dbname, tuple(crypto._configured_keys()), ciphertext)
+        value = _DECRYPTED.get(cache_key)
+        if value is None:
+            value = self._decrypt_value(store, key, ciphertext)
+            if len(_DECRYPTED) >= _DECRYPTED_MAX:
+                _DECRYPTED.clear()  # old ciphertexts (rotated secrets) are never asked for again
+            _DECRYPTED[cache_key] = value
+        return value
 
     @api.model
     def _decrypt_value(self, store, key, ciphertext):

@@ -5,9 +5,45 @@ import psycopg2.errors
 
 from odoo import api, fields, models
 
+from .. import const
+
 from ..exceptions import OperationNotPermitted, WebhookRejected
 
 _logger = logging.getLogger(__name__)
+
+# A delivery and its job in one statement. Their ids are drawn first, so that the delivery is
+# written with its job_id (a CTE cannot update a row inserted by a sibling CTE); the job is only
+# inserted when the delivery was (not a duplicate). The foreign keys are checked at the end of the
+# statement, when both rows exist. NOW as in sync.job: the statement's clock, in UTC.
+_INSERT_SQL = """
+SAVEPOINT store_connector_intake;
+WITH ids AS (
+    SELECT nextval('store_webhook_delivery_id_seq') AS delivery_id, nextval('sync_job_id_seq') AS job_id
+), delivery AS (
+    INSERT INTO store_webhook_delivery
+           (id, store_id, company_id, kind, topic, event_id, headers, body, received_at, job_id,
+            create_uid, write_uid, create_date, write_date)
+    SELECT ids.delivery_id, %(store)s, %(company)s, %(kind)s, %(topic)s, %(event)s, %(headers)s,
+           %(body)s, (statement_timestamp() AT TIME ZONE 'UTC'), ids.job_id, %(uid)s, %(uid)s,
+           (statement_timestamp() AT TIME ZONE 'UTC'), (statement_timestamp() AT TIME ZONE 'UTC')
+      FROM ids
+    ON CONFLICT (store_id, event_id) DO NOTHING
+    RETURNING id, job_id
+), job AS (
+    INSERT INTO sync_job
+           (id, store_id, company_id, operation, direction, model_name, res_ids, method_name, payload,
+            state, priority, retry_count, max_retries, next_attempt_at,
+            create_uid, create_date, write_uid, write_date)
+    SELECT delivery.job_id, %(store)s, %(company)s, %(operation)s, 'import', 'store.webhook.delivery',
+           jsonb_build_array(delivery.id), %(method_name)s, NULL, 'pending', %(priority)s, 0,
+           %(max_retries)s, (statement_timestamp() AT TIME ZONE 'UTC'),
+           %(uid)s, (statement_timestamp() AT TIME ZONE 'UTC'), %(uid)s,
+           (statement_timestamp() AT TIME ZONE 'UTC')
+      FROM delivery
+    RETURNING id
+)
+SELECT delivery.id, job.id FROM delivery, job
+"""
 
 # Request headers never stored with a delivery: they may carry someone's credentials.
 UNSTORED_HEADERS = frozenset({"cookie", "authorization", "proxy-authorization"})
@@ -92,56 +128,51 @@ class StoreWebhookDelivery(models.Model):
             _logger.info("webhook %s for store %s dropped: %s not permitted", kind, store.id, operation)
             return 200, "ignored"
 
-        delivery = self._insert_delivery(store, kind, parsed.get("topic") or kind, str(event_id),
-                                         headers, body)
-        if not delivery:
+        method_name = parsed.get("method") or "_job_process"
+        if not method_name.startswith("_job_") or not callable(getattr(self, method_name, None)):
+            raise ValueError(f"{self._name} has no job handler {method_name!r} (handlers are named _job_*)")
+        delivery_id = self._insert_delivery(
+            store, kind, parsed.get("topic") or kind, str(event_id), headers, body,
+            operation=operation, method_name=method_name, priority=parsed.get("priority", 5),
+        )
+        if not delivery_id:
             return 200, "duplicate"
-        job = self.env["sync.job"]._enqueue(
-            store,
-            operation,
-            parsed.get("method") or "_job_process",
-            records=delivery,
-            priority=parsed.get("priority", 5),
-        )
-        self.env.cr.execute(
-            "UPDATE store_webhook_delivery SET job_id = %s WHERE id = %s", [job.id, delivery.id]
-        )
+        self.env["sync.job"]._trigger_runner()
         return 200, "queued"
 
     @api.model
-    def _insert_delivery(self, store, kind, topic, event_id, headers, body):
-        """Store a delivery unless this store already has its event id.
+    def _insert_delivery(self, store, kind, topic, event_id, headers, body, operation, method_name,
+                         priority=5):
+        """Store a delivery and queue its job, unless this store already has its event id.
 
-        One statement decides, so two copies of a delivery arriving together cannot both be kept.
+        One statement decides and writes both rows, so two copies of a delivery arriving together
+        cannot both be kept, and a delivery is never kept without its job. The job is the one
+        `sync.job._enqueue(store, operation, method_name, records=delivery, priority=priority)`
+        makes (the caller checks the handler and the permission, and wakes the runner); it is
+        written in SQL like `_enqueue`'s keyed jobs, because this runs on every delivery.
 
-        :returns: the new delivery, or an empty recordset for a duplicate.
+        :returns: the new delivery's id, or None for a duplicate.
         """
         cr = self.env.cr
         kept_headers = {k: v for k, v in headers.items() if k.lower() not in UNSTORED_HEADERS}
+        # The savepoint is sent with the statement (one round trip); a duplicate committed by a
+        # concurrent request after this transaction's snapshot was taken makes ON CONFLICT fail
+        # (Odoo runs in REPEATABLE READ): roll back to it and answer "duplicate" at once, rather
+        # than let Odoo retry the whole request after a random sleep. Not released: the commit
+        # ends it.
         try:
-            with cr.savepoint(flush=False):
-                cr.execute(
-                    """INSERT INTO store_webhook_delivery
-                           (store_id, company_id, kind, topic, event_id, headers, body, received_at,
-                            create_uid, write_uid, create_date, write_date)
-                       VALUES (%(store)s, %(company)s, %(kind)s, %(topic)s, %(event)s, %(headers)s,
-                               %(body)s, (now() AT TIME ZONE 'UTC'), %(uid)s, %(uid)s,
-                               (now() AT TIME ZONE 'UTC'), (now() AT TIME ZONE 'UTC'))
-                       ON CONFLICT (store_id, event_id) DO NOTHING
-                       RETURNING id""",
-                    {
-                        "store": store.id, "company": store.company_id.id, "kind": kind,
-                        "topic": topic, "event": event_id, "headers": json.dumps(kept_headers),
-                        "body": body, "uid": self.env.uid,
-                    },
-                    log_exceptions=False,  # a concurrent duplicate is expected, not an error
-                )
-                row = cr.fetchone()
+            cr.execute(_INSERT_SQL, {
+                "store": store.id, "company": store.company_id.id, "kind": kind,
+                "topic": topic, "event": event_id, "headers": json.dumps(kept_headers),
+                "body": body, "uid": self.env.uid, "operation": operation,
+                "method_name": method_name, "priority": priority,
+                "max_retries": const.DEFAULT_MAX_RETRIES,
+            }, log_exceptions=False)  # a concurrent duplicate is expected, not an error
+            row = cr.fetchone()
         except (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure):
-            # A concurrent request committed the same event after this transaction's snapshot was
-            # taken (Odoo runs in REPEATABLE READ, where ON CONFLICT then fails): it is a duplicate.
+            cr.execute("ROLLBACK TO SAVEPOINT store_connector_intake")
             row = None
-        return self.browse(row[0]) if row else self.browse()
+        return row[0] if row else None
 
     # ------------------------------------------------------------------ processing
     def _payload(self):

@@ -223,7 +223,7 @@ class WebhookIntakeCase(HttpCase):
         self.assertNotIn("Intake Store", response.text)
 
         # Failing after the delivery was inserted: the insert is undone with the rest.
-        with patch.object(type(self.Job), "_enqueue", unreadable), mute_logger(CONTROLLER_LOGGER):
+        with patch.object(type(self.Job), "_trigger_runner", unreadable), mute_logger(CONTROLLER_LOGGER):
             response = self._post({"id": 2}, event_id="evt-e2")
         self.assertRefused(response, 503, "unavailable")
 
