@@ -334,6 +334,10 @@ class ConnectorStore(models.Model):
         :raises PlatformFeatureMissing: when no installed addon implements the platform.
         """
         self.ensure_one()
+        if not self.env.cache.contains(self, self._fields["platform"]):
+            # Just the platform: this runs for every job and webhook, and reading it as a field
+            # would load every column of the store (and of the other stores in the prefetch set).
+            self.fetch(["platform"])
         model_name = f"store.adapter.{self.platform}"
         if model_name not in self.env:
             return self.env["store.adapter"]

@@ -183,4 +183,5 @@ class StoreWebhookDelivery(models.Model):
     def _job_process(self, job):
         """Queue handler: hand the delivery to its platform addon (`store.adapter.process_webhook`)."""
         self.ensure_one()
-        return self.store_id._get_adapter().process_webhook(self.store_id, self)
+        store = self.store_id
+        return store._get_adapter().process_webhook(store, self)

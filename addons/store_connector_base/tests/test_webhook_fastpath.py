@@ -4,6 +4,7 @@ and its job written together by one statement."""
 import json
 from unittest.mock import patch
 
+from odoo import SUPERUSER_ID, api
 from odoo.tests.common import HttpCase, TransactionCase
 from odoo.tools import config
 
@@ -11,6 +12,8 @@ from odoo.addons.store_connector_base import const
 from odoo.addons.store_connector_base.exceptions import CredentialDecryptError
 from odoo.addons.store_connector_base.models import integration_credential as credential_module
 from odoo.addons.store_connector_test_platform.models.store_adapter import EVENT_HEADER, SIGNATURE_HEADER, sign
+
+from .common import create_test_store
 
 SECRET = "whsec-fast-current-0123"
 ROTATED = "whsec-fast-rotated-4567"
@@ -109,3 +112,50 @@ class FastIntakeCase(HttpCase):
         )
         self.assertTrue(job.next_attempt_at and job.create_date and delivery.received_at)
         self.assertEqual((delivery.create_uid.id, job.create_uid.id), (1, 1), "written as superuser")
+
+
+class CommittedRunCase(TransactionCase):
+    """The runner's own transactions (commit=True): a failed job is undone by rolling its transaction
+    back, without touching the jobs before and after it. Commits its own store; deletes it."""
+
+    def _env(self, cr):
+        return api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+
+    def _cleanup(self, store_ids, floor):
+        with self.registry.cursor() as cr:
+            self._env(cr)["connector.store"].browse(store_ids).exists().unlink()
+            cr.execute("DELETE FROM ir_cron_trigger WHERE id > %s", [floor])
+
+    def test_failed_job_is_rolled_back_alone(self):
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT COALESCE(max(id), 0) FROM ir_cron_trigger")
+            floor = cr.fetchone()[0]
+            env = self._env(cr)
+            stores = [create_test_store(env, name=f"Committed {n}") for n in range(3)]
+            store_ids = [store.id for store in stores]
+        self.addCleanup(self._cleanup, store_ids, floor)
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            store, first, second = env["connector.store"].browse(store_ids)
+            job_ids = [
+                env["sync.job"]._enqueue(store, "test.scripted", "_job_scripted", records=first,
+                                         payload={"write_name": "Renamed 1"}).id,
+                env["sync.job"]._enqueue(store, "test.scripted", "_job_scripted", records=second,
+                                         payload={"write_name": "Undone", "raise": "permanent",
+                                                  "message": "refused by the platform"}).id,
+                env["sync.job"]._enqueue(store, "test.scripted", "_job_scripted", records=store,
+                                         payload={"write_name": "Renamed 0"}).id,
+            ]
+        with self.registry.cursor() as cr:
+            ran = self._env(cr)["sync.job"]._process_queue(store_ids=[store_ids[0]], commit=True)
+        self.assertEqual(ran, 3)
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT id, state, last_error FROM sync_job WHERE id = ANY(%s) ORDER BY id", [job_ids])
+            rows = cr.fetchall()
+            cr.execute("SELECT id, name FROM connector_store WHERE id = ANY(%s)", [store_ids])
+            names = dict(cr.fetchall())
+        self.assertEqual([(row[0], row[1]) for row in rows],
+                         list(zip(job_ids, ["done", "failed", "done"], strict=True)))
+        self.assertIn("refused by the platform", rows[1][2])
+        self.assertEqual([names[i] for i in store_ids], ["Renamed 0", "Renamed 1", "Committed 2"],
+                         "the failed job's write is undone, the others' kept")
