@@ -95,12 +95,13 @@ class StoreConnectorController(http.Controller):
             raw_body = read_raw_body(httpreq, max_body_bytes())
             # The intake runs as superuser (it reads the store's secrets, writes deliveries and jobs).
             env = request.env(user=SUPERUSER_ID)
-            store = env["connector.store"]._find_by_code(store_code)
+            store, credentials = env["connector.store"]._find_for_webhook(store_code)
             if not store:
                 raise WebhookRejected(404, "unknown or inactive store")
-            status, message = env["store.webhook.delivery"]._receive(
-                store, kind, httpreq.headers, raw_body
-            )
+            with env["integration.credential"]._prefetched(store, credentials):
+                status, message = env["store.webhook.delivery"]._receive(
+                    store, kind, httpreq.headers, raw_body
+                )
         except WebhookRejected as exc:
             # The reason goes to the log, not to the caller.
             _logger.info("webhook %s refused (%s): %s", kind, exc.status, exc)

@@ -328,6 +328,36 @@ class ConnectorStore(models.Model):
         self.env.cache.insert_missing(store, self._fields["company_id"], [row[2]])
         return store
 
+    def _find_for_webhook(self, code):
+        """The webhook intake's lookup: `_find_by_code` and the store's credentials, in one query.
+
+        :returns: (store or empty recordset, [(key, ciphertext, expired)] of its set credentials),
+            for `integration.credential._prefetched`.
+        """
+        if not code:
+            return self.browse(), []
+        self.flush_model(["code", "active", "platform", "company_id"])
+        self.env["integration.credential"].flush_model(["store_id", "key", "value_encrypted", "expires_at"])
+        self.env.cr.execute(
+            """SELECT s.id, s.platform, s.company_id,
+                      ARRAY(SELECT json_build_array(
+                                       c.key, c.value_encrypted,
+                                       c.expires_at <= (statement_timestamp() AT TIME ZONE 'UTC'))
+                              FROM integration_credential c
+                             WHERE c.store_id = s.id AND c.value_encrypted IS NOT NULL)
+                 FROM connector_store s
+                WHERE s.code = %s AND s.active
+                LIMIT 1""",
+            [code],
+        )
+        row = self.env.cr.fetchone()
+        if not row:
+            return self.browse(), []
+        store = self.browse(row[0])
+        self.env.cache.insert_missing(store, self._fields["platform"], [row[1]])
+        self.env.cache.insert_missing(store, self._fields["company_id"], [row[2]])
+        return store, row[3]
+
     def _get_adapter(self):
         """The platform's adapter model (`store.adapter.<platform>`), bound to nothing: pass the store.
 

@@ -1,3 +1,4 @@
+import contextlib
 import logging
 
 from odoo import _, api, fields, models
@@ -17,6 +18,10 @@ MANAGER_GROUP = "store_connector_base.group_store_connector_manager"
 # CPython, so the threads of a threaded server may share it.
 _DECRYPTED = {}
 _DECRYPTED_MAX = 1024
+# The cursor's cache entry of `_prefetched` credentials: {store id: [(key, ciphertext, expired)]}.
+_PREFETCHED_KEY = "store_connector.prefetched_credentials"
+# Whether a credential expired, by the database clock (statement time, UTC like the column).
+_NOW = "(statement_timestamp() AT TIME ZONE 'UTC')"
 
 
 class IntegrationCredential(models.Model):
@@ -168,19 +173,41 @@ class IntegrationCredential(models.Model):
         """
         store.ensure_one()
         self._check_secret_access(store)
-        # Plain SQL: the access rule is checked above, and this runs on every webhook delivery.
-        self.flush_model(["store_id", "key", "value_encrypted", "expires_at"])
-        self.env.cr.execute(
-            """SELECT key, value_encrypted, expires_at FROM integration_credential
-                WHERE store_id = %s AND key = ANY(%s) AND value_encrypted IS NOT NULL""",
-            [store.id, list(keys)],
-        )
-        now = fields.Datetime.now()
-        values = {}
-        for key, ciphertext, expires_at in self.env.cr.fetchall():
-            if ciphertext and not (expires_at and expires_at <= now):
-                values[key] = self._decrypt_cached(store, key, ciphertext)
-        return values
+        prefetched = (self.env.cr.cache.get(_PREFETCHED_KEY) or {}).get(store.id)
+        if prefetched is not None:
+            rows = [row for row in prefetched if row[0] in keys]
+        else:
+            # Plain SQL: the access rule is checked above, and this runs on every webhook delivery.
+            self.flush_model(["store_id", "key", "value_encrypted", "expires_at"])
+            self.env.cr.execute(
+                f"""SELECT key, value_encrypted, expires_at <= {_NOW} FROM integration_credential
+                     WHERE store_id = %s AND key = ANY(%s) AND value_encrypted IS NOT NULL""",
+                [store.id, list(keys)],
+            )
+            rows = self.env.cr.fetchall()
+        return {
+            key: self._decrypt_cached(store, key, ciphertext)
+            for key, ciphertext, expired in rows
+            if ciphertext and not expired
+        }
+
+    @api.model
+    @contextlib.contextmanager
+    def _prefetched(self, store, rows):
+        """Within the block, `_get_values` of `store` reads `rows` instead of the database.
+
+        For the webhook intake, which reads the store and its credentials in one query (see
+        `connector.store._find_for_webhook`) and writes no credential before verifying. Outside
+        the block the rows are forgotten: they are a snapshot, never a cache.
+
+        :param rows: [(key, ciphertext, expired)] of every set credential of the store.
+        """
+        stash = self.env.cr.cache.setdefault(_PREFETCHED_KEY, {})
+        stash[store.id] = [tuple(row) for row in rows]
+        try:
+            yield
+        finally:
+            stash.pop(store.id, None)
 
     @api.model
     def _decrypt_cached(self, store, key, ciphertext):

@@ -60,6 +60,23 @@ class SecretCacheCase(TransactionCase):
             with self.assertRaises(CredentialDecryptError):
                 self.adapter._webhook_secrets(self.store)
 
+    def test_intake_lookup_reads_store_and_credentials_together(self):
+        self.Credential._set_value(self.store, "webhook_secret", SECRET)
+        Store = self.env["connector.store"].sudo()
+        store, rows = Store._find_for_webhook(self.store.code)
+        self.assertEqual(store, self.store)
+        self.assertEqual([row[0] for row in rows], ["webhook_secret"])
+        self.assertFalse(rows[0][2], "not expired")
+        with self.Credential._prefetched(store, rows), patch.object(
+                type(self.env.cr), "execute", side_effect=AssertionError("no query")):
+            self.assertEqual(self.adapter._webhook_secrets(store), [SECRET])
+        # Outside the block the snapshot is forgotten: a rotation is read from the database.
+        self.Credential._set_value(self.store, "webhook_secret", ROTATED)
+        self.assertEqual(self.adapter._webhook_secrets(store), [ROTATED])
+        self.store.active = False
+        self.assertEqual(Store._find_for_webhook(self.store.code), (Store.browse(), []))
+        self.assertEqual(Store._find_for_webhook(""), (Store.browse(), []))
+
     def test_cache_is_bounded(self):
         self.Credential._set_value(self.store, "webhook_secret", SECRET)
         with patch.object(credential_module, "_DECRYPTED_MAX", 2):
