@@ -176,3 +176,31 @@ class CommittedRunCase(TransactionCase):
         self.assertIn("refused by the platform", rows[1][2])
         self.assertEqual([names[i] for i in store_ids], ["Renamed 0", "Renamed 1", "Committed 2"],
                          "the failed job's write is undone, the others' kept")
+
+    def test_duplicate_committed_concurrently_is_answered_duplicate(self):
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT COALESCE(max(id), 0) FROM ir_cron_trigger")
+            floor = cr.fetchone()[0]
+            store_id = create_test_store(self._env(cr), name="Concurrent Intake").id
+        self.addCleanup(self._cleanup, [store_id], floor)
+
+        def insert(env, event_id):
+            store = env["connector.store"].browse(store_id)
+            return env["store.webhook.delivery"]._insert_delivery(
+                store, "orders", "orders/create", event_id, {}, "{}", operation="webhook.orders",
+                method_name="_job_process")
+
+        with self.registry.cursor() as cr_late:
+            env_late = self._env(cr_late)
+            cr_late.execute("SELECT 1")  # this transaction's snapshot is taken now
+            with self.registry.cursor() as cr_first:
+                self.assertTrue(insert(self._env(cr_first), "evt-concurrent"))
+            # Committed after the snapshot: ON CONFLICT cannot see it and fails; it is a duplicate.
+            self.assertIsNone(insert(env_late, "evt-concurrent"))
+            self.assertTrue(insert(env_late, "evt-next"), "the transaction goes on after a duplicate")
+            cr_late.rollback()
+        with self.registry.cursor() as cr:
+            cr.execute("""SELECT d.event_id, j.res_ids FROM store_webhook_delivery d
+                            JOIN sync_job j ON j.id = d.job_id WHERE d.store_id = %s""", [store_id])
+            rows = cr.fetchall()
+        self.assertEqual([row[0] for row in rows], ["evt-concurrent"])
