@@ -9,6 +9,7 @@ import traceback
 from datetime import UTC, datetime
 
 import psycopg2.errors
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 import requests
 
 from odoo import _, api, fields, models
@@ -86,7 +87,8 @@ UPDATE sync_job j
   FROM picked
  WHERE j.id = picked.id
 RETURNING j.id, {", ".join(f"j.{c}" for c in _CLAIM_COLUMNS)},
-          (SELECT s.consecutive_failures FROM connector_store s WHERE s.id = j.store_id) AS store_streak
+          (SELECT s.consecutive_failures FROM connector_store s WHERE s.id = j.store_id) AS store_streak,
+          (SELECT s.platform FROM connector_store s WHERE s.id = j.store_id) AS store_platform
 """
 
 # Claiming named jobs (Run Now): due or not, whatever their store's pause.
@@ -97,7 +99,8 @@ UPDATE sync_job j
          ORDER BY id FOR UPDATE SKIP LOCKED) picked
  WHERE j.id = picked.id
 RETURNING j.id, {", ".join(f"j.{c}" for c in _CLAIM_COLUMNS)},
-          (SELECT s.consecutive_failures FROM connector_store s WHERE s.id = j.store_id) AS store_streak
+          (SELECT s.consecutive_failures FROM connector_store s WHERE s.id = j.store_id) AS store_streak,
+          (SELECT s.platform FROM connector_store s WHERE s.id = j.store_id) AS store_platform
 """
 
 # Back to pending. A job whose identity key already has a pending job (queued while this one ran,
@@ -549,6 +552,13 @@ class SyncJob(models.Model):
         cache = self.env.cache
         for name in _CLAIM_COLUMNS:
             cache.insert_missing(jobs, self._fields[name], [row[name] for row in rows])
+        # The store's platform too: every handler that talks to the platform looks up its adapter
+        # (connector.store._get_adapter), which would otherwise read it for each job.
+        Store = self.env["connector.store"]
+        platform = Store._fields["platform"]
+        for row in rows:
+            if row.get("store_platform"):
+                cache.insert_missing(Store.browse(row["store_id"]), platform, [row["store_platform"]])
         return jobs
 
     @api.model
@@ -603,19 +613,20 @@ class SyncJob(models.Model):
         store_id = self.store_id.id
         started_at = _utcnow()
         started = time.monotonic()
+        # A job that starts with no transaction open (the runner: the claim and the previous job
+        # committed) gets one of its own: a failure rolls all of it back, which is what a
+        # savepoint would undo, without the flush and two statements a savepoint costs on every
+        # job. Checked on the connection, not by committing: a commit would empty the cache the
+        # claim primed.
+        alone = commit and self.env.cr._cnx.info.transaction_status == TRANSACTION_STATUS_IDLE
         try:
-            if commit:
-                # The job gets a transaction of its own (the claim and the previous job committed;
-                # this commit sends nothing then): a failure rolls all of it back, which is what a
-                # savepoint would undo, without the flush and two statements a savepoint costs
-                # on every job.
-                self.env.cr.commit()
+            if alone:
                 result = self._call_handler()
             else:
                 with self.env.cr.savepoint():
                     result = self._call_handler()
         except Exception as exc:  # noqa: BLE001 - classified below; a handler bug must not stop the queue
-            if commit:
+            if alone:
                 self.env.cr.rollback()
             outcome, message = self._on_exception(exc, time.monotonic() - started, started_at)
         else:
