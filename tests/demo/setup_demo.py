@@ -60,11 +60,8 @@ def map_primary_location(store):
     # Fetch Locations defaults to the first location by name; the demo shop's primary one is meant.
     if not store.shopify_location_id.location_id:
         store.shopify_location_id = primary
-    warehouse = store.warehouse_id or store.env["stock.warehouse"].search(
-        [("company_id", "=", store.company_id.id)], limit=1
-    )
-    if warehouse and not primary.location_id:
-        primary.location_id = warehouse.lot_stock_id
+    if store.warehouse_id and not primary.location_id:
+        primary.location_id = store.warehouse_id.lot_stock_id
 
 
 def setup_demo(env, shop_url, access_token, client_secret, shop=DEMO_SHOP, client_id=DEMO_CLIENT_ID,
@@ -85,6 +82,7 @@ def setup_demo(env, shop_url, access_token, client_secret, shop=DEMO_SHOP, clien
     created = not store
     vals = {"shop_url": shop_url, "shopify_client_id": client_id, "active": True}
     if created:
+        warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)], limit=1)
         store = env["connector.store"].create({
             "name": DEMO_STORE_NAME,
             "platform": "shopify",
@@ -93,6 +91,8 @@ def setup_demo(env, shop_url, access_token, client_secret, shop=DEMO_SHOP, clien
             "allow_products_sync": True,
             "allow_orders_pull": True,
             "auto_sync_customers": True,
+            "order_auto_confirm": True,  # paid orders become sale orders (Sales > Orders)
+            "warehouse_id": warehouse.id,
             **vals,
         })
     else:

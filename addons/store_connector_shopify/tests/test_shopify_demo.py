@@ -48,6 +48,12 @@ class TestShopifyDemoSetup(ShopifySimulatorCase):
         orders = self.env["store.order.binding"].search([("store_id", "=", store.id)])
         self.assertEqual(len(orders), self.seed["orders"])
         self.assertEqual(len(orders.order_id), self.seed["orders"])
+        # Paid orders are confirmed (Sales > Orders), the pending one stays a quotation, the
+        # cancelled one is cancelled.
+        states = orders.order_id.mapped("state")
+        self.assertIn("sale", states)
+        self.assertIn("cancel", states)
+        self.assertEqual(store.shopify_location_id.location_id, store.warehouse_id.lot_stock_id)
         for email in ("ada@example.com", "alan@example.com"):
             self.assertTrue(self.env["res.partner"].search([("email", "=", email)]), email)
         counts = summary(self.env, store)
