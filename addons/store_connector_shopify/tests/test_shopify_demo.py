@@ -1,11 +1,17 @@
 """The README demo (scripts/demo) sets its store up with tests/demo/setup_demo.py: run that setup
 against a simulator seeded like the demo's, twice (the demo is idempotent)."""
 
+import importlib
+
 from odoo.tests import tagged
 
 from .common import ShopifySimulatorCase
 
-from demo.setup_demo import DEMO_STORE_NAME, demo_store, setup_demo, summary  # noqa: E402  (tests/ on sys.path)
+# tests/demo/setup_demo.py, importable once .common has put tests/ on sys.path.
+_demo = importlib.import_module("demo.setup_demo")
+DEMO_STORE_NAME, demo_store, setup_demo, summary = (
+    _demo.DEMO_STORE_NAME, _demo.demo_store, _demo.setup_demo, _demo.summary
+)
 
 
 @tagged("post_install", "-at_install")
