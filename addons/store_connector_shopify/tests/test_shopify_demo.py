@@ -34,6 +34,8 @@ class TestShopifyDemoSetup(ShopifySimulatorCase):
         self.assertTrue(result["full_sync"])
         self.assertEqual(store.name, DEMO_STORE_NAME)
         self.assertEqual(store.shop_url, self.sim_url)
+        self.assertFalse(self.env.ref("mail.ir_cron_module_update_notification").active)
+        self.assertEqual(self.env["ir.config_parameter"].get_param("web.base.url"), "http://127.0.0.1:8069")
         # Webhooks: one subscription per handled topic, on the simulator, to the demo's Odoo address.
         subscriptions = list(self.sim.store.webhook_subscriptions.values())
         self.assertTrue(subscriptions)
