@@ -5,8 +5,12 @@ import json
 import logging
 import signal
 import threading
+import time
 
+from .seed import demo_live_order, skip_ids
 from .simulator import ShopifySimulator
+
+_logger = logging.getLogger("simulators.shopify")
 
 
 def main(argv=None):
@@ -25,6 +29,13 @@ def main(argv=None):
     parser.add_argument("--reorder", action="store_true", help="shuffle webhook deliveries")
     parser.add_argument("--random-seed", type=int, default=0)
     parser.add_argument("--compliance-uri", default=None)
+    parser.add_argument(
+        "--order-every",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="place a new order (orders/create webhook...) every SECONDS while running (0: never)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -66,9 +77,20 @@ def main(argv=None):
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    if args.order_every > 0:
+        # New ids from here on: a later run's orders never reuse the ids of this run's.
+        skip_ids(sim, int(time.time()) * 10)
+    placed, next_order = 0, time.monotonic() + args.order_every
     try:
         while not stop.wait(0.5):
-            pass
+            if args.order_every > 0 and time.monotonic() >= next_order:
+                next_order += args.order_every
+                try:
+                    order = demo_live_order(sim, placed)
+                    _logger.info("new order %s (%s)", order["name"], order["id"])
+                except Exception:  # keep serving: a failed order is logged, the next one is tried
+                    _logger.exception("placing a live demo order failed")
+                placed += 1
     finally:
         sim.stop()
     return 0

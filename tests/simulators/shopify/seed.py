@@ -3,6 +3,7 @@
 import random
 from datetime import timedelta
 
+from .state import ID_BASES
 from .util import gid
 
 SIZES = ("XS", "S", "M", "L", "XL", "XXL")
@@ -237,3 +238,36 @@ def seed_demo(sim):
         "tee": tee["id"],
         "mug": mug["id"],
     }
+
+
+# Orders the live demo places while it runs: (lines, customer email, shipping line or None).
+DEMO_LIVE_ORDERS = (
+    ([("TEE-BLA-M", 1), ("MUG-ENAMEL", 1)], "ada@example.com", ("Colissimo", "6.90")),
+    ([("TOTE-NATURAL", 2)], "alan@example.com", ("Standard", "4.90")),
+    ([("TEE-WHI-L", 1)], "grace@example.com", ("Standard", "4.90")),
+    ([("MUG-ENAMEL", 3)], "guest@example.com", None),
+    ([("TEE-WHI-S", 1), ("TOTE-BLACK", 1)], "ada@example.com", ("Colissimo", "6.90")),
+)
+
+
+def skip_ids(sim, offset):
+    """Move every id counter `offset` further, so that the records created from now on never reuse
+    an id of an earlier simulator run (the seeded records keep theirs, the demo's new orders do not
+    collide with the ones an earlier run placed: the connector knows orders by id)."""
+    store = sim.store
+    with store.lock:
+        for kind in set(ID_BASES) | set(store._counters):
+            store._counters[kind] = store._counters.get(kind, ID_BASES.get(kind, 1_000_000)) + offset
+
+
+def demo_live_order(sim, n):
+    """The `n`-th order of the live demo, placed as a checkout would (orders/create, orders/paid...
+    go to the subscribed webhooks). :returns: the order summary of `add_order`."""
+    lines, email, shipping = DEMO_LIVE_ORDERS[n % len(DEMO_LIVE_ORDERS)]
+    return sim.add_order(
+        [{"sku": sku, "quantity": quantity} for sku, quantity in lines],
+        email=email,
+        tax_rate="0.2" if n % 2 == 0 else None,
+        shipping_lines=[{"title": shipping[0], "price": shipping[1]}] if shipping else None,
+        note=f"Live demo order {n + 1}",
+    )

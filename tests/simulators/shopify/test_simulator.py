@@ -836,3 +836,21 @@ def test_oauth_code_grant_hmac_and_expiring_tokens(sim):
         token_url, timeout=5, data={"client_id": sim.client_id, "client_secret": "bad", "code": "x"}
     )
     assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_client"
+
+
+def test_demo_live_orders_use_new_ids_and_send_orders_create():
+    """The demo's live orders (--order-every): seeded ids stay as they are, new orders skip past
+    every id an earlier run could have used, and each one is an orders/create event."""
+    from .seed import demo_live_order, skip_ids
+
+    first, second = ShopifySimulator(), ShopifySimulator()
+    seeded = [first.seed("demo")["first_order"], second.seed("demo")["first_order"]]
+    assert seeded[0] == seeded[1]
+    skip_ids(first, 1_000)
+    skip_ids(second, 2_000)
+    orders = [demo_live_order(first, 0), demo_live_order(second, 0)]
+    assert orders[0]["legacy_id"] != orders[1]["legacy_id"]
+    assert orders[1]["legacy_id"] - orders[0]["legacy_id"] == 1_000
+    order = first.order(orders[0]["id"])
+    assert order is not None
+    assert any(e["topic"] == "orders/create" for e in first.events)
