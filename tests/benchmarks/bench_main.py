@@ -32,7 +32,7 @@ def parse_args(argv):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", required=True, help="odoo.conf of the benchmark database")
     p.add_argument("--database", required=True)
-    p.add_argument("--only", choices=["intake", "queue", "orders", "stock"],
+    p.add_argument("--only", choices=["intake", "queue", "orders", "stock", "shopify"],
                    help="run one benchmark (default: all)")
     p.add_argument("--report-only", action="store_true", help="exit 0 even when a target is missed")
     p.add_argument("--keep-data", action="store_true", help="keep the intake store, deliveries and jobs")
@@ -78,6 +78,10 @@ def parse_args(argv):
     g.add_argument("--order-repeat", type=int, default=3, help="runs of each side, best kept (default 3)")
     g.add_argument("--order-ratio-limit", type=float, default=1.5)
     g.add_argument("--skus", type=int, default=10000, help="bound SKUs of the stock export (default 10000)")
+    g = p.add_argument_group("shopify (issue 4; --only shopify, not part of the default run)")
+    g.add_argument("--shopify-skus", type=int, default=10000, help="bound SKUs of the inventory export")
+    g.add_argument("--shopify-orders", type=int, default=300, help="3-line orders sent by webhook")
+    g.add_argument("--shopify-long-orders", type=int, default=100, help="20-line orders sent by webhook")
     p.add_argument("--profile", action="store_true",
                    help="print profiles: cProfile of the queue run and of the in-process intake, and py-spy "
                         "of the server under load (pip install py-spy into the venv)")
@@ -105,6 +109,10 @@ def main(argv=None):
         figures += run_order_import(oe, args)
     if args.only in (None, "stock"):
         figures += run_stock_export(oe, args)
+    if args.only == "shopify":
+        import bench_shopify
+
+        figures += bench_shopify.run(oe, args)
     print_summary(figures)
     targets = [f for f in figures if f.passed is not None]
     failed = [f for f in targets if not f.passed]
