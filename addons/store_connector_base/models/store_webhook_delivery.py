@@ -6,7 +6,6 @@ import psycopg2.errors
 from odoo import api, fields, models
 
 from .. import const
-
 from ..exceptions import OperationNotPermitted, WebhookRejected
 
 _logger = logging.getLogger(__name__)

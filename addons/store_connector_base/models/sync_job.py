@@ -9,8 +9,8 @@ import traceback
 from datetime import UTC, datetime
 
 import psycopg2.errors
-from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 import requests
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError

@@ -11,7 +11,11 @@ from odoo.tools import config
 from odoo.addons.store_connector_base import const
 from odoo.addons.store_connector_base.exceptions import CredentialDecryptError
 from odoo.addons.store_connector_base.models import integration_credential as credential_module
-from odoo.addons.store_connector_test_platform.models.store_adapter import EVENT_HEADER, SIGNATURE_HEADER, sign
+from odoo.addons.store_connector_test_platform.models.store_adapter import (
+    EVENT_HEADER,
+    SIGNATURE_HEADER,
+    sign,
+)
 
 from .common import create_test_store
 
