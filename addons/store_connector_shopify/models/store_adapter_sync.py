@@ -361,13 +361,21 @@ class StoreAdapterShopifySync(models.AbstractModel):
     def _shopify_idempotency_key(self, store, quantities, salt):
         """A key stable across retries of one publication and new for the next one.
 
-        The job that calls `update_inventory` does not reach the adapter, so the key is derived
-        from what identifies the publication: the store, the quantities with their locations and
-        the quantity they change from, and `salt` (the bindings' last publication times, which
-        only a successful publication changes). A retried job sends the same key, and Shopify
-        answers with the original result instead of applying the change twice.
+        Inside an inventory job (``sync_job_id`` in the store's context, set by the base's job
+        handler), the key is derived from the job id and the batch (its items, locations and
+        quantities, and whether it is the stale-quantity resend): a retry of the same job sends the
+        same key, and Shopify answers with the original result instead of applying the change
+        twice; another job gets another key. Outside a job (a direct call), the job is replaced by
+        `salt` (the bindings' last publication times, which only a successful publication changes).
+        The quantities are part of the key so that a retry computing other quantities (stock moved
+        meanwhile) is a new publication, not an IDEMPOTENCY_KEY_PARAMETER_MISMATCH.
         """
-        digest = json.dumps([store.id, quantities, salt], sort_keys=True, default=str)
+        job_id = store.env.context.get("sync_job_id")
+        if job_id:
+            flags = [s for s in salt if s == "stale-retry"]
+            digest = json.dumps([store.id, "job", job_id, quantities, flags], sort_keys=True, default=str)
+        else:
+            digest = json.dumps([store.id, quantities, salt], sort_keys=True, default=str)
         return str(uuid.uuid5(IDEMPOTENCY_NAMESPACE, hashlib.sha256(digest.encode()).hexdigest()))
 
     @api.model

@@ -1,4 +1,8 @@
+from unittest.mock import patch
+
 from odoo.tests import tagged
+
+from odoo.addons.store_connector_base.exceptions import RetryableJobError
 
 from .common import ShopifySimulatorCase
 from .test_shopify_products import ShopifyCatalogMixin
@@ -90,6 +94,47 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
         items[0]["quantity"] = 4
         self.assertEqual(adapter.update_inventory(self.store, items), [{"sku": "BULK-0000", "error": None}])
         self.assertEqual(self.sim.inventory("BULK-0000"), 4)
+
+    def test_job_retry_reuses_its_key_and_a_new_job_gets_a_new_one(self):
+        [product] = self._bind_many(1)
+        self._set_stock(product, 5)
+        binding = product.store_binding_ids
+        [job] = self.store._enqueue_inventory_sync()
+        Store = type(self.env["connector.store"])
+        original = Store._event_inventory_sync_completed
+        failures = []
+
+        def fail_once(store, *args, **kwargs):
+            if not failures:
+                failures.append(1)
+                raise RetryableJobError("the worker died after Shopify's answer")
+            return original(store, *args, **kwargs)
+
+        self.sim.reset_calls()
+        replays = self.sim.stats["idempotent_replays"]
+        with patch.object(Store, "_event_inventory_sync_completed", fail_once):
+            self.run_queue()
+            self.assertEqual((job.state, job.retry_count), ("pending", 1))
+            self.assertFalse(binding.inventory_synced_at, "the failed attempt wrote nothing in Odoo")
+            self.sim.set_inventory("BULK-0000", 9)  # changed on Shopify meanwhile
+            job.next_attempt_at = "2000-01-01 00:00:00"
+            self.run_queue()
+        self.assertEqual(job.state, "done")
+        first, retry = [c["variables"]["key"] for c in self.inventory_calls()]
+        self.assertEqual(first, retry, "the retry of the job sends the same key")
+        self.assertEqual(self.sim.stats["idempotent_replays"], replays + 1)
+        self.assertEqual(self.sim.inventory("BULK-0000"), 9, "the replay applied nothing twice")
+        # A new job publishing the same quantity from the same state gets a new key.
+        binding.write({"inventory_quantity": 0, "inventory_synced_at": False})
+        self.sim.reset_calls()
+        replays = self.sim.stats["idempotent_replays"]
+        [job2] = self.store._enqueue_inventory_sync()
+        self.run_queue()
+        self.assertEqual(job2.state, "done")
+        [call] = self.inventory_calls()
+        self.assertNotEqual(call["variables"]["key"], first)
+        self.assertEqual(self.sim.stats["idempotent_replays"], replays, "not a replay")
+        self.assertEqual(self.sim.inventory("BULK-0000"), 5)
 
     def test_unexported_sku_is_reported(self):
         [product] = self.env["product.product"].create([{"name": "New", "default_code": "NEW-1"}])
