@@ -243,6 +243,32 @@ class ConnectorStore(models.Model):
             _fresh_tokens[(store.env.cr.dbname, store.id)] = (body["access_token"], expires_at)
         return body["access_token"]
 
+    @api.model
+    def _cron_shopify_refresh_tokens(self):
+        """Cron: refresh the expiring offline tokens that lapse within
+        const.SHOPIFY_TOKEN_CRON_HORIZON seconds, so that a token never lapses between two jobs
+        (a store idle for an hour would otherwise find its token expired, and an expired refresh
+        token means a new install). A store whose refresh fails says so in its activity log; the
+        others go on."""
+        horizon = fields.Datetime.now() + timedelta(seconds=const.SHOPIFY_TOKEN_CRON_HORIZON)
+        stores = self.sudo().search([
+            ("platform", "=", "shopify"),
+            ("shopify_token_expires_at", "!=", False),
+            ("shopify_token_expires_at", "<=", horizon),
+        ])
+        refreshed = self.browse()
+        for store in stores:
+            if not store._shopify_can_refresh():
+                continue
+            try:
+                store._shopify_refresh_token(force=True)
+                refreshed |= store
+            except (StoreAuthError, RetryableJobError) as exc:
+                _logger.warning("Shopify token refresh of store %s failed: %s", store.id, exc)
+                store._log_activity("auth", "failed", message=_(
+                    "The Shopify access token could not be refreshed: %(error)s", error=str(exc)))
+        return refreshed
+
     # ------------------------------------------------------------------ actions
     def action_shopify_fetch_locations(self):
         """Read the shop's locations into the mapping table (new ones added, names updated)."""
