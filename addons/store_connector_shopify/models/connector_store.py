@@ -72,6 +72,15 @@ class ConnectorStore(models.Model):
         help="Where inventory is exported when a Shopify location has no Odoo location of its own.",
     )
 
+    shopify_import_inventory = fields.Boolean(
+        string="Import Stock Changes from Shopify",
+        help="Off (default): Odoo is the master of the stock; inventory_levels/update webhooks are "
+             "ignored and Odoo's quantities overwrite Shopify's at the next export. On: a quantity "
+             "changed on Shopify (count, adjustment in the Shopify admin) sets the quantity of the "
+             "mapped Odoo location (an inventory adjustment); the echoes of Odoo's own exports are "
+             "ignored.",
+    )
+
     # ------------------------------------------------------------------ constraints
     @api.constrains("platform", "shopify_shop_domain", "shop_url")
     def _check_shopify_shop_domain(self):
