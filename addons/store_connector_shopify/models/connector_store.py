@@ -80,6 +80,12 @@ class ConnectorStore(models.Model):
              "mapped Odoo location (an inventory adjustment); the echoes of Odoo's own exports are "
              "ignored.",
     )
+    shopify_push_native_orders = fields.Boolean(
+        string="Create Odoo Orders in Shopify",
+        help="Sale orders made in Odoo (not imported from Shopify) for this store's sales team and "
+             "company are created in Shopify when confirmed (orderCreate), and linked to the Shopify "
+             "order. Needs the store's 'Push orders' permission.",
+    )
 
     # ------------------------------------------------------------------ constraints
     @api.constrains("platform", "shopify_shop_domain", "shop_url")

@@ -5,3 +5,4 @@ from . import test_shopify_inventory
 from . import test_shopify_orders
 from . import test_shopify_fulfillment
 from . import test_shopify_bulk
+from . import test_shopify_views
