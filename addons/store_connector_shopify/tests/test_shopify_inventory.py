@@ -217,14 +217,16 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
         # Off by default: Odoo is the master, the webhook changes nothing.
         self.assertFalse(self.store.shopify_import_inventory)
         result = adapter._shopify_webhook_inventory_level(
-            self.store, None, self._level_payload(product, 12, "2026-11-24T10:00:00-00:00"))
+            self.store, None, self._level_payload(product, 12, "2026-11-24T10:00:00-00:00")
+        )
         self.assertIn("off", result["ignored"])
         self.assertEqual(on_hand(), 5)
 
         self.store.shopify_import_inventory = True
         self.store.safety_stock = 1
         result = adapter._shopify_webhook_inventory_level(
-            self.store, None, self._level_payload(product, 12, "2026-11-24T10:00:00-00:00"))
+            self.store, None, self._level_payload(product, 12, "2026-11-24T10:00:00-00:00")
+        )
         self.assertEqual(result["quantity"], 13)
         self.assertEqual(on_hand(), 13, "free quantity minus the safety stock is Shopify's 12")
         move = self.env["stock.move"].search([("product_id", "=", product.id), ("is_inventory", "=", True)])
@@ -236,16 +238,19 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
         self.run_queue()
         self.assertEqual(self.sim.inventory("LEVEL-0000"), 12)
         result = adapter._shopify_webhook_inventory_level(
-            self.store, None, self._level_payload(product, 12, "2026-11-24T10:05:00-00:00"))
+            self.store, None, self._level_payload(product, 12, "2026-11-24T10:05:00-00:00")
+        )
         self.assertIn("echo", result["ignored"])
         # An older delivery arriving late does not overwrite the newer quantity.
         result = adapter._shopify_webhook_inventory_level(
-            self.store, None, self._level_payload(product, 3, "2026-11-24T09:00:00-00:00"))
+            self.store, None, self._level_payload(product, 3, "2026-11-24T09:00:00-00:00")
+        )
         self.assertIn("older", result["ignored"])
         self.assertEqual(on_hand(), 13)
         # Reserved quantities stay reserved: on hand = available + reserved + safety stock.
         result = adapter._shopify_webhook_inventory_level(
-            self.store, None, self._level_payload(product, 4, "2026-11-24T11:00:00-00:00"))
+            self.store, None, self._level_payload(product, 4, "2026-11-24T11:00:00-00:00")
+        )
         self.assertEqual(on_hand(), 5)
 
     def test_inventory_level_webhook_per_mapped_location(self):
@@ -255,21 +260,29 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
         )
         depot = self.sim.add_location("Depot C")
         self.env["shopify.location"].create(
-            {"store_id": self.store.id, "name": "Depot C", "shopify_gid": depot["id"], "location_id": shelf.id}
+            {
+                "store_id": self.store.id,
+                "name": "Depot C",
+                "shopify_gid": depot["id"],
+                "location_id": shelf.id,
+            }
         )
         self.store.shopify_import_inventory = True
         adapter = self.env["store.adapter.shopify"]
         adapter._shopify_webhook_inventory_level(
-            self.store, None, self._level_payload(product, 7, "2026-11-24T10:00:00-00:00", depot["id"]))
+            self.store, None, self._level_payload(product, 7, "2026-11-24T10:00:00-00:00", depot["id"])
+        )
         self.assertEqual(product.with_context(location=shelf.id).qty_available, 7)
         self.assertEqual(product.with_context(location=self.warehouse.lot_stock_id.id).qty_available, 0)
         levels = product.store_binding_ids.external_data["shopify_levels"]
         self.assertEqual(levels[depot["id"]], 7)
         result = adapter._shopify_webhook_inventory_level(
-            self.store, None, self._level_payload(product, 7, "2026-11-24T10:01:00-00:00", depot["id"]))
+            self.store, None, self._level_payload(product, 7, "2026-11-24T10:01:00-00:00", depot["id"])
+        )
         self.assertIn("echo", result["ignored"])
         # A Shopify location mapped to nothing (not the default one) is ignored.
         other = self.sim.add_location("Pop-up C")
         result = adapter._shopify_webhook_inventory_level(
-            self.store, None, self._level_payload(product, 2, "2026-11-24T10:02:00-00:00", other["id"]))
+            self.store, None, self._level_payload(product, 2, "2026-11-24T10:02:00-00:00", other["id"])
+        )
         self.assertIn("not mapped", result["ignored"])

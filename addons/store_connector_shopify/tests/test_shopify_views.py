@@ -23,8 +23,13 @@ class TestShopifyViews(ShopifySimulatorCase):
     def test_manager_sees_settings_and_credentials(self):
         arch = self._arch(self.manager)
         settings = arch.xpath("//group[@name='platform_settings']")[0]
-        for name in ("shopify_location_id", "shopify_location_ids", "shopify_notify_customer",
-                     "shopify_import_inventory", "shopify_push_native_orders"):
+        for name in (
+            "shopify_location_id",
+            "shopify_location_ids",
+            "shopify_notify_customer",
+            "shopify_import_inventory",
+            "shopify_push_native_orders",
+        ):
             self.assertTrue(settings.xpath(f".//field[@name='{name}']"), name)
         self.assertTrue(settings.xpath(".//button[@name='action_shopify_fetch_locations']"))
         credentials = arch.xpath("//group[@name='platform_credentials']")[0]
@@ -48,6 +53,8 @@ class TestShopifyViews(ShopifySimulatorCase):
         self.assertFalse(arch.xpath("//button[@name='action_shopify_oauth_install']"))
         self.assertFalse(arch.xpath("//button[@name='action_shopify_fetch_locations']"))
         store = self.store.with_user(self.sc_user)
-        self.assertEqual(store.read(["shopify_shop_domain", "shopify_location_id"])[0]["shopify_shop_domain"],
-                         self.sim.shop)
+        self.assertEqual(
+            store.read(["shopify_shop_domain", "shopify_location_id"])[0]["shopify_shop_domain"],
+            self.sim.shop,
+        )
         Form(store)  # renders for a user (read)
