@@ -10,6 +10,7 @@
     "external_dependencies": {"python": ["requests", "shopify"]},
     "data": [
         "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
         "views/connector_store_views.xml",
     ],
     "installable": True,

@@ -51,6 +51,8 @@ SHOPIFY_THROTTLE_RETRIES = 5
 SHOPIFY_MAX_THROTTLE_WAIT = 30.0
 # Expiring offline tokens are refreshed when they have less than this many seconds left.
 SHOPIFY_TOKEN_REFRESH_MARGIN = 300
+# The refresh cron (every 10 minutes) refreshes the tokens lapsing within this many seconds.
+SHOPIFY_TOKEN_CRON_HORIZON = 900
 SHOPIFY_PAGE_SIZE = 100
 # GraphQL error codes (errors[].extensions.code) that are worth retrying later.
 SHOPIFY_RETRYABLE_ERROR_CODES = ("THROTTLED", "INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE", "TIMEOUT")

@@ -271,8 +271,11 @@ class StoreProductBinding(models.Model):
 
         payload (optional): {"quantities": {sku: int}}: quantities a caller gave (the sync API's
         items), sent as given; the other SKUs are computed.
+
+        The adapter gets the store with ``sync_job_id`` in its context (the running job), so that
+        what it derives from the job (e.g. idempotency keys) is the same when this job is retried.
         """
-        store = job.store_id
+        store = job.store_id.with_context(sync_job_id=job.id)
         started = time.monotonic()
         bindings = self.filtered(
             lambda b: b.store_id == store and b.platform_status == "active" and b.sku and b.product_id.active

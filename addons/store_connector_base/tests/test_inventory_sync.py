@@ -130,6 +130,12 @@ class TestInventorySync(ProductSyncCase):
         [(_store, items)] = self.recorder.of("update_inventory")
         self.assertEqual(items[0]["external_ids"], {"inventory_item_id": "I-9", "variant_id": "V-9"})
 
+    def test_adapter_gets_the_running_job_in_the_store_context(self):
+        self.move(self.mug, 2)
+        job = self.inventory_jobs()
+        self.run_job(job)
+        self.assertEqual(self.recorder.inventory_job_ids, [job.id])
+
 
     def test_binding_synced_by_another_worker_is_retried_later(self):
         self.move(self.mug, 2)

@@ -1,3 +1,4 @@
 from . import shopify_location, connector_store, store_adapter
 
 from . import store_adapter_sync
+from . import sale_order

@@ -72,6 +72,21 @@ class ConnectorStore(models.Model):
         help="Where inventory is exported when a Shopify location has no Odoo location of its own.",
     )
 
+    shopify_import_inventory = fields.Boolean(
+        string="Import Stock Changes from Shopify",
+        help="Off (default): Odoo is the master of the stock; inventory_levels/update webhooks are "
+             "ignored and Odoo's quantities overwrite Shopify's at the next export. On: a quantity "
+             "changed on Shopify (count, adjustment in the Shopify admin) sets the quantity of the "
+             "mapped Odoo location (an inventory adjustment); the echoes of Odoo's own exports are "
+             "ignored.",
+    )
+    shopify_push_native_orders = fields.Boolean(
+        string="Create Odoo Orders in Shopify",
+        help="Sale orders made in Odoo (not imported from Shopify) for this store's sales team and "
+             "company are created in Shopify when confirmed (orderCreate), and linked to the Shopify "
+             "order. Needs the store's 'Push orders' permission.",
+    )
+
     # ------------------------------------------------------------------ constraints
     @api.constrains("platform", "shopify_shop_domain", "shop_url")
     def _check_shopify_shop_domain(self):
@@ -242,6 +257,32 @@ class ConnectorStore(models.Model):
             expires_at = fields.Datetime.now() + timedelta(seconds=int(body["expires_in"]))
             _fresh_tokens[(store.env.cr.dbname, store.id)] = (body["access_token"], expires_at)
         return body["access_token"]
+
+    @api.model
+    def _cron_shopify_refresh_tokens(self):
+        """Cron: refresh the expiring offline tokens that lapse within
+        const.SHOPIFY_TOKEN_CRON_HORIZON seconds, so that a token never lapses between two jobs
+        (a store idle for an hour would otherwise find its token expired, and an expired refresh
+        token means a new install). A store whose refresh fails says so in its activity log; the
+        others go on."""
+        horizon = fields.Datetime.now() + timedelta(seconds=const.SHOPIFY_TOKEN_CRON_HORIZON)
+        stores = self.sudo().search([
+            ("platform", "=", "shopify"),
+            ("shopify_token_expires_at", "!=", False),
+            ("shopify_token_expires_at", "<=", horizon),
+        ])
+        refreshed = self.browse()
+        for store in stores:
+            if not store._shopify_can_refresh():
+                continue
+            try:
+                store._shopify_refresh_token(force=True)
+                refreshed |= store
+            except (StoreAuthError, RetryableJobError) as exc:
+                _logger.warning("Shopify token refresh of store %s failed: %s", store.id, exc)
+                store._log_activity("auth", "failed", message=_(
+                    "The Shopify access token could not be refreshed: %(error)s", error=str(exc)))
+        return refreshed
 
     # ------------------------------------------------------------------ actions
     def action_shopify_fetch_locations(self):

@@ -20,9 +20,8 @@ DEFAULT_OPTION = "Title"
 DEFAULT_VALUE = "Default Title"
 WEIGHT_UNITS = {"kg": "KILOGRAMS", "lb": "POUNDS"}
 PRODUCT_SCALARS = {"vendor": "vendor", "product_type": "productType", "tags": "tags"}
-# Shopify has the weight on the inventory item (InventoryItemInput.measurement.weight). The
-# simulator's schema does not have that input yet, so the export leaves it out until it does.
-EXPORT_WEIGHT = False
+# Shopify has the weight on the inventory item (InventoryItemInput.measurement.weight {value, unit}).
+EXPORT_WEIGHT = True
 
 PRODUCT_FIELDS = """
   id legacyResourceId title descriptionHtml status updatedAt

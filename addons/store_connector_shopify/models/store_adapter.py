@@ -205,7 +205,9 @@ class StoreAdapterShopify(models.AbstractModel):
 
     @api.model
     def verify_webhook(self, store, kind, headers, raw_body):
-        """X-Shopify-Hmac-Sha256 = base64(HMAC-SHA256(secret, raw body)), compared in constant time."""
+        """X-Shopify-Hmac-Sha256 = base64(HMAC-SHA256(secret, raw body)), compared in constant time;
+        then X-Shopify-Shop-Domain must be the store's shop domain (an app's secret signs the
+        webhooks of every shop that installed it: a delivery for another shop is refused)."""
         received = headers.get("X-Shopify-Hmac-Sha256") or ""
 
         def compute(secret):
@@ -213,6 +215,9 @@ class StoreAdapterShopify(models.AbstractModel):
 
         if not self._webhook_signature_valid(store, received.strip(), compute):
             raise WebhookRejected(401, "invalid X-Shopify-Hmac-Sha256 signature")
+        shop = (headers.get("X-Shopify-Shop-Domain") or "").strip().lower()
+        if not shop or shop != (store.shopify_shop_domain or "").strip().lower():
+            raise WebhookRejected(401, "X-Shopify-Shop-Domain is not this store's shop domain")
 
     @api.model
     def parse_webhook(self, store, kind, headers, raw_body):

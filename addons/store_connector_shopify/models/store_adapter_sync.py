@@ -10,6 +10,7 @@ import requests
 from odoo import _, api, fields, models
 
 from odoo.addons.store_connector_base.exceptions import PermanentJobError, RetryableJobError
+from odoo.addons.store_connector_base.models.store_product_binding import LOCK_INVENTORY
 
 from . import shopify_order_mapper as om
 from . import shopify_product_mapper as pm
@@ -361,13 +362,21 @@ class StoreAdapterShopifySync(models.AbstractModel):
     def _shopify_idempotency_key(self, store, quantities, salt):
         """A key stable across retries of one publication and new for the next one.
 
-        The job that calls `update_inventory` does not reach the adapter, so the key is derived
-        from what identifies the publication: the store, the quantities with their locations and
-        the quantity they change from, and `salt` (the bindings' last publication times, which
-        only a successful publication changes). A retried job sends the same key, and Shopify
-        answers with the original result instead of applying the change twice.
+        Inside an inventory job (``sync_job_id`` in the store's context, set by the base's job
+        handler), the key is derived from the job id and the batch (its items, locations and
+        quantities, and whether it is the stale-quantity resend): a retry of the same job sends the
+        same key, and Shopify answers with the original result instead of applying the change
+        twice; another job gets another key. Outside a job (a direct call), the job is replaced by
+        `salt` (the bindings' last publication times, which only a successful publication changes).
+        The quantities are part of the key so that a retry computing other quantities (stock moved
+        meanwhile) is a new publication, not an IDEMPOTENCY_KEY_PARAMETER_MISMATCH.
         """
-        digest = json.dumps([store.id, quantities, salt], sort_keys=True, default=str)
+        job_id = store.env.context.get("sync_job_id")
+        if job_id:
+            flags = [s for s in salt if s == "stale-retry"]
+            digest = json.dumps([store.id, "job", job_id, quantities, flags], sort_keys=True, default=str)
+        else:
+            digest = json.dumps([store.id, quantities, salt], sort_keys=True, default=str)
         return str(uuid.uuid5(IDEMPOTENCY_NAMESPACE, hashlib.sha256(digest.encode()).hexdigest()))
 
     @api.model
@@ -700,7 +709,79 @@ class StoreAdapterShopifySync(models.AbstractModel):
         handlers["bulk_operations/finish"] = "_shopify_webhook_bulk_finish"
         handlers["products/update"] = "_shopify_webhook_product"
         handlers["products/delete"] = "_shopify_webhook_product_delete"
+        handlers["inventory_levels/update"] = "_shopify_webhook_inventory_level"
         return handlers
+
+    @api.model
+    def _shopify_inventory_location(self, store, location_gid):
+        """The Odoo location a Shopify location's stock is in: its mapping, else (for the store's
+        default Shopify location, or any when none is mapped) the store's warehouse stock."""
+        shop_location = store.shopify_location_ids.filtered(lambda loc: loc.shopify_gid == location_gid)
+        if shop_location.location_id:
+            return shop_location.location_id
+        mapped = store.shopify_location_ids.filtered("location_id")
+        default = store.shopify_location_id.shopify_gid
+        if (not mapped and (not default or default == location_gid)) or default == location_gid:
+            return store.warehouse_id.lot_stock_id
+        return self.env["stock.location"]
+
+    @api.model
+    def _shopify_webhook_inventory_level(self, store, delivery, payload):
+        """inventory_levels/update: only with the store's "Import Stock Changes from Shopify" on
+        (off by default: Odoo is the master). Then the bound variant's quantity in the Odoo
+        location of that Shopify location is set (an inventory adjustment: stock.quant in
+        inventory mode, applied) so that what Odoo would publish there (free quantity minus
+        the safety stock) is Shopify's available quantity. Ignored: the echo of our own export
+        (the quantity Odoo last published there), a payload older than the last one applied,
+        unknown items and unmapped locations."""
+        if not store.shopify_import_inventory:
+            return {"ignored": "stock import from Shopify is off (Odoo is the master)"}
+        item_gid = om.gid("InventoryItem", payload.get("inventory_item_id"))
+        location_gid = om.gid("Location", payload.get("location_id"))
+        available = payload.get("available")
+        if available is None:
+            return {"ignored": "no available quantity"}
+        binding = self.env["store.product.binding"].sudo().search(
+            [("store_id", "=", store.id), ("external_inventory_item_id", "=", item_gid)], limit=1
+        )
+        if not binding or not binding.product_id.is_storable:
+            return {"ignored": f"unknown inventory item {item_gid}"}
+        location = self._shopify_inventory_location(store, location_gid)
+        if not location:
+            return {"ignored": f"Shopify location {location_gid} is not mapped to an Odoo location"}
+        data = dict(binding.external_data or {})
+        levels = data.get("shopify_levels") or {}
+        per_location = bool(store.shopify_location_ids.filtered("location_id"))
+        if per_location:
+            published = levels.get(location_gid)
+        else:
+            published = binding.inventory_quantity if binding.inventory_synced_at else None
+        if published is not None and int(published) == int(available):
+            return {"ignored": "echo of Odoo's own export"}
+        stamps = data.get("shopify_level_updated") or {}
+        updated_at = payload.get("updated_at") or ""
+        if updated_at and stamps.get(location_gid, "") > updated_at:
+            return {"ignored": "older than the quantity already applied"}
+        binding._sync_lock(LOCK_INVENTORY)
+        Quant = self.env["stock.quant"].sudo()
+        product = binding.product_id
+        quants = Quant.search([("product_id", "=", product.id), ("location_id", "child_of", location.id)])
+        reserved = sum(quants.mapped("reserved_quantity"))
+        elsewhere = sum(quants.filtered(lambda q: q.location_id != location).mapped("quantity"))
+        target = int(available) + reserved + (store.safety_stock or 0.0) - elsewhere
+        quant = Quant.with_context(inventory_mode=True).create(
+            {"product_id": product.id, "location_id": location.id, "inventory_quantity": target}
+        )
+        quant._apply_inventory()
+        # What Shopify has now is what Odoo would publish: the export the move queues is a no-op.
+        data["shopify_level_updated"] = dict(stamps, **{location_gid: updated_at})
+        if per_location:
+            data["shopify_levels"] = dict(levels, **{location_gid: int(available)})
+        vals = {"external_data": data}
+        if not per_location:
+            vals.update(inventory_quantity=int(available), inventory_synced_at=fields.Datetime.now())
+        binding.write(vals)
+        return {"sku": binding.sku, "location": location.complete_name, "quantity": target}
 
     @api.model
     def _shopify_webhook_product(self, store, delivery, payload):

@@ -6,3 +6,6 @@ from . import test_shopify_orders
 from . import test_shopify_fulfillment
 from . import test_shopify_bulk
 from . import test_shopify_demo
+from . import test_shopify_views
+from . import test_shopify_native_orders
+from . import test_shopify_full_import

@@ -1,5 +1,10 @@
+from unittest.mock import patch
+
 from odoo.tests import tagged
 
+from odoo.addons.store_connector_base.exceptions import RetryableJobError
+
+from ..models.shopify_order_mapper import gid, legacy_id
 from .common import ShopifySimulatorCase
 from .test_shopify_products import ShopifyCatalogMixin
 
@@ -11,19 +16,21 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
         super().setUpClass()
         cls._setup_catalog()
 
-    def _bind_many(self, count):
-        """`count` SKUs known on Shopify (products made there, bindings matched by import)."""
+    def _bind_many(self, count, prefix="BULK"):
+        """`count` SKUs known on Shopify (products made there, bindings matched by import). The
+        simulator lives as long as the class: a test that checks quantities by SKU there uses a
+        prefix of its own."""
         for start in range(0, count, 100):
             self.sim.add_product(
                 f"Bulk {start}",
                 variants=[
-                    {"sku": f"BULK-{i:04d}", "price": "1.00", "options": {"N": str(i)}}
+                    {"sku": f"{prefix}-{i:04d}", "price": "1.00", "options": {"N": str(i)}}
                     for i in range(start, min(count, start + 100))
                 ],
             )
         products = self.env["product.product"].create(
             [
-                {"name": f"Bulk {i}", "default_code": f"BULK-{i:04d}", "is_storable": True}
+                {"name": f"Bulk {i}", "default_code": f"{prefix}-{i:04d}", "is_storable": True}
                 for i in range(count)
             ]
         )
@@ -41,6 +48,15 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
             )
         self.env["sync.job"].search([("store_id", "=", self.store.id)]).unlink()
         return products
+
+    def _pin_primary_location(self):
+        """Publish to the shop's primary location (other tests add locations to the simulator,
+        which lives as long as the class). :returns: its GID."""
+        primary = gid("Location", self.sim._location_id(None))
+        self.store.shopify_location_id = self.env["shopify.location"].create(
+            {"store_id": self.store.id, "name": "Primary", "shopify_gid": primary}
+        )
+        return primary
 
     def _set_stock(self, product, quantity):
         self.env["stock.quant"]._update_available_quantity(product, self.warehouse.lot_stock_id, quantity)
@@ -91,6 +107,48 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
         self.assertEqual(adapter.update_inventory(self.store, items), [{"sku": "BULK-0000", "error": None}])
         self.assertEqual(self.sim.inventory("BULK-0000"), 4)
 
+    def test_job_retry_reuses_its_key_and_a_new_job_gets_a_new_one(self):
+        [product] = self._bind_many(1, prefix="RETRY")
+        self._pin_primary_location()
+        self._set_stock(product, 5)
+        binding = product.store_binding_ids
+        [job] = self.store._enqueue_inventory_sync()
+        Store = type(self.env["connector.store"])
+        original = Store._event_inventory_sync_completed
+        failures = []
+
+        def fail_once(store, *args, **kwargs):
+            if not failures:
+                failures.append(1)
+                raise RetryableJobError("the worker died after Shopify's answer")
+            return original(store, *args, **kwargs)
+
+        self.sim.reset_calls()
+        replays = self.sim.stats["idempotent_replays"]
+        with patch.object(Store, "_event_inventory_sync_completed", fail_once):
+            self.run_queue()
+            self.assertEqual((job.state, job.retry_count), ("pending", 1))
+            self.assertFalse(binding.inventory_synced_at, "the failed attempt wrote nothing in Odoo")
+            self.sim.set_inventory("RETRY-0000", 9)  # changed on Shopify meanwhile
+            job.next_attempt_at = "2000-01-01 00:00:00"
+            self.run_queue()
+        self.assertEqual(job.state, "done")
+        first, retry = [c["variables"]["key"] for c in self.inventory_calls()]
+        self.assertEqual(first, retry, "the retry of the job sends the same key")
+        self.assertEqual(self.sim.stats["idempotent_replays"], replays + 1)
+        self.assertEqual(self.sim.inventory("RETRY-0000"), 9, "the replay applied nothing twice")
+        # A new job publishing the same quantity from the same state gets a new key.
+        binding.write({"inventory_quantity": 0, "inventory_synced_at": False})
+        self.sim.reset_calls()
+        replays = self.sim.stats["idempotent_replays"]
+        [job2] = self.store._enqueue_inventory_sync()
+        self.run_queue()
+        self.assertEqual(job2.state, "done")
+        [call] = self.inventory_calls()
+        self.assertNotEqual(call["variables"]["key"], first)
+        self.assertEqual(self.sim.stats["idempotent_replays"], replays, "not a replay")
+        self.assertEqual(self.sim.inventory("RETRY-0000"), 5)
+
     def test_unexported_sku_is_reported(self):
         [product] = self.env["product.product"].create([{"name": "New", "default_code": "NEW-1"}])
         result = self.env["store.adapter.shopify"].update_inventory(
@@ -134,3 +192,97 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
         )
         levels = product.store_binding_ids.external_data["shopify_levels"]
         self.assertEqual(levels, {main_gid: 6, depot["id"]: 2})
+
+    def _level_payload(self, product, available, updated_at, location_gid=None):
+        binding = product.store_binding_ids
+        if location_gid is None:
+            location_gid = self.store.shopify_location_id.shopify_gid
+        return {
+            "inventory_item_id": int(legacy_id(binding.external_inventory_item_id)),
+            "location_id": int(legacy_id(location_gid)),
+            "available": available,
+            "updated_at": updated_at,
+        }
+
+    def test_inventory_level_webhook_sets_odoo_quantity_only_when_switched_on(self):
+        [product] = self._bind_many(1, prefix="LEVEL")
+        self._pin_primary_location()
+        self._set_stock(product, 5)
+        adapter = self.env["store.adapter.shopify"]
+        stock = self.warehouse.lot_stock_id
+
+        def on_hand():
+            return product.with_context(location=stock.id).qty_available
+
+        # Off by default: Odoo is the master, the webhook changes nothing.
+        self.assertFalse(self.store.shopify_import_inventory)
+        result = adapter._shopify_webhook_inventory_level(
+            self.store, None, self._level_payload(product, 12, "2026-11-24T10:00:00-00:00")
+        )
+        self.assertIn("off", result["ignored"])
+        self.assertEqual(on_hand(), 5)
+
+        self.store.shopify_import_inventory = True
+        self.store.safety_stock = 1
+        result = adapter._shopify_webhook_inventory_level(
+            self.store, None, self._level_payload(product, 12, "2026-11-24T10:00:00-00:00")
+        )
+        self.assertEqual(result["quantity"], 13)
+        self.assertEqual(on_hand(), 13, "free quantity minus the safety stock is Shopify's 12")
+        move = self.env["stock.move"].search([("product_id", "=", product.id), ("is_inventory", "=", True)])
+        self.assertTrue(move, "an inventory adjustment")
+        binding = product.store_binding_ids
+        self.assertEqual(binding.inventory_quantity, 12, "Shopify holds what Odoo would publish")
+        # The next export publishes 12: its webhook echo changes nothing.
+        self.store._enqueue_inventory_sync()
+        self.run_queue()
+        self.assertEqual(self.sim.inventory("LEVEL-0000"), 12)
+        result = adapter._shopify_webhook_inventory_level(
+            self.store, None, self._level_payload(product, 12, "2026-11-24T10:05:00-00:00")
+        )
+        self.assertIn("echo", result["ignored"])
+        # An older delivery arriving late does not overwrite the newer quantity.
+        result = adapter._shopify_webhook_inventory_level(
+            self.store, None, self._level_payload(product, 3, "2026-11-24T09:00:00-00:00")
+        )
+        self.assertIn("older", result["ignored"])
+        self.assertEqual(on_hand(), 13)
+        # Reserved quantities stay reserved: on hand = available + reserved + safety stock.
+        result = adapter._shopify_webhook_inventory_level(
+            self.store, None, self._level_payload(product, 4, "2026-11-24T11:00:00-00:00")
+        )
+        self.assertEqual(on_hand(), 5)
+
+    def test_inventory_level_webhook_per_mapped_location(self):
+        [product] = self._bind_many(1, prefix="LEVELMAP")
+        shelf = self.env["stock.location"].create(
+            {"name": "Shelf C", "usage": "internal", "location_id": self.warehouse.view_location_id.id}
+        )
+        depot = self.sim.add_location("Depot C")
+        self.env["shopify.location"].create(
+            {
+                "store_id": self.store.id,
+                "name": "Depot C",
+                "shopify_gid": depot["id"],
+                "location_id": shelf.id,
+            }
+        )
+        self.store.shopify_import_inventory = True
+        adapter = self.env["store.adapter.shopify"]
+        adapter._shopify_webhook_inventory_level(
+            self.store, None, self._level_payload(product, 7, "2026-11-24T10:00:00-00:00", depot["id"])
+        )
+        self.assertEqual(product.with_context(location=shelf.id).qty_available, 7)
+        self.assertEqual(product.with_context(location=self.warehouse.lot_stock_id.id).qty_available, 0)
+        levels = product.store_binding_ids.external_data["shopify_levels"]
+        self.assertEqual(levels[depot["id"]], 7)
+        result = adapter._shopify_webhook_inventory_level(
+            self.store, None, self._level_payload(product, 7, "2026-11-24T10:01:00-00:00", depot["id"])
+        )
+        self.assertIn("echo", result["ignored"])
+        # A Shopify location mapped to nothing (not the default one) is ignored.
+        other = self.sim.add_location("Pop-up C")
+        result = adapter._shopify_webhook_inventory_level(
+            self.store, None, self._level_payload(product, 2, "2026-11-24T10:02:00-00:00", other["id"])
+        )
+        self.assertIn("not mapped", result["ignored"])

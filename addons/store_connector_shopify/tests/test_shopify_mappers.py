@@ -130,10 +130,10 @@ class TestShopifyProductMapper(BaseCase):
             data["variants"][0]["inventoryItem"]["measurement"],
             {"weight": {"value": 0.35, "unit": "KILOGRAMS"}},
         )
+        _identifier, data = pm.product_set_input(load("product_normalized.json"), with_weight=False)
+        self.assertNotIn("measurement", data["variants"][0]["inventoryItem"])
         _identifier, data = pm.product_set_input(load("product_normalized.json"))
-        self.assertNotIn(
-            "measurement", data["variants"][0]["inventoryItem"], "off until the simulator has it"
-        )
+        self.assertIn("measurement", data["variants"][0]["inventoryItem"], "exported by default")
 
     def test_new_simple_product_and_statuses(self):
         product = {

@@ -72,6 +72,34 @@ class TestShopifyOAuth(ShopifySimulatorHttpCase):
         again = self.url_open(callback, allow_redirects=False)
         self.assertEqual(again.status_code, 400)
 
+    def test_cron_refreshes_tokens_lapsing_within_15_minutes(self):
+        done = self.url_open(self._install(), allow_redirects=False)
+        self.assertEqual(done.status_code, 303, done.text)
+        self.env.invalidate_all()
+        token = self.oauth_store._get_credential("access_token")
+        Store = self.env["connector.store"]
+        # An hour left: nothing to do.
+        self.assertFalse(Store._cron_shopify_refresh_tokens() & self.oauth_store)
+        self.assertEqual(self.oauth_store._get_credential("access_token"), token)
+        # Ten minutes left: refreshed now, before it lapses, with its expiry moved on.
+        soon = fields.Datetime.now() + timedelta(minutes=10)
+        self._credential("access_token").expires_at = soon
+        self.oauth_store.shopify_token_expires_at = soon
+        self.assertEqual(Store._cron_shopify_refresh_tokens() & self.oauth_store, self.oauth_store)
+        self.env.invalidate_all()
+        self.assertNotEqual(self.oauth_store._get_credential("access_token"), token)
+        self.assertGreater(self.oauth_store.shopify_token_expires_at,
+                           fields.Datetime.now() + timedelta(minutes=50))
+        self.assertTrue(self.oauth_store._shopify_client().query("{ shop { name } }")["shop"]["name"])
+        # A refused refresh (revoked on Shopify) is logged on the store; the cron goes on.
+        self.oauth_store.shopify_token_expires_at = soon
+        self.env["integration.credential"]._set_value(self.oauth_store, "refresh_token", "shprt_revoked")
+        self.assertFalse(Store._cron_shopify_refresh_tokens() & self.oauth_store)
+        self.assertTrue(self.oauth_store.log_ids.filtered(
+            lambda log: log.operation == "auth" and log.status == "failed"))
+        cron = self.env.ref("store_connector_shopify.ir_cron_shopify_refresh_tokens")
+        self.assertEqual((cron.interval_number, cron.interval_type), (10, "minutes"))
+
     def test_bad_hmac_refused(self):
         callback = self._install()
         tampered = callback.replace("shop=", "x=1&shop=")

@@ -80,6 +80,24 @@ class TestShopifyProducts(ShopifyCatalogMixin, ShopifySimulatorCase):
         self.assertEqual(product["status"], "DRAFT")
         self.assertEqual(len(product["variants"]), 2)
 
+    def test_weight_is_exported_on_the_inventory_item(self):
+        red = self.tshirt.product_variant_ids.filtered(lambda p: p.default_code == "TS-RED")
+        self.tshirt.product_variant_ids.write({"weight": 0.25})
+        red.weight = 0.4
+        self.store._publish_products(self.tshirt.product_variant_ids)
+        self.run_queue()
+        shopify_product = self.sim.product(red.store_binding_ids.external_product_id)
+        weights = {v["sku"]: v["weight"] for v in shopify_product["variants"]}
+        self.assertEqual(weights["TS-RED"], (0.4, "KILOGRAMS"))
+        self.assertEqual(weights["TS-BLUE"], (0.25, "KILOGRAMS"))
+        # readable over the API as Shopify has it: InventoryItem.measurement.weight
+        item = red.store_binding_ids.external_inventory_item_id
+        data = self.client().query(
+            "query W($id: ID!) { inventoryItem(id: $id) { measurement { weight { value unit } } } }",
+            {"id": item},
+        )
+        self.assertEqual(data["inventoryItem"]["measurement"]["weight"], {"value": 0.4, "unit": "KILOGRAMS"})
+
     def test_metafields_from_field_mapping_are_replaced_whole(self):
         def mapping(field, platform_field):
             return self.env["store.field.mapping"].create(

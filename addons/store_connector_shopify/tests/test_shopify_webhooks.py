@@ -18,13 +18,14 @@ class TestShopifyWebhooks(ShopifySimulatorHttpCase):
     # every webhook the simulator sends arrives twice (same X-Shopify-Webhook-Id)
     sim_kwargs = {"duplicate_rate": 1.0}
 
-    def _post(self, kind, topic, payload, secret=SIM_CLIENT_SECRET, webhook_id=None, signature=None):
+    def _post(self, kind, topic, payload, secret=SIM_CLIENT_SECRET, webhook_id=None, signature=None,
+              shop=None):
         body = json.dumps(payload).encode()
         headers = {
             "Content-Type": "application/json",
             "X-Shopify-Topic": topic,
             "X-Shopify-Hmac-Sha256": signature if signature is not None else sign(body, secret),
-            "X-Shopify-Shop-Domain": self.sim.shop,
+            "X-Shopify-Shop-Domain": shop if shop is not None else self.sim.shop,
             "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
             "X-Shopify-Event-Id": str(uuid.uuid4()),
         }
@@ -77,6 +78,17 @@ class TestShopifyWebhooks(ShopifySimulatorHttpCase):
         response = self._post("products", "locations/create", {"id": 5})
         self.assertEqual(response.status_code, 200)
         self.assertFalse(self._deliveries("locations/create"))
+
+    def test_other_shop_domain_refused(self):
+        """A delivery signed with the app's secret but for another shop (the same app installed
+        there) is refused, as is one that does not name its shop."""
+        response = self._post("products", "products/update", {"id": 7}, shop="another-shop.myshopify.com")
+        self.assertEqual(response.status_code, 401)
+        response = self._post("products", "products/update", {"id": 7}, shop="")
+        self.assertEqual(response.status_code, 401)
+        self.assertFalse(self._deliveries("products/update"))
+        response = self._post("products", "products/update", {"id": 7}, shop=self.sim.shop.upper())
+        self.assertEqual(response.status_code, 200, "domains compare case-insensitively")
 
     def test_previous_secret_accepted_after_rotation(self):
         self.env["integration.credential"]._set_value(self.store, "client_secret_previous", SIM_CLIENT_SECRET)

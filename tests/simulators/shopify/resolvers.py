@@ -655,6 +655,83 @@ class Mutation:
             return {"fulfillment": None, "userErrors": _user_errors(exc.errors)}
         return {"fulfillment": FulfillmentView(self.ctx, record), "userErrors": []}
 
+    # ------------------------------------------------------------------ orders
+
+    def orderCreate(self, info, order, options=None):
+        """orderCreate (2024-10+): an order made outside the checkout (write_orders). Prices come
+        from each line's priceSet (else the variant's price); tax lines as given (their rate);
+        inventory is claimed only when inventoryBehaviour asks for it (default BYPASS)."""
+        self.ctx.require("orderCreate", "write_orders")
+        options = options or {}
+        errors, lines = [], []
+        if not order.get("lineItems"):
+            errors.append(
+                (["order", "lineItems"], "Line items must contain at least one item.", "LINE_ITEMS_REQUIRED")
+            )
+        for index, line in enumerate(order.get("lineItems") or []):
+            path = ["order", "lineItems", str(index)]
+            spec = {"quantity": line["quantity"]}
+            if line.get("quantity", 0) < 1:
+                errors.append(([*path, "quantity"], "Quantity must be greater than or equal to 1", "INVALID"))
+            if line.get("variantId"):
+                if self.store.get(self.store.variants, line["variantId"], "ProductVariant") is None:
+                    errors.append(
+                        ([*path, "variantId"], "Product variant does not exist", "PRODUCT_VARIANT_NOT_FOUND")
+                    )
+                    continue
+                spec["variant_id"] = line["variantId"]
+            elif line.get("title"):
+                spec.update(
+                    title=line["title"],
+                    sku=line.get("sku"),
+                    requires_shipping=line.get("requiresShipping", True),
+                )
+            else:
+                errors.append((path, "A line item needs a variantId or a title.", "REQUIRED"))
+                continue
+            if line.get("priceSet"):
+                spec["price"] = line["priceSet"]["shopMoney"]["amount"]
+            lines.append(spec)
+        if errors:
+            return {
+                "order": None,
+                "userErrors": [{"field": f, "message": m, "code": c} for f, m, c in errors],
+            }
+        rates = [
+            tax.get("rate")
+            for line in order.get("lineItems") or []
+            for tax in line.get("taxLines") or []
+            if tax.get("rate") is not None
+        ]
+        customer = ((order.get("customer") or {}).get("toAssociate") or {}).get("id")
+        # the engine holds the store's lock for the whole operation
+        record = self.store.create_order(
+            lines,
+            customer=customer,
+            email=order.get("email"),
+            phone=order.get("phone"),
+            shipping_address=order.get("shippingAddress"),
+            billing_address=order.get("billingAddress"),
+            shipping_lines=[
+                {
+                    "title": s["title"],
+                    "code": s.get("code"),
+                    "source": s.get("source") or "shopify",
+                    "price": s["priceSet"]["shopMoney"]["amount"],
+                }
+                for s in order.get("shippingLines") or []
+            ],
+            tax_rate=rates[0] if rates else None,
+            taxes_included=bool(order.get("taxesIncluded")),
+            financial_status=order.get("financialStatus") or "PENDING",
+            currency=order.get("currency"),
+            note=order.get("note"),
+            tags=order.get("tags"),
+            source_name=order.get("sourceName") or "api",
+            reserve_inventory=options.get("inventoryBehaviour", "BYPASS") != "BYPASS",
+        )
+        return {"order": OrderView(self.ctx, record), "userErrors": []}
+
     # ------------------------------------------------------------------ customers
 
     def customerCreate(self, info, input):

@@ -367,6 +367,7 @@ class ShopifySimulator:
                     "price": str(v.price),
                     "options": list(v.option_values),
                     "inventory_item_id": gid("InventoryItem", v.inventory_item_id),
+                    "weight": store.inventory_items[v.inventory_item_id].weight,
                 }
             )
         return {

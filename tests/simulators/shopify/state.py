@@ -208,6 +208,7 @@ class InventoryItem:
     cost: Decimal | None = None
     country_code_of_origin: str | None = None
     harmonized_system_code: str | None = None
+    weight: tuple | None = None  # (value, unit): InventoryItemInput.measurement.weight
 
 
 @dataclass(slots=True)
@@ -1280,6 +1281,9 @@ class Store:
                 setattr(item, attr, inv[key])
         if inv.get("cost") is not None:
             item.cost = money(inv["cost"])
+        weight = (inv.get("measurement") or {}).get("weight")
+        if weight is not None:
+            item.weight = (float(weight["value"]), weight["unit"])
         item.updated_at = self.now()
         if data.get("metafields") is not None:
             variant.metafields = self._metafields(

@@ -854,3 +854,67 @@ def test_demo_live_orders_use_new_ids_and_send_orders_create():
     order = first.order(orders[0]["id"])
     assert order is not None
     assert any(e["topic"] == "orders/create" for e in first.events)
+
+
+ORDER_CREATE = """
+mutation C($order: OrderCreateOrderInput!, $options: OrderCreateOptionsInput) {
+  orderCreate(order: $order, options: $options) {
+    order { id name displayFinancialStatus totalPriceSet { shopMoney { amount } } }
+    userErrors { field message code }
+  }
+}"""
+
+
+def test_order_create_and_weight_measurement(sim):
+    product = sim.add_product("Mug", variants=[{"sku": "MUG", "price": "9.00", "inventory": 5}])
+    variant = product["variants"][0]
+    money = {"shopMoney": {"amount": "8.00", "currencyCode": "EUR"}}
+    order = {
+        "currency": "EUR",
+        "email": "buyer@example.com",
+        "lineItems": [
+            {"variantId": variant["id"], "quantity": 2, "priceSet": money},
+            {"title": "Gift wrap", "quantity": 1, "priceSet": money, "requiresShipping": False},
+        ],
+        "shippingLines": [{"title": "Post", "priceSet": money}],
+    }
+    data = gql(sim, ORDER_CREATE, {"order": order})["data"]["orderCreate"]
+    assert data["userErrors"] == []
+    assert data["order"]["displayFinancialStatus"] == "PENDING"
+    assert data["order"]["totalPriceSet"]["shopMoney"]["amount"] in ("32.0", "32.00")
+    assert sim.inventory("MUG") == 5, "inventoryBehaviour defaults to BYPASS"
+    claimed = gql(
+        sim, ORDER_CREATE, {"order": order, "options": {"inventoryBehaviour": "DECREMENT_IGNORING_POLICY"}}
+    )
+    assert claimed["data"]["orderCreate"]["userErrors"] == []
+    assert sim.inventory("MUG") == 3
+    bad = gql(sim, ORDER_CREATE, {"order": {"lineItems": []}})["data"]["orderCreate"]
+    assert bad["order"] is None and bad["userErrors"][0]["code"] == "LINE_ITEMS_REQUIRED"
+    missing = {"lineItems": [{"variantId": "gid://shopify/ProductVariant/1", "quantity": 1}]}
+    bad = gql(sim, ORDER_CREATE, {"order": missing})["data"]["orderCreate"]
+    assert bad["userErrors"][0]["code"] == "PRODUCT_VARIANT_NOT_FOUND"
+    # InventoryItemInput.measurement.weight, stored on the item and readable
+    set_input = {
+        "title": "Mug",
+        "productOptions": [{"name": "Title", "values": [{"name": "Default Title"}]}],
+        "variants": [
+            {
+                "optionValues": [{"optionName": "Title", "name": "Default Title"}],
+                "price": "9.00",
+                "inventoryItem": {
+                    "sku": "MUG",
+                    "measurement": {"weight": {"value": 0.3, "unit": "KILOGRAMS"}},
+                },
+            }
+        ],
+    }
+    answer = gql(
+        sim,
+        "mutation S($input: ProductSetInput!, $identifier: ProductSetIdentifiers) {"
+        " productSet(input: $input, identifier: $identifier) { product { variants(first: 1) { nodes {"
+        " inventoryItem { measurement { weight { value unit } } } } } } userErrors { message } } }",
+        {"input": set_input, "identifier": {"id": product["id"]}},
+    )["data"]["productSet"]
+    assert answer["userErrors"] == []
+    weight = answer["product"]["variants"]["nodes"][0]["inventoryItem"]["measurement"]["weight"]
+    assert weight == {"value": 0.3, "unit": "KILOGRAMS"}

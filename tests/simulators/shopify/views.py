@@ -594,6 +594,17 @@ class InventoryItemView(View):
         return money_v2(self.r.cost, self.ctx.store.currency) if self.r.cost is not None else None
 
     @property
+    def measurement(self):
+        weight = None
+        if self.r.weight is not None:
+            weight = {"__typename": "Weight", "value": self.r.weight[0], "unit": self.r.weight[1]}
+        return {
+            "__typename": "InventoryItemMeasurement",
+            "id": gid("InventoryItemMeasurement", self.r.id),
+            "weight": weight,
+        }
+
+    @property
     def variant(self):
         return VariantView(self.ctx, self.ctx.store.variants[self.r.variant_id])
 

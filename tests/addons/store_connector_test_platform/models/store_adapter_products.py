@@ -19,6 +19,7 @@ class Recorder:
         self.export_errors = {}      # sku -> error message returned by export_products
         self.inventory_errors = {}   # sku -> error message returned by update_inventory
         self.fulfillment_count = 0
+        self.inventory_job_ids = []  # sync_job_id in the store's context of each update_inventory
 
     def of(self, method):
         """The recorded calls of one adapter method, as (store id, arguments) pairs."""
@@ -62,6 +63,7 @@ class StoreAdapterTest(models.AbstractModel):
     @api.model
     def update_inventory(self, store, items):
         self._record("update_inventory", store, items)
+        RECORDER.inventory_job_ids.append(store.env.context.get("sync_job_id"))
         return [{"sku": item["sku"], "error": RECORDER.inventory_errors.get(item["sku"])} for item in items]
 
     @api.model

@@ -1,0 +1,60 @@
+from lxml import etree
+
+from odoo.tests import Form, new_test_user, tagged
+
+from .common import ShopifySimulatorCase
+
+MANAGER = "store_connector_base.group_store_connector_manager"
+USER = "store_connector_base.group_store_connector_user"
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyViews(ShopifySimulatorCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.manager = new_test_user(cls.env, "sc_shopify_manager", groups=f"base.group_user,{MANAGER}")
+        cls.sc_user = new_test_user(cls.env, "sc_shopify_user", groups=f"base.group_user,{USER}")
+
+    def _arch(self, user):
+        arch = self.store.with_user(user).get_views([(False, "form")])["views"]["form"]["arch"]
+        return etree.fromstring(arch)
+
+    def test_manager_sees_settings_and_credentials(self):
+        arch = self._arch(self.manager)
+        settings = arch.xpath("//group[@name='platform_settings']")[0]
+        for name in (
+            "shopify_location_id",
+            "shopify_location_ids",
+            "shopify_notify_customer",
+            "shopify_import_inventory",
+            "shopify_push_native_orders",
+        ):
+            self.assertTrue(settings.xpath(f".//field[@name='{name}']"), name)
+        self.assertTrue(settings.xpath(".//button[@name='action_shopify_fetch_locations']"))
+        credentials = arch.xpath("//group[@name='platform_credentials']")[0]
+        for name in ("shopify_auth_method", "shopify_client_id", "shopify_scopes"):
+            self.assertTrue(credentials.xpath(f".//field[@name='{name}']"), name)
+        self.assertTrue(credentials.xpath(".//button[@name='action_shopify_oauth_install']"))
+        for name in ("shopify_shop_domain", "shopify_api_version"):
+            self.assertTrue(arch.xpath(f"//field[@name='{name}']"), name)
+        # the form opens and its modifiers evaluate on a Shopify store
+        form = Form(self.store.with_user(self.manager))
+        self.assertEqual(form.shopify_shop_domain, self.sim.shop)
+        form.shopify_import_inventory = True
+        form.save()
+        self.assertTrue(self.store.shopify_import_inventory)
+
+    def test_user_sees_settings_but_no_credentials_nor_manager_buttons(self):
+        arch = self._arch(self.sc_user)
+        self.assertTrue(arch.xpath("//field[@name='shopify_import_inventory']"))
+        self.assertTrue(arch.xpath("//field[@name='shopify_location_ids']"))
+        self.assertFalse(arch.xpath("//field[@name='shopify_client_id']"), "credentials are for managers")
+        self.assertFalse(arch.xpath("//button[@name='action_shopify_oauth_install']"))
+        self.assertFalse(arch.xpath("//button[@name='action_shopify_fetch_locations']"))
+        store = self.store.with_user(self.sc_user)
+        self.assertEqual(
+            store.read(["shopify_shop_domain", "shopify_location_id"])[0]["shopify_shop_domain"],
+            self.sim.shop,
+        )
+        Form(store)  # renders for a user (read)
