@@ -204,28 +204,30 @@ class StoreAdapterShopifySync(models.AbstractModel):
         that a pull interrupted half way resumes without a gap."""
         if store.platform != "shopify":
             return super().import_orders(store, since=since, status=status, limit=limit, cursor=cursor)
-        first = max(1, min(limit or ORDER_PAGE_MAX, ORDER_PAGE_MAX))
         terms = [t for t in (_search_since(since),) if t]
         if status:
             terms.append("(" + " OR ".join(f"financial_status:{s}" for s in status) + ")")
-        data = self._shopify_sync_graphql(
-            store,
-            ORDERS_QUERY,
-            {
-                "first": first,
-                "after": cursor or None,
-                "query": " ".join(terms) or None,
-            },
-        )
-        connection = data["orders"]
-        page = connection.get("pageInfo") or {}
-        nodes = connection.get("nodes") or []
+        nodes, next_cursor = self._shopify_page(
+            store, ORDERS_QUERY, "orders", ORDER_PAGE_MAX, limit, cursor, " ".join(terms))
         for node in nodes:
             self._shopify_complete_lines(store, node)
-        return {
-            "records": [om.order_from_graphql(node) for node in nodes],
-            "next_cursor": page.get("endCursor") if page.get("hasNextPage") else None,
-        }
+        return {"records": [om.order_from_graphql(node) for node in nodes], "next_cursor": next_cursor}
+
+    @api.model
+    def _shopify_page(self, store, query, root, page_max, limit=None, cursor=None, search=None):
+        """One page of the connection `root` of `query`, which takes $first, $after and $query and
+        selects nodes{...} and pageInfo{hasNextPage endCursor}.
+
+        :returns: (nodes, cursor of the next page or None)
+        """
+        data = self._shopify_sync_graphql(store, query, {
+            "first": max(1, min(limit or page_max, page_max)),
+            "after": cursor or None,
+            "query": search or None,
+        })
+        connection = data[root]
+        page = connection.get("pageInfo") or {}
+        return connection.get("nodes") or [], page.get("endCursor") if page.get("hasNextPage") else None
 
     @api.model
     def _shopify_complete_lines(self, store, node):
@@ -292,22 +294,9 @@ class StoreAdapterShopifySync(models.AbstractModel):
     def import_products(self, store, since=None, cursor=None, limit=None):
         if store.platform != "shopify":
             return super().import_products(store, since=since, cursor=cursor, limit=limit)
-        first = max(1, min(limit or PRODUCT_PAGE_MAX, PRODUCT_PAGE_MAX))
-        data = self._shopify_sync_graphql(
-            store,
-            PRODUCTS_QUERY,
-            {
-                "first": first,
-                "after": cursor or None,
-                "query": _search_since(since),
-            },
-        )
-        connection = data["products"]
-        page = connection.get("pageInfo") or {}
-        return {
-            "records": [pm.product_from_graphql(node) for node in connection.get("nodes") or []],
-            "next_cursor": page.get("endCursor") if page.get("hasNextPage") else None,
-        }
+        nodes, next_cursor = self._shopify_page(
+            store, PRODUCTS_QUERY, "products", PRODUCT_PAGE_MAX, limit, cursor, _search_since(since))
+        return {"records": [pm.product_from_graphql(node) for node in nodes], "next_cursor": next_cursor}
 
     # ------------------------------------------------------------------ inventory
     @api.model
@@ -646,20 +635,10 @@ class StoreAdapterShopifySync(models.AbstractModel):
     def import_customers(self, store, since=None, cursor=None, limit=None):
         if store.platform != "shopify":
             return super().import_customers(store, since=since, cursor=cursor, limit=limit)
-        first = max(1, min(limit or CUSTOMER_PAGE_MAX, CUSTOMER_PAGE_MAX))
-        data = self._shopify_sync_graphql(
-            store,
-            CUSTOMERS_QUERY,
-            {
-                "first": first,
-                "after": cursor or None,
-                "query": _search_since(since),
-            },
-        )
-        connection = data["customers"]
-        page = connection.get("pageInfo") or {}
+        nodes, next_cursor = self._shopify_page(
+            store, CUSTOMERS_QUERY, "customers", CUSTOMER_PAGE_MAX, limit, cursor, _search_since(since))
         records = []
-        for node in connection.get("nodes") or []:
+        for node in nodes:
             address = om._gql_address(node.get("defaultAddress"))
             records.append(
                 {
@@ -673,7 +652,7 @@ class StoreAdapterShopifySync(models.AbstractModel):
                     "updated_at": node.get("updatedAt"),
                 }
             )
-        return {"records": records, "next_cursor": page.get("endCursor") if page.get("hasNextPage") else None}
+        return {"records": records, "next_cursor": next_cursor}
 
     @api.model
     def export_customer(self, store, customer):
