@@ -43,6 +43,7 @@ PARAM_RUNNER_TIME_LIMIT = "store_connector.runner_time_limit_seconds"
 DEFAULT_JOB_RETENTION_DAYS = 7
 DEFAULT_JOB_TIMEOUT_MINUTES = 15
 DEFAULT_RUNNER_BATCH = 200
+RUNNER_MAX_JOB_BATCH = 50  # jobs of one batchable handler run together (sync.job._run_batch)
 DEFAULT_RUNNER_TIME_LIMIT = 240
 
 # Webhook kinds every platform shares; a platform adapter may declare more (see `_webhook_kinds`).

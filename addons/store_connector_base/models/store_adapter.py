@@ -265,6 +265,18 @@ class StoreAdapter(models.AbstractModel):
         """
         self._missing(store, _("Process Webhook %(topic)s", topic=delivery.topic))
 
+    @api.model
+    def process_webhook_batch(self, store, deliveries):
+        """Act on several stored deliveries of `store` at once (runs in the queue, when several are
+        due together). Optional: a platform addon may process the deliveries it can batch (orders:
+        ``self.env["store.order.importer"]._import_orders(store, orders)`` in one call) and leave
+        the others, which then run one by one through `process_webhook`.
+
+        :returns: {delivery id: result} for the deliveries processed; a delivery left out must
+            have had no effect (its failure, too, is recorded by running it alone).
+        """
+        return {}
+
     # ---------------------------------------------------------------- helpers for platform addons
     @api.model
     def _webhook_secret_keys(self, store):

@@ -60,6 +60,8 @@ class StoreWebhookDelivery(models.Model):
     _description = "Store Webhook Delivery"
     _order = "id desc"
     _rec_name = "event_id"
+    # sync.job runs consecutive deliveries of one store together (see sync.job._batch_handler_name).
+    _job_batch_handlers = {"_job_process": "_job_process_batch"}
 
     # store_id and topic need no index of their own: the unique (store_id, event_id) index and
     # the (store_id, topic, received_at) index of `init` serve those lookups, and every index
@@ -188,3 +190,15 @@ class StoreWebhookDelivery(models.Model):
         self.ensure_one()
         store = self.store_id
         return store._get_adapter().process_webhook(store, self)
+
+    def _job_process_batch(self, jobs):
+        """Batch queue handler of `_job_process` (deliveries of one store): hand them to
+        `store.adapter.process_webhook_batch`. :returns: {job id: result} of the jobs completed."""
+        by_delivery = {job.res_ids[0]: job for job in jobs if len(job.res_ids or []) == 1}
+        deliveries = self.filtered(lambda delivery: delivery.id in by_delivery)
+        store = deliveries.store_id
+        if len(store) != 1 or any(by_delivery[d.id].store_id != store for d in deliveries):
+            return {}
+        results = store._get_adapter().process_webhook_batch(store, deliveries)
+        return {by_delivery[delivery_id].id: result for delivery_id, result in results.items()
+                if delivery_id in by_delivery}

@@ -573,7 +573,29 @@ class SyncJob(models.Model):
         paused = set()
         release = []
         ran = 0
-        for row in rows:
+        index = 0
+        singles = []
+        while index < len(rows) or singles:
+            if singles:
+                row = singles.pop(0)
+            else:
+                row = rows[index]
+                index += 1
+                # Consecutive jobs of one store and one batchable handler run together.
+                if row["store_id"] not in paused and self._batch_handler_name(row):
+                    group = [row]
+                    while (index < len(rows) and len(group) < const.RUNNER_MAX_JOB_BATCH
+                           and self._same_batch(row, rows[index])):
+                        group.append(rows[index])
+                        index += 1
+                    if len(group) > 1 and not (
+                        deadline is not None and (started or ran) and time.monotonic() >= deadline
+                    ):
+                        done_ids = self._run_batch(group, commit=commit, streaks=streaks)
+                        ran += len(done_ids)
+                        singles = [r for r in group if r["id"] not in done_ids]
+                        continue
+                    singles = group[1:]
             if row["store_id"] in paused or (
                 deadline is not None and (started or ran) and time.monotonic() >= deadline
             ):
@@ -587,6 +609,83 @@ class SyncJob(models.Model):
         if release:
             self._release(release, commit=commit)
         return ran
+
+    @api.model
+    def _batch_handler_name(self, row):
+        """The batch handler of a claimed job's handler, or None when it runs alone.
+
+        A model declares batchable handlers in its class attribute ``_job_batch_handlers``
+        ({handler name: batch handler name}). The batch handler is called once on the records of
+        several jobs (same store, model and handler), as ``records.<batch handler>(jobs)``, and
+        returns {job id: result} for the jobs it completed; the jobs it leaves out must have no
+        effect (they then run one by one, as any job). If it raises, nothing of it is kept and
+        every job of the batch runs one by one.
+        """
+        model_name, method_name = row["model_name"], row["method_name"]
+        if not method_name or not method_name.startswith("_job_") or model_name not in self.env:
+            return None
+        name = (getattr(type(self.env[model_name]), "_job_batch_handlers", None) or {}).get(method_name)
+        return name if name and name.startswith("_job_") else None
+
+    @api.model
+    def _same_batch(self, row, other):
+        return (other["store_id"] == row["store_id"] and other["model_name"] == row["model_name"]
+                and other["method_name"] == row["method_name"])
+
+    @api.model
+    def _run_batch(self, rows, commit, streaks):
+        """Run claimed jobs of one batch handler together (see `_batch_handler_name`): the batch
+        and the new states of the jobs it completed commit together. :returns: the ids of the
+        jobs completed (the others did not run)."""
+        jobs = self._prime(rows)
+        store = jobs[0].store_id
+        store_id = store.id
+        started_at = _utcnow()
+        started = time.monotonic()
+        alone = commit and self.env.cr._cnx.info.transaction_status == TRANSACTION_STATUS_IDLE
+        done = {}
+        try:
+            if alone:
+                done = jobs._call_batch_handler(started, started_at)
+            else:
+                with self.env.cr.savepoint():
+                    done = jobs._call_batch_handler(started, started_at)
+        except Exception:  # noqa: BLE001 - the jobs run one by one and record their own errors
+            _logger.info("sync.job batch %s failed: running its jobs one by one", jobs.ids, exc_info=True)
+            if alone:
+                self.env.cr.rollback()
+            done = {}
+        if commit:
+            self.env.cr.commit()
+        if done:
+            self._record_store_outcome(store_id, "done", None, commit, streaks)
+        return set(done)
+
+    def _call_batch_handler(self, started, started_at):
+        """Check the jobs as `_call_handler` does, call their batch handler, record the completed
+        ones done. :returns: {job id: result} of the completed jobs."""
+        first = self[0]
+        runnable = self.browse()
+        for job in self:
+            try:
+                job.store_id._check_operation_allowed(job.operation)
+            except Exception:  # noqa: BLE001 - it fails on its own, one by one
+                continue
+            runnable |= job
+        ids = [res_id for job in runnable for res_id in (job.res_ids or [])]
+        if not runnable or not all(job.res_ids for job in runnable):
+            return {}
+        target = self.env[first.model_name].sudo().browse(ids).exists()
+        if len(target) != len(set(ids)):
+            return {}
+        results = getattr(target, self._batch_handler_name(
+            {"model_name": first.model_name, "method_name": first.method_name}))(runnable)
+        done = {}
+        duration = (time.monotonic() - started) / max(len(results), 1)
+        for job in runnable:
+            if job.id in results:
+                done[job.id] = job._on_success(results[job.id], duration, started_at)
+        return done
 
     @api.model
     def _release(self, ids, commit):

@@ -829,6 +829,54 @@ class StoreAdapterShopifySync(models.AbstractModel):
         return store._import_order(om.order_from_rest(payload))
 
     @api.model
+    def process_webhook_batch(self, store, deliveries):
+        """Order deliveries (``_shopify_webhook_order`` topics) import together, in one call of the
+        importer; the others, the orders that cannot be read or imported, and a second delivery of
+        the same order are left to run one by one."""
+        handlers = self._shopify_webhook_handlers()
+        orders, delivery_of = [], {}
+        for delivery in deliveries:
+            if handlers.get(delivery.topic) != "_shopify_webhook_order":
+                continue
+            try:
+                order = om.order_from_rest(delivery._payload())
+            except Exception:  # noqa: BLE001 - it fails on its own, one by one
+                continue
+            order_id = str(order.get("id") or "")
+            if not order_id or order_id in delivery_of:
+                continue
+            delivery_of[order_id] = delivery.id
+            orders.append(order)
+        if not orders:
+            return {}
+        result = self.env["store.order.importer"]._import_orders(store, orders)
+        if result["failed"]:
+            # What the batch made for the failed orders (a partner...) must not stay: undo all
+            # of it (the runner then runs each delivery alone, each recording its own outcome).
+            raise PermanentJobError(_("%(count)s order(s) of the batch failed.", count=len(result["failed"])))
+        created, updated = set(result["created"]), set(result["updated"])
+        ignored = set(result["ignored"])
+        bindings = {
+            binding.external_id: binding.order_id.id
+            for binding in self.env["store.order.binding"].sudo().search(
+                [("store_id", "=", store.id), ("external_id", "in", list(delivery_of))]
+            )
+        }
+        results = {}
+        ignored = {str(order_id) for order_id in ignored}
+        for order_id, delivery_id in delivery_of.items():
+            sale_id = bindings.get(order_id)
+            if order_id in ignored:
+                results[delivery_id] = {"created": [], "updated": [], "ignored": [order_id]}
+            elif sale_id in created:
+                results[delivery_id] = {"created": [sale_id], "updated": [], "ignored": []}
+            elif sale_id in updated:
+                results[delivery_id] = {"created": [], "updated": [sale_id], "ignored": []}
+            else:
+                raise PermanentJobError(_("Order %(order)s of the batch has no outcome.", order=order_id))
+        return results
+
+    @api.model
     def _shopify_webhook_refund(self, store, delivery, payload):
         """refunds/create: the refund is recorded as an activity on the sale order (to do: check the
         refund and issue the credit note), not as an automatic credit note: Shopify refunds may

@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo.tests import tagged
 
 from .common import ShopifySimulatorCase, ShopifySimulatorHttpCase
@@ -179,3 +181,74 @@ class TestShopifyOrderWebhooks(ShopifyOrdersMixin, ShopifySimulatorHttpCase):
         self.assertEqual(
             binding.platform_status, "cancelled", "an older payload never overwrites a newer one"
         )
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyOrderWebhookBatch(ShopifyOrdersMixin, ShopifySimulatorHttpCase):
+    """Order deliveries due together import in one call of the importer (sync.job batches)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_orders()
+        cls.sim.add_product("Ghost", variants=[{"sku": "GHOST-1", "price": "5.00", "inventory": 5}])
+
+    def setUp(self):
+        super().setUp()
+        self.store._get_adapter().register_webhooks(self.store)
+        importer = type(self.env["store.order.importer"])
+        self.import_calls = []
+        original = importer._import_orders
+
+        def counting(this, store, orders, raise_on_error=False):
+            self.import_calls.append(len(orders))
+            return original(this, store, orders, raise_on_error=raise_on_error)
+
+        patcher = patch.object(importer, "_import_orders", counting)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def order_jobs(self):
+        deliveries = self.env["store.webhook.delivery"].search(
+            [("store_id", "=", self.store.id), ("topic", "=", "orders/create")]
+        )
+        return deliveries.job_id
+
+    def test_batch_of_good_deliveries_imports_all_at_once(self):
+        orders = [
+            self.sim.add_order([{"sku": "OS-1", "quantity": 1}, {"sku": "OC-1", "quantity": 2}],
+                               email=f"batch{i}@example.com")
+            for i in range(3)
+        ]
+        self.sim.flush_webhooks()
+        self.run_queue()
+        for order in orders:
+            binding = self.binding(order)
+            self.assertTrue(binding.order_id, "imported")
+        jobs = self.order_jobs()
+        self.assertEqual(len(jobs), 3)
+        self.assertEqual(set(jobs.mapped("state")), {"done"})
+        for job in jobs:
+            self.assertIn('"created": [', job.result)
+        self.assertIn(3, self.import_calls, "the three orders imported in one call")
+
+    def test_one_bad_delivery_fails_alone(self):
+        good = [
+            self.sim.add_order([{"sku": "OS-1", "quantity": 1}], email=f"good{i}@example.com")
+            for i in range(2)
+        ]
+        bad = self.sim.add_order([{"sku": "GHOST-1", "quantity": 1}], email="bad@example.com")
+        self.sim.flush_webhooks()
+        self.run_queue()
+        for order in good:
+            self.assertTrue(self.binding(order).order_id, "imported")
+        self.assertFalse(self.binding(bad))
+        self.assertIn(3, self.import_calls, "tried together first")
+        jobs = self.order_jobs()
+        self.assertEqual(len(jobs), 3)
+        failed = jobs.filtered(lambda job: job.state == "failed")
+        self.assertEqual(len(failed), 1)
+        self.assertIn("GHOST-1", failed.last_error)
+        self.assertEqual(failed.error_kind, "permanent")
+        self.assertEqual(set((jobs - failed).mapped("state")), {"done"})
+        self.assertEqual(len(self.env["sale.order"].search([("partner_id.email", "=", "bad@example.com")])), 0)
