@@ -85,15 +85,21 @@ def parse_skus(body):
                       f'Unknown keys in the body: {", ".join(sorted(unknown))}. Expected "skus".')
     if "skus" not in body or body["skus"] is None:
         return None
-    skus = body["skus"]
-    if not isinstance(skus, list) or not skus:
-        raise invalid("invalid_skus", '"skus" must be a non-empty list of SKUs (omit it to sync everything).')
-    if len(skus) > MAX_SYNC_ITEMS:
-        raise invalid("too_many_items",
-                      f'"skus" names {len(skus)} SKUs; at most {MAX_SYNC_ITEMS} per request.')
+    skus = _check_list(body, "skus", '"skus" must be a non-empty list of SKUs (omit it to sync everything).')
     cleaned = [_check_sku(sku, f"skus[{index}]") for index, sku in enumerate(skus)]
     return list(dict.fromkeys(cleaned))
 
+
+
+def _check_list(body, key, message):
+    """body[key] if it is a non-empty list of at most MAX_SYNC_ITEMS entries, else a 422."""
+    values = body[key]
+    if not isinstance(values, list) or not values:
+        raise invalid(f"invalid_{key}", message)
+    if len(values) > MAX_SYNC_ITEMS:
+        raise invalid("too_many_items",
+                      f'"{key}" holds {len(values)} entries; at most {MAX_SYNC_ITEMS} per request.')
+    return values
 
 def parse_inventory_items(body):
     """What an inventory sync names, or None for "everything bound".
@@ -113,12 +119,7 @@ def parse_inventory_items(body):
         return [{"sku": sku, "quantity": None} for sku in parse_skus({"skus": body["skus"]})]
     if body.get("items") is None:
         return None
-    items = body["items"]
-    if not isinstance(items, list) or not items:
-        raise invalid("invalid_items", '"items" must be a non-empty list of {"sku", "quantity"} objects.')
-    if len(items) > MAX_SYNC_ITEMS:
-        raise invalid("too_many_items",
-                      f'"items" holds {len(items)} items; at most {MAX_SYNC_ITEMS} per request.')
+    items = _check_list(body, "items", '"items" must be a non-empty list of {"sku", "quantity"} objects.')
     result, seen = [], set()
     for index, item in enumerate(items):
         where = f"items[{index}]"

@@ -806,31 +806,19 @@ def test_oauth_code_grant_hmac_and_expiring_tokens(sim):
     assert denied["errors"][0]["extensions"]["code"] == "ACCESS_DENIED"  # scope not granted
     sim.advance(3601)
     assert sim.graphql("{ shop { name } }", token=grant["access_token"]).status_code == 401
-    refreshed = requests.post(
-        token_url,
-        timeout=5,
-        data={
-            "client_id": sim.client_id,
-            "client_secret": SECRET,
-            "grant_type": "refresh_token",
-            "refresh_token": grant["refresh_token"],
-        },
-    ).json()
+    def refresh(refresh_token):
+        return requests.post(token_url, timeout=5, data={
+            "client_id": sim.client_id, "client_secret": SECRET,
+            "grant_type": "refresh_token", "refresh_token": refresh_token,
+        })
+
+    refreshed = refresh(grant["refresh_token"]).json()
     assert (
         refreshed["access_token"] != grant["access_token"]
         and refreshed["refresh_token"] != grant["refresh_token"]
     )
     assert sim.graphql("{ shop { name } }", token=refreshed["access_token"]).status_code == 200
-    old = requests.post(
-        token_url,
-        timeout=5,
-        data={
-            "client_id": sim.client_id,
-            "client_secret": SECRET,
-            "grant_type": "refresh_token",
-            "refresh_token": grant["refresh_token"],
-        },
-    )
+    old = refresh(grant["refresh_token"])
     assert old.status_code == 400  # retired once its replacement was used
     wrong = requests.post(
         token_url, timeout=5, data={"client_id": sim.client_id, "client_secret": "bad", "code": "x"}
