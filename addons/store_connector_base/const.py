@@ -48,5 +48,11 @@ DEFAULT_RUNNER_TIME_LIMIT = 240
 
 # Webhook kinds every platform shares; a platform adapter may declare more (see `_webhook_kinds`).
 BASE_WEBHOOK_KINDS = ("orders", "products", "inventory")
+# Request headers never stored with a delivery, whatever the platform declares: a signature beside
+# the body it signs is all it takes to post the delivery again (matched case-insensitively, anywhere
+# in the name: X-Shopify-Hmac-Sha256, X-WC-Webhook-Signature, X-EBAY-SIGNATURE...).
+WEBHOOK_SIGNATURE_HEADER_PATTERN = r"hmac|signature"
+# How far ahead of this server's clock a platform's delivery timestamp may be (clock skew), seconds.
+WEBHOOK_CLOCK_SKEW_SECONDS = 300
 
 MASK = "\u2022" * 8

@@ -4,6 +4,7 @@ Facts from shopify.dev (versioning, rate limits, webhooks, OAuth); see /shared/p
 """
 
 import re
+from datetime import timedelta
 
 # Quarterly versions still supported (oldest first). Shopify supports each for at least 12 months;
 # an unsupported version "falls forward" silently, so we never offer a retired one. Update this
@@ -88,6 +89,69 @@ SHOPIFY_COMPLIANCE_TOPICS = {
     "shop/redact": "webhook.compliance",
 }
 SHOPIFY_WEBHOOK_KINDS = ("orders", "products", "inventory", "app", "compliance")
+
+# Headers of a delivery (shopify.dev/docs/apps/build/webhooks/delivery-structure). The signature is
+# never stored: with it, the body it signs could be posted again.
+SHOPIFY_WEBHOOK_SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
+SHOPIFY_WEBHOOK_TRIGGERED_AT_HEADER = "X-Shopify-Triggered-At"
+# "Webhooks will now be retried a total of 8 times over 4 hours using an exponential backoff
+# schedule. [...] they will be delivered with the original payload from the time they were
+# triggered. Partners should utilize the X-Shopify-Triggered-At timestamp [...] to determine if the
+# payload is stale." (shopify.dev/changelog/updates-to-webhook-retry-mechanism, 2024-09-10).
+# A delivery triggered longer ago than that is not Shopify retrying it. The margin covers the last
+# backoff step landing after the 4th hour (about 4 h 15 min) and the time on the way.
+# (Shopify's best practices also mention rare deliveries up to a day late: those are dropped, and
+# the order pull and reconciliation jobs catch what they carried.)
+SHOPIFY_WEBHOOK_RETRY_WINDOW = timedelta(hours=4)
+SHOPIFY_WEBHOOK_MAX_AGE = SHOPIFY_WEBHOOK_RETRY_WINDOW + timedelta(hours=1)
+# 2026-11-05T12:00:00Z, with optional fractional seconds (Shopify sends up to nanoseconds) or an offset.
+SHOPIFY_TIMESTAMP_RE = re.compile(
+    r"^(?P<base>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(?P<fraction>\d{1,9}))?"
+    r"(?P<zone>Z|[+-]\d{2}:\d{2})$"
+)
+
+# What the body of each handled topic is (REST-shaped payloads, shopify.dev/docs/api/webhooks),
+# checked at intake: the topic header is not signed, so a body signed for one topic must not be
+# taken for another. "fields": keys the body must have, with their JSON type ("int", "str",
+# "list", "dict"; "?" allows null); "gid": the resource type its admin_graphql_api_id names;
+# "only": the body has no other key (tiny payloads another topic's body must not pass for);
+# "shop": the keys naming the shop (its myshopify domain, its id), compared with the store's.
+_ORDER_SHAPE = {"gid": "Order", "fields": {"id": "int", "line_items": "list"}}
+_COMPLIANCE_SHOP = {"domain": "shop_domain", "id": "shop_id"}
+SHOPIFY_WEBHOOK_SHAPES = {
+    "orders/create": _ORDER_SHAPE,
+    "orders/updated": _ORDER_SHAPE,
+    "orders/cancelled": _ORDER_SHAPE,
+    "orders/fulfilled": _ORDER_SHAPE,
+    "orders/paid": _ORDER_SHAPE,
+    "orders/partially_fulfilled": _ORDER_SHAPE,
+    "refunds/create": {
+        "gid": "Refund", "fields": {"id": "int", "order_id": "int", "refund_line_items": "list"},
+    },
+    "products/update": {"gid": "Product", "fields": {"id": "int", "variants": "list"}},
+    "products/delete": {"fields": {"id": "int"}, "only": True},
+    "inventory_levels/update": {
+        "gid": "InventoryLevel",
+        "fields": {"inventory_item_id": "int", "location_id": "int", "available": "int?"},
+    },
+    "bulk_operations/finish": {"gid": "BulkOperation", "fields": {"status": "str"}},
+    "app/uninstalled": {
+        "fields": {"id": "int", "myshopify_domain": "str"},
+        "shop": {"domain": "myshopify_domain", "id": "id"},
+    },
+    "customers/data_request": {
+        "fields": {"shop_id": "int", "shop_domain": "str", "customer": "dict", "orders_requested": "list",
+                   "data_request": "dict"},
+        "shop": _COMPLIANCE_SHOP,
+    },
+    "customers/redact": {
+        "fields": {"shop_id": "int", "shop_domain": "str", "customer": "dict", "orders_to_redact": "list"},
+        "shop": _COMPLIANCE_SHOP,
+    },
+    "shop/redact": {
+        "fields": {"shop_id": "int", "shop_domain": "str"}, "only": True, "shop": _COMPLIANCE_SHOP,
+    },
+}
 
 
 def topic_to_enum(topic):

@@ -1,4 +1,5 @@
 import hmac
+from datetime import timedelta
 
 from odoo import _, api, models
 
@@ -191,7 +192,9 @@ class StoreAdapter(models.AbstractModel):
 
     # ---------------------------------------------------------------- webhooks
     # Intake (store.webhook.delivery._receive) calls, in this order: _webhook_kinds, _webhook_is_ping,
-    # verify_webhook, parse_webhook; later, in the queue, process_webhook.
+    # verify_webhook, _webhook_timestamp (against _webhook_max_age and _webhook_clock_skew),
+    # parse_webhook, _webhook_check_payload; it stores the headers but _webhook_signature_headers.
+    # Later, in the queue, process_webhook.
 
     @api.model
     def _webhook_kinds(self, store):
@@ -238,6 +241,54 @@ class StoreAdapter(models.AbstractModel):
         raise WebhookRejected(401, "webhook verification is not implemented for this platform")
 
     @api.model
+    def _webhook_signature_headers(self, store):
+        """Names of the request headers that carry a delivery's signature.
+
+        They are never stored with the delivery: a body and its signature are all it takes to post
+        the delivery again, and deliveries are read by people. Headers whose name contains "hmac"
+        or "signature" are never stored either (const.WEBHOOK_SIGNATURE_HEADER_PATTERN); declare
+        the platform's header here all the same, whatever its name.
+
+        :returns: a collection of header names, compared case-insensitively (default: none).
+        """
+        return ()
+
+    @api.model
+    def _webhook_timestamp(self, store, kind, headers):
+        """When the platform says it sent the delivery (the moment of the event, kept on retries),
+        for the freshness check of the intake (see `_webhook_max_age`).
+
+        Runs after `verify_webhook`. A platform whose deliveries always carry a timestamp must
+        refuse one without: the header is not signed, dropping it must not skip the check.
+
+        :param headers: the request headers (case-insensitive mapping).
+        :returns: a timezone-aware datetime, or None when the platform sends no timestamp (no check).
+        :raises WebhookRejected(400): the timestamp is missing or unreadable.
+        """
+        return None
+
+    @api.model
+    def _webhook_max_age(self, store):
+        """How old a delivery's `_webhook_timestamp` may be: the platform's own retry window (it
+        resends a failed delivery, with its first timestamp, for that long). An older delivery is
+        not the platform's retry but someone posting it again: it is answered 200 ("stale") and
+        neither stored nor queued (an error would only make the platform retry it, then drop the
+        subscription).
+
+        :returns: a timedelta, or None for no limit (the default).
+        """
+        return None
+
+    @api.model
+    def _webhook_clock_skew(self, store):
+        """How far in the future a delivery's `_webhook_timestamp` may be (the two clocks differ a
+        little); later ones are refused with 400, so that the platform retries them.
+
+        :returns: a timedelta (default const.WEBHOOK_CLOCK_SKEW_SECONDS).
+        """
+        return timedelta(seconds=const.WEBHOOK_CLOCK_SKEW_SECONDS)
+
+    @api.model
     def parse_webhook(self, store, kind, headers, raw_body):
         """Read a verified delivery.
 
@@ -248,6 +299,21 @@ class StoreAdapter(models.AbstractModel):
         :raises WebhookRejected(400): malformed body.
         """
         raise WebhookRejected(400, "webhook parsing is not implemented for this platform")
+
+    @api.model
+    def _webhook_check_payload(self, store, kind, headers, parsed):
+        """Check that a verified delivery's body is what its topic sends, for this store's shop.
+
+        Platforms sign the body, rarely the headers that name the topic and the shop: without this
+        check a body signed for one event (an order) could be posted again as another (an uninstall,
+        a redaction request) or for another shop of the same app. Check the parsed payload's shape
+        against the topic, and that every shop the body names is the store's.
+
+        :param parsed: what `parse_webhook` returned (topic, payload...).
+        :raises WebhookRejected(400): the body does not fit its topic.
+        :raises WebhookRejected(401): the body names another shop.
+        """
+        return None
 
     @api.model
     def process_webhook(self, store, delivery):

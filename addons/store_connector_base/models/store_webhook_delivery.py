@@ -1,5 +1,7 @@
 import json
 import logging
+import re
+from datetime import UTC, datetime
 
 import psycopg2.errors
 
@@ -46,6 +48,23 @@ SELECT delivery.id, job.id FROM delivery, job
 
 # Request headers never stored with a delivery: they may carry someone's credentials.
 UNSTORED_HEADERS = frozenset({"cookie", "authorization", "proxy-authorization"})
+# Nor signatures (see store.adapter._webhook_signature_headers).
+SIGNATURE_HEADER_RE = re.compile(const.WEBHOOK_SIGNATURE_HEADER_PATTERN, re.IGNORECASE)
+# Managers only: what a platform sent (customers' names and addresses, the shop's data).
+MANAGER_GROUP = "store_connector_base.group_store_connector_manager"
+
+
+def storable_headers(headers, unstored=()):
+    """The request headers a delivery keeps: all but credentials and signatures.
+
+    :param unstored: more header names to leave out (the adapter's signature headers).
+    :returns: a dict.
+    """
+    dropped = UNSTORED_HEADERS | {name.lower() for name in unstored}
+    return {
+        key: value for key, value in headers.items()
+        if key.lower() not in dropped and not SIGNATURE_HEADER_RE.search(key)
+    }
 
 
 class StoreWebhookDelivery(models.Model):
@@ -53,7 +72,9 @@ class StoreWebhookDelivery(models.Model):
 
     Unique per (store, event id): a platform's duplicate delivery is stored once and processed once.
     Rows are written by `_receive` with plain SQL (it runs in the webhook request, which must answer
-    fast); they are read and processed through the ORM.
+    fast); they are read and processed through the ORM. The body and headers are for Store
+    Connector Managers; Users see the metadata (store, topic, event id, when, processing state).
+    Signature headers are never stored.
     """
 
     _name = "store.webhook.delivery"
@@ -71,8 +92,8 @@ class StoreWebhookDelivery(models.Model):
     kind = fields.Char(required=True, help="The intake route kind it was posted to (orders, products...).")
     topic = fields.Char(help="The platform's topic, e.g. orders/create.")
     event_id = fields.Char(required=True, string="Event ID", help="The platform's delivery or event id.")
-    headers = fields.Json()
-    body = fields.Text(help="The raw body, exactly as signed by the platform.")
+    headers = fields.Json(groups=MANAGER_GROUP, help="The request headers (never signatures or credentials).")
+    body = fields.Text(groups=MANAGER_GROUP, help="The raw body, exactly as signed by the platform.")
     received_at = fields.Datetime(default=fields.Datetime.now, required=True, index=True)
     job_id = fields.Many2one("sync.job", index="btree_not_null", ondelete="set null")
     job_state = fields.Selection(related="job_id.state", string="Processing")
@@ -98,8 +119,11 @@ class StoreWebhookDelivery(models.Model):
         :param headers: request headers (case-insensitive mapping).
         :param raw_body: bytes as received.
         :returns: (status, message): 200 for a new ("queued"), duplicate ("duplicate"), ignored or
-            ping ("ignored") delivery.
-        :raises WebhookRejected: 404 unknown kind, 401 bad signature, 400 malformed body.
+            ping ("ignored") delivery, and for one older than the platform's retry window ("stale",
+            neither stored nor queued).
+        :raises WebhookRejected: 404 unknown kind; 401 bad signature, or a body naming another
+            shop; 400 malformed body, a body that does not fit its topic, a timestamp missing
+            (where the platform always sends one) or in the future.
         """
         adapter = store._get_adapter()
         if kind not in adapter._webhook_kinds(store):
@@ -107,9 +131,16 @@ class StoreWebhookDelivery(models.Model):
         if adapter._webhook_is_ping(store, kind, headers, raw_body):
             return 200, "ignored"
         adapter.verify_webhook(store, kind, headers, raw_body)
+        if self._is_stale(adapter, store, kind, headers):
+            # Not one of the platform's retries (they stop by then): its body posted again, or a
+            # rare late delivery, which the scheduled pulls make up for.
+            _logger.warning("webhook %s for store %s dropped: older than the platform's retry window",
+                            kind, store.id)
+            return 200, "stale"
         parsed = adapter.parse_webhook(store, kind, headers, raw_body)
         if parsed.get("ignore"):
             return 200, "ignored"
+        adapter._webhook_check_payload(store, kind, headers, parsed)
         event_id = parsed.get("event_id")
         if not event_id:
             raise WebhookRejected(400, "delivery has no event id")
@@ -132,14 +163,33 @@ class StoreWebhookDelivery(models.Model):
         method_name = parsed.get("method") or "_job_process"
         if not method_name.startswith("_job_") or not callable(getattr(self, method_name, None)):
             raise ValueError(f"{self._name} has no job handler {method_name!r} (handlers are named _job_*)")
+        kept_headers = storable_headers(headers, adapter._webhook_signature_headers(store))
         delivery_id = self._insert_delivery(
-            store, kind, parsed.get("topic") or kind, str(event_id), headers, body,
+            store, kind, parsed.get("topic") or kind, str(event_id), kept_headers, body,
             operation=operation, method_name=method_name, priority=parsed.get("priority", 5),
         )
         if not delivery_id:
             return 200, "duplicate"
         self.env["sync.job"]._trigger_runner()
         return 200, "queued"
+
+    @api.model
+    def _is_stale(self, adapter, store, kind, headers):
+        """Whether a delivery is older than the platform's retry window (`_webhook_max_age`).
+
+        :returns: bool (False when the platform sends no timestamp or declares no window).
+        :raises WebhookRejected(400): its timestamp is later than now plus the allowed clock skew.
+        """
+        sent_at = adapter._webhook_timestamp(store, kind, headers)
+        if sent_at is None:
+            return False
+        if sent_at.tzinfo is None:
+            raise ValueError("_webhook_timestamp must return a timezone-aware datetime")
+        now = datetime.now(UTC)
+        if sent_at > now + adapter._webhook_clock_skew(store):
+            raise WebhookRejected(400, f"delivery timestamp {sent_at.isoformat()} is in the future")
+        max_age = adapter._webhook_max_age(store)
+        return max_age is not None and sent_at < now - max_age
 
     @api.model
     def _insert_delivery(self, store, kind, topic, event_id, headers, body, operation, method_name,
@@ -155,7 +205,7 @@ class StoreWebhookDelivery(models.Model):
         :returns: the new delivery's id, or None for a duplicate.
         """
         cr = self.env.cr
-        kept_headers = {k: v for k, v in headers.items() if k.lower() not in UNSTORED_HEADERS}
+        kept_headers = storable_headers(headers)
         # The savepoint is sent with the statement (one round trip); a duplicate committed by a
         # concurrent request after this transaction's snapshot was taken makes ON CONFLICT fail
         # (Odoo runs in REPEATABLE READ): roll back to it and answer "duplicate" at once, rather
@@ -178,6 +228,41 @@ class StoreWebhookDelivery(models.Model):
             cr.execute("ROLLBACK TO SAVEPOINT store_connector_intake")
             row = None
         return row[0] if row else None
+
+    @api.model
+    def _forget_stored_signatures(self):
+        """Remove the signature headers from the deliveries already stored (those received before
+        signatures stopped being kept): the ones each store's adapter declares and those named
+        like a signature. Run by the migration to 18.0.1.1.0, once every addon is loaded.
+
+        :returns: the number of deliveries changed.
+        """
+        cr = self.env.cr
+        self.flush_model(["headers"])
+        cr.execute("SELECT DISTINCT store_id FROM store_webhook_delivery")
+        stores = self.env["connector.store"].with_context(active_test=False).browse(
+            [row[0] for row in cr.fetchall()]).exists()
+        by_names = {}
+        for store in stores:
+            names = sorted({name.lower() for name in store._get_adapter()._webhook_signature_headers(store)})
+            by_names.setdefault(tuple(names), []).append(store.id)
+        changed = 0
+        for names, store_ids in by_names.items():
+            # One statement per set of names; the key test in SQL, like SIGNATURE_HEADER_RE.
+            cr.execute("""
+                UPDATE store_webhook_delivery d
+                   SET headers = (SELECT COALESCE(jsonb_object_agg(h.key, h.value), '{}'::jsonb)
+                                    FROM jsonb_each(d.headers) h
+                                   WHERE NOT (lower(h.key) = ANY(%(names)s) OR h.key ~* %(pattern)s))
+                 WHERE d.store_id = ANY(%(stores)s)
+                   AND jsonb_typeof(d.headers) = 'object'
+                   AND EXISTS (SELECT 1 FROM jsonb_object_keys(d.headers) k
+                                WHERE lower(k) = ANY(%(names)s) OR k ~* %(pattern)s)
+            """, {"names": list(names), "pattern": const.WEBHOOK_SIGNATURE_HEADER_PATTERN,
+                  "stores": store_ids})
+            changed += cr.rowcount
+        self.invalidate_model(["headers"])
+        return changed
 
     # ------------------------------------------------------------------ processing
     def _payload(self):

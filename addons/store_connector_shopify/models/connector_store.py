@@ -63,6 +63,11 @@ class ConnectorStore(models.Model):
     shopify_shop_name = fields.Char(string="Shopify Shop Name", readonly=True, copy=False)
     shopify_plan = fields.Char(string="Shopify Plan", readonly=True, copy=False)
     shopify_granted_scopes = fields.Char(string="Granted Scopes", readonly=True, copy=False)
+    # Recorded by Test Connection; the webhook intake compares the shop id a body names with it.
+    # Computed only to be forgotten when the shop domain changes (then recorded again).
+    shopify_shop_id = fields.Char(
+        string="Shopify Shop ID", compute="_compute_shopify_shop_id", store=True, readonly=True, copy=False,
+    )
     shopify_location_ids = fields.One2many(
         "shopify.location", "store_id", string="Shopify Locations", copy=False
     )
@@ -86,6 +91,11 @@ class ConnectorStore(models.Model):
              "company are created in Shopify when confirmed (orderCreate), and linked to the Shopify "
              "order. Needs the store's 'Push orders' permission.",
     )
+
+    # ------------------------------------------------------------------ computes
+    @api.depends("shopify_shop_domain")
+    def _compute_shopify_shop_id(self):
+        self.shopify_shop_id = False
 
     # ------------------------------------------------------------------ constraints
     @api.constrains("platform", "shopify_shop_domain", "shop_url")

@@ -3,6 +3,7 @@ import hashlib
 import hmac
 import json
 import logging
+from datetime import datetime
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -20,8 +21,16 @@ _logger = logging.getLogger(__name__)
 
 SHOP_QUERY = """
 query ShopifyConnectionTest {
-  shop { name myshopifyDomain currencyCode plan { displayName partnerDevelopment shopifyPlus } }
+  shop { id name myshopifyDomain currencyCode plan { displayName partnerDevelopment shopifyPlus } }
   currentAppInstallation { accessScopes { handle } }
+}
+"""
+
+# Asked before acting on app/uninstalled or shop/redact: answered only while the app is installed.
+INSTALLATION_QUERY = """
+query ShopifyInstallationCheck {
+  shop { id myshopifyDomain }
+  currentAppInstallation { id }
 }
 """
 
@@ -101,6 +110,7 @@ class StoreAdapterShopify(models.AbstractModel):
             "shopify_shop_name": shop.get("name"),
             "shopify_plan": plan,
             "shopify_granted_scopes": ",".join(granted),
+            **self._shopify_shop_id_vals(store, shop),
         })
         return {
             _("Shop"): shop.get("name") or "",
@@ -108,6 +118,16 @@ class StoreAdapterShopify(models.AbstractModel):
             _("Granted scopes"): ", ".join(granted) or _("none"),
             _("Missing scopes"): ", ".join(missing) or _("none"),
         }
+
+    @api.model
+    def _shopify_shop_id_vals(self, store, shop):
+        """{"shopify_shop_id": the numeric id} from a `shop { id myshopifyDomain }` answer, when it
+        is the store's shop (the webhook intake compares the shop ids bodies name with it)."""
+        domain = (shop.get("myshopifyDomain") or "").strip().lower()
+        shop_id = (shop.get("id") or "").rsplit("/", 1)[-1]
+        if not shop_id.isdigit() or domain != (store.shopify_shop_domain or "").strip().lower():
+            return {}
+        return {"shopify_shop_id": shop_id}
 
     @api.model
     def _shopify_missing_scopes(self, granted):
@@ -204,11 +224,37 @@ class StoreAdapterShopify(models.AbstractModel):
         return (const.CRED_CLIENT_SECRET, const.CRED_CLIENT_SECRET_PREVIOUS, const.CRED_WEBHOOK_SECRET)
 
     @api.model
+    def _webhook_signature_headers(self, store):
+        return (*super()._webhook_signature_headers(store), const.SHOPIFY_WEBHOOK_SIGNATURE_HEADER)
+
+    @api.model
+    def _webhook_timestamp(self, store, kind, headers):
+        """X-Shopify-Triggered-At: every delivery carries it, retries keep the first one's."""
+        value = (headers.get(const.SHOPIFY_WEBHOOK_TRIGGERED_AT_HEADER) or "").strip()
+        if not value:
+            raise WebhookRejected(400, f"no {const.SHOPIFY_WEBHOOK_TRIGGERED_AT_HEADER} header")
+        match = const.SHOPIFY_TIMESTAMP_RE.match(value)
+        try:
+            if not match:
+                raise ValueError(value)
+            fraction = (match["fraction"] or "")[:6].ljust(6, "0")
+            zone = "+00:00" if match["zone"] == "Z" else match["zone"]
+            return datetime.fromisoformat(f"{match['base']}.{fraction}{zone}")
+        except ValueError:
+            raise WebhookRejected(
+                400, f"unreadable {const.SHOPIFY_WEBHOOK_TRIGGERED_AT_HEADER}: {value[:40]!r}"
+            ) from None
+
+    @api.model
+    def _webhook_max_age(self, store):
+        return const.SHOPIFY_WEBHOOK_MAX_AGE
+
+    @api.model
     def verify_webhook(self, store, kind, headers, raw_body):
         """X-Shopify-Hmac-Sha256 = base64(HMAC-SHA256(secret, raw body)), compared in constant time;
         then X-Shopify-Shop-Domain must be the store's shop domain (an app's secret signs the
         webhooks of every shop that installed it: a delivery for another shop is refused)."""
-        received = headers.get("X-Shopify-Hmac-Sha256") or ""
+        received = headers.get(const.SHOPIFY_WEBHOOK_SIGNATURE_HEADER) or ""
 
         def compute(secret):
             return base64.b64encode(hmac.new(secret.encode(), raw_body, hashlib.sha256).digest())
@@ -247,6 +293,35 @@ class StoreAdapterShopify(models.AbstractModel):
             "priority": 1 if operation in ("webhook.app", "webhook.compliance") else 5,
         }
 
+    @api.model
+    def _shopify_webhook_shapes(self):
+        """What the body of each handled topic must be: {topic: shape}, see
+        const.SHOPIFY_WEBHOOK_SHAPES for the format. A module adding a topic to
+        `_shopify_webhook_handlers` declares its shape here; a topic without one is refused."""
+        return dict(const.SHOPIFY_WEBHOOK_SHAPES)
+
+    @api.model
+    def _webhook_check_payload(self, store, kind, headers, parsed):
+        """The body must have the shape of its topic (`_shopify_webhook_shapes`), and the shop it
+        names (domain, id) must be the store's."""
+        topic = parsed["topic"]
+        payload = parsed["payload"]
+        shape = self._shopify_webhook_shapes().get(topic)
+        if shape is None:
+            raise WebhookRejected(400, f"no payload shape declared for topic {topic}")
+        problem = _shape_problem(payload, shape)
+        if problem:
+            raise WebhookRejected(400, f"body does not fit topic {topic}: {problem}")
+        shop_keys = shape.get("shop") or {}
+        if "domain" in shop_keys:
+            domain = payload[shop_keys["domain"]].strip().lower()
+            if domain != (store.shopify_shop_domain or "").strip().lower():
+                raise WebhookRejected(401, f"the body of {topic} names another shop ({domain[:100]})")
+        if "id" in shop_keys and store.shopify_shop_id:
+            if str(payload[shop_keys["id"]]) != store.shopify_shop_id:
+                raise WebhookRejected(401, f"the body of {topic} names another shop id")
+        return super()._webhook_check_payload(store, kind, headers, parsed)
+
     # ---------------------------------------------------------------- webhooks: processing
     @api.model
     def _shopify_webhook_handlers(self):
@@ -278,8 +353,55 @@ class StoreAdapterShopify(models.AbstractModel):
         return getattr(self, method)(store, delivery, delivery._payload())
 
     @api.model
+    def _shopify_app_installed(self, store):
+        """Ask Shopify whether the app is still installed on the store's shop, before acting on an
+        event that says otherwise (app/uninstalled, shop/redact): their bodies are signed, but may
+        be an old delivery posted again, and destroying a store's data on that word is too much.
+
+        :returns: (installed, why): installed is True when Shopify answers with the store's
+            token, False when it refuses the token (401/403: the app is gone), None when the store
+            has no token to ask with; why is a sentence for the activity log.
+        :raises RetryableJobError: Shopify cannot be reached now (the job retries later).
+        :raises PermanentJobError: any other answer.
+        """
+        token = store._shopify_credential_record(const.CRED_ACCESS_TOKEN)
+        # An expired token that cannot be refreshed would be refused by us, not by Shopify.
+        usable = token.value_encrypted and (
+            store._get_credential(const.CRED_ACCESS_TOKEN, required=False) or store._shopify_can_refresh()
+        )
+        if not usable:
+            return None, _("the store has no valid access token to ask Shopify with")
+        try:
+            data = store._shopify_client().query(INSTALLATION_QUERY)
+        except StoreAuthError:
+            return False, _("Shopify refuses the store's access token")
+        shop = (data or {}).get("shop") or {}
+        if not store.shopify_shop_id:
+            store.sudo().write(self._shopify_shop_id_vals(store, shop))
+        return True, _(
+            "Shopify still accepts the store's access token: the app is still installed on %(shop)s",
+            shop=shop.get("myshopifyDomain") or store.shopify_shop_domain,
+        )
+
+    @api.model
+    def _shopify_unconfirmed(self, store, topic, operation, why, hint=""):
+        """Record that a destructive event was not acted on, and why. :returns: the job's result."""
+        message = _("Shopify %(topic)s ignored: %(why)s. Nothing was changed.%(hint)s",
+                    topic=topic, why=why, hint=f" {hint}" if hint else "")
+        store._log_activity(operation, "info", message=message)
+        _logger.warning("Shopify %s for store %s ignored: %s", topic, store.id, why)
+        return {"ignored": topic, "reason": why}
+
+    @api.model
     def _shopify_webhook_app_uninstalled(self, store, delivery, payload):
-        """The merchant removed the app: the token is dead. Deactivate the store and say so."""
+        """The merchant removed the app: the token is dead. Deactivate the store and say so, once
+        Shopify confirms it (the token is refused); otherwise record the event as ignored."""
+        installed, why = self._shopify_app_installed(store)
+        if installed is not False:
+            return self._shopify_unconfirmed(
+                store, "app/uninstalled", "webhook.app", why,
+                _("If the app was removed after all, Test Connection will say so: archive the store then."),
+            )
         message = _(
             "The Shopify app was uninstalled from %(shop)s on %(date)s: the store is deactivated and its "
             "access token no longer works. Install the app again (or enter a new access token), then "
@@ -318,6 +440,14 @@ class StoreAdapterShopify(models.AbstractModel):
 
     @api.model
     def _shopify_webhook_shop_redact(self, store, delivery, payload):
+        """Shopify asks for it 48 hours after the app was uninstalled: acted on once Shopify confirms
+        the app is gone (the token is refused); otherwise recorded as ignored."""
+        installed, why = self._shopify_app_installed(store)
+        if installed is not False:
+            return self._shopify_unconfirmed(
+                store, "shop/redact", "webhook.compliance", why,
+                _("Shopify asks for it 48 hours after the app is uninstalled, and only then."),
+            )
         partners = self.env["store.customer.binding"].sudo().search([("store_id", "=", store.id)]).partner_id
         return self._shopify_redact(store, "shop/redact", partners)
 
@@ -371,3 +501,31 @@ class StoreAdapterShopify(models.AbstractModel):
                     kept=", ".join(map(str, kept.ids)) or _("none"))
         self._shopify_compliance_log(store, topic, message)
         return {"redacted": redacted.ids, "kept": kept.ids}
+
+
+_JSON_TYPES = {"int": int, "str": str, "list": list, "dict": dict}
+
+
+def _shape_problem(payload, shape):
+    """What keeps `payload` from having `shape` (see const.SHOPIFY_WEBHOOK_SHAPES), or None."""
+    required = shape.get("fields") or {}
+    for key, type_name in required.items():
+        if key not in payload:
+            return f"no {key!r}"
+        value = payload[key]
+        if type_name.endswith("?") and value is None:
+            continue
+        expected = _JSON_TYPES[type_name.rstrip("?")]
+        # bool is an int in Python, not in JSON
+        if not isinstance(value, expected) or isinstance(value, bool):
+            return f"{key!r} is not {type_name.rstrip('?')}"
+        if expected is str and not value.strip():
+            return f"{key!r} is empty"
+    if shape.get("only") and set(payload) - set(required):
+        return f"unexpected keys {sorted(set(payload) - set(required))[:5]}"
+    if shape.get("gid"):
+        gid = payload.get("admin_graphql_api_id")
+        prefix = f"gid://shopify/{shape['gid']}/"
+        if not isinstance(gid, str) or not gid.startswith(prefix):
+            return f"admin_graphql_api_id is not a {shape['gid']}"
+    return None

@@ -3,6 +3,7 @@ import hashlib
 import hmac
 import json
 import uuid
+from datetime import UTC, datetime
 
 from odoo.tests import tagged
 
@@ -11,6 +12,12 @@ from .common import SIM_CLIENT_SECRET, ShopifySimulatorHttpCase
 
 def sign(body, secret=SIM_CLIENT_SECRET):
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def product_payload(product_id):
+    """A products/update body as Shopify sends it (the fields the intake checks)."""
+    return {"id": product_id, "admin_graphql_api_id": f"gid://shopify/Product/{product_id}",
+            "title": f"Product {product_id}", "variants": []}
 
 
 @tagged("post_install", "-at_install")
@@ -28,6 +35,7 @@ class TestShopifyWebhooks(ShopifySimulatorHttpCase):
             "X-Shopify-Shop-Domain": shop if shop is not None else self.sim.shop,
             "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
             "X-Shopify-Event-Id": str(uuid.uuid4()),
+            "X-Shopify-Triggered-At": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         }
         return self.url_open(self.store._webhook_url(kind), data=body, headers=headers)
 
@@ -59,7 +67,7 @@ class TestShopifyWebhooks(ShopifySimulatorHttpCase):
         self.assertEqual(action["params"]["type"], "success")
 
     def test_signed_accepted_bad_hmac_refused_duplicate_once(self):
-        payload = {"id": 1, "name": "#1001"}
+        payload = product_payload(1)
         response = self._post("products", "products/update", payload, webhook_id="wh-1")
         self.assertEqual(response.status_code, 200, response.text)
         response = self._post("products", "products/update", payload, webhook_id="wh-1")
@@ -82,25 +90,33 @@ class TestShopifyWebhooks(ShopifySimulatorHttpCase):
     def test_other_shop_domain_refused(self):
         """A delivery signed with the app's secret but for another shop (the same app installed
         there) is refused, as is one that does not name its shop."""
-        response = self._post("products", "products/update", {"id": 7}, shop="another-shop.myshopify.com")
+        payload = product_payload(7)
+        response = self._post("products", "products/update", payload, shop="another-shop.myshopify.com")
         self.assertEqual(response.status_code, 401)
-        response = self._post("products", "products/update", {"id": 7}, shop="")
+        response = self._post("products", "products/update", payload, shop="")
         self.assertEqual(response.status_code, 401)
         self.assertFalse(self._deliveries("products/update"))
-        response = self._post("products", "products/update", {"id": 7}, shop=self.sim.shop.upper())
+        response = self._post("products", "products/update", payload, shop=self.sim.shop.upper())
         self.assertEqual(response.status_code, 200, "domains compare case-insensitively")
 
     def test_previous_secret_accepted_after_rotation(self):
         self.env["integration.credential"]._set_value(self.store, "client_secret_previous", SIM_CLIENT_SECRET)
         self.env["integration.credential"]._set_value(self.store, "client_secret", "the-new-client-secret")
-        response = self._post("products", "products/update", {"id": 2})
+        response = self._post("products", "products/update", product_payload(2))
         self.assertEqual(response.status_code, 200)
-        response = self._post("products", "products/update", {"id": 3}, secret="the-new-client-secret")
+        response = self._post("products", "products/update", product_payload(3),
+                              secret="the-new-client-secret")
         self.assertEqual(response.status_code, 200)
+
+    def _reinstall(self):
+        """The simulator is the class's: undo an uninstall and drop what it still had to send."""
+        self.sim.reinstall()
+        self.sim.webhooks.pending.clear()
 
     def test_uninstall_through_the_simulator(self):
         self.store._get_adapter().register_webhooks(self.store)
         self.sim.uninstall()
+        self.addCleanup(self._reinstall)
         results = self.sim.flush_webhooks()
         self.assertGreaterEqual(len(results), 2)  # sent twice, stored and processed once
         delivery = self._deliveries("app/uninstalled")
@@ -142,6 +158,9 @@ class TestShopifyWebhooks(ShopifySimulatorHttpCase):
             "invoice_line_ids": [(0, 0, {"name": "Item", "quantity": 1, "price_unit": 10})],
         })
         invoice.action_post()
+        # Shopify asks 48 hours after the uninstall; the redaction waits for Shopify to confirm it
+        self.sim.uninstall()
+        self.addCleanup(self._reinstall)
         response = self._post("compliance", "shop/redact", {"shop_id": 1, "shop_domain": self.sim.shop})
         self.assertEqual(response.status_code, 200)
         self.run_queue()
@@ -153,7 +172,8 @@ class TestShopifyWebhooks(ShopifySimulatorHttpCase):
     def test_data_request_logged(self):
         partner = self._customer_partner("gid://shopify/Customer/21", "dora")
         response = self._post("compliance", "customers/data_request",
-                              {"customer": {"id": 21}, "data_request": {"id": 7}})
+                              {"shop_id": 1, "shop_domain": self.sim.shop, "customer": {"id": 21},
+                               "orders_requested": [], "data_request": {"id": 7}})
         self.assertEqual(response.status_code, 200)
         self.run_queue()
         self.assertEqual(partner.email, "dora@example.com")

@@ -815,6 +815,7 @@ class Mutation:
             include_fields=list(data.get("includeFields") or []),
             metafield_namespaces=list(data.get("metafieldNamespaces") or []),
             filter=data.get("filter"),
+            name=data.get("name"),
         )
         self.store.webhook_subscriptions[sub.id] = sub
         return {"webhookSubscription": WebhookSubscriptionView(self.ctx, sub), "userErrors": []}
@@ -832,7 +833,7 @@ class Mutation:
         if errors:
             return {"webhookSubscription": None, "userErrors": _user_errors(errors)}
         sub.uri = uri
-        for key, attr in (("format", "format"), ("filter", "filter")):
+        for key, attr in (("format", "format"), ("filter", "filter"), ("name", "name")):
             if data.get(key) is not None:
                 setattr(sub, attr, data[key])
         if data.get("includeFields") is not None:

@@ -633,7 +633,7 @@ class ShopifySimulator:
             del self.store.orders[order.id]
             self.store.emit("orders/delete", {"id": order.id})
 
-    def subscribe(self, topic, uri, api_version=None, include_fields=()):
+    def subscribe(self, topic, uri, api_version=None, include_fields=(), name=None):
         """Control-side webhook subscription (as if the app had created it through the API)."""
         topic = topic if topic in WEBHOOK_TOPICS else next(k for k, v in WEBHOOK_TOPICS.items() if v == topic)
         with self.store.lock:
@@ -646,12 +646,14 @@ class ShopifySimulator:
                 created_at=now,
                 updated_at=now,
                 include_fields=list(include_fields),
+                name=name,
             )
             self.store.webhook_subscriptions[sub.id] = sub
             return gid("WebhookSubscription", sub.id)
 
     def uninstall(self):
-        """Merchant uninstalls the app: app/uninstalled is sent, tokens stop working, subscriptions go."""
+        """Merchant uninstalls the app: app/uninstalled is sent, the app's tokens are refused from now
+        on (the API answers 401: how an app confirms the uninstall), subscriptions go."""
         with self.store.lock:
             self.store.emit("app/uninstalled", payloads.shop(self.store))
             self.installed = False
@@ -659,6 +661,8 @@ class ShopifySimulator:
             self.store.webhook_subscriptions.clear()
 
     def reinstall(self):
+        """The app is installed again: `access_token` works again (OAuth tokens issued before stay
+        revoked; a new install issues new ones)."""
         self.installed = True
 
     def trigger_compliance(self, topic, customer=None, orders=(), uri=None):

@@ -454,6 +454,7 @@ class WebhookSubscription:
     metafield_namespaces: list = field(default_factory=list)
     filter: str | None = None
     via_api: bool = True
+    name: str | None = None
 
 
 @dataclass(slots=True)

@@ -7,6 +7,7 @@ import json
 import threading
 import time
 import urllib.parse
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -664,6 +665,9 @@ def test_webhook_retries_keep_ids_and_duplicates_share_them(receiver):
         retry = sim.flush_webhooks()
         assert len(retry) == 1 and retry[0]["ok"] and retry[0]["attempt"] == 2
         assert retry[0]["webhook_id"] == first[0]["webhook_id"]
+        # a retry is the first attempt again: same event, same Triggered-At (Shopify's changelog)
+        assert retry[0]["headers"]["X-Shopify-Triggered-At"] == first[0]["headers"]["X-Shopify-Triggered-At"]
+        assert retry[0]["headers"]["X-Shopify-Event-Id"] == first[0]["headers"]["X-Shopify-Event-Id"]
         payload = json.loads(receiver.requests[-1]["body"])
         assert set(payload) == {
             "inventory_item_id",
@@ -757,7 +761,33 @@ def test_uninstall_and_compliance_webhooks(sim, receiver):
     topics = [r["headers"]["X-Shopify-Topic"] for r in receiver.requests]
     assert topics == ["customers/redact", "app/uninstalled"]
     assert json.loads(receiver.requests[0]["body"])["orders_to_redact"] == [1, 2]
+    # the app confirms an uninstall by asking: its token is refused from now on
     assert sim.graphql("{ shop { name } }", token=TOKEN).status_code == 401
+    uninstalled = json.loads(receiver.requests[1]["body"])
+    assert uninstalled["myshopify_domain"] == sim.shop and uninstalled["id"] == sim.store.shop_id
+    sim.reinstall()
+    assert sim.graphql("{ shop { name } }", token=TOKEN).status_code == 200
+
+
+def test_webhook_headers_triggered_at_and_name(sim, receiver):
+    sim.subscribe("PRODUCTS_UPDATE", receiver.url, name="odoo-products")
+    sim.subscribe("ORDERS_CREATE", receiver.url)
+    product = sim.add_product("Tee", variants=[{"sku": "TEE", "price": "20.00", "inventory": 10}],
+                              webhooks=False)
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    sim.add_order([{"sku": "TEE", "quantity": 1}])
+    gql(sim, "mutation($id: ID!) { productUpdate(product: {id: $id, title: \"Tee 2\"}) "
+             "{ userErrors { message } } }", {"id": product["id"]})
+    sim.flush_webhooks()
+    by_topic = {r["headers"]["X-Shopify-Topic"]: r["headers"] for r in receiver.requests}
+    order = by_topic["orders/create"]
+    stamp = datetime.strptime(order["X-Shopify-Triggered-At"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    assert before <= stamp <= datetime.now(UTC) + timedelta(seconds=1)
+    assert "X-Shopify-Name" not in order  # only for a subscription that has a name
+    assert by_topic["products/update"]["X-Shopify-Name"] == "odoo-products"
+    listing = gql(sim, "{ webhookSubscriptions(first: 10) { nodes { topic name } } }")
+    names = {n["topic"]: n["name"] for n in listing["data"]["webhookSubscriptions"]["nodes"]}
+    assert names == {"PRODUCTS_UPDATE": "odoo-products", "ORDERS_CREATE": None}
 
 
 # ---------------------------------------------------------------------------------------------------- OAuth

@@ -1201,6 +1201,7 @@ class WebhookSubscriptionView(View):
     includeFields = property(lambda self: list(self.r.include_fields))
     metafieldNamespaces = property(lambda self: list(self.r.metafield_namespaces))
     filter = property(lambda self: self.r.filter)
+    name = property(lambda self: self.r.name)
     createdAt = property(lambda self: iso(self.r.created_at))
     updatedAt = property(lambda self: iso(self.r.updated_at))
 

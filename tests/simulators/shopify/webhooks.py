@@ -1,10 +1,12 @@
 """Webhook deliveries: signing, headers, at-least-once with duplicates, reordering and retries.
 
-shopify.dev/docs/apps/build/webhooks: POST of the JSON payload with X-Shopify-Topic, -Hmac-Sha256
-(base64 HMAC-SHA256 of the raw body keyed with the app's client secret), -Shop-Domain, -API-Version,
--Webhook-Id (one per delivery, identical on retries), -Event-Id (one per event, identical across
-subscriptions), -Triggered-At. A delivery fails on a non-2xx answer, a connection error or no answer
-within 5 s; it is retried 8 times over about 4 hours with exponential backoff, and a subscription made
+shopify.dev/docs/apps/build/webhooks/delivery-structure: POST of the JSON payload with X-Shopify-Topic,
+-Hmac-Sha256 (base64 HMAC-SHA256 of the raw body keyed with the app's client secret), -Shop-Domain,
+-API-Version, -Webhook-Id (one per delivery, identical on retries), -Triggered-At (when the event
+happened; retries keep it, shopify.dev/changelog/updates-to-webhook-retry-mechanism), -Event-Id (one
+per event, identical across subscriptions) and, for a subscription that has one, -Name. A delivery
+fails on a non-2xx answer, a connection error or no answer within 5 s; it is retried 8 times over about
+4 hours with exponential backoff, with its original payload and headers, and a subscription made
 through the API is removed when a delivery has exhausted its retries.
 """
 
@@ -19,9 +21,9 @@ import random
 import threading
 import urllib.parse
 import uuid
+from datetime import UTC, datetime
 
 from .state import WEBHOOK_TOPICS
-from .util import iso
 
 _logger = logging.getLogger(__name__)
 RETRY_DELAYS = (60, 120, 240, 480, 960, 1920, 3840, 7680)  # 8 retries, ~4.25 h in all
@@ -48,6 +50,7 @@ class Delivery:
         "due",
         "subscription_id",
         "duplicate",
+        "name",
     )
 
     def __init__(self, **fields):
@@ -101,18 +104,19 @@ class WebhookManager:
         """An event happened: queue one delivery per subscription to `topic` (or to `uri`)."""
         store = self.sim.store
         event_id = str(uuid.uuid4())
-        triggered_at = iso(self.sim.clock.now()).replace("Z", ".000000Z")
+        # UTC with fractional seconds and Z; Shopify's exact precision is not documented [?]
+        triggered_at = datetime.fromtimestamp(self.sim.clock.time(), UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         self.events.append(
             {"topic": topic, "event_id": event_id, "triggered_at": triggered_at, "payload": payload}
         )
         targets = []
         if uri is not None:
-            targets.append((None, uri, api_version or self.sim.webhook_api_version, []))
+            targets.append((None, uri, api_version or self.sim.webhook_api_version, [], None))
         else:
             for sub in list(store.webhook_subscriptions.values()):
                 if WEBHOOK_TOPICS.get(sub.topic) == topic:
-                    targets.append((sub.id, sub.uri, sub.api_version, sub.include_fields))
-        for sub_id, target, version, include in targets:
+                    targets.append((sub.id, sub.uri, sub.api_version, sub.include_fields, sub.name))
+        for sub_id, target, version, include, name in targets:
             if not target.lower().startswith(("http://", "https://")):
                 continue  # pubsub:// and EventBridge ARNs are accepted but not delivered here
             body = json.dumps(_include(payload, include), separators=(",", ":"), ensure_ascii=False).encode()
@@ -128,6 +132,7 @@ class WebhookManager:
                 due=self.sim.clock.time(),
                 subscription_id=sub_id,
                 duplicate=False,
+                name=name,
             )
             self._queue(delivery)
             if self.duplicate_rate and self.rng.random() < self.duplicate_rate:
@@ -146,7 +151,8 @@ class WebhookManager:
     # ------------------------------------------------------------------ delivery
 
     def headers(self, delivery):
-        return {
+        """The headers of one attempt: a retry carries the first attempt's ids and Triggered-At."""
+        headers = {
             "Content-Type": "application/json",
             "User-Agent": "Shopify-Captain-Hook",
             "X-Shopify-Topic": delivery.topic,
@@ -157,6 +163,9 @@ class WebhookManager:
             "X-Shopify-Event-Id": delivery.event_id,
             "X-Shopify-Triggered-At": delivery.triggered_at,
         }
+        if delivery.name:
+            headers["X-Shopify-Name"] = delivery.name
+        return headers
 
     def _post(self, delivery, headers):
         """POST with http.client so header names keep Shopify's exact casing (urllib would rewrite them)."""
