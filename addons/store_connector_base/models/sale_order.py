@@ -20,6 +20,7 @@ class SaleOrder(models.Model):
         compute="_compute_store_id",
         store=True,
         index="btree_not_null",
+        check_company=True,
         help="The connected store this order was imported from.",
     )
 
