@@ -99,6 +99,37 @@ class TestRecordsStayInTheirStore(CompanyAttackCase):
                                       {"store_id": self.store_a2.id}, error="UserError")
                 self.assertStore(record, self.store_a)
 
+    def test_records_cannot_be_pulled_in_through_a_store(self):
+        # The same move from the other side: linking company B's records into store A's lists.
+        one2many = {
+            "credential_ids": "integration.credential", "webhook_ids": "store.webhook",
+            "log_ids": "store.activity.log", "field_mapping_ids": "store.field.mapping",
+            "product_binding_ids": "store.product.binding", "order_status_map_ids": "store.order.status.map",
+            "order_payment_map_ids": "store.payment.method.map",
+        }
+        for fname, model in one2many.items():
+            record_b = self.records_b[model]
+            with self.subTest(field=fname):
+                self.assertRpcRefused(self.manager_ab, "connector.store", "write", self.store_a.ids,
+                                      {fname: [Command.link(record_b.id)]}, error="UserError")
+                self.assertStore(record_b, self.store_b)
+
+    def test_an_order_stays_with_the_store_it_came_from(self):
+        # sale.order.store_id is stored and computed from the order's binding; the sync API lists a
+        # store's orders by it.
+        order_a = self.records_a["store.order.binding"].order_id
+        loose_order = self.env["sale.order"].create(
+            {"partner_id": order_a.partner_id.id, "company_id": self.company_a.id})
+        for order, store in ((order_a, self.store_b), (order_a, self.store_a2), (loose_order, self.store_b),
+                             (loose_order, self.store_a)):
+            with self.subTest(order=order.name, store=store.name):
+                before = order.store_id
+                self.assertRpcRefused(self.catalog_a, "sale.order", "write", order.ids,
+                                      {"store_id": store.id}, error="UserError")
+                order.invalidate_recordset()
+                self.assertEqual(order.store_id, before)
+        self.assertEqual(order_a.store_id, self.store_a)
+
     def test_company_cannot_be_written_past_the_store(self):
         # company_id follows the store; written directly it would hand the record to company B
         # while it stays in store A.
