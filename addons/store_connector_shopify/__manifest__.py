@@ -9,6 +9,7 @@
     "depends": ["store_connector_base"],
     "external_dependencies": {"python": ["requests", "shopify"]},
     "data": [
+        "security/store_connector_shopify_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
         "views/connector_store_views.xml",

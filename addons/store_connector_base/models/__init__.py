@@ -2,6 +2,7 @@
 # The order matters: a model is defined before the files that extend it or inherit from it.
 from . import (
     store_adapter,
+    store_owned_mixin,
     connector_store,
     integration_credential,
     sync_job,

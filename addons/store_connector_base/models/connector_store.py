@@ -246,11 +246,29 @@ class ConnectorStore(models.Model):
 
     # ------------------------------------------------------------------ CRUD
     def write(self, vals):
+        if "company_id" in vals:
+            self._check_company_unchanged(vals["company_id"])
         res = super().write(vals)
         if "active" in vals:
             # Inactive stores run nothing; reactivating wakes the queue for what was left.
             self.env["sync.job"]._trigger_runner()
         return res
+
+    def _check_company_unchanged(self, company_id):
+        """A store stays in the company it was created in: its records (credentials, bindings, jobs,
+        logs) follow its company, while the sale orders, products and stock they point to stay in
+        theirs. Record rules check a store as it was before a write, so a manager could otherwise
+        hand a store and all its data to a company they do not work in.
+
+        :raises UserError: `company_id` is not the current company of every store in `self`.
+        """
+        for store in self:
+            if store.company_id.id != company_id:
+                raise UserError(_(
+                    "Store %(store)s belongs to %(company)s: its company cannot be changed. To connect "
+                    "the shop to another company, create a store in that company.",
+                    store=store.name, company=store.company_id.name,
+                ))
 
     # ------------------------------------------------------------------ actions (buttons)
     def action_test_connection(self):

@@ -49,6 +49,7 @@ class ConnectorStore(models.Model):
         "res.users",
         string="Salesperson",
         domain="[('share', '=', False)]",
+        check_company=True,
         help="Salesperson of imported orders; also receives the activities the import raises.",
     )
     order_status_map_ids = fields.One2many("store.order.status.map", "store_id", string="Status Mapping")

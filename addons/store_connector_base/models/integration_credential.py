@@ -43,6 +43,7 @@ class IntegrationCredential(models.Model):
     """
 
     _name = "integration.credential"
+    _inherit = ["store.owned.mixin"]
     _description = "Store Credential"
     _order = "store_id, key"
     _rec_name = "key"

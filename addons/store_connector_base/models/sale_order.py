@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 
 class SaleOrder(models.Model):
@@ -20,6 +21,7 @@ class SaleOrder(models.Model):
         compute="_compute_store_id",
         store=True,
         index="btree_not_null",
+        check_company=True,
         help="The connected store this order was imported from.",
     )
 
@@ -27,6 +29,19 @@ class SaleOrder(models.Model):
     def _compute_store_id(self):
         for order in self:
             order.store_id = order.store_binding_ids[:1].store_id
+
+    def write(self, vals):
+        # A stored computed field can still be written: an order would then join another store's
+        # order list (the sync API's) without being that store's.
+        if "store_id" in vals:
+            Store = self.env["connector.store"]
+            moved = self.filtered(lambda order: order.store_id != Store.browse(vals["store_id"] or ()))
+            if moved:
+                raise UserError(_(
+                    "The store of order %(order)s is the store it was imported from; it cannot be changed.",
+                    order=moved[0].name,
+                ))
+        return super().write(vals)
 
     def _prepare_confirmation_values(self):
         values = super()._prepare_confirmation_values()

@@ -5,6 +5,7 @@ class StoreActivityLog(models.Model):
     """What happened on a store, for people: syncs, connection tests, pauses, notable failures."""
 
     _name = "store.activity.log"
+    _inherit = ["store.owned.mixin"]
     _description = "Store Activity Log"
     _order = "id desc"
 
@@ -17,4 +18,4 @@ class StoreActivityLog(models.Model):
     records = fields.Integer(string="Records Processed")
     duration = fields.Float(help="Seconds.")
     message = fields.Text()
-    job_id = fields.Many2one("sync.job", ondelete="set null")
+    job_id = fields.Many2one("sync.job", ondelete="set null", check_company=True)

@@ -28,6 +28,7 @@ class StoreApiRequest(models.Model):
     """
 
     _name = "store.api.request"
+    _inherit = ["store.owned.mixin"]
     _description = "Sync API Request (rate limit window)"
     _log_access = False
     _order = "requested_at desc, id desc"

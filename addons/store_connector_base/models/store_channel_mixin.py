@@ -31,6 +31,10 @@ class StoreChannelMixin(models.AbstractModel):
             ).store_id
 
     def _inverse_published_store_ids(self):
+        # Publishing writes the bindings as superuser: the stores named must be ones the user may
+        # see (their company's). The field has no check_company: a product shared by all companies
+        # is published to the stores of each.
+        self.published_store_ids.check_access("read")
         for record in self:
             current = record.store_binding_ids.filtered(lambda b: b.platform_status == "active").store_id
             for store in record.published_store_ids - current:

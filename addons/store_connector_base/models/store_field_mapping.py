@@ -14,6 +14,7 @@ class StoreFieldMapping(models.Model):
     """
 
     _name = "store.field.mapping"
+    _inherit = ["store.owned.mixin"]
     _description = "Store Product Field Mapping"
     _order = "store_id, sequence, id"
 

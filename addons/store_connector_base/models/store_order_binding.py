@@ -12,6 +12,7 @@ class StoreOrderBinding(models.Model):
     """
 
     _name = "store.order.binding"
+    _inherit = ["store.owned.mixin"]
     _description = "Store Order Binding"
     _order = "platform_updated_at desc, id desc"
     _rec_name = "external_number"
@@ -19,7 +20,7 @@ class StoreOrderBinding(models.Model):
     store_id = fields.Many2one("connector.store", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="store_id.company_id", store=True, index=True)
     order_id = fields.Many2one(
-        "sale.order", string="Sale Order", required=True, ondelete="cascade", index=True
+        "sale.order", string="Sale Order", required=True, ondelete="cascade", index=True, check_company=True
     )
     external_id = fields.Char(string="Platform Order ID", required=True)
     external_number = fields.Char(string="Platform Number")
@@ -38,7 +39,8 @@ class StoreOrderBinding(models.Model):
     currency_id = fields.Many2one("res.currency")
     payment_method = fields.Char(help="The platform's payment gateway code.")
     payment_journal_id = fields.Many2one(
-        "account.journal", help="Journal the store's payment mapping gives for this order's gateway."
+        "account.journal", check_company=True,
+        help="Journal the store's payment mapping gives for this order's gateway.",
     )
     lines_fingerprint = fields.Char(readonly=True, help="Hash of the lines of the last payload.")
     last_payload = fields.Json(readonly=True, copy=False)

@@ -13,6 +13,7 @@ class StoreOrderStatusMap(models.Model):
     """
 
     _name = "store.order.status.map"
+    _inherit = ["store.owned.mixin"]
     _description = "Store Order Status Mapping"
     _order = "store_id, direction, sequence, id"
 

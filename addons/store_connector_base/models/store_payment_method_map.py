@@ -5,6 +5,7 @@ class StorePaymentMethodMap(models.Model):
     """Per store: what a platform payment gateway means in Odoo (payment terms, payment journal)."""
 
     _name = "store.payment.method.map"
+    _inherit = ["store.owned.mixin"]
     _description = "Store Payment Method Mapping"
     _order = "store_id, gateway"
 
@@ -12,7 +13,8 @@ class StorePaymentMethodMap(models.Model):
     company_id = fields.Many2one(related="store_id.company_id", store=True)
     gateway = fields.Char(required=True, help="The platform's gateway code, e.g. stripe, paypal, cod.")
     payment_term_id = fields.Many2one(
-        "account.payment.term", help="Payment terms set on the orders paid through this gateway."
+        "account.payment.term", check_company=True,
+        help="Payment terms set on the orders paid through this gateway.",
     )
     journal_id = fields.Many2one(
         "account.journal",

@@ -47,6 +47,7 @@ class StoreProductBinding(models.Model):
     """
 
     _name = "store.product.binding"
+    _inherit = ["store.owned.mixin"]
     _description = "Store Product Binding"
     _order = "store_id, product_tmpl_id, id"
     _rec_names_search = ["sku", "product_id", "external_variant_id"]
@@ -57,10 +58,11 @@ class StoreProductBinding(models.Model):
     # restrict: deleting a published variant would orphan it on the platform; Odoo then archives the
     # variant instead (product.product._unlink_or_archive), which archives it on the platform too.
     product_id = fields.Many2one(
-        "product.product", string="Variant", required=True, index=True, ondelete="restrict"
+        "product.product", string="Variant", required=True, index=True, ondelete="restrict",
+        check_company=True,
     )
     product_tmpl_id = fields.Many2one(
-        related="product_id.product_tmpl_id", string="Product", store=True, index=True
+        related="product_id.product_tmpl_id", string="Product", store=True, index=True, check_company=True
     )
     sku = fields.Char(
         string="SKU", related="product_id.default_code", store=True, index=True,

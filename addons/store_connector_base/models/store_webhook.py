@@ -9,6 +9,7 @@ class StoreWebhook(models.Model):
     """
 
     _name = "store.webhook"
+    _inherit = ["store.owned.mixin"]
     _description = "Store Webhook Subscription"
     _order = "store_id, topic"
 

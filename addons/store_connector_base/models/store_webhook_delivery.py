@@ -78,6 +78,7 @@ class StoreWebhookDelivery(models.Model):
     """
 
     _name = "store.webhook.delivery"
+    _inherit = ["store.owned.mixin"]
     _description = "Store Webhook Delivery"
     _order = "id desc"
     _rec_name = "event_id"
@@ -95,7 +96,7 @@ class StoreWebhookDelivery(models.Model):
     headers = fields.Json(groups=MANAGER_GROUP, help="The request headers (never signatures or credentials).")
     body = fields.Text(groups=MANAGER_GROUP, help="The raw body, exactly as signed by the platform.")
     received_at = fields.Datetime(default=fields.Datetime.now, required=True, index=True)
-    job_id = fields.Many2one("sync.job", index="btree_not_null", ondelete="set null")
+    job_id = fields.Many2one("sync.job", index="btree_not_null", ondelete="set null", check_company=True)
     job_state = fields.Selection(related="job_id.state", string="Processing")
 
     _sql_constraints = [

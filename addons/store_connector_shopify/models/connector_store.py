@@ -73,7 +73,7 @@ class ConnectorStore(models.Model):
     )
     shopify_location_id = fields.Many2one(
         "shopify.location", string="Default Shopify Location",
-        domain="[('store_id', '=', id)]", copy=False,
+        domain="[('store_id', '=', id)]", copy=False, check_company=True,
         help="Where inventory is exported when a Shopify location has no Odoo location of its own.",
     )
 

@@ -11,6 +11,7 @@ class ShopifyLocation(models.Model):
     """
 
     _name = "shopify.location"
+    _inherit = ["store.owned.mixin"]
     _description = "Shopify Location"
     _order = "store_id, name"
 
@@ -22,7 +23,7 @@ class ShopifyLocation(models.Model):
     shopify_legacy_id = fields.Char(string="Legacy ID", help="The numeric id webhooks use.")
     active_on_shopify = fields.Boolean(string="Active", default=True)
     location_id = fields.Many2one(
-        "stock.location", string="Odoo Location", domain="[('usage', '=', 'internal')]",
+        "stock.location", string="Odoo Location", domain="[('usage', '=', 'internal')]", check_company=True,
         help="The Odoo stock location whose quantities are published to this Shopify location.",
     )
 
