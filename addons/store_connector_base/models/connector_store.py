@@ -392,6 +392,10 @@ class ConnectorStore(models.Model):
                     )
                 )
 
+    def _sync_job_store_records(self, store):
+        """A job of a store works on that store only (see sync.job._target_records)."""
+        return self.filtered(lambda record: record.id == store.id)
+
     def _get_credential(self, key, required=True):
         """The decrypted value of one of this store's credentials, read now (see `_get_value`).
 
