@@ -1109,11 +1109,25 @@ class SyncJob(models.Model):
         return deleted
 
     # ================================================================ buttons
+    def _check_queue_access(self):
+        """The gate of the job buttons (Retry, Cancel, Run Now): a Store Connector User (see
+        connector.store._check_store_user) who may read these jobs and their stores in the
+        companies of the request. Superuser code passes.
+
+        :raises AccessError: anyone else.
+        """
+        if self.env.su:
+            return
+        self.env["connector.store"]._check_store_user()
+        self.check_access("read")
+        self.sudo().store_id.with_env(self.env).check_access("read")
+
     def action_retry(self):
         """Run failed (or cancelled) jobs again, with a fresh retry budget; payload and error kept.
 
         A job whose identity key has a newer pending job is cancelled instead: that one runs.
         """
+        self._check_queue_access()
         jobs = self.filtered(lambda j: j.state in ("failed", "cancelled"))
         if not jobs:
             raise UserError(_("Only failed or cancelled jobs can be retried."))
@@ -1125,6 +1139,7 @@ class SyncJob(models.Model):
 
     def action_cancel(self):
         """Do not run the selected pending or failed jobs (again); a running job cannot be cancelled."""
+        self._check_queue_access()
         jobs = self.filtered(lambda j: j.state in ("pending", "failed"))
         if not jobs:
             raise UserError(_("Only pending or failed jobs can be cancelled."))
@@ -1140,8 +1155,15 @@ class SyncJob(models.Model):
 
     @api.model
     def action_process_queue(self):
-        """Process Queue button: run the due jobs now, in this request."""
-        count = self._process_queue(commit=False, time_limit=60)
+        """Process Queue button: run the due jobs now, in this request, of the stores the caller
+        may read in the companies of the request (every store for superuser code).
+
+        :raises AccessError: the caller is not a Store Connector User.
+        """
+        Store = self.env["connector.store"]
+        Store._check_store_user()
+        stores = Store.search([])
+        count = self._process_queue(store_ids=stores.ids, commit=False, time_limit=60)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -1153,8 +1175,10 @@ class SyncJob(models.Model):
         """Run exactly the selected pending or failed jobs, now, in this request (a failed job
         gets a fresh retry budget). Other jobs of the queue are left to the runner.
 
+        :raises AccessError: see `_check_queue_access`.
         :raises UserError: nothing selected can run, or a selected job's store is paused.
         """
+        self._check_queue_access()
         jobs = self.filtered(lambda j: j.state in ("pending", "failed"))
         if not jobs:
             raise UserError(_("Only pending or failed jobs can be run."))
