@@ -6,13 +6,16 @@ import socket
 from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import config
 
 from .. import const
 from ..exceptions import OperationNotPermitted
 
 _logger = logging.getLogger(__name__)
+
+USER_GROUP = "store_connector_base.group_store_connector_user"
+MANAGER_GROUP = "store_connector_base.group_store_connector_manager"
 
 
 def _new_store_code():
@@ -271,13 +274,51 @@ class ConnectorStore(models.Model):
                 ))
 
     # ------------------------------------------------------------------ actions (buttons)
+    # Every public method of the store checks its caller on the server, first thing: a button's
+    # `groups` only hides it, and any logged-in user can call any public method over RPC.
+    def _check_store_user(self):
+        """The gate of the actions Store Connector Users keep: the synchronisation triggers (Full
+        Sync, Pull Orders, Import / Export Products, Sync Inventory), the queue (Process Queue, and
+        the job buttons Retry, Cancel, Run Now) and the views of jobs and bindings. What they queue
+        runs later as superuser, within what the store permits.
+
+        :raises AccessError: the caller is not a Store Connector User, or may not read these
+            stores in the companies of the request. Superuser code passes.
+        """
+        if self.env.su:
+            return
+        if not self.env.user.has_group(USER_GROUP):
+            raise AccessError(_("Only Store Connector users can synchronise stores or run their jobs."))
+        self.check_access("read")
+
+    def _check_store_manager(self):
+        """The gate of the Manager-only actions, those that use or change the store's credentials
+        or its set-up on the platform: Test Connection, Register Webhooks, Resume (after an
+        authentication pause), Reset Status Mapping, and the platform addons' own (e.g. Shopify's
+        Fetch Locations and OAuth install). Creating, editing and deleting stores is the
+        Managers' by the access rights.
+
+        :raises AccessError: the caller is not a Store Connector Manager, or may not change these
+            stores in the companies of the request. Superuser code passes.
+        """
+        if self.env.su:
+            return
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(_(
+                "Only Store Connector managers can test a store's connection, change its credentials "
+                "or its set-up on the platform."
+            ))
+        self.check_access("write")
+
     def action_test_connection(self):
+        self._check_store_manager()
         self.ensure_one()
         info = self._get_adapter().test_connection(self)
         self._log_activity("connection.test", "done", message=str(info or ""))
         return self._notify_user(_("Connection to %(store)s works.", store=self.name), info)
 
     def action_register_webhooks(self):
+        self._check_store_manager()
         self.ensure_one()
         subscriptions = self._get_adapter().register_webhooks(self)
         self._log_activity("webhooks.register", "done", records=len(subscriptions or []))
@@ -286,6 +327,7 @@ class ConnectorStore(models.Model):
         )
 
     def action_full_sync(self):
+        self._check_store_user()
         self.ensure_one()
         jobs = self._get_adapter().full_sync(self)
         self._log_activity("full_sync", "done", records=len(jobs or []))
@@ -296,6 +338,7 @@ class ConnectorStore(models.Model):
 
         :raises UserError: the store is paused or archived, so its jobs cannot run.
         """
+        self._check_store_user()
         self.ensure_one()
         if self.paused:
             raise UserError(_(
@@ -309,6 +352,7 @@ class ConnectorStore(models.Model):
         return self._notify_user(_("%(count)s jobs processed.", count=processed), None)
 
     def action_view_jobs(self):
+        self._check_store_user()
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("store_connector_base.sync_job_action")
         action["domain"] = [("store_id", "=", self.id)]
@@ -322,7 +366,9 @@ class ConnectorStore(models.Model):
 
     def action_resume(self):
         """Lift an authentication pause by hand (saving a credential does it too)."""
+        self._check_store_manager()
         self._resume_after_auth()
+        return True
 
     # ------------------------------------------------------------------ business
     @api.model
@@ -409,6 +455,10 @@ class ConnectorStore(models.Model):
                         permission=store._fields[field_name].string,
                     )
                 )
+
+    def _sync_job_store_records(self, store):
+        """A job of a store works on that store only (see sync.job._target_records)."""
+        return self.filtered(lambda record: record.id == store.id)
 
     def _get_credential(self, key, required=True):
         """The decrypted value of one of this store's credentials, read now (see `_get_value`).

@@ -151,11 +151,13 @@ class ConnectorStore(models.Model):
 
     def action_view_job_analysis(self):
         """The store's jobs over time (graph and pivot)."""
+        self._check_store_user()
         self.ensure_one()
         return self._dashboard_job_action([("store_id", "=", self.id)], analysis=True)
 
     def action_view_recent_jobs(self):
         """The store's jobs of the last 24 hours, grouped by state."""
+        self._check_store_user()
         self.ensure_one()
         since = fields.Datetime.now() - timedelta(hours=DASHBOARD_WINDOW_HOURS)
         return self._dashboard_job_action(

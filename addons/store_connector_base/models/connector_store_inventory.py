@@ -12,6 +12,7 @@ class ConnectorStore(models.Model):
 
     def action_sync_inventory(self):
         """Sync Inventory button: queue the stock of every published SKU, in platform-sized batches."""
+        self._check_store_user()
         self.ensure_one()
         self._check_operation_allowed("inventory.sync")
         jobs = self._enqueue_inventory_sync()

@@ -76,17 +76,20 @@ class ConnectorStore(models.Model):
     # ------------------------------------------------------------------ actions
     def action_reset_status_mapping(self):
         """Replace the store's status mapping by its platform's defaults."""
+        self._check_store_manager()
         self.order_status_map_ids.unlink()
         self._ensure_status_mapping()
         return True
 
     def action_pull_orders(self):
         """Pull Orders button: queue a pull of what changed since the last one."""
+        self._check_store_user()
         self.ensure_one()
         job = self._enqueue_order_pull(since=self.order_import_cursor)
         return self._notify_user(_("Order pull queued (job %(job)s).", job=job.id), None)
 
     def action_view_order_bindings(self):
+        self._check_store_user()
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "store_connector_base.store_order_binding_action"

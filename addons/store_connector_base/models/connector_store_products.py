@@ -60,6 +60,7 @@ class ConnectorStore(models.Model):
 
     # ------------------------------------------------------------------ actions (buttons)
     def action_view_product_bindings(self):
+        self._check_store_user()
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "store_connector_base.store_product_binding_action"
@@ -71,6 +72,7 @@ class ConnectorStore(models.Model):
     def action_export_products(self):
         """Export now every binding waiting for an export (pending) or that failed, whatever the
         automatic product sync says: the user asked for it."""
+        self._check_store_user()
         self.ensure_one()
         self._check_operation_allowed("products.sync")
         bindings = self.env["store.product.binding"].search([
@@ -84,6 +86,7 @@ class ConnectorStore(models.Model):
 
     def action_import_products(self):
         """Queue the import of the store's products (page after page)."""
+        self._check_store_user()
         self.ensure_one()
         self._enqueue_product_import()
         return self._notify_user(_("Product import queued."), None)

@@ -50,6 +50,15 @@ class SaleOrder(models.Model):
             values.pop("date_order", None)
         return values
 
+    def _sync_job_store_records(self, store):
+        """Jobs of a store work on orders of its company that it imported, or that no store did
+        (an Odoo order the store may create on its platform); see sync.job._target_records."""
+        def of_store(order):
+            stores = order._store_order_binding().store_id
+            return order.company_id.id == store.company_id.id and (not stores or store in stores)
+
+        return self.filtered(of_store)
+
     def _store_order_binding(self):
         """The store order bindings of these orders (`store.order.binding`), read as superuser:
         the fulfillment push recognises an imported order by them, whoever validates the delivery.

@@ -92,6 +92,12 @@ class StockPicking(models.Model):
             ],
         }
 
+    def _sync_job_store_records(self, store):
+        """Jobs of a store push the deliveries, in its company, of the orders it imported (see
+        sync.job._target_records)."""
+        return self.filtered(lambda picking: picking.company_id.id == store.company_id.id
+                             and store in picking.sale_id._store_order_binding().store_id)
+
     def _job_push_fulfillment(self, job):
         """Job orders.fulfillment: push this delivery to the store, then queue the order's new status
         (a separate job, so that a failure there never sends the fulfillment twice)."""

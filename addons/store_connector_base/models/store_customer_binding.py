@@ -57,6 +57,10 @@ class StoreCustomerBinding(models.Model):
             )
         return jobs
 
+    def _sync_job_store_records(self, store):
+        """Jobs of a store export its own customer bindings (see sync.job._target_records)."""
+        return self.filtered(lambda record: record.store_id.id == store.id)
+
     def _job_export_customer(self, job):
         """Send the contact to the platform through `adapter.export_customer`; a platform id it
         returns replaces ours (a platform may create the customer on first export)."""

@@ -178,6 +178,10 @@ class StoreProductBinding(models.Model):
             self.write({"platform_status": status, "sync_state": "pending"})
 
     # ------------------------------------------------------------------ product export
+    def _sync_job_store_records(self, store):
+        """Jobs of a store export its own product bindings (see sync.job._target_records)."""
+        return self.filtered(lambda record: record.store_id.id == store.id)
+
     def _job_export_products(self, job):
         """Job products.export / products.unpublish / products.archive: send the bound variants of
         one template (or a few) to the store as normalized products, each variant with the status its

@@ -271,6 +271,10 @@ class StoreWebhookDelivery(models.Model):
         self.ensure_one()
         return json.loads(self.body) if self.body else {}
 
+    def _sync_job_store_records(self, store):
+        """Jobs of a store process the deliveries it received (see sync.job._target_records)."""
+        return self.filtered(lambda record: record.store_id.id == store.id)
+
     def _job_process(self, job):
         """Queue handler: hand the delivery to its platform addon (`store.adapter.process_webhook`)."""
         self.ensure_one()

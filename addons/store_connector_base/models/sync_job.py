@@ -13,7 +13,7 @@ import requests
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import config
 
@@ -156,6 +156,11 @@ RETURNING id
 
 _worker_host = socket.gethostname()
 
+# The fields of a job a caller may still change (through the job form, or over RPC, given the
+# write access): when it runs and how often it is retried. Everything else says what the job runs,
+# as superuser, and is written by the enqueue API alone (see SyncJob.create and SyncJob.write).
+_CALLER_WRITABLE_FIELDS = frozenset({"priority", "max_retries", "next_attempt_at"})
+
 
 def _utcnow():
     return datetime.now(UTC).replace(tzinfo=None)
@@ -176,6 +181,13 @@ class SyncJob(models.Model):
     ``sync_job_id`` in the context; handler names start with ``_job_`` so that no other method can
     be reached through a job. What the handler returns is stored in ``result``.
 
+    Since whoever decides what a job runs runs code as superuser, only the enqueue API
+    (`_enqueue`, `_enqueue_many`, and the webhook intake's insert) sets it: no caller creates a
+    job, and a caller with write access may only reschedule one (_CALLER_WRITABLE_FIELDS).
+    Before a handler runs, the runner asks the target model which of the records belong to the
+    job's store (`_sync_job_store_records`, a hook every model with job handlers declares); a job
+    naming any other record fails without running.
+
     State changes are raw SQL on purpose: the queue must run hundreds of jobs a second per worker.
     """
 
@@ -184,15 +196,20 @@ class SyncJob(models.Model):
     _order = "id desc"
     _rec_name = "operation"
 
-    store_id = fields.Many2one("connector.store", required=True, index=True, ondelete="cascade")
+    store_id = fields.Many2one(
+        "connector.store", required=True, index=True, ondelete="cascade", readonly=True
+    )
     company_id = fields.Many2one(related="store_id.company_id", store=True, index=True)
-    operation = fields.Char(required=True, index=True, help="What the job does, e.g. orders.import.")
-    direction = fields.Selection(const.JOB_DIRECTIONS, required=True, default="import")
-    model_name = fields.Char(string="Target Model", required=True)
-    res_ids = fields.Json(string="Target Records")
-    method_name = fields.Char(string="Handler", required=True)
-    payload = fields.Json(copy=False)
-    state = fields.Selection(const.JOB_STATES, required=True, default="pending", index=True, copy=False)
+    operation = fields.Char(
+        required=True, index=True, readonly=True, help="What the job does, e.g. orders.import."
+    )
+    direction = fields.Selection(const.JOB_DIRECTIONS, required=True, default="import", readonly=True)
+    model_name = fields.Char(string="Target Model", required=True, readonly=True)
+    res_ids = fields.Json(string="Target Records", readonly=True)
+    method_name = fields.Char(string="Handler", required=True, readonly=True)
+    payload = fields.Json(copy=False, readonly=True)
+    state = fields.Selection(const.JOB_STATES, required=True, default="pending", index=True, copy=False,
+                             readonly=True)
     priority = fields.Integer(required=True, default=10, help="Lower runs first.")
     retry_count = fields.Integer(default=0, copy=False, readonly=True)
     max_retries = fields.Integer(required=True, default=const.DEFAULT_MAX_RETRIES)
@@ -207,7 +224,7 @@ class SyncJob(models.Model):
         copy=False, readonly=True,
     )
     identity_key = fields.Char(
-        index=True, copy=False,
+        index=True, copy=False, readonly=True,
         help="Jobs with the same key and store are merged while pending: the latest payload wins.",
     )
     started_at = fields.Datetime(copy=False, readonly=True)
@@ -241,6 +258,37 @@ class SyncJob(models.Model):
     def _compute_display_name(self):
         for job in self:
             job.display_name = f"{job.store_id.name or ''} / {job.operation} #{job.id}"
+
+    # ================================================================ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Jobs are created by the enqueue API only (as superuser): a job says what runs as
+        superuser, so no caller may create one, whatever their access rights.
+
+        :raises AccessError: for any caller but superuser code.
+        """
+        if not self.env.su:
+            raise AccessError(_(
+                "Sync jobs are queued by the connector itself (a synchronisation button, a webhook, "
+                "the scheduler); they cannot be created by hand."
+            ))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        """A caller (with write access) may reschedule a job (_CALLER_WRITABLE_FIELDS); what it
+        runs, on which records and its state are written by the queue alone.
+
+        :raises AccessError: another field, unless superuser code writes it.
+        """
+        if not self.env.su:
+            refused = sorted(set(vals) - _CALLER_WRITABLE_FIELDS)
+            if refused:
+                raise AccessError(_(
+                    "What a sync job runs cannot be changed (%(fields)s): only its priority, its "
+                    "retries and its next attempt can.",
+                    fields=", ".join(refused),
+                ))
+        return super().write(vals)
 
     # ================================================================ enqueueing
     @api.model
@@ -678,6 +726,15 @@ class SyncJob(models.Model):
         target = self.env[first.model_name].sudo().browse(ids).exists()
         if len(target) != len(set(ids)):
             return {}
+        # The store check of `_target_records`, for the whole batch in one go: a job naming a
+        # record of another store is left out, to fail on its own.
+        foreign = set((target - target._sync_job_store_records(first.store_id.sudo())).ids)
+        if foreign:
+            runnable = runnable.filtered(lambda job: not foreign.intersection(job.res_ids))
+            ids = [res_id for job in runnable for res_id in job.res_ids]
+            if not runnable:
+                return {}
+            target = target.browse(ids)
         results = getattr(target, self._batch_handler_name(
             {"model_name": first.model_name, "method_name": first.method_name}))(runnable)
         done = {}
@@ -739,23 +796,55 @@ class SyncJob(models.Model):
         self.store_id._check_operation_allowed(self.operation)
         if not self.method_name.startswith("_job_"):
             raise PermanentJobError(_("Job handler %(name)s is not allowed.", name=self.method_name))
-        if self.model_name not in self.env:
-            raise PermanentJobError(
-                _("Model %(model)s is not installed: cannot run this job.", model=self.model_name)
-            )
-        res_ids = self.res_ids or []
-        target = self.env[self.model_name].sudo().browse(res_ids)
-        # A job on its own store needs no existence check: the store's deletion deletes its jobs.
-        if res_ids and not (self.model_name == "connector.store" and res_ids == [self.store_id.id]):
-            target = target.exists()
-            if not target:
-                raise PermanentJobError(_("The records this job works on were deleted."))
+        target = self._target_records()
         handler = getattr(target.with_context(sync_job_id=self.id), self.method_name, None)
         if handler is None:
             raise PermanentJobError(
                 _("%(model)s has no handler %(name)s.", model=self.model_name, name=self.method_name)
             )
         return handler(self)
+
+    def _target_records(self):
+        """The records this job works on, as superuser, once checked to belong to its store.
+
+        Every target model says which of its records a job of a store may work on
+        (`_sync_job_store_records`); a job naming any other record, or none, is refused, so that
+        a job written by mistake or by a forged insert never reaches another store's (or
+        company's) records.
+
+        :returns: the existing target records (those deleted since the job was queued left out).
+        :raises PermanentJobError: no target, a model not installed, all targets deleted, or a
+            target that does not belong to the job's store.
+        """
+        self.ensure_one()
+        if self.model_name not in self.env:
+            raise PermanentJobError(
+                _("Model %(model)s is not installed: cannot run this job.", model=self.model_name)
+            )
+        res_ids = self.res_ids
+        if not res_ids or not isinstance(res_ids, list) or not all(
+            isinstance(res_id, int) and not isinstance(res_id, bool) and res_id > 0 for res_id in res_ids
+        ):
+            raise PermanentJobError(_("This job names no valid records to work on: it was not run."))
+        store = self.store_id.sudo()
+        target = self.env[self.model_name].sudo().browse(res_ids)
+        # A job on its own store needs no existence check: the store's deletion deletes its jobs.
+        if not (self.model_name == "connector.store" and res_ids == [store.id]):
+            target = target.exists()
+            if not target:
+                raise PermanentJobError(_("The records this job works on were deleted."))
+        foreign = target - target._sync_job_store_records(store)
+        if foreign:
+            raise PermanentJobError(self._foreign_targets_message(foreign))
+        return target
+
+    def _foreign_targets_message(self, foreign):
+        return _(
+            "Records %(ids)s of %(model)s do not belong to store %(store)s: this job was not run. "
+            "A job only works on its own store's records.",
+            model=foreign._description, ids=", ".join(str(res_id) for res_id in foreign.ids[:20]),
+            store=self.store_id.sudo().name,
+        )
 
     def _on_success(self, result, duration, started_at):
         if result is not None and not isinstance(result, str):
@@ -1020,11 +1109,25 @@ class SyncJob(models.Model):
         return deleted
 
     # ================================================================ buttons
+    def _check_queue_access(self):
+        """The gate of the job buttons (Retry, Cancel, Run Now): a Store Connector User (see
+        connector.store._check_store_user) who may read these jobs and their stores in the
+        companies of the request. Superuser code passes.
+
+        :raises AccessError: anyone else.
+        """
+        if self.env.su:
+            return
+        self.env["connector.store"]._check_store_user()
+        self.check_access("read")
+        self.sudo().store_id.with_env(self.env).check_access("read")
+
     def action_retry(self):
         """Run failed (or cancelled) jobs again, with a fresh retry budget; payload and error kept.
 
         A job whose identity key has a newer pending job is cancelled instead: that one runs.
         """
+        self._check_queue_access()
         jobs = self.filtered(lambda j: j.state in ("failed", "cancelled"))
         if not jobs:
             raise UserError(_("Only failed or cancelled jobs can be retried."))
@@ -1036,6 +1139,7 @@ class SyncJob(models.Model):
 
     def action_cancel(self):
         """Do not run the selected pending or failed jobs (again); a running job cannot be cancelled."""
+        self._check_queue_access()
         jobs = self.filtered(lambda j: j.state in ("pending", "failed"))
         if not jobs:
             raise UserError(_("Only pending or failed jobs can be cancelled."))
@@ -1051,8 +1155,15 @@ class SyncJob(models.Model):
 
     @api.model
     def action_process_queue(self):
-        """Process Queue button: run the due jobs now, in this request."""
-        count = self._process_queue(commit=False, time_limit=60)
+        """Process Queue button: run the due jobs now, in this request, of the stores the caller
+        may read in the companies of the request (every store for superuser code).
+
+        :raises AccessError: the caller is not a Store Connector User.
+        """
+        Store = self.env["connector.store"]
+        Store._check_store_user()
+        stores = Store.search([])
+        count = self._process_queue(store_ids=stores.ids, commit=False, time_limit=60)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -1064,8 +1175,10 @@ class SyncJob(models.Model):
         """Run exactly the selected pending or failed jobs, now, in this request (a failed job
         gets a fresh retry budget). Other jobs of the queue are left to the runner.
 
+        :raises AccessError: see `_check_queue_access`.
         :raises UserError: nothing selected can run, or a selected job's store is paused.
         """
+        self._check_queue_access()
         jobs = self.filtered(lambda j: j.state in ("pending", "failed"))
         if not jobs:
             raise UserError(_("Only pending or failed jobs can be run."))
@@ -1096,3 +1209,27 @@ class SyncJob(models.Model):
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
+
+
+class Base(models.AbstractModel):
+    """The runner's store check, declared on every model (see `sync.job._target_records`)."""
+
+    _inherit = "base"
+
+    def _sync_job_store_records(self, store):
+        """Which of these records a job of `store` may work on: the runner refuses a job whose
+        target records are not all returned, before its handler runs.
+
+        Every model with job handlers (``_job_*`` methods) overrides this with its own rule, the
+        strictest that its handlers allow: a connector.store target is the job's store; a record
+        with a store is one of the job's store; an Odoo record (sale order, delivery...) is tied
+        to the store, or at least to its company. The default refuses everything, so that a model
+        which declares nothing can never be the target of a job.
+
+        Runs as superuser, once per job (or once per batch of jobs of one store), in the runner's
+        hot path: read what the handler reads anyway.
+
+        :param store: the job's connector.store (as superuser).
+        :returns: the subset of `self` that belongs to `store`.
+        """
+        return self.browse()

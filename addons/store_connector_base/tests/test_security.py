@@ -14,7 +14,9 @@ EXPECTED_RIGHTS = {
     "integration.credential": {"user": "", "manager": "rwcu"},
     # Read only for users: the runner executes a job's handler as superuser, so whoever can write
     # a job (its handler, target, payload) can run code; the retry and cancel buttons work for users.
-    "sync.job": {"user": "r", "manager": "rwcu"},
+    # No one creates a job by hand (the enqueue API does, as superuser); managers may reschedule
+    # one (priority, retries: sync.job.write refuses the rest) and delete it.
+    "sync.job": {"user": "r", "manager": "rwu"},
     "store.webhook": {"user": "r", "manager": "rwcu"},
     "store.webhook.delivery": {"user": "r", "manager": "rwcu"},
     "store.activity.log": {"user": "r", "manager": "rwcu"},

@@ -81,9 +81,9 @@ class TestSyncJob(StoreConnectorCase):
         self.assertRecordValues(job, [{"state": "done", "result": False, "last_error": False}])
 
     def test_scripted_job_runs_on_its_records_with_its_payload(self):
-        job = self.enqueue({"write_name": "Renamed by job"}, records=self.other_store)
+        job = self.enqueue({"write_name": "Renamed by job"}, store=self.other_store)
         self.assertEqual((job.model_name, job.res_ids), ("connector.store", [self.other_store.id]))
-        self.run_queue()
+        self.run_queue(self.store | self.other_store)
         self.assertEqual(job.state, "done")
         self.assertEqual(self.other_store.name, "Renamed by job")
         self.assertEqual(self.store.name, "Test Store")
@@ -334,12 +334,13 @@ class TestSyncJob(StoreConnectorCase):
         first = create_test_store(self.env, name="First", api_key=None, webhook_secret=None)
         middle = create_test_store(self.env, name="Middle", api_key=None, webhook_secret=None)
         last = create_test_store(self.env, name="Last", api_key=None, webhook_secret=None)
+        # A job works on its own store's records only: one job per store, run in one go.
         jobs = (
-            self.enqueue({"write_name": "First renamed"}, records=first)
-            | self.enqueue({"write_name": "Middle renamed", "raise": "permanent"}, records=middle)
-            | self.enqueue({"write_name": "Last renamed"}, records=last)
+            self.enqueue({"write_name": "First renamed"}, store=first)
+            | self.enqueue({"write_name": "Middle renamed", "raise": "permanent"}, store=middle)
+            | self.enqueue({"write_name": "Last renamed"}, store=last)
         )
-        self.assertEqual(self.run_queue(), 3)
+        self.assertEqual(self.run_queue(first | middle | last), 3)
         self.assertEqual(jobs.sorted("id").mapped("state"), ["done", "failed", "done"])
         self.assertEqual((first | middle | last).mapped("name"), ["First renamed", "Middle", "Last renamed"])
 
@@ -622,15 +623,11 @@ class TestSyncJobConcurrency(TransactionCase):
         with self.registry.cursor() as cr:
             self.env_of(cr)["connector.store"].browse(store_id).exists().unlink()
 
-    def committed_jobs(self, store_id, payloads, method="_job_scripted", records_of=None):
+    def committed_jobs(self, store_id, payloads, method="_job_scripted"):
         with self.registry.cursor() as cr:
             env = self.env_of(cr)
             store = env["connector.store"].browse(store_id)
-            ids = []
-            for index, payload in enumerate(payloads):
-                records = env["connector.store"].browse(records_of[index]) if records_of else None
-                ids.append(env["sync.job"]._enqueue(store, OP, method, records=records, payload=payload).id)
-        return ids
+            return [env["sync.job"]._enqueue(store, OP, method, payload=payload).id for payload in payloads]
 
     def read(self, query, params=None):
         with self.registry.cursor() as cr:
@@ -766,13 +763,11 @@ class TestSyncJobConcurrency(TransactionCase):
                          [("done", "second life")])
 
     def test_a_serialization_failure_is_retried(self):
-        store_id = self.committed_store()
         target_id = self.committed_store("Contended Store")
         [job_id] = self.committed_jobs(
-            store_id, [{"concurrent_write": "Written by someone else", "write_name": "Written by the job"}],
-            records_of=[target_id])
+            target_id, [{"concurrent_write": "Written by someone else", "write_name": "Written by the job"}])
         with self.registry.cursor() as cr:
-            self.env_of(cr)["sync.job"]._process_queue(store_ids=[store_id], commit=True)
+            self.env_of(cr)["sync.job"]._process_queue(store_ids=[target_id], commit=True)
         [(state, retries, kind, error)] = self.read(
             "SELECT state, retry_count, error_kind, last_error FROM sync_job WHERE id = %s", [job_id])
         self.assertEqual((state, retries, kind), ("pending", 1, "retryable"))
@@ -781,15 +776,17 @@ class TestSyncJobConcurrency(TransactionCase):
                          [("Written by someone else",)])
 
     def test_each_job_commits_with_its_state_in_commit_mode(self):
-        store_id = self.committed_store()
+        # A job works on its own store's records only: one job per store, run in one go.
         targets = [self.committed_store(name) for name in ("First", "Middle", "Last")]
-        ids = self.committed_jobs(store_id, [
+        payloads = [
             {"write_name": "First renamed"},
             {"write_name": "Middle renamed", "raise": "permanent"},
             {"write_name": "Last renamed"},
-        ], records_of=targets)
+        ]
+        ids = [self.committed_jobs(target, [payload])[0]
+               for target, payload in zip(targets, payloads, strict=True)]
         with self.registry.cursor() as cr:
-            self.assertEqual(self.env_of(cr)["sync.job"]._process_queue(store_ids=[store_id], commit=True), 3)
+            self.assertEqual(self.env_of(cr)["sync.job"]._process_queue(store_ids=targets, commit=True), 3)
         self.assertEqual([self.job_states(ids)[i] for i in ids], ["done", "failed", "done"])
         names = dict(self.read("SELECT id, name FROM connector_store WHERE id = ANY(%s)", [targets]))
         self.assertEqual([names[i] for i in targets], ["First renamed", "Middle", "Last renamed"])

@@ -158,18 +158,19 @@ class CommittedRunCase(TransactionCase):
         with self.registry.cursor() as cr:
             env = self._env(cr)
             store, first, second = env["connector.store"].browse(store_ids)
+            # A job works on its own store's records only: one job per store.
             job_ids = [
-                env["sync.job"]._enqueue(store, "test.scripted", "_job_scripted", records=first,
+                env["sync.job"]._enqueue(first, "test.scripted", "_job_scripted",
                                          payload={"write_name": "Renamed 1"}).id,
-                env["sync.job"]._enqueue(store, "test.scripted", "_job_scripted", records=second,
+                env["sync.job"]._enqueue(second, "test.scripted", "_job_scripted",
                                          payload={"write_name": "Undone", "raise": "permanent",
                                                   "message": "refused by the platform"}).id,
-                env["sync.job"]._enqueue(store, "test.scripted", "_job_scripted", records=store,
+                env["sync.job"]._enqueue(store, "test.scripted", "_job_scripted",
                                          payload={"write_name": "Renamed 0"}).id,
             ]
         with self.registry.cursor() as cr, patch.object(
                 type(cr), "savepoint", side_effect=AssertionError("a job run alone needs no savepoint")):
-            ran = self._env(cr)["sync.job"]._process_queue(store_ids=[store_ids[0]], commit=True)
+            ran = self._env(cr)["sync.job"]._process_queue(store_ids=store_ids, commit=True)
         self.assertEqual(ran, 3)
         with self.registry.cursor() as cr:
             cr.execute("SELECT id, state, last_error FROM sync_job WHERE id = ANY(%s) ORDER BY id", [job_ids])

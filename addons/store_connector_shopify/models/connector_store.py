@@ -155,9 +155,16 @@ class ConnectorStore(models.Model):
         """The access token to send, refreshed first when it lapses within
         const.SHOPIFY_TOKEN_REFRESH_MARGIN seconds (expiring offline tokens) or when forced.
 
+        Checks the caller first, as the credential accessor does: neither the token this process
+        keeps after a refresh nor a refresh (which runs as superuser) may serve someone who could
+        not read the stored token.
+
+        :raises AccessError: the caller is neither superuser code nor a Store Connector Manager of
+            the store's company.
         :raises StoreAuthError: no token, or it expired and cannot be refreshed.
         """
         self.ensure_one()
+        self.env["integration.credential"]._check_secret_access(self)
         margin = timedelta(seconds=const.SHOPIFY_TOKEN_REFRESH_MARGIN)
         now = fields.Datetime.now()
         fresh = _fresh_tokens.get((self.env.cr.dbname, self.id))
@@ -297,6 +304,7 @@ class ConnectorStore(models.Model):
     # ------------------------------------------------------------------ actions
     def action_shopify_fetch_locations(self):
         """Read the shop's locations into the mapping table (new ones added, names updated)."""
+        self._check_store_manager()
         self.ensure_one()
         self._get_adapter()._shopify_sync_locations(self)
         return True
@@ -308,6 +316,7 @@ class ConnectorStore(models.Model):
 
     def action_shopify_oauth_install(self):
         """Start the OAuth install: redirect the browser to Shopify's authorize page."""
+        self._check_store_manager()
         self.ensure_one()
         return {
             "type": "ir.actions.act_url",
