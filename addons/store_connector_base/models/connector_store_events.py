@@ -25,7 +25,7 @@ from odoo import _, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..exceptions import PlatformFeatureMissing, StoreConnectorError
-from ..services.redact import redact
+from ..services.redact import safe_message
 
 # How many per-item errors an event's log line quotes; the bindings and the job's result keep the rest.
 _QUOTED_ERRORS = 5
@@ -119,7 +119,8 @@ class ConnectorStore(models.Model):
         """
         logs = self.env["store.activity.log"]
         for store in self:
-            text = redact(str(error), self.env["integration.credential"]._store_secrets(store))
+            text = safe_message(error, self.env["integration.credential"]._store_secrets(store),
+                                limit=_MESSAGE_LIMIT)
             logs |= store._log_activity("connection", "failed", message=text)
             if not notify:
                 continue
