@@ -4,6 +4,7 @@
 * point 7: the access token (and a token request's client secret and refresh token) never
   follow a redirect, and the connection goes to the address that passed the public-address
   check, whatever DNS answers afterwards;
+* the URL of a bulk result, which the shop's answer chooses, is held to the same rules;
 * point 8: a shop echoing what it was sent never gets a secret, whole or in part, into the job's
   error, the store's pause reason, the activity log, the managers' notification, the server log,
   the token-refresh cron's report or the OAuth callback's page.
@@ -14,6 +15,7 @@ redaction, would have left a fragment of them.
 
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 import time
@@ -24,6 +26,7 @@ from odoo import fields
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import HttpCase, TransactionCase
 
+from odoo.addons.store_connector_base.services.http_transport import UnsafeURLError
 from odoo.addons.store_connector_base.services.rate_limiter import reset_limiters
 from odoo.addons.store_connector_base.tests.common import run_queue
 from odoo.addons.store_connector_base.tests.http_servers import (
@@ -312,3 +315,47 @@ class TestNoSecretInErrorTexts(SecretsMixin, ShopifyStoreMixin, HttpCase):
         line = self.store.log_ids.filtered(lambda log: log.operation == "auth" and log.status == "failed")
         self.assertEqual(len(line), 1)
         self.assertNoSecret(line.message, self.client_secret, self.code, where="OAuth activity log")
+
+
+@tagged("post_install", "-at_install")
+class TestBulkResultDownload(ShopifyStoreMixin, TransactionCase):
+    """The URL of a bulk result comes from the shop's answer: a hostile shop host names an address
+    of the server's network, directly or through a redirect."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        reset_limiters()
+        cls.addClassCleanup(reset_limiters)
+
+    def setUp(self):
+        super().setUp()
+        line = {"id": "gid://shopify/Product/1", "title": "Internal data", "variants": []}
+        self.internal = self.start_server(lambda request: (200, {"Content-Type": "application/jsonl"},
+                                                           json.dumps(line) + "\n"))
+
+    def test_a_redirected_bulk_url_is_not_followed(self):
+        internal_url = self.internal.url("/latest/meta-data.jsonl")
+        redirector = self.start_server(lambda request: (302, {"Location": internal_url}, b""))
+        bulk_url = redirector.url("/bulk/1.jsonl")
+        shop = self.start_server(lambda request: (200, {}, {"data": {"node": {
+            "id": "gid://shopify/BulkOperation/1", "status": "COMPLETED", "errorCode": None,
+            "objectCount": "1", "url": bulk_url}}}))
+        store = self.make_store("Bulk Shop", shop_url=shop.url(), token=new_token())
+        job = self.env["sync.job"]._enqueue(store, "full_sync.bulk", "_job_shopify_bulk_poll",
+                                            payload={"operations": {"products": "gid://shopify/BulkOperation/1"}})
+        run_queue(self.env, store)
+        self.assertEqual(len(redirector.requests), 1)
+        self.assertEqual(self.internal.requests, [], "the bulk download followed the redirect")
+        self.assertEqual(job.state, "failed")
+        self.assertIn(internal_url, job.last_error)
+
+    def test_a_bulk_url_on_the_servers_network_is_refused(self):
+        adapter = self.env["store.adapter.shopify"]
+        with private_urls(False):
+            plain = self.internal.url("/x.jsonl")
+            for url in (plain, plain.replace("http:", "https:")):
+                with self.subTest(url=url), self.assertRaises(UnsafeURLError):
+                    list(adapter._shopify_bulk_lines(url))
+        self.assertEqual(self.internal.requests, [])
