@@ -39,6 +39,10 @@ SHOPIFY_HTTP_TIMEOUT = (5, 60)  # (connect, read) seconds, for every request
 SHOPIFY_GRAPHQL_PATH = "/admin/api/{version}/graphql.json"
 SHOPIFY_TOKEN_PATH = "/admin/oauth/access_token"
 SHOPIFY_AUTHORIZE_PATH = "/admin/oauth/authorize"
+# Values of a token request that are secrets (redacted from every error text quoting the answer).
+SHOPIFY_TOKEN_REQUEST_SECRETS = ("client_secret", "refresh_token", "code")
+# How much of Shopify's words an error message quotes (after redaction).
+SHOPIFY_ERROR_QUOTE_LIMIT = 300
 # Shopify's GraphQL bucket on the Standard plan until the first answer tells us the real one.
 SHOPIFY_DEFAULT_BUCKET = 2000
 SHOPIFY_DEFAULT_RESTORE_RATE = 100

@@ -1,64 +1,27 @@
-import ipaddress
 import logging
-import re
 import secrets
-import socket
 from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import config
 
 from .. import const
 from ..exceptions import OperationNotPermitted
+from ..services import http_transport
+from ..services.redact import safe_message
 
 _logger = logging.getLogger(__name__)
 
 USER_GROUP = "store_connector_base.group_store_connector_user"
 MANAGER_GROUP = "store_connector_base.group_store_connector_manager"
 
+# The pause reason is shown on the store's form; the activity log keeps the whole message.
+_PAUSE_REASON_LIMIT = 500
+
 
 def _new_store_code():
     # 96 random bits: the key names the store in public URLs, so it must not be guessable.
     return secrets.token_urlsafe(12)
-
-
-# Host names that only ever mean this machine or a private network (RFC 6761, 6762, 8375, and the
-# cloud metadata names such as metadata.google.internal). Refused without a DNS lookup.
-_LOCAL_HOST_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
-_LOCAL_HOST_SUFFIXES = (".localhost", ".local", ".localdomain", ".internal", ".lan", ".home.arpa")
-_HOST_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
-
-
-def _literal_ip(host):
-    """The address `host` spells without DNS, in any notation the resolver accepts, or None."""
-    try:
-        return ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        pass
-    try:
-        # Legacy IPv4 forms that connect without any lookup: 127.1, 2130706433, 0x7f.0.0.1.
-        return ipaddress.IPv4Address(socket.inet_aton(host))
-    except (OSError, ValueError):
-        return None
-
-
-def _is_public_ip(ip):
-    """Whether `ip` is a public unicast address (IPv4 embedded in IPv6 judged as itself)."""
-    if ip.version == 6:
-        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
-        if embedded is not None and not _is_public_ip(embedded):
-            return False
-    return ip.is_global and not ip.is_multicast
-
-
-def _resolve_host(host, port):
-    """The addresses `host` resolves to, or None when it does not resolve now (no DNS, unknown name)."""
-    try:
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        return None
-    return {ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos}
 
 
 class ConnectorStore(models.Model):
@@ -173,32 +136,33 @@ class ConnectorStore(models.Model):
 
     @api.model
     def _validate_shop_url(self, url):
-        """Refuse anything but a public https address (SSRF guard).
+        """Refuse anything but a public https address on port 443 (SSRF guard).
 
         Refused: another scheme than https; a user name, password, query or fragment (credentials
         belong in the Credentials tab, not in an address that is shown and logged; such messages do
-        not quote the URL); an invalid host name; names that only make sense on a local network
-        (localhost, *.local, *.internal, single-label names); literal addresses that are not public
-        unicast (loopback, private, link-local such as the metadata address 169.254.169.254, shared,
-        reserved, multicast), whatever their notation (127.1, 2130706433, [::ffff:127.0.0.1]); and
+        not quote the URL); another port than 443; an invalid host name; names that only make
+        sense on a local network (localhost, *.local, *.internal, single-label names); literal
+        addresses that are not public unicast (loopback, private, link-local such as the metadata
+        address 169.254.169.254, shared, reserved, multicast), whatever their notation (127.1,
+        2130706433, [::ffff:127.0.0.1], NAT64 64:ff9b::7f00:1, IPv4-compatible ::7f00:1); and
         names that resolve to such an address.
 
         A name that does not resolve now (no DNS on the server, a shop not yet online) is accepted:
         its address cannot be judged yet, and refusing it would make the form unusable offline.
-        Names can also change address later, so this check cannot be the last line: a platform
-        client must call it again on the URL it is about to request, right before connecting, when
-        the name has to resolve anyway.
+        Names can also change address later, so this check is not the last line: platform clients
+        send their requests through `services.http_transport.HttpTransport`, which checks the
+        address again at each connection and connects to exactly the address it checked.
 
         With the server option ``store_connector_allow_private_urls = True`` (test suite, demo
-        simulators on loopback; never in production) http and private addresses are accepted; the
-        syntax is still checked.
+        simulators on loopback; never in production) http, any port and private addresses are
+        accepted; the syntax is still checked.
 
         :param url: the address to check.
         :raises ValidationError: saying what is wrong.
         """
         try:
             parts = urlsplit((url or "").strip())
-            host = (parts.hostname or "").rstrip(".")
+            hostname = parts.hostname
             port = parts.port
         except ValueError:
             raise ValidationError(_("The shop URL %(url)s is not a valid address.", url=url)) from None
@@ -207,25 +171,22 @@ class ConnectorStore(models.Model):
                 _("The shop URL must be the plain address of the shop, without user name, password, "
                   "query or fragment. Enter credentials in the store's Credentials tab.")
             )
-        allow_private = str(config.get(const.CONFIG_ALLOW_PRIVATE_URLS) or "").strip().lower() in (
-            "true", "1", "yes",
-        )
+        allow_private = http_transport.allow_private_urls()
         scheme = parts.scheme.lower()
         if scheme != "https" and not (allow_private and scheme == "http"):
             raise ValidationError(_("The shop URL %(url)s must start with https://.", url=url))
-        if not host:
+        if not hostname:
             raise ValidationError(_("The shop URL %(url)s has no host name.", url=url))
-        ip = _literal_ip(host)
-        if ip is None:
-            try:
-                ascii_host = host.encode("idna").decode()
-            except UnicodeError:
-                ascii_host = ""
-            if not ascii_host or not all(_HOST_LABEL.fullmatch(label) for label in ascii_host.split(".")):
-                raise ValidationError(_("The shop URL %(url)s has an invalid host name.", url=url))
-            host = ascii_host
+        host, ip = http_transport.normalize_host(hostname)
+        if not host:
+            raise ValidationError(_("The shop URL %(url)s has an invalid host name.", url=url))
         if allow_private:
             return
+        if port not in (None, http_transport.HTTPS_PORT):
+            raise ValidationError(_(
+                "The shop URL %(url)s uses port %(port)s: only the https port %(allowed)s is allowed.",
+                url=url, port=port, allowed=http_transport.HTTPS_PORT,
+            ))
 
         def refuse(address):
             raise ValidationError(
@@ -238,13 +199,17 @@ class ConnectorStore(models.Model):
             )
 
         if ip is not None:
-            if not _is_public_ip(ip):
+            if not http_transport.is_public_ip(ip):
                 refuse(ip)
             return
-        if host in _LOCAL_HOST_NAMES or host.endswith(_LOCAL_HOST_SUFFIXES) or "." not in host:
+        if http_transport.is_local_host_name(host):
             refuse(host)
-        for address in _resolve_host(host, port or 443) or ():
-            if not _is_public_ip(address):
+        try:
+            addresses = http_transport.resolve_host(host, http_transport.HTTPS_PORT)
+        except OSError:
+            return  # does not resolve now: judged again when connecting
+        for address in addresses:
+            if not http_transport.is_public_ip(address):
                 refuse(address)
 
     # ------------------------------------------------------------------ CRUD
@@ -482,20 +447,27 @@ class ConnectorStore(models.Model):
         In SQL, so that of concurrent workers hitting the same refusal only the first one pauses
         and notifies, and so that no worker's job transaction fails on the store row.
 
-        :param message: why (the platform's refusal, secrets already redacted).
+        :param message: why (the platform's refusal); redacted here again with each store's
+            secrets, then cut, as every message that is stored.
         """
         if not self:
             return
+        Credential = self.env["integration.credential"]
+        messages = {store.id: safe_message(message, Credential._store_secrets(store)) for store in self}
+        reasons = {store_id: safe_message(text, (), limit=_PAUSE_REASON_LIMIT)
+                   for store_id, text in messages.items()}
         self.env.cr.execute(
-            """UPDATE connector_store SET paused = TRUE, paused_reason = %s
-                WHERE id = ANY(%s) AND paused IS NOT TRUE
-            RETURNING id""",
-            [(message or "")[:500], self.ids],
+            """UPDATE connector_store AS store SET paused = TRUE, paused_reason = reason.text
+                 FROM (SELECT UNNEST(%s::int[]) AS id, UNNEST(%s::text[]) AS text) AS reason
+                WHERE store.id = reason.id AND store.paused IS NOT TRUE
+            RETURNING store.id""",
+            [list(reasons), list(reasons.values())],
         )
         newly_paused = self.browse([row[0] for row in self.env.cr.fetchall()])
         self.invalidate_recordset(["paused", "paused_reason"])
         # The event (models/connector_store_events.py) writes the log line and tells the managers.
-        newly_paused._event_store_connection_failed(message, paused=True)
+        for store in newly_paused:
+            store._event_store_connection_failed(messages[store.id], paused=True)
 
     def _resume_after_auth(self):
         """Lift an authentication pause (new credentials were saved): the store's jobs run again."""

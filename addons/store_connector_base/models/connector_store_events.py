@@ -25,7 +25,7 @@ from odoo import _, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..exceptions import PlatformFeatureMissing, StoreConnectorError
-from ..services.redact import redact
+from ..services.redact import safe_message
 
 # How many per-item errors an event's log line quotes; the bindings and the job's result keep the rest.
 _QUOTED_ERRORS = 5
@@ -66,8 +66,8 @@ class ConnectorStore(models.Model):
             message += " " + _("%(count)s refused: %(errors)s", count=len(errors),
                                errors=_quote_errors(errors))
         status = "failed" if errors and not bindings else "done"
-        return self._log_activity(operation, status, records=len(bindings), message=message[:_MESSAGE_LIMIT],
-                                  duration=duration, job=job)
+        return self._log_activity(operation, status, records=len(bindings),
+                                  message=self._event_safe_text(message, errors), duration=duration, job=job)
 
     def _event_order_received_from_store(self, order, binding, duration=0.0, job=None):
         """OrderReceivedFromStore: an order of the store was created (or updated) in Odoo.
@@ -105,8 +105,8 @@ class ConnectorStore(models.Model):
             message += " " + _("%(count)s refused: %(errors)s", count=len(errors),
                                errors=_quote_errors(errors))
         status = "failed" if errors and not count else "done"
-        return self._log_activity("inventory.sync", status, records=count, message=message,
-                                  duration=duration, job=job)
+        return self._log_activity("inventory.sync", status, records=count,
+                                  message=self._event_safe_text(message, errors), duration=duration, job=job)
 
     def _event_store_connection_failed(self, error, notify=True, paused=False):
         """StoreConnectionFailed: the store could not be reached or refused our credentials.
@@ -119,7 +119,8 @@ class ConnectorStore(models.Model):
         """
         logs = self.env["store.activity.log"]
         for store in self:
-            text = redact(str(error), self.env["integration.credential"]._store_secrets(store))
+            text = safe_message(error, self.env["integration.credential"]._store_secrets(store),
+                                limit=_MESSAGE_LIMIT)
             logs |= store._log_activity("connection", "failed", message=text)
             if not notify:
                 continue
@@ -131,6 +132,14 @@ class ConnectorStore(models.Model):
                 notice = _("Connection to store %(store)s failed: %(error)s", store=store.name, error=text)
             store._notify_managers(notice)
         return logs
+
+    def _event_safe_text(self, message, errors):
+        """An event's log line, cut to _MESSAGE_LIMIT; when it quotes the platform's words
+        (`errors`), the store's secrets are redacted first (a platform may echo what it got)."""
+        if not errors:
+            return message[:_MESSAGE_LIMIT]
+        return safe_message(message, self.env["integration.credential"]._store_secrets(self),
+                            limit=_MESSAGE_LIMIT)
 
     # ------------------------------------------------------------------ Test Connection
     def action_test_connection(self):

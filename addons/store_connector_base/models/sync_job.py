@@ -26,7 +26,7 @@ from ..exceptions import (
     StoreAuthError,
 )
 from ..services import cron_wakeup
-from ..services.redact import redact
+from ..services.redact import safe_message
 
 _logger = logging.getLogger(__name__)
 
@@ -876,7 +876,9 @@ class SyncJob(models.Model):
         return "crash", False, None
 
     def _error_message(self, exc, kind):
-        """What the merchant reads in last_error: the error, never a secret of the store."""
+        """What the merchant reads in last_error (and the log, the pause reason, the activity log
+        and the managers' notice quote): the error, never a secret of the store, redacted whole
+        before anything is cut (services/redact.py `safe_message`)."""
         if isinstance(exc, (UserError, ValidationError)) and exc.args:
             text = str(exc.args[0])
         else:
@@ -890,7 +892,7 @@ class SyncJob(models.Model):
         elif kind == "crash":
             text = "".join(traceback.format_exception(exc)).strip()
         secrets = self.env["integration.credential"]._store_secrets(self.store_id)
-        return redact(text, secrets)
+        return safe_message(text, secrets)
 
     def _on_exception(self, exc, duration, started_at):
         """Record a failed attempt. :returns: (outcome, message)."""

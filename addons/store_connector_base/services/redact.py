@@ -1,7 +1,11 @@
 """Keep secrets out of log lines and error messages.
 
-Platform errors sometimes echo what they were sent (a token in a URL, a key in a form body), so
-every message that is stored or logged by the queue goes through `redact` with the store's secrets.
+Platform errors sometimes echo what they were sent (a token in a URL, a key in a form body, the
+whole form of a token request), so every message that is stored, logged, mailed or shown goes
+through `safe_message` with the store's secrets and the values the request itself sent.
+
+Redact first, then cut: a message cut before redaction can keep the start of a secret, which no
+longer matches the secret and so stays in the text.
 """
 
 from urllib.parse import quote, quote_plus
@@ -9,6 +13,8 @@ from urllib.parse import quote, quote_plus
 REDACTED = "***"
 # Shorter strings would blank out ordinary words and numbers while hiding almost nothing.
 MIN_SECRET_LENGTH = 4
+# What a cut message ends with, so that a reader knows there was more.
+ELLIPSIS = "..."
 
 
 def _variants(secret):
@@ -27,9 +33,31 @@ def redact(text, secrets):
     text = str(text)
     needles = set()
     for secret in secrets or ():
-        if secret and len(secret) >= MIN_SECRET_LENGTH:
+        if secret and isinstance(secret, str) and len(secret) >= MIN_SECRET_LENGTH:
             needles |= _variants(secret)
     # Longest first, so that a secret containing another one is replaced whole.
     for needle in sorted(needles, key=len, reverse=True):
         text = text.replace(needle, REDACTED)
+    return text
+
+
+def safe_message(text, secrets, limit=None):
+    """The one way to turn an error text into something that may be stored, logged or shown:
+    the whole text redacted, then cut to `limit` characters.
+
+    Use it wherever a message leaves the code that made it: job errors, pause reasons, activity
+    log lines, notifications, log lines, HTTP answers.
+
+    :param text: str, an exception or anything with a str() (None and "" give "").
+    :param secrets: iterable of plaintext secrets: the store's (see
+        ``integration.credential._store_secrets``) plus whatever the request sent that is not
+        stored (an OAuth code, a token refreshed in another transaction).
+    :param limit: the longest result in characters (an ellipsis included), or None for no cut.
+    :returns: str.
+    """
+    if text is None:
+        return ""
+    text = redact(str(text), secrets)
+    if limit is not None and len(text) > limit:
+        text = text[: max(0, limit - len(ELLIPSIS))] + ELLIPSIS
     return text

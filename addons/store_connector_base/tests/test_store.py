@@ -202,7 +202,7 @@ class TestShopUrl(StoreCase):
 
     def test_public_addresses_are_accepted(self):
         with private_urls(False), dns(None):
-            for url in ("https://8.8.8.8", "https://[2606:4700:4700::1111]", "https://93.184.215.14:8443/shop/"):
+            for url in ("https://8.8.8.8", "https://[2606:4700:4700::1111]", "https://93.184.215.14:443/shop/"):
                 with self.subTest(url=url):
                     self.Store._validate_shop_url(url)
 
@@ -219,7 +219,7 @@ class TestShopUrl(StoreCase):
                 self.Store._validate_shop_url("https://shop.example.com")
             self.assertEqual(resolver.call_args.args[:2], ("shop.example.com", 443))
             with dns("93.184.215.14"):
-                self.Store._validate_shop_url("https://shop.example.com:8443")
+                self.Store._validate_shop_url("https://shop.example.com:443")
             # 203.0.113.0/24 is reserved for documentation: never a real shop.
             for address in ("10.1.2.3", "127.0.0.1", "169.254.169.254", "fd12::1", "203.0.113.7"):
                 with self.subTest(address=address), dns(address), self.assertRaises(ValidationError) as ctx:

@@ -22,7 +22,7 @@ import werkzeug
 from odoo import _, http
 from odoo.http import request
 
-from odoo.addons.store_connector_base.exceptions import RetryableJobError, StoreAuthError
+from odoo.addons.store_connector_base.exceptions import PermanentJobError, RetryableJobError, StoreAuthError
 
 from .. import const
 
@@ -111,9 +111,13 @@ class ShopifyOAuthController(http.Controller):
             token_params["expiring"] = "1"
         try:
             body = store._shopify_token_request(token_params)
-        except (StoreAuthError, RetryableJobError) as exc:
-            store._log_activity("auth", "failed", message=str(exc))
-            return self._refuse(str(exc), 502)
+        except (StoreAuthError, RetryableJobError, PermanentJobError) as exc:
+            # This page is public: the answer quoted in it is redacted (store secrets, the code and
+            # client secret just sent) before anything else is done with it.
+            sent = [token_params[key] for key in const.SHOPIFY_TOKEN_REQUEST_SECRETS if key in token_params]
+            message = store._shopify_safe_message(exc, sent, limit=const.SHOPIFY_ERROR_QUOTE_LIMIT * 2)
+            store._log_activity("auth", "failed", message=message)
+            return self._refuse(message, 502)
         store._shopify_save_tokens(body)
         store.sudo().write({"shopify_auth_method": "oauth"})
         store._log_activity("auth", "done", message=_("Shopify app installed (scopes: %(scopes)s)",

@@ -11,7 +11,9 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import config
 
 from odoo.addons.store_connector_base import const as base_const
-from odoo.addons.store_connector_base.exceptions import RetryableJobError, StoreAuthError
+from odoo.addons.store_connector_base.exceptions import PermanentJobError, RetryableJobError, StoreAuthError
+from odoo.addons.store_connector_base.services.http_transport import HttpTransport
+from odoo.addons.store_connector_base.services.redact import safe_message
 
 from .. import const
 from .shopify_client import ShopifyClient
@@ -177,31 +179,54 @@ class ConnectorStore(models.Model):
         return self._get_credential(const.CRED_ACCESS_TOKEN)
 
     def _shopify_token_request(self, params):
-        """POST /admin/oauth/access_token (form), with a timeout. :returns: the JSON answer.
+        """POST /admin/oauth/access_token (form), through the base's HttpTransport (checked address,
+        no redirect followed, a timeout). :returns: the JSON answer.
 
-        ShopifyAPI's `Session.request_token` has no timeout and never asks for expiring tokens,
-        so this is plain `requests`.
+        ShopifyAPI's `Session.request_token` has no timeout, follows redirects and never asks for
+        expiring tokens, so this is our own request.
+
+        Error texts quote Shopify's answer redacted first (the store's secrets and every value this
+        request sent: the OAuth code, the client secret, the refresh token; a token endpoint may
+        echo its input), then cut.
+
+        :param params: the form: client_id, client_secret and code, or grant_type and refresh_token.
+        :raises StoreAuthError: Shopify refused to issue a token (the message is safe to show).
+        :raises RetryableJobError: Shopify is unreachable, 429 or 5xx.
+        :raises PermanentJobError: the address is refused or Shopify answered a redirect.
         """
         url = self._shopify_api_base_url() + const.SHOPIFY_TOKEN_PATH
-        self._validate_shop_url(url)
+        sent = [value for key, value in params.items() if key in const.SHOPIFY_TOKEN_REQUEST_SECRETS]
+        transport = HttpTransport(timeout=const.SHOPIFY_HTTP_TIMEOUT)
         try:
-            response = requests.post(url, data=params, headers={"Accept": "application/json"},
-                                     timeout=const.SHOPIFY_HTTP_TIMEOUT)
+            response = transport.post(url, data=params, headers={"Accept": "application/json"},
+                                      secrets=sent)
         except requests.RequestException as exc:
             raise RetryableJobError(f"Shopify is unreachable: {exc.__class__.__name__}") from None
+        finally:
+            transport.close()
         if response.status_code >= 500 or response.status_code == 429:
             raise RetryableJobError(f"Shopify token endpoint answered HTTP {response.status_code}")
         try:
             body = response.json()
         except ValueError:
             body = {}
+        if not isinstance(body, dict):
+            body = {}
         if response.status_code != 200 or not body.get("access_token"):
+            error = body.get("error_description") or body.get("error") or response.status_code
             raise StoreAuthError(_(
                 "Shopify refused to issue a token for store %(store)s: %(error)s",
                 store=self.name,
-                error=body.get("error_description") or body.get("error") or response.status_code,
+                error=self._shopify_safe_message(error, sent, limit=const.SHOPIFY_ERROR_QUOTE_LIMIT),
             ))
         return body
+
+    def _shopify_safe_message(self, text, sent=(), limit=None):
+        """`text` safe to store, log or show: the store's secrets and the values a request sent
+        (`sent`) redacted from the whole text, then cut to `limit` (services/redact.py)."""
+        self.ensure_one()
+        secrets = list(sent) + self.env["integration.credential"]._store_secrets(self)
+        return safe_message(text, secrets, limit=limit)
 
     def _shopify_save_tokens(self, body):
         """Store the tokens of an OAuth answer ({access_token, scope, expires_in, refresh_token,
@@ -295,10 +320,12 @@ class ConnectorStore(models.Model):
             try:
                 store._shopify_refresh_token(force=True)
                 refreshed |= store
-            except (StoreAuthError, RetryableJobError) as exc:
-                _logger.warning("Shopify token refresh of store %s failed: %s", store.id, exc)
+            except (StoreAuthError, RetryableJobError, PermanentJobError) as exc:
+                # Already redacted by the token request; again here, as every path out does.
+                error = store._shopify_safe_message(exc)
+                _logger.warning("Shopify token refresh of store %s failed: %s", store.id, error)
                 store._log_activity("auth", "failed", message=_(
-                    "The Shopify access token could not be refreshed: %(error)s", error=str(exc)))
+                    "The Shopify access token could not be refreshed: %(error)s", error=error))
         return refreshed
 
     # ------------------------------------------------------------------ actions

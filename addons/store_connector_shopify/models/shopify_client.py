@@ -34,6 +34,12 @@ the same query was sent (`requestedQueryCost`), else from `cost=` or a default.
 
 Tokens: an expiring offline token (OAuth with expiring=1) is refreshed before it lapses, with the
 rotating refresh token (see `connector.store._shopify_refresh_token`).
+
+Transport: every request goes through the base's `HttpTransport` (services/http_transport.py):
+the token only ever reaches the checked shop host (a redirect is a PermanentJobError naming its
+target, never followed; the connection dials the address that passed the public-address check).
+Error texts quote Shopify's answer redacted first (the token sent and the store's secrets), then
+cut.
 """
 
 import json
@@ -44,7 +50,9 @@ import time
 import requests
 
 from odoo.addons.store_connector_base.exceptions import PermanentJobError, RetryableJobError, StoreAuthError
+from odoo.addons.store_connector_base.services.http_transport import HttpTransport
 from odoo.addons.store_connector_base.services.rate_limiter import get_limiter, throttled_error
+from odoo.addons.store_connector_base.services.redact import safe_message
 
 from .. import const
 
@@ -78,16 +86,16 @@ class ShopifyClient:
 
     :param store: the connector.store (its env must be allowed to read credentials: superuser in
         jobs, a manager for buttons).
-    :param session: a requests.Session to reuse (default: a new one per client).
+    :param transport: the base's HttpTransport to send through (default: a new one per client).
     :param max_wait: the longest a call waits for bucket points before raising a throttled
         RetryableJobError (default const.SHOPIFY_MAX_THROTTLE_WAIT).
     :param sleep: how to wait (tests).
     """
 
-    def __init__(self, store, session=None, max_wait=None, sleep=time.sleep):
+    def __init__(self, store, transport=None, max_wait=None, sleep=time.sleep):
         store.ensure_one()
         self.store = store
-        self.session = session or requests.Session()
+        self.transport = transport or HttpTransport(timeout=const.SHOPIFY_HTTP_TIMEOUT)
         self.max_wait = const.SHOPIFY_MAX_THROTTLE_WAIT if max_wait is None else max_wait
         self._sleep = sleep
         self.stats = {"calls": 0, "throttled": 0, "retries": 0, "requested_cost": 0.0,
@@ -206,19 +214,23 @@ class ShopifyClient:
         if operation_name:
             payload["operationName"] = operation_name
         url = self._graphql_url()
-        self.store._validate_shop_url(url)  # again, right before connecting (SSRF: DNS may change)
+        token = self._access_token()
         headers = {
-            "X-Shopify-Access-Token": self._access_token(),
+            "X-Shopify-Access-Token": token,
             "Content-Type": "application/json",
             "Accept": "application/json",
         }
         self.stats["calls"] += 1
         try:
-            response = self.session.post(url, data=json.dumps(payload), headers=headers,
-                                         timeout=const.SHOPIFY_HTTP_TIMEOUT)
+            response = self.transport.post(url, data=json.dumps(payload), headers=headers,
+                                           timeout=const.SHOPIFY_HTTP_TIMEOUT, secrets=[token])
         except requests.RequestException as exc:
             limiter.update(refund=estimate)
-            raise RetryableJobError(f"Shopify is unreachable: {exc.__class__.__name__}: {exc}") from None
+            raise RetryableJobError("Shopify is unreachable: " + self._safe(
+                f"{exc.__class__.__name__}: {exc}")) from None
+        except PermanentJobError:  # a refused address or redirect: nothing was spent
+            limiter.update(refund=estimate)
+            raise
         status = response.status_code
         if status in (401, 403):
             limiter.update(refund=estimate)
@@ -269,7 +281,7 @@ class ShopifyClient:
     def _raise_graphql_errors(self, errors, limiter, estimate):
         messages = "; ".join(str(e.get("message") or e) for e in errors[:5])
         codes = {self._error_code(e) for e in errors}
-        message = f"Shopify: {messages}"
+        message = self._safe(f"Shopify: {messages}")
         if codes & set(const.SHOPIFY_RETRYABLE_ERROR_CODES):
             raise RetryableJobError(message)
         if "ACCESS_DENIED" in codes:
@@ -298,13 +310,19 @@ class ShopifyClient:
         except ValueError:
             return None
 
-    @staticmethod
-    def _http_message(response):
+    def _safe(self, text, limit=None):
+        """`text` redacted (the token this client sent, the store's secrets), then cut to `limit`."""
+        secrets = [self._token] if self._token else []
+        secrets += self.store.env["integration.credential"]._store_secrets(self.store)
+        return safe_message(text, secrets, limit=limit)
+
+    def _http_message(self, response):
+        """Shopify's words in an error answer, safe to quote: redacted whole, then cut (a cut
+        before redaction could keep the start of an echoed token)."""
         try:
             body = response.json()
         except ValueError:
-            return (response.text or "")[:300]
+            return self._safe(response.text or "", const.SHOPIFY_ERROR_QUOTE_LIMIT)
         if isinstance(body, dict):
-            errors = body.get("errors") or body.get("error_description") or body.get("error") or body
-            return str(errors)[:300]
-        return str(body)[:300]
+            body = body.get("errors") or body.get("error_description") or body.get("error") or body
+        return self._safe(body, const.SHOPIFY_ERROR_QUOTE_LIMIT)

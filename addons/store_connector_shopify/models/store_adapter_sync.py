@@ -5,12 +5,11 @@ import math
 import uuid
 from datetime import timedelta
 
-import requests
-
 from odoo import _, api, fields, models
 
 from odoo.addons.store_connector_base.exceptions import PermanentJobError, RetryableJobError
 from odoo.addons.store_connector_base.models.store_product_binding import LOCK_INVENTORY
+from odoo.addons.store_connector_base.services.http_transport import HttpTransport
 
 from . import shopify_order_mapper as om
 from . import shopify_product_mapper as pm
@@ -965,16 +964,21 @@ class StoreAdapterShopifySync(models.AbstractModel):
     def _shopify_bulk_lines(self, url):
         """Parsed JSONL lines of a bulk result, read from the HTTP response line by line (never the
         whole file in memory). The download URL is a signed, token-free link: it does not go
-        through the API client (no API cost, no token), only through requests with a timeout."""
-        with requests.get(url, stream=True, timeout=BULK_DOWNLOAD_TIMEOUT) as response:
-            if response.status_code >= 400:
-                raise RetryableJobError(
-                    _("The bulk result download answered %(status)s.", status=response.status_code),
-                    retry_after=30,
-                )
-            for raw in response.iter_lines():
-                if raw:
-                    yield json.loads(raw)
+        through the API client (no API cost, no token). The shop's answer chose it, so it goes
+        through the base's HttpTransport: a public https address, no redirect followed."""
+        transport = HttpTransport(timeout=BULK_DOWNLOAD_TIMEOUT)
+        try:
+            with transport.get(url, stream=True) as response:
+                if response.status_code >= 400:
+                    raise RetryableJobError(
+                        _("The bulk result download answered %(status)s.", status=response.status_code),
+                        retry_after=30,
+                    )
+                for raw in response.iter_lines():
+                    if raw:
+                        yield json.loads(raw)
+        finally:
+            transport.close()
 
     @api.model
     def _shopify_bulk_records(self, lines, child_key):
