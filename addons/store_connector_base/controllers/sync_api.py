@@ -10,10 +10,12 @@ Odoo API key (``Authorization: Bearer <key>``) and run as the key's user, so tha
 rights and record rules apply. Each store accepts 60 requests per minute (System Parameter
 `store_connector.api_rate_limit`). Errors answer ``{"error": {"code", "message"[, "details"]}}``
 with 401 (no or bad key), 403 (no rights, operation not permitted on the store), 404 (no such
-store for this user), 413 (body too large), 422 (bad input) or 429 (rate limit, Retry-After).
+store for this user), 413 (body too large), 415 (a body that is not JSON), 422 (bad input) or 429
+(rate limit, Retry-After).
 
-Order of the checks: the key first (an unauthenticated caller learns nothing and cannot spend a
-store's allowance), then the store, then the rate limit, then the input.
+Order of the checks: the body's size first, before anything reads it (ir.http reads it, bounded:
+see SYNC_API_ROUTING_KEY); then the key (an unauthenticated caller learns nothing and cannot spend
+a store's allowance), then the store, then the rate limit, then the input.
 """
 
 import logging
@@ -25,8 +27,15 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
-from ..services.sync_api import SyncApiError, parse_json_body
-from .main import max_body_bytes
+from ..exceptions import WebhookRejected
+from ..services.sync_api import (
+    SyncApiError,
+    check_json_content_type,
+    check_single_values,
+    parse_json_body,
+    payload_too_large,
+)
+from .main import max_body_bytes, read_raw_body
 
 _logger = logging.getLogger(__name__)
 
@@ -34,23 +43,27 @@ _BEARER = re.compile(r"^bearer\s+(\S+)\s*$", re.IGNORECASE)
 _ROUTE = "/api/v1/stores/<string:store_ref>"
 # The routes authenticate themselves (auth="none": a Bearer API key, JSON errors) and are
 # read/write (auth="none" routes default to read-only): every request writes its rate-limit count.
+# Routes flagged with SYNC_API_ROUTING_KEY have their body read by ir.http before Odoo's
+# dispatcher may parse it, never past max_body_bytes(), and are never parsed as a form.
+SYNC_API_ROUTING_KEY = "store_connector_sync_api"
+_ROUTING = {SYNC_API_ROUTING_KEY: True}
 
 
 class StoreSyncApiController(http.Controller):
     @http.route(f"{_ROUTE}/sync/products", type="http", methods=["POST"], auth="none", csrf=False,
-                save_session=False, readonly=False)
+                save_session=False, readonly=False, **_ROUTING)
     def sync_products(self, store_ref, **_kwargs):
         """Queue a products sync: the SKUs named, or everything the store publishes."""
         return self._serve(store_ref, lambda store: store._api_request_sync_products(self._json_body()))
 
     @http.route(f"{_ROUTE}/sync/inventory", type="http", methods=["POST"], auth="none", csrf=False,
-                save_session=False, readonly=False)
+                save_session=False, readonly=False, **_ROUTING)
     def sync_inventory(self, store_ref, **_kwargs):
         """Queue an inventory sync: the items or SKUs named, or everything the store publishes."""
         return self._serve(store_ref, lambda store: store._api_request_sync_inventory(self._json_body()))
 
     @http.route(f"{_ROUTE}/orders", type="http", methods=["GET"], auth="none", csrf=False,
-                save_session=False, readonly=False)
+                save_session=False, readonly=False, **_ROUTING)
     def list_orders(self, store_ref, **_kwargs):
         """One page of the orders imported from the store, with the link to the next page."""
         return self._serve(store_ref, self._orders_page)
@@ -100,19 +113,30 @@ class StoreSyncApiController(http.Controller):
         request.update_context(lang=request.env.user.lang)
 
     def _json_body(self):
+        """The request's JSON object body ({} when there is none).
+
+        :raises SyncApiError: 413 over the size limit, 415 not declared as JSON, 422 not a JSON object.
+        """
         httpreq = request.httprequest
-        limit = max_body_bytes()
-        if (httpreq.content_length or 0) > limit:
-            raise SyncApiError(413, "payload_too_large",
-                               _("The body is larger than %(limit)s bytes.", limit=limit))
-        raw = httpreq.get_data(cache=True)
-        if len(raw) > limit:
-            raise SyncApiError(413, "payload_too_large",
-                               _("The body is larger than %(limit)s bytes.", limit=limit))
+        raw = self._raw_body()
+        check_json_content_type(httpreq.headers.get("Content-Type", ""), raw)
         return parse_json_body(raw)
+
+    @staticmethod
+    def _raw_body():
+        """The body as read by ir.http (bounded); read here, bounded too, if it was not.
+
+        :raises SyncApiError(413): over max_body_bytes().
+        """
+        limit = max_body_bytes()
+        try:
+            return read_raw_body(request.httprequest, limit)
+        except WebhookRejected:
+            raise payload_too_large(limit) from None
 
     def _orders_page(self, store):
         args = request.httprequest.args
+        check_single_values(args)
         status, data = store._api_request_orders(args.to_dict())
         if data.get("next_cursor"):
             query = dict(args.to_dict(), cursor=data["next_cursor"])
