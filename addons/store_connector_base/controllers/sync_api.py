@@ -6,8 +6,9 @@
     GET  /api/v1/stores/<store>/orders?status=sale,cancel&since=<ISO 8601>&limit=50&cursor=...
 
 <store> is the store's code (its webhook key) or its numeric id. Requests authenticate with an
-Odoo API key (``Authorization: Bearer <key>``) and run as the key's user, so that user's access
-rights and record rules apply. Each store accepts 60 requests per minute (System Parameter
+Odoo API key of the sync API's own scope (``Authorization: Bearer <key>``, see
+services.sync_api.API_KEY_SCOPE) and run as the key's user, so that user's access rights and
+record rules apply. Each store accepts 60 requests per minute (System Parameter
 `store_connector.api_rate_limit`). Errors answer ``{"error": {"code", "message"[, "details"]}}``
 with 401 (no or bad key), 403 (no rights, operation not permitted on the store), 404 (no such
 store for this user), 413 (body too large), 415 (a body that is not JSON), 422 (bad input) or 429
@@ -29,6 +30,7 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..exceptions import WebhookRejected
 from ..services.sync_api import (
+    API_KEY_SCOPE,
     SyncApiError,
     check_json_content_type,
     check_single_values,
@@ -96,7 +98,8 @@ class StoreSyncApiController(http.Controller):
     def _authenticate(self):
         """Switch the request to the user of the Bearer API key.
 
-        :raises SyncApiError(401): no key, or a key that is wrong, expired or of an archived user.
+        :raises SyncApiError(401): no key, a key that is wrong, expired or of an archived user, or a
+            valid key of another scope (a global key opening XML-RPC).
         """
         challenge = {"WWW-Authenticate": 'Bearer realm="store-connector"'}
         match = _BEARER.match(request.httprequest.headers.get("Authorization", ""))
@@ -104,11 +107,20 @@ class StoreSyncApiController(http.Controller):
             raise SyncApiError(401, "unauthorized",
                                _('Send an Odoo API key in the header "Authorization: Bearer <key>".'),
                                headers=challenge)
-        # "rpc" is the scope Odoo itself checks API keys against: it matches global keys.
-        uid = request.env["res.users.apikeys"].sudo()._check_credentials(scope="rpc", key=match.group(1))
+        uid, scope = request.env["res.users.apikeys"].sudo()._store_connector_identify(match.group(1))
         if not uid:
             raise SyncApiError(401, "invalid_api_key", _("The API key is wrong, expired or revoked."),
                                headers=challenge)
+        # Exactly the sync API's scope: a global key (scope NULL, Odoo's "New API Key") or an "rpc"
+        # one opens the whole external API, and must not be spread to the programs that sync.
+        if scope != API_KEY_SCOPE:
+            raise SyncApiError(
+                401, "wrong_key_scope",
+                _("This Odoo API key is not a sync API key: the sync API takes only keys made for it "
+                  "(Preferences > Account Security > New Sync API Key, or New Sync API Key on a store), "
+                  "which open nothing else. Keys made with New API Key open XML-RPC and are refused here."),
+                headers=challenge,
+            )
         request.update_env(user=uid)
         request.update_context(lang=request.env.user.lang)
 

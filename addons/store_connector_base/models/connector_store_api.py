@@ -23,6 +23,23 @@ from ..services.sync_api import SyncApiError
 class ConnectorStore(models.Model):
     _inherit = "connector.store"
 
+    # ------------------------------------------------------------------ actions
+    def action_new_sync_api_key(self):
+        """Open the wizard that makes a sync API key for the current user, named after this store.
+
+        The key is the user's, not the store's: it opens every store the user may read.
+        """
+        self.ensure_one()
+        self.check_access("read")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "store.sync.api.key.wizard",
+            "name": _("New Sync API Key"),
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_store_id": self.id},
+        }
+
     # ------------------------------------------------------------------ request handling
     @api.model
     def _api_resolve_store(self, ref):
