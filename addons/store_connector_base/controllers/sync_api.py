@@ -10,9 +10,9 @@ Odoo API key of the sync API's own scope (``Authorization: Bearer <key>``, see
 services.sync_api.API_KEY_SCOPE) and run as the key's user, so that user's access rights and
 record rules apply. Each store accepts 60 requests per minute (System Parameter
 `store_connector.api_rate_limit`). Errors answer ``{"error": {"code", "message"[, "details"]}}``
-with 401 (no or bad key), 403 (no rights, operation not permitted on the store), 404 (no such
-store for this user), 413 (body too large), 415 (a body that is not JSON), 422 (bad input) or 429
-(rate limit, Retry-After).
+with 401 (no key, a bad key, or a key of another scope), 403 (no rights, operation not permitted
+on the store), 404 (no such store for this user), 413 (body too large), 415 (a body that is not
+JSON), 422 (bad input) or 429 (rate limit, Retry-After).
 
 Order of the checks: the body's size first, before anything reads it (ir.http reads it, bounded:
 see SYNC_API_ROUTING_KEY); then the key (an unauthenticated caller learns nothing and cannot spend
@@ -105,7 +105,7 @@ class StoreSyncApiController(http.Controller):
         match = _BEARER.match(request.httprequest.headers.get("Authorization", ""))
         if not match:
             raise SyncApiError(401, "unauthorized",
-                               _('Send an Odoo API key in the header "Authorization: Bearer <key>".'),
+                               _('Send a sync API key in the header "Authorization: Bearer <key>".'),
                                headers=challenge)
         uid, scope = request.env["res.users.apikeys"].sudo()._store_connector_identify(match.group(1))
         if not uid:

@@ -14,6 +14,7 @@ from . import (
 # Sync API, events and dashboard.
 from . import (
     store_api_request,
+    res_users,
     res_users_apikeys,
     store_sync_api_key_wizard,
     connector_store_api,

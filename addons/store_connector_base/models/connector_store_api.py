@@ -31,14 +31,7 @@ class ConnectorStore(models.Model):
         """
         self.ensure_one()
         self.check_access("read")
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "store.sync.api.key.wizard",
-            "name": _("New Sync API Key"),
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {"default_store_id": self.id},
-        }
+        return self.env["store.sync.api.key.wizard"]._action_open(store=self)
 
     # ------------------------------------------------------------------ request handling
     @api.model

@@ -34,3 +34,4 @@ class ResUsersApikeys(models.Model):
             if KEY_CRYPT_CONTEXT.verify(key, hashed):
                 return user_id, scope
         return False, None
+

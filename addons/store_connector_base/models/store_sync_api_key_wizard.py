@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import _, api, models
 from odoo.exceptions import AccessError
 
 from odoo.addons.base.models.res_users import check_identity
@@ -6,6 +6,7 @@ from odoo.addons.base.models.res_users import check_identity
 from ..services.sync_api import API_KEY_SCOPE
 
 USER_GROUP = "store_connector_base.group_store_connector_user"
+SHOW_VIEW = "store_connector_base.res_users_apikeys_show_view_form_sync"
 
 
 class StoreSyncApiKeyWizard(models.TransientModel):
@@ -22,17 +23,19 @@ class StoreSyncApiKeyWizard(models.TransientModel):
     _inherit = "res.users.apikeys.description"
     _description = "New Sync API Key"
 
-    # Only to name the key after the store it is made from: a key opens every store its user may read.
-    store_id = fields.Many2one("connector.store", readonly=True)
-
     @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        if "name" in fields_list and not values.get("name"):
-            store = self.env["connector.store"].browse(values.get("store_id"))
-            values["name"] = (_("Sync API: %(store)s", store=store.name) if store
-                              else _("Sync API"))
-        return values
+    def _action_open(self, store=None):
+        """The action opening this wizard, from the preferences or from `store`: the key is then
+        named after the store (it still opens every store its user may read)."""
+        name = _("Sync API: %(store)s", store=store.name) if store else _("Sync API")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "name": _("New Sync API Key"),
+            "views": [(self.env.ref("store_connector_base.store_sync_api_key_wizard_view_form").id, "form")],
+            "target": "new",
+            "context": {"default_name": name},
+        }
 
     def check_access_make_key(self):
         """Internal users with Store Connector rights only: a key of another user would open nothing.
@@ -43,8 +46,12 @@ class StoreSyncApiKeyWizard(models.TransientModel):
         if not self.env.user.has_group(USER_GROUP):
             raise AccessError(_("Only Store Connector users can create sync API keys."))
 
-    @check_identity
     def make_key(self):
+        """Odoo's wizard's button, inherited: here it makes a sync API key too, never a global one."""
+        return self.action_make_key()
+
+    @check_identity
+    def action_make_key(self):
         """Generate the key (sync API scope, the current user's), then show it once."""
         self.ensure_one()
         self.check_access_make_key()
@@ -55,7 +62,7 @@ class StoreSyncApiKeyWizard(models.TransientModel):
             "type": "ir.actions.act_window",
             "res_model": "res.users.apikeys.show",
             "name": _("Sync API Key Ready"),
-            "views": [(self.env.ref("store_connector_base.store_sync_api_key_view_show").id, "form")],
+            "views": [(self.env.ref(SHOW_VIEW).id, "form")],
             "target": "new",
             "context": {"default_key": key},
         }

@@ -54,12 +54,12 @@ class TestSyncApiKeys(SyncApiFixtures, HttpCase):
         """
         self.authenticate(user.login, user.login)
         context = context or {}
-        defaults = self._call_kw("store.sync.api.key.wizard", "default_get", ["name", "duration", "store_id"],
+        defaults = self._call_kw("store.sync.api.key.wizard", "default_get", ["name", "duration"],
                                  context=context)
         # web_save, as the web client saves the dialog.
         wizard_id = self._call_kw("store.sync.api.key.wizard", "web_save", [], {**defaults, **values},
                                   specification={}, context=context)[0]["id"]
-        action = self._call_kw("store.sync.api.key.wizard", "make_key", [wizard_id], context=context)
+        action = self._call_kw("store.sync.api.key.wizard", "action_make_key", [wizard_id], context=context)
         if action.get("res_model") == "res.users.identitycheck":
             check_id = action["res_id"]
             self._call_kw("res.users.identitycheck", "write", [check_id], {"password": user.login})
@@ -148,9 +148,24 @@ class TestSyncApiKeys(SyncApiFixtures, HttpCase):
         self.env.cr.execute("SELECT key FROM res_users_apikeys WHERE name = %s", ["shown once"])
         (stored,) = self.env.cr.fetchone()
         self.assertNotEqual(stored, key)
-        view = self.env.ref("store_connector_base.store_sync_api_key_view_show")
+        view = self.env.ref("store_connector_base.res_users_apikeys_show_view_form_sync")
         self.assertIn("sync API", view.arch)
         self.assertNotIn("full access", view.arch)
+
+    def test_the_inherited_make_key_makes_a_sync_key_too(self):
+        """The wizard copies Odoo's, whose make_key makes a global key: not on this one."""
+        self.authenticate(self.api_user.login, self.api_user.login)
+        wizard_id = self._call_kw("store.sync.api.key.wizard", "web_save", [], {"name": "via make_key",
+                                                                              "duration": "1"},
+                                  specification={})[0]["id"]
+        action = self._call_kw("store.sync.api.key.wizard", "make_key", [wizard_id])
+        self.assertEqual(action["res_model"], "res.users.identitycheck", "the password is asked again")
+        check_id = action["res_id"]
+        self._call_kw("res.users.identitycheck", "write", [check_id], {"password": self.api_user.login})
+        key = self._call_kw("res.users.identitycheck", "run_check", [check_id])["context"]["default_key"]
+        stored = self.env["res.users.apikeys"].sudo().search([("name", "=", "via make_key")])
+        self.assertEqual(stored.scope, API_KEY_SCOPE)
+        self.assertEqual(self._orders(key).status_code, 200)
 
     # ------------------------------------------------------------------ who may make one
     def test_only_store_connector_users_make_sync_keys(self):
@@ -165,6 +180,8 @@ class TestSyncApiKeys(SyncApiFixtures, HttpCase):
 
     def test_the_preferences_offer_the_sync_key_to_store_connector_users(self):
         self.authenticate(self.api_user.login, self.api_user.login)
+        action = self._call_kw("res.users", "action_store_connector_sync_api_key", [self.api_user.id])
+        self.assertEqual((action["res_model"], action["target"]), ("store.sync.api.key.wizard", "new"))
         arch = self._call_kw("res.users", "get_views", [[self.env.ref("base.view_users_form_simple_modif").id,
                                                          "form"]])["views"]["form"]["arch"]
         self.assertIn("New Sync API Key", arch)
