@@ -88,9 +88,13 @@ ensure_venv() {
 }
 
 # write_config FILE DB [extra lines...]: an Odoo config for this checkout, from odoo.conf.example's defaults.
+# The config holds the credential encryption key: it is written readable by its owner only (0600), into
+# a new file moved over the old one, so that the key is never in a file others may read, not even
+# for a moment, and a config left world-readable by an older version is replaced.
 write_config() {
-  local file=$1 db=$2; shift 2
-  mkdir -p "$(dirname "$file")"
+  local file=$1 db=$2 tmp; shift 2
+  (umask 077 && mkdir -p "$(dirname "$file")")
+  tmp=$(mktemp "$file.XXXXXX")   # mktemp creates it 0600
   {
     echo "[options]"
     echo "addons_path = ${SC_ADDONS_PATH:-$ODOO_SRC/addons,$SC_ROOT/addons}"
@@ -101,7 +105,21 @@ write_config() {
     echo "list_db = False"
     echo "without_demo = all"
     for line in "$@"; do echo "$line"; done
-  } > "$file"
+  } > "$tmp" || { rm -f "$tmp"; return 1; }
+  mv -f "$tmp" "$file"
+}
+
+# machine_key: the credential encryption key of the development servers (run, demo, bench):
+# $STORE_CONNECTOR_ENCRYPTION_KEY, else a random key made once for this machine and kept outside the
+# checkout (0600) so that stored credentials stay readable. A fixed key would be published with the
+# suite, and the suite refuses published keys outside test mode (see services/crypto.py).
+machine_key() {
+  if [ -n "${STORE_CONNECTOR_ENCRYPTION_KEY:-}" ]; then echo "$STORE_CONNECTOR_ENCRYPTION_KEY"; return; fi
+  local keyfile="$SC_STATE/encryption.key"
+  if [ ! -s "$keyfile" ]; then
+    (umask 077 && mkdir -p "$SC_STATE" && head -c 32 /dev/urandom | base64 > "$keyfile")
+  fi
+  cat "$keyfile"
 }
 
 db_exists() { psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$1'" | grep -q 1; }

@@ -27,6 +27,7 @@
         "views/store_product_publish_wizard_views.xml",
         "views/product_template_views_channels.xml",
         "views/sale_order_views.xml",
+        "views/store_sync_api_key_views.xml",
         "data/ir_cron_data.xml",
         "data/ir_cron_orders_data.xml",
         "data/ir_config_parameter_data.xml",

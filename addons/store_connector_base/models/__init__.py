@@ -15,6 +15,9 @@ from . import (
 # Sync API, events and dashboard.
 from . import (
     store_api_request,
+    res_users,
+    res_users_apikeys,
+    store_sync_api_key_wizard,
     connector_store_api,
     connector_store_events,
     connector_store_dashboard,

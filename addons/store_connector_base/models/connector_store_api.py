@@ -23,6 +23,16 @@ from ..services.sync_api import SyncApiError
 class ConnectorStore(models.Model):
     _inherit = "connector.store"
 
+    # ------------------------------------------------------------------ actions
+    def action_new_sync_api_key(self):
+        """Open the wizard that makes a sync API key for the current user, named after this store.
+
+        The key is the user's, not the store's: it opens every store the user may read.
+        """
+        self.ensure_one()
+        self.check_access("read")
+        return self.env["store.sync.api.key.wizard"]._action_open(store=self)
+
     # ------------------------------------------------------------------ request handling
     @api.model
     def _api_resolve_store(self, ref):
@@ -34,17 +44,23 @@ class ConnectorStore(models.Model):
         user does not work in is "not found", exactly like a store that does not exist.
 
         :raises SyncApiError: 403 when the user has no Store Connector rights, 404 when no
-            active store of theirs matches.
+            active store of theirs matches (or `ref` cannot name a store).
         """
         stores = self.with_context(active_test=True)
         if not stores.browse().has_access("read"):
             raise SyncApiError(403, "forbidden",
                                _("This API key's user has no access to the Store Connector."))
-        store = stores.search([("code", "=", ref)], limit=1) if ref else stores.browse()
-        if not store and ref and ref.isdigit() and len(ref) < 10:
-            store = stores.search([("id", "=", int(ref))], limit=1)
+        store = stores.browse()
+        # What cannot be a store's code or id is not looked up: a NUL or a lone surrogate would
+        # fail in PostgreSQL (a 500), and an id beyond a PostgreSQL integer too.
+        if ref and len(ref) <= sync_api.MAX_STORE_REF_LENGTH and sync_api.is_printable(ref):
+            store = stores.search([("code", "=", ref)], limit=1)
+            store_id = sync_api.parse_record_id(ref)
+            if not store and store_id:
+                store = stores.search([("id", "=", store_id)], limit=1)
         if not store:
-            raise SyncApiError(404, "store_not_found", _("No store %(store)s.", store=ref))
+            raise SyncApiError(404, "store_not_found",
+                               _("No store %(store)s.", store=sync_api.printable(ref)))
         return store
 
     def _api_check_rate_limit(self):

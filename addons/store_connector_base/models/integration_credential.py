@@ -47,6 +47,8 @@ class IntegrationCredential(models.Model):
     _description = "Store Credential"
     _order = "store_id, key"
     _rec_name = "key"
+    # Masked in Odoo's debug log of RPC and web client calls (see services/secret_logging.py).
+    _store_connector_secret_fields = ("value",)
 
     store_id = fields.Many2one("connector.store", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="store_id.company_id", store=True)
@@ -64,6 +66,12 @@ class IntegrationCredential(models.Model):
     _sql_constraints = [
         ("store_key_unique", "unique(store_id, key)", "A store has one credential per key."),
     ]
+
+    def _register_hook(self):
+        """Say at start-up, not only at first use, that the encryption key is a published one."""
+        super()._register_hook()
+        if crypto.published_key_in_use():
+            _logger.error("%s", crypto.published_key_message())
 
     # ------------------------------------------------------------------ computes
     @api.depends("value_encrypted")

@@ -6,29 +6,49 @@ from odoo import models
 from odoo.http import request
 
 from ..controllers.main import RAW_BODY_ROUTING_KEY, REJECTION_MESSAGES, max_body_bytes, read_raw_body
+from ..controllers.sync_api import SYNC_API_ROUTING_KEY
 from ..exceptions import WebhookRejected
+from ..services.sync_api import payload_too_large
 
 _logger = logging.getLogger(__name__)
 
 
 class IrHttp(models.AbstractModel):
-    """Read the raw body of webhook routes before anything else may parse it."""
+    """Read the raw body of webhook and sync API routes before anything else may parse it."""
 
     _inherit = "ir.http"
 
     @classmethod
     def _pre_dispatch(cls, rule, args):
-        """For routes flagged with RAW_BODY_ROUTING_KEY, read the body (bounded) and keep it.
+        """For routes flagged with RAW_BODY_ROUTING_KEY or SYNC_API_ROUTING_KEY, read the body
+        (bounded) and keep it.
 
         Odoo's dispatcher parses form-encoded bodies before calling the controller, which would
-        leave it nothing to check a signature against; and werkzeug reads a chunked body without
-        any limit. Reading it here, first, fixes both; an oversize body is answered 413 at once.
+        leave it nothing to check a signature against (or, for the sync API, an empty body, read
+        as "sync everything"); and werkzeug reads a chunked body without any limit. Reading it
+        here, first, fixes both; an oversize body is answered 413 at once, the rest of it unread.
+        The sync API's bodies are JSON only: they are never parsed as a form either.
         """
-        if rule.endpoint.routing.get(RAW_BODY_ROUTING_KEY):
+        routing = rule.endpoint.routing
+        sync_api = routing.get(SYNC_API_ROUTING_KEY)
+        if sync_api or routing.get(RAW_BODY_ROUTING_KEY):
+            httprequest = request.httprequest
+            limit = max_body_bytes()
             try:
-                read_raw_body(request.httprequest, max_body_bytes())
+                read_raw_body(httprequest, limit)
             except WebhookRejected as exc:
-                _logger.info("request to %s refused (%s): %s", request.httprequest.path, exc.status, exc)
-                werkzeug.exceptions.abort(request.make_json_response(
-                    {"status": REJECTION_MESSAGES.get(exc.status, "refused")}, status=exc.status))
+                _logger.info("request to %s refused (%s): %s", httprequest.path, exc.status, exc)
+                if sync_api:
+                    error = payload_too_large(limit)
+                    response = request.make_json_response(error.to_json(), status=error.status)
+                else:
+                    response = request.make_json_response(
+                        {"status": REJECTION_MESSAGES.get(exc.status, "refused")}, status=exc.status)
+                werkzeug.exceptions.abort(response)
+            if sync_api:
+                # Odoo's wrapper hides werkzeug's request; its form and files are cached
+                # properties, filled here so that the dispatcher never parses the body.
+                wrapped = getattr(httprequest, "_HTTPRequest__wrapped", httprequest)
+                empty = wrapped.parameter_storage_class
+                wrapped.__dict__.update(form=empty(), files=empty())
         return super()._pre_dispatch(rule, args)

@@ -1,1 +1,3 @@
-from . import cron_wakeup, crypto, rate_limiter, redact
+from . import cron_wakeup, crypto, rate_limiter, redact, secret_logging
+
+secret_logging.install()

@@ -8,6 +8,17 @@ with SHA-256 to the 32 bytes Fernet wants, so use a long random one.
 No key configured: nothing fails at install or start-up; encrypting or decrypting raises
 `MissingEncryptionKey`, which names the option and the environment variable.
 
+Published keys: the placeholder of ``odoo.conf.example`` and the fixed key of the test
+configuration (`PUBLISHED_KEYS`) are in the suite's public source, so they protect nothing. In
+production mode they are refused as encrypting key: encrypting or decrypting raises
+`MissingEncryptionKey` saying so, and the registry logs an error at start-up
+(``integration.credential._register_hook``). Production mode is every server not running the
+tests (Odoo's ``test_enable`` / ``test_file`` options, set by ``--test-enable``, ``--test-tags``,
+``--test-file`` and by scripts/test's configuration): the development scripts (scripts/run, demo,
+bench) are not in test mode either, so they configure a random key of the machine instead. A
+published key may still follow a real key in the list (``real-key,published-key``): it then only
+decrypts, to move the stored secrets to the real key (see "Changing the key").
+
 Changing the key: values encrypted with a key that is no longer configured cannot be read back;
 using one raises `CredentialDecryptError`, which says to restore the previous key or to enter the
 credentials again (saving a credential encrypts it with the current key). To change the key without
@@ -30,6 +41,14 @@ from ..exceptions import CredentialDecryptError, MissingEncryptionKey
 
 PREFIX = "enc:v1:"
 
+# Keys written in the suite's public files: odoo.conf.example's placeholder, scripts/test's key (and
+# the key scripts/bench used to write). Refused as encrypting key outside test mode.
+PUBLISHED_KEYS = frozenset({
+    "change-me-to-a-long-random-string",
+    "test-key-not-for-production",
+    "bench-key-not-for-production",
+})
+
 
 def _configured_keys():
     """The configured key passphrases, the encrypting one first; [] when none is set."""
@@ -37,9 +56,21 @@ def _configured_keys():
     return [key.strip() for key in str(raw).split(",") if key.strip()]
 
 
+def is_test_mode():
+    """Whether this server runs the tests (Odoo's own test-mode test); every other server is in
+    production mode, development servers included."""
+    return bool(config.get("test_enable") or config.get("test_file"))
+
+
+def published_key_in_use():
+    """Whether the encrypting key is a published one on a server in production mode (refused)."""
+    keys = _configured_keys()
+    return bool(keys) and keys[0] in PUBLISHED_KEYS and not is_test_mode()
+
+
 def has_key():
-    """Whether an encryption key is configured (for UI hints; encrypt/decrypt raise when it is not)."""
-    return bool(_configured_keys())
+    """Whether a usable encryption key is configured (for UI hints; encrypt/decrypt raise when not)."""
+    return bool(_configured_keys()) and not published_key_in_use()
 
 
 def _fernet():
@@ -53,9 +84,24 @@ def _fernet():
                 env=const.ENV_ENCRYPTION_KEY,
             )
         )
+    if published_key_in_use():
+        raise MissingEncryptionKey(published_key_message())
     return MultiFernet([
         Fernet(base64.urlsafe_b64encode(hashlib.sha256(key.encode()).digest())) for key in keys
     ])
+
+
+def published_key_message():
+    """What to do when the configured key is a published one (never quotes the key)."""
+    return _(
+        "The credential encryption key (%(option)s or %(env)s) is the placeholder of odoo.conf.example "
+        "or a test key: it is published with Store Connector, so it protects nothing, and it is "
+        "refused outside tests. Set a long random key, e.g. the output of "
+        "\"head -c 32 /dev/urandom | base64\", then restart Odoo. To keep secrets already saved with "
+        "the published key, set \"new-key,published-key\" and re-encrypt them (see odoo.conf.example).",
+        option=const.CONFIG_ENCRYPTION_KEY,
+        env=const.ENV_ENCRYPTION_KEY,
+    )
 
 
 def is_encrypted(value):

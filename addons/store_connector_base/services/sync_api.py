@@ -8,7 +8,13 @@ import base64
 import binascii
 import json
 import math
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
+
+# The scope of the Odoo API keys the sync API accepts, and no other: a key of this scope opens
+# the sync API only, never XML-RPC / JSON-RPC, and Odoo's global ("rpc") keys do not open the
+# sync API (see controllers/sync_api.py).
+API_KEY_SCOPE = "store_connector_sync"
 
 # Orders page size: the default when the client names none, and the most one page may hold.
 ORDERS_DEFAULT_LIMIT = 50
@@ -17,7 +23,26 @@ ORDERS_MAX_LIMIT = 100
 # at all, which syncs everything bound) rather than one unbounded body.
 MAX_SYNC_ITEMS = 5000
 MAX_SKU_LENGTH = 255
+# Record ids are PostgreSQL integers, and the platforms take stock quantities as 32-bit integers:
+# a larger value would fail in the database or on the platform, after the request was accepted.
+MAX_ID = 2**31 - 1
+MAX_QUANTITY = 2**31 - 1
+# `since` bounds: nothing was imported before the Unix epoch; a date beyond tomorrow (a day of
+# clock skew) is a client's mistake that would silently answer nothing.
+SINCE_EARLIEST = datetime(1970, 1, 1)
+SINCE_MAX_AHEAD = timedelta(days=1)
+# Longest query value worth parsing (an ISO 8601 date-time with fractions and offset is ~32).
+MAX_QUERY_VALUE_LENGTH = 64
+# Store codes are 16 characters (see connector_store._new_store_code), ids at most 10 digits.
+MAX_STORE_REF_LENGTH = 64
+JSON_MIMETYPE = "application/json"
 _CURSOR_PREFIX = "o1:"
+_CURSOR_ALPHABET = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+_CURSOR_TEXT = re.compile(r"^o1:([1-9][0-9]{0,9})$")
+_DIGITS = re.compile(r"^[0-9]{1,10}$")
+_RECORD_ID = re.compile(r"^[1-9][0-9]{0,9}$")
+# C0 controls, DEL and C1 controls: never part of a SKU, and NUL is refused by PostgreSQL.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class SyncApiError(Exception):
@@ -49,16 +74,53 @@ def invalid(code, message, details=None):
     return SyncApiError(422, code, message, details=details)
 
 
+def payload_too_large(limit):
+    """The refusal of a body over `limit` bytes (413)."""
+    return SyncApiError(413, "payload_too_large", f"The body is larger than {limit} bytes.")
+
+
+def check_json_content_type(content_type, raw):
+    """Refuse a body that is not declared as JSON; an empty body needs no Content-Type.
+
+    Bodies are JSON only: a form-encoded body is not read as something else (before, Odoo's form
+    parser took it and the API saw an empty body, which means "sync everything").
+
+    :param content_type: the Content-Type header ("" when absent).
+    :param raw: the body (bytes).
+    :raises SyncApiError(415): a body (or a declared type) other than application/json in UTF-8.
+    """
+    mimetype, _sep, params = (content_type or "").partition(";")
+    mimetype = mimetype.strip().lower()
+    charset = ""
+    for param in params.split(";"):
+        name, _eq, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    if not mimetype and not raw:
+        return
+    if mimetype != JSON_MIMETYPE or charset not in ("", "utf-8", "utf8"):
+        raise SyncApiError(
+            415, "unsupported_media_type",
+            f'Send the body as JSON with the header "Content-Type: {JSON_MIMETYPE}" (UTF-8), '
+            f'or no body at all; got "{(content_type or "no Content-Type")[:100]}".',
+        )
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
 def parse_json_body(raw):
     """The request body as a dict; an empty body is an empty dict.
 
-    :raises SyncApiError(422): not JSON, or JSON that is not an object.
+    :raises SyncApiError(422): not JSON (NaN and Infinity included), nested too deep to parse,
+        or JSON that is not an object.
     """
     if not raw or not raw.strip():
         return {}
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        body = json.loads(raw, parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise invalid("invalid_json", "The request body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise invalid("invalid_json", "The request body must be a JSON object.")
@@ -70,7 +132,18 @@ def _check_sku(sku, where):
         raise invalid("invalid_sku", f"{where} must be a non-empty string.")
     if len(sku) > MAX_SKU_LENGTH:
         raise invalid("invalid_sku", f"{where} is longer than {MAX_SKU_LENGTH} characters.")
-    return sku.strip()
+    sku = sku.strip()
+    if not is_printable(sku):
+        raise invalid("invalid_sku", f"{where} contains control characters or invalid Unicode.")
+    return sku
+
+
+def _is_utf8(text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, which JSON's \ud800 escapes can carry
+        return False
+    return True
 
 
 def parse_skus(body):
@@ -140,24 +213,36 @@ def parse_inventory_items(body):
             raise invalid("invalid_quantity", f"{where}.quantity must be a whole number.")
         if quantity < 0:
             raise invalid("invalid_quantity", f"{where}.quantity must not be negative.")
+        if quantity > MAX_QUANTITY:
+            raise invalid("invalid_quantity", f"{where}.quantity must be at most {MAX_QUANTITY}.")
         result.append({"sku": sku, "quantity": quantity})
     return result
 
 
-def parse_since(value):
+def parse_since(value, now=None):
     """An ISO 8601 date or date-time as a naive UTC datetime (Odoo's convention); None if absent.
 
-    A date-time without offset is taken as UTC.
+    A date-time without offset is taken as UTC. Accepted from SINCE_EARLIEST to a day from now.
+
+    :param now: naive UTC datetime, the present (default: the clock).
     """
     if value is None or value == "":
         return None
+    malformed = invalid("invalid_since",
+                        '"since" must be an ISO 8601 date or date-time, e.g. 2024-05-01T12:00:00Z.')
+    if not isinstance(value, str) or len(value) > MAX_QUERY_VALUE_LENGTH or _CONTROL.search(value):
+        raise malformed
     try:
         parsed = datetime.fromisoformat(value.strip())
-    except (ValueError, AttributeError):
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):  # OverflowError: an offset pushing year 1 or 9999 out of range
+        raise malformed from None
+    latest = (now or datetime.now(UTC).replace(tzinfo=None)) + SINCE_MAX_AHEAD
+    if not SINCE_EARLIEST <= parsed <= latest:
         raise invalid("invalid_since",
-                      '"since" must be an ISO 8601 date or date-time, e.g. 2024-05-01T12:00:00Z.') from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+                      f'"since" must be between {SINCE_EARLIEST:%Y-%m-%d} and tomorrow (UTC); '
+                      f"got {iso_utc(parsed)}.")
     return parsed
 
 
@@ -165,14 +250,42 @@ def parse_limit(value):
     """Orders page size: 1..ORDERS_MAX_LIMIT, ORDERS_DEFAULT_LIMIT when absent."""
     if value is None or value == "":
         return ORDERS_DEFAULT_LIMIT
-    try:
-        limit = int(value)
-    except (TypeError, ValueError):
-        raise invalid("invalid_limit",
-                      f'"limit" must be a whole number from 1 to {ORDERS_MAX_LIMIT}.') from None
+    # ASCII digits only: int() would also take " 5", "1_0" and other scripts' digits.
+    limit = int(value) if isinstance(value, str) and _DIGITS.match(value) else 0
     if not 1 <= limit <= ORDERS_MAX_LIMIT:
         raise invalid("invalid_limit", f'"limit" must be a whole number from 1 to {ORDERS_MAX_LIMIT}.')
     return limit
+
+
+def parse_record_id(value):
+    """`value` as a record id if it is one (ASCII digits, 1..MAX_ID), else None."""
+    if isinstance(value, str) and _RECORD_ID.match(value) and int(value) <= MAX_ID:
+        return int(value)
+    return None
+
+
+def is_printable(text):
+    """Whether `text` holds no control character and is valid Unicode (storable in PostgreSQL)."""
+    return isinstance(text, str) and not _CONTROL.search(text) and _is_utf8(text)
+
+
+def printable(text, length=MAX_QUERY_VALUE_LENGTH):
+    """`text` cut to `length` characters, control characters and invalid Unicode replaced, for
+    quoting client input in an error message."""
+    text = _CONTROL.sub("\N{REPLACEMENT CHARACTER}", str(text)[:length])
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def check_single_values(params):
+    """Refuse query parameters given more than once (which one would win is a guess).
+
+    :param params: werkzeug MultiDict of the query string.
+    :raises SyncApiError(422): naming the repeated parameters.
+    """
+    repeated = sorted(name for name in params if len(params.getlist(name)) > 1)
+    if repeated:
+        raise invalid("invalid_parameter",
+                      f"Give each query parameter once: {', '.join(repeated)} appear more than once.")
 
 
 def parse_status(value, allowed):
@@ -200,17 +313,19 @@ def decode_cursor(value):
     """
     if value is None or value == "":
         return None
+    refused = invalid("invalid_cursor", '"cursor" is not a cursor this API returned.')
+    # Checked strictly at each step: b64decode skips characters outside its alphabet, and int()
+    # takes signs, blanks, underscores and any script's digits.
+    if not isinstance(value, str) or not _CURSOR_ALPHABET.match(value):
+        raise refused
     try:
-        padded = value + "=" * (-len(value) % 4)
-        text = base64.urlsafe_b64decode(padded.encode()).decode()
-        if not text.startswith(_CURSOR_PREFIX):
-            raise ValueError(text)
-        last_id = int(text[len(_CURSOR_PREFIX):])
-        if last_id <= 0:
-            raise ValueError(text)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise invalid("invalid_cursor", '"cursor" is not a cursor this API returned.') from None
-    return last_id
+        text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("ascii")
+    except (ValueError, binascii.Error):
+        raise refused from None
+    match = _CURSOR_TEXT.match(text)
+    if not match or int(match.group(1)) > MAX_ID:
+        raise refused
+    return int(match.group(1))
 
 
 def retry_after_seconds(seconds):

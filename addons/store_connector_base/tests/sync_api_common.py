@@ -3,6 +3,8 @@ API keys, products with SKUs published to the two stores of the company, and sto
 
 from odoo.tests import new_test_user
 
+from odoo.addons.store_connector_base.services.sync_api import API_KEY_SCOPE
+
 from .common import run_queue
 
 USER_GROUPS = (
@@ -56,7 +58,9 @@ class SyncApiFixtures:
 
     @classmethod
     def _new_api_key(cls, user):
-        return cls.env["res.users.apikeys"].with_user(user).sudo()._generate(None, "sync API test", None)
+        """A sync API key of `user` (the sync API's scope; a global key is refused by the API)."""
+        keys = cls.env["res.users.apikeys"].with_user(user).sudo()
+        return keys._generate(API_KEY_SCOPE, "sync API test", None)
 
     def _run_queue(self, store):
         """Run the store's due jobs now, in the test's transaction (see common.run_queue)."""
