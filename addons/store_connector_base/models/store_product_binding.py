@@ -3,7 +3,7 @@ import time
 from collections import defaultdict
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from ..exceptions import RetryableJobError
 
@@ -23,6 +23,19 @@ PLATFORM_STATUSES = [
     ("unpublished", "Unpublished"),
     ("archived", "Archived"),
 ]
+
+# What only the connector's own code (jobs, publishing, imports, running as superuser) writes: the
+# sync state, what was last sent, and the platform facts adapters keep in external_data (Shopify's
+# per-location levels and update times decide which stock webhooks adjust Odoo's stock).
+JOB_KEPT_FIELDS = frozenset({
+    "sync_state", "last_sync_at", "last_error",
+    "inventory_quantity", "inventory_synced_at", "inventory_error", "external_data",
+})
+# Which platform records a binding stands for, and the status asked of them: exports overwrite
+# those records and the platform's stock events about them adjust the bound variant's stock, as
+# superuser. Managers may link a binding by hand; Users publish and unpublish through the actions.
+MANAGER_FIELDS = frozenset(EXTERNAL_ID_FIELDS.values()) | {"platform_status"}
+MANAGER_GROUP = "store_connector_base.group_store_connector_manager"
 
 # Advisory lock namespaces (first key of pg_try_advisory_xact_lock(int, int)); the second is the binding id.
 LOCK_PRODUCT_EXPORT = 0x5C01
@@ -129,6 +142,43 @@ class StoreProductBinding(models.Model):
                 "The SKU identifies a product on the platform: give each variant its own.",
                 sku=sku, store=store.name,
                 first=products[0].display_name, second=products[1].display_name,
+            ))
+
+    # ------------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            # An empty value is what a new binding has anyway (the form sends its defaults).
+            self._check_caller_may_set({key: value for key, value in vals.items() if value})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_caller_may_set(vals)
+        if "product_id" in vals and not self.env.su and self.filtered(
+            lambda b: b.product_id.id != vals["product_id"]
+        ):
+            raise AccessError(_(
+                "A product binding stays with its variant: publish the other variant instead of "
+                "changing the variant of a binding."
+            ))
+        return super().write(vals)
+
+    def _check_caller_may_set(self, vals):
+        """Refuse values a caller may not set on a binding (see JOB_KEPT_FIELDS and MANAGER_FIELDS);
+        superuser code sets them all.
+
+        :raises AccessError: naming the fields refused.
+        """
+        if self.env.su:
+            return
+        refused = JOB_KEPT_FIELDS.intersection(vals)
+        if not self.env.user.has_group(MANAGER_GROUP):
+            refused |= MANAGER_FIELDS.intersection(vals)
+        if refused:
+            raise AccessError(_(
+                "Only the connector sets these fields of a product binding: %(fields)s. Publish, "
+                "unpublish or export the product instead.",
+                fields=", ".join(sorted(self._fields[name].string for name in refused)),
             ))
 
     # ------------------------------------------------------------------ business

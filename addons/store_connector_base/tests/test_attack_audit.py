@@ -1,0 +1,107 @@
+"""Attacks beyond issue #7's list, made as the real caller makes them (external RPC as that user):
+what a user may write that superuser jobs then act on, and what one company's settings do to
+another company's work."""
+
+from lxml import etree
+
+from odoo import Command
+from odoo.tests import new_test_user
+
+from odoo.addons.store_connector_test_platform.models.store_adapter_products import RECORDER
+
+from .common_attack import MANAGER, USER, RpcAttackCase
+
+
+class AuditAttackCase(RpcAttackCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        only_a = {"company_id": cls.company_a.id, "company_ids": [Command.set(cls.company_a.ids)]}
+        only_b = {"company_id": cls.company_b.id, "company_ids": [Command.set(cls.company_b.ids)]}
+        # Sells and edits products in company A; publishes them as a Store Connector User.
+        cls.seller_a = new_test_user(
+            cls.env, "atk_seller_a", groups=f"base.group_user,sales_team.group_sale_manager,{USER}", **only_a)
+        # A salesman and a warehouse worker of company A without any Store Connector group.
+        cls.salesman_a = new_test_user(
+            cls.env, "atk_salesman_a", groups="base.group_user,sales_team.group_sale_salesman", **only_a)
+        cls.stock_a = new_test_user(
+            cls.env, "atk_stock_user_a", groups="base.group_user,stock.group_stock_user", **only_a)
+        # Company B's administrator: the only kind of user who may choose a mapping's Odoo field.
+        cls.admin_b = new_test_user(
+            cls.env, "atk_admin_b", groups=f"base.group_user,base.group_erp_manager,{MANAGER}", **only_b)
+        cls.shared = cls.env["product.product"].create({
+            "name": "Shared Lamp", "default_code": "LAMP-1", "list_price": 30.0,
+            "type": "consu", "is_storable": True,
+        })
+        cls.other = cls.env["product.product"].create({
+            "name": "Other Lamp", "default_code": "LAMP-2", "list_price": 35.0,
+            "type": "consu", "is_storable": True,
+        })
+
+    def setUp(self):
+        super().setUp()
+        RECORDER.reset()
+        self.addCleanup(RECORDER.reset)
+
+    def binding_a(self):
+        """A published, synced binding of `shared` in store A, as the export job leaves it."""
+        binding = self.store_a._publish_products(self.shared)
+        binding.write({"sync_state": "synced", "external_product_id": "P1", "external_variant_id": "V1",
+                       "external_inventory_item_id": "I1"})
+        return binding
+
+
+class TestBindingWrites(AuditAttackCase):
+    """What a binding points at and its job-kept state decide what superuser jobs send to the
+    platform, and, for stock imported from the platform, whose stock they adjust."""
+
+    def test_user_cannot_repoint_a_binding_to_another_variant(self):
+        binding = self.binding_a()
+        self.assertRpcRefused(self.user_a, "store.product.binding", "write", binding.ids,
+                              {"product_id": self.other.id})
+        self.assertEqual(binding.product_id, self.shared)
+        # Not even a manager: publish the other variant instead.
+        self.assertRpcRefused(self.manager_a, "store.product.binding", "write", binding.ids,
+                              {"product_id": self.other.id})
+
+    def test_user_cannot_repoint_a_binding_to_other_platform_records(self):
+        binding = self.binding_a()
+        for vals in ({"external_product_id": "P-OTHER"}, {"external_variant_id": "V-OTHER"},
+                     {"external_inventory_item_id": "I-OTHER"}, {"external_listing_id": "L-OTHER"},
+                     {"external_offer_id": "O-OTHER"}, {"platform_status": "archived"}):
+            self.assertRpcRefused(self.user_a, "store.product.binding", "write", binding.ids, vals)
+        self.assertRpcRefused(self.user_a, "store.product.binding", "create", {
+            "store_id": self.store_a.id, "product_id": self.other.id, "external_inventory_item_id": "I1",
+        })
+        self.assertEqual((binding.external_product_id, binding.external_inventory_item_id), ("P1", "I1"))
+        # A manager may link a binding to its platform records by hand.
+        self.rpc(self.manager_a, "store.product.binding", "write", binding.ids, {"external_product_id": "P9"})
+        self.assertEqual(binding.external_product_id, "P9")
+
+    def test_nobody_writes_the_state_jobs_keep(self):
+        binding = self.binding_a()
+        for vals in ({"sync_state": "pending"}, {"last_error": "x"}, {"inventory_quantity": 999},
+                     {"inventory_synced_at": "2020-01-01 00:00:00"}, {"inventory_error": "x"},
+                     {"last_sync_at": "2020-01-01 00:00:00"},
+                     {"external_data": {"shopify_level_updated": {"gid://shopify/Location/1": "9999"}}}):
+            for user in (self.user_a, self.manager_a):
+                self.assertRpcRefused(user, "store.product.binding", "write", binding.ids, vals)
+        self.assertEqual((binding.sync_state, binding.inventory_quantity, binding.external_data),
+                         ("synced", 0, False))
+
+    def test_form_shows_users_the_platform_ids_read_only(self):
+        for user, editable in ((self.user_a, False), (self.manager_a, True)):
+            views = self.rpc(user, "store.product.binding", "get_views", [[False, "form"]])
+            fields = etree.fromstring(views["views"]["form"]["arch"]).xpath(
+                "//field[@name='external_inventory_item_id']")
+            self.assertEqual(len(fields), 1, user.login)
+            self.assertEqual(fields[0].get("readonly") in (None, "0", "False"), editable, user.login)
+
+    def test_user_still_creates_a_plain_binding(self):
+        created = self.rpc(self.user_a, "store.product.binding", "create",
+                           {"store_id": self.store_a.id, "product_id": self.other.id,
+                            "external_product_id": False})
+        binding = self.env["store.product.binding"].browse(created)
+        self.assertEqual((binding.store_id, binding.product_id, binding.sync_state),
+                         (self.store_a, self.other, "pending"))
+
