@@ -1,4 +1,21 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
+
+
+def _refuse_connector_fields(records, vals, fnames):
+    """Refuse `vals` that set one of `fnames`, fields only the connector's own code (running as
+    superuser) writes: their "readonly" holds in the web client only, and what they say decides
+    what the connector's jobs do.
+
+    :raises AccessError: naming the fields.
+    """
+    refused = sorted(fnames.intersection(vals))
+    if refused and not records.env.su:
+        raise AccessError(_(
+            "Only the Store Connector sets %(fields)s on %(model)s.",
+            fields=", ".join(records._fields[name].string for name in refused),
+            model=records._description,
+        ))
 
 
 class SaleOrder(models.Model):
@@ -28,6 +45,17 @@ class SaleOrder(models.Model):
         for order in self:
             order.store_id = order.store_binding_ids[:1].store_id
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            _refuse_connector_fields(self, {key: value for key, value in vals.items() if value}, {"store_id"})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        # A computed field without inverse is still writable over RPC: the binding is the one source.
+        _refuse_connector_fields(self, vals, {"store_id"})
+        return super().write(vals)
+
     def _prepare_confirmation_values(self):
         values = super()._prepare_confirmation_values()
         if self.env.context.get("store_connector_keep_date_order"):
@@ -53,6 +81,18 @@ class SaleOrderLine(models.Model):
         readonly=True,
         help="The platform's id of the order line this line was imported from.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            # The fulfillment push ships the platform line this names, as superuser.
+            _refuse_connector_fields(self, {key: value for key, value in vals.items() if value},
+                                     {"store_external_line_id"})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        _refuse_connector_fields(self, vals, {"store_external_line_id"})
+        return super().write(vals)
 
     def _store_external_line_id(self):
         """The platform's id of this order line, sent with each shipped line of a fulfillment.

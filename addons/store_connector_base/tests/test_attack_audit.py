@@ -105,3 +105,53 @@ class TestBindingWrites(AuditAttackCase):
         self.assertEqual((binding.store_id, binding.product_id, binding.sync_state),
                          (self.store_a, self.other, "pending"))
 
+
+class TestOrderFieldWrites(AuditAttackCase):
+    """Fields the connector keeps on sale orders and deliveries, written by users without any
+    Store Connector right."""
+
+    def imported_order(self):
+        """An order imported from store A, in the salesman's own orders."""
+        order = self.env["sale.order"].create({
+            "partner_id": self.env["res.partner"].create({"name": "Platform Customer"}).id,
+            "user_id": self.salesman_a.id,
+            "order_line": [Command.create({"product_id": self.shared.id, "product_uom_qty": 1,
+                                           "store_external_line_id": "LINE-1"}),
+                           Command.create({"product_id": self.other.id, "product_uom_qty": 1,
+                                           "store_external_line_id": "LINE-2"})],
+        })
+        self.env["store.order.binding"].create({
+            "store_id": self.store_a.id, "order_id": order.id, "external_id": "EXT-1"})
+        return order
+
+    def test_salesman_cannot_move_an_order_to_another_store(self):
+        order_id = self.rpc(self.salesman_a, "sale.order", "create",
+                            {"partner_id": self.salesman_a.partner_id.id})
+        self.assertRpcRefused(self.salesman_a, "sale.order", "write", [order_id],
+                              {"store_id": self.store_b.id})
+        self.assertRpcRefused(self.salesman_a, "sale.order", "create",
+                              {"partner_id": self.salesman_a.partner_id.id, "store_id": self.store_a.id})
+        self.assertFalse(self.env["sale.order"].browse(order_id).store_id)
+
+    def test_salesman_cannot_rewrite_the_platform_line_a_line_ships_as(self):
+        order = self.imported_order()
+        line = order.order_line[0]
+        self.assertRpcRefused(self.salesman_a, "sale.order.line", "write", line.ids,
+                              {"store_external_line_id": "LINE-2"})
+        self.assertRpcRefused(self.salesman_a, "sale.order", "write", order.ids, {"order_line": [
+            Command.create({"product_id": self.other.id, "product_uom_qty": 5,
+                            "store_external_line_id": "LINE-2"})]})
+        self.assertEqual(order.order_line.mapped("store_external_line_id"), ["LINE-1", "LINE-2"])
+        # The salesman still edits the order as usual.
+        self.rpc(self.salesman_a, "sale.order.line", "write", line.ids, {"product_uom_qty": 3})
+        self.assertEqual(line.product_uom_qty, 3)
+
+    def test_warehouse_user_cannot_mark_a_delivery_as_already_sent(self):
+        self.store_a.allow_orders_push = True
+        order = self.imported_order()
+        order.action_confirm()
+        picking = order.picking_ids
+        self.assertRpcRefused(self.stock_a, "stock.picking", "write", picking.ids,
+                              {"store_fulfillment_ref": "sent"})
+        self.assertFalse(picking.store_fulfillment_ref)
+
