@@ -234,10 +234,13 @@ class StoreProductBinding(models.Model):
         Per-SKU errors do not fail the job: they are recorded on the bindings (sync_state failed),
         so that one bad variant does not hold back the others.
         """
-        store = job.store_id
+        # Read in the store's company, not the queue runner's: company-dependent product fields
+        # (cost, properties), a product's currency and its prices are per company, and a store
+        # sends its own company's, never another's.
+        store = job.store_id.with_company(job.store_id.company_id)
         store._check_operation_allowed("products.sync")
         started = time.monotonic()
-        bindings = self.filtered(lambda b: b.store_id == store)
+        bindings = self.with_company(store.company_id).filtered(lambda b: b.store_id == store)
         bindings._sync_lock(LOCK_PRODUCT_EXPORT)
         products, errors = store._build_export_products(bindings)
         for binding, message in errors.items():

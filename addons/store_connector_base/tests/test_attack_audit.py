@@ -9,6 +9,7 @@ from odoo.tests import new_test_user
 
 from odoo.addons.store_connector_test_platform.models.store_adapter_products import RECORDER
 
+from .common import run_queue
 from .common_attack import MANAGER, USER, RpcAttackCase
 
 
@@ -154,4 +155,23 @@ class TestOrderFieldWrites(AuditAttackCase):
         self.assertRpcRefused(self.stock_a, "stock.picking", "write", picking.ids,
                               {"store_fulfillment_ref": "sent"})
         self.assertFalse(picking.store_fulfillment_ref)
+
+
+class TestCompanyContextOfJobs(AuditAttackCase):
+    def test_export_reads_company_dependent_fields_in_the_stores_company(self):
+        """Company B maps the cost (company-dependent): its store must send company B's cost, not
+        the cost of the company the queue runner happens to run in (A)."""
+        self.shared.with_company(self.company_a).standard_price = 11.0
+        self.shared.with_company(self.company_b).standard_price = 22.0
+        cost = self.env["ir.model.fields"]._get("product.product", "standard_price")
+        self.rpc(self.admin_b, "store.field.mapping", "create",
+                 {"store_id": self.store_b.id, "field_id": cost.id, "platform_field": "cost"})
+        self.store_b.auto_sync_products = True
+        wizard = self.rpc(self.user_b, "store.product.publish.wizard", "create", {
+            "store_ids": [Command.set(self.store_b.ids)], "product_ids": [Command.set(self.shared.ids)]})
+        self.rpc(self.user_b, "store.product.publish.wizard", "action_apply", [wizard])
+        run_queue(self.env, self.store_b)
+        [(store_id, products)] = RECORDER.of("export_products")
+        self.assertEqual(store_id, self.store_b.id)
+        self.assertEqual(products[0]["variants"][0]["extra"], {"cost": 22.0})
 
