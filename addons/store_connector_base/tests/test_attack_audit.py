@@ -175,3 +175,26 @@ class TestCompanyContextOfJobs(AuditAttackCase):
         self.assertEqual(store_id, self.store_b.id)
         self.assertEqual(products[0]["variants"][0]["extra"], {"cost": 22.0})
 
+
+class TestCrossCompanyProducts(AuditAttackCase):
+    def test_another_companys_store_does_not_stop_archiving_a_shared_product(self):
+        """Company B's store syncs products automatically but does not permit it: company A still
+        archives its shared product; store B's binding waits for an export, and B's log says so."""
+        self.store_b.auto_sync_products = False
+        binding_b = self.store_b._publish_products(self.shared)
+        self.store_b.write({"auto_sync_products": True, "allow_products_sync": False})
+        self.rpc(self.seller_a, "product.product", "write", self.shared.ids, {"active": False})
+        self.assertFalse(self.shared.active)
+        self.assertEqual((binding_b.platform_status, binding_b.sync_state), ("archived", "pending"))
+        self.assertFalse(self.env["sync.job"].search([("store_id", "=", self.store_b.id),
+                                                      ("operation", "=", "products.archive")]))
+        self.assertTrue(self.store_b.log_ids.filtered(lambda log: "LAMP-1" in (log.message or "")))
+        # Its own company's store still refuses, clearly.
+        self.store_b.allow_products_sync = True
+        self.store_a.auto_sync_products = False
+        self.store_a._publish_products(self.other)
+        self.store_a.write({"auto_sync_products": True, "allow_products_sync": False})
+        refusal = self.assertRpcRefused(self.seller_a, "product.product", "write", self.other.ids,
+                                        {"active": False}, error="OperationNotPermitted")
+        self.assertIn("Attack Shop A", refusal.message)
+        self.assertTrue(self.other.active)
