@@ -2,7 +2,7 @@ import logging
 import time
 from collections import defaultdict
 
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 from ..exceptions import RetryableJobError
@@ -118,6 +118,12 @@ class StoreProductBinding(models.Model):
         would make the platform overwrite one product with the other."""
         for binding in self:
             if not binding.sku:
+                if self._store_hidden_from_user(binding.store_id):
+                    raise ValidationError(_(
+                        'Product "%(product)s" has no SKU (Internal Reference): a store of another '
+                        "company publishes it and needs one.",
+                        product=binding.product_id.display_name,
+                    ))
                 raise ValidationError(_(
                     'Product "%(product)s" has no SKU (Internal Reference): a product published to store '
                     '"%(store)s" needs one.',
@@ -137,12 +143,25 @@ class StoreProductBinding(models.Model):
             having=[("__count", ">", 1)],
         )
         for store, sku, products in groups:
+            if self._store_hidden_from_user(store):
+                raise ValidationError(_(
+                    'SKU "%(sku)s" is already used by another product in a store of another company. '
+                    "The SKU identifies a product on the platform: give this product another one.",
+                    sku=sku,
+                ))
             raise ValidationError(_(
                 'SKU "%(sku)s" is used by two products in store "%(store)s": %(first)s and %(second)s. '
                 "The SKU identifies a product on the platform: give each variant its own.",
                 sku=sku, store=store.name,
                 first=products[0].display_name, second=products[1].display_name,
             ))
+
+    @api.model
+    def _store_hidden_from_user(self, store):
+        """Whether `store` belongs to no company the current user works in: a shared product's
+        constraints still hold in such a store, but its name and products are not theirs to read.
+        The queue's superuser (jobs) works for every company."""
+        return self.env.uid != SUPERUSER_ID and store.company_id not in self.env.user.company_ids
 
     # ------------------------------------------------------------------ CRUD
     @api.model_create_multi

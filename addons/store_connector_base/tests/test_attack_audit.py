@@ -22,6 +22,8 @@ class AuditAttackCase(RpcAttackCase):
         # Sells and edits products in company A; publishes them as a Store Connector User.
         cls.seller_a = new_test_user(
             cls.env, "atk_seller_a", groups=f"base.group_user,sales_team.group_sale_manager,{USER}", **only_a)
+        cls.seller_b = new_test_user(
+            cls.env, "atk_seller_b", groups=f"base.group_user,sales_team.group_sale_manager,{USER}", **only_b)
         # A salesman and a warehouse worker of company A without any Store Connector group.
         cls.salesman_a = new_test_user(
             cls.env, "atk_salesman_a", groups="base.group_user,sales_team.group_sale_salesman", **only_a)
@@ -198,3 +200,24 @@ class TestCrossCompanyProducts(AuditAttackCase):
                                         {"active": False}, error="OperationNotPermitted")
         self.assertIn("Attack Shop A", refusal.message)
         self.assertTrue(self.other.active)
+
+    def test_sku_refusals_do_not_name_another_companys_store_or_products(self):
+        """A shared product's SKU still may not clash in company B's store, but company A learns
+        neither that store's name nor B's own products from the refusal."""
+        private_b = self.env["product.product"].create({
+            "name": "Prototype Lamp", "default_code": "PROTO-B", "company_id": self.company_b.id})
+        self.store_b._publish_products(self.shared | private_b)
+        clash = self.assertRpcRefused(self.seller_a, "product.product", "write", self.shared.ids,
+                                      {"default_code": "PROTO-B"}, error="ValidationError")
+        self.assertIn("PROTO-B", clash.message)
+        empty = self.assertRpcRefused(self.seller_a, "product.product", "write", self.shared.ids,
+                                      {"default_code": False}, error="ValidationError")
+        for refusal in (clash, empty):
+            self.assertNotIn("Prototype", refusal.message)
+            self.assertNotIn("Attack Shop B", refusal.message)
+        self.assertEqual(self.shared.default_code, "LAMP-1")
+        # Company B's own people are told which store and products clash.
+        clash = self.assertRpcRefused(self.seller_b, "product.product", "write", self.shared.ids,
+                                      {"default_code": "PROTO-B"}, error="ValidationError")
+        self.assertIn("Attack Shop B", clash.message)
+        self.assertIn("Prototype Lamp", clash.message)
