@@ -221,3 +221,19 @@ class TestCrossCompanyProducts(AuditAttackCase):
                                       {"default_code": "PROTO-B"}, error="ValidationError")
         self.assertIn("Attack Shop B", clash.message)
         self.assertIn("Prototype Lamp", clash.message)
+
+
+class TestPublishWizard(AuditAttackCase):
+    def test_a_publish_window_is_its_users_own(self):
+        wizard = self.rpc(self.user_a, "store.product.publish.wizard", "create", {
+            "store_ids": [Command.set(self.store_a.ids)], "product_ids": [Command.set(self.shared.ids)]})
+        for intruder in (self.user_b, self.manager_a):
+            self.assertRpcRefused(intruder, "store.product.publish.wizard", "read", [wizard], ["mode"])
+            self.assertRpcRefused(intruder, "store.product.publish.wizard", "write", [wizard],
+                                  {"mode": "unpublish"})
+            self.assertRpcRefused(intruder, "store.product.publish.wizard", "action_apply", [wizard])
+        self.assertFalse(self.env["store.product.binding"].search([("product_id", "=", self.shared.id)]))
+        # Its user applies it as they left it.
+        self.rpc(self.user_a, "store.product.publish.wizard", "action_apply", [wizard])
+        binding = self.env["store.product.binding"].search([("product_id", "=", self.shared.id)])
+        self.assertEqual((binding.store_id, binding.platform_status), (self.store_a, "active"))
