@@ -58,7 +58,9 @@ class SaleOrder(models.Model):
 
     def _prepare_confirmation_values(self):
         values = super()._prepare_confirmation_values()
-        if self.env.context.get("store_connector_keep_date_order"):
+        # Only the order import (superuser) may keep the date: from an RPC caller the key would
+        # confirm a quotation with a back-dated order date.
+        if self.env.su and self.env.context.get("store_connector_keep_date_order"):
             # A platform order was placed at its platform date, not when Odoo confirmed it.
             values.pop("date_order", None)
         return values

@@ -237,3 +237,28 @@ class TestPublishWizard(AuditAttackCase):
         self.rpc(self.user_a, "store.product.publish.wizard", "action_apply", [wizard])
         binding = self.env["store.product.binding"].search([("product_id", "=", self.shared.id)])
         self.assertEqual((binding.store_id, binding.platform_status), (self.store_a, "active"))
+
+
+class TestContextKeys(AuditAttackCase):
+    """Context keys the order import sets, sent by an RPC caller instead."""
+
+    def test_a_caller_cannot_keep_a_customer_change_from_the_platform(self):
+        self.store_a.auto_sync_customers = True
+        customer = self.env["res.partner"].create({"name": "Bound Customer", "email": "old@example.com"})
+        self.env["store.customer.binding"].create({
+            "store_id": self.store_a.id, "partner_id": customer.id, "external_id": "C-1"})
+        self.rpc(self.seller_a, "res.partner", "write", customer.ids, {"email": "new@example.com"},
+                 context={"store_connector_importing": True})
+        jobs = self.env["sync.job"].search([("store_id", "=", self.store_a.id),
+                                            ("operation", "=", "customers.export")])
+        self.assertEqual(len(jobs), 1, "the change waits to be sent to the platform")
+
+    def test_a_caller_cannot_confirm_a_quotation_at_a_back_dated_order_date(self):
+        order_id = self.rpc(self.salesman_a, "sale.order", "create", {
+            "partner_id": self.salesman_a.partner_id.id, "date_order": "2020-01-01 00:00:00",
+            "order_line": [Command.create({"product_id": self.shared.id, "product_uom_qty": 1})]})
+        self.rpc(self.salesman_a, "sale.order", "action_confirm", [order_id],
+                 context={"store_connector_keep_date_order": True})
+        order = self.env["sale.order"].browse(order_id)
+        self.assertEqual(order.state, "sale")
+        self.assertGreater(order.date_order.year, 2020)
