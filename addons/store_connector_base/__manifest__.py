@@ -13,6 +13,7 @@
         "security/store_connector_dashboard_security.xml",
         "security/store_connector_products_security.xml",
         "security/store_connector_orders_security.xml",
+        "security/store_product_publish_wizard_security.xml",
         "security/ir.model.access.csv",
         "views/connector_store_views.xml",
         "views/connector_store_views_products.xml",

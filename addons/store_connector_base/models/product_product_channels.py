@@ -1,4 +1,6 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+
+from ..exceptions import OperationNotPermitted
 
 
 class ProductProduct(models.Model):
@@ -35,7 +37,13 @@ class ProductProduct(models.Model):
     def _store_active_changed(self, active):
         """Archiving a variant archives it on its stores; restoring it publishes it again. The export
         is queued for the stores that sync products automatically (refused clearly when such a store
-        does not permit products.sync); the others get it with their next Export Products."""
+        of a company the user works in does not permit products.sync); the others get it with their
+        next Export Products.
+
+        A store of another company (a shared product) never stands in the way: its settings are
+        not this user's to change, nor its name theirs to read. When it does not permit
+        products.sync, its bindings wait for an export and its activity log says why.
+        """
         Binding = self.env["store.product.binding"].sudo()
         bindings = Binding.search([("product_id", "in", self.ids), ("store_id.active", "=", True)])
         if active:
@@ -45,8 +53,20 @@ class ProductProduct(models.Model):
             targets = bindings.filtered(lambda b: b.platform_status != "archived")
             status, operation = "archived", "products.archive"
         by_store = targets.grouped("store_id")
+        own_companies = self.env.user.company_ids
         for store, store_bindings in by_store.items():
             if store.auto_sync_products:
-                store._check_operation_allowed("products.sync")
+                try:
+                    store._check_operation_allowed("products.sync")
+                except OperationNotPermitted as exc:
+                    if store.company_id in own_companies:
+                        raise
+                    store_bindings._set_platform_status(status)
+                    store._log_activity(operation, "info", records=len(store_bindings), message=_(
+                        "Changed in Odoo by a user of another company, not sent to the store: "
+                        "%(skus)s. %(reason)s",
+                        skus=", ".join(store_bindings.mapped("sku")), reason=exc.args[0],
+                    ))
+                    continue
             store_bindings._set_platform_status(status)
             store._enqueue_product_sync(store_bindings, operation)

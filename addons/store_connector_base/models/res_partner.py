@@ -10,9 +10,10 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
-        if not self.env.context.get(
-            "store_connector_importing"
-        ) and order_const.CUSTOMER_SYNC_FIELDS.intersection(vals):
+        # Only the order import (superuser) says "this change comes from the platform": an RPC
+        # caller sending the key would keep their change from reaching the platform.
+        importing = self.env.su and self.env.context.get("store_connector_importing")
+        if not importing and order_const.CUSTOMER_SYNC_FIELDS.intersection(vals):
             # An address of a bound customer belongs to what the platform shows of the customer.
             partners = self | self.parent_id
             bindings = (

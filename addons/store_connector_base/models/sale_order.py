@@ -1,5 +1,21 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+
+
+def _refuse_connector_fields(records, vals, fnames):
+    """Refuse `vals` that set one of `fnames`, fields only the connector's own code (running as
+    superuser) writes: their "readonly" holds in the web client only, and what they say decides
+    what the connector's jobs do.
+
+    :raises AccessError: naming the fields.
+    """
+    refused = sorted(fnames.intersection(vals))
+    if refused and not records.env.su:
+        raise AccessError(_(
+            "Only the Store Connector sets %(fields)s on %(model)s.",
+            fields=", ".join(records._fields[name].string for name in refused),
+            model=records._description,
+        ))
 
 
 class SaleOrder(models.Model):
@@ -30,9 +46,17 @@ class SaleOrder(models.Model):
         for order in self:
             order.store_id = order.store_binding_ids[:1].store_id
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            _refuse_connector_fields(self, {key: value for key, value in vals.items() if value}, {"store_id"})
+        return super().create(vals_list)
+
     def write(self, vals):
-        # A stored computed field can still be written: an order would then join another store's
-        # order list (the sync API's) without being that store's.
+        # A computed field without inverse is still writable over RPC: the binding is the one source.
+        _refuse_connector_fields(self, vals, {"store_id"})
+        # Superuser code neither: an order would then join another store's order list (the sync
+        # API's) without being that store's.
         if "store_id" in vals:
             Store = self.env["connector.store"]
             moved = self.filtered(lambda order: order.store_id != Store.browse(vals["store_id"] or ()))
@@ -45,7 +69,9 @@ class SaleOrder(models.Model):
 
     def _prepare_confirmation_values(self):
         values = super()._prepare_confirmation_values()
-        if self.env.context.get("store_connector_keep_date_order"):
+        # Only the order import (superuser) may keep the date: from an RPC caller the key would
+        # confirm a quotation with a back-dated order date.
+        if self.env.su and self.env.context.get("store_connector_keep_date_order"):
             # A platform order was placed at its platform date, not when Odoo confirmed it.
             values.pop("date_order", None)
         return values
@@ -77,6 +103,18 @@ class SaleOrderLine(models.Model):
         readonly=True,
         help="The platform's id of the order line this line was imported from.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            # The fulfillment push ships the platform line this names, as superuser.
+            _refuse_connector_fields(self, {key: value for key, value in vals.items() if value},
+                                     {"store_external_line_id"})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        _refuse_connector_fields(self, vals, {"store_external_line_id"})
+        return super().write(vals)
 
     def _store_external_line_id(self):
         """The platform's id of this order line, sent with each shipped line of a fulfillment.

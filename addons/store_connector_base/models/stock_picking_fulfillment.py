@@ -1,9 +1,10 @@
 import logging
 from collections import defaultdict
 
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 
 from ..exceptions import OperationNotPermitted, PermanentJobError
+from .sale_order import _refuse_connector_fields
 
 _logger = logging.getLogger(__name__)
 
@@ -18,6 +19,18 @@ class StockPicking(models.Model):
         string="Store Fulfillment", copy=False, readonly=True,
         help="The platform's id of the fulfillment this delivery was sent as.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            _refuse_connector_fields(self, {key: value for key, value in vals.items() if value},
+                                     {"store_fulfillment_ref"})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        # A delivery with a fulfillment reference counts as sent: its push job skips it.
+        _refuse_connector_fields(self, vals, {"store_fulfillment_ref"})
+        return super().write(vals)
 
     def _action_done(self):
         res = super()._action_done()

@@ -2,8 +2,8 @@ import logging
 import time
 from collections import defaultdict
 
-from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo.exceptions import AccessError, ValidationError
 
 from ..exceptions import RetryableJobError
 
@@ -23,6 +23,19 @@ PLATFORM_STATUSES = [
     ("unpublished", "Unpublished"),
     ("archived", "Archived"),
 ]
+
+# What only the connector's own code (jobs, publishing, imports, running as superuser) writes: the
+# sync state, what was last sent, and the platform facts adapters keep in external_data (Shopify's
+# per-location levels and update times decide which stock webhooks adjust Odoo's stock).
+JOB_KEPT_FIELDS = frozenset({
+    "sync_state", "last_sync_at", "last_error",
+    "inventory_quantity", "inventory_synced_at", "inventory_error", "external_data",
+})
+# Which platform records a binding stands for, and the status asked of them: exports overwrite
+# those records and the platform's stock events about them adjust the bound variant's stock, as
+# superuser. Managers may link a binding by hand; Users publish and unpublish through the actions.
+MANAGER_FIELDS = frozenset(EXTERNAL_ID_FIELDS.values()) | {"platform_status"}
+MANAGER_GROUP = "store_connector_base.group_store_connector_manager"
 
 # Advisory lock namespaces (first key of pg_try_advisory_xact_lock(int, int)); the second is the binding id.
 LOCK_PRODUCT_EXPORT = 0x5C01
@@ -107,6 +120,12 @@ class StoreProductBinding(models.Model):
         would make the platform overwrite one product with the other."""
         for binding in self:
             if not binding.sku:
+                if self._store_hidden_from_user(binding.store_id):
+                    raise ValidationError(_(
+                        'Product "%(product)s" has no SKU (Internal Reference): a store of another '
+                        "company publishes it and needs one.",
+                        product=binding.product_id.display_name,
+                    ))
                 raise ValidationError(_(
                     'Product "%(product)s" has no SKU (Internal Reference): a product published to store '
                     '"%(store)s" needs one.',
@@ -126,11 +145,61 @@ class StoreProductBinding(models.Model):
             having=[("__count", ">", 1)],
         )
         for store, sku, products in groups:
+            if self._store_hidden_from_user(store):
+                raise ValidationError(_(
+                    'SKU "%(sku)s" is already used by another product in a store of another company. '
+                    "The SKU identifies a product on the platform: give this product another one.",
+                    sku=sku,
+                ))
             raise ValidationError(_(
                 'SKU "%(sku)s" is used by two products in store "%(store)s": %(first)s and %(second)s. '
                 "The SKU identifies a product on the platform: give each variant its own.",
                 sku=sku, store=store.name,
                 first=products[0].display_name, second=products[1].display_name,
+            ))
+
+    @api.model
+    def _store_hidden_from_user(self, store):
+        """Whether `store` belongs to no company the current user works in: a shared product's
+        constraints still hold in such a store, but its name and products are not theirs to read.
+        The queue's superuser (jobs) works for every company."""
+        return self.env.uid != SUPERUSER_ID and store.company_id not in self.env.user.company_ids
+
+    # ------------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            # An empty value is what a new binding has anyway (the form sends its defaults).
+            self._check_caller_may_set({key: value for key, value in vals.items() if value})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_caller_may_set(vals)
+        if "product_id" in vals and not self.env.su and self.filtered(
+            lambda b: b.product_id.id != vals["product_id"]
+        ):
+            raise AccessError(_(
+                "A product binding stays with its variant: publish the other variant instead of "
+                "changing the variant of a binding."
+            ))
+        return super().write(vals)
+
+    def _check_caller_may_set(self, vals):
+        """Refuse values a caller may not set on a binding (see JOB_KEPT_FIELDS and MANAGER_FIELDS);
+        superuser code sets them all.
+
+        :raises AccessError: naming the fields refused.
+        """
+        if self.env.su:
+            return
+        refused = JOB_KEPT_FIELDS.intersection(vals)
+        if not self.env.user.has_group(MANAGER_GROUP):
+            refused |= MANAGER_FIELDS.intersection(vals)
+        if refused:
+            raise AccessError(_(
+                "Only the connector sets these fields of a product binding: %(fields)s. Publish, "
+                "unpublish or export the product instead.",
+                fields=", ".join(sorted(self._fields[name].string for name in refused)),
             ))
 
     # ------------------------------------------------------------------ business
@@ -190,10 +259,13 @@ class StoreProductBinding(models.Model):
         Per-SKU errors do not fail the job: they are recorded on the bindings (sync_state failed),
         so that one bad variant does not hold back the others.
         """
-        store = job.store_id
+        # Read in the store's company, not the queue runner's: company-dependent product fields
+        # (cost, properties), a product's currency and its prices are per company, and a store
+        # sends its own company's, never another's.
+        store = job.store_id.with_company(job.store_id.company_id)
         store._check_operation_allowed("products.sync")
         started = time.monotonic()
-        bindings = self.filtered(lambda b: b.store_id == store)
+        bindings = self.with_company(store.company_id).filtered(lambda b: b.store_id == store)
         bindings._sync_lock(LOCK_PRODUCT_EXPORT)
         products, errors = store._build_export_products(bindings)
         for binding, message in errors.items():

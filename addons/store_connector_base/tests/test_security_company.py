@@ -125,7 +125,7 @@ class TestRecordsStayInTheirStore(CompanyAttackCase):
             with self.subTest(order=order.name, store=store.name):
                 before = order.store_id
                 self.assertRpcRefused(self.catalog_a, "sale.order", "write", order.ids,
-                                      {"store_id": store.id}, error="UserError")
+                                      {"store_id": store.id}, error="AccessError")
                 order.invalidate_recordset()
                 self.assertEqual(order.store_id, before)
         self.assertEqual(order_a.store_id, self.store_a)

@@ -79,13 +79,17 @@ class ShopifyOAuthController(http.Controller):
     @http.route("/store_connector_shopify/oauth/install", type="http", auth="public", methods=["GET"],
                 save_session=False)
     def oauth_install(self, **params):
-        store = self._store_for_shop(params.get("shop"))
-        if not store:
+        stores = self._stores_for_shop(params.get("shop"))
+        if not stores:
             return request.not_found()
-        secret = store._get_credential(const.CRED_CLIENT_SECRET, required=False)
-        if not shopify_params_valid(secret, params):
-            return self._refuse(_("Invalid signature."), 401)
-        return self._authorize_redirect(store)
+        # Several stores (of several companies) may name one shop: the hit belongs to the one whose
+        # app signed it, never to whichever sorts first (another company's store would take over
+        # the install, or refuse it).
+        for store in stores:
+            secret = store._get_credential(const.CRED_CLIENT_SECRET, required=False)
+            if shopify_params_valid(secret, params):
+                return self._authorize_redirect(store)
+        return self._refuse(_("Invalid signature."), 401)
 
     @http.route(CALLBACK_ROUTE, type="http", auth="public", methods=["GET"], save_session=False)
     def oauth_callback(self, **params):
@@ -125,10 +129,11 @@ class ShopifyOAuthController(http.Controller):
         return werkzeug.utils.redirect(f"/odoo/connector.store/{store.id}", 303,
                                        Response=werkzeug.wrappers.Response)
 
-    def _store_for_shop(self, shop):
+    def _stores_for_shop(self, shop):
+        """The active Shopify stores of a shop domain, whatever their company."""
         shop = (shop or "").lower()
         if not const.SHOPIFY_SHOP_DOMAIN_RE.match(shop):
             return request.env["connector.store"].sudo().browse()
         return request.env["connector.store"].sudo().search(
-            [("platform", "=", "shopify"), ("shopify_shop_domain", "=ilike", shop)], limit=1
+            [("platform", "=", "shopify"), ("shopify_shop_domain", "=ilike", shop)]
         )
