@@ -30,7 +30,7 @@ class ConnectorStore(models.Model):
         The key is the user's, not the store's: it opens every store the user may read.
         """
         self.ensure_one()
-        self.check_access("read")
+        self._check_store_user()
         return self.env["store.sync.api.key.wizard"]._action_open(store=self)
 
     # ------------------------------------------------------------------ request handling

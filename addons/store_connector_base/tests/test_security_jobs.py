@@ -55,7 +55,7 @@ USER_ACTIONS = {
         "action_full_sync", "action_process_queue", "action_pull_orders", "action_sync_inventory",
         "action_export_products", "action_import_products", "action_view_jobs", "action_view_failed_jobs",
         "action_view_job_analysis", "action_view_recent_jobs", "action_view_order_bindings",
-        "action_view_product_bindings",
+        "action_view_product_bindings", "action_new_sync_api_key",
     },
     "sync.job": {"action_process_queue", "action_retry", "action_cancel", "action_run_now"},
 }
