@@ -278,14 +278,14 @@ class ConnectorStore(models.Model):
     def action_test_connection(self):
         self._check_store_manager()
         self.ensure_one()
-        info = self._get_adapter().test_connection(self)
+        info = self._get_adapter()._test_connection(self)
         self._log_activity("connection.test", "done", message=str(info or ""))
         return self._notify_user(_("Connection to %(store)s works.", store=self.name), info)
 
     def action_register_webhooks(self):
         self._check_store_manager()
         self.ensure_one()
-        subscriptions = self._get_adapter().register_webhooks(self)
+        subscriptions = self._get_adapter()._register_webhooks(self)
         self._log_activity("webhooks.register", "done", records=len(subscriptions or []))
         return self._notify_user(
             _("%(count)s webhook subscriptions are in place.", count=len(subscriptions or [])), None
@@ -294,7 +294,7 @@ class ConnectorStore(models.Model):
     def action_full_sync(self):
         self._check_store_user()
         self.ensure_one()
-        jobs = self._get_adapter().full_sync(self)
+        jobs = self._get_adapter()._full_sync(self)
         self._log_activity("full_sync", "done", records=len(jobs or []))
         return self._notify_user(_("Full sync queued (%(count)s jobs).", count=len(jobs or [])), None)
 

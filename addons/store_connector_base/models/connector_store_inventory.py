@@ -36,7 +36,7 @@ class ConnectorStore(models.Model):
 
     def _enqueue_inventory_sync(self, bindings=None, quantities=None):
         """Queue the stock of `bindings` (default: all published) in jobs of
-        `adapter._inventory_batch_size(store)` bindings; each job makes one `update_inventory` call.
+        `adapter._inventory_batch_size(store)` bindings; each job makes one `_update_inventory` call.
 
         The jobs of all published bindings merge with the pending jobs of an earlier Sync Inventory
         (identity "inventory:all:<batch number>"), so pressing the button twice queues the batches

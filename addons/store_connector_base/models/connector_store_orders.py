@@ -205,7 +205,7 @@ class ConnectorStore(models.Model):
         payload = dict(job.payload or {})
         since = to_datetime(payload.get("since"), "since", required=False)
         records, next_cursor = self._fetch_page(
-            "import_orders", payload, since=since, limit=self._get_adapter()._order_page_size(self)
+            "_import_orders", payload, since=since, limit=self._get_adapter()._order_page_size(self)
         )
         result = self.env["store.order.importer"]._import_orders(self, records)
         for failure in result["failed"]:
@@ -267,13 +267,13 @@ class ConnectorStore(models.Model):
     def _import_order(self, order):
         """Import one platform order now, in the caller's transaction.
 
-        The bridge from a platform addon's webhook to the order pipeline: `process_webhook`
+        The bridge from a platform addon's webhook to the order pipeline: `_process_webhook`
         (which runs in the delivery's job) translates the platform's payload into a normalized
         order (services/normalized.py) and calls this; validation, matching, taxes, totals,
         status mapping and the OrderReceivedFromStore event are the pipeline's. An order older
         than the one already imported is ignored.
 
-        :param order: a normalized order dict (as `store.adapter.import_orders` returns them).
+        :param order: a normalized order dict (as `store.adapter._import_orders` returns them).
         :returns: {"created": [sale.order ids], "updated": [ids], "ignored": [platform ids]}
         :raises PermanentJobError: the reason the order cannot be imported (the job fails with it
             and can be retried once the cause is fixed).
@@ -316,7 +316,7 @@ class ConnectorStore(models.Model):
 
     # ------------------------------------------------------------------ full sync
     def _enqueue_full_sync(self):
-        """Queue the first pages of a full synchronisation (see store.adapter.full_sync):
+        """Queue the first pages of a full synchronisation (see store.adapter._full_sync):
         orders of the last 60 days if the store may pull orders, all products if it may sync
         products, all customers if it syncs customers. Each pipeline pages on by itself; a
         second click merges into the pending first pages. :returns: the sync.job records."""
@@ -335,7 +335,7 @@ class ConnectorStore(models.Model):
         """Job customers.import: one page of platform customers (`_import_customer_page`); queues
         the next page."""
         self.ensure_one()
-        return self._import_paged(job, "import_customers", self._import_customer_page)
+        return self._import_paged(job, "_import_customers", self._import_customer_page)
 
     def _import_customer_page(self, records, job=None):
         """Import one page of normalized platform customers (create or update contacts).
@@ -365,8 +365,8 @@ class ConnectorStore(models.Model):
         )
 
     def _fetch_page(self, adapter_method, payload, since=None, limit=None):
-        """Ask the adapter for the page of a paged import (`import_orders`, `import_products`,
-        `import_customers`) at the payload's cursor.
+        """Ask the adapter for the page of a paged import (`_import_orders`, `_import_products`,
+        `_import_customers`) at the payload's cursor.
 
         :returns: (records, next cursor or None)
         :raises PermanentJobError: the adapter returned something else than a page, or the cursor

@@ -36,7 +36,7 @@ class ConnectorStore(models.Model):
         then queue the next page (see `_import_paged` for the payload)."""
         self.ensure_one()
         self._check_operation_allowed("products.sync")
-        return self._import_paged(job, "import_products", self._import_product_page)
+        return self._import_paged(job, "_import_products", self._import_product_page)
 
     def _import_product_page(self, records, job=None):
         """Import one page of normalized platform products.

@@ -76,7 +76,7 @@ class StockPicking(models.Model):
         return jobs
 
     def _store_fulfillment_values(self):
-        """The fulfillment dict of `store.adapter.push_fulfillment` for this done delivery: carrier,
+        """The fulfillment dict of `store.adapter._push_fulfillment` for this done delivery: carrier,
         tracking number and URL, and the lines with the quantities this picking actually delivered
         (a partial delivery sends only what shipped; its backorder goes with its own picking)."""
         self.ensure_one()
@@ -129,7 +129,7 @@ class StockPicking(models.Model):
         fulfillment = self._store_fulfillment_values()
         if not fulfillment["lines"]:
             return {"skipped": "nothing delivered"}
-        fulfillment_id = store._get_adapter().push_fulfillment(store, binding.external_id, fulfillment)
+        fulfillment_id = store._get_adapter()._push_fulfillment(store, binding.external_id, fulfillment)
         self.store_fulfillment_ref = str(fulfillment_id or "") or _("sent")
         store._log_activity(
             "orders.fulfillment", "done", records=len(fulfillment["lines"]), job=job,
@@ -159,5 +159,5 @@ class StockPicking(models.Model):
             raise PermanentJobError(_("Delivery %(picking)s has no order of store %(store)s.",
                                       picking=self.name, store=store.name))
         status = (job.payload or {}).get("status")
-        store._get_adapter().update_order_status(store, binding.external_id, status)
+        store._get_adapter()._update_order_status(store, binding.external_id, status)
         return {"order": order.name, "status": status}

@@ -15,8 +15,12 @@ class StoreAdapter(models.AbstractModel):
     for. The defaults refuse clearly (`PlatformFeatureMissing`) so that a button on a store whose
     addon lacks a feature says so instead of doing nothing.
 
+    Every method is private (a leading underscore), and must stay so in platform addons: an abstract
+    model has no access rules, so any logged-in user, portal included, may call its public methods
+    over RPC (test_attack_abstract_methods checks every abstract model of the suite).
+
     The interface is shaped for three very different APIs:
-      * pages are opaque: `import_*` take a `cursor` (a GraphQL cursor, a page number, an offset)
+      * pages are opaque: `_import_*` take a `cursor` (a GraphQL cursor, a page number, an offset)
         and return ``{"records": [...], "next_cursor": cursor_or_None}``;
       * products are addressed by SKU in the normalized form; the platform ids (GIDs, product and
         variation ids, offer and listing ids) live in the bindings the platform addon maintains;
@@ -47,7 +51,7 @@ class StoreAdapter(models.AbstractModel):
 
     # ---------------------------------------------------------------- connection
     @api.model
-    def test_connection(self, store):
+    def _test_connection(self, store):
         """Check the credentials and reach the platform.
 
         :returns: dict of facts to show (shop name, plan, granted and missing scopes...).
@@ -56,13 +60,13 @@ class StoreAdapter(models.AbstractModel):
         self._missing(store, _("Test Connection"))
 
     @api.model
-    def rate_limit_key(self, store):
+    def _rate_limit_key(self, store):
         """Key of the client-side rate limiter bucket for this store (one bucket per store by default)."""
         return f"{store.env.cr.dbname}:{store.id}"
 
     # ---------------------------------------------------------------- orders
     @api.model
-    def import_orders(self, store, since=None, status=None, limit=None, cursor=None):
+    def _import_orders(self, store, since=None, status=None, limit=None, cursor=None):
         """One page of orders, newest changes included.
 
         :param since: datetime; only orders updated at or after it.
@@ -74,12 +78,12 @@ class StoreAdapter(models.AbstractModel):
         self._missing(store, _("Import Orders"))
 
     @api.model
-    def update_order_status(self, store, external_order_id, status, **kwargs):
+    def _update_order_status(self, store, external_order_id, status, **kwargs):
         """Set the platform status of one order (already mapped to the platform's vocabulary)."""
         self._missing(store, _("Update Order Status"))
 
     @api.model
-    def push_fulfillment(self, store, external_order_id, fulfillment):
+    def _push_fulfillment(self, store, external_order_id, fulfillment):
         """Tell the platform an order (or part of it) shipped.
 
         :param fulfillment: {"carrier": str, "tracking_number": str, "tracking_url": str,
@@ -109,18 +113,18 @@ class StoreAdapter(models.AbstractModel):
 
     @api.model
     def _order_page_size(self, store):
-        """How many orders one `import_orders` page asks for (the adapter caps it anyway)."""
+        """How many orders one `_import_orders` page asks for (the adapter caps it anyway)."""
         return order_const.DEFAULT_ORDER_PAGE_SIZE
 
     # ---------------------------------------------------------------- customers
     @api.model
-    def import_customers(self, store, since=None, cursor=None, limit=None):
+    def _import_customers(self, store, since=None, cursor=None, limit=None):
         """One page of platform customers, normalized (see services/normalized.py, customer);
-        same paging contract as `import_orders`: {"records": [...], "next_cursor": ...}."""
+        same paging contract as `_import_orders`: {"records": [...], "next_cursor": ...}."""
         self._missing(store, _("Import Customers"))
 
     @api.model
-    def export_customer(self, store, customer):
+    def _export_customer(self, store, customer):
         """Create or update one customer on the platform.
 
         :param customer: normalized customer dict; "id" is the platform id (None: create it).
@@ -148,7 +152,7 @@ class StoreAdapter(models.AbstractModel):
         ]
 
     @api.model
-    def export_products(self, store, products):
+    def _export_products(self, store, products):
         """Create or update products on the platform.
 
         :param products: list of normalized product dicts (template with its variants).
@@ -157,17 +161,17 @@ class StoreAdapter(models.AbstractModel):
         self._missing(store, _("Export Products"))
 
     @api.model
-    def import_products(self, store, since=None, cursor=None, limit=None):
-        """One page of platform products, normalized; same paging contract as `import_orders`."""
+    def _import_products(self, store, since=None, cursor=None, limit=None):
+        """One page of platform products, normalized; same paging contract as `_import_orders`."""
         self._missing(store, _("Import Products"))
 
     @api.model
     def _inventory_batch_size(self, store):
-        """How many items one `update_inventory` call may carry (Shopify 250, WooCommerce 100, eBay 25)."""
+        """How many items one `_update_inventory` call may carry (Shopify 250, WooCommerce 100, eBay 25)."""
         return 100
 
     @api.model
-    def update_inventory(self, store, items):
+    def _update_inventory(self, store, items):
         """Publish quantities.
 
         :param items: list of {"sku": str, "quantity": int, "external_ids": dict}, at most
@@ -178,11 +182,11 @@ class StoreAdapter(models.AbstractModel):
 
     # ---------------------------------------------------------------- sync entry points
     @api.model
-    def full_sync(self, store):
+    def _full_sync(self, store):
         """Queue everything a first synchronisation needs: the first page of the orders of the
         last 60 days, of all products and of all customers (each page queues the next), through
         the generic pipelines (`connector.store._enqueue_full_sync`). What the store does not
-        permit is skipped; what the platform addon lacks (`import_products`...) fails its job
+        permit is skipped; what the platform addon lacks (`_import_products`...) fails its job
         with a clear message.
 
         A platform addon overrides this only when its first synchronisation needs more.
@@ -192,9 +196,9 @@ class StoreAdapter(models.AbstractModel):
 
     # ---------------------------------------------------------------- webhooks
     # Intake (store.webhook.delivery._receive) calls, in this order: _webhook_kinds, _webhook_is_ping,
-    # verify_webhook, _webhook_timestamp (against _webhook_max_age and _webhook_clock_skew),
-    # parse_webhook, _webhook_check_payload; it stores the headers but _webhook_signature_headers.
-    # Later, in the queue, process_webhook.
+    # _verify_webhook, _webhook_timestamp (against _webhook_max_age and _webhook_clock_skew),
+    # _parse_webhook, _webhook_check_payload; it stores the headers but _webhook_signature_headers.
+    # Later, in the queue, _process_webhook.
 
     @api.model
     def _webhook_kinds(self, store):
@@ -205,7 +209,7 @@ class StoreAdapter(models.AbstractModel):
         return const.BASE_WEBHOOK_KINDS
 
     @api.model
-    def register_webhooks(self, store):
+    def _register_webhooks(self, store):
         """Create or repair the platform's webhook subscriptions pointing at this Odoo.
 
         Idempotent. Records each subscription in `store.webhook`. :returns: the store.webhook records.
@@ -228,7 +232,7 @@ class StoreAdapter(models.AbstractModel):
         return False
 
     @api.model
-    def verify_webhook(self, store, kind, headers, raw_body):
+    def _verify_webhook(self, store, kind, headers, raw_body):
         """Check the delivery's signature over the raw body (constant-time).
 
         Accept a signature made with any of `_webhook_secrets` (see `_webhook_signature_valid`), so
@@ -258,7 +262,7 @@ class StoreAdapter(models.AbstractModel):
         """When the platform says it sent the delivery (the moment of the event, kept on retries),
         for the freshness check of the intake (see `_webhook_max_age`).
 
-        Runs after `verify_webhook`. A platform whose deliveries always carry a timestamp must
+        Runs after `_verify_webhook`. A platform whose deliveries always carry a timestamp must
         refuse one without: the header is not signed, dropping it must not skip the check.
 
         :param headers: the request headers (case-insensitive mapping).
@@ -289,7 +293,7 @@ class StoreAdapter(models.AbstractModel):
         return timedelta(seconds=const.WEBHOOK_CLOCK_SKEW_SECONDS)
 
     @api.model
-    def parse_webhook(self, store, kind, headers, raw_body):
+    def _parse_webhook(self, store, kind, headers, raw_body):
         """Read a verified delivery.
 
         :returns: {"event_id": str (unique per event, used to drop duplicates), "topic": str,
@@ -309,18 +313,18 @@ class StoreAdapter(models.AbstractModel):
         a redaction request) or for another shop of the same app. Check the parsed payload's shape
         against the topic, and that every shop the body names is the store's.
 
-        :param parsed: what `parse_webhook` returned (topic, payload...).
+        :param parsed: what `_parse_webhook` returned (topic, payload...).
         :raises WebhookRejected(400): the body does not fit its topic.
         :raises WebhookRejected(401): the body names another shop.
         """
         return None
 
     @api.model
-    def process_webhook(self, store, delivery):
+    def _process_webhook(self, store, delivery):
         """Act on a stored delivery (runs in the queue). The platform addon dispatches on the topic.
 
         The addon only translates; the generic pipelines do the work. For an order event:
-        normalize the platform's order (services/normalized.py, as `import_orders` does) and
+        normalize the platform's order (services/normalized.py, as `_import_orders` does) and
         return ``store._import_order(order)`` (imports it in this job; an order that cannot be
         imported fails the job with the reason), or queue it with
         ``store._enqueue_order_import(order)``.
@@ -332,11 +336,11 @@ class StoreAdapter(models.AbstractModel):
         self._missing(store, _("Process Webhook %(topic)s", topic=delivery.topic))
 
     @api.model
-    def process_webhook_batch(self, store, deliveries):
+    def _process_webhook_batch(self, store, deliveries):
         """Act on several stored deliveries of `store` at once (runs in the queue, when several are
         due together). Optional: a platform addon may process the deliveries it can batch (orders:
         ``self.env["store.order.importer"]._import_orders(store, orders)`` in one call) and leave
-        the others, which then run one by one through `process_webhook`.
+        the others, which then run one by one through `_process_webhook`.
 
         :returns: {delivery id: result} for the deliveries processed; a delivery left out must
             have had no effect (its failure, too, is recorded by running it alone).

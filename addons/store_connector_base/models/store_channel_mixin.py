@@ -1,4 +1,7 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from .connector_store import USER_GROUP
 
 
 class StoreChannelMixin(models.AbstractModel):
@@ -55,5 +58,21 @@ class StoreChannelMixin(models.AbstractModel):
         raise NotImplementedError
 
     def action_open_store_publish_wizard(self):
-        """Publish to Store: choose the stores this product's variants go to."""
+        """Publish to Store: choose the stores this product's variants go to.
+
+        A button of the product forms, so public; the web client only shows it to Store Connector
+        Users, and the server checks it again: any logged-in user can call it over RPC, on any
+        model that uses this mixin or on the mixin itself.
+
+        :raises AccessError: the caller is not a Store Connector User, or may not read these records.
+        :raises UserError: called on the mixin itself rather than on a product model.
+        """
+        if not self.env.su and not self.env.user.has_group(USER_GROUP):
+            raise AccessError(_("Only Store Connector users can publish products to stores."))
+        if self._abstract:
+            raise UserError(_(
+                "Publish to Store works on products and variants, not on \"%(model)s\".",
+                model=self._description,
+            ))
+        self.check_access("read")
         return self.env["store.product.publish.wizard"]._open_for(self._store_channel_variants())

@@ -62,12 +62,12 @@ class StoreCustomerBinding(models.Model):
         return self.filtered(lambda record: record.store_id.id == store.id)
 
     def _job_export_customer(self, job):
-        """Send the contact to the platform through `adapter.export_customer`; a platform id it
+        """Send the contact to the platform through `adapter._export_customer`; a platform id it
         returns replaces ours (a platform may create the customer on first export)."""
         self.ensure_one()
         store = self.store_id
         customer = self.env["store.order.importer"]._partner_to_customer(self.partner_id, self.external_id)
-        result = store._get_adapter().export_customer(store, customer) or {}
+        result = store._get_adapter()._export_customer(store, customer) or {}
         vals = {"last_export_at": fields.Datetime.now()}
         if result.get("id") and str(result["id"]) != self.external_id:
             vals["external_id"] = str(result["id"])

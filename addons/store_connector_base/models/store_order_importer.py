@@ -1032,7 +1032,7 @@ class StoreOrderImporter(models.AbstractModel):
 
     @api.model
     def _partner_to_customer(self, partner, external_id=None):
-        """A normalized customer dict of an Odoo contact (for `adapter.export_customer`)."""
+        """A normalized customer dict of an Odoo contact (for `adapter._export_customer`)."""
 
         def address(p):
             return {

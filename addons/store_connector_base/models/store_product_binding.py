@@ -272,7 +272,7 @@ class StoreProductBinding(models.Model):
             binding._record_export_error(message)
         done = self.browse()
         failed = self.browse([b.id for b in errors])
-        results = (store._get_adapter().export_products(store, products) or []) if products else []
+        results = (store._get_adapter()._export_products(store, products) or []) if products else []
         by_sku = defaultdict(lambda: self.browse())
         for binding in bindings:
             by_sku[binding.sku] |= binding
@@ -344,7 +344,7 @@ class StoreProductBinding(models.Model):
     def _job_export_inventory(self, job):
         """Job inventory.sync: publish the free quantity of these variants in the store's locations,
         minus the store's safety stock and never below zero, computed now (a coalesced job sends the
-        latest). One `update_inventory` call per platform-sized batch; per-item errors are recorded
+        latest). One `_update_inventory` call per platform-sized batch; per-item errors are recorded
         on the bindings.
 
         payload (optional): {"quantities": {sku: int}}: quantities a caller gave (the sync API's
@@ -378,7 +378,7 @@ class StoreProductBinding(models.Model):
                 {"sku": b.sku, "quantity": quantities[b.id], "external_ids": b._external_ids()}
                 for b in chunk
             ]
-            results = adapter.update_inventory(store, items) or []
+            results = adapter._update_inventory(store, items) or []
             refused = {r.get("sku"): r.get("error") for r in results if r.get("error")}
             # Group the writes: a batch of 250 bindings becomes a handful of UPDATEs.
             groups = defaultdict(lambda: self.browse())

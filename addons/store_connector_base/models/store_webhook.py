@@ -4,7 +4,7 @@ from odoo import api, fields, models
 class StoreWebhook(models.Model):
     """A webhook subscription of a store on its platform (the webhook registry).
 
-    Platform addons write these in `store.adapter.register_webhooks`: one per (store, topic), with
+    Platform addons write these in `store.adapter._register_webhooks`: one per (store, topic), with
     the platform's subscription id. The deliveries themselves are `store.webhook.delivery` rows.
     """
 

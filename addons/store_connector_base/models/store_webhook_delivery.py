@@ -131,14 +131,14 @@ class StoreWebhookDelivery(models.Model):
             raise WebhookRejected(404, "unknown webhook kind")
         if adapter._webhook_is_ping(store, kind, headers, raw_body):
             return 200, "ignored"
-        adapter.verify_webhook(store, kind, headers, raw_body)
+        adapter._verify_webhook(store, kind, headers, raw_body)
         if self._is_stale(adapter, store, kind, headers):
             # Not one of the platform's retries (they stop by then): its body posted again, or a
             # rare late delivery, which the scheduled pulls make up for.
             _logger.warning("webhook %s for store %s dropped: older than the platform's retry window",
                             kind, store.id)
             return 200, "stale"
-        parsed = adapter.parse_webhook(store, kind, headers, raw_body)
+        parsed = adapter._parse_webhook(store, kind, headers, raw_body)
         if parsed.get("ignore"):
             return 200, "ignored"
         adapter._webhook_check_payload(store, kind, headers, parsed)
@@ -276,19 +276,19 @@ class StoreWebhookDelivery(models.Model):
         return self.filtered(lambda record: record.store_id.id == store.id)
 
     def _job_process(self, job):
-        """Queue handler: hand the delivery to its platform addon (`store.adapter.process_webhook`)."""
+        """Queue handler: hand the delivery to its platform addon (`store.adapter._process_webhook`)."""
         self.ensure_one()
         store = self.store_id
-        return store._get_adapter().process_webhook(store, self)
+        return store._get_adapter()._process_webhook(store, self)
 
     def _job_process_batch(self, jobs):
         """Batch queue handler of `_job_process` (deliveries of one store): hand them to
-        `store.adapter.process_webhook_batch`. :returns: {job id: result} of the jobs completed."""
+        `store.adapter._process_webhook_batch`. :returns: {job id: result} of the jobs completed."""
         by_delivery = {job.res_ids[0]: job for job in jobs if len(job.res_ids or []) == 1}
         deliveries = self.filtered(lambda delivery: delivery.id in by_delivery)
         store = deliveries.store_id
         if len(store) != 1 or any(by_delivery[d.id].store_id != store for d in deliveries):
             return {}
-        results = store._get_adapter().process_webhook_batch(store, deliveries)
+        results = store._get_adapter()._process_webhook_batch(store, deliveries)
         return {by_delivery[delivery_id].id: result for delivery_id, result in results.items()
                 if delivery_id in by_delivery}

@@ -1,7 +1,7 @@
 """Pure product mapping: Odoo values in, the normalized product dict out (no database, no I/O).
 
 `connector.store._product_export_rows` reads the records; the functions here decide the shape that
-`store.adapter.export_products` receives, so that fixture rows drive their tests.
+`store.adapter._export_products` receives, so that fixture rows drive their tests.
 
 The normalized product (one per product template and store)::
 

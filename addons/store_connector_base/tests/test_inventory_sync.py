@@ -172,7 +172,7 @@ class TestSyncInventoryBatching(ProductSyncCase):
         for job in jobs:
             self.run_job(job)
         calls = self.recorder.of("update_inventory")
-        self.assertEqual(len(calls), 3, "one update_inventory call per job")
+        self.assertEqual(len(calls), 3, "one _update_inventory call per job")
         self.assertEqual(sorted(len(items) for _store, items in calls), [50, 100, 100])
         sent = {item["sku"]: item["quantity"] for _store, items in calls for item in items}
         self.assertEqual(len(sent), 250)

@@ -139,10 +139,10 @@ class TestFullSync(OrderPipelineCase):
         self.store.write(
             {"allow_orders_pull": False, "allow_products_sync": False, "auto_sync_customers": False}
         )
-        self.assertFalse(self.store._get_adapter().full_sync(self.store))
+        self.assertFalse(self.store._get_adapter()._full_sync(self.store))
         self.store.write({"allow_products_sync": True})
         self.assertEqual(
-            self.store._get_adapter().full_sync(self.store).mapped("operation"), ["products.import"]
+            self.store._get_adapter()._full_sync(self.store).mapped("operation"), ["products.import"]
         )
 
     def test_full_sync_runs_every_page(self):
@@ -235,11 +235,11 @@ class TestPagedImports(OrderPipelineCase):
     def test_a_cursor_given_back_stops_the_import(self):
         calls = []
 
-        def import_products(_adapter, store, since=None, cursor=None, limit=None):
+        def _import_products(_adapter, store, since=None, cursor=None, limit=None):
             calls.append(cursor)
             return {"records": [], "next_cursor": "page-2"}
 
-        self.patch(type(self.adapter), "import_products", import_products)
+        self.patch(type(self.adapter), "_import_products", _import_products)
         self.store._enqueue_product_import()
         self.run_jobs()
         first, second = self.jobs("products.import")
@@ -249,10 +249,10 @@ class TestPagedImports(OrderPipelineCase):
         self.assertIn("same page cursor twice (page-2)", second.last_error)
 
     def test_an_adapter_answer_that_is_not_a_page_fails_the_job(self):
-        self.patch(type(self.adapter), "import_orders",
+        self.patch(type(self.adapter), "_import_orders",
                    lambda _adapter, store, **kwargs: ["not", "a", "page"])
         job = self.store._enqueue_order_pull()
         self.run_jobs()
         self.assertEqual(job.state, "failed")
-        self.assertIn("import_orders returned something else than a page", job.last_error)
+        self.assertIn("_import_orders returned something else than a page", job.last_error)
         self.assertFalse(self.store.order_import_cursor)

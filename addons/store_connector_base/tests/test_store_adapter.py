@@ -34,15 +34,15 @@ class StoreAdapterCase(TransactionCase):
         delivery = self.env["store.webhook.delivery"].create(
             {"store_id": store.id, "kind": "orders", "topic": "orders/create", "event_id": "d1"})
         calls = {
-            "Test Connection": lambda: adapter.test_connection(store),
-            "Import Orders": lambda: adapter.import_orders(store),
-            "Update Order Status": lambda: adapter.update_order_status(store, "1", "completed"),
-            "Push Fulfillment": lambda: adapter.push_fulfillment(store, "1", {}),
-            "Export Products": lambda: adapter.export_products(store, []),
-            "Import Products": lambda: adapter.import_products(store),
-            "Update Inventory": lambda: adapter.update_inventory(store, []),
-            "Register Webhooks": lambda: adapter.register_webhooks(store),
-            "Process Webhook orders/create": lambda: adapter.process_webhook(store, delivery),
+            "Test Connection": lambda: adapter._test_connection(store),
+            "Import Orders": lambda: adapter._import_orders(store),
+            "Update Order Status": lambda: adapter._update_order_status(store, "1", "completed"),
+            "Push Fulfillment": lambda: adapter._push_fulfillment(store, "1", {}),
+            "Export Products": lambda: adapter._export_products(store, []),
+            "Import Products": lambda: adapter._import_products(store),
+            "Update Inventory": lambda: adapter._update_inventory(store, []),
+            "Register Webhooks": lambda: adapter._register_webhooks(store),
+            "Process Webhook orders/create": lambda: adapter._process_webhook(store, delivery),
         }
         for feature, call in calls.items():
             with self.subTest(feature=feature):
@@ -60,10 +60,10 @@ class StoreAdapterCase(TransactionCase):
         self.assertFalse(self.adapter._webhook_is_ping(self.store, "orders", {}, b"webhook_id=1"),
                          "by default every delivery must be signed")
         with self.assertRaises(WebhookRejected) as caught:
-            self.adapter.verify_webhook(self.store, "orders", {}, b"{}")
+            self.adapter._verify_webhook(self.store, "orders", {}, b"{}")
         self.assertEqual(caught.exception.status, 401)
         with self.assertRaises(WebhookRejected) as caught:
-            self.adapter.parse_webhook(self.store, "orders", {}, b"{}")
+            self.adapter._parse_webhook(self.store, "orders", {}, b"{}")
         self.assertEqual(caught.exception.status, 400)
 
     # ------------------------------------------------------------------ signature helpers

@@ -117,10 +117,10 @@ class TestStoreEvents(SyncApiFixtures, TransactionCase):
             {"store_id": self.store.id, "key": "api_key", "value": secret}
         )
 
-        def test_connection(_adapter, store):
+        def _test_connection(_adapter, store):
             raise UserError(f"The platform refused key {secret}.")
 
-        with patch.object(self.adapter_class, "test_connection", test_connection):
+        with patch.object(self.adapter_class, "_test_connection", _test_connection):
             self.store.with_user(self.manager).action_test_connection()
         log = self._logs(self.store, "connection")
         self.assertNotIn(secret, log.message)

@@ -30,7 +30,7 @@ class TestSyncApiJobs(SyncApiFixtures, TransactionCase):
         )
 
     def _exported(self):
-        """{sku: (normalized product, variant)} of every export_products call."""
+        """{sku: (normalized product, variant)} of every _export_products call."""
         return {
             variant["sku"]: (product, variant)
             for _store_id, products in RECORDER.of("export_products")

@@ -33,11 +33,11 @@ class TestJobHandlerBatch(TransactionCase):
     def _run(self, deliveries, batch):
         calls = []
 
-        def process_webhook_batch(adapter, store, batch_deliveries):
+        def _process_webhook_batch(adapter, store, batch_deliveries):
             calls.append(batch_deliveries.ids)
             return batch(batch_deliveries)
 
-        with patch.object(StoreAdapterTest, "process_webhook_batch", process_webhook_batch, create=True), \
+        with patch.object(StoreAdapterTest, "_process_webhook_batch", _process_webhook_batch, create=True), \
                 mute_logger(RUNNER_LOGGER):
             ran = run_queue(self.env, self.store)
         self.assertEqual(ran, len(deliveries))

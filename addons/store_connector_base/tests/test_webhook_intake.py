@@ -217,7 +217,7 @@ class WebhookIntakeCase(HttpCase):
         def unreadable(*args, **kwargs):
             raise UserError('The credential "webhook_secret" of store "Intake Store" cannot be decrypted')
 
-        with patch.object(StoreAdapterTest, "verify_webhook", unreadable), mute_logger(CONTROLLER_LOGGER):
+        with patch.object(StoreAdapterTest, "_verify_webhook", unreadable), mute_logger(CONTROLLER_LOGGER):
             response = self._post({"id": 1}, event_id="evt-e1")
         self.assertRefused(response, 503, "unavailable")
         self.assertNotIn("Intake Store", response.text)
@@ -378,7 +378,7 @@ class WebhookReceiveCase(TransactionCase):
         headers = {SIGNATURE_HEADER: sign(SECRET, body), **(headers or {})}
         if parsed is None:
             return self.Delivery._receive(self.store, "orders", headers, body)
-        with patch.object(StoreAdapterTest, "parse_webhook", autospec=True, return_value=parsed):
+        with patch.object(StoreAdapterTest, "_parse_webhook", autospec=True, return_value=parsed):
             return self.Delivery._receive(self.store, "orders", headers, body)
 
     def _stored(self):

@@ -106,7 +106,7 @@ class ShopifyClient:
     @property
     def limiter(self):
         """The store's process-wide leaky bucket (created with Shopify's Standard plan figures)."""
-        key = self.store._get_adapter().rate_limit_key(self.store)
+        key = self.store._get_adapter()._rate_limit_key(self.store)
         return get_limiter(key, const.SHOPIFY_DEFAULT_BUCKET, const.SHOPIFY_DEFAULT_RESTORE_RATE)
 
     def query(self, query, variables=None, operation_name=None, cost=None):

@@ -85,7 +85,7 @@ class StoreAdapterShopify(models.AbstractModel):
 
     # ---------------------------------------------------------------- connection
     @api.model
-    def test_connection(self, store):
+    def _test_connection(self, store):
         """Read the shop and the app's granted scopes; record them on the store.
 
         :returns: {"Shop", "Plan", "Granted scopes", "Missing scopes"}.
@@ -160,7 +160,7 @@ class StoreAdapterShopify(models.AbstractModel):
         return store.shopify_location_ids
 
     @api.model
-    def rate_limit_key(self, store):
+    def _rate_limit_key(self, store):
         # One GraphQL bucket per shop and app: stores pointing at the same shop share it.
         return f"shopify:{store.env.cr.dbname}:{store._shopify_api_base_url()}"
 
@@ -175,7 +175,7 @@ class StoreAdapterShopify(models.AbstractModel):
         return {topic: kind for topic, (kind, _operation) in const.SHOPIFY_WEBHOOK_TOPICS.items()}
 
     @api.model
-    def register_webhooks(self, store):
+    def _register_webhooks(self, store):
         """Create or repair one subscription per handled topic, pointing at the base intake route.
 
         Idempotent: a subscription with the right uri is kept; one with another uri (the Odoo
@@ -250,7 +250,7 @@ class StoreAdapterShopify(models.AbstractModel):
         return const.SHOPIFY_WEBHOOK_MAX_AGE
 
     @api.model
-    def verify_webhook(self, store, kind, headers, raw_body):
+    def _verify_webhook(self, store, kind, headers, raw_body):
         """X-Shopify-Hmac-Sha256 = base64(HMAC-SHA256(secret, raw body)), compared in constant time;
         then X-Shopify-Shop-Domain must be the store's shop domain (an app's secret signs the
         webhooks of every shop that installed it: a delivery for another shop is refused)."""
@@ -266,7 +266,7 @@ class StoreAdapterShopify(models.AbstractModel):
             raise WebhookRejected(401, "X-Shopify-Shop-Domain is not this store's shop domain")
 
     @api.model
-    def parse_webhook(self, store, kind, headers, raw_body):
+    def _parse_webhook(self, store, kind, headers, raw_body):
         """Topic from X-Shopify-Topic, event id from X-Shopify-Webhook-Id (the same on retries and
         duplicates; X-Shopify-Event-Id stays in the stored headers). Topics we do not handle are
         answered 200 and dropped."""
@@ -325,7 +325,7 @@ class StoreAdapterShopify(models.AbstractModel):
     # ---------------------------------------------------------------- webhooks: processing
     @api.model
     def _shopify_webhook_handlers(self):
-        """The per-topic dispatch table of `process_webhook`: {topic: method name}.
+        """The per-topic dispatch table of `_process_webhook`: {topic: method name}.
 
         Each method is called as ``method(store, delivery, payload)`` on this adapter and returns a
         JSON-serialisable result (kept on the job) or None; it raises job errors like any job.
@@ -346,7 +346,7 @@ class StoreAdapterShopify(models.AbstractModel):
         }
 
     @api.model
-    def process_webhook(self, store, delivery):
+    def _process_webhook(self, store, delivery):
         method = self._shopify_webhook_handlers().get(delivery.topic)
         if not method:
             return {"ignored": delivery.topic}

@@ -198,11 +198,11 @@ class StoreAdapterShopifySync(models.AbstractModel):
         return ORDER_PAGE_MAX
 
     @api.model
-    def import_orders(self, store, since=None, status=None, limit=None, cursor=None):
+    def _import_orders(self, store, since=None, status=None, limit=None, cursor=None):
         """One page of orders changed since `since`, oldest change first (sortKey UPDATED_AT), so
         that a pull interrupted half way resumes without a gap."""
         if store.platform != "shopify":
-            return super().import_orders(store, since=since, status=status, limit=limit, cursor=cursor)
+            return super()._import_orders(store, since=since, status=status, limit=limit, cursor=cursor)
         terms = [t for t in (_search_since(since),) if t]
         if status:
             terms.append("(" + " OR ".join(f"financial_status:{s}" for s in status) + ")")
@@ -267,10 +267,10 @@ class StoreAdapterShopifySync(models.AbstractModel):
         return result
 
     @api.model
-    def export_products(self, store, products):
+    def _export_products(self, store, products):
         """One synchronous productSet per product, with all its variants and mapped metafields."""
         if store.platform != "shopify":
-            return super().export_products(store, products)
+            return super()._export_products(store, products)
         results = []
         for product in self._complete_variants(store, products):
             identifier, data = pm.product_set_input(product)
@@ -290,9 +290,9 @@ class StoreAdapterShopifySync(models.AbstractModel):
         return results
 
     @api.model
-    def import_products(self, store, since=None, cursor=None, limit=None):
+    def _import_products(self, store, since=None, cursor=None, limit=None):
         if store.platform != "shopify":
-            return super().import_products(store, since=since, cursor=cursor, limit=limit)
+            return super()._import_products(store, since=since, cursor=cursor, limit=limit)
         nodes, next_cursor = self._shopify_page(
             store, PRODUCTS_QUERY, "products", PRODUCT_PAGE_MAX, limit, cursor, _search_since(since))
         return {"records": [pm.product_from_graphql(node) for node in nodes], "next_cursor": next_cursor}
@@ -410,7 +410,7 @@ class StoreAdapterShopifySync(models.AbstractModel):
         return (data.get("inventorySetQuantities") or {}).get("userErrors") or []
 
     @api.model
-    def update_inventory(self, store, items):
+    def _update_inventory(self, store, items):
         """Set the available quantities of up to 250 variants with inventorySetQuantities (at most
         250 quantities per call: several calls when several Shopify locations are mapped).
 
@@ -423,7 +423,7 @@ class StoreAdapterShopifySync(models.AbstractModel):
         `_shopify_idempotency_key`).
         """
         if store.platform != "shopify":
-            return super().update_inventory(store, items)
+            return super()._update_inventory(store, items)
         results, sendable = [], []
         for item in items:
             if not (item.get("external_ids") or {}).get("inventory_item_id"):
@@ -545,7 +545,7 @@ class StoreAdapterShopifySync(models.AbstractModel):
 
     # ------------------------------------------------------------------ fulfillment
     @api.model
-    def push_fulfillment(self, store, external_order_id, fulfillment):
+    def _push_fulfillment(self, store, external_order_id, fulfillment):
         """fulfillmentCreate on the order's open fulfillment orders, for the delivered quantities.
 
         Lines are matched by their Shopify line item id (the sale order line's
@@ -553,7 +553,7 @@ class StoreAdapterShopifySync(models.AbstractModel):
         line items that still have something to fulfil.
         """
         if store.platform != "shopify":
-            return super().push_fulfillment(store, external_order_id, fulfillment)
+            return super()._push_fulfillment(store, external_order_id, fulfillment)
         data = self._shopify_sync_graphql(
             store, FULFILLMENT_ORDERS_QUERY, {"id": om.gid("Order", external_order_id)}
         )
@@ -631,9 +631,9 @@ class StoreAdapterShopifySync(models.AbstractModel):
 
     # ------------------------------------------------------------------ customers
     @api.model
-    def import_customers(self, store, since=None, cursor=None, limit=None):
+    def _import_customers(self, store, since=None, cursor=None, limit=None):
         if store.platform != "shopify":
-            return super().import_customers(store, since=since, cursor=cursor, limit=limit)
+            return super()._import_customers(store, since=since, cursor=cursor, limit=limit)
         nodes, next_cursor = self._shopify_page(
             store, CUSTOMERS_QUERY, "customers", CUSTOMER_PAGE_MAX, limit, cursor, _search_since(since))
         records = []
@@ -654,10 +654,10 @@ class StoreAdapterShopifySync(models.AbstractModel):
         return {"records": records, "next_cursor": next_cursor}
 
     @api.model
-    def export_customer(self, store, customer):
+    def _export_customer(self, store, customer):
         """customerCreate, or customerUpdate when the customer has a Shopify id."""
         if store.platform != "shopify":
-            return super().export_customer(store, customer)
+            return super()._export_customer(store, customer)
         data = {
             k: v
             for k, v in {
@@ -828,7 +828,7 @@ class StoreAdapterShopifySync(models.AbstractModel):
         return store._import_order(om.order_from_rest(payload))
 
     @api.model
-    def process_webhook_batch(self, store, deliveries):
+    def _process_webhook_batch(self, store, deliveries):
         """Order deliveries (``_shopify_webhook_order`` topics) import together, in one call of the
         importer; the others, the orders that cannot be read or imported, and a second delivery of
         the same order are left to run one by one."""
@@ -933,12 +933,12 @@ class StoreAdapterShopifySync(models.AbstractModel):
         return queries
 
     @api.model
-    def full_sync(self, store):
+    def _full_sync(self, store):
         """Full Sync through bulk operations: one bulkOperationRunQuery per kind (Shopify runs up
         to five at once since 2026-01), then a job polls them and streams each JSONL result into
         the generic import pipelines."""
         if store.platform != "shopify":
-            return super().full_sync(store)
+            return super()._full_sync(store)
         return self.env["sync.job"]._enqueue(
             store,
             "full_sync.bulk",

@@ -24,7 +24,7 @@ class TestShopifyBulkFullSync(ShopifySimulatorCase):
             shipping_lines=[{"title": "Post", "price": "5.00"}],
         )
         old = self.sim.add_order([{"sku": "LAMP-L", "quantity": 1}], days_ago=90, email="old@example.com")
-        self.store._get_adapter().full_sync(self.store)
+        self.store._get_adapter()._full_sync(self.store)
         self.run_queue()
         poll = self.env["sync.job"].search(
             [

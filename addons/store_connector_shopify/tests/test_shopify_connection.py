@@ -29,7 +29,7 @@ class TestShopifyConnection(ShopifySimulatorCase):
 
     def test_test_connection_reports_shop_plan_scopes(self):
         self.sim.scopes = [s for s in self.sim.scopes if s != "write_customers"] + ["read_customers"]
-        info = self.store._get_adapter().test_connection(self.store)
+        info = self.store._get_adapter()._test_connection(self.store)
         self.assertEqual(info["Shop"], self.store.shopify_shop_name)
         self.assertTrue(info["Plan"])
         self.assertIn("write_products", info["Granted scopes"])
@@ -42,7 +42,7 @@ class TestShopifyConnection(ShopifySimulatorCase):
     def test_test_connection_bad_token(self):
         store = self.create_shopify_store(name="Bad token", token="shpat_not_the_right_token")
         with self.assertRaisesRegex(UserError, "refused"):
-            store._get_adapter().test_connection(store)
+            store._get_adapter()._test_connection(store)
         # the button reports it (danger notification) instead of raising
         action = store.action_test_connection()
         self.assertEqual(action["params"]["type"], "danger")

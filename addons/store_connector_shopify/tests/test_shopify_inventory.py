@@ -89,13 +89,13 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
                 "external_ids": product.store_binding_ids._external_ids(),
             }
         ]
-        self.assertEqual(adapter.update_inventory(self.store, items), [{"sku": "BULK-0000", "error": None}])
+        self.assertEqual(adapter._update_inventory(self.store, items), [{"sku": "BULK-0000", "error": None}])
         self.assertEqual(self.sim.inventory("BULK-0000"), 5)
         # The job failed after the call (nothing written in Odoo) and runs again: same key, Shopify
         # answers with the original result and applies nothing twice.
         self.sim.set_inventory("BULK-0000", 9)  # someone changes it on Shopify meanwhile
         replays = self.sim.stats["idempotent_replays"]
-        adapter.update_inventory(self.store, items)
+        adapter._update_inventory(self.store, items)
         self.assertEqual(self.sim.stats["idempotent_replays"], replays + 1)
         self.assertEqual(self.sim.inventory("BULK-0000"), 9, "a replay changes nothing")
         # Once published (binding written), the next publication checks changeFromQuantity=5; the
@@ -104,7 +104,7 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
             {"inventory_quantity": 5, "inventory_synced_at": "2026-01-01 00:00:00"}
         )
         items[0]["quantity"] = 4
-        self.assertEqual(adapter.update_inventory(self.store, items), [{"sku": "BULK-0000", "error": None}])
+        self.assertEqual(adapter._update_inventory(self.store, items), [{"sku": "BULK-0000", "error": None}])
         self.assertEqual(self.sim.inventory("BULK-0000"), 4)
 
     def test_job_retry_reuses_its_key_and_a_new_job_gets_a_new_one(self):
@@ -151,7 +151,7 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
 
     def test_unexported_sku_is_reported(self):
         [product] = self.env["product.product"].create([{"name": "New", "default_code": "NEW-1"}])
-        result = self.env["store.adapter.shopify"].update_inventory(
+        result = self.env["store.adapter.shopify"]._update_inventory(
             self.store, [{"sku": "NEW-1", "quantity": 3, "external_ids": {}}]
         )
         self.assertIn("export the product first", result[0]["error"])
@@ -184,7 +184,7 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
         items = [
             {"sku": "BULK-0000", "quantity": 8, "external_ids": product.store_binding_ids._external_ids()}
         ]
-        result = self.env["store.adapter.shopify"].update_inventory(self.store, items)
+        result = self.env["store.adapter.shopify"]._update_inventory(self.store, items)
         self.assertEqual(result, [{"sku": "BULK-0000", "error": None}])
         self.assertEqual(self.sim.inventory("BULK-0000", location=main_gid), 6)
         self.assertEqual(

@@ -91,14 +91,14 @@ class TestShopifyLongOrder(ShopifyOrdersMixin, ShopifySimulatorCase):
 class TestShopifyCustomers(ShopifySimulatorCase):
     def test_export_and_import_customers(self):
         adapter = self.env["store.adapter.shopify"]
-        created = adapter.export_customer(
+        created = adapter._export_customer(
             self.store, {"email": "new.client@example.com", "first_name": "New", "last_name": "Client"}
         )
         self.assertTrue(created["id"])
-        adapter.export_customer(
+        adapter._export_customer(
             self.store, {"id": created["id"], "email": "new.client@example.com", "first_name": "Renamed"}
         )
-        page = adapter.import_customers(self.store)
+        page = adapter._import_customers(self.store)
         [mine] = [c for c in page["records"] if c["id"] == created["id"]]
         self.assertEqual(
             (mine["email"], mine["first_name"], mine["last_name"]),
@@ -139,7 +139,7 @@ class TestShopifyOrderWebhooks(ShopifyOrdersMixin, ShopifySimulatorHttpCase):
 
     def setUp(self):
         super().setUp()
-        self.store._get_adapter().register_webhooks(self.store)
+        self.store._get_adapter()._register_webhooks(self.store)
 
     def deliver(self):
         self.sim.flush_webhooks()
@@ -195,7 +195,7 @@ class TestShopifyOrderWebhookBatch(ShopifyOrdersMixin, ShopifySimulatorHttpCase)
 
     def setUp(self):
         super().setUp()
-        self.store._get_adapter().register_webhooks(self.store)
+        self.store._get_adapter()._register_webhooks(self.store)
         importer = type(self.env["store.order.importer"])
         self.import_calls = []
         original = importer._import_orders

@@ -41,7 +41,7 @@ class TestShopifyWebhookSecurity(ShopifySimulatorHttpCase):
 
     def setUp(self):
         super().setUp()
-        self.store._get_adapter().register_webhooks(self.store)
+        self.store._get_adapter()._register_webhooks(self.store)
         # Some tests uninstall the app on the simulator (shared by the class): put it back.
         self.addCleanup(self.sim.reinstall)
         self.addCleanup(lambda: self.sim.webhooks.pending.clear())
@@ -155,7 +155,7 @@ class TestShopifyWebhookSecurity(ShopifySimulatorHttpCase):
         self.assertEqual(self._post("compliance", "shop/redact", redact).status_code, 401)
         self.assertFalse(self._deliveries())
         # once Test Connection has recorded the shop's id, the id must match too
-        self.store._get_adapter().test_connection(self.store)
+        self.store._get_adapter()._test_connection(self.store)
         self.assertEqual(self.store.shopify_shop_id, str(self.sim.store.shop_id))
         wrong_id = {"shop_id": 99, "shop_domain": self.sim.shop}
         self.assertEqual(self._post("compliance", "shop/redact", wrong_id).status_code, 401)

@@ -44,7 +44,7 @@ class TestShopifyWebhooks(ShopifySimulatorHttpCase):
         return self.env["store.webhook.delivery"].search(domain)
 
     def test_register_webhooks_idempotent_and_repairs(self):
-        webhooks = self.store._get_adapter().register_webhooks(self.store)
+        webhooks = self.store._get_adapter()._register_webhooks(self.store)
         topics = set(webhooks.mapped("topic"))
         self.assertIn("orders/create", topics)
         self.assertIn("app/uninstalled", topics)
@@ -54,12 +54,12 @@ class TestShopifyWebhooks(ShopifySimulatorHttpCase):
         for webhook in webhooks:
             self.assertEqual(webhook.address, self.store._webhook_url(webhook.kind))
         # again: nothing new
-        again = self.store._get_adapter().register_webhooks(self.store)
+        again = self.store._get_adapter()._register_webhooks(self.store)
         self.assertEqual(set(again.mapped("external_id")), first_ids)
         self.assertEqual(len(self.sim.store.webhook_subscriptions), len(webhooks))
         # the store code changed: every subscription is replaced by one with the right address
         self.store.code = "renamed-store-code"
-        repaired = self.store._get_adapter().register_webhooks(self.store)
+        repaired = self.store._get_adapter()._register_webhooks(self.store)
         self.assertEqual(len(self.sim.store.webhook_subscriptions), len(webhooks))
         self.assertFalse(set(repaired.mapped("external_id")) & first_ids)
         self.assertTrue(all("renamed-store-code" in w.address for w in repaired))
@@ -114,7 +114,7 @@ class TestShopifyWebhooks(ShopifySimulatorHttpCase):
         self.sim.webhooks.pending.clear()
 
     def test_uninstall_through_the_simulator(self):
-        self.store._get_adapter().register_webhooks(self.store)
+        self.store._get_adapter()._register_webhooks(self.store)
         self.sim.uninstall()
         self.addCleanup(self._reinstall)
         results = self.sim.flush_webhooks()

@@ -38,7 +38,7 @@ class StoreAdapterTest(models.AbstractModel):
     _description = "Test Platform Adapter"
 
     @api.model
-    def test_connection(self, store):
+    def _test_connection(self, store):
         store._get_credential("api_key")
         return {"shop": store.name}
 
@@ -55,13 +55,13 @@ class StoreAdapterTest(models.AbstractModel):
         )
 
     @api.model
-    def verify_webhook(self, store, kind, headers, raw_body):
+    def _verify_webhook(self, store, kind, headers, raw_body):
         received = headers.get(SIGNATURE_HEADER)
         if not self._webhook_signature_valid(store, received, lambda secret: sign(secret, raw_body)):
             raise WebhookRejected(401, "invalid signature")
 
     @api.model
-    def parse_webhook(self, store, kind, headers, raw_body):
+    def _parse_webhook(self, store, kind, headers, raw_body):
         try:
             payload = json.loads(raw_body)
         except ValueError:
@@ -77,7 +77,7 @@ class StoreAdapterTest(models.AbstractModel):
         }
 
     @api.model
-    def process_webhook(self, store, delivery):
+    def _process_webhook(self, store, delivery):
         payload = delivery._payload()
         if payload.get("fail"):
             raise PermanentJobError(payload["fail"])

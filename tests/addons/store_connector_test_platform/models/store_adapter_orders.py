@@ -74,7 +74,7 @@ class StoreAdapterTestOrders(models.AbstractModel):
         return {"records": chunk, "next_cursor": str(offset + limit) if more else None}
 
     @api.model
-    def import_orders(self, store, since=None, status=None, limit=None, cursor=None):
+    def _import_orders(self, store, since=None, status=None, limit=None, cursor=None):
         data = _data(store)
         data["calls"].append(("import_orders", since, cursor, limit))
         orders = sorted(
@@ -85,19 +85,19 @@ class StoreAdapterTestOrders(models.AbstractModel):
         return self._page(store, "orders", orders, cursor, limit)
 
     @api.model
-    def import_products(self, store, since=None, cursor=None, limit=None):
+    def _import_products(self, store, since=None, cursor=None, limit=None):
         data = _data(store)
         data["calls"].append(("import_products", since, cursor, limit))
         return self._page(store, "products", data["products"], cursor, limit)
 
     @api.model
-    def import_customers(self, store, since=None, cursor=None, limit=None):
+    def _import_customers(self, store, since=None, cursor=None, limit=None):
         data = _data(store)
         data["calls"].append(("import_customers", since, cursor, limit))
         return self._page(store, "customers", data["customers"], cursor, limit)
 
     @api.model
-    def export_customer(self, store, customer):
+    def _export_customer(self, store, customer):
         data = _data(store)
         data["exported"].append(customer)
         return {"id": customer.get("id") or f"new-{len(data['exported'])}"}

@@ -16,10 +16,10 @@ class Recorder:
     def reset(self):
         self.calls = []
         self.batch_size = 100
-        self.export_errors = {}      # sku -> error message returned by export_products
-        self.inventory_errors = {}   # sku -> error message returned by update_inventory
+        self.export_errors = {}      # sku -> error message returned by _export_products
+        self.inventory_errors = {}   # sku -> error message returned by _update_inventory
         self.fulfillment_count = 0
-        self.inventory_job_ids = []  # sync_job_id in the store's context of each update_inventory
+        self.inventory_job_ids = []  # sync_job_id in the store's context of each _update_inventory
 
     def of(self, method):
         """The recorded calls of one adapter method, as (store id, arguments) pairs."""
@@ -37,7 +37,7 @@ class StoreAdapterTest(models.AbstractModel):
         RECORDER.calls.append((method, store.id, copy.deepcopy(args)))
 
     @api.model
-    def export_products(self, store, products):
+    def _export_products(self, store, products):
         self._record("export_products", store, products)
         results = []
         for product in products:
@@ -61,17 +61,17 @@ class StoreAdapterTest(models.AbstractModel):
         return RECORDER.batch_size
 
     @api.model
-    def update_inventory(self, store, items):
+    def _update_inventory(self, store, items):
         self._record("update_inventory", store, items)
         RECORDER.inventory_job_ids.append(store.env.context.get("sync_job_id"))
         return [{"sku": item["sku"], "error": RECORDER.inventory_errors.get(item["sku"])} for item in items]
 
     @api.model
-    def push_fulfillment(self, store, external_order_id, fulfillment):
+    def _push_fulfillment(self, store, external_order_id, fulfillment):
         self._record("push_fulfillment", store, {"order": external_order_id, "fulfillment": fulfillment})
         RECORDER.fulfillment_count += 1
         return f"F{RECORDER.fulfillment_count}"
 
     @api.model
-    def update_order_status(self, store, external_order_id, status, **kwargs):
+    def _update_order_status(self, store, external_order_id, status, **kwargs):
         self._record("update_order_status", store, {"order": external_order_id, "status": status})
