@@ -1,7 +1,7 @@
 {
     "name": "Store Connector - Base",
     "summary": "Connect Odoo to e-commerce stores: job queue, credentials, webhook intake, sync pipelines",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.1.1",
     "category": "Connector",
     "license": "LGPL-3",
     "author": "Store Connector contributors",

@@ -39,19 +39,18 @@ class ConnectorStore(models.Model):
 
     def _create_default_field_mappings(self):
         """Create the adapter's default field mappings (name, SKU, barcode, price, weight, description)."""
-        Fields = self.env["ir.model.fields"].sudo()
+        Product = self.env["product.product"]
         vals_list = []
         for store in self:
             for sequence, spec in enumerate(store._get_adapter()._default_field_mappings(store), start=1):
-                field = Fields._get("product.product", spec["field"])
-                if not field:
+                if spec["field"] not in Product._fields:
                     _logger.warning("default field mapping of %s: no product field %s",
                                     store.platform, spec["field"])
                     continue
                 vals_list.append({
                     "store_id": store.id,
                     "sequence": sequence * 10,
-                    "field_id": field.id,
+                    "field_name": spec["field"],
                     "platform_field": spec["platform_field"],
                     "transform": spec.get("transform") or "none",
                     "format_string": spec.get("format_string"),

@@ -78,10 +78,16 @@ class StockPicking(models.Model):
     def _store_fulfillment_values(self):
         """The fulfillment dict of `store.adapter._push_fulfillment` for this done delivery: carrier,
         tracking number and URL, and the lines with the quantities this picking actually delivered
-        (a partial delivery sends only what shipped; its backorder goes with its own picking)."""
+        (a partial delivery sends only what shipped; its backorder goes with its own picking).
+
+        Only moves of lines of the picking's own order count: a move linked to another order's line
+        (added to the delivery by hand, or by merging deliveries) would otherwise report that
+        order's platform line as shipped with this order's fulfillment."""
         self.ensure_one()
         quantities = defaultdict(float)
-        for move in self.move_ids.filtered(lambda m: m.state == "done" and m.quantity > 0 and m.sale_line_id):
+        order = self.sale_id
+        for move in self.move_ids.filtered(lambda m: m.state == "done" and m.quantity > 0
+                                           and m.sale_line_id and m.sale_line_id.order_id == order):
             line = move.sale_line_id
             quantities[line] += move.product_uom._compute_quantity(move.quantity, line.product_uom)
         carrier = self.carrier_id

@@ -1,7 +1,12 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from ..services import product_mapper
+
+# Field types a mapping never sends: files, lists of child records, references to any model.
+REFUSED_FIELD_TYPES = ("binary", "one2many", "reference")
+# The model whose fields are mapped; the widget of the views reads its field list (fields_get).
+MAPPED_MODEL = "product.product"
 
 
 class StoreFieldMapping(models.Model):
@@ -11,6 +16,12 @@ class StoreFieldMapping(models.Model):
     platform without code: map the field, name the platform field or attribute. Name, SKU, barcode,
     price, weight and description are mapped when the store is created (see
     `store.adapter._default_field_mappings`); the mappings stay editable.
+
+    The field is kept by its technical name: Store Connector Managers pick it in the field selector
+    (which lists the fields they may read, like Odoo's own export and filter editors) without access
+    to the technical models. The export job reads the mapped fields as superuser and sends them to
+    the platform, so the server refuses a field its author could not read, or whose value may come
+    from another company's records (see `_field_refusal`).
     """
 
     _name = "store.field.mapping"
@@ -22,16 +33,14 @@ class StoreFieldMapping(models.Model):
     company_id = fields.Many2one(related="store_id.company_id", store=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
-    field_id = fields.Many2one(
-        "ir.model.fields",
+    field_name = fields.Char(
         string="Odoo Field",
         required=True,
-        ondelete="cascade",
-        domain="[('model', '=', 'product.product'), "
-        "('ttype', 'not in', ('binary', 'one2many', 'reference'))]",
-        help="A field of the product variant (the product's own fields included).",
+        help="The technical name of a field of the product variant (the product's own fields included).",
     )
-    field_name = fields.Char(related="field_id.name", string="Technical Name")
+    field_label = fields.Char(string="Field Label", compute="_compute_field_label")
+    # Read by the field selector widget: the model whose fields it lists.
+    mapped_model = fields.Char(compute="_compute_mapped_model")
     platform_field = fields.Char(
         required=True,
         help="The platform's field or attribute name. title, description, sku, barcode, price and weight "
@@ -47,13 +56,39 @@ class StoreFieldMapping(models.Model):
          "A platform field is filled by one mapping per store."),
     ]
 
-    @api.constrains("field_id")
-    def _check_field_model(self):
+    # ------------------------------------------------------------------ computes
+    @api.depends("field_name")
+    def _compute_field_label(self):
+        Product = self.env[MAPPED_MODEL]
         for mapping in self:
-            if mapping.field_id.model != "product.product":
-                raise ValidationError(_(
-                    "Field %(field)s is not a product field: map fields of Product Variant only.",
-                    field=mapping.field_id.display_name,
+            field = Product._fields.get(mapping.field_name or "")
+            mapping.field_label = field._description_string(self.env) if field else False
+
+    # A dependency on the field the widget edits, so that a new line's onchange computes it too
+    # (without one, the value of the line as the client sends it, nothing, would stay).
+    @api.depends("field_name")
+    def _compute_mapped_model(self):
+        self.mapped_model = MAPPED_MODEL
+
+    # ------------------------------------------------------------------ constraints
+    @api.constrains("field_name")
+    def _check_field_name(self):
+        """Refuse, whoever writes, a field the export must not read for this store; and a field
+        the writing user may not read (the job reads it as superuser and sends it out).
+
+        :raises AccessError: the user may not read the field (groups, access rights).
+        :raises ValidationError: not a field of the product variant, a type that is never sent, or a
+            value that may come from records of another company.
+        """
+        for mapping in self:
+            refusal = mapping._field_refusal(mapping.field_name)
+            if refusal:
+                error, reason = refusal
+                raise error(_(
+                    'Field "%(field)s" cannot be mapped to %(platform_field)s for store %(store)s: '
+                    "%(reason)s",
+                    field=mapping.field_name, platform_field=mapping.platform_field,
+                    store=mapping.store_id.display_name, reason=reason,
                 ))
 
     @api.constrains("transform", "format_string")
@@ -64,12 +99,107 @@ class StoreFieldMapping(models.Model):
             except product_mapper.MappingError as exc:
                 raise ValidationError(str(exc)) from None
 
+    # ------------------------------------------------------------------ business
+    @api.model
+    def _field_refusal(self, field_name):
+        """Why `field_name` may not be mapped by the current user, or None when it may.
+
+        A field is refused when:
+
+        * it is no field of the product variant, or a binary, one2many or reference field;
+        * the user may not read it: the field, or a field its value is related through, is restricted
+          to groups the user lacks, or the user has no read access to a model its value comes from;
+        * its value may come from records of other companies, which the export, running as superuser,
+          would read all the same: a link to a model whose records have a company (taxes, accounts,
+          routes, users, other products...), a related field going through one, or a computed field
+          that reads such records or does not declare what it reads (e.g. sales counts).
+          The product's own template is the product itself.
+
+        :param field_name: technical name of a product.product field.
+        :returns: None, or (exception class, reason sentence).
+        """
+        Product = self.env[MAPPED_MODEL]
+        field = Product._fields.get(field_name or "")
+        if field is None:
+            return ValidationError, _("the product variant has no such field.")
+        if field.type in REFUSED_FIELD_TYPES:
+            return ValidationError, _("%(type)s fields are not sent to platforms.", type=field.type)
+        return self._field_refusal_walk(Product, field, set())
+
+    @api.model
+    def _field_refusal_walk(self, model, field, seen):
+        """`_field_refusal` for `field` of `model` and, recursively, what its value is read from."""
+        if (model._name, field.name) in seen:
+            return None
+        seen.add((model._name, field.name))
+        label = f"{model._name}.{field.name}"
+        if not field.is_accessible(self.env):
+            return AccessError, _(
+                "%(field)s is restricted to groups you do not have, and the platform would receive it.",
+                field=label,
+            )
+        if field.relational:
+            comodel = self.env[field.comodel_name]
+            if not self.env.su and not comodel.has_access("read"):
+                return AccessError, _(
+                    "%(field)s leads to %(model)s records, which you may not read.",
+                    field=label, model=comodel._description,
+                )
+            if not self._is_own_link(model, field) and self._holds_company_records(comodel):
+                return ValidationError, _(
+                    "%(field)s leads to %(model)s records, which may belong to other companies: the "
+                    "export would send them to this store's platform whatever their company.",
+                    field=label, model=comodel._description,
+                )
+        if field.related:
+            current = model
+            for name in field.related.split("."):
+                hop = current._fields[name]
+                refusal = self._field_refusal_walk(current, hop, seen)
+                if refusal:
+                    return refusal
+                if hop.relational:
+                    current = self.env[hop.comodel_name]
+            return None
+        if field.compute and not field.store:
+            depends = model.pool.field_depends[field]
+            if not depends or "uid" in model.pool.field_depends_context[field]:
+                return ValidationError, _(
+                    "%(field)s is computed when read from data that may not be this store's (of any "
+                    "company, or of whoever reads it).",
+                    field=label,
+                )
+            for path in depends:
+                current = model
+                for name in path.split("."):
+                    hop = current._fields.get(name)
+                    if hop is None:
+                        break
+                    refusal = self._field_refusal_walk(current, hop, seen)
+                    if refusal:
+                        return refusal
+                    if not hop.relational:
+                        break
+                    current = self.env[hop.comodel_name]
+        return None
+
+    @api.model
+    def _is_own_link(self, model, field):
+        """Whether `field` links `model` to the record it is made of (a variant's template): its
+        company is the record's own."""
+        return model._inherits.get(field.comodel_name) == field.name
+
+    @api.model
+    def _holds_company_records(self, model):
+        """Whether records of `model` may belong to a company (and so to another one)."""
+        return any(name in model._fields for name in ("company_id", "company_ids"))
+
     def _mapper_specs(self):
         """The active mappings as the pure mapper takes them (see product_mapper.map_fields)."""
-        Product = self.env["product.product"]
+        Product = self.env[MAPPED_MODEL]
         specs = []
         for mapping in self.filtered("active"):
-            field = Product._fields.get(mapping.field_id.name)
+            field = Product._fields.get(mapping.field_name)
             if field is None:
                 continue
             specs.append({

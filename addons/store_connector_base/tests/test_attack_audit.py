@@ -29,7 +29,7 @@ class AuditAttackCase(RpcAttackCase):
             cls.env, "atk_salesman_a", groups="base.group_user,sales_team.group_sale_salesman", **only_a)
         cls.stock_a = new_test_user(
             cls.env, "atk_stock_user_a", groups="base.group_user,stock.group_stock_user", **only_a)
-        # Company B's administrator: the only kind of user who may choose a mapping's Odoo field.
+        # Company B's administrator.
         cls.admin_b = new_test_user(
             cls.env, "atk_admin_b", groups=f"base.group_user,base.group_erp_manager,{MANAGER}", **only_b)
         cls.shared = cls.env["product.product"].create({
@@ -165,9 +165,8 @@ class TestCompanyContextOfJobs(AuditAttackCase):
         the cost of the company the queue runner happens to run in (A)."""
         self.shared.with_company(self.company_a).standard_price = 11.0
         self.shared.with_company(self.company_b).standard_price = 22.0
-        cost = self.env["ir.model.fields"]._get("product.product", "standard_price")
         self.rpc(self.admin_b, "store.field.mapping", "create",
-                 {"store_id": self.store_b.id, "field_id": cost.id, "platform_field": "cost"})
+                 {"store_id": self.store_b.id, "field_name": "standard_price", "platform_field": "cost"})
         self.store_b.auto_sync_products = True
         wizard = self.rpc(self.user_b, "store.product.publish.wizard", "create", {
             "store_ids": [Command.set(self.store_b.ids)], "product_ids": [Command.set(self.shared.ids)]})

@@ -94,6 +94,27 @@ class TestFulfillment(ProductSyncCase):
         self.assertEqual(second["tracking_number"], "PART-2")
         self.assertEqual(self.pending_jobs(operation="orders.status").payload["status"], "test-shipped")
 
+    def test_lines_of_another_order_are_not_sent_with_a_delivery(self):
+        """A delivery of order X carrying a move linked to a line of order Y (added by hand, or by a
+        merge of deliveries) must not report Y's platform line as shipped on X's fulfillment."""
+        order_x = self.imported_order([(self.mug, 2)])
+        order_y = self.imported_order([(self.red, 1)])
+        order_y.order_line.store_external_line_id = "LINE-OF-Y"
+        picking = order_x.picking_ids
+        self.env["stock.move"].create({
+            "name": "Red shirt of another order", "picking_id": picking.id,
+            "product_id": self.red.id, "product_uom_qty": 1, "product_uom": self.red.uom_id.id,
+            "location_id": picking.location_id.id, "location_dest_id": picking.location_dest_id.id,
+            "sale_line_id": order_y.order_line.id,
+        })._action_confirm()
+        self.ship(picking, {self.mug: 2, self.red: 1})
+        self.run_job(self.pending_jobs(operation="orders.fulfillment").filtered(
+            lambda job: job.res_ids == picking.ids))
+        [(_store_id, call)] = self.recorder.of("push_fulfillment")
+        self.assertEqual(call["order"], f"EXT-{order_x.id}")
+        self.assertEqual(call["fulfillment"]["lines"],
+                         [{"external_line_id": "", "sku": "MUG-1", "quantity": 2.0}])
+
     def test_no_tracking_url_without_carrier(self):
         order = self.imported_order([(self.mug, 1)])
         picking = order.picking_ids

@@ -124,7 +124,7 @@ class TestProductBindings(ProductSyncCase):
     def test_default_field_mappings_created_with_store(self):
         mappings = self.store.field_mapping_ids
         self.assertEqual(
-            {(m.field_id.name, m.platform_field) for m in mappings},
+            {(m.field_name, m.platform_field) for m in mappings},
             {("name", "title"), ("default_code", "sku"), ("barcode", "barcode"), ("lst_price", "price"),
              ("weight", "weight"), ("description_sale", "description")},
         )

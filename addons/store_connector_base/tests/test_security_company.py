@@ -51,7 +51,7 @@ class CompanyAttackCase(RpcAttackCase):
             "store.activity.log": store._log_activity("security.check", "done"),
             "store.field.mapping": env["store.field.mapping"].create({
                 "store_id": store.id, "platform_field": f"atk_{tag}",
-                "field_id": env["ir.model.fields"]._get("product.product", "name").id,
+                "field_name": "name",
             }),
             "store.order.status.map": env["store.order.status.map"].create(
                 {"store_id": store.id, "platform_status": f"atk-{tag}", "stage": "confirmed"}),

@@ -104,7 +104,7 @@ class TestShopifyProducts(ShopifyCatalogMixin, ShopifySimulatorCase):
                 {
                     "store_id": self.store.id,
                     "platform_field": platform_field,
-                    "field_id": self.env["ir.model.fields"]._get("product.product", field).id,
+                    "field_name": field,
                 }
             )
 
