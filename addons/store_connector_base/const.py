@@ -41,6 +41,9 @@ PARAM_JOB_TIMEOUT_MINUTES = "store_connector.job_timeout_minutes"
 PARAM_RUNNER_BATCH = "store_connector.runner_batch_size"
 PARAM_RUNNER_TIME_LIMIT = "store_connector.runner_time_limit_seconds"
 DEFAULT_JOB_RETENTION_DAYS = 7
+# Processed webhook deliveries are deleted after this (store.webhook.delivery._cron_purge_processed).
+PARAM_WEBHOOK_DELIVERY_RETENTION_DAYS = "store_connector.webhook_delivery_retention_days"
+DEFAULT_WEBHOOK_DELIVERY_RETENTION_DAYS = 30
 DEFAULT_JOB_TIMEOUT_MINUTES = 15
 DEFAULT_RUNNER_BATCH = 200
 RUNNER_MAX_JOB_BATCH = 50  # jobs of one batchable handler run together (sync.job._run_batch)

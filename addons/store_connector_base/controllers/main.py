@@ -85,7 +85,8 @@ class StoreConnectorController(http.Controller):
     def store_webhook(self, store_code, kind, **_kwargs):
         """Webhook intake: find the store, verify, store, enqueue, answer.
 
-        Unknown or inactive store and unknown kind: 404; bad signature: 401; malformed body: 400;
+        Unknown store, unknown kind, and what an archived store does not receive (see
+        `store.webhook.delivery._receive`): 404; bad signature: 401; malformed body: 400;
         body over `max_body_bytes`: 413 (usually answered before this runs, see ir.http); a
         configuration error of this server: 503. In every refused case nothing is stored or
         queued. New, duplicate, ignored deliveries and pings: 200.
@@ -97,7 +98,7 @@ class StoreConnectorController(http.Controller):
             env = request.env(user=SUPERUSER_ID)
             store, credentials = env["connector.store"]._find_for_webhook(store_code)
             if not store:
-                raise WebhookRejected(404, "unknown or inactive store")
+                raise WebhookRejected(404, "unknown store")
             with env["integration.credential"]._prefetched(store, credentials):
                 status, message = env["store.webhook.delivery"]._receive(
                     store, kind, httpreq.headers, raw_body

@@ -358,24 +358,27 @@ class ConnectorStore(models.Model):
         return store
 
     def _find_for_webhook(self, code):
-        """The webhook intake's lookup: `_find_by_code` and the store's credentials, in one query.
+        """The webhook intake's lookup: the store whose webhook key is `code`, active or archived
+        (an archived store still receives what its platform declares, see
+        `store.webhook.delivery._receive`), and its credentials, in one query.
 
         :returns: (store or empty recordset, [(key, ciphertext, expired)] of its set credentials),
-            for `integration.credential._prefetched`.
+            for `integration.credential._prefetched`. The store's platform, company and active
+            flag are in the cache.
         """
         if not code:
             return self.browse(), []
         self.flush_model(["code", "active", "platform", "company_id"])
         self.env["integration.credential"].flush_model(["store_id", "key", "value_encrypted", "expires_at"])
         self.env.cr.execute(
-            """SELECT s.id, s.platform, s.company_id,
+            """SELECT s.id, s.platform, s.company_id, s.active,
                       ARRAY(SELECT json_build_array(
                                        c.key, c.value_encrypted,
                                        c.expires_at <= (statement_timestamp() AT TIME ZONE 'UTC'))
                               FROM integration_credential c
                              WHERE c.store_id = s.id AND c.value_encrypted IS NOT NULL)
                  FROM connector_store s
-                WHERE s.code = %s AND s.active
+                WHERE s.code = %s
                 LIMIT 1""",
             [code],
         )
@@ -383,9 +386,9 @@ class ConnectorStore(models.Model):
         if not row:
             return self.browse(), []
         store = self.browse(row[0])
-        self.env.cache.insert_missing(store, self._fields["platform"], [row[1]])
-        self.env.cache.insert_missing(store, self._fields["company_id"], [row[2]])
-        return store, row[3]
+        for fname, value in zip(("platform", "company_id", "active"), row[1:4], strict=True):
+            self.env.cache.insert_missing(store, self._fields[fname], [value])
+        return store, row[4]
 
     def _get_adapter(self):
         """The platform's adapter model (`store.adapter.<platform>`), bound to nothing: pass the store.

@@ -190,6 +190,9 @@ class ConnectorStore(models.Model):
                 "is_storable": True,
                 "list_price": min(prices) if prices else 0.0,
                 "company_id": False,
+                # Not the default (the user running the queue): a job runs in its store's company,
+                # which that user may not belong to, and a company-dependent link to them is refused.
+                "responsible_id": False,
             }
             if record.get("description"):
                 vals["description_sale"] = record["description"]

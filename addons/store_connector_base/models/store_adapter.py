@@ -209,6 +209,18 @@ class StoreAdapter(models.AbstractModel):
         return const.BASE_WEBHOOK_KINDS
 
     @api.model
+    def _webhook_archived_store_topics(self, store):
+        """What an archived store still receives: the deliveries its platform keeps sending after
+        the store was archived (an uninstalled app), and that must still be acted on, such as the
+        requests to erase customers' data the law requires. Their jobs run although the store is
+        archived (or paused): their handlers must work without a usable token. Everything else
+        sent to an archived store is answered 404, as for no store at all.
+
+        :returns: {kind: collection of topics} (default: nothing).
+        """
+        return {}
+
+    @api.model
     def _register_webhooks(self, store):
         """Create or repair the platform's webhook subscriptions pointing at this Odoo.
 

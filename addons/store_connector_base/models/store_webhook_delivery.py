@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 
 import psycopg2.errors
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 
 from .. import const
 from ..exceptions import OperationNotPermitted, WebhookRejected
@@ -33,11 +34,11 @@ WITH ids AS (
 ), job AS (
     INSERT INTO sync_job
            (id, store_id, company_id, operation, direction, model_name, res_ids, method_name, payload,
-            state, priority, retry_count, max_retries, next_attempt_at,
+            state, priority, retry_count, max_retries, next_attempt_at, run_when_archived,
             create_uid, create_date, write_uid, write_date)
     SELECT delivery.job_id, %(store)s, %(company)s, %(operation)s, 'import', 'store.webhook.delivery',
            jsonb_build_array(delivery.id), %(method_name)s, NULL, 'pending', %(priority)s, 0,
-           %(max_retries)s, (statement_timestamp() AT TIME ZONE 'UTC'),
+           %(max_retries)s, (statement_timestamp() AT TIME ZONE 'UTC'), %(run_when_archived)s,
            %(uid)s, (statement_timestamp() AT TIME ZONE 'UTC'), %(uid)s,
            (statement_timestamp() AT TIME ZONE 'UTC')
       FROM delivery
@@ -75,6 +76,11 @@ class StoreWebhookDelivery(models.Model):
     fast); they are read and processed through the ORM. The body and headers are for Store
     Connector Managers; Users see the metadata (store, topic, event id, when, processing state).
     Signature headers are never stored.
+
+    Nobody writes a delivery but the intake: its body is what a job processes as superuser, so a
+    body changed by hand (then retried) would run as if the platform had sent it. No access rule
+    grants create, write or unlink, and `create`/`write` refuse any caller but superuser code.
+    Processed deliveries are deleted after a retention (`_cron_purge_processed`).
     """
 
     _name = "store.webhook.delivery"
@@ -110,25 +116,51 @@ class StoreWebhookDelivery(models.Model):
                 ON store_webhook_delivery (store_id, topic, received_at)
         """)
 
+    # ------------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Deliveries are received, never made by hand. :raises AccessError: any caller but
+        superuser code."""
+        if not self.env.su:
+            raise AccessError(_("Webhook deliveries are written by the webhook intake only."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        """A delivery stays as received. :raises AccessError: any caller but superuser code."""
+        if not self.env.su:
+            raise AccessError(_("Webhook deliveries are kept as received: they cannot be changed."))
+        return super().write(vals)
+
     # ------------------------------------------------------------------ intake
     @api.model
     def _receive(self, store, kind, headers, raw_body):
         """Intake of one delivery: verify, store, enqueue. Runs in the webhook request.
 
-        :param store: an active connector.store (sudo).
+        An archived store receives only what its adapter declares it must still receive
+        (`store.adapter._webhook_archived_store_topics`, e.g. requests to erase customers' data
+        sent after an uninstall); their jobs run although the store is archived
+        (`sync.job.run_when_archived`). Anything else for an archived store is answered 404, as
+        for no store at all.
+
+        :param store: a connector.store (sudo), active or archived.
         :param kind: the kind named in the URL.
         :param headers: request headers (case-insensitive mapping).
         :param raw_body: bytes as received.
         :returns: (status, message): 200 for a new ("queued"), duplicate ("duplicate"), ignored or
             ping ("ignored") delivery, and for one older than the platform's retry window ("stale",
             neither stored nor queued).
-        :raises WebhookRejected: 404 unknown kind; 401 bad signature, or a body naming another
-            shop; 400 malformed body, a body that does not fit its topic, a timestamp missing
-            (where the platform always sends one) or in the future.
+        :raises WebhookRejected: 404 unknown kind, or a kind or topic an archived store does not
+            receive; 401 bad signature, or a body naming another shop; 400 malformed body, a body
+            that does not fit its topic, a timestamp missing (where the platform always sends
+            one) or in the future.
         """
         adapter = store._get_adapter()
         if kind not in adapter._webhook_kinds(store):
             raise WebhookRejected(404, "unknown webhook kind")
+        archived = not store.active
+        # Before the signature: to anyone else, an archived store's address is no store at all.
+        if archived and not self._archived_store_receives(adapter, store, kind):
+            raise WebhookRejected(404, f"store archived: kind {kind} not received")
         if adapter._webhook_is_ping(store, kind, headers, raw_body):
             return 200, "ignored"
         adapter._verify_webhook(store, kind, headers, raw_body)
@@ -141,6 +173,12 @@ class StoreWebhookDelivery(models.Model):
         parsed = adapter._parse_webhook(store, kind, headers, raw_body)
         if parsed.get("ignore"):
             return 200, "ignored"
+        topic = parsed.get("topic") or kind
+        # Decided now, whatever the store's state: a store archived before the job runs (an
+        # uninstall processed first) must still do it.
+        run_when_archived = self._archived_store_receives(adapter, store, kind, topic)
+        if archived and not run_when_archived:
+            raise WebhookRejected(404, f"store archived: topic {topic[:100]} not received")
         adapter._webhook_check_payload(store, kind, headers, parsed)
         event_id = parsed.get("event_id")
         if not event_id:
@@ -166,13 +204,23 @@ class StoreWebhookDelivery(models.Model):
             raise ValueError(f"{self._name} has no job handler {method_name!r} (handlers are named _job_*)")
         kept_headers = storable_headers(headers, adapter._webhook_signature_headers(store))
         delivery_id = self._insert_delivery(
-            store, kind, parsed.get("topic") or kind, str(event_id), kept_headers, body,
+            store, kind, topic, str(event_id), kept_headers, body,
             operation=operation, method_name=method_name, priority=parsed.get("priority", 5),
+            run_when_archived=run_when_archived,
         )
         if not delivery_id:
             return 200, "duplicate"
         self.env["sync.job"]._trigger_runner()
         return 200, "queued"
+
+    @api.model
+    def _archived_store_receives(self, adapter, store, kind, topic=None):
+        """Whether an archived store still receives deliveries of `kind` (and `topic`, when
+        given), as its adapter declares (`_webhook_archived_store_topics`)."""
+        declared = adapter._webhook_archived_store_topics(store) or {}
+        if kind not in declared:
+            return False
+        return topic is None or topic in (declared[kind] or ())
 
     @api.model
     def _is_stale(self, adapter, store, kind, headers):
@@ -194,7 +242,7 @@ class StoreWebhookDelivery(models.Model):
 
     @api.model
     def _insert_delivery(self, store, kind, topic, event_id, headers, body, operation, method_name,
-                         priority=5):
+                         priority=5, run_when_archived=False):
         """Store a delivery and queue its job, unless this store already has its event id.
 
         One statement decides and writes both rows, so two copies of a delivery arriving together
@@ -202,6 +250,7 @@ class StoreWebhookDelivery(models.Model):
         `sync.job._enqueue(store, operation, method_name, records=delivery, priority=priority)`
         makes (the caller checks the handler and the permission, and wakes the runner); it is
         written in SQL like `_enqueue`'s keyed jobs, because this runs on every delivery.
+        `run_when_archived` marks the job to run even once the store is archived or paused.
 
         :returns: the new delivery's id, or None for a duplicate.
         """
@@ -222,7 +271,7 @@ class StoreWebhookDelivery(models.Model):
                 "topic": topic, "event": event_id, "headers": json.dumps(kept_headers),
                 "body": body, "uid": self.env.uid, "operation": operation,
                 "method_name": method_name, "priority": priority,
-                "max_retries": const.DEFAULT_MAX_RETRIES,
+                "max_retries": const.DEFAULT_MAX_RETRIES, "run_when_archived": bool(run_when_archived),
             }, log_exceptions=False)  # a concurrent duplicate is expected, not an error
             row = cr.fetchone()
         except (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure):
@@ -264,6 +313,39 @@ class StoreWebhookDelivery(models.Model):
             changed += cr.rowcount
         self.invalidate_model(["headers"])
         return changed
+
+    @api.model
+    def _cron_purge_processed(self, limit=10000):
+        """Delete up to `limit` deliveries received longer ago than the retention (System Parameter
+        store_connector.webhook_delivery_retention_days) whose job is done, cancelled or gone
+        (purged with the done jobs); those still pending or failed are kept. Reports what is left
+        to Odoo's cron progress, which calls again while some remain.
+
+        A purged delivery's event id is forgotten: keep the retention longer than the platforms'
+        retry windows, so that a retry is still recognised as a duplicate.
+
+        :returns: the number of deliveries deleted.
+        """
+        days = self.env["sync.job"]._int_param(const.PARAM_WEBHOOK_DELIVERY_RETENTION_DAYS,
+                                               const.DEFAULT_WEBHOOK_DELIVERY_RETENTION_DAYS, 1)
+        old = """SELECT d.id FROM store_webhook_delivery d
+                   LEFT JOIN sync_job j ON j.id = d.job_id
+                  WHERE d.received_at < (statement_timestamp() AT TIME ZONE 'UTC')
+                                        - %(days)s * interval '1 day'
+                    AND (j.id IS NULL OR j.state IN ('done', 'cancelled'))"""
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute(f"DELETE FROM store_webhook_delivery WHERE id IN ({old} LIMIT %(limit)s)",
+                   {"days": days, "limit": limit})
+        deleted = cr.rowcount
+        cr.execute(f"SELECT count(*) FROM ({old}) o", {"days": days})
+        remaining = cr.fetchone()[0]
+        self.invalidate_model()
+        self.env["ir.cron"]._notify_progress(done=deleted, remaining=remaining)
+        if deleted:
+            _logger.info("purged %s webhook deliveries older than %s days (%s left)",
+                         deleted, days, remaining)
+        return deleted
 
     # ------------------------------------------------------------------ processing
     def _payload(self):

@@ -79,8 +79,24 @@ WITH RECURSIVE runnable AS (
              LIMIT %(limit)s
                FOR UPDATE SKIP LOCKED) c
      WHERE l.priority IS NOT NULL
+), closed_candidates AS (
+    -- Jobs that run whatever their store's state (SyncJob.run_when_archived), from the stores the
+    -- lanes leave out (archived or paused); their own small index. On a paused store, a job that
+    -- the platform refused waits for new credentials like the others, rather than run again and
+    -- again.
+    SELECT j.id, j.priority, j.next_attempt_at
+      FROM sync_job j
+      JOIN connector_store s ON s.id = j.store_id
+     WHERE j.state = 'pending' AND j.run_when_archived AND j.next_attempt_at <= {NOW}
+       AND NOT (s.active AND s.paused IS NOT TRUE)
+       AND NOT (s.paused IS TRUE AND j.error_kind IS NOT DISTINCT FROM 'auth')
+       AND (%(stores)s::int[] IS NULL OR s.id = ANY(%(stores)s::int[]))
+     ORDER BY j.priority, j.next_attempt_at, j.id
+     LIMIT %(limit)s
+       FOR UPDATE OF j SKIP LOCKED
 ), picked AS (
-    SELECT id FROM candidates ORDER BY priority, next_attempt_at, id LIMIT %(limit)s
+    SELECT id FROM (SELECT * FROM candidates UNION ALL SELECT * FROM closed_candidates) c
+     ORDER BY priority, next_attempt_at, id LIMIT %(limit)s
 )
 UPDATE sync_job j
    SET state = 'processing', worker = %(worker)s, started_at = {NOW}, finished_at = NULL
@@ -156,6 +172,9 @@ RETURNING id
 
 _worker_host = socket.gethostname()
 
+# Managers only: a payload may carry an order or a customer (personal data), like a delivery's body.
+MANAGER_GROUP = "store_connector_base.group_store_connector_manager"
+
 # The fields of a job a caller may still change (through the job form, or over RPC, given the
 # write access): when it runs and how often it is retried. Everything else says what the job runs,
 # as superuser, and is written by the enqueue API alone (see SyncJob.create and SyncJob.write).
@@ -177,9 +196,10 @@ class SyncJob(models.Model):
     pauses the store until new credentials are saved; a job left in processing by a dead worker is
     put back to pending after a timeout.
 
-    A job calls ``env[model_name].browse(res_ids).<method_name>(job)`` as superuser, with
-    ``sync_job_id`` in the context; handler names start with ``_job_`` so that no other method can
-    be reached through a job. What the handler returns is stored in ``result``.
+    A job calls ``env[model_name].browse(res_ids).<method_name>(job)`` as superuser, in the company
+    of its store (whoever runs the queue), with ``sync_job_id`` in the context; handler names start
+    with ``_job_`` so that no other method can be reached through a job. What the handler returns
+    is stored in ``result``. Its payload, which may hold customers' data, is for Managers.
 
     Since whoever decides what a job runs runs code as superuser, only the enqueue API
     (`_enqueue`, `_enqueue_many`, and the webhook intake's insert) sets it: no caller creates a
@@ -207,7 +227,7 @@ class SyncJob(models.Model):
     model_name = fields.Char(string="Target Model", required=True, readonly=True)
     res_ids = fields.Json(string="Target Records", readonly=True)
     method_name = fields.Char(string="Handler", required=True, readonly=True)
-    payload = fields.Json(copy=False, readonly=True)
+    payload = fields.Json(copy=False, readonly=True, groups=MANAGER_GROUP)
     state = fields.Selection(const.JOB_STATES, required=True, default="pending", index=True, copy=False,
                              readonly=True)
     priority = fields.Integer(required=True, default=10, help="Lower runs first.")
@@ -232,6 +252,11 @@ class SyncJob(models.Model):
     duration = fields.Float(copy=False, readonly=True, help="Seconds spent in the last run.")
     worker = fields.Char(copy=False, readonly=True)
     result = fields.Text(copy=False, readonly=True)
+    run_when_archived = fields.Boolean(
+        string="Runs for Archived Stores", copy=False, readonly=True,
+        help="Work the platform still asks of an archived (or paused) store, such as a request to erase "
+             "customers' data: it runs whatever the state of the store. Set by the webhook intake.",
+    )
 
     def init(self):
         cr = self.env.cr
@@ -248,6 +273,10 @@ class SyncJob(models.Model):
         cr.execute("""
             CREATE INDEX IF NOT EXISTS sync_job_pending_lane_idx
                 ON sync_job (store_id, priority, next_attempt_at, id) WHERE state = 'pending'
+        """)
+        cr.execute("""
+            CREATE INDEX IF NOT EXISTS sync_job_run_when_archived_idx
+                ON sync_job (next_attempt_at) WHERE state = 'pending' AND run_when_archived
         """)
         cr.execute("""
             CREATE INDEX IF NOT EXISTS sync_job_processing_idx
@@ -488,7 +517,7 @@ class SyncJob(models.Model):
         started yet go back to pending untouched.
 
         :param store_ids: only these stores (None: every store); the jobs of inactive and paused
-            stores never run.
+            stores do not run, but those marked `run_when_archived`.
         :param commit: commit after each claim and each job (the cron, benchmarks). Without it
             (buttons, tests) everything stays in the caller's transaction, still one savepoint a job.
         :param report_progress: report done/remaining to the cron progress record in the context.
@@ -517,12 +546,14 @@ class SyncJob(models.Model):
 
     @api.model
     def _count_due(self, store_ids=None):
-        """Due pending jobs of the runnable stores (all active stores not paused, or `store_ids`)."""
+        """Due pending jobs that `_claim` would take (of all stores, or `store_ids`)."""
         self.env.cr.execute(
             f"""SELECT count(*) FROM sync_job j
                   JOIN connector_store s ON s.id = j.store_id
                  WHERE j.state = 'pending' AND j.next_attempt_at <= {NOW}
-                   AND s.active AND s.paused IS NOT TRUE
+                   AND ((s.active AND s.paused IS NOT TRUE)
+                        OR (j.run_when_archived
+                            AND NOT (s.paused IS TRUE AND j.error_kind IS NOT DISTINCT FROM 'auth')))
                    AND (%(stores)s::int[] IS NULL OR s.id = ANY(%(stores)s::int[]))""",
             {"stores": None if store_ids is None else list(store_ids)},
         )
@@ -536,7 +567,8 @@ class SyncJob(models.Model):
     def _claim(self, limit, store_ids=None, commit=True, worker=None, job_ids=None):
         """Mark up to `limit` due pending jobs as processing for this worker and return them.
 
-        :param store_ids: only jobs of these stores; stores inactive or paused never run.
+        :param store_ids: only jobs of these stores; the jobs of inactive or paused stores do not
+            run, but those marked `run_when_archived` (see _CLAIM_SQL).
         :param commit: claim in a transaction of its own, committed at once, so that the
             processing state is visible (and a worker that dies leaves its jobs to
             `_requeue_stuck`). Without it, the claim is part of the caller's transaction.
@@ -735,6 +767,7 @@ class SyncJob(models.Model):
             if not runnable:
                 return {}
             target = target.browse(ids)
+        target = first._in_store_company(target)
         results = getattr(target, self._batch_handler_name(
             {"model_name": first.model_name, "method_name": first.method_name}))(runnable)
         done = {}
@@ -796,13 +829,24 @@ class SyncJob(models.Model):
         self.store_id._check_operation_allowed(self.operation)
         if not self.method_name.startswith("_job_"):
             raise PermanentJobError(_("Job handler %(name)s is not allowed.", name=self.method_name))
-        target = self._target_records()
+        target = self._in_store_company(self._target_records())
         handler = getattr(target.with_context(sync_job_id=self.id), self.method_name, None)
         if handler is None:
             raise PermanentJobError(
                 _("%(model)s has no handler %(name)s.", model=self.model_name, name=self.method_name)
             )
         return handler(self)
+
+    def _in_store_company(self, target):
+        """`target` in the company of this job's store, and in it alone (still as superuser).
+
+        The runner runs as the cron's user, whose company is any: company-dependent values (costs,
+        default taxes, accounts, properties) and `env.company` must be the store's. Not a plain
+        `with_company`: Run Now keeps the clicking user's companies in the context, which
+        `env.companies` (default taxes of new products...) would still include.
+        """
+        company = self.store_id.sudo().company_id
+        return target.with_context(allowed_company_ids=company.ids) if company else target
 
     def _target_records(self):
         """The records this job works on, as superuser, once checked to belong to its store.

@@ -8,6 +8,14 @@ from odoo.tests import new_test_user
 from .common import create_test_store
 from .common_attack import MANAGER, USER, RpcAttackCase
 
+# Models nobody writes over RPC at all (the intake and the connector's code write them): a move is
+# refused as any write, with an AccessError.
+WRITTEN_BY_THE_CONNECTOR = frozenset({"store.webhook.delivery", "store.activity.log"})
+
+
+def move_error(model):
+    return "AccessError" if model in WRITTEN_BY_THE_CONNECTOR else "UserError"
+
 
 class CompanyAttackCase(RpcAttackCase):
     """One record of every store-owned model in `store_a` (`records_a`, by model) and in `store_b`
@@ -85,18 +93,18 @@ class TestRecordsStayInTheirStore(CompanyAttackCase):
         for model, record in self.records_a.items():
             with self.subTest(model=model):
                 self.assertRpcRefused(self.manager_a, model, "write", record.ids,
-                                      {"store_id": self.store_b.id}, error="UserError")
+                                      {"store_id": self.store_b.id}, error=move_error(model))
                 self.assertStore(record, self.store_a)
 
     def test_manager_of_both_companies_cannot_move_records_either(self):
         for model, record in self.records_a.items():
             with self.subTest(model=model):
                 self.assertRpcRefused(self.manager_ab, model, "write", record.ids,
-                                      {"store_id": self.store_b.id}, error="UserError")
+                                      {"store_id": self.store_b.id}, error=move_error(model))
                 self.assertStore(record, self.store_a)
                 # Nor to another store of the same company: the record belongs to its store.
                 self.assertRpcRefused(self.manager_ab, model, "write", record.ids,
-                                      {"store_id": self.store_a2.id}, error="UserError")
+                                      {"store_id": self.store_a2.id}, error=move_error(model))
                 self.assertStore(record, self.store_a)
 
     def test_records_cannot_be_pulled_in_through_a_store(self):
@@ -111,7 +119,7 @@ class TestRecordsStayInTheirStore(CompanyAttackCase):
             record_b = self.records_b[model]
             with self.subTest(field=fname):
                 self.assertRpcRefused(self.manager_ab, "connector.store", "write", self.store_a.ids,
-                                      {fname: [Command.link(record_b.id)]}, error="UserError")
+                                      {fname: [Command.link(record_b.id)]}, error=move_error(model))
                 self.assertStore(record_b, self.store_b)
 
     def test_an_order_stays_with_the_store_it_came_from(self):
@@ -141,6 +149,8 @@ class TestRecordsStayInTheirStore(CompanyAttackCase):
 
     def test_writing_the_same_store_again_is_allowed(self):
         for model, record in self.records_a.items():
+            if model in WRITTEN_BY_THE_CONNECTOR:
+                continue
             with self.subTest(model=model):
                 self.rpc(self.manager_a, model, "write", record.ids,
                          {"store_id": self.store_a.id, "company_id": self.company_a.id})
@@ -214,7 +224,7 @@ class TestLinksStayInTheirCompany(CompanyAttackCase):
             record = self.records_a[model]
             with self.subTest(model=model):
                 self.assertRpcRefused(self.manager_ab, model, "write", record.ids,
-                                      {"job_id": job_b.id}, error="UserError")
+                                      {"job_id": job_b.id}, error=move_error(model))
                 record.invalidate_recordset()
                 self.assertFalse(record.job_id)
 

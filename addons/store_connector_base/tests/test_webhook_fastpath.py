@@ -77,8 +77,15 @@ class SecretCacheCase(TransactionCase):
         # Outside the block the snapshot is forgotten: a rotation is read from the database.
         self.Credential._set_value(self.store, "webhook_secret", ROTATED)
         self.assertEqual(self.adapter._webhook_secrets(store), [ROTATED])
+        # An archived store is found too (the intake decides what it still receives), its state cached.
         self.store.active = False
-        self.assertEqual(Store._find_for_webhook(self.store.code), (Store.browse(), []))
+        self.env.flush_all()
+        self.store.invalidate_recordset(["active"])
+        store, rows = Store._find_for_webhook(self.store.code)
+        self.assertEqual((store, [row[0] for row in rows]), (self.store, ["webhook_secret"]))
+        with patch.object(type(self.env.cr), "execute", side_effect=AssertionError("no query")):
+            self.assertFalse(store.active)
+        self.assertEqual(Store._find_for_webhook("no-such-code"), (Store.browse(), []))
         self.assertEqual(Store._find_for_webhook(""), (Store.browse(), []))
 
     def test_cache_is_bounded(self):

@@ -170,6 +170,12 @@ class StoreAdapterShopify(models.AbstractModel):
         return tuple(set(super()._webhook_kinds(store)) | set(const.SHOPIFY_WEBHOOK_KINDS))
 
     @api.model
+    def _webhook_archived_store_topics(self, store):
+        """The compliance topics: Shopify sends shop/redact 48 hours after the uninstall that
+        archived the store, and customers' requests may still come; the law requires acting on them."""
+        return {"compliance": tuple(const.SHOPIFY_COMPLIANCE_TOPICS)}
+
+    @api.model
     def _shopify_webhook_topics(self, store):
         """Topics Register Webhooks subscribes to: {topic: intake kind}. Extend to add topics."""
         return {topic: kind for topic, (kind, _operation) in const.SHOPIFY_WEBHOOK_TOPICS.items()}

@@ -738,8 +738,9 @@ class StoreAdapterShopifySync(models.AbstractModel):
             return {"ignored": "echo of Odoo's own export"}
         stamps = data.get("shopify_level_updated") or {}
         updated_at = payload.get("updated_at") or ""
-        if updated_at and stamps.get(location_gid, "") > updated_at:
-            return {"ignored": "older than the quantity already applied"}
+        # Equal is the same event again (a retry, or its body posted anew): applied once.
+        if updated_at and stamps.get(location_gid, "") >= updated_at:
+            return {"ignored": "older than the quantity already applied, or the same event again"}
         binding._sync_lock(LOCK_INVENTORY)
         Quant = self.env["stock.quant"].sudo()
         product = binding.product_id
