@@ -39,6 +39,15 @@ SHOPIFY_HTTP_TIMEOUT = (5, 60)  # (connect, read) seconds, for every request
 SHOPIFY_GRAPHQL_PATH = "/admin/api/{version}/graphql.json"
 SHOPIFY_TOKEN_PATH = "/admin/oauth/access_token"
 SHOPIFY_AUTHORIZE_PATH = "/admin/oauth/authorize"
+SHOPIFY_OAUTH_CALLBACK_ROUTE = "/store_connector_shopify/oauth/callback"
+# An authorization (state and the browser's nonce) is good for this many seconds, once.
+SHOPIFY_OAUTH_STATE_TTL = 600
+# How far the timestamp of a signed install hit or callback may be from our clock, either way
+# (Shopify's own API libraries allow 90 s): an older signed query replayed is refused.
+SHOPIFY_OAUTH_TIMESTAMP_TOLERANCE = 90
+# The cookie binding an authorization to the browser that started it (per store, so two installs
+# started in one browser do not undo each other); only sent to the callback route.
+SHOPIFY_OAUTH_NONCE_COOKIE = "sc_shopify_oauth_{store_id}"
 # Values of a token request that are secrets (redacted from every error text quoting the answer).
 SHOPIFY_TOKEN_REQUEST_SECRETS = ("client_secret", "refresh_token", "code")
 # How much of Shopify's words an error message quotes (after redaction).

@@ -1,20 +1,29 @@
 """OAuth authorization-code install of a Shopify app (shopify.dev, authorization code grant).
 
-    GET /store_connector_shopify/oauth/start/<store id>   (a manager clicks "Install with OAuth")
-        -> 302 https://<shop>/admin/oauth/authorize?client_id&scope&redirect_uri&state=<nonce>
-    GET /store_connector_shopify/oauth/install?shop&timestamp&hmac   (the app URL Shopify opens)
-        -> HMAC checked -> the same redirect
+    Button "Install with OAuth" (connector.store.action_shopify_oauth_install, a call_kw request)
+        -> new state + nonce cookie -> the browser goes to
+           https://<shop>/admin/oauth/authorize?client_id&scope&redirect_uri&state
+    GET /store_connector_shopify/oauth/install?shop&timestamp&hmac(&host)   (the app URL Shopify opens)
+        -> HMAC and timestamp checked; unless an authorization of the store is open: new state +
+           nonce cookie -> the same redirect
     GET /store_connector_shopify/oauth/callback?code&hmac&shop&state&timestamp&host
-        -> state, HMAC, shop checked -> POST /admin/oauth/access_token (expiring=1) -> tokens saved
+        -> state, HMAC, timestamp, shop, expiry and the browser's nonce cookie checked
+        -> POST /admin/oauth/access_token (expiring=1) -> tokens saved
 
-The HMAC checks use ShopifyAPI's `Session.validate_params` (sorted k=v pairs, hex HMAC-SHA256,
-timestamp under a day old); the token request is ours (`connector.store._shopify_token_request`:
-ShopifyAPI's has no timeout and never asks for expiring tokens).
+The state is single use and lapses after `SHOPIFY_OAUTH_STATE_TTL` seconds; the nonce cookie ties it
+to the browser that started it, as Shopify's documentation asks (the `state` nonce must be checked at
+the callback; its libraries keep it in a signed cookie). Nothing a GET of a logged-in browser can be
+lured into opens or replaces an authorization: the old GET start route is gone.
+
+The HMAC check is ShopifyAPI's `Session.validate_params` (sorted k=v pairs, hex HMAC-SHA256), with
+the timestamp within `SHOPIFY_OAUTH_TIMESTAMP_TOLERANCE` seconds of our clock, as Shopify's own
+libraries check it (ShopifyAPI allows a day: a signed query seen once could be replayed for that
+long); the token request is ours (`connector.store._shopify_token_request`: ShopifyAPI's has no
+timeout and never asks for expiring tokens).
 """
 
 import logging
-import secrets
-from urllib.parse import urlencode
+import time
 
 import shopify
 import werkzeug
@@ -28,14 +37,22 @@ from .. import const
 
 _logger = logging.getLogger(__name__)
 
-CALLBACK_ROUTE = "/store_connector_shopify/oauth/callback"
+CALLBACK_ROUTE = const.SHOPIFY_OAUTH_CALLBACK_ROUTE
+# Parameters of Shopify's redirect back to the callback, never of an install hit: a callback's signed
+# query replayed at the install route is not an install request.
+_CALLBACK_ONLY_PARAMS = ("code", "state")
 
 
-def shopify_params_valid(secret, params):
+def shopify_params_valid(secret, params, tolerance=const.SHOPIFY_OAUTH_TIMESTAMP_TOLERANCE):
     """Whether `params` (an install hit or the OAuth callback) carry a valid `hmac` made with
-    `secret` and a timestamp less than a day old. ShopifyAPI keeps the secret in a class
-    attribute; a throwaway subclass keeps concurrent requests from sharing it."""
+    `secret` and a timestamp within `tolerance` seconds of now. ShopifyAPI keeps the secret in a
+    class attribute; a throwaway subclass keeps concurrent requests from sharing it."""
     if not secret or not params.get("hmac"):
+        return False
+    try:
+        if abs(time.time() - int(params.get("timestamp") or 0)) > tolerance:
+            return False
+    except (TypeError, ValueError):
         return False
     session_class = type("StoreConnectorShopifySession", (shopify.Session,), {"secret": secret})
     try:
@@ -50,46 +67,35 @@ class ShopifyOAuthController(http.Controller):
         return request.make_response(message, headers=[("Content-Type", "text/plain; charset=utf-8")],
                                      status=status)
 
-    def _authorize_redirect(self, store):
-        """Give the store a fresh `state` nonce and redirect to Shopify's authorize page."""
-        state = secrets.token_urlsafe(24)
-        store.sudo().shopify_oauth_state = state
-        params = {
-            "client_id": store.shopify_client_id or "",
-            "scope": store.shopify_scopes or ",".join(const.SHOPIFY_REQUIRED_SCOPES),
-            "redirect_uri": store.get_base_url() + CALLBACK_ROUTE,
-            "state": state,
-        }
-        url = store._shopify_api_base_url() + const.SHOPIFY_AUTHORIZE_PATH + "?" + urlencode(params)
-        return werkzeug.utils.redirect(url, 302, Response=werkzeug.wrappers.Response)
-
-    @http.route("/store_connector_shopify/oauth/start/<int:store_id>", type="http", auth="user",
-                methods=["GET"])
-    def oauth_start(self, store_id, **kwargs):
-        store = request.env["connector.store"].browse(store_id).exists()
-        if not store or store.platform != "shopify":
-            return request.not_found()
-        store.check_access("write")
-        if not request.env.user.has_group("store_connector_base.group_store_connector_manager"):
-            return self._refuse(_("Only Store Connector managers can install the Shopify app."), 403)
-        if not store.shopify_client_id:
-            return self._refuse(_("Enter the app's client id on the store first."))
-        return self._authorize_redirect(store)
-
     @http.route("/store_connector_shopify/oauth/install", type="http", auth="public", methods=["GET"],
                 save_session=False)
     def oauth_install(self, **params):
+        if any(key in params for key in _CALLBACK_ONLY_PARAMS):
+            return self._refuse(_("This is not an installation request from Shopify."))
         stores = self._stores_for_shop(params.get("shop"))
         if not stores:
             return request.not_found()
         # Several stores (of several companies) may name one shop: the hit belongs to the one whose
         # app signed it, never to whichever sorts first (another company's store would take over
         # the install, or refuse it).
-        for store in stores:
-            secret = store._get_credential(const.CRED_CLIENT_SECRET, required=False)
-            if shopify_params_valid(secret, params):
-                return self._authorize_redirect(store)
-        return self._refuse(_("Invalid signature."), 401)
+        store = next((store for store in stores
+                      if shopify_params_valid(store._get_credential(const.CRED_CLIENT_SECRET, required=False),
+                                              params)), None)
+        if not store:
+            return self._refuse(_("Invalid or expired signature: open the app from Shopify again."), 401)
+        # A signed hit may be replayed by whoever saw it: it never replaces an open authorization
+        # (one a manager started from Odoo, say), which would cancel that install.
+        if store._shopify_oauth_in_progress():
+            return self._refuse(_(
+                "An installation of this app on %(shop)s is already in progress: finish it in the "
+                "browser that started it, or start it again from the store's form in Odoo.",
+                shop=store.shopify_shop_domain,
+            ), 409)
+        state, nonce = store._shopify_oauth_new_state()
+        response = werkzeug.utils.redirect(store._shopify_oauth_authorize_url(state), 302,
+                                           Response=werkzeug.wrappers.Response)
+        store._shopify_oauth_set_nonce_cookie(response, nonce)
+        return response
 
     @http.route(CALLBACK_ROUTE, type="http", auth="public", methods=["GET"], save_session=False)
     def oauth_callback(self, **params):
@@ -101,11 +107,23 @@ class ShopifyOAuthController(http.Controller):
             return self._refuse(_("Unknown or already used state: start the installation again."))
         secret = store._get_credential(const.CRED_CLIENT_SECRET, required=False)
         if not shopify_params_valid(secret, params):
-            return self._refuse(_("Invalid signature."), 401)
+            return self._refuse(_("Invalid or expired signature."), 401)
         shop = (params.get("shop") or "").lower()
         if not const.SHOPIFY_SHOP_DOMAIN_RE.match(shop) or shop != (store.shopify_shop_domain or "").lower():
             return self._refuse(_("The shop %(shop)s is not this store's shop.", shop=shop))
-        store.shopify_oauth_state = False  # single use
+        if not store._shopify_oauth_in_progress():
+            return self._refuse(_(
+                "This installation expired (after %(minutes)s minutes): start it again from the store's "
+                "form in Odoo.", minutes=const.SHOPIFY_OAUTH_STATE_TTL // 60,
+            ))
+        # Refused without spending the state: the browser that started the install can still finish.
+        cookie = store._shopify_oauth_cookie_name()
+        if not store._shopify_oauth_nonce_matches(request.httprequest.cookies.get(cookie)):
+            return self._refuse(_(
+                "This installation was started in another browser (or this browser did not keep its "
+                "cookie): start it again from the store's form in Odoo, in this browser."
+            ), 403)
+        store._shopify_oauth_close()
         token_params = {
             "client_id": store.shopify_client_id or "",
             "client_secret": secret,
@@ -126,8 +144,10 @@ class ShopifyOAuthController(http.Controller):
         store.sudo().write({"shopify_auth_method": "oauth"})
         store._log_activity("auth", "done", message=_("Shopify app installed (scopes: %(scopes)s)",
                                                       scopes=body.get("scope") or ""))
-        return werkzeug.utils.redirect(f"/odoo/connector.store/{store.id}", 303,
-                                       Response=werkzeug.wrappers.Response)
+        response = werkzeug.utils.redirect(f"/odoo/connector.store/{store.id}", 303,
+                                           Response=werkzeug.wrappers.Response)
+        response.delete_cookie(cookie, path=CALLBACK_ROUTE)
+        return response
 
     def _stores_for_shop(self, shop):
         """The active Shopify stores of a shop domain, whatever their company."""

@@ -1,13 +1,17 @@
+import hashlib
+import hmac
 import logging
+import secrets
 import threading
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import psycopg2.errors
 import requests
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.http import request
 from odoo.tools import config
 
 from odoo.addons.store_connector_base import const as base_const
@@ -24,6 +28,10 @@ _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 # (dbname, store id) -> (access token, expires_at): tokens this process refreshed and committed in
 # a cursor of their own, newer than what the caller's transaction can still read.
 _fresh_tokens = {}
+
+
+def _oauth_nonce_hash(nonce):
+    return hashlib.sha256(nonce.encode()).hexdigest()
 
 
 def _allow_private_urls():
@@ -60,7 +68,11 @@ class ConnectorStore(models.Model):
         help="Ask for an expiring offline token (1 h, with a rotating refresh token) at install; "
              "mandatory for public apps from 2027.",
     )
+    # The open OAuth authorization (see `_shopify_oauth_new_state`): the `state` sent to Shopify,
+    # the hash of the nonce cookie of the browser that started it, and when it lapses.
     shopify_oauth_state = fields.Char(copy=False, groups="base.group_system")
+    shopify_oauth_nonce_hash = fields.Char(copy=False, groups="base.group_system")
+    shopify_oauth_expires_at = fields.Datetime(copy=False, groups="base.group_system")
     shopify_token_expires_at = fields.Datetime(string="Token Expires At", readonly=True, copy=False)
     shopify_shop_name = fields.Char(string="Shopify Shop Name", readonly=True, copy=False)
     shopify_plan = fields.Char(string="Shopify Plan", readonly=True, copy=False)
@@ -247,6 +259,76 @@ class ConnectorStore(models.Model):
             vals["shopify_granted_scopes"] = body["scope"]
         self.sudo().write(vals)
 
+    # ------------------------------------------------------------------ OAuth authorization
+    def _shopify_oauth_new_state(self):
+        """Open a new OAuth authorization for this store, replacing any other: a `state` for
+        Shopify's authorize page and a nonce for the cookie of the browser that starts it, both
+        good once, for `SHOPIFY_OAUTH_STATE_TTL` seconds. Only the nonce's hash is kept, so the
+        database alone does not let anyone finish an install.
+
+        Callers check who may start it: a manager (`action_shopify_oauth_install`) or Shopify's
+        signed install hit when no authorization is open (the install route).
+
+        :returns: (state, nonce).
+        """
+        self.ensure_one()
+        state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        self.sudo().write({
+            "shopify_oauth_state": state,
+            "shopify_oauth_nonce_hash": _oauth_nonce_hash(nonce),
+            "shopify_oauth_expires_at": fields.Datetime.now()
+            + timedelta(seconds=const.SHOPIFY_OAUTH_STATE_TTL),
+        })
+        return state, nonce
+
+    def _shopify_oauth_authorize_url(self, state):
+        """Shopify's authorize page for this store's app, coming back to our callback with `state`."""
+        self.ensure_one()
+        params = {
+            "client_id": self.shopify_client_id or "",
+            "scope": self.shopify_scopes or ",".join(const.SHOPIFY_REQUIRED_SCOPES),
+            "redirect_uri": self.get_base_url() + const.SHOPIFY_OAUTH_CALLBACK_ROUTE,
+            "state": state,
+        }
+        return self._shopify_api_base_url() + const.SHOPIFY_AUTHORIZE_PATH + "?" + urlencode(params)
+
+    def _shopify_oauth_cookie_name(self):
+        self.ensure_one()
+        return const.SHOPIFY_OAUTH_NONCE_COOKIE.format(store_id=self.id)
+
+    def _shopify_oauth_set_nonce_cookie(self, response, nonce):
+        """Give the browser the authorization's nonce: HttpOnly, only sent to the callback route,
+        SameSite=Lax (sent on the top-level redirect back from Shopify, not on other sites'
+        subrequests), Secure when Odoo is served over https, gone after the authorization lapses.
+
+        :param response: the answer to the browser (a werkzeug response or `request.future_response`).
+        """
+        secure = self.get_base_url().startswith("https://") or (
+            bool(request) and request.httprequest.scheme == "https")
+        response.set_cookie(
+            self._shopify_oauth_cookie_name(), nonce, max_age=const.SHOPIFY_OAUTH_STATE_TTL, expires=None,
+            path=const.SHOPIFY_OAUTH_CALLBACK_ROUTE, secure=secure, httponly=True, samesite="Lax",
+        )
+
+    def _shopify_oauth_in_progress(self):
+        """Whether an authorization of this store is open (started, not used, not lapsed)."""
+        self.ensure_one()
+        store = self.sudo()
+        return bool(store.shopify_oauth_state and store.shopify_oauth_expires_at
+                    and store.shopify_oauth_expires_at > fields.Datetime.now())
+
+    def _shopify_oauth_nonce_matches(self, nonce):
+        """Whether `nonce` (the callback's cookie) is the one of the browser that opened the
+        authorization (constant-time comparison of the hashes)."""
+        self.ensure_one()
+        stored = self.sudo().shopify_oauth_nonce_hash
+        return bool(nonce and stored and hmac.compare_digest(_oauth_nonce_hash(nonce), stored))
+
+    def _shopify_oauth_close(self):
+        """Forget the open authorization (used, or replaced): its state and nonce are good once."""
+        self.sudo().write({"shopify_oauth_state": False, "shopify_oauth_nonce_hash": False,
+                           "shopify_oauth_expires_at": False})
+
     def _shopify_refresh_token(self, force=False):
         """Exchange the rotating refresh token for a new access token (and a new refresh token).
 
@@ -342,11 +424,35 @@ class ConnectorStore(models.Model):
         return {"locations": len(locations)}
 
     def action_shopify_oauth_install(self):
-        """Start the OAuth install: redirect the browser to Shopify's authorize page."""
+        """Start the OAuth install (button "Install with OAuth"): open a new authorization, bind it
+        to the manager's browser with the nonce cookie set on this answer, and send the browser to
+        Shopify's authorize page.
+
+        It runs in the web client's call_kw request (a JSON POST under Odoo's session cookie), which
+        another site cannot make a manager's browser send; the GET route that used to start the
+        install could be, and replaced the install in progress.
+
+        :returns: an act_url action to Shopify's authorize page.
+        :raises AccessError: the caller is not a Store Connector Manager of the store's company.
+        :raises UserError: not a Shopify store, no client id or client secret, or no browser request.
+        """
         self._check_store_manager()
         self.ensure_one()
+        if self.platform != "shopify":
+            raise UserError(_("%(store)s is not a Shopify store.", store=self.name))
+        if not self.shopify_client_id:
+            raise UserError(_("Enter the app's client id on the store %(store)s first.", store=self.name))
+        if not self._get_credential(const.CRED_CLIENT_SECRET, required=False):
+            raise UserError(_(
+                "Save the app's client secret as credential %(key)s of the store %(store)s first.",
+                key=const.CRED_CLIENT_SECRET, store=self.name,
+            ))
+        if not request:
+            raise UserError(_("Start the Shopify installation from the store's form, in a browser."))
+        state, nonce = self._shopify_oauth_new_state()
+        self._shopify_oauth_set_nonce_cookie(request.future_response, nonce)
         return {
             "type": "ir.actions.act_url",
-            "url": f"/store_connector_shopify/oauth/start/{self.id}",
+            "url": self._shopify_oauth_authorize_url(state),
             "target": "self",
         }

@@ -298,8 +298,9 @@ class TestNoSecretInErrorTexts(SecretsMixin, ShopifyStoreMixin, HttpCase):
     def test_oauth_callback_page(self):
         """The merchant's browser comes back from Shopify's authorize page to the public callback;
         the token endpoint refuses and echoes the form (client secret and code)."""
-        state = secrets.token_urlsafe(24)
-        self.store.sudo().shopify_oauth_state = state
+        state, nonce = self.store._shopify_oauth_new_state()
+        self.opener.cookies.set(self.store._shopify_oauth_cookie_name(), nonce,
+                                path=const.SHOPIFY_OAUTH_CALLBACK_ROUTE)
         params = {"code": self.code, "shop": "echo-shop.myshopify.com", "state": state,
                   "timestamp": str(int(time.time())), "host": "YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvZWNobw"}
         params["hmac"] = shopify_hmac(self.client_secret, params)

@@ -1,11 +1,14 @@
+import json
+import time
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
 from odoo import fields
 from odoo.tests import tagged
 
+from .. import const
 from ..controllers.main import shopify_params_valid
 from .common import SIM_CLIENT_SECRET, ShopifySimulatorHttpCase
 
@@ -21,20 +24,36 @@ class TestShopifyOAuth(ShopifySimulatorHttpCase):
             "store_connector_base.group_store_connector_manager")
         self.authenticate("admin", "admin")
 
-    def _install(self):
-        """Start in Odoo, approve on the simulator, come back to Odoo's callback: the real hops."""
-        start = self.url_open(f"/store_connector_shopify/oauth/start/{self.oauth_store.id}",
-                              allow_redirects=False)
-        self.assertEqual(start.status_code, 302)
-        authorize_url = start.headers["Location"]
+    def _click_install(self):
+        """Press "Install with OAuth" as the web client does (call_kw in the admin's browser
+        session): the HTTP answer and the action."""
+        response = self.url_open("/web/dataset/call_kw", data=json.dumps({
+            "jsonrpc": "2.0", "method": "call", "id": 1,
+            "params": {"model": "connector.store", "method": "action_shopify_oauth_install",
+                       "args": [self.oauth_store.ids], "kwargs": {}},
+        }), headers={"Content-Type": "application/json"})
+        self.assertEqual(response.status_code, 200)
+        body = response.json()
+        self.assertNotIn("error", body)
+        return response, body["result"]
+
+    def _approve(self, authorize_url):
+        """The merchant approves on the simulator: the callback URL it redirects the browser to."""
         query = parse_qs(urlsplit(authorize_url).query)
         self.assertTrue(authorize_url.startswith(self.sim_url + "/admin/oauth/authorize"))
         self.assertEqual(query["client_id"], [self.sim.client_id])
         self.assertIn("write_products", query["scope"][0])
+        self.assertEqual(query["redirect_uri"], [self.base_url() + const.SHOPIFY_OAUTH_CALLBACK_ROUTE])
         self.assertTrue(query["state"][0])
         approved = requests.get(authorize_url, allow_redirects=False, timeout=10)
         self.assertEqual(approved.status_code, 302)
         return approved.headers["Location"]
+
+    def _install(self):
+        """Start in Odoo, approve on the simulator, come back to Odoo's callback: the real hops."""
+        __, action = self._click_install()
+        self.assertEqual((action["type"], action["target"]), ("ir.actions.act_url", "self"))
+        return self._approve(action["url"])
 
     def _credential(self, key):
         return self.env["integration.credential"].search(
@@ -65,6 +84,7 @@ class TestShopifyOAuth(ShopifySimulatorHttpCase):
 
         # Lapsed on Shopify's side while Odoo still trusted it: the 401 is answered by one refresh.
         self.sim.advance(4000)
+        self.addCleanup(self.sim.advance, -4000)  # the class's simulator signs at our time again
         self.assertTrue(self.oauth_store._shopify_client().query("{ shop { name } }")["shop"]["name"])
         self.assertNotEqual(self.oauth_store._get_credential("access_token"), new_token)
 
@@ -120,19 +140,61 @@ class TestShopifyOAuth(ShopifySimulatorHttpCase):
         self.env.invalidate_all()
         self.assertFalse(self._credential("access_token"))
 
-    def test_install_hit_is_checked(self):
+    def test_nonce_cookie(self):
+        response, action = self._click_install()
+        cookie = response.headers["Set-Cookie"]
+        name = const.SHOPIFY_OAUTH_NONCE_COOKIE.format(store_id=self.oauth_store.id)
+        self.assertTrue(cookie.startswith(name + "="), cookie)
+        for attribute in ("HttpOnly", "SameSite=Lax", "Max-Age=600",
+                          "Path=" + const.SHOPIFY_OAUTH_CALLBACK_ROUTE):
+            self.assertIn(attribute, cookie)
+        self.assertNotIn("Secure", cookie)  # served over http here: a Secure cookie would not come back
+        self.env.invalidate_all()
+        store = self.oauth_store.sudo()
+        nonce = self.opener.cookies.get(name, path=const.SHOPIFY_OAUTH_CALLBACK_ROUTE)
+        self.assertTrue(nonce)
+        self.assertNotIn(nonce, (store.shopify_oauth_nonce_hash, store.shopify_oauth_state))  # a hash kept
+        self.assertIn(f"state={store.shopify_oauth_state}", action["url"])
+        self.assertAlmostEqual(store.shopify_oauth_expires_at, fields.Datetime.now() + timedelta(minutes=10),
+                               delta=timedelta(minutes=1))
+        # Odoo served over https: the cookie is Secure.
+        self.env["ir.config_parameter"].sudo().set_param("web.base.url", "https://odoo.example.com")
+        response, action = self._click_install()
+        self.assertIn("Secure", response.headers["Set-Cookie"])
+        self.assertIn(urlencode({"redirect_uri": "https://odoo.example.com/store_connector_shopify"}),
+                      action["url"])
+
+    def test_install_from_shopify(self):
+        """The merchant opens the app in Shopify: the signed hit starts the install in that browser,
+        which finishes it."""
         params = self.sim.install_params()
-        response = self.url_open("/store_connector_shopify/oauth/install?" + "&".join(
-            f"{k}={v}" for k, v in params.items()), allow_redirects=False)
+        response = self.url_open("/store_connector_shopify/oauth/install?" + urlencode(params),
+                                 allow_redirects=False)
         self.assertEqual(response.status_code, 302)
-        self.assertIn("/admin/oauth/authorize", response.headers["Location"])
+        self.assertIn("HttpOnly", response.headers["Set-Cookie"])
+        done = self.url_open(self._approve(response.headers["Location"]), allow_redirects=False)
+        self.assertEqual(done.status_code, 303, done.text)
+        self.env.invalidate_all()
+        self.assertTrue(self.oauth_store._get_credential("access_token").startswith("shpat_"))
         params["hmac"] = "0" * 64
-        response = self.url_open("/store_connector_shopify/oauth/install?" + "&".join(
-            f"{k}={v}" for k, v in params.items()), allow_redirects=False)
+        response = self.url_open("/store_connector_shopify/oauth/install?" + urlencode(params),
+                                 allow_redirects=False)
         self.assertEqual(response.status_code, 401)
+
+    def test_the_button_replaces_an_open_authorization(self):
+        """An authorization someone opened with a replayed install hit does not block the manager."""
+        stranger = requests.get(self.base_url() + "/store_connector_shopify/oauth/install?"
+                                + urlencode(self.sim.install_params()), allow_redirects=False, timeout=10)
+        self.assertEqual(stranger.status_code, 302)
+        done = self.url_open(self._install(), allow_redirects=False)
+        self.assertEqual(done.status_code, 303, done.text)
 
     def test_hmac_helper(self):
         params = self.sim.install_params()
         self.assertTrue(shopify_params_valid(SIM_CLIENT_SECRET, params))
         self.assertFalse(shopify_params_valid("another-secret", params))
         self.assertFalse(shopify_params_valid(SIM_CLIENT_SECRET, {**params, "timestamp": "1000"}))
+        # Outside Shopify's 90-second window, either way, though signed and under ShopifyAPI's day.
+        for offset in (-600, 600):
+            signed = self.sim.install_params(timestamp=int(time.time()) + offset)
+            self.assertFalse(shopify_params_valid(SIM_CLIENT_SECRET, signed))
