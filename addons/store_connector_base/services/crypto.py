@@ -41,8 +41,8 @@ from ..exceptions import CredentialDecryptError, MissingEncryptionKey
 
 PREFIX = "enc:v1:"
 
-# Keys written in the suite's public files: odoo.conf.example's placeholder, scripts/test's key (and
-# the key scripts/bench used to write). Refused as encrypting key outside test mode.
+# Keys written in the suite's public files: odoo.conf.example's placeholder, and the fixed keys that
+# scripts/test and scripts/bench used to write. Refused as encrypting key outside test mode.
 PUBLISHED_KEYS = frozenset({
     "change-me-to-a-long-random-string",
     "test-key-not-for-production",

@@ -46,11 +46,12 @@ def _example_key():
 class TestPublishedKeys(BaseCase):
     """The rule itself, on `services.crypto`."""
 
-    def test_the_example_and_test_keys_are_known_as_published(self):
+    def test_the_example_and_earlier_script_keys_are_known_as_published(self):
+        # The example's placeholder, and the fixed keys earlier versions of scripts/test and
+        # scripts/bench wrote (configs written by them may still be around).
         self.assertIn(_example_key(), crypto.PUBLISHED_KEYS)
-        test_script = (REPO / "scripts" / "test").read_text()
-        test_key = re.search(rf"{const.CONFIG_ENCRYPTION_KEY} = ([^\"]+)\"", test_script).group(1).strip()
-        self.assertIn(test_key, crypto.PUBLISHED_KEYS)
+        self.assertIn("test-key-not-for-production", crypto.PUBLISHED_KEYS)
+        self.assertIn("bench-key-not-for-production", crypto.PUBLISHED_KEYS)
 
     def test_published_key_is_refused_in_production_for_encrypting_and_decrypting(self):
         with server(_example_key(), test_mode=True):
