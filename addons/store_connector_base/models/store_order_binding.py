@@ -43,7 +43,10 @@ class StoreOrderBinding(models.Model):
         help="Journal the store's payment mapping gives for this order's gateway.",
     )
     lines_fingerprint = fields.Char(readonly=True, help="Hash of the lines of the last payload.")
-    last_payload = fields.Json(readonly=True, copy=False)
+    # The platform's order as imported: the customer's name, e-mail and addresses. Managers only,
+    # like a delivery's body and a job's payload.
+    last_payload = fields.Json(readonly=True, copy=False,
+                               groups="store_connector_base.group_store_connector_manager")
     last_import_at = fields.Datetime(readonly=True)
 
     _sql_constraints = [

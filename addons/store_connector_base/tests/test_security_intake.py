@@ -151,6 +151,41 @@ class TestDeliveryPurge(TransactionCase):
         self.assertEqual(cron.code.strip(), "model._cron_purge_processed()")
 
 
+class TestOrderPayloadForManagersOnly(RpcAttackCase):
+    """An order binding keeps the platform's order as imported (the customer's e-mail and
+    addresses): Managers only; the order binding views still load for a User."""
+
+    def setUp(self):
+        super().setUp()
+        order = self.env["sale.order"].create({"partner_id": self.manager_a.partner_id.id})
+        self.binding = self.env["store.order.binding"].create({
+            "store_id": self.store_a.id, "order_id": order.id, "external_id": "PAYLOAD-1",
+            "last_payload": {"email": "jane.doe@example.com", "address": "1 Private Lane"},
+        })
+
+    def test_user_cannot_read_the_last_payload(self):
+        model = "store.order.binding"
+        self.assertRpcRefused(self.user_a, model, "read", self.binding.ids, ["last_payload"])
+        self.assertRpcRefused(self.user_a, model, "search_read", [("last_payload", "!=", False)],
+                              fields=["external_id"])
+        row = self.rpc(self.user_a, model, "read", self.binding.ids)[0]
+        self.assertNotIn("last_payload", row)
+        self.assertEqual(row["external_id"], "PAYLOAD-1", "the rest of the binding is readable")
+        manager_row = self.rpc(self.manager_a, model, "read", self.binding.ids, ["last_payload"])[0]
+        self.assertEqual(manager_row["last_payload"]["email"], "jane.doe@example.com")
+
+    def test_order_binding_views_load_for_a_user(self):
+        for user, sees_payload in ((self.user_a, False), (self.manager_a, True)):
+            result = self.call_kw(user, "store.order.binding", "get_views",
+                                  [[False, "list"], [False, "form"]])
+            arch = etree.fromstring(result["views"]["form"]["arch"])
+            names = {node.get("name") for node in arch.iter("field")}
+            with self.subTest(user=user.login):
+                self.assertEqual("last_payload" in names, sees_payload)
+                self.call_kw(user, "store.order.binding", "web_read", self.binding.ids,
+                             specification={name: {} for name in names})
+
+
 class TestJobPayloadForManagersOnly(RpcAttackCase):
     """A job's payload may carry an order or a customer (personal data): Managers only, like the
     body of a delivery; the job form still loads for a User."""
