@@ -328,24 +328,13 @@ class StoreWebhookDelivery(models.Model):
         """
         days = self.env["sync.job"]._int_param(const.PARAM_WEBHOOK_DELIVERY_RETENTION_DAYS,
                                                const.DEFAULT_WEBHOOK_DELIVERY_RETENTION_DAYS, 1)
-        old = """SELECT d.id FROM store_webhook_delivery d
-                   LEFT JOIN sync_job j ON j.id = d.job_id
-                  WHERE d.received_at < (statement_timestamp() AT TIME ZONE 'UTC')
-                                        - %(days)s * interval '1 day'
-                    AND (j.id IS NULL OR j.state IN ('done', 'cancelled'))"""
-        cr = self.env.cr
-        self.env.flush_all()
-        cr.execute(f"DELETE FROM store_webhook_delivery WHERE id IN ({old} LIMIT %(limit)s)",
-                   {"days": days, "limit": limit})
-        deleted = cr.rowcount
-        cr.execute(f"SELECT count(*) FROM ({old}) o", {"days": days})
-        remaining = cr.fetchone()[0]
-        self.invalidate_model()
-        self.env["ir.cron"]._notify_progress(done=deleted, remaining=remaining)
-        if deleted:
-            _logger.info("purged %s webhook deliveries older than %s days (%s left)",
-                         deleted, days, remaining)
-        return deleted
+        return self.env["sync.job"]._purge_batch(
+            self, """SELECT d.id FROM store_webhook_delivery d
+                       LEFT JOIN sync_job j ON j.id = d.job_id
+                      WHERE d.received_at < (statement_timestamp() AT TIME ZONE 'UTC')
+                                            - %(days)s * interval '1 day'
+                        AND (j.id IS NULL OR j.state IN ('done', 'cancelled'))""",
+            days, limit, "webhook deliveries")
 
     # ------------------------------------------------------------------ processing
     def _payload(self):

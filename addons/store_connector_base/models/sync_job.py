@@ -1137,21 +1137,32 @@ class SyncJob(models.Model):
         :returns: the number of jobs deleted.
         """
         days = self._int_param(const.PARAM_JOB_RETENTION_DAYS, const.DEFAULT_JOB_RETENTION_DAYS)
-        old = f"""state IN ('done', 'cancelled')
-                  AND COALESCE(finished_at, write_date) < {NOW} - %(days)s * interval '1 day'"""
+        return self._purge_batch(
+            self, f"""SELECT id FROM sync_job
+                      WHERE state IN ('done', 'cancelled')
+                        AND COALESCE(finished_at, write_date) < {NOW} - %(days)s * interval '1 day'""",
+            days, limit, "sync jobs")
+
+    @api.model
+    def _purge_batch(self, model, old_ids_sql, days, limit, label):
+        """Delete up to `limit` rows of `model` whose ids `old_ids_sql` selects (a query taking
+        %(days)s), report what is left to Odoo's cron progress (which calls again while some
+        remain) and log it. The one purge of the suite's crons.
+
+        :returns: the number of rows deleted.
+        """
         cr = self.env.cr
         self.env.flush_all()
-        cr.execute(
-            f"DELETE FROM sync_job WHERE id IN (SELECT id FROM sync_job WHERE {old} LIMIT %(limit)s)",
-            {"days": days, "limit": limit},
-        )
+        table = model._table
+        cr.execute(f"DELETE FROM {table} WHERE id IN ({old_ids_sql} LIMIT %(limit)s)",
+                   {"days": days, "limit": limit})
         deleted = cr.rowcount
-        cr.execute(f"SELECT count(*) FROM sync_job WHERE {old}", {"days": days})
+        cr.execute(f"SELECT count(*) FROM ({old_ids_sql}) old", {"days": days})
         remaining = cr.fetchone()[0]
-        self.invalidate_model()
+        model.invalidate_model()
         self.env["ir.cron"]._notify_progress(done=deleted, remaining=remaining)
         if deleted:
-            _logger.info("purged %s sync jobs older than %s days (%s left)", deleted, days, remaining)
+            _logger.info("purged %s %s older than %s days (%s left)", deleted, label, days, remaining)
         return deleted
 
     # ================================================================ buttons
