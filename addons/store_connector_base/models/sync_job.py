@@ -845,7 +845,9 @@ class SyncJob(models.Model):
         `with_company`: Run Now keeps the clicking user's companies in the context, which
         `env.companies` (default taxes of new products...) would still include.
         """
-        company = self.store_id.sudo().company_id
+        # The job's own company column (its store's, which never changes): the claim primed it,
+        # where reading the store's would load the whole store row for every job.
+        company = self.sudo().company_id
         return target.with_context(allowed_company_ids=company.ids) if company else target
 
     def _target_records(self):
