@@ -75,6 +75,15 @@ class ShopifySimulatorMixin:
         """The store's real Shopify client."""
         return (store or self.store)._shopify_client(**kwargs)
 
+    def _customer_partner(self, external_id, name):
+        """A contact bound to `self.store` as the platform customer `external_id`, with personal
+        data to redact."""
+        partner = self.env["res.partner"].create({"name": name, "email": f"{name}@example.com",
+                                                  "phone": "+1 555 0100", "street": "1 Main St"})
+        self.env["store.customer.binding"].create({"store_id": self.store.id, "partner_id": partner.id,
+                                                   "external_id": external_id})
+        return partner
+
     def run_queue(self, stores=None):
         return run_queue(self.env, stores or self.store)
 

@@ -65,6 +65,15 @@ class SecretsMixin:
 
 
 class ShopifyStoreMixin:
+    """Stores of Shopify shops served by local test servers; every rate limiter starts empty."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        reset_limiters()
+        cls.addClassCleanup(reset_limiters)
+
     @classmethod
     def make_store(cls, name, shop_url=None, domain=None, token=None, client_secret=None,
                    refresh_token=None, **vals):
@@ -109,13 +118,6 @@ def new_token(prefix="shpat_"):
 class TestTokensNeverFollowRedirects(ShopifyStoreMixin, TransactionCase):
     """A shop host answering a redirect: the token, the body, the client secret and the refresh
     token stay here; the job fails permanently, naming the target."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
-        reset_limiters()
-        cls.addClassCleanup(reset_limiters)
 
     def setUp(self):
         super().setUp()
@@ -165,13 +167,6 @@ class TestConnectionGoesToTheVettedAddress(FakeHostsMixin, ShopifyStoreMixin, Tr
     a public address when checked and a loopback address afterwards."""
 
     fake_hosts = ("rebind-shop.myshopify.com",)
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
-        reset_limiters()
-        cls.addClassCleanup(reset_limiters)
 
     def test_the_token_never_reaches_the_address_of_a_second_lookup(self):
         listener = TcpListener()
@@ -322,13 +317,6 @@ class TestNoSecretInErrorTexts(SecretsMixin, ShopifyStoreMixin, HttpCase):
 class TestBulkResultDownload(ShopifyStoreMixin, TransactionCase):
     """The URL of a bulk result comes from the shop's answer: a hostile shop host names an address
     of the server's network, directly or through a redirect."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
-        reset_limiters()
-        cls.addClassCleanup(reset_limiters)
 
     def setUp(self):
         super().setUp()

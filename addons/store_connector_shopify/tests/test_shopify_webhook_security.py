@@ -80,13 +80,6 @@ class TestShopifyWebhookSecurity(ShopifySimulatorHttpCase):
         self.assertEqual(len(delivery), 1)
         return delivery, sent["headers"]["X-Shopify-Hmac-Sha256"]
 
-    def _customer_partner(self, external_id, name):
-        partner = self.env["res.partner"].create({"name": name, "email": f"{name}@example.com",
-                                                  "phone": "+1 555 0100", "street": "1 Main St"})
-        self.env["store.customer.binding"].create({"store_id": self.store.id, "partner_id": partner.id,
-                                                   "external_id": external_id})
-        return partner
-
     def _log_messages(self):
         return "\n".join(self.store.with_context(active_test=False).log_ids.mapped("message") or [])
 

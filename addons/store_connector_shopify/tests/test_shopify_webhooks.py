@@ -127,13 +127,6 @@ class TestShopifyWebhooks(ShopifySimulatorHttpCase):
         self.assertTrue(self.store.log_ids.filtered(lambda log: "uninstalled" in (log.message or "")))
         self.assertIn("uninstalled", self.store.message_ids[:1].body)
 
-    def _customer_partner(self, external_id, name):
-        partner = self.env["res.partner"].create({"name": name, "email": f"{name}@example.com",
-                                                  "phone": "+1 555 0100", "street": "1 Main St"})
-        self.env["store.customer.binding"].create({"store_id": self.store.id, "partner_id": partner.id,
-                                                   "external_id": external_id})
-        return partner
-
     def test_customers_redact(self):
         customer = self.sim.add_customer(email="ann@example.com", first_name="Ann", last_name="Smith")
         legacy_id = customer["legacy_id"] if isinstance(customer, dict) else customer
