@@ -12,11 +12,9 @@ import requests
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
-from odoo.tools import config
 
-from odoo.addons.store_connector_base import const as base_const
 from odoo.addons.store_connector_base.exceptions import PermanentJobError, RetryableJobError, StoreAuthError
-from odoo.addons.store_connector_base.services.http_transport import HttpTransport
+from odoo.addons.store_connector_base.services.http_transport import HttpTransport, allow_private_urls
 from odoo.addons.store_connector_base.services.redact import safe_message
 
 from .. import const
@@ -32,10 +30,6 @@ _fresh_tokens = {}
 
 def _oauth_nonce_hash(nonce):
     return hashlib.sha256(nonce.encode()).hexdigest()
-
-
-def _allow_private_urls():
-    return str(config.get(base_const.CONFIG_ALLOW_PRIVATE_URLS) or "").strip().lower() in ("true", "1", "yes")
 
 
 class ConnectorStore(models.Model):
@@ -123,7 +117,7 @@ class ConnectorStore(models.Model):
                 ))
             if store.shop_url:
                 parts = urlsplit(store.shop_url)
-                loopback = (parts.hostname or "") in _LOOPBACK_HOSTS and _allow_private_urls()
+                loopback = (parts.hostname or "") in _LOOPBACK_HOSTS and allow_private_urls()
                 if not loopback and (parts.hostname or "").lower() != domain:
                     raise ValidationError(_(
                         "The shop URL of a Shopify store must be https://%(domain)s (leave it empty to "
