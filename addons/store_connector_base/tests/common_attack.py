@@ -18,6 +18,9 @@ from .common import create_test_store
 
 MANAGER = "store_connector_base.group_store_connector_manager"
 USER = "store_connector_base.group_store_connector_user"
+# The webhook secrets of RpcAttackCase's stores, for tests that sign deliveries to them.
+WEBHOOK_SECRET_A = "whsec-of-shop-a-9a8b"
+WEBHOOK_SECRET_B = "whsec-of-shop-b-7f6e"
 
 
 class RpcAttackCase(HttpCase):
@@ -36,10 +39,10 @@ class RpcAttackCase(HttpCase):
         cls.company_b = cls.env["res.company"].create({"name": "Attack Company B"})
         cls.store_a = create_test_store(cls.env, "Attack Shop A", company=cls.company_a,
                                         api_key="api-key-of-shop-a-1d2e3f",
-                                        webhook_secret="whsec-of-shop-a-9a8b")
+                                        webhook_secret=WEBHOOK_SECRET_A)
         cls.store_b = create_test_store(cls.env, "Attack Shop B", company=cls.company_b,
                                         api_key="api-key-of-shop-b-4c5d6e",
-                                        webhook_secret="whsec-of-shop-b-7f6e")
+                                        webhook_secret=WEBHOOK_SECRET_B)
         only_a = {"company_id": cls.company_a.id, "company_ids": [Command.set(cls.company_a.ids)]}
         only_b = {"company_id": cls.company_b.id, "company_ids": [Command.set(cls.company_b.ids)]}
         cls.manager_a = new_test_user(cls.env, "atk_manager_a", groups=f"base.group_user,{MANAGER}", **only_a)

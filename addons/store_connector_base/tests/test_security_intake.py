@@ -28,9 +28,8 @@ from odoo.addons.store_connector_test_platform.models.store_adapter import (
 )
 
 from .common import create_test_store, run_queue
+from .common_attack import WEBHOOK_SECRET_A as SECRET_A
 from .common_attack import RpcAttackCase
-
-SECRET_A = "whsec-of-shop-a-9a8b"  # the webhook secret of RpcAttackCase.store_a
 
 
 def post_delivery(case, store, secret, body, event_id, kind="orders", topic=None):

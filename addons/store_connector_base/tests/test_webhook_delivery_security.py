@@ -22,9 +22,9 @@ from odoo.addons.store_connector_test_platform.models.store_adapter import (
 )
 
 from .common import create_test_store
+from .common_attack import WEBHOOK_SECRET_A as SECRET_A
 from .common_attack import RpcAttackCase
 
-SECRET_A = "whsec-of-shop-a-9a8b"  # the webhook secret of RpcAttackCase.store_a
 METADATA = ["store_id", "kind", "topic", "event_id", "received_at", "job_id", "job_state"]
 
 

@@ -203,9 +203,6 @@ class TestNoSecretInErrorTexts(SecretsMixin, ShopifyStoreMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
-        reset_limiters()
-        cls.addClassCleanup(reset_limiters)
         cls.manager = new_test_user(cls.env, "sc_http_sec_manager", groups=f"base.group_user,{MANAGER}",
                                     company_id=cls.env.company.id, company_ids=[cls.env.company.id])
 
