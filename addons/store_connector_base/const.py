@@ -20,6 +20,23 @@ STORE_PERMISSIONS = {
     "inventory.sync": "allow_inventory_sync",
 }
 
+# What a platform addon can do, as it declares with `store.adapter._supported_features`, and the
+# store's computed field that says so (the store form shows a feature's buttons only when it is
+# supported). A platform that supports none of them has nothing to connect: no store is created or
+# activated for it.
+PLATFORM_FEATURES = {
+    "test_connection": "supports_test_connection",
+    "register_webhooks": "supports_register_webhooks",
+    "full_sync": "supports_full_sync",
+    "orders.pull": "supports_orders_pull",
+    "orders.push": "supports_orders_push",
+    "products.export": "supports_products_export",
+    "products.import": "supports_products_import",
+    "inventory.sync": "supports_inventory_sync",
+    "customers.import": "supports_customers_import",
+    "customers.export": "supports_customers_export",
+}
+
 DEFAULT_MAX_RETRIES = 5
 # Exponential backoff: BASE * 2**retry seconds, capped, then jittered by +/- JITTER (fraction).
 BACKOFF_BASE_SECONDS = 10

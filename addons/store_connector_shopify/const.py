@@ -34,6 +34,22 @@ SHOPIFY_REQUIRED_SCOPES = (
 # Scopes a missing one of which does not break the connector (shown as "missing", never required).
 SHOPIFY_OPTIONAL_SCOPES = ("read_all_orders",)
 
+# What the Shopify connector implements (store.adapter._supported_features; keys of the base's
+# const.PLATFORM_FEATURES). Shopify sets an order's status through its fulfillments, so the
+# connector has no separate status update.
+SHOPIFY_SUPPORTED_FEATURES = frozenset({
+    "test_connection",
+    "register_webhooks",
+    "full_sync",
+    "orders.pull",
+    "orders.push",
+    "products.export",
+    "products.import",
+    "inventory.sync",
+    "customers.import",
+    "customers.export",
+})
+
 # --------------------------------------------------------------------------- client
 SHOPIFY_HTTP_TIMEOUT = (5, 60)  # (connect, read) seconds, for every request
 SHOPIFY_GRAPHQL_PATH = "/admin/api/{version}/graphql.json"

@@ -109,6 +109,24 @@ class ConnectorStore(models.Model):
     job_pending_count = fields.Integer(compute="_compute_job_counts")
     job_failed_count = fields.Integer(compute="_compute_job_counts")
 
+    # What the platform addon implements (store.adapter._supported_features, const.PLATFORM_FEATURES):
+    # the form shows the buttons of supported features only.
+    platform_implemented = fields.Boolean(
+        compute="_compute_platform_features",
+        help="Whether the platform's connector addon is installed and implements something: a store "
+        "of a platform that implements nothing cannot be saved or activated.",
+    )
+    supports_test_connection = fields.Boolean(compute="_compute_platform_features")
+    supports_register_webhooks = fields.Boolean(compute="_compute_platform_features")
+    supports_full_sync = fields.Boolean(compute="_compute_platform_features")
+    supports_orders_pull = fields.Boolean(compute="_compute_platform_features")
+    supports_orders_push = fields.Boolean(compute="_compute_platform_features")
+    supports_products_export = fields.Boolean(compute="_compute_platform_features")
+    supports_products_import = fields.Boolean(compute="_compute_platform_features")
+    supports_inventory_sync = fields.Boolean(compute="_compute_platform_features")
+    supports_customers_import = fields.Boolean(compute="_compute_platform_features")
+    supports_customers_export = fields.Boolean(compute="_compute_platform_features")
+
     _sql_constraints = [
         ("code_unique", "unique(code)", "The webhook key of a store must be unique."),
         ("safety_stock_positive", "CHECK(safety_stock >= 0)", "The safety stock cannot be negative."),
@@ -127,6 +145,14 @@ class ConnectorStore(models.Model):
         for store in self:
             store.job_pending_count = counts.get((store.id, "pending"), 0)
             store.job_failed_count = counts.get((store.id, "failed"), 0)
+
+    @api.depends("platform")
+    def _compute_platform_features(self):
+        for store in self:
+            features = store._platform_features()
+            store.platform_implemented = bool(features)
+            for feature, field_name in const.PLATFORM_FEATURES.items():
+                store[field_name] = feature in features
 
     # ------------------------------------------------------------------ constraints
     @api.constrains("shop_url")
@@ -212,11 +238,58 @@ class ConnectorStore(models.Model):
             if not http_transport.is_public_ip(address):
                 refuse(address)
 
+    def _check_platform_value(self, platform, store_name):
+        """Refuse a platform value no installed addon declares (its addon was uninstalled, or a
+        typo over RPC), with a sentence instead of the ORM's "Wrong value".
+
+        :raises ValidationError: naming the value and the store.
+        """
+        if platform and platform not in self._fields["platform"].get_values(self.env):
+            raise ValidationError(_(
+                'Store "%(store)s" is for the platform "%(platform)s", whose connector addon is not '
+                "installed. Install that platform's connector addon first, or choose an installed "
+                "platform.",
+                store=store_name or _("(unnamed)"), platform=platform,
+            ))
+
+    def _check_platform_implemented(self):
+        """A store exists to synchronise: refuse stores whose platform addon is not installed or
+        implements nothing yet (`store.adapter._supported_features` is empty), so that nobody
+        connects a shop whose every button would fail. Called on create and on activation.
+
+        :raises ValidationError: saying which platform and what to do.
+        """
+        for store in self:
+            store._check_platform_value(store.platform, store.name)
+            if store._platform_features():
+                continue
+            platform = dict(self._fields["platform"]._description_selection(self.env)).get(store.platform)
+            raise ValidationError(_(
+                'The %(platform)s connector does not implement anything yet, so store "%(store)s" '
+                "cannot be created or activated: it could neither test its connection nor "
+                "synchronise anything. Install a version of the %(platform)s connector addon that "
+                "implements it, or connect a platform whose connector is implemented.",
+                platform=platform or store.platform, store=store.name,
+            ))
+
     # ------------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_platform_value(vals.get("platform"), vals.get("name"))
+        stores = super().create(vals_list)
+        stores._check_platform_implemented()
+        return stores
+
     def write(self, vals):
         if "company_id" in vals:
             self._check_company_unchanged(vals["company_id"])
+        if "platform" in vals:
+            for store in self:
+                store._check_platform_value(vals["platform"], vals.get("name") or store.name)
         res = super().write(vals)
+        if vals.get("active") or "platform" in vals:
+            self.filtered("active")._check_platform_implemented()
         if "active" in vals:
             # Inactive stores run nothing; reactivating wakes the queue for what was left.
             self.env["sync.job"]._trigger_runner()
@@ -278,6 +351,7 @@ class ConnectorStore(models.Model):
     def action_test_connection(self):
         self._check_store_manager()
         self.ensure_one()
+        self._check_platform_feature("test_connection", _("Test Connection"))
         info = self._get_adapter()._test_connection(self)
         self._log_activity("connection.test", "done", message=str(info or ""))
         return self._notify_user(_("Connection to %(store)s works.", store=self.name), info)
@@ -285,6 +359,7 @@ class ConnectorStore(models.Model):
     def action_register_webhooks(self):
         self._check_store_manager()
         self.ensure_one()
+        self._check_platform_feature("register_webhooks", _("Register Webhooks"))
         subscriptions = self._get_adapter()._register_webhooks(self)
         self._log_activity("webhooks.register", "done", records=len(subscriptions or []))
         return self._notify_user(
@@ -294,6 +369,7 @@ class ConnectorStore(models.Model):
     def action_full_sync(self):
         self._check_store_user()
         self.ensure_one()
+        self._check_platform_feature("full_sync", _("Full Sync"))
         jobs = self._get_adapter()._full_sync(self)
         self._log_activity("full_sync", "done", records=len(jobs or []))
         return self._notify_user(_("Full sync queued (%(count)s jobs).", count=len(jobs or [])), None)
@@ -404,6 +480,26 @@ class ConnectorStore(models.Model):
         if model_name not in self.env:
             return self.env["store.adapter"]
         return self.env[model_name]
+
+    def _platform_features(self):
+        """What the store's platform addon implements: keys of const.PLATFORM_FEATURES (see
+        store.adapter._supported_features); empty when the platform's addon is not installed."""
+        self.ensure_one()
+        if not self.platform or self.platform not in self._fields["platform"].get_values(self.env):
+            return set()
+        return set(self._get_adapter()._supported_features(self)) & set(const.PLATFORM_FEATURES)
+
+    def _check_platform_feature(self, feature, label):
+        """Refuse an action the store's platform addon does not implement. Its button is hidden on
+        the form; this is the server's own check, for RPC calls and stale screens.
+
+        :param feature: a key of const.PLATFORM_FEATURES, e.g. 'inventory.sync'.
+        :param label: the action's name as the user sees it (translated), e.g. "Sync Inventory".
+        :raises PlatformFeatureMissing: naming the platform, the action and the store.
+        """
+        for store in self:
+            if feature not in store._platform_features():
+                store._get_adapter()._missing(store, label)
 
     def _check_operation_allowed(self, operation):
         """Refuse an operation the store's permissions forbid.

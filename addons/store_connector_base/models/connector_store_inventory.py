@@ -14,6 +14,7 @@ class ConnectorStore(models.Model):
         """Sync Inventory button: queue the stock of every published SKU, in platform-sized batches."""
         self._check_store_user()
         self.ensure_one()
+        self._check_platform_feature("inventory.sync", _("Sync Inventory"))
         self._check_operation_allowed("inventory.sync")
         jobs = self._enqueue_inventory_sync()
         return self._notify_user(

@@ -85,6 +85,7 @@ class ConnectorStore(models.Model):
         """Pull Orders button: queue a pull of what changed since the last one."""
         self._check_store_user()
         self.ensure_one()
+        self._check_platform_feature("orders.pull", _("Pull Orders"))
         job = self._enqueue_order_pull(since=self.order_import_cursor)
         return self._notify_user(_("Order pull queued (job %(job)s).", job=job.id), None)
 
@@ -318,16 +319,18 @@ class ConnectorStore(models.Model):
     def _enqueue_full_sync(self):
         """Queue the first pages of a full synchronisation (see store.adapter._full_sync):
         orders of the last 60 days if the store may pull orders, all products if it may sync
-        products, all customers if it syncs customers. Each pipeline pages on by itself; a
-        second click merges into the pending first pages. :returns: the sync.job records."""
+        products, all customers if it syncs customers, each only if its platform addon imports
+        them (`store.adapter._supported_features`). Each pipeline pages on by itself; a second
+        click merges into the pending first pages. :returns: the sync.job records."""
         self.ensure_one()
         jobs = self.env["sync.job"]
-        if self.allow_orders_pull:
+        features = self._platform_features()
+        if self.allow_orders_pull and "orders.pull" in features:
             since = fields.Datetime.now() - timedelta(days=order_const.FULL_SYNC_ORDER_DAYS)
             jobs |= self._enqueue_order_pull(since=since, full=True, identity_key="full_sync.orders")
-        if self.allow_products_sync:
+        if self.allow_products_sync and "products.import" in features:
             jobs |= self._enqueue_product_import()
-        if self.auto_sync_customers:
+        if self.auto_sync_customers and "customers.import" in features:
             jobs |= self._enqueue_paged_import(order_const.OP_CUSTOMERS_IMPORT, "_job_import_customers")
         return jobs
 

@@ -73,6 +73,7 @@ class ConnectorStore(models.Model):
         automatic product sync says: the user asked for it."""
         self._check_store_user()
         self.ensure_one()
+        self._check_platform_feature("products.export", _("Export Products"))
         self._check_operation_allowed("products.sync")
         bindings = self.env["store.product.binding"].search([
             ("store_id", "=", self.id), ("sync_state", "in", ("pending", "failed")),
@@ -87,6 +88,7 @@ class ConnectorStore(models.Model):
         """Queue the import of the store's products (page after page)."""
         self._check_store_user()
         self.ensure_one()
+        self._check_platform_feature("products.import", _("Import Products"))
         self._enqueue_product_import()
         return self._notify_user(_("Product import queued."), None)
 

@@ -13,7 +13,9 @@ class StoreAdapter(models.AbstractModel):
     A platform addon defines `store.adapter.<platform>` with `_inherit = "store.adapter"` and
     overrides what its platform supports. Every method takes the `connector.store` record it works
     for. The defaults refuse clearly (`PlatformFeatureMissing`) so that a button on a store whose
-    addon lacks a feature says so instead of doing nothing.
+    addon lacks a feature says so instead of doing nothing. A platform addon declares what it
+    implements in `_supported_features`: the store form shows only those buttons, and a platform
+    that declares nothing cannot have a store at all.
 
     Every method is private (a leading underscore), and must stay so in platform addons: an abstract
     model has no access rules, so any logged-in user, portal included, may call its public methods
@@ -48,6 +50,30 @@ class StoreAdapter(models.AbstractModel):
                 store=store.display_name,
             )
         )
+
+    # ---------------------------------------------------------------- features
+    @api.model
+    def _supported_features(self, store):
+        """What this platform addon implements for `store`: the store form shows the buttons of
+        these features only, their actions refuse the others (`PlatformFeatureMissing`), Full Sync
+        queues only the supported pipelines, and a store cannot be created or activated for a
+        platform that supports none (an addon that is only a skeleton yet).
+
+        Declare a feature only once every adapter method it needs is implemented:
+          * ``test_connection``: `_test_connection`;
+          * ``register_webhooks``: `_register_webhooks` (and the intake's `_verify_webhook`,
+            `_parse_webhook`, `_process_webhook`);
+          * ``full_sync``: `_full_sync` (the default queues the supported imports below);
+          * ``orders.pull``: `_import_orders`;
+          * ``orders.push``: `_push_fulfillment` (and `_update_order_status` if the store's
+            outbound status mapping sets statuses);
+          * ``products.export``: `_export_products`; ``products.import``: `_import_products`;
+          * ``inventory.sync``: `_update_inventory`;
+          * ``customers.import``: `_import_customers`; ``customers.export``: `_export_customer`.
+
+        :returns: a set of keys of const.PLATFORM_FEATURES (default: empty, nothing implemented).
+        """
+        return set()
 
     # ---------------------------------------------------------------- connection
     @api.model

@@ -1,5 +1,7 @@
 """The order pipeline: what a platform order becomes, re-imports, statuses, SKUs, payments."""
 
+from unittest.mock import patch
+
 from odoo.addons.store_connector_base.exceptions import OperationNotPermitted, PermanentJobError
 
 from .common_orders import T0, OrderPipelineCase
@@ -319,49 +321,46 @@ class TestStatusMapping(OrderPipelineCase):
                 }
             )
 
-    def test_woocommerce_defaults(self):
-        woo = self.env["connector.store"].create(
-            {
-                "name": "Woo",
-                "platform": "woocommerce",
-                "company_id": self.company.id,
-                "order_prefix": "WC-",
-                "order_auto_confirm": True,
-            }
-        )
-        inbound = woo._get_inbound_status_map()
-        self.assertEqual(
-            inbound,
-            {
-                "pending": "pending",
-                "processing": "processing",
-                "on-hold": "pending",
-                "completed": "delivered",
-                "cancelled": "cancelled",
-                "refunded": "returned",
-                "failed": "cancelled",
-            },
-        )
-        self.assertEqual(woo._map_stage_to_platform("confirmed"), "processing")
-        self.assertEqual(woo._map_stage_to_platform("out_for_delivery"), "processing")
-        self.assertEqual(woo._map_stage_to_platform("delivered"), "completed")
-        self.assertEqual(woo._map_stage_to_platform("returned"), "refunded")
-        importer = self.env["store.order.importer"]
-        importer._import_orders(
-            woo,
-            [
-                self.make_order("12345", status="on-hold"),
-                self.make_order("12346", status="processing"),
-                self.make_order("12347", status="failed"),
-            ],
-            raise_on_error=True,
-        )
-        self.assertEqual(self.sale_of("12345", woo).state, "draft")
-        self.assertEqual(self.sale_of("12345", woo).client_order_ref, "WC-N12345")
-        self.assertEqual(self.sale_of("12346", woo).state, "sale")
-        self.assertEqual(self.sale_of("12347", woo).state, "cancel")
-        # Editable per store and resettable to the defaults.
-        woo.order_status_map_ids.filtered(lambda m: m.platform_status == "on-hold").stage = "confirmed"
-        self.assertEqual(woo._get_inbound_status_map()["on-hold"], "confirmed")
-        woo.action_reset_status_mapping()
-        self.assertEqual(woo._get_inbound_status_map()["on-hold"], "pending")
+    def test_platform_default_status_table(self):
+        # A platform addon's own status table (WooCommerce's is tested in its addon) drives the
+        # import of a new store's orders, and stays editable and resettable per store.
+        table = {
+            "inbound": [("on-hold", "pending"), ("processing", "processing"), ("completed", "delivered"),
+                        ("failed", "cancelled")],
+            "outbound": [("confirmed", "processing"), ("delivered", "completed")],
+        }
+        adapter_class = type(self.env["store.adapter.test"])
+        with patch.object(adapter_class, "_default_status_mapping", lambda self, store: table):
+            woo = self.env["connector.store"].create(
+                {
+                    "name": "Woo-like",
+                    "platform": "test",
+                    "company_id": self.company.id,
+                    "order_prefix": "WC-",
+                    "order_auto_confirm": True,
+                }
+            )
+            inbound = woo._get_inbound_status_map()
+            self.assertEqual(inbound, dict(table["inbound"]))
+            self.assertEqual(woo._map_stage_to_platform("confirmed"), "processing")
+            self.assertEqual(woo._map_stage_to_platform("delivered"), "completed")
+            self.assertFalse(woo._map_stage_to_platform("shipped"), "an unmapped stage sets nothing")
+            importer = self.env["store.order.importer"]
+            importer._import_orders(
+                woo,
+                [
+                    self.make_order("12345", status="on-hold"),
+                    self.make_order("12346", status="processing"),
+                    self.make_order("12347", status="failed"),
+                ],
+                raise_on_error=True,
+            )
+            self.assertEqual(self.sale_of("12345", woo).state, "draft")
+            self.assertEqual(self.sale_of("12345", woo).client_order_ref, "WC-N12345")
+            self.assertEqual(self.sale_of("12346", woo).state, "sale")
+            self.assertEqual(self.sale_of("12347", woo).state, "cancel")
+            # Editable per store and resettable to the defaults.
+            woo.order_status_map_ids.filtered(lambda m: m.platform_status == "on-hold").stage = "confirmed"
+            self.assertEqual(woo._get_inbound_status_map()["on-hold"], "confirmed")
+            woo.action_reset_status_mapping()
+            self.assertEqual(woo._get_inbound_status_map()["on-hold"], "pending")

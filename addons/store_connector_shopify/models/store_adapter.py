@@ -83,6 +83,14 @@ class StoreAdapterShopify(models.AbstractModel):
     _inherit = "store.adapter"
     _description = "Shopify Adapter"
 
+    # ---------------------------------------------------------------- features
+    @api.model
+    def _supported_features(self, store):
+        """Everything the base's buttons offer (const.SHOPIFY_SUPPORTED_FEATURES)."""
+        if store.platform != "shopify":
+            return super()._supported_features(store)
+        return set(const.SHOPIFY_SUPPORTED_FEATURES)
+
     # ---------------------------------------------------------------- connection
     @api.model
     def _test_connection(self, store):

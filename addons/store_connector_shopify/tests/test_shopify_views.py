@@ -2,6 +2,8 @@ from lxml import etree
 
 from odoo.tests import Form, new_test_user, tagged
 
+from odoo.addons.store_connector_base import const as base_const
+
 from .common import ShopifySimulatorCase
 
 MANAGER = "store_connector_base.group_store_connector_manager"
@@ -58,3 +60,9 @@ class TestShopifyViews(ShopifySimulatorCase):
             self.sim.shop,
         )
         Form(store)  # renders for a user (read)
+
+    def test_shopify_store_offers_every_store_button(self):
+        # Shopify implements every feature the base's store form offers.
+        self.assertTrue(self.store.platform_implemented)
+        for feature, field_name in base_const.PLATFORM_FEATURES.items():
+            self.assertTrue(self.store[field_name], f"Shopify supports {feature}")

@@ -6,7 +6,9 @@ from .. import const
 class StoreAdapterWooCommerce(models.AbstractModel):
     """WooCommerce implementation of the platform interface (see store.adapter in the base addon).
 
-    Everything not overridden here answers that the WooCommerce connector does not support it yet.
+    Everything not overridden here answers that the WooCommerce connector does not support it yet. It
+    declares no supported feature (the base's empty `_supported_features`), so no WooCommerce store can
+    be created or activated until a version of this addon implements one.
     """
 
     _name = "store.adapter.woocommerce"

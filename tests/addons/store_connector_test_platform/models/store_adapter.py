@@ -6,6 +6,7 @@ import re
 
 from odoo import api, models
 
+from odoo.addons.store_connector_base import const
 from odoo.addons.store_connector_base.exceptions import PermanentJobError, WebhookRejected
 
 SIGNATURE_HEADER = "X-Test-Signature"
@@ -15,6 +16,7 @@ TOPIC_HEADER = "X-Test-Topic"
 EXTRA_WEBHOOK_KINDS = ("customers",)
 # The platform's handshake, as WooCommerce does it: an unsigned form post of the subscription id.
 PING_BODY = re.compile(rb"webhook_id=[0-9]{1,20}")
+SUPPORTED_FEATURES = frozenset(const.PLATFORM_FEATURES) - {"register_webhooks"}
 
 
 def sign(secret, raw_body):
@@ -36,6 +38,12 @@ class StoreAdapterTest(models.AbstractModel):
     _name = "store.adapter.test"
     _inherit = "store.adapter"
     _description = "Test Platform Adapter"
+
+    @api.model
+    def _supported_features(self, store):
+        """Everything but webhook registration, which this platform does not implement (the base's
+        tests check that its button is refused)."""
+        return set(SUPPORTED_FEATURES)
 
     @api.model
     def _test_connection(self, store):
