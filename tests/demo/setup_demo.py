@@ -8,7 +8,8 @@ simulator's credentials, registers the webhooks, fetches the locations (the shop
 mapped to the store's warehouse) and runs a Full Sync, driving the queue until products, customers
 and orders are in Odoo. A later call reuses the store, saves the credentials and shop URL again and
 re-registers the webhooks (a restarted simulator has none); it runs the Full Sync again only while
-the store has no orders. Nothing here talks to anything but the simulator's loopback address.
+the store has no orders. Nothing here talks to anything but the simulator's loopback address, and the
+demo database is set so that using it does not either (`switch_off_online_services`).
 """
 
 import argparse
@@ -22,6 +23,20 @@ DEMO_STORE_NAME = "Demo Shopify Shop"
 DEMO_SHOP = "demo.myshopify.com"
 DEMO_CLIENT_ID = "sim-client-id"
 QUEUE_ROUNDS = 10  # Full Sync: start the bulk queries, poll them (the simulator completes on the 2nd), import
+
+# Scheduled actions of a stock Odoo database that reach the internet (or mail people) on their own:
+# the weekly update notification to odoo.com, Partner Autocomplete's sync with Odoo's IAP service, and
+# the periodic KPI digest e-mail.
+DEMO_DISABLED_CRONS = (
+    "mail.ir_cron_module_update_notification",
+    "partner_autocomplete.ir_cron_partner_autocomplete",
+    "digest.ir_cron_digest_scheduler_action",
+)
+# Modules whose features call an online service as soon as one types: Partner Autocomplete looks up
+# every company name typed in a contact form on Odoo's IAP service and, from the browser, on
+# autocomplete.clearbit.com. The demo script uninstalls them (a module cannot be uninstalled inside
+# a test's transaction, so `setup_demo` does not).
+DEMO_UNINSTALLED_MODULES = ("partner_autocomplete",)
 
 
 def demo_store(env, shop=DEMO_SHOP):
@@ -64,6 +79,59 @@ def map_primary_location(store):
         primary.location_id = store.warehouse_id.lot_stock_id
 
 
+def switch_off_online_services(env):
+    """Set the demo database so that using it reaches nothing outside the machine:
+
+    - validating a delivery neither offers nor sends an SMS through Odoo's IAP service (Inventory
+      settings, "SMS Confirmation": stock_sms, company `stock_move_sms_validation`);
+    - the companies are not "enriched" from Odoo's IAP service when the administrator logs in
+      (Partner Autocomplete, company `iap_enrich_auto_done`);
+    - the scheduled actions of DEMO_DISABLED_CRONS are off;
+    - the administrator is notified in Odoo's inbox, not by e-mail (the store's notices to its
+      managers stay in the database).
+
+    Idempotent; each setting is left alone when its module is not installed.
+    """
+    companies = env["res.company"].sudo().with_context(active_test=False).search([])
+    company_fields = companies._fields
+    vals = {}
+    if "stock_move_sms_validation" in company_fields:
+        vals["stock_move_sms_validation"] = False
+    if "iap_enrich_auto_done" in company_fields:
+        vals["iap_enrich_auto_done"] = True
+    if vals:
+        companies.write(vals)
+    for xmlid in DEMO_DISABLED_CRONS:
+        cron = env.ref(xmlid, raise_if_not_found=False)
+        if cron and cron.active:
+            cron.sudo().active = False
+    admin = env.ref("base.user_admin", raise_if_not_found=False)
+    if admin and admin.notification_type != "inbox":
+        admin.sudo().notification_type = "inbox"
+
+
+def uninstall_online_modules(registry):
+    """Uninstall DEMO_UNINSTALLED_MODULES from the demo database (once; the suite does not need them).
+
+    :returns: the database's registry, reloaded if a module was uninstalled.
+    """
+    import odoo
+    from odoo.modules.registry import Registry
+
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        modules = env["ir.module.module"].search(
+            [("name", "in", DEMO_UNINSTALLED_MODULES), ("state", "=", "installed")]
+        )
+        if not modules:
+            return registry
+        _logger.warning("uninstalling %s from the demo database (online services)",
+                        ", ".join(modules.mapped("name")))
+        modules.button_immediate_uninstall()
+        cr.commit()
+    return Registry(registry.db_name)
+
+
 def setup_demo(env, shop_url, access_token, client_secret, shop=DEMO_SHOP, client_id=DEMO_CLIENT_ID,
                base_url=None, commit=False, pause=0.0):
     """Create or update the demo store and bring the simulator's shop into Odoo (see module doc).
@@ -74,10 +142,8 @@ def setup_demo(env, shop_url, access_token, client_secret, shop=DEMO_SHOP, clien
         transaction (tests).
     :returns: dict(store, created, webhooks, locations, full_sync, jobs).
     """
-    # The demo database talks to nothing but loopback: no weekly "update notification" to odoo.com.
-    update_cron = env.ref("mail.ir_cron_module_update_notification", raise_if_not_found=False)
-    if update_cron and update_cron.active:
-        update_cron.sudo().active = False
+    # The demo database talks to nothing but loopback.
+    switch_off_online_services(env)
     if base_url:
         params = env["ir.config_parameter"].sudo()
         params.set_param("web.base.url", base_url.rstrip("/"))
@@ -160,7 +226,7 @@ def main(argv=None):
 
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
     odoo.netsvc.init_logger()
-    registry = Registry(args.database)
+    registry = uninstall_online_modules(Registry(args.database))
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
         result = setup_demo(

@@ -2,6 +2,8 @@
 against a simulator seeded like the demo's, twice (the demo is idempotent)."""
 
 import importlib
+from types import SimpleNamespace
+from unittest.mock import patch
 
 from odoo.tests import tagged
 
@@ -12,6 +14,7 @@ _demo = importlib.import_module("demo.setup_demo")
 DEMO_STORE_NAME, demo_store, setup_demo, summary = (
     _demo.DEMO_STORE_NAME, _demo.demo_store, _demo.setup_demo, _demo.summary
 )
+DEMO_STOCK = importlib.import_module("simulators.shopify.seed").DEMO_STOCK
 
 
 @tagged("post_install", "-at_install")
@@ -76,3 +79,60 @@ class TestShopifyDemoSetup(ShopifySimulatorCase):
         self.assertEqual(demo_store(self.env, self.sim.shop), store)
         self.assertEqual(len(self.sim.store.webhook_subscriptions), len(subscriptions))
         self.assertEqual(summary(self.env, store), counts)
+
+    def test_demo_shop_starts_with_stock_and_the_setup_leaves_it(self):
+        # Stock per variant at both of the shop's locations, uneven as a real shop's.
+        active_skus = [sku for sku in DEMO_STOCK if sku not in ("BEANIE-GREY", "POSTER-OLD")]
+        for sku, (at_shop, in_backroom) in DEMO_STOCK.items():
+            with self.subTest(sku=sku):
+                backroom = self.sim.inventory(sku=sku, location="Backroom", name="on_hand")
+                self.assertEqual(backroom, in_backroom)
+                shop_on_hand = self.sim.inventory(sku=sku, location="Shop location", name="on_hand")
+                self.assertIsNotNone(shop_on_hand)
+                self.assertLessEqual(shop_on_hand, at_shop, "fulfilled orders took some")
+        for sku in active_skus:
+            with self.subTest(sku=sku):
+                self.assertGreater(self.sim.inventory(sku=sku, location="Shop location"), 0,
+                                   "every product on sale can be sold from the shop")
+        self.assertGreater(len({DEMO_STOCK[sku] for sku in active_skus}), len(active_skus) // 2,
+                           "quantities differ from variant to variant")
+        # The committed quantities of the open orders are the shop's, as Shopify keeps them.
+        self.assertEqual(self.sim.inventory(sku="TEE-BLA-M", location="Shop location", name="committed"), 2)
+        before = self.sim.inventory_snapshot()
+        self._setup()
+        self.assertEqual(self.sim.inventory_snapshot(), before, "setting the demo up changes no stock")
+
+    def test_demo_database_reaches_no_online_service(self):
+        company = self.env.company
+        company.write({"stock_move_sms_validation": True, "iap_enrich_auto_done": False})
+        crons = [self.env.ref(xmlid) for xmlid in _demo.DEMO_DISABLED_CRONS]
+        for cron in crons:
+            cron.active = True
+        admin = self.env.ref("base.user_admin")
+        admin.notification_type = "email"
+        self._setup()
+        # Validating a delivery neither offers nor sends an SMS through Odoo's IAP service.
+        self.assertFalse(company.stock_move_sms_validation)
+        order = self.env["store.order.binding"].search([
+            ("store_id", "=", demo_store(self.env, self.sim.shop).id), ("order_id.state", "=", "sale"),
+            ("order_id.partner_id.phone", "!=", False),
+        ], limit=1).order_id
+        picking = order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")[:1]
+        self.assertTrue(picking, "a confirmed order of a customer with a phone number has a delivery")
+
+
+        def offers_sms():
+            # stock_sms never offers it in tests: check as outside them.
+            with patch("threading.current_thread", return_value=SimpleNamespace(testing=False)), \
+                    patch.object(type(self.env.registry), "in_test_mode", return_value=False):
+                return bool(picking._check_warn_sms())
+
+        self.assertFalse(offers_sms(), "validating the delivery offers no SMS")
+        company.stock_move_sms_validation = True
+        self.assertTrue(offers_sms(), "it would, with the company's default setting")
+        company.stock_move_sms_validation = False
+        # No enrichment of the company from IAP at the administrator's login, no online crons.
+        # (the web client asks for the enrichment while the company's flag is not set)
+        self.assertTrue(company.iap_enrich_auto_done)
+        self.assertFalse(any(cron.active for cron in crons))
+        self.assertEqual(admin.notification_type, "inbox", "the store's notices stay in Odoo's inbox")

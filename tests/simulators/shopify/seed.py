@@ -84,13 +84,39 @@ def seed_bulk(sim):
     return {"skus": len(skus), "orders": len(orders)}
 
 
+# The demo shop's stock before its orders, per SKU: (units at the shop's primary location, units in
+# the Backroom). A shop that already sells has stock, uneven as real stock is: best sellers deeper,
+# a size nearly sold out, a size kept in the shop only, the draft product's stock waiting in the
+# backroom. Its orders then commit (and the fulfilled ones take) part of the primary location's, as
+# Shopify does (the primary location holds enough for the seeded orders).
+DEMO_STOCK = {
+    "TEE-BLA-S": (9, 24),
+    "TEE-BLA-M": (24, 36),
+    "TEE-BLA-L": (6, 18),
+    "TEE-WHI-S": (10, 12),
+    "TEE-WHI-M": (11, 30),
+    "TEE-WHI-L": (5, 0),
+    "MUG-ENAMEL": (60, 48),
+    "TOTE-NATURAL": (14, 15),
+    "TOTE-BLACK": (6, 12),
+    "BEANIE-GREY": (0, 40),
+    "POSTER-OLD": (3, 0),
+}
+
+
 def seed_demo(sim):
-    """A small, varied shop for the demo: two locations, products with options, customers, orders in
-    every state (paid, pending, partially fulfilled, fulfilled, cancelled, refunded)."""
+    """A small, varied shop for the demo: two locations holding stock (DEMO_STOCK), products with
+    options, customers, orders in every state (paid, pending, partially fulfilled, fulfilled,
+    cancelled, refunded)."""
     backroom = sim.add_location(
         "Backroom", address1="2 Loopback Road", city="Ottawa", zip="K1A 0A2", country_code="CA"
     )
     shop_loc = gid("Location", sim.store.primary_location().id)
+
+    def stock(sku):
+        at_shop, in_backroom = DEMO_STOCK[sku]
+        return {shop_loc: at_shop, backroom["id"]: in_backroom}
+
     tee = sim.add_product(
         "Organic T-shirt",
         vendor="Loopback Apparel",
@@ -102,7 +128,7 @@ def seed_demo(sim):
                 "sku": f"TEE-{c[:3].upper()}-{s}",
                 "price": "24.00",
                 "options": {"Color": c, "Size": s},
-                "inventory": {shop_loc: 12, backroom["id"]: 30},
+                "inventory": stock(f"TEE-{c[:3].upper()}-{s}"),
             }
             for c in ("Black", "White")
             for s in ("S", "M", "L")
@@ -117,7 +143,7 @@ def seed_demo(sim):
                 "sku": "MUG-ENAMEL",
                 "price": "14.50",
                 "compare_at_price": "18.00",
-                "inventory": 40,
+                "inventory": stock("MUG-ENAMEL"),
                 "barcode": "4006381333931",
             }
         ],
@@ -127,7 +153,8 @@ def seed_demo(sim):
         vendor="Loopback Apparel",
         product_type="Bags",
         variants=[
-            {"sku": f"TOTE-{c.upper()}", "price": "19.00", "options": {"Color": c}, "inventory": 8}
+            {"sku": f"TOTE-{c.upper()}", "price": "19.00", "options": {"Color": c},
+             "inventory": stock(f"TOTE-{c.upper()}")}
             for c in ("Natural", "Black")
         ],
     )
@@ -141,13 +168,13 @@ def seed_demo(sim):
         "Winter beanie",
         status="DRAFT",
         vendor="Loopback Apparel",
-        variants=[{"sku": "BEANIE-GREY", "price": "16.00", "inventory": 0}],
+        variants=[{"sku": "BEANIE-GREY", "price": "16.00", "inventory": stock("BEANIE-GREY")}],
     )
     sim.add_product(
         "Old poster",
         status="ARCHIVED",
         vendor="Loopback Prints",
-        variants=[{"sku": "POSTER-OLD", "price": "9.00", "inventory": 3}],
+        variants=[{"sku": "POSTER-OLD", "price": "9.00", "inventory": stock("POSTER-OLD")}],
     )
 
     ada = sim.add_customer(
