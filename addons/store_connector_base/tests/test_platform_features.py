@@ -23,6 +23,8 @@ BUTTON_FEATURE_FIELDS = {
     "action_sync_inventory": "supports_inventory_sync",
     "action_export_products": "supports_products_export",
     "action_import_products": "supports_products_import",
+    # Nothing to process for a platform that implements nothing (the new store's form).
+    "action_process_queue": "platform_implemented",
 }
 
 
