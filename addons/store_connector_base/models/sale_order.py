@@ -147,11 +147,12 @@ class SaleOrder(models.Model):
         for order in self.sudo():
             if order.state != "sale":
                 continue
-            binding = order._store_order_binding()[:1]
-            if not binding:
-                continue
+            # Cheap first: most orders have nothing shipped on the platform.
             todo = order._store_platform_unshipped()
             if not todo:
+                continue
+            binding = order._store_order_binding()[:1]
+            if not binding:
                 continue
             store = binding.store_id
             error = None
