@@ -29,6 +29,13 @@ CONFIRMED_STAGES = frozenset(
 CANCELLED_STAGES = frozenset({"cancelled"})
 RETURNED_STAGES = frozenset({"returned"})
 
+# What the order import does with goods the platform already shipped itself (a fulfillment made
+# in the platform's admin, by another app or a fulfillment service).
+PLATFORM_SHIPPED_POLICIES = [
+    ("done", "Validate them in Odoo"),
+    ("hold", "Hold them on the delivery"),
+]
+
 UNKNOWN_SKU_POLICIES = [
     ("fail", "Fail the import"),
     ("placeholder", "Use a placeholder product"),

@@ -91,7 +91,9 @@ class ConnectorStore(models.Model):
     # What the connector may do on this store at all; see const.STORE_PERMISSIONS.
     allow_products_sync = fields.Boolean(string="Products: Sync", default=True)
     allow_orders_pull = fields.Boolean(string="Orders: Pull", default=True)
-    allow_orders_push = fields.Boolean(string="Orders: Push", default=False)
+    # On by default: shipping goes back to the platform (fulfillments with their tracking), or the
+    # customer never hears of it. Existing stores keep the value they had.
+    allow_orders_push = fields.Boolean(string="Orders: Push", default=True)
     allow_inventory_sync = fields.Boolean(string="Inventory: Sync", default=True)
 
     credential_ids = fields.One2many(

@@ -11,6 +11,9 @@ There is one signature per event; every pipeline of the suite calls them so:
                             emitted by the order importer for each order created or updated
     InventorySyncCompleted  `_event_inventory_sync_completed(count, duration=, job=, errors=)`
                             emitted by the inventory job (store.product.binding._job_export_inventory)
+    OrderRefunded           `_event_order_refunded(refund)`
+                            emitted by a platform's refund webhook (or pull) for each refund, whole
+                            or partial: a note and an activity on the sale order
     StoreConnectionFailed   `_event_store_connection_failed(error, notify=True, paused=False)`
                             emitted when the queue pauses a store for authentication
                             (`_pause_for_auth`) and when Test Connection fails; it also notifies
@@ -88,6 +91,49 @@ class ConnectorStore(models.Model):
         )
         return self._log_activity("order.received", "done", records=len(order), message=message,
                                   duration=duration, job=job or None)
+
+    def _event_order_refunded(self, refund):
+        """OrderRefunded: the platform refunded (part of) an order.
+
+        The refund is not turned into a credit note: platform refunds may cover shipping, fees,
+        restocking or amounts not tied to lines, which a person turns into Odoo's credit note and
+        return. The sale order gets a note and a to-do activity for its salesperson (else the
+        store's chain, see store.order.importer._responsible_user), for a partial refund as for a
+        whole one; the order's status follows with the order's own update.
+
+        :param refund: {"order_id": platform order id, "refund_id", "amount" (str), "note"?,
+            "lines": [{"line_id"?, "sku"?, "quantity"}]}.
+        :returns: {"refund", "order" (sale.order id or the platform id), "recorded": bool}
+        """
+        self.ensure_one()
+        binding = self.env["store.order.binding"].sudo().search(
+            [("store_id", "=", self.id), ("external_id", "=", str(refund.get("order_id") or ""))], limit=1
+        )
+        order = binding.order_id
+        if not order:
+            return {"refund": refund.get("refund_id"), "order": refund.get("order_id"), "recorded": False}
+        platform = self._fields["platform"].convert_to_export(self.platform, self) or self.name
+        lines = ", ".join(
+            f"{line.get('sku') or line.get('line_id')} x {line.get('quantity')}"
+            for line in refund.get("lines") or []
+        )
+        note = _(
+            "%(platform)s refund %(refund)s of %(amount)s %(currency)s%(lines)s%(note)s. Check it and "
+            "issue the credit note.",
+            platform=platform,
+            refund=refund.get("refund_id") or "-",
+            amount=refund.get("amount") or "0",
+            currency=order.currency_id.name,
+            lines=f" ({lines})" if lines else "",
+            note=f": {refund['note']}" if refund.get("note") else "",
+        )
+        self.env["store.order.importer"].sudo()._schedule_activity(
+            self, order, _("%(platform)s refund to record", platform=platform), note
+        )
+        order.message_post(body=note, message_type="comment", subtype_xmlid="mail.mt_note")
+        self._log_activity("order.refund", "done", records=1,
+                           message=_("%(order)s: %(note)s", order=order.name, note=note))
+        return {"refund": refund.get("refund_id"), "order": order.id, "recorded": True}
 
     def _event_inventory_sync_completed(self, count, duration=0.0, job=None, errors=None):
         """InventorySyncCompleted: stock quantities were published to the store.

@@ -20,10 +20,25 @@ class ConnectorStore(models.Model):
         help="The latest platform update time seen by a completed pull; the next pull asks for "
         "orders updated since then.",
     )
+    # On by default: a paid order is a sale, and only a confirmed order gets its delivery. Existing
+    # stores keep the value they had (a new default does not rewrite them).
     order_auto_confirm = fields.Boolean(
         string="Confirm Orders",
+        default=True,
         help="Confirm the quotation when the platform status maps to a confirming stage (processing, "
         "confirmed, shipped...).",
+    )
+    order_platform_shipped_policy = fields.Selection(
+        order_const.PLATFORM_SHIPPED_POLICIES,
+        string="Shipped on the Platform",
+        required=True,
+        default="done",
+        help="Goods the platform already shipped itself (fulfilled in its admin, by another app or a "
+        "fulfillment service). Validate them in Odoo: when the order is confirmed, its delivery is "
+        "validated for those quantities with the platform's tracking number (the rest goes to a "
+        "backorder) and nothing is sent back to the platform for them. Hold them on the delivery: the "
+        "delivery stays open, flagged 'Shipped on the platform', and the salesperson gets an activity, "
+        "so that nobody ships them a second time.",
     )
     order_unknown_sku_policy = fields.Selection(
         order_const.UNKNOWN_SKU_POLICIES,

@@ -17,8 +17,28 @@ class StockPicking(models.Model):
 
     store_fulfillment_ref = fields.Char(
         string="Store Fulfillment", copy=False, readonly=True,
-        help="The platform's id of the fulfillment this delivery was sent as.",
+        help="The platform's id of the fulfillment this delivery was sent as, or of the platform's "
+        "own shipment it was validated for.",
     )
+    store_shipped_on_platform = fields.Boolean(
+        string="Shipped on the Platform",
+        compute="_compute_store_shipped_on_platform",
+        help="The platform already shipped goods this open delivery holds: do not ship them again.",
+    )
+
+    @api.depends("state", "sale_id.store_shipped_on_platform")
+    def _compute_store_shipped_on_platform(self):
+        for picking in self:
+            picking.store_shipped_on_platform = (
+                picking.picking_type_code == "outgoing"
+                and picking.state not in ("draft", "done", "cancel")
+                and bool(picking.sale_id)
+                and picking.sale_id.store_shipped_on_platform
+                and any(
+                    move.sale_line_id in picking.sale_id.sudo()._store_platform_unshipped()
+                    for move in picking.move_ids
+                )
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -50,24 +70,37 @@ class StockPicking(models.Model):
     def _store_enqueue_fulfillment(self):
         """Queue the fulfillment push of the done deliveries of imported orders (job orders.fulfillment).
 
-        A store that does not permit orders.push gets no job; a line in its activity log says so
-        (never an error here: the warehouse has shipped, validating the picking must not fail).
+        A store that does not permit orders.push (or is archived) gets no job: the delivery and
+        the order say so in their chatter, and a line in the store's activity log (never an error
+        here: the warehouse has shipped, validating the picking must not fail). A delivery that
+        already has a fulfillment reference (validated for goods the platform shipped itself) is
+        not sent: the platform has it.
         """
         jobs = self.env["sync.job"]
         for picking in self:
             order, binding = picking._store_delivery_order()
-            if not binding:
+            if not binding or picking.store_fulfillment_ref:
                 continue
             store = binding.store_id.sudo()
+            reason = None
             if not store.active:
-                continue
-            try:
-                store._check_operation_allowed("orders.push")
-            except OperationNotPermitted as exc:
-                store._log_activity("orders.fulfillment", "info", message=_(
-                    "Delivery %(picking)s of order %(order)s was not sent to the store: %(reason)s",
-                    picking=picking.name, order=order.name, reason=exc.args[0],
-                ))
+                reason = _("The store %(store)s is archived.", store=store.name)
+            else:
+                try:
+                    store._check_operation_allowed("orders.push")
+                except OperationNotPermitted as exc:
+                    reason = exc.args[0]
+            if reason:
+                message = _(
+                    "Delivery %(picking)s of order %(order)s was not sent to the store: %(reason)s "
+                    "The platform does not know it shipped and the customer gets no tracking from it: "
+                    "mark it shipped on the platform by hand.",
+                    picking=picking.name, order=order.name, reason=reason,
+                )
+                if store.active:
+                    store._log_activity("orders.fulfillment", "info", message=message)
+                for record in (picking.sudo(), order.sudo()):
+                    record.message_post(body=message, message_type="comment", subtype_xmlid="mail.mt_note")
                 continue
             jobs |= self.env["sync.job"]._enqueue(
                 store, "orders.fulfillment", "_job_push_fulfillment", records=picking,

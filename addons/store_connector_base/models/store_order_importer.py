@@ -3,7 +3,7 @@ import logging
 from collections import defaultdict
 from decimal import Decimal
 
-from odoo import Command, _, api, fields, models
+from odoo import SUPERUSER_ID, Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import email_normalize
 
@@ -267,6 +267,9 @@ class StoreOrderImporter(models.AbstractModel):
             keys |= order_mapper.all_tax_keys(order)
         ctx["tax_ids"] = self._get_taxes(store, keys)
         ctx["partners"] = self._resolve_partners(store, valid)
+        ctx["salesperson"] = self._responsible_user(store)
+        if any(line["discount"] for order in valid for line in order["lines"]):
+            self._show_discounts()
         return ctx
 
     @api.model
@@ -423,14 +426,16 @@ class StoreOrderImporter(models.AbstractModel):
                     }
                 )
             template = self._tax_template(company)
+            for (rate, _included), vals in zip(missing, vals_list, strict=True):
+                # Quotations and invoices print taxes by group: the group says the rate.
+                vals["tax_group_id"] = self._rate_tax_group(company, rate, template).id
             if template:
-                # The company's default sale tax knows its accounts and tax group: a copy posts
-                # where the merchant's own taxes post.
+                # The company's default sale tax knows its accounts: a copy posts where the
+                # merchant's own taxes post.
                 created = Tax.browse()
                 for vals in vals_list:
                     created |= template.copy(dict(vals, description=False, invoice_label=False))
             else:
-                self._ensure_tax_group(company)
                 created = Tax.create(vals_list)
             for key, tax in zip(missing, created, strict=True):
                 result[key] = tax.id
@@ -451,11 +456,41 @@ class StoreOrderImporter(models.AbstractModel):
         return self.env["account.tax"]
 
     @api.model
-    def _ensure_tax_group(self, company):
-        """A company without a chart of accounts has no tax group, which taxes require."""
-        Group = self.env["account.tax.group"]
-        if not Group.search([*Group._check_company_domain(company)], limit=1):
-            Group.create({"name": _("Taxes"), "company_id": company.id})
+    def _rate_tax_group(self, company, rate, template=None):
+        """The tax group of the company named for `rate` ("Tax 20%"), found or created.
+
+        Odoo prints taxes by group on quotations and invoices: a 20% tax in the default tax's
+        "Tax 15%" group would print as 15%. A new group takes the accounts and country of the
+        template tax's group (where the merchant's own taxes post) and its country, else the
+        accounts of the company's first group; a company without a chart of accounts gets a
+        group without accounts.
+
+        :param rate: the percentage (str or Decimal, e.g. "20" or "5.5").
+        :param template: the tax the new taxes copy (see `_tax_template`), or None.
+        :returns: account.tax.group
+        """
+        Group = self.env["account.tax.group"].with_company(company)
+        name = _("Tax %(rate)s%%", rate=order_mapper.tax_key(rate, False)[0])
+        group = Group.search([("company_id", "=", company.id), ("name", "=", name)], limit=1)
+        if group:
+            return group
+        model = (template and template.tax_group_id) or Group.search(
+            [("company_id", "=", company.id)], order="sequence, id", limit=1
+        )
+        vals = {"name": name, "company_id": company.id}
+        if model:
+            vals.update(
+                {
+                    "tax_payable_account_id": model.tax_payable_account_id.id,
+                    "tax_receivable_account_id": model.tax_receivable_account_id.id,
+                    "advance_tax_payment_account_id": model.advance_tax_payment_account_id.id,
+                    "sequence": model.sequence,
+                }
+            )
+        if template:
+            # A tax's group must be of the tax's country; the copies keep the template's.
+            vals["country_id"] = template.country_id.id
+        return Group.create(vals)
 
     # ================================================================ partners
     @api.model
@@ -697,8 +732,8 @@ class StoreOrderImporter(models.AbstractModel):
             vals["warehouse_id"] = store.warehouse_id.id
         if store.team_id:
             vals["team_id"] = store.team_id.id
-        if store.order_salesperson_id:
-            vals["user_id"] = store.order_salesperson_id.id
+        # Always set: the import runs as superuser, whom Odoo would make the salesperson (OdooBot).
+        vals["user_id"] = ctx["salesperson"].id if "salesperson" in ctx else self._responsible_user(store).id
         payment = ctx["payment_map"].get(order["payment_method"] or "")
         if payment and payment.payment_term_id:
             vals["payment_term_id"] = payment.payment_term_id.id
@@ -840,7 +875,7 @@ class StoreOrderImporter(models.AbstractModel):
         if fingerprint != binding.lines_fingerprint:
             if sale.state in ("draft", "sent") and not self._is_shipped(sale):
                 vals, tolerance = self._order_values(store, order, ctx)
-                for key in ("company_id", "partner_id", "date_order", "pricelist_id"):
+                for key in ("company_id", "partner_id", "date_order", "pricelist_id", "user_id"):
                     vals.pop(key, None)
                 vals["order_line"] = [Command.delete(line.id) for line in sale.order_line] + vals[
                     "order_line"
@@ -861,9 +896,32 @@ class StoreOrderImporter(models.AbstractModel):
                 )
         previous = {binding.id: binding.platform_stage}
         binding.write(self._binding_values(store, order, ctx))
+        self._update_shipped_quantities(order, sale, ctx)
         self._apply_stage(store, [(order, sale, binding)], previous_stages=previous)
+        # Goods the platform shipped since the last import (confirming above applied them already).
+        sale._store_apply_platform_shipments()
         store._event_order_received_from_store(sale, binding)
         return sale
+
+    @api.model
+    def _update_shipped_quantities(self, order, sale, ctx):
+        """Copy the platform's shipped quantity of each line onto the sale order's line: by the
+        platform's line id, else by product for lines without one."""
+        lines = sale.order_line.filtered(lambda line: line.display_type is False)
+        by_id = {line.store_external_line_id: line for line in lines if line.store_external_line_id}
+        wanted = defaultdict(float)
+        for platform_line in order["lines"]:
+            line = by_id.get(platform_line["id"]) if platform_line["id"] else None
+            if line is None:
+                product_id = ctx["products"].get(platform_line["sku"]) if platform_line["sku"] else None
+                line = lines.filtered(
+                    lambda sol, pid=product_id: not sol.store_external_line_id and sol.product_id.id == pid
+                )[:1]
+            if line:
+                wanted[line] += float(platform_line["shipped_quantity"])
+        for line, quantity in wanted.items():
+            if line.store_platform_shipped_qty != quantity:
+                line.store_platform_shipped_qty = quantity
 
     # ================================================================ status
     @api.model
@@ -929,9 +987,62 @@ class StoreOrderImporter(models.AbstractModel):
 
     @api.model
     def _schedule_activity(self, store, sale, summary, note):
-        """A to-do for the order's salesperson (else the store's salesperson or a store manager)."""
-        user = sale.user_id or store.order_salesperson_id or store._get_managers()[:1] or self.env.user
-        sale.activity_schedule("mail.mail_activity_data_todo", summary=summary, note=note, user_id=user.id)
+        """A to-do for a person: the order's salesperson, else the store's chain
+        (`_responsible_user`). With nobody at all, the note goes to the order's chatter only.
+
+        :returns: the mail.activity, or an empty recordset.
+        """
+        user = sale.user_id if self._is_person(sale.user_id, store) else self._responsible_user(store)
+        if not user:
+            sale.message_post(body=f"{summary}: {note}", message_type="comment", subtype_xmlid="mail.mt_note")
+            return self.env["mail.activity"]
+        return sale.activity_schedule(
+            "mail.mail_activity_data_todo", summary=summary, note=note, user_id=user.id
+        )
+
+    @api.model
+    def _is_person(self, user, store):
+        """Whether `user` is someone who can act on the store's orders: an active internal user of
+        the store's company, not the superuser (OdooBot)."""
+        return bool(
+            user
+            and user.id != SUPERUSER_ID
+            and user.active
+            and not user.share
+            and store.company_id in user.company_ids
+        )
+
+    @api.model
+    def _responsible_user(self, store):
+        """Who answers for the store's imported orders and their follow-ups (salesperson and
+        activities): the store's salesperson, else the leader of the store's sales team, else the
+        leader of the company's default sales team, else a Store Connector manager of the store's
+        company (the first by id). Never the superuser (OdooBot), an archived or a portal user.
+
+        :returns: res.users (empty when nobody qualifies).
+        """
+        Team = self.env["crm.team"].sudo()
+        team = store.team_id or Team.search(
+            [("company_id", "in", [False, store.company_id.id])], order="sequence, id", limit=1
+        )
+        candidates = [store.order_salesperson_id, store.team_id.user_id, team.user_id]
+        candidates += list(store._get_managers().sorted("id"))
+        for user in candidates:
+            user = user.sudo()
+            if self._is_person(user, store):
+                return user.with_env(self.env)
+        return self.env["res.users"]
+
+    @api.model
+    def _show_discounts(self):
+        """Show the Discount column on sale order lines to internal users (Odoo's "Discounts"
+        setting: the group sale.group_discount_per_so_line implied by the internal user group).
+        Done the first time an imported order carries a discount: an order whose lines say 10%
+        off must show it, while a shop that never discounts keeps Odoo's simpler lines."""
+        group = self.env.ref("sale.group_discount_per_so_line", raise_if_not_found=False)
+        internal = self.env.ref("base.group_user")
+        if group and group not in internal.implied_ids:
+            internal.sudo().write({"implied_ids": [Command.link(group.id)]})
 
     # ================================================================ customers
     @api.model

@@ -35,6 +35,9 @@ Normalized order (keys not listed are ignored; "?" marks optional keys)::
         "unit_price": "12.50",            #   >= 0, before discount
         "discount": "2.50",               #   ? amount off the whole line (all units), >= 0
         "taxes": [TAX, ...],              #   ? taxes charged on the line
+        "shipped_quantity": 1,            #   ? units the platform already shipped (fulfilled)
+                                          #   itself, 0..quantity (default 0); see the store's
+                                          #   "Shipped on the Platform" option
       }],
       "shipping_lines": [{"id"?, "title", "price", "discount"?, "taxes"?: [TAX]}],   # ?
       "fee_lines": [{"id"?, "title", "amount", "taxes"?: [TAX]}],                     # ? (may be < 0)
@@ -45,6 +48,7 @@ Normalized order (keys not listed are ignored; "?" marks optional keys)::
       "note": "Leave at the door",        # ? customer note
       "total": "30.00",                   # the order total as the platform states it (required)
       "total_tax": "5.00",                # ? informative
+      "fulfillments": [FULFILLMENT, ...], # ? the platform's shipments of the order, oldest first
     }
 
     ADDRESS = {"name"?, "first_name"?, "last_name"?, "company"?, "street"?, "street2"?, "city"?,
@@ -52,6 +56,9 @@ Normalized order (keys not listed are ignored; "?" marks optional keys)::
                "country_code"? (ISO 3166-1 alpha-2), "phone"?, "email"?}
     TAX = {"rate": "20" (percent, ?), "amount": "2.00" (?), "title": "VAT" (?)}
           at least one of rate and amount; a missing rate is derived from the amount.
+    FULFILLMENT = {"id"? (platform id), "tracking_number"?, "tracking_company"?, "tracking_url"?}
+          only shipments that happened (not cancelled or failed ones); their tracking is kept on
+          the delivery Odoo validates for the lines' shipped quantities.
 
 Money values may be str, int, float or Decimal and come back as `Decimal`; dates come back as
 naive UTC `datetime`. `order_to_json` turns a normalized order back into JSON-safe data (strings
@@ -248,10 +255,26 @@ def _normalize_line(data, path):
         "discount": to_decimal(data.get("discount"), f"{path}.discount", required=False, minimum=0)
         or Decimal(0),
         "taxes": normalize_taxes(data.get("taxes"), f"{path}.taxes"),
+        "shipped_quantity": to_decimal(
+            data.get("shipped_quantity"), f"{path}.shipped_quantity", required=False, minimum=0
+        )
+        or Decimal(0),
     }
     if line["discount"] > line["unit_price"] * line["quantity"]:
         _fail(f"{path}.discount", f"{line['discount']} is more than the line's amount")
+    if line["shipped_quantity"] > line["quantity"]:
+        _fail(f"{path}.shipped_quantity", f"{line['shipped_quantity']} is more than the line's quantity")
     return line
+
+
+def _normalize_fulfillment(data, path):
+    data = _mapping(data, path, required=True)
+    return {
+        "id": to_text(data.get("id"), f"{path}.id"),
+        "tracking_number": to_text(data.get("tracking_number"), f"{path}.tracking_number"),
+        "tracking_company": to_text(data.get("tracking_company"), f"{path}.tracking_company"),
+        "tracking_url": to_text(data.get("tracking_url"), f"{path}.tracking_url"),
+    }
 
 
 def _normalize_shipping(data, path):
@@ -405,6 +428,10 @@ def normalize_order(data):
         "note": to_text(data.get("note"), "note"),
         "total": to_decimal(data.get("total"), "total"),
         "total_tax": to_decimal(data.get("total_tax"), "total_tax", required=False),
+        "fulfillments": [
+            _normalize_fulfillment(item, f"fulfillments[{index}]")
+            for index, item in enumerate(_list(data.get("fulfillments"), "fulfillments"))
+        ],
     }
     if not order["lines"]:
         _fail("lines", "an order needs at least one line")

@@ -114,6 +114,9 @@ def build_order_lines(order, ctx):
             "tax_id": [(6, 0, tax_ids)],
             # The fulfillment push names the shipped lines by it.
             "store_external_line_id": line["id"] or False,
+            # What the platform shipped itself: the order's confirmation acts on it (see
+            # sale.order._store_apply_platform_shipments).
+            "store_platform_shipped_qty": float(line.get("shipped_quantity") or 0),
         }
         vals_list.append(vals)
         sequence += 10

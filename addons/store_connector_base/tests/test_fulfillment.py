@@ -188,7 +188,7 @@ class TestFulfillment(ProductSyncCase):
         self.assertEqual(sale.store_id, self.store)
         self.assertEqual(sale.order_line.product_id, self.mug)
         self.assertEqual(sale.order_line.store_external_line_id, "LINE-77")
-        sale.action_confirm()
+        self.assertEqual(sale.state, "sale", "stores confirm paid orders by default")
         self.ship(sale.picking_ids, {self.mug: 2})
         self.run_job(self.pending_jobs(operation="orders.fulfillment"))
         [(_store_id, call)] = self.recorder.of("push_fulfillment")

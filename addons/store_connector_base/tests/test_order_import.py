@@ -307,6 +307,7 @@ class TestStatusMapping(OrderPipelineCase):
         self.assertEqual(self.sale_of("2003").state, "draft")
 
     def test_without_auto_confirm_orders_stay_quotations(self):
+        self.store.order_auto_confirm = False
         self.import_orders([self.make_order("2004", status="processing")])
         self.assertEqual(self.sale_of("2004").state, "draft")
 

@@ -64,7 +64,19 @@ class TestOrderTotals(OrderPipelineCase):
         self.assertEqual(
             tax.invoice_repartition_line_ids.account_id, default_tax.invoice_repartition_line_ids.account_id
         )
-        self.assertEqual(tax.tax_group_id, default_tax.tax_group_id)
+        # Its group says its rate (Odoo prints taxes by group): not the default tax's "Tax 15%".
+        self.assertNotEqual(default_tax.amount, 20.0)
+        self.assertEqual(tax.tax_group_id.name, "Tax 20%")
+        self.assertEqual(tax.tax_group_id.company_id, self.company)
+        self.assertEqual(tax.tax_group_id.country_id, default_tax.tax_group_id.country_id)
+        self.assertEqual(tax.tax_group_id.tax_payable_account_id,
+                         default_tax.tax_group_id.tax_payable_account_id)
+        self.assertEqual(tax.tax_group_id.tax_receivable_account_id,
+                         default_tax.tax_group_id.tax_receivable_account_id)
+        # What the quotation and the invoice print.
+        printed = [group["group_name"] for subtotal in sale.tax_totals["subtotals"]
+                   for group in subtotal["tax_groups"]]
+        self.assertEqual(printed, ["Tax 20%"])
         shipping = sale.order_line.filtered("is_delivery")
         self.assertEqual(shipping.product_id, self.env.ref("store_connector_base.product_store_shipping"))
         self.assertEqual((shipping.name, shipping.price_unit, shipping.tax_id), ("Express", 5.0, tax))

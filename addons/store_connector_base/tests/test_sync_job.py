@@ -96,7 +96,7 @@ class TestSyncJob(StoreConnectorCase):
         self.assertFalse(self.Job.search([("store_id", "=", self.store.id)]))
 
     def test_enqueue_refuses_an_operation_the_store_forbids(self):
-        self.assertFalse(self.store.allow_orders_push)
+        self.store.allow_orders_push = False
         with self.assertRaises(OperationNotPermitted) as caught:
             self.enqueue(operation="orders.push")
         message = str(caught.exception)

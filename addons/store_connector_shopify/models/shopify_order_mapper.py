@@ -11,6 +11,11 @@ cancelled > refunded > fulfilled / partially_fulfilled > the financial status in
 
 Ids: the normalized order, line and shipping line ids are Shopify's *legacy* (integer) ids, as
 webhooks carry them; the GIDs are rebuilt when we call the GraphQL API (`gid`).
+
+Shipped quantities: a line's `shipped_quantity` is what Shopify fulfilled of what the customer still
+has: `currentQuantity - unfulfilledQuantity` (REST: `current_quantity - fulfillable_quantity`), the
+same number from a pull and from a webhook, and free in query cost (scalars). The order's successful
+fulfillments give the tracking (number, company, URL).
 """
 
 from decimal import Decimal
@@ -32,9 +37,10 @@ ORDER_FIELDS = """
     taxLines { title rate priceSet { shopMoney { amount } } }
     discountAllocations { allocatedAmountSet { shopMoney { amount } } } } }
   lineItems(first: 20) { pageInfo { hasNextPage endCursor } nodes { %s } }
+  fulfillments(first: 5) { legacyResourceId status trackingInfo(first: 1) { company number url } }
 """
 # A line item costs about 9 points; orders with more than 20 lines fetch the rest with LINES_QUERY.
-LINE_FIELDS = """id name sku quantity
+LINE_FIELDS = """id name sku quantity currentQuantity unfulfilledQuantity
     originalUnitPriceSet { shopMoney { amount } }
     taxLines { title rate priceSet { shopMoney { amount } } }
     discountAllocations { allocatedAmountSet { shopMoney { amount } } }"""
@@ -43,6 +49,10 @@ LINES_QUERY = """
 query ConnectorOrderLines($id: ID!, $after: String) {
   order(id: $id) { lineItems(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { %s } } }
 }""".replace("%s", LINE_FIELDS)
+
+# Fulfillment statuses of shipments that happened (GraphQL FulfillmentStatus, REST status in lower
+# case); cancelled, failed and errored ones shipped nothing.
+SHIPPED_FULFILLMENT_STATUSES = ("success", "open", "pending")
 
 # (platform status, Odoo stage): what a Shopify status means in Odoo; the merchant edits the table.
 STATUS_INBOUND = [
@@ -111,6 +121,28 @@ def _rate_percent(rate):
     if rate in (None, ""):
         return None
     return str((Decimal(str(rate)) * 100).normalize())
+
+
+def shipped_quantity(current, unfulfilled):
+    """Units of a line Shopify fulfilled: its current quantity (ordered less refunded and removed)
+    less what is still to fulfill; 0 when either is unknown."""
+    if current in (None, "") or unfulfilled in (None, ""):
+        return 0
+    return max(int(current) - int(unfulfilled), 0)
+
+
+def _tracking_values(fulfillment_id, status, tracking):
+    """A normalized fulfillment, or None for one that shipped nothing (cancelled, failed)."""
+    if (status or "").lower() not in SHIPPED_FULFILLMENT_STATUSES:
+        return None
+    tracking = [t for t in tracking if t.get("number") or t.get("company") or t.get("url")]
+    first = tracking[0] if tracking else {}
+    return {
+        "id": legacy_id(fulfillment_id),
+        "tracking_number": ", ".join(t["number"] for t in tracking if t.get("number")) or None,
+        "tracking_company": first.get("company"),
+        "tracking_url": first.get("url"),
+    }
 
 
 def order_status(cancelled, financial, fulfillment):
@@ -183,8 +215,22 @@ def order_from_graphql(node):
             "unit_price": _amount(item.get("originalUnitPriceSet")),
             "discount": _gql_discount(item.get("discountAllocations")),
             "taxes": _gql_taxes(item.get("taxLines")),
+            "shipped_quantity": shipped_quantity(
+                item.get("currentQuantity"), item.get("unfulfilledQuantity")
+            ),
         }
         for item in _nodes(node.get("lineItems"))
+    ]
+    fulfillments = [
+        _tracking_values(
+            f.get("legacyResourceId") or f.get("id"),
+            f.get("status"),
+            [
+                {"number": t.get("number"), "company": t.get("company"), "url": t.get("url")}
+                for t in f.get("trackingInfo") or []
+            ],
+        )
+        for f in node.get("fulfillments") or []
     ]
     shipping = [
         {
@@ -216,6 +262,7 @@ def order_from_graphql(node):
         "note": node.get("note"),
         "total": _amount(total),
         "total_tax": _amount(node.get("totalTaxSet")),
+        "fulfillments": [f for f in fulfillments if f],
     }
 
 
@@ -273,8 +320,25 @@ def order_from_rest(payload):
             "unit_price": item.get("price"),
             "discount": _rest_discount(item.get("discount_allocations")),
             "taxes": _rest_taxes(item.get("tax_lines")),
+            "shipped_quantity": shipped_quantity(
+                item.get("current_quantity", item.get("quantity")), item.get("fulfillable_quantity")
+            ),
         }
         for item in payload.get("line_items") or []
+    ]
+    fulfillments = [
+        _tracking_values(
+            f.get("id"),
+            f.get("status"),
+            [
+                {
+                    "number": f.get("tracking_number"),
+                    "company": f.get("tracking_company"),
+                    "url": f.get("tracking_url"),
+                }
+            ],
+        )
+        for f in payload.get("fulfillments") or []
     ]
     shipping = [
         {
@@ -309,6 +373,7 @@ def order_from_rest(payload):
         "note": payload.get("note"),
         "total": payload.get("total_price"),
         "total_tax": payload.get("total_tax"),
+        "fulfillments": [f for f in fulfillments if f],
     }
 
 

@@ -17,7 +17,7 @@ from . import shopify_product_mapper as pm
 _logger = logging.getLogger(__name__)
 
 INVENTORY_BATCH = 250
-# An order of ORDER_FIELDS costs about 226 points (20 line items, 3 shipping lines): 4 orders stay
+# An order of ORDER_FIELDS costs about 230 points (20 line items, 3 shipping lines, 5 fulfillments): 4 stay
 # under the 1000 points a single query may request.
 ORDER_PAGE_MAX = 4
 # A product with 100 variants costs about 304 points: three per page stay under 1000.
@@ -114,7 +114,9 @@ BULK_ORDERS = """{ orders(query: "%s") { edges { node {
                     countryCodeV2 zip phone }
   billingAddress { firstName lastName name company address1 address2 city provinceCode province
                    countryCodeV2 zip phone }
-  lineItems { edges { node { id name sku quantity originalUnitPriceSet { shopMoney { amount } }
+  fulfillments { legacyResourceId status trackingInfo { company number url } }
+  lineItems { edges { node { id name sku quantity currentQuantity unfulfilledQuantity
+    originalUnitPriceSet { shopMoney { amount } }
     taxLines { title rate priceSet { shopMoney { amount } } }
     discountAllocations { allocatedAmountSet { shopMoney { amount } } } } } }
   shippingLines { edges { node { id title originalPriceSet { shopMoney { amount } }
@@ -878,45 +880,10 @@ class StoreAdapterShopifySync(models.AbstractModel):
 
     @api.model
     def _shopify_webhook_refund(self, store, delivery, payload):
-        """refunds/create: the refund is recorded as an activity on the sale order (to do: check the
-        refund and issue the credit note), not as an automatic credit note: Shopify refunds may
-        cover shipping, restocking fees or amounts not tied to lines, which only an accountant
-        should turn into Odoo's credit note. The order itself follows through orders/updated."""
-        refund = om.refund_summary(payload)
-        binding = (
-            self.env["store.order.binding"]
-            .sudo()
-            .search(
-                [
-                    ("store_id", "=", store.id),
-                    ("external_id", "=", refund["order_id"]),
-                ],
-                limit=1,
-            )
-        )
-        order = binding.order_id if binding else self.env["sale.order"]
-        if not order:
-            return {"refund": refund["refund_id"], "order": refund["order_id"], "recorded": False}
-        lines = ", ".join(
-            f"{line['sku'] or line['line_id']} x {line['quantity']}" for line in refund["lines"]
-        )
-        note = _(
-            "Shopify refund %(refund)s of %(amount)s %(currency)s%(lines)s%(note)s. Check it and issue "
-            "the credit note.",
-            refund=refund["refund_id"],
-            amount=refund["amount"],
-            currency=order.currency_id.name,
-            lines=f" ({lines})" if lines else "",
-            note=f": {refund['note']}" if refund["note"] else "",
-        )
-        order.activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=_("Shopify refund to record"),
-            note=note,
-            user_id=order.user_id.id or self.env.uid,
-        )
-        order.message_post(body=note)
-        return {"refund": refund["refund_id"], "order": order.id, "recorded": True}
+        """refunds/create: mapped, then the base's OrderRefunded event records it on the sale order
+        (a note and an activity for a person, partial refunds too; no automatic credit note). The
+        order itself follows through orders/updated."""
+        return store._event_order_refunded(om.refund_summary(payload))
 
     # ------------------------------------------------------------------ full sync (bulk)
     @api.model

@@ -88,6 +88,63 @@ class TestShopifyOrderMapper(BaseCase):
         self.assertEqual(om.gid("Order", "gid://shopify/Order/12"), "gid://shopify/Order/12")
 
 
+class TestShopifyShippedMapping(BaseCase):
+    """Shipped quantities and fulfillments: the same numbers from a webhook and from a pull."""
+
+    def test_rest_and_graphql_give_the_same_shipped_quantities(self):
+        rest = load("webhook_orders_create.json")
+        for item in rest["line_items"]:
+            item.update(current_quantity=item["quantity"], fulfillable_quantity=item["quantity"] - 1)
+        rest["fulfillments"] = [
+            {
+                "id": 91,
+                "status": "success",
+                "tracking_company": "UPS",
+                "tracking_number": "1Z1",
+                "tracking_url": "https://ups.example/1Z1",
+            },
+            {"id": 92, "status": "cancelled", "tracking_number": "GONE"},
+        ]
+        order = om.order_from_rest(rest)
+        self.assertEqual([line["shipped_quantity"] for line in order["lines"]], [1] * len(order["lines"]))
+        self.assertEqual(
+            order["fulfillments"],
+            [
+                {
+                    "id": "91",
+                    "tracking_number": "1Z1",
+                    "tracking_company": "UPS",
+                    "tracking_url": "https://ups.example/1Z1",
+                },
+            ],
+        )
+        normalize_order(order)  # valid for the base
+
+        node = load("order_graphql.json")
+        for item in om._nodes(node["lineItems"]):
+            item.update(currentQuantity=item["quantity"] - 1, unfulfilledQuantity=0)
+        node["fulfillments"] = [
+            {
+                "legacyResourceId": "93",
+                "status": "SUCCESS",
+                "trackingInfo": [{"number": "1Z2", "company": "DHL", "url": None}],
+            },
+            {"legacyResourceId": "94", "status": "FAILURE", "trackingInfo": []},
+        ]
+        order = om.order_from_graphql(node)
+        self.assertEqual(
+            [line["shipped_quantity"] for line in order["lines"]],
+            [item["quantity"] - 1 for item in om._nodes(node["lineItems"])],
+        )
+        self.assertEqual([f["id"] for f in order["fulfillments"]], ["93"])
+        self.assertEqual(order["fulfillments"][0]["tracking_company"], "DHL")
+
+    def test_unknown_quantities_ship_nothing(self):
+        self.assertEqual(om.shipped_quantity(None, 2), 0)
+        self.assertEqual(om.shipped_quantity(2, None), 0)
+        self.assertEqual(om.shipped_quantity(1, 3), 0, "never below zero")
+
+
 class TestShopifyProductMapper(BaseCase):
     def test_product_set_input_is_the_whole_product(self):
         identifier, data = pm.product_set_input(load("product_normalized.json"))

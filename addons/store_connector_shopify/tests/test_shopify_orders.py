@@ -253,3 +253,137 @@ class TestShopifyOrderWebhookBatch(ShopifyOrdersMixin, ShopifySimulatorHttpCase)
         self.assertEqual(set((jobs - failed).mapped("state")), {"done"})
         orders_of_bad = self.env["sale.order"].search([("partner_id.email", "=", "bad@example.com")])
         self.assertEqual(len(orders_of_bad), 0)
+
+
+class ShopifyShippedMixin(ShopifyOrdersMixin):
+    """Orders fulfilled (wholly or partly) in Shopify's admin before or after they reach Odoo."""
+
+    def deliveries(self, sale):
+        return sale.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing").sorted("id")
+
+    def done_quantities(self, sale):
+        return {
+            move.product_id.default_code: move.quantity
+            for move in sale.picking_ids.move_ids.filtered(lambda m: m.state == "done")
+        }
+
+    def open_quantities(self, sale):
+        return {
+            move.product_id.default_code: move.product_uom_qty
+            for move in sale.picking_ids.move_ids.filtered(lambda m: m.state not in ("done", "cancel"))
+        }
+
+    def paid_order(self, email):
+        return self.sim.add_order(
+            [{"sku": "OS-1", "quantity": 3}, {"sku": "OC-1", "quantity": 1}],
+            financial_status="PAID",
+            email=email,
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyShippedOnShopifyPull(ShopifyShippedMixin, ShopifySimulatorCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_orders()
+
+    def test_pulled_order_partly_fulfilled_on_shopify(self):
+        order = self.paid_order("pulled@example.com")
+        self.sim.fulfill_order(
+            order["id"],
+            tracking={"number": "1ZPULL", "company": "UPS", "url": "https://ups.example/1ZPULL"},
+            lines=[("OS-1", 2)],
+        )
+        self.store._enqueue_order_pull()
+        self.run_queue()
+        sale = self.binding(order).order_id
+        self.assertEqual(sale.state, "sale")
+        done = self.deliveries(sale)[0]
+        self.assertEqual(self.done_quantities(sale), {"OS-1": 2})
+        self.assertEqual(done.carrier_tracking_ref, "1ZPULL")
+        self.assertEqual(self.open_quantities(sale), {"OS-1": 1, "OC-1": 1})
+        self.assertFalse(self.env["sync.job"].search(
+            [("store_id", "=", self.store.id), ("operation", "=", "orders.fulfillment")]))
+        # Odoo ships the rest: Shopify receives only those units, as a second fulfillment.
+        backorder = self.deliveries(sale)[1]
+        for move in backorder.move_ids:
+            move.quantity = move.product_uom_qty
+            move.picked = True
+        backorder.with_context(skip_sms=True).button_validate()
+        self.run_queue()
+        summary = self.sim.order(order["id"])
+        self.assertEqual(summary["fulfillment_status"], "FULFILLED")
+        self.assertEqual(len(summary["fulfillments"]), 2, "Shopify's own, then Odoo's for the rest")
+        self.assertEqual([li["fulfilled"] for li in summary["line_items"]], [3, 1], "nothing shipped twice")
+
+    def test_full_sync_maps_shipped_quantities(self):
+        order = self.paid_order("bulk@example.com")
+        self.sim.fulfill_order(order["id"], tracking={"number": "1ZBULK", "company": "DHL", "url": None})
+        adapter = self.env["store.adapter.shopify"]
+        query = adapter._shopify_bulk_queries(self.store)["orders"]
+        self.assertIn("unfulfilledQuantity", query)
+        self.store.action_full_sync()
+        self.run_queue()
+        self.sim.complete_bulk_operations()
+        for event in self.sim.events:
+            if event["topic"] == "bulk_operations/finish":
+                adapter._shopify_webhook_bulk_finish(self.store, None, event["payload"])
+        for _round in range(5):
+            if not self.run_queue():
+                break
+        sale = self.binding(order).order_id
+        self.assertTrue(sale, "imported by the full sync")
+        self.assertEqual(self.done_quantities(sale), {"OS-1": 3, "OC-1": 1})
+        self.assertEqual(self.deliveries(sale).carrier_tracking_ref, "1ZBULK")
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyShippedOnShopifyWebhooks(ShopifyShippedMixin, ShopifySimulatorHttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_orders()
+
+    def setUp(self):
+        super().setUp()
+        self.store._get_adapter()._register_webhooks(self.store)
+
+    def deliver(self):
+        self.sim.flush_webhooks()
+        self.run_queue()
+
+    def test_fulfilled_on_shopify_after_the_import(self):
+        order = self.paid_order("hooked@example.com")
+        self.deliver()
+        sale = self.binding(order).order_id
+        self.assertEqual(self.open_quantities(sale), {"OS-1": 3, "OC-1": 1})
+        self.sim.advance(60)
+        self.sim.fulfill_order(order["id"], tracking={"number": "1ZHOOK", "company": "UPS", "url": None},
+                               lines=[("OC-1", 1)])
+        self.deliver()
+        self.assertEqual(self.done_quantities(sale), {"OC-1": 1})
+        self.assertEqual(self.deliveries(sale)[0].carrier_tracking_ref, "1ZHOOK")
+        # The rest, later: validated once, whatever the number of webhooks that say so.
+        self.sim.advance(60)
+        self.sim.fulfill_order(order["id"], tracking={"number": "1ZHOOK2", "company": "UPS", "url": None})
+        self.deliver()
+        self.assertEqual(self.done_quantities(sale), {"OC-1": 1, "OS-1": 3})
+        self.assertFalse(self.open_quantities(sale))
+        self.assertEqual(self.deliveries(sale).mapped("carrier_tracking_ref"), ["1ZHOOK", "1ZHOOK2"])
+        # Nothing was sent back: Shopify has exactly its own two fulfillments.
+        self.assertEqual(len(self.sim.order(order["id"])["fulfillments"]), 2)
+
+    def test_hold_policy_flags_instead(self):
+        self.store.order_platform_shipped_policy = "hold"
+        order = self.paid_order("held@example.com")
+        self.sim.advance(60)
+        self.sim.fulfill_order(order["id"], tracking={"number": "1ZHELD", "company": "UPS", "url": None})
+        self.deliver()
+        sale = self.binding(order).order_id
+        self.assertFalse(self.done_quantities(sale))
+        self.assertTrue(sale.store_shipped_on_platform)
+        self.assertTrue(self.deliveries(sale).store_shipped_on_platform)
+        held = sale.activity_ids.filtered(lambda a: a.summary == "Shipped on the platform: do not ship")
+        self.assertEqual(len(held), 1)
+        self.assertIn("Order Shirt x 3", held.note)

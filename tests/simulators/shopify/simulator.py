@@ -615,15 +615,35 @@ class ShopifySimulator:
             refund = self.store.refund(order, lines=lines, amount=amount, note=note, restock=restock)
             return {"id": gid("Refund", refund.id), "legacy_id": refund.id, "amount": str(refund.amount)}
 
-    def fulfill_order(self, ref, tracking=None):
-        """Merchant fulfils everything left in the admin (emits fulfillments/create, orders/fulfilled...)."""
+    def fulfill_order(self, ref, tracking=None, lines=None):
+        """Merchant fulfils in the admin (emits fulfillments/create, orders/fulfilled or
+        orders/partially_fulfilled...): everything left, or only `lines`, (sku or line item id,
+        quantity) pairs taken from the open fulfillment orders."""
         with self.store.lock:
             order = self._order(ref)
-            groups = [
-                (gid("FulfillmentOrder", f), None)
+            open_orders = [
+                self.store.fulfillment_orders[f]
                 for f in order.fulfillment_order_ids
                 if self.store.fulfillment_orders[f].status in ("OPEN", "IN_PROGRESS")
             ]
+            if lines is None:
+                groups = [(gid("FulfillmentOrder", fo.id), None) for fo in open_orders]
+            else:
+                wanted = []
+                for key, quantity in lines:
+                    item = next(li for li in order.line_items if li.sku == key or str(li.id) == str(key))
+                    wanted.append((item.id, quantity))
+                groups = []
+                for fo in open_orders:
+                    chosen = []
+                    for line in fo.lines:
+                        for index, (item_id, quantity) in enumerate(wanted):
+                            if item_id == line.line_item_id and quantity and line.remaining_quantity:
+                                take = min(quantity, line.remaining_quantity)
+                                chosen.append((gid("FulfillmentOrderLineItem", line.id), take))
+                                wanted[index] = (item_id, quantity - take)
+                    if chosen:
+                        groups.append((gid("FulfillmentOrder", fo.id), chosen))
             self.store.create_fulfillment(groups, tracking)
             return self._order_summary(order)
 
