@@ -70,6 +70,7 @@ class StoreStockBaselineWizard(models.TransientModel):
             "res_id": wizard.id,
             "view_mode": "form",
             "target": "new",
+            "context": {"dialog_size": "extra-large"},
         }
 
     def action_import_platform(self):
