@@ -7,9 +7,10 @@ from .. import const
 from ..exceptions import OperationNotPermitted, PlatformFeatureMissing
 from ..services.normalized import raw_order_id
 
-# Pages of unimported orders read by one reconciliation at most (the orders pulled meanwhile are
-# the scheduled pull's job; this only explains the differences they cause).
-RECONCILE_MAX_ORDER_PAGES = 20
+# Pages of unimported orders read by one reconciliation at most: the scheduled pull imports orders
+# every few minutes, so only the last few are missing; this only explains the differences they cause
+# (Shopify serves 4 orders a page).
+RECONCILE_MAX_ORDER_PAGES = 50
 # Platform stages of orders that hold no stock (cancelled, or sent back).
 STOCK_RELEASING_STAGES = ("cancelled", "returned")
 
