@@ -76,3 +76,17 @@ WEBHOOK_SIGNATURE_HEADER_PATTERN = r"hmac|signature"
 WEBHOOK_CLOCK_SKEW_SECONDS = 300
 
 MASK = "\u2022" * 8
+
+# Stock baseline of a store (connector.store.stock_baseline): how Odoo's stock and the shop's were
+# lined up when the store was connected. Until one is chosen, no stock is exported (a new store's
+# Odoo may hold none of the shop's stock yet: publishing it would set every SKU on the shop to 0).
+STOCK_BASELINE_NONE = "none"
+STOCK_BASELINES = [
+    (STOCK_BASELINE_NONE, "Not chosen"),
+    ("platform", "Platform's quantities imported"),
+    ("odoo", "Odoo's quantities published"),
+]
+# Operations refused while a store has no stock baseline (see connector.store._check_operation_allowed).
+STOCK_BASELINE_OPERATIONS = ("inventory.sync", "stock.reconcile")
+# Job operation of the stock reconciliation (drift check).
+OP_STOCK_RECONCILE = "stock.reconcile"

@@ -66,6 +66,7 @@ def _shopify_store(env, sim, name, **vals):
         "shopify_shop_domain": sim.shop,
         "shop_url": sim.base_url,
         "shopify_client_id": sim.client_id,
+        "stock_baseline": "odoo",
         **vals,
     })
     Credential = env["integration.credential"]

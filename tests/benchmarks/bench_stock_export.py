@@ -31,6 +31,7 @@ def _setup(env, skus):
         "warehouse_id": warehouse.id,
         "auto_sync_products": False,
         "auto_sync_inventory": True,
+        "stock_baseline": "odoo",
     })
     templates = env["product.template"].with_context(tracking_disable=True).create([
         {"name": f"Bench product {i}", "is_storable": True, "default_code": f"BENCH-{i:06d}"}

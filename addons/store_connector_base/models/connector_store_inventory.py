@@ -79,15 +79,18 @@ class ConnectorStore(models.Model):
         )
         return warehouse.lot_stock_id
 
-    def _published_quantities(self, products):
+    def _published_quantities(self, products, locations=None):
         """{product id: quantity to publish}: the free quantity (on hand minus reserved) in the store's
         locations, minus the store's safety stock, rounded down, never below zero.
 
         One grouped query over stock.quant for all `products`, however many there are.
+
+        :param locations: stock.location records to count (with their children) instead of the
+            store's published locations (a platform location mapped to one Odoo location).
         """
         self.ensure_one()
         result = dict.fromkeys(products.ids, 0)
-        locations = self._inventory_locations()
+        locations = locations or self._inventory_locations()
         if not products or not locations:
             return result
         groups = self.env["stock.quant"].sudo()._read_group(

@@ -206,6 +206,23 @@ class StoreAdapter(models.AbstractModel):
         """
         self._missing(store, _("Update Inventory"))
 
+    @api.model
+    def _read_inventory(self, store, bindings):
+        """Read the platform's stock of the bound variants, in bulk (the adapter pages as its
+        platform requires). Used by the stock baseline (what the shop holds when it is connected)
+        and by the stock reconciliation (drift).
+
+        :param bindings: store.product.binding records of `store`; variants the platform does not
+            know yet (not exported) are left out of the result.
+        :returns: list of {"sku": str, "available": int (what the shop can sell), "on_hand": int
+            or None (the physical quantity, when the platform has the notion), "location_id": id of
+            the stock.location the quantity stands for, or False for the store's default inventory
+            location}. A platform with per-location stock (e.g. Shopify locations mapped to Odoo
+            locations) returns one entry per SKU and mapped Odoo location.
+        :raises PlatformFeatureMissing: the platform addon cannot read stock.
+        """
+        self._missing(store, _("Read Inventory"))
+
     # ---------------------------------------------------------------- sync entry points
     @api.model
     def _full_sync(self, store):

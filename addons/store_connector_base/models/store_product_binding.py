@@ -319,6 +319,8 @@ class StoreProductBinding(models.Model):
             ("store_id.active", "=", True),
             ("store_id.auto_sync_inventory", "=", True),
             ("store_id.allow_inventory_sync", "=", True),
+            # No stock leaves before the store's stock baseline is chosen (see connector.store).
+            ("store_id.stock_baseline", "!=", "none"),
         ])
         for store, store_bindings in bindings.grouped("store_id").items():
             paths = tuple(store._inventory_locations().mapped("parent_path"))

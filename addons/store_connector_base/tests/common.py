@@ -14,11 +14,13 @@ WEBHOOK_SECRET = "test-webhook-secret-b64e0d97a2"
 def create_test_store(env, name="Test Store", company=None, api_key=API_KEY, webhook_secret=WEBHOOK_SECRET,
                       **vals):
     """A store of the "test" platform bound to `company` (default: the env's), with the
-    credentials api_key and webhook_secret (skipped when None)."""
+    credentials api_key and webhook_secret (skipped when None). Its stock baseline is chosen
+    ("Odoo's quantities published") unless `vals` say otherwise: a new store sends no stock before."""
     store = env["connector.store"].create({
         "name": name,
         "platform": "test",
         "company_id": (company or env.company).id,
+        "stock_baseline": "odoo",
         **vals,
     })
     Credential = env["integration.credential"]

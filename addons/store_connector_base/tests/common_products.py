@@ -21,12 +21,14 @@ class ProductSyncCase(TransactionCase):
             "warehouse_id": cls.warehouse.id,
             "auto_sync_products": True,
             "auto_sync_inventory": True,
+            "stock_baseline": "odoo",
         })
         cls.other_store = cls.env["connector.store"].create({
             "name": "Other Shop",
             "platform": "test",
             "warehouse_id": cls.warehouse.id,
             "auto_sync_products": True,
+            "stock_baseline": "odoo",
         })
         cls.color = cls.env["product.attribute"].create({
             "name": "SC Color",

@@ -54,7 +54,7 @@ class SyncApiFixtures:
 
     @classmethod
     def _new_store(cls, **values):
-        return cls.env["connector.store"].create({"platform": "test", **values})
+        return cls.env["connector.store"].create({"platform": "test", "stock_baseline": "odoo", **values})
 
     @classmethod
     def _new_api_key(cls, user):

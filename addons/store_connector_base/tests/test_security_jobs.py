@@ -47,6 +47,7 @@ MANAGER_ONLY = {
     "connector.store": {
         "create", "write", "action_test_connection", "action_register_webhooks", "action_resume",
         "action_reset_status_mapping", "action_shopify_fetch_locations", "action_shopify_oauth_install",
+        "action_choose_stock_baseline",
     },
     "sync.job": {"create", "write"},
 }
@@ -56,6 +57,7 @@ USER_ACTIONS = {
         "action_export_products", "action_import_products", "action_view_jobs", "action_view_failed_jobs",
         "action_view_job_analysis", "action_view_recent_jobs", "action_view_order_bindings",
         "action_view_product_bindings", "action_new_sync_api_key",
+        "action_reconcile_stock", "action_view_stock_drift", "action_repair_stock_drift",
     },
     "sync.job": {"action_process_queue", "action_retry", "action_cancel", "action_run_now"},
 }

@@ -49,6 +49,7 @@ class StoreCase(TransactionCase):
             "platform": "test",
             "shop_url": "https://main-shop.example.com",
             "order_prefix": "WC-",
+            "stock_baseline": "odoo",
         })
 
 

@@ -21,10 +21,10 @@ MANAGER_MODELS = USER_MODELS + ("integration.credential",)
 # The store form's header: users queue syncs and run the queue; managers also touch the connection.
 STORE_BUTTONS_USER = {
     "action_full_sync", "action_process_queue", "action_pull_orders", "action_sync_inventory",
-    "action_export_products", "action_import_products",
+    "action_export_products", "action_import_products", "action_reconcile_stock",
 }
 STORE_BUTTONS_MANAGER = STORE_BUTTONS_USER | {
-    "action_test_connection", "action_register_webhooks", "action_resume",
+    "action_test_connection", "action_register_webhooks", "action_resume", "action_choose_stock_baseline",
 }
 
 

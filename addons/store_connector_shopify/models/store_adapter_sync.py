@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 from odoo.addons.store_connector_base.exceptions import PermanentJobError, RetryableJobError
 from odoo.addons.store_connector_base.models.store_product_binding import LOCK_INVENTORY
@@ -61,10 +62,12 @@ mutation ConnectorInventorySet($input: InventorySetQuantitiesInput!, $key: Strin
 INVENTORY_READ = """
 query ConnectorInventoryRead($ids: [ID!]!, $location: ID!) {
   nodes(ids: $ids) {
-    ... on InventoryItem { id inventoryLevel(locationId: $location) { quantities(names: ["available"]) {
-      name quantity } } }
+    ... on InventoryItem { id tracked inventoryLevel(locationId: $location) {
+      quantities(names: ["available", "on_hand"]) { name quantity } } }
   }
 }"""
+# Inventory items per INVENTORY_READ query (nodes(ids:) takes at most 250; 100 keeps the cost low).
+INVENTORY_READ_PAGE = 100
 INVENTORY_ACTIVATE = """
 mutation ConnectorInventoryActivate($item: ID!, $location: ID!) {
   inventoryActivate(inventoryItemId: $item, locationId: $location) { userErrors { field message } }
@@ -372,27 +375,87 @@ class StoreAdapterShopifySync(models.AbstractModel):
     @api.model
     def _shopify_read_available(self, store, pairs):
         """{(inventory item GID, location GID): available quantity} read from Shopify."""
+        return {key: level["available"] for key, level in self._shopify_read_levels(store, pairs).items()}
+
+    @api.model
+    def _shopify_read_levels(self, store, pairs):
+        """The inventory levels of (inventory item GID, location GID) pairs, read in pages of
+        INVENTORY_READ_PAGE items per location.
+
+        :returns: {(item GID, location GID): {"available": int or None, "on_hand": int or None,
+            "tracked": bool, "stocked": bool}}; "stocked" is False (and the quantities None) when
+            the item is not stocked at that location. Items Shopify does not know are left out.
+        """
         current = {}
         by_location = {}
         for item, location in pairs:
             by_location.setdefault(location, []).append(item)
         for location, items in by_location.items():
-            for start in range(0, len(items), 100):
+            for start in range(0, len(items), INVENTORY_READ_PAGE):
                 data = self._shopify_sync_graphql(
                     store,
                     INVENTORY_READ,
                     {
-                        "ids": items[start : start + 100],
+                        "ids": items[start : start + INVENTORY_READ_PAGE],
                         "location": location,
                     },
                 )
                 for node in data.get("nodes") or []:
                     if not node:
                         continue
-                    level = node.get("inventoryLevel") or {}
-                    quantities = {q["name"]: q["quantity"] for q in level.get("quantities") or []}
-                    current[(node["id"], location)] = quantities.get("available")
+                    level = node.get("inventoryLevel")
+                    quantities = {q["name"]: q["quantity"] for q in (level or {}).get("quantities") or []}
+                    current[(node["id"], location)] = {
+                        "available": quantities.get("available"),
+                        "on_hand": quantities.get("on_hand"),
+                        "tracked": node.get("tracked", True),
+                        "stocked": level is not None,
+                    }
         return current
+
+    @api.model
+    def _read_inventory(self, store, bindings):
+        """The shop's available and on hand quantities of the bound variants, read in bulk: per
+        Shopify location mapped to an Odoo location (one entry per SKU and mapped location), else
+        at the store's default Shopify location (else the shop's first), as the export publishes
+        them. A variant not stocked at a location has 0 there; variants whose quantity Shopify
+        does not track, and those not exported yet (no inventory item), are left out."""
+        if store.platform != "shopify":
+            return super()._read_inventory(store, bindings)
+        items = {b.external_inventory_item_id: b.sku for b in bindings if b.external_inventory_item_id}
+        if not items:
+            return []
+        mapped = store.shopify_location_ids.filtered(lambda loc: loc.location_id and loc.active_on_shopify)
+        if mapped:
+            targets = [(loc.shopify_gid, loc.location_id.id) for loc in mapped]
+        else:
+            targets = [(self._shopify_default_location_gid(store), False)]
+        levels = self._shopify_read_levels(store, [(item, gid) for gid, _loc in targets for item in items])
+        entries = []
+        for location_gid, location_id in targets:
+            for item, sku in items.items():
+                level = levels.get((item, location_gid))
+                if level is None or not level["tracked"]:
+                    continue
+                entries.append({
+                    "sku": sku,
+                    "available": int(level["available"] or 0),
+                    "on_hand": int(level["on_hand"] or 0) if level["stocked"] else 0,
+                    "location_id": location_id,
+                })
+        return entries
+
+    @api.model
+    def _shopify_default_location_gid(self, store):
+        """The Shopify location of a store without mapped locations: its default one, else the
+        shop's first. :raises PermanentJobError: the shop has no location."""
+        location = store.shopify_location_id.shopify_gid
+        if location:
+            return location
+        nodes = self._shopify_sync_graphql(store, LOCATIONS_QUERY)["locations"]["nodes"]
+        if not nodes:
+            raise PermanentJobError(_("The Shopify shop has no location to read or publish stock."))
+        return nodes[0]["id"]
 
     @api.model
     def _shopify_set_quantities(self, store, quantities, key):
@@ -708,12 +771,14 @@ class StoreAdapterShopifySync(models.AbstractModel):
     @api.model
     def _shopify_webhook_inventory_level(self, store, delivery, payload):
         """inventory_levels/update: only with the store's "Import Stock Changes from Shopify" on
-        (off by default: Odoo is the master). Then the bound variant's quantity in the Odoo
-        location of that Shopify location is set (an inventory adjustment: stock.quant in
-        inventory mode, applied) so that what Odoo would publish there (free quantity minus
-        the safety stock) is Shopify's available quantity. Ignored: the echo of our own export
-        (the quantity Odoo last published there), a payload older than the last one applied,
-        unknown items and unmapped locations."""
+        (off by default: Odoo is the master). Then the bound variant's on hand quantity in the
+        Odoo location of that Shopify location changes by Shopify's available quantity minus what
+        Odoo would publish there now (`_published_quantities`, whatever the store's basis), as an
+        applied inventory adjustment (`connector.store._set_platform_stock`: lots, packages and
+        owners kept; a lot- or serial-tracked product that would need new lots fails the job with
+        a message naming the SKU, nothing written). Ignored: the echo of our own export (the
+        quantity Odoo last published there), a payload older than the last one applied, unknown
+        items and unmapped locations."""
         if not store.shopify_import_inventory:
             return {"ignored": "stock import from Shopify is off (Odoo is the master)"}
         item_gid = om.gid("InventoryItem", payload.get("inventory_item_id"))
@@ -744,16 +809,17 @@ class StoreAdapterShopifySync(models.AbstractModel):
         if updated_at and stamps.get(location_gid, "") >= updated_at:
             return {"ignored": "older than the quantity already applied, or the same event again"}
         binding._sync_lock(LOCK_INVENTORY)
-        Quant = self.env["stock.quant"].sudo()
         product = binding.product_id
-        quants = Quant.search([("product_id", "=", product.id), ("location_id", "child_of", location.id)])
-        reserved = sum(quants.mapped("reserved_quantity"))
-        elsewhere = sum(quants.filtered(lambda q: q.location_id != location).mapped("quantity"))
-        target = int(available) + reserved + (store.safety_stock or 0.0) - elsewhere
-        quant = Quant.with_context(inventory_mode=True).create(
-            {"product_id": product.id, "location_id": location.id, "inventory_quantity": target}
-        )
-        quant._apply_inventory()
+        # The change that makes what Odoo would publish there Shopify's available quantity, on
+        # whatever basis the store publishes; lots, packages and owners are kept (see
+        # connector.store._set_platform_stock), and what needs a lot Odoo cannot choose is refused.
+        change = int(available) - store._published_quantities(product, locations=location)[product.id]
+        named = store.with_context(inventory_name=_("%(store)s: stock changed on Shopify", store=store.name))
+        try:
+            named._set_platform_stock(product, location, change, sku=binding.sku)
+        except UserError as exc:
+            raise PermanentJobError(exc.args[0]) from None
+        target = store._stock_on_hand(product, location)[product.id]
         # What Shopify has now is what Odoo would publish: the export the move queues is a no-op.
         data["shopify_level_updated"] = dict(stamps, **{location_gid: updated_at})
         if per_location:
@@ -762,7 +828,7 @@ class StoreAdapterShopifySync(models.AbstractModel):
         if not per_location:
             vals.update(inventory_quantity=int(available), inventory_synced_at=fields.Datetime.now())
         binding.write(vals)
-        return {"sku": binding.sku, "location": location.complete_name, "quantity": target}
+        return {"sku": binding.sku, "location": location.complete_name, "change": change, "quantity": target}
 
     @api.model
     def _shopify_webhook_product(self, store, delivery, payload):

@@ -54,11 +54,13 @@ class ShopifySimulatorMixin:
 
     @classmethod
     def create_shopify_store(cls, name="Shopify Test", token=SIM_TOKEN, **vals):
-        """A Shopify store pointing at the simulator, with an access token and the client secret."""
+        """A Shopify store pointing at the simulator, with an access token and the client secret;
+        its stock baseline is chosen ("Odoo's quantities published") unless `vals` say otherwise."""
         store = cls.env["connector.store"].create({
             "name": name,
             "platform": "shopify",
             "company_id": cls.env.company.id,
+            "stock_baseline": "odoo",
             "shopify_shop_domain": cls.sim.shop,
             "shop_url": cls.sim_url,
             "shopify_client_id": cls.sim.client_id,

@@ -20,6 +20,11 @@ class Recorder:
         self.inventory_errors = {}   # sku -> error message returned by _update_inventory
         self.fulfillment_count = 0
         self.inventory_job_ids = []  # sync_job_id in the store's context of each _update_inventory
+        # What the platform holds, read by _read_inventory: sku -> available (int), or
+        # {"available": int, "on_hand": int or None, "location_id": stock.location id or False},
+        # or a list of such dicts (one per location). SKUs not in it are unknown to the platform.
+        self.platform_stock = {}
+        self.read_page_size = 50     # SKUs per _read_inventory page (one recorded call each)
 
     def of(self, method):
         """The recorded calls of one adapter method, as (store id, arguments) pairs."""
@@ -65,6 +70,30 @@ class StoreAdapterTest(models.AbstractModel):
         self._record("update_inventory", store, items)
         RECORDER.inventory_job_ids.append(store.env.context.get("sync_job_id"))
         return [{"sku": item["sku"], "error": RECORDER.inventory_errors.get(item["sku"])} for item in items]
+
+    @api.model
+    def _read_inventory(self, store, bindings):
+        """RECORDER.platform_stock of the bindings' SKUs, read in pages of RECORDER.read_page_size
+        (each page recorded as a "read_inventory" call with its SKUs)."""
+        skus = [binding.sku for binding in bindings]
+        entries = []
+        for start in range(0, len(skus), max(1, RECORDER.read_page_size)):
+            page = skus[start:start + RECORDER.read_page_size]
+            self._record("read_inventory", store, page)
+            for sku in page:
+                stock = RECORDER.platform_stock.get(sku)
+                if stock is None:
+                    continue
+                for level in stock if isinstance(stock, list) else [stock]:
+                    if not isinstance(level, dict):
+                        level = {"available": level}
+                    entries.append({
+                        "sku": sku,
+                        "available": int(level.get("available") or 0),
+                        "on_hand": level.get("on_hand"),
+                        "location_id": level.get("location_id") or False,
+                    })
+        return entries
 
     @api.model
     def _push_fulfillment(self, store, external_order_id, fulfillment):
