@@ -59,3 +59,8 @@ WEBHOOK_SIGNATURE_HEADER_PATTERN = r"hmac|signature"
 WEBHOOK_CLOCK_SKEW_SECONDS = 300
 
 MASK = "\u2022" * 8
+
+# Context key the connector's own product imports (import pages, bulk imports, product webhooks) set:
+# what they write into products came from the platform, so it queues no export back to it (no echo
+# loop). Honoured for superuser writes only: a user's RPC context cannot hold back an export.
+CONTEXT_PRODUCT_IMPORT = "store_connector_product_import"
