@@ -65,7 +65,7 @@ class ConnectorStore(models.Model):
         :returns: {"created": n, "matched": n, "failed": n, "errors": [str]}
         """
         self.ensure_one()
-        self = self.with_context(**{const.CONTEXT_PRODUCT_IMPORT: True})  # noqa: PLW0642
+        self = self.with_context(**{const.CONTEXT_PRODUCT_IMPORT: True})
         started = time.monotonic()
         summary = {"created": 0, "matched": 0, "failed": 0, "errors": []}
         for record in records or []:
