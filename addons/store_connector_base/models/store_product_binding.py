@@ -328,7 +328,9 @@ class StoreProductBinding(models.Model):
                 break
             affected |= based
         triggers = self.env["store.field.mapping"]._export_trigger_fields()
-        stores = self.env["connector.store"].sudo().search([("pricelist_id", "in", affected.ids)])
+        stores = self.env["connector.store"].sudo().search([
+            ("pricelist_id", "in", affected.ids), ("active", "=", True),
+        ])
         stores = stores.filtered(
             lambda s: PRICE_FIELDS & triggers.get(s.id, {}).get("product.product", frozenset())
         )

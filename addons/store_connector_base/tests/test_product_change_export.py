@@ -3,6 +3,8 @@ variants) reaches the platform: the published bindings wait for an export, queue
 
 from unittest.mock import patch
 
+from lxml import etree
+
 from odoo.tests import new_test_user
 
 from odoo.addons.store_connector_base import const
@@ -261,6 +263,23 @@ class TestProductChangeExport(ProductSyncCase):
         self.assertEqual(action["params"]["message"], "1 product queued for export (1 job).")
         self.assertEqual(self.export_jobs().identity_key, f"products:{self.tshirt.id}")
 
+    def test_publish_wizard_exports_whatever_sync_products_says(self):
+        self.other_store.auto_sync_products = False
+        wizard = self.env["store.product.publish.wizard"].create({
+            "product_ids": [(6, 0, self.mug.ids)], "store_ids": [(6, 0, self.other_store.ids)],
+        })
+        wizard.action_apply()
+        job = self.export_jobs(store=self.other_store)
+        self.assertEqual(job.identity_key, self.mug_key)
+        self.run_job(job)
+        self.assertEqual(self.mug.store_binding_ids.filtered(
+            lambda b: b.store_id == self.other_store).sync_state, "synced")
+
+    def test_archived_mapping_sends_nothing_and_queues_nothing(self):
+        self.store.field_mapping_ids.filtered(lambda m: m.field_name == "barcode").active = False
+        self.mug.with_context(active_test=False).barcode = "4006381333948"
+        self.assertFalse(self.pending_jobs(), "no active mapping of the store sends the barcode")
+
     def test_export_products_says_when_nothing_is_published(self):
         action = self.other_store.action_export_products()
         self.assertEqual(action["params"]["message"],
@@ -269,3 +288,11 @@ class TestProductChangeExport(ProductSyncCase):
     def test_new_stores_sync_products_automatically(self):
         store = self.env["connector.store"].create({"name": "New Shop", "platform": "test"})
         self.assertTrue(store.auto_sync_products)
+
+    def test_store_form_says_when_changes_wait_for_export_products(self):
+        arch = etree.fromstring(
+            self.env["connector.store"].get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        [notice] = arch.xpath("//page[@name='field_mappings']//div[@role='status']")
+        self.assertEqual(notice.get("invisible"), "auto_sync_products or not allow_products_sync")
+        self.assertIn("waits (Pending) until Export Products", " ".join("".join(notice.itertext()).split()))
