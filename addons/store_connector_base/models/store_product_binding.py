@@ -277,10 +277,10 @@ class StoreProductBinding(models.Model):
         )
         triggers = self.env["store.field.mapping"]._export_trigger_fields()
         written = set(field_names)
-        store_ids = [
+        store_ids = {
             store_id for store_id, fields_by_model in triggers.items()
             if written & fields_by_model.get(records._name, frozenset())
-        ]
+        }
         if not store_ids and not new_variants:
             return
         templates = records if records._name == "product.template" else records.product_tmpl_id
@@ -289,16 +289,18 @@ class StoreProductBinding(models.Model):
             ("store_id.active", "=", True),
         ]
         if not new_variants:
-            domain.append(("store_id", "in", store_ids))
+            domain.append(("store_id", "in", list(store_ids)))
         bindings = self.sudo().with_context(active_test=False).search(domain)
+        # Sets: a write on thousands of products must not compare recordsets binding by binding.
+        if records._name == "product.product":
+            changed_field, changed_ids = "product_id", set(records.ids)
+        else:
+            changed_field, changed_ids = "product_tmpl_id", set(templates.ids)
         for store, store_bindings in bindings.grouped("store_id").items():
             published = store_bindings.filtered(lambda b: b.platform_status == "active")
             changed = self.sudo()
             if store.id in store_ids:
-                if records._name == "product.product":
-                    changed = published.filtered(lambda b: b.product_id in records)
-                else:
-                    changed = published.filtered(lambda b: b.product_tmpl_id in templates)
+                changed = published.filtered(lambda b: b[changed_field].id in changed_ids)
             fresh = new_variants.filtered_domain(
                 [("product_tmpl_id", "in", published.product_tmpl_id.ids)]
             ) - store_bindings.product_id
