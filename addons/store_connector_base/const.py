@@ -90,3 +90,7 @@ STOCK_BASELINES = [
 STOCK_BASELINE_OPERATIONS = ("inventory.sync", "stock.reconcile")
 # Job operation of the stock reconciliation (drift check).
 OP_STOCK_RECONCILE = "stock.reconcile"
+# Context key the connector's own product imports (import pages, bulk imports, product webhooks) set:
+# what they write into products came from the platform, so it queues no export back to it (no echo
+# loop). Honoured for superuser writes only: a user's RPC context cannot hold back an export.
+CONTEXT_PRODUCT_IMPORT = "store_connector_product_import"

@@ -38,6 +38,8 @@ from . import (
     store_channel_mixin,
     product_product_channels,
     product_template_channels,
+    product_template_attribute_value,
+    product_pricelist_item,
     stock_move_inventory,
     stock_picking_fulfillment,
 )

@@ -84,7 +84,14 @@ class ConnectorStore(models.Model):
 
     # Automatic synchronisation, per entity.
     auto_sync_orders = fields.Boolean(string="Sync Orders", default=True)
-    auto_sync_products = fields.Boolean(string="Sync Products", default=False)
+    # On for new stores: a price or description changed in Odoo reaches the shop without a switch to
+    # find. Existing stores keep their value (a column's new default does not rewrite its rows).
+    auto_sync_products = fields.Boolean(
+        string="Sync Products", default=True,
+        help="Export a published product again when a field the store sends changes in Odoo (name, "
+        "price through the store's pricelist, description, weight, barcode, mapped fields, variants). "
+        "Off: the changes wait until Export Products.",
+    )
     auto_sync_inventory = fields.Boolean(string="Sync Inventory", default=True)
     auto_sync_customers = fields.Boolean(string="Sync Customers", default=False)
 

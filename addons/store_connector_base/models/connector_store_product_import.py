@@ -4,6 +4,10 @@ import time
 from odoo import _, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .. import const
+from ..services import product_mapper
+from .store_product_binding import PLATFORM_STATUSES
+
 _logger = logging.getLogger(__name__)
 
 
@@ -41,13 +45,18 @@ class ConnectorStore(models.Model):
     def _import_product_page(self, records, job=None):
         """Import one page of normalized platform products.
 
-        A record: {"title", "description", "external_ids": {"product_id": ...}, "variants": [{"sku",
-        "barcode", "price", "weight", "attributes": [{"name", "value"}], "external_ids": {"variant_id",
-        "inventory_item_id", ...}}]} (a product without "variants" is read as one variant from its
-        own sku, barcode, price, weight and external_ids). Each variant is matched to an Odoo variant
-        by its binding (platform variant id), else by SKU; unmatched variants are created (with the
-        product.attribute values they need). Odoo stays the master of matched products: their data
-        is not overwritten, only their bindings are updated.
+        A record: {"title", "description", "status": "active" | "unpublished" | "archived" (the
+        product's status on the platform; default "active"), "external_ids": {"product_id": ...},
+        "variants": [{"sku", "barcode", "price", "weight", "attributes": [{"name", "value"}],
+        "external_ids": {"variant_id", "inventory_item_id", ...}}]} (a product without "variants" is
+        read as one variant from its own sku, barcode, price, weight and external_ids). Each variant is
+        matched to an Odoo variant by its binding (platform variant id), else by SKU; unmatched
+        variants are created (with the product.attribute values they need). Odoo stays the master of
+        matched products: their data is not overwritten, only their bindings are updated. The
+        bindings take the platform's status (see `_import_bind`).
+
+        What the import writes into products queues no export back to the platform
+        (const.CONTEXT_PRODUCT_IMPORT).
 
         Each product is imported in a savepoint: a bad one is reported, nothing of it is written,
         and the others go on. One line in the activity log per page.
@@ -56,6 +65,7 @@ class ConnectorStore(models.Model):
         :returns: {"created": n, "matched": n, "failed": n, "errors": [str]}
         """
         self.ensure_one()
+        self = self.with_context(**{const.CONTEXT_PRODUCT_IMPORT: True})
         started = time.monotonic()
         summary = {"created": 0, "matched": 0, "failed": 0, "errors": []}
         for record in records or []:
@@ -83,6 +93,13 @@ class ConnectorStore(models.Model):
         self.ensure_one()
         if not isinstance(record, dict):
             raise ProductImportError(_("A product record must be a dict, got %(value)r.", value=record))
+        status = record.get("status") or "active"
+        if status not in dict(PLATFORM_STATUSES):
+            raise ProductImportError(_(
+                'Unknown product status "%(status)s" (expected one of: %(expected)s): the platform '
+                "connector should translate its statuses.",
+                status=status, expected=", ".join(dict(PLATFORM_STATUSES)),
+            ))
         variants = record.get("variants") or [{
             key: record.get(key) for key in ("sku", "barcode", "price", "weight", "external_ids")
         }]
@@ -145,22 +162,45 @@ class ConnectorStore(models.Model):
         return outcome
 
     def _import_bind(self, record, matched):
-        """Create or update the bindings of the imported variants (platform ids, synced now)."""
+        """Create or update the bindings of the imported variants (platform ids, synced now) with
+        the platform's status of the product: a draft or archived product is imported unpublished
+        or archived, and gets no stock while so.
+
+        A binding already there takes the platform's status when it differs from the status the
+        Odoo side gives the product (someone changed it on the platform), unless an export of
+        Odoo's own change waits (pending): that export decides. A platform with one status per
+        product (not per variant) then leaves a variant unpublished in Odoo alone.
+        """
         Binding = self.env["store.product.binding"].sudo()
         now = fields.Datetime.now()
         product_ids = (record.get("external_ids") or {})
+        status = record.get("status") or "active"
+        bindings = Binding.search([
+            ("store_id", "=", self.id), ("product_id", "in", [p.id for _v, p in matched]),
+        ])
+        by_product = {binding.product_id: binding for binding in bindings}
+        template_statuses = Binding.search([
+            ("store_id", "=", self.id), ("product_tmpl_id", "in", bindings.product_tmpl_id.ids),
+        ]).mapped("platform_status")
+        platform_changed = product_mapper.product_status(template_statuses) != status
         for variant, product in matched:
             external_ids = dict(variant.get("external_ids") or {})
             if product_ids.get("product_id") and not external_ids.get("product_id"):
                 external_ids["product_id"] = product_ids["product_id"]
-            binding = Binding.search([("store_id", "=", self.id), ("product_id", "=", product.id)], limit=1)
+            binding = by_product.get(product, Binding)
             vals = Binding._external_ids_values(external_ids, binding.external_data)
-            vals.update({"sync_state": "synced", "last_sync_at": now, "last_error": False})
+            if binding and binding.sync_state == "pending":
+                binding.write(vals)
+                continue
+            vals.update({"last_sync_at": now, "last_error": False})
+            binding_status = status if not binding or platform_changed else binding.platform_status
+            vals["sync_state"] = "synced" if binding_status == "active" else "disabled"
             if binding:
+                vals["platform_status"] = binding_status
                 binding.write(vals)
             else:
                 Binding.create({
-                    **vals, "store_id": self.id, "product_id": product.id, "platform_status": "active",
+                    **vals, "store_id": self.id, "product_id": product.id, "platform_status": status,
                 })
 
     def _import_create_variants(self, record, variants, template):

@@ -69,20 +69,27 @@ class ConnectorStore(models.Model):
         return action
 
     def action_export_products(self):
-        """Export now every binding waiting for an export (pending) or that failed, whatever the
-        automatic product sync says: the user asked for it."""
+        """Export now every product published to the store (their data may have changed since the
+        last export), and those waiting for an export (pending) or whose export failed, whatever
+        the automatic product sync says: the user asked for it."""
         self._check_store_user()
         self.ensure_one()
         self._check_platform_feature("products.export", _("Export Products"))
         self._check_operation_allowed("products.sync")
         bindings = self.env["store.product.binding"].search([
-            ("store_id", "=", self.id), ("sync_state", "in", ("pending", "failed")),
+            ("store_id", "=", self.id),
+            "|", ("platform_status", "=", "active"), ("sync_state", "in", ("pending", "failed")),
         ])
         jobs = self._enqueue_product_sync(bindings, "products.export", force=True)
-        return self._notify_user(
-            _("%(count)s products queued for export.", count=len(bindings.product_tmpl_id)),
-            {"jobs": len(jobs)},
-        )
+        products = len(bindings.product_tmpl_id)
+        if not products:
+            message = _("No product to export: publish products to %(store)s first.", store=self.name)
+        elif products == 1:
+            message = _("1 product queued for export (1 job).")
+        else:
+            message = _("%(products)s products queued for export in %(jobs)s jobs.",
+                        products=products, jobs=len(jobs))
+        return self._notify_user(message, None)
 
     def action_import_products(self):
         """Queue the import of the store's products (page after page)."""
@@ -95,7 +102,8 @@ class ConnectorStore(models.Model):
     # ------------------------------------------------------------------ publishing
     def _publish_products(self, products):
         """Publish variants to this store: create their bindings (or ask again for a published status)
-        and, when the store syncs products automatically, queue their export.
+        and queue their export, whether the store syncs products automatically or not: publishing
+        is asking for the product on the platform.
 
         :param products: product.product records.
         :returns: the store.product.binding records.
@@ -126,7 +134,7 @@ class ConnectorStore(models.Model):
             {"store_id": self.id, "product_id": product.id} for product in products - existing.product_id
         ])
         bindings = existing | created
-        self._enqueue_product_sync(bindings, "products.export")
+        self._enqueue_product_sync(bindings, "products.export", force=True)
         return bindings
 
     def _unpublish_products(self, products):

@@ -25,13 +25,21 @@ class ProductProduct(models.Model):
         bindings = self.env["store.product.binding"].sudo().search([("product_id", "in", self.ids)])
         bindings._check_sku()
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        products = super().create(vals_list)
+        # A variant added to a published product is published with it (once it has an SKU).
+        self.env["store.product.binding"]._on_products_changed(products, new_variants=products)
+        return products
+
     def write(self, vals):
-        if "active" not in vals:
-            return super().write(vals)
-        changed = self.filtered(lambda p: p.active != bool(vals["active"]))
+        # Variants without an SKU could not be published: given one, they follow their product.
+        no_sku = self.filtered(lambda p: not p.default_code) if vals.get("default_code") else self.browse()
+        toggled = self.filtered(lambda p: p.active != bool(vals["active"])) if "active" in vals else None
         res = super().write(vals)
-        if changed:
-            changed._store_active_changed(bool(vals["active"]))
+        if toggled:
+            toggled._store_active_changed(bool(vals["active"]))
+        self.env["store.product.binding"]._on_products_changed(self, vals, new_variants=no_sku)
         return res
 
     def _store_active_changed(self, active):

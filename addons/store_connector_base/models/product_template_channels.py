@@ -17,6 +17,12 @@ class ProductTemplate(models.Model):
         "there, removing one unpublishes them.",
     )
 
+    def write(self, vals):
+        res = super().write(vals)
+        # A field a store sends changed (name, sales price, description...): export it again.
+        self.env["store.product.binding"]._on_products_changed(self, vals)
+        return res
+
     def _store_channel_variants(self, include_archived=False):
         self.ensure_one()
         return self.with_context(active_test=not include_archived).product_variant_ids

@@ -1,4 +1,6 @@
-from odoo import _, api, fields, models
+from collections import defaultdict
+
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
 
 from ..services import product_mapper
@@ -7,6 +9,9 @@ from ..services import product_mapper
 REFUSED_FIELD_TYPES = ("binary", "one2many", "reference")
 # The model whose fields are mapped; the widget of the views reads its field list (fields_get).
 MAPPED_MODEL = "product.product"
+# The models whose writes are watched for changes of what a product export sends (see
+# `_export_trigger_fields`; the hooks live on these models).
+TRIGGER_MODELS = ("product.product", "product.template", "product.template.attribute.value")
 
 
 class StoreFieldMapping(models.Model):
@@ -99,7 +104,88 @@ class StoreFieldMapping(models.Model):
             except product_mapper.MappingError as exc:
                 raise ValidationError(str(exc)) from None
 
+    # ------------------------------------------------------------------ CRUD
+    # Which product writes queue an export follows the mappings (`_export_trigger_fields`, cached).
+    @api.model_create_multi
+    def create(self, vals_list):
+        mappings = super().create(vals_list)
+        self.env.registry.clear_cache()
+        return mappings
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"field_name", "active", "store_id"}.intersection(vals):
+            self.env.registry.clear_cache()
+        return res
+
+    def unlink(self):
+        res = super().unlink()
+        self.env.registry.clear_cache()
+        return res
+
     # ------------------------------------------------------------------ business
+    @api.model
+    @tools.ormcache()
+    def _export_trigger_fields(self):
+        """Which writes change what each store's product export sends: for every store with active
+        mappings, {model name: frozenset of field names} over TRIGGER_MODELS (see `_field_triggers`).
+
+        Cached (cleared when a mapping changes): a product write checks its fields against it before
+        it searches anything. The result is shared: never modify it.
+
+        :returns: {store id: {model name: frozenset(field names)}}
+        """
+        result = {}
+        triggers_by_field = {}
+        for mapping in self.sudo().with_context(active_test=True).search([]):
+            name = mapping.field_name
+            if name not in triggers_by_field:
+                triggers_by_field[name] = self._field_triggers(name)
+            store_triggers = result.setdefault(mapping.store_id.id, defaultdict(set))
+            for model_name, field_names in triggers_by_field[name].items():
+                store_triggers[model_name] |= field_names
+        return {
+            store_id: {model_name: frozenset(names) for model_name, names in triggers.items()}
+            for store_id, triggers in result.items()
+        }
+
+    @api.model
+    def _field_triggers(self, field_name):
+        """The fields whose writes change the value `field_name` of a product variant has: the field
+        itself, the template field it is inherited or related from, and (for computed fields) the
+        fields its computation depends on, followed through related records. A price mapping
+        (lst_price) so watches the template's sales price and the attribute values' price extras.
+
+        :param field_name: a product.product field name.
+        :returns: {model name: set of field names}, for the models of TRIGGER_MODELS only.
+        """
+        result = defaultdict(set)
+        Product = self.env[MAPPED_MODEL]
+        if field_name not in Product._fields:
+            return result
+        todo, seen = [(Product, Product._fields[field_name])], set()
+        while todo:
+            model, field = todo.pop()
+            if (model._name, field.name) in seen:
+                continue
+            seen.add((model._name, field.name))
+            if model._name in TRIGGER_MODELS:
+                result[model._name].add(field.name)
+            paths = [field.related] if field.related else []
+            if field.compute:
+                paths += model.pool.field_depends[field]
+            for path in paths:
+                current = model
+                for name in path.split("."):
+                    hop = current._fields.get(name)
+                    if hop is None:
+                        break
+                    todo.append((current, hop))
+                    if not hop.relational:
+                        break
+                    current = self.env[hop.comodel_name]
+        return result
+
     @api.model
     def _field_refusal(self, field_name):
         """Why `field_name` may not be mapped by the current user, or None when it may.

@@ -5,7 +5,8 @@ from collections import defaultdict
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
-from ..exceptions import RetryableJobError
+from .. import const
+from ..exceptions import OperationNotPermitted, RetryableJobError
 
 _logger = logging.getLogger(__name__)
 
@@ -40,6 +41,10 @@ MANAGER_GROUP = "store_connector_base.group_store_connector_manager"
 # Advisory lock namespaces (first key of pg_try_advisory_xact_lock(int, int)); the second is the binding id.
 LOCK_PRODUCT_EXPORT = 0x5C01
 LOCK_INVENTORY = 0x5C02
+
+# Mapped product fields an export fills with the store's pricelist price (see
+# connector.store._build_export_products).
+PRICE_FIELDS = frozenset({"lst_price", "list_price"})
 
 SYNC_STATES = [
     ("pending", "Pending"),
@@ -245,6 +250,113 @@ class StoreProductBinding(models.Model):
         """Ask for a new status on the platform: the bindings wait for an export (pending)."""
         if self:
             self.write({"platform_status": status, "sync_state": "pending"})
+
+    # ------------------------------------------------------------------ changes in Odoo
+    @api.model
+    def _on_products_changed(self, records, field_names=(), new_variants=None):
+        """React to a write on products: when a field a store's mapping sends changed (see
+        store.field.mapping._export_trigger_fields), the published bindings concerned wait for an
+        export (pending) and, in the stores that sync products automatically, their templates'
+        export is queued (one coalescing job per template). New variants of a published template
+        (created, or given their first SKU) are published to its stores as well.
+
+        Costs nothing when no store maps a written field, and one search otherwise. The connector's
+        own product imports (const.CONTEXT_PRODUCT_IMPORT, set by superuser code only) queue nothing:
+        what they write came from the platform.
+
+        :param records: the product.template, product.product or product.template.attribute.value
+            records written.
+        :param field_names: the fields written.
+        :param new_variants: product.product records that may need a binding in the stores of their
+            template (new, or without an SKU until this write).
+        """
+        if not records or (records.env.su and records.env.context.get(const.CONTEXT_PRODUCT_IMPORT)):
+            return
+        new_variants = (new_variants or self.env["product.product"]).filtered(
+            lambda p: p.active and p.default_code
+        )
+        triggers = self.env["store.field.mapping"]._export_trigger_fields()
+        written = set(field_names)
+        store_ids = {
+            store_id for store_id, fields_by_model in triggers.items()
+            if written & fields_by_model.get(records._name, frozenset())
+        }
+        if not store_ids and not new_variants:
+            return
+        templates = records if records._name == "product.template" else records.product_tmpl_id
+        domain = [
+            ("product_tmpl_id", "in", (templates | new_variants.product_tmpl_id).ids),
+            ("store_id.active", "=", True),
+        ]
+        if not new_variants:
+            domain.append(("store_id", "in", list(store_ids)))
+        bindings = self.sudo().with_context(active_test=False).search(domain)
+        # Sets: a write on thousands of products must not compare recordsets binding by binding.
+        if records._name == "product.product":
+            changed_field, changed_ids = "product_id", set(records.ids)
+        else:
+            changed_field, changed_ids = "product_tmpl_id", set(templates.ids)
+        for store, store_bindings in bindings.grouped("store_id").items():
+            published = store_bindings.filtered(lambda b: b.platform_status == "active")
+            changed = self.sudo()
+            if store.id in store_ids:
+                changed = published.filtered(lambda b: b[changed_field].id in changed_ids)
+            fresh = new_variants.filtered_domain(
+                [("product_tmpl_id", "in", published.product_tmpl_id.ids)]
+            ) - store_bindings.product_id
+            if fresh:
+                changed |= self.sudo().create([{"store_id": store.id, "product_id": p.id} for p in fresh])
+            changed._export_changes(store)
+
+    @api.model
+    def _on_prices_changed(self, pricelists, domain):
+        """Price rules of `pricelists` changed: the published bindings matching `domain` in the
+        stores whose prices these pricelists make (their pricelist, or one with rules based on
+        them) and that send the price, wait for an export, queued when the store syncs products
+        automatically (see `_export_changes`).
+
+        :param pricelists: product.pricelist records.
+        :param domain: a store.product.binding domain: the products the changed rules price.
+        """
+        if not pricelists:
+            return
+        Item = self.env["product.pricelist.item"].sudo()
+        affected = pricelists.sudo()
+        while True:
+            based = Item.search([
+                ("base", "=", "pricelist"), ("base_pricelist_id", "in", affected.ids),
+            ]).pricelist_id - affected
+            if not based:
+                break
+            affected |= based
+        triggers = self.env["store.field.mapping"]._export_trigger_fields()
+        stores = self.env["connector.store"].sudo().search([
+            ("pricelist_id", "in", affected.ids), ("active", "=", True),
+        ])
+        stores = stores.filtered(
+            lambda s: PRICE_FIELDS & triggers.get(s.id, {}).get("product.product", frozenset())
+        )
+        if not stores:
+            return
+        bindings = self.sudo().search(
+            [("store_id", "in", stores.ids), ("platform_status", "=", "active")] + list(domain)
+        )
+        for store, store_bindings in bindings.grouped("store_id").items():
+            store_bindings._export_changes(store)
+
+    def _export_changes(self, store):
+        """These bindings of `store` changed in Odoo: they wait for an export, queued now when the
+        store syncs products automatically and permits it (else Export Products sends them)."""
+        if not self:
+            return
+        self.filtered(lambda b: b.sync_state != "pending").write({"sync_state": "pending"})
+        if not store.auto_sync_products:
+            return
+        try:
+            store._enqueue_product_sync(self, "products.export")
+        except OperationNotPermitted:
+            # A product edit is not refused for a store's permission: the bindings wait, pending.
+            _logger.info("store %s does not permit products.sync: %s bindings wait", store.id, len(self))
 
     # ------------------------------------------------------------------ product export
     def _sync_job_store_records(self, store):

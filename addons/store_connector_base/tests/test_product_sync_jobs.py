@@ -39,10 +39,7 @@ class TestProductSyncJobs(ProductSyncCase):
         self.assertEqual(log.status, "done")
         self.assertEqual(log.records, 2)
         self.assertEqual(log.job_id, job)
-        # a second export sends the known platform ids
-        self.store.action_export_products()  # nothing pending: no job
-        self.assertFalse(self.pending_jobs(operation="products.export"))
-        self.red.store_binding_ids.sync_state = "failed"
+        # a second export (the published product, synced or not) sends the known platform ids
         self.store.action_export_products()
         self.run_job(self.pending_jobs(operation="products.export"))
         sent = self.recorder.of("export_products")[-1][1][0]
@@ -106,9 +103,11 @@ class TestProductSyncJobs(ProductSyncCase):
 
     def test_no_job_when_product_sync_is_off(self):
         self.store.auto_sync_products = False
+        # Publishing is asking for the product on the platform: exported, sync on or off.
         bindings = self.store._publish_products(self.mug)
-        self.assertEqual(bindings.sync_state, "pending", "the binding waits for an export")
-        self.assertFalse(self.pending_jobs())
+        self.assertEqual(bindings.sync_state, "pending", "the binding waits for its export")
+        self.assertEqual(self.pending_jobs().operation, "products.export")
+        self.pending_jobs().unlink()
         self.mug.active = False
         self.assertFalse(self.pending_jobs())
         self.assertEqual(bindings.platform_status, "archived")
