@@ -26,6 +26,7 @@
         "views/store_product_binding_views.xml",
         "views/store_field_mapping_views.xml",
         "views/store_product_publish_wizard_views.xml",
+        "views/store_inventory_sync_wizard_views.xml",
         "views/product_template_views_channels.xml",
         "views/sale_order_views.xml",
         "views/store_sync_api_key_views.xml",

@@ -31,6 +31,7 @@ from . import (
     connector_store_products,
     connector_store_product_import,
     connector_store_inventory,
+    store_inventory_sync_wizard,
     store_channel_mixin,
     product_product_channels,
     product_template_channels,

@@ -193,6 +193,39 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
         levels = product.store_binding_ids.external_data["shopify_levels"]
         self.assertEqual(levels, {main_gid: 6, depot["id"]: 2})
 
+    def test_per_mapped_location_publishes_the_store_basis(self):
+        """Each mapped location gets what the base publishes for it: the store's publish basis (by
+        default free minus the demand not reserved yet), minus the safety stock."""
+        [product] = self._bind_many(1, prefix="BASIS")
+        shelf = self.env["stock.location"].create(
+            {"name": "Shelf D", "usage": "internal", "location_id": self.warehouse.view_location_id.id}
+        )
+        stock = self.warehouse.lot_stock_id
+        self._set_stock(product, 25)
+        self.env["stock.quant"]._update_available_quantity(product, shelf, 4)
+        # A confirmed delivery of 8 from the stock location, not reserved yet.
+        move = self.env["stock.move"].create({
+            "name": "order", "product_id": product.id, "product_uom_qty": 8, "product_uom": product.uom_id.id,
+            "location_id": stock.id, "location_dest_id": self.env.ref("stock.stock_location_customers").id,
+        })
+        move._action_confirm()
+        self.assertEqual((move.state, move.quantity), ("confirmed", 0.0))
+        depot = self.sim.add_location("Depot D")
+        main_gid = gid("Location", self.sim._location_id(None))
+        Location = self.env["shopify.location"]
+        Location.create({"store_id": self.store.id, "name": "Main", "shopify_gid": main_gid,
+                         "location_id": stock.id})
+        Location.create({"store_id": self.store.id, "name": "Depot D", "shopify_gid": depot["id"],
+                         "location_id": shelf.id})
+        self.store.safety_stock = 1
+        binding = product.store_binding_ids
+        targets = dict(self.env["store.adapter.shopify"]._shopify_inventory_targets(self.store, binding))
+        self.assertEqual(targets, {main_gid: {binding.id: 16}, depot["id"]: {binding.id: 3}},
+                         "25 - 8 - 1 at the stock location; 4 - 1 on the shelf")
+        self.store.inventory_publish_basis = "on_hand"
+        targets = dict(self.env["store.adapter.shopify"]._shopify_inventory_targets(self.store, binding))
+        self.assertEqual(targets[main_gid], {binding.id: 24})
+
     def _level_payload(self, product, available, updated_at, location_gid=None):
         binding = product.store_binding_ids
         if location_gid is None:
