@@ -730,9 +730,11 @@ class StoreAdapterShopifySync(models.AbstractModel):
         Quant = self.env["stock.quant"].sudo()
         product = binding.product_id
         quants = Quant.search([("product_id", "=", product.id), ("location_id", "child_of", location.id)])
-        reserved = sum(quants.mapped("reserved_quantity"))
+        # What the store's publish basis holds back (by default the reserved quantity and the demand of
+        # confirmed deliveries not reserved yet) stays on hand on top of Shopify's available quantity.
+        held_back = store._inventory_held_back_quantities(product, location)[product.id]
         elsewhere = sum(quants.filtered(lambda q: q.location_id != location).mapped("quantity"))
-        target = int(available) + reserved + (store.safety_stock or 0.0) - elsewhere
+        target = int(available) + held_back + (store.safety_stock or 0.0) - elsewhere
         quant = Quant.with_context(inventory_mode=True).create(
             {"product_id": product.id, "location_id": location.id, "inventory_quantity": target}
         )

@@ -286,6 +286,28 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
         )
         self.assertEqual(on_hand(), 5)
 
+    def test_inventory_level_webhook_keeps_what_the_basis_holds_back(self):
+        """Shopify's available quantity excludes what its open orders committed; Odoo keeps on hand
+        what its publish basis holds back for its confirmed deliveries, so that it publishes back
+        Shopify's quantity unchanged."""
+        [product] = self._bind_many(1, prefix="LEVELDEMAND")
+        self._pin_primary_location()
+        stock = self.warehouse.lot_stock_id
+        self._set_stock(product, 5)
+        move = self.env["stock.move"].create({
+            "name": "order", "product_id": product.id, "product_uom_qty": 3, "product_uom": product.uom_id.id,
+            "location_id": stock.id, "location_dest_id": self.env.ref("stock.stock_location_customers").id,
+        })
+        move._action_confirm()
+        self.assertEqual((move.state, move.quantity), ("confirmed", 0.0), "not reserved")
+        self.store.write({"shopify_import_inventory": True, "safety_stock": 1})
+        result = self.env["store.adapter.shopify"]._shopify_webhook_inventory_level(
+            self.store, None, self._level_payload(product, 12, "2026-11-25T10:00:00-00:00")
+        )
+        self.assertEqual(result["quantity"], 16, "12 available + 3 awaited by the delivery + 1 safety stock")
+        self.assertEqual(product.with_context(location=stock.id).qty_available, 16)
+        self.assertEqual(self.store._published_quantities(product), {product.id: 12})
+
     def test_inventory_level_webhook_per_mapped_location(self):
         [product] = self._bind_many(1, prefix="LEVELMAP")
         shelf = self.env["stock.location"].create(
