@@ -20,7 +20,7 @@ class ConnectorStore(models.Model):
 
     inventory_publish_basis = fields.Selection(
         const.INVENTORY_PUBLISH_BASES,
-        string="Publish",
+        string="Published Quantity",
         required=True,
         default=const.DEFAULT_INVENTORY_PUBLISH_BASIS,
         help="The quantity of each SKU published to the store, in its published locations, before the "

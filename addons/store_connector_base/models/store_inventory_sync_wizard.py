@@ -18,6 +18,30 @@ class StoreInventorySyncWizard(models.TransientModel):
                                readonly=True)
     zeroing_count = fields.Integer(string="SKUs Set to 0", readonly=True)
     published_count = fields.Integer(string="SKUs Published", readonly=True)
+    summary = fields.Char(compute="_compute_summary")
+
+    @api.depends("zeroing_count", "published_count", "store_id")
+    def _compute_summary(self):
+        for wizard in self:
+            store, count, published = wizard.store_id.name, wizard.zeroing_count, wizard.published_count
+            if count == published == 1:
+                text = _(
+                    "Sync Inventory would set the only SKU published to %(store)s to 0 on the platform, "
+                    "where it has stock now: customers could no longer buy it.", store=store,
+                )
+            elif count == 1:
+                text = _(
+                    "Sync Inventory would set 1 of the %(published)s SKUs published to %(store)s to 0 on "
+                    "the platform, where it has stock now: customers could no longer buy it.",
+                    published=published, store=store,
+                )
+            else:
+                text = _(
+                    "Sync Inventory would set %(count)s of the %(published)s SKUs published to %(store)s "
+                    "to 0 on the platform, where they have stock now: customers could no longer buy them.",
+                    count=count, published=published, store=store,
+                )
+            wizard.summary = text
 
     @api.model
     def _open_for(self, store, bindings, published_count):
@@ -88,6 +112,6 @@ class StoreInventorySyncWizardLine(models.TransientModel):
     )
     sku = fields.Char(string="SKU", related="binding_id.sku")
     product_id = fields.Many2one(related="binding_id.product_id", string="Product")
-    platform_quantity = fields.Integer(string="On the Platform Now",
-                                       help="The quantity last sent to the platform.")
+    platform_quantity = fields.Integer(string="Platform Quantity",
+                                       help="The quantity on the platform now: the quantity last sent there.")
     new_quantity = fields.Integer(string="New Quantity")

@@ -76,6 +76,19 @@ class TestSyncInventoryConfirmation(ProductSyncCase):
         self.empty(self.products[:3])  # 3 of 20: 15%
         action = self.store.action_sync_inventory()
         self.assertEqual(action["res_model"], "store.inventory.sync.wizard")
+        wizard = self.env["store.inventory.sync.wizard"].browse(action["res_id"])
+        self.assertEqual(wizard.summary,
+                         "Sync Inventory would set 3 of the 20 SKUs published to Test Shop to 0 on the "
+                         "platform, where they have stock now: customers could no longer buy them.")
+
+    def test_summary_says_one_sku_in_the_singular(self):
+        Wizard = self.env["store.inventory.sync.wizard"]
+        one_of_five = Wizard.create({"store_id": self.store.id, "zeroing_count": 1, "published_count": 5})
+        self.assertEqual(one_of_five.summary,
+                         "Sync Inventory would set 1 of the 5 SKUs published to Test Shop to 0 on the "
+                         "platform, where it has stock now: customers could no longer buy it.")
+        only = Wizard.create({"store_id": self.store.id, "zeroing_count": 1, "published_count": 1})
+        self.assertIn("the only SKU published to Test Shop", only.summary)
 
     def test_few_skus_to_zero_queue_at_once(self):
         mark_synced(self.bindings, 3)
