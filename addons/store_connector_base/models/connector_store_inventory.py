@@ -55,11 +55,19 @@ class ConnectorStore(models.Model):
         """
         self.ensure_one()
         jobs = self._enqueue_inventory_sync()
-        return self._notify_user(
-            _("Stock of %(count)s SKUs queued in %(jobs)s jobs.",
-              count=sum(len(job.res_ids or ()) for job in jobs), jobs=len(jobs)),
-            None,
-        )
+        count = sum(len(job.res_ids or ()) for job in jobs)
+        if not jobs:
+            message = _(
+                "No SKU is published to %(store)s: there is no stock to sync. Publish products first.",
+                store=self.name,
+            )
+        elif count == 1:
+            message = _("Stock of 1 SKU queued.")
+        elif len(jobs) == 1:
+            message = _("Stock of %(count)s SKUs queued in 1 job.", count=count)
+        else:
+            message = _("Stock of %(count)s SKUs queued in %(jobs)s jobs.", count=count, jobs=len(jobs))
+        return self._notify_user(message, None)
 
     def _inventory_zeroing_bindings(self):
         """The published SKUs that Sync Inventory would lower from a positive quantity to 0: their

@@ -63,7 +63,7 @@ class TestSyncInventoryConfirmation(ProductSyncCase):
         )
         result = wizard.action_confirm()
         self.assertEqual(result["tag"], "display_notification")
-        self.assertIn("Stock of 20 SKUs queued in 1 jobs.", result["params"]["message"])
+        self.assertEqual(result["params"]["message"], "Stock of 20 SKUs queued in 1 job.")
         self.assertEqual(result["params"]["next"], {"type": "ir.actions.act_window_close"})
         job = self.inventory_jobs()
         self.assertEqual(len(job.res_ids), 20)
@@ -89,6 +89,17 @@ class TestSyncInventoryConfirmation(ProductSyncCase):
                          "platform, where it has stock now: customers could no longer buy it.")
         only = Wizard.create({"store_id": self.store.id, "zeroing_count": 1, "published_count": 1})
         self.assertIn("the only SKU published to Test Shop", only.summary)
+
+    def test_the_message_says_what_was_queued(self):
+        self.recorder.batch_size = 8
+        self.assertEqual(self.store.action_sync_inventory()["params"]["message"],
+                         "Stock of 20 SKUs queued in 3 jobs.")
+        message = self.other_store.action_sync_inventory()["params"]["message"]
+        self.assertEqual(message, "No SKU is published to Other Shop: there is no stock to sync. "
+                                  "Publish products first.")
+        self.other_store._publish_products(self.mug)
+        message = self.other_store.action_sync_inventory()["params"]["message"]
+        self.assertEqual(message, "Stock of 1 SKU queued.")
 
     def test_few_skus_to_zero_queue_at_once(self):
         mark_synced(self.bindings, 3)
