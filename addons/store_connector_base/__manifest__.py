@@ -30,6 +30,7 @@
         "views/connector_store_views_stock.xml",
         "views/store_stock_drift_views.xml",
         "views/store_stock_baseline_wizard_views.xml",
+        "views/store_inventory_sync_wizard_views.xml",
         "views/product_template_views_channels.xml",
         "views/sale_order_views.xml",
         "views/store_sync_api_key_views.xml",

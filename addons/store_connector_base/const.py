@@ -94,3 +94,17 @@ OP_STOCK_RECONCILE = "stock.reconcile"
 # what they write into products came from the platform, so it queues no export back to it (no echo
 # loop). Honoured for superuser writes only: a user's RPC context cannot hold back an export.
 CONTEXT_PRODUCT_IMPORT = "store_connector_product_import"
+# What a store publishes as a SKU's quantity, before its safety stock (connector.store's
+# inventory_publish_basis; see _published_quantities). The default holds back what confirmed
+# outgoing transfers (deliveries of confirmed sale orders...) still need but have not reserved yet.
+INVENTORY_PUBLISH_BASES = [
+    ("sellable", "Free minus open demand"),
+    ("free", "Free (on hand minus reserved)"),
+    ("on_hand", "On hand"),
+    ("forecast", "Forecasted"),
+]
+DEFAULT_INVENTORY_PUBLISH_BASIS = "sellable"
+# Sync Inventory asks before it lowers "many" SKUs from a positive platform quantity to 0: at least
+# this many SKUs, or more than this share of the SKUs it publishes.
+INVENTORY_ZEROING_CONFIRM_MIN_SKUS = 5
+INVENTORY_ZEROING_CONFIRM_SHARE = 0.10

@@ -2,6 +2,8 @@
 
 Measures, on a real database, in one transaction rolled back at the end (nothing is left behind):
   * Sync Inventory: the store button's job building for all bound SKUs (platform-sized batches);
+  * the Sync Inventory button's check of the SKUs it would lower to 0 on the platform, and its
+    confirmation window listing them (one SKU in 50 has no stock);
   * per-SKU jobs: one coalescing job per SKU (what done stock moves queue), created, then merged
     into the pending ones a second time;
   * the stock move hook: done moves of all the SKUs queue their per-SKU jobs;
@@ -95,6 +97,23 @@ def run(env, skus=10000):
     batch_jobs = _timed(f"Sync Inventory: build jobs for {skus} SKUs", sync_inventory, results, TARGET_SECONDS)
     print(f"  {len(batch_jobs)} jobs of up to {RECORDER.batch_size} SKUs")
     bindings = store._inventory_bindings()
+
+    # The button first checks which SKUs it would lower to 0 on the platform: here every SKU was
+    # published with 1 before, and the SKUs with 0 in stock (one in 50) make it ask first.
+    env.cr.execute("UPDATE store_product_binding SET inventory_quantity = 1, inventory_synced_at = now()"
+                   " WHERE store_id = %s", [store.id])
+    env.invalidate_all()
+
+    def sync_inventory_button():
+        action = store.action_sync_inventory()
+        env.flush_all()
+        return action
+
+    action = _timed(f"Sync Inventory button: check {skus} SKUs, open the confirmation", sync_inventory_button,
+                    results, TARGET_SECONDS)
+    assert action.get("res_model") == "store.inventory.sync.wizard", action
+    wizard = env["store.inventory.sync.wizard"].browse(action["res_id"])
+    print(f"  {wizard.zeroing_count} SKUs to lower to 0 listed")
 
     def per_sku():
         jobs = bindings._enqueue_inventory(store)

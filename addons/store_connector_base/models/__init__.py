@@ -35,6 +35,7 @@ from . import (
     store_stock_drift,
     connector_store_stock_drift,
     store_stock_baseline_wizard,
+    store_inventory_sync_wizard,
     store_channel_mixin,
     product_product_channels,
     product_template_channels,

@@ -1,8 +1,16 @@
 import hashlib
 import json
 import math
+from collections import defaultdict
 
-from odoo import _, models
+from odoo import _, fields, models
+from odoo.tools import SQL
+
+from .. import const
+
+# States of the stock moves Odoo counts in its forecast (stock's product._compute_quantities_dict):
+# confirmed, not done nor cancelled; drafts are not demand yet.
+OPEN_MOVE_STATES = ("waiting", "confirmed", "assigned", "partially_available")
 
 
 class ConnectorStore(models.Model):
@@ -10,17 +18,83 @@ class ConnectorStore(models.Model):
 
     _inherit = "connector.store"
 
+    inventory_publish_basis = fields.Selection(
+        const.INVENTORY_PUBLISH_BASES,
+        string="Published Quantity",
+        required=True,
+        default=const.DEFAULT_INVENTORY_PUBLISH_BASIS,
+        help="The quantity of each SKU published to the store, in its published locations, before the "
+        "safety stock is held back (never below zero). "
+        "Free minus open demand (recommended): on hand, minus what is reserved, minus what confirmed "
+        "deliveries still need but have not reserved yet; e.g. 25 on hand and a confirmed order of 8 "
+        "not reserved yet publish 17. "
+        "Free: on hand minus reserved. "
+        "On hand: everything on the shelf, even what confirmed orders will take. "
+        "Forecasted: Odoo's forecast, on hand plus incoming minus outgoing transfers.",
+    )
+
     def action_sync_inventory(self):
-        """Sync Inventory button: queue the stock of every published SKU, in platform-sized batches."""
+        """Sync Inventory button: queue the stock of every published SKU, in platform-sized batches.
+
+        When the sync would lower many SKUs from a positive quantity on the platform to 0 (see
+        `_inventory_zeroing_needs_confirmation`), it opens a confirmation window listing them
+        instead, whose Confirm queues the sync.
+        """
         self._check_store_user()
         self.ensure_one()
         self._check_platform_feature("inventory.sync", _("Sync Inventory"))
         self._check_operation_allowed("inventory.sync")
+        zeroing, published = self._inventory_zeroing_bindings()
+        if self._inventory_zeroing_needs_confirmation(len(zeroing), published):
+            return self.env["store.inventory.sync.wizard"]._open_for(self, zeroing, published)
+        return self._queue_inventory_sync()
+
+    def _queue_inventory_sync(self):
+        """Queue the stock of every published SKU (Sync Inventory) and say so.
+
+        :returns: a notification action.
+        """
+        self.ensure_one()
         jobs = self._enqueue_inventory_sync()
-        return self._notify_user(
-            _("Stock of %(count)s SKUs queued in %(jobs)s jobs.",
-              count=sum(len(job.res_ids or ()) for job in jobs), jobs=len(jobs)),
-            None,
+        count = sum(len(job.res_ids or ()) for job in jobs)
+        if not jobs:
+            message = _(
+                "No SKU is published to %(store)s: there is no stock to sync. Publish products first.",
+                store=self.name,
+            )
+        elif count == 1:
+            message = _("Stock of 1 SKU queued.")
+        elif len(jobs) == 1:
+            message = _("Stock of %(count)s SKUs queued in 1 job.", count=count)
+        else:
+            message = _("Stock of %(count)s SKUs queued in %(jobs)s jobs.", count=count, jobs=len(jobs))
+        return self._notify_user(message, None)
+
+    def _inventory_zeroing_bindings(self):
+        """The published SKUs that Sync Inventory would lower from a positive quantity to 0: their
+        last known platform quantity (the binding's `inventory_quantity`, once stock was sent) is
+        above zero and the quantity they would get now is 0.
+
+        :returns: (store.product.binding records, number of SKUs the store publishes).
+        """
+        self.ensure_one()
+        bindings = self._inventory_bindings()
+        stocked = bindings.filtered(lambda b: b.inventory_synced_at and b.inventory_quantity > 0)
+        if not stocked:
+            return stocked, len(bindings)
+        quantities = self._published_quantities(stocked.product_id)
+        return stocked.filtered(lambda b: quantities.get(b.product_id.id, 0) <= 0), len(bindings)
+
+    def _inventory_zeroing_needs_confirmation(self, zeroing_count, published_count):
+        """Whether lowering `zeroing_count` of the `published_count` SKUs to 0 is "many", so that
+        Sync Inventory asks first: at least const.INVENTORY_ZEROING_CONFIRM_MIN_SKUS SKUs, or more
+        than const.INVENTORY_ZEROING_CONFIRM_SHARE of the published SKUs.
+        """
+        if zeroing_count <= 0:
+            return False
+        return (
+            zeroing_count >= const.INVENTORY_ZEROING_CONFIRM_MIN_SKUS
+            or zeroing_count > const.INVENTORY_ZEROING_CONFIRM_SHARE * published_count
         )
 
     def _inventory_bindings(self):
@@ -80,20 +154,74 @@ class ConnectorStore(models.Model):
         return warehouse.lot_stock_id
 
     def _published_quantities(self, products, locations=None):
-        """{product id: quantity to publish}: the free quantity (on hand minus reserved) in the store's
-        locations, minus the store's safety stock, rounded down, never below zero.
+        """{product id: quantity to publish} for `products` in `locations`.
 
-        One grouped query over stock.quant for all `products`, however many there are.
+        The store's publish basis (`inventory_publish_basis`, see `_inventory_basis_quantities`),
+        minus the store's safety stock, rounded down, never below zero.
 
-        :param locations: stock.location records to count (with their children) instead of the
-            store's published locations (a platform location mapped to one Odoo location).
+        A few grouped queries for all `products` (quants, open stock moves), however many there are.
+
+        :param products: product.product records.
+        :param locations: stock.location records whose stock (with their children's) is published;
+            default: the store's (`_inventory_locations`). Platforms that publish per location call
+            it with one location at a time.
+        :returns: a dict with every id of `products`.
         """
         self.ensure_one()
         result = dict.fromkeys(products.ids, 0)
-        locations = locations or self._inventory_locations()
+        if locations is None:
+            locations = self._inventory_locations()
         if not products or not locations:
             return result
-        groups = self.env["stock.quant"].sudo()._read_group(
+        safety = self.safety_stock or 0.0
+        basis = self.inventory_publish_basis or const.DEFAULT_INVENTORY_PUBLISH_BASIS
+        for product_id, quantity in self._inventory_basis_quantities(products, locations, basis).items():
+            # round first: 2.9999999 of float noise is 3, not 2
+            result[product_id] = max(0, math.floor(round(quantity - safety, 6)))
+        return result
+
+    def _inventory_held_back_quantities(self, products, locations=None):
+        """{product id: the part of the quantity on hand in `locations` that the store's publish
+        basis does not publish} (before the safety stock): on hand minus the basis quantity.
+
+        For platforms that import a platform quantity into Odoo: the on-hand quantity that publishes
+        a platform quantity Q back unchanged is Q + held back + safety stock.
+
+        :param products: product.product records.
+        :param locations: default: the store's (`_inventory_locations`).
+        :returns: a dict with every id of `products`.
+        """
+        self.ensure_one()
+        result = dict.fromkeys(products.ids, 0.0)
+        if locations is None:
+            locations = self._inventory_locations()
+        if not products or not locations:
+            return result
+        basis = self.inventory_publish_basis or const.DEFAULT_INVENTORY_PUBLISH_BASIS
+        on_hand = self._inventory_basis_quantities(products, locations, "on_hand")
+        published = self._inventory_basis_quantities(products, locations, basis)
+        for product_id in result:
+            result[product_id] = on_hand.get(product_id, 0.0) - published.get(product_id, 0.0)
+        return result
+
+    def _inventory_basis_quantities(self, products, locations, basis):
+        """{product id: quantity} of `products` in `locations` (and their children), by `basis`:
+
+        * "on_hand": the quantity on hand;
+        * "free": on hand minus reserved;
+        * "sellable": free minus the demand of the open outgoing moves (confirmed, not done nor
+          cancelled, leaving the locations: deliveries of confirmed sale orders, transfers out)
+          that is not reserved yet: what is free now minus what confirmed orders still need;
+        * "forecast": Odoo's forecasted quantity: on hand plus the incoming minus the outgoing
+          demand of the open moves (= free + incoming - the outgoing demand not reserved yet, when
+          what is reserved is reserved for moves leaving the locations).
+
+        Moves are counted as Odoo's forecast counts them (product._get_domain_locations_new): a
+        move between two of the locations is neither incoming nor outgoing.
+        """
+        Quant = self.env["stock.quant"].sudo()
+        on_hand, reserved = defaultdict(float), defaultdict(float)
+        for product, quantity, reserved_quantity in Quant._read_group(
             [
                 ("product_id", "in", products.ids),
                 ("location_id", "child_of", locations.ids),
@@ -101,10 +229,57 @@ class ConnectorStore(models.Model):
             ],
             ["product_id"],
             ["quantity:sum", "reserved_quantity:sum"],
+        ):
+            on_hand[product.id] = quantity or 0.0
+            reserved[product.id] = reserved_quantity or 0.0
+        if basis == "on_hand":
+            return dict(on_hand)
+        if basis == "free":
+            return {product_id: on_hand[product_id] - reserved[product_id] for product_id in on_hand}
+        _quants, moves_in, moves_out = self.env["product.product"].sudo()._get_domain_locations_new(
+            locations.ids
         )
-        safety = self.safety_stock or 0.0
-        for product, quantity, reserved in groups:
-            free = (quantity or 0.0) - (reserved or 0.0) - safety
-            # round first: 2.9999999 of float noise is 3, not 2
-            result[product.id] = max(0, math.floor(round(free, 6)))
-        return result
+        open_moves = [("product_id", "in", products.ids), ("state", "in", OPEN_MOVE_STATES)]
+        outgoing, unreserved = self._inventory_outgoing_demand(open_moves + moves_out)
+        if basis == "forecast":
+            incoming = {
+                product.id: quantity or 0.0
+                for product, quantity in self.env["stock.move"].sudo()._read_group(
+                    open_moves + moves_in, ["product_id"], ["product_qty:sum"]
+                )
+            }
+            return {
+                pid: on_hand[pid] + incoming.get(pid, 0.0) - outgoing.get(pid, 0.0)
+                for pid in set(on_hand) | set(incoming) | set(outgoing)
+            }
+        return {
+            product_id: on_hand[product_id] - reserved[product_id] - unreserved.get(product_id, 0.0)
+            for product_id in set(on_hand) | set(unreserved)
+        }
+
+    def _inventory_outgoing_demand(self, domain):
+        """The demand of the stock moves of `domain`, per product, in the products' units.
+
+        :returns: ({product id: demand}, {product id: demand not reserved yet}); a move's part not
+            reserved yet is its demand minus the quantity of its move lines (reserved or picked),
+            never below zero (a move picked beyond its demand takes nothing from the others).
+        """
+        Move = self.env["stock.move"].sudo()
+        Move.flush_model(["product_id", "product_qty", "state", "location_id", "location_dest_id"])
+        self.env["stock.move.line"].flush_model(["move_id", "quantity_product_uom"])
+        query = Move._where_calc(domain)
+        product = Move._field_to_sql(Move._table, "product_id", query)
+        demand = Move._field_to_sql(Move._table, "product_qty", query)
+        query.groupby = product
+        rows = self.env.execute_query(query.select(
+            product,
+            SQL("SUM(%s)", demand),
+            SQL(
+                "SUM(GREATEST(%s - COALESCE((SELECT SUM(line.quantity_product_uom) FROM stock_move_line line"
+                " WHERE line.move_id = %s), 0), 0))",
+                demand, SQL.identifier(Move._table, "id"),
+            ),
+        ))
+        outgoing = {product_id: total or 0.0 for product_id, total, _unreserved in rows}
+        unreserved = {product_id: rest or 0.0 for product_id, _total, rest in rows}
+        return outgoing, unreserved

@@ -1,7 +1,6 @@
 import hashlib
 import json
 import logging
-import math
 import uuid
 from datetime import timedelta
 
@@ -313,8 +312,9 @@ class StoreAdapterShopifySync(models.AbstractModel):
     def _shopify_inventory_targets(self, store, bindings):
         """Where and how much to publish: [(Shopify location GID, {binding id: quantity} or None)].
 
-        Shopify locations mapped to an Odoo location (shopify.location.location_id) each get the
-        free quantity of their Odoo location (minus the store's safety stock); without any mapping,
+        Shopify locations mapped to an Odoo location (shopify.location.location_id) each get what the
+        base publishes for their Odoo location (`store._published_quantities`: the store's publish
+        basis, minus its safety stock, never below zero); without any mapping,
         the store's default Shopify location (else the shop's first) gets the quantity the base
         computed for the store (None: use the items' quantities).
         """
@@ -328,26 +328,11 @@ class StoreAdapterShopifySync(models.AbstractModel):
                 location = nodes[0]["id"]
             return [(location, None)]
         targets = []
-        Quant = self.env["stock.quant"].sudo()
+        products = bindings.product_id
         for shop_location in mapped:
-            groups = Quant._read_group(
-                [
-                    ("product_id", "in", bindings.product_id.ids),
-                    ("location_id", "child_of", shop_location.location_id.id),
-                    ("location_id.usage", "=", "internal"),
-                ],
-                ["product_id"],
-                ["quantity:sum", "reserved_quantity:sum"],
-            )
-            free = {
-                product.id: (qty or 0.0) - (reserved or 0.0) - (store.safety_stock or 0.0)
-                for product, qty, reserved in groups
-            }
+            quantities = store._published_quantities(products, locations=shop_location.location_id)
             targets.append(
-                (
-                    shop_location.shopify_gid,
-                    {b.id: max(0, math.floor(round(free.get(b.product_id.id, 0.0), 6))) for b in bindings},
-                )
+                (shop_location.shopify_gid, {b.id: quantities.get(b.product_id.id, 0) for b in bindings})
             )
         return targets
 
@@ -810,10 +795,13 @@ class StoreAdapterShopifySync(models.AbstractModel):
             return {"ignored": "older than the quantity already applied, or the same event again"}
         binding._sync_lock(LOCK_INVENTORY)
         product = binding.product_id
-        # The change that makes what Odoo would publish there Shopify's available quantity, on
-        # whatever basis the store publishes; lots, packages and owners are kept (see
-        # connector.store._set_platform_stock), and what needs a lot Odoo cannot choose is refused.
-        change = int(available) - store._published_quantities(product, locations=location)[product.id]
+        # On hand there becomes Shopify's available quantity plus what the store's publish basis holds
+        # back (reserved, demand of confirmed deliveries not reserved yet...) and the safety stock, so
+        # that Odoo publishes Shopify's quantity back unchanged; applied through the base so that lots,
+        # packages and owners are kept, and what needs a lot Odoo cannot choose is refused.
+        held_back = store._inventory_held_back_quantities(product, location)[product.id]
+        on_hand = store._stock_on_hand(product, location)[product.id]
+        change = int(available) + held_back + (store.safety_stock or 0.0) - on_hand
         named = store.with_context(inventory_name=_("%(store)s: stock changed on Shopify", store=store.name))
         try:
             named._set_platform_stock(product, location, change, sku=binding.sku)

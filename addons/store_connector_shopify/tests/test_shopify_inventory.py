@@ -193,6 +193,39 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
         levels = product.store_binding_ids.external_data["shopify_levels"]
         self.assertEqual(levels, {main_gid: 6, depot["id"]: 2})
 
+    def test_per_mapped_location_publishes_the_store_basis(self):
+        """Each mapped location gets what the base publishes for it: the store's publish basis (by
+        default free minus the demand not reserved yet), minus the safety stock."""
+        [product] = self._bind_many(1, prefix="BASIS")
+        shelf = self.env["stock.location"].create(
+            {"name": "Shelf D", "usage": "internal", "location_id": self.warehouse.view_location_id.id}
+        )
+        stock = self.warehouse.lot_stock_id
+        self._set_stock(product, 25)
+        self.env["stock.quant"]._update_available_quantity(product, shelf, 4)
+        # A confirmed delivery of 8 from the stock location, not reserved yet.
+        move = self.env["stock.move"].create({
+            "name": "order", "product_id": product.id, "product_uom_qty": 8, "product_uom": product.uom_id.id,
+            "location_id": stock.id, "location_dest_id": self.env.ref("stock.stock_location_customers").id,
+        })
+        move._action_confirm()
+        self.assertEqual((move.state, move.quantity), ("confirmed", 0.0))
+        depot = self.sim.add_location("Depot D")
+        main_gid = gid("Location", self.sim._location_id(None))
+        Location = self.env["shopify.location"]
+        Location.create({"store_id": self.store.id, "name": "Main", "shopify_gid": main_gid,
+                         "location_id": stock.id})
+        Location.create({"store_id": self.store.id, "name": "Depot D", "shopify_gid": depot["id"],
+                         "location_id": shelf.id})
+        self.store.safety_stock = 1
+        binding = product.store_binding_ids
+        targets = dict(self.env["store.adapter.shopify"]._shopify_inventory_targets(self.store, binding))
+        self.assertEqual(targets, {main_gid: {binding.id: 16}, depot["id"]: {binding.id: 3}},
+                         "25 - 8 - 1 at the stock location; 4 - 1 on the shelf")
+        self.store.inventory_publish_basis = "on_hand"
+        targets = dict(self.env["store.adapter.shopify"]._shopify_inventory_targets(self.store, binding))
+        self.assertEqual(targets[main_gid], {binding.id: 24})
+
     def _level_payload(self, product, available, updated_at, location_gid=None):
         binding = product.store_binding_ids
         if location_gid is None:
@@ -252,6 +285,28 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
             self.store, None, self._level_payload(product, 4, "2026-11-24T11:00:00-00:00")
         )
         self.assertEqual(on_hand(), 5)
+
+    def test_inventory_level_webhook_keeps_what_the_basis_holds_back(self):
+        """Shopify's available quantity excludes what its open orders committed; Odoo keeps on hand
+        what its publish basis holds back for its confirmed deliveries, so that it publishes back
+        Shopify's quantity unchanged."""
+        [product] = self._bind_many(1, prefix="LEVELDEMAND")
+        self._pin_primary_location()
+        stock = self.warehouse.lot_stock_id
+        self._set_stock(product, 5)
+        move = self.env["stock.move"].create({
+            "name": "order", "product_id": product.id, "product_uom_qty": 3, "product_uom": product.uom_id.id,
+            "location_id": stock.id, "location_dest_id": self.env.ref("stock.stock_location_customers").id,
+        })
+        move._action_confirm()
+        self.assertEqual((move.state, move.quantity), ("confirmed", 0.0), "not reserved")
+        self.store.write({"shopify_import_inventory": True, "safety_stock": 1})
+        result = self.env["store.adapter.shopify"]._shopify_webhook_inventory_level(
+            self.store, None, self._level_payload(product, 12, "2026-11-25T10:00:00-00:00")
+        )
+        self.assertEqual(result["quantity"], 16, "12 available + 3 awaited by the delivery + 1 safety stock")
+        self.assertEqual(product.with_context(location=stock.id).qty_available, 16)
+        self.assertEqual(self.store._published_quantities(product), {product.id: 12})
 
     def test_inventory_level_webhook_per_mapped_location(self):
         [product] = self._bind_many(1, prefix="LEVELMAP")
