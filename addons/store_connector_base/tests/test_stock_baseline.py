@@ -66,7 +66,7 @@ class TestNoStockBeforeBaseline(StockBaselineCase):
         with self.assertRaises(SyncApiError) as api_refusal:
             self.new_store._api_request_sync_inventory({})
         self.assertEqual(api_refusal.exception.status, 403)
-        self.assertFalse(self.pending_jobs(store=self.new_store))
+        self.assertFalse(self.pending_jobs(store=self.new_store, operation="inventory.sync"))
         self.assertFalse(self.recorder.of("update_inventory"))
 
     def test_stock_moves_queue_nothing_for_a_store_without_baseline(self):
@@ -169,7 +169,7 @@ class TestStockBaselineWindow(StockBaselineCase):
         self.new_store.allow_inventory_sync = False
         self.open_window().action_publish_odoo()
         self.assertEqual(self.new_store.stock_baseline, "odoo")
-        self.assertFalse(self.pending_jobs(store=self.new_store))
+        self.assertFalse(self.pending_jobs(store=self.new_store, operation="inventory.sync"))
 
     def test_import_covers_only_published_storable_variants(self):
         service = self.env["product.product"].create({

@@ -152,11 +152,11 @@ class TestShopifyStockBaseline(ShopifySimulatorCase):
         self.store.shopify_import_inventory = True
         Store = type(self.env["connector.store"])
 
-        def published(store, products, locations=None):
+        def held_back(store, products, locations=None):
             # A basis that keeps 4 units back (e.g. demand of confirmed orders): Odoo publishes 6.
-            return {p.id: 6 for p in products}
+            return {p.id: 4.0 for p in products}
 
-        with patch.object(Store, "_published_quantities", published):
+        with patch.object(Store, "_inventory_held_back_quantities", held_back):
             result = self.adapter._shopify_webhook_inventory_level(
                 self.store, None, self.level_payload(product, 8, "2026-11-24T10:00:00-00:00", primary))
         self.assertEqual(result["change"], 2, "Shopify's 8 minus the 6 Odoo would publish")
