@@ -276,7 +276,8 @@ class StoreWebhookDelivery(models.Model):
         if adapter._webhook_is_echo(store, kind, topic, headers, parsed):
             # What the platform says back after our own export: storing it would only queue a job
             # that finds nothing to do.
-            _logger.debug("webhook %s (%s) for store %s dropped: echo of our own export", kind, topic, store.id)
+            _logger.debug("webhook %s (%s) for store %s dropped: echo of our own export",
+                          kind, topic, store.id)
             return 200, "echo"
 
         method_name = parsed.get("method") or "_job_process"

@@ -1013,8 +1013,8 @@ class SyncJob(models.Model):
                 cr.execute(
                     f"""UPDATE sync_job SET state = 'cancelled', finished_at = {NOW}, result = %s
                          WHERE id = ANY(%s) AND state = 'failed'""",
-                    [_("Superseded by job %(job)s, a later failure of the same %(key)s: see or retry that one.",
-                       job=ids[0], key=self.identity_key), ids[1:]],
+                    [_("Superseded by job %(job)s, a later failure of the same %(key)s: see or retry "
+                       "that one.", job=ids[0], key=self.identity_key), ids[1:]],
                 )
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as exc:
             _logger.info("older failed jobs of %s left as they are after a concurrent update: %s",

@@ -41,7 +41,8 @@ class WebhookCoalescingCase(HttpCase):
                    EVENT_HEADER: event_id}
         if topic:
             headers[TOPIC_HEADER] = topic
-        response = self.url_open(f"/api/v1/stores/{self.store.code}/webhooks/{kind}", data=raw, headers=headers)
+        url = f"/api/v1/stores/{self.store.code}/webhooks/{kind}"
+        response = self.url_open(url, data=raw, headers=headers)
         self.assertEqual(response.status_code, 200, response.text)
         return response.json()["status"]
 
@@ -117,7 +118,8 @@ class WebhookCoalescingCase(HttpCase):
     # ------------------------------------------------------------------ echoes
     def test_echo_of_our_stock_update_is_answered_and_not_stored(self):
         product = self.env["product.product"].create({"name": "Echo Mug", "default_code": "ECHO-1"})
-        binding = self.env["store.product.binding"].create({"store_id": self.store.id, "product_id": product.id})
+        binding = self.env["store.product.binding"].create(
+            {"store_id": self.store.id, "product_id": product.id})
         binding.sudo().write({"inventory_quantity": 7, "inventory_synced_at": fields.Datetime.now()})
 
         self.assertEqual(self._post({"sku": "ECHO-1", "quantity": 7}, "inv-1", kind="inventory"), "echo")
