@@ -60,6 +60,16 @@ class StoreAdapter(models.AbstractModel):
         self._missing(store, _("Test Connection"))
 
     @api.model
+    def _api_credentials_missing(self, store):
+        """What the store lacks to call the platform's API at all, for the scheduled pulls: a store
+        that only receives webhooks (its webhook secret set, no API token) is not pulled, and says
+        why, rather than fail (or be paused) at every run. Cheap: no call to the platform.
+
+        :returns: list of the missing credentials' names, for people (default: none known).
+        """
+        return []
+
+    @api.model
     def _rate_limit_key(self, store):
         """Key of the client-side rate limiter bucket for this store (one bucket per store by default)."""
         return f"{store.env.cr.dbname}:{store.id}"

@@ -24,6 +24,7 @@ from ..exceptions import (
     PermanentJobError,
     RetryableJobError,
     StoreAuthError,
+    StoreCredentialMissing,
 )
 from ..services import cron_wakeup
 from ..services.redact import safe_message
@@ -911,6 +912,10 @@ class SyncJob(models.Model):
         :returns: (kind, retryable, retry_after) where kind is "auth", "retryable", "permanent"
             or "crash" (an unexpected exception: a bug, logged with its traceback).
         """
+        if isinstance(exc, StoreCredentialMissing):
+            # Nothing was refused: pausing would stop the store's webhooks too, for a credential
+            # that only some operations need. The job fails saying what to enter.
+            return "permanent", False, None
         if isinstance(exc, StoreAuthError):
             return "auth", False, None
         if isinstance(exc, RetryableJobError):

@@ -120,6 +120,15 @@ class StoreAdapterShopify(models.AbstractModel):
         }
 
     @api.model
+    def _api_credentials_missing(self, store):
+        """The Admin API access token: without it (and no refresh token to get one) nothing can be
+        asked of Shopify, though the webhooks, signed with the client or webhook secret, still come."""
+        token = store._shopify_credential_record(const.CRED_ACCESS_TOKEN)
+        if token.value_encrypted or store._shopify_can_refresh():
+            return []
+        return [_("Admin API access token")]
+
+    @api.model
     def _shopify_shop_id_vals(self, store, shop):
         """{"shopify_shop_id": the numeric id} from a `shop { id myshopifyDomain }` answer, when it
         is the store's shop (the webhook intake compares the shop ids bodies name with it)."""
