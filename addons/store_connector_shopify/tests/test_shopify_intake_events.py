@@ -5,7 +5,9 @@ The simulator's real deliveries (payload, headers, signature) are handed to the 
 (`store.webhook.delivery._receive`) without an HTTP hop, except where the route itself is the point.
 """
 
+import importlib.util
 import json
+from pathlib import Path
 
 from odoo.tests import tagged
 
@@ -248,3 +250,24 @@ class TestShopifyWebhookOnlyStore(IntakeMixin, ShopifyOrdersMixin, ShopifySimula
         self.assertEqual(job.error_kind, "permanent")
         self.assertIn("access_token", job.last_error)
         self.assertFalse(self.store.paused, "a missing credential is not a refused one")
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyEventIdMigration(ShopifySimulatorCase):
+    """The upgrade keys the deliveries stored before on their X-Shopify-Event-Id."""
+
+    def test_stored_deliveries_take_their_event_id(self):
+        migration = (Path(__file__).resolve().parents[1] / "migrations" / "18.0.0.2.1"
+                     / "post-event_id_dedupe.py")
+        spec = importlib.util.spec_from_file_location("shopify_event_id_migration", migration)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        Delivery = self.env["store.webhook.delivery"].sudo()
+        vals = {"store_id": self.store.id, "kind": "orders", "topic": "orders/updated", "body": "{}"}
+        first = Delivery.create(dict(vals, event_id="wh-1", headers={"X-Shopify-Event-Id": "ev-1"}))
+        redelivered = Delivery.create(dict(vals, event_id="wh-2", headers={"X-Shopify-Event-Id": "ev-1"}))
+        without = Delivery.create(dict(vals, event_id="wh-3", headers={}))
+        self.env.flush_all()
+        module.migrate(self.env.cr, "18.0.0.2.0")
+        Delivery.invalidate_model(["event_id"])
+        self.assertEqual((first.event_id, redelivered.event_id, without.event_id), ("ev-1", "wh-2", "wh-3"))
