@@ -29,6 +29,13 @@ class StoreAuthError(StoreConnectorError):
     """The platform refused our credentials (revoked or expired): the store is paused, not retried."""
 
 
+class StoreCredentialMissing(StoreAuthError):
+    """A credential the operation needs was never entered (or was removed): not a refusal by the
+    platform. The job fails with what to enter, and the store is not paused: what needs no such
+    credential (webhooks signed with a secret the store has) goes on. A StoreAuthError for the code
+    that catches those (Test Connection...)."""
+
+
 class WebhookRejected(StoreConnectorError):
     """A webhook delivery refused at intake; `status` is the HTTP status to answer."""
 

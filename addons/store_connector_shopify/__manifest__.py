@@ -1,7 +1,7 @@
 {
     "name": "Store Connector - Shopify",
     "summary": "Connect Odoo to Shopify stores over the GraphQL Admin API",
-    "version": "18.0.0.2.0",
+    "version": "18.0.0.2.1",
     "category": "Connector",
     "license": "LGPL-3",
     "author": "Store Connector contributors",

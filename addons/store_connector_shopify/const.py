@@ -123,6 +123,10 @@ SHOPIFY_WEBHOOK_KINDS = ("orders", "products", "inventory", "app", "compliance")
 # never stored: with it, the body it signs could be posted again.
 SHOPIFY_WEBHOOK_SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
 SHOPIFY_WEBHOOK_TRIGGERED_AT_HEADER = "X-Shopify-Triggered-At"
+# One per event (the same across retries, redeliveries and subscriptions): the duplicate key Shopify
+# documents. The webhook id is one per delivery (the same on its retries).
+SHOPIFY_WEBHOOK_EVENT_ID_HEADER = "X-Shopify-Event-Id"
+SHOPIFY_WEBHOOK_ID_HEADER = "X-Shopify-Webhook-Id"
 # "Webhooks will now be retried a total of 8 times over 4 hours using an exponential backoff
 # schedule. [...] they will be delivered with the original payload from the time they were
 # triggered. Partners should utilize the X-Shopify-Triggered-At timestamp [...] to determine if the

@@ -89,7 +89,7 @@ class StoreConnectorController(http.Controller):
         `store.webhook.delivery._receive`): 404; bad signature: 401; malformed body: 400;
         body over `max_body_bytes`: 413 (usually answered before this runs, see ir.http); a
         configuration error of this server: 503. In every refused case nothing is stored or
-        queued. New, duplicate, ignored deliveries and pings: 200.
+        queued. New, duplicate, ignored deliveries, echoes of our own exports and pings: 200.
         """
         httpreq = request.httprequest
         try:

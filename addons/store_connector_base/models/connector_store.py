@@ -541,7 +541,8 @@ class ConnectorStore(models.Model):
 
         :param key: the credential key, e.g. 'access_token'.
         :param required: raise when missing or expired; otherwise return False.
-        :raises StoreAuthError: when required and missing or expired.
+        :raises StoreCredentialMissing: when required and missing (a job fails; no pause).
+        :raises StoreAuthError: when required and expired (a job pauses the store).
         :raises AccessError: for any other user.
         :raises MissingEncryptionKey, CredentialDecryptError: the server's key is missing or changed.
         """

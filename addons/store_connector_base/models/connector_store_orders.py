@@ -163,7 +163,10 @@ class ConnectorStore(models.Model):
     @api.model
     def _cron_pull_orders(self):
         """Cron: queue an incremental order pull for every store that syncs orders automatically
-        and is not pulling already."""
+        and is not pulling already. A store that lacks what its platform's API needs (webhooks
+        only: a webhook secret, no API token, see `store.adapter._api_credentials_missing`) is not
+        pulled: its activity log says what is missing (once, not at every run), the store is not
+        paused, and its webhooks go on."""
         stores = self.search(
             [
                 ("auto_sync_orders", "=", True),
@@ -184,8 +187,32 @@ class ConnectorStore(models.Model):
         )
         queued = self.env["sync.job"]
         for store in stores.filtered(lambda s: s.id not in busy):
+            missing = store._get_adapter()._api_credentials_missing(store)
+            if missing:
+                store._log_pull_skipped(missing)
+                continue
             queued |= store._enqueue_order_pull(since=store.order_import_cursor)
         return queued
+
+    def _log_pull_skipped(self, missing):
+        """Say on the store's activity log that its scheduled order pull did not run, and what it
+        lacks; written once (not again while the last order pull line already says it).
+
+        :param missing: names of the missing credentials, for people.
+        :returns: the log line written, or an empty recordset.
+        """
+        self.ensure_one()
+        message = _(
+            "The scheduled order pull did not run: the store has no %(missing)s. Webhooks are still "
+            "received and processed, and the store is not paused. Enter it on the store to pull orders "
+            "as well.",
+            missing=", ".join(missing),
+        )
+        last = self.env["store.activity.log"].sudo().search(
+            [("store_id", "=", self.id), ("operation", "=", order_const.OP_ORDERS_IMPORT)], limit=1)
+        if last.message == message:
+            return self.env["store.activity.log"]
+        return self._log_activity(order_const.OP_ORDERS_IMPORT, "info", message=message)
 
     def _enqueue_order_pull(self, since=None, full=False, identity_key=None):
         """Queue the first page of an order pull.

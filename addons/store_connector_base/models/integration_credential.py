@@ -5,7 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from .. import const
-from ..exceptions import CredentialDecryptError, StoreAuthError
+from ..exceptions import CredentialDecryptError, StoreAuthError, StoreCredentialMissing
 from ..services import crypto
 
 _logger = logging.getLogger(__name__)
@@ -145,7 +145,9 @@ class IntegrationCredential(models.Model):
         :param store: connector.store record.
         :param required: raise when the secret is missing or expired; otherwise return False.
         :returns: the secret (str), or False when not required and missing or expired.
-        :raises StoreAuthError: required and missing, or expired (the job waits for new credentials).
+        :raises StoreCredentialMissing: required and missing (the job fails saying so; the store is
+            not paused).
+        :raises StoreAuthError: required and expired (the job waits for new credentials).
         :raises AccessError: the caller is neither superuser nor a manager of the store's company.
         :raises MissingEncryptionKey: no encryption key is configured on the server.
         :raises CredentialDecryptError: the secret was encrypted with another key.
@@ -156,8 +158,9 @@ class IntegrationCredential(models.Model):
         ciphertext = cred.sudo().value_encrypted if cred else False
         if not ciphertext:
             if required:
-                raise StoreAuthError(
-                    _('Store "%(store)s" has no credential "%(key)s". Enter it on the store.',
+                raise StoreCredentialMissing(
+                    _('Store "%(store)s" has no credential "%(key)s": enter it on the store, then retry. '
+                      "The store is not paused: what needs no such credential goes on.",
                       store=store.name, key=key)
                 )
             return False

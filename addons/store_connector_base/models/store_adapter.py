@@ -86,6 +86,16 @@ class StoreAdapter(models.AbstractModel):
         self._missing(store, _("Test Connection"))
 
     @api.model
+    def _api_credentials_missing(self, store):
+        """What the store lacks to call the platform's API at all, for the scheduled pulls: a store
+        that only receives webhooks (its webhook secret set, no API token) is not pulled, and says
+        why, rather than fail (or be paused) at every run. Cheap: no call to the platform.
+
+        :returns: list of the missing credentials' names, for people (default: none known).
+        """
+        return []
+
+    @api.model
     def _rate_limit_key(self, store):
         """Key of the client-side rate limiter bucket for this store (one bucket per store by default)."""
         return f"{store.env.cr.dbname}:{store.id}"
@@ -240,8 +250,9 @@ class StoreAdapter(models.AbstractModel):
     # ---------------------------------------------------------------- webhooks
     # Intake (store.webhook.delivery._receive) calls, in this order: _webhook_kinds, _webhook_is_ping,
     # _verify_webhook, _webhook_timestamp (against _webhook_max_age and _webhook_clock_skew),
-    # _parse_webhook, _webhook_check_payload; it stores the headers but _webhook_signature_headers.
-    # Later, in the queue, _process_webhook.
+    # _parse_webhook, _webhook_check_payload, _webhook_is_echo; it stores the headers but
+    # _webhook_signature_headers. Later, in the queue, _process_webhook (or _process_webhook_batch),
+    # on the delivery _webhook_latest_delivery picks when a job holds several.
 
     @api.model
     def _webhook_kinds(self, store):
@@ -351,10 +362,22 @@ class StoreAdapter(models.AbstractModel):
     def _parse_webhook(self, store, kind, headers, raw_body):
         """Read a verified delivery.
 
-        :returns: {"event_id": str (unique per event, used to drop duplicates), "topic": str,
-            "payload": parsed body, "operation": job operation name, "method": handler on
-            store.webhook.delivery (default "_job_process"), "priority": int, "ignore": bool
-            (answer 200, store nothing: events the platform sends that we do not act on)}.
+        The "event_id" is the key the intake drops duplicates on (unique per store): a second
+        delivery with an id already received is answered 200 and neither stored nor queued. Return
+        the platform's id of the *event* whenever the platform gives one (Shopify's
+        X-Shopify-Event-Id): it is the same on every delivery of the event (the platform's retries,
+        a redelivery under a new delivery id, the deliveries of several subscriptions), as the
+        platforms document for ignoring duplicates. Only a platform that identifies deliveries
+        alone returns the delivery's id (the same on its retries). Never a value that two distinct
+        events may share (a resource id): the second event would be lost.
+
+        :returns: {"event_id": str (see above), "topic": str, "payload": parsed body, "operation":
+            job operation name, "method": handler on store.webhook.delivery (default
+            "_job_process"), "priority": int, "identity_key": str or None (deliveries with the same
+            key share one job: the events of one order, ``order:<platform order id>``; the job acts
+            on the newest, see `_webhook_latest_delivery`, and a failure is one failed job of the
+            key, which the next delivery of the key runs again), "ignore": bool (answer 200, store
+            nothing: events the platform sends that we do not act on)}.
         :raises WebhookRejected(400): malformed body.
         """
         raise WebhookRejected(400, "webhook parsing is not implemented for this platform")
@@ -373,6 +396,38 @@ class StoreAdapter(models.AbstractModel):
         :raises WebhookRejected(401): the body names another shop.
         """
         return None
+
+    @api.model
+    def _webhook_is_echo(self, store, kind, topic, headers, parsed):
+        """Whether a verified, parsed delivery is the echo of the connector's own export: what the
+        platform sends back after Odoo published a quantity or a product (the platform's inventory
+        or product webhook caused by our update). An echo is answered 200 and neither stored nor
+        queued: its job would only find that nothing changed.
+
+        Runs on every delivery, in the webhook request: it must be cheap (a lookup on an indexed
+        column, no call to the platform), and it must never take a change made by a person on the
+        platform for an echo. Answer True only when the delivery says exactly what Odoo last sent
+        (the same quantity at the same place; the product as Odoo's export left it, same update
+        time); when in doubt, False: the delivery is stored and its job decides.
+
+        :param topic: the topic `_parse_webhook` returned (or the kind).
+        :param parsed: what `_parse_webhook` returned (its "payload" is the parsed body).
+        :returns: bool (default False: nothing is an echo).
+        """
+        return False
+
+    @api.model
+    def _webhook_latest_delivery(self, store, deliveries):
+        """The delivery a job of several deliveries of one identity key acts on (see
+        `_parse_webhook`, "identity_key"); the others are older news of the same thing.
+
+        Platforms deliver out of order: a platform addon returns the newest by the platform's own
+        account (an update time in the body). The default is the last received.
+
+        :param deliveries: store.webhook.delivery records (two or more) of one job.
+        :returns: one of them.
+        """
+        return deliveries.sorted("id")[-1:]
 
     @api.model
     def _process_webhook(self, store, delivery):

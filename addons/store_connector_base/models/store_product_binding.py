@@ -92,7 +92,8 @@ class StoreProductBinding(models.Model):
     )
     external_product_id = fields.Char(string="Platform Product ID", copy=False, index=True)
     external_variant_id = fields.Char(string="Platform Variant ID", copy=False)
-    external_inventory_item_id = fields.Char(string="Inventory Item ID", copy=False)
+    # Indexed: the webhook intake looks bindings up by it (echoes of our stock updates).
+    external_inventory_item_id = fields.Char(string="Inventory Item ID", copy=False, index="btree_not_null")
     external_listing_id = fields.Char(string="Listing ID", copy=False)
     external_offer_id = fields.Char(string="Offer ID", copy=False)
     external_data = fields.Json(string="Platform Data", copy=False, help="Other platform ids and facts.")

@@ -9,7 +9,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
 from .. import const
-from ..exceptions import OperationNotPermitted, WebhookRejected
+from ..exceptions import OperationNotPermitted, PermanentJobError, WebhookRejected
 
 _logger = logging.getLogger(__name__)
 
@@ -46,6 +46,80 @@ WITH ids AS (
 )
 SELECT delivery.id, job.id FROM delivery, job
 """
+
+# A delivery whose parse gave an identity key (all the events of one order...): the delivery alone,
+# its job written by _KEYED_JOB_SQL next. Same clock and savepoint as _INSERT_SQL.
+_INSERT_KEYED_DELIVERY_SQL = """
+SAVEPOINT store_connector_intake;
+INSERT INTO store_webhook_delivery
+       (id, store_id, company_id, kind, topic, event_id, headers, body, received_at, job_id,
+        create_uid, write_uid, create_date, write_date)
+VALUES (nextval('store_webhook_delivery_id_seq'), %(store)s, %(company)s, %(kind)s, %(topic)s, %(event)s,
+        %(headers)s, %(body)s, (statement_timestamp() AT TIME ZONE 'UTC'), NULL, %(uid)s, %(uid)s,
+        (statement_timestamp() AT TIME ZONE 'UTC'), (statement_timestamp() AT TIME ZONE 'UTC'))
+ON CONFLICT (store_id, event_id) DO NOTHING
+RETURNING id
+"""
+
+# The job of a keyed delivery: the delivery joins the store's pending job of that key, or else its
+# failed one (which runs again, with a fresh retry budget, now that a newer event came), or else a
+# new job with the key. The delivery then names its job. Without `merge`, a new job with the key;
+# without a key, a new job without one (the fallbacks of `_insert_delivery`).
+_KEYED_JOB_SQL = """
+WITH existing AS (
+    SELECT id FROM sync_job
+     WHERE %(merge)s AND store_id = %(store)s AND identity_key = %(key)s
+       AND state IN ('pending', 'failed')
+       AND model_name = 'store.webhook.delivery' AND method_name = %(method_name)s
+     ORDER BY state = 'pending' DESC, id DESC
+     LIMIT 1
+       FOR UPDATE
+), merged AS (
+    UPDATE sync_job j
+       SET res_ids = COALESCE(j.res_ids, '[]'::jsonb) || jsonb_build_array(%(delivery)s::int),
+           retry_count = CASE WHEN j.state = 'failed' THEN 0 ELSE j.retry_count END,
+           next_attempt_at = CASE WHEN j.state = 'failed' THEN (statement_timestamp() AT TIME ZONE 'UTC')
+                                  ELSE j.next_attempt_at END,
+           state = 'pending', worker = NULL, operation = %(operation)s,
+           priority = LEAST(j.priority, %(priority)s),
+           run_when_archived = j.run_when_archived OR %(run_when_archived)s,
+           write_uid = %(uid)s, write_date = (statement_timestamp() AT TIME ZONE 'UTC')
+      FROM existing
+     WHERE j.id = existing.id
+    RETURNING j.id
+), job AS (
+    INSERT INTO sync_job
+           (store_id, company_id, operation, direction, model_name, res_ids, method_name, payload,
+            state, priority, retry_count, max_retries, next_attempt_at, run_when_archived, identity_key,
+            create_uid, create_date, write_uid, write_date)
+    SELECT %(store)s, %(company)s, %(operation)s, 'import', 'store.webhook.delivery',
+           jsonb_build_array(%(delivery)s::int), %(method_name)s, NULL, 'pending', %(priority)s, 0,
+           %(max_retries)s, (statement_timestamp() AT TIME ZONE 'UTC'), %(run_when_archived)s,
+           %(key)s, %(uid)s, (statement_timestamp() AT TIME ZONE 'UTC'), %(uid)s,
+           (statement_timestamp() AT TIME ZONE 'UTC')
+     WHERE %(key)s IS NOT NULL AND NOT EXISTS (SELECT 1 FROM existing)
+    RETURNING id
+), plain AS (
+    INSERT INTO sync_job
+           (store_id, company_id, operation, direction, model_name, res_ids, method_name, payload,
+            state, priority, retry_count, max_retries, next_attempt_at, run_when_archived,
+            create_uid, create_date, write_uid, write_date)
+    SELECT %(store)s, %(company)s, %(operation)s, 'import', 'store.webhook.delivery',
+           jsonb_build_array(%(delivery)s::int), %(method_name)s, NULL, 'pending', %(priority)s, 0,
+           %(max_retries)s, (statement_timestamp() AT TIME ZONE 'UTC'), %(run_when_archived)s,
+           %(uid)s, (statement_timestamp() AT TIME ZONE 'UTC'), %(uid)s,
+           (statement_timestamp() AT TIME ZONE 'UTC')
+     WHERE %(key)s IS NULL
+    RETURNING id
+)
+UPDATE store_webhook_delivery
+   SET job_id = (SELECT id FROM merged UNION ALL SELECT id FROM job UNION ALL SELECT id FROM plain LIMIT 1)
+ WHERE id = %(delivery)s
+RETURNING job_id
+"""
+
+# Identity keys of delivery jobs are namespaced, so that they never merge with another job's key.
+WEBHOOK_IDENTITY_PREFIX = "webhook:"
 
 # Request headers never stored with a delivery: they may carry someone's credentials.
 UNSTORED_HEADERS = frozenset({"cookie", "authorization", "proxy-authorization"})
@@ -147,8 +221,9 @@ class StoreWebhookDelivery(models.Model):
         :param headers: request headers (case-insensitive mapping).
         :param raw_body: bytes as received.
         :returns: (status, message): 200 for a new ("queued"), duplicate ("duplicate"), ignored or
-            ping ("ignored") delivery, and for one older than the platform's retry window ("stale",
-            neither stored nor queued).
+            ping ("ignored") delivery, for one older than the platform's retry window ("stale",
+            neither stored nor queued), and for the echo of the connector's own export ("echo",
+            see `store.adapter._webhook_is_echo`: neither stored nor queued).
         :raises WebhookRejected: 404 unknown kind, or a kind or topic an archived store does not
             receive; 401 bad signature, or a body naming another shop; 400 malformed body, a body
             that does not fit its topic, a timestamp missing (where the platform always sends
@@ -198,15 +273,23 @@ class StoreWebhookDelivery(models.Model):
             # retry, then disable the subscription.
             _logger.info("webhook %s for store %s dropped: %s not permitted", kind, store.id, operation)
             return 200, "ignored"
+        if adapter._webhook_is_echo(store, kind, topic, headers, parsed):
+            # What the platform says back after our own export: storing it would only queue a job
+            # that finds nothing to do.
+            _logger.debug("webhook %s (%s) for store %s dropped: echo of our own export",
+                          kind, topic, store.id)
+            return 200, "echo"
 
         method_name = parsed.get("method") or "_job_process"
         if not method_name.startswith("_job_") or not callable(getattr(self, method_name, None)):
             raise ValueError(f"{self._name} has no job handler {method_name!r} (handlers are named _job_*)")
         kept_headers = storable_headers(headers, adapter._webhook_signature_headers(store))
+        identity_key = parsed.get("identity_key")
         delivery_id = self._insert_delivery(
             store, kind, topic, str(event_id), kept_headers, body,
             operation=operation, method_name=method_name, priority=parsed.get("priority", 5),
             run_when_archived=run_when_archived,
+            identity_key=f"{WEBHOOK_IDENTITY_PREFIX}{identity_key}"[:255] if identity_key else None,
         )
         if not delivery_id:
             return 200, "duplicate"
@@ -242,7 +325,7 @@ class StoreWebhookDelivery(models.Model):
 
     @api.model
     def _insert_delivery(self, store, kind, topic, event_id, headers, body, operation, method_name,
-                         priority=5, run_when_archived=False):
+                         priority=5, run_when_archived=False, identity_key=None):
         """Store a delivery and queue its job, unless this store already has its event id.
 
         One statement decides and writes both rows, so two copies of a delivery arriving together
@@ -252,8 +335,17 @@ class StoreWebhookDelivery(models.Model):
         written in SQL like `_enqueue`'s keyed jobs, because this runs on every delivery.
         `run_when_archived` marks the job to run even once the store is archived or paused.
 
+        With an `identity_key` (the deliveries of one order...), the delivery joins the store's
+        pending job of that key, else its failed one (run again now), else a new job with the key
+        (see `_insert_keyed_delivery`): the job then works on several deliveries.
+
         :returns: the new delivery's id, or None for a duplicate.
         """
+        if identity_key:
+            return self._insert_keyed_delivery(
+                store, kind, topic, event_id, headers, body, operation, method_name,
+                priority=priority, run_when_archived=run_when_archived, identity_key=identity_key,
+            )
         cr = self.env.cr
         kept_headers = storable_headers(headers)
         # The savepoint is sent with the statement (one round trip); a duplicate committed by a
@@ -278,6 +370,54 @@ class StoreWebhookDelivery(models.Model):
             cr.execute("ROLLBACK TO SAVEPOINT store_connector_intake")
             row = None
         return row[0] if row else None
+
+    @api.model
+    def _insert_keyed_delivery(self, store, kind, topic, event_id, headers, body, operation, method_name,
+                               priority, run_when_archived, identity_key):
+        """`_insert_delivery` for a delivery with an identity key: two statements, the delivery
+        (a duplicate is answered as in `_insert_delivery`), then its job (`_KEYED_JOB_SQL`).
+
+        The job's statement may meet a concurrent change it cannot see (Odoo runs in REPEATABLE
+        READ): the job of the key claimed by a worker since this request began, or another delivery
+        of the key that just queued a job. Then it falls back, in this same request (a retry of
+        the whole request would sleep up to seconds while the platform waits for the answer), to a
+        new job with the key, then to a job without a key: the delivery is always queued; only
+        the merge is missed, and sync.job keeps one failed job per key anyway (see
+        `sync.job._supersede_failed`).
+
+        :returns: the new delivery's id, or None for a duplicate.
+        """
+        cr = self.env.cr
+        params = {
+            "store": store.id, "company": store.company_id.id, "kind": kind,
+            "topic": topic, "event": event_id, "headers": json.dumps(storable_headers(headers)),
+            "body": body, "uid": self.env.uid, "operation": operation,
+            "method_name": method_name, "priority": priority,
+            "max_retries": const.DEFAULT_MAX_RETRIES, "run_when_archived": bool(run_when_archived),
+        }
+        try:
+            cr.execute(_INSERT_KEYED_DELIVERY_SQL, params, log_exceptions=False)
+            row = cr.fetchone()
+        except (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure):
+            cr.execute("ROLLBACK TO SAVEPOINT store_connector_intake")
+            return None
+        if not row:
+            return None
+        params["delivery"] = row[0]
+        attempts = ((True, identity_key), (False, identity_key), (False, None))
+        for number, (merge, key) in enumerate(attempts, start=1):
+            try:
+                cr.execute("SAVEPOINT store_connector_intake_job;" + _KEYED_JOB_SQL,
+                           dict(params, merge=merge, key=key), log_exceptions=False)
+                cr.fetchone()
+                return params["delivery"]
+            except (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure):
+                if number == len(attempts):
+                    raise
+                cr.execute("ROLLBACK TO SAVEPOINT store_connector_intake_job")
+                _logger.info("webhook delivery %s of store %s: job of %s changed concurrently, attempt %s",
+                             params["delivery"], store.id, identity_key, number + 1)
+        return params["delivery"]
 
     @api.model
     def _forget_stored_signatures(self):
@@ -346,20 +486,59 @@ class StoreWebhookDelivery(models.Model):
         """Jobs of a store process the deliveries it received (see sync.job._target_records)."""
         return self.filtered(lambda record: record.store_id.id == store.id)
 
-    def _job_process(self, job):
-        """Queue handler: hand the delivery to its platform addon (`store.adapter._process_webhook`)."""
-        self.ensure_one()
+    def _acted_on(self):
+        """The delivery a job of several deliveries (of one identity key) acts on: the newest by
+        the platform's account (`store.adapter._webhook_latest_delivery`); the others are older
+        news of the same thing. :returns: one delivery."""
+        if len(self) <= 1:
+            return self
         store = self.store_id
-        return store._get_adapter()._process_webhook(store, self)
+        if len(store) != 1:
+            raise PermanentJobError(_("The deliveries of this job belong to several stores: it was not run."))
+        latest = store._get_adapter()._webhook_latest_delivery(store, self)
+        if len(latest) != 1 or latest not in self:
+            raise ValueError("_webhook_latest_delivery must return one of the deliveries it was given")
+        return latest
+
+    def _job_result(self, acted_on, result):
+        """A job's result, naming the deliveries it covered without acting on them."""
+        covered = (self - acted_on).ids
+        if not covered:
+            return result
+        return {"result": result, "delivery": acted_on.id, "covered_deliveries": covered}
+
+    def _job_process(self, job):
+        """Queue handler: hand the delivery to its platform addon (`store.adapter._process_webhook`).
+
+        A job of several deliveries (one identity key: the events of one order) acts on the
+        newest of them (`_acted_on`); the others are covered by it."""
+        acted_on = self._acted_on()
+        store = acted_on.store_id
+        return self._job_result(acted_on, store._get_adapter()._process_webhook(store, acted_on))
 
     def _job_process_batch(self, jobs):
-        """Batch queue handler of `_job_process` (deliveries of one store): hand them to
-        `store.adapter._process_webhook_batch`. :returns: {job id: result} of the jobs completed."""
-        by_delivery = {job.res_ids[0]: job for job in jobs if len(job.res_ids or []) == 1}
-        deliveries = self.filtered(lambda delivery: delivery.id in by_delivery)
-        store = deliveries.store_id
-        if len(store) != 1 or any(by_delivery[d.id].store_id != store for d in deliveries):
+        """Batch queue handler of `_job_process` (deliveries of one store): hand the delivery each
+        job acts on (`_acted_on`) to `store.adapter._process_webhook_batch`.
+        :returns: {job id: result} of the jobs completed."""
+        store = self.store_id
+        if len(store) != 1 or any(job.store_id != store for job in jobs):
             return {}
-        results = store._get_adapter()._process_webhook_batch(store, deliveries)
-        return {by_delivery[delivery_id].id: result for delivery_id, result in results.items()
-                if delivery_id in by_delivery}
+        by_delivery, job_deliveries = {}, {}
+        for job in jobs:
+            deliveries = self.filtered(lambda delivery, job=job: delivery.id in (job.res_ids or []))
+            if not deliveries:
+                continue
+            acted_on = deliveries._acted_on()
+            by_delivery[acted_on.id] = job
+            job_deliveries[job.id] = (deliveries, acted_on)
+        acted = self.browse(list(by_delivery))
+        if not acted:
+            return {}
+        results = store._get_adapter()._process_webhook_batch(store, acted)
+        done = {}
+        for delivery_id, result in results.items():
+            job = by_delivery.get(delivery_id)
+            if job:
+                deliveries, acted_on = job_deliveries[job.id]
+                done[job.id] = deliveries._job_result(acted_on, result)
+        return done

@@ -24,6 +24,7 @@ from ..exceptions import (
     PermanentJobError,
     RetryableJobError,
     StoreAuthError,
+    StoreCredentialMissing,
 )
 from ..services import cron_wakeup
 from ..services.redact import safe_message
@@ -911,6 +912,10 @@ class SyncJob(models.Model):
         :returns: (kind, retryable, retry_after) where kind is "auth", "retryable", "permanent"
             or "crash" (an unexpected exception: a bug, logged with its traceback).
         """
+        if isinstance(exc, StoreCredentialMissing):
+            # Nothing was refused: pausing would stop the store's webhooks too, for a credential
+            # that only some operations need. The job fails saying what to enter.
+            return "permanent", False, None
         if isinstance(exc, StoreAuthError):
             return "auth", False, None
         if isinstance(exc, RetryableJobError):
@@ -982,9 +987,46 @@ class SyncJob(models.Model):
                  WHERE id = %s""",
             [duration, message, "permanent" if kind == "crash" else kind, started_at, self.id],
         )
+        if self.identity_key:
+            self._supersede_failed()
         self.invalidate_recordset()
         _logger.warning("sync.job %s (%s) failed: %s", self.id, self.operation, message.splitlines()[0])
         return "failed", message
+
+    def _supersede_failed(self):
+        """Keep one failed job per store and identity key: the newest (it holds the latest payload,
+        or the latest deliveries), the older failed ones of the key are cancelled, saying which job
+        to retry. So that one thing that cannot be synced (an order whose import fails on each of
+        its events, or at each pull) shows as one failed job, not one per attempt.
+
+        Housekeeping in a savepoint: a concurrent change (someone retrying one of them) skips it.
+        :returns: the ids of the jobs cancelled.
+        """
+        self.ensure_one()
+        cr = self.env.cr
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(
+                    """SELECT id FROM sync_job
+                        WHERE store_id = %s AND identity_key = %s AND state = 'failed'
+                        ORDER BY id DESC FOR UPDATE""",
+                    [self.store_id.id, self.identity_key],
+                )
+                ids = [row[0] for row in cr.fetchall()]
+                if len(ids) < 2:
+                    return []
+                cr.execute(
+                    f"""UPDATE sync_job SET state = 'cancelled', finished_at = {NOW}, result = %s
+                         WHERE id = ANY(%s) AND state = 'failed'""",
+                    [_("Superseded by job %(job)s, a later failure of the same %(key)s: see or retry "
+                       "that one.", job=ids[0], key=self.identity_key), ids[1:]],
+                )
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as exc:
+            _logger.info("older failed jobs of %s left as they are after a concurrent update: %s",
+                         self.identity_key, exc)
+            return []
+        self.browse(ids[1:]).invalidate_recordset()
+        return ids[1:]
 
     @api.model
     def _retry_delay(self, retry_count, retry_after=None):

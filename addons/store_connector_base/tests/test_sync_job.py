@@ -401,6 +401,10 @@ class TestSyncJob(StoreConnectorCase):
             groups="base.group_user,store_connector_base.group_store_connector_manager",
             company_id=self.company.id, company_ids=[(6, 0, self.company.ids)],
         )
+        # An expired credential: refused, unlike a missing one (see the next test).
+        self.env["integration.credential"]._set_value(
+            self.store, "access_token", "shpat-expired-token-0001",
+            expires_at=fields.Datetime.now() - timedelta(hours=1))
         needs_token = self.enqueue({"use_credential": "access_token"}, priority=1)
         waiting = self.enqueue({"result": "later"}, priority=2)
         elsewhere = self.enqueue({"result": "elsewhere"}, store=self.other_store, priority=3)
@@ -433,6 +437,25 @@ class TestSyncJob(StoreConnectorCase):
         self.assertEqual(self.run_queue(), 2)
         self.assertEqual((needs_token | waiting).mapped("state"), ["done", "done"])
         self.assertNotIn("shpat-new-token-123456", needs_token.result)
+
+    def test_missing_credential_fails_the_job_without_pausing_the_store(self):
+        """A credential never entered is not a refusal: the job fails saying which one, and the
+        store's other jobs (its webhooks) go on."""
+        needs_token = self.enqueue({"use_credential": "access_token"}, priority=1)
+        webhook_like = self.enqueue({"result": "processed"}, priority=2)
+        self.run_queue()
+        self.assertFalse(self.store.paused)
+        self.assertRecordValues(needs_token | webhook_like, [
+            {"state": "failed", "error_kind": "permanent"},
+            {"state": "done", "error_kind": False},
+        ])
+        self.assertIn('no credential "access_token"', needs_token.last_error)
+        self.assertIn("not paused", needs_token.last_error)
+        # Once entered, Retry runs it.
+        self.env["integration.credential"]._set_value(self.store, "access_token", "shpat-entered-0002")
+        needs_token.action_retry()
+        self.run_queue()
+        self.assertEqual(needs_token.state, "done")
 
     def test_a_changed_credential_resumes_a_paused_store(self):
         self.enqueue({"raise": "auth", "message": "401: token revoked"})

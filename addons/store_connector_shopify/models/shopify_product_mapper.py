@@ -12,6 +12,10 @@ product's scalars, and a platform field written ``namespace.key`` (e.g. ``custom
 metafield, on the product (template-level mapping) or on the variant (variant-level mapping).
 """
 
+import hashlib
+import json
+from datetime import datetime
+
 from .shopify_order_mapper import legacy_id
 
 STATUS_TO_SHOPIFY = {"active": "ACTIVE", "unpublished": "DRAFT", "archived": "ARCHIVED"}
@@ -22,6 +26,9 @@ WEIGHT_UNITS = {"kg": "KILOGRAMS", "lb": "POUNDS"}
 PRODUCT_SCALARS = {"vendor": "vendor", "product_type": "productType", "tags": "tags"}
 # Shopify has the weight on the inventory item (InventoryItemInput.measurement.weight {value, unit}).
 EXPORT_WEIGHT = True
+# external_data key of a binding: what Shopify answered to Odoo's last export of the product (its
+# update time and `export_fingerprint`), to recognise the products/update webhook it causes.
+EXPORT_ECHO_KEY = "shopify_export"
 
 PRODUCT_FIELDS = """
   id legacyResourceId title descriptionHtml status updatedAt
@@ -30,7 +37,7 @@ PRODUCT_FIELDS = """
     selectedOptions { name value } inventoryItem { id legacyResourceId } } }
 """
 PRODUCT_SET_RESULT = """
-  product { id legacyResourceId status
+  product { id legacyResourceId status title updatedAt
     variants(first: 250) { nodes { id legacyResourceId sku inventoryItem { id legacyResourceId } } } }
   userErrors { field message code }
 """
@@ -182,8 +189,56 @@ def export_results(product, shopify_product):
                     "inventory_item_legacy_id": legacy_id(item.get("legacyResourceId")),
                 }
             )
+            ids[EXPORT_ECHO_KEY] = {
+                "updated_at": shopify_product.get("updatedAt"),
+                "fingerprint": export_fingerprint(shopify_product),
+            }
             results.append({"sku": sku, "external_ids": ids, "error": None})
     return results
+
+
+def export_fingerprint(product):
+    """A digest of what the products/update webhook and our import read of a product: its title,
+    status and variants (id, SKU, inventory item). Computed alike from a GraphQL Product (the
+    productSet answer) and from a REST-shaped webhook body, so that equal digests mean Shopify's
+    product is still as Odoo's export left it, for all the import would read.
+
+    :returns: a hex digest, or None when the product has no id.
+    """
+    if not product or not product.get("id"):
+        return None
+    if isinstance(product.get("variants"), list):  # REST-shaped (a webhook body)
+        variants = [
+            (legacy_id(v.get("id")), v.get("sku") or "", legacy_id(v.get("inventory_item_id")))
+            for v in product.get("variants") or [] if isinstance(v, dict)
+        ]
+    else:
+        variants = [
+            (legacy_id(v.get("legacyResourceId") or v.get("id")), v.get("sku") or "",
+             legacy_id((v.get("inventoryItem") or {}).get("legacyResourceId")
+                       or (v.get("inventoryItem") or {}).get("id")))
+            for v in ((product.get("variants") or {}).get("nodes") or [])
+        ]
+    facts = {
+        "title": product.get("title") or "",
+        "status": str(product.get("status") or "").lower(),
+        "variants": sorted([str(part or "") for part in variant] for variant in variants),
+    }
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
+
+
+def same_moment(first, second):
+    """Whether two Shopify timestamps (GraphQL "...Z", REST "...+02:00") name the same moment;
+    False when either is missing or unreadable."""
+    if not first or not second:
+        return False
+    try:
+        moments = [datetime.fromisoformat(str(value).replace("Z", "+00:00")) for value in (first, second)]
+    except ValueError:
+        return False
+    if any(moment.tzinfo is None for moment in moments):
+        return False
+    return moments[0] == moments[1]
 
 
 def product_from_graphql(node):

@@ -128,6 +128,15 @@ class StoreAdapterShopify(models.AbstractModel):
         }
 
     @api.model
+    def _api_credentials_missing(self, store):
+        """The Admin API access token: without it (and no refresh token to get one) nothing can be
+        asked of Shopify, though the webhooks, signed with the client or webhook secret, still come."""
+        token = store._shopify_credential_record(const.CRED_ACCESS_TOKEN)
+        if token.value_encrypted or store._shopify_can_refresh():
+            return []
+        return [_("Admin API access token")]
+
+    @api.model
     def _shopify_shop_id_vals(self, store, shop):
         """{"shopify_shop_id": the numeric id} from a `shop { id myshopifyDomain }` answer, when it
         is the store's shop (the webhook intake compares the shop ids bodies name with it)."""
@@ -281,9 +290,13 @@ class StoreAdapterShopify(models.AbstractModel):
 
     @api.model
     def _parse_webhook(self, store, kind, headers, raw_body):
-        """Topic from X-Shopify-Topic, event id from X-Shopify-Webhook-Id (the same on retries and
-        duplicates; X-Shopify-Event-Id stays in the stored headers). Topics we do not handle are
-        answered 200 and dropped."""
+        """Topic from X-Shopify-Topic; the event id from X-Shopify-Event-Id, which Shopify
+        documents as the key to ignore duplicate webhooks ("Ignore duplicate webhooks": the same
+        event id on more than one webhook is a duplicate). It is the same on the retries of a
+        delivery and on a redelivery of the event under a new X-Shopify-Webhook-Id (which is per
+        delivery); the webhook id stays in the stored headers, and serves only when a delivery
+        carries no event id. Topics we do not handle are answered 200 and dropped. Order topics
+        carry the identity key ``order:<order id>``: the deliveries of one order share one job."""
         topic = (headers.get("X-Shopify-Topic") or "").strip()
         if topic in const.SHOPIFY_COMPLIANCE_TOPICS:
             operation = const.SHOPIFY_COMPLIANCE_TOPICS[topic]
@@ -297,8 +310,9 @@ class StoreAdapterShopify(models.AbstractModel):
             raise WebhookRejected(400, "body is not JSON") from None
         if not isinstance(payload, dict):
             raise WebhookRejected(400, "body is not a JSON object")
-        event_id = headers.get("X-Shopify-Webhook-Id") or headers.get("X-Shopify-Event-Id")
-        return {
+        event_id = (headers.get(const.SHOPIFY_WEBHOOK_EVENT_ID_HEADER) or "").strip() or (
+            headers.get(const.SHOPIFY_WEBHOOK_ID_HEADER) or "").strip()
+        parsed = {
             "event_id": event_id,
             "topic": topic,
             "payload": payload,
@@ -306,6 +320,13 @@ class StoreAdapterShopify(models.AbstractModel):
             # Uninstall and compliance first: they change what the other jobs may do.
             "priority": 1 if operation in ("webhook.app", "webhook.compliance") else 5,
         }
+        order_id = payload.get("id")
+        if (self._shopify_webhook_handlers().get(topic) == "_shopify_webhook_order"
+                and isinstance(order_id, (int, str)) and not isinstance(order_id, bool)
+                and str(order_id).strip()):
+            # A body without a usable id is refused by _webhook_check_payload; no key then.
+            parsed["identity_key"] = f"order:{str(order_id).strip()[:64]}"
+        return parsed
 
     @api.model
     def _shopify_webhook_shapes(self):

@@ -2,7 +2,7 @@ import hashlib
 import json
 import logging
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -741,6 +741,86 @@ class StoreAdapterShopifySync(models.AbstractModel):
         return handlers
 
     @api.model
+    def _webhook_is_echo(self, store, kind, topic, headers, parsed):
+        """inventory_levels/update saying the quantity Odoo last published at that location, and
+        products/update of a product as Odoo's last export left it (same update time, same facts):
+        Shopify's answer to our own update. Anything else is stored and its job decides."""
+        if store.platform != "shopify":
+            return super()._webhook_is_echo(store, kind, topic, headers, parsed)
+        payload = parsed.get("payload") or {}
+        if topic == "inventory_levels/update":
+            return self._shopify_inventory_is_echo(store, payload)
+        if topic == "products/update":
+            return self._shopify_product_is_echo(store, payload)
+        return False
+
+    @api.model
+    def _shopify_inventory_is_echo(self, store, payload):
+        """Whether an inventory_levels/update body reports the quantity Odoo last published for
+        that item at that location (one indexed lookup of the binding)."""
+        available = payload.get("available")
+        if not isinstance(available, int) or isinstance(available, bool):
+            return False
+        binding = self.env["store.product.binding"].sudo().search([
+            ("store_id", "=", store.id),
+            ("external_inventory_item_id", "=", om.gid("InventoryItem", payload.get("inventory_item_id"))),
+        ], limit=1)
+        if not binding:
+            return False
+        location_gid = om.gid("Location", payload.get("location_id"))
+        published = self._shopify_published_level(store, binding, location_gid)
+        return published is not None and int(published) == available
+
+    @api.model
+    def _shopify_published_level(self, store, binding, location_gid):
+        """The quantity Odoo last published for `binding` at a Shopify location, or None (never
+        published there, or a location Odoo does not publish to)."""
+        if not self._shopify_inventory_location(store, location_gid):
+            return None
+        if store.shopify_location_ids.filtered("location_id"):
+            return ((binding.external_data or {}).get("shopify_levels") or {}).get(location_gid)
+        return binding.inventory_quantity if binding.inventory_synced_at else None
+
+    @api.model
+    def _shopify_product_is_echo(self, store, payload):
+        """Whether a products/update body is the product exactly as Odoo's last export left it:
+        the update time Shopify answered to that export and the same title, status and variants
+        (`pm.export_fingerprint`). A change made since on Shopify has a later update time; one
+        made within the same second still changes what the digest covers, or else changes
+        nothing the import would read."""
+        product_gid = payload.get("admin_graphql_api_id") or om.gid("Product", payload.get("id"))
+        bindings = self.env["store.product.binding"].sudo().search(
+            [("store_id", "=", store.id), ("external_product_id", "=", product_gid)])
+        if not bindings:
+            return False
+        fingerprint = pm.export_fingerprint(payload)
+        for binding in bindings:
+            export = (binding.external_data or {}).get(pm.EXPORT_ECHO_KEY) or {}
+            if (fingerprint and export.get("fingerprint") == fingerprint
+                    and pm.same_moment(export.get("updated_at"), payload.get("updated_at"))):
+                return True
+        return False
+
+    @api.model
+    def _webhook_latest_delivery(self, store, deliveries):
+        """The delivery with the latest updated_at in its body (Shopify delivers out of order);
+        among equals, the last received."""
+        if store.platform != "shopify":
+            return super()._webhook_latest_delivery(store, deliveries)
+
+        def moment(delivery):
+            try:
+                stamp = (delivery._payload() or {}).get("updated_at")
+                when = datetime.fromisoformat(str(stamp).replace("Z", "+00:00")) if stamp else None
+            except (TypeError, ValueError, AttributeError):
+                when = None
+            if when is not None and when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            return (when is not None, when or datetime.min.replace(tzinfo=UTC), delivery.id)
+
+        return max(deliveries, key=moment)
+
+    @api.model
     def _shopify_inventory_location(self, store, location_gid):
         """The Odoo location a Shopify location's stock is in: its mapping, else (for the store's
         default Shopify location, or any when none is mapped) the store's warehouse stock."""
@@ -782,10 +862,9 @@ class StoreAdapterShopifySync(models.AbstractModel):
         data = dict(binding.external_data or {})
         levels = data.get("shopify_levels") or {}
         per_location = bool(store.shopify_location_ids.filtered("location_id"))
-        if per_location:
-            published = levels.get(location_gid)
-        else:
-            published = binding.inventory_quantity if binding.inventory_synced_at else None
+        # Usually recognised at intake already (_webhook_is_echo); a delivery stored before our
+        # export committed is recognised here.
+        published = self._shopify_published_level(store, binding, location_gid)
         if published is not None and int(published) == int(available):
             return {"ignored": "echo of Odoo's own export"}
         stamps = data.get("shopify_level_updated") or {}

@@ -92,14 +92,26 @@ class TestShopifyIntakeAfterUninstall(ShopifyCatalogMixin, ShopifySimulatorHttpC
         self._flush()
         self.run_queue()
         self.assertEqual(on_hand(), 5)
-        # The first delivery posted again, fresh enough to pass the intake: the same event, not
-        # applied again (Odoo would go back to 12).
+        # The first delivery posted again, fresh enough to pass the intake, under a new webhook
+        # id: the same X-Shopify-Event-Id, a duplicate, neither stored nor applied again (Odoo
+        # would go back to 12).
         response = self._repost("inventory", first, signature)
         self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json()["status"], "duplicate")
+        self.run_queue()
+        def replays():
+            others = self._deliveries("inventory_levels/update") - first
+            return others.filtered(lambda d: d.body == first.body)
+
+        self.assertFalse(replays())
+        self.assertEqual(on_hand(), 5)
+        # Its event id changed as well: stored, but the job sees the same event (updated_at).
+        headers = dict(first.headers, **{"X-Shopify-Event-Id": str(uuid.uuid4())})
+        first.sudo().headers = headers
+        response = self._repost("inventory", first, signature)
         self.assertEqual(response.json()["status"], "queued")
         self.run_queue()
-        replay = self._deliveries("inventory_levels/update") - first
-        replay = replay.filtered(lambda d: d.body == first.body)
+        replay = replays()
         self.assertEqual(len(replay), 1)
         self.assertEqual(replay.job_id.state, "done")
         self.assertIn("same event", json.loads(replay.job_id.result)["ignored"])

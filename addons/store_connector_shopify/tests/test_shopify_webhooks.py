@@ -22,11 +22,11 @@ def product_payload(product_id):
 
 @tagged("post_install", "-at_install")
 class TestShopifyWebhooks(ShopifySimulatorHttpCase):
-    # every webhook the simulator sends arrives twice (same X-Shopify-Webhook-Id)
+    # every webhook the simulator sends arrives twice (same X-Shopify-Webhook-Id and Event-Id)
     sim_kwargs = {"duplicate_rate": 1.0}
 
     def _post(self, kind, topic, payload, secret=SIM_CLIENT_SECRET, webhook_id=None, signature=None,
-              shop=None):
+              shop=None, event_id=None):
         body = json.dumps(payload).encode()
         headers = {
             "Content-Type": "application/json",
@@ -34,7 +34,7 @@ class TestShopifyWebhooks(ShopifySimulatorHttpCase):
             "X-Shopify-Hmac-Sha256": signature if signature is not None else sign(body, secret),
             "X-Shopify-Shop-Domain": shop if shop is not None else self.sim.shop,
             "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
-            "X-Shopify-Event-Id": str(uuid.uuid4()),
+            "X-Shopify-Event-Id": event_id or str(uuid.uuid4()),
             "X-Shopify-Triggered-At": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         }
         return self.url_open(self.store._webhook_url(kind), data=body, headers=headers)
@@ -68,15 +68,21 @@ class TestShopifyWebhooks(ShopifySimulatorHttpCase):
 
     def test_signed_accepted_bad_hmac_refused_duplicate_once(self):
         payload = product_payload(1)
-        response = self._post("products", "products/update", payload, webhook_id="wh-1")
+        response = self._post("products", "products/update", payload, webhook_id="wh-1", event_id="ev-1")
         self.assertEqual(response.status_code, 200, response.text)
-        response = self._post("products", "products/update", payload, webhook_id="wh-1")
-        self.assertEqual(response.status_code, 200)
+        # Shopify's retry: the same webhook id and event id
+        response = self._post("products", "products/update", payload, webhook_id="wh-1", event_id="ev-1")
+        self.assertEqual((response.status_code, response.json()), (200, {"status": "duplicate"}))
+        # the same event redelivered under a new webhook id: still a duplicate (X-Shopify-Event-Id)
+        response = self._post("products", "products/update", payload, webhook_id="wh-2", event_id="ev-1")
+        self.assertEqual((response.status_code, response.json()), (200, {"status": "duplicate"}))
         self.assertEqual(len(self._deliveries("products/update")), 1)
         self.assertEqual(len(self.env["sync.job"].search([("store_id", "=", self.store.id),
                                                           ("operation", "=", "webhook.products")])), 1)
-        # both Shopify ids are kept: the webhook id dedupes, the event id stays in the headers
-        self.assertTrue(self._deliveries("products/update").headers.get("X-Shopify-Event-Id"))
+        # both Shopify ids are kept: the event id dedupes, the webhook id stays in the headers
+        delivery = self._deliveries("products/update")
+        self.assertEqual(delivery.event_id, "ev-1")
+        self.assertEqual(delivery.headers.get("X-Shopify-Webhook-Id"), "wh-1")
         response = self._post("products", "products/update", payload, secret="wrong-secret")
         self.assertEqual(response.status_code, 401)
         response = self._post("products", "products/update", payload, signature="")

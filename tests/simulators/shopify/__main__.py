@@ -26,6 +26,8 @@ def main(argv=None):
     parser.add_argument("--restore-rate", type=float, default=100)
     parser.add_argument("--webhook-mode", choices=("background", "manual"), default="background")
     parser.add_argument("--duplicate-rate", type=float, default=0.0, help="share of webhooks delivered twice")
+    parser.add_argument("--redelivery-rate", type=float, default=0.0,
+                        help="share of events delivered again under a new webhook id (same event id)")
     parser.add_argument("--reorder", action="store_true", help="shuffle webhook deliveries")
     parser.add_argument("--random-seed", type=int, default=0)
     parser.add_argument("--compliance-uri", default=None)
@@ -53,6 +55,7 @@ def main(argv=None):
         webhook_mode=args.webhook_mode,
         seed=args.random_seed,
         duplicate_rate=args.duplicate_rate,
+        redelivery_rate=args.redelivery_rate,
         reorder=args.reorder,
         compliance_uri=args.compliance_uri,
     )

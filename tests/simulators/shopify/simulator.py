@@ -83,6 +83,7 @@ class ShopifySimulator:
         bulk_polls_until_complete=1,
         bulk_seconds=30.0,
         webhook_api_version=None,
+        redelivery_rate=0.0,
     ):
         if webhook_mode not in ("manual", "background"):
             raise ValueError("webhook_mode must be 'manual' or 'background'")
@@ -116,7 +117,8 @@ class ShopifySimulator:
         self.bucket = LeakyBucket(
             self.clock, bucket.get("maximumAvailable", 2000), bucket.get("restoreRate", 100)
         )
-        self.webhooks = WebhookManager(self, seed=seed, duplicate_rate=duplicate_rate, reorder=reorder)
+        self.webhooks = WebhookManager(self, seed=seed, duplicate_rate=duplicate_rate, reorder=reorder,
+                                       redelivery_rate=redelivery_rate)
         self._quiet = 0
         self.store = Store(self.clock, shop, currency=currency, emit=self._emit)
         self.oauth = OAuthServer(self)
@@ -299,6 +301,11 @@ class ShopifySimulator:
     @property
     def events(self):
         return list(self.webhooks.events)
+
+    def redeliver_webhook(self, event_id):
+        """Deliver an event already sent once more, under new X-Shopify-Webhook-Ids (same
+        X-Shopify-Event-Id, Triggered-At and body). :returns: the number of deliveries queued."""
+        return self.webhooks.redeliver(event_id)
 
     def flush_webhooks(self, force=False, max_rounds=1):
         """Deliver the pending webhooks now (synchronously); returns one result per attempt."""

@@ -682,6 +682,34 @@ def test_webhook_retries_keep_ids_and_duplicates_share_them(receiver):
         sim.stop()
 
 
+def test_redelivery_keeps_the_event_id_under_a_new_webhook_id(receiver):
+    """Shopify's "Ignore duplicate webhooks": an event may come again under a new X-Shopify-Webhook-Id;
+    its X-Shopify-Event-Id, Triggered-At and body stay. Distinct events have distinct event ids."""
+    sim = ShopifySimulator(access_token=TOKEN, client_secret=SECRET, redelivery_rate=1.0)
+    sim.start()
+    try:
+        sim.subscribe("inventory_levels/update", receiver.url)
+        sim.add_product("Tee", variants=[{"sku": "TEE", "inventory": 1}], webhooks=False)
+        sim.set_inventory("TEE", 4)
+        first = sim.flush_webhooks()
+        assert len(first) == 2 and all(r["ok"] for r in first)
+        assert first[0]["webhook_id"] != first[1]["webhook_id"]
+        assert first[0]["event_id"] == first[1]["event_id"]
+        for name in ("X-Shopify-Event-Id", "X-Shopify-Triggered-At"):
+            assert first[0]["headers"][name] == first[1]["headers"][name]
+        assert first[0]["body"] == first[1]["body"]
+        sim.webhooks.redelivery_rate = 0.0
+        assert sim.redeliver_webhook(first[0]["event_id"]) == 2
+        again = sim.flush_webhooks()
+        assert {r["event_id"] for r in again} == {first[0]["event_id"]}
+        assert not {r["webhook_id"] for r in again} & {r["webhook_id"] for r in first}
+        sim.set_inventory("TEE", 5)
+        other = sim.flush_webhooks()
+        assert len(other) == 1 and other[0]["event_id"] != first[0]["event_id"]
+    finally:
+        sim.stop()
+
+
 def test_order_lifecycle_webhooks_are_rest_shaped(sim, receiver):
     for topic in ("ORDERS_PAID", "ORDERS_CANCELLED", "ORDERS_FULFILLED", "REFUNDS_CREATE", "ORDERS_UPDATED"):
         sim.subscribe(topic, receiver.url)

@@ -4,7 +4,10 @@ shopify.dev/docs/apps/build/webhooks/delivery-structure: POST of the JSON payloa
 -Hmac-Sha256 (base64 HMAC-SHA256 of the raw body keyed with the app's client secret), -Shop-Domain,
 -API-Version, -Webhook-Id (one per delivery, identical on retries), -Triggered-At (when the event
 happened; retries keep it, shopify.dev/changelog/updates-to-webhook-retry-mechanism), -Event-Id (one
-per event, identical across subscriptions) and, for a subscription that has one, -Name. A delivery
+per event, identical across subscriptions and redeliveries) and, for a subscription that has one,
+-Name. Shopify may also deliver an event more than once under new webhook ids (its "Ignore duplicate
+webhooks" guide: the same X-Shopify-Event-Id on more than one webhook is a duplicate):
+`redelivery_rate` and `redeliver()` do that. A delivery
 fails on a non-2xx answer, a connection error or no answer within 5 s; it is retried 8 times over about
 4 hours with exponential backoff, with its original payload and headers, and a subscription made
 through the API is removed when a delivery has exhausted its retries.
@@ -82,10 +85,14 @@ def _include(payload, fields):
 class WebhookManager:
     """Queue of pending deliveries; `flush()` delivers them synchronously (or a background thread does)."""
 
-    def __init__(self, sim, seed=0, duplicate_rate=0.0, reorder=False, remove_failing_subscriptions=True):
+    def __init__(self, sim, seed=0, duplicate_rate=0.0, reorder=False, remove_failing_subscriptions=True,
+                 redelivery_rate=0.0):
         self.sim = sim
         self.rng = random.Random(seed)
+        # duplicate: the same delivery twice (same webhook id); redelivery: the same event again
+        # under a new webhook id (same event id, Triggered-At and body).
         self.duplicate_rate = duplicate_rate
+        self.redelivery_rate = redelivery_rate
         self.reorder = reorder
         self.remove_failing_subscriptions = remove_failing_subscriptions
         self.pending = []
@@ -138,8 +145,32 @@ class WebhookManager:
             if self.duplicate_rate and self.rng.random() < self.duplicate_rate:
                 twin = Delivery(**{**delivery.as_dict(), "duplicate": True})
                 self._queue(twin)
+            if self.redelivery_rate and self.rng.random() < self.redelivery_rate:
+                self._queue(self._redelivery(delivery))
         self._wake.set()
         return event_id
+
+    def _redelivery(self, delivery):
+        """The same event sent again as a new delivery: a new webhook id, everything else kept."""
+        return Delivery(**{**delivery.as_dict(), "webhook_id": str(uuid.uuid4()), "attempts": 0,
+                           "due": self.sim.clock.time(), "duplicate": True})
+
+    def redeliver(self, event_id):
+        """Send an event already delivered once more, under new webhook ids (one per subscription
+        it went to), as Shopify occasionally does. :returns: the number of deliveries queued."""
+        with self._lock:
+            firsts = {entry["webhook_id"]: entry for entry in self.log
+                      if entry["event_id"] == event_id and entry["attempt"] == 1}
+        for entry in firsts.values():
+            headers = entry["headers"]
+            self._queue(Delivery(
+                webhook_id=str(uuid.uuid4()), event_id=event_id, topic=entry["topic"], uri=entry["uri"],
+                body=entry["body"], api_version=headers.get("X-Shopify-API-Version"),
+                triggered_at=headers["X-Shopify-Triggered-At"], attempts=0, due=self.sim.clock.time(),
+                subscription_id=None, duplicate=True, name=headers.get("X-Shopify-Name"),
+            ))
+        self._wake.set()
+        return len(firsts)
 
     def _queue(self, delivery):
         with self._lock:

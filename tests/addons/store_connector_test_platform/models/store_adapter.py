@@ -32,7 +32,10 @@ class StoreAdapterTest(models.AbstractModel):
     X-Test-Topic. A JSON body {"ignore": true} is acknowledged and dropped; processing a body with
     {"fail": "<message>"} fails permanently; an "orders" delivery whose body is {"order": {...}}
     carries a normalized order, handed to the order pipeline as a platform addon does after
-    translating its own payload. An unsigned form post ``webhook_id=<digits>`` is a ping.
+    translating its own payload (the deliveries of one order share a job: identity key
+    ``order:<id>``). An "inventory" delivery {"sku", "quantity"} repeating the quantity Odoo last
+    published for the SKU is the echo of our export. An unsigned form post ``webhook_id=<digits>``
+    is a ping.
     """
 
     _name = "store.adapter.test"
@@ -78,11 +81,26 @@ class StoreAdapterTest(models.AbstractModel):
             raise WebhookRejected(400, "body is not a JSON object")
         if payload.get("ignore"):
             return {"ignore": True}
-        return {
+        parsed = {
             "event_id": headers.get(EVENT_HEADER) or payload.get("id"),
             "topic": headers.get(TOPIC_HEADER) or kind,
             "payload": payload,
         }
+        order = payload.get("order")
+        if kind == "orders" and isinstance(order, dict) and order.get("id"):
+            parsed["identity_key"] = f"order:{order['id']}"
+        return parsed
+
+    @api.model
+    def _webhook_is_echo(self, store, kind, topic, headers, parsed):
+        """An "inventory" delivery {"sku", "quantity"} saying the quantity Odoo last published for
+        that SKU (the binding's), as a platform reports our own stock update back."""
+        payload = parsed.get("payload") or {}
+        if kind != "inventory" or not isinstance(payload.get("quantity"), int) or not payload.get("sku"):
+            return False
+        binding = self.env["store.product.binding"].sudo().search(
+            [("store_id", "=", store.id), ("sku", "=", str(payload["sku"]))], limit=1)
+        return bool(binding.inventory_synced_at) and binding.inventory_quantity == payload["quantity"]
 
     @api.model
     def _process_webhook(self, store, delivery):
