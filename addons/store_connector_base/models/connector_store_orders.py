@@ -186,7 +186,9 @@ class ConnectorStore(models.Model):
             .store_id.ids
         )
         queued = self.env["sync.job"]
-        for store in stores.filtered(lambda s: s.id not in busy):
+        # A platform whose addon cannot pull orders (yet) gets no job that could only fail.
+        pullable = stores.filtered(lambda s: s.id not in busy and "orders.pull" in s._platform_features())
+        for store in pullable:
             missing = store._get_adapter()._api_credentials_missing(store)
             if missing:
                 store._log_pull_skipped(missing)

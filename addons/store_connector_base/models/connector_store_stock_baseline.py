@@ -159,6 +159,21 @@ class ConnectorStore(models.Model):
         rows.sort(key=lambda row: (row["sku"], row["locations"][:1].id))
         return rows
 
+    def _stock_baseline_order_jobs(self):
+        """The store's order imports still waiting or running (pulls, single orders, order webhooks,
+        a platform's Full Sync): the platform's quantities already count what their orders shipped,
+        so importing the quantities before them would count those shipments twice."""
+        self.ensure_one()
+        return self.env["sync.job"].sudo().search([
+            ("store_id", "=", self.id),
+            ("state", "in", ("pending", "processing")),
+            "|", "|", "|",
+            ("operation", "=like", "orders.import%"),
+            ("operation", "=", "orders.pull"),
+            ("operation", "=", "webhook.orders"),
+            ("operation", "=like", "full_sync%"),
+        ])
+
     def _import_stock_baseline(self):
         """Import the platform's quantities into Odoo (baseline "platform"): read them again now
         (what a window showed may be old, and it is not what decides an adjustment) and set
@@ -172,6 +187,15 @@ class ConnectorStore(models.Model):
         :raises UserError: naming the SKUs that cannot be imported and what to do.
         """
         self.ensure_one()
+        importing = self._stock_baseline_order_jobs()
+        if importing:
+            raise UserError(_(
+                "Nothing was imported: %(count)s order imports of %(store)s are still waiting or running "
+                "(e.g. the Full Sync's). The orders they bring may validate deliveries of goods the shop "
+                "already shipped, which lowers Odoo's stock once more after the import set it to the "
+                "shop's. Wait until they are done (Store Connector › Queue › Jobs), then import again.",
+                count=len(importing), store=self.name,
+            ))
         rows = self._stock_baseline_rows()
         refused = [row for row in rows if row["error"]]
         if refused:

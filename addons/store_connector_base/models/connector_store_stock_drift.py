@@ -79,7 +79,7 @@ class ConnectorStore(models.Model):
             ("paused", "=", False),
         ])
         jobs = self.env["sync.job"]
-        for store in stores:
+        for store in stores.filtered(lambda s: "inventory.sync" in s._platform_features()):
             try:
                 jobs |= store._enqueue_stock_reconcile()
             except OperationNotPermitted:

@@ -85,6 +85,9 @@ class StockPicking(models.Model):
             reason = None
             if not store.active:
                 reason = _("The store %(store)s is archived.", store=store.name)
+            elif "orders.push" not in store._platform_features():
+                reason = _("The connector of store %(store)s cannot send shipments to its platform yet.",
+                           store=store.name)
             else:
                 try:
                     store._check_operation_allowed("orders.push")

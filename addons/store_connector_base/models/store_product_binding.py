@@ -351,7 +351,7 @@ class StoreProductBinding(models.Model):
         if not self:
             return
         self.filtered(lambda b: b.sync_state != "pending").write({"sync_state": "pending"})
-        if not store.auto_sync_products:
+        if not store.auto_sync_products or "products.export" not in store._platform_features():
             return
         try:
             store._enqueue_product_sync(self, "products.export")
@@ -436,6 +436,8 @@ class StoreProductBinding(models.Model):
             ("store_id.stock_baseline", "!=", "none"),
         ])
         for store, store_bindings in bindings.grouped("store_id").items():
+            if "inventory.sync" not in store._platform_features():
+                continue
             paths = tuple(store._inventory_locations().mapped("parent_path"))
             if not paths:
                 continue

@@ -25,6 +25,11 @@ class StoreStockBaselineWizard(models.TransientModel):
     total_odoo_on_hand = fields.Float(compute="_compute_totals", string="Odoo On Hand")
     total_odoo_published = fields.Integer(compute="_compute_totals", string="Odoo Would Publish")
     total_import_quantity = fields.Float(compute="_compute_totals", string="Odoo On Hand After Import")
+    order_job_count = fields.Integer(
+        compute="_compute_order_job_count",
+        help="Order imports of the store still waiting or running: importing the shop's quantities waits "
+        "for them.",
+    )
 
     @api.depends("line_ids")
     def _compute_totals(self):
@@ -36,6 +41,10 @@ class StoreStockBaselineWizard(models.TransientModel):
             wizard.total_odoo_on_hand = sum(lines.mapped("odoo_on_hand"))
             wizard.total_odoo_published = sum(lines.mapped("odoo_published"))
             wizard.total_import_quantity = sum(lines.mapped("import_quantity"))
+
+    def _compute_order_job_count(self):
+        for wizard in self:
+            wizard.order_job_count = len(wizard.store_id._stock_baseline_order_jobs())
 
     @api.model
     def _open_for(self, store):

@@ -151,6 +151,22 @@ class TestStockBaselineWindow(StockBaselineCase):
         self.assertEqual(self.pending_jobs(store=store, operation="inventory.sync").identity_key,
                          "inventory:MUG-1")
 
+    def test_import_waits_for_the_order_imports_still_queued(self):
+        # A Full Sync's order pull still queued: its orders may validate deliveries of goods the shop
+        # already shipped, which the shop's quantities already count.
+        pull = self.new_store._enqueue_order_pull(since=None)
+        self.assertTrue(pull)
+        wizard = self.open_window()
+        self.assertEqual(wizard.order_job_count, 1)
+        with self.assertRaises(UserError) as caught:
+            wizard.action_import_platform()
+        self.assertIn("order imports of New Shop are still waiting or running", caught.exception.args[0])
+        self.assertEqual(self.on_hand(self.mug), 2, "nothing imported")
+        self.assertEqual(self.new_store.stock_baseline, "none")
+        pull.sudo().write({"state": "done"})
+        wizard.action_import_platform()
+        self.assertEqual(self.on_hand(self.mug), 9)
+
     def test_publish_odoo_quantities_queues_sync_inventory(self):
         wizard = self.open_window()
         wizard.action_publish_odoo()
