@@ -252,10 +252,35 @@ class ConnectorStore(models.Model):
                 pid: on_hand[pid] + incoming.get(pid, 0.0) - outgoing.get(pid, 0.0)
                 for pid in set(on_hand) | set(incoming) | set(outgoing)
             }
+        awaiting = self._inventory_platform_quotation_demand(products, locations)
         return {
             product_id: on_hand[product_id] - reserved[product_id] - unreserved.get(product_id, 0.0)
-            for product_id in set(on_hand) | set(unreserved)
+            - awaiting.get(product_id, 0.0)
+            for product_id in set(on_hand) | set(unreserved) | set(awaiting)
         }
+
+    def _inventory_platform_quotation_demand(self, products, locations):
+        """{product id: quantity} of the platform orders imported as quotations (awaiting payment or
+        confirmation) that ship from the warehouses of `locations`: a platform already takes their
+        goods out of what it sells (Shopify commits them), and they may be paid any moment, so what
+        can be sold leaves them out too, although Odoo has no delivery for them yet."""
+        warehouses = locations.warehouse_id
+        if not warehouses:
+            return {}
+        groups = self.env["sale.order.line"].sudo()._read_group(
+            [
+                ("product_id", "in", products.ids),
+                ("order_id.state", "in", ("draft", "sent")),
+                ("order_id.store_id", "!=", False),
+                ("order_id.warehouse_id", "in", warehouses.ids),
+            ],
+            ["product_id", "product_uom"],
+            ["product_uom_qty:sum"],
+        )
+        result = defaultdict(float)
+        for product, uom, quantity in groups:
+            result[product.id] += uom._compute_quantity(quantity or 0.0, product.uom_id, round=False)
+        return result
 
     def _inventory_outgoing_demand(self, domain):
         """The demand of the stock moves of `domain`, per product, in the products' units.

@@ -87,6 +87,15 @@ class SaleOrder(models.Model):
                 ))
         return super().write(vals)
 
+    def _action_cancel(self):
+        # An imported quotation counted as demand (see connector.store._inventory_basis_quantities);
+        # a confirmed order's cancelled deliveries say so themselves.
+        quotations = self.filtered(lambda order: order.store_id and order.state in ("draft", "sent"))
+        products = quotations.order_line.product_id
+        res = super()._action_cancel()
+        self.env["store.product.binding"]._on_demand_changed(products)
+        return res
+
     def _action_confirm(self):
         res = super()._action_confirm()
         # The deliveries exist now: goods the platform already shipped are validated or held.

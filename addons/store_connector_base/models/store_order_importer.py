@@ -781,6 +781,10 @@ class StoreOrderImporter(models.AbstractModel):
         for order, sale in zip(orders, sales, strict=True):
             self._post_import_notes(order, sale, ctx, notes.get(sale.id))
         self._apply_stage(store, list(zip(orders, sales, bindings, strict=True)), previous_stages={})
+        # Quotations awaiting payment count as demand for the stores that publish what can be sold
+        # (confirmed ones made their deliveries, which said so already).
+        quotations = sales.filtered(lambda sale: sale.state in ("draft", "sent"))
+        self.env["store.product.binding"]._on_demand_changed(quotations.order_line.product_id)
         for sale, binding in zip(sales, bindings, strict=True):
             store._event_order_received_from_store(sale, binding)
         return sales

@@ -450,6 +450,28 @@ class StoreProductBinding(models.Model):
             if store_bindings:
                 store_bindings._enqueue_inventory(store)
 
+    @api.model
+    def _on_demand_changed(self, products):
+        """Queue a stock update of `products` in the stores whose publish basis counts open demand
+        (free minus open demand, forecasted): an order confirmed or cancelled, a delivery created
+        or cancelled changes what they publish although no stock moved. Coalesces like
+        `_on_stock_moved`."""
+        if not products:
+            return
+        bindings = self.sudo().search([
+            ("product_id", "in", products.ids),
+            ("platform_status", "=", "active"),
+            ("sku", "!=", False),
+            ("store_id.active", "=", True),
+            ("store_id.auto_sync_inventory", "=", True),
+            ("store_id.allow_inventory_sync", "=", True),
+            ("store_id.stock_baseline", "!=", "none"),
+            ("store_id.inventory_publish_basis", "in", ("sellable", "forecast")),
+        ])
+        for store, store_bindings in bindings.grouped("store_id").items():
+            if "inventory.sync" in store._platform_features():
+                store_bindings._enqueue_inventory(store)
+
     def _enqueue_inventory(self, store):
         """One coalescing inventory job per binding (identity "inventory:<sku>")."""
         return self.env["sync.job"]._enqueue_many(

@@ -50,9 +50,11 @@ class TestPublishBasis(PublishBasisCase):
         self.assertEqual(self.published(), 17, "25 on hand, 8 promised to a confirmed order: 17 can be sold")
         # What the inventory job sends, too.
         self.store._enqueue_inventory_sync()
-        self.run_job(self.pending_jobs(operation="inventory.sync"))
-        [(_store, items)] = self.recorder.of("update_inventory")
-        self.assertEqual(items, [{"sku": "MUG-1", "quantity": 17, "external_ids": {}}])
+        for job in self.pending_jobs(operation="inventory.sync"):  # the confirmation's, Sync Inventory's
+            self.run_job(job)
+        self.assertTrue(self.recorder.of("update_inventory"))
+        for _store, items in self.recorder.of("update_inventory"):
+            self.assertEqual(items, [{"sku": "MUG-1", "quantity": 17, "external_ids": {}}])
         # Reserving the delivery changes nothing: the 8 are reserved instead of awaited.
         order.picking_ids.action_assign()
         self.assertEqual(move.quantity, 8)
@@ -154,3 +156,46 @@ class TestPublishBasis(PublishBasisCase):
         both = shelf | self.stock_location
         self.assertEqual(self.store._published_quantities(self.mug | self.red, locations=both),
                          {self.mug.id: 21, self.red.id: 0})
+
+
+class TestDemandChangesArePublished(PublishBasisCase):
+    """What can be sold changes when an order is confirmed or cancelled, though no stock moved: the
+    stores that publish it are told then, not at the next stock move."""
+
+    def setUp(self):
+        super().setUp()
+        self.set_stock(self.mug, 25)
+        self.env["sync.job"].search([("store_id", "in", (self.store | self.other_store).ids)]).unlink()
+
+    def test_confirming_and_cancelling_an_order_queue_the_stock_update(self):
+        order = self.confirmed_order(self.mug, 8)
+        job = self.pending_jobs(operation="inventory.sync")
+        self.assertEqual(job.identity_key, "inventory:MUG-1", "confirmed: 17 can be sold, the shop is told")
+        self.run_job(job)
+        self.assertEqual(self.recorder.of("update_inventory")[-1][1][0]["quantity"], 17)
+        order._action_cancel()
+        job = self.pending_jobs(operation="inventory.sync")
+        self.assertTrue(job, "cancelled: 25 can be sold again, the shop is told")
+        self.run_job(job)
+        self.assertEqual(self.recorder.of("update_inventory")[-1][1][0]["quantity"], 25)
+
+    def test_a_store_publishing_free_stock_is_not_told(self):
+        self.store.inventory_publish_basis = "free"
+        self.confirmed_order(self.mug, 8)
+        self.assertFalse(self.pending_jobs(operation="inventory.sync"), "free stock did not change")
+
+    def test_platform_quotations_awaiting_payment_count_as_demand(self):
+        order = self.env["sale.order"].create({
+            "partner_id": self.customer.id,
+            "warehouse_id": self.warehouse.id,
+            "order_line": [(0, 0, {"product_id": self.mug.id, "product_uom_qty": 3})],
+        })
+        self.assertEqual(self.published(), 25, "a quotation of Odoo's own sales team is no demand")
+        self.env["store.order.binding"].sudo().create({
+            "store_id": self.other_store.id, "external_id": "Q-1", "order_id": order.id,
+        })
+        self.assertEqual(order.store_id, self.other_store)
+        self.assertEqual(self.published(), 22, "the platform committed the 3 units of its pending order")
+        order._action_cancel()
+        self.assertEqual(self.published(), 25)
+        self.assertTrue(self.pending_jobs(operation="inventory.sync"), "cancelling it is published")
