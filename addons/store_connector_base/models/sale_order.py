@@ -91,9 +91,9 @@ class SaleOrder(models.Model):
         # An imported quotation counted as demand (see connector.store._inventory_basis_quantities);
         # a confirmed order's cancelled deliveries say so themselves.
         quotations = self.filtered(lambda order: order.store_id and order.state in ("draft", "sent"))
-        products = quotations.order_line.product_id
+        products, warehouses = quotations.order_line.product_id, quotations.warehouse_id
         res = super()._action_cancel()
-        self.env["store.product.binding"]._on_demand_changed(products)
+        self.env["store.product.binding"]._on_demand_changed(products, warehouses)
         return res
 
     def _action_confirm(self):
@@ -241,6 +241,16 @@ class SaleOrder(models.Model):
                     "delivery.",
                     tracking=", ".join(numbers) or _("none given"),
                     carrier=f", {', '.join(companies)}" if companies else "",
+                ),
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
+            # The order says it too: its Delivered column moved without anyone validating anything.
+            self.message_post(
+                body=_(
+                    "Delivery %(picking)s validated by the Store Connector for the goods the platform "
+                    "already shipped (tracking %(tracking)s).",
+                    picking=picking.name, tracking=", ".join(numbers) or _("none given"),
                 ),
                 message_type="comment",
                 subtype_xmlid="mail.mt_note",

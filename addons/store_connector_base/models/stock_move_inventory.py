@@ -18,18 +18,7 @@ class StockMove(models.Model):
         return result
 
     def _store_demand_changed(self, moves):
-        # Moves leaving stock (deliveries, transfers out) or coming in (the forecast counts receipts).
-        moves = moves.filtered(
-            lambda m: m.product_id.is_storable
-            and (m.location_id.usage == "internal") != (m.location_dest_id.usage == "internal")
-        )
+        # Which stores publish from the moves' locations is _on_stock_moved's to tell.
+        moves = moves.filtered(lambda m: m.product_id.is_storable)
         if moves:
-            self.env["store.product.binding"]._on_demand_changed(moves.product_id)
-
-    def _action_done(self, cancel_backorder=False):
-        moves = super()._action_done(cancel_backorder=cancel_backorder)
-        done = moves.filtered(lambda m: m.state == "done")
-        if done:
-            # One query when nothing moved is published; jobs coalesce per store and SKU.
-            self.env["store.product.binding"]._on_stock_moved(done)
-        return moves
+            self.env["store.product.binding"]._on_stock_moved(moves, demand_only=True)

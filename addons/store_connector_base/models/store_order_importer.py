@@ -784,7 +784,9 @@ class StoreOrderImporter(models.AbstractModel):
         # Quotations awaiting payment count as demand for the stores that publish what can be sold
         # (confirmed ones made their deliveries, which said so already).
         quotations = sales.filtered(lambda sale: sale.state in ("draft", "sent"))
-        self.env["store.product.binding"]._on_demand_changed(quotations.order_line.product_id)
+        self.env["store.product.binding"]._on_demand_changed(
+            quotations.order_line.product_id, quotations.warehouse_id
+        )
         for sale, binding in zip(sales, bindings, strict=True):
             store._event_order_received_from_store(sale, binding)
         return sales

@@ -38,6 +38,10 @@ JOB_KEPT_FIELDS = frozenset({
 MANAGER_FIELDS = frozenset(EXTERNAL_ID_FIELDS.values()) | {"platform_status"}
 MANAGER_GROUP = "store_connector_base.group_store_connector_manager"
 
+# Publish bases (connector.store.inventory_publish_basis) that count open demand: confirming or
+# cancelling a delivery changes what they publish.
+DEMAND_BASES = ("sellable", "forecast")
+
 # Advisory lock namespaces (first key of pg_try_advisory_xact_lock(int, int)); the second is the binding id.
 LOCK_PRODUCT_EXPORT = 0x5C01
 LOCK_INVENTORY = 0x5C02
@@ -421,11 +425,16 @@ class StoreProductBinding(models.Model):
 
     # ------------------------------------------------------------------ inventory
     @api.model
-    def _on_stock_moved(self, moves):
+    def _on_stock_moved(self, moves, demand_only=False):
         """Queue a stock update for every published variant whose stock `moves` changed in a store's
         published locations. One pending job per store and SKU: further moves merge into it, and the
-        quantity is computed when the job runs, so it sends the latest."""
-        bindings = self.sudo().search([
+        quantity is computed when the job runs, so it sends the latest.
+
+        :param demand_only: the moves were confirmed or cancelled, not done: only the stores whose
+            publish basis counts open demand (free minus open demand, forecasted) publish anew.
+        """
+        basis = [("store_id.inventory_publish_basis", "in", DEMAND_BASES)] if demand_only else []
+        bindings = self.sudo().search(basis + [
             ("product_id", "in", moves.product_id.ids),
             ("platform_status", "=", "active"),
             ("sku", "!=", False),
@@ -451,12 +460,12 @@ class StoreProductBinding(models.Model):
                 store_bindings._enqueue_inventory(store)
 
     @api.model
-    def _on_demand_changed(self, products):
-        """Queue a stock update of `products` in the stores whose publish basis counts open demand
-        (free minus open demand, forecasted): an order confirmed or cancelled, a delivery created
-        or cancelled changes what they publish although no stock moved. Coalesces like
-        `_on_stock_moved`."""
-        if not products:
+    def _on_demand_changed(self, products, warehouses):
+        """Queue a stock update of `products` in the stores that publish the stock of `warehouses`
+        and whose publish basis counts open demand: platform quotations awaiting payment count as
+        demand (see connector.store._inventory_platform_quotation_demand), so one imported or
+        cancelled changes what those stores publish, although no stock move changed."""
+        if not products or not warehouses:
             return
         bindings = self.sudo().search([
             ("product_id", "in", products.ids),
@@ -466,10 +475,12 @@ class StoreProductBinding(models.Model):
             ("store_id.auto_sync_inventory", "=", True),
             ("store_id.allow_inventory_sync", "=", True),
             ("store_id.stock_baseline", "!=", "none"),
-            ("store_id.inventory_publish_basis", "in", ("sellable", "forecast")),
+            ("store_id.inventory_publish_basis", "=", "sellable"),
         ])
         for store, store_bindings in bindings.grouped("store_id").items():
-            if "inventory.sync" in store._platform_features():
+            if "inventory.sync" not in store._platform_features():
+                continue
+            if store._inventory_locations().warehouse_id & warehouses:
                 store_bindings._enqueue_inventory(store)
 
     def _enqueue_inventory(self, store):

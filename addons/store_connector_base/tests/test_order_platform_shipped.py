@@ -104,6 +104,11 @@ class TestNeverShipTwice(PlatformShippedCase):
         self.assertIn(
             "already shipped these goods", done.message_ids[:3].mapped("body")[0] if done.message_ids else ""
         )
+        self.assertTrue(
+            any(f"Delivery {done.name} validated by the Store Connector" in body and "1Z999" in body
+                for body in sale.message_ids.mapped("body")),
+            "the order says why its goods count as delivered",
+        )
         # The rest waits in a backorder, not flagged: the platform has not shipped it.
         self.assertEqual(backorder.backorder_id, done)
         self.assertEqual(self.open_quantities(sale), {"MUG": 1})
