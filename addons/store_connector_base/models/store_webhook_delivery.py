@@ -524,8 +524,10 @@ class StoreWebhookDelivery(models.Model):
         if len(store) != 1 or any(job.store_id != store for job in jobs):
             return {}
         by_delivery, job_deliveries = {}, {}
+        # One pass over the deliveries, not one per job: a batch holds up to 200 jobs.
+        mine = set(self.ids)
         for job in jobs:
-            deliveries = self.filtered(lambda delivery, job=job: delivery.id in (job.res_ids or []))
+            deliveries = self.browse([delivery for delivery in job.res_ids or () if delivery in mine])
             if not deliveries:
                 continue
             acted_on = deliveries._acted_on()
