@@ -19,6 +19,9 @@ from ..exceptions import OperationNotPermitted
 from ..services import sync_api
 from ..services.sync_api import SyncApiError
 
+# The platform feature (store.adapter._supported_features) each sync API operation needs.
+API_OPERATION_FEATURES = {"products.sync": "products.export", "inventory.sync": "inventory.sync"}
+
 
 class ConnectorStore(models.Model):
     _inherit = "connector.store"
@@ -130,7 +133,16 @@ class ConnectorStore(models.Model):
         return 200, {"data": page["orders"], "next_cursor": page["next_cursor"]}
 
     def _api_check_operation(self, operation):
-        """:raises SyncApiError(403): the store's permissions forbid `operation`."""
+        """:raises SyncApiError(501): the store's platform addon does not implement `operation`
+            (its jobs could only fail);
+        :raises SyncApiError(403): the store's permissions forbid `operation`."""
+        feature = API_OPERATION_FEATURES.get(operation, operation)
+        if feature not in self._platform_features():
+            platform = dict(self._fields["platform"]._description_selection(self.env)).get(self.platform)
+            raise SyncApiError(501, "not_supported", _(
+                'The %(platform)s connector does not support "%(operation)s" yet: nothing was queued.',
+                platform=platform or self.platform, operation=operation,
+            ))
         try:
             self._check_operation_allowed(operation)
         except OperationNotPermitted as exc:

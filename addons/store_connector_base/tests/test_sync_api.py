@@ -359,6 +359,16 @@ class TestSyncApi(SyncApiFixtures, HttpCase):
         self.assertIn("Inventory: Sync", error["message"])
         self.assertFalse(self._jobs(self.store, "inventory.sync"))
 
+    def test_operation_the_platform_does_not_implement_is_501(self):
+        adapter_class = type(self.env["store.adapter.test"])
+        with patch.object(adapter_class, "_supported_features", lambda self, store: {"orders.pull"}):
+            response = self._post(self._url(self.store, "sync/inventory"), {"skus": ["SKU-A"]})
+            error = self.assertApiError(response, 501, "not_supported")
+            self.assertIn('does not support "inventory.sync"', error["message"])
+            self.assertApiError(self._post(self._url(self.store, "sync/products"), {}), 501, "not_supported")
+        self.assertFalse(self._jobs(self.store, "inventory.sync"))
+        self.assertFalse(self._jobs(self.store, "products.export"))
+
     def test_wrong_method_is_refused(self):
         response = self.opener.get(self.base_url() + self._url(self.store, "sync/products"),
                                    headers=self._headers(), timeout=30)
