@@ -87,8 +87,6 @@ class StoreAdapterShopify(models.AbstractModel):
     @api.model
     def _supported_features(self, store):
         """Everything the base's buttons offer (const.SHOPIFY_SUPPORTED_FEATURES)."""
-        if store.platform != "shopify":
-            return super()._supported_features(store)
         return set(const.SHOPIFY_SUPPORTED_FEATURES)
 
     # ---------------------------------------------------------------- connection

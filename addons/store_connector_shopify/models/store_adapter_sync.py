@@ -190,23 +190,17 @@ class StoreAdapterShopifySync(models.AbstractModel):
     # ------------------------------------------------------------------ statuses
     @api.model
     def _default_status_mapping(self, store):
-        if store.platform != "shopify":
-            return super()._default_status_mapping(store)
         return {"inbound": list(om.STATUS_INBOUND), "outbound": list(om.STATUS_OUTBOUND)}
 
     # ------------------------------------------------------------------ orders
     @api.model
     def _order_page_size(self, store):
-        if store.platform != "shopify":
-            return super()._order_page_size(store)
         return ORDER_PAGE_MAX
 
     @api.model
     def _import_orders(self, store, since=None, status=None, limit=None, cursor=None):
         """One page of orders changed since `since`, oldest change first (sortKey UPDATED_AT), so
         that a pull interrupted half way resumes without a gap."""
-        if store.platform != "shopify":
-            return super()._import_orders(store, since=since, status=status, limit=limit, cursor=cursor)
         terms = [t for t in (_search_since(since),) if t]
         if status:
             terms.append("(" + " OR ".join(f"financial_status:{s}" for s in status) + ")")
@@ -273,8 +267,6 @@ class StoreAdapterShopifySync(models.AbstractModel):
     @api.model
     def _export_products(self, store, products):
         """One synchronous productSet per product, with all its variants and mapped metafields."""
-        if store.platform != "shopify":
-            return super()._export_products(store, products)
         results = []
         for product in self._complete_variants(store, products):
             identifier, data = pm.product_set_input(product)
@@ -295,8 +287,6 @@ class StoreAdapterShopifySync(models.AbstractModel):
 
     @api.model
     def _import_products(self, store, since=None, cursor=None, limit=None):
-        if store.platform != "shopify":
-            return super()._import_products(store, since=since, cursor=cursor, limit=limit)
         nodes, next_cursor = self._shopify_page(
             store, PRODUCTS_QUERY, "products", PRODUCT_PAGE_MAX, limit, cursor, _search_since(since))
         return {"records": [pm.product_from_graphql(node) for node in nodes], "next_cursor": next_cursor}
@@ -304,8 +294,6 @@ class StoreAdapterShopifySync(models.AbstractModel):
     # ------------------------------------------------------------------ inventory
     @api.model
     def _inventory_batch_size(self, store):
-        if store.platform != "shopify":
-            return super()._inventory_batch_size(store)
         return INVENTORY_BATCH
 
     @api.model
@@ -405,8 +393,6 @@ class StoreAdapterShopifySync(models.AbstractModel):
         at the store's default Shopify location (else the shop's first), as the export publishes
         them. A variant not stocked at a location has 0 there; variants whose quantity Shopify
         does not track, and those not exported yet (no inventory item), are left out."""
-        if store.platform != "shopify":
-            return super()._read_inventory(store, bindings)
         items = {b.external_inventory_item_id: b.sku for b in bindings if b.external_inventory_item_id}
         if not items:
             return []
@@ -472,8 +458,6 @@ class StoreAdapterShopifySync(models.AbstractModel):
         Every call carries an @idempotent key, the same when a job retries (see
         `_shopify_idempotency_key`).
         """
-        if store.platform != "shopify":
-            return super()._update_inventory(store, items)
         results, sendable = [], []
         for item in items:
             if not (item.get("external_ids") or {}).get("inventory_item_id"):
@@ -602,8 +586,6 @@ class StoreAdapterShopifySync(models.AbstractModel):
         store_external_line_id), else by SKU; the quantities are spread over the fulfillment order
         line items that still have something to fulfil.
         """
-        if store.platform != "shopify":
-            return super()._push_fulfillment(store, external_order_id, fulfillment)
         data = self._shopify_sync_graphql(
             store, FULFILLMENT_ORDERS_QUERY, {"id": om.gid("Order", external_order_id)}
         )
@@ -682,8 +664,6 @@ class StoreAdapterShopifySync(models.AbstractModel):
     # ------------------------------------------------------------------ customers
     @api.model
     def _import_customers(self, store, since=None, cursor=None, limit=None):
-        if store.platform != "shopify":
-            return super()._import_customers(store, since=since, cursor=cursor, limit=limit)
         nodes, next_cursor = self._shopify_page(
             store, CUSTOMERS_QUERY, "customers", CUSTOMER_PAGE_MAX, limit, cursor, _search_since(since))
         records = []
@@ -706,8 +686,6 @@ class StoreAdapterShopifySync(models.AbstractModel):
     @api.model
     def _export_customer(self, store, customer):
         """customerCreate, or customerUpdate when the customer has a Shopify id."""
-        if store.platform != "shopify":
-            return super()._export_customer(store, customer)
         data = {
             k: v
             for k, v in {
@@ -745,8 +723,6 @@ class StoreAdapterShopifySync(models.AbstractModel):
         """inventory_levels/update saying the quantity Odoo last published at that location, and
         products/update of a product as Odoo's last export left it (same update time, same facts):
         Shopify's answer to our own update. Anything else is stored and its job decides."""
-        if store.platform != "shopify":
-            return super()._webhook_is_echo(store, kind, topic, headers, parsed)
         payload = parsed.get("payload") or {}
         if topic == "inventory_levels/update":
             return self._shopify_inventory_is_echo(store, payload)
@@ -805,8 +781,6 @@ class StoreAdapterShopifySync(models.AbstractModel):
     def _webhook_latest_delivery(self, store, deliveries):
         """The delivery with the latest updated_at in its body (Shopify delivers out of order);
         among equals, the last received."""
-        if store.platform != "shopify":
-            return super()._webhook_latest_delivery(store, deliveries)
 
         def moment(delivery):
             try:
@@ -1038,8 +1012,6 @@ class StoreAdapterShopifySync(models.AbstractModel):
         """Full Sync through bulk operations: one bulkOperationRunQuery per kind (Shopify runs up
         to five at once since 2026-01), then a job polls them and streams each JSONL result into
         the generic import pipelines."""
-        if store.platform != "shopify":
-            return super()._full_sync(store)
         return self.env["sync.job"]._enqueue(
             store,
             "full_sync.bulk",

@@ -19,8 +19,6 @@ class StoreAdapterWooCommerce(models.AbstractModel):
     @api.model
     def _default_status_mapping(self, store):
         """WooCommerce's default status table (const.STATUS_MAPPING_*)."""
-        if store.platform != "woocommerce":
-            return super()._default_status_mapping(store)
         return {
             "inbound": list(const.STATUS_MAPPING_INBOUND),
             "outbound": list(const.STATUS_MAPPING_OUTBOUND),
