@@ -1,4 +1,5 @@
 from . import shopify_location, connector_store, store_adapter
 
 from . import store_adapter_sync
+from . import connector_store_sync
 from . import sale_order
