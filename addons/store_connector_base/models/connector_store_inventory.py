@@ -180,29 +180,20 @@ class ConnectorStore(models.Model):
             result[product_id] = max(0, math.floor(round(quantity - safety, 6)))
         return result
 
-    def _inventory_held_back_quantities(self, products, locations=None):
-        """{product id: the part of the quantity on hand in `locations` that the store's publish
-        basis does not publish} (before the safety stock): on hand minus the basis quantity.
+    def _platform_stock_change(self, product, locations, platform_quantity):
+        """How much Odoo's on hand of `product` in `locations` must change so that the store
+        publishes `platform_quantity` there: the platform's quantity plus the safety stock minus
+        what the store's publish basis counts now (not clamped at zero, unlike
+        `_published_quantities`). For platforms that import a platform quantity into Odoo (apply it
+        with `_set_platform_stock`): whatever the basis holds back (reservations, open demand)
+        stays on hand on top of it.
 
-        For platforms that import a platform quantity into Odoo: the on-hand quantity that publishes
-        a platform quantity Q back unchanged is Q + held back + safety stock.
-
-        :param products: product.product records.
-        :param locations: default: the store's (`_inventory_locations`).
-        :returns: a dict with every id of `products`.
+        :returns: float (negative: Odoo holds more than the platform).
         """
         self.ensure_one()
-        result = dict.fromkeys(products.ids, 0.0)
-        if locations is None:
-            locations = self._inventory_locations()
-        if not products or not locations:
-            return result
         basis = self.inventory_publish_basis or const.DEFAULT_INVENTORY_PUBLISH_BASIS
-        on_hand = self._inventory_basis_quantities(products, locations, "on_hand")
-        published = self._inventory_basis_quantities(products, locations, basis)
-        for product_id in result:
-            result[product_id] = on_hand.get(product_id, 0.0) - published.get(product_id, 0.0)
-        return result
+        counted = self._inventory_basis_quantities(product, locations, basis).get(product.id, 0.0)
+        return platform_quantity + (self.safety_stock or 0.0) - counted
 
     def _inventory_basis_quantities(self, products, locations, basis):
         """{product id: quantity} of `products` in `locations` (and their children), by `basis`:

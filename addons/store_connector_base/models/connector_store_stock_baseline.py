@@ -87,19 +87,8 @@ class ConnectorStore(models.Model):
     def _stock_on_hand(self, products, locations):
         """{product id: on hand quantity} in `locations` (with their children), one grouped query."""
         result = dict.fromkeys(products.ids, 0.0)
-        if not products or not locations:
-            return result
-        groups = self.env["stock.quant"].sudo()._read_group(
-            [
-                ("product_id", "in", products.ids),
-                ("location_id", "child_of", locations.ids),
-                ("location_id.usage", "=", "internal"),
-            ],
-            ["product_id"],
-            ["quantity:sum"],
-        )
-        for product, quantity in groups:
-            result[product.id] = quantity or 0.0
+        if products and locations:
+            result.update(self._inventory_basis_quantities(products, locations, "on_hand"))
         return result
 
     def _stock_baseline_rows(self):

@@ -116,9 +116,9 @@ class TestPublishBasis(PublishBasisCase):
             with self.subTest(basis=basis):
                 self.store.inventory_publish_basis = basis
                 self.assertEqual(self.published(), quantity)
-                # What an import of a platform quantity keeps on hand on top of it.
-                self.assertEqual(self.store._inventory_held_back_quantities(self.mug),
-                                 {self.mug.id: 25 - quantity})
+                # An import of a platform quantity of 30 adds what makes the store publish 30.
+                self.assertEqual(self.store._platform_stock_change(self.mug, self.stock_location, 30),
+                                 30 - quantity)
         # Forecasted is Odoo's own forecast of the published locations.
         self.assertEqual(self.mug.with_context(location=self.stock_location.id).virtual_available, 22)
         # A product with stock on the way only.

@@ -848,13 +848,10 @@ class StoreAdapterShopifySync(models.AbstractModel):
             return {"ignored": "older than the quantity already applied, or the same event again"}
         binding._sync_lock(LOCK_INVENTORY)
         product = binding.product_id
-        # On hand there becomes Shopify's available quantity plus what the store's publish basis holds
-        # back (reserved, demand of confirmed deliveries not reserved yet...) and the safety stock, so
-        # that Odoo publishes Shopify's quantity back unchanged; applied through the base so that lots,
-        # packages and owners are kept, and what needs a lot Odoo cannot choose is refused.
-        held_back = store._inventory_held_back_quantities(product, location)[product.id]
-        on_hand = store._stock_on_hand(product, location)[product.id]
-        change = int(available) + held_back + (store.safety_stock or 0.0) - on_hand
+        # The change that makes Odoo publish Shopify's quantity back unchanged, whatever the store's
+        # publish basis holds back; applied through the base so that lots, packages and owners are
+        # kept, and what needs a lot Odoo cannot choose is refused.
+        change = store._platform_stock_change(product, location, int(available))
         named = store.with_context(inventory_name=_("%(store)s: stock changed on Shopify", store=store.name))
         try:
             named._set_platform_stock(product, location, change, sku=binding.sku)

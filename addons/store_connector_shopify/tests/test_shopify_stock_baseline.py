@@ -152,11 +152,14 @@ class TestShopifyStockBaseline(ShopifySimulatorCase):
         self.store.shopify_import_inventory = True
         Store = type(self.env["connector.store"])
 
-        def held_back(store, products, locations=None):
-            # A basis that keeps 4 units back (e.g. demand of confirmed orders): Odoo publishes 6.
-            return {p.id: 4.0 for p in products}
+        basis_quantities = Store._inventory_basis_quantities
 
-        with patch.object(Store, "_inventory_held_back_quantities", held_back):
+        def keeps_four_back(store, products, locations, basis):
+            # A basis that keeps 4 units back (e.g. demand of confirmed orders): Odoo publishes 6.
+            counted = basis_quantities(store, products, locations, basis)
+            return {pid: qty - 4 if basis != "on_hand" else qty for pid, qty in counted.items()}
+
+        with patch.object(Store, "_inventory_basis_quantities", keeps_four_back):
             result = self.adapter._shopify_webhook_inventory_level(
                 self.store, None, self.level_payload(product, 8, "2026-11-24T10:00:00-00:00", primary))
         self.assertEqual(result["change"], 2, "Shopify's 8 minus the 6 Odoo would publish")
