@@ -19,6 +19,23 @@ MANAGER_GROUP = "store_connector_base.group_store_connector_manager"
 _PAUSE_REASON_LIMIT = 500
 
 
+def keep_stores_of_removed_platform(stores):
+    """`ondelete` policy of a platform's `selection_add` value: what happens to the stores of a
+    platform whose addon is uninstalled. Every platform addon declares it, as Odoo's payment
+    providers keep their providers on uninstall::
+
+        platform = fields.Selection(
+            selection_add=[("acme", "Acme")], ondelete={"acme": keep_stores_of_removed_platform})
+
+    The stores are archived, never deleted (Odoo's "cascade" would delete them with their
+    credentials, product, order and customer bindings, so that reinstalling would export every
+    product again as a duplicate). See `connector.store._archive_for_removed_platform`.
+
+    :param stores: connector.store records of the removed platform (archived ones included).
+    """
+    stores.with_context(active_test=False)._archive_for_removed_platform()
+
+
 def _new_store_code():
     # 96 random bits: the key names the store in public URLs, so it must not be guessable.
     return secrets.token_urlsafe(12)
@@ -528,6 +545,40 @@ class ConnectorStore(models.Model):
                         permission=store._fields[field_name].string,
                     )
                 )
+
+    def _archive_for_removed_platform(self):
+        """The platform's addon is being uninstalled: archive these stores and keep their data.
+
+        Kept: the stores (archived, their platform value unchanged), their credentials (still
+        encrypted, readable by managers only: reinstalling needs them, and the merchant revokes them
+        on the platform if the shop is given up), product, order and customer bindings (the links
+        that keep a reinstalled connector from creating every product and order again), mappings,
+        jobs (an archived store runs none) and activity log. Lost with the addon: what the addon
+        itself defined (its own fields and models, e.g. Shopify's shop domain and location mapping).
+
+        Reinstalling the addon brings the platform back: the archived stores are found under the
+        Archived filter of the store list; unarchive one to run it again (after re-entering the
+        addon's own settings).
+
+        In SQL rather than through `write`: the platform's code is being removed, so that nothing of
+        it (write overrides, jobs) runs any more; one line in each store's activity log says why.
+        """
+        if not self:
+            return
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE connector_store SET active = FALSE WHERE id = ANY(%s) RETURNING id", [self.ids])
+        archived = self.browse([row[0] for row in self.env.cr.fetchall()])
+        self.invalidate_recordset(["active"])
+        for store in archived:
+            _logger.info("store %s archived: the addon of its platform %s is uninstalled", store.id,
+                         store.platform)
+            store._log_activity("platform.uninstall", "info", message=_(
+                'The connector addon of platform "%(platform)s" was uninstalled: the store was archived '
+                "and keeps its credentials, bindings and mappings. Reinstall the addon, then unarchive "
+                "the store to synchronise it again.",
+                platform=store.platform,
+            ))
 
     def _sync_job_store_records(self, store):
         """A job of a store works on that store only (see sync.job._target_records)."""
