@@ -2,7 +2,7 @@ import logging
 import secrets
 from urllib.parse import urlsplit
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .. import const
@@ -122,6 +122,11 @@ class ConnectorStore(models.Model):
 
     credential_ids = fields.One2many(
         "integration.credential", "store_id", groups="store_connector_base.group_store_connector_manager"
+    )
+    credential_missing = fields.Char(
+        string="Missing Credentials", compute="_compute_credential_missing",
+        groups="store_connector_base.group_store_connector_manager",
+        help="The credentials the platform requires that are not entered yet.",
     )
     webhook_ids = fields.One2many("store.webhook", "store_id", string="Webhooks")
     job_ids = fields.One2many("sync.job", "store_id", string="Jobs")
@@ -514,6 +519,50 @@ class ConnectorStore(models.Model):
         if not self.platform or self.platform not in self._fields["platform"].get_values(self.env):
             return set()
         return set(self._get_adapter()._supported_features(self)) & set(const.PLATFORM_FEATURES)
+
+    def _credential_declarations(self):
+        """The credentials the store's platform addon declares (`store.adapter._credential_keys`),
+        with their defaults filled in.
+
+        :returns: {key: {"key", "label", "help", "secret", "required"}} in the declared order; empty
+            when the platform declares none or its addon is not installed.
+        """
+        self.ensure_one()
+        if not self.platform or self.platform not in self._fields["platform"].get_values(self.env):
+            return {}
+        declarations = {}
+        for declared in self._get_adapter()._credential_keys(self) or []:
+            key = declared["key"]
+            declarations[key] = {
+                "key": key,
+                "label": declared.get("label") or key,
+                "help": declared.get("help") or "",
+                "secret": declared.get("secret", True),
+                "required": bool(declared.get("required")),
+            }
+        return declarations
+
+    @api.depends("platform", "credential_ids.is_set", "credential_ids.key")
+    def _compute_credential_missing(self):
+        for store in self:
+            set_keys = set(store.sudo().credential_ids.filtered("is_set").mapped("key"))
+            missing = [declared["label"] for declared in store._credential_declarations().values()
+                       if declared["required"] and declared["key"] not in set_keys]
+            store.credential_missing = ", ".join(missing) or False
+
+    @api.onchange("platform")
+    def _onchange_platform_credentials(self):
+        """A new store's form lists the credentials its platform declares, to fill in."""
+        if self._origin.id or not self.env.user.has_group(MANAGER_GROUP):
+            return
+        present = set(self.credential_ids.mapped("key"))
+        commands = [
+            Command.create({"key": key})
+            for key in self._credential_declarations()
+            if key not in present
+        ]
+        if commands:
+            self.credential_ids = commands
 
     def _check_platform_feature(self, feature, label):
         """Refuse an action the store's platform addon does not implement. Its button is hidden on

@@ -75,6 +75,22 @@ class StoreAdapter(models.AbstractModel):
         """
         return set()
 
+    # ---------------------------------------------------------------- credentials
+    @api.model
+    def _credential_keys(self, store):
+        """The credentials (integration.credential) this platform reads, for the store form: a new
+        store of the platform starts with one line per key, labelled and explained, instead of
+        free-text key lines; the form warns while a required one is not set. The values are stored
+        encrypted as every credential, whatever their declaration.
+
+        :returns: list of dicts, in the order the form shows them: {"key": str (what the addon
+            passes to `connector.store._get_credential`), "label": str (translated), "help": str
+            (where to find the value on the platform), "secret": bool (default True; False for an
+            identifier that is no secret, e.g. an account id), "required": bool (default False;
+            True when the store cannot work without it)}. Default: none declared (free key lines).
+        """
+        return []
+
     # ---------------------------------------------------------------- connection
     @api.model
     def _test_connection(self, store):

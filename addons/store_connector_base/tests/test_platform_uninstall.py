@@ -41,7 +41,8 @@ class TestPlatformUninstall(StoreConnectorCase):
         """The `ir.model.fields.selection` record Odoo deletes when the test platform's addon is
         uninstalled (its `_process_ondelete` applies the addon's ondelete policy)."""
         return self.env["ir.model.fields.selection"].search([
-            ("field_id.model", "=", "connector.store"), ("field_id.name", "=", "platform"), ("value", "=", "test"),
+            ("field_id.model", "=", "connector.store"), ("field_id.name", "=", "platform"),
+            ("value", "=", "test"),
         ])
 
     def test_the_addon_declares_the_policy_that_keeps_the_stores(self):
