@@ -49,6 +49,7 @@ from . import (
 from . import (
     store_order_status_map,
     store_payment_method_map,
+    store_carrier_map,
     store_order_binding,
     store_customer_binding,
     connector_store_orders,

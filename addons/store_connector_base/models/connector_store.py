@@ -2,7 +2,7 @@ import logging
 import secrets
 from urllib.parse import urlsplit
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .. import const
@@ -17,6 +17,23 @@ MANAGER_GROUP = "store_connector_base.group_store_connector_manager"
 
 # The pause reason is shown on the store's form; the activity log keeps the whole message.
 _PAUSE_REASON_LIMIT = 500
+
+
+def keep_stores_of_removed_platform(stores):
+    """`ondelete` policy of a platform's `selection_add` value: what happens to the stores of a
+    platform whose addon is uninstalled. Every platform addon declares it, as Odoo's payment
+    providers keep their providers on uninstall::
+
+        platform = fields.Selection(
+            selection_add=[("acme", "Acme")], ondelete={"acme": keep_stores_of_removed_platform})
+
+    The stores are archived, never deleted (Odoo's "cascade" would delete them with their
+    credentials, product, order and customer bindings, so that reinstalling would export every
+    product again as a duplicate). See `connector.store._archive_for_removed_platform`.
+
+    :param stores: connector.store records of the removed platform (archived ones included).
+    """
+    stores.with_context(active_test=False)._archive_for_removed_platform()
 
 
 def _new_store_code():
@@ -105,6 +122,11 @@ class ConnectorStore(models.Model):
 
     credential_ids = fields.One2many(
         "integration.credential", "store_id", groups="store_connector_base.group_store_connector_manager"
+    )
+    credential_missing = fields.Char(
+        string="Missing Credentials", compute="_compute_credential_missing",
+        groups="store_connector_base.group_store_connector_manager",
+        help="The credentials the platform requires that are not entered yet.",
     )
     webhook_ids = fields.One2many("store.webhook", "store_id", string="Webhooks")
     job_ids = fields.One2many("sync.job", "store_id", string="Jobs")
@@ -498,6 +520,50 @@ class ConnectorStore(models.Model):
             return set()
         return set(self._get_adapter()._supported_features(self)) & set(const.PLATFORM_FEATURES)
 
+    def _credential_declarations(self):
+        """The credentials the store's platform addon declares (`store.adapter._credential_keys`),
+        with their defaults filled in.
+
+        :returns: {key: {"key", "label", "help", "secret", "required"}} in the declared order; empty
+            when the platform declares none or its addon is not installed.
+        """
+        self.ensure_one()
+        if not self.platform or self.platform not in self._fields["platform"].get_values(self.env):
+            return {}
+        declarations = {}
+        for declared in self._get_adapter()._credential_keys(self) or []:
+            key = declared["key"]
+            declarations[key] = {
+                "key": key,
+                "label": declared.get("label") or key,
+                "help": declared.get("help") or "",
+                "secret": declared.get("secret", True),
+                "required": bool(declared.get("required")),
+            }
+        return declarations
+
+    @api.depends("platform", "credential_ids.is_set", "credential_ids.key")
+    def _compute_credential_missing(self):
+        for store in self:
+            set_keys = set(store.sudo().credential_ids.filtered("is_set").mapped("key"))
+            missing = [declared["label"] for declared in store._credential_declarations().values()
+                       if declared["required"] and declared["key"] not in set_keys]
+            store.credential_missing = ", ".join(missing) or False
+
+    @api.onchange("platform")
+    def _onchange_platform_credentials(self):
+        """A new store's form lists the credentials its platform declares, to fill in."""
+        if self._origin.id or not self.env.user.has_group(MANAGER_GROUP):
+            return
+        present = set(self.credential_ids.mapped("key"))
+        commands = [
+            Command.create({"key": key})
+            for key in self._credential_declarations()
+            if key not in present
+        ]
+        if commands:
+            self.credential_ids = commands
+
     def _check_platform_feature(self, feature, label):
         """Refuse an action the store's platform addon does not implement. Its button is hidden on
         the form; this is the server's own check, for RPC calls and stale screens.
@@ -528,6 +594,40 @@ class ConnectorStore(models.Model):
                         permission=store._fields[field_name].string,
                     )
                 )
+
+    def _archive_for_removed_platform(self):
+        """The platform's addon is being uninstalled: archive these stores and keep their data.
+
+        Kept: the stores (archived, their platform value unchanged), their credentials (still
+        encrypted, readable by managers only: reinstalling needs them, and the merchant revokes them
+        on the platform if the shop is given up), product, order and customer bindings (the links
+        that keep a reinstalled connector from creating every product and order again), mappings,
+        jobs (an archived store runs none) and activity log. Lost with the addon: what the addon
+        itself defined (its own fields and models, e.g. Shopify's shop domain and location mapping).
+
+        Reinstalling the addon brings the platform back: the archived stores are found under the
+        Archived filter of the store list; unarchive one to run it again (after re-entering the
+        addon's own settings).
+
+        In SQL rather than through `write`: the platform's code is being removed, so that nothing of
+        it (write overrides, jobs) runs any more; one line in each store's activity log says why.
+        """
+        if not self:
+            return
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE connector_store SET active = FALSE WHERE id = ANY(%s) RETURNING id", [self.ids])
+        archived = self.browse([row[0] for row in self.env.cr.fetchall()])
+        self.invalidate_recordset(["active"])
+        for store in archived:
+            _logger.info("store %s archived: the addon of its platform %s is uninstalled", store.id,
+                         store.platform)
+            store._log_activity("platform.uninstall", "info", message=_(
+                'The connector addon of platform "%(platform)s" was uninstalled: the store was archived '
+                "and keeps its credentials, bindings and mappings. Reinstall the addon, then unarchive "
+                "the store to synchronise it again.",
+                platform=store.platform,
+            ))
 
     def _sync_job_store_records(self, store):
         """A job of a store works on that store only (see sync.job._target_records)."""

@@ -69,6 +69,7 @@ class ConnectorStore(models.Model):
     )
     order_status_map_ids = fields.One2many("store.order.status.map", "store_id", string="Status Mapping")
     order_payment_map_ids = fields.One2many("store.payment.method.map", "store_id", string="Payment Mapping")
+    carrier_map_ids = fields.One2many("store.carrier.map", "store_id", string="Carrier Mapping")
     order_binding_count = fields.Integer(compute="_compute_order_binding_count")
 
     def _compute_order_binding_count(self):

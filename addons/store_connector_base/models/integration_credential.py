@@ -62,6 +62,12 @@ class IntegrationCredential(models.Model):
     value_encrypted = fields.Text(copy=False, readonly=True, prefetch=False, groups=fields.NO_ACCESS)
     is_set = fields.Boolean(string="Set", compute="_compute_value")
     expires_at = fields.Datetime(help="When the platform stops accepting this secret, if it expires.")
+    # What the store's platform declares of the key (store.adapter._credential_keys), for the form.
+    label = fields.Char(string="Credential", compute="_compute_declaration")
+    description = fields.Char(string="Where to Find It", compute="_compute_declaration")
+    is_declared = fields.Boolean(compute="_compute_declaration")
+    is_required = fields.Boolean(string="Required", compute="_compute_declaration")
+    is_secret = fields.Boolean(string="Secret", compute="_compute_declaration")
 
     _sql_constraints = [
         ("store_key_unique", "unique(store_id, key)", "A store has one credential per key."),
@@ -82,6 +88,20 @@ class IntegrationCredential(models.Model):
             encrypted = cred.sudo().value_encrypted
             cred.is_set = bool(encrypted)
             cred.value = const.MASK if encrypted else False
+
+    @api.depends("key", "store_id.platform")
+    def _compute_declaration(self):
+        declarations = {}
+        for cred in self:
+            store = cred.store_id
+            if store not in declarations:
+                declarations[store] = store._credential_declarations() if store else {}
+            declared = declarations[store].get(cred.key)
+            cred.is_declared = bool(declared)
+            cred.label = declared["label"] if declared else cred.key
+            cred.description = declared["help"] if declared else False
+            cred.is_required = bool(declared and declared["required"])
+            cred.is_secret = declared["secret"] if declared else True
 
     def _inverse_value(self):
         for cred in self:

@@ -111,14 +111,23 @@ class StockPicking(models.Model):
             )
         return jobs
 
-    def _store_fulfillment_values(self):
-        """The fulfillment dict of `store.adapter._push_fulfillment` for this done delivery: carrier,
-        tracking number and URL, and the lines with the quantities this picking actually delivered
-        (a partial delivery sends only what shipped; its backorder goes with its own picking).
+    def _store_fulfillment_values(self, store):
+        """The fulfillment dict of `store.adapter._push_fulfillment` for this done delivery to
+        `store`: carrier, tracking number and URL, and the lines with the quantities this picking
+        actually delivered (a partial delivery sends only what shipped; its backorder goes with its
+        own picking).
+
+        The carrier is what the store's carrier mapping (store.carrier.map) calls the picking's
+        shipping method; unmapped, its name in Odoo ("carrier_mapped" False), unless the platform
+        only knows its own codes (`store.adapter._carrier_code_required`): then the delivery cannot
+        be sent (see `_store_fulfillment_carrier`).
 
         Only moves of lines of the picking's own order count: a move linked to another order's line
         (added to the delivery by hand, or by merging deliveries) would otherwise report that
-        order's platform line as shipped with this order's fulfillment."""
+        order's platform line as shipped with this order's fulfillment.
+
+        :raises PermanentJobError: the platform needs a carrier code this store does not map.
+        """
         self.ensure_one()
         quantities = defaultdict(float)
         order = self.sale_id
@@ -134,8 +143,11 @@ class StockPicking(models.Model):
             except Exception:  # noqa: BLE001 - a carrier integration's failure must not block the shipment
                 _logger.warning("no tracking link for %s from carrier %s", self.name, carrier.name,
                                 exc_info=True)
+        platform_carrier = self._store_fulfillment_carrier(store)
         return {
-            "carrier": carrier.name or "",
+            "carrier": platform_carrier or carrier.name or "",
+            "carrier_name": carrier.name or "",
+            "carrier_mapped": bool(platform_carrier),
             "tracking_number": self.carrier_tracking_ref or "",
             "tracking_url": tracking_url,
             "notify_customer": True,
@@ -146,6 +158,37 @@ class StockPicking(models.Model):
                 for line, quantity in quantities.items()
             ],
         }
+
+    def _store_fulfillment_carrier(self, store):
+        """The platform's code or name of this delivery's carrier for `store` (store.carrier.map).
+
+        :returns: the mapped value, or None when the carrier is not mapped (or there is none) and
+            the platform accepts that (the fulfillment then carries the carrier's Odoo name).
+        :raises PermanentJobError: the platform needs a carrier code (`_carrier_code_required`) and
+            the carrier is not mapped, or the delivery has a tracking number but no carrier. The
+            job fails saying what to map; retried once the mapping is filled, it sends the delivery.
+        """
+        self.ensure_one()
+        carrier = self.carrier_id
+        platform_carrier = self.env["store.carrier.map"]._platform_carrier(store, carrier)
+        if platform_carrier or not store._get_adapter()._carrier_code_required(store):
+            return platform_carrier
+        if carrier:
+            raise PermanentJobError(_(
+                'Delivery %(picking)s was not sent to store %(store)s: its platform needs its own code '
+                'for the carrier "%(carrier)s", which the store does not map. Add the carrier to the '
+                "Carrier Mapping of the store (Orders tab) with the platform's code, then retry this job.",
+                picking=self.name, store=store.name, carrier=carrier.name,
+            ))
+        if self.carrier_tracking_ref:
+            raise PermanentJobError(_(
+                "Delivery %(picking)s was not sent to store %(store)s: it has the tracking number "
+                "%(tracking)s but no carrier, and the platform needs the carrier of a tracking number. "
+                "Set the carrier on the delivery (and map it in the store's Carrier Mapping), then retry "
+                "this job.",
+                picking=self.name, store=store.name, tracking=self.carrier_tracking_ref,
+            ))
+        return None
 
     def _sync_job_store_records(self, store):
         """Jobs of a store push the deliveries, in its company, of the orders it imported (see
@@ -168,7 +211,7 @@ class StockPicking(models.Model):
                 "Delivery %(picking)s is not a done delivery of an order of store %(store)s.",
                 picking=self.name, store=store.name,
             ))
-        fulfillment = self._store_fulfillment_values()
+        fulfillment = self._store_fulfillment_values(store)
         if not fulfillment["lines"]:
             return {"skipped": "nothing delivered"}
         fulfillment_id = store._get_adapter()._push_fulfillment(store, binding.external_id, fulfillment)

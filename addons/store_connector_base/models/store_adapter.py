@@ -75,6 +75,22 @@ class StoreAdapter(models.AbstractModel):
         """
         return set()
 
+    # ---------------------------------------------------------------- credentials
+    @api.model
+    def _credential_keys(self, store):
+        """The credentials (integration.credential) this platform reads, for the store form: a new
+        store of the platform starts with one line per key, labelled and explained, instead of
+        free-text key lines; the form warns while a required one is not set. The values are stored
+        encrypted as every credential, whatever their declaration.
+
+        :returns: list of dicts, in the order the form shows them: {"key": str (what the addon
+            passes to `connector.store._get_credential`), "label": str (translated), "help": str
+            (where to find the value on the platform), "secret": bool (default True; False for an
+            identifier that is no secret, e.g. an account id), "required": bool (default False;
+            True when the store cannot work without it)}. Default: none declared (free key lines).
+        """
+        return []
+
     # ---------------------------------------------------------------- connection
     @api.model
     def _test_connection(self, store):
@@ -122,11 +138,28 @@ class StoreAdapter(models.AbstractModel):
     def _push_fulfillment(self, store, external_order_id, fulfillment):
         """Tell the platform an order (or part of it) shipped.
 
-        :param fulfillment: {"carrier": str, "tracking_number": str, "tracking_url": str,
+        :param fulfillment: {"carrier": str (the platform's code or name of the carrier from the
+            store's carrier mapping, else the carrier's name in Odoo; empty: no carrier),
+            "carrier_name": str (the carrier's name in Odoo), "carrier_mapped": bool (whether
+            "carrier" comes from the mapping), "tracking_number": str, "tracking_url": str,
             "notify_customer": bool, "lines": [{"external_line_id": str, "sku": str, "quantity": float}]}
         :returns: the platform's fulfillment id (str).
         """
         self._missing(store, _("Push Fulfillment"))
+
+    @api.model
+    def _carrier_code_required(self, store):
+        """Whether the platform only accepts its own carrier codes with a tracking number (eBay's
+        shipping carrier codes, WooCommerce Shipment Tracking's providers), rather than any name.
+
+        True: a delivery whose carrier the store's carrier mapping (store.carrier.map) does not map,
+        or that has a tracking number without a carrier, is not sent; its orders.fulfillment job
+        fails saying which carrier to map, and sends it once retried. False (the default): an
+        unmapped carrier is sent under its name in Odoo (Shopify shows it as the tracking company).
+
+        :returns: bool.
+        """
+        return False
 
     @api.model
     def _default_status_mapping(self, store):

@@ -1,3 +1,7 @@
+import psycopg2.errors
+
+from odoo.tools import mute_logger
+
 from .common_products import ProductSyncCase
 
 
@@ -198,3 +202,92 @@ class TestFulfillment(ProductSyncCase):
         self.run_job(self.pending_jobs(operation="orders.status"))
         self.assertEqual(self.recorder.of("update_order_status"),
                          [(self.store.id, {"order": "W-500", "status": "test-shipped"})])
+
+    # ------------------------------------------------------------------ carrier mapping
+    # The store's carrier mapping (store.carrier.map) names the carrier of a fulfillment as the
+    # platform knows it; a platform that only knows its codes refuses an unmapped carrier.
+    def map_carrier(self, platform_carrier, store=None, carrier=None):
+        return self.env["store.carrier.map"].create({
+            "store_id": (store or self.store).id,
+            "carrier_id": (carrier or self.carrier).id,
+            "platform_carrier": platform_carrier,
+        })
+
+    def ship_and_run(self, expect="done", tracking="TRK123"):
+        order = self.imported_order([(self.mug, 1)])
+        picking = order.picking_ids
+        self.ship(picking, {self.mug: 1}, tracking=tracking)
+        job = self.run_job(self.pending_jobs(operation="orders.fulfillment"), expect=expect)
+        return picking, job
+
+    def pushed(self):
+        return [call["fulfillment"] for _store_id, call in self.recorder.of("push_fulfillment")]
+
+    def test_mapped_carrier_is_sent_under_the_platform_name(self):
+        self.map_carrier("UPS")
+        # Another store's mapping of the same carrier is not this store's.
+        self.map_carrier("ups-other", store=self.other_store)
+        self.ship_and_run()
+        [fulfillment] = self.pushed()
+        self.assertEqual(
+            (fulfillment["carrier"], fulfillment["carrier_name"], fulfillment["carrier_mapped"]),
+            ("UPS", "SC Express", True),
+        )
+        self.assertEqual(fulfillment["tracking_number"], "TRK123")
+
+    def test_unmapped_carrier_goes_by_its_name_where_the_platform_takes_names(self):
+        self.map_carrier("ups-other", store=self.other_store)
+        self.ship_and_run()
+        [fulfillment] = self.pushed()
+        self.assertEqual(
+            (fulfillment["carrier"], fulfillment["carrier_name"], fulfillment["carrier_mapped"]),
+            ("SC Express", "SC Express", False),
+        )
+
+    def test_unmapped_carrier_fails_where_the_platform_needs_codes_until_mapped(self):
+        self.recorder.carrier_code_required = True
+        picking, job = self.ship_and_run(expect="failed")
+        self.assertFalse(self.pushed(), "nothing may be sent without the platform's carrier code")
+        self.assertIn('"SC Express"', job.last_error)
+        self.assertIn("Carrier Mapping", job.last_error)
+        self.assertIn(picking.name, job.last_error)
+        self.assertFalse(picking.store_fulfillment_ref)
+        # The merchant maps the carrier and retries: the delivery goes with the platform's code.
+        self.map_carrier(" USPS ")
+        job.action_retry()
+        self.run_job(job)
+        [fulfillment] = self.pushed()
+        self.assertEqual((fulfillment["carrier"], fulfillment["carrier_mapped"]), ("USPS", True))
+        self.assertEqual(picking.store_fulfillment_ref, "F1")
+
+    def test_tracking_number_without_carrier_fails_where_the_platform_needs_codes(self):
+        self.recorder.carrier_code_required = True
+        order = self.imported_order([(self.mug, 1)])
+        picking = order.picking_ids
+        picking.carrier_tracking_ref = "LOOSE-1"
+        for move in picking.move_ids:
+            move.quantity = 1
+            move.picked = True
+        picking.button_validate()
+        job = self.run_job(self.pending_jobs(operation="orders.fulfillment"), expect="failed")
+        self.assertIn("LOOSE-1", job.last_error)
+        self.assertIn("no carrier", job.last_error)
+        self.assertFalse(self.pushed())
+
+    def test_no_carrier_and_no_tracking_is_sent_where_the_platform_needs_codes(self):
+        self.recorder.carrier_code_required = True
+        order = self.imported_order([(self.mug, 1)])
+        picking = order.picking_ids
+        for move in picking.move_ids:
+            move.quantity = 1
+            move.picked = True
+        picking.button_validate()
+        self.run_job(self.pending_jobs(operation="orders.fulfillment"))
+        [fulfillment] = self.pushed()
+        self.assertEqual((fulfillment["carrier"], fulfillment["carrier_mapped"]), ("", False))
+
+    def test_a_carrier_is_mapped_once_per_store(self):
+        self.map_carrier("UPS")
+        with self.assertRaises(psycopg2.errors.UniqueViolation), mute_logger("odoo.sql_db"), \
+                self.cr.savepoint():
+            self.map_carrier("DHL")

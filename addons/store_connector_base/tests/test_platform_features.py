@@ -27,6 +27,20 @@ BUTTON_FEATURE_FIELDS = {
     "action_process_queue": "platform_implemented",
 }
 
+# Store form switches (automatic sync, permitted operations, carrier mapping) and the features
+# without which they do nothing: shown only when the platform's addon supports one of them.
+SWITCH_FEATURES = {
+    "auto_sync_orders": ("orders.pull",),
+    "auto_sync_products": ("products.export",),
+    "auto_sync_inventory": ("inventory.sync",),
+    "auto_sync_customers": ("customers.import", "customers.export"),
+    "allow_products_sync": ("products.export", "products.import"),
+    "allow_orders_pull": ("orders.pull",),
+    "allow_orders_push": ("orders.push",),
+    "allow_inventory_sync": ("inventory.sync",),
+    "carrier_map_ids": ("orders.push",),
+}
+
 
 class TestPlatformFeatures(TransactionCase):
     @classmethod
@@ -112,6 +126,25 @@ class TestPlatformFeatures(TransactionCase):
                 self.assertEqual(len(buttons), 1)
                 self.assertIn(f"not {field_name}", buttons[0].get("invisible") or "")
                 self.assertTrue(arch.xpath(f"//field[@name='{field_name}']"), "the form reads the field")
+
+    def test_form_hides_the_switches_of_unsupported_features(self):
+        arch = etree.fromstring(self.Store.get_views([(False, "form")])["views"]["form"]["arch"])
+        for fname, features in SWITCH_FEATURES.items():
+            with self.subTest(switch=fname):
+                [switch] = arch.xpath(f"//sheet//field[@name='{fname}']")
+                for feature in features:
+                    self.assertIn(f"not {const.PLATFORM_FEATURES[feature]}", switch.get("invisible") or "")
+        # What the form does with it: a switch of a feature the platform lacks cannot be touched,
+        # the switches of what it has can.
+        with self.features("orders.pull", "customers.export"):
+            store_form = Form(self.store)
+            store_form.allow_orders_pull = False
+            store_form.auto_sync_orders = False
+            store_form.auto_sync_customers = True
+            for fname in ("allow_orders_push", "allow_inventory_sync", "auto_sync_inventory",
+                          "allow_products_sync", "auto_sync_products"):
+                with self.subTest(hidden=fname), self.assertRaisesRegex(AssertionError, "invisible"):
+                    setattr(store_form, fname, False)
 
     def test_new_store_form_says_when_the_platform_implements_nothing(self):
         form = Form(self.Store)

@@ -65,6 +65,14 @@ class CompanyAttackCase(RpcAttackCase):
                 {"store_id": store.id, "platform_status": f"atk-{tag}", "stage": "confirmed"}),
             "store.payment.method.map": env["store.payment.method.map"].create(
                 {"store_id": store.id, "gateway": f"atk-{tag}"}),
+            "store.carrier.map": env["store.carrier.map"].create({
+                "store_id": store.id, "platform_carrier": f"ATK-{tag}",
+                "carrier_id": env["delivery.carrier"].create({
+                    "name": f"Carrier {tag}", "company_id": company.id,
+                    "product_id": env["product.product"].create(
+                        {"name": f"Shipping {tag}", "type": "service", "company_id": company.id}).id,
+                }).id,
+            }),
             "store.product.binding": env["store.product.binding"].create(
                 {"store_id": store.id, "product_id": product.id}),
             "store.order.binding": env["store.order.binding"].create(
@@ -113,7 +121,7 @@ class TestRecordsStayInTheirStore(CompanyAttackCase):
             "credential_ids": "integration.credential", "webhook_ids": "store.webhook",
             "log_ids": "store.activity.log", "field_mapping_ids": "store.field.mapping",
             "product_binding_ids": "store.product.binding", "order_status_map_ids": "store.order.status.map",
-            "order_payment_map_ids": "store.payment.method.map",
+            "order_payment_map_ids": "store.payment.method.map", "carrier_map_ids": "store.carrier.map",
         }
         for fname, model in one2many.items():
             record_b = self.records_b[model]
@@ -217,6 +225,25 @@ class TestLinksStayInTheirCompany(CompanyAttackCase):
         shared_term = self.env["account.payment.term"].create({"name": "Shared terms", "company_id": False})
         self.rpc(self.manager_a, mapping._name, "write", mapping.ids, {"payment_term_id": shared_term.id})
         self.assertEqual(mapping.payment_term_id, shared_term)
+
+    def test_carrier_mapping_refuses_carriers_of_another_company(self):
+        mapping = self.records_a["store.carrier.map"]
+        carrier_b = self.records_b["store.carrier.map"].carrier_id
+        self.assertRpcRefused(self.manager_a, mapping._name, "write", mapping.ids,
+                              {"carrier_id": carrier_b.id}, error="UserError")
+        self.assertRpcRefused(self.manager_ab, mapping._name, "create",
+                              {"store_id": self.store_a.id, "carrier_id": carrier_b.id,
+                               "platform_carrier": "B-CODE"}, error="UserError")
+        # A Store Connector user reads the mapping but does not change it.
+        self.assertEqual(self.rpc(self.user_a, mapping._name, "read", mapping.ids, ["platform_carrier"]),
+                         [{"id": mapping.id, "platform_carrier": "ATK-a"}])
+        self.assertRpcRefused(self.user_a, mapping._name, "write", mapping.ids, {"platform_carrier": "X"})
+        # What a delivery of store B sends never comes from store A's mapping, nor the reverse.
+        self.assertIsNone(self.env["store.carrier.map"]._platform_carrier(self.store_b, mapping.carrier_id))
+        self.assertEqual(self.env["store.carrier.map"]._platform_carrier(self.store_a, mapping.carrier_id),
+                         "ATK-a")
+        mapping.invalidate_recordset()
+        self.assertEqual(mapping.carrier_id.company_id, self.company_a)
 
     def test_log_and_delivery_refuse_a_job_of_another_company(self):
         job_b = self.env["sync.job"]._enqueue(self.store_b, "security.check", "_job_noop")

@@ -14,6 +14,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 
 from odoo.addons.store_connector_base.exceptions import PermanentJobError, RetryableJobError, StoreAuthError
+from odoo.addons.store_connector_base.models.connector_store import keep_stores_of_removed_platform
 from odoo.addons.store_connector_base.services.http_transport import HttpTransport, allow_private_urls
 from odoo.addons.store_connector_base.services.redact import safe_message
 
@@ -40,7 +41,9 @@ class ConnectorStore(models.Model):
 
     _inherit = "connector.store"
 
-    platform = fields.Selection(selection_add=[("shopify", "Shopify")], ondelete={"shopify": "cascade"})
+    platform = fields.Selection(
+        selection_add=[("shopify", "Shopify")], ondelete={"shopify": keep_stores_of_removed_platform},
+    )
     shopify_shop_domain = fields.Char(
         string="Shop Domain", tracking=True, help="The shop's permanent domain, e.g. my-shop.myshopify.com."
     )

@@ -89,6 +89,27 @@ class StoreAdapterShopify(models.AbstractModel):
         """Everything the base's buttons offer (const.SHOPIFY_SUPPORTED_FEATURES)."""
         return set(const.SHOPIFY_SUPPORTED_FEATURES)
 
+    # ---------------------------------------------------------------- credentials
+    @api.model
+    def _credential_keys(self, store):
+        """The secrets the Shopify connector reads (const.CRED_*); the app's client id is a field
+        of the store (no secret)."""
+        return [
+            {"key": const.CRED_ACCESS_TOKEN, "label": _("Admin API Access Token"), "required": True,
+             "help": _("shpat_... of a custom app (Settings > Apps > Develop apps > API credentials); "
+                       "with OAuth, Install with OAuth sets it.")},
+            {"key": const.CRED_CLIENT_SECRET, "label": _("App Client Secret"),
+             "help": _("The app's client secret (Dev Dashboard > Settings): signs the webhooks of "
+                       "the app and the OAuth install.")},
+            {"key": const.CRED_CLIENT_SECRET_PREVIOUS, "label": _("Previous Client Secret"),
+             "help": _("After rotating the client secret: the former one, with its expiry (Shopify "
+                       "signs with it for up to an hour).")},
+            {"key": const.CRED_REFRESH_TOKEN, "label": _("Refresh Token"),
+             "help": _("Set by Install with OAuth when the shop grants expiring tokens.")},
+            {"key": const.CRED_WEBHOOK_SECRET, "label": _("Notifications Webhook Key"),
+             "help": _("Only for webhooks made by hand in Settings > Notifications: the key shown there.")},
+        ]
+
     # ---------------------------------------------------------------- connection
     @api.model
     def _test_connection(self, store):

@@ -65,3 +65,40 @@ class TestShopifyFulfillment(ShopifyOrdersMixin, ShopifySimulatorCase):
         summary = self.sim.order(order["id"])
         self.assertEqual(summary["fulfillment_status"], "FULFILLED")
         self.assertEqual(len(summary["fulfillments"]), 2)
+
+    def _ground_carrier(self, name="SC Ground"):
+        return self.env["delivery.carrier"].create({
+            "name": name,
+            "delivery_type": "fixed",
+            "product_id": self.env["product.product"].create({"name": name, "type": "service"}).id,
+        })
+
+    def _tracking_company_sent(self, carrier, tracking):
+        """Ship an order with `carrier` and return the tracking company Shopify recorded."""
+        _order, sale = self.import_order([{"sku": "OS-1", "quantity": 1}])
+        picking = sale.picking_ids
+        picking.carrier_id = carrier
+        self.ship(picking, {"OS-1": 1}, tracking=tracking)
+        self.assertTrue(picking.store_fulfillment_ref)
+        data = self.client().query(
+            "query($id: ID!) { fulfillment(id: $id) { trackingInfo { company number } } }",
+            {"id": picking.store_fulfillment_ref},
+        )
+        [info] = data["fulfillment"]["trackingInfo"]
+        self.assertEqual(info["number"], tracking)
+        return info["company"]
+
+    def test_unmapped_carrier_is_the_tracking_company_by_its_name(self):
+        # Shopify takes any name: an unmapped carrier is sent as it is called in Odoo, as before.
+        self.assertEqual(self._tracking_company_sent(self._ground_carrier(), "1Z-NAME"), "SC Ground")
+
+    def test_mapped_carrier_is_the_tracking_company_shopify_knows(self):
+        carrier = self._ground_carrier()
+        self.env["store.carrier.map"].create({
+            "store_id": self.store.id, "carrier_id": carrier.id, "platform_carrier": "UPS",
+        })
+        self.env["store.carrier.map"].create({
+            "store_id": self.store.id, "carrier_id": self._ground_carrier("SC Air").id,
+            "platform_carrier": "DHL Express",
+        })
+        self.assertEqual(self._tracking_company_sent(carrier, "1Z-MAPPED"), "UPS")

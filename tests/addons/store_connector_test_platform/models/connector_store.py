@@ -10,13 +10,16 @@ from odoo.addons.store_connector_base.exceptions import (
     RetryableJobError,
     StoreAuthError,
 )
+from odoo.addons.store_connector_base.models.connector_store import keep_stores_of_removed_platform
 from odoo.addons.store_connector_base.services.rate_limiter import throttled_error
 
 
 class ConnectorStore(models.Model):
     _inherit = "connector.store"
 
-    platform = fields.Selection(selection_add=[("test", "Test Platform")], ondelete={"test": "cascade"})
+    platform = fields.Selection(
+        selection_add=[("test", "Test Platform")], ondelete={"test": keep_stores_of_removed_platform},
+    )
 
     def _job_noop(self, job):
         """Does nothing: measures the queue's own overhead."""

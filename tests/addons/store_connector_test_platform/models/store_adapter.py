@@ -4,7 +4,7 @@ import hmac
 import json
 import re
 
-from odoo import api, models
+from odoo import _, api, models
 
 from odoo.addons.store_connector_base import const
 from odoo.addons.store_connector_base.exceptions import PermanentJobError, WebhookRejected
@@ -47,6 +47,19 @@ class StoreAdapterTest(models.AbstractModel):
         """Everything but webhook registration, which this platform does not implement (the base's
         tests check that its button is refused)."""
         return set(SUPPORTED_FEATURES)
+
+    @api.model
+    def _credential_keys(self, store):
+        """What the test platform reads: its API key (Test Connection, jobs) and the secrets that
+        sign its webhooks (the current one and, after a rotation, the previous one)."""
+        return [
+            {"key": "api_key", "label": _("API Key"), "required": True,
+             "help": _("Generated in the test platform's settings, under API access.")},
+            {"key": "webhook_secret", "label": _("Webhook Secret"),
+             "help": _("Signs the webhooks the platform sends (X-Test-Signature).")},
+            {"key": "webhook_secret_previous", "label": _("Previous Webhook Secret"),
+             "help": _("After a rotation: the former secret, valid until the expiry you set.")},
+        ]
 
     @api.model
     def _test_connection(self, store):

@@ -19,6 +19,8 @@ class Recorder:
         self.export_errors = {}      # sku -> error message returned by _export_products
         self.inventory_errors = {}   # sku -> error message returned by _update_inventory
         self.fulfillment_count = 0
+        # Whether the platform only accepts its own carrier codes (as eBay), see _carrier_code_required.
+        self.carrier_code_required = False
         self.inventory_job_ids = []  # sync_job_id in the store's context of each _update_inventory
         # What the platform holds, read by _read_inventory: sku -> available (int), or
         # {"available": int, "on_hand": int or None, "location_id": stock.location id or False},
@@ -100,6 +102,11 @@ class StoreAdapterTest(models.AbstractModel):
         self._record("push_fulfillment", store, {"order": external_order_id, "fulfillment": fulfillment})
         RECORDER.fulfillment_count += 1
         return f"F{RECORDER.fulfillment_count}"
+
+    @api.model
+    def _carrier_code_required(self, store):
+        """As the tests set it (RECORDER.carrier_code_required): False like Shopify, True like eBay."""
+        return RECORDER.carrier_code_required
 
     @api.model
     def _update_order_status(self, store, external_order_id, status, **kwargs):
