@@ -3,72 +3,13 @@ import logging
 from odoo import SUPERUSER_ID, http
 from odoo.exceptions import UserError
 from odoo.http import request
-from odoo.tools import config
 
-from .. import const
 from ..exceptions import WebhookRejected
+from ..services.raw_body import RAW_BODY_ROUTING_KEY, REJECTION_MESSAGES, max_body_bytes, read_raw_body
 
 _logger = logging.getLogger(__name__)
 
 WEBHOOK_ROUTE = "/api/v1/stores/<string:store_code>/webhooks/<string:kind>"
-
-# What each refusal answers. Deliberately terse: a caller learns nothing about which stores exist.
-REJECTION_MESSAGES = {
-    400: "malformed body",
-    401: "invalid signature",
-    404: "not found",
-    413: "payload too large",
-    503: "unavailable",
-}
-
-# Routes whose raw body `read_raw_body` reads (bounded) before Odoo parses anything (see ir.http).
-RAW_BODY_ROUTING_KEY = "store_connector_raw_body"
-
-
-def max_body_bytes():
-    """Largest webhook body accepted, in bytes (server option store_connector_webhook_max_bytes)."""
-    try:
-        value = int(config.get(const.CONFIG_WEBHOOK_MAX_BYTES) or 0)
-    except (TypeError, ValueError):
-        _logger.warning("invalid %s option, using the default", const.CONFIG_WEBHOOK_MAX_BYTES)
-        value = 0
-    return value if value > 0 else const.DEFAULT_WEBHOOK_MAX_BYTES
-
-
-def read_raw_body(httprequest, limit):
-    """The request body exactly as received, read at most once and never past `limit` bytes.
-
-    Called before Odoo's dispatcher parses the request: a form-encoded body would otherwise be
-    consumed by the form parser and lost to the signature check. The bytes are kept as werkzeug's
-    cached data, so the form parser, `get_data()` and a retried request (after a serialization
-    failure) all read this copy rather than the spent socket.
-
-    :raises WebhookRejected(413): the Content-Length, or the body actually sent (chunked, without
-        Content-Length), is over `limit`. The rest of an oversize body is not read.
-    """
-    # Odoo wraps werkzeug's request and forwards neither `stream` nor the cache; the body can only
-    # be read in bounded steps on the werkzeug object itself.
-    wrapped = getattr(httprequest, "_HTTPRequest__wrapped", httprequest)
-    cached = getattr(wrapped, "_cached_data", None)
-    if cached is not None:
-        if len(cached) > limit:
-            raise WebhookRejected(413, "body too large")
-        return cached
-    if (wrapped.content_length or 0) > limit:
-        raise WebhookRejected(413, "Content-Length too large")
-    stream = wrapped.stream
-    chunks, size = [], 0
-    while size <= limit:
-        chunk = stream.read(limit + 1 - size)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    if size > limit:
-        raise WebhookRejected(413, "body too large")
-    body = b"".join(chunks)
-    wrapped._cached_data = body
-    return body
 
 
 class StoreConnectorController(http.Controller):
