@@ -26,6 +26,8 @@ SYNC_API_ROUTING_KEY = "store_connector_sync_api"
 # What each refusal of a webhook answers. Deliberately terse: a caller learns nothing about which
 # stores exist.
 REJECTION_MESSAGES = {
+    # An adapter's acknowledgement of a delivery about nobody here (see store.adapter._webhook_resolve_store).
+    200: "ignored",
     400: "malformed body",
     401: "invalid signature",
     404: "not found",
