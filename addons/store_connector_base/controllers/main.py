@@ -3,72 +3,14 @@ import logging
 from odoo import SUPERUSER_ID, http
 from odoo.exceptions import UserError
 from odoo.http import request
-from odoo.tools import config
 
-from .. import const
 from ..exceptions import WebhookRejected
+from ..models.store_webhook_delivery import PLATFORM_WEBHOOK_PATH
+from ..services.raw_body import RAW_BODY_ROUTING_KEY, REJECTION_MESSAGES, max_body_bytes, read_raw_body
 
 _logger = logging.getLogger(__name__)
 
 WEBHOOK_ROUTE = "/api/v1/stores/<string:store_code>/webhooks/<string:kind>"
-
-# What each refusal answers. Deliberately terse: a caller learns nothing about which stores exist.
-REJECTION_MESSAGES = {
-    400: "malformed body",
-    401: "invalid signature",
-    404: "not found",
-    413: "payload too large",
-    503: "unavailable",
-}
-
-# Routes whose raw body `read_raw_body` reads (bounded) before Odoo parses anything (see ir.http).
-RAW_BODY_ROUTING_KEY = "store_connector_raw_body"
-
-
-def max_body_bytes():
-    """Largest webhook body accepted, in bytes (server option store_connector_webhook_max_bytes)."""
-    try:
-        value = int(config.get(const.CONFIG_WEBHOOK_MAX_BYTES) or 0)
-    except (TypeError, ValueError):
-        _logger.warning("invalid %s option, using the default", const.CONFIG_WEBHOOK_MAX_BYTES)
-        value = 0
-    return value if value > 0 else const.DEFAULT_WEBHOOK_MAX_BYTES
-
-
-def read_raw_body(httprequest, limit):
-    """The request body exactly as received, read at most once and never past `limit` bytes.
-
-    Called before Odoo's dispatcher parses the request: a form-encoded body would otherwise be
-    consumed by the form parser and lost to the signature check. The bytes are kept as werkzeug's
-    cached data, so the form parser, `get_data()` and a retried request (after a serialization
-    failure) all read this copy rather than the spent socket.
-
-    :raises WebhookRejected(413): the Content-Length, or the body actually sent (chunked, without
-        Content-Length), is over `limit`. The rest of an oversize body is not read.
-    """
-    # Odoo wraps werkzeug's request and forwards neither `stream` nor the cache; the body can only
-    # be read in bounded steps on the werkzeug object itself.
-    wrapped = getattr(httprequest, "_HTTPRequest__wrapped", httprequest)
-    cached = getattr(wrapped, "_cached_data", None)
-    if cached is not None:
-        if len(cached) > limit:
-            raise WebhookRejected(413, "body too large")
-        return cached
-    if (wrapped.content_length or 0) > limit:
-        raise WebhookRejected(413, "Content-Length too large")
-    stream = wrapped.stream
-    chunks, size = [], 0
-    while size <= limit:
-        chunk = stream.read(limit + 1 - size)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    if size > limit:
-        raise WebhookRejected(413, "body too large")
-    body = b"".join(chunks)
-    wrapped._cached_data = body
-    return body
 
 
 class StoreConnectorController(http.Controller):
@@ -94,6 +36,44 @@ class StoreConnectorController(http.Controller):
         httpreq = request.httprequest
         try:
             raw_body = read_raw_body(httpreq, max_body_bytes())
+        except WebhookRejected as exc:
+            return self._refused(kind, exc)
+        return self._intake(store_code, kind, raw_body)
+
+    @http.route(
+        f"{PLATFORM_WEBHOOK_PATH}/<string:platform>",
+        # As the store route; GET too: the platform's verification challenge.
+        type="http", methods=["GET", "POST"], auth="none", readonly=False, csrf=False, save_session=False,
+        **{RAW_BODY_ROUTING_KEY: True},
+    )
+    def platform_webhook(self, platform, **_kwargs):
+        """The platform endpoint: one URL per platform (per app), for platforms that register one
+        address for all the stores of an app (eBay's account deletion endpoint).
+
+        GET: the platform's verification challenge (`store.adapter._webhook_challenge_response`),
+        answered 200 with its JSON; 404 for an unknown platform or one that uses no challenge.
+        POST: the store is read from the delivery (`store.adapter._webhook_resolve_store`), then
+        the delivery goes through the store route's intake (signature, duplicates, storage, job)
+        and is answered as there. 404 for an unknown platform, a platform without a platform
+        endpoint, or a delivery that names no store of this database: nothing is stored.
+        """
+        httpreq = request.httprequest
+        env = request.env(user=SUPERUSER_ID)
+        Delivery = env["store.webhook.delivery"]
+        try:
+            if httpreq.method == "GET":
+                answer = Delivery._platform_challenge(platform, httpreq.args.to_dict())
+                return request.make_json_response(answer)
+            raw_body = read_raw_body(httpreq, max_body_bytes())
+            store_code, kind = Delivery._platform_delivery_store(platform, httpreq.headers, raw_body)
+        except WebhookRejected as exc:
+            return self._refused(f"{platform} (platform endpoint)", exc)
+        return self._intake(store_code, kind, raw_body)
+
+    def _intake(self, store_code, kind, raw_body):
+        """Receive a delivery for the store of `store_code` (see `store_webhook`)."""
+        httpreq = request.httprequest
+        try:
             # The intake runs as superuser (it reads the store's secrets, writes deliveries and jobs).
             env = request.env(user=SUPERUSER_ID)
             store, credentials = env["connector.store"]._find_for_webhook(store_code)
@@ -104,9 +84,7 @@ class StoreConnectorController(http.Controller):
                     store, kind, httpreq.headers, raw_body
                 )
         except WebhookRejected as exc:
-            # The reason goes to the log, not to the caller.
-            _logger.info("webhook %s refused (%s): %s", kind, exc.status, exc)
-            return self._answer(exc.status, REJECTION_MESSAGES.get(exc.status, "refused"))
+            return self._refused(kind, exc)
         except UserError:
             # A problem of this server's set-up (no encryption key, an unreadable secret...). Odoo
             # would answer 400 with the message, which names the store: the platform learns
@@ -115,6 +93,11 @@ class StoreConnectorController(http.Controller):
             _logger.warning("webhook %s could not be received", kind, exc_info=True)
             return self._answer(503, REJECTION_MESSAGES[503])
         return self._answer(status, message)
+
+    def _refused(self, what, exc):
+        # The reason goes to the log, not to the caller.
+        _logger.info("webhook %s refused (%s): %s", what, exc.status, exc)
+        return self._answer(exc.status, REJECTION_MESSAGES.get(exc.status, "refused"))
 
     @staticmethod
     def _answer(status, message):

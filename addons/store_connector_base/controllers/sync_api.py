@@ -29,6 +29,7 @@ from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..exceptions import WebhookRejected
+from ..services.raw_body import SYNC_API_ROUTING_KEY, max_body_bytes, read_raw_body
 from ..services.sync_api import (
     API_KEY_SCOPE,
     SyncApiError,
@@ -37,7 +38,6 @@ from ..services.sync_api import (
     parse_json_body,
     payload_too_large,
 )
-from .main import max_body_bytes, read_raw_body
 
 _logger = logging.getLogger(__name__)
 
@@ -47,7 +47,6 @@ _ROUTE = "/api/v1/stores/<string:store_ref>"
 # read/write (auth="none" routes default to read-only): every request writes its rate-limit count.
 # Routes flagged with SYNC_API_ROUTING_KEY have their body read by ir.http before Odoo's
 # dispatcher may parse it, never past max_body_bytes(), and are never parsed as a form.
-SYNC_API_ROUTING_KEY = "store_connector_sync_api"
 _ROUTING = {SYNC_API_ROUTING_KEY: True}
 
 

@@ -53,6 +53,7 @@ from . import (
     store_order_binding,
     store_customer_binding,
     connector_store_orders,
+    connector_store_redaction,
     store_order_importer,
     sale_order,
     res_partner,

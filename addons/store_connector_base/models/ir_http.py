@@ -5,9 +5,15 @@ import werkzeug.exceptions
 from odoo import models
 from odoo.http import request
 
-from ..controllers.main import RAW_BODY_ROUTING_KEY, REJECTION_MESSAGES, max_body_bytes, read_raw_body
-from ..controllers.sync_api import SYNC_API_ROUTING_KEY
 from ..exceptions import WebhookRejected
+from ..services.raw_body import (
+    RAW_BODY_ROUTING_KEY,
+    REJECTION_MESSAGES,
+    SYNC_API_ROUTING_KEY,
+    max_body_bytes,
+    never_parse_as_form,
+    read_raw_body,
+)
 from ..services.sync_api import payload_too_large
 
 _logger = logging.getLogger(__name__)
@@ -46,9 +52,5 @@ class IrHttp(models.AbstractModel):
                         {"status": REJECTION_MESSAGES.get(exc.status, "refused")}, status=exc.status)
                 werkzeug.exceptions.abort(response)
             if sync_api:
-                # Odoo's wrapper hides werkzeug's request; its form and files are cached
-                # properties, filled here so that the dispatcher never parses the body.
-                wrapped = getattr(httprequest, "_HTTPRequest__wrapped", httprequest)
-                empty = wrapped.parameter_storage_class
-                wrapped.__dict__.update(form=empty(), files=empty())
+                never_parse_as_form(httprequest)
         return super()._pre_dispatch(rule, args)

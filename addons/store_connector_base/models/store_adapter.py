@@ -4,7 +4,18 @@ from datetime import timedelta
 from odoo import _, api, models
 
 from .. import const, order_const
-from ..exceptions import PlatformFeatureMissing, WebhookRejected
+from ..exceptions import (
+    OperationNotPermitted,
+    PermanentJobError,
+    PlatformFeatureMissing,
+    RetryableJobError,
+    StoreAuthError,
+    WebhookRejected,
+)
+from ..services.webhook_dispatch import as_handler
+
+# A batch handler's answer for a delivery it left out (None is a valid result).
+_NO_OUTCOME = object()
 
 
 class StoreAdapter(models.AbstractModel):
@@ -40,16 +51,21 @@ class StoreAdapter(models.AbstractModel):
         :param feature: the user-facing name of the operation (translated), e.g. "Full Sync".
         :raises PlatformFeatureMissing: always, naming the platform, the feature and the store.
         """
-        platform = dict(store._fields["platform"]._description_selection(store.env)).get(store.platform)
         raise PlatformFeatureMissing(
             _(
                 'The %(platform)s connector does not support "%(feature)s" yet (store "%(store)s"). '
                 "Install or update the %(platform)s connector addon if a newer version provides it.",
-                platform=platform or store.platform or _("unknown platform"),
+                platform=self._platform_name(store),
                 feature=feature,
                 store=store.display_name,
             )
         )
+
+    @api.model
+    def _platform_name(self, store):
+        """The name of the store's platform, for people (its label in the platform selection)."""
+        platform = dict(store._fields["platform"]._description_selection(store.env)).get(store.platform)
+        return platform or store.platform or _("unknown platform")
 
     # ---------------------------------------------------------------- features
     @api.model
@@ -62,7 +78,7 @@ class StoreAdapter(models.AbstractModel):
         Declare a feature only once every adapter method it needs is implemented:
           * ``test_connection``: `_test_connection`;
           * ``register_webhooks``: `_register_webhooks` (and the intake's `_verify_webhook`,
-            `_parse_webhook`, `_process_webhook`);
+            `_parse_webhook`, and the topics it acts on in `_webhook_topic_handlers`);
           * ``full_sync``: `_full_sync` (the default queues the supported imports below);
           * ``orders.pull``: `_import_orders`;
           * ``orders.push``: `_push_fulfillment` (and `_update_order_status` if the store's
@@ -285,7 +301,8 @@ class StoreAdapter(models.AbstractModel):
     # _verify_webhook, _webhook_timestamp (against _webhook_max_age and _webhook_clock_skew),
     # _parse_webhook, _webhook_check_payload, _webhook_is_echo; it stores the headers but
     # _webhook_signature_headers. Later, in the queue, _process_webhook (or _process_webhook_batch),
-    # on the delivery _webhook_latest_delivery picks when a job holds several.
+    # on the delivery _webhook_latest_delivery picks when a job holds several, calls the handler of
+    # its topic in _webhook_topic_handlers.
 
     @api.model
     def _webhook_kinds(self, store):
@@ -462,33 +479,246 @@ class StoreAdapter(models.AbstractModel):
         """
         return deliveries.sorted("id")[-1:]
 
+    # ---------------------------------------------------------------- webhooks: platform endpoint
+    # One URL per platform (per app), /store_connector/webhook/<platform>, besides the per-store
+    # intake route: for platforms that register one address for all the stores of an app (eBay's
+    # account deletion endpoint and Notification API). See controllers/main.py.
+
+    @api.model
+    def _webhook_challenge_response(self, params, endpoint):
+        """Answer the platform's verification challenge: a GET on the platform endpoint, with
+        which the platform checks that the address is ours before sending anything to it (eBay:
+        ``GET ?challenge_code=X`` answered ``{"challengeResponse": hex(sha256(challengeCode +
+        verificationToken + endpoint))}``). Runs as superuser, outside any store.
+
+        :param params: the query's parameters (dict of str).
+        :param endpoint: the endpoint's URL as registered with the platform
+            (``<web.base.url>/store_connector/webhook/<platform>``).
+        :returns: the JSON answer (a dict, answered 200), or None when the platform uses no
+            challenge (the default: answered 404).
+        :raises WebhookRejected(400): a malformed challenge.
+        """
+        return None
+
+    @api.model
+    def _webhook_resolve_store(self, platform, headers, raw_body):
+        """Which store a delivery posted to the platform endpoint is for, read from the delivery
+        itself (an account or shop id in a header or the body), before its signature is checked:
+        the delivery then goes through the same intake as at the store's own address
+        (`store.webhook.delivery._receive`: signature, duplicates, storage, job).
+
+        Cheap and read-only: it runs on every delivery, for anyone who posts. Find stores with
+        ``sudo()`` and ``active_test=False`` (archived stores receive what
+        `_webhook_archived_store_topics` declares).
+
+        :param headers: the request headers (case-insensitive mapping).
+        :param raw_body: bytes, exactly as received (not verified yet).
+        :returns: (connector.store, kind): the store (empty: no store of this database, answered
+            404 and nothing stored) and the intake kind of the delivery; or None when the
+            platform has no platform endpoint (the default: answered 404).
+        :raises WebhookRejected: a delivery that names no store (400), or another answer the
+            platform requires (eBay sends every user's account deletion to every app, and an
+            error makes it retry and alert: ``WebhookRejected(200, ...)`` acknowledges it).
+        """
+        return None
+
+    # ---------------------------------------------------------------- webhooks: processing
+    @api.model
+    def _webhook_topic_handlers(self, store):
+        """The topics this platform acts on, and how: {topic: handler}, read by `_process_webhook`
+        and `_process_webhook_batch` (and by an addon's `_parse_webhook`, to keep only the topics
+        it acts on). A handler is either the name of a private method of the adapter, called as
+        ``method(store, delivery, payload)`` for one delivery and returning the job's result, or a
+        ``WebhookHandler(method, batch=True)`` (services/webhook_dispatch.py), called as
+        ``method(store, deliveries)`` and returning {delivery id: outcome} (see
+        `_process_webhook_batch`). Orders need no handler of their own: map their topics to
+        ``WebhookHandler("_webhook_import_orders", batch=True)`` and implement
+        `_webhook_normalized_order`.
+
+        Handlers raise job errors as any job (RetryableJobError, PermanentJobError,
+        StoreAuthError). Other addons extend the table with ``super()``::
+
+            def _webhook_topic_handlers(self, store):
+                handlers = super()._webhook_topic_handlers(store)
+                handlers["products/delete"] = "_myplatform_webhook_product_delete"
+                return handlers
+
+        :returns: dict (default: empty: the platform addon processes no webhook yet, and its
+            deliveries' jobs fail saying so, to run again once an update brings handlers).
+        """
+        return {}
+
+    @api.model
+    def _webhook_handler(self, store, topic):
+        """The handler of `topic` in `_webhook_topic_handlers`, as a WebhookHandler, or None."""
+        return as_handler(self._webhook_topic_handlers(store).get(topic))
+
+    @api.model
+    def _webhook_ignored(self, store, delivery, reason):
+        """The result of a delivery acted on by nothing (a topic without a handler, an event that
+        changes nothing): the job is done, its result and the store's activity log say why, and
+        the delivery stays stored (until the retention purge) for whoever wants to look.
+
+        :param reason: a sentence for people.
+        :returns: {"ignored": topic, "reason": reason}.
+        """
+        store._log_activity(
+            "webhook", "info", message=_("Webhook %(topic)s (delivery %(event)s) ignored: %(reason)s",
+                                         topic=delivery.topic, event=delivery.event_id, reason=reason))
+        return {"ignored": delivery.topic, "reason": reason}
+
     @api.model
     def _process_webhook(self, store, delivery):
-        """Act on a stored delivery (runs in the queue). The platform addon dispatches on the topic.
+        """Act on a stored delivery (runs in the queue): call the handler its topic has in
+        `_webhook_topic_handlers`. A topic without one is acknowledged and ignored with a reason
+        (`_webhook_ignored`), never failed and never lost. A batch handler is called with this
+        delivery alone and its outcome mapped as in `_process_webhook_batch`: an error is raised
+        (the job fails with it, retryable or not as the handler classified it).
 
-        The addon only translates; the generic pipelines do the work. For an order event:
-        normalize the platform's order (services/normalized.py, as `_import_orders` does) and
-        return ``store._import_order(order)`` (imports it in this job; an order that cannot be
-        imported fails the job with the reason), or queue it with
-        ``store._enqueue_order_import(order)``.
+        Handlers only translate; the generic pipelines do the work. For an order event:
+        normalize the platform's order (`_webhook_normalized_order`) and let
+        `_webhook_import_orders` import it (or queue it with ``store._enqueue_order_import``).
 
         :param delivery: the store.webhook.delivery; `delivery._payload()` is its parsed body.
         :returns: a JSON-serialisable result kept on the job, or None.
+        :raises PlatformFeatureMissing: the platform addon declares no handler at all.
         :raises RetryableJobError, PermanentJobError, StoreAuthError: as any job.
         """
-        self._missing(store, _("Process Webhook %(topic)s", topic=delivery.topic))
+        if not self._webhook_topic_handlers(store):
+            self._missing(store, _("Process Webhook %(topic)s", topic=delivery.topic))
+        handler = self._webhook_handler(store, delivery.topic)
+        if handler is None:
+            return self._webhook_ignored(store, delivery, _(
+                "the %(platform)s connector does not act on this topic; nothing was changed.",
+                platform=self._platform_name(store)))
+        method = getattr(self, handler.method)
+        if not handler.batch:
+            return method(store, delivery, delivery._payload())
+        outcome = (method(store, delivery) or {}).get(delivery.id, _NO_OUTCOME)
+        if outcome is _NO_OUTCOME:
+            raise PermanentJobError(_(
+                "The webhook handler %(handler)s gave no outcome for delivery %(event)s (%(topic)s).",
+                handler=handler.method, event=delivery.event_id, topic=delivery.topic))
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
     @api.model
     def _process_webhook_batch(self, store, deliveries):
         """Act on several stored deliveries of `store` at once (runs in the queue, when several are
-        due together). Optional: a platform addon may process the deliveries it can batch (orders:
-        ``self.env["store.order.importer"]._import_orders(store, orders)`` in one call) and leave
-        the others, which then run one by one through `_process_webhook`.
+        due together): the deliveries whose topic has a batch handler (`_webhook_topic_handlers`)
+        go to it, one call per handler; the others are left out and run one by one through
+        `_process_webhook`.
 
-        :returns: {delivery id: result} for the deliveries processed; a delivery left out must
-            have had no effect (its failure, too, is recorded by running it alone).
+        A batch handler returns {delivery id: outcome} for the deliveries it was given:
+          * a result (JSON-serialisable, e.g. `_webhook_ignored`'s): the delivery is done;
+          * an exception (a RetryableJobError, PermanentJobError...): the delivery failed with it.
+            What the batch did may have served that delivery too (a partner made for its order),
+            so nothing of the batch is kept: this raises, the queue undoes the batch and runs
+            every delivery alone, each then recording its own outcome and error;
+          * no entry: the delivery had no effect; it runs alone.
+
+        :returns: {delivery id: result} for the deliveries done.
+        :raises PermanentJobError: a delivery of the batch failed (naming each and its error).
         """
-        return {}
+        by_method = {}
+        for delivery in deliveries:
+            handler = self._webhook_handler(store, delivery.topic)
+            if handler is not None and handler.batch:
+                by_method.setdefault(handler.method, []).append(delivery.id)
+        results, failed = {}, []
+        for method, ids in by_method.items():
+            outcomes = getattr(self, method)(store, deliveries.browse(ids)) or {}
+            for delivery_id in ids:
+                outcome = outcomes.get(delivery_id, _NO_OUTCOME)
+                if isinstance(outcome, Exception):
+                    failed.append((delivery_id, outcome))
+                elif outcome is not _NO_OUTCOME:
+                    results[delivery_id] = outcome
+        if failed:
+            raise PermanentJobError(_(
+                "%(count)s webhook deliveries of the batch failed, each runs again alone: %(errors)s",
+                count=len(failed),
+                errors="; ".join(f"{delivery_id}: {error}" for delivery_id, error in failed)))
+        return results
+
+    # ---------------------------------------------------------------- webhooks: orders
+    @api.model
+    def _webhook_normalized_order(self, store, delivery, payload):
+        """Translate an order delivery's body into a normalized order (services/normalized.py,
+        as `_import_orders` returns them), for `_webhook_import_orders`. Pure: no call to the
+        platform, no write.
+
+        :param delivery: the store.webhook.delivery (None when called on a bare payload).
+        :returns: a normalized order dict.
+        :raises PermanentJobError: the body is not an order this connector can read.
+        """
+        self._missing(store, _("Process Webhook %(topic)s", topic=delivery.topic if delivery else ""))
+
+    @api.model
+    def _webhook_import_orders(self, store, deliveries):
+        """Batch handler of order topics: the orders of `deliveries` (`_webhook_normalized_order`)
+        go through the order pipeline in one call of the importer. Each delivery's outcome is its
+        order's: {"created": [sale.order id], "updated": [], "ignored": []}, the same with
+        "updated", or with "ignored": [platform order id] for an order older than the one already
+        imported; a failed order is its delivery's error.
+
+        Left out (they run alone): a second delivery of an order already in the batch, and a
+        body that cannot be read as an order (alone, its reading error fails its job).
+
+        :returns: {delivery id: outcome} (see `_process_webhook_batch`).
+        """
+        single = len(deliveries) == 1
+        orders, delivery_of = [], {}
+        for delivery in deliveries:
+            try:
+                order = self._webhook_normalized_order(store, delivery, delivery._payload())
+            except Exception as exc:  # noqa: BLE001 - alone, it is this delivery's error
+                if single:
+                    return {delivery.id: exc}
+                continue
+            order_id = str((order or {}).get("id") or "")
+            if not order_id or order_id in delivery_of:
+                continue
+            delivery_of[order_id] = delivery.id
+            orders.append(order)
+        if not orders:
+            return {}
+        if single:
+            try:
+                result = store._import_order(orders[0])
+            except (PermanentJobError, RetryableJobError, StoreAuthError, OperationNotPermitted) as exc:
+                return {delivery_of[str(orders[0]["id"])]: exc}
+            return {delivery_of[str(orders[0]["id"])]: result}
+        result = self.env["store.order.importer"]._import_orders(store, orders)
+        outcomes = {}
+        for failure in result["failed"]:
+            delivery_id = delivery_of.get(str(failure.get("id") or ""))
+            if delivery_id:
+                outcomes[delivery_id] = PermanentJobError(failure.get("error") or _("The order failed."))
+        if result["failed"] and not outcomes:
+            raise PermanentJobError(_("%(count)s order(s) of the batch failed.", count=len(result["failed"])))
+        created, updated = set(result["created"]), set(result["updated"])
+        ignored = {str(order_id) for order_id in result["ignored"]}
+        bindings = {
+            binding.external_id: binding.order_id.id
+            for binding in self.env["store.order.binding"].sudo().search(
+                [("store_id", "=", store.id), ("external_id", "in", list(delivery_of))])
+        }
+        for order_id, delivery_id in delivery_of.items():
+            if delivery_id in outcomes:
+                continue
+            sale_id = bindings.get(order_id)
+            if order_id in ignored:
+                outcomes[delivery_id] = {"created": [], "updated": [], "ignored": [order_id]}
+            elif sale_id in created:
+                outcomes[delivery_id] = {"created": [sale_id], "updated": [], "ignored": []}
+            elif sale_id in updated:
+                outcomes[delivery_id] = {"created": [], "updated": [sale_id], "ignored": []}
+            else:
+                outcomes[delivery_id] = PermanentJobError(
+                    _("Order %(order)s of the batch has no outcome.", order=order_id))
+        return outcomes
 
     # ---------------------------------------------------------------- helpers for platform addons
     @api.model

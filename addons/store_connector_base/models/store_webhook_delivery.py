@@ -125,6 +125,10 @@ WEBHOOK_IDENTITY_PREFIX = "webhook:"
 UNSTORED_HEADERS = frozenset({"cookie", "authorization", "proxy-authorization"})
 # Nor signatures (see store.adapter._webhook_signature_headers).
 SIGNATURE_HEADER_RE = re.compile(const.WEBHOOK_SIGNATURE_HEADER_PATTERN, re.IGNORECASE)
+# The platform endpoint (one URL per platform and app, see `_platform_delivery_store`), and what
+# may name a platform in it.
+PLATFORM_WEBHOOK_PATH = "/store_connector/webhook"
+PLATFORM_NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 # Managers only: what a platform sent (customers' names and addresses, the shop's data).
 MANAGER_GROUP = "store_connector_base.group_store_connector_manager"
 
@@ -295,6 +299,59 @@ class StoreWebhookDelivery(models.Model):
             return 200, "duplicate"
         self.env["sync.job"]._trigger_runner()
         return 200, "queued"
+
+    # ------------------------------------------------------------------ platform endpoint
+    @api.model
+    def _platform_adapter(self, platform):
+        """The adapter of an installed platform named in the platform endpoint's URL, or None."""
+        if not isinstance(platform, str) or not PLATFORM_NAME_RE.fullmatch(platform):
+            return None
+        if platform not in self.env["connector.store"]._fields["platform"].get_values(self.env):
+            return None
+        model_name = f"store.adapter.{platform}"
+        return self.env[model_name] if model_name in self.env else None
+
+    @api.model
+    def _platform_webhook_url(self, platform):
+        """The platform endpoint's URL, as registered with the platform (one per app)."""
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "").rstrip("/")
+        return f"{base_url}{PLATFORM_WEBHOOK_PATH}/{platform}"
+
+    @api.model
+    def _platform_challenge(self, platform, params):
+        """The answer to a verification challenge at the platform endpoint
+        (`store.adapter._webhook_challenge_response`).
+
+        :returns: a dict (answered 200 as JSON).
+        :raises WebhookRejected(404): unknown platform, or one that uses no challenge.
+        """
+        adapter = self._platform_adapter(platform)
+        if adapter is None:
+            raise WebhookRejected(404, "unknown platform")
+        answer = adapter._webhook_challenge_response(dict(params), self._platform_webhook_url(platform))
+        if answer is None:
+            raise WebhookRejected(404, f"platform {platform} answers no challenge")
+        return answer
+
+    @api.model
+    def _platform_delivery_store(self, platform, headers, raw_body):
+        """The store and kind of a delivery posted to the platform endpoint
+        (`store.adapter._webhook_resolve_store`), for the same intake as the store's own route.
+
+        :returns: (store code, kind).
+        :raises WebhookRejected(404): unknown platform, a platform without a platform endpoint,
+            or no store of this database (nothing is stored); another status as the adapter says.
+        """
+        adapter = self._platform_adapter(platform)
+        if adapter is None:
+            raise WebhookRejected(404, "unknown platform")
+        resolved = adapter._webhook_resolve_store(platform, headers, raw_body)
+        if resolved is None:
+            raise WebhookRejected(404, f"platform {platform} has no platform webhook endpoint")
+        store, kind = resolved
+        if not store or len(store) != 1 or store.platform != platform or not store.code:
+            raise WebhookRejected(404, "the delivery names no store of this database")
+        return store.code, kind
 
     @api.model
     def _archived_store_receives(self, adapter, store, kind, topic=None):

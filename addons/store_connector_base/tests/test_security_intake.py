@@ -303,8 +303,8 @@ class TestJobsRunInTheStoreCompany(TransactionCase):
         expected = {"company": self.company_b.id, "companies": self.company_b.ids, "cost": 2.0}
         # one job: its handler alone
         [delivery] = self._deliveries(1)
-        with patch.object(StoreAdapterTest, "_process_webhook",
-                          lambda adapter, store, delivery: self._read_cost(store)):
+        with patch.object(StoreAdapterTest, "_process_webhook", create=True,
+                          new=lambda adapter, store, delivery: self._read_cost(store)):
             self.run_as_runner()
         self.assertEqual(delivery.job_id.state, "done", delivery.job_id.last_error)
         self.assertEqual(json.loads(delivery.job_id.result), expected)
@@ -393,7 +393,8 @@ class TestArchivedStoreIntake(HttpCase):
     def _a_declared_job_refused_by_the_platform_waits_for_credentials(self):
         self.assertEqual(self._post("customers", "customers/redact", "redact-auth").status_code, 200)
         self.store.active = False
-        with patch.object(StoreAdapterTest, "_process_webhook", side_effect=StoreAuthError("token refused")):
+        with patch.object(StoreAdapterTest, "_process_webhook", create=True,
+                          side_effect=StoreAuthError("token refused")):
             self.assertEqual(run_queue(self.env, self.store), 1)
         job = self._deliveries().job_id
         self.assertEqual((job.state, job.error_kind), ("pending", "auth"))

@@ -10,8 +10,8 @@ from odoo.tests.common import HttpCase, TransactionCase
 from odoo.tools import config, mute_logger
 
 from odoo.addons.store_connector_base import const
-from odoo.addons.store_connector_base.controllers.main import max_body_bytes
 from odoo.addons.store_connector_base.exceptions import WebhookRejected
+from odoo.addons.store_connector_base.services.raw_body import max_body_bytes
 from odoo.addons.store_connector_test_platform.models.store_adapter import (
     EVENT_HEADER,
     SIGNATURE_HEADER,

@@ -319,7 +319,7 @@ class StoreAdapterShopify(models.AbstractModel):
         topic = (headers.get("X-Shopify-Topic") or "").strip()
         if topic in const.SHOPIFY_COMPLIANCE_TOPICS:
             operation = const.SHOPIFY_COMPLIANCE_TOPICS[topic]
-        elif topic in const.SHOPIFY_WEBHOOK_TOPICS or topic in self._shopify_webhook_handlers():
+        elif topic in const.SHOPIFY_WEBHOOK_TOPICS or self._webhook_handler(store, topic):
             operation = const.SHOPIFY_WEBHOOK_TOPICS.get(topic, (kind, f"webhook.{kind}"))[1]
         else:
             return {"ignore": True}
@@ -340,7 +340,8 @@ class StoreAdapterShopify(models.AbstractModel):
             "priority": 1 if operation in ("webhook.app", "webhook.compliance") else 5,
         }
         order_id = payload.get("id")
-        if (self._shopify_webhook_handlers().get(topic) == "_shopify_webhook_order"
+        handler = self._webhook_handler(store, topic)
+        if (handler and handler.method == "_webhook_import_orders"
                 and isinstance(order_id, (int, str)) and not isinstance(order_id, bool)
                 and str(order_id).strip()):
             # A body without a usable id is refused by _webhook_check_payload; no key then.
@@ -351,7 +352,7 @@ class StoreAdapterShopify(models.AbstractModel):
     def _shopify_webhook_shapes(self):
         """What the body of each handled topic must be: {topic: shape}, see
         const.SHOPIFY_WEBHOOK_SHAPES for the format. A module adding a topic to
-        `_shopify_webhook_handlers` declares its shape here; a topic without one is refused."""
+        `_webhook_topic_handlers` declares its shape here; a topic without one is refused."""
         return dict(const.SHOPIFY_WEBHOOK_SHAPES)
 
     @api.model
@@ -378,33 +379,16 @@ class StoreAdapterShopify(models.AbstractModel):
 
     # ---------------------------------------------------------------- webhooks: processing
     @api.model
-    def _shopify_webhook_handlers(self):
-        """The per-topic dispatch table of `_process_webhook`: {topic: method name}.
-
-        Each method is called as ``method(store, delivery, payload)`` on this adapter and returns a
-        JSON-serialisable result (kept on the job) or None; it raises job errors like any job.
-        Other modules extend the table::
-
-            def _shopify_webhook_handlers(self):
-                handlers = super()._shopify_webhook_handlers()
-                handlers["orders/create"] = "_shopify_webhook_order"
-                return handlers
-
-        A topic with no handler is acknowledged and ignored.
-        """
+    def _webhook_topic_handlers(self, store):
+        """Shopify's topics: app/uninstalled and the compliance topics here, the syncs' topics in
+        store_adapter_sync.py (see store.adapter._webhook_topic_handlers for the table's format)."""
         return {
+            **super()._webhook_topic_handlers(store),
             "app/uninstalled": "_shopify_webhook_app_uninstalled",
             "customers/data_request": "_shopify_webhook_customers_data_request",
             "customers/redact": "_shopify_webhook_customers_redact",
             "shop/redact": "_shopify_webhook_shop_redact",
         }
-
-    @api.model
-    def _process_webhook(self, store, delivery):
-        method = self._shopify_webhook_handlers().get(delivery.topic)
-        if not method:
-            return {"ignored": delivery.topic}
-        return getattr(self, method)(store, delivery, delivery._payload())
 
     @api.model
     def _shopify_app_installed(self, store):
@@ -489,8 +473,10 @@ class StoreAdapterShopify(models.AbstractModel):
 
     @api.model
     def _shopify_webhook_customers_redact(self, store, delivery, payload):
+        """A customer asked to be forgotten: the base's redaction (`_redact_customer_data`) of the
+        partners bound to that Shopify customer."""
         partners = self._shopify_redact_partners(store, payload)
-        return self._shopify_redact(store, "customers/redact", partners)
+        return store._redact_customer_data(partners, "customers/redact")
 
     @api.model
     def _shopify_webhook_shop_redact(self, store, delivery, payload):
@@ -503,7 +489,7 @@ class StoreAdapterShopify(models.AbstractModel):
                 _("Shopify asks for it 48 hours after the app is uninstalled, and only then."),
             )
         partners = self.env["store.customer.binding"].sudo().search([("store_id", "=", store.id)]).partner_id
-        return self._shopify_redact(store, "shop/redact", partners)
+        return store._redact_customer_data(partners, "shop/redact")
 
     @api.model
     def _shopify_redact_partners(self, store, payload):
@@ -516,45 +502,6 @@ class StoreAdapterShopify(models.AbstractModel):
             [("store_id", "=", store.id), ("external_id", "in", ids)]
         )
         return bindings.partner_id
-
-    @api.model
-    def _shopify_redact(self, store, topic, partners):
-        """Anonymise `partners` unless a posted invoice (a legal record) needs their data; those
-        are listed in the log for the merchant to handle. Their store bindings are removed.
-
-        :returns: {"redacted": [ids], "kept": [ids]}.
-        """
-        partners = partners.sudo()
-        if not partners:
-            self._shopify_compliance_log(store, topic, _("no customer data of this store in Odoo"))
-            return {"redacted": [], "kept": []}
-        commercial = partners | partners.commercial_partner_id
-        invoiced = self.env["account.move"].sudo().search([
-            ("state", "=", "posted"),
-            ("move_type", "in", ("out_invoice", "out_refund")),
-            ("partner_id", "child_of", commercial.ids),
-        ]).partner_id.commercial_partner_id
-        kept = partners.filtered(lambda p: p.commercial_partner_id in invoiced)
-        redacted = partners - kept
-        for partner in redacted:
-            partner.write({
-                "name": _("Redacted customer %(id)s", id=partner.id),
-                "email": False, "phone": False, "street": False, "street2": False,
-                "city": False, "zip": False, "vat": False, "comment": False,
-                **({"mobile": False} if "mobile" in partner._fields else {}),
-            })
-            partner.child_ids.filtered(lambda c: c.type != "contact" or not c.is_company).write({
-                "name": _("Redacted address"), "email": False, "phone": False, "street": False,
-                "street2": False, "city": False, "zip": False,
-            })
-        self.env["store.customer.binding"].sudo().search(
-            [("store_id", "=", store.id), ("partner_id", "in", redacted.ids)]
-        ).unlink()
-        message = _("anonymised partners %(redacted)s; kept %(kept)s (posted invoices need their data).",
-                    redacted=", ".join(map(str, redacted.ids)) or _("none"),
-                    kept=", ".join(map(str, kept.ids)) or _("none"))
-        self._shopify_compliance_log(store, topic, message)
-        return {"redacted": redacted.ids, "kept": kept.ids}
 
 
 _JSON_TYPES = {"int": int, "str": str, "list": list, "dict": dict}

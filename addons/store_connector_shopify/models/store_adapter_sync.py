@@ -10,6 +10,7 @@ from odoo.exceptions import UserError
 from odoo.addons.store_connector_base.exceptions import PermanentJobError, RetryableJobError
 from odoo.addons.store_connector_base.models.store_product_binding import LOCK_INVENTORY
 from odoo.addons.store_connector_base.services.http_transport import HttpTransport
+from odoo.addons.store_connector_base.services.webhook_dispatch import WebhookHandler
 
 from . import shopify_order_mapper as om
 from . import shopify_product_mapper as pm
@@ -707,10 +708,12 @@ class StoreAdapterShopifySync(models.AbstractModel):
 
     # ------------------------------------------------------------------ webhooks
     @api.model
-    def _shopify_webhook_handlers(self):
-        handlers = super()._shopify_webhook_handlers()
+    def _webhook_topic_handlers(self, store):
+        """The syncs' topics: orders through the base's batch order import (their bodies read by
+        `_webhook_normalized_order`), refunds, products, stock and the Full Sync's bulk operations."""
+        handlers = super()._webhook_topic_handlers(store)
         for topic in ORDER_TOPICS:
-            handlers[topic] = "_shopify_webhook_order"
+            handlers[topic] = WebhookHandler("_webhook_import_orders", batch=True)
         handlers["refunds/create"] = "_shopify_webhook_refund"
         handlers["bulk_operations/finish"] = "_shopify_webhook_bulk_finish"
         handlers["products/update"] = "_shopify_webhook_product"
@@ -929,58 +932,10 @@ class StoreAdapterShopifySync(models.AbstractModel):
         return {"operation": operation, "polls": polls.ids}
 
     @api.model
-    def _shopify_webhook_order(self, store, delivery, payload):
-        """orders/create, updated, cancelled, fulfilled, paid: import the order from the payload.
-        The pipeline ignores a payload older than what is already imported (updated_at)."""
-        return store._import_order(om.order_from_rest(payload))
-
-    @api.model
-    def _process_webhook_batch(self, store, deliveries):
-        """Order deliveries (``_shopify_webhook_order`` topics) import together, in one call of the
-        importer; the others, the orders that cannot be read or imported, and a second delivery of
-        the same order are left to run one by one."""
-        handlers = self._shopify_webhook_handlers()
-        orders, delivery_of = [], {}
-        for delivery in deliveries:
-            if handlers.get(delivery.topic) != "_shopify_webhook_order":
-                continue
-            try:
-                order = om.order_from_rest(delivery._payload())
-            except Exception:  # noqa: BLE001 - it fails on its own, one by one
-                continue
-            order_id = str(order.get("id") or "")
-            if not order_id or order_id in delivery_of:
-                continue
-            delivery_of[order_id] = delivery.id
-            orders.append(order)
-        if not orders:
-            return {}
-        result = self.env["store.order.importer"]._import_orders(store, orders)
-        if result["failed"]:
-            # What the batch made for the failed orders (a partner...) must not stay: undo all
-            # of it (the runner then runs each delivery alone, each recording its own outcome).
-            raise PermanentJobError(_("%(count)s order(s) of the batch failed.", count=len(result["failed"])))
-        created, updated = set(result["created"]), set(result["updated"])
-        ignored = set(result["ignored"])
-        bindings = {
-            binding.external_id: binding.order_id.id
-            for binding in self.env["store.order.binding"].sudo().search(
-                [("store_id", "=", store.id), ("external_id", "in", list(delivery_of))]
-            )
-        }
-        results = {}
-        ignored = {str(order_id) for order_id in ignored}
-        for order_id, delivery_id in delivery_of.items():
-            sale_id = bindings.get(order_id)
-            if order_id in ignored:
-                results[delivery_id] = {"created": [], "updated": [], "ignored": [order_id]}
-            elif sale_id in created:
-                results[delivery_id] = {"created": [sale_id], "updated": [], "ignored": []}
-            elif sale_id in updated:
-                results[delivery_id] = {"created": [], "updated": [sale_id], "ignored": []}
-            else:
-                raise PermanentJobError(_("Order %(order)s of the batch has no outcome.", order=order_id))
-        return results
+    def _webhook_normalized_order(self, store, delivery, payload):
+        """orders/create, updated, cancelled, fulfilled, paid: the REST body of the order. The
+        pipeline ignores a payload older than what is already imported (updated_at)."""
+        return om.order_from_rest(payload)
 
     @api.model
     def _shopify_webhook_refund(self, store, delivery, payload):

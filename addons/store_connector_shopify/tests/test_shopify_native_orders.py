@@ -128,7 +128,7 @@ class TestShopifyNativeOrders(ShopifySimulatorCase):
             for e in self.sim.events
             if e["topic"] == "orders/create" and e["payload"]["id"] == shopify["legacy_id"]
         ]
-        adapter._shopify_webhook_order(self.store, None, payload)
+        self.store._import_order(adapter._webhook_normalized_order(self.store, None, payload))
         self.assertEqual(order.order_line.ids, lines_before)
         self.assertEqual(len(self.env["store.order.binding"].search([("store_id", "=", self.store.id)])), 1)
 

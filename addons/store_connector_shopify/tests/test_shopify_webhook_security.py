@@ -282,8 +282,8 @@ class TestShopifyWebhookShapes(TransactionCase):
     def test_every_handled_topic_has_a_shape(self):
         adapter = self.env["store.adapter.shopify"]
         shapes = adapter._shopify_webhook_shapes()
-        handled = (set(adapter._shopify_webhook_handlers()) | set(const.SHOPIFY_WEBHOOK_TOPICS)
-                   | set(const.SHOPIFY_COMPLIANCE_TOPICS))
+        handled = (set(adapter._webhook_topic_handlers(self.env["connector.store"]))
+                   | set(const.SHOPIFY_WEBHOOK_TOPICS) | set(const.SHOPIFY_COMPLIANCE_TOPICS))
         self.assertFalse(handled - set(shapes), "topics the intake would refuse")
 
     def test_each_payload_fits_its_topic_and_no_other(self):

@@ -8,6 +8,7 @@ from odoo import _, api, models
 
 from odoo.addons.store_connector_base import const
 from odoo.addons.store_connector_base.exceptions import PermanentJobError, WebhookRejected
+from odoo.addons.store_connector_base.services.webhook_dispatch import WebhookHandler
 
 SIGNATURE_HEADER = "X-Test-Signature"
 EVENT_HEADER = "X-Test-Event-Id"
@@ -17,6 +18,20 @@ EXTRA_WEBHOOK_KINDS = ("customers",)
 # The platform's handshake, as WooCommerce does it: an unsigned form post of the subscription id.
 PING_BODY = re.compile(rb"webhook_id=[0-9]{1,20}")
 SUPPORTED_FEATURES = frozenset(const.PLATFORM_FEATURES) - {"register_webhooks"}
+# The topics the platform sends (a delivery without X-Test-Topic has its kind for topic). Order
+# topics go to the base's batch order import; the others are recorded as received.
+ORDER_TOPICS = ("orders", "orders/create", "orders/updated", "orders/paid", "orders/cancelled")
+RECORDED_TOPICS = ("products", "products/update", "inventory", "refunds", "customers", "customers/create",
+                   "things/update")
+# The platform endpoint (/store_connector/webhook/test): the store a delivery is for is named by
+# the shop header (the store's code, as a platform names the seller's account); the challenge is
+# eBay's: sha256(challenge code + verification token + endpoint), the token an app setting (here
+# a System Parameter: the test platform has no app record).
+SHOP_HEADER = "X-Test-Shop"
+CHALLENGE_PARAM = "challenge_code"
+VERIFICATION_TOKEN_PARAM = "store_connector_test_platform.verification_token"
+# What no handler acts on, for the tests of unknown topics: acknowledged, ignored with a reason.
+UNHANDLED_TOPIC = "shop/update"
 
 
 def sign(secret, raw_body):
@@ -31,11 +46,13 @@ class StoreAdapterTest(models.AbstractModel):
     rotation, `webhook_secret_previous`), event id in X-Test-Event-Id (else the body's "id"), topic in
     X-Test-Topic. A JSON body {"ignore": true} is acknowledged and dropped; processing a body with
     {"fail": "<message>"} fails permanently; an "orders" delivery whose body is {"order": {...}}
-    carries a normalized order, handed to the order pipeline as a platform addon does after
-    translating its own payload (the deliveries of one order share a job: identity key
-    ``order:<id>``). An "inventory" delivery {"sku", "quantity"} repeating the quantity Odoo last
-    published for the SKU is the echo of our export. An unsigned form post ``webhook_id=<digits>``
-    is a ping.
+    carries a normalized order, handed to the base's batch order import
+    (`_webhook_import_orders`) as a platform addon does after translating its own payload in
+    `_webhook_normalized_order` (the deliveries of one order share a job: identity key
+    ``order:<id>``). Processing dispatches on the topic table (`_webhook_topic_handlers`); other
+    deliveries are recorded: their job's result repeats them. An "inventory" delivery {"sku",
+    "quantity"} repeating the quantity Odoo last published for the SKU is the echo of our export.
+    An unsigned form post ``webhook_id=<digits>`` is a ping.
     """
 
     _name = "store.adapter.test"
@@ -115,11 +132,80 @@ class StoreAdapterTest(models.AbstractModel):
             [("store_id", "=", store.id), ("sku", "=", str(payload["sku"]))], limit=1)
         return bool(binding.inventory_synced_at) and binding.inventory_quantity == payload["quantity"]
 
+    # ------------------------------------------------------------------ webhooks: processing
     @api.model
-    def _process_webhook(self, store, delivery):
-        payload = delivery._payload()
+    def _webhook_topic_handlers(self, store):
+        """Order topics: `_test_webhook_orders` (a batch handler); the others: `_test_webhook_record`."""
+        handlers = super()._webhook_topic_handlers(store)
+        handlers.update({topic: WebhookHandler("_test_webhook_orders", batch=True) for topic in ORDER_TOPICS})
+        handlers.update({topic: "_test_webhook_record" for topic in RECORDED_TOPICS})
+        handlers["customers/redact"] = "_test_webhook_customers_redact"
+        return handlers
+
+    @api.model
+    def _test_webhook_customers_redact(self, store, delivery, payload):
+        """customers/redact {"customer": <platform customer id>}: the base's redaction of the
+        partners bound to that customer (`connector.store._redact_customer_data`)."""
+        customer = str(payload.get("customer") or "")
+        bindings = self.env["store.customer.binding"].sudo().search(
+            [("store_id", "=", store.id), ("external_id", "=", customer)]) if customer else None
+        partners = bindings.partner_id if bindings else self.env["res.partner"]
+        return {"topic": delivery.topic, **store._redact_customer_data(partners, delivery.topic)}
+
+    # ------------------------------------------------------------------ webhooks: platform endpoint
+    @api.model
+    def _webhook_challenge_response(self, params, endpoint):
+        """eBay's challenge: {"challengeResponse": hex(sha256(code + verification token + endpoint))}."""
+        code = params.get(CHALLENGE_PARAM) or ""
+        token = self.env["ir.config_parameter"].sudo().get_param(VERIFICATION_TOKEN_PARAM) or ""
+        if not token:
+            return None
+        if not code or len(code) > 256:
+            raise WebhookRejected(400, "no challenge code")
+        return {"challengeResponse": hashlib.sha256((code + token + endpoint).encode()).hexdigest()}
+
+    @api.model
+    def _webhook_resolve_store(self, platform, headers, raw_body):
+        """The store whose code the shop header names; the kind is the topic's resource
+        (``customers/redact`` -> ``customers``)."""
+        shop = (headers.get(SHOP_HEADER) or "").strip()
+        if not shop:
+            raise WebhookRejected(400, f"no {SHOP_HEADER} header")
+        store = self.env["connector.store"].sudo().with_context(active_test=False).search(
+            [("platform", "=", platform), ("code", "=", shop[:64])], limit=1)
+        kind = (headers.get(TOPIC_HEADER) or "").split("/", 1)[0] or "orders"
+        return store, kind
+
+    @api.model
+    def _test_webhook_record(self, store, delivery, payload):
+        """Record a delivery: the job's result repeats it; {"fail": message} fails it."""
         if payload.get("fail"):
             raise PermanentJobError(payload["fail"])
-        if delivery.kind == "orders" and isinstance(payload.get("order"), dict):
-            return store._import_order(payload["order"])
         return {"processed": delivery.event_id, "topic": delivery.topic, "payload": payload}
+
+    @api.model
+    def _test_webhook_orders(self, store, deliveries):
+        """Deliveries of order topics: those carrying an order ({"order": {...}} posted as "orders")
+        go through the base's batch order import; the queue's tests post other bodies there too,
+        which are recorded (`_test_webhook_record`; a failure is the delivery's outcome)."""
+        def carries_order(delivery):
+            payload = delivery._payload()
+            order = payload.get("order")
+            return delivery.kind == "orders" and not payload.get("fail") and isinstance(order, dict)
+
+        orders = deliveries.filtered(carries_order)
+        outcomes = self._webhook_import_orders(store, orders) if orders else {}
+        for delivery in deliveries - orders:
+            try:
+                outcomes[delivery.id] = self._test_webhook_record(store, delivery, delivery._payload())
+            except PermanentJobError as exc:
+                outcomes[delivery.id] = exc
+        return outcomes
+
+    @api.model
+    def _webhook_normalized_order(self, store, delivery, payload):
+        """The body {"order": {...}} carries a normalized order already."""
+        order = payload.get("order")
+        if not isinstance(order, dict):
+            raise PermanentJobError("The body carries no order.")
+        return order
