@@ -36,6 +36,10 @@ class StoreAdapterTest(models.AbstractModel):
     ``order:<id>``). An "inventory" delivery {"sku", "quantity"} repeating the quantity Odoo last
     published for the SKU is the echo of our export. An unsigned form post ``webhook_id=<digits>``
     is a ping.
+
+    API calls go through the platform's REST client on the base's client core (models/rest_client.py,
+    `connector.store._test_platform_client()`): Test Connection asks ``GET /system_status`` of a
+    store that has a shop URL.
     """
 
     _name = "store.adapter.test"
