@@ -173,7 +173,8 @@ class ApiClient:
         """Send one request, paced, authenticated, its errors classified; return the 2xx answer.
 
         :param method: "GET", "POST", "PUT", "DELETE"...
-        :param path: a path under `_base_url()` ("/orders"), or an absolute URL (a next-page link).
+        :param path: a path under `_base_url()` ("/orders"), or an absolute URL on the shop's host
+            (a next-page link).
         :param params, json, data, headers: as in ``requests``; the auth hooks' are added.
         :param cost: units this request takes from the limiter.
         :returns: requests.Response with a 2xx status.
@@ -256,9 +257,23 @@ class ApiClient:
 
     # ------------------------------------------------------------------ the exchange
     def _url(self, path):
-        if path.startswith(("https://", "http://")):
-            return path
-        return self._base_url() + ("" if path.startswith("/") or not path else "/") + path
+        """The URL of `path`: joined to `_base_url()`, or an absolute URL on the same host (a
+        next-page link the platform gave).
+
+        :raises PermanentJobError: an absolute URL on another host: the credentials the request
+            carries are the shop's and go to its host only.
+        """
+        base = self._base_url()
+        if not path.startswith(("https://", "http://")):
+            return base + ("" if path.startswith("/") or not path else "/") + path
+        if urlsplit(path).netloc.lower() != urlsplit(base).netloc.lower():
+            raise PermanentJobError(str(_lt(
+                "%(platform)s pointed store %(store)s to another host (%(host)s) than the shop's: the "
+                "store's credentials are only sent to the shop. Report this to the platform's support.",
+                platform=self.platform_name, store=self.store.name,
+                host=self._safe(urlsplit(path).hostname or "-", 200),
+            )))
+        return path
 
     def _acquire(self, limiter, cost):
         """Take `cost` units from `limiter`, waiting up to `max_wait` (stats["waited"])."""
@@ -295,7 +310,7 @@ class ApiClient:
         try:
             response = self.transport.request(
                 method, url, headers=all_headers, params=all_params, json=json, data=data,
-                timeout=self.timeout, secrets=sorted(self._secrets()),
+                timeout=self.timeout, secrets=sorted(self._sent_secrets),
             )
         except requests.Timeout as exc:
             self._refund(limiter, cost)

@@ -306,6 +306,22 @@ class TestApiClientAddresses(ApiClientCase):
         self.assertEqual(target.requests, [])
 
 
+    def test_absolute_urls_only_on_the_shops_host(self):
+        """A next-page link may be followed on the shop's host; one naming another host does not
+        get the store's credentials."""
+        other = RecordingServer()
+        other.start()
+        self.addCleanup(other.stop)
+        server = self.serve(lambda request: (200, {}, {"page": 2}))
+        client = self.client()
+        self.assertEqual(client.request_json("GET", server.url("/api/orders?page=2")), {"page": 2})
+        self.assertEqual(server.requests[0]["path"], "/api/orders?page=2")
+        with self.assertRaises(PermanentJobError) as caught:
+            client.request_json("GET", other.url("/api/orders?page=3").replace("127.0.0.1", "localhost"))
+        self.assertIn("localhost", str(caught.exception))
+        self.assertEqual(other.requests, [])
+
+
 class TestApiClientSecrets(ApiClientCase):
     """The platform echoes what it was sent; the key travels in the query (consumer_secret) or in
     the Authorization header. Neither reaches a message, a stored error or the log."""
