@@ -39,7 +39,9 @@ class StoreAdapter(models.AbstractModel):
         variation ids, offer and listing ids) live in the bindings the platform addon maintains;
       * inventory is exported in batches of `_inventory_batch_size` items;
       * errors are raised as RetryableJobError (with the platform's Retry-After), PermanentJobError
-        (with the platform's message) or StoreAuthError, never as raw HTTP errors.
+        (with the platform's message) or StoreAuthError, never as raw HTTP errors: build the
+        platform's API client on the base's client core (services/api_client.py, `ApiClient`),
+        which classifies them, paces the calls and keeps secrets out of every message.
     """
 
     _name = "store.adapter"

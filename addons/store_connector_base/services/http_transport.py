@@ -32,6 +32,9 @@ What it guarantees, whatever the server answers or DNS says:
   check), no .netrc (it could add credentials), no CA bundle from environment variables (pass
   `verify=` instead).
 * **A timeout on every request** (`DEFAULT_TIMEOUT` unless the caller gives one).
+* **The request's secrets stay out of urllib3's debug log**: with debug logging on, urllib3 logs
+  every request line, query string included (where WooCommerce-style keys travel); while a
+  request is sent, the `secrets` it was given are redacted from those lines.
 
 With the server option ``store_connector_allow_private_urls = True`` (the test suite, the demo
 simulators on loopback; never in production) any address, port and plain http are accepted; the
@@ -50,6 +53,7 @@ import ipaddress
 import logging
 import re
 import socket
+import threading
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -347,6 +351,38 @@ class PinnedHTTPAdapter(HTTPAdapter):
         raise UnsafeURLError(str(_lt("Requests carrying store credentials do not go through a proxy.")))
 
 
+# --------------------------------------------------------------------------- urllib3's log
+# The secrets of the request this thread is sending, for `_SentSecretsLogFilter`.
+_sending = threading.local()
+# The loggers on which urllib3 writes request lines (method, path with query, status) at DEBUG.
+_URLLIB3_LOGGERS = ("urllib3.connectionpool", "urllib3.connection")
+
+
+class _SentSecretsLogFilter(logging.Filter):
+    """Redacts the secrets of the request being sent by this thread from urllib3's log records."""
+
+    def filter(self, record):
+        secrets = getattr(_sending, "secrets", None)
+        if secrets:
+            try:
+                text = record.getMessage()
+            except Exception:  # noqa: BLE001 - a log filter must not fail the request; hide instead
+                text = "<log line hidden: it may hold secrets>"
+            record.msg, record.args = safe_message(text, secrets), ()
+        return True
+
+
+def _install_log_filter():
+    """Put the filter on urllib3's loggers, once per process."""
+    for name in _URLLIB3_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(existing, _SentSecretsLogFilter) for existing in logger.filters):
+            logger.addFilter(_SentSecretsLogFilter())
+
+
+_install_log_filter()
+
+
 # --------------------------------------------------------------------------- transport
 class HttpTransport:
     """The one way a platform client sends a request (see the module docstring).
@@ -373,17 +409,22 @@ class HttpTransport:
         :param headers, params, data, json, stream: as in ``requests``.
         :param timeout: (connect, read) seconds; default: the transport's.
         :param secrets: values this request sends (tokens, keys, codes): redacted from the errors
-            the transport raises (a Location may echo them).
+            the transport raises (a Location may echo them) and from urllib3's debug log.
         :returns: requests.Response; with `stream`, close it when done.
         :raises UnsafeURLError: the URL or its host's address is refused.
         :raises RedirectRefused: the server answered 3xx.
         :raises requests.RequestException: connection, DNS, TLS errors and timeouts.
         """
         check_url(url)
-        response = self.session.request(
-            method, url, headers=headers, params=params, data=data, json=json,
-            timeout=timeout or self.timeout, stream=stream, allow_redirects=False,
-        )
+        previous = getattr(_sending, "secrets", None)
+        _sending.secrets = [secret for secret in secrets or () if secret]
+        try:
+            response = self.session.request(
+                method, url, headers=headers, params=params, data=data, json=json,
+                timeout=timeout or self.timeout, stream=stream, allow_redirects=False,
+            )
+        finally:
+            _sending.secrets = previous
         if 300 <= response.status_code < 400:
             location = response.headers.get("Location")
             response.close()

@@ -15,48 +15,48 @@ Interface (stable; the sync code of this addon uses only this)::
     client.stats                                 # {"calls", "throttled", "retries", "requested_cost",
                                                  #  "actual_cost", "waited"} (benchmarks)
 
+Built on the base's client core (store_connector_base/services/api_client.py, `ApiClient`):
+the timeout, the transport (checked public address, pinned connection, no redirect followed),
+the classification of HTTP and network errors, the pacing and the redaction are the core's. This
+class adds only what is Shopify's: GraphQL execution and pagination, the access-token header and
+its refresh, the shapes of Shopify's errors and the cost accounting.
+
 Errors (exceptions of store_connector_base):
-  * network errors, timeouts, HTTP 429 and 5xx, GraphQL INTERNAL_SERVER_ERROR: RetryableJobError
-    (with the platform's Retry-After when it gives one);
+  * network errors, timeouts, HTTP 5xx (the core), GraphQL INTERNAL_SERVER_ERROR:
+    RetryableJobError (with the platform's Retry-After when it gives one);
+  * HTTP 429 (the core): a RetryableJobError marked ``throttled`` with Shopify's Retry-After;
   * THROTTLED: waited out and retried (`SHOPIFY_THROTTLE_RETRIES` times), then a RetryableJobError
     marked ``throttled`` (the queue reschedules without counting a failure);
-  * HTTP 401/403: StoreAuthError (the queue pauses the store);
+  * HTTP 401/403 (the core, after one token refresh on 401 when the store can refresh):
+    StoreAuthError (the queue pauses the store);
   * other errors[] in an HTTP 200 body (validation, ACCESS_DENIED, MAX_COST_EXCEEDED), other 4xx:
     PermanentJobError with Shopify's message;
   * a mutation's userErrors: ShopifyUserError (PermanentJobError) with `.user_errors` (list of
     {"field", "message", "code"}), unless the caller asks for them back.
 
 Pacing: before each request the client takes the query's requested cost from the store's
-RateLimiter (services/rate_limiter.py, one bucket per store), so it never sends what the bucket
-cannot pay for; after each answer it sets the limiter from `extensions.cost.throttleStatus` (the
-platform's view, refunds included). The requested cost of a query is estimated from the last time
-the same query was sent (`requestedQueryCost`), else from `cost=` or a default.
+RateLimiter (services/rate_limiter.py, one bucket per shop: the adapter's `_rate_limit_key`), so
+it never sends what the bucket cannot pay for; after each answer it sets the limiter from
+`extensions.cost.throttleStatus` (the platform's view, refunds included). The requested cost of a
+query is estimated from the last time the same query was sent (`requestedQueryCost`), else from
+`cost=` or a default.
 
 Tokens: an expiring offline token (OAuth with expiring=1) is refreshed before it lapses, with the
-rotating refresh token (see `connector.store._shopify_refresh_token`).
+rotating refresh token (see `connector.store._shopify_refresh_token`); a 401 refreshes it once.
 
-Transport: every request goes through the base's `HttpTransport` (services/http_transport.py):
-the token only ever reaches the checked shop host (a redirect is a PermanentJobError naming its
-target, never followed; the connection dials the address that passed the public-address check).
 Error texts quote Shopify's answer redacted first (the token sent and the store's secrets), then
 cut.
 """
 
 import json
-import logging
 import threading
 import time
 
-import requests
-
-from odoo.addons.store_connector_base.exceptions import PermanentJobError, RetryableJobError, StoreAuthError
-from odoo.addons.store_connector_base.services.http_transport import HttpTransport
-from odoo.addons.store_connector_base.services.rate_limiter import get_limiter, throttled_error
-from odoo.addons.store_connector_base.services.redact import safe_message
+from odoo.addons.store_connector_base.exceptions import PermanentJobError, RetryableJobError
+from odoo.addons.store_connector_base.services.api_client import ApiClient
+from odoo.addons.store_connector_base.services.rate_limiter import throttled_error
 
 from .. import const
-
-_logger = logging.getLogger(__name__)
 
 # requested cost last seen per query text (process-wide; a query's cost depends on its text and
 # its `first` arguments, which the key includes)
@@ -81,7 +81,7 @@ def _memo_key(query, variables):
     return (query, sizes)
 
 
-class ShopifyClient:
+class ShopifyClient(ApiClient):
     """GraphQL client of one Shopify store (see the module docstring for the interface).
 
     :param store: the connector.store (its env must be allowed to read credentials: superuser in
@@ -92,23 +92,20 @@ class ShopifyClient:
     :param sleep: how to wait (tests).
     """
 
+    platform_name = "Shopify"
+    timeout = const.SHOPIFY_HTTP_TIMEOUT
+    max_wait = const.SHOPIFY_MAX_THROTTLE_WAIT
+    error_quote_limit = const.SHOPIFY_ERROR_QUOTE_LIMIT
+    # Shopify's Standard plan figures, until the first answer's throttleStatus says otherwise.
+    rate_limit_capacity = const.SHOPIFY_DEFAULT_BUCKET
+    rate_limit_restore_rate = const.SHOPIFY_DEFAULT_RESTORE_RATE
+
     def __init__(self, store, transport=None, max_wait=None, sleep=time.sleep):
-        store.ensure_one()
-        self.store = store
-        self.transport = transport or HttpTransport(timeout=const.SHOPIFY_HTTP_TIMEOUT)
-        self.max_wait = const.SHOPIFY_MAX_THROTTLE_WAIT if max_wait is None else max_wait
-        self._sleep = sleep
-        self.stats = {"calls": 0, "throttled": 0, "retries": 0, "requested_cost": 0.0,
-                      "actual_cost": 0.0, "waited": 0.0}
+        super().__init__(store, transport=transport, max_wait=max_wait, sleep=sleep)
+        self.stats.update({"requested_cost": 0.0, "actual_cost": 0.0})
         self._token = None
 
     # ------------------------------------------------------------------ public interface
-    @property
-    def limiter(self):
-        """The store's process-wide leaky bucket (created with Shopify's Standard plan figures)."""
-        key = self.store._get_adapter()._rate_limit_key(self.store)
-        return get_limiter(key, const.SHOPIFY_DEFAULT_BUCKET, const.SHOPIFY_DEFAULT_RESTORE_RATE)
-
     def query(self, query, variables=None, operation_name=None, cost=None):
         """Run a GraphQL query or mutation and return its "data".
 
@@ -171,7 +168,7 @@ class ShopifyClient:
         estimate = min(float(estimate), const.SHOPIFY_MAX_QUERY_COST)
         limiter = self.limiter
         for attempt in range(const.SHOPIFY_THROTTLE_RETRIES + 1):
-            self.stats["waited"] += limiter.acquire(estimate, max_wait=self.max_wait)
+            self._acquire(limiter, estimate)
             body = self._post_graphql(query, variables, operation_name, limiter, estimate)
             cost_info = (body.get("extensions") or {}).get("cost") or {}
             requested = cost_info.get("requestedQueryCost")
@@ -198,9 +195,30 @@ class ShopifyClient:
             return body
         raise AssertionError("unreachable")  # pragma: no cover
 
+    # ------------------------------------------------------------------ hooks of the core
+    def _base_url(self):
+        return self.store._shopify_api_base_url()
+
+    def _auth_headers(self):
+        """Shopify's Admin API token header (the token refreshed first when it lapses)."""
+        return {"X-Shopify-Access-Token": self._access_token()}
+
+    def _can_refresh_auth(self):
+        return self.store._shopify_can_refresh()
+
+    def _refresh_auth(self):
+        self._access_token(force_refresh=True)
+
+    def _error_text(self, body):
+        """Shopify's error answers: {"errors": ...} (a string, a list or a dict of field errors), or
+        an OAuth error ({"error", "error_description"})."""
+        if isinstance(body, dict):
+            return body.get("errors") or body.get("error_description") or body.get("error") or None
+        return None
+
     # ------------------------------------------------------------------ internals
     def _graphql_url(self):
-        return self.store._shopify_api_base_url() + const.SHOPIFY_GRAPHQL_PATH.format(
+        return self._base_url() + const.SHOPIFY_GRAPHQL_PATH.format(
             version=self.store.shopify_api_version or const.SHOPIFY_DEFAULT_API_VERSION
         )
 
@@ -209,54 +227,13 @@ class ShopifyClient:
             self._token = self.store._shopify_access_token(force_refresh=force_refresh)
         return self._token
 
-    def _post_graphql(self, query, variables, operation_name, limiter, estimate, refreshed=False):
+    def _post_graphql(self, query, variables, operation_name, limiter, estimate):
         payload = {"query": query, "variables": variables or {}}
         if operation_name:
             payload["operationName"] = operation_name
-        url = self._graphql_url()
-        token = self._access_token()
-        headers = {
-            "X-Shopify-Access-Token": token,
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        }
-        self.stats["calls"] += 1
-        try:
-            response = self.transport.post(url, data=json.dumps(payload), headers=headers,
-                                           timeout=const.SHOPIFY_HTTP_TIMEOUT, secrets=[token])
-        except requests.RequestException as exc:
-            limiter.update(refund=estimate)
-            raise RetryableJobError("Shopify is unreachable: " + self._safe(
-                f"{exc.__class__.__name__}: {exc}")) from None
-        except PermanentJobError:  # a refused address or redirect: nothing was spent
-            limiter.update(refund=estimate)
-            raise
-        status = response.status_code
-        if status in (401, 403):
-            limiter.update(refund=estimate)
-            if status == 401 and not refreshed and self.store._shopify_can_refresh():
-                # The token lapsed early or was rotated elsewhere: one refresh, one more try.
-                self._access_token(force_refresh=True)
-                return self._post_graphql(query, variables, operation_name, limiter, estimate,
-                                          refreshed=True)
-            raise StoreAuthError(
-                f"Shopify refused the access token of store {self.store.name} (HTTP {status}): "
-                f"{self._http_message(response)}"
-            )
-        if status == 429 or status >= 500:
-            retry_after = self._retry_after(response)
-            limiter.update(refund=estimate, retry_after=retry_after if status == 429 else None)
-            raise RetryableJobError(
-                f"Shopify answered HTTP {status}: {self._http_message(response)}", retry_after=retry_after
-            )
-        if status != 200:
-            limiter.update(refund=estimate)
-            raise PermanentJobError(f"Shopify answered HTTP {status}: {self._http_message(response)}")
-        try:
-            body = response.json()
-        except ValueError:
-            limiter.update(refund=estimate)
-            raise RetryableJobError("Shopify answered HTTP 200 with a body that is not JSON.") from None
+        response = self._send("POST", self._graphql_url(), data=json.dumps(payload),
+                              headers={"Content-Type": "application/json"}, limiter=limiter, cost=estimate)
+        body = self._json(response, limiter, estimate)
         if not isinstance(body, dict):
             raise PermanentJobError("Shopify answered an unexpected JSON document.")
         return body
@@ -301,28 +278,3 @@ class ShopifyClient:
             pieces = (f"[{code}]" if code else "", f"{field}:" if field else "", text)
             parts.append(" ".join(p for p in pieces if p))
         return f"Shopify {payload_key}: " + "; ".join(parts)
-
-    @staticmethod
-    def _retry_after(response):
-        value = response.headers.get("Retry-After")
-        try:
-            return max(0.0, float(value)) if value else None
-        except ValueError:
-            return None
-
-    def _safe(self, text, limit=None):
-        """`text` redacted (the token this client sent, the store's secrets), then cut to `limit`."""
-        secrets = [self._token] if self._token else []
-        secrets += self.store.env["integration.credential"]._store_secrets(self.store)
-        return safe_message(text, secrets, limit=limit)
-
-    def _http_message(self, response):
-        """Shopify's words in an error answer, safe to quote: redacted whole, then cut (a cut
-        before redaction could keep the start of an echoed token)."""
-        try:
-            body = response.json()
-        except ValueError:
-            return self._safe(response.text or "", const.SHOPIFY_ERROR_QUOTE_LIMIT)
-        if isinstance(body, dict):
-            body = body.get("errors") or body.get("error_description") or body.get("error") or body
-        return self._safe(body, const.SHOPIFY_ERROR_QUOTE_LIMIT)

@@ -1,9 +1,13 @@
 from odoo.tests import tagged
+from odoo.tests.common import TransactionCase
 
 from odoo.addons.store_connector_base.exceptions import PermanentJobError, RetryableJobError, StoreAuthError
-from odoo.addons.store_connector_shopify.models.shopify_client import ShopifyUserError
+from odoo.addons.store_connector_base.services.api_client import ApiClient
+from odoo.addons.store_connector_base.tests.common import run_queue
+from odoo.addons.store_connector_shopify.models.shopify_client import ShopifyClient, ShopifyUserError
 
 from .common import ShopifySimulatorCase
+from .test_shopify_http_security import ShopifyStoreMixin, new_token
 
 PRODUCTS = """
 query P($first: Int!, $after: String) {
@@ -121,3 +125,31 @@ class TestShopifyThrottledJob(ShopifySimulatorCase):
         self.assertFalse(self.store.paused)
         self.assertEqual(job.retry_count, 0)  # waiting for the bucket is not a failure
         self.assertGreater(job.next_attempt_at, job.create_date)
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyClientOnTheCore(ShopifyStoreMixin, TransactionCase):
+    """What the base's client core does for Shopify, against a scripted shop host."""
+
+    RATE_LIMITED = {"errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume "
+                              "uninterrupted service."}
+
+    def test_http_429_is_throttled_for_shopifys_retry_after(self):
+        self.assertTrue(issubclass(ShopifyClient, ApiClient))
+        server = self.start_server(lambda request: (429, {"Retry-After": "2.0"}, self.RATE_LIMITED))
+        token = new_token()
+        store = self.make_store("Throttled Shop", shop_url=server.url(), token=token)
+        with self.assertRaises(RetryableJobError) as caught:
+            store._shopify_client().query("{ shop { name } }")
+        self.assertTrue(caught.exception.throttled)
+        self.assertEqual(caught.exception.retry_after, 2.0)
+        self.assertIn("Exceeded 2 calls per second", str(caught.exception))
+        self.assertEqual(server.requests[0]["headers"]["x-shopify-access-token"], token)
+
+    def test_http_429_in_a_job_does_not_count_a_failure(self):
+        server = self.start_server(lambda request: (429, {"Retry-After": "2.0"}, self.RATE_LIMITED))
+        store = self.make_store("Throttled Job Shop", shop_url=server.url(), token=new_token())
+        job = self.env["sync.job"]._enqueue(store, "locations.sync", "_job_shopify_sync_locations")
+        run_queue(self.env, store)
+        self.assertEqual((job.state, job.retry_count), ("pending", 0))
+        self.assertFalse(store.paused)

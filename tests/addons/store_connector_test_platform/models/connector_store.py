@@ -13,6 +13,8 @@ from odoo.addons.store_connector_base.exceptions import (
 from odoo.addons.store_connector_base.models.connector_store import keep_stores_of_removed_platform
 from odoo.addons.store_connector_base.services.rate_limiter import throttled_error
 
+from .rest_client import RestClient
+
 
 class ConnectorStore(models.Model):
     _inherit = "connector.store"
@@ -20,6 +22,23 @@ class ConnectorStore(models.Model):
     platform = fields.Selection(
         selection_add=[("test", "Test Platform")], ondelete={"test": keep_stores_of_removed_platform},
     )
+
+    def _test_platform_client(self, **kwargs):
+        """The store's REST client (models/rest_client.py), as a platform addon offers its own."""
+        self.ensure_one()
+        return RestClient(self, **kwargs)
+
+    def _job_test_api_call(self, job):
+        """One call of the test platform's API through its client, as a sync job makes them.
+
+        payload: {"method": "GET" (default), "path": "/system_status" (default), "params": {...}}
+        :returns: the answer's JSON document.
+        """
+        payload = job.payload or {}
+        return self._test_platform_client().request_json(
+            payload.get("method") or "GET", payload.get("path") or "/system_status",
+            params=payload.get("params"),
+        )
 
     def _job_noop(self, job):
         """Does nothing: measures the queue's own overhead."""

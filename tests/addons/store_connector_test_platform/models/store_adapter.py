@@ -53,6 +53,10 @@ class StoreAdapterTest(models.AbstractModel):
     deliveries are recorded: their job's result repeats them. An "inventory" delivery {"sku",
     "quantity"} repeating the quantity Odoo last published for the SKU is the echo of our export.
     An unsigned form post ``webhook_id=<digits>`` is a ping.
+
+    API calls go through the platform's REST client on the base's client core (models/rest_client.py,
+    `connector.store._test_platform_client()`): Test Connection asks ``GET /system_status`` of a
+    store that has a shop URL.
     """
 
     _name = "store.adapter.test"
@@ -80,8 +84,16 @@ class StoreAdapterTest(models.AbstractModel):
 
     @api.model
     def _test_connection(self, store):
-        store._get_credential("api_key")
-        return {"shop": store.name}
+        """Ask the platform's API for its status through the store's REST client; a store without
+        a shop URL has no server to ask (most of the suite's stores): only its key is checked.
+
+        :raises StoreConnectorError: the client's errors (the base reports them as a failed test).
+        """
+        if not store.shop_url:
+            store._get_credential("api_key")
+            return {"shop": store.name}
+        status = store._test_platform_client().request_json("GET", "/system_status") or {}
+        return {"shop": status.get("name") or store.name, "version": status.get("version") or ""}
 
     @api.model
     def _webhook_kinds(self, store):

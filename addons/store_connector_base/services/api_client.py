@@ -1,0 +1,442 @@
+"""The HTTP client core every platform client is built on: one request method with a timeout,
+the base's transport, the queue's error taxonomy, pacing and redaction, written once.
+
+A platform addon subclasses `ApiClient` and overrides only what its platform does its own way::
+
+    from odoo.addons.store_connector_base.services.api_client import ApiClient
+
+    class WooClient(ApiClient):
+        platform_name = "WooCommerce"                       # named in every error message
+        rate_limit_capacity, rate_limit_restore_rate = 20, 2.0
+
+        def _base_url(self):                                # where relative paths go
+            return self.store.shop_url.rstrip("/") + "/wp-json/wc/v3"
+
+        def _auth_params(self):                             # or _auth_headers()
+            return {"consumer_key": self.store._get_credential("consumer_key"),
+                    "consumer_secret": self.store._get_credential("consumer_secret")}
+
+        def _error_text(self, body):                        # {"code", "message", "data"}
+            return body.get("message") if isinstance(body, dict) else None
+
+    client = WooClient(store)                               # store.env may read credentials
+    orders = client.request_json("GET", "/orders", params={"per_page": 100})
+    response = client.request("DELETE", "/webhooks/12")     # a requests.Response, 2xx only
+
+The test platform addon (tests/addons/store_connector_test_platform, models/rest_client.py) is a
+complete worked example; Shopify's GraphQL client (store_connector_shopify, shopify_client.py)
+shows a client that paces by the cost its platform reports in the body.
+
+What the core does for every request (`request` = `_acquire` + `_send` + `_rate_limit_feedback`):
+
+* **Pacing**: before sending, `cost` units are taken from the store's `RateLimiter`
+  (services/rate_limiter.py, key `_limiter_key`); a wait longer than `max_wait` raises a
+  RetryableJobError marked ``throttled`` instead of holding a worker. After the answer,
+  `_rate_limit_feedback` gives the limiter the platform's own view (call-limit headers...).
+* **Transport**: every request goes through `HttpTransport` (services/http_transport.py), with
+  `timeout`: the URL is checked and its host resolved to public addresses at request time, the
+  connection dials the address that passed the check, redirects are refused (PermanentJobError).
+* **Authentication**: `_auth_headers` and `_auth_params` are added to every request; on HTTP 401,
+  when `_can_refresh_auth` says a refresh is possible, `_refresh_auth` runs and the request is
+  sent once more (never twice).
+* **Errors**, the queue's taxonomy (exceptions.py), each naming the platform and the store:
+
+  =====================================================  =======================================
+  what happened                                          raised
+  =====================================================  =======================================
+  timeout, connection refused, DNS or TLS failure        RetryableJobError
+  HTTP 429                                               RetryableJobError marked ``throttled``
+                                                         with the Retry-After delay (no failure
+                                                         counted; the limiter holds the store's
+                                                         requests until then)
+  HTTP 5xx                                               RetryableJobError (with Retry-After)
+  HTTP 401 / 403 (after the one refresh, if any)         StoreAuthError (the queue pauses the
+                                                         store), quoting the platform's message
+  other 4xx (400, 404, 422...)                           PermanentJobError quoting the platform
+  a URL or address refused, a redirect                   PermanentJobError (from the transport)
+  a 2xx answer that is not JSON (`request_json`)         RetryableJobError
+  =====================================================  =======================================
+
+  The platform's message is read from the error body by `_error_text`.
+* **Secrets**: every message the client raises is redacted with `safe_message` (services/redact.py)
+  before it is cut: the store's secrets, every value `_auth_headers`/`_auth_params` sent (a bearer
+  token alone too) and the value of any query parameter named like a secret (`SENSITIVE_PARAMS`,
+  e.g. ``consumer_secret``, ``access_token``) in a URL a message quotes. The transport keeps the
+  same secrets out of urllib3's debug log; the client's own debug line has no query string.
+* **Unused units are given back**: a request that fails before the platform counted it (network
+  error, refused address, 4xx/5xx answer) refunds its cost to the limiter.
+
+Hooks (all optional; the defaults suit a JSON REST API that authenticates by the store's
+credentials however the subclass adds them):
+
+  `_base_url()`, `_auth_headers()`, `_auth_params()`, `_can_refresh_auth()`, `_refresh_auth()`,
+  `_error_text(body)`, `_rate_limit_feedback(response, limiter, cost)`, `_limiter_key()`;
+  class attributes `platform_name`, `timeout`, `max_wait`, `error_quote_limit`,
+  `rate_limit_capacity`, `rate_limit_restore_rate`, `rate_limit_daily`,
+  `throttle_default_retry_after`.
+
+Build a client in the environment that may read the store's credentials: superuser in jobs, the
+manager's for buttons such as Test Connection (the credential accessor checks it).
+"""
+
+import logging
+import re
+import time
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+import requests
+
+from odoo.tools.translate import LazyTranslate
+
+from ..exceptions import PermanentJobError, RetryableJobError, StoreAuthError
+from .http_transport import DEFAULT_TIMEOUT, HttpTransport
+from .rate_limiter import get_limiter, throttled_error
+from .redact import REDACTED, safe_message
+
+_logger = logging.getLogger(__name__)
+# Translated when raised, in the language of the request or the user if there is one (a client
+# has no environment of its own to ask), else in English.
+_lt = LazyTranslate(__name__, default_lang="en_US")
+
+# Query parameters whose values are secrets whatever the platform: redacted from every URL a
+# message quotes, even when the value is not one the client knows (a token in a next-page link).
+SENSITIVE_PARAMS = (
+    "access_token", "refresh_token", "token", "api_key", "apikey", "key", "secret", "client_secret",
+    "consumer_key", "consumer_secret", "oauth_signature", "signature", "sig", "password", "code",
+)
+_SENSITIVE_PARAM = re.compile(
+    r"(?P<name>\b(?:" + "|".join(re.escape(name) for name in SENSITIVE_PARAMS) + r"))"
+    r"=(?P<value>[^&#\s\"'<>]+)",
+    re.IGNORECASE,
+)
+
+
+def redact_sensitive_params(text):
+    """`text` with the value of every query parameter named in SENSITIVE_PARAMS replaced by ***."""
+    if not text:
+        return text
+    return _SENSITIVE_PARAM.sub(lambda match: f"{match['name']}={REDACTED}", str(text))
+
+
+class ApiClient:
+    """The HTTP client of one store (see the module docstring for what it does and its hooks).
+
+    :param store: the connector.store; its env must be allowed to read the credentials the auth
+        hooks read.
+    :param transport: the HttpTransport to send through (default: a new one per client, which
+        keeps its connections alive for the client's life).
+    :param max_wait: the longest a request waits for the limiter before raising a throttled
+        RetryableJobError (default: the class's `max_wait`).
+    :param sleep: how to wait (tests).
+    :param timeout: (connect, read) seconds for every request (default: the class's `timeout`).
+    """
+
+    #: The platform's name, in every message the client raises ("Shopify", "WooCommerce").
+    platform_name = "The platform"
+    #: (connect, read) seconds; every request has a timeout.
+    timeout = DEFAULT_TIMEOUT
+    #: Seconds a request may wait for the limiter before it is rescheduled instead.
+    max_wait = 30.0
+    #: How many characters of the platform's words an error quotes (after redaction).
+    error_quote_limit = 300
+    #: The limiter's bucket until the platform reports its own figures: size, units per second,
+    #: and requests per quota day (None: no daily quota).
+    rate_limit_capacity = 40
+    rate_limit_restore_rate = 2.0
+    rate_limit_daily = None
+    #: Seconds to wait after an HTTP 429 that gives no Retry-After.
+    throttle_default_retry_after = 10.0
+
+    def __init__(self, store, transport=None, max_wait=None, sleep=time.sleep, timeout=None):
+        store.ensure_one()
+        self.store = store
+        if timeout is not None:
+            self.timeout = timeout
+        self.transport = transport or HttpTransport(timeout=self.timeout)
+        self.max_wait = type(self).max_wait if max_wait is None else max_wait
+        self._sleep = sleep
+        self.stats = {"calls": 0, "throttled": 0, "retries": 0, "waited": 0.0}
+        # Every secret value this client has sent (tokens, keys): redacted from its messages.
+        self._sent_secrets = set()
+
+    # ------------------------------------------------------------------ public interface
+    @property
+    def limiter(self):
+        """The store's rate limiter (services/rate_limiter.py), keyed by `_limiter_key`."""
+        if self.rate_limit_daily is not None:
+            return get_limiter(self._limiter_key(), self.rate_limit_capacity, self.rate_limit_restore_rate,
+                               daily_limit=self.rate_limit_daily)
+        return get_limiter(self._limiter_key(), self.rate_limit_capacity, self.rate_limit_restore_rate)
+
+    def request(self, method, path, *, params=None, json=None, data=None, headers=None, cost=1.0):
+        """Send one request, paced, authenticated, its errors classified; return the 2xx answer.
+
+        :param method: "GET", "POST", "PUT", "DELETE"...
+        :param path: a path under `_base_url()` ("/orders"), or an absolute URL on the shop's host
+            (a next-page link).
+        :param params, json, data, headers: as in ``requests``; the auth hooks' are added.
+        :param cost: units this request takes from the limiter.
+        :returns: requests.Response with a 2xx status.
+        :raises RetryableJobError, StoreAuthError, PermanentJobError: see the module docstring.
+        """
+        limiter = self.limiter
+        self._acquire(limiter, cost)
+        response = self._send(method, self._url(path), params=params, json=json, data=data,
+                              headers=headers, limiter=limiter, cost=cost)
+        self._rate_limit_feedback(response, limiter, cost)
+        return response
+
+    def request_json(self, method, path, **kwargs):
+        """`request`, then the answer's JSON document (any JSON value; None for an empty 2xx body).
+
+        :raises RetryableJobError: the answer is not JSON (a proxy's error page, a cut answer).
+        """
+        response = self.request(method, path, **kwargs)
+        if not response.content:
+            return None
+        return self._json(response, None, 0)
+
+    # ------------------------------------------------------------------ hooks
+    def _base_url(self):
+        """The URL relative paths are joined to (no trailing slash). Default: the store's shop_url.
+
+        :raises PermanentJobError: the store has no address.
+        """
+        if not self.store.shop_url:
+            raise PermanentJobError(str(_lt(
+                "Store %(store)s has no shop URL: enter the shop's address on the store.",
+                store=self.store.name,
+            )))
+        return self.store.shop_url.rstrip("/")
+
+    def _auth_headers(self):
+        """Headers that authenticate a request (e.g. {"Authorization": "Bearer <token>"}); read the
+        credentials here, at the moment of use. Their values are redacted from every message.
+        Default: none."""
+        return {}
+
+    def _auth_params(self):
+        """Query parameters that authenticate a request (e.g. WooCommerce's consumer key and secret
+        over plain http). Their values are redacted from every message. Default: none."""
+        return {}
+
+    def _can_refresh_auth(self):
+        """Whether an HTTP 401 may be cured by `_refresh_auth` (an expiring OAuth token with a
+        refresh token). Default: False, a 401 is a StoreAuthError at once."""
+        return False
+
+    def _refresh_auth(self):
+        """Get fresh credentials after an HTTP 401 (refresh the access token); the request is then
+        sent once more with what `_auth_headers`/`_auth_params` return. Default: nothing.
+
+        :raises StoreAuthError: the credentials cannot be refreshed.
+        """
+
+    def _error_text(self, body):
+        """The platform's words in an error answer's JSON `body`, or None to quote the body whole.
+
+        Default: the common shapes: ``errors`` (Shopify REST, eBay), ``message`` (WooCommerce),
+        ``error_description`` and ``error`` (OAuth).
+        """
+        if isinstance(body, dict):
+            for key in ("errors", "message", "error_description", "error"):
+                if body.get(key):
+                    return body[key]
+        return None
+
+    def _rate_limit_feedback(self, response, limiter, cost):
+        """Tell `limiter` what the platform says about its limits after an answer of `request`
+        (call-limit headers: ``limiter.update(available=..., capacity=..., restore_rate=...)``).
+        Default: nothing (the limiter's own estimate stands)."""
+
+    def _limiter_key(self):
+        """The key of this store's limiter bucket: the adapter's `_rate_limit_key` (stores that
+        share a platform account may share a bucket)."""
+        return self.store._get_adapter()._rate_limit_key(self.store)
+
+    # ------------------------------------------------------------------ the exchange
+    def _url(self, path):
+        """The URL of `path`: joined to `_base_url()`, or an absolute URL on the same host (a
+        next-page link the platform gave).
+
+        :raises PermanentJobError: an absolute URL on another host: the credentials the request
+            carries are the shop's and go to its host only.
+        """
+        base = self._base_url()
+        if not path.startswith(("https://", "http://")):
+            return base + ("" if path.startswith("/") or not path else "/") + path
+        if urlsplit(path).netloc.lower() != urlsplit(base).netloc.lower():
+            raise PermanentJobError(str(_lt(
+                "%(platform)s pointed store %(store)s to another host (%(host)s) than the shop's: the "
+                "store's credentials are only sent to the shop. Report this to the platform's support.",
+                platform=self.platform_name, store=self.store.name,
+                host=self._safe(urlsplit(path).hostname or "-", 200),
+            )))
+        return path
+
+    def _acquire(self, limiter, cost):
+        """Take `cost` units from `limiter`, waiting up to `max_wait` (stats["waited"])."""
+        waited = limiter.acquire(cost, max_wait=self.max_wait)
+        self.stats["waited"] += waited
+        return waited
+
+    def _remember_secrets(self, values):
+        for value in values:
+            if isinstance(value, str) and value:
+                self._sent_secrets.add(value)
+                # "Bearer <token>", "Basic <b64>": the credential alone may be echoed too.
+                self._sent_secrets.add(value.rsplit(" ", 1)[-1])
+
+    def _send(self, method, url, *, params=None, json=None, data=None, headers=None, limiter=None,
+              cost=0, refreshed=False):
+        """One HTTP exchange with the auth hooks' headers and params; a non-2xx answer raised as the
+        queue's error (see the module docstring). The limiter is not asked here (`_acquire`); it is
+        refunded `cost` when the platform did not count the request.
+
+        :returns: requests.Response with a 2xx status.
+        """
+        try:
+            auth_headers = self._auth_headers() or {}
+            auth_params = self._auth_params() or {}
+        except Exception:
+            self._refund(limiter, cost)
+            raise
+        self._remember_secrets(list(auth_headers.values()) + list(auth_params.values()))
+        all_headers = {"Accept": "application/json", **(headers or {}), **auth_headers}
+        all_params = {**(params or {}), **auth_params} or None
+        self.stats["calls"] += 1
+        started = time.monotonic()
+        try:
+            response = self.transport.request(
+                method, url, headers=all_headers, params=all_params, json=json, data=data,
+                timeout=self.timeout, secrets=sorted(self._sent_secrets),
+            )
+        except requests.Timeout as exc:
+            self._refund(limiter, cost)
+            raise RetryableJobError(str(_lt(
+                "%(platform)s did not answer store %(store)s in time (%(error)s). The request is sent "
+                "again later; if this lasts, check that the shop is online.",
+                platform=self.platform_name, store=self.store.name, error=self._exception_text(exc),
+            ))) from None
+        except requests.RequestException as exc:
+            self._refund(limiter, cost)
+            raise RetryableJobError(str(_lt(
+                "%(platform)s is unreachable for store %(store)s (%(error)s). The request is sent again "
+                "later; if this lasts, check the shop's address and that the shop is online.",
+                platform=self.platform_name, store=self.store.name, error=self._exception_text(exc),
+            ))) from None
+        except PermanentJobError:  # a refused address or redirect: nothing reached the platform
+            self._refund(limiter, cost)
+            raise
+        status = response.status_code
+        parts = urlsplit(url)  # logged without its query string, which may carry a key
+        _logger.debug("%s %s %s://%s%s -> HTTP %s in %.2fs", self.platform_name, method, parts.scheme,
+                      parts.netloc, parts.path, status, time.monotonic() - started)
+        if 200 <= status < 300:
+            return response
+        self._refund(limiter, cost)
+        if status in (401, 403):
+            if status == 401 and not refreshed and self._can_refresh_auth():
+                # The token lapsed early or was rotated elsewhere: one refresh, one more try.
+                self._refresh_auth()
+                return self._send(method, url, params=params, json=json, data=data, headers=headers,
+                                  limiter=limiter, cost=cost, refreshed=True)
+            raise StoreAuthError(str(_lt(
+                "%(platform)s refused the credentials of store %(store)s (HTTP %(status)s): %(message)s "
+                "Enter valid credentials on the store (or connect it again); its jobs wait until then.",
+                platform=self.platform_name, store=self.store.name, status=status,
+                message=self._http_message(response),
+            )))
+        retry_after = self._retry_after(response)
+        if status == 429:
+            if limiter is not None and retry_after is not None:
+                # The platform said when: nothing of this store is sent before then.
+                limiter.update(retry_after=retry_after)
+            delay = retry_after if retry_after is not None else self.throttle_default_retry_after
+            raise throttled_error(str(_lt(
+                "%(platform)s asked store %(store)s to slow down (HTTP 429): %(message)s The request is "
+                "sent again in %(seconds)s seconds.",
+                platform=self.platform_name, store=self.store.name, message=self._http_message(response),
+                seconds=round(delay, 1),
+            )), delay)
+        if status >= 500:
+            raise RetryableJobError(str(_lt(
+                "%(platform)s had a server error for store %(store)s (HTTP %(status)s): %(message)s The "
+                "request is sent again later.",
+                platform=self.platform_name, store=self.store.name, status=status,
+                message=self._http_message(response),
+            )), retry_after=retry_after)
+        raise PermanentJobError(str(_lt(
+            "%(platform)s refused the request of store %(store)s (HTTP %(status)s): %(message)s Correct "
+            "what the platform names, then retry the job.",
+            platform=self.platform_name, store=self.store.name, status=status,
+            message=self._http_message(response),
+        )))
+
+    def _json(self, response, limiter, cost):
+        """The JSON document of a 2xx answer.
+
+        :raises RetryableJobError: not JSON (refunds `cost`).
+        """
+        try:
+            return response.json()
+        except ValueError:
+            self._refund(limiter, cost)
+            raise RetryableJobError(str(_lt(
+                "%(platform)s answered store %(store)s with HTTP %(status)s and a body that is not JSON. "
+                "The request is sent again later.",
+                platform=self.platform_name, store=self.store.name, status=response.status_code,
+            ))) from None
+
+    @staticmethod
+    def _refund(limiter, cost):
+        if limiter is not None and cost:
+            limiter.update(refund=cost)
+
+    @staticmethod
+    def _retry_after(response):
+        """The Retry-After header in seconds (a number or an HTTP date), or None."""
+        value = (response.headers.get("Retry-After") or "").strip()
+        if not value:
+            return None
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            pass
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if moment is None or moment.tzinfo is None:
+            return None
+        return max(0.0, moment.timestamp() - time.time())
+
+    # ------------------------------------------------------------------ redaction
+    def _secrets(self):
+        """What must never appear in a message: the values this client sent, the store's secrets."""
+        return set(self._sent_secrets) | set(
+            self.store.env["integration.credential"]._store_secrets(self.store))
+
+    def _safe(self, text, limit=None):
+        """`text` redacted (see `_secrets`, and secret-named query parameters), then cut to `limit`."""
+        text = safe_message(text, self._secrets())
+        return safe_message(redact_sensitive_params(text), (), limit=limit)
+
+    def _exception_text(self, exc):
+        return self._safe(f"{exc.__class__.__name__}: {exc}")
+
+    def _http_message(self, response):
+        """The platform's words in an error answer, safe to quote: `_error_text` of its JSON body
+        (or the body's text), redacted whole, then cut to `error_quote_limit` (a cut before
+        redaction could keep the start of an echoed token), ending with a full stop."""
+        try:
+            body = response.json()
+        except ValueError:
+            text = response.text or ""
+        else:
+            text = self._error_text(body)
+            text = body if text is None else text
+        text = self._safe(text, self.error_quote_limit).strip() or str(_lt("no message"))
+        # A full stop, so that the sentence that follows it in the error reads as one.
+        return text if text.endswith((".", "!", "?")) else text + "."
