@@ -37,6 +37,7 @@
         "data/ir_cron_data.xml",
         "data/ir_cron_orders_data.xml",
         "data/ir_cron_stock_data.xml",
+        "data/ir_cron_oauth_data.xml",
         "data/ir_config_parameter_data.xml",
         "data/product_data.xml",
         "views/menus.xml",

@@ -108,3 +108,37 @@ DEFAULT_INVENTORY_PUBLISH_BASIS = "sellable"
 # this many SKUs, or more than this share of the SKUs it publishes.
 INVENTORY_ZEROING_CONFIRM_MIN_SKUS = 5
 INVENTORY_ZEROING_CONFIRM_SHARE = 0.10
+
+# --------------------------------------------------------------------------- OAuth (connector_store_oauth.py)
+# Credential keys of the OAuth token lifecycle, the same on every platform.
+CRED_OAUTH_ACCESS_TOKEN = "access_token"
+CRED_OAUTH_REFRESH_TOKEN = "refresh_token"
+CRED_OAUTH_CLIENT_ID = "client_id"
+CRED_OAUTH_CLIENT_SECRET = "client_secret"
+# The base's callback route, for platforms whose authorization server redirects back with the
+# standard ?code&state (RFC 6749 4.1.2); a platform may route its own (store.adapter._oauth_callback_path).
+OAUTH_CALLBACK_ROUTE = "/store_connector/oauth/callback"
+# An authorization (its state and the browser's nonce) is good for this many seconds, once.
+OAUTH_STATE_TTL = 600
+# The cookie binding an authorization to the browser that started it (per store, so that two installs
+# started in one browser do not undo each other); only sent to the store's callback route.
+OAUTH_NONCE_COOKIE = "sc_oauth_{store_id}"
+# Expiring access tokens are refreshed when they have less than this many seconds left.
+OAUTH_TOKEN_REFRESH_MARGIN = 300
+# The refresh cron (every 10 minutes) refreshes the access tokens lapsing within this many seconds,
+# so that a token never lapses between two jobs of an idle store.
+OAUTH_TOKEN_CRON_HORIZON = 900
+# The managers are warned this many days before a refresh token ends (eBay's last about 18 months):
+# after that only a new install gives the store a token.
+OAUTH_REFRESH_TOKEN_WARNING_DAYS = 30
+# How long a refresh waits for another worker refreshing the same store's token, in seconds, and
+# how often it looks whether that worker is done.
+OAUTH_REFRESH_LOCK_WAIT = 10
+OAUTH_REFRESH_LOCK_POLL = 0.2
+# (connect, read) timeout of a token request, in seconds.
+OAUTH_HTTP_TIMEOUT = (5, 60)
+# How much of the token endpoint's words an error message quotes (after redaction).
+OAUTH_ERROR_QUOTE_LIMIT = 300
+# Standard error codes of a token endpoint (RFC 6749 5.2) meaning the grant or the client is no
+# longer accepted: the store is paused until it is installed again.
+OAUTH_REVOKED_ERRORS = ("invalid_grant", "invalid_client", "unauthorized_client")

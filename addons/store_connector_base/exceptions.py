@@ -58,3 +58,13 @@ class MissingEncryptionKey(UserError):
 
 class CredentialDecryptError(UserError):
     """A stored credential cannot be decrypted with the configured key (the key changed or was lost)."""
+
+
+class OAuthStateError(UserError):
+    """An OAuth callback whose `state` cannot be used: unknown, already used, expired, of another store
+    or opened in another browser. `status` is the HTTP status the callback answers; the message
+    says what to do (start the installation again)."""
+
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.status = status

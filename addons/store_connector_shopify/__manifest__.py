@@ -1,7 +1,7 @@
 {
     "name": "Store Connector - Shopify",
     "summary": "Connect Odoo to Shopify stores over the GraphQL Admin API",
-    "version": "18.0.0.2.1",
+    "version": "18.0.0.3.0",
     "category": "Connector",
     "license": "LGPL-3",
     "author": "Store Connector contributors",
@@ -11,7 +11,6 @@
     "data": [
         "security/store_connector_shopify_security.xml",
         "security/ir.model.access.csv",
-        "data/ir_cron_data.xml",
         "views/connector_store_views.xml",
     ],
     "installable": True,

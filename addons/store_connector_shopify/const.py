@@ -56,16 +56,9 @@ SHOPIFY_GRAPHQL_PATH = "/admin/api/{version}/graphql.json"
 SHOPIFY_TOKEN_PATH = "/admin/oauth/access_token"
 SHOPIFY_AUTHORIZE_PATH = "/admin/oauth/authorize"
 SHOPIFY_OAUTH_CALLBACK_ROUTE = "/store_connector_shopify/oauth/callback"
-# An authorization (state and the browser's nonce) is good for this many seconds, once.
-SHOPIFY_OAUTH_STATE_TTL = 600
 # How far the timestamp of a signed install hit or callback may be from our clock, either way
 # (Shopify's own API libraries allow 90 s): an older signed query replayed is refused.
 SHOPIFY_OAUTH_TIMESTAMP_TOLERANCE = 90
-# The cookie binding an authorization to the browser that started it (per store, so two installs
-# started in one browser do not undo each other); only sent to the callback route.
-SHOPIFY_OAUTH_NONCE_COOKIE = "sc_shopify_oauth_{store_id}"
-# Values of a token request that are secrets (redacted from every error text quoting the answer).
-SHOPIFY_TOKEN_REQUEST_SECRETS = ("client_secret", "refresh_token", "code")
 # How much of Shopify's words an error message quotes (after redaction).
 SHOPIFY_ERROR_QUOTE_LIMIT = 300
 # Shopify's GraphQL bucket on the Standard plan until the first answer tells us the real one.
@@ -79,10 +72,6 @@ SHOPIFY_DEFAULT_COST_ESTIMATE = 50
 SHOPIFY_THROTTLE_RETRIES = 5
 # The longest a client call waits for bucket points before rescheduling its job instead.
 SHOPIFY_MAX_THROTTLE_WAIT = 30.0
-# Expiring offline tokens are refreshed when they have less than this many seconds left.
-SHOPIFY_TOKEN_REFRESH_MARGIN = 300
-# The refresh cron (every 10 minutes) refreshes the tokens lapsing within this many seconds.
-SHOPIFY_TOKEN_CRON_HORIZON = 900
 SHOPIFY_PAGE_SIZE = 100
 # GraphQL error codes (errors[].extensions.code) that are worth retrying later.
 SHOPIFY_RETRYABLE_ERROR_CODES = ("THROTTLED", "INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE", "TIMEOUT")

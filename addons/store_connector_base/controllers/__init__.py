@@ -1,1 +1,1 @@
-from . import main, sync_api
+from . import main, oauth, sync_api

@@ -2,8 +2,10 @@
 # The order matters: a model is defined before the files that extend it or inherit from it.
 from . import (
     store_adapter,
+    store_adapter_oauth,
     store_owned_mixin,
     connector_store,
+    connector_store_oauth,
     integration_credential,
     sync_job,
     store_webhook,

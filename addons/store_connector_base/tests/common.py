@@ -31,6 +31,18 @@ def create_test_store(env, name="Test Store", company=None, api_key=API_KEY, web
     return store
 
 
+def registry_test_mode(case):
+    """Let code that works in a cursor of its own (the OAuth token refresh commits in one: see
+    connector.store._oauth_refresh) see and write the uncommitted data of this TransactionCase:
+    until the test ends, `registry.cursor()` gives a cursor on the test's transaction, as in an
+    HttpCase. Production code never asks whether it runs in a test; the test says so here.
+
+    A test of real concurrency commits its data instead (see test_oauth.TestOAuthConcurrency).
+    """
+    case.registry.enter_test_mode(case.cr)
+    case.addCleanup(case.registry.leave_test_mode)
+
+
 def run_queue(env, stores):
     """Run the due pending jobs of `stores` now, through the real runner (claim, one savepoint per
     job, retries, store pauses), in the test's transaction; jobs queued by those jobs run too.

@@ -46,7 +46,7 @@ JOB_SPEC_VALUES = {
 MANAGER_ONLY = {
     "connector.store": {
         "create", "write", "action_test_connection", "action_register_webhooks", "action_resume",
-        "action_reset_status_mapping", "action_shopify_fetch_locations", "action_shopify_oauth_install",
+        "action_reset_status_mapping", "action_shopify_fetch_locations", "action_oauth_install",
         "action_choose_stock_baseline",
     },
     "sync.job": {"create", "write"},

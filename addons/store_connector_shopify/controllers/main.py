@@ -1,6 +1,6 @@
 """OAuth authorization-code install of a Shopify app (shopify.dev, authorization code grant).
 
-    Button "Install with OAuth" (connector.store.action_shopify_oauth_install, a call_kw request)
+    Button "Install with OAuth" (connector.store.action_oauth_install, a call_kw request)
         -> new state + nonce cookie -> the browser goes to
            https://<shop>/admin/oauth/authorize?client_id&scope&redirect_uri&state
     GET /store_connector_shopify/oauth/install?shop&timestamp&hmac(&host)   (the app URL Shopify opens)
@@ -10,15 +10,18 @@
         -> state, HMAC, timestamp, shop, expiry and the browser's nonce cookie checked
         -> POST /admin/oauth/access_token (expiring=1) -> tokens saved
 
-The state is single use and lapses after `SHOPIFY_OAUTH_STATE_TTL` seconds; the nonce cookie ties it
-to the browser that started it, as Shopify's documentation asks (the `state` nonce must be checked at
-the callback; its libraries keep it in a signed cookie). Nothing a GET of a logged-in browser can be
-lured into opens or replaces an authorization: the old GET start route is gone.
+The state, the nonce cookie and the code exchange are the base's OAuth lifecycle
+(store_connector_base: models/connector_store_oauth.py, controllers/oauth.py); this route adds
+Shopify's checks (HMAC, timestamp, shop) before them. The state is single use and lapses after
+`OAUTH_STATE_TTL` seconds; the nonce cookie ties it to the browser that started it, as Shopify's
+documentation asks (the `state` nonce must be checked at the callback; its libraries keep it in a
+signed cookie). Nothing a GET of a logged-in browser can be lured into opens or replaces an
+authorization: the old GET start route is gone.
 
 The HMAC check is ShopifyAPI's `Session.validate_params` (sorted k=v pairs, hex HMAC-SHA256), with
 the timestamp within `SHOPIFY_OAUTH_TIMESTAMP_TOLERANCE` seconds of our clock, as Shopify's own
 libraries check it (ShopifyAPI allows a day: a signed query seen once could be replayed for that
-long); the token request is ours (`connector.store._shopify_token_request`: ShopifyAPI's has no
+long); the token request is the base's (`connector.store._oauth_token_request`: ShopifyAPI's has no
 timeout and never asks for expiring tokens).
 """
 
@@ -31,7 +34,7 @@ import werkzeug
 from odoo import _, http
 from odoo.http import request
 
-from odoo.addons.store_connector_base.exceptions import PermanentJobError, RetryableJobError, StoreAuthError
+from odoo.addons.store_connector_base.controllers import oauth
 
 from .. import const
 
@@ -63,15 +66,11 @@ def shopify_params_valid(secret, params, tolerance=const.SHOPIFY_OAUTH_TIMESTAMP
 
 class ShopifyOAuthController(http.Controller):
 
-    def _refuse(self, message, status=400):
-        return request.make_response(message, headers=[("Content-Type", "text/plain; charset=utf-8")],
-                                     status=status)
-
     @http.route("/store_connector_shopify/oauth/install", type="http", auth="public", methods=["GET"],
                 save_session=False)
     def oauth_install(self, **params):
         if any(key in params for key in _CALLBACK_ONLY_PARAMS):
-            return self._refuse(_("This is not an installation request from Shopify."))
+            return oauth.refuse(_("This is not an installation request from Shopify."))
         stores = self._stores_for_shop(params.get("shop"))
         if not stores:
             return request.not_found()
@@ -82,72 +81,39 @@ class ShopifyOAuthController(http.Controller):
                       if shopify_params_valid(store._get_credential(const.CRED_CLIENT_SECRET, required=False),
                                               params)), None)
         if not store:
-            return self._refuse(_("Invalid or expired signature: open the app from Shopify again."), 401)
+            return oauth.refuse(_("Invalid or expired signature: open the app from Shopify again."), 401)
         # A signed hit may be replayed by whoever saw it: it never replaces an open authorization
         # (one a manager started from Odoo, say), which would cancel that install.
-        if store._shopify_oauth_in_progress():
-            return self._refuse(_(
+        if store._oauth_in_progress():
+            return oauth.refuse(_(
                 "An installation of this app on %(shop)s is already in progress: finish it in the "
                 "browser that started it, or start it again from the store's form in Odoo.",
                 shop=store.shopify_shop_domain,
             ), 409)
-        state, nonce = store._shopify_oauth_new_state()
-        response = werkzeug.utils.redirect(store._shopify_oauth_authorize_url(state), 302,
+        state, nonce = store._oauth_new_state()
+        response = werkzeug.utils.redirect(store._get_adapter()._oauth_authorize_url(store, state), 302,
                                            Response=werkzeug.wrappers.Response)
-        store._shopify_oauth_set_nonce_cookie(response, nonce)
+        store._oauth_set_nonce_cookie(response, nonce)
         return response
 
     @http.route(CALLBACK_ROUTE, type="http", auth="public", methods=["GET"], save_session=False)
     def oauth_callback(self, **params):
         state = params.get("state") or ""
-        Store = request.env["connector.store"].sudo()
-        store = Store.search([("platform", "=", "shopify"), ("shopify_oauth_state", "=", state)], limit=1) \
-            if state else Store
-        if not store:
-            return self._refuse(_("Unknown or already used state: start the installation again."))
+        store = request.env["connector.store"]._oauth_store_of_state(state)
+        if not store or store.platform != "shopify":
+            return oauth.refuse(_("Unknown or already used state: start the installation again."))
         secret = store._get_credential(const.CRED_CLIENT_SECRET, required=False)
         if not shopify_params_valid(secret, params):
-            return self._refuse(_("Invalid or expired signature."), 401)
+            return oauth.refuse(_("Invalid or expired signature."), 401)
         shop = (params.get("shop") or "").lower()
         if not const.SHOPIFY_SHOP_DOMAIN_RE.match(shop) or shop != (store.shopify_shop_domain or "").lower():
-            return self._refuse(_("The shop %(shop)s is not this store's shop.", shop=shop))
-        if not store._shopify_oauth_in_progress():
-            return self._refuse(_(
-                "This installation expired (after %(minutes)s minutes): start it again from the store's "
-                "form in Odoo.", minutes=const.SHOPIFY_OAUTH_STATE_TTL // 60,
-            ))
-        # Refused without spending the state: the browser that started the install can still finish.
-        cookie = store._shopify_oauth_cookie_name()
-        if not store._shopify_oauth_nonce_matches(request.httprequest.cookies.get(cookie)):
-            return self._refuse(_(
-                "This installation was started in another browser (or this browser did not keep its "
-                "cookie): start it again from the store's form in Odoo, in this browser."
-            ), 403)
-        store._shopify_oauth_close()
-        token_params = {
-            "client_id": store.shopify_client_id or "",
-            "client_secret": secret,
-            "code": params.get("code") or "",
-        }
-        if store.shopify_expiring_tokens:
-            token_params["expiring"] = "1"
-        try:
-            body = store._shopify_token_request(token_params)
-        except (StoreAuthError, RetryableJobError, PermanentJobError) as exc:
-            # This page is public: the answer quoted in it is redacted (store secrets, the code and
-            # client secret just sent) before anything else is done with it.
-            sent = [token_params[key] for key in const.SHOPIFY_TOKEN_REQUEST_SECRETS if key in token_params]
-            message = store._shopify_safe_message(exc, sent, limit=const.SHOPIFY_ERROR_QUOTE_LIMIT * 2)
-            store._log_activity("auth", "failed", message=message)
-            return self._refuse(message, 502)
-        store._shopify_save_tokens(body)
-        store.sudo().write({"shopify_auth_method": "oauth"})
-        store._log_activity("auth", "done", message=_("Shopify app installed (scopes: %(scopes)s)",
-                                                      scopes=body.get("scope") or ""))
-        response = werkzeug.utils.redirect(f"/odoo/connector.store/{store.id}", 303,
-                                           Response=werkzeug.wrappers.Response)
-        response.delete_cookie(cookie, path=CALLBACK_ROUTE)
-        return response
+            return oauth.refuse(_("The shop %(shop)s is not this store's shop.", shop=shop))
+        # Lapsed, or opened in another browser (refused without spending the state: the browser
+        # that started the install can still finish): the base's checks, then the state is spent.
+        store, refusal = oauth.take_state(state, CALLBACK_ROUTE, store=store)
+        if refusal:
+            return refusal
+        return oauth.complete(store, params.get("code") or "")
 
     def _stores_for_shop(self, shop):
         """The active Shopify stores of a shop domain, whatever their company."""

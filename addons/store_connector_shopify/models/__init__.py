@@ -1,4 +1,4 @@
-from . import shopify_location, connector_store, store_adapter
+from . import shopify_location, connector_store, store_adapter, store_adapter_oauth
 
 from . import store_adapter_sync
 from . import connector_store_sync

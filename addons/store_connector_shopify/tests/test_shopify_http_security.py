@@ -28,7 +28,7 @@ from odoo.tests.common import HttpCase, TransactionCase
 
 from odoo.addons.store_connector_base.services.http_transport import UnsafeURLError
 from odoo.addons.store_connector_base.services.rate_limiter import reset_limiters
-from odoo.addons.store_connector_base.tests.common import run_queue
+from odoo.addons.store_connector_base.tests.common import registry_test_mode, run_queue
 from odoo.addons.store_connector_base.tests.http_servers import (
     PUBLIC_IP,
     FakeHostsMixin,
@@ -76,7 +76,7 @@ class ShopifyStoreMixin:
 
     @classmethod
     def make_store(cls, name, shop_url=None, domain=None, token=None, client_secret=None,
-                   refresh_token=None, **vals):
+                   refresh_token=None, token_expires_at=None, **vals):
         store = cls.env["connector.store"].create({
             "name": name,
             "platform": "shopify",
@@ -88,8 +88,7 @@ class ShopifyStoreMixin:
         })
         Credential = cls.env["integration.credential"]
         if token:
-            Credential._set_value(store, const.CRED_ACCESS_TOKEN, token,
-                                  expires_at=vals.get("shopify_token_expires_at"))
+            Credential._set_value(store, const.CRED_ACCESS_TOKEN, token, expires_at=token_expires_at)
         if client_secret:
             Credential._set_value(store, const.CRED_CLIENT_SECRET, client_secret)
         if refresh_token:
@@ -144,14 +143,15 @@ class TestTokensNeverFollowRedirects(ShopifyStoreMixin, TransactionCase):
     def test_token_request_redirect_keeps_client_secret_and_refresh_token(self):
         """The refresh cron posts client_secret and refresh_token; a 307 would make a client that
         follows redirects post them again to the target."""
+        registry_test_mode(self)  # the refresh commits in a cursor of its own
         soon = fields.Datetime.now() + timedelta(minutes=5)
         client_secret, refresh_token = "sc-secret-" + secrets.token_hex(12), new_token("shprt_")
         steal = self.target.url("/steal-token")
         shop = self.start_server(lambda request: (307, {"Location": steal}, b""))
         store = self.make_store("Redirecting Token", shop_url=shop.url(), token=new_token(),
                                 client_secret=client_secret, refresh_token=refresh_token,
-                                shopify_token_expires_at=soon)
-        cron = self.env.ref("store_connector_shopify.ir_cron_shopify_refresh_tokens")
+                                token_expires_at=soon)
+        cron = self.env.ref("store_connector_base.ir_cron_oauth_refresh_tokens")
         cron.method_direct_trigger()
         self.assertEqual(len(shop.requests), 1)
         self.assertIn(client_secret, shop.requests[0]["body"].decode())
@@ -274,8 +274,9 @@ class TestNoSecretInErrorTexts(SecretsMixin, ShopifyStoreMixin, HttpCase):
         soon = fields.Datetime.now() + timedelta(minutes=5)
         Credential = self.env["integration.credential"]
         Credential._set_value(self.store, const.CRED_REFRESH_TOKEN, self.refresh_token)
-        self.store.shopify_token_expires_at = soon
-        cron = self.env.ref("store_connector_shopify.ir_cron_shopify_refresh_tokens")
+        Credential.search([("store_id", "=", self.store.id),
+                           ("key", "=", const.CRED_ACCESS_TOKEN)]).expires_at = soon
+        cron = self.env.ref("store_connector_base.ir_cron_oauth_refresh_tokens")
         with self.assertLogs("odoo", logging.WARNING) as logs:
             cron.method_direct_trigger()
         form = parse_qs(self.shop.requests[-1]["body"].decode())
@@ -290,8 +291,8 @@ class TestNoSecretInErrorTexts(SecretsMixin, ShopifyStoreMixin, HttpCase):
     def test_oauth_callback_page(self):
         """The merchant's browser comes back from Shopify's authorize page to the public callback;
         the token endpoint refuses and echoes the form (client secret and code)."""
-        state, nonce = self.store._shopify_oauth_new_state()
-        self.opener.cookies.set(self.store._shopify_oauth_cookie_name(), nonce,
+        state, nonce = self.store._oauth_new_state()
+        self.opener.cookies.set(self.store._oauth_cookie_name(), nonce,
                                 path=const.SHOPIFY_OAUTH_CALLBACK_ROUTE)
         params = {"code": self.code, "shop": "echo-shop.myshopify.com", "state": state,
                   "timestamp": str(int(time.time())), "host": "YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvZWNobw"}

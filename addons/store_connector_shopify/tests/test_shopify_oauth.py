@@ -8,6 +8,8 @@ import requests
 from odoo import fields
 from odoo.tests import tagged
 
+from odoo.addons.store_connector_base import const as base_const
+
 from .. import const
 from ..controllers.main import shopify_params_valid
 from .common import SIM_CLIENT_SECRET, ShopifySimulatorHttpCase
@@ -29,7 +31,7 @@ class TestShopifyOAuth(ShopifySimulatorHttpCase):
         session): the HTTP answer and the action."""
         response = self.url_open("/web/dataset/call_kw", data=json.dumps({
             "jsonrpc": "2.0", "method": "call", "id": 1,
-            "params": {"model": "connector.store", "method": "action_shopify_oauth_install",
+            "params": {"model": "connector.store", "method": "action_oauth_install",
                        "args": [self.oauth_store.ids], "kwargs": {}},
         }), headers={"Content-Type": "application/json"})
         self.assertEqual(response.status_code, 200)
@@ -71,7 +73,7 @@ class TestShopifyOAuth(ShopifySimulatorHttpCase):
         self.assertTrue(refresh.startswith("shprt_"))
         self.assertTrue(self._credential("access_token").expires_at)  # expiring offline token
         self.assertIn("write_products", self.oauth_store.shopify_granted_scopes)
-        self.assertFalse(self.oauth_store.shopify_oauth_state)  # the state is single use
+        self.assertFalse(self.oauth_store.oauth_state)  # the state is single use
         client = self.oauth_store._shopify_client()
         self.assertTrue(client.query("{ shop { name } }")["shop"]["name"])
 
@@ -99,25 +101,25 @@ class TestShopifyOAuth(ShopifySimulatorHttpCase):
         token = self.oauth_store._get_credential("access_token")
         Store = self.env["connector.store"]
         # An hour left: nothing to do.
-        self.assertFalse(Store._cron_shopify_refresh_tokens() & self.oauth_store)
+        self.assertFalse(Store._cron_oauth_refresh_tokens() & self.oauth_store)
         self.assertEqual(self.oauth_store._get_credential("access_token"), token)
         # Ten minutes left: refreshed now, before it lapses, with its expiry moved on.
         soon = fields.Datetime.now() + timedelta(minutes=10)
         self._credential("access_token").expires_at = soon
-        self.oauth_store.shopify_token_expires_at = soon
-        self.assertEqual(Store._cron_shopify_refresh_tokens() & self.oauth_store, self.oauth_store)
+        self.assertEqual(self.oauth_store.oauth_token_expires_at, soon)
+        self.assertEqual(Store._cron_oauth_refresh_tokens() & self.oauth_store, self.oauth_store)
         self.env.invalidate_all()
         self.assertNotEqual(self.oauth_store._get_credential("access_token"), token)
-        self.assertGreater(self.oauth_store.shopify_token_expires_at,
+        self.assertGreater(self.oauth_store.oauth_token_expires_at,
                            fields.Datetime.now() + timedelta(minutes=50))
         self.assertTrue(self.oauth_store._shopify_client().query("{ shop { name } }")["shop"]["name"])
         # A refused refresh (revoked on Shopify) is logged on the store; the cron goes on.
-        self.oauth_store.shopify_token_expires_at = soon
+        self._credential("access_token").expires_at = soon
         self.env["integration.credential"]._set_value(self.oauth_store, "refresh_token", "shprt_revoked")
-        self.assertFalse(Store._cron_shopify_refresh_tokens() & self.oauth_store)
+        self.assertFalse(Store._cron_oauth_refresh_tokens() & self.oauth_store)
         self.assertTrue(self.oauth_store.log_ids.filtered(
             lambda log: log.operation == "auth" and log.status == "failed"))
-        cron = self.env.ref("store_connector_shopify.ir_cron_shopify_refresh_tokens")
+        cron = self.env.ref("store_connector_base.ir_cron_oauth_refresh_tokens")
         self.assertEqual((cron.interval_number, cron.interval_type), (10, "minutes"))
 
     def test_bad_hmac_refused(self):
@@ -143,7 +145,7 @@ class TestShopifyOAuth(ShopifySimulatorHttpCase):
     def test_nonce_cookie(self):
         response, action = self._click_install()
         cookie = response.headers["Set-Cookie"]
-        name = const.SHOPIFY_OAUTH_NONCE_COOKIE.format(store_id=self.oauth_store.id)
+        name = base_const.OAUTH_NONCE_COOKIE.format(store_id=self.oauth_store.id)
         self.assertTrue(cookie.startswith(name + "="), cookie)
         for attribute in ("HttpOnly", "SameSite=Lax", "Max-Age=600",
                           "Path=" + const.SHOPIFY_OAUTH_CALLBACK_ROUTE):
@@ -153,9 +155,9 @@ class TestShopifyOAuth(ShopifySimulatorHttpCase):
         store = self.oauth_store.sudo()
         nonce = self.opener.cookies.get(name, path=const.SHOPIFY_OAUTH_CALLBACK_ROUTE)
         self.assertTrue(nonce)
-        self.assertNotIn(nonce, (store.shopify_oauth_nonce_hash, store.shopify_oauth_state))  # a hash kept
-        self.assertIn(f"state={store.shopify_oauth_state}", action["url"])
-        self.assertAlmostEqual(store.shopify_oauth_expires_at, fields.Datetime.now() + timedelta(minutes=10),
+        self.assertNotIn(nonce, (store.oauth_nonce_hash, store.oauth_state))  # a hash kept
+        self.assertIn(f"state={store.oauth_state}", action["url"])
+        self.assertAlmostEqual(store.oauth_state_expires_at, fields.Datetime.now() + timedelta(minutes=10),
                                delta=timedelta(minutes=1))
         # Odoo served over https: the cookie is Secure.
         self.env["ir.config_parameter"].sudo().set_param("web.base.url", "https://odoo.example.com")

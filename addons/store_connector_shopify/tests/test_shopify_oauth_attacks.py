@@ -12,6 +12,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
+from odoo.addons.store_connector_base import const as base_const
 from odoo.addons.store_connector_base.tests.common_attack import RpcAttackCase
 
 from .. import const
@@ -41,7 +42,7 @@ class TestShopifyOAuthInstallAttacks(ShopifySimulatorMixin, RpcAttackCase):
     # ------------------------------------------------------------------ helpers
     def _state(self):
         self.env.invalidate_all()
-        return self.store.sudo().shopify_oauth_state
+        return self.store.sudo().oauth_state
 
     def _access_token(self):
         self.env.invalidate_all()
@@ -50,7 +51,7 @@ class TestShopifyOAuthInstallAttacks(ShopifySimulatorMixin, RpcAttackCase):
     def _click_install(self, user=None):
         """`user` (manager_a) presses "Install with OAuth" in the web client: the action's URL,
         which must be Shopify's authorize page (the browser goes there next)."""
-        action = self.call_kw(user or self.manager_a, "connector.store", "action_shopify_oauth_install",
+        action = self.call_kw(user or self.manager_a, "connector.store", "action_oauth_install",
                               [self.store.id])
         self.assertEqual(action["type"], "ir.actions.act_url")
         self.assertTrue(action["url"].startswith(self.sim_url + const.SHOPIFY_AUTHORIZE_PATH), action["url"])
@@ -88,7 +89,7 @@ class TestShopifyOAuthInstallAttacks(ShopifySimulatorMixin, RpcAttackCase):
         # Whoever holds the signed callback URL (valid HMAC, the store's shop, the right state)
         # opens it without the nonce cookie of the browser that started the install, then with a
         # cookie of their own.
-        cookie = const.SHOPIFY_OAUTH_NONCE_COOKIE.format(store_id=self.store.id)
+        cookie = base_const.OAUTH_NONCE_COOKIE.format(store_id=self.store.id)
         for cookies in ({}, {cookie: "nonce-of-another-browser"}):
             with self.subTest(cookies=cookies):
                 stranger = requests.get(callback, cookies=cookies, allow_redirects=False, timeout=10)
@@ -100,7 +101,7 @@ class TestShopifyOAuthInstallAttacks(ShopifySimulatorMixin, RpcAttackCase):
 
     def test_callback_after_the_state_expired_is_refused(self):
         authorize_url = self._click_install()
-        later = datetime.now() + timedelta(seconds=const.SHOPIFY_OAUTH_STATE_TTL + 60)
+        later = datetime.now() + timedelta(seconds=base_const.OAUTH_STATE_TTL + 60)
         with freeze_time(later, tick=True):
             # Approved on Shopify eleven minutes later: a callback Shopify signed just now.
             callback = self._approve(authorize_url)
@@ -167,7 +168,7 @@ class TestShopifyOAuthInstallAttacks(ShopifySimulatorMixin, RpcAttackCase):
         query = parse_qs(urlsplit(response.headers["Location"]).query)
         self.assertEqual(query["client_id"], [self.sim.client_id])
         self.assertEqual(query["state"], [self._state()])
-        self.assertFalse(rogue.sudo().shopify_oauth_state)
+        self.assertFalse(rogue.sudo().oauth_state)
 
         # A hit no store's app signed is refused.
         params = self.sim.install_params()

@@ -12,10 +12,10 @@ from datetime import timedelta
 from odoo import fields
 from odoo.exceptions import AccessError
 
+from odoo.addons.store_connector_base.models import connector_store_oauth
 from odoo.addons.store_connector_base.tests.common import run_queue
 from odoo.addons.store_connector_base.tests.common_attack import RpcAttackCase
 
-from ..models import connector_store as shopify_store
 from .common import SIM_TOKEN, ShopifySimulatorMixin
 
 CREDENTIAL_ACTIONS = ("action_test_connection", "action_register_webhooks", "action_shopify_fetch_locations")
@@ -35,8 +35,8 @@ class TestShopifySecurityActions(ShopifySimulatorMixin, RpcAttackCase):
     def cache_token(self, store, token):
         """The token as this process keeps it after a refresh (what a User's click used to get)."""
         key = (self.env.cr.dbname, store.id)
-        shopify_store._fresh_tokens[key] = (token, fields.Datetime.now() + timedelta(hours=1))
-        self.addCleanup(shopify_store._fresh_tokens.pop, key, None)
+        connector_store_oauth._fresh_tokens[key] = (token, fields.Datetime.now() + timedelta(hours=1))
+        self.addCleanup(connector_store_oauth._fresh_tokens.pop, key, None)
 
     def test_user_cannot_use_the_token_kept_in_the_process(self):
         self.cache_token(self.store, SIM_TOKEN)
@@ -53,7 +53,7 @@ class TestShopifySecurityActions(ShopifySimulatorMixin, RpcAttackCase):
         # refreshes it, as superuser. A User's click must not be that use.
         store = self.create_shopify_store(name="OAuth Shop A", token=None, shopify_auth_method="oauth")
         tokens = self.sim.oauth._issue(self.sim.scopes, True)
-        store._shopify_save_tokens(tokens)
+        store._oauth_save_tokens(tokens)
         access = self.env["integration.credential"].search(
             [("store_id", "=", store.id), ("key", "=", "access_token")])
         access.expires_at = fields.Datetime.now() + timedelta(seconds=60)
@@ -84,7 +84,7 @@ class TestShopifySecurityActions(ShopifySimulatorMixin, RpcAttackCase):
         self.assertEqual(result["params"]["type"], "success")
         self.assertRpcRefused(self.manager_b, "connector.store", "action_shopify_fetch_locations",
                               [self.store.id])
-        self.assertRpcRefused(self.manager_b, "connector.store", "action_shopify_oauth_install",
+        self.assertRpcRefused(self.manager_b, "connector.store", "action_oauth_install",
                               [self.store.id])
 
     def test_forged_job_cannot_uninstall_another_companys_store(self):

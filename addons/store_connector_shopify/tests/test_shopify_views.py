@@ -37,7 +37,7 @@ class TestShopifyViews(ShopifySimulatorCase):
         credentials = arch.xpath("//group[@name='platform_credentials']")[0]
         for name in ("shopify_auth_method", "shopify_client_id", "shopify_scopes"):
             self.assertTrue(credentials.xpath(f".//field[@name='{name}']"), name)
-        self.assertTrue(credentials.xpath(".//button[@name='action_shopify_oauth_install']"))
+        self.assertTrue(credentials.xpath(".//button[@name='action_oauth_install']"))
         for name in ("shopify_shop_domain", "shopify_api_version"):
             self.assertTrue(arch.xpath(f"//field[@name='{name}']"), name)
         # the form opens and its modifiers evaluate on a Shopify store
@@ -52,7 +52,7 @@ class TestShopifyViews(ShopifySimulatorCase):
         self.assertTrue(arch.xpath("//field[@name='shopify_import_inventory']"))
         self.assertTrue(arch.xpath("//field[@name='shopify_location_ids']"))
         self.assertFalse(arch.xpath("//field[@name='shopify_client_id']"), "credentials are for managers")
-        self.assertFalse(arch.xpath("//button[@name='action_shopify_oauth_install']"))
+        self.assertFalse(arch.xpath("//button[@name='action_oauth_install']"))
         self.assertFalse(arch.xpath("//button[@name='action_shopify_fetch_locations']"))
         store = self.store.with_user(self.sc_user)
         self.assertEqual(

@@ -1,1 +1,7 @@
-from . import connector_store, store_adapter, store_adapter_orders, store_adapter_products
+from . import (
+    connector_store,
+    store_adapter,
+    store_adapter_oauth,
+    store_adapter_orders,
+    store_adapter_products,
+)

@@ -55,6 +55,8 @@ class ConnectorStore(models.Model):
               failure (REPEATABLE READ); needs committed stores;
           "sleep": seconds;
           "use_credential": key to read; returns a fingerprint of it, never the secret;
+          "use_oauth_token": reads the access token as an OAuth platform's client does
+              (`_oauth_access_token`: refreshed first when it lapses); returns a fingerprint;
           "leak_credential": key to read; raises a crash whose message contains the secret;
           "raise": retryable | throttled | permanent | auth | crash | usererror | validation |
               network | timeout, with "message" and, for retryable and throttled (the rate
@@ -79,6 +81,9 @@ class ConnectorStore(models.Model):
             # Returns a fingerprint, never the secret: results are shown to users.
             secret = self._get_credential(payload["use_credential"])
             return {"credential_length": len(secret), "credential_tail": secret[-2:]}
+        if payload.get("use_oauth_token"):
+            token = self._oauth_access_token()
+            return {"credential_length": len(token), "credential_tail": token[-2:]}
         if payload.get("leak_credential"):
             secret = self._get_credential(payload["leak_credential"])
             raise RuntimeError(f"the platform echoed our request: Authorization: Bearer {secret}")
