@@ -1,1 +1,1 @@
-from . import main, sync_api
+from . import image, main, sync_api
