@@ -27,7 +27,9 @@ class ConnectorStore(models.Model):
     listing_field_definition = fields.PropertiesDefinition(
         string="Listing Fields", compute="_compute_listing_field_definition",
     )
-    listing_field_help = fields.Text(string="Listing Fields Help", compute="_compute_listing_field_definition")
+    listing_field_help = fields.Text(
+        string="Listing Fields Help", compute="_compute_listing_field_definition",
+    )
 
     @api.depends("platform")
     def _compute_listing_field_definition(self):
@@ -225,7 +227,9 @@ class ConnectorStore(models.Model):
         for binding in bindings:
             by_template[binding.product_tmpl_id].append(binding)
         image_urls = self.env["store.product.image"]._image_urls(self, bindings)
-        categories = self.env["store.category.map"]._platform_categories(self, bindings.product_tmpl_id.categ_id)
+        categories = self.env["store.category.map"]._platform_categories(
+            self, bindings.product_tmpl_id.categ_id
+        )
         listing_fields = self._get_adapter()._listing_fields(self)
         result, errors = [], {}
         for template, template_bindings in by_template.items():

@@ -42,7 +42,8 @@ class StoreProductImage(models.Model):
     )
     token = fields.Char(required=True, copy=False, readonly=True, groups="base.group_system")
     checksum = fields.Char(
-        copy=False, readonly=True, help="The image's checksum when its token was issued: a new image, a new token."
+        copy=False, readonly=True,
+        help="The image's checksum when its token was issued: a new image, a new token.",
     )
 
     _sql_constraints = [
@@ -96,7 +97,9 @@ class StoreProductImage(models.Model):
         by_key = {(image.product_tmpl_id.id, image.product_id.id): image for image in existing}
         base_url = store.get_base_url()
         urls = {"templates": {}, "variants": {}}
-        wanted = [(template, False, checksums.get(("product.template", template.id))) for template in templates]
+        wanted = [
+            (template, False, checksums.get(("product.template", template.id))) for template in templates
+        ]
         wanted += [
             (variant.product_tmpl_id, variant, checksums.get(("product.product", variant.id)))
             for variant in variants

@@ -51,7 +51,8 @@ class TestProductImages(ProductDataCase):
         base_url = self.store.get_base_url()
         main = f"{base_url}{IMAGE_ROUTE}/{self.token(self.tshirt)}"
         red = f"{base_url}{IMAGE_ROUTE}/{self.token(self.tshirt, self.red)}"
-        self.assertEqual(product["images"], [{"url": main, "alt": "SC T-Shirt"}, {"url": red, "alt": "SC T-Shirt"}])
+        self.assertEqual(product["images"],
+                         [{"url": main, "alt": "SC T-Shirt"}, {"url": red, "alt": "SC T-Shirt"}])
         by_sku = {v["sku"]: v for v in product["variants"]}
         self.assertEqual(by_sku["TS-RED"]["image"], {"url": red, "alt": "SC T-Shirt"})
         # The blue variant has no image of its own: it shows the product's.
@@ -127,7 +128,8 @@ class TestProductCategories(ProductDataCase):
             {"store_id": self.store.id, "category_id": child.id, "platform_category": " C-3 "})
         self.store.action_export_products()
         products = {p["odoo_id"]: p for p in self.export()}
-        self.assertEqual(products[self.tshirt.id]["categories"], [{"id": "C-3", "name": "SC Clothes / SC Shirts"}])
+        self.assertEqual(products[self.tshirt.id]["categories"],
+                         [{"id": "C-3", "name": "SC Clothes / SC Shirts"}])
         self.assertEqual(products[self.mug.product_tmpl_id.id]["categories"], [])
 
 
@@ -221,10 +223,12 @@ class TestCategoryMappingAttacks(RpcAttackCase):
         category = self.env.ref("product.product_category_all")
         mapping = self.env["store.category.map"].create(
             {"store_id": self.store_a.id, "category_id": category.id, "platform_category": "C-A"})
-        self.assertRpcRefused(self.manager_b, "store.category.map", "read", mapping.ids, ["platform_category"])
+        self.assertRpcRefused(self.manager_b, "store.category.map", "read", mapping.ids,
+                              ["platform_category"])
         self.assertRpcRefused(self.manager_b, "store.category.map", "write", mapping.ids,
                               {"platform_category": "hijacked"})
-        self.assertEqual(self.rpc(self.manager_b, "store.category.map", "search", [("id", "=", mapping.id)]), [])
+        self.assertEqual(
+            self.rpc(self.manager_b, "store.category.map", "search", [("id", "=", mapping.id)]), [])
         self.assertRpcRefused(self.manager_b, "store.category.map", "create", {
             "store_id": self.store_a.id, "category_id": category.id, "platform_category": "C-B"})
         self.assertRpcRefused(self.user_a, "store.category.map", "write", mapping.ids,
