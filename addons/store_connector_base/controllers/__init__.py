@@ -1,1 +1,1 @@
-from . import main, oauth, sync_api
+from . import image, main, oauth, sync_api

@@ -28,6 +28,8 @@ from . import (
 # Products, stock and fulfillment.
 from . import (
     store_product_binding,
+    store_product_image,
+    store_category_map,
     store_field_mapping,
     store_product_publish_wizard,
     connector_store_products,

@@ -22,6 +22,34 @@ class ConnectorStore(models.Model):
     )
     product_binding_ids = fields.One2many("store.product.binding", "store_id", string="Published Products")
     product_binding_count = fields.Integer(compute="_compute_product_binding_count")
+    category_map_ids = fields.One2many("store.category.map", "store_id", string="Category Mapping")
+    # Not stored: the platform's declaration in code is the definition (see _listing_fields).
+    listing_field_definition = fields.PropertiesDefinition(
+        string="Listing Fields", compute="_compute_listing_field_definition",
+    )
+    listing_field_help = fields.Text(
+        string="Listing Fields Help", compute="_compute_listing_field_definition",
+    )
+
+    @api.depends("platform")
+    def _compute_listing_field_definition(self):
+        """The listing fields the store's platform declares (store.adapter._listing_fields), as the
+        definition of the bindings' Listing Fields properties, and their help as text."""
+        for store in self:
+            declared = store._get_adapter()._listing_fields(store) if store.platform else []
+            definition, help_lines = [], []
+            for spec in declared:
+                item = {"name": spec["name"], "string": spec.get("label") or spec["name"],
+                        "type": spec.get("type") or "char"}
+                if item["type"] == "selection":
+                    item["selection"] = [list(option) for option in spec.get("selection") or ()]
+                if spec.get("default") is not None:
+                    item["default"] = spec["default"]
+                definition.append(item)
+                if spec.get("help"):
+                    help_lines.append(f"{item['string']}: {spec['help']}")
+            store.listing_field_definition = definition
+            store.listing_field_help = "\n".join(help_lines) or False
 
     def _compute_product_binding_count(self):
         counts = dict(self.env["store.product.binding"]._read_group(
@@ -198,6 +226,11 @@ class ConnectorStore(models.Model):
         by_template = defaultdict(list)
         for binding in bindings:
             by_template[binding.product_tmpl_id].append(binding)
+        image_urls = self.env["store.product.image"]._image_urls(self, bindings)
+        categories = self.env["store.category.map"]._platform_categories(
+            self, bindings.product_tmpl_id.categ_id
+        )
+        listing_fields = self._get_adapter()._listing_fields(self)
         result, errors = [], {}
         for template, template_bindings in by_template.items():
             rows = []
@@ -218,6 +251,7 @@ class ConnectorStore(models.Model):
                     "list_price": list_price,
                     "status": binding.platform_status,
                     "external_ids": binding._external_ids(),
+                    "image": image_urls["variants"].get(product.id),
                 })
             template_ids = {}
             known = next((b.external_product_id for b in template_bindings if b.external_product_id), None)
@@ -227,7 +261,11 @@ class ConnectorStore(models.Model):
             try:
                 result.append(product_mapper.build_product(
                     {"odoo_id": template.id, "external_ids": template_ids, "currency": currency,
-                     "weight_unit": weight_unit},
+                     "weight_unit": weight_unit, "image": image_urls["templates"].get(template.id),
+                     "image_alt": template.name, "categories": categories.get(template.categ_id.id, []),
+                     "listing": product_mapper.listing_values(
+                         listing_fields, [b.listing_values or {} for b in template_bindings]
+                     )},
                     rows, specs, status,
                 ))
             except product_mapper.MappingError as exc:

@@ -239,6 +239,21 @@ class StoreAdapter(models.AbstractModel):
         ]
 
     @api.model
+    def _listing_fields(self, store):
+        """The extra listing fields this platform asks of a published product (eBay: the item's
+        condition; a marketplace: its shipping profile...). The merchant fills them per product and
+        store where the product is published (the binding's Listing Fields), and the export carries
+        them in the normalized product's "listing" dict (see services/product_mapper.py).
+
+        :returns: list of {"name": key in "listing" (str), "label": str, "help": str (shown on the
+            store form), "type": "char" | "selection" | "boolean" | "integer" | "float",
+            "selection": [(value, label)] (selection only), "default": value (optional),
+            "required": bool (optional: an export without a value fails for that product, with a
+            message naming the field)}. Default: none.
+        """
+        return []
+
+    @api.model
     def _export_products(self, store, products):
         """Create or update products on the platform.
 

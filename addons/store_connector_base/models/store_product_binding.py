@@ -101,6 +101,12 @@ class StoreProductBinding(models.Model):
     external_listing_id = fields.Char(string="Listing ID", copy=False)
     external_offer_id = fields.Char(string="Offer ID", copy=False)
     external_data = fields.Json(string="Platform Data", copy=False, help="Other platform ids and facts.")
+    listing_values = fields.Properties(
+        string="Listing Fields", definition="store_id.listing_field_definition", copy=False,
+        help="What the store's platform asks of a listing besides the product's fields (e.g. eBay's "
+             "condition); sent with the product. The first variant of a product that has a value "
+             "gives it.",
+    )
     sync_state = fields.Selection(SYNC_STATES, required=True, default="pending", index=True, copy=False)
     last_sync_at = fields.Datetime(string="Last Sync", copy=False, readonly=True)
     last_error = fields.Text(copy=False, readonly=True)
@@ -192,7 +198,15 @@ class StoreProductBinding(models.Model):
                 "A product binding stays with its variant: publish the other variant instead of "
                 "changing the variant of a binding."
             ))
-        return super().write(vals)
+        result = super().write(vals)
+        if vals.get("platform_status", "active") != "active":
+            # Off the store: the platform may no longer fetch the product's images.
+            self.env["store.product.image"]._revoke(self)
+        return result
+
+    def unlink(self):
+        self.env["store.product.image"]._revoke(self)
+        return super().unlink()
 
     def _check_caller_may_set(self, vals):
         """Refuse values a caller may not set on a binding (see JOB_KEPT_FIELDS and MANAGER_FIELDS);

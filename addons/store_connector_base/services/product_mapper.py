@@ -13,6 +13,12 @@ The normalized product (one per product template and store)::
         "options": [{"name": "Color", "values": ["Red", "Blue"]}],
         "extra": {platform field: value},          # mapped template-level fields
         "external_ids": {"product_id": ...},       # what the store's bindings know
+        "images": [{"url": str, "alt": str}],      # main image first, then the variants' own;
+                                                   #   public URLs Odoo serves (store.product.image)
+        "categories": [{"id": str, "name": str}],  # the store's category mapping for the product's
+                                                   #   category (platform ids or names); may be []
+        "listing": {name: value},                  # the listing fields the platform declares
+                                                   #   (store.adapter._listing_fields), with defaults
         "variants": [{
             "odoo_id": int,             # product.product id
             "sku": str, "barcode": str or None,
@@ -22,8 +28,12 @@ The normalized product (one per product template and store)::
             "attributes": [{"name": "Color", "value": "Red"}],
             "extra": {platform field: value},      # mapped variant-level fields
             "external_ids": {"variant_id": ..., "inventory_item_id": ..., ...},
+            "image": {"url": str, "alt": str} or None,  # the variant's own image (also in "images")
         }],
     }
+
+Images are only sent for published products: an unpublished or archived product's tokens are
+revoked, and its dict carries no images.
 """
 
 import html
@@ -147,10 +157,12 @@ def mapping_level(platform_field, field_is_template_level):
 def build_product(template, rows, mappings, status):
     """The normalized product of one template.
 
-    :param template: {"odoo_id": int, "external_ids": dict, "currency": str, "weight_unit": str}
+    :param template: {"odoo_id": int, "external_ids": dict, "currency": str, "weight_unit": str,
+        "image": main image URL or None, "image_alt": str, "categories": [{"id", "name"}],
+        "listing": {name: value} (see `listing_values`)}
     :param rows: one per variant: {"odoo_id", "values": {odoo field: value}, "attributes": [(name, value)],
-        "list_price": float, "status": str, "external_ids": dict}; "values" holds the mapped fields,
-        the price already through the store's pricelist.
+        "list_price": float, "status": str, "external_ids": dict, "image": the variant's own image URL
+        or None}; "values" holds the mapped fields, the price already through the store's pricelist.
     :param mappings: see `map_fields`; each with its "level" (see `mapping_level`).
     :param status: the product's status on the platform.
     :returns: the normalized product dict (see the module docstring).
@@ -159,6 +171,8 @@ def build_product(template, rows, mappings, status):
     if not rows:
         raise MappingError("A product needs at least one variant to be exported.")
     head = map_fields(rows[0]["values"], mappings, "template")
+    alt = template.get("image_alt") or None
+    images = [{"url": template["image"], "alt": alt}] if template.get("image") else []
     product = {
         "odoo_id": template["odoo_id"],
         "title": head.pop("title", None),
@@ -168,6 +182,9 @@ def build_product(template, rows, mappings, status):
         "options": [],
         "extra": head,
         "external_ids": dict(template.get("external_ids") or {}),
+        "images": images,
+        "categories": [dict(category) for category in template.get("categories") or ()],
+        "listing": dict(template.get("listing") or {}),
         "variants": [],
     }
     weight_unit = template.get("weight_unit") or "kg"
@@ -199,7 +216,10 @@ def build_product(template, rows, mappings, status):
             "attributes": attributes,
             "extra": mapped,
             "external_ids": dict(row.get("external_ids") or {}),
+            "image": {"url": row["image"], "alt": alt} if row.get("image") else None,
         })
+        if row.get("image") and all(image["url"] != row["image"] for image in images):
+            images.append({"url": row["image"], "alt": alt})
     product["options"] = [{"name": name, "values": values} for name, values in options.items()]
     return product
 
@@ -213,3 +233,67 @@ def product_status(variant_statuses):
     if statuses == {"archived"}:
         return "archived"
     return "unpublished"
+
+
+LISTING_FIELD_TYPES = ("char", "selection", "boolean", "integer", "float")
+
+
+def listing_values(declared, stored):
+    """The listing field values of one product: for each field the platform declares, the first
+    value set on one of its bindings, else the field's default.
+
+    :param declared: the adapter's `_listing_fields` list ({"name", "label", "type", "selection"?,
+        "required"?, "default"?}).
+    :param stored: the bindings' stored values ({name: value} dicts, or None), in binding order.
+    :returns: {name: value} for every declared field that has a value.
+    :raises MappingError: a value does not suit its field, or a required field has none.
+    """
+    result = {}
+    for spec in declared or ():
+        name, label = spec["name"], spec.get("label") or spec["name"]
+        value = next(
+            (values[name] for values in stored if values and values.get(name) not in (None, "", False)),
+            spec.get("default"),
+        )
+        if value in (None, ""):
+            if spec.get("required"):
+                raise MappingError(
+                    f"The platform requires the listing field {label}: set it on the product's "
+                    "store listing before exporting it."
+                )
+            continue
+        result[name] = check_listing_value(spec, value)
+    return result
+
+
+def check_listing_value(spec, value):
+    """`value` as the type of the listing field `spec` wants.
+
+    :raises MappingError: naming the field and the value.
+    """
+    label = spec.get("label") or spec["name"]
+    kind = spec.get("type") or "char"
+    if kind == "selection":
+        allowed = [key for key, _label in spec.get("selection") or ()]
+        if value not in allowed:
+            raise MappingError(
+                f"{label}: {value!r} is not one of the platform's values ({', '.join(map(str, allowed))})."
+            )
+        return value
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise MappingError(f"{label}: {value!r} is not true or false.")
+        return value
+    if kind == "integer":
+        if isinstance(value, bool):
+            raise MappingError(f"{label}: {value!r} is not a whole number.")
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise MappingError(f"{label}: {value!r} is not a whole number.") from None
+        if number != _number(value, label):
+            raise MappingError(f"{label}: {value!r} is not a whole number.")
+        return number
+    if kind == "float":
+        return _number(value, label)
+    return str(value)

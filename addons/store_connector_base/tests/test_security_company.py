@@ -73,6 +73,10 @@ class CompanyAttackCase(RpcAttackCase):
                         {"name": f"Shipping {tag}", "type": "service", "company_id": company.id}).id,
                 }).id,
             }),
+            "store.category.map": env["store.category.map"].create({
+                "store_id": store.id, "category_id": env.ref("product.product_category_all").id,
+                "platform_category": f"atk-collection-{tag}",
+            }),
             "store.product.binding": env["store.product.binding"].create(
                 {"store_id": store.id, "product_id": product.id}),
             "store.order.binding": env["store.order.binding"].create(
@@ -122,6 +126,7 @@ class TestRecordsStayInTheirStore(CompanyAttackCase):
             "log_ids": "store.activity.log", "field_mapping_ids": "store.field.mapping",
             "product_binding_ids": "store.product.binding", "order_status_map_ids": "store.order.status.map",
             "order_payment_map_ids": "store.payment.method.map", "carrier_map_ids": "store.carrier.map",
+            "category_map_ids": "store.category.map",
         }
         for fname, model in one2many.items():
             record_b = self.records_b[model]

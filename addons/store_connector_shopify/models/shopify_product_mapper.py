@@ -29,6 +29,12 @@ EXPORT_WEIGHT = True
 # external_data key of a binding: what Shopify answered to Odoo's last export of the product (its
 # update time and `export_fingerprint`), to recognise the products/update webhook it causes.
 EXPORT_ECHO_KEY = "shopify_export"
+# external_data key of a binding: the image URLs (ProductSetInput.files originalSource) Shopify got
+# in the last export of the product. productSet replaces a product's files with the list given, and
+# Shopify downloads every originalSource again: files are sent only when Odoo's images changed
+# (a changed image has a new URL, see store.product.image), otherwise left out and kept as they are.
+MEDIA_SOURCES_KEY = "shopify_media_sources"
+COLLECTION_GID = "gid://shopify/Collection/"
 
 PRODUCT_FIELDS = """
   id legacyResourceId title descriptionHtml status updatedAt
@@ -80,6 +86,51 @@ def variants_to_send(product):
     return [v for v in variants if v.get("status") != "archived"]
 
 
+def _file(image):
+    """FileSetInput of a normalized image ({"url", "alt"}): Shopify fetches it from Odoo's URL."""
+    item = {"originalSource": image["url"], "contentType": "IMAGE"}
+    if image.get("alt"):
+        item["alt"] = image["alt"]
+    return item
+
+
+def media_sources(product):
+    """The image URLs of the product Shopify got last (see MEDIA_SOURCES_KEY), or None when Odoo
+    never sent it images."""
+    for variant in product.get("variants") or []:
+        sources = (variant.get("external_ids") or {}).get(MEDIA_SOURCES_KEY)
+        if sources is not None:
+            return list(sources)
+    return None
+
+
+def files_to_send(product):
+    """The image URLs to send as the product's files, or None to leave its files alone: only a
+    published product's, and only when they differ from what Shopify got last (a product Odoo never
+    sent images keeps the media the merchant gave it on Shopify)."""
+    if (product.get("status") or "active") != "active":
+        return None
+    urls = [image["url"] for image in product.get("images") or []]
+    previous = media_sources(product)
+    if urls == (previous or []):
+        return None
+    return urls
+
+
+def collection_ids(product):
+    """Shopify collection GIDs of the product's mapped categories (a bare number is a collection's
+    legacy id); None when the store maps its category to none, so that the collections the product
+    has on Shopify stay."""
+    ids = []
+    for category in product.get("categories") or []:
+        value = str(category.get("id") or "").strip()
+        if value.isdigit():
+            value = COLLECTION_GID + value
+        if value and value not in ids:
+            ids.append(value)
+    return ids or None
+
+
 def product_set_input(product, with_weight=EXPORT_WEIGHT):
     """(identifier or None, ProductSetInput) for a normalized product.
 
@@ -113,6 +164,12 @@ def product_set_input(product, with_weight=EXPORT_WEIGHT):
             {"name": DEFAULT_OPTION, "position": 1, "values": [{"name": DEFAULT_VALUE}]}
         ]
     option_names = [o["name"] for o in options]
+    files = files_to_send(product)
+    if files is not None:
+        data["files"] = [_file(image) for image in product.get("images") or []]
+    collections = collection_ids(product)
+    if collections is not None:
+        data["collections"] = collections
     data["variants"] = []
     for position, variant in enumerate(variants, start=1):
         values = {a["name"]: str(a["value"]) for a in variant.get("attributes") or []}
@@ -137,6 +194,9 @@ def product_set_input(product, with_weight=EXPORT_WEIGHT):
             "inventoryItem": item,
             "metafields": _metafields(variant.get("extra")),
         }
+        if files is not None and variant.get("image"):
+            # A variant's file must be one of the product's files (sent just above).
+            entry["file"] = _file(variant["image"])
         variant_id = (variant.get("external_ids") or {}).get("variant_id")
         if variant_id and product_id:
             entry["id"] = variant_id
@@ -193,6 +253,8 @@ def export_results(product, shopify_product):
                 "updated_at": shopify_product.get("updatedAt"),
                 "fingerprint": export_fingerprint(shopify_product),
             }
+            if files_to_send(product) is not None:
+                ids[MEDIA_SOURCES_KEY] = [image["url"] for image in product.get("images") or []]
             results.append({"sku": sku, "external_ids": ids, "error": None})
     return results
 

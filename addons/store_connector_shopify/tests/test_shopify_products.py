@@ -171,3 +171,72 @@ class TestShopifyProducts(ShopifyCatalogMixin, ShopifySimulatorCase):
         self.assertFalse(binding.external_product_id)
         self.assertEqual(binding.sync_state, "failed")
         self.assertIn("deleted on Shopify", binding.last_error)
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyProductMedia(ShopifyCatalogMixin, ShopifySimulatorCase):
+    """Images go to Shopify as the product's files (fetched from Odoo's public URLs), mapped
+    categories as its collections."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_catalog()
+
+    def test_images_become_product_media_and_categories_collections(self):
+        from odoo.addons.store_connector_base.tests.test_product_data import png
+
+        summer = self.sim.store.add_collection("Summer")
+        shirts = self.env["product.category"].create({"name": "SC Shirts"})
+        self.tshirt.categ_id = shirts
+        self.env["store.category.map"].create([
+            {"store_id": self.store.id, "category_id": shirts.id, "platform_category": summer},
+        ])
+        self.tshirt.image_1920 = png("white")
+        red = self.variant("Red")
+        red.image_variant_1920 = png("red")
+        bindings = self.store._publish_products(self.tshirt.product_variant_ids)
+        self.run_queue()
+        # The simulator outlives each test's rollback: find this test's product by its id.
+        product_id = bindings[0].external_product_id
+        product = self.sim.product(product_id)
+        images = self.env["store.product.image"].sudo().search([("store_id", "=", self.store.id)])
+        base_url = f"{self.store.get_base_url()}/store_connector/image/"
+        main = base_url + images.filtered(lambda i: not i.product_id).token
+        own = base_url + images.filtered(lambda i: i.product_id == red).token
+        self.assertEqual([(m["original_source"], m["content_type"], m["alt"]) for m in product["media"]],
+                         [(main, "IMAGE", "SC T-Shirt"), (own, "IMAGE", "SC T-Shirt")])
+        by_sku = {v["sku"]: v for v in product["variants"]}
+        self.assertEqual(by_sku["TS-RED"]["image"], own)
+        self.assertIsNone(by_sku["TS-BLUE"]["image"])
+        self.assertEqual(product["collections"], [summer])
+        # Exported again unchanged: the files are left out, Shopify keeps its media (same ids).
+        self.store.action_export_products()
+        self.run_queue()
+        again = self.sim.product(product_id)
+        self.assertEqual(again["media"], product["media"])
+        # A new image: a new URL, and Shopify's media is replaced by the new list.
+        self.tshirt.image_1920 = png("green")
+        self.store.action_export_products()
+        self.run_queue()
+        changed = self.sim.product(product_id)
+        new_main = base_url + images.filtered(lambda i: not i.product_id).token
+        self.assertNotEqual(new_main, main)
+        self.assertEqual([m["original_source"] for m in changed["media"]], [new_main, own])
+        self.assertEqual({v["sku"]: v["image"] for v in changed["variants"]}["TS-RED"], own)
+
+    def test_a_category_mapped_to_no_collection_leaves_collections_alone(self):
+        bindings = self.store._publish_products(self.tshirt.product_variant_ids)
+        self.run_queue()
+        product = self.sim.product(bindings[0].external_product_id)
+        self.assertEqual(product["collections"], [])
+        self.assertEqual(product["media"], [])
+
+    def test_an_unknown_collection_fails_the_export_with_shopify_words(self):
+        self.env["store.category.map"].create({
+            "store_id": self.store.id, "category_id": self.tshirt.categ_id.id, "platform_category": "999999",
+        })
+        bindings = self.store._publish_products(self.tshirt.product_variant_ids)
+        self.run_queue()
+        self.assertEqual(set(bindings.mapped("sync_state")), {"failed"})
+        self.assertIn("Collection does not exist", bindings[0].last_error)

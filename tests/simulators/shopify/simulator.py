@@ -375,6 +375,9 @@ class ShopifySimulator:
                     "options": list(v.option_values),
                     "inventory_item_id": gid("InventoryItem", v.inventory_item_id),
                     "weight": store.inventory_items[v.inventory_item_id].weight,
+                    "image": next(
+                        (m["original_source"] for m in product.media if m["id"] == v.media_id), None
+                    ),
                 }
             )
         return {
@@ -390,6 +393,8 @@ class ShopifySimulator:
                 for m in product.metafields
             ],
             "variants": variants,
+            "media": [dict(m, id=gid("MediaImage", m["id"])) for m in product.media],
+            "collections": [gid("Collection", c) for c in product.collection_ids],
             "updated_at": product.updated_at.isoformat(),
         }
 

@@ -173,6 +173,9 @@ class Product:
     options: list = field(default_factory=list)
     variant_ids: list = field(default_factory=list)
     metafields: list = field(default_factory=list)
+    # MediaImage dicts {"id", "original_source", "alt", "content_type"} (ProductSetInput.files)
+    media: list = field(default_factory=list)
+    collection_ids: list = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -191,6 +194,7 @@ class Variant:
     taxable: bool = True
     inventory_policy: str = "DENY"
     metafields: list = field(default_factory=list)
+    media_id: int | None = None  # ProductVariantSetInput.file: one of its product's media
 
     @property
     def title(self):
@@ -504,6 +508,7 @@ class Store:
         self.bulk_operations, self.adjustment_groups, self.product_operations = {}, {}, {}
         self.idempotency = {}
         self.handles = {}
+        self.collections = {}  # id -> title (created by tests: add_collection)
         self.order_count = 0
 
     # ------------------------------------------------------------------------------------------ ids
@@ -909,6 +914,74 @@ class Store:
             result.append(current)
         return result
 
+    def _check_files(self, product, data, errors):
+        """ProductSetInput.files and ProductVariantSetInput.file: a file is an existing media (id)
+        or a new one fetched from its originalSource; a variant's file must be one of the product's
+        (in this input's files, or already on the product when files are not given)."""
+        known = {media["id"] for media in (product.media if product else [])}
+        files = data.get("files")
+        sources = set()
+        for index, file_in in enumerate(files or []):
+            path = ["input", "files", str(index)]
+            if file_in.get("id"):
+                if parse_gid(file_in["id"], "MediaImage") not in known:
+                    errors.append((path + ["id"], "File does not exist", "INVALID_INPUT"))
+            elif not (file_in.get("originalSource") or "").startswith(("http://", "https://")):
+                errors.append((path + ["originalSource"], "Original source must be a URL", "INVALID_INPUT"))
+            else:
+                sources.add(file_in["originalSource"])
+        if files is None:
+            sources = {media["original_source"] for media in (product.media if product else [])}
+        ids = {file_in.get("id") for file_in in files or [] if file_in.get("id")} if files is not None else {
+            gid("MediaImage", media_id) for media_id in known}
+        for index, variant_in in enumerate(data.get("variants") or []):
+            file_in = variant_in.get("file")
+            if file_in is None:
+                continue
+            if not (file_in.get("originalSource") in sources or (file_in.get("id") and file_in["id"] in ids)):
+                errors.append((
+                    ["input", "variants", str(index), "file"],
+                    "The file of a variant must also be in the product's files",
+                    "INVALID_INPUT",
+                ))
+
+    def _set_media(self, product, files):
+        """The product's media after a productSet with `files`: listed existing media stay, new
+        sources become new media, the others are deleted (list replacement)."""
+        current = {media["id"]: media for media in product.media}
+        result = []
+        for file_in in files:
+            if file_in.get("id"):
+                result.append(current[parse_gid(file_in["id"], "MediaImage")])
+                continue
+            result.append({
+                "id": self.next_id("MediaImage"),
+                "original_source": file_in["originalSource"],
+                "alt": file_in.get("alt") or "",
+                "content_type": file_in.get("contentType") or "IMAGE",
+            })
+        kept = {media["id"] for media in result}
+        for variant_id in product.variant_ids:
+            variant = self.variants.get(variant_id)
+            if variant and variant.media_id not in kept:
+                variant.media_id = None
+        return result
+
+    def _media_of(self, product, file_in):
+        if file_in.get("id"):
+            return parse_gid(file_in["id"], "MediaImage")
+        return next(
+            (media["id"] for media in product.media
+             if media["original_source"] == file_in.get("originalSource")),
+            None,
+        )
+
+    def add_collection(self, title):
+        """A collection (created in the shop's admin): :returns: its GID."""
+        collection_id = self.next_id("Collection")
+        self.collections[collection_id] = title
+        return gid("Collection", collection_id)
+
     def product_set(self, data, identifier=None):
         """productSet: upsert with list replacement. Returns the Product; raises UserErrors."""
         errors = []
@@ -1151,6 +1224,12 @@ class Store:
             new_product_mf = self._metafields(
                 product.metafields if product else [], data["metafields"], ["input", "metafields"], errors
             )
+        self._check_files(product, data, errors)
+        for index, collection in enumerate(data.get("collections") or []):
+            if self.get(self.collections, collection, "Collection") is None:
+                errors.append(
+                    (["input", "collections", str(index)], "Collection does not exist", "INVALID_INPUT")
+                )
         if errors:
             raise UserErrors(errors)
 
@@ -1186,6 +1265,10 @@ class Store:
             product.tags = sorted({t.strip() for t in data["tags"] if t and t.strip()})
         if new_product_mf is not None:
             product.metafields = new_product_mf
+        if data.get("files") is not None:
+            product.media = self._set_media(product, data["files"])
+        if data.get("collections") is not None:
+            product.collection_ids = [parse_gid(c, "Collection") for c in data["collections"]]
         if custom_id is not None and creating:
             product.metafields.append(
                 Metafield(
@@ -1232,6 +1315,8 @@ class Store:
                     target.option_values = list(ordered)
                 target.position = variant_in.get("position") or position
                 self._apply_variant(target, item, variant_in, errors)
+                if variant_in.get("file") is not None:
+                    target.media_id = self._media_of(product, variant_in["file"])
                 if new:
                     self.activate(item.id, self.primary_location().id)
                     self.emit("inventory_items/create", payloads.inventory_item(self, item))

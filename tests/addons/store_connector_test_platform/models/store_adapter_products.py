@@ -44,6 +44,18 @@ class StoreAdapterTest(models.AbstractModel):
         RECORDER.calls.append((method, store.id, copy.deepcopy(args)))
 
     @api.model
+    def _listing_fields(self, store):
+        """A condition, as eBay asks of every listing (the worked example of a declared listing field)."""
+        return [{
+            "name": "condition", "label": "Condition", "type": "selection",
+            "selection": [("new", "New"), ("used", "Used")], "default": "new",
+            "help": "The state of the item sold, as buyers see it.",
+        }, {
+            "name": "lot_size", "label": "Lot Size", "type": "integer",
+            "help": "How many items one purchase delivers.",
+        }]
+
+    @api.model
     def _export_products(self, store, products):
         self._record("export_products", store, products)
         results = []
