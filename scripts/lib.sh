@@ -155,6 +155,44 @@ ensure_db() {
                       ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
 }
 
+# Shopify's published Admin API schemas (introspection JSON), which the Shopify simulator checks every
+# document against (tests/simulators/shopify/published.py). Shopify ships them in the npm package
+# @shopify/dev-mcp (dist/data/admin_<version>.json.gz); they are fetched once per pinned version into
+# $SC_STATE, never committed. The versions are the simulator's supported ones (SUPPORTED_VERSIONS) and
+# unstable; a newer package version is a deliberate bump here.
+SHOPIFY_DEV_MCP_VERSION="1.16.0"
+SHOPIFY_SCHEMA_VERSIONS="2026-01 2026-04 2026-07 2026-10 unstable"
+
+# ensure_shopify_schemas required|optional: export SHOPIFY_ADMIN_SCHEMA_DIR (and, when required,
+# SHOPIFY_ADMIN_SCHEMA_REQUIRED=1: a simulator missing a schema refuses to start). A failed download
+# stops a required setup (the tests: no silent skip); an optional one (demo, bench) goes on without
+# the check and says so.
+ensure_shopify_schemas() {
+  local mode=${1:-required} dir="$SC_STATE/shopify-admin-schemas/dev-mcp-$SHOPIFY_DEV_MCP_VERSION"
+  local missing=() v
+  for v in $SHOPIFY_SCHEMA_VERSIONS; do [ -s "$dir/admin_$v.json.gz" ] || missing+=("$v"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    command -v npm >/dev/null || need_apt npm
+    log "fetching Shopify's published Admin schemas (${missing[*]}) from npm @shopify/dev-mcp@$SHOPIFY_DEV_MCP_VERSION"
+    local tmp members=(); tmp=$(mktemp -d)
+    for v in "${missing[@]}"; do members+=("package/dist/data/admin_$v.json.gz"); done
+    if (cd "$tmp" && npm pack --silent "@shopify/dev-mcp@$SHOPIFY_DEV_MCP_VERSION" >/dev/null) \
+        && tar -xzf "$tmp"/shopify-dev-mcp-*.tgz -C "$tmp" "${members[@]}"; then
+      mkdir -p "$dir"
+      for v in "${missing[@]}"; do mv -f "$tmp/package/dist/data/admin_$v.json.gz" "$dir/"; done
+      rm -rf "$tmp"
+    else
+      rm -rf "$tmp"
+      local why="could not fetch Shopify's published Admin schemas (npm pack @shopify/dev-mcp@$SHOPIFY_DEV_MCP_VERSION)"
+      [ "$mode" = required ] && die "$why: the Shopify simulator checks every document against them. Check npm's access to the registry."
+      log "$why: the Shopify simulator runs WITHOUT the real schema check"
+      return 0
+    fi
+  fi
+  export SHOPIFY_ADMIN_SCHEMA_DIR="$dir"
+  if [ "$mode" = required ]; then export SHOPIFY_ADMIN_SCHEMA_REQUIRED=1; fi
+}
+
 setup_all() {
   ensure_postgres
   ensure_odoo_src

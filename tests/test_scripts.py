@@ -2,6 +2,7 @@
 credential encryption key, so only their owner may read them; no script writes a published key."""
 
 import os
+import re
 import stat
 import subprocess
 import tempfile
@@ -68,3 +69,55 @@ class TestScriptConfigFiles(unittest.TestCase):
                 self.assertIn('"store_connector_encryption_key = $key"', text)
                 self.assertIn("machine_key", text)
                 self.assertNotIn("test-key-not-for-production", text)
+
+
+def ensure_shopify_schemas(state, mode, path_dir):
+    """Run scripts/lib.sh's ensure_shopify_schemas with `path_dir` first on PATH (a fake npm there);
+    prints the variables it exported."""
+    command = ('source "$0"; ensure_shopify_schemas "$1"; '
+               'echo "DIR=${SHOPIFY_ADMIN_SCHEMA_DIR:-} REQUIRED=${SHOPIFY_ADMIN_SCHEMA_REQUIRED:-}"')
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SHOPIFY_ADMIN_SCHEMA")}
+    env.update(ODOO_SRC="/nonexistent", SC_STATE=str(state), PATH=f"{path_dir}:{os.environ['PATH']}")
+    return subprocess.run(["bash", "-c", command, str(SCRIPTS / "lib.sh"), mode],
+                          capture_output=True, text=True, env=env, check=False)
+
+
+class TestShopifySchemaFetch(unittest.TestCase):
+    """scripts/lib.sh fetches Shopify's published Admin schemas for the simulator (issue #9): from the
+    cache when there, with npm otherwise; a failed fetch stops the tests and only warns elsewhere."""
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = Path(tempfile.mkdtemp(prefix="sc-schemas-"))
+        self.addCleanup(subprocess.run, ["rm", "-rf", str(self.tmp)], check=False)
+        self.bin = self.tmp / "bin"
+        self.bin.mkdir()
+        self.npm_log = self.tmp / "npm.log"
+        npm = self.bin / "npm"
+        npm.write_text(f'#!/bin/sh\necho "$@" >> {self.npm_log}\nexit 1\n')  # the registry is unreachable
+        npm.chmod(0o755)
+        lib = (SCRIPTS / "lib.sh").read_text()
+        self.version = re.search(r'^SHOPIFY_DEV_MCP_VERSION="([^"]+)"', lib, re.M)[1]
+
+    def test_a_failed_fetch_stops_the_tests(self):
+        result = ensure_shopify_schemas(self.tmp / "state", "required", self.bin)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("could not fetch Shopify's published Admin schemas", result.stderr)
+        self.assertIn(f"pack --silent @shopify/dev-mcp@{self.version}", self.npm_log.read_text())
+        self.assertNotIn("DIR=", result.stdout)
+
+    def test_a_failed_fetch_elsewhere_runs_without_the_check_and_says_so(self):
+        result = ensure_shopify_schemas(self.tmp / "state", "optional", self.bin)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("WITHOUT the real schema check", result.stderr)
+        self.assertIn("DIR= REQUIRED=", result.stdout)
+
+    def test_cached_schemas_are_used_without_npm(self):
+        cache = self.tmp / "state" / "shopify-admin-schemas" / f"dev-mcp-{self.version}"
+        cache.mkdir(parents=True)
+        for version in ("2026-01", "2026-04", "2026-07", "2026-10", "unstable"):
+            (cache / f"admin_{version}.json.gz").write_bytes(b"x")
+        result = ensure_shopify_schemas(self.tmp / "state", "required", self.bin)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn(f"DIR={cache} REQUIRED=1", result.stdout)
+        self.assertFalse(self.npm_log.exists(), "npm was not called")

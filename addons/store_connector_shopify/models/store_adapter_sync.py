@@ -26,6 +26,10 @@ PRODUCT_PAGE_MAX = 3
 CUSTOMER_PAGE_MAX = 50
 ORDER_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "orders/fulfilled", "orders/paid")
 STALE_CODE = "CHANGE_FROM_QUANTITY_STALE"
+# Answered by inventorySetQuantities before API 2026-10 for an item not stocked at the location; from
+# 2026-10 quantities can be set at any location (the item is stocked there) and the code is gone from the
+# schema (Shopify changelog "Removal of ITEM_NOT_STOCKED_AT_LOCATION error"). Kept for the stores
+# pinned to an older version (const.SHOPIFY_API_VERSIONS).
 NOT_STOCKED_CODE = "ITEM_NOT_STOCKED_AT_LOCATION"
 FULL_SYNC_ORDER_DAYS = 60
 BULK_KINDS = ("products", "customers", "orders")
@@ -68,9 +72,12 @@ query ConnectorInventoryRead($ids: [ID!]!, $location: ID!) {
 }"""
 # Inventory items per INVENTORY_READ query (nodes(ids:) takes at most 250; 100 keeps the cost low).
 INVENTORY_READ_PAGE = 100
+# Before 2026-10 only: stocks an item at a location. The @idempotent key is required from 2026-04.
 INVENTORY_ACTIVATE = """
-mutation ConnectorInventoryActivate($item: ID!, $location: ID!) {
-  inventoryActivate(inventoryItemId: $item, locationId: $location) { userErrors { field message } }
+mutation ConnectorInventoryActivate($item: ID!, $location: ID!, $key: String!) {
+  inventoryActivate(inventoryItemId: $item, locationId: $location) @idempotent(key: $key) {
+    userErrors { field message }
+  }
 }"""
 LOCATIONS_QUERY = "query ConnectorLocations { locations(first: 1) { nodes { id } } }"
 FULFILLMENT_ORDERS_QUERY = """
@@ -546,18 +553,17 @@ class StoreAdapterShopifySync(models.AbstractModel):
         )
         codes = {e.get("code") for e in errors}
         if errors and codes <= {STALE_CODE, NOT_STOCKED_CODE}:
-            # A variant not yet stocked at a mapped location is activated there first.
+            # Before API 2026-10 a variant not yet stocked at a mapped location is refused there
+            # (NOT_STOCKED_CODE): it is activated there first. From 2026-10 the set itself stocks it.
             for error in errors:
                 index = _error_index(error)
                 if error.get("code") == NOT_STOCKED_CODE and index is not None and index < len(quantities):
-                    self._shopify_sync_graphql(
-                        store,
-                        INVENTORY_ACTIVATE,
-                        {
-                            "item": quantities[index]["inventoryItemId"],
-                            "location": quantities[index]["locationId"],
-                        },
-                    )
+                    pair = {
+                        "item": quantities[index]["inventoryItemId"],
+                        "location": quantities[index]["locationId"],
+                    }
+                    key = self._shopify_idempotency_key(store, [pair], salt + ["activate"])
+                    self._shopify_sync_graphql(store, INVENTORY_ACTIVATE, dict(pair, key=key))
             # Re-read what Shopify holds now and change from that: Odoo is the master.
             current = self._shopify_read_available(
                 store, [(q["inventoryItemId"], q["locationId"]) for q in quantities]

@@ -12,6 +12,11 @@ simulator reach the real intake route; web.base.url points at it).
 Class attributes: `sim`, `store` (platform shopify, shop domain `sim.shop`, shop_url the
 simulator's base URL, credentials access_token and client_secret), `sim_kwargs` (override to
 configure the simulator, e.g. {"bucket": {"maximumAvailable": 100, "restoreRate": 50}}).
+
+Every document the connector sends is also checked against Shopify's published Admin schema of its
+API version (scripts/test fetches it; see tests/simulators/shopify/published.py): a test after which
+the simulator holds a document that schema refuses fails, even if the connector coped with the error
+answer. A test that sends such a document on purpose takes it with `self.sim.take_schema_violations()`.
 """
 
 import sys
@@ -72,6 +77,22 @@ class ShopifySimulatorMixin:
             Credential._set_value(store, "access_token", token)
         Credential._set_value(store, "client_secret", cls.sim.client_secret)
         return store
+
+    def setUp(self):
+        super().setUp()
+        self.addCleanup(self._assert_shopify_would_accept)
+
+    def _assert_shopify_would_accept(self):
+        refused = self.sim.take_schema_violations()
+        if refused:
+            documents = "\n\n".join(
+                f"[{v['version']}] {'; '.join(e['message'] for e in v['errors'])}\n{v['query']}"
+                for v in refused
+            )
+            self.fail(
+                f"Shopify's published Admin schema refuses {len(refused)} document(s) this test sent; "
+                f"the real API answers them with an error:\n{documents}"
+            )
 
     def client(self, store=None, **kwargs):
         """The store's real Shopify client."""

@@ -74,6 +74,9 @@ class TestShopifyClient(ShopifySimulatorCase):
     def test_graphql_errors_are_permanent(self):
         with self.assertRaisesRegex(PermanentJobError, "doesn't exist"):
             self.client().query("{ shop { nope } }")
+        # Sent on purpose: Shopify's published schema refuses it too (the simulator answered its error).
+        [refused] = self.sim.take_schema_violations()
+        self.assertEqual(refused["query"], "{ shop { nope } }")
 
     def test_missing_scope_is_permanent_with_shopify_message(self):
         scopes = list(self.sim.scopes)

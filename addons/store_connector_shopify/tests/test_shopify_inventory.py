@@ -156,8 +156,11 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
         )
         self.assertIn("export the product first", result[0]["error"])
 
-    def test_per_mapped_location(self):
-        [product] = self._bind_many(1)
+    def _two_mapped_locations(self, prefix="BULK"):
+        """A bound product with 6 units in Odoo's stock location (mapped to Shopify's primary location)
+        and 2 on a shelf mapped to a new Shopify location "Depot"; the variant, made on Shopify without
+        stock, is stocked at neither yet. Returns (product, main location GID, depot location GID)."""
+        [product] = self._bind_many(1, prefix=prefix)
         shelf = self.env["stock.location"].create(
             {"name": "Shelf B", "usage": "internal", "location_id": self.warehouse.view_location_id.id}
         )
@@ -180,7 +183,19 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
         Location.create(
             {"store_id": self.store.id, "name": "Depot", "shopify_gid": depot["id"], "location_id": shelf.id}
         )
+        self.assertIsNone(self.sim.inventory(f"{prefix}-0000", location=main_gid), "not stocked there")
+        self.assertIsNone(self.sim.inventory(f"{prefix}-0000", location=depot["id"]), "not stocked there")
         self.sim.reset_calls()
+        return product, main_gid, depot["id"]
+
+    def _root_fields(self):
+        return [field for call in self.sim.calls for field in call["root_fields"]]
+
+    def test_per_mapped_location(self):
+        """API 2026-10 (the default): a quantity can be set at any location, the set stocks the variant
+        where it is not stocked yet; nothing is activated first (ITEM_NOT_STOCKED_AT_LOCATION is gone)."""
+        self.assertEqual(self.store.shopify_api_version, "2026-10")
+        product, main_gid, depot_gid = self._two_mapped_locations()
         items = [
             {"sku": "BULK-0000", "quantity": 8, "external_ids": product.store_binding_ids._external_ids()}
         ]
@@ -188,10 +203,39 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
         self.assertEqual(result, [{"sku": "BULK-0000", "error": None}])
         self.assertEqual(self.sim.inventory("BULK-0000", location=main_gid), 6)
         self.assertEqual(
-            self.sim.inventory("BULK-0000", location=depot["id"]), 2, "activated at the depot, then set"
+            self.sim.inventory("BULK-0000", location=depot_gid), 2, "stocked at the depot by the set itself"
         )
+        self.assertEqual(self._root_fields(), ["inventorySetQuantities"])
         levels = product.store_binding_ids.external_data["shopify_levels"]
-        self.assertEqual(levels, {main_gid: 6, depot["id"]: 2})
+        self.assertEqual(levels, {main_gid: 6, depot_gid: 2})
+
+    def test_per_mapped_location_before_2026_10_activates_the_variant_first(self):
+        """A store pinned to 2026-07: Shopify refuses a quantity at a location where the variant is not
+        stocked (ITEM_NOT_STOCKED_AT_LOCATION); the connector activates it there, with the @idempotent
+        key inventoryActivate requires from 2026-04, then sets the quantities again."""
+        self.store.shopify_api_version = "2026-07"
+        product, main_gid, depot_gid = self._two_mapped_locations(prefix="PINNED")
+        items = [
+            {"sku": "PINNED-0000", "quantity": 8, "external_ids": product.store_binding_ids._external_ids()}
+        ]
+        result = self.env["store.adapter.shopify"]._update_inventory(self.store, items)
+        self.assertEqual(result, [{"sku": "PINNED-0000", "error": None}])
+        # Refused, one activation per location, the quantities re-read (one read per location), set.
+        self.assertEqual(
+            self._root_fields(),
+            ["inventorySetQuantities", "inventoryActivate", "inventoryActivate", "nodes", "nodes",
+             "inventorySetQuantities"],
+        )
+        activations = [c for c in self.sim.calls if c["root_fields"] == ["inventoryActivate"]]
+        self.assertEqual({c["version"] for c in activations}, {"2026-07"})
+        self.assertEqual({c["variables"]["location"] for c in activations}, {main_gid, depot_gid})
+        keys = {c["variables"].get("key") for c in activations}
+        self.assertEqual(len(keys), 2, "an @idempotent key of its own for each activation")
+        self.assertNotIn(None, keys)
+        self.assertEqual(self.sim.inventory("PINNED-0000", location=main_gid), 6)
+        self.assertEqual(self.sim.inventory("PINNED-0000", location=depot_gid), 2, "activated, then set")
+        levels = product.store_binding_ids.external_data["shopify_levels"]
+        self.assertEqual(levels, {main_gid: 6, depot_gid: 2})
 
     def test_per_mapped_location_publishes_the_store_basis(self):
         """Each mapped location gets what the base publishes for it: the store's publish basis (by

@@ -19,7 +19,7 @@ from graphql import (
     validate,
 )
 
-from .gql import schema_for, syntax_error, validation_error
+from .gql import published_refusals, schema_for, syntax_error, validation_error
 from .payloads import bulk_operation
 from .resolvers import Root
 from .state import BulkOperation
@@ -131,6 +131,11 @@ class BulkRunner:
             document = parse(query)
         except GraphQLSyntaxError as exc:
             return None, [(["query"], f"Invalid bulk query: {syntax_error(exc)['message']}", "INVALID")]
+        # The bulk query is a document too: Shopify's published schema checks it first.
+        refused = published_refusals(self.sim.published.schema(ctx.version), document, None, None)
+        if refused:
+            self.sim.record_schema_violation(ctx.version, {"query": query}, refused)
+            return None, [(["query"], f"Invalid bulk query: {refused[0]['message']}", "INVALID")]
         errors = validate(schema, document)
         if errors:
             return None, [

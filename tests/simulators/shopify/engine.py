@@ -22,7 +22,15 @@ from graphql.execution.values import get_variable_values
 from graphql.utilities import get_operation_ast
 
 from .cost import MAX_QUERY_COST, CostCalculator
-from .gql import ShopifyChecks, schema_for, shopify_error, syntax_error, validation_error, variable_error
+from .gql import (
+    ShopifyChecks,
+    published_refusals,
+    schema_for,
+    shopify_error,
+    syntax_error,
+    validation_error,
+    variable_error,
+)
 from .resolvers import Root
 from .views import Ctx
 
@@ -55,12 +63,22 @@ def _max_cost_error(cost):
     )
 
 
-def prepare(schema, query, operation_name, variables, bulk=False):
-    """Parse, validate and coerce. Returns (document, operation, fragments, coerced variables, errors)."""
+def prepare(schema, query, operation_name, variables, bulk=False, published=None, violations=None):
+    """Parse, validate and coerce. Returns (document, operation, fragments, coerced variables, errors).
+
+    `published` is Shopify's published schema of the version (or None): a document it refuses is
+    answered with its errors, even where the simulator's own schema could answer it, and the errors are
+    appended to `violations`.
+    """
     try:
         document = parse(query)
     except GraphQLSyntaxError as exc:
         return None, None, None, None, [syntax_error(exc)]
+    refused = published_refusals(published, document, operation_name, variables)
+    if refused:
+        if violations is not None:
+            violations.extend(refused)
+        return document, None, None, None, refused
     errors = validate(schema, document)
     if errors:
         return document, None, None, None, [validation_error(e, document) for e in errors]
@@ -123,9 +141,17 @@ def run_graphql(sim, version, body, scopes=None):
     }
     schema = schema_for(version)
     bucket = sim.bucket
+    refused = []
     document, operation, fragments, variables, errors = prepare(
-        schema, body.get("query") or "", body.get("operationName"), body.get("variables")
+        schema,
+        body.get("query") or "",
+        body.get("operationName"),
+        body.get("variables"),
+        published=sim.published.schema(version),
+        violations=refused,
     )
+    if refused:
+        sim.record_schema_violation(version, body, refused)
     if errors:
         record["errors"] = len(errors)
         response = {"errors": errors, "extensions": _cost_ext(0, 0, bucket)}

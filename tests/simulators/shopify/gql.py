@@ -19,14 +19,18 @@ from graphql import (
     OperationDefinitionNode,
     build_schema,
     get_named_type,
+    print_ast,
+    validate,
     visit,
 )
+from graphql.execution.values import get_variable_values
 from graphql.language import Visitor
+from graphql.utilities import get_operation_ast
 
 from .util import version_at_least
 
 SCHEMA_FILE = Path(__file__).with_name("schema.graphql")
-MARKER_RE = re.compile(r"#@(until|since):(\d{4}-\d{2})\s*$")
+MARKER_RE = re.compile(r"#@(until|since):(\d{4}-\d{2}|unstable)\s*$")
 MAX_PAGE = 250
 MAX_INPUT_ARRAY = 250
 # Input lists Shopify documents with a larger cap than the generic 250 (productSet takes up to 2,048
@@ -253,7 +257,9 @@ def variable_error(error):
         return shopify_error(error.message, locations=_loc(error.nodes))
     rest = match["rest"]
     typ = re.search(r"of (?:required |non-null )?type '([^']+)'", rest)
-    message = f"Variable ${match['var']} of type {typ.group(1) if typ else '?'} was provided invalid value"
+    declared = getattr(error.nodes[0], "type", None) if error.nodes else None  # the variable definition
+    typ = typ.group(1) if typ else (print_ast(declared) if declared is not None else "?")
+    message = f"Variable ${match['var']} of type {typ} was provided invalid value"
     return shopify_error(
         message,
         locations=_loc(error.nodes),
@@ -261,6 +267,22 @@ def variable_error(error):
         value=None,
         problems=[{"path": [], "explanation": rest}],
     )
+
+
+def published_refusals(published, document, operation_name, variables):
+    """What Shopify's published schema of the requested version finds wrong in a document: validation
+    errors, else the variables' coercion errors (an input field, enum value or null it does not accept),
+    in Shopify's shape. [] when it accepts the document (or when there is no published schema)."""
+    if published is None:
+        return []
+    errors = validate(published, document)
+    if errors:
+        return [validation_error(e, document) for e in errors]
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        return []  # the simulator's own check answers it
+    coerced = get_variable_values(published, operation.variable_definitions or (), variables or {})
+    return [variable_error(e) for e in coerced] if isinstance(coerced, list) else []
 
 
 # ------------------------------------------------------------------------------------------------ limits

@@ -41,6 +41,10 @@ WRITE_FULFILLMENT_ORDERS = (
 # (changelog "Making idempotency mandatory for inventory adjustments and refund mutations").
 IDEMPOTENT_FROM, IDEMPOTENT_REQUIRED_FROM = "2026-01", "2026-04"
 CHANGE_FROM_REQUIRED_FROM = "2026-04"
+# From 2026-10 inventory quantities can be set or adjusted at any location: an item not stocked there is
+# stocked by the change, and ITEM_NOT_STOCKED_AT_LOCATION is gone from the schema (changelog "Removal of
+# ITEM_NOT_STOCKED_AT_LOCATION error").
+STOCKS_ANYWHERE_FROM = "2026-10"
 
 PRODUCT_SEARCH = {
     "title": ((lambda p: p.title), "str"),
@@ -586,6 +590,7 @@ class Mutation:
                     entries,
                     input.get("referenceDocumentUri"),
                     version_requires_cfq=requires_cfq,
+                    stocks_anywhere=version_at_least(version, STOCKS_ANYWHERE_FROM),
                 )
             except UserErrors as exc:
                 return {"inventoryAdjustmentGroup": None, "userErrors": _user_errors(exc.errors)}
@@ -605,7 +610,11 @@ class Mutation:
         def run():
             try:
                 group = self.store.adjust_quantities(
-                    input["name"], input["reason"], input["changes"], input.get("referenceDocumentUri")
+                    input["name"],
+                    input["reason"],
+                    input["changes"],
+                    input.get("referenceDocumentUri"),
+                    stocks_anywhere=version_at_least(self.ctx.version, STOCKS_ANYWHERE_FROM),
                 )
             except UserErrors as exc:
                 return {"inventoryAdjustmentGroup": None, "userErrors": _user_errors(exc.errors)}
@@ -620,19 +629,29 @@ class Mutation:
         )
 
     def inventoryActivate(self, info, inventoryItemId, locationId, available=None, onHand=None):
+        """inventoryActivate: the @idempotent key is optional from 2026-01 and required from 2026-04."""
         self.ctx.require("inventoryActivate", "write_inventory")
-        item = self.store.get(self.store.inventory_items, inventoryItemId, "InventoryItem")
-        location = self.store.get(self.store.locations, locationId, "Location")
-        if item is None or location is None:
-            field = "inventoryItemId" if item is None else "locationId"
-            return {
-                "inventoryLevel": None,
-                "userErrors": _user_errors([([field], f"{field[:-2].capitalize()} not found", None)]),
-            }
-        level = self.store.activate(item.id, location.id, available if available is not None else None)
-        if onHand is not None:
-            self.store._set_quantity(level, "on_hand", onHand)
-        return {"inventoryLevel": InventoryLevelView(self.ctx, level), "userErrors": []}
+
+        def run():
+            item = self.store.get(self.store.inventory_items, inventoryItemId, "InventoryItem")
+            location = self.store.get(self.store.locations, locationId, "Location")
+            if item is None or location is None:
+                field = "inventoryItemId" if item is None else "locationId"
+                return {
+                    "inventoryLevel": None,
+                    "userErrors": _user_errors([([field], f"{field[:-2].capitalize()} not found", None)]),
+                }
+            level = self.store.activate(item.id, location.id, available if available is not None else None)
+            if onHand is not None:
+                self.store._set_quantity(level, "on_hand", onHand)
+            return {"inventoryLevel": InventoryLevelView(self.ctx, level), "userErrors": []}
+
+        args = {"inventoryItemId": inventoryItemId, "locationId": locationId, "available": available,
+                "onHand": onHand}
+        return self._idempotent(
+            info, "inventoryActivate", args, run,
+            lambda errs: {"inventoryLevel": None, "userErrors": _user_errors(errs)},  # UserError: no code
+        )
 
     # ------------------------------------------------------------------ fulfillment
 
@@ -666,7 +685,7 @@ class Mutation:
         errors, lines = [], []
         if not order.get("lineItems"):
             errors.append(
-                (["order", "lineItems"], "Line items must contain at least one item.", "LINE_ITEMS_REQUIRED")
+                (["order", "lineItems"], "Line items must contain at least one item.", "INVALID")
             )
         for index, line in enumerate(order.get("lineItems") or []):
             path = ["order", "lineItems", str(index)]
@@ -676,7 +695,7 @@ class Mutation:
             if line.get("variantId"):
                 if self.store.get(self.store.variants, line["variantId"], "ProductVariant") is None:
                     errors.append(
-                        ([*path, "variantId"], "Product variant does not exist", "PRODUCT_VARIANT_NOT_FOUND")
+                        ([*path, "variantId"], "Product variant does not exist", "INVALID")
                     )
                     continue
                 spec["variant_id"] = line["variantId"]
@@ -687,7 +706,7 @@ class Mutation:
                     requires_shipping=line.get("requiresShipping", True),
                 )
             else:
-                errors.append((path, "A line item needs a variantId or a title.", "REQUIRED"))
+                errors.append((path, "A line item needs a variantId or a title.", "INVALID"))
                 continue
             if line.get("priceSet"):
                 spec["price"] = line["priceSet"]["shopMoney"]["amount"]

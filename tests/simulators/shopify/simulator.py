@@ -2,6 +2,8 @@
 
 import collections
 import contextlib
+import functools
+import logging
 import re
 import threading
 import time
@@ -13,6 +15,7 @@ from . import payloads
 from .bulk import BulkRunner
 from .cost import LeakyBucket
 from .oauth import OAuthServer, calculate_hmac
+from .published import ENV_DIR, OFF_WARNING, PublishedSchemaMissing, PublishedSchemas, required_by_environment
 from .server import SimulatorHTTPServer
 from .state import WEBHOOK_TOPICS, Store, UserErrors, WebhookSubscription
 from .util import SimClock, gid, parse_gid, parse_time, version_key
@@ -38,6 +41,13 @@ DEFAULT_SCOPES = (
     "write_assigned_fulfillment_orders",
 )
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_logger = logging.getLogger(__name__)
+
+
+@functools.cache
+def _warn_check_off():
+    """Say once per process that the real schema check is off."""
+    _logger.warning(OFF_WARNING)
 
 
 class ShopifySimulator:
@@ -55,6 +65,12 @@ class ShopifySimulator:
     `bucket` is a dict {"maximumAvailable": 2000, "restoreRate": 100} (Shopify's Standard plan: 100
     points/s). `api_versions` lists the supported versions, oldest first; older dated versions fall
     forward to the oldest. `webhook_mode` is "manual" (deliver on flush_webhooks()) or "background".
+
+    `published_schemas` is a directory holding Shopify's published Admin schemas
+    (`admin_<version>.json.gz`, default: $SHOPIFY_ADMIN_SCHEMA_DIR); every document received is checked
+    against the one of its API version too, and one the real API would refuse is answered with its error
+    and recorded in `schema_violations` (see published.py). `require_published_schemas` (default:
+    $SHOPIFY_ADMIN_SCHEMA_REQUIRED) makes a missing file for a supported version an error at once.
     """
 
     def __init__(
@@ -84,6 +100,8 @@ class ShopifySimulator:
         bulk_seconds=30.0,
         webhook_api_version=None,
         redelivery_rate=0.0,
+        published_schemas=None,
+        require_published_schemas=None,
     ):
         if webhook_mode not in ("manual", "background"):
             raise ValueError("webhook_mode must be 'manual' or 'background'")
@@ -100,6 +118,24 @@ class ShopifySimulator:
         self.scopes = list(scopes)
         self.host, self.port = host, port
         self.api_versions = list(api_versions or SUPPORTED_VERSIONS)
+        self.published = (
+            PublishedSchemas(published_schemas) if published_schemas else PublishedSchemas.from_environment()
+        )
+        if require_published_schemas is None:
+            require_published_schemas = required_by_environment()
+        missing = self.published.missing(self.api_versions)
+        if require_published_schemas and missing:
+            raise PublishedSchemaMissing(
+                "Shopify's published Admin schema is missing for API version(s) "
+                f"{', '.join(missing)} (looked in {self.published.directory or '$' + ENV_DIR + ' (unset)'}). "
+                "Run the tests through scripts/test, which fetches them with npm (see "
+                "tests/simulators/shopify/published.py)."
+            )
+        if not self.published.enabled:
+            _warn_check_off()
+        # Documents Shopify's published schema refuses: {"version", "operation_name", "query",
+        # "variables", "errors"}; a test fails while this is not empty (take_schema_violations()).
+        self.schema_violations = []
         self.release_candidate = release_candidate
         self.webhook_api_version = webhook_api_version or self.api_versions[-1]
         self.plan_name = plan_name
@@ -107,7 +143,11 @@ class ShopifySimulator:
         self.allow_http_loopback_webhooks = allow_http_loopback_webhooks
         self.compliance_uri = compliance_uri
         self.redirect_uris = list(redirect_uris or [])
-        self.idempotency_required = {"inventoryAdjustQuantities", "inventorySetQuantities"}
+        self.idempotency_required = {
+            "inventoryActivate",
+            "inventoryAdjustQuantities",
+            "inventorySetQuantities",
+        }
         self.bulk_polls_until_complete = bulk_polls_until_complete
         self.bulk_seconds = bulk_seconds
         self.bulk_url_ttl = timedelta(days=7)
@@ -246,6 +286,30 @@ class ShopifySimulator:
     @property
     def throttled_count(self):
         return self.stats["throttled"]
+
+    def record_schema_violation(self, version, body, errors):
+        """A document Shopify's published schema refused (answered with `errors`): kept for the test."""
+        _logger.warning(
+            "Shopify's published %s schema refuses a document (the real API would answer an error): %s\n%s",
+            version,
+            "; ".join(e["message"] for e in errors),
+            body.get("query"),
+        )
+        self.schema_violations.append(
+            {
+                "version": version,
+                "operation_name": body.get("operationName"),
+                "query": body.get("query"),
+                "variables": body.get("variables"),
+                "errors": errors,
+            }
+        )
+
+    def take_schema_violations(self):
+        """The documents Shopify's published schema refused since the last call (then forgotten): a test
+        that sends a refused document on purpose takes them and asserts on them."""
+        violations, self.schema_violations = self.schema_violations, []
+        return violations
 
     def reset_calls(self):
         self.calls.clear()

@@ -606,12 +606,20 @@ class Store:
         level.updated_at = self.now()
 
     def set_quantities(
-        self, name, reason, quantities, reference_document_uri=None, version_requires_cfq=True
+        self,
+        name,
+        reason,
+        quantities,
+        reference_document_uri=None,
+        version_requires_cfq=True,
+        stocks_anywhere=True,
     ):
         """inventorySetQuantities: all-or-nothing; returns the AdjustmentGroup. Raises UserErrors.
 
         `quantities` are dicts with inventoryItemId, locationId, quantity and, when given, changeFromQuantity
         / compareQuantity (absent keys mean "not given"; None means "skip the check").
+        `stocks_anywhere` (API 2026-10 on): an item not stocked at the location is stocked there (its
+        quantities start at 0); before, it is refused with ITEM_NOT_STOCKED_AT_LOCATION.
         """
         errors = []
         if name not in ("available", "on_hand"):
@@ -662,7 +670,7 @@ class Store:
                 continue
             seen.add((item.id, location.id))
             level = self.levels.get((item.id, location.id))
-            if level is None:
+            if level is None and not stocks_anywhere:
                 errors.append(
                     (
                         path,
@@ -695,7 +703,7 @@ class Store:
                     ([*path, "quantity"], "The quantity can't be negative.", "INVALID_QUANTITY_NEGATIVE")
                 )
                 continue
-            current = level.quantities[name] if name in level.quantities else 0
+            current = level.quantities[name] if level is not None and name in level.quantities else 0
             if "changeFromQuantity" in entry:
                 expected = entry["changeFromQuantity"]
                 if expected is not None and expected != current:
@@ -727,11 +735,13 @@ class Store:
                         )
                     )
                     continue
-            plan.append((level, quantity))
+            plan.append((item.id, location.id, quantity))
         if errors:
             raise UserErrors(errors)
-        changes = []
-        for level, quantity in plan:
+        changes, levels = [], []
+        for item_id, location_id, quantity in plan:
+            level = self.activate(item_id, location_id)
+            levels.append(level)
             for qname, delta, after in self._set_quantity(level, name, quantity):
                 changes.append(
                     {
@@ -744,12 +754,12 @@ class Store:
                     }
                 )
         group = self._adjustment_group(reason, reference_document_uri, changes)
-        for level, _quantity in plan:
+        for level in levels:
             self.emit("inventory_levels/update", payloads.inventory_level(self, level))
         return group
 
-    def adjust_quantities(self, name, reason, changes_in, reference_document_uri=None):
-        """inventoryAdjustQuantities (deltas). Raises UserErrors."""
+    def adjust_quantities(self, name, reason, changes_in, reference_document_uri=None, stocks_anywhere=True):
+        """inventoryAdjustQuantities (deltas). Raises UserErrors. `stocks_anywhere`: as set_quantities."""
         errors = []
         if name not in QUANTITY_NAMES or name == "on_hand":
             errors.append((["input", "name"], "The quantity name is invalid.", "INVALID_QUANTITY_NAME"))
@@ -770,7 +780,7 @@ class Store:
                 )
                 continue
             level = self.levels.get((item.id, location.id))
-            if level is None:
+            if level is None and not stocks_anywhere:
                 errors.append(
                     (
                         path,
@@ -780,7 +790,8 @@ class Store:
                 )
                 continue
             expected = entry.get("changeFromQuantity")
-            if expected is not None and expected != level.quantities.get(name, 0):
+            current = level.quantities.get(name, 0) if level is not None else 0
+            if expected is not None and expected != current:
                 errors.append(
                     (
                         [*path, "changeFromQuantity"],
@@ -789,11 +800,13 @@ class Store:
                     )
                 )
                 continue
-            plan.append((level, entry["delta"], entry.get("ledgerDocumentUri")))
+            plan.append((item.id, location.id, entry["delta"], entry.get("ledgerDocumentUri")))
         if errors:
             raise UserErrors(errors)
-        changes = []
-        for level, delta, ledger in plan:
+        changes, levels = [], []
+        for item_id, location_id, delta, ledger in plan:
+            level = self.activate(item_id, location_id)
+            levels.append(level)
             self._adjust(level, name, delta)
             changes.append(
                 {
@@ -817,7 +830,7 @@ class Store:
                     }
                 )
         group = self._adjustment_group(reason, reference_document_uri, changes)
-        for level, _delta, _ledger in plan:
+        for level in levels:
             self.emit("inventory_levels/update", payloads.inventory_level(self, level))
         return group
 
@@ -1015,7 +1028,7 @@ class Store:
                 raise UserErrors([(["input", "id"], "Product does not exist", "PRODUCT_DOES_NOT_EXIST")])
         creating = product is None
         if creating and not (data.get("title") or "").strip():
-            errors.append((["input", "title"], "Title can't be blank", "BLANK"))
+            errors.append((["input", "title"], "Title can't be blank", "INVALID_PRODUCT"))
         if "handle" in data and data["handle"] is not None:
             owner = self.handles.get(slugify(data["handle"]))
             if owner is not None and (product is None or owner != product.id):
@@ -1053,7 +1066,7 @@ class Store:
                         (
                             ["input", "productOptions", str(index), "name"],
                             "Option name can't be blank",
-                            "BLANK",
+                            "INVALID_INPUT",
                         )
                     )
                     continue
@@ -1150,14 +1163,14 @@ class Store:
                 combo = tuple(v.lower() for v in ordered)
                 if combo in combos:
                     errors.append(
-                        (path, f"The variant '{' / '.join(ordered)}' already exists.", "DUPLICATE_VARIANT")
+                        (path, f"The variant '{' / '.join(ordered)}' already exists.", "INVALID_VARIANT")
                     )
                     continue
                 combos.add(combo)
                 price = variant_in.get("price")
                 if price is not None and money(price) < 0:
                     errors.append(
-                        ([*path, "price"], "Price cannot take a negative value.", "NEGATIVE_PRICE_VALUE")
+                        ([*path, "price"], "Price cannot take a negative value.", "INVALID_VARIANT")
                     )
                 target = None
                 if variant_in.get("id"):

@@ -49,11 +49,14 @@ mutation Set($input: ProductSetInput!, $identifier: ProductSetIdentifiers) {
 
 @pytest.fixture
 def sim():
-    simulator = ShopifySimulator(access_token=TOKEN, client_secret=SECRET)
+    # Shopify's published schemas are required here: these tests prove the simulator against them.
+    simulator = ShopifySimulator(access_token=TOKEN, client_secret=SECRET, require_published_schemas=True)
     simulator.start()
     yield simulator
     simulator.stop()
     assert not simulator.internal_errors, simulator.internal_errors
+    # A document Shopify's published schema refuses fails the test (one sent on purpose is taken).
+    assert not simulator.schema_violations, simulator.schema_violations
 
 
 def gql(sim, query, variables=None, version="2026-07", token=TOKEN):
@@ -147,6 +150,15 @@ def test_malformed_and_invalid_queries_are_200_with_shopify_errors(sim):
     assert body["errors"][0]["extensions"]["code"] == "undefinedField"
     body = gql(sim, "query($n: Int!) { products(first: $n) { nodes { id } } }", {})
     assert "was provided invalid value" in body["errors"][0]["message"]
+    # Shopify's published schema refused these three documents too (the first/last rules are Shopify's
+    # static checks, not the schema's; a parse error never reaches a schema).
+    refused = sim.take_schema_violations()
+    assert [v["errors"][0]["extensions"]["code"] for v in refused] == [
+        "undefinedField",
+        "undefinedField",
+        "INVALID_VARIABLE",
+    ]
+    assert refused[0]["query"] == "{ shop { name foo } }" and refused[0]["version"] == "2026-07"
 
 
 # -------------------------------------------------------------------------------------- cost and throttling
@@ -334,7 +346,8 @@ def test_product_set_replaces_lists_and_keeps_omitted_scalars(sim):
             }
         },
     )
-    assert dup["data"]["productSet"]["userErrors"][0]["code"] == "DUPLICATE_VARIANT"
+    # Shopify's ProductSetUserErrorCode has no DUPLICATE_VARIANT: a duplicate is an invalid variant.
+    assert dup["data"]["productSet"]["userErrors"][0]["code"] == "INVALID_VARIANT"
 
 
 def test_product_update_archives(sim):
@@ -417,6 +430,8 @@ def test_inventory_compare_quantity_before_2026_04(sim):
     assert ok["data"]["inventorySetQuantities"]["userErrors"] == [] and sim.inventory("CUP") == 6
     removed = gql(sim, SET_QUANTITIES, {"input": data, "key": "c"}, version="2026-07")
     assert "compareQuantity" in json.dumps(removed["errors"])  # field gone from the 2026-04+ schema
+    [refused] = sim.take_schema_violations()  # by Shopify's published 2026-07 schema too
+    assert refused["version"] == "2026-07" and "compareQuantity" in json.dumps(refused["errors"])
 
 
 def test_input_arrays_are_capped_at_250(sim):
@@ -937,10 +952,13 @@ def test_order_create_and_weight_measurement(sim):
     assert claimed["data"]["orderCreate"]["userErrors"] == []
     assert sim.inventory("MUG") == 3
     bad = gql(sim, ORDER_CREATE, {"order": {"lineItems": []}})["data"]["orderCreate"]
-    assert bad["order"] is None and bad["userErrors"][0]["code"] == "LINE_ITEMS_REQUIRED"
+    # Shopify's OrderCreateUserErrorCode has INVALID for bad input (no LINE_ITEMS_REQUIRED...).
+    assert bad["order"] is None and bad["userErrors"][0]["code"] == "INVALID"
+    assert bad["userErrors"][0]["field"] == ["order", "lineItems"]
     missing = {"lineItems": [{"variantId": "gid://shopify/ProductVariant/1", "quantity": 1}]}
     bad = gql(sim, ORDER_CREATE, {"order": missing})["data"]["orderCreate"]
-    assert bad["userErrors"][0]["code"] == "PRODUCT_VARIANT_NOT_FOUND"
+    assert bad["userErrors"][0]["code"] == "INVALID"
+    assert bad["userErrors"][0]["field"] == ["order", "lineItems", "0", "variantId"]
     # InventoryItemInput.measurement.weight, stored on the item and readable
     set_input = {
         "title": "Mug",
