@@ -557,20 +557,26 @@ class StoreOrderImporter(models.AbstractModel):
         """Customer, invoice address and delivery address of each order; creates what is missing.
 
         Customers: see `_find_customers`; a new one is a contact of the store's company with the
-        billing address. Guests without email reuse a contact of the same name and address.
+        billing address (`_create_customers`), bound to its platform id (`_bind_customers`). Guests
+        without email reuse a contact of the same name and address.
         Addresses: the customer itself when its address is the same, else a child contact
-        (type invoice / delivery) with the same address, else a new one.
+        (type invoice / delivery) with the same address, else a new one (`_resolve_addresses`).
         :returns: {order id: (customer, invoice, delivery)} (res.partner records)
         """
         if not orders:
             return {}
-        company = store.company_id
-        Partner = self.env["res.partner"].with_context(store_connector_importing=True)
-        addresses = []
-        for order in orders:
-            addresses += [order["billing_address"], order["shipping_address"]]
-        countries, states = self._geo_maps(addresses)
+        geo = self._geo_maps([address for order in orders
+                              for address in (order["billing_address"], order["shipping_address"])])
+        customers = self._order_customers(orders)
+        found = self._find_customers(store, customers)
+        self._create_customers(store, orders, customers, found, geo)
+        self._bind_customers(store, customers, found)
+        return self._resolve_addresses(store, orders, found, geo)
 
+    @api.model
+    def _order_customers(self, orders):
+        """The normalized customer of each order (a copy), its email taken from the billing address
+        when the customer has none. :returns: [dict], one per order, in order."""
         customers = []
         for order in orders:
             customer = dict(order["customer"] or {})
@@ -578,9 +584,18 @@ class StoreOrderImporter(models.AbstractModel):
                 email = (order["billing_address"] or {}).get("email")
                 customer["email"] = email_normalize(email) if email else None
             customers.append(customer)
-        found = self._find_customers(store, customers)
+        return customers
 
-        # New customers, one per platform id / email / guest identity in the batch.
+    @api.model
+    def _create_customers(self, store, orders, customers, found, geo):
+        """Create the customers `_find_customers` did not find: one contact per platform id, email or
+        guest identity (name and address) in the batch; a guest without email first reuses an
+        existing contact (`_find_guest`). Fills `found` ({order index: res.partner}) in place.
+
+        :param geo: (countries, states) of `_geo_maps`
+        """
+        company = store.company_id
+        countries, states = geo
         to_create, create_keys, identity = [], {}, {}
         for index, (order, customer) in enumerate(zip(orders, customers, strict=True)):
             if index in found:
@@ -607,43 +622,39 @@ class StoreOrderImporter(models.AbstractModel):
                 to_create.append(vals)
             identity[index] = create_keys[key]
         if to_create:
-            created = Partner.create(to_create)
+            created = self._importing_partners().create(to_create)
             for index, position in identity.items():
                 found[index] = created[position]
 
-        # Customer bindings for platform ids seen for the first time.
-        bound = set(
-            self.env["store.customer.binding"]
-            .search(
-                [
-                    ("store_id", "=", store.id),
-                    ("external_id", "in", [c["id"] for c in customers if c.get("id")]),
-                ]
-            )
-            .mapped("external_id")
-        )
+    @api.model
+    def _bind_customers(self, store, customers, found):
+        """Customer bindings for the platform ids of `customers` seen for the first time, each to the
+        contact `found` for it ({index in `customers`: res.partner})."""
+        Binding = self.env["store.customer.binding"]
+        bound = set(Binding.search([
+            ("store_id", "=", store.id),
+            ("external_id", "in", [c["id"] for c in customers if c.get("id")]),
+        ]).mapped("external_id"))
         binding_vals = {}
         for index, customer in enumerate(customers):
             ext = customer.get("id")
             if ext and ext not in bound and ext not in binding_vals:
                 binding_vals[ext] = {"store_id": store.id, "partner_id": found[index].id, "external_id": ext}
         if binding_vals:
-            self.env["store.customer.binding"].create(list(binding_vals.values()))
+            Binding.create(list(binding_vals.values()))
 
-        # Addresses: read the customers and their address children once.
-        customer_ids = list({found[index].id for index in range(len(orders))})
-        own = {
-            row["id"]: order_mapper.contact_keys(row)
-            for row in Partner.browse(customer_ids).read(list(order_mapper.ADDRESS_FIELDS))
-        }
-        existing = {}
-        for row in Partner.search_read(
-            [("parent_id", "in", customer_ids), ("type", "in", ["invoice", "delivery"])],
-            ["parent_id", "type", *order_mapper.ADDRESS_FIELDS],
-            order="id",
-        ):
-            for key in order_mapper.contact_keys(row):
-                existing.setdefault((row["parent_id"][0], row["type"], key), row["id"])
+    @api.model
+    def _resolve_addresses(self, store, orders, found, geo):
+        """Invoice and delivery address of each order, given its customer (`found`: {order index:
+        res.partner}): the customer itself when the address is its own, else its child contact of
+        that type with the same address, else a new child (one per customer, type and address).
+
+        :param geo: (countries, states) of `_geo_maps`
+        :returns: {order id: (customer, invoice, delivery)} (res.partner records)
+        """
+        countries, states = geo
+        own, existing = self._address_book([found[index].id for index in range(len(orders))])
+        # (index, kind) -> partner id, or the position in `new_children` while (index, kind, "new").
         wanted, pending, new_children = {}, {}, []
         for index, order in enumerate(orders):
             partner = found[index]
@@ -666,24 +677,53 @@ class StoreOrderImporter(models.AbstractModel):
                     if child_key not in pending:
                         pending[child_key] = len(new_children)
                         new_children.append(
-                            dict(vals, parent_id=partner.id, type=kind, company_id=company.id)
+                            dict(vals, parent_id=partner.id, type=kind, company_id=store.company_id.id)
                         )
                     wanted[(index, kind)] = pending[child_key]
                     wanted[(index, kind, "new")] = True
+        Partner = self._importing_partners()
         if new_children:
             created_children = Partner.create(new_children)
             for index in range(len(orders)):
                 for kind in ("invoice", "delivery"):
                     if wanted.pop((index, kind, "new"), False):
                         wanted[(index, kind)] = created_children[wanted[(index, kind)]].id
-        result = {}
-        for index, order in enumerate(orders):
-            result[order["id"]] = (
+        return {
+            order["id"]: (
                 found[index],
                 Partner.browse(wanted[(index, "invoice")]),
                 Partner.browse(wanted[(index, "delivery")]),
             )
-        return result
+            for index, order in enumerate(orders)
+        }
+
+    @api.model
+    def _address_book(self, customer_ids):
+        """The addresses the customers already have, read once.
+
+        :returns: ({customer id: its own address keys}, {(customer id, "invoice"|"delivery", address
+            key): id of the first child contact of that type with that address})
+        """
+        customer_ids = list(set(customer_ids))
+        Partner = self._importing_partners()
+        own = {
+            row["id"]: order_mapper.contact_keys(row)
+            for row in Partner.browse(customer_ids).read(list(order_mapper.ADDRESS_FIELDS))
+        }
+        existing = {}
+        for row in Partner.search_read(
+            [("parent_id", "in", customer_ids), ("type", "in", ["invoice", "delivery"])],
+            ["parent_id", "type", *order_mapper.ADDRESS_FIELDS],
+            order="id",
+        ):
+            for key in order_mapper.contact_keys(row):
+                existing.setdefault((row["parent_id"][0], row["type"], key), row["id"])
+        return own, existing
+
+    def _importing_partners(self):
+        """res.partner in the importer's context (`store_connector_importing`: what the import writes
+        on contacts came from the platform, so res.partner.write does not export it back)."""
+        return self.env["res.partner"].with_context(store_connector_importing=True)
 
     @api.model
     def _find_guest(self, company, vals):
