@@ -3,6 +3,7 @@
 from . import (
     store_adapter,
     store_owned_mixin,
+    store_binding_mixin,
     connector_store,
     integration_credential,
     sync_job,

@@ -78,15 +78,7 @@ class StoreOrderImporter(models.AbstractModel):
             return result
         result["max_updated_at"] = max(order["updated_at"] for order in normalized.values())
         self._lock_external_ids(store, list(normalized))
-        bindings = {
-            binding.external_id: binding
-            for binding in self.env["store.order.binding"].search(
-                [
-                    ("store_id", "=", store.id),
-                    ("external_id", "in", list(normalized)),
-                ]
-            )
-        }
+        bindings = self.env["store.order.binding"]._find_by_external_ids(store, normalized)
         todo = []
         for order in normalized.values():
             binding = bindings.get(order["id"])
@@ -520,16 +512,12 @@ class StoreOrderImporter(models.AbstractModel):
         company = store.company_id
         Partner = self.env["res.partner"]
         found = {}
-        ext_ids = {c["id"] for c in customers if c and c.get("id")}
-        by_ext = {}
-        if ext_ids:
-            for binding in self.env["store.customer.binding"].search(
-                [
-                    ("store_id", "=", store.id),
-                    ("external_id", "in", list(ext_ids)),
-                ]
-            ):
-                by_ext[binding.external_id] = binding.partner_id
+        by_ext = {
+            external_id: binding.partner_id
+            for external_id, binding in self.env["store.customer.binding"]._find_by_external_ids(
+                store, [c.get("id") for c in customers if c]
+            ).items()
+        }
         emails = {c["email"] for c in customers if c and c.get("email")}
         by_email = {}
         if emails:
@@ -631,10 +619,7 @@ class StoreOrderImporter(models.AbstractModel):
         """Customer bindings for the platform ids of `customers` seen for the first time, each to the
         contact `found` for it ({index in `customers`: res.partner})."""
         Binding = self.env["store.customer.binding"]
-        bound = set(Binding.search([
-            ("store_id", "=", store.id),
-            ("external_id", "in", [c["id"] for c in customers if c.get("id")]),
-        ]).mapped("external_id"))
+        bound = Binding._find_by_external_ids(store, [c.get("id") for c in customers])
         binding_vals = {}
         for index, customer in enumerate(customers):
             ext = customer.get("id")
@@ -1116,15 +1101,8 @@ class StoreOrderImporter(models.AbstractModel):
         addresses = [c["billing_address"] for c in customers] + [c["shipping_address"] for c in customers]
         countries, states = self._geo_maps(addresses)
         Partner = self.env["res.partner"].with_context(store_connector_importing=True)
-        bindings = {
-            b.external_id: b
-            for b in self.env["store.customer.binding"].search(
-                [
-                    ("store_id", "=", store.id),
-                    ("external_id", "in", [c["id"] for c in customers if c["id"]]),
-                ]
-            )
-        }
+        Binding = self.env["store.customer.binding"]
+        bindings = Binding._find_by_external_ids(store, [customer["id"] for customer in customers])
         for index, customer in enumerate(customers):
             try:
                 with self.env.cr.savepoint():
@@ -1162,7 +1140,7 @@ class StoreOrderImporter(models.AbstractModel):
                                 {"partner_id": partner.id, "platform_updated_at": customer["updated_at"]}
                             )
                         else:
-                            bindings[customer["id"]] = self.env["store.customer.binding"].create(
+                            bindings[customer["id"]] = Binding.create(
                                 {
                                     "store_id": store.id,
                                     "partner_id": partner.id,
