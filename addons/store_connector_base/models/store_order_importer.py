@@ -209,7 +209,25 @@ class StoreOrderImporter(models.AbstractModel):
                 "placeholder_product_id": products["placeholder"].id,
             }
         )
-        # Products by SKU, in one lookup for the whole batch.
+        self._prepare_products(store, orders, ctx)
+        self._prepare_currencies(store, orders, ctx)
+        valid = [order for order in orders if order["id"] not in ctx["errors"]]
+        keys = set()
+        for order in valid:
+            keys |= order_mapper.all_tax_keys(order)
+        ctx["tax_ids"] = self._get_taxes(store, keys)
+        ctx["partners"] = self._resolve_partners(store, valid)
+        ctx["salesperson"] = self._responsible_user(store)
+        if any(line["discount"] for order in valid for line in order["lines"]):
+            self._show_discounts()
+        return ctx
+
+    @api.model
+    def _prepare_products(self, store, orders, ctx):
+        """The products of the orders' lines by SKU, in one lookup for the whole batch: fills `ctx`
+        "products" {sku: product id} with the SKUs of one product, "errors" with the orders whose
+        SKUs several products share or (unless the store uses a placeholder) no product has, and
+        "placeholders" {order id: [SKUs or line names]} with the lines a placeholder stands for."""
         skus = {line["sku"] for order in orders for line in order["lines"] if line["sku"]}
         matches = self._match_products(store, skus) if skus else {}
         ctx["products"] = {sku: found.id for sku, found in matches.items() if len(found) == 1}
@@ -244,7 +262,12 @@ class StoreOrderImporter(models.AbstractModel):
                 )
             elif missing:
                 ctx["placeholders"][order["id"]] = missing
-        # Currencies and pricelists.
+
+    @api.model
+    def _prepare_currencies(self, store, orders, ctx):
+        """The currency and pricelist of each currency of the orders: fills `ctx` "currencies"
+        {code: res.currency} and "pricelists" {code: pricelist or empty}; an order in a currency
+        that cannot be used gets its error in "errors" (see `_get_pricelist`)."""
         ctx["pricelists"], ctx["currencies"] = {}, {}
         for code in {order["currency"] for order in orders}:
             try:
@@ -253,16 +276,6 @@ class StoreOrderImporter(models.AbstractModel):
                 for order in orders:
                     if order["currency"] == code:
                         ctx["errors"].setdefault(order["id"], str(exc))
-        valid = [order for order in orders if order["id"] not in ctx["errors"]]
-        keys = set()
-        for order in valid:
-            keys |= order_mapper.all_tax_keys(order)
-        ctx["tax_ids"] = self._get_taxes(store, keys)
-        ctx["partners"] = self._resolve_partners(store, valid)
-        ctx["salesperson"] = self._responsible_user(store)
-        if any(line["discount"] for order in valid for line in order["lines"]):
-            self._show_discounts()
-        return ctx
 
     @api.model
     def _special_products(self, store):
