@@ -1112,10 +1112,10 @@ class StoreOrderImporter(models.AbstractModel):
             return result
         found = self._find_customers(store, customers)
         addresses = [c["billing_address"] for c in customers] + [c["shipping_address"] for c in customers]
-        countries, states = self._geo_maps(addresses)
-        Partner = self.env["res.partner"].with_context(store_connector_importing=True)
-        Binding = self.env["store.customer.binding"]
-        bindings = Binding._find_by_external_ids(store, [customer["id"] for customer in customers])
+        geo = self._geo_maps(addresses)
+        bindings = self.env["store.customer.binding"]._find_by_external_ids(
+            store, [customer["id"] for customer in customers]
+        )
         for index, customer in enumerate(customers):
             try:
                 with self.env.cr.savepoint():
@@ -1128,42 +1128,51 @@ class StoreOrderImporter(models.AbstractModel):
                     ):
                         result["ignored"] += 1
                         continue
-                    vals = order_mapper.customer_values(
-                        customer,
-                        customer["billing_address"] or customer["shipping_address"],
-                        countries,
-                        states,
-                    )
-                    partner = found.get(index)
-                    if partner and store.auto_sync_customers:
-                        changes = self._partner_changes(partner, vals)
-                        if changes:
-                            partner.with_context(store_connector_importing=True).write(changes)
-                            result["updated"] += 1
-                        else:
-                            result["ignored"] += 1
-                    elif partner:
-                        result["ignored"] += 1
-                    else:
-                        partner = Partner.create(dict(vals, company_id=store.company_id.id, type="contact"))
-                        result["created"] += 1
+                    partner, outcome = self._import_customer_contact(store, customer, found.get(index), geo)
+                    result[outcome] += 1
                     if customer["id"]:
-                        if binding:
-                            binding.write(
-                                {"partner_id": partner.id, "platform_updated_at": customer["updated_at"]}
-                            )
-                        else:
-                            bindings[customer["id"]] = Binding.create(
-                                {
-                                    "store_id": store.id,
-                                    "partner_id": partner.id,
-                                    "external_id": customer["id"],
-                                    "platform_updated_at": customer["updated_at"],
-                                }
-                            )
+                        binding = self._bind_imported_customer(store, customer, partner, binding)
+                        bindings[customer["id"]] = binding
             except ORDER_ERRORS as exc:
                 result["failed"].append({"id": customer["id"], "error": self._error_text(exc)})
         return result
+
+    @api.model
+    def _import_customer_contact(self, store, customer, partner, geo):
+        """The contact of an imported customer: `partner` (the one found for it, or None) updated
+        with what the platform says when the store syncs customers, else a new contact.
+
+        :param geo: (countries, states) of `_geo_maps`
+        :returns: (res.partner, "created" | "updated" | "ignored")
+        """
+        countries, states = geo
+        vals = order_mapper.customer_values(
+            customer, customer["billing_address"] or customer["shipping_address"], countries, states
+        )
+        if not partner:
+            vals.update(company_id=store.company_id.id, type="contact")
+            return self._importing_partners().create(vals), "created"
+        if not store.auto_sync_customers:
+            return partner, "ignored"
+        changes = self._partner_changes(partner, vals)
+        if not changes:
+            return partner, "ignored"
+        partner.with_context(store_connector_importing=True).write(changes)
+        return partner, "updated"
+
+    @api.model
+    def _bind_imported_customer(self, store, customer, partner, binding):
+        """Point the customer's binding (`binding`, or a new one) at `partner`, with the customer's
+        platform update time. :returns: the binding."""
+        if binding:
+            binding.write({"partner_id": partner.id, "platform_updated_at": customer["updated_at"]})
+            return binding
+        return self.env["store.customer.binding"].create({
+            "store_id": store.id,
+            "partner_id": partner.id,
+            "external_id": customer["id"],
+            "platform_updated_at": customer["updated_at"],
+        })
 
     @api.model
     def _partner_changes(self, partner, vals):

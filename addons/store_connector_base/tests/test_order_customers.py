@@ -1,6 +1,7 @@
 """Customers of imported orders: matched by email within the company, addresses, both-way sync."""
 
 from odoo.addons.store_connector_base.services import order_mapper
+from odoo.addons.store_connector_base.services.normalized import normalize_customer
 
 from .common_orders import OrderPipelineCase
 
@@ -317,3 +318,32 @@ class TestOrderCustomers(OrderPipelineCase):
         self.assertEqual((delivery.street, delivery.type, delivery.parent_id),
                          ("4 New St", "delivery", customer))
         self.assertEqual(result["3103"], (customer, invoice, customer), "one contact per type and address")
+
+    def test_customer_import_steps(self):
+        """The named steps of `_import_customers` (issue #9): the contact is created, left alone
+        (customer sync off, or nothing changed) or updated; the binding is made or moved."""
+        importer = self.env["store.order.importer"]
+        customer = normalize_customer({"id": "C-40", "email": "kim@example.com", "name": "Kim",
+                                       "updated_at": "2026-05-01T10:00:00Z"}, "customer")
+        kim, outcome = importer._import_customer_contact(self.store, customer, None, ({}, {}))
+        self.assertEqual((outcome, kim.name, kim.email, kim.company_id), ("created", "Kim", "kim@example.com",
+                                                                           self.company))
+        renamed = dict(customer, name="Kim Lee")
+
+        def import_renamed():
+            return importer._import_customer_contact(self.store, renamed, kim, ({}, {}))
+
+        self.assertEqual(import_renamed(), (kim, "ignored"))
+        self.store.auto_sync_customers = True
+        self.assertEqual(import_renamed(), (kim, "updated"))
+        self.assertEqual(kim.name, "Kim Lee")
+        self.assertEqual(import_renamed(), (kim, "ignored"))
+        self.assertFalse(self.jobs("customers.export"), "imported changes are not exported back")
+
+        binding = importer._bind_imported_customer(self.store, customer, kim, None)
+        self.assertEqual((binding.store_id, binding.external_id, binding.partner_id),
+                         (self.store, "C-40", kim))
+        other = self.env["res.partner"].create({"name": "Kim (2)"})
+        later = dict(customer, updated_at=customer["updated_at"].replace(year=2027))
+        self.assertEqual(importer._bind_imported_customer(self.store, later, other, binding), binding)
+        self.assertEqual((binding.partner_id, binding.platform_updated_at.year), (other, 2027))
