@@ -395,56 +395,67 @@ class StoreOrderImporter(models.AbstractModel):
                 result[key] = tax.id
         missing = [key for key in sorted(keys) if key not in result]
         if missing:
-            if not (company.account_fiscal_country_id or company.country_id):
-                raise PermanentJobError(
-                    _(
-                        "The company %(company)s has no country: set it so that the taxes of store orders "
-                        "can be created.",
-                        company=company.name,
-                    )
-                )
-            names = set(
-                Tax.with_context(active_test=False).search([("company_id", "=", company.id)]).mapped("name")
-            )
-            vals_list = []
-            for rate, included in missing:
-                name = (
-                    _("%(rate)s%% (store, tax included)", rate=rate)
-                    if included
-                    else _("%(rate)s%% (store)", rate=rate)
-                )
-                suffix = 2
-                base_name = name
-                while name in names:
-                    name = f"{base_name} {suffix}"
-                    suffix += 1
-                names.add(name)
-                vals_list.append(
-                    {
-                        "name": name,
-                        "company_id": company.id,
-                        "type_tax_use": "sale",
-                        "amount_type": "percent",
-                        "amount": float(rate),
-                        "price_include_override": "tax_included" if included else "tax_excluded",
-                        "include_base_amount": False,
-                    }
-                )
-            template = self._tax_template(company)
-            for (rate, _included), vals in zip(missing, vals_list, strict=True):
-                # Quotations and invoices print taxes by group: the group says the rate.
-                vals["tax_group_id"] = self._rate_tax_group(company, rate, template).id
-            if template:
-                # The company's default sale tax knows its accounts: a copy posts where the
-                # merchant's own taxes post.
-                created = Tax.browse()
-                for vals in vals_list:
-                    created |= template.copy(dict(vals, description=False, invoice_label=False))
-            else:
-                created = Tax.create(vals_list)
-            for key, tax in zip(missing, created, strict=True):
+            for key, tax in zip(missing, self._create_taxes(company, missing), strict=True):
                 result[key] = tax.id
         return result
+
+    @api.model
+    def _create_taxes(self, company, keys):
+        """New sale taxes of `company` for tax keys (rate, tax included), each with a name no other
+        tax of the company has, in the group of its rate, copied from the company's default sale
+        tax when it has one (so that they post to the same accounts).
+
+        :returns: account.tax records, in the order of `keys`
+        :raises PermanentJobError: the company has no country (Odoo needs one for taxes)
+        """
+        if not (company.account_fiscal_country_id or company.country_id):
+            raise PermanentJobError(
+                _(
+                    "The company %(company)s has no country: set it so that the taxes of store orders "
+                    "can be created.",
+                    company=company.name,
+                )
+            )
+        Tax = self.env["account.tax"].with_company(company)
+        names = set(
+            Tax.with_context(active_test=False).search([("company_id", "=", company.id)]).mapped("name")
+        )
+        vals_list = []
+        for rate, included in keys:
+            name = (
+                _("%(rate)s%% (store, tax included)", rate=rate)
+                if included
+                else _("%(rate)s%% (store)", rate=rate)
+            )
+            suffix = 2
+            base_name = name
+            while name in names:
+                name = f"{base_name} {suffix}"
+                suffix += 1
+            names.add(name)
+            vals_list.append(
+                {
+                    "name": name,
+                    "company_id": company.id,
+                    "type_tax_use": "sale",
+                    "amount_type": "percent",
+                    "amount": float(rate),
+                    "price_include_override": "tax_included" if included else "tax_excluded",
+                    "include_base_amount": False,
+                }
+            )
+        template = self._tax_template(company)
+        for (rate, _included), vals in zip(keys, vals_list, strict=True):
+            # Quotations and invoices print taxes by group: the group says the rate.
+            vals["tax_group_id"] = self._rate_tax_group(company, rate, template).id
+        if not template:
+            return Tax.create(vals_list)
+        # The company's default sale tax knows its accounts: a copy posts where the merchant's own
+        # taxes post.
+        created = Tax.browse()
+        for vals in vals_list:
+            created |= template.copy(dict(vals, description=False, invoice_label=False))
+        return created
 
     @api.model
     def _tax_template(self, company):

@@ -365,3 +365,23 @@ class TestOrderLineSteps(OrderPipelineCase):
         _lines, rounding = order_mapper._product_line_values(self.line(unit_price=Decimal("9.995")), [], "",
                                                              self.CTX)
         self.assertEqual(rounding, Decimal("0.015"))
+
+
+class TestOrderTaxSteps(OrderPipelineCase):
+    """`_create_taxes`, the step of `_get_taxes` that creates the taxes the company lacks (issue #9)."""
+
+    def test_created_taxes_take_free_names_and_need_a_country(self):
+        importer = self.env["store.order.importer"]
+        self.env["account.tax"].create({"name": "7.5% (store)", "amount": 7.5, "company_id": self.company.id,
+                                        "active": False})
+        taxes = importer._create_taxes(self.company, [("7.5", False), ("7.5", True)])
+        self.assertEqual(taxes.mapped("name"), ["7.5% (store) 2", "7.5% (store, tax included)"])
+        self.assertEqual(taxes.mapped("price_include"), [False, True])
+        self.assertEqual(set(taxes.mapped("amount")), {7.5})
+        self.assertEqual(set(taxes.mapped("company_id")), {self.company})
+        self.assertTrue(all(taxes.mapped("tax_group_id")))
+        nowhere = self.env["res.company"].create({"name": "Nowhere Ltd"})
+        nowhere.write({"country_id": False, "account_fiscal_country_id": False})
+        with self.assertRaises(PermanentJobError) as refused:
+            importer._create_taxes(nowhere, [("5", False)])
+        self.assertIn("Nowhere Ltd has no country", str(refused.exception))
