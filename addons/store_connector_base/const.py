@@ -7,8 +7,6 @@ JOB_STATES = [
     ("failed", "Failed"),
     ("cancelled", "Cancelled"),
 ]
-# States in which a job still has to run: an identity key is unique among these (dedupe).
-OPEN_JOB_STATES = ("pending",)
 
 JOB_DIRECTIONS = [("import", "Import"), ("export", "Export"), ("internal", "Internal")]
 

@@ -48,7 +48,6 @@ FULL_SYNC_ORDER_DAYS = 60
 # Job operations of the pipeline (labels; the permission checked is said where they are queued).
 OP_ORDERS_IMPORT = "orders.import"
 OP_ORDER_IMPORT_ONE = "orders.import.order"
-OP_PRODUCTS_IMPORT = "products.import"
 OP_CUSTOMERS_IMPORT = "customers.import"
 OP_CUSTOMER_EXPORT = "customers.export"
 

@@ -22,9 +22,7 @@ import signal
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from bench_common import Figure, OdooEnv, print_summary, say, section  # noqa: E402
+from tests.benchmarks.bench_common import Figure, OdooEnv, print_summary, say, section
 
 
 def parse_args(argv):
@@ -98,11 +96,11 @@ def main(argv=None):
     args.odoo_bin = os.path.join(os.path.dirname(os.path.dirname(oe.odoo.__file__)), "odoo-bin")
     figures = []
     if args.only in (None, "queue"):
-        import bench_queue
+        from tests.benchmarks import bench_queue
 
         figures += bench_queue.run(oe, args)
     if args.only in (None, "intake"):
-        import bench_webhook
+        from tests.benchmarks import bench_webhook
 
         figures += bench_webhook.run(oe, args)
     if args.only in (None, "orders"):
@@ -110,7 +108,7 @@ def main(argv=None):
     if args.only in (None, "stock"):
         figures += run_stock_export(oe, args)
     if args.only == "shopify":
-        import bench_shopify
+        from tests.benchmarks import bench_shopify
 
         figures += bench_shopify.run(oe, args)
     print_summary(figures)
@@ -126,7 +124,7 @@ def main(argv=None):
 
 def run_order_import(oe, args):
     """Pipeline vs direct ORM creation of the same sale orders (bench_order_import), rolled back."""
-    import bench_order_import
+    from tests.benchmarks import bench_order_import
 
     section(f"order import: {args.orders} orders x {args.order_lines} lines, pipeline vs ORM")
     order_args = bench_order_import.parse_args([
@@ -152,7 +150,7 @@ def run_order_import(oe, args):
 
 def run_stock_export(oe, args):
     """Building the stock export jobs of many bound SKUs (bench_stock_export), rolled back."""
-    import bench_stock_export
+    from tests.benchmarks import bench_stock_export
 
     section(f"stock export: {args.skus} bound SKUs")
     with oe.env() as env:

@@ -11,7 +11,7 @@ import io
 import pstats
 import time
 
-from bench_common import Figure, create_store, fmt, median, say, section
+from tests.benchmarks.bench_common import Figure, create_store, fmt, median, say, section
 
 CLAIM_LIMIT = 100
 

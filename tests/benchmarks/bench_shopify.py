@@ -28,20 +28,12 @@ import contextlib
 import math
 import os
 import secrets
-import sys
 import tempfile
 import threading
 import time
 
-from bench_common import Figure, say, section
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-TESTS_DIR = os.path.dirname(HERE)
-if TESTS_DIR not in sys.path:
-    # ebaysdk installs a top-level `tests` package: import the simulator as `simulators.shopify`.
-    sys.path.insert(0, TESTS_DIR)
-
-from simulators.shopify import ShopifySimulator  # noqa: E402
+from tests.benchmarks.bench_common import Figure, say, section
+from tests.simulators.shopify import ShopifySimulator
 
 TOKEN = "shpat_bench_token_7c1d"
 CLIENT_ID = "bench-client-id"
@@ -302,7 +294,7 @@ def _orm_baseline(oe, store_id, batch=100):
 
 
 def run_orders_once(oe, args, lines, count):
-    import bench_webhook
+    from tests.benchmarks import bench_webhook
 
     section(f"shopify orders by webhook: {count} paid orders of {lines} lines, odoo-bin "
             f"{args.server if args.server != 'both' else 'prefork'} + queue runner, vs ORM create + confirm")

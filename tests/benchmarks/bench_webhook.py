@@ -25,8 +25,17 @@ import time
 import urllib.request
 from collections import Counter
 
-from bench_common import Figure, cpu_count, cpu_snapshot, create_store, fmt, percentile, say, section
-from bench_loadgen import build_request, event_id, is_duplicate, slot_event
+from tests.benchmarks.bench_common import (
+    Figure,
+    cpu_count,
+    cpu_snapshot,
+    create_store,
+    fmt,
+    percentile,
+    say,
+    section,
+)
+from tests.benchmarks.bench_loadgen import build_request, event_id, is_duplicate, slot_event
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SC_ROOT = os.path.dirname(os.path.dirname(HERE))

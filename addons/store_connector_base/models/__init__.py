@@ -4,6 +4,7 @@ from . import (
     store_adapter,
     store_adapter_oauth,
     store_owned_mixin,
+    store_binding_mixin,
     connector_store,
     connector_store_oauth,
     integration_credential,

@@ -443,27 +443,6 @@ class ConnectorStore(models.Model):
         return True
 
     # ------------------------------------------------------------------ business
-    @api.model
-    def _find_by_code(self, code):
-        """The active store whose webhook key is `code`, or an empty recordset."""
-        if not code:
-            return self.browse()
-        # Plain SQL, every webhook delivery starts here: one query that also puts the fields the
-        # intake reads (platform, company) in the cache. Inactive stores never match, whatever
-        # the context's active_test.
-        self.flush_model(["code", "active", "platform", "company_id"])
-        self.env.cr.execute(
-            "SELECT id, platform, company_id FROM connector_store WHERE code = %s AND active LIMIT 1",
-            [code],
-        )
-        row = self.env.cr.fetchone()
-        if not row:
-            return self.browse()
-        store = self.browse(row[0])
-        self.env.cache.insert_missing(store, self._fields["platform"], [row[1]])
-        self.env.cache.insert_missing(store, self._fields["company_id"], [row[2]])
-        return store
-
     def _find_for_webhook(self, code):
         """The webhook intake's lookup: the store whose webhook key is `code`, active or archived
         (an archived store still receives what its platform declares, see

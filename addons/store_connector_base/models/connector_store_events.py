@@ -106,10 +106,9 @@ class ConnectorStore(models.Model):
         :returns: {"refund", "order" (sale.order id or the platform id), "recorded": bool}
         """
         self.ensure_one()
-        binding = self.env["store.order.binding"].sudo().search(
-            [("store_id", "=", self.id), ("external_id", "=", str(refund.get("order_id") or ""))], limit=1
-        )
-        order = binding.order_id
+        Binding = self.env["store.order.binding"].sudo()
+        order_id = refund.get("order_id")
+        order = Binding._find_by_external_ids(self, [order_id]).get(str(order_id), Binding).order_id
         if not order:
             return {"refund": refund.get("refund_id"), "order": refund.get("order_id"), "recorded": False}
         platform = self._fields["platform"].convert_to_export(self.platform, self) or self.name

@@ -120,9 +120,8 @@ class ConnectorStore(models.Model):
                 seen_skus.add(sku)
             product = self.env["product.product"]
             if external_variant_id:
-                product = Binding.search([
-                    ("store_id", "=", self.id), ("external_variant_id", "=", str(external_variant_id)),
-                ], limit=1).product_id
+                bound = Binding._find_by_external_ids(self, [external_variant_id], "external_variant_id")
+                product = bound.get(str(external_variant_id), Binding).product_id
             if not product and sku:
                 candidates = Product.search([
                     ("default_code", "=", sku), ("company_id", "in", (False, self.company_id.id)),

@@ -205,9 +205,7 @@ class ConnectorStore(models.Model):
             if not page_cursor:
                 break
         ids = {raw_order_id(order) for order in orders} - {None}
-        bound = set(self.env["store.order.binding"].sudo().search([
-            ("store_id", "=", self.id), ("external_id", "in", list(ids)),
-        ]).mapped("external_id")) if ids else set()
+        bound = self.env["store.order.binding"].sudo()._find_by_external_ids(self, ids)
         stages = self._get_inbound_status_map()
         quantities, counted = defaultdict(int), set()
         for order in orders:

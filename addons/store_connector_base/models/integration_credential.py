@@ -3,6 +3,7 @@ import logging
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from .. import const
 from ..exceptions import CredentialDecryptError, StoreAuthError, StoreCredentialMissing
@@ -21,7 +22,7 @@ _DECRYPTED_MAX = 1024
 # The cursor's cache entry of `_prefetched` credentials: {store id: [(key, ciphertext, expired)]}.
 _PREFETCHED_KEY = "store_connector.prefetched_credentials"
 # Whether a credential expired, by the database clock (statement time, UTC like the column).
-_NOW = "(statement_timestamp() AT TIME ZONE 'UTC')"
+_NOW = SQL("(statement_timestamp() AT TIME ZONE 'UTC')")
 
 
 class IntegrationCredential(models.Model):
@@ -211,11 +212,11 @@ class IntegrationCredential(models.Model):
         else:
             # Plain SQL: the access rule is checked above, and this runs on every webhook delivery.
             self.flush_model(["store_id", "key", "value_encrypted", "expires_at"])
-            self.env.cr.execute(
-                f"""SELECT key, value_encrypted, expires_at <= {_NOW} FROM integration_credential
-                     WHERE store_id = %s AND key = ANY(%s) AND value_encrypted IS NOT NULL""",
-                [store.id, list(keys)],
-            )
+            self.env.cr.execute(SQL(
+                """SELECT key, value_encrypted, expires_at <= %s FROM integration_credential
+                    WHERE store_id = %s AND key = ANY(%s) AND value_encrypted IS NOT NULL""",
+                _NOW, store.id, list(keys),
+            ))
             rows = self.env.cr.fetchall()
         return {
             key: self._decrypt_cached(store, key, ciphertext)

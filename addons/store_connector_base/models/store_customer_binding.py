@@ -11,18 +11,15 @@ class StoreCustomerBinding(models.Model):
     """
 
     _name = "store.customer.binding"
-    _inherit = ["store.owned.mixin"]
+    _inherit = ["store.external.binding.mixin"]
     _description = "Store Customer Binding"
     _order = "id desc"
     _rec_name = "external_id"
 
-    store_id = fields.Many2one("connector.store", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="store_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(
         "res.partner", string="Contact", required=True, ondelete="cascade", index=True, check_company=True
     )
-    external_id = fields.Char(string="Platform Customer ID", required=True)
-    platform_updated_at = fields.Datetime(string="Updated on Platform")
+    external_id = fields.Char(string="Platform Customer ID")
     last_export_at = fields.Datetime(readonly=True)
 
     _sql_constraints = [

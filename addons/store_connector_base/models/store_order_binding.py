@@ -12,17 +12,15 @@ class StoreOrderBinding(models.Model):
     """
 
     _name = "store.order.binding"
-    _inherit = ["store.owned.mixin"]
+    _inherit = ["store.external.binding.mixin"]
     _description = "Store Order Binding"
     _order = "platform_updated_at desc, id desc"
     _rec_name = "external_number"
 
-    store_id = fields.Many2one("connector.store", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="store_id.company_id", store=True, index=True)
     order_id = fields.Many2one(
         "sale.order", string="Sale Order", required=True, ondelete="cascade", index=True, check_company=True
     )
-    external_id = fields.Char(string="Platform Order ID", required=True)
+    external_id = fields.Char(string="Platform Order ID")
     external_number = fields.Char(string="Platform Number")
     platform_status = fields.Char(help="The order's status on the platform, as the platform names it.")
     platform_stage = fields.Selection(
@@ -32,7 +30,6 @@ class StoreOrderBinding(models.Model):
     )
     platform_created_at = fields.Datetime(string="Created on Platform")
     platform_updated_at = fields.Datetime(
-        string="Updated on Platform",
         help="Payloads older than this (or as old) are ignored: webhooks and pulls arrive out of order.",
     )
     platform_total = fields.Monetary(currency_field="currency_id", help="Total as the platform states it.")

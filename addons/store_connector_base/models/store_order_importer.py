@@ -78,15 +78,7 @@ class StoreOrderImporter(models.AbstractModel):
             return result
         result["max_updated_at"] = max(order["updated_at"] for order in normalized.values())
         self._lock_external_ids(store, list(normalized))
-        bindings = {
-            binding.external_id: binding
-            for binding in self.env["store.order.binding"].search(
-                [
-                    ("store_id", "=", store.id),
-                    ("external_id", "in", list(normalized)),
-                ]
-            )
-        }
+        bindings = self.env["store.order.binding"]._find_by_external_ids(store, normalized)
         todo = []
         for order in normalized.values():
             binding = bindings.get(order["id"])
@@ -217,7 +209,25 @@ class StoreOrderImporter(models.AbstractModel):
                 "placeholder_product_id": products["placeholder"].id,
             }
         )
-        # Products by SKU, in one lookup for the whole batch.
+        self._prepare_products(store, orders, ctx)
+        self._prepare_currencies(store, orders, ctx)
+        valid = [order for order in orders if order["id"] not in ctx["errors"]]
+        keys = set()
+        for order in valid:
+            keys |= order_mapper.all_tax_keys(order)
+        ctx["tax_ids"] = self._get_taxes(store, keys)
+        ctx["partners"] = self._resolve_partners(store, valid)
+        ctx["salesperson"] = self._responsible_user(store)
+        if any(line["discount"] for order in valid for line in order["lines"]):
+            self._show_discounts()
+        return ctx
+
+    @api.model
+    def _prepare_products(self, store, orders, ctx):
+        """The products of the orders' lines by SKU, in one lookup for the whole batch: fills `ctx`
+        "products" {sku: product id} with the SKUs of one product, "errors" with the orders whose
+        SKUs several products share or (unless the store uses a placeholder) no product has, and
+        "placeholders" {order id: [SKUs or line names]} with the lines a placeholder stands for."""
         skus = {line["sku"] for order in orders for line in order["lines"] if line["sku"]}
         matches = self._match_products(store, skus) if skus else {}
         ctx["products"] = {sku: found.id for sku, found in matches.items() if len(found) == 1}
@@ -252,7 +262,12 @@ class StoreOrderImporter(models.AbstractModel):
                 )
             elif missing:
                 ctx["placeholders"][order["id"]] = missing
-        # Currencies and pricelists.
+
+    @api.model
+    def _prepare_currencies(self, store, orders, ctx):
+        """The currency and pricelist of each currency of the orders: fills `ctx` "currencies"
+        {code: res.currency} and "pricelists" {code: pricelist or empty}; an order in a currency
+        that cannot be used gets its error in "errors" (see `_get_pricelist`)."""
         ctx["pricelists"], ctx["currencies"] = {}, {}
         for code in {order["currency"] for order in orders}:
             try:
@@ -261,16 +276,6 @@ class StoreOrderImporter(models.AbstractModel):
                 for order in orders:
                     if order["currency"] == code:
                         ctx["errors"].setdefault(order["id"], str(exc))
-        valid = [order for order in orders if order["id"] not in ctx["errors"]]
-        keys = set()
-        for order in valid:
-            keys |= order_mapper.all_tax_keys(order)
-        ctx["tax_ids"] = self._get_taxes(store, keys)
-        ctx["partners"] = self._resolve_partners(store, valid)
-        ctx["salesperson"] = self._responsible_user(store)
-        if any(line["discount"] for order in valid for line in order["lines"]):
-            self._show_discounts()
-        return ctx
 
     @api.model
     def _special_products(self, store):
@@ -390,56 +395,67 @@ class StoreOrderImporter(models.AbstractModel):
                 result[key] = tax.id
         missing = [key for key in sorted(keys) if key not in result]
         if missing:
-            if not (company.account_fiscal_country_id or company.country_id):
-                raise PermanentJobError(
-                    _(
-                        "The company %(company)s has no country: set it so that the taxes of store orders "
-                        "can be created.",
-                        company=company.name,
-                    )
-                )
-            names = set(
-                Tax.with_context(active_test=False).search([("company_id", "=", company.id)]).mapped("name")
-            )
-            vals_list = []
-            for rate, included in missing:
-                name = (
-                    _("%(rate)s%% (store, tax included)", rate=rate)
-                    if included
-                    else _("%(rate)s%% (store)", rate=rate)
-                )
-                suffix = 2
-                base_name = name
-                while name in names:
-                    name = f"{base_name} {suffix}"
-                    suffix += 1
-                names.add(name)
-                vals_list.append(
-                    {
-                        "name": name,
-                        "company_id": company.id,
-                        "type_tax_use": "sale",
-                        "amount_type": "percent",
-                        "amount": float(rate),
-                        "price_include_override": "tax_included" if included else "tax_excluded",
-                        "include_base_amount": False,
-                    }
-                )
-            template = self._tax_template(company)
-            for (rate, _included), vals in zip(missing, vals_list, strict=True):
-                # Quotations and invoices print taxes by group: the group says the rate.
-                vals["tax_group_id"] = self._rate_tax_group(company, rate, template).id
-            if template:
-                # The company's default sale tax knows its accounts: a copy posts where the
-                # merchant's own taxes post.
-                created = Tax.browse()
-                for vals in vals_list:
-                    created |= template.copy(dict(vals, description=False, invoice_label=False))
-            else:
-                created = Tax.create(vals_list)
-            for key, tax in zip(missing, created, strict=True):
+            for key, tax in zip(missing, self._create_taxes(company, missing), strict=True):
                 result[key] = tax.id
         return result
+
+    @api.model
+    def _create_taxes(self, company, keys):
+        """New sale taxes of `company` for tax keys (rate, tax included), each with a name no other
+        tax of the company has, in the group of its rate, copied from the company's default sale
+        tax when it has one (so that they post to the same accounts).
+
+        :returns: account.tax records, in the order of `keys`
+        :raises PermanentJobError: the company has no country (Odoo needs one for taxes)
+        """
+        if not (company.account_fiscal_country_id or company.country_id):
+            raise PermanentJobError(
+                _(
+                    "The company %(company)s has no country: set it so that the taxes of store orders "
+                    "can be created.",
+                    company=company.name,
+                )
+            )
+        Tax = self.env["account.tax"].with_company(company)
+        names = set(
+            Tax.with_context(active_test=False).search([("company_id", "=", company.id)]).mapped("name")
+        )
+        vals_list = []
+        for rate, included in keys:
+            name = (
+                _("%(rate)s%% (store, tax included)", rate=rate)
+                if included
+                else _("%(rate)s%% (store)", rate=rate)
+            )
+            suffix = 2
+            base_name = name
+            while name in names:
+                name = f"{base_name} {suffix}"
+                suffix += 1
+            names.add(name)
+            vals_list.append(
+                {
+                    "name": name,
+                    "company_id": company.id,
+                    "type_tax_use": "sale",
+                    "amount_type": "percent",
+                    "amount": float(rate),
+                    "price_include_override": "tax_included" if included else "tax_excluded",
+                    "include_base_amount": False,
+                }
+            )
+        template = self._tax_template(company)
+        for (rate, _included), vals in zip(keys, vals_list, strict=True):
+            # Quotations and invoices print taxes by group: the group says the rate.
+            vals["tax_group_id"] = self._rate_tax_group(company, rate, template).id
+        if not template:
+            return Tax.create(vals_list)
+        # The company's default sale tax knows its accounts: a copy posts where the merchant's own
+        # taxes post.
+        created = Tax.browse()
+        for vals in vals_list:
+            created |= template.copy(dict(vals, description=False, invoice_label=False))
+        return created
 
     @api.model
     def _tax_template(self, company):
@@ -520,16 +536,12 @@ class StoreOrderImporter(models.AbstractModel):
         company = store.company_id
         Partner = self.env["res.partner"]
         found = {}
-        ext_ids = {c["id"] for c in customers if c and c.get("id")}
-        by_ext = {}
-        if ext_ids:
-            for binding in self.env["store.customer.binding"].search(
-                [
-                    ("store_id", "=", store.id),
-                    ("external_id", "in", list(ext_ids)),
-                ]
-            ):
-                by_ext[binding.external_id] = binding.partner_id
+        by_ext = {
+            external_id: binding.partner_id
+            for external_id, binding in self.env["store.customer.binding"]._find_by_external_ids(
+                store, [c.get("id") for c in customers if c]
+            ).items()
+        }
         emails = {c["email"] for c in customers if c and c.get("email")}
         by_email = {}
         if emails:
@@ -557,20 +569,26 @@ class StoreOrderImporter(models.AbstractModel):
         """Customer, invoice address and delivery address of each order; creates what is missing.
 
         Customers: see `_find_customers`; a new one is a contact of the store's company with the
-        billing address. Guests without email reuse a contact of the same name and address.
+        billing address (`_create_customers`), bound to its platform id (`_bind_customers`). Guests
+        without email reuse a contact of the same name and address.
         Addresses: the customer itself when its address is the same, else a child contact
-        (type invoice / delivery) with the same address, else a new one.
+        (type invoice / delivery) with the same address, else a new one (`_resolve_addresses`).
         :returns: {order id: (customer, invoice, delivery)} (res.partner records)
         """
         if not orders:
             return {}
-        company = store.company_id
-        Partner = self.env["res.partner"].with_context(store_connector_importing=True)
-        addresses = []
-        for order in orders:
-            addresses += [order["billing_address"], order["shipping_address"]]
-        countries, states = self._geo_maps(addresses)
+        geo = self._geo_maps([address for order in orders
+                              for address in (order["billing_address"], order["shipping_address"])])
+        customers = self._order_customers(orders)
+        found = self._find_customers(store, customers)
+        self._create_customers(store, orders, customers, found, geo)
+        self._bind_customers(store, customers, found)
+        return self._resolve_addresses(store, orders, found, geo)
 
+    @api.model
+    def _order_customers(self, orders):
+        """The normalized customer of each order (a copy), its email taken from the billing address
+        when the customer has none. :returns: [dict], one per order, in order."""
         customers = []
         for order in orders:
             customer = dict(order["customer"] or {})
@@ -578,9 +596,18 @@ class StoreOrderImporter(models.AbstractModel):
                 email = (order["billing_address"] or {}).get("email")
                 customer["email"] = email_normalize(email) if email else None
             customers.append(customer)
-        found = self._find_customers(store, customers)
+        return customers
 
-        # New customers, one per platform id / email / guest identity in the batch.
+    @api.model
+    def _create_customers(self, store, orders, customers, found, geo):
+        """Create the customers `_find_customers` did not find: one contact per platform id, email or
+        guest identity (name and address) in the batch; a guest without email first reuses an
+        existing contact (`_find_guest`). Fills `found` ({order index: res.partner}) in place.
+
+        :param geo: (countries, states) of `_geo_maps`
+        """
+        company = store.company_id
+        countries, states = geo
         to_create, create_keys, identity = [], {}, {}
         for index, (order, customer) in enumerate(zip(orders, customers, strict=True)):
             if index in found:
@@ -607,43 +634,36 @@ class StoreOrderImporter(models.AbstractModel):
                 to_create.append(vals)
             identity[index] = create_keys[key]
         if to_create:
-            created = Partner.create(to_create)
+            created = self._importing_partners().create(to_create)
             for index, position in identity.items():
                 found[index] = created[position]
 
-        # Customer bindings for platform ids seen for the first time.
-        bound = set(
-            self.env["store.customer.binding"]
-            .search(
-                [
-                    ("store_id", "=", store.id),
-                    ("external_id", "in", [c["id"] for c in customers if c.get("id")]),
-                ]
-            )
-            .mapped("external_id")
-        )
+    @api.model
+    def _bind_customers(self, store, customers, found):
+        """Customer bindings for the platform ids of `customers` seen for the first time, each to the
+        contact `found` for it ({index in `customers`: res.partner})."""
+        Binding = self.env["store.customer.binding"]
+        bound = Binding._find_by_external_ids(store, [c.get("id") for c in customers])
         binding_vals = {}
         for index, customer in enumerate(customers):
             ext = customer.get("id")
             if ext and ext not in bound and ext not in binding_vals:
                 binding_vals[ext] = {"store_id": store.id, "partner_id": found[index].id, "external_id": ext}
         if binding_vals:
-            self.env["store.customer.binding"].create(list(binding_vals.values()))
+            Binding.create(list(binding_vals.values()))
 
-        # Addresses: read the customers and their address children once.
-        customer_ids = list({found[index].id for index in range(len(orders))})
-        own = {
-            row["id"]: order_mapper.contact_keys(row)
-            for row in Partner.browse(customer_ids).read(list(order_mapper.ADDRESS_FIELDS))
-        }
-        existing = {}
-        for row in Partner.search_read(
-            [("parent_id", "in", customer_ids), ("type", "in", ["invoice", "delivery"])],
-            ["parent_id", "type", *order_mapper.ADDRESS_FIELDS],
-            order="id",
-        ):
-            for key in order_mapper.contact_keys(row):
-                existing.setdefault((row["parent_id"][0], row["type"], key), row["id"])
+    @api.model
+    def _resolve_addresses(self, store, orders, found, geo):
+        """Invoice and delivery address of each order, given its customer (`found`: {order index:
+        res.partner}): the customer itself when the address is its own, else its child contact of
+        that type with the same address, else a new child (one per customer, type and address).
+
+        :param geo: (countries, states) of `_geo_maps`
+        :returns: {order id: (customer, invoice, delivery)} (res.partner records)
+        """
+        countries, states = geo
+        own, existing = self._address_book([found[index].id for index in range(len(orders))])
+        # (index, kind) -> partner id, or the position in `new_children` while (index, kind, "new").
         wanted, pending, new_children = {}, {}, []
         for index, order in enumerate(orders):
             partner = found[index]
@@ -666,24 +686,53 @@ class StoreOrderImporter(models.AbstractModel):
                     if child_key not in pending:
                         pending[child_key] = len(new_children)
                         new_children.append(
-                            dict(vals, parent_id=partner.id, type=kind, company_id=company.id)
+                            dict(vals, parent_id=partner.id, type=kind, company_id=store.company_id.id)
                         )
                     wanted[(index, kind)] = pending[child_key]
                     wanted[(index, kind, "new")] = True
+        Partner = self._importing_partners()
         if new_children:
             created_children = Partner.create(new_children)
             for index in range(len(orders)):
                 for kind in ("invoice", "delivery"):
                     if wanted.pop((index, kind, "new"), False):
                         wanted[(index, kind)] = created_children[wanted[(index, kind)]].id
-        result = {}
-        for index, order in enumerate(orders):
-            result[order["id"]] = (
+        return {
+            order["id"]: (
                 found[index],
                 Partner.browse(wanted[(index, "invoice")]),
                 Partner.browse(wanted[(index, "delivery")]),
             )
-        return result
+            for index, order in enumerate(orders)
+        }
+
+    @api.model
+    def _address_book(self, customer_ids):
+        """The addresses the customers already have, read once.
+
+        :returns: ({customer id: its own address keys}, {(customer id, "invoice"|"delivery", address
+            key): id of the first child contact of that type with that address})
+        """
+        customer_ids = list(set(customer_ids))
+        Partner = self._importing_partners()
+        own = {
+            row["id"]: order_mapper.contact_keys(row)
+            for row in Partner.browse(customer_ids).read(list(order_mapper.ADDRESS_FIELDS))
+        }
+        existing = {}
+        for row in Partner.search_read(
+            [("parent_id", "in", customer_ids), ("type", "in", ["invoice", "delivery"])],
+            ["parent_id", "type", *order_mapper.ADDRESS_FIELDS],
+            order="id",
+        ):
+            for key in order_mapper.contact_keys(row):
+                existing.setdefault((row["parent_id"][0], row["type"], key), row["id"])
+        return own, existing
+
+    def _importing_partners(self):
+        """res.partner in the importer's context (`store_connector_importing`: what the import writes
+        on contacts came from the platform, so res.partner.write does not export it back)."""
+        return self.env["res.partner"].with_context(store_connector_importing=True)
 
     @api.model
     def _find_guest(self, company, vals):
@@ -1074,17 +1123,10 @@ class StoreOrderImporter(models.AbstractModel):
             return result
         found = self._find_customers(store, customers)
         addresses = [c["billing_address"] for c in customers] + [c["shipping_address"] for c in customers]
-        countries, states = self._geo_maps(addresses)
-        Partner = self.env["res.partner"].with_context(store_connector_importing=True)
-        bindings = {
-            b.external_id: b
-            for b in self.env["store.customer.binding"].search(
-                [
-                    ("store_id", "=", store.id),
-                    ("external_id", "in", [c["id"] for c in customers if c["id"]]),
-                ]
-            )
-        }
+        geo = self._geo_maps(addresses)
+        bindings = self.env["store.customer.binding"]._find_by_external_ids(
+            store, [customer["id"] for customer in customers]
+        )
         for index, customer in enumerate(customers):
             try:
                 with self.env.cr.savepoint():
@@ -1097,42 +1139,51 @@ class StoreOrderImporter(models.AbstractModel):
                     ):
                         result["ignored"] += 1
                         continue
-                    vals = order_mapper.customer_values(
-                        customer,
-                        customer["billing_address"] or customer["shipping_address"],
-                        countries,
-                        states,
-                    )
-                    partner = found.get(index)
-                    if partner and store.auto_sync_customers:
-                        changes = self._partner_changes(partner, vals)
-                        if changes:
-                            partner.with_context(store_connector_importing=True).write(changes)
-                            result["updated"] += 1
-                        else:
-                            result["ignored"] += 1
-                    elif partner:
-                        result["ignored"] += 1
-                    else:
-                        partner = Partner.create(dict(vals, company_id=store.company_id.id, type="contact"))
-                        result["created"] += 1
+                    partner, outcome = self._import_customer_contact(store, customer, found.get(index), geo)
+                    result[outcome] += 1
                     if customer["id"]:
-                        if binding:
-                            binding.write(
-                                {"partner_id": partner.id, "platform_updated_at": customer["updated_at"]}
-                            )
-                        else:
-                            bindings[customer["id"]] = self.env["store.customer.binding"].create(
-                                {
-                                    "store_id": store.id,
-                                    "partner_id": partner.id,
-                                    "external_id": customer["id"],
-                                    "platform_updated_at": customer["updated_at"],
-                                }
-                            )
+                        binding = self._bind_imported_customer(store, customer, partner, binding)
+                        bindings[customer["id"]] = binding
             except ORDER_ERRORS as exc:
                 result["failed"].append({"id": customer["id"], "error": self._error_text(exc)})
         return result
+
+    @api.model
+    def _import_customer_contact(self, store, customer, partner, geo):
+        """The contact of an imported customer: `partner` (the one found for it, or None) updated
+        with what the platform says when the store syncs customers, else a new contact.
+
+        :param geo: (countries, states) of `_geo_maps`
+        :returns: (res.partner, "created" | "updated" | "ignored")
+        """
+        countries, states = geo
+        vals = order_mapper.customer_values(
+            customer, customer["billing_address"] or customer["shipping_address"], countries, states
+        )
+        if not partner:
+            vals.update(company_id=store.company_id.id, type="contact")
+            return self._importing_partners().create(vals), "created"
+        if not store.auto_sync_customers:
+            return partner, "ignored"
+        changes = self._partner_changes(partner, vals)
+        if not changes:
+            return partner, "ignored"
+        partner.with_context(store_connector_importing=True).write(changes)
+        return partner, "updated"
+
+    @api.model
+    def _bind_imported_customer(self, store, customer, partner, binding):
+        """Point the customer's binding (`binding`, or a new one) at `partner`, with the customer's
+        platform update time. :returns: the binding."""
+        if binding:
+            binding.write({"partner_id": partner.id, "platform_updated_at": customer["updated_at"]})
+            return binding
+        return self.env["store.customer.binding"].create({
+            "store_id": store.id,
+            "partner_id": partner.id,
+            "external_id": customer["id"],
+            "platform_updated_at": customer["updated_at"],
+        })
 
     @api.model
     def _partner_changes(self, partner, vals):

@@ -69,13 +69,11 @@ class StoreProductBinding(models.Model):
     """
 
     _name = "store.product.binding"
-    _inherit = ["store.owned.mixin"]
+    _inherit = ["store.binding.mixin"]
     _description = "Store Product Binding"
     _order = "store_id, product_tmpl_id, id"
     _rec_names_search = ["sku", "product_id", "external_variant_id"]
 
-    store_id = fields.Many2one("connector.store", required=True, index=True, ondelete="cascade")
-    company_id = fields.Many2one(related="store_id.company_id", store=True, index=True)
     platform = fields.Selection(related="store_id.platform")
     # restrict: deleting a published variant would orphan it on the platform; Odoo then archives the
     # variant instead (product.product._unlink_or_archive), which archives it on the platform too.

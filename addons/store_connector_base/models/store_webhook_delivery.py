@@ -7,6 +7,7 @@ import psycopg2.errors
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
 
 from .. import const
 from ..exceptions import OperationNotPermitted, PermanentJobError, WebhookRejected
@@ -64,8 +65,10 @@ RETURNING id
 # The job of a keyed delivery: the delivery joins the store's pending job of that key, or else its
 # failed one (which runs again, with a fresh retry budget, now that a newer event came), or else a
 # new job with the key. The delivery then names its job. Without `merge`, a new job with the key;
-# without a key, a new job without one (the fallbacks of `_insert_delivery`).
+# without a key, a new job without one (the fallbacks of `_insert_delivery`). In a savepoint of its
+# own, taken in the same round trip, that a concurrent change of the job rolls back alone.
 _KEYED_JOB_SQL = """
+SAVEPOINT store_connector_intake_job;
 WITH existing AS (
     SELECT id FROM sync_job
      WHERE %(merge)s AND store_id = %(store)s AND identity_key = %(key)s
@@ -464,8 +467,7 @@ class StoreWebhookDelivery(models.Model):
         attempts = ((True, identity_key), (False, identity_key), (False, None))
         for number, (merge, key) in enumerate(attempts, start=1):
             try:
-                cr.execute("SAVEPOINT store_connector_intake_job;" + _KEYED_JOB_SQL,
-                           dict(params, merge=merge, key=key), log_exceptions=False)
+                cr.execute(_KEYED_JOB_SQL, dict(params, merge=merge, key=key), log_exceptions=False)
                 cr.fetchone()
                 return params["delivery"]
             except (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure):
@@ -526,11 +528,11 @@ class StoreWebhookDelivery(models.Model):
         days = self.env["sync.job"]._int_param(const.PARAM_WEBHOOK_DELIVERY_RETENTION_DAYS,
                                                const.DEFAULT_WEBHOOK_DELIVERY_RETENTION_DAYS, 1)
         return self.env["sync.job"]._purge_batch(
-            self, """SELECT d.id FROM store_webhook_delivery d
-                       LEFT JOIN sync_job j ON j.id = d.job_id
-                      WHERE d.received_at < (statement_timestamp() AT TIME ZONE 'UTC')
-                                            - %(days)s * interval '1 day'
-                        AND (j.id IS NULL OR j.state IN ('done', 'cancelled'))""",
+            self, SQL("""SELECT d.id FROM store_webhook_delivery d
+                           LEFT JOIN sync_job j ON j.id = d.job_id
+                          WHERE d.received_at < (statement_timestamp() AT TIME ZONE 'UTC')
+                                                - %s * interval '1 day'
+                            AND (j.id IS NULL OR j.state IN ('done', 'cancelled'))""", days),
             days, limit, "webhook deliveries")
 
     # ------------------------------------------------------------------ processing

@@ -15,7 +15,7 @@ from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import config
+from odoo.tools import SQL, config
 
 from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
 
@@ -38,6 +38,7 @@ _TRIGGER_KEY = "store_connector.runner_trigger_at"
 # that is the start of the transaction, which in a long transaction (a button, a test) is older
 # than the times the ORM writes.
 NOW = "(statement_timestamp() AT TIME ZONE 'UTC')"
+_NOW = SQL(NOW)
 
 # Columns a claim returns and puts in the ORM cache, so that running a job reads nothing back.
 _CLAIM_COLUMNS = (
@@ -138,7 +139,7 @@ WITH target AS (
 UPDATE sync_job
    SET state = CASE WHEN target.superseded THEN 'cancelled' ELSE 'pending' END,
        result = CASE WHEN target.superseded THEN %(superseded)s ELSE sync_job.result END,
-       {assignments}
+       %(assignments)s
   FROM target
  WHERE sync_job.id = target.id
 RETURNING sync_job.id, sync_job.state
@@ -148,13 +149,13 @@ RETURNING sync_job.id, sync_job.state
 # pending job of its store and key (the partial unique index). Concurrent enqueues of the same key
 # cannot both insert: the later one waits for the earlier to commit, then (Odoo's transactions are
 # REPEATABLE READ) fails with a serialization error that Odoo's request and job retries run again.
-_UPSERT_SQL = f"""
+_UPSERT_SQL = """
 INSERT INTO sync_job (store_id, company_id, operation, direction, model_name, res_ids, method_name,
                       payload, state, priority, retry_count, max_retries, next_attempt_at,
                       identity_key, create_uid, create_date, write_uid, write_date)
 SELECT %(store_id)s, %(company_id)s, %(operation)s, %(direction)s, v.model_name, v.res_ids::jsonb,
        %(method_name)s, v.payload::jsonb, 'pending', %(priority)s, 0, %(max_retries)s,
-       %(next_attempt_at)s, v.identity_key, %(uid)s, {NOW}, %(uid)s, {NOW}
+       %(next_attempt_at)s, v.identity_key, %(uid)s, %(now)s, %(uid)s, %(now)s
   FROM unnest(%(keys)s::varchar[], %(models)s::varchar[], %(res_ids)s::text[], %(payloads)s::text[])
        AS v(identity_key, model_name, res_ids, payload)
 ON CONFLICT (store_id, identity_key) WHERE state = 'pending' AND identity_key IS NOT NULL
@@ -389,23 +390,23 @@ class SyncJob(models.Model):
         jobs = Job.browse()
         if keyed:
             self.flush_model()
-            self.env.cr.execute(_UPSERT_SQL, {
-                "store_id": store.id,
-                "company_id": store.company_id.id,
-                "operation": operation,
-                "direction": direction,
-                "method_name": method_name,
-                "priority": priority,
-                "max_retries": max_retries,
-                "next_attempt_at": when,
-                "uid": self.env.uid,
-                "keys": list(keyed),
-                "models": [records._name for records, _payload in keyed.values()],
-                "res_ids": [json.dumps(records.ids) for records, _payload in keyed.values()],
-                "payloads": [
-                    None if payload is None else json.dumps(payload) for _r, payload in keyed.values()
-                ],
-            })
+            self.env.cr.execute(SQL(
+                _UPSERT_SQL,
+                now=_NOW,
+                store_id=store.id,
+                company_id=store.company_id.id,
+                operation=operation,
+                direction=direction,
+                method_name=method_name,
+                priority=priority,
+                max_retries=max_retries,
+                next_attempt_at=when,
+                uid=self.env.uid,
+                keys=list(keyed),
+                models=[records._name for records, _payload in keyed.values()],
+                res_ids=[json.dumps(records.ids) for records, _payload in keyed.values()],
+                payloads=[None if payload is None else json.dumps(payload) for _r, payload in keyed.values()],
+            ))
             jobs = Job.browse([row[0] for row in self.env.cr.fetchall()])
             jobs.invalidate_recordset()
         if unkeyed:
@@ -548,16 +549,16 @@ class SyncJob(models.Model):
     @api.model
     def _count_due(self, store_ids=None):
         """Due pending jobs that `_claim` would take (of all stores, or `store_ids`)."""
-        self.env.cr.execute(
-            f"""SELECT count(*) FROM sync_job j
-                  JOIN connector_store s ON s.id = j.store_id
-                 WHERE j.state = 'pending' AND j.next_attempt_at <= {NOW}
-                   AND ((s.active AND s.paused IS NOT TRUE)
-                        OR (j.run_when_archived
-                            AND NOT (s.paused IS TRUE AND j.error_kind IS NOT DISTINCT FROM 'auth')))
-                   AND (%(stores)s::int[] IS NULL OR s.id = ANY(%(stores)s::int[]))""",
-            {"stores": None if store_ids is None else list(store_ids)},
-        )
+        self.env.cr.execute(SQL(
+            """SELECT count(*) FROM sync_job j
+                 JOIN connector_store s ON s.id = j.store_id
+                WHERE j.state = 'pending' AND j.next_attempt_at <= %(now)s
+                  AND ((s.active AND s.paused IS NOT TRUE)
+                       OR (j.run_when_archived
+                           AND NOT (s.paused IS TRUE AND j.error_kind IS NOT DISTINCT FROM 'auth')))
+                  AND (%(stores)s::int[] IS NULL OR s.id = ANY(%(stores)s::int[]))""",
+            now=_NOW, stores=None if store_ids is None else list(store_ids),
+        ))
         return self.env.cr.fetchone()[0]
 
     @api.model
@@ -782,7 +783,7 @@ class SyncJob(models.Model):
     def _release(self, ids, commit):
         """Give claimed jobs that did not start back to the queue, as they were."""
         def release():
-            self._sql_reopen(ids, "worker = NULL, started_at = NULL")
+            self._sql_reopen(ids, SQL("worker = NULL, started_at = NULL"))
         if commit:
             self._in_bookkeeping_transaction(release, commit=True)
         else:
@@ -896,12 +897,12 @@ class SyncJob(models.Model):
     def _on_success(self, result, duration, started_at):
         if result is not None and not isinstance(result, str):
             result = json.dumps(result, default=str)
-        self.env.cr.execute(
-            f"""UPDATE sync_job SET state = 'done', started_at = %s, finished_at = {NOW},
-                       duration = %s, result = %s, error_kind = NULL
-                 WHERE id = %s""",
-            [started_at, duration, result, self.id],
-        )
+        self.env.cr.execute(SQL(
+            """UPDATE sync_job SET state = 'done', started_at = %(started_at)s, finished_at = %(now)s,
+                      duration = %(duration)s, result = %(result)s, error_kind = NULL
+                WHERE id = %(id)s""",
+            started_at=started_at, now=_NOW, duration=duration, result=result, id=self.id,
+        ))
         self.invalidate_recordset()
         return "done"
 
@@ -954,12 +955,11 @@ class SyncJob(models.Model):
             _logger.error("sync.job %s (%s) crashed: %s", self.id, self.operation, message)
         if kind == "auth":
             # Not the job's fault: it waits, its retries untouched, for new credentials.
-            self._sql_reopen(
-                self.ids,
-                f"""last_error = %(message)s, error_kind = 'auth', duration = %(duration)s,
-                    started_at = %(started_at)s, finished_at = {NOW}, worker = NULL""",
-                common,
-            )
+            self._sql_reopen(self.ids, SQL(
+                """last_error = %(message)s, error_kind = 'auth', duration = %(duration)s,
+                   started_at = %(started_at)s, finished_at = %(now)s, worker = NULL""",
+                now=_NOW, **common,
+            ))
             self.invalidate_recordset()
             _logger.warning("sync.job %s (%s) refused credentials: %s", self.id, self.operation, message)
             return "auth", message
@@ -967,26 +967,26 @@ class SyncJob(models.Model):
         throttled = bool(getattr(exc, "throttled", False))
         if retryable and (throttled or self.retry_count < self.max_retries):
             delay = self._retry_delay(self.retry_count, retry_after)
-            self._sql_reopen(
-                self.ids,
-                f"""retry_count = COALESCE(sync_job.retry_count, 0) + %(increment)s,
-                    next_attempt_at = {NOW} + %(delay)s * interval '1 second',
-                    last_error = %(message)s, error_kind = 'retryable', duration = %(duration)s,
-                    started_at = %(started_at)s, finished_at = {NOW}, worker = NULL""",
-                dict(common, increment=0 if throttled else 1, delay=delay),
-            )
+            self._sql_reopen(self.ids, SQL(
+                """retry_count = COALESCE(sync_job.retry_count, 0) + %(increment)s,
+                   next_attempt_at = %(now)s + %(delay)s * interval '1 second',
+                   last_error = %(message)s, error_kind = 'retryable', duration = %(duration)s,
+                   started_at = %(started_at)s, finished_at = %(now)s, worker = NULL""",
+                now=_NOW, increment=0 if throttled else 1, delay=delay, **common,
+            ))
             self.invalidate_recordset()
             _logger.info("sync.job %s (%s) will retry in %.0fs: %s", self.id, self.operation, delay, message)
             return ("throttled" if throttled else "retry"), message
         if retryable:
             message = _("Gave up after %(count)s retries: %(error)s", count=self.retry_count, error=message)
-        self.env.cr.execute(
-            f"""UPDATE sync_job
-                   SET state = 'failed', duration = %s, last_error = %s, error_kind = %s,
-                       started_at = %s, finished_at = {NOW}
-                 WHERE id = %s""",
-            [duration, message, "permanent" if kind == "crash" else kind, started_at, self.id],
-        )
+        self.env.cr.execute(SQL(
+            """UPDATE sync_job
+                  SET state = 'failed', duration = %(duration)s, last_error = %(message)s,
+                      error_kind = %(kind)s, started_at = %(started_at)s, finished_at = %(now)s
+                WHERE id = %(id)s""",
+            duration=duration, message=message, kind="permanent" if kind == "crash" else kind,
+            started_at=started_at, now=_NOW, id=self.id,
+        ))
         if self.identity_key:
             self._supersede_failed()
         self.invalidate_recordset()
@@ -1015,12 +1015,14 @@ class SyncJob(models.Model):
                 ids = [row[0] for row in cr.fetchall()]
                 if len(ids) < 2:
                     return []
-                cr.execute(
-                    f"""UPDATE sync_job SET state = 'cancelled', finished_at = {NOW}, result = %s
-                         WHERE id = ANY(%s) AND state = 'failed'""",
-                    [_("Superseded by job %(job)s, a later failure of the same %(key)s: see or retry "
-                       "that one.", job=ids[0], key=self.identity_key), ids[1:]],
-                )
+                cr.execute(SQL(
+                    """UPDATE sync_job SET state = 'cancelled', finished_at = %s, result = %s
+                        WHERE id = ANY(%s) AND state = 'failed'""",
+                    _NOW,
+                    _("Superseded by job %(job)s, a later failure of the same %(key)s: see or retry "
+                      "that one.", job=ids[0], key=self.identity_key),
+                    ids[1:],
+                ))
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as exc:
             _logger.info("older failed jobs of %s left as they are after a concurrent update: %s",
                          self.identity_key, exc)
@@ -1044,18 +1046,23 @@ class SyncJob(models.Model):
         return max(1.0, nominal * random.uniform(1 - const.BACKOFF_JITTER, 1 + const.BACKOFF_JITTER))
 
     @api.model
-    def _sql_reopen(self, ids, assignments, params=None):
-        """Put jobs back to pending with the SQL `assignments` (see _REOPEN_SQL).
+    def _sql_reopen(self, ids, assignments):
+        """Put jobs back to pending (see _REOPEN_SQL).
 
+        :param assignments: odoo.tools.SQL, the other columns to set (``SQL("worker = %s", ...)``)
         :returns: {job id: new state} ("pending", or "cancelled" when superseded).
         """
+        if not isinstance(assignments, SQL):
+            raise TypeError("_sql_reopen takes its assignments as odoo.tools.SQL")
         cr = self.env.cr
-        params = dict(params or {}, ids=list(ids),
-                      superseded=_("Superseded by a newer pending job with the same identity key."))
-        query = _REOPEN_SQL.format(assignments=assignments)
+        superseded = _("Superseded by a newer pending job with the same identity key.")
+
+        def reopen(job_ids):
+            return SQL(_REOPEN_SQL, ids=list(job_ids), superseded=superseded, assignments=assignments)
+
         try:
             with cr.savepoint(flush=False):
-                cr.execute(query, params)
+                cr.execute(reopen(ids))
                 return dict(cr.fetchall())
         except psycopg2.errors.UniqueViolation:
             pass
@@ -1066,14 +1073,14 @@ class SyncJob(models.Model):
         for job_id in ids:
             try:
                 with cr.savepoint(flush=False):
-                    cr.execute(query, dict(params, ids=[job_id]))
+                    cr.execute(reopen([job_id]))
                     states.update(cr.fetchall())
             except psycopg2.errors.UniqueViolation:
-                cr.execute(
-                    f"UPDATE sync_job SET state = 'cancelled', result = %(superseded)s, {assignments} "
-                    "WHERE id = %(id)s RETURNING id, state",
-                    dict(params, id=job_id),
-                )
+                cr.execute(SQL(
+                    "UPDATE sync_job SET state = 'cancelled', result = %s, %s "
+                    "WHERE id = %s RETURNING id, state",
+                    superseded, assignments, job_id,
+                ))
                 states.update(cr.fetchall())
         return states
 
@@ -1136,13 +1143,13 @@ class SyncJob(models.Model):
         minutes = self._int_param(const.PARAM_JOB_TIMEOUT_MINUTES, const.DEFAULT_JOB_TIMEOUT_MINUTES, 1)
         cr = self.env.cr
         self.env.flush_all()
-        cr.execute(
-            f"""SELECT id, store_id, COALESCE(retry_count, 0) >= max_retries FROM sync_job
-                 WHERE state = 'processing' AND started_at < {NOW} - %s * interval '1 minute'
-                 ORDER BY id
-                   FOR UPDATE SKIP LOCKED""",
-            [minutes],
-        )
+        cr.execute(SQL(
+            """SELECT id, store_id, COALESCE(retry_count, 0) >= max_retries FROM sync_job
+                WHERE state = 'processing' AND started_at < %s - %s * interval '1 minute'
+                ORDER BY id
+                  FOR UPDATE SKIP LOCKED""",
+            _NOW, minutes,
+        ))
         rows = cr.fetchall()
         if not rows:
             return []
@@ -1150,20 +1157,19 @@ class SyncJob(models.Model):
                  minutes=minutes)
         exhausted = [job_id for job_id, _store, spent in rows if spent]
         if exhausted:
-            cr.execute(
-                f"""UPDATE sync_job SET state = 'failed', error_kind = 'crash', worker = NULL,
-                           last_error = %s, finished_at = {NOW}
-                     WHERE id = ANY(%s)""",
-                [_("Gave up after %(error)s", error=lost), exhausted],
-            )
+            cr.execute(SQL(
+                """UPDATE sync_job SET state = 'failed', error_kind = 'crash', worker = NULL,
+                          last_error = %s, finished_at = %s
+                    WHERE id = ANY(%s)""",
+                _("Gave up after %(error)s", error=lost), _NOW, exhausted,
+            ))
         retry = [job_id for job_id, _store, spent in rows if not spent]
         if retry:
-            self._sql_reopen(
-                retry,
-                f"""retry_count = COALESCE(sync_job.retry_count, 0) + 1, error_kind = 'crash', worker = NULL,
-                    last_error = %(message)s, next_attempt_at = {NOW}""",
-                {"message": lost},
-            )
+            self._sql_reopen(retry, SQL(
+                """retry_count = COALESCE(sync_job.retry_count, 0) + 1, error_kind = 'crash', worker = NULL,
+                   last_error = %s, next_attempt_at = %s""",
+                lost, _NOW,
+            ))
         ids = [row[0] for row in rows]
         self.browse(ids).invalidate_recordset()
         _logger.warning("requeued %s sync jobs left in processing: %s", len(ids), ids[:20])
@@ -1182,26 +1188,26 @@ class SyncJob(models.Model):
         """
         days = self._int_param(const.PARAM_JOB_RETENTION_DAYS, const.DEFAULT_JOB_RETENTION_DAYS)
         return self._purge_batch(
-            self, f"""SELECT id FROM sync_job
-                      WHERE state IN ('done', 'cancelled')
-                        AND COALESCE(finished_at, write_date) < {NOW} - %(days)s * interval '1 day'""",
+            self, SQL("""SELECT id FROM sync_job
+                          WHERE state IN ('done', 'cancelled')
+                            AND COALESCE(finished_at, write_date) < %s - %s * interval '1 day'""",
+                      _NOW, days),
             days, limit, "sync jobs")
 
     @api.model
-    def _purge_batch(self, model, old_ids_sql, days, limit, label):
-        """Delete up to `limit` rows of `model` whose ids `old_ids_sql` selects (a query taking
-        %(days)s), report what is left to Odoo's cron progress (which calls again while some
-        remain) and log it. The one purge of the suite's crons.
+    def _purge_batch(self, model, old_ids, days, limit, label):
+        """Delete up to `limit` rows of `model` whose ids the query `old_ids` (odoo.tools.SQL)
+        selects, the ones older than `days` days, report what is left to Odoo's cron progress
+        (which calls again while some remain) and log it. The one purge of the suite's crons.
 
         :returns: the number of rows deleted.
         """
         cr = self.env.cr
         self.env.flush_all()
-        table = model._table
-        cr.execute(f"DELETE FROM {table} WHERE id IN ({old_ids_sql} LIMIT %(limit)s)",
-                   {"days": days, "limit": limit})
+        cr.execute(SQL("DELETE FROM %s WHERE id IN (%s LIMIT %s)",
+                       SQL.identifier(model._table), old_ids, limit))
         deleted = cr.rowcount
-        cr.execute(f"SELECT count(*) FROM ({old_ids_sql}) old", {"days": days})
+        cr.execute(SQL("SELECT count(*) FROM (%s) old", old_ids))
         remaining = cr.fetchone()[0]
         model.invalidate_model()
         self.env["ir.cron"]._notify_progress(done=deleted, remaining=remaining)
@@ -1233,7 +1239,7 @@ class SyncJob(models.Model):
         if not jobs:
             raise UserError(_("Only failed or cancelled jobs can be retried."))
         self.env.flush_all()
-        jobs._sql_reopen(jobs.ids, f"retry_count = 0, next_attempt_at = {NOW}, worker = NULL")
+        jobs._sql_reopen(jobs.ids, SQL("retry_count = 0, next_attempt_at = %s, worker = NULL", _NOW))
         jobs.invalidate_recordset()
         self._trigger_runner()
         return True
@@ -1246,11 +1252,11 @@ class SyncJob(models.Model):
             raise UserError(_("Only pending or failed jobs can be cancelled."))
         self.env.flush_all()
         # The state test in SQL, not only above: a worker may have claimed a job meanwhile.
-        self.env.cr.execute(
-            f"""UPDATE sync_job SET state = 'cancelled', finished_at = {NOW}
-                 WHERE id = ANY(%s) AND state IN ('pending', 'failed')""",
-            [jobs.ids],
-        )
+        self.env.cr.execute(SQL(
+            """UPDATE sync_job SET state = 'cancelled', finished_at = %s
+                WHERE id = ANY(%s) AND state IN ('pending', 'failed')""",
+            _NOW, jobs.ids,
+        ))
         jobs.invalidate_recordset()
         return True
 
@@ -1293,7 +1299,7 @@ class SyncJob(models.Model):
         self.env.flush_all()
         failed = jobs.filtered(lambda j: j.state == "failed")
         if failed:
-            self._sql_reopen(failed.ids, "retry_count = 0, worker = NULL")
+            self._sql_reopen(failed.ids, SQL("retry_count = 0, worker = NULL"))
         Job = self.sudo()
         rows = Job._claim_rows(len(jobs), commit=False, job_ids=jobs.ids)
         ran = Job._run_claimed(rows, commit=False)

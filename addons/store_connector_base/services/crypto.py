@@ -68,11 +68,6 @@ def published_key_in_use():
     return bool(keys) and keys[0] in PUBLISHED_KEYS and not is_test_mode()
 
 
-def has_key():
-    """Whether a usable encryption key is configured (for UI hints; encrypt/decrypt raise when not)."""
-    return bool(_configured_keys()) and not published_key_in_use()
-
-
 def _fernet():
     keys = _configured_keys()
     if not keys:

@@ -82,100 +82,92 @@ def build_order_lines(order, ctx):
     codes = ", ".join(d["code"] for d in order["discounts"] if d.get("code"))
     vals_list = []
     tolerance = unit  # the order's own rounding
-    sequence = 10
 
     def taxes_of(net, taxes):
         return [ctx["tax_ids"][key] for key in line_tax_keys(net, taxes, included)]
 
     for line in order["lines"]:
-        quantity = line["quantity"]
-        platform_gross = line["unit_price"] * quantity
-        target = quantize(platform_gross - line["discount"], cur)
-        price_unit = quantize(line["unit_price"], ctx["price_digits"])
-        odoo_gross = quantize(price_unit * quantity, cur)
-        tax_ids = taxes_of(platform_gross - line["discount"], line["taxes"])
-        tolerance += unit * (1 + len(tax_ids))
-        if price_unit != line["unit_price"]:
-            # Odoo keeps fewer decimals than the platform: half a unit of the last kept digit per item.
-            tolerance += Decimal(1).scaleb(-ctx["price_digits"]) / 2 * quantity
-        sku = line["sku"]
-        product_id = ctx["products"].get(sku) if sku else None
-        name = line["name"] or sku or ""
-        if product_id is None:
-            product_id = ctx["placeholder_product_id"]
-            name = ctx["placeholder_label"].format(sku=sku or "-", name=line["name"] or "")
-        vals = {
-            "sequence": sequence,
-            "product_id": product_id,
-            "name": name or False,
-            "product_uom_qty": float(quantity),
-            "price_unit": float(price_unit),
-            "discount": 0.0,
-            "tax_id": [(6, 0, tax_ids)],
-            # The fulfillment push names the shipped lines by it.
-            "store_external_line_id": line["id"] or False,
-            # What the platform shipped itself: the order's confirmation acts on it (see
-            # sale.order._store_apply_platform_shipments).
-            "store_platform_shipped_qty": float(line.get("shipped_quantity") or 0),
-        }
-        vals_list.append(vals)
-        sequence += 10
-        if odoo_gross == target:
-            continue
-        if line["discount"]:
-            percent = discount_percent(price_unit, quantity, target, ctx["discount_digits"], cur)
-            if percent is not None:
-                vals["discount"] = float(percent)
-                continue
-            vals_list.append(
-                {
-                    "sequence": sequence,
-                    "product_id": ctx["discount_product_id"],
-                    "name": ctx["discount_label"].format(name=name, codes=codes),
-                    "product_uom_qty": 1.0,
-                    "price_unit": float(target - odoo_gross),
-                    "discount": 0.0,
-                    "tax_id": [(6, 0, tax_ids)],
-                }
-            )
-            sequence += 10
-        # Without a platform discount the gap is the unit price's rounding: left to the
-        # rounding line, as announced by the tolerance above.
-
+        tax_ids = taxes_of(line["unit_price"] * line["quantity"] - line["discount"], line["taxes"])
+        product_lines, price_rounding = _product_line_values(line, tax_ids, codes, ctx)
+        vals_list += product_lines
+        tolerance += unit * (1 + len(tax_ids)) + price_rounding
     for ship in order["shipping_lines"]:
         net = ship["price"] - ship["discount"]
         tax_ids = taxes_of(net, ship["taxes"])
         tolerance += unit * (1 + len(tax_ids))
-        vals_list.append(
-            {
-                "sequence": sequence,
-                "product_id": ctx["shipping_product_id"],
-                "name": ship["title"] or False,
-                "product_uom_qty": 1.0,
-                "price_unit": float(quantize(net, cur)),
-                "discount": 0.0,
-                "tax_id": [(6, 0, tax_ids)],
-                "is_delivery": True,
-            }
-        )
-        sequence += 10
-
+        vals_list.append(_charge_line_values(ctx["shipping_product_id"], ship["title"], quantize(net, cur),
+                                             tax_ids, is_delivery=True))
     for fee in order["fee_lines"]:
         tax_ids = taxes_of(fee["amount"], fee["taxes"])
         tolerance += unit * (1 + len(tax_ids))
-        vals_list.append(
-            {
-                "sequence": sequence,
-                "product_id": ctx["fee_product_id"],
-                "name": fee["title"] or False,
-                "product_uom_qty": 1.0,
-                "price_unit": float(quantize(fee["amount"], cur)),
-                "discount": 0.0,
-                "tax_id": [(6, 0, tax_ids)],
-            }
-        )
-        sequence += 10
+        vals_list.append(_charge_line_values(ctx["fee_product_id"], fee["title"],
+                                             quantize(fee["amount"], cur), tax_ids))
+    for position, vals in enumerate(vals_list, start=1):
+        vals["sequence"] = 10 * position
     return vals_list, tolerance
+
+
+def _product_line_values(line, tax_ids, codes, ctx):
+    """The sale order line of a normalized product line (see `build_order_lines` for `ctx`), and the
+    line of its platform discount when Odoo cannot express it as a percentage of that line.
+
+    :param tax_ids: the line's account.tax ids
+    :param codes: the order's discount codes, for the discount line's name
+    :returns: ([line values] or [line values, discount line values] without sequence, the rounding
+        tolerance Odoo's shorter unit price adds as Decimal)
+    """
+    cur = ctx["currency_digits"]
+    quantity = line["quantity"]
+    target = quantize(line["unit_price"] * quantity - line["discount"], cur)
+    price_unit = quantize(line["unit_price"], ctx["price_digits"])
+    odoo_gross = quantize(price_unit * quantity, cur)
+    price_rounding = Decimal(0)
+    if price_unit != line["unit_price"]:
+        # Odoo keeps fewer decimals than the platform: half a unit of the last kept digit per item.
+        price_rounding = Decimal(1).scaleb(-ctx["price_digits"]) / 2 * quantity
+    sku = line["sku"]
+    product_id = ctx["products"].get(sku) if sku else None
+    name = line["name"] or sku or ""
+    if product_id is None:
+        product_id = ctx["placeholder_product_id"]
+        name = ctx["placeholder_label"].format(sku=sku or "-", name=line["name"] or "")
+    vals = {
+        "product_id": product_id,
+        "name": name or False,
+        "product_uom_qty": float(quantity),
+        "price_unit": float(price_unit),
+        "discount": 0.0,
+        "tax_id": [(6, 0, tax_ids)],
+        # The fulfillment push names the shipped lines by it.
+        "store_external_line_id": line["id"] or False,
+        # What the platform shipped itself: the order's confirmation acts on it (see
+        # sale.order._store_apply_platform_shipments).
+        "store_platform_shipped_qty": float(line.get("shipped_quantity") or 0),
+    }
+    # Without a platform discount a gap is the unit price's rounding: left to the rounding line, as
+    # announced by the tolerance.
+    if odoo_gross == target or not line["discount"]:
+        return [vals], price_rounding
+    percent = discount_percent(price_unit, quantity, target, ctx["discount_digits"], cur)
+    if percent is not None:
+        vals["discount"] = float(percent)
+        return [vals], price_rounding
+    discount_name = ctx["discount_label"].format(name=name, codes=codes)
+    return [vals, _charge_line_values(ctx["discount_product_id"], discount_name, target - odoo_gross,
+                                      tax_ids)], price_rounding
+
+
+def _charge_line_values(product_id, name, price, tax_ids, **extra):
+    """A one-unit sale order line without sequence (shipping, fee, discount) of `price` (Decimal)."""
+    return {
+        "product_id": product_id,
+        "name": name or False,
+        "product_uom_qty": 1.0,
+        "price_unit": float(price),
+        "discount": 0.0,
+        "tax_id": [(6, 0, tax_ids)],
+        **extra,
+    }
 
 
 def all_tax_keys(order):

@@ -1,5 +1,8 @@
 """Customers of imported orders: matched by email within the company, addresses, both-way sync."""
 
+from odoo.addons.store_connector_base.services import order_mapper
+from odoo.addons.store_connector_base.services.normalized import normalize_customer
+
 from .common_orders import OrderPipelineCase
 
 
@@ -274,3 +277,73 @@ class TestOrderCustomers(OrderPipelineCase):
         self.mug.product_tmpl_id.company_id = self.company
         result = self.importer._import_orders(store_b, [order])
         self.assertIn("unknown SKU MUG", result["failed"][0]["error"])
+
+    def test_partner_resolution_steps(self):
+        """The named steps of `_resolve_partners` (issue #9): the customers of a batch take the billing
+        email when they have none; the address book finds a customer's own address and its first
+        child of each type with an address; a known address is reused, a new one created once."""
+        importer = self.env["store.order.importer"]
+        first = self._order("3101", None, customer_id="C-31")
+        first["billing_address"] = dict(first["billing_address"], email="Zoe@Example.com")
+        second = self._order("3102", "zed@example.com")
+        customers = importer._order_customers([first, second])
+        self.assertEqual([c["email"] for c in customers], ["zoe@example.com", "zed@example.com"])
+        self.assertIsNone(first["customer"]["email"], "the orders are left as they came")
+
+        customer = self.env["res.partner"].create(
+            {"name": "Zoe", "street": "1 Own St", "company_id": self.company.id}
+        )
+        children = self.env["res.partner"].create([
+            {"name": "Zoe", "street": "2 Ship St", "parent_id": customer.id, "type": "delivery"},
+            {"name": "Zoe", "street": "2 Ship St", "parent_id": customer.id, "type": "delivery"},
+            {"name": "Zoe", "street": "3 Other St", "parent_id": customer.id, "type": "other"},
+        ])
+        own, existing = importer._address_book([customer.id, customer.id])
+        own_key = order_mapper.address_key({"name": "Zoe", "street": "1 Own St"})
+        ship_key = order_mapper.address_key({"name": "Zoe", "street": "2 Ship St"})
+        self.assertIn(own_key, own[customer.id])
+        self.assertEqual(existing[(customer.id, "delivery", ship_key)], children[0].id)
+        other_key = order_mapper.address_key({"name": "Zoe", "street": "3 Other St"})
+        self.assertNotIn((customer.id, "other", other_key), existing)
+
+        ship = {"name": "Zoe", "street": "2 Ship St"}
+        new = {"name": "Zoe", "street": "4 New St"}
+        orders = [dict(first, billing_address=None, shipping_address=ship),
+                  dict(second, billing_address=new, shipping_address=new),
+                  dict(first, id="3103", billing_address=new, shipping_address=None)]
+        result = importer._resolve_addresses(self.store, orders, dict.fromkeys(range(3), customer), ({}, {}))
+        self.assertEqual(result["3101"], (customer, customer, children[0]))
+        invoice, delivery = result["3102"][1:]
+        self.assertEqual((invoice.street, invoice.type, invoice.parent_id), ("4 New St", "invoice", customer))
+        self.assertEqual((delivery.street, delivery.type, delivery.parent_id),
+                         ("4 New St", "delivery", customer))
+        self.assertEqual(result["3103"], (customer, invoice, customer), "one contact per type and address")
+
+    def test_customer_import_steps(self):
+        """The named steps of `_import_customers` (issue #9): the contact is created, left alone
+        (customer sync off, or nothing changed) or updated; the binding is made or moved."""
+        importer = self.env["store.order.importer"]
+        customer = normalize_customer({"id": "C-40", "email": "kim@example.com", "name": "Kim",
+                                       "updated_at": "2026-05-01T10:00:00Z"}, "customer")
+        kim, outcome = importer._import_customer_contact(self.store, customer, None, ({}, {}))
+        self.assertEqual((outcome, kim.name, kim.email, kim.company_id), ("created", "Kim", "kim@example.com",
+                                                                           self.company))
+        renamed = dict(customer, name="Kim Lee")
+
+        def import_renamed():
+            return importer._import_customer_contact(self.store, renamed, kim, ({}, {}))
+
+        self.assertEqual(import_renamed(), (kim, "ignored"))
+        self.store.auto_sync_customers = True
+        self.assertEqual(import_renamed(), (kim, "updated"))
+        self.assertEqual(kim.name, "Kim Lee")
+        self.assertEqual(import_renamed(), (kim, "ignored"))
+        self.assertFalse(self.jobs("customers.export"), "imported changes are not exported back")
+
+        binding = importer._bind_imported_customer(self.store, customer, kim, None)
+        self.assertEqual((binding.store_id, binding.external_id, binding.partner_id),
+                         (self.store, "C-40", kim))
+        other = self.env["res.partner"].create({"name": "Kim (2)"})
+        later = dict(customer, updated_at=customer["updated_at"].replace(year=2027))
+        self.assertEqual(importer._bind_imported_customer(self.store, later, other, binding), binding)
+        self.assertEqual((binding.partner_id, binding.platform_updated_at.year), (other, 2027))

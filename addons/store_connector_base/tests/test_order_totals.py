@@ -323,3 +323,65 @@ class TestMapperPure(OrderPipelineCase):
         )
         self.assertEqual(order_mapper.lines_fingerprint(first), order_mapper.lines_fingerprint(later))
         self.assertNotEqual(order_mapper.lines_fingerprint(first), order_mapper.lines_fingerprint(changed))
+
+
+class TestOrderLineSteps(OrderPipelineCase):
+    """The named steps of order_mapper.build_order_lines (issue #9): one product line, with its
+    discount as a percentage when Odoo can express it, else as a discount line of its own."""
+
+    CTX = {
+        "products": {"MUG": 7}, "placeholder_product_id": 99, "discount_product_id": 3,
+        "price_digits": 2, "discount_digits": 2, "currency_digits": 2,
+        "discount_label": "Discount on {name}{codes}", "placeholder_label": "[{sku}] {name} (unknown SKU)",
+    }
+
+    def line(self, **values):
+        return {"id": "L1", "sku": "MUG", "name": "Mug", "quantity": 3, "unit_price": Decimal("10.00"),
+                "discount": Decimal(0), "taxes": [], **values}
+
+    def test_product_line_without_discount(self):
+        lines, rounding = order_mapper._product_line_values(self.line(), [5], "", self.CTX)
+        self.assertEqual(rounding, 0)
+        self.assertEqual(lines, [{
+            "product_id": 7, "name": "Mug", "product_uom_qty": 3.0, "price_unit": 10.0, "discount": 0.0,
+            "tax_id": [(6, 0, [5])], "store_external_line_id": "L1", "store_platform_shipped_qty": 0.0,
+        }])
+
+    def test_product_line_discount_as_percentage_or_as_its_own_line(self):
+        lines, _rounding = order_mapper._product_line_values(self.line(discount=Decimal("3.00")), [], "",
+                                                             self.CTX)
+        self.assertEqual([(vals["price_unit"], vals["discount"]) for vals in lines], [(10.0, 10.0)])
+        # 0.01 off 1,000.00 is no percentage of two decimals: a discount line, taxed like the line.
+        line = self.line(discount=Decimal("0.01"), sku="X", quantity=1, unit_price=Decimal("1000.00"))
+        lines, _rounding = order_mapper._product_line_values(line, [5], " (SAVE)", self.CTX)
+        self.assertEqual(len(lines), 2)
+        self.assertEqual((lines[0]["product_id"], lines[0]["discount"]), (99, 0.0))
+        self.assertEqual(lines[1], {
+            "product_id": 3, "name": "Discount on [X] Mug (unknown SKU) (SAVE)", "product_uom_qty": 1.0,
+            "price_unit": -0.01, "discount": 0.0, "tax_id": [(6, 0, [5])],
+        })
+
+    def test_unit_price_rounding_is_announced(self):
+        _lines, rounding = order_mapper._product_line_values(self.line(unit_price=Decimal("9.995")), [], "",
+                                                             self.CTX)
+        self.assertEqual(rounding, Decimal("0.015"))
+
+
+class TestOrderTaxSteps(OrderPipelineCase):
+    """`_create_taxes`, the step of `_get_taxes` that creates the taxes the company lacks (issue #9)."""
+
+    def test_created_taxes_take_free_names_and_need_a_country(self):
+        importer = self.env["store.order.importer"]
+        self.env["account.tax"].create({"name": "7.5% (store)", "amount": 7.5, "company_id": self.company.id,
+                                        "active": False})
+        taxes = importer._create_taxes(self.company, [("7.5", False), ("7.5", True)])
+        self.assertEqual(taxes.mapped("name"), ["7.5% (store) 2", "7.5% (store, tax included)"])
+        self.assertEqual(taxes.mapped("price_include"), [False, True])
+        self.assertEqual(set(taxes.mapped("amount")), {7.5})
+        self.assertEqual(set(taxes.mapped("company_id")), {self.company})
+        self.assertTrue(all(taxes.mapped("tax_group_id")))
+        nowhere = self.env["res.company"].create({"name": "Nowhere Ltd"})
+        nowhere.write({"country_id": False, "account_fiscal_country_id": False})
+        with self.assertRaises(PermanentJobError) as refused:
+            importer._create_taxes(nowhere, [("5", False)])
+        self.assertIn("Nowhere Ltd has no country", str(refused.exception))

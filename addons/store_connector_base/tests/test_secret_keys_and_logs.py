@@ -64,7 +64,6 @@ class TestPublishedKeys(BaseCase):
                 self.assertIn(const.CONFIG_ENCRYPTION_KEY, message)
                 self.assertIn("published", message)
                 self.assertNotIn(_example_key(), message)
-            self.assertFalse(crypto.has_key())
             self.assertTrue(crypto.published_key_in_use())
 
     def test_a_published_key_listed_after_a_real_one_only_decrypts(self):

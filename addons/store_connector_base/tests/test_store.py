@@ -254,18 +254,21 @@ class TestShopUrl(StoreCase):
 
 
 class TestInactiveStore(StoreCase):
-    def test_webhook_key_finds_active_stores_only(self):
-        self.assertEqual(self.Store._find_by_code(self.store.code), self.store)
+    def test_webhook_key_finds_the_store_active_or_archived(self):
+        # The intake's lookup: an archived store still receives what its platform declares, and
+        # the intake reads its active flag from the cache the lookup filled.
         self.store.active = False
-        self.assertFalse(self.Store._find_by_code(self.store.code))
-        self.assertFalse(self.Store.with_context(active_test=False)._find_by_code(self.store.code))
-        self.store.active = True
-        self.assertEqual(self.Store._find_by_code(self.store.code), self.store)
+        self.env.flush_all()
+        self.store.invalidate_recordset()
+        store, _rows = self.Store._find_for_webhook(self.store.code)
+        self.assertEqual(store, self.store)
+        with self.assertQueryCount(0):
+            self.assertFalse(store.active)
 
     def test_unknown_or_empty_key_finds_nothing(self):
-        self.assertFalse(self.Store._find_by_code(False))
-        self.assertFalse(self.Store._find_by_code(""))
-        self.assertFalse(self.Store._find_by_code(re.sub(".", "x", self.store.code)))
+        for code in (False, "", re.sub(".", "x", self.store.code)):
+            with self.subTest(code=code):
+                self.assertEqual(self.Store._find_for_webhook(code), (self.Store.browse(), []))
 
     def test_jobs_of_an_inactive_store_do_not_run(self):
         job = self.env["sync.job"]._enqueue(self.store, "inactive.check", "_job_noop")

@@ -28,7 +28,6 @@ timeout and never asks for expiring tokens).
 import logging
 import time
 
-import shopify
 import werkzeug
 
 from odoo import _, http
@@ -57,6 +56,10 @@ def shopify_params_valid(secret, params, tolerance=const.SHOPIFY_OAUTH_TIMESTAMP
             return False
     except (TypeError, ValueError):
         return False
+    # ShopifyAPI serves this check alone: imported here, not when Odoo loads the controllers (it
+    # pulls in pyactiveresource and all of its REST resources, about 0.3 s at every start).
+    import shopify
+
     session_class = type("StoreConnectorShopifySession", (shopify.Session,), {"secret": secret})
     try:
         return bool(session_class.validate_params(dict(params)))

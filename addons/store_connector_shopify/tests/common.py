@@ -19,21 +19,13 @@ the simulator holds a document that schema refuses fails, even if the connector 
 answer. A test that sends such a document on purpose takes it with `self.sim.take_schema_violations()`.
 """
 
-import sys
-from pathlib import Path
-
 from odoo.tests.common import HttpCase, TransactionCase
 
 from odoo.addons.store_connector_base.services.rate_limiter import reset_limiters
 from odoo.addons.store_connector_base.tests.common import run_queue
 
-# ebaysdk installs a top-level `tests` package that shadows the repository's tests/ directory:
-# import the simulator as `simulators.shopify` with tests/ on sys.path (see its README).
-_TESTS_DIR = Path(__file__).resolve().parents[3] / "tests"
-if str(_TESTS_DIR) not in sys.path:
-    sys.path.insert(0, str(_TESTS_DIR))
-
-from simulators.shopify import ShopifySimulator  # noqa: E402
+# The repository's tests/ package (pytest.ini puts the repository root first on the import path).
+from tests.simulators.shopify import ShopifySimulator
 
 SIM_TOKEN = "shpat_simulator_test_token_5a8c1e"
 SIM_CLIENT_ID = "sim-client-id"

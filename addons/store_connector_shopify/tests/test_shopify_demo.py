@@ -1,20 +1,15 @@
 """The README demo (scripts/demo) sets its store up with tests/demo/setup_demo.py: run that setup
 against a simulator seeded like the demo's, twice (the demo is idempotent)."""
 
-import importlib
 from types import SimpleNamespace
 from unittest.mock import patch
 
 from odoo.tests import tagged
 
-from .common import ShopifySimulatorCase
+from tests.demo.setup_demo import DEMO_DISABLED_CRONS, DEMO_STORE_NAME, demo_store, setup_demo, summary
+from tests.simulators.shopify.seed import DEMO_STOCK
 
-# tests/demo/setup_demo.py, importable once .common has put tests/ on sys.path.
-_demo = importlib.import_module("demo.setup_demo")
-DEMO_STORE_NAME, demo_store, setup_demo, summary = (
-    _demo.DEMO_STORE_NAME, _demo.demo_store, _demo.setup_demo, _demo.summary
-)
-DEMO_STOCK = importlib.import_module("simulators.shopify.seed").DEMO_STOCK
+from .common import ShopifySimulatorCase
 
 
 @tagged("post_install", "-at_install")
@@ -105,7 +100,7 @@ class TestShopifyDemoSetup(ShopifySimulatorCase):
     def test_demo_database_reaches_no_online_service(self):
         company = self.env.company
         company.write({"stock_move_sms_validation": True, "iap_enrich_auto_done": False})
-        crons = [self.env.ref(xmlid) for xmlid in _demo.DEMO_DISABLED_CRONS]
+        crons = [self.env.ref(xmlid) for xmlid in DEMO_DISABLED_CRONS]
         for cron in crons:
             cron.active = True
         admin = self.env.ref("base.user_admin")
