@@ -498,10 +498,8 @@ class StoreAdapterShopify(models.AbstractModel):
         legacy_id = str(customer.get("id") or "")
         # bindings may hold the GID or the legacy id that webhooks carry
         ids = [legacy_id, f"gid://shopify/Customer/{legacy_id}"] if legacy_id else []
-        bindings = self.env["store.customer.binding"].sudo().search(
-            [("store_id", "=", store.id), ("external_id", "in", ids)]
-        )
-        return bindings.partner_id
+        found = self.env["store.customer.binding"].sudo()._find_by_external_ids(store, ids)
+        return self.env["store.customer.binding"].sudo().concat(*found.values()).partner_id
 
 
 _JSON_TYPES = {"int": int, "str": str, "list": list, "dict": dict}

@@ -401,7 +401,11 @@ class StoreAdapterShopifySync(models.AbstractModel):
         at the store's default Shopify location (else the shop's first), as the export publishes
         them. A variant not stocked at a location has 0 there; variants whose quantity Shopify
         does not track, and those not exported yet (no inventory item), are left out."""
-        items = {b.external_inventory_item_id: b.sku for b in bindings if b.external_inventory_item_id}
+        items = {}
+        for binding in bindings:
+            item = (binding.external_data or {}).get("inventory_item_id")
+            if item:
+                items[item] = binding.sku
         if not items:
             return []
         mapped = store.shopify_location_ids.filtered(lambda loc: loc.location_id and loc.active_on_shopify)
@@ -746,15 +750,21 @@ class StoreAdapterShopifySync(models.AbstractModel):
         available = payload.get("available")
         if not isinstance(available, int) or isinstance(available, bool):
             return False
-        binding = self.env["store.product.binding"].sudo().search([
-            ("store_id", "=", store.id),
-            ("external_inventory_item_id", "=", om.gid("InventoryItem", payload.get("inventory_item_id"))),
-        ], limit=1)
+        item_gid = om.gid("InventoryItem", payload.get("inventory_item_id"))
+        binding = self._shopify_binding_of_item(store, item_gid)
         if not binding:
             return False
         location_gid = om.gid("Location", payload.get("location_id"))
         published = self._shopify_published_level(store, binding, location_gid)
         return published is not None and int(published) == available
+
+    @api.model
+    def _shopify_binding_of_item(self, store, item_gid):
+        """The product binding of `store` whose Shopify inventory item is `item_gid` (one indexed
+        lookup in the bindings' external data), or an empty recordset."""
+        Binding = self.env["store.product.binding"].sudo()
+        return Binding._find_by_external_ids(store, [item_gid], data_key="inventory_item_id").get(
+            item_gid, Binding)[:1]
 
     @api.model
     def _shopify_published_level(self, store, binding, location_gid):
@@ -774,8 +784,8 @@ class StoreAdapterShopifySync(models.AbstractModel):
         made within the same second still changes what the digest covers, or else changes
         nothing the import would read."""
         product_gid = payload.get("admin_graphql_api_id") or om.gid("Product", payload.get("id"))
-        bindings = self.env["store.product.binding"].sudo().search(
-            [("store_id", "=", store.id), ("external_product_id", "=", product_gid)])
+        bindings = self.env["store.product.binding"].sudo()._find_by_external_ids(
+            store, [product_gid], "external_product_id").get(product_gid)
         if not bindings:
             return False
         fingerprint = pm.export_fingerprint(payload)
@@ -834,9 +844,7 @@ class StoreAdapterShopifySync(models.AbstractModel):
         available = payload.get("available")
         if available is None:
             return {"ignored": "no available quantity"}
-        binding = self.env["store.product.binding"].sudo().search(
-            [("store_id", "=", store.id), ("external_inventory_item_id", "=", item_gid)], limit=1
-        )
+        binding = self._shopify_binding_of_item(store, item_gid)
         if not binding or not binding.product_id.is_storable:
             return {"ignored": f"unknown inventory item {item_gid}"}
         location = self._shopify_inventory_location(store, location_gid)
@@ -894,25 +902,15 @@ class StoreAdapterShopifySync(models.AbstractModel):
         """products/delete: the bindings forget the deleted product's ids and say why; publishing
         the variants again creates a new Shopify product."""
         product_id = om.gid("Product", payload.get("id"))
-        bindings = (
-            self.env["store.product.binding"]
-            .sudo()
-            .search(
-                [
-                    ("store_id", "=", store.id),
-                    ("external_product_id", "=", product_id),
-                ]
+        Binding = self.env["store.product.binding"].sudo()
+        found = Binding._find_by_external_ids(store, [product_id], "external_product_id")
+        bindings = found.get(product_id, Binding)
+        for binding in bindings:
+            vals = binding._external_ids_values(
+                {"product_id": None, "variant_id": None, "inventory_item_id": None}, binding.external_data
             )
-        )
-        bindings.write(
-            {
-                "external_product_id": False,
-                "external_variant_id": False,
-                "external_inventory_item_id": False,
-                "sync_state": "failed",
-                "last_error": _("The product was deleted on Shopify."),
-            }
-        )
+            vals.update(sync_state="failed", last_error=_("The product was deleted on Shopify."))
+            binding.write(vals)
         return {"product": product_id, "bindings": bindings.ids}
 
     @api.model
