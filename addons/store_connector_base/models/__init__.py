@@ -4,6 +4,7 @@ from . import (
     store_adapter,
     store_owned_mixin,
     connector_store,
+    connector_store_queue,
     integration_credential,
     sync_job,
     store_webhook,

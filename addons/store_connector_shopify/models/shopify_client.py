@@ -27,7 +27,8 @@ Errors (exceptions of store_connector_base):
     {"field", "message", "code"}), unless the caller asks for them back.
 
 Pacing: before each request the client takes the query's requested cost from the store's
-RateLimiter (services/rate_limiter.py, one bucket per store), so it never sends what the bucket
+rate limiter (services/rate_limiter.py, one bucket per store kept in PostgreSQL, so that every
+worker and server spends the same points), so it never sends what the bucket
 cannot pay for; after each answer it sets the limiter from `extensions.cost.throttleStatus` (the
 platform's view, refunds included). The requested cost of a query is estimated from the last time
 the same query was sent (`requestedQueryCost`), else from `cost=` or a default.
@@ -51,7 +52,7 @@ import requests
 
 from odoo.addons.store_connector_base.exceptions import PermanentJobError, RetryableJobError, StoreAuthError
 from odoo.addons.store_connector_base.services.http_transport import HttpTransport
-from odoo.addons.store_connector_base.services.rate_limiter import get_limiter, throttled_error
+from odoo.addons.store_connector_base.services.rate_limiter import throttled_error
 from odoo.addons.store_connector_base.services.redact import safe_message
 
 from .. import const
@@ -105,9 +106,10 @@ class ShopifyClient:
     # ------------------------------------------------------------------ public interface
     @property
     def limiter(self):
-        """The store's process-wide leaky bucket (created with Shopify's Standard plan figures)."""
-        key = self.store._get_adapter()._rate_limit_key(self.store)
-        return get_limiter(key, const.SHOPIFY_DEFAULT_BUCKET, const.SHOPIFY_DEFAULT_RESTORE_RATE)
+        """The store's leaky bucket, shared by every worker and server (created with Shopify's
+        Standard plan figures; `update` sets it from each answer's throttleStatus)."""
+        return self.store._get_adapter()._get_rate_limiter(
+            self.store, const.SHOPIFY_DEFAULT_BUCKET, const.SHOPIFY_DEFAULT_RESTORE_RATE)
 
     def query(self, query, variables=None, operation_name=None, cost=None):
         """Run a GraphQL query or mutation and return its "data".

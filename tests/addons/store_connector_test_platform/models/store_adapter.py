@@ -17,6 +17,16 @@ EXTRA_WEBHOOK_KINDS = ("customers",)
 # The platform's handshake, as WooCommerce does it: an unsigned form post of the subscription id.
 PING_BODY = re.compile(rb"webhook_id=[0-9]{1,20}")
 SUPPORTED_FEATURES = frozenset(const.PLATFORM_FEATURES) - {"register_webhooks"}
+# The test platform's API allowance, as a platform client declares it: a bucket of
+# `API_BUCKET_CAPACITY` calls refilling at `API_BUCKET_RESTORE_RATE` a second, and a daily quota per
+# store id in `API_DAILY_QUOTAS` ({store id: calls a day}) whose day turns at midnight in
+# `API_QUOTA_TIMEZONE` (eBay's time zone, to show the hook).
+API_BUCKET_CAPACITY = 40
+API_BUCKET_RESTORE_RATE = 2
+API_DAILY_QUOTAS = {}
+API_QUOTA_TIMEZONE = "America/Los_Angeles"
+# The calls `_test_api_call` made, per store id.
+API_CALLS = {}
 
 
 def sign(secret, raw_body):
@@ -47,6 +57,23 @@ class StoreAdapterTest(models.AbstractModel):
         """Everything but webhook registration, which this platform does not implement (the base's
         tests check that its button is refused)."""
         return set(SUPPORTED_FEATURES)
+
+    @api.model
+    def _rate_limit_daily_quota(self, store):
+        return API_DAILY_QUOTAS.get(store.id)
+
+    @api.model
+    def _rate_limit_quota_timezone(self, store):
+        return API_QUOTA_TIMEZONE
+
+    @api.model
+    def _test_api_call(self, store):
+        """One (pretend) API call, paced as a platform client paces its requests: it takes a unit
+        from the store's limiter shared by every worker (`_get_rate_limiter`) first, and raises
+        the limiter's throttled RetryableJobError when the daily quota is used up."""
+        limiter = self._get_rate_limiter(store, API_BUCKET_CAPACITY, API_BUCKET_RESTORE_RATE)
+        limiter.acquire(1, max_wait=5)
+        API_CALLS[store.id] = API_CALLS.get(store.id, 0) + 1
 
     @api.model
     def _test_connection(self, store):
