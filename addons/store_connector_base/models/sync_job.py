@@ -1349,12 +1349,19 @@ class SyncJob(models.Model):
         jobs.invalidate_recordset()
         states = jobs.mapped("state")
         counts = {state: states.count(state) for state in ("done", "failed", "pending")}
+        message = _("%(count)s jobs run: %(done)s done, %(failed)s failed, %(pending)s to retry.",
+                    count=ran, **counts)
+        left = len(jobs) - len(rows)
+        if left:
+            # Not claimed: another worker runs them, or their store is at its parallel jobs limit.
+            message += " " + _(
+                "%(left)s jobs were left to the queue runner: other workers are running them or "
+                "their store's jobs up to its Parallel Jobs Limit.", left=left)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "message": _("%(count)s jobs run: %(done)s done, %(failed)s failed, %(pending)s to retry.",
-                             count=ran, **counts),
+                "message": message,
                 "type": "success" if not counts["failed"] else "warning",
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },

@@ -11,7 +11,8 @@ from unittest.mock import patch
 import psycopg2
 
 from odoo import SUPERUSER_ID, api
-from odoo.tests.common import TransactionCase
+from odoo.exceptions import AccessError
+from odoo.tests.common import TransactionCase, new_test_user
 from odoo.tools import mute_logger
 
 from odoo.addons.store_connector_test_platform.models import connector_store as test_platform_store
@@ -47,6 +48,17 @@ class TestJobCap(StoreConnectorCase):
         self.assertEqual(store.max_parallel_jobs, 2)
         store.max_parallel_jobs = 5
         self.assertEqual(store.max_parallel_jobs, 5, "the manager's choice is kept")
+
+    def test_only_managers_see_and_set_the_cap(self):
+        user = new_test_user(self.env, "cap_user", groups="store_connector_base.group_store_connector_user")
+        manager = new_test_user(self.env, "cap_manager",
+                                groups="store_connector_base.group_store_connector_manager")
+        with self.assertRaises(AccessError):
+            self.capped.with_user(user).read(["max_parallel_jobs"])
+        with self.assertRaises(AccessError):
+            self.capped.with_user(user).write({"max_parallel_jobs": 0})
+        self.capped.with_user(manager).write({"max_parallel_jobs": 3})
+        self.assertEqual(self.capped.max_parallel_jobs, 3)
 
     def test_a_negative_cap_is_refused(self):
         with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.errors.CheckViolation):
@@ -91,6 +103,8 @@ class TestJobCap(StoreConnectorCase):
         action = jobs.action_run_now()
         self.assertEqual(set(jobs.mapped("state")), {"pending"})
         self.assertIn("0 jobs run", action["params"]["message"])
+        self.assertIn("2 jobs were left to the queue runner", action["params"]["message"])
+        self.assertIn("Parallel Jobs Limit", action["params"]["message"])
         self.env.cr.execute("UPDATE sync_job SET state = 'done' WHERE id = ANY(%s)", [held.ids])
         self.env.invalidate_all()
         jobs.action_run_now()

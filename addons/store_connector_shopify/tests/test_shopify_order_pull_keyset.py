@@ -1,6 +1,8 @@
 """The order pull against the simulator while the shop changes orders between two pages: Shopify's
 cursors are keyset cursors (the last node's sort value and id), so nothing is skipped."""
 
+from unittest.mock import patch
+
 from odoo.tests import tagged
 
 from .common import ShopifySimulatorCase
@@ -26,14 +28,23 @@ class TestShopifyOrderPullKeyset(ShopifyOrdersMixin, ShopifySimulatorCase):
         self.assertEqual(len(read), 4, "a page holds 4 orders")
         # The first order changes on Shopify: it moves to the end of the UPDATED_AT order; with an
         # offset for a cursor, the fifth order would now sit on the page already read.
+        self.sim.clock.advance(2)  # Shopify's times are to the second: the update is a later one
         self.sim.update_order(orders[0]["id"], note="Leave at the door")
-        self.run_queue()
+        Importer = type(self.env["store.order.importer"])
+        original = Importer._import_orders
+        pages = []
+
+        def spy(importer, store, records, **kwargs):
+            pages.append([str(record["id"]) for record in records])
+            return original(importer, store, records, **kwargs)
+
+        with patch.object(Importer, "_import_orders", spy):
+            self.run_queue()
         for order in orders:
             self.assertTrue(self.binding(order), f"order {order['legacy_id']} imported")
         pulls = [c for c in self.sim.calls if c.get("operation_name") == "ConnectorOrders"]
         self.assertEqual(len(pulls), 2)
         self.assertIsNotNone(pulls[1]["variables"]["after"], "the second page follows Shopify's cursor")
-        updated = self.binding(orders[0])
-        self.assertGreater(updated.platform_updated_at, self.binding(orders[5]).platform_updated_at,
-                           "the update was read on the second page")
-        self.assertEqual(self.store.order_import_cursor, updated.platform_updated_at)
+        self.assertEqual(pages, [[str(o["legacy_id"]) for o in (orders[4], orders[5], orders[0])]],
+                         "the second page: the two unread orders, then the updated one again")
+        self.assertEqual(self.store.order_import_cursor, self.binding(orders[0]).platform_updated_at)
