@@ -9,6 +9,7 @@ import threading
 from unittest.mock import patch
 
 import psycopg2
+from lxml import etree
 
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import AccessError
@@ -59,6 +60,21 @@ class TestJobCap(StoreConnectorCase):
             self.capped.with_user(user).write({"max_parallel_jobs": 0})
         self.capped.with_user(manager).write({"max_parallel_jobs": 3})
         self.assertEqual(self.capped.max_parallel_jobs, 3)
+
+    def test_the_store_form_shows_the_limit_to_managers_in_the_sync_page(self):
+        user = new_test_user(self.env, "cap_form_user",
+                             groups="store_connector_base.group_store_connector_user")
+        manager = new_test_user(self.env, "cap_form_manager",
+                                groups="store_connector_base.group_store_connector_manager")
+
+        def form(who):
+            views = self.env["connector.store"].with_user(who).get_views([(False, "form")])
+            return etree.fromstring(views["views"]["form"]["arch"])
+
+        self.assertFalse(form(user).xpath("//field[@name='max_parallel_jobs']"))
+        fields = form(manager).xpath(
+            "//page[@name='sync']//group[@name='advanced']/field[@name='max_parallel_jobs']")
+        self.assertEqual(len(fields), 1)
 
     def test_a_negative_cap_is_refused(self):
         with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.errors.CheckViolation):
