@@ -272,7 +272,9 @@ class SharedRateLimiter:
             try:
                 return func(state)
             finally:
+                # Committed here, also when `func` raises (the cursor's exit would roll back).
                 cr.execute(_SAVE_SQL, dict(state, key=self.key))
+                cr.commit()
 
     @staticmethod
     def _refill(state):
