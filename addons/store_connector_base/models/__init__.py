@@ -7,6 +7,7 @@ from . import (
     store_binding_mixin,
     connector_store,
     connector_store_oauth,
+    connector_store_queue,
     integration_credential,
     sync_job,
     store_webhook,

@@ -12,6 +12,7 @@ from ..exceptions import (
     StoreAuthError,
     WebhookRejected,
 )
+from ..services import rate_limiter
 from ..services.webhook_dispatch import as_handler
 
 # A batch handler's answer for a delivery it left out (None is a valid result).
@@ -33,8 +34,12 @@ class StoreAdapter(models.AbstractModel):
     over RPC (test_attack_abstract_methods checks every abstract model of the suite).
 
     The interface is shaped for three very different APIs:
-      * pages are opaque: `_import_*` take a `cursor` (a GraphQL cursor, a page number, an offset)
-        and return ``{"records": [...], "next_cursor": cursor_or_None}``;
+      * pages are opaque to the base: `_import_*` take a `cursor` and return ``{"records": [...],
+        "next_cursor": cursor_or_None}``; the cursor must be keyset-based (it names the last
+        record returned, by update time and id, as Shopify's GraphQL cursors do), never a page
+        number or an offset, which skip records when the shop changes one during the pull (see
+        `_import_orders` and services/paging.py, whose helpers build such cursors over an API
+        that pages by number or offset);
       * products are addressed by SKU in the normalized form; the platform ids (GIDs, product and
         variation ids, offer and listing ids) live in the bindings the platform addon maintains;
       * inventory is exported in batches of `_inventory_batch_size` items;
@@ -134,16 +139,68 @@ class StoreAdapter(models.AbstractModel):
         """Key of the client-side rate limiter bucket for this store (one bucket per store by default)."""
         return f"{store.env.cr.dbname}:{store.id}"
 
+    @api.model
+    def _rate_limit_daily_quota(self, store):
+        """Calls the platform allows this store per quota day, counted across every worker and
+        server (eBay: 5,000 a day for some APIs). :returns: int, or None for no daily quota (default)."""
+        return None
+
+    @api.model
+    def _rate_limit_quota_timezone(self, store):
+        """The time zone whose midnight starts the platform's quota day (eBay: "America/Los_Angeles").
+        :returns: an IANA time zone name (default "UTC")."""
+        return "UTC"
+
+    @api.model
+    def _get_rate_limiter(self, store, capacity, restore_rate):
+        """The store's rate limiter, shared by every worker and server of the database
+        (services/rate_limiter.py `SharedRateLimiter`): a platform client calls ``acquire(cost)``
+        before each request and ``update(...)`` with what the platform answered.
+
+        :param capacity: the bucket's size until the platform says otherwise (units).
+        :param restore_rate: units restored per second until the platform says otherwise.
+        :returns: the limiter of `_rate_limit_key`, with `_rate_limit_daily_quota` calls a day
+            counted per quota day of `_rate_limit_quota_timezone`.
+        """
+        return rate_limiter.get_limiter(
+            self._rate_limit_key(store), capacity, restore_rate,
+            daily_limit=self._rate_limit_daily_quota(store),
+            dbname=store.env.cr.dbname,
+            quota_timezone=self._rate_limit_quota_timezone(store),
+        )
+
+    @api.model
+    def _default_max_parallel_jobs(self, store):
+        """The default of a new store's `max_parallel_jobs`: how many of its jobs may run at once
+        across all workers (the queue's claim holds the others back, see `sync.job`). A platform
+        whose shops run on small hosts returns a small number (WooCommerce: 2).
+
+        :returns: int, 0 for no limit (default).
+        """
+        return 0
+
     # ---------------------------------------------------------------- orders
     @api.model
     def _import_orders(self, store, since=None, status=None, limit=None, cursor=None):
         """One page of orders, newest changes included.
 
-        :param since: datetime; only orders updated at or after it.
+        Paging contract (also of `_import_products` and `_import_customers`): the records come
+        oldest change first, sorted by (update time, id); `since` is inclusive; the cursor names
+        the last record of the page (keyset: its update time and id) and the next page starts
+        strictly after it. The shop goes on while a pull reads its pages: an order updated between
+        two pages moves to the end and is read again later, harmlessly (the importers are
+        idempotent), and no other order shifts past the cursor unread, as one would with a page
+        number or an offset. The pull advances the store's `order_import_cursor` to the newest
+        update time it saw, so a skipped order would be lost for good. Over an API that pages by
+        number or offset, build keyset cursors with services/paging.py (the test platform addon
+        shows how). A platform whose update times can be older than their commit should ask for a
+        margin before `since` as well: re-reading is harmless, missing is not.
+
+        :param since: datetime (naive UTC); only orders updated at or after it.
         :param status: platform status filter (list of str) or None.
         :param limit: page size wanted (the adapter caps it at the platform's maximum).
-        :param cursor: opaque cursor returned by the previous page, None for the first.
-        :returns: {"records": [normalized order dict], "next_cursor": cursor or None}
+        :param cursor: the keyset cursor returned with the previous page, None for the first.
+        :returns: {"records": [normalized order dict], "next_cursor": cursor or None (last page)}
         """
         self._missing(store, _("Import Orders"))
 

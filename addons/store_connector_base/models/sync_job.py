@@ -26,7 +26,7 @@ from ..exceptions import (
     StoreAuthError,
     StoreCredentialMissing,
 )
-from ..services import cron_wakeup
+from ..services import cron_wakeup, rate_limiter
 from ..services.redact import safe_message
 
 _logger = logging.getLogger(__name__)
@@ -53,11 +53,29 @@ _CLAIM_COLUMNS = (
 # the number of lanes, never on how many jobs wait (not yet due, or of a paused store). The
 # priorities present in a store are found by skipping through the same index (a loose index scan).
 # SKIP LOCKED inside each lane lets concurrent workers take disjoint batches without waiting.
+#
+# A store with `max_parallel_jobs` (its cap) has at most that many workers running its jobs at
+# once: a worker runs the jobs it claimed one after another, so the jobs of a store running at the
+# same time are those of the distinct workers holding its processing jobs. A claim takes jobs of a
+# capped store only while fewer other workers hold some (`_FREE_SLOT`); the store's other jobs stay
+# pending for a later claim, and the other stores' jobs fill the batch. Counting those workers and
+# claiming must not race with another worker's claim of the same store (both would see the same
+# free slot): `_CAPPED_STORES_SQL` first takes a transaction advisory lock per capped store, in a
+# statement of its own, so that the claim's snapshot is taken after any other claim of those stores
+# committed; a capped store whose lock another claim holds right now is left to that claim (never
+# waited for: a button's claim may hold it for a while).
+_FREE_SLOT = """(COALESCE({store}.max_parallel_jobs, 0) = 0 OR (
+        {store}.id = ANY(%(capped)s::int[])
+        AND {store}.max_parallel_jobs > (
+            SELECT count(DISTINCT w.worker) FROM sync_job w
+             WHERE w.state = 'processing' AND w.store_id = {store}.id
+               AND w.worker IS DISTINCT FROM %(worker)s)))"""
 _CLAIM_SQL = f"""
 WITH RECURSIVE runnable AS (
-    SELECT id FROM connector_store
+    SELECT id FROM connector_store s
      WHERE active AND paused IS NOT TRUE
        AND (%(stores)s::int[] IS NULL OR id = ANY(%(stores)s::int[]))
+       AND {_FREE_SLOT.format(store="s")}
 ), lanes AS (
     SELECT r.id AS store_id,
            (SELECT min(p.priority) FROM sync_job p
@@ -93,6 +111,7 @@ WITH RECURSIVE runnable AS (
        AND NOT (s.active AND s.paused IS NOT TRUE)
        AND NOT (s.paused IS TRUE AND j.error_kind IS NOT DISTINCT FROM 'auth')
        AND (%(stores)s::int[] IS NULL OR s.id = ANY(%(stores)s::int[]))
+       AND {_FREE_SLOT.format(store="s")}
      ORDER BY j.priority, j.next_attempt_at, j.id
      LIMIT %(limit)s
        FOR UPDATE OF j SKIP LOCKED
@@ -109,17 +128,32 @@ RETURNING j.id, {", ".join(f"j.{c}" for c in _CLAIM_COLUMNS)},
           (SELECT s.platform FROM connector_store s WHERE s.id = j.store_id) AS store_platform
 """
 
-# Claiming named jobs (Run Now): due or not, whatever their store's pause.
+# Claiming named jobs (Run Now): due or not, whatever their store's pause; not those of a store
+# whose cap other workers fill (they stay pending for the runner).
 _CLAIM_IDS_SQL = f"""
 UPDATE sync_job j
    SET state = 'processing', worker = %(worker)s, started_at = {NOW}, finished_at = NULL
-  FROM (SELECT id FROM sync_job WHERE id = ANY(%(ids)s) AND state = 'pending'
-         ORDER BY id FOR UPDATE SKIP LOCKED) picked
+  FROM (SELECT n.id FROM sync_job n JOIN connector_store s ON s.id = n.store_id
+         WHERE n.id = ANY(%(ids)s) AND n.state = 'pending' AND {_FREE_SLOT.format(store="s")}
+         ORDER BY n.id FOR UPDATE OF n SKIP LOCKED) picked
  WHERE j.id = picked.id
 RETURNING j.id, {", ".join(f"j.{c}" for c in _CLAIM_COLUMNS)},
           (SELECT s.consecutive_failures FROM connector_store s WHERE s.id = j.store_id) AS store_streak,
           (SELECT s.platform FROM connector_store s WHERE s.id = j.store_id) AS store_platform
 """
+
+# The capped stores a claim may take jobs of (see _CLAIM_SQL): those of the claim's scope whose
+# advisory lock this transaction gets. Its own statement, before the claim's.
+_CAPPED_STORES_SQL = """
+SELECT s.id, pg_try_advisory_xact_lock(%(namespace)s, s.id) AS locked FROM connector_store s
+ WHERE s.max_parallel_jobs > 0
+   AND (%(stores)s::int[] IS NULL OR s.id = ANY(%(stores)s::int[]))
+   AND (%(ids)s::int[] IS NULL OR s.id IN (SELECT store_id FROM sync_job WHERE id = ANY(%(ids)s::int[])))
+ ORDER BY s.id
+"""
+# First key of the two-int advisory lock of a capped store's claims (the second is the store id);
+# an arbitrary constant that no other lock of the suite uses.
+_CLAIM_LOCK_NAMESPACE = 731_540_037
 
 # Back to pending. A job whose identity key already has a pending job (queued while this one ran,
 # or another job of the same batch) is cancelled instead: the pending one is newer and carries the
@@ -191,7 +225,8 @@ class SyncJob(models.Model):
     """A unit of synchronisation work, run by the queue runner cron.
 
     Lifecycle: pending -> processing -> done | failed (| cancelled by hand). Workers claim due
-    pending jobs with ``FOR UPDATE SKIP LOCKED`` so two workers never run the same job; each job
+    pending jobs with ``FOR UPDATE SKIP LOCKED`` so two workers never run the same job, and never
+    more workers at once on a store than its `max_parallel_jobs` (see _CLAIM_SQL); each job
     runs in its own savepoint and its effects commit with its new state; a retryable failure goes
     back to pending with exponential backoff and jitter (or the platform's Retry-After); a
     permanent one fails at once with a message the merchant can act on; an authentication failure
@@ -592,17 +627,17 @@ class SyncJob(models.Model):
         a request), that serialization failure propagates and Odoo retries the request.
         """
         cr = self.env.cr
-        params = {"worker": worker or self._worker_name(), "limit": limit}
-        if job_ids is not None:
-            query, params["ids"] = _CLAIM_IDS_SQL, list(job_ids)
-        else:
-            query, params["stores"] = _CLAIM_SQL, None if store_ids is None else list(store_ids)
+        params = {"worker": worker or self._worker_name(), "limit": limit,
+                  "stores": None if store_ids is None else list(store_ids),
+                  "ids": None if job_ids is None else list(job_ids)}
+        query = _CLAIM_IDS_SQL if job_ids is not None else _CLAIM_SQL
         # The planner's guesses for the recursive lanes easily pass jit_above_cost, and compiling
         # the plan costs tens of milliseconds for a query that runs in one: no JIT for the claim.
         if not commit:
             self.env.flush_all()
             cr.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
             jit = cr.fetchone()[0]
+            params["capped"] = self._lock_capped_stores(params)
             cr.execute(query, params)
             rows = cr.dictfetchall()
             cr.execute("SELECT set_config('jit', %s, true)", [jit])
@@ -611,6 +646,7 @@ class SyncJob(models.Model):
                 try:
                     cr.commit()
                     cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED; SET LOCAL jit = off")
+                    params["capped"] = self._lock_capped_stores(params)
                     cr.execute(query, params)
                     rows = cr.dictfetchall()
                     cr.commit()
@@ -626,6 +662,17 @@ class SyncJob(models.Model):
         if rows:
             self.sudo().browse([row["id"] for row in rows]).invalidate_recordset(flush=False)
         return rows
+
+    @api.model
+    def _lock_capped_stores(self, params):
+        """Lock the capped stores (`max_parallel_jobs`) in the scope of a claim for the rest of this
+        transaction, those no other claim holds now (see _CLAIM_SQL).
+
+        :param params: the claim's parameters ("stores": store ids or None, "ids": job ids or None).
+        :returns: the ids of the capped stores this claim may take jobs of.
+        """
+        self.env.cr.execute(_CAPPED_STORES_SQL, dict(params, namespace=_CLAIM_LOCK_NAMESPACE))
+        return [store_id for store_id, locked in self.env.cr.fetchall() if locked]
 
     @api.model
     def _prime(self, rows):
@@ -1187,6 +1234,8 @@ class SyncJob(models.Model):
         :returns: the number of jobs deleted.
         """
         days = self._int_param(const.PARAM_JOB_RETENTION_DAYS, const.DEFAULT_JOB_RETENTION_DAYS)
+        # The shared rate limit buckets of deleted stores, while at it (a few rows).
+        rate_limiter.purge_stale_buckets(self.env.cr)
         return self._purge_batch(
             self, SQL("""SELECT id FROM sync_job
                           WHERE state IN ('done', 'cancelled')
@@ -1306,12 +1355,19 @@ class SyncJob(models.Model):
         jobs.invalidate_recordset()
         states = jobs.mapped("state")
         counts = {state: states.count(state) for state in ("done", "failed", "pending")}
+        message = _("%(count)s jobs run: %(done)s done, %(failed)s failed, %(pending)s to retry.",
+                    count=ran, **counts)
+        left = len(jobs) - len(rows)
+        if left:
+            # Not claimed: another worker runs them, or their store is at its parallel jobs limit.
+            message += " " + _(
+                "%(left)s jobs were left to the queue runner: other workers are running them or "
+                "their store's jobs up to its Parallel Jobs Limit.", left=left)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "message": _("%(count)s jobs run: %(done)s done, %(failed)s failed, %(pending)s to retry.",
-                             count=ran, **counts),
+                "message": message,
                 "type": "success" if not counts["failed"] else "warning",
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },

@@ -29,8 +29,9 @@ shows a client that paces by the cost its platform reports in the body.
 
 What the core does for every request (`request` = `_acquire` + `_send` + `_rate_limit_feedback`):
 
-* **Pacing**: before sending, `cost` units are taken from the store's `RateLimiter`
-  (services/rate_limiter.py, key `_limiter_key`); a wait longer than `max_wait` raises a
+* **Pacing**: before sending, `cost` units are taken from the store's rate limiter, shared by
+  every worker and server (the adapter's `_get_rate_limiter`: key `_rate_limit_key`, daily quota
+  `_rate_limit_daily_quota` in `_rate_limit_quota_timezone`); a wait longer than `max_wait` raises a
   RetryableJobError marked ``throttled`` instead of holding a worker. After the answer,
   `_rate_limit_feedback` gives the limiter the platform's own view (call-limit headers...).
 * **Transport**: every request goes through `HttpTransport` (services/http_transport.py), with
@@ -70,9 +71,9 @@ Hooks (all optional; the defaults suit a JSON REST API that authenticates by the
 credentials however the subclass adds them):
 
   `_base_url()`, `_auth_headers()`, `_auth_params()`, `_can_refresh_auth()`, `_refresh_auth()`,
-  `_error_text(body)`, `_rate_limit_feedback(response, limiter, cost)`, `_limiter_key()`;
+  `_error_text(body)`, `_rate_limit_feedback(response, limiter, cost)`;
   class attributes `platform_name`, `timeout`, `max_wait`, `error_quote_limit`,
-  `rate_limit_capacity`, `rate_limit_restore_rate`, `rate_limit_daily`,
+  `rate_limit_capacity`, `rate_limit_restore_rate`,
   `throttle_default_retry_after`.
 
 Build a client in the environment that may read the store's credentials: superuser in jobs, the
@@ -91,7 +92,7 @@ from odoo.tools.translate import LazyTranslate
 
 from ..exceptions import PermanentJobError, RetryableJobError, StoreAuthError
 from .http_transport import DEFAULT_TIMEOUT, HttpTransport
-from .rate_limiter import get_limiter, throttled_error
+from .rate_limiter import throttled_error
 from .redact import REDACTED, safe_message
 
 _logger = logging.getLogger(__name__)
@@ -140,11 +141,10 @@ class ApiClient:
     max_wait = 30.0
     #: How many characters of the platform's words an error quotes (after redaction).
     error_quote_limit = 300
-    #: The limiter's bucket until the platform reports its own figures: size, units per second,
-    #: and requests per quota day (None: no daily quota).
+    #: The limiter's bucket until the platform reports its own figures: size and units per second
+    #: (a daily quota is the adapter's `_rate_limit_daily_quota`).
     rate_limit_capacity = 40
     rate_limit_restore_rate = 2.0
-    rate_limit_daily = None
     #: Seconds to wait after an HTTP 429 that gives no Retry-After.
     throttle_default_retry_after = 10.0
 
@@ -163,11 +163,10 @@ class ApiClient:
     # ------------------------------------------------------------------ public interface
     @property
     def limiter(self):
-        """The store's rate limiter (services/rate_limiter.py), keyed by `_limiter_key`."""
-        if self.rate_limit_daily is not None:
-            return get_limiter(self._limiter_key(), self.rate_limit_capacity, self.rate_limit_restore_rate,
-                               daily_limit=self.rate_limit_daily)
-        return get_limiter(self._limiter_key(), self.rate_limit_capacity, self.rate_limit_restore_rate)
+        """The store's rate limiter, shared by every worker and server of the database (the
+        adapter's `_get_rate_limiter`, created with this client's bucket figures)."""
+        return self.store._get_adapter()._get_rate_limiter(
+            self.store, self.rate_limit_capacity, self.rate_limit_restore_rate)
 
     def request(self, method, path, *, params=None, json=None, data=None, headers=None, cost=1.0):
         """Send one request, paced, authenticated, its errors classified; return the 2xx answer.
@@ -249,11 +248,6 @@ class ApiClient:
         """Tell `limiter` what the platform says about its limits after an answer of `request`
         (call-limit headers: ``limiter.update(available=..., capacity=..., restore_rate=...)``).
         Default: nothing (the limiter's own estimate stands)."""
-
-    def _limiter_key(self):
-        """The key of this store's limiter bucket: the adapter's `_rate_limit_key` (stores that
-        share a platform account may share a bucket)."""
-        return self.store._get_adapter()._rate_limit_key(self.store)
 
     # ------------------------------------------------------------------ the exchange
     def _url(self, path):

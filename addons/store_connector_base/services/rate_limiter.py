@@ -1,11 +1,24 @@
 """Client-side rate limiting per store, fed by what the platform reports.
 
-One `RateLimiter` per store key, shared by the threads of this process. It is a leaky bucket: it
-holds `available` units that refill at `restore_rate` per second up to `capacity`. A request costing
-`cost` units waits (`acquire`) until the bucket can pay for it, so we never send what the platform
-would refuse. After each answer the adapter reports the platform's own view (`update`): Shopify's
-`throttleStatus`, a REST call-limit header, a Retry-After; that view replaces our estimate.
-Daily quotas (eBay) are counted separately with `daily_limit`, per quota day.
+A leaky bucket per store key: it holds `available` units that refill at `restore_rate` per second
+up to `capacity`. A request costing `cost` units waits (`acquire`) until the bucket can pay for it,
+so we never send what the platform would refuse. After each answer the adapter reports the
+platform's own view (`update`): Shopify's `throttleStatus`, a REST call-limit header, a
+Retry-After; that view replaces our estimate. Daily quotas (eBay: 5,000 calls a day for some APIs)
+are counted separately with `daily_limit`, per quota day; the quota day is the date in the
+platform's time zone (`quota_timezone`, eBay: America/Los_Angeles), so it turns at the platform's
+midnight.
+
+Two implementations of the same interface (`acquire`, `wait_time`, `update`):
+
+* `SharedRateLimiter` (what `get_limiter` returns when given the database name, as every platform
+  client does through `store.adapter._get_rate_limiter`): the bucket and the daily count live in
+  a PostgreSQL row per key, read and written under the row's lock in a short transaction of their
+  own on a separate connection. Every worker and every server of the database sees and spends the
+  same units, so N workers do not each spend a daily quota; a job that rolls back does not give
+  back the calls it made; stores do not wait on each other (one row each). The clock is the
+  database's, the same for every server.
+* `RateLimiter`: the same bucket in this process's memory (a single process, fake-clock tests).
 
 When the wait would be longer than the caller allows, `acquire` raises a RetryableJobError marked
 ``throttled``: the queue reschedules the job after the wait without counting a failed attempt,
@@ -17,6 +30,7 @@ import time
 from datetime import UTC, datetime
 
 from odoo import _
+from odoo.sql_db import db_connect
 
 from ..exceptions import RetryableJobError
 
@@ -154,16 +168,238 @@ class RateLimiter:
                 self.blocked_until = max(self.blocked_until, now + float(retry_after))
 
 
-def get_limiter(key, capacity, restore_rate, daily_limit=None):
-    """The process-wide limiter for `key`, created with these settings on first use."""
+TABLE = "store_connector_rate_bucket"
+
+# Creates the key's bucket (full) on first use, else locks its row; returns its state, the time
+# (epoch seconds: the injected clock's in tests, else the database's, the same for every server)
+# and the quota day (the date at that time in the quota's time zone) with the seconds left in it.
+_LOCK_SQL = f"""
+WITH t AS (SELECT COALESCE(%(now)s::float8, extract(epoch FROM clock_timestamp())) AS now)
+INSERT INTO {TABLE} AS b (key, capacity, restore_rate, available, stamp, touched_at)
+VALUES (%(key)s, %(capacity)s, %(restore_rate)s, %(capacity)s, (SELECT now FROM t),
+        now() AT TIME ZONE 'UTC')
+ON CONFLICT (key) DO UPDATE SET touched_at = EXCLUDED.touched_at
+RETURNING b.capacity, b.restore_rate, b.available, b.stamp, b.blocked_until, b.quota_day,
+          b.daily_used, (SELECT now FROM t) AS now,
+          (SELECT (to_timestamp(now) AT TIME ZONE %(tz)s)::date FROM t) AS today,
+          (SELECT extract(epoch FROM (((to_timestamp(now) AT TIME ZONE %(tz)s)::date + 1)::timestamp
+                                      AT TIME ZONE %(tz)s)) - now FROM t) AS day_left
+"""
+
+_SAVE_SQL = f"""
+UPDATE {TABLE}
+   SET capacity = %(capacity)s, restore_rate = %(restore_rate)s, available = %(available)s,
+       stamp = %(stamp)s, blocked_until = %(blocked_until)s, quota_day = %(quota_day)s,
+       daily_used = %(daily_used)s
+ WHERE key = %(key)s
+"""
+
+
+def ensure_table(cr):
+    """Create the table of the shared buckets (called by `connector.store.init`). One row per
+    limiter key; no link to the store, so that the separate transaction that writes it never waits
+    on (nor needs) the transaction that created the store."""
+    cr.execute(f"""
+        CREATE TABLE IF NOT EXISTS {TABLE} (
+            key varchar PRIMARY KEY,
+            capacity float8 NOT NULL,
+            restore_rate float8 NOT NULL,
+            available float8 NOT NULL,
+            stamp float8 NOT NULL,
+            blocked_until float8 NOT NULL DEFAULT 0,
+            quota_day date,
+            daily_used integer NOT NULL DEFAULT 0,
+            touched_at timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'UTC')
+        )
+    """)
+
+
+def purge_stale_buckets(cr, days=7):
+    """Delete the buckets nobody used for `days` days (deleted stores; a bucket that comes back
+    starts full, as the platform's own would after that long). :returns: the rows deleted."""
+    cr.execute(f"DELETE FROM {TABLE} WHERE touched_at < (now() AT TIME ZONE 'UTC') - %s * interval '1 day'",
+               [days])
+    return cr.rowcount
+
+
+class SharedRateLimiter:
+    """The leaky bucket and daily quota of `key`, kept in PostgreSQL for every worker and server.
+
+    Same interface and semantics as `RateLimiter`. Each `acquire` or `update` is one short
+    transaction on its own connection (READ COMMITTED, the row locked by an UPSERT ... RETURNING,
+    then written back): concurrent callers of one key take turns for those few statements only, and
+    what they spend is committed at once, whatever the caller's transaction does afterwards.
+
+    :param dbname: the database holding the buckets (the store's).
+    :param key: the bucket's key (`store.adapter._rate_limit_key`).
+    :param capacity, restore_rate: the bucket's size and refill per second until the platform says
+        otherwise (`update`); the platform's word is kept in the row.
+    :param daily_limit: requests allowed per quota day (None: no daily quota).
+    :param quota_timezone: the time zone whose midnight starts a new quota day (default UTC).
+    :param clock: epoch seconds (tests); default the database's clock.
+    :param sleep: how to wait (tests).
+    """
+
+    def __init__(self, dbname, key, capacity, restore_rate, daily_limit=None, quota_timezone=None,
+                 clock=None, sleep=time.sleep):
+        self.dbname = dbname
+        self.key = str(key)
+        self.initial_capacity = float(capacity)
+        self.initial_restore_rate = float(restore_rate)
+        self.daily_limit = daily_limit
+        self.quota_timezone = quota_timezone or "UTC"
+        self._clock = clock
+        self._sleep = sleep
+        self.waited = 0.0  # seconds this process spent waiting, for benchmarks and logs
+
+    def _locked(self, func, day=None):
+        """Run `func(state)` on the bucket's row, locked, in a transaction of its own; write back
+        the state it changed and commit (also when `func` raises). :returns: what `func` returns."""
+        params = {
+            "key": self.key,
+            "capacity": self.initial_capacity,
+            "restore_rate": self.initial_restore_rate,
+            "now": self._clock() if self._clock else None,
+            "tz": self.quota_timezone,
+        }
+        with db_connect(self.dbname).cursor() as cr:
+            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            cr.execute(_LOCK_SQL, params)
+            state = cr.dictfetchone()
+            if day is not None:
+                state["today"], state["day_left"] = day, None
+            self._refill(state)
+            try:
+                return func(state)
+            finally:
+                # Committed here, also when `func` raises (the cursor's exit would roll back).
+                cr.execute(_SAVE_SQL, dict(state, key=self.key))
+                cr.commit()
+
+    @staticmethod
+    def _refill(state):
+        now = state["now"]
+        elapsed = max(0.0, now - state["stamp"])
+        state["available"] = min(state["capacity"], state["available"] + elapsed * state["restore_rate"])
+        state["stamp"] = now
+
+    @staticmethod
+    def _wait_for(state, cost):
+        wait = max(0.0, state["blocked_until"] - state["now"])
+        missing = cost - state["available"]
+        if missing > 0:
+            rate = state["restore_rate"]
+            wait = max(wait, missing / rate if rate > 0 else float("inf"))
+        return wait
+
+    def state(self):
+        """The bucket as every process sees it now: {"capacity", "restore_rate", "available",
+        "blocked_until", "quota_day", "daily_used", "now"} (for logs, tests and benchmarks)."""
+        return self._locked(lambda state: {k: state[k] for k in (
+            "capacity", "restore_rate", "available", "blocked_until", "quota_day", "daily_used", "now")})
+
+    def wait_time(self, cost=1.0):
+        """Seconds to wait before `cost` units can be spent (0 when affordable now)."""
+        return self._locked(lambda state: self._wait_for(state, min(float(cost), state["capacity"])))
+
+    def _try_spend(self, state, cost):
+        """Spend `cost` units and count one call when both allow it now. :returns: 0 when spent,
+        else the seconds to wait. :raises RetryableJobError: (throttled) the daily quota is used up."""
+        if self.daily_limit is not None:
+            if state["quota_day"] != state["today"]:
+                state["quota_day"], state["daily_used"] = state["today"], 0
+            if state["daily_used"] >= self.daily_limit:
+                day_left = state["day_left"]
+                raise throttled_error(
+                    _("The daily quota of %(limit)s API calls is used up; it starts again at the "
+                      "platform's midnight.", limit=self.daily_limit),
+                    # Just after the platform's day turns (a minute's margin for clocks).
+                    day_left + 60 if day_left is not None else DAILY_QUOTA_RETRY_SECONDS,
+                )
+        wait = self._wait_for(state, min(cost, state["capacity"]))
+        if wait <= 0:
+            state["available"] -= min(cost, state["capacity"])
+            if self.daily_limit is not None:
+                state["daily_used"] += 1
+        return wait
+
+    def acquire(self, cost=1.0, max_wait=30.0, day=None):
+        """Wait until `cost` units are available in the shared bucket, then spend them.
+
+        :param cost: units this request costs (beyond the capacity: let through at full capacity).
+        :param max_wait: wait at most this long; beyond it raise instead of holding a worker.
+        :param day: the quota day, when the caller knows it better (default: today in
+            `quota_timezone`, by the database's clock).
+        :returns: the seconds waited.
+        :raises RetryableJobError: (``throttled``) the wait would exceed `max_wait`, or the daily
+            quota is used up (``retry_after``: until the quota day turns).
+        """
+        cost = float(cost)
+        waited = 0.0
+        while True:
+            wait = self._locked(lambda state: self._try_spend(state, cost), day=day)
+            if wait <= 0:
+                return waited
+            if wait > max_wait:
+                raise throttled_error(
+                    _("Rate limit: the platform allows this request in %(wait).1f s, more than the "
+                      "%(max_wait).1f s a job may wait.", wait=wait, max_wait=max_wait),
+                    wait if wait != float("inf") else DAILY_QUOTA_RETRY_SECONDS,
+                )
+            self.waited += wait
+            waited += wait
+            self._sleep(wait)
+
+    def update(self, available=None, capacity=None, restore_rate=None, retry_after=None, refund=None):
+        """Take the platform's word for the bucket's state, for every process (see
+        `RateLimiter.update` for the parameters)."""
+        def apply(state):
+            if capacity is not None:
+                state["capacity"] = float(capacity)
+            if restore_rate is not None:
+                state["restore_rate"] = float(restore_rate)
+            if available is not None:
+                state["available"] = float(available)
+            if refund:
+                state["available"] += float(refund)
+            state["available"] = min(state["capacity"], state["available"])
+            if retry_after:
+                state["blocked_until"] = max(state["blocked_until"], state["now"] + float(retry_after))
+        self._locked(apply)
+
+    def forget(self):
+        """Delete the bucket's row: the next use starts full (tests)."""
+        with db_connect(self.dbname).cursor() as cr:
+            cr.execute(f"DELETE FROM {TABLE} WHERE key = %s", [self.key])
+
+
+def get_limiter(key, capacity, restore_rate, daily_limit=None, dbname=None, quota_timezone=None):
+    """The limiter of `key`, created with these settings on its first use in this process.
+
+    :param dbname: the database that keeps the bucket for every worker and server (a
+        `SharedRateLimiter`); without it, a `RateLimiter` in this process's memory.
+    :param daily_limit: calls allowed per quota day (None: none).
+    :param quota_timezone: the time zone of the platform's quota day (shared limiter; default UTC).
+    """
+    cache_key = (dbname, key)
     with _limiters_lock:
-        limiter = _limiters.get(key)
+        limiter = _limiters.get(cache_key)
         if limiter is None:
-            limiter = _limiters[key] = RateLimiter(capacity, restore_rate, daily_limit=daily_limit)
+            if dbname:
+                limiter = SharedRateLimiter(dbname, key, capacity, restore_rate, daily_limit=daily_limit,
+                                            quota_timezone=quota_timezone)
+            else:
+                limiter = RateLimiter(capacity, restore_rate, daily_limit=daily_limit)
+            _limiters[cache_key] = limiter
         return limiter
 
 
 def reset_limiters():
-    """Forget every limiter (tests; a store's settings changed)."""
+    """Forget every limiter of this process, and the shared buckets of those it used (tests; a
+    store's settings changed): the next use of a key starts with a full bucket."""
     with _limiters_lock:
+        forgotten = list(_limiters.values())
         _limiters.clear()
+    for limiter in forgotten:
+        if isinstance(limiter, SharedRateLimiter):
+            limiter.forget()

@@ -7,6 +7,7 @@ from datetime import timedelta
 from odoo import fields
 
 from odoo.addons.store_connector_base.exceptions import OperationNotPermitted
+from odoo.addons.store_connector_base.services import paging
 from odoo.addons.store_connector_base.services.normalized import to_datetime
 from odoo.addons.store_connector_test_platform.models.store_adapter import (
     EVENT_HEADER,
@@ -23,7 +24,8 @@ class TestOrderPull(OrderPipelineCase):
         return [self.make_order(str(5000 + i), updated=self.later(i)) for i in range(start, start + count)]
 
     def test_paging_import_advances_the_cursor_after_the_last_page(self):
-        self.adapter._test_set_orders(self.store, self._platform_orders(5), page_size=2)
+        orders = self._platform_orders(5)
+        self.adapter._test_set_orders(self.store, orders, page_size=2)
         first = self.store._enqueue_order_pull()
         self.assertEqual((first.operation, first.method_name), ("orders.import", "_job_import_orders_page"))
         # One page at a time: the first page queues the second, the cursor waits.
@@ -35,7 +37,8 @@ class TestOrderPull(OrderPipelineCase):
         self.assertEqual(self.env["store.order.binding"].search_count([("store_id", "=", self.store.id)]), 2)
         pending = self.jobs("orders.import").filtered(lambda j: j.state == "pending")
         self.assertEqual(len(pending), 1)
-        self.assertEqual(pending.payload["cursor"], "2")
+        self.assertEqual(pending.payload["cursor"], paging.cursor_of(orders[1]),
+                         "a keyset cursor: the last order of the page, by update time and id")
         self.assertFalse(self.store.order_import_cursor, "the cursor moves only after the last page")
         self.run_jobs()
         jobs = self.jobs("orders.import")
@@ -43,7 +46,9 @@ class TestOrderPull(OrderPipelineCase):
         self.assertEqual(self.env["store.order.binding"].search_count([("store_id", "=", self.store.id)]), 5)
         self.assertEqual(self.store.order_import_cursor, self.later(4))
         calls = self.adapter._test_calls(self.store)
-        self.assertEqual([(c[1], c[2]) for c in calls], [(None, None), (None, "2"), (None, "4")])
+        self.assertEqual([(c[1], c[2]) for c in calls],
+                         [(None, None), (None, paging.cursor_of(orders[1])),
+                          (None, paging.cursor_of(orders[3]))])
         self.assertTrue(all(c[3] == 2 for c in calls), "the page size is the adapter's")
 
         # The next pull asks for what changed since the cursor (inclusive): the last order comes

@@ -35,14 +35,14 @@ Errors (exceptions of store_connector_base):
     {"field", "message", "code"}), unless the caller asks for them back.
 
 Pacing: before each request the client takes the query's requested cost from the store's
-RateLimiter (services/rate_limiter.py, one bucket per shop: the adapter's `_rate_limit_key`), so
-it never sends what the bucket cannot pay for; after each answer it sets the limiter from
-`extensions.cost.throttleStatus` (the platform's view, refunds included). The requested cost of a
-query is estimated from the last time the same query was sent (`requestedQueryCost`), else from
-`cost=` or a default.
+rate limiter (services/rate_limiter.py, one bucket per store kept in PostgreSQL, so that every
+worker and server spends the same points), so it never sends what the bucket
+cannot pay for; after each answer it sets the limiter from `extensions.cost.throttleStatus` (the
+platform's view, refunds included). The requested cost of a query is estimated from the last time
+the same query was sent (`requestedQueryCost`), else from `cost=` or a default.
 
 Tokens: an expiring offline token (OAuth with expiring=1) is refreshed before it lapses, with the
-rotating refresh token (see `connector.store._shopify_refresh_token`); a 401 refreshes it once.
+rotating refresh token (the base's OAuth lifecycle, `connector.store._oauth_access_token`); a 401 refreshes it once.
 
 Error texts quote Shopify's answer redacted first (the token sent and the store's secrets), then
 cut.

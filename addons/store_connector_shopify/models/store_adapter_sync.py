@@ -208,7 +208,9 @@ class StoreAdapterShopifySync(models.AbstractModel):
     @api.model
     def _import_orders(self, store, since=None, status=None, limit=None, cursor=None):
         """One page of orders changed since `since`, oldest change first (sortKey UPDATED_AT), so
-        that a pull interrupted half way resumes without a gap."""
+        that a pull interrupted half way resumes without a gap. Shopify's cursors are keyset
+        cursors (the last node's sort value and id, as the adapter contract asks): an order
+        updated between two pages comes again at the end and none is skipped."""
         terms = [t for t in (_search_since(since),) if t]
         if status:
             terms.append("(" + " OR ".join(f"financial_status:{s}" for s in status) + ")")
@@ -221,7 +223,9 @@ class StoreAdapterShopifySync(models.AbstractModel):
     @api.model
     def _shopify_page(self, store, query, root, page_max, limit=None, cursor=None, search=None):
         """One page of the connection `root` of `query`, which takes $first, $after and $query and
-        selects nodes{...} and pageInfo{hasNextPage endCursor}.
+        selects nodes{...} and pageInfo{hasNextPage endCursor}. The queries sort by UPDATED_AT, so
+        Shopify's endCursor names the last node by its update time and id (a keyset cursor, see
+        `store.adapter._import_orders`), which no change during the pull can shift.
 
         :returns: (nodes, cursor of the next page or None)
         """

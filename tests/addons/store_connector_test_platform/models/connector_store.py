@@ -1,4 +1,6 @@
+import threading
 import time
+from contextlib import contextmanager
 
 import requests
 
@@ -14,6 +16,25 @@ from odoo.addons.store_connector_base.models.connector_store import keep_stores_
 from odoo.addons.store_connector_base.services.rate_limiter import throttled_error
 
 from .rest_client import RestClient
+
+# Jobs of each store running right now in this process, and the most seen at once ("peak"), for
+# the tests of the per-store cap on parallel jobs (payload "track_concurrency").
+CONCURRENCY = {}
+_concurrency_lock = threading.Lock()
+
+
+@contextmanager
+def _tracked(store_id):
+    with _concurrency_lock:
+        entry = CONCURRENCY.setdefault(store_id, {"running": 0, "peak": 0, "runs": 0})
+        entry["running"] += 1
+        entry["runs"] += 1
+        entry["peak"] = max(entry["peak"], entry["running"])
+    try:
+        yield
+    finally:
+        with _concurrency_lock:
+            entry["running"] -= 1
 
 
 class ConnectorStore(models.Model):
@@ -53,7 +74,9 @@ class ConnectorStore(models.Model):
           "concurrent_write": before writing, another transaction renames the target stores to
               this value and commits, so that "write_name" then fails with a genuine serialization
               failure (REPEATABLE READ); needs committed stores;
-          "sleep": seconds;
+          "sleep": seconds (counted in CONCURRENCY while it sleeps when "track_concurrency" is set);
+          "api_calls": calls to make through the store's shared rate limiter (the adapter's
+              `_test_api_call`), as a platform client paces its requests;
           "use_credential": key to read; returns a fingerprint of it, never the secret;
           "use_oauth_token": reads the access token as an OAuth platform's client does
               (`_oauth_access_token`: refreshed first when it lapses); returns a fingerprint;
@@ -76,7 +99,13 @@ class ConnectorStore(models.Model):
             self.write({"name": payload["write_name"]})
             self.env.flush_all()
         if payload.get("sleep"):
-            time.sleep(payload["sleep"])
+            if payload.get("track_concurrency"):
+                with _tracked(self.id):
+                    time.sleep(payload["sleep"])
+            else:
+                time.sleep(payload["sleep"])
+        for _call in range(payload.get("api_calls") or 0):
+            self._get_adapter()._test_api_call(self)
         if payload.get("use_credential"):
             # Returns a fingerprint, never the secret: results are shown to users.
             secret = self._get_credential(payload["use_credential"])

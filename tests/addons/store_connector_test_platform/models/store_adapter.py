@@ -32,6 +32,16 @@ CHALLENGE_PARAM = "challenge_code"
 VERIFICATION_TOKEN_PARAM = "store_connector_test_platform.verification_token"
 # What no handler acts on, for the tests of unknown topics: acknowledged, ignored with a reason.
 UNHANDLED_TOPIC = "shop/update"
+# The test platform's API allowance, as a platform client declares it: a bucket of
+# `API_BUCKET_CAPACITY` calls refilling at `API_BUCKET_RESTORE_RATE` a second, and a daily quota per
+# store id in `API_DAILY_QUOTAS` ({store id: calls a day}) whose day turns at midnight in
+# `API_QUOTA_TIMEZONE` (eBay's time zone, to show the hook).
+API_BUCKET_CAPACITY = 40
+API_BUCKET_RESTORE_RATE = 2
+API_DAILY_QUOTAS = {}
+API_QUOTA_TIMEZONE = "America/Los_Angeles"
+# The calls `_test_api_call` made, per store id.
+API_CALLS = {}
 
 
 def sign(secret, raw_body):
@@ -81,6 +91,23 @@ class StoreAdapterTest(models.AbstractModel):
             {"key": "webhook_secret_previous", "label": _("Previous Webhook Secret"),
              "help": _("After a rotation: the former secret, valid until the expiry you set.")},
         ]
+
+    @api.model
+    def _rate_limit_daily_quota(self, store):
+        return API_DAILY_QUOTAS.get(store.id)
+
+    @api.model
+    def _rate_limit_quota_timezone(self, store):
+        return API_QUOTA_TIMEZONE
+
+    @api.model
+    def _test_api_call(self, store):
+        """One (pretend) API call, paced as a platform client paces its requests: it takes a unit
+        from the store's limiter shared by every worker (`_get_rate_limiter`) first, and raises
+        the limiter's throttled RetryableJobError when the daily quota is used up."""
+        limiter = self._get_rate_limiter(store, API_BUCKET_CAPACITY, API_BUCKET_RESTORE_RATE)
+        limiter.acquire(1, max_wait=5)
+        API_CALLS[store.id] = API_CALLS.get(store.id, 0) + 1
 
     @api.model
     def _test_connection(self, store):

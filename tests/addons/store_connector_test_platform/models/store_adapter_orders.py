@@ -1,12 +1,17 @@
 """Order, product and customer pages served from memory, for the order pipeline's tests.
 
 A test puts normalized records in `TEST_DATA` (through the adapter's `_test_set_*` helpers)
-and the adapter serves them in pages like a platform would: sorted by update time, filtered by
-`since`, `limit` per page, the offset as cursor. Calls are recorded for assertions.
+and the adapter serves them in pages like a platform would: orders and customers sorted by update
+time then id, filtered by `since`, `limit` per page, with a keyset cursor naming the last record
+of the page (services/paging.py), so that a record updated during a pull cannot make another one
+skip a page; products in the list's order with the offset as cursor (they carry no id). A test
+may change the records between two pages, as a shop does during a pull. Calls are recorded for
+assertions.
 """
 
 from odoo import api, models
 
+from odoo.addons.store_connector_base.services import paging
 from odoo.addons.store_connector_base.services.normalized import to_datetime
 
 # {store id: {"orders": [...], "products": [...], "customers": [...], "calls": [...],
@@ -75,14 +80,13 @@ class StoreAdapterTestOrders(models.AbstractModel):
 
     @api.model
     def _import_orders(self, store, since=None, status=None, limit=None, cursor=None):
+        """The orders updated at or after `since`, after the keyset `cursor`, oldest change first."""
         data = _data(store)
         data["calls"].append(("import_orders", since, cursor, limit))
-        orders = sorted(
-            data["orders"], key=lambda o: (to_datetime(o["updated_at"], "updated_at"), str(o["id"]))
-        )
+        orders = data["orders"]
         if since:
             orders = [o for o in orders if to_datetime(o["updated_at"], "updated_at") >= since]
-        return self._page(store, "orders", orders, cursor, limit)
+        return paging.keyset_page(orders, cursor, limit or data["page_size"])
 
     @api.model
     def _import_products(self, store, since=None, cursor=None, limit=None):
@@ -94,7 +98,7 @@ class StoreAdapterTestOrders(models.AbstractModel):
     def _import_customers(self, store, since=None, cursor=None, limit=None):
         data = _data(store)
         data["calls"].append(("import_customers", since, cursor, limit))
-        return self._page(store, "customers", data["customers"], cursor, limit)
+        return paging.keyset_page(data["customers"], cursor, limit or data["page_size"])
 
     @api.model
     def _export_customer(self, store, customer):
