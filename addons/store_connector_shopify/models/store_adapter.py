@@ -75,7 +75,8 @@ class StoreAdapterShopify(models.AbstractModel):
     """Shopify implementation of the platform interface (see store.adapter in the base addon).
 
     This file: connection (Test Connection, locations) and webhooks (registration, intake,
-    dispatch, app/uninstalled and the compliance topics). The syncs live in store_adapter_sync.py.
+    dispatch, app/uninstalled and the compliance topics). The syncs live in store_adapter_sync.py
+    and the files it names (orders, customers, products, inventory, webhooks, bulk).
     All API traffic goes through `connector.store._shopify_client()` (models/shopify_client.py).
     """
 
@@ -381,7 +382,7 @@ class StoreAdapterShopify(models.AbstractModel):
     @api.model
     def _webhook_topic_handlers(self, store):
         """Shopify's topics: app/uninstalled and the compliance topics here, the syncs' topics in
-        store_adapter_sync.py (see store.adapter._webhook_topic_handlers for the table's format)."""
+        store_adapter_webhooks.py (see store.adapter._webhook_topic_handlers for the table's format)."""
         return {
             **super()._webhook_topic_handlers(store),
             "app/uninstalled": "_shopify_webhook_app_uninstalled",
