@@ -136,7 +136,9 @@ class StoreAdapter(models.AbstractModel):
 
     @api.model
     def _rate_limit_key(self, store):
-        """Key of the client-side rate limiter bucket for this store (one bucket per store by default)."""
+        """Key of the store's rate limiter bucket, shared by every worker and server through
+        PostgreSQL (`_get_rate_limiter`); one bucket per store by default, stores that share a
+        platform account may share one."""
         return f"{store.env.cr.dbname}:{store.id}"
 
     @api.model

@@ -42,7 +42,8 @@ platform's view, refunds included). The requested cost of a query is estimated f
 the same query was sent (`requestedQueryCost`), else from `cost=` or a default.
 
 Tokens: an expiring offline token (OAuth with expiring=1) is refreshed before it lapses, with the
-rotating refresh token (the base's OAuth lifecycle, `connector.store._oauth_access_token`); a 401 refreshes it once.
+rotating refresh token (the base's OAuth lifecycle, `connector.store._oauth_access_token`); a 401
+refreshes it once.
 
 Error texts quote Shopify's answer redacted first (the token sent and the store's secrets), then
 cut.
