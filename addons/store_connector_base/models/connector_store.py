@@ -157,6 +157,12 @@ class ConnectorStore(models.Model):
     supports_inventory_sync = fields.Boolean(compute="_compute_platform_features")
     supports_customers_import = fields.Boolean(compute="_compute_platform_features")
     supports_customers_export = fields.Boolean(compute="_compute_platform_features")
+    # The platform connects through OAuth (store.adapter._oauth_enabled): the Credentials tab offers
+    # "Install with OAuth" (action_oauth_install, which checks the same on the server).
+    supports_oauth = fields.Boolean(
+        string="Supports OAuth", compute="_compute_supports_oauth",
+        help="Whether the platform's connector installs through OAuth (Install with OAuth).",
+    )
 
     _sql_constraints = [
         ("code_unique", "unique(code)", "The webhook key of a store must be unique."),
@@ -184,6 +190,13 @@ class ConnectorStore(models.Model):
             store.platform_implemented = bool(features)
             for feature, field_name in const.PLATFORM_FEATURES.items():
                 store[field_name] = feature in features
+
+    @api.depends("platform")
+    def _compute_supports_oauth(self):
+        for store in self:
+            store.supports_oauth = bool(
+                store._platform_features() and store._get_adapter()._oauth_enabled(store)
+            )
 
     # ------------------------------------------------------------------ constraints
     @api.constrains("shop_url")
@@ -528,6 +541,34 @@ class ConnectorStore(models.Model):
             missing = [declared["label"] for declared in store._credential_declarations().values()
                        if declared["required"] and declared["key"] not in set_keys]
             store.credential_missing = ", ".join(missing) or False
+
+    @api.model
+    def _add_declared_credential_lines(self):
+        """Give every store, archived ones included, a line (without value) for each credential key
+        its platform declares and it lacks, so that the Credentials tab lists what to fill in on
+        existing stores as on a new one. Lines already there, with or without a value, are kept.
+
+        Every platform addon runs it at its install and at each update from a data file, so that
+        its stores get the lines of the keys it declares, new ones included::
+
+            <function model="connector.store" name="_add_declared_credential_lines"/>
+
+        (A new store gets its lines from the form, see `_onchange_platform_credentials`.)
+
+        :returns: the integration.credential lines created.
+        """
+        Credential = self.env["integration.credential"].sudo()
+        stores = self.sudo().with_context(active_test=False).search([])
+        present = {
+            (cred.store_id.id, cred.key) for cred in Credential.search([("store_id", "in", stores.ids)])
+        }
+        vals_list = [
+            {"store_id": store.id, "key": key}
+            for store in stores
+            for key in store._credential_declarations()
+            if (store.id, key) not in present
+        ]
+        return Credential.create(vals_list)
 
     @api.onchange("platform")
     def _onchange_platform_credentials(self):

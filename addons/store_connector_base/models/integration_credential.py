@@ -36,6 +36,13 @@ class IntegrationCredential(models.Model):
     * ``value`` is what forms show: a mask when a secret is set, nothing otherwise. Writing a new
       value encrypts and replaces the secret (surrounding blanks dropped: they come from pasting);
       writing the mask or nothing keeps the current one. Delete the line to remove a secret.
+    * ``value_plain`` shows managers, in clear, the value of a key the store's platform declares
+      no secret (``"secret": False`` in `store.adapter._credential_keys`: an account id, a client
+      id); it is False for every other key, whose value is never read back. It is stored encrypted
+      like every value. Writing it sets the value (empty clears it); a value for a secret key is
+      refused.
+    * The key of a credential that holds a value cannot change: renaming a secret to a key
+      declared no secret would show it in clear.
     * Only Store Connector managers have access to the model (ACL), within their companies
       (record rule); `_get_value`, the one accessor, applies the same rules to code that does not
       run as superuser.
@@ -49,7 +56,8 @@ class IntegrationCredential(models.Model):
     _order = "store_id, key"
     _rec_name = "key"
     # Masked in Odoo's debug log of RPC and web client calls (see services/secret_logging.py).
-    _store_connector_secret_fields = ("value",)
+    # value_plain too: a secret sent there by mistake is refused, but only after the call is logged.
+    _store_connector_secret_fields = ("value", "value_plain")
 
     store_id = fields.Many2one("connector.store", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="store_id.company_id", store=True)
@@ -58,6 +66,12 @@ class IntegrationCredential(models.Model):
         compute="_compute_value",
         inverse="_inverse_value",
         help="Shown masked. Type a new value to replace the secret; leave it as is to keep it.",
+    )
+    value_plain = fields.Char(
+        string="Value in Clear", compute="_compute_value_plain", inverse="_inverse_value_plain",
+        groups=MANAGER_GROUP,
+        help="The value of an identifier the platform declares no secret (an account id, a client id), "
+             "shown and edited as it is. Empty for secrets: they are never shown again.",
     )
     # prefetch=False: reading other fields never loads ciphertext into memory as a side effect.
     value_encrypted = fields.Text(copy=False, readonly=True, prefetch=False, groups=fields.NO_ACCESS)
@@ -104,11 +118,42 @@ class IntegrationCredential(models.Model):
             cred.is_required = bool(declared and declared["required"])
             cred.is_secret = declared["secret"] if declared else True
 
+    @api.depends("value_encrypted", "key", "store_id.platform")
+    @api.depends_context("uid")  # per user: a manager's decrypted value never serves another user
+    def _compute_value_plain(self):
+        """Decrypt the values of the keys declared no secret, for managers (and superuser code)."""
+        readable = self.env.su or self.env.user.has_group(MANAGER_GROUP)
+        shown = self.filtered(lambda cred: readable and cred.is_declared and not cred.is_secret)
+        (self - shown).value_plain = False
+        shown.filtered("id").sudo().fetch(["value_encrypted"])
+        for cred in shown:
+            ciphertext = cred.sudo().value_encrypted
+            try:
+                cred.value_plain = crypto.decrypt(ciphertext) if ciphertext else False
+            except UserError:
+                # No key or another key: the form still opens; typing the value again repairs it.
+                cred.value_plain = False
+
     def _inverse_value(self):
         for cred in self:
             value = (cred.value or "").strip()
             if value and value != const.MASK:
                 cred.sudo().value_encrypted = crypto.encrypt(value)
+
+    def _inverse_value_plain(self):
+        for cred in self:
+            value = (cred.value_plain or "").strip()
+            if cred.is_secret:
+                if value:
+                    raise UserError(_(
+                        'The credential "%(label)s" is a secret: enter it in its masked Value column, '
+                        "where it is never shown again.", label=cred.label or cred.key,
+                    ))
+                continue  # the form sends the empty clear column of a new secret line: nothing to do
+            if value:
+                cred.sudo().value_encrypted = crypto.encrypt(value)
+            elif cred.sudo().value_encrypted:
+                cred.sudo().value_encrypted = False
 
     # ------------------------------------------------------------------ CRUD
     @api.model
@@ -131,19 +176,37 @@ class IntegrationCredential(models.Model):
             self._check_ciphertext_vals(vals)
         records = super().create(vals_list)
         # The inverse leaves the typed secret in the cache of `value`: show the mask from now on.
-        records.invalidate_recordset(["value", "is_set"])
-        records.store_id._resume_after_auth()
+        records.invalidate_recordset(["value", "value_plain", "is_set"])
+        # A line without a value (a declared key to fill in) is no new credential: no resume.
+        records.filtered("is_set").store_id._resume_after_auth()
         return records
 
     def write(self, vals):
         self._check_ciphertext_vals(vals)
+        if "key" in vals:
+            self._check_key_change(vals["key"])
         res = super().write(vals)
-        self.invalidate_recordset(["value", "is_set"])
-        if "value" in vals or "expires_at" in vals:
+        self.invalidate_recordset(["value", "value_plain", "is_set"])
+        if "value" in vals or "value_plain" in vals or "expires_at" in vals:
             # New credentials lift an authentication pause: the store's jobs run again. (Not a
             # re-encryption, which writes value_encrypted alone: the secret itself is unchanged.)
             self.store_id._resume_after_auth()
         return res
+
+    def _check_key_change(self, new_key):
+        """Refuse renaming a credential that holds a value: under a key the platform declares no
+        secret, its value would be shown in clear (`value_plain`) to whoever renamed it.
+
+        :raises UserError: one of the records holds a value and `new_key` is another key.
+        """
+        self.sudo().fetch(["value_encrypted"])
+        for cred in self:
+            if cred.key != new_key and cred.sudo().value_encrypted:
+                raise UserError(_(
+                    'The credential "%(key)s" of store "%(store)s" holds a value, so its key cannot '
+                    "change. Add a line with the new key and delete this one.",
+                    key=cred.key, store=cred.store_id.name,
+                ))
 
     # ------------------------------------------------------------------ business
     @api.model

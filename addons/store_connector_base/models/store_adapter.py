@@ -136,7 +136,9 @@ class StoreAdapter(models.AbstractModel):
 
     @api.model
     def _rate_limit_key(self, store):
-        """Key of the client-side rate limiter bucket for this store (one bucket per store by default)."""
+        """Key of the store's rate limiter bucket, shared by every worker and server through
+        PostgreSQL (`_get_rate_limiter`); one bucket per store by default, stores that share a
+        platform account may share one."""
         return f"{store.env.cr.dbname}:{store.id}"
 
     @api.model
@@ -206,7 +208,15 @@ class StoreAdapter(models.AbstractModel):
 
     @api.model
     def _update_order_status(self, store, external_order_id, status, **kwargs):
-        """Set the platform status of one order (already mapped to the platform's vocabulary)."""
+        """Set the platform status of one order (already mapped to the platform's vocabulary).
+
+        Called by the orders.status job that follows a fulfillment push, with the status the
+        store's outbound mapping gives the order's stage (`connector.store._map_stage_to_platform`).
+
+        :param external_order_id: the platform's order id (the order binding's external_id).
+        :param status: the platform status to set (str).
+        :returns: ignored.
+        """
         self._missing(store, _("Update Order Status"))
 
     @api.model
@@ -371,12 +381,15 @@ class StoreAdapter(models.AbstractModel):
         return store._enqueue_full_sync()
 
     # ---------------------------------------------------------------- webhooks
-    # Intake (store.webhook.delivery._receive) calls, in this order: _webhook_kinds, _webhook_is_ping,
+    # Intake (store.webhook.delivery._receive) calls, in this order: _webhook_kinds,
+    # _webhook_archived_store_topics (an archived store only: its kinds), _webhook_is_ping,
     # _verify_webhook, _webhook_timestamp (against _webhook_max_age and _webhook_clock_skew),
-    # _parse_webhook, _webhook_check_payload, _webhook_is_echo; it stores the headers but
-    # _webhook_signature_headers. Later, in the queue, _process_webhook (or _process_webhook_batch),
-    # on the delivery _webhook_latest_delivery picks when a job holds several, calls the handler of
-    # its topic in _webhook_topic_handlers.
+    # _parse_webhook, _webhook_archived_store_topics again (an archived store: the topic),
+    # _webhook_check_payload, then the store's permission for the parsed "operation"
+    # (connector.store._check_operation_allowed: a forbidden one is answered 200, dropped), then
+    # _webhook_is_echo; it stores the headers but _webhook_signature_headers. Later, in the queue,
+    # _process_webhook (or _process_webhook_batch), on the delivery _webhook_latest_delivery picks
+    # when a job holds several, calls the handler of its topic in _webhook_topic_handlers.
 
     @api.model
     def _webhook_kinds(self, store):
@@ -495,9 +508,12 @@ class StoreAdapter(models.AbstractModel):
         alone returns the delivery's id (the same on its retries). Never a value that two distinct
         events may share (a resource id): the second event would be lost.
 
-        :returns: {"event_id": str (see above), "topic": str, "payload": parsed body, "operation":
-            job operation name, "method": handler on store.webhook.delivery (default
-            "_job_process"), "priority": int, "identity_key": str or None (deliveries with the same
+        :returns: {"event_id": str (see above; a delivery without one is refused with 400), "topic":
+            str (default: the kind), "payload": parsed body, "operation": job operation name
+            (default ``webhook.<kind>``; a permission key of const.STORE_PERMISSIONS the store
+            switched off drops the delivery with a 200), "method": a ``_job_*`` handler on
+            store.webhook.delivery (default "_job_process"), "priority": int (default 5),
+            "identity_key": str or None (deliveries with the same
             key share one job: the events of one order, ``order:<platform order id>``; the job acts
             on the newest, see `_webhook_latest_delivery`, and a failure is one failed job of the
             key, which the next delivery of the key runs again), "ignore": bool (answer 200, store

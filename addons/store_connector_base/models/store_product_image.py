@@ -59,11 +59,6 @@ class StoreProductImage(models.Model):
 
     # ------------------------------------------------------------------ business
     @api.model
-    def _image_source(self, record):
-        """(record, field name) of an image record (the template, or the variant for its own image)."""
-        return record, IMAGE_FIELDS[record._name]
-
-    @api.model
     def _checksums(self, records):
         """{(model, id): checksum} of the image attachments of `records` (templates or variants) that
         have an image; one query per model."""

@@ -30,6 +30,8 @@ class TestCredentialDeclarations(TransactionCase):
                 keys.append((line.key, line.label, line.is_required, line.is_declared))
         self.assertEqual(keys, [
             ("api_key", "API Key", True, True),
+            ("client_id", "App Client ID", False, True),
+            ("client_secret", "App Client Secret", False, True),
             ("webhook_secret", "Webhook Secret", False, True),
             ("webhook_secret_previous", "Previous Webhook Secret", False, True),
         ])
@@ -39,8 +41,10 @@ class TestCredentialDeclarations(TransactionCase):
             line.value = "typed-api-key-9911"
         store = form.save()
         self.assertEqual(store.credential_missing, False)
-        self.assertEqual(sorted(store.sudo().credential_ids.mapped("key")),
-                         ["api_key", "webhook_secret", "webhook_secret_previous"])
+        self.assertEqual(
+            sorted(store.sudo().credential_ids.mapped("key")),
+            ["api_key", "client_id", "client_secret", "webhook_secret", "webhook_secret_previous"],
+        )
         self.assertEqual(store.sudo()._get_credential("api_key"), "typed-api-key-9911")
         cred = store.sudo().credential_ids.filtered(lambda c: c.key == "api_key")
         self.assertTrue(cred.sudo().value_encrypted.startswith("enc"), "stored encrypted as every secret")

@@ -1,6 +1,7 @@
 from lxml import etree
 
 from odoo.tests import Form, new_test_user, tagged
+from odoo.tools import convert_file
 
 from odoo.addons.store_connector_base import const as base_const
 
@@ -66,3 +67,28 @@ class TestShopifyViews(ShopifySimulatorCase):
         self.assertTrue(self.store.platform_implemented)
         for feature, field_name in base_const.PLATFORM_FEATURES.items():
             self.assertTrue(self.store[field_name], f"Shopify supports {feature}")
+
+    def test_install_with_oauth_is_the_base_button_under_the_shopify_settings(self):
+        # One button, the base's (action_oauth_install, shown for platforms that support OAuth),
+        # placed after the Shopify credentials and shown once the store installs through OAuth.
+        self.assertTrue(self.store.supports_oauth)
+        arch = self._arch(self.manager)
+        [button] = arch.xpath("//button[@name='action_oauth_install']")
+        [container] = arch.xpath("//div[@name='oauth_install']")
+        self.assertIn(button, container.iterdescendants())
+        self.assertIs(container.getprevious(), arch.xpath("//group[@name='shopify_credentials']")[0])
+        self.assertEqual(container.get("invisible"),
+                         "not supports_oauth or (platform == 'shopify' and shopify_auth_method != 'oauth')")
+        form = Form(self.store.with_user(self.manager))
+        form.shopify_auth_method = "oauth"
+        self.assertTrue(form.supports_oauth)
+
+    def test_existing_store_gets_the_shopify_credential_lines_at_update(self):
+        keys_before = set(self.store.sudo().credential_ids.mapped("key"))
+        convert_file(self.env, "store_connector_shopify", "data/connector_store_data.xml", idref={},
+                     mode="update", noupdate=False)
+        declared = [item["key"] for item in self.env["store.adapter.shopify"]._credential_keys(self.store)]
+        keys_after = set(self.store.sudo().credential_ids.mapped("key"))
+        self.assertEqual(keys_after, keys_before | set(declared))
+        self.assertLess(keys_before & set(declared), set(declared), "some lines were missing before")
+        self.assertTrue(self.store.sudo()._get_credential(declared[0]), "the access token is kept")

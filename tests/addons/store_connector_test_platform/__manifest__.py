@@ -6,6 +6,6 @@
     "license": "LGPL-3",
     "author": "Store Connector contributors",
     "depends": ["store_connector_base"],
-    "data": [],
+    "data": ["data/connector_store_data.xml"],
     "installable": True,
 }

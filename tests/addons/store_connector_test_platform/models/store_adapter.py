@@ -81,11 +81,19 @@ class StoreAdapterTest(models.AbstractModel):
 
     @api.model
     def _credential_keys(self, store):
-        """What the test platform reads: its API key (Test Connection, jobs) and the secrets that
-        sign its webhooks (the current one and, after a rotation, the previous one)."""
+        """What the test platform reads: its API key (Test Connection, jobs), its OAuth app (the
+        client id, an identifier shown in clear: "secret": False, and the client secret; the base's
+        default `_oauth_client_id` and `_oauth_check_install` read these credentials) and the
+        secrets that sign its webhooks (the current one and, after a rotation, the previous one).
+        The tokens the OAuth install saves (access_token, refresh_token) are not declared: nobody
+        types them."""
         return [
             {"key": "api_key", "label": _("API Key"), "required": True,
              "help": _("Generated in the test platform's settings, under API access.")},
+            {"key": const.CRED_OAUTH_CLIENT_ID, "label": _("App Client ID"), "secret": False,
+             "help": _("For Install with OAuth: the app's client id, in the platform's developer settings.")},
+            {"key": const.CRED_OAUTH_CLIENT_SECRET, "label": _("App Client Secret"),
+             "help": _("For Install with OAuth: the app's client secret, next to its client id.")},
             {"key": "webhook_secret", "label": _("Webhook Secret"),
              "help": _("Signs the webhooks the platform sends (X-Test-Signature).")},
             {"key": "webhook_secret_previous", "label": _("Previous Webhook Secret"),
