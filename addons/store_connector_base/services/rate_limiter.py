@@ -168,14 +168,15 @@ class RateLimiter:
                 self.blocked_until = max(self.blocked_until, now + float(retry_after))
 
 
+# The table of the shared buckets (its name is written out in the queries below).
 TABLE = "store_connector_rate_bucket"
 
 # Creates the key's bucket (full) on first use, else locks its row; returns its state, the time
 # (epoch seconds: the injected clock's in tests, else the database's, the same for every server)
 # and the quota day (the date at that time in the quota's time zone) with the seconds left in it.
-_LOCK_SQL = f"""
+_LOCK_SQL = """
 WITH t AS (SELECT COALESCE(%(now)s::float8, extract(epoch FROM clock_timestamp())) AS now)
-INSERT INTO {TABLE} AS b (key, capacity, restore_rate, available, stamp, touched_at)
+INSERT INTO store_connector_rate_bucket AS b (key, capacity, restore_rate, available, stamp, touched_at)
 VALUES (%(key)s, %(capacity)s, %(restore_rate)s, %(capacity)s, (SELECT now FROM t),
         now() AT TIME ZONE 'UTC')
 ON CONFLICT (key) DO UPDATE SET touched_at = EXCLUDED.touched_at
@@ -186,8 +187,8 @@ RETURNING b.capacity, b.restore_rate, b.available, b.stamp, b.blocked_until, b.q
                                       AT TIME ZONE %(tz)s)) - now FROM t) AS day_left
 """
 
-_SAVE_SQL = f"""
-UPDATE {TABLE}
+_SAVE_SQL = """
+UPDATE store_connector_rate_bucket
    SET capacity = %(capacity)s, restore_rate = %(restore_rate)s, available = %(available)s,
        stamp = %(stamp)s, blocked_until = %(blocked_until)s, quota_day = %(quota_day)s,
        daily_used = %(daily_used)s
@@ -199,8 +200,8 @@ def ensure_table(cr):
     """Create the table of the shared buckets (called by `connector.store.init`). One row per
     limiter key; no link to the store, so that the separate transaction that writes it never waits
     on (nor needs) the transaction that created the store."""
-    cr.execute(f"""
-        CREATE TABLE IF NOT EXISTS {TABLE} (
+    cr.execute("""
+        CREATE TABLE IF NOT EXISTS store_connector_rate_bucket (
             key varchar PRIMARY KEY,
             capacity float8 NOT NULL,
             restore_rate float8 NOT NULL,
@@ -217,8 +218,11 @@ def ensure_table(cr):
 def purge_stale_buckets(cr, days=7):
     """Delete the buckets nobody used for `days` days (deleted stores; a bucket that comes back
     starts full, as the platform's own would after that long). :returns: the rows deleted."""
-    cr.execute(f"DELETE FROM {TABLE} WHERE touched_at < (now() AT TIME ZONE 'UTC') - %s * interval '1 day'",
-               [days])
+    cr.execute(
+        "DELETE FROM store_connector_rate_bucket"
+        " WHERE touched_at < (now() AT TIME ZONE 'UTC') - %s * interval '1 day'",
+        [days],
+    )
     return cr.rowcount
 
 
@@ -370,7 +374,7 @@ class SharedRateLimiter:
     def forget(self):
         """Delete the bucket's row: the next use starts full (tests)."""
         with db_connect(self.dbname).cursor() as cr:
-            cr.execute(f"DELETE FROM {TABLE} WHERE key = %s", [self.key])
+            cr.execute("DELETE FROM store_connector_rate_bucket WHERE key = %s", [self.key])
 
 
 def get_limiter(key, capacity, restore_rate, daily_limit=None, dbname=None, quota_timezone=None):

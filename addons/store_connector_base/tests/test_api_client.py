@@ -101,8 +101,9 @@ class TestApiClientAnswers(ApiClientCase):
         self.assertEqual(request["headers"]["authorization"], f"Bearer {self.api_key}")
         self.assertEqual(request["headers"]["accept"], "application/json")
         # The platform's count replaced the limiter's own (a bucket of 40 with 39 left).
-        self.assertEqual(client.limiter.capacity, 10)
-        self.assertAlmostEqual(client.limiter.available, 7, delta=0.5)
+        bucket = client.limiter.state()
+        self.assertEqual(bucket["capacity"], 10)
+        self.assertAlmostEqual(bucket["available"], 7, delta=0.5)
         self.assertEqual(client.stats["calls"], 1)
 
     def test_the_platform_limits_hold_requests_back(self):
@@ -198,9 +199,9 @@ class TestApiClientAnswers(ApiClientCase):
             for _attempt in range(2):
                 with self.assertRaises(StoreConnectorError):
                     client.request("GET", "/orders", cost=5)
-            self.assertEqual(client.limiter.available, 40)
+            self.assertEqual(client.limiter.state()["available"], 40)
             client.request("GET", "/orders", cost=5)
-            self.assertEqual(client.limiter.available, 35)
+            self.assertEqual(client.limiter.state()["available"], 35)
 
     def test_bad_requests_are_permanent_with_the_platform_message(self):
         for status in (400, 422):

@@ -1,3 +1,5 @@
+from odoo.addons.store_connector_base.services import paging
+
 from .common_products import ProductSyncCase
 
 
@@ -117,16 +119,44 @@ class TestProductImport(ProductSyncCase):
 
     def test_import_job_enqueued_and_runs_page_by_page(self):
         self.adapter._test_set_products(
-            self.store, [shirt_record(("IMP-S-RED",)), {"title": "Poster", "sku": "P-3"}], page_size=1)
+            self.store, [shirt_record(("IMP-S-RED",)), {"title": "Poster", "sku": "P-1000"}], page_size=1)
         self.store.action_import_products()
         job = self.pending_jobs(operation="products.import")
         self.assertEqual((len(job), job.method_name, job.model_name),
                          (1, "_job_import_products", "connector.store"))
         self.run_job(job)
         self.assertEqual(self.adapter._test_calls(self.store), [("import_products", None, None, None)])
-        self.assertTrue(self.env["product.product"].search([("default_code", "=", "IMP-S-RED")]))
+        # Pages follow the platform's ids (no update times here): the poster's SKU, then the shirt's id.
+        self.assertTrue(self.env["product.product"].search([("default_code", "=", "P-1000")]))
+        self.assertFalse(self.env["product.product"].search([("default_code", "=", "IMP-S-RED")]))
         next_job = self.pending_jobs(operation="products.import")
-        self.assertEqual(next_job.payload["cursor"], "1")
+        self.assertEqual(next_job.payload["cursor"], paging.cursor_of({"id": "P-1000"}),
+                         "the cursor names the page's last product (keyset), not an offset")
         self.run_job(next_job)
-        self.assertTrue(self.env["product.product"].search([("default_code", "=", "P-3")]))
+        self.assertTrue(self.env["product.product"].search([("default_code", "=", "IMP-S-RED")]))
         self.assertFalse(self.pending_jobs(operation="products.import"), "the last page queues nothing")
+
+    def test_a_product_updated_during_the_pull_skips_no_other_product(self):
+        """A product changed on the platform between two pages moves to the end of the pull's
+        (update time, id) order; with an offset as cursor the one behind it would be skipped."""
+        products = [
+            {"title": title, "sku": sku, "external_ids": {"product_id": pid}, "updated_at": moment}
+            for title, sku, pid, moment in [
+                ("Alpha", "KS-A", "101", "2026-03-01T10:00:00Z"),
+                ("Bravo", "KS-B", "102", "2026-03-01T11:00:00Z"),
+                ("Charlie", "KS-C", "103", "2026-03-01T12:00:00Z"),
+            ]
+        ]
+        self.adapter._test_set_products(self.store, products, page_size=1)
+        self.store.action_import_products()
+        self.run_job(self.pending_jobs(operation="products.import"))
+        # The merchant edits Alpha on the platform while the pull runs.
+        products[0]["updated_at"] = "2026-03-01T13:00:00Z"
+        for _page in range(5):
+            job = self.pending_jobs(operation="products.import")
+            if not job:
+                break
+            self.run_job(job)
+        imported = self.env["product.product"].search([("default_code", "in", ["KS-A", "KS-B", "KS-C"])])
+        self.assertEqual(sorted(imported.mapped("default_code")), ["KS-A", "KS-B", "KS-C"],
+                         "every product is imported although one moved during the pull")

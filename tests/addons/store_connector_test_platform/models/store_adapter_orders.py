@@ -4,9 +4,9 @@ A test puts normalized records in `TEST_DATA` (through the adapter's `_test_set_
 and the adapter serves them in pages like a platform would: orders and customers sorted by update
 time then id, filtered by `since`, `limit` per page, with a keyset cursor naming the last record
 of the page (services/paging.py), so that a record updated during a pull cannot make another one
-skip a page; products in the list's order with the offset as cursor (they carry no id). A test
-may change the records between two pages, as a shop does during a pull. Calls are recorded for
-assertions.
+skip a page; products likewise, by update time then their platform product id (else their
+first SKU). A test may change the records between two pages, as a shop does during a pull.
+Calls are recorded for assertions.
 """
 
 from odoo import api, models
@@ -30,6 +30,15 @@ def _data(store):
             "exported": [],
             "page_size": 2,
         },
+    )
+
+
+def _product_key(product):
+    """A product record's platform id: its external product id, else its (first variant's) SKU."""
+    variants = product.get("variants") or [product]
+    return str(
+        (product.get("external_ids") or {}).get("product_id")
+        or next((variant.get("sku") for variant in variants if variant.get("sku")), "")
     )
 
 
@@ -71,13 +80,6 @@ class StoreAdapterTestOrders(models.AbstractModel):
     def _order_page_size(self, store):
         return _data(store)["page_size"]
 
-    def _page(self, store, kind, records, cursor, limit):
-        offset = int(cursor or 0)
-        limit = limit or _data(store)["page_size"]
-        chunk = records[offset : offset + limit]
-        more = offset + limit < len(records)
-        return {"records": chunk, "next_cursor": str(offset + limit) if more else None}
-
     @api.model
     def _import_orders(self, store, since=None, status=None, limit=None, cursor=None):
         """The orders updated at or after `since`, after the keyset `cursor`, oldest change first."""
@@ -92,7 +94,13 @@ class StoreAdapterTestOrders(models.AbstractModel):
     def _import_products(self, store, since=None, cursor=None, limit=None):
         data = _data(store)
         data["calls"].append(("import_products", since, cursor, limit))
-        return self._page(store, "products", data["products"], cursor, limit)
+        # Keyset over (update time, platform id) of each product, the records themselves returned.
+        keyed = [
+            {"updated_at": product.get("updated_at"), "id": _product_key(product), "record": product}
+            for product in data["products"]
+        ]
+        page = paging.keyset_page(keyed, cursor, limit or data["page_size"])
+        return {"records": [entry["record"] for entry in page["records"]], "next_cursor": page["next_cursor"]}
 
     @api.model
     def _import_customers(self, store, since=None, cursor=None, limit=None):
