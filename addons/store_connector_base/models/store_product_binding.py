@@ -189,9 +189,13 @@ class StoreProductBinding(models.Model):
     def init(self):
         # _find_by_external_ids(..., data_key=...) looks ids up with "external_data @> {key: id}":
         # jsonb_path_ops indexes exactly that operator, smaller and faster than the default opclass.
+        # fastupdate off: the webhook intake's echo checks read the index in the request, and a
+        # pending list (filled by every export and stock publication, emptied only by vacuum) would
+        # be scanned whole by each of them (1.4 ms instead of 0.03 ms at 20,000 bindings).
         self.env.cr.execute("""
             CREATE INDEX IF NOT EXISTS store_product_binding_external_data_idx
-                ON store_product_binding USING gin (external_data jsonb_path_ops)
+                ON store_product_binding USING gin (external_data jsonb_path_ops) WITH (fastupdate = off);
+            ALTER INDEX store_product_binding_external_data_idx SET (fastupdate = off)
         """)
 
     # ------------------------------------------------------------------ CRUD
