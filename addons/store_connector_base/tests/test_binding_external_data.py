@@ -59,7 +59,7 @@ class TestBindingExternalData(ProductSyncCase):
         )
         [(definition,)] = self.env.cr.fetchall()
         self.assertIn("USING gin (external_data jsonb_path_ops)", definition)
-        self.assertIn("fastupdate='off'", definition, "no pending list for the intake's lookups to scan")
+        self.assertIn("WITH (fastupdate=off)", definition, "no pending list for the intake's lookups to scan")
         # The lookup's condition is one the index answers (a bitmap scan once sequential scans are
         # the costlier way, as they are for a real catalogue).
         self._bind(self.store, self.red, {"inventory_item_id": "601"})
