@@ -1,7 +1,7 @@
 {
     "name": "Store Connector - Base",
     "summary": "Connect Odoo to e-commerce stores: job queue, credentials, webhook intake, sync pipelines",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Connector",
     "license": "LGPL-3",
     "author": "Store Connector contributors",

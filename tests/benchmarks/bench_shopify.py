@@ -127,7 +127,7 @@ def _inventory_in(env, sim, skus, items):
         {"store_id": store.id, "product_id": p.id, "sync_state": "synced",
          "external_product_id": f"gid://shopify/Product/{items[p.default_code][0]}",
          "external_variant_id": f"gid://shopify/ProductVariant/{items[p.default_code][1]}",
-         "external_inventory_item_id": f"gid://shopify/InventoryItem/{items[p.default_code][2]}"}
+         "external_data": {"inventory_item_id": f"gid://shopify/InventoryItem/{items[p.default_code][2]}"}}
         for p in products
     ])
     warehouse = store.warehouse_id

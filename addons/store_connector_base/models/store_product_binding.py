@@ -10,13 +10,12 @@ from ..exceptions import OperationNotPermitted, RetryableJobError
 
 _logger = logging.getLogger(__name__)
 
-# Keys of the adapters' "external_ids" dicts that have a column of their own; others go to external_data.
+# Keys of the adapters' "external_ids" dicts that have a column of their own: the ids every platform
+# has. A platform's other ids (Shopify's inventory item, eBay's listing and offer) and facts go to
+# external_data, found with store.binding.mixin._find_by_external_ids(..., data_key=...).
 EXTERNAL_ID_FIELDS = {
     "product_id": "external_product_id",
     "variant_id": "external_variant_id",
-    "inventory_item_id": "external_inventory_item_id",
-    "listing_id": "external_listing_id",
-    "offer_id": "external_offer_id",
 }
 
 PLATFORM_STATUSES = [
@@ -60,7 +59,13 @@ SYNC_STATES = [
 
 class StoreProductBinding(models.Model):
     """One product variant published to one store: the link between the Odoo variant and the
-    platform's records (product, variant, inventory item, listing, offer ids).
+    platform's records.
+
+    The ids every platform has are columns (`external_product_id`, `external_variant_id`); a
+    platform's other ids (Shopify's inventory item, eBay's listing and offer) and the facts its
+    adapter keeps live in `external_data` (JSON, GIN-indexed), written from the adapters'
+    "external_ids" dicts (`_external_ids_values`) and found with
+    ``_find_by_external_ids(store, ids, data_key="inventory_item_id")``.
 
     The SKU (the variant's Internal Reference) is the master key across channels: it is required and
     unique per store. `platform_status` is what the platform should show (published, unpublished,
@@ -94,11 +99,13 @@ class StoreProductBinding(models.Model):
     )
     external_product_id = fields.Char(string="Platform Product ID", copy=False, index=True)
     external_variant_id = fields.Char(string="Platform Variant ID", copy=False)
-    # Indexed: the webhook intake looks bindings up by it (echoes of our stock updates).
-    external_inventory_item_id = fields.Char(string="Inventory Item ID", copy=False, index="btree_not_null")
-    external_listing_id = fields.Char(string="Listing ID", copy=False)
-    external_offer_id = fields.Char(string="Offer ID", copy=False)
-    external_data = fields.Json(string="Platform Data", copy=False, help="Other platform ids and facts.")
+    # GIN-indexed (see init): the webhook intake looks bindings up by the ids in it (echoes of our
+    # stock updates).
+    external_data = fields.Json(
+        string="Platform Data", copy=False, readonly=True,
+        help="The platform's other ids of this variant (an inventory item, a listing, an offer) and "
+             "what the connector keeps of its last exchanges with the platform.",
+    )
     listing_values = fields.Properties(
         string="Listing Fields", definition="store_id.listing_field_definition", copy=False,
         help="What the store's platform asks of a listing besides the product's fields (e.g. eBay's "
@@ -179,6 +186,18 @@ class StoreProductBinding(models.Model):
         The queue's superuser (jobs) works for every company."""
         return self.env.uid != SUPERUSER_ID and store.company_id not in self.env.user.company_ids
 
+    def init(self):
+        # _find_by_external_ids(..., data_key=...) looks ids up with "external_data @> {key: id}":
+        # jsonb_path_ops indexes exactly that operator, smaller and faster than the default opclass.
+        # fastupdate off: the webhook intake's echo checks read the index in the request, and a
+        # pending list (filled by every export and stock publication, emptied only by vacuum) would
+        # be scanned whole by each of them (1.4 ms instead of 0.03 ms at 20,000 bindings).
+        self.env.cr.execute("""
+            CREATE INDEX IF NOT EXISTS store_product_binding_external_data_idx
+                ON store_product_binding USING gin (external_data jsonb_path_ops) WITH (fastupdate = off);
+            ALTER INDEX store_product_binding_external_data_idx SET (fastupdate = off)
+        """)
+
     # ------------------------------------------------------------------ CRUD
     @api.model_create_multi
     def create(self, vals_list):
@@ -236,12 +255,28 @@ class StoreProductBinding(models.Model):
 
     @api.model
     def _external_ids_values(self, external_ids, current=None):
-        """Binding values for an adapter's "external_ids" dict; unknown keys merge into external_data."""
+        """Binding values for an adapter's "external_ids" dict.
+
+        The keys of EXTERNAL_ID_FIELDS go to their columns; the others merge into `current` (the
+        binding's external_data) as its new external_data: numbers are kept as text, as the
+        columns keep them, so that `_find_by_external_ids(..., data_key=key)` finds an id whichever
+        type the platform sent it as; an empty value (None, False, "") removes the key (the
+        platform record is gone); lists and dicts are kept as given.
+
+        :param external_ids: {key: platform id or fact} as an adapter returns it.
+        :param current: the binding's external_data now (a dict, or None).
+        :returns: values for write(), with "external_data" only when it changes.
+        """
         vals = {}
         extra = dict(current or {})
         for key, value in (external_ids or {}).items():
+            empty = value is None or value is False or value == ""
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                value = str(value)
             if key in EXTERNAL_ID_FIELDS:
-                vals[EXTERNAL_ID_FIELDS[key]] = str(value) if value not in (None, False, "") else False
+                vals[EXTERNAL_ID_FIELDS[key]] = False if empty else str(value)
+            elif empty:
+                extra.pop(key, None)
             else:
                 extra[key] = value
         if extra != (current or {}):

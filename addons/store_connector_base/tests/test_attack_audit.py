@@ -50,7 +50,7 @@ class AuditAttackCase(RpcAttackCase):
         """A published, synced binding of `shared` in store A, as the export job leaves it."""
         binding = self.store_a._publish_products(self.shared)
         binding.write({"sync_state": "synced", "external_product_id": "P1", "external_variant_id": "V1",
-                       "external_inventory_item_id": "I1"})
+                       "external_data": {"inventory_item_id": "I1"}})
         return binding
 
 
@@ -70,13 +70,20 @@ class TestBindingWrites(AuditAttackCase):
     def test_user_cannot_repoint_a_binding_to_other_platform_records(self):
         binding = self.binding_a()
         for vals in ({"external_product_id": "P-OTHER"}, {"external_variant_id": "V-OTHER"},
-                     {"external_inventory_item_id": "I-OTHER"}, {"external_listing_id": "L-OTHER"},
-                     {"external_offer_id": "O-OTHER"}, {"platform_status": "archived"}):
+                     {"external_data": {"inventory_item_id": "I-OTHER"}},
+                     {"external_data": {"listing_id": "L-OTHER"}},
+                     {"external_data": {"offer_id": "O-OTHER"}}, {"platform_status": "archived"}):
             self.assertRpcRefused(self.user_a, "store.product.binding", "write", binding.ids, vals)
         self.assertRpcRefused(self.user_a, "store.product.binding", "create", {
-            "store_id": self.store_a.id, "product_id": self.other.id, "external_inventory_item_id": "I1",
+            "store_id": self.store_a.id, "product_id": self.other.id,
+            "external_data": {"inventory_item_id": "I1"},
         })
-        self.assertEqual((binding.external_product_id, binding.external_inventory_item_id), ("P1", "I1"))
+        # A platform's own ids (in external_data) are the connector's alone: not even a manager
+        # points a binding at another inventory item, whose stock events would adjust this variant.
+        self.assertRpcRefused(self.manager_a, "store.product.binding", "write", binding.ids,
+                              {"external_data": {"inventory_item_id": "I-OTHER"}})
+        self.assertEqual((binding.external_product_id, binding.external_data),
+                         ("P1", {"inventory_item_id": "I1"}))
         # A manager may link a binding to its platform records by hand.
         self.rpc(self.manager_a, "store.product.binding", "write", binding.ids, {"external_product_id": "P9"})
         self.assertEqual(binding.external_product_id, "P9")
@@ -90,15 +97,18 @@ class TestBindingWrites(AuditAttackCase):
             for user in (self.user_a, self.manager_a):
                 self.assertRpcRefused(user, "store.product.binding", "write", binding.ids, vals)
         self.assertEqual((binding.sync_state, binding.inventory_quantity, binding.external_data),
-                         ("synced", 0, False))
+                         ("synced", 0, {"inventory_item_id": "I1"}))
 
     def test_form_shows_users_the_platform_ids_read_only(self):
         for user, editable in ((self.user_a, False), (self.manager_a, True)):
             views = self.rpc(user, "store.product.binding", "get_views", [[False, "form"]])
-            fields = etree.fromstring(views["views"]["form"]["arch"]).xpath(
-                "//field[@name='external_inventory_item_id']")
+            arch = etree.fromstring(views["views"]["form"]["arch"])
+            fields = arch.xpath("//field[@name='external_variant_id']")
             self.assertEqual(len(fields), 1, user.login)
             self.assertEqual(fields[0].get("readonly") in (None, "0", "False"), editable, user.login)
+            # The platform's other ids (external_data) are shown to everyone, read-only.
+            [data] = arch.xpath("//field[@name='external_data']")
+            self.assertEqual(data.get("readonly"), "1", user.login)
 
     def test_user_still_creates_a_plain_binding(self):
         created = self.rpc(self.user_a, "store.product.binding", "create",

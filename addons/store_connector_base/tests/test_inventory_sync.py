@@ -124,7 +124,7 @@ class TestInventorySync(ProductSyncCase):
 
     def test_job_sends_platform_ids(self):
         binding = self.mug.store_binding_ids
-        binding.write({"external_inventory_item_id": "I-9", "external_variant_id": "V-9"})
+        binding.write({"external_data": {"inventory_item_id": "I-9"}, "external_variant_id": "V-9"})
         self.move(self.mug, 2)
         self.run_job(self.inventory_jobs())
         [(_store, items)] = self.recorder.of("update_inventory")

@@ -138,8 +138,15 @@ class TestProductBindings(ProductSyncCase):
             {"product_id": 11, "variant_id": "22", "listing_id": "L3", "handle": "mug"}, binding.external_data
         ))
         self.assertEqual(binding.external_product_id, "11")
-        self.assertEqual(binding.external_data, {"handle": "mug"})
+        # A platform's own ids have no column: they are kept in external_data.
+        self.assertEqual(binding.external_data, {"listing_id": "L3", "handle": "mug"})
         self.assertEqual(
             binding._external_ids(),
             {"product_id": "11", "variant_id": "22", "listing_id": "L3", "handle": "mug"},
         )
+        # Numbers are kept as text, as the columns keep them; an empty id forgets the key.
+        binding.write(binding._external_ids_values(
+            {"offer_id": 7, "listing_id": None, "variant_id": None}, binding.external_data
+        ))
+        self.assertEqual(binding.external_data, {"offer_id": "7", "handle": "mug"})
+        self.assertFalse(binding.external_variant_id)

@@ -50,7 +50,7 @@ class TestProductImport(ProductSyncCase):
         self.assertEqual(set(bindings.mapped("sync_state")), {"synced"})
         self.assertEqual(set(bindings.mapped("external_product_id")), {"gid://P/1"})
         self.assertEqual(s_red.store_binding_ids.external_variant_id, "gid://V/IMP-S-RED")
-        self.assertEqual(s_red.store_binding_ids.external_inventory_item_id, "gid://I/IMP-S-RED")
+        self.assertEqual(s_red.store_binding_ids.external_data["inventory_item_id"], "gid://I/IMP-S-RED")
         log = self.store.log_ids.filtered(lambda log: log.operation == "products.import")
         self.assertEqual(log.records, 1)
 

@@ -133,6 +133,30 @@ class WebhookCoalescingCase(HttpCase):
         binding.sudo().write({"inventory_synced_at": False})
         self.assertEqual(self._post({"sku": "ECHO-1", "quantity": 7}, "inv-3", kind="inventory"), "queued")
 
+    def test_echo_named_by_the_platform_inventory_item_is_found_in_external_data(self):
+        """The platform names the variant by its own id (kept in external_data, no column)."""
+        product = self.env["product.product"].create({"name": "Item Mug", "default_code": "ECHO-2"})
+        binding = self.env["store.product.binding"].create(
+            {"store_id": self.store.id, "product_id": product.id})
+        binding.sudo().write(dict(
+            binding._external_ids_values({"inventory_item_id": 9042}, binding.external_data),
+            inventory_quantity=7, inventory_synced_at=fields.Datetime.now(),
+        ))
+        # An item another store published is not this store's.
+        other = _make_store(self.env, "Other Echo Store")
+        other_binding = self.env["store.product.binding"].create(
+            {"store_id": other.id, "product_id": product.id})
+        other_binding.sudo().write({"external_data": {"inventory_item_id": "9043"}, "inventory_quantity": 5,
+                                    "inventory_synced_at": fields.Datetime.now()})
+
+        self.assertEqual(self._post({"inventory_item_id": 9042, "quantity": 7}, "item-1", kind="inventory"),
+                         "echo")
+        self.assertFalse(self._deliveries(), "an echo is not stored")
+        self.assertEqual(self._post({"inventory_item_id": 9042, "quantity": 6}, "item-2", kind="inventory"),
+                         "queued")
+        self.assertEqual(self._post({"inventory_item_id": 9043, "quantity": 5}, "item-3", kind="inventory"),
+                         "queued", "another store's item is unknown here")
+
 
 class FailedJobSupersedingCase(TransactionCase):
     """One failed job per store and identity key (sync.job._supersede_failed)."""

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from odoo import _, fields, models
 
-from .store_adapter_sync import BULK_KINDS, BULK_POLL_SECONDS
+from .store_adapter_bulk import BULK_KINDS, BULK_POLL_SECONDS
 
 
 class ConnectorStore(models.Model):

@@ -75,7 +75,8 @@ class StoreAdapterShopify(models.AbstractModel):
     """Shopify implementation of the platform interface (see store.adapter in the base addon).
 
     This file: connection (Test Connection, locations) and webhooks (registration, intake,
-    dispatch, app/uninstalled and the compliance topics). The syncs live in store_adapter_sync.py.
+    dispatch, app/uninstalled and the compliance topics). The syncs live in store_adapter_sync.py
+    and the files it names (orders, customers, products, inventory, webhooks, bulk).
     All API traffic goes through `connector.store._shopify_client()` (models/shopify_client.py).
     """
 
@@ -381,7 +382,7 @@ class StoreAdapterShopify(models.AbstractModel):
     @api.model
     def _webhook_topic_handlers(self, store):
         """Shopify's topics: app/uninstalled and the compliance topics here, the syncs' topics in
-        store_adapter_sync.py (see store.adapter._webhook_topic_handlers for the table's format)."""
+        store_adapter_webhooks.py (see store.adapter._webhook_topic_handlers for the table's format)."""
         return {
             **super()._webhook_topic_handlers(store),
             "app/uninstalled": "_shopify_webhook_app_uninstalled",
@@ -498,10 +499,8 @@ class StoreAdapterShopify(models.AbstractModel):
         legacy_id = str(customer.get("id") or "")
         # bindings may hold the GID or the legacy id that webhooks carry
         ids = [legacy_id, f"gid://shopify/Customer/{legacy_id}"] if legacy_id else []
-        bindings = self.env["store.customer.binding"].sudo().search(
-            [("store_id", "=", store.id), ("external_id", "in", ids)]
-        )
-        return bindings.partner_id
+        found = self.env["store.customer.binding"].sudo()._find_by_external_ids(store, ids)
+        return self.env["store.customer.binding"].sudo().concat(*found.values()).partner_id
 
 
 _JSON_TYPES = {"int": int, "str": str, "list": list, "dict": dict}

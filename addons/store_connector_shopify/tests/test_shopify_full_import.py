@@ -80,7 +80,7 @@ class TestShopifyFullImport(ShopifySimulatorCase):
         variant = next(v for v in sample["variants"] if v["sku"] == "E2E-0042-05")
         binding = bindings.filtered(lambda b: b.sku == "E2E-0042-05")
         self.assertEqual(binding.external_variant_id, variant["id"])
-        self.assertEqual(binding.external_inventory_item_id, variant["inventory_item_id"])
+        self.assertEqual(binding.external_data["inventory_item_id"], variant["inventory_item_id"])
 
         # every order a sale order, with Shopify's totals
         orders = self.env["store.order.binding"].search([("store_id", "=", self.store.id)])

@@ -63,7 +63,7 @@ class TestShopifyIntakeAfterUninstall(ShopifyCatalogMixin, ShopifySimulatorHttpC
         shop_product = self.sim.product(sku)
         shop_variant = next(v for v in shop_product["variants"] if v["sku"] == sku)
         binding.write({"external_product_id": shop_product["id"], "external_variant_id": shop_variant["id"],
-                       "external_inventory_item_id": shop_variant["inventory_item_id"],
+                       "external_data": {"inventory_item_id": shop_variant["inventory_item_id"]},
                        "sync_state": "synced"})
         self.env["sync.job"].search([("store_id", "=", self.store.id)]).unlink()
         self.store.shopify_location_id = self.env["shopify.location"].create({

@@ -42,7 +42,7 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
                 {
                     "external_product_id": variant["id"],
                     "external_variant_id": sim_variant["id"],
-                    "external_inventory_item_id": sim_variant["inventory_item_id"],
+                    "external_data": {"inventory_item_id": sim_variant["inventory_item_id"]},
                     "sync_state": "synced",
                 }
             )
@@ -275,7 +275,7 @@ class TestShopifyInventory(ShopifyCatalogMixin, ShopifySimulatorCase):
         if location_gid is None:
             location_gid = self.store.shopify_location_id.shopify_gid
         return {
-            "inventory_item_id": int(legacy_id(binding.external_inventory_item_id)),
+            "inventory_item_id": int(legacy_id(binding.external_data["inventory_item_id"])),
             "location_id": int(legacy_id(location_gid)),
             "available": available,
             "updated_at": updated_at,

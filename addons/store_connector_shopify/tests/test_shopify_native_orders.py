@@ -40,7 +40,7 @@ class TestShopifyNativeOrders(ShopifySimulatorCase):
                 "sku": "NATIVE-LAMP",
                 "external_product_id": shopify["id"],
                 "external_variant_id": variant["id"],
-                "external_inventory_item_id": variant["inventory_item_id"],
+                "external_data": {"inventory_item_id": variant["inventory_item_id"]},
                 "sync_state": "synced",
             }
         )

@@ -58,7 +58,7 @@ class TestShopifyProducts(ShopifyCatalogMixin, ShopifySimulatorCase):
         self.assertEqual(red.external_product_id, product["id"])
         sim_red = next(v for v in product["variants"] if v["sku"] == "TS-RED")
         self.assertEqual(red.external_variant_id, sim_red["id"])
-        self.assertEqual(red.external_inventory_item_id, sim_red["inventory_item_id"])
+        self.assertEqual(red.external_data["inventory_item_id"], sim_red["inventory_item_id"])
         self.assertEqual(red.external_data["variant_legacy_id"], str(sim_red["legacy_id"]))
         # Archive one variant: the next productSet leaves it out, Shopify deletes it; the others stay.
         green = bindings.filtered(lambda b: b.sku == "TS-GREEN")
@@ -91,7 +91,7 @@ class TestShopifyProducts(ShopifyCatalogMixin, ShopifySimulatorCase):
         self.assertEqual(weights["TS-RED"], (0.4, "KILOGRAMS"))
         self.assertEqual(weights["TS-BLUE"], (0.25, "KILOGRAMS"))
         # readable over the API as Shopify has it: InventoryItem.measurement.weight
-        item = red.store_binding_ids.external_inventory_item_id
+        item = red.store_binding_ids.external_data["inventory_item_id"]
         data = self.client().query(
             "query W($id: ID!) { inventoryItem(id: $id) { measurement { weight { value unit } } } }",
             {"id": item},
@@ -151,7 +151,8 @@ class TestShopifyProducts(ShopifyCatalogMixin, ShopifySimulatorCase):
         binding = mine.store_binding_ids
         self.assertEqual(binding.store_id, self.store, "matched by SKU")
         self.assertEqual(binding.external_variant_id, shopify_cap["variants"][0]["id"])
-        self.assertEqual(binding.external_inventory_item_id, shopify_cap["variants"][0]["inventory_item_id"])
+        self.assertEqual(binding.external_data["inventory_item_id"],
+                         shopify_cap["variants"][0]["inventory_item_id"])
         self.assertEqual(mine.lst_price, 5, "Odoo stays the master of a matched product")
         posters = self.env["product.product"].search([("default_code", "in", ["POSTER-A3", "POSTER-A2"])])
         self.assertEqual(len(posters), 2)
@@ -166,9 +167,12 @@ class TestShopifyProducts(ShopifyCatalogMixin, ShopifySimulatorCase):
         adapter._shopify_webhook_product(self.store, None, {"id": shopify["legacy_id"], "title": "stale"})
         binding = mine.store_binding_ids
         self.assertEqual(binding.external_product_id, shopify["id"])
-        self.assertEqual(binding.external_inventory_item_id, shopify["variants"][0]["inventory_item_id"])
+        self.assertEqual(binding.external_data["inventory_item_id"],
+                         shopify["variants"][0]["inventory_item_id"])
         adapter._shopify_webhook_product_delete(self.store, None, {"id": shopify["legacy_id"]})
         self.assertFalse(binding.external_product_id)
+        self.assertFalse(binding.external_variant_id)
+        self.assertNotIn("inventory_item_id", binding.external_data, "the deleted item is forgotten")
         self.assertEqual(binding.sync_state, "failed")
         self.assertIn("deleted on Shopify", binding.last_error)
 

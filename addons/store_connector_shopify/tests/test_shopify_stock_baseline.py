@@ -43,7 +43,7 @@ class TestShopifyStockBaseline(ShopifySimulatorCase):
             binding.write({
                 "external_product_id": product["id"],
                 "external_variant_id": variant["id"],
-                "external_inventory_item_id": variant["inventory_item_id"],
+                "external_data": {"inventory_item_id": variant["inventory_item_id"]},
                 "sync_state": "synced",
             })
         return products
@@ -59,7 +59,7 @@ class TestShopifyStockBaseline(ShopifySimulatorCase):
 
     def level_payload(self, product, available, updated_at, location_gid):
         return {
-            "inventory_item_id": int(legacy_id(product.store_binding_ids.external_inventory_item_id)),
+            "inventory_item_id": int(legacy_id(product.store_binding_ids.external_data["inventory_item_id"])),
             "location_id": int(legacy_id(location_gid)),
             "available": available,
             "updated_at": updated_at,

@@ -170,13 +170,27 @@ class StoreAdapterTest(models.AbstractModel):
 
     @api.model
     def _webhook_is_echo(self, store, kind, topic, headers, parsed):
-        """An "inventory" delivery {"sku", "quantity"} saying the quantity Odoo last published for
-        that SKU (the binding's), as a platform reports our own stock update back."""
+        """An "inventory" delivery {"sku" or "inventory_item_id", "quantity"} saying the quantity
+        Odoo last published for that variant (the binding's), as a platform reports our own stock
+        update back.
+
+        A platform that names the variant by an id of its own (Shopify's inventory item, the
+        "inventory_item_id" this platform's export answers) finds the binding with
+        `_find_by_external_ids(..., data_key=...)`: one lookup in the GIN-indexed external data,
+        cheap enough for the intake's request."""
         payload = parsed.get("payload") or {}
-        if kind != "inventory" or not isinstance(payload.get("quantity"), int) or not payload.get("sku"):
+        if kind != "inventory" or not isinstance(payload.get("quantity"), int):
             return False
-        binding = self.env["store.product.binding"].sudo().search(
-            [("store_id", "=", store.id), ("sku", "=", str(payload["sku"]))], limit=1)
+        Binding = self.env["store.product.binding"].sudo()
+        if payload.get("inventory_item_id"):
+            item = str(payload["inventory_item_id"])
+            found = Binding._find_by_external_ids(store, [item], data_key="inventory_item_id")
+            binding = found.get(item, Binding)
+        elif payload.get("sku"):
+            binding = Binding.search([("store_id", "=", store.id), ("sku", "=", str(payload["sku"]))])
+        else:
+            return False
+        binding = binding[:1]
         return bool(binding.inventory_synced_at) and binding.inventory_quantity == payload["quantity"]
 
     # ------------------------------------------------------------------ webhooks: processing
