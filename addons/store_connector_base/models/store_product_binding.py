@@ -1,3 +1,4 @@
+import json
 import logging
 import time
 from collections import defaultdict
@@ -106,6 +107,13 @@ class StoreProductBinding(models.Model):
         help="The platform's other ids of this variant (an inventory item, a listing, an offer) and "
              "what the connector keeps of its last exchanges with the platform.",
     )
+    # Odoo's forms have no widget for a Json field: people read the platform data as lines.
+    external_data_text = fields.Text(
+        string="Platform Ids and Facts", compute="_compute_external_data_text",
+        help="The platform's other ids of this variant and what the connector keeps of its last "
+             "exchanges with the platform, one per line. Written by the connector only.",
+    )
+    has_listing_fields = fields.Boolean(compute="_compute_has_listing_fields")
     listing_values = fields.Properties(
         string="Listing Fields", definition="store_id.listing_field_definition", copy=False,
         help="What the store's platform asks of a listing besides the product's fields (e.g. eBay's "
@@ -127,6 +135,20 @@ class StoreProductBinding(models.Model):
         ("store_variant_uniq", "unique(store_id, external_variant_id)",
          "Two bindings of one store cannot point to the same platform variant."),
     ]
+
+    @api.depends("external_data")
+    def _compute_external_data_text(self):
+        for binding in self:
+            data = binding.external_data if isinstance(binding.external_data, dict) else {}
+            binding.external_data_text = "\n".join(
+                f"{key}: {value if isinstance(value, str | int | float) else json.dumps(value)}"
+                for key, value in sorted(data.items())
+            )
+
+    @api.depends("store_id")
+    def _compute_has_listing_fields(self):
+        for binding in self:
+            binding.has_listing_fields = bool(binding.store_id.listing_field_definition)
 
     @api.depends("store_id", "sku", "product_id")
     def _compute_display_name(self):

@@ -4,6 +4,7 @@ moved there from the old columns by the 18.0.1.3.0 migration."""
 
 import importlib.util
 from pathlib import Path
+from unittest.mock import patch
 
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists
@@ -31,6 +32,20 @@ class TestBindingExternalData(ProductSyncCase):
         for fname in ("external_inventory_item_id", "external_listing_id", "external_offer_id"):
             self.assertNotIn(fname, Binding._fields)
             self.assertFalse(column_exists(self.env.cr, Binding._table, fname))
+
+    def test_form_shows_the_platform_data_as_lines_and_listing_fields_only_where_declared(self):
+        """Odoo's form has no widget for a Json field: the platform's ids are shown as readable
+        lines; the Listing Fields group shows only for a platform that declares some."""
+        product = self.env["product.product"].create({"name": "Lines", "default_code": "LINES-1"})
+        binding = self._bind(self.store, product, {"inventory_item_id": "I-77", "listing_id": 1234})
+        self.assertEqual(binding.external_data_text, "inventory_item_id: I-77\nlisting_id: 1234")
+        arch = binding.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="external_data_text"', arch)
+        self.assertTrue(binding.has_listing_fields, "the test platform declares a condition")
+        with patch.object(type(self.env["store.adapter.test"]), "_listing_fields", lambda *a: []):
+            self.store.invalidate_recordset(["listing_field_definition"])
+            binding.invalidate_recordset(["has_listing_fields"])
+            self.assertFalse(binding.has_listing_fields)
 
     def test_find_by_a_key_of_external_data(self):
         find = self.env["store.product.binding"]._find_by_external_ids
