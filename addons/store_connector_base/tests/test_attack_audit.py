@@ -109,6 +109,9 @@ class TestBindingWrites(AuditAttackCase):
             # The platform's other ids (external_data) are shown to everyone, read-only.
             [data] = arch.xpath("//field[@name='external_data']")
             self.assertEqual(data.get("readonly"), "1", user.login)
+            # ... as readable lines, a computed field nobody writes.
+            self.assertEqual(len(arch.xpath("//field[@name='external_data_text']")), 1, user.login)
+            self.assertTrue(self.env["store.product.binding"]._fields["external_data_text"].readonly)
 
     def test_user_still_creates_a_plain_binding(self):
         created = self.rpc(self.user_a, "store.product.binding", "create",
