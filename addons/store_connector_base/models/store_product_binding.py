@@ -58,6 +58,18 @@ SYNC_STATES = [
 ]
 
 
+# The bindings whose stock a stock change publishes at once: published with a SKU, in an active
+# store that syncs inventory automatically; no stock leaves before the store's stock baseline is
+# chosen (see connector.store).
+AUTO_INVENTORY_DOMAIN = [
+    ("platform_status", "=", "active"),
+    ("sku", "!=", False),
+    ("store_id.active", "=", True),
+    ("store_id.auto_sync_inventory", "=", True),
+    ("store_id.allow_inventory_sync", "=", True),
+    ("store_id.stock_baseline", "!=", "none"),
+]
+
 class StoreProductBinding(models.Model):
     """One product variant published to one store: the link between the Odoo variant and the
     platform's records.
@@ -503,16 +515,8 @@ class StoreProductBinding(models.Model):
             publish basis counts open demand (free minus open demand, forecasted) publish anew.
         """
         basis = [("store_id.inventory_publish_basis", "in", DEMAND_BASES)] if demand_only else []
-        bindings = self.sudo().search(basis + [
-            ("product_id", "in", moves.product_id.ids),
-            ("platform_status", "=", "active"),
-            ("sku", "!=", False),
-            ("store_id.active", "=", True),
-            ("store_id.auto_sync_inventory", "=", True),
-            ("store_id.allow_inventory_sync", "=", True),
-            # No stock leaves before the store's stock baseline is chosen (see connector.store).
-            ("store_id.stock_baseline", "!=", "none"),
-        ])
+        bindings = self.sudo().search(
+            basis + [("product_id", "in", moves.product_id.ids)] + AUTO_INVENTORY_DOMAIN)
         for store, store_bindings in bindings.grouped("store_id").items():
             if "inventory.sync" not in store._platform_features():
                 continue
@@ -536,16 +540,10 @@ class StoreProductBinding(models.Model):
         cancelled changes what those stores publish, although no stock move changed."""
         if not products or not warehouses:
             return
-        bindings = self.sudo().search([
-            ("product_id", "in", products.ids),
-            ("platform_status", "=", "active"),
-            ("sku", "!=", False),
-            ("store_id.active", "=", True),
-            ("store_id.auto_sync_inventory", "=", True),
-            ("store_id.allow_inventory_sync", "=", True),
-            ("store_id.stock_baseline", "!=", "none"),
-            ("store_id.inventory_publish_basis", "=", "sellable"),
-        ])
+        bindings = self.sudo().search(
+            [("product_id", "in", products.ids), ("store_id.inventory_publish_basis", "=", "sellable")]
+            + AUTO_INVENTORY_DOMAIN
+        )
         for store, store_bindings in bindings.grouped("store_id").items():
             if "inventory.sync" not in store._platform_features():
                 continue

@@ -12,6 +12,7 @@ from odoo.addons.store_connector_base.services.http_transport import HttpTranspo
 
 from . import shopify_order_mapper as om
 from . import shopify_product_mapper as pm
+from .store_adapter_customers import normalized_customer
 from .store_adapter_sync import _search_since
 
 _logger = logging.getLogger(__name__)
@@ -178,7 +179,7 @@ class StoreAdapterShopifyBulk(models.AbstractModel):
                 om.order_from_graphql(_bulk_order(o)) for o in self._shopify_bulk_records(lines, "_children")
             )
         else:
-            records = (_bulk_customer(c) for c in lines)
+            records = (normalized_customer(c) for c in lines)
         for record in records:
             batch.append(record)
             counts["records"] += 1
@@ -197,15 +198,3 @@ def _bulk_order(order):
     return order
 
 
-def _bulk_customer(node):
-    address = om._gql_address(node.get("defaultAddress"))
-    return {
-        "id": om.legacy_id(node.get("legacyResourceId") or node.get("id")),
-        "email": node.get("email"),
-        "first_name": node.get("firstName"),
-        "last_name": node.get("lastName"),
-        "phone": node.get("phone"),
-        "billing_address": address,
-        "shipping_address": address,
-        "updated_at": node.get("updatedAt"),
-    }

@@ -25,6 +25,21 @@ mutation ConnectorCustomerUpdate($input: CustomerInput!) {
 }"""
 
 
+
+def normalized_customer(node):
+    """A Shopify Customer node (a page's or a bulk export's) as a normalized customer."""
+    address = om._gql_address(node.get("defaultAddress"))
+    return {
+        "id": om.legacy_id(node.get("legacyResourceId") or node.get("id")),
+        "email": node.get("email"),
+        "first_name": node.get("firstName"),
+        "last_name": node.get("lastName"),
+        "phone": node.get("phone"),
+        "billing_address": address,
+        "shipping_address": address,
+        "updated_at": node.get("updatedAt"),
+    }
+
 class StoreAdapterShopifyCustomers(models.AbstractModel):
     """Shopify customers: `_import_customers` and `_export_customer`."""
 
@@ -35,22 +50,7 @@ class StoreAdapterShopifyCustomers(models.AbstractModel):
     def _import_customers(self, store, since=None, cursor=None, limit=None):
         nodes, next_cursor = self._shopify_page(
             store, CUSTOMERS_QUERY, "customers", CUSTOMER_PAGE_MAX, limit, cursor, _search_since(since))
-        records = []
-        for node in nodes:
-            address = om._gql_address(node.get("defaultAddress"))
-            records.append(
-                {
-                    "id": om.legacy_id(node.get("legacyResourceId") or node.get("id")),
-                    "email": node.get("email"),
-                    "first_name": node.get("firstName"),
-                    "last_name": node.get("lastName"),
-                    "phone": node.get("phone"),
-                    "billing_address": address,
-                    "shipping_address": address,
-                    "updated_at": node.get("updatedAt"),
-                }
-            )
-        return {"records": records, "next_cursor": next_cursor}
+        return {"records": [normalized_customer(node) for node in nodes], "next_cursor": next_cursor}
 
     @api.model
     def _export_customer(self, store, customer):
