@@ -1,6 +1,6 @@
 """WooCommerce constants."""
 
-# Default order-status mapping (product requirements, /work/shared/platforms/woocommerce.md §2.6).
+# Default order-status mapping (product requirements; the platform notes, section 2.6).
 # Stages are the base's order stages (store_connector_base/order_const.py); editable per store.
 STATUS_MAPPING_INBOUND = [
     ("pending", "pending"),
@@ -23,3 +23,21 @@ STATUS_MAPPING_OUTBOUND = [
     ("cancelled", "cancelled"),
     ("returned", "refunded"),
 ]
+
+# REST API (wc/v3): the platform notes, section 2.
+API_VERSION = "wc/v3"
+API_PATH = "/wp-json/" + API_VERSION
+#: WooCommerce's per_page maximum (and our page size).
+PAGE_SIZE = 100
+#: Items per batch call, all actions together (woocommerce_rest_batch_items_limit; beyond: 413).
+BATCH_LIMIT = 100
+
+# Credentials (integration.credential keys).
+CRED_CONSUMER_KEY = "consumer_key"
+CRED_CONSUMER_SECRET = "consumer_secret"
+CRED_WEBHOOK_SECRET = "webhook_secret"
+CRED_WEBHOOK_SECRET_PREVIOUS = "webhook_secret_previous"
+
+#: A WooCommerce store runs at most this many of its jobs at once (shared hosting, PHP workers).
+DEFAULT_MAX_PARALLEL_JOBS = 2
+DEFAULT_ORDER_PREFIX = "WC-"

@@ -1,1 +1,1 @@
-from . import test_woocommerce_skeleton
+from . import test_woocommerce_client
