@@ -1,0 +1,515 @@
+"""Fidelity tests of the WooCommerce simulator (plain pytest, no Odoo)."""
+
+import time
+
+import pytest
+import requests
+from woocommerce import API
+
+from .auth import oauth_signature
+from .simulator import WooCommerceSimulator
+
+CK = "ck_test_key_1234567890"
+CS = "cs_test_secret_1234567890"
+
+
+@pytest.fixture
+def sim():
+    simulator = WooCommerceSimulator(consumer_key=CK, consumer_secret=CS)
+    simulator.start()
+    yield simulator
+    simulator.stop()
+    assert not simulator.internal_errors, simulator.internal_errors
+
+
+@pytest.fixture
+def ssl_sim():
+    """A site behind a TLS-terminating proxy (is_ssl() true): Basic and query-string keys work."""
+    simulator = WooCommerceSimulator(consumer_key=CK, consumer_secret=CS, assume_ssl=True)
+    simulator.start()
+    yield simulator
+    simulator.stop()
+    assert not simulator.internal_errors, simulator.internal_errors
+
+
+def wc_api(sim, key=CK, secret=CS, **kwargs):
+    """The real `woocommerce` package (OAuth 1.0a over http, Basic over https)."""
+    return API(
+        url=sim.base_url, consumer_key=key, consumer_secret=secret, version="wc/v3", timeout=10, **kwargs
+    )
+
+
+def oauth_get(
+    sim,
+    path,
+    params=None,
+    secret=CS,
+    key=CK,
+    timestamp=None,
+    nonce="abc123",
+    method="GET",
+    signature_method="HMAC-SHA256",
+    body=None,
+):
+    params = dict(params or {})
+    oauth = {
+        "oauth_consumer_key": key,
+        "oauth_timestamp": str(int(timestamp or time.time())),
+        "oauth_nonce": nonce,
+        "oauth_signature_method": signature_method,
+    }
+    url = sim.api_url + path
+    signed = {**params, **oauth}
+    signed["oauth_signature"] = oauth_signature(method, url, signed, secret, signature_method)
+    return requests.request(method, url, params=signed, json=body, timeout=10)
+
+
+# ---------------------------------------------------------------------- authentication
+
+
+def test_oauth1_with_the_woocommerce_package(sim):
+    sim.add_product("Mug", sku="MUG", regular_price="9.90")
+    response = wc_api(sim).get("products", params={"sku": "MUG"})
+    assert response.status_code == 200, response.text
+    assert [p["sku"] for p in response.json()] == ["MUG"]
+    assert sim.requests[-1]["auth"] == "oauth1"
+
+
+def test_oauth1_sha1_and_hand_signed(sim):
+    response = oauth_get(
+        sim, "/products", {"per_page": "5", "status": "publish"}, signature_method="HMAC-SHA1"
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_oauth1_bad_signature(sim):
+    response = oauth_get(sim, "/products", secret="cs_wrong")
+    assert response.status_code == 401
+    assert response.json() == {
+        "code": "woocommerce_rest_authentication_error",
+        "message": "Invalid signature - provided signature does not match.",
+        "data": {"status": 401},
+    }
+
+
+def test_oauth1_signature_covers_query_params(sim):
+    oauth = {
+        "oauth_consumer_key": CK,
+        "oauth_timestamp": str(int(time.time())),
+        "oauth_nonce": "n1",
+        "oauth_signature_method": "HMAC-SHA256",
+        "status": "processing",
+    }
+    oauth["oauth_signature"] = oauth_signature("GET", sim.api_url + "/orders", oauth, CS)
+    oauth["status"] = "completed"  # changed after signing
+    response = requests.get(sim.api_url + "/orders", params=oauth, timeout=10)
+    assert response.status_code == 401
+
+
+def test_oauth1_stale_timestamp_and_nonce_reuse(sim):
+    stale = oauth_get(sim, "/products", timestamp=time.time() - 16 * 60)
+    assert stale.status_code == 401 and stale.json()["message"] == "Invalid timestamp."
+    now = time.time()
+    assert oauth_get(sim, "/products", timestamp=now, nonce="once").status_code == 200
+    again = oauth_get(sim, "/products", timestamp=now + 1, nonce="once")
+    assert again.status_code == 401
+    assert again.json()["message"] == "Invalid nonce - nonce has already been used."
+
+
+def test_oauth1_missing_parameter_and_unknown_key(sim):
+    partial = requests.get(sim.api_url + "/products", params={"oauth_consumer_key": CK}, timeout=10)
+    assert partial.status_code == 401
+    assert partial.json()["code"] == "woocommerce_rest_authentication_missing_parameter"
+    assert partial.json()["message"].startswith("Missing OAuth parameters oauth_timestamp")
+    unknown = oauth_get(sim, "/products", key="ck_unknown")
+    assert unknown.json()["message"] == "Consumer key is invalid."
+
+
+def test_basic_auth_is_ignored_over_plain_http(sim):
+    """is_ssl() false: WooCommerce never reads Basic credentials; the request stays anonymous."""
+    response = requests.get(sim.api_url + "/orders", auth=(CK, CS), timeout=10)
+    assert response.status_code == 401
+    assert response.json()["code"] == "woocommerce_rest_cannot_view"
+    assert response.json()["message"] == "Sorry, you cannot list resources."
+
+
+def test_basic_and_query_string_over_ssl(ssl_sim):
+    assert requests.get(ssl_sim.api_url + "/orders", auth=(CK, CS), timeout=10).status_code == 200
+    assert ssl_sim.requests[-1]["auth"] == "basic"
+    query = requests.get(
+        ssl_sim.api_url + "/orders", params={"consumer_key": CK, "consumer_secret": CS}, timeout=10
+    )
+    assert query.status_code == 200 and ssl_sim.requests[-1]["auth"] == "query"
+    wrong = requests.get(ssl_sim.api_url + "/orders", auth=(CK, "cs_wrong"), timeout=10)
+    assert wrong.status_code == 401 and wrong.json()["message"] == "Consumer secret is invalid."
+    assert "Basic realm" in wrong.headers["WWW-Authenticate"]
+    anonymous = requests.post(ssl_sim.api_url + "/products", json={"name": "x"}, timeout=10)
+    assert anonymous.status_code == 401 and anonymous.json()["code"] == "woocommerce_rest_cannot_create"
+
+
+def test_key_permissions(ssl_sim):
+    read_key = ssl_sim.add_key("read")
+    write_key = ssl_sim.add_key("write")
+    assert requests.get(ssl_sim.api_url + "/products", auth=read_key, timeout=10).status_code == 200
+    refused = requests.post(ssl_sim.api_url + "/products", auth=read_key, json={"name": "x"}, timeout=10)
+    assert refused.status_code == 401
+    assert refused.json() == {
+        "code": "woocommerce_rest_authentication_error",
+        "message": "The API key provided does not have write permissions.",
+        "data": {"status": 401},
+    }
+    assert not ssl_sim.product_by_name("x") if hasattr(ssl_sim, "product_by_name") else True
+    no_read = requests.get(ssl_sim.api_url + "/products", auth=write_key, timeout=10)
+    assert no_read.json()["message"] == "The API key provided does not have read permissions."
+    created = requests.post(ssl_sim.api_url + "/products", auth=write_key, json={"name": "x"}, timeout=10)
+    assert created.status_code == 201
+
+
+def test_errors_no_route_invalid_id_invalid_json(ssl_sim):
+    auth = (CK, CS)
+    no_route = requests.get(ssl_sim.api_url + "/nothing", auth=auth, timeout=10)
+    assert no_route.status_code == 404
+    assert no_route.json()["code"] == "rest_no_route"
+    invalid = requests.get(ssl_sim.api_url + "/orders/999999", auth=auth, timeout=10)
+    assert invalid.status_code == 404
+    assert invalid.json() == {
+        "code": "woocommerce_rest_shop_order_invalid_id",
+        "message": "Invalid ID.",
+        "data": {"status": 404},
+    }
+    assert (
+        requests.get(ssl_sim.api_url + "/products/999999", auth=auth, timeout=10).json()["code"]
+        == "woocommerce_rest_product_invalid_id"
+    )
+    assert (
+        requests.get(ssl_sim.api_url + "/customers/999999", auth=auth, timeout=10).json()["code"]
+        == "woocommerce_rest_invalid_id"
+    )
+    bad_json = requests.post(
+        ssl_sim.api_url + "/products",
+        auth=auth,
+        data=b"{nope",
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert bad_json.status_code == 400 and bad_json.json()["code"] == "rest_invalid_json"
+
+
+# ---------------------------------------------------------------------- lists and paging
+
+
+def test_paging_headers_and_links(ssl_sim):
+    for index in range(25):
+        ssl_sim.add_product(f"P{index}", sku=f"P{index}", regular_price="1")
+    auth = (CK, CS)
+    first = requests.get(
+        ssl_sim.api_url + "/products",
+        params={"per_page": 10, "orderby": "id", "order": "asc"},
+        auth=auth,
+        timeout=10,
+    )
+    assert first.headers["X-WP-Total"] == "25" and first.headers["X-WP-TotalPages"] == "3"
+    assert len(first.json()) == 10 and first.json()[0]["sku"] == "P0"
+    assert first.links["next"]["url"].endswith("page=2") and "prev" not in first.links
+    last = requests.get(first.links["next"]["url"].replace("page=2", "page=3"), auth=auth, timeout=10)
+    assert [p["sku"] for p in last.json()] == [f"P{i}" for i in range(20, 25)]
+    assert "next" not in last.links and "prev" in last.links
+    default = requests.get(ssl_sim.api_url + "/products", auth=auth, timeout=10)
+    assert len(default.json()) == 10  # per_page defaults to 10
+
+
+def test_per_page_over_100_is_refused(ssl_sim):
+    response = requests.get(ssl_sim.api_url + "/orders", params={"per_page": 101}, auth=(CK, CS), timeout=10)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "rest_invalid_param"
+    assert body["data"]["params"]["per_page"] == "per_page must be between 1 (inclusive) and 100 (inclusive)"
+
+
+def test_order_filters(ssl_sim):
+    sim = ssl_sim
+    sim.add_product("Mug", sku="MUG", regular_price="10")
+    old = sim.add_order(
+        [{"sku": "MUG", "quantity": 1}], status="completed", date_created="2026-01-01T10:00:00"
+    )
+    pending = sim.add_order([{"sku": "MUG", "quantity": 1}], status="pending")
+    processing = sim.add_order([{"sku": "MUG", "quantity": 1}], status="processing")
+    auth = (CK, CS)
+
+    def ids(**params):
+        response = requests.get(sim.api_url + "/orders", params=params, auth=auth, timeout=10)
+        assert response.status_code == 200, response.text
+        return {o["id"] for o in response.json()}
+
+    assert ids(status="processing,pending") == {pending["id"], processing["id"]}
+    assert ids(status="completed") == {old["id"]}
+    assert ids(after="2026-06-01T00:00:00", dates_are_gmt="true") == {pending["id"], processing["id"]}
+    sim.advance(5)
+    sim.update_order(pending["id"], status="on-hold")
+    modified = sim.order(pending["id"])["date_modified_gmt"]
+    assert ids(modified_after=processing["date_modified_gmt"], dates_are_gmt="true") == {pending["id"]}
+    assert ids(modified_after=modified, dates_are_gmt="true") == set()  # exclusive bound
+    assert ids(include=f"{old['id']},{processing['id']}") == {old["id"], processing["id"]}
+    bad = requests.get(sim.api_url + "/orders", params={"status": "shipped"}, auth=auth, timeout=10)
+    assert bad.status_code == 400 and bad.json()["code"] == "rest_invalid_param"
+    asc = requests.get(
+        sim.api_url + "/orders", params={"orderby": "id", "order": "asc"}, auth=auth, timeout=10
+    )
+    assert [o["id"] for o in asc.json()] == sorted(o["id"] for o in asc.json())
+
+
+def test_naive_dates_are_site_time_unless_gmt(ssl_sim):
+    """The site is at UTC-3 by default: a naive `after` without dates_are_gmt is site time."""
+    sim = ssl_sim
+    sim.add_product("Mug", sku="MUG", regular_price="10")
+    order = sim.add_order([{"sku": "MUG", "quantity": 1}], date_created="2026-05-01T12:00:00")  # 12:00 UTC
+    assert (
+        order["date_created_gmt"] == "2026-05-01T12:00:00" and order["date_created"] == "2026-05-01T09:00:00"
+    )
+    auth = (CK, CS)
+    site = requests.get(
+        sim.api_url + "/orders", params={"after": "2026-05-01T10:00:00"}, auth=auth, timeout=10
+    )
+    gmt = requests.get(
+        sim.api_url + "/orders",
+        params={"after": "2026-05-01T10:00:00", "dates_are_gmt": 1},
+        auth=auth,
+        timeout=10,
+    )
+    assert site.json() == [] and [o["id"] for o in gmt.json()] == [order["id"]]
+
+
+# ---------------------------------------------------------------------- resources
+
+
+def test_order_money_fields(ssl_sim):
+    sim = ssl_sim
+    sim.add_product("Mug &ndash; Blue", sku="MUG", regular_price="9.90", stock_quantity=5)
+    order = sim.add_order(
+        [{"sku": "MUG", "quantity": 2}],
+        tax_rate="0.2",
+        status="processing",
+        shipping_lines=[{"method_id": "flat_rate", "method_title": "Flat rate", "total": "5"}],
+        coupons=[{"code": "SAVE10", "percent": 10}],
+        fee_lines=[{"name": "Discount", "total": "-1", "tax_status": "none"}],
+    )
+    line = order["line_items"][0]
+    assert line["name"] == "Mug &ndash; Blue"
+    assert line["subtotal"] == "19.80" and line["total"] == "17.82" and line["total_tax"] == "3.56"
+    assert line["price"] == 8.91 and isinstance(line["price"], float)
+    assert order["coupon_lines"][0]["code"] == "save10" and order["coupon_lines"][0]["discount"] == "1.98"
+    assert order["shipping_total"] == "5.00" and order["shipping_tax"] == "1.00"
+    assert order["fee_lines"][0]["total"] == "-1.00"
+    assert order["total_tax"] == "4.56" and order["total"] == "26.38"
+    assert order["tax_lines"][0]["shipping_tax_total"] == "1.00"
+    assert order["prices_include_tax"] is False
+    assert sim.stock("MUG") == 3  # processing reduced the stock
+
+
+def test_prices_include_tax_split(ssl_sim):
+    ssl_sim.add_product("Tea", sku="TEA", regular_price="12.00")
+    order = ssl_sim.add_order([{"sku": "TEA", "quantity": 1}], tax_rate="0.2", prices_include_tax=True)
+    line = order["line_items"][0]
+    assert order["prices_include_tax"] is True
+    assert line["subtotal"] == "10.00" and line["subtotal_tax"] == "2.00" and order["total"] == "12.00"
+
+
+def test_status_changes_move_stock_and_write_notes(ssl_sim):
+    sim = ssl_sim
+    sim.add_product("Mug", sku="MUG", regular_price="10", stock_quantity=5)
+    order = sim.add_order([{"sku": "MUG", "quantity": 2}], status="pending")
+    assert sim.stock("MUG") == 5
+    response = requests.put(
+        f"{sim.api_url}/orders/{order['id']}", json={"status": "processing"}, auth=(CK, CS), timeout=10
+    )
+    assert response.status_code == 200 and response.json()["status"] == "processing"
+    assert response.json()["date_paid_gmt"] is not None
+    assert sim.stock("MUG") == 3
+    sim.update_order(order["id"], status="cancelled")
+    assert sim.stock("MUG") == 5
+    assert sim.notes(order["id"])[0]["note"] == "Order status changed from Processing to Cancelled."
+
+
+def test_variations_and_parent_stock(ssl_sim):
+    sim = ssl_sim
+    parent = sim.add_variable_product(
+        "Hoodie",
+        manage_stock=True,
+        stock_quantity=10,
+        variations=[
+            {"sku": "HO-S", "regular_price": "30", "attributes": {"Size": "S"}},
+            {"sku": "HO-M", "regular_price": "32", "attributes": {"Size": "M"}, "stock_quantity": 4},
+        ],
+    )
+    assert parent["type"] == "variable" and len(parent["variations"]) == 2
+    assert parent["attributes"][0]["options"] == ["S", "M"] and parent["price"] == "30"
+    auth = (CK, CS)
+    listed = requests.get(f"{sim.api_url}/products/{parent['id']}/variations", auth=auth, timeout=10).json()
+    by_sku = {v["sku"]: v for v in listed}
+    assert by_sku["HO-S"]["manage_stock"] == "parent" and by_sku["HO-S"]["stock_quantity"] == 10
+    assert by_sku["HO-M"]["manage_stock"] is True and by_sku["HO-M"]["stock_quantity"] == 4
+    assert by_sku["HO-M"]["attributes"] == [{"id": 0, "name": "Size", "option": "M"}]
+    assert by_sku["HO-S"]["price"] == "30" and isinstance(by_sku["HO-S"]["price"], str)
+    # stock_quantity of a variation not managing its stock is ignored
+    vid = by_sku["HO-S"]["id"]
+    put = requests.put(
+        f"{sim.api_url}/products/{parent['id']}/variations/{vid}",
+        json={"stock_quantity": 99},
+        auth=auth,
+        timeout=10,
+    ).json()
+    assert put["manage_stock"] == "parent" and put["stock_quantity"] == 10
+    sim.add_order([{"sku": "HO-S", "quantity": 3}], status="processing")
+    assert sim.stock("HO-S") == 7 and sim.product(parent["id"])["stock_quantity"] == 7
+    # a variation through the products endpoint (what its webhook carries)
+    as_product = requests.get(f"{sim.api_url}/products/{vid}", auth=auth, timeout=10).json()
+    assert as_product["type"] == "variation" and as_product["parent_id"] == parent["id"]
+    assert as_product["name"] == "Hoodie - S"
+    wrong_parent = requests.get(f"{sim.api_url}/products/1/variations/{vid}", auth=auth, timeout=10)
+    assert wrong_parent.status_code == 404
+
+
+def test_product_fields_and_sku_filter(ssl_sim):
+    sim = ssl_sim
+    created = requests.post(
+        sim.api_url + "/products",
+        auth=(CK, CS),
+        json={
+            "name": "Poster",
+            "sku": "PO-1",
+            "regular_price": "15",
+            "sale_price": "12",
+            "manage_stock": True,
+            "stock_quantity": 0,
+            "weight": "0.4",
+            "dimensions": {"length": "60", "width": "40", "height": "1"},
+            "categories": [{"name": "Art"}],
+            "images": [{"src": "https://example.com/p.jpg"}],
+            "meta_data": [{"key": "_odoo_id", "value": "7"}],
+        },
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    product = created.json()
+    assert product["price"] == "12" and product["on_sale"] is True and product["stock_status"] == "outofstock"
+    assert product["images"][0]["src"] == "https://example.com/p.jpg"
+    assert product["categories"][0]["name"] == "Art" and product["meta_data"][0]["key"] == "_odoo_id"
+    duplicate = requests.post(
+        sim.api_url + "/products", auth=(CK, CS), json={"name": "B", "sku": "PO-1"}, timeout=10
+    )
+    assert duplicate.status_code == 400 and duplicate.json()["code"] == "product_invalid_sku"
+    found = requests.get(sim.api_url + "/products", params={"sku": "PO-1"}, auth=(CK, CS), timeout=10).json()
+    assert [p["id"] for p in found] == [product["id"]]
+
+
+def test_settings_and_system_status(ssl_sim):
+    auth = (CK, CS)
+    status = requests.get(ssl_sim.api_url + "/system_status", auth=auth, timeout=10).json()
+    assert status["environment"]["version"] == "9.4.1" and status["settings"]["currency"] == "USD"
+    assert status["settings"]["api_enabled"] is True
+    tax = requests.get(
+        ssl_sim.api_url + "/settings/tax/woocommerce_prices_include_tax", auth=auth, timeout=10
+    ).json()
+    assert tax["value"] == "no"
+    stock = requests.get(
+        ssl_sim.api_url + "/settings/products/woocommerce_manage_stock", auth=auth, timeout=10
+    ).json()
+    assert stock["value"] == "yes"
+    wrong = requests.get(
+        ssl_sim.api_url + "/settings/general/woocommerce_prices_include_tax", auth=auth, timeout=10
+    )
+    assert wrong.status_code == 404 and wrong.json()["code"] == "rest_setting_setting_invalid"
+
+
+def test_notes_and_refunds(ssl_sim):
+    sim = ssl_sim
+    sim.add_product("Mug", sku="MUG", regular_price="10")
+    order = sim.add_order([{"sku": "MUG", "quantity": 2}], status="completed")
+    auth = (CK, CS)
+    note = requests.post(
+        f"{sim.api_url}/orders/{order['id']}/notes",
+        auth=auth,
+        json={"note": "Shipped with UPS 1Z999", "customer_note": True},
+        timeout=10,
+    )
+    assert note.status_code == 201 and note.json()["customer_note"] is True
+    refund = requests.post(
+        f"{sim.api_url}/orders/{order['id']}/refunds",
+        auth=auth,
+        json={"amount": "5.00", "reason": "Damaged"},
+        timeout=10,
+    )
+    assert refund.status_code == 201 and refund.json()["amount"] == "5.00"
+    assert sim.order(order["id"])["refunds"] == [
+        {"id": refund.json()["id"], "reason": "Damaged", "total": "-5.00"}
+    ]
+
+
+# ---------------------------------------------------------------------- batches
+
+
+def test_batch_limit_and_item_errors(ssl_sim):
+    auth = (CK, CS)
+    too_many = requests.post(
+        ssl_sim.api_url + "/products/batch",
+        auth=auth,
+        json={"create": [{"name": f"P{i}"} for i in range(60)], "update": [{"id": 1, "name": "x"}] * 41},
+        timeout=10,
+    )
+    assert too_many.status_code == 413
+    assert too_many.json()["code"] == "woocommerce_rest_request_entity_too_large"
+    assert too_many.json()["message"] == "Unable to accept more than 100 items for this request."
+    assert not ssl_sim.store.products
+    mug = ssl_sim.add_product("Mug", sku="MUG", regular_price="10", stock_quantity=1)
+    answer = requests.post(
+        ssl_sim.api_url + "/products/batch",
+        auth=auth,
+        json={
+            "create": [{"name": "Tea", "sku": "TEA"}, {"name": "Dup", "sku": "MUG"}],
+            "update": [{"id": mug["id"], "stock_quantity": 8}, {"id": 999999, "stock_quantity": 1}],
+            "delete": [999998],
+        },
+        timeout=10,
+    )
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["create"][0]["sku"] == "TEA"
+    assert body["create"][1]["id"] == 0 and body["create"][1]["error"]["code"] == "product_invalid_sku"
+    assert body["update"][0]["stock_quantity"] == 8
+    assert body["update"][1] == {
+        "id": 999999,
+        "error": {
+            "code": "woocommerce_rest_product_invalid_id",
+            "message": "Invalid ID.",
+            "data": {"status": 404},
+        },
+    }
+    assert body["delete"][0]["error"]["code"] == "woocommerce_rest_product_invalid_id"
+    assert ssl_sim.stock("MUG") == 8
+
+
+def test_variation_batch(ssl_sim):
+    parent = ssl_sim.add_variable_product(
+        "Tee",
+        variations=[{"sku": "T-S", "regular_price": "10", "attributes": {"Size": "S"}, "stock_quantity": 1}],
+    )
+    vid = parent["variations"][0]
+    answer = requests.post(
+        f"{ssl_sim.api_url}/products/{parent['id']}/variations/batch",
+        auth=(CK, CS),
+        json={"update": [{"id": vid, "stock_quantity": 6}]},
+        timeout=10,
+    ).json()
+    assert answer["update"][0]["stock_quantity"] == 6 and ssl_sim.stock("T-S") == 6
+
+
+# ---------------------------------------------------------------------- the package over OAuth
+
+
+def test_package_batch_and_put_over_oauth(sim):
+    mug = sim.add_product("Mug", sku="MUG", regular_price="10", stock_quantity=1)
+    api = wc_api(sim)
+    answer = api.post("products/batch", {"update": [{"id": mug["id"], "stock_quantity": 4}]})
+    assert answer.status_code == 200, answer.text
+    assert sim.stock("MUG") == 4
+    assert api.put(f"products/{mug['id']}", {"regular_price": "11"}).json()["regular_price"] == "11"
