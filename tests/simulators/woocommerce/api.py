@@ -229,6 +229,7 @@ class Api:
                 raise RestError(401, code, message)
             with self.store.lock:
                 result = handler(request, **match)
+            sim.webhooks.run_pings()
             if isinstance(result, tuple):
                 return result
             return 200, {}, result

@@ -282,6 +282,21 @@ class WooCommerceSimulator:
     def reorder(self, value):
         self.webhooks.reorder = value
 
+    def create_webhook(self, topic, delivery_url, secret="", status="active", name=None):
+        """A webhook as the REST API creates it (with its ping); returns its REST representation."""
+        with self.store.lock:
+            webhook = self.webhooks.create(
+                {
+                    "topic": topic,
+                    "delivery_url": delivery_url,
+                    "secret": secret,
+                    "status": status,
+                    "name": name,
+                }
+            )
+        self.webhooks.run_pings()
+        return self.api.render_webhook(webhook)
+
     def webhook(self, webhook_id):
         with self.store.lock:
             hook = self.store.webhooks.get(webhook_id)

@@ -1,6 +1,12 @@
 """Fidelity tests of the WooCommerce simulator (plain pytest, no Odoo)."""
 
+import base64
+import hashlib
+import hmac
+import json
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -8,6 +14,7 @@ from woocommerce import API
 
 from .auth import oauth_signature
 from .simulator import WooCommerceSimulator
+from .webhooks import sign
 
 CK = "ck_test_key_1234567890"
 CS = "cs_test_secret_1234567890"
@@ -513,3 +520,283 @@ def test_package_batch_and_put_over_oauth(sim):
     assert answer.status_code == 200, answer.text
     assert sim.stock("MUG") == 4
     assert api.put(f"products/{mug['id']}", {"regular_price": "11"}).json()["regular_price"] == "11"
+
+
+# ---------------------------------------------------------------------- webhooks
+
+
+class Receiver:
+    """A loopback endpoint recording what it receives; answers `status` (and `headers`)."""
+
+    def __init__(self, status=200, headers=None):
+        self.status = status
+        self.headers = headers or {}
+        self.received = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                receiver.received.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                self.send_response(receiver.status)
+                for key, value in receiver.headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    endpoint = Receiver()
+    yield endpoint
+    endpoint.stop()
+
+
+def test_webhook_created_over_api_pings(ssl_sim, receiver):
+    response = requests.post(
+        ssl_sim.api_url + "/webhooks",
+        auth=(CK, CS),
+        timeout=10,
+        json={"name": "Orders", "topic": "order.updated", "delivery_url": receiver.url, "secret": "s3cr3t"},
+    )
+    assert response.status_code == 201, response.text
+    webhook = response.json()
+    assert webhook["status"] == "active" and webhook["resource"] == "order" and webhook["event"] == "updated"
+    assert "secret" not in webhook
+    assert len(receiver.received) == 1
+    ping = receiver.received[0]
+    assert ping["body"] == f"webhook_id={webhook['id']}".encode()
+    assert not [name for name in ping["headers"] if name.lower().startswith("x-wc-webhook")]
+    assert ping["headers"]["User-Agent"] == "WooCommerce/9.4.1 Hookshot (WordPress/6.7.1)"
+    assert ping["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
+    bad = requests.post(
+        ssl_sim.api_url + "/webhooks",
+        auth=(CK, CS),
+        timeout=10,
+        json={"topic": "order.shipped", "delivery_url": receiver.url},
+    )
+    assert bad.status_code == 400 and bad.json()["code"] == "woocommerce_rest_webhook_invalid_topic"
+
+
+def test_webhook_delivery_is_signed_with_wordpress_json(ssl_sim, receiver):
+    sim = ssl_sim
+    sim.add_product("Mug", sku="MUG", regular_price="10")
+    order = sim.add_order([{"sku": "MUG", "quantity": 1}], status="pending")
+    hook = sim.create_webhook("order.updated", receiver.url, secret="s3cr&amp;t")
+    receiver.received.clear()
+    sim.update_order(order["id"], status="processing")
+    results = sim.flush_webhooks()
+    assert [r["ok"] for r in results] == [True]
+    delivery = receiver.received[0]
+    headers, body = delivery["headers"], delivery["body"]
+    assert headers["X-WC-Webhook-Topic"] == "order.updated"
+    assert headers["X-WC-Webhook-Resource"] == "order" and headers["X-WC-Webhook-Event"] == "updated"
+    assert headers["X-WC-Webhook-ID"] == str(hook["id"])
+    assert headers["X-WC-Webhook-Source"] == sim.base_url + "/"
+    assert headers["User-Agent"].startswith("WooCommerce/") and "Hookshot" in headers["User-Agent"]
+    # the secret is HTML-entity decoded before signing (wp_specialchars_decode)
+    expected = base64.b64encode(hmac.new(b"s3cr&t", body, hashlib.sha256).digest()).decode()
+    assert headers["X-WC-Webhook-Signature"] == expected == sign("s3cr&amp;t", body)
+    assert b"\\/wp-json\\/wc\\/v3\\/orders" in body  # "/" escaped as WordPress does
+    payload = json.loads(body)
+    assert payload["id"] == order["id"] and payload["status"] == "processing"
+    assert len(headers["X-WC-Webhook-Delivery-ID"]) == 32
+
+
+def test_delivery_id_is_per_webhook_and_second(ssl_sim, receiver, monkeypatch):
+    sim = ssl_sim
+    sim.add_product("Mug", sku="MUG", regular_price="10")
+    first = sim.add_order([{"sku": "MUG", "quantity": 1}], status="pending")
+    second = sim.add_order([{"sku": "MUG", "quantity": 1}], status="pending")
+    sim.create_webhook("order.updated", receiver.url, secret="x")
+    monkeypatch.setattr(sim.clock, "time", lambda: 1_800_000_000.25)
+    sim.update_order(first["id"], status="processing")
+    sim.update_order(second["id"], status="processing")
+    results = sim.flush_webhooks()
+    ids = {r["headers"]["X-WC-Webhook-Delivery-ID"] for r in results}
+    assert len(results) == 2 and len(ids) == 1  # two events, one delivery id
+    monkeypatch.setattr(sim.clock, "time", lambda: 1_800_000_001.25)
+    sim.update_order(first["id"], status="completed")
+    assert sim.flush_webhooks()[0]["headers"]["X-WC-Webhook-Delivery-ID"] not in ids
+
+
+def test_pending_delivery_is_coalesced_and_carries_the_state_at_delivery(ssl_sim, receiver):
+    sim = ssl_sim
+    sim.add_product("Mug", sku="MUG", regular_price="10")
+    order = sim.add_order([{"sku": "MUG", "quantity": 1}], status="pending")
+    sim.create_webhook("order.updated", receiver.url, secret="x")
+    sim.update_order(order["id"], status="processing")
+    sim.update_order(order["id"], status="completed")
+    results = sim.flush_webhooks()
+    assert len(results) == 1 and json.loads(results[0]["body"])["status"] == "completed"
+
+
+def test_failures_disable_on_the_seventh(ssl_sim):
+    failing = Receiver(status=500)
+    try:
+        sim = ssl_sim
+        sim.add_product("Mug", sku="MUG", regular_price="10")
+        order = sim.add_order([{"sku": "MUG", "quantity": 1}], status="pending")
+        hook = sim.create_webhook("order.updated", failing.url, secret="x")
+        for attempt in range(1, 8):
+            sim.update_order(order["id"], customer_note=f"n{attempt}")
+            result = sim.flush_webhooks()[0]
+            assert result["ok"] is False
+            if attempt <= 6:
+                assert sim.webhook(hook["id"])["failure_count"] == attempt
+                assert sim.webhook(hook["id"])["status"] == "active"
+        assert sim.webhook(hook["id"])["status"] == "disabled"
+        sim.update_order(order["id"], customer_note="after")
+        assert sim.flush_webhooks() == []  # a disabled webhook delivers nothing, and never retries
+        listed = requests.get(f"{sim.api_url}/webhooks/{hook['id']}", auth=(CK, CS), timeout=10).json()
+        assert listed["status"] == "disabled"
+        failing.status = 302  # a redirect counts as delivered
+        put = requests.put(
+            f"{sim.api_url}/webhooks/{hook['id']}", json={"status": "active"}, auth=(CK, CS), timeout=10
+        )
+        assert put.json()["status"] == "active"
+        sim.update_order(order["id"], customer_note="again")
+        assert sim.flush_webhooks()[0]["ok"] is True
+        assert sim.webhook(hook["id"])["failure_count"] == 0
+    finally:
+        failing.stop()
+
+
+def test_variation_change_fires_product_updated_for_the_variation(ssl_sim, receiver):
+    sim = ssl_sim
+    parent = sim.add_variable_product(
+        "Tee",
+        variations=[{"sku": "T-S", "regular_price": "10", "attributes": {"Size": "S"}, "stock_quantity": 1}],
+    )
+    vid = parent["variations"][0]
+    sim.create_webhook("product.updated", receiver.url, secret="x")
+    requests.put(
+        f"{sim.api_url}/products/{parent['id']}/variations/{vid}",
+        json={"stock_quantity": 5},
+        auth=(CK, CS),
+        timeout=10,
+    )
+    results = sim.flush_webhooks()
+    payload = json.loads(results[0]["body"])
+    assert payload["id"] == vid and payload["type"] == "variation" and payload["parent_id"] == parent["id"]
+    assert payload["stock_quantity"] == 5
+
+
+def test_deleted_payload_lost_and_duplicated_deliveries(ssl_sim, receiver):
+    sim = ssl_sim
+    mug = sim.add_product("Mug", sku="MUG", regular_price="10")
+    sim.create_webhook("product.deleted", receiver.url, secret="x")
+    sim.create_webhook("product.updated", receiver.url, secret="x")
+    requests.delete(f"{sim.api_url}/products/{mug['id']}", auth=(CK, CS), timeout=10)
+    assert json.loads(sim.flush_webhooks()[0]["body"]) == {"id": mug["id"]}
+    tea = sim.add_product("Tea", sku="TEA", regular_price="5")
+    sim.lose_next_deliveries(1)
+    sim.update_product("TEA", regular_price="6")
+    assert sim.flush_webhooks() == []
+    sim.duplicate_rate = 1.0
+    sim.update_product(tea["id"], regular_price="7")
+    results = sim.flush_webhooks()
+    assert len(results) == 2 and results[0]["body"] == results[1]["body"]
+
+
+def test_background_delivery(receiver):
+    with WooCommerceSimulator(consumer_key=CK, consumer_secret=CS, webhook_mode="background") as sim:
+        sim.create_webhook("customer.created", receiver.url, secret="x")
+        sim.add_customer("ann@example.com", "Ann")
+        deadline = time.time() + 5
+        while len(receiver.received) < 2 and time.time() < deadline:
+            time.sleep(0.05)
+        assert json.loads(receiver.received[1]["body"])["email"] == "ann@example.com"
+
+
+# ---------------------------------------------------------------------- Shipment Tracking extension
+
+
+def test_tracking_extension_off_is_no_route(ssl_sim):
+    ssl_sim.add_product("Mug", sku="MUG", regular_price="10")
+    order = ssl_sim.add_order([{"sku": "MUG", "quantity": 1}])
+    url = f"{ssl_sim.base_url}/wp-json/wc-shipment-tracking/v3/orders/{order['id']}/shipment-trackings"
+    response = requests.post(url, json={"tracking_number": "1Z"}, auth=(CK, CS), timeout=10)
+    assert response.status_code == 404 and response.json()["code"] == "rest_no_route"
+
+
+def test_tracking_extension_on(ssl_sim):
+    sim = ssl_sim
+    sim.tracking_extension = True
+    sim.add_product("Mug", sku="MUG", regular_price="10")
+    order = sim.add_order([{"sku": "MUG", "quantity": 1}])
+    base = f"{sim.base_url}/wp-json/wc-shipment-tracking/v3/orders/{order['id']}/shipment-trackings"
+    providers = requests.get(base + "/providers", auth=(CK, CS), timeout=10).json()
+    assert "UPS" in providers["United States"]
+    created = requests.post(
+        base,
+        auth=(CK, CS),
+        timeout=10,
+        json={"tracking_provider": "UPS", "tracking_number": "1Z999", "date_shipped": "2026-12-01"},
+    )
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert (
+        body["tracking_id"] and body["tracking_link"] == "https://www.ups.com/track?loc=en_US&tracknum=1Z999"
+    )
+    custom = requests.post(
+        base,
+        auth=(CK, CS),
+        timeout=10,
+        json={
+            "custom_tracking_provider": "Local Courier",
+            "custom_tracking_link": "https://courier.example/t/42",
+            "tracking_number": "42",
+        },
+    ).json()
+    assert custom["tracking_provider"] == "" and custom["tracking_link"] == "https://courier.example/t/42"
+    assert [t["tracking_number"] for t in requests.get(base, auth=(CK, CS), timeout=10).json()] == [
+        "1Z999",
+        "42",
+    ]
+    oauth = oauth_get(sim, "/x")  # the extension's namespace is authenticated like wc/v3 (wc- prefix)
+    assert oauth.status_code == 404
+
+
+# ---------------------------------------------------------------------- wc-auth
+
+
+def test_wc_auth_approve_posts_keys_and_redirects(sim, receiver):
+    url = sim.authorize_url(
+        app_name="Odoo",
+        scope="read_write",
+        user_id="42",
+        return_url="https://odoo.example/return",
+        callback_url=receiver.url,
+    )
+    page = requests.get(url, timeout=10, allow_redirects=False)
+    assert page.status_code == 200 and "Approve" in page.text
+    target = sim.approve_auth(url)
+    assert target == "https://odoo.example/return?success=1&user_id=42"
+    posted = json.loads(receiver.received[0]["body"])
+    assert set(posted) == {"key_id", "user_id", "consumer_key", "consumer_secret", "key_permissions"}
+    assert posted["key_permissions"] == "read_write" and posted["user_id"] == "42"
+    assert posted["consumer_key"].startswith("ck_") and posted["consumer_secret"].startswith("cs_")
+    assert wc_api(sim, posted["consumer_key"], posted["consumer_secret"]).get("orders").status_code == 200
+    by_get = requests.get(url + "&approve=1", timeout=10, allow_redirects=False)
+    assert by_get.status_code == 302 and by_get.headers["Location"].endswith("success=1&user_id=42")
+
+
+def test_wc_auth_refuses_plain_http_callback_elsewhere(sim):
+    url = sim.authorize_url(callback_url="http://odoo.example/callback")
+    with pytest.raises(ValueError, match="callback_url needs to be over SSL"):
+        sim.approve_auth(url)
+    missing = requests.get(sim.base_url + "/wc-auth/v1/authorize?app_name=x", timeout=10)
+    assert missing.status_code == 400

@@ -96,6 +96,7 @@ class WebhookManager:
         self.pending = []
         self.log = collections.deque(maxlen=10_000)
         self.pings = collections.deque(maxlen=1_000)
+        self.pings_due = []
         self.events = collections.deque(maxlen=10_000)
         self.coalesced = 0
         self.lost = 0
@@ -152,7 +153,8 @@ class WebhookManager:
         if not webhook["secret"]:
             webhook["secret"] = "sim-" + hashlib.sha1(f"{webhook['id']}{now}".encode()).hexdigest()[:20]  # noqa: S324
         store.webhooks[webhook["id"]] = webhook
-        self.ping(webhook)
+        with self._lock:
+            self.pings_due.append(webhook["id"])  # sent once the API call has released the store lock
         return webhook
 
     def update(self, webhook, data):
@@ -309,6 +311,15 @@ class WebhookManager:
         }
         self.log.append(result)
         return result
+
+    def run_pings(self):
+        """Send the pings of the webhooks created since the last call."""
+        with self._lock:
+            due, self.pings_due = self.pings_due, []
+        for webhook_id in due:
+            webhook = self.sim.store.webhooks.get(webhook_id)
+            if webhook is not None:
+                self.ping(webhook)
 
     def ping(self, webhook):
         """WC_Webhook::deliver_ping: form body webhook_id=<id>, no X-WC-* headers; the answer is
