@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import json
+import pathlib
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -800,3 +801,82 @@ def test_wc_auth_refuses_plain_http_callback_elsewhere(sim):
         sim.approve_auth(url)
     missing = requests.get(sim.base_url + "/wc-auth/v1/authorize?app_name=x", timeout=10)
     assert missing.status_code == 400
+
+
+# ---------------------------------------------------------------------- seeds and CLI
+
+
+def test_demo_seed_has_the_odd_inputs():
+    sim = WooCommerceSimulator(seed="demo")
+    with sim.store.lock:
+        products = [
+            sim.store.render_product(p) for p in sim.store.products.values() if p["type"] != "variation"
+        ]
+        variations = [
+            sim.store.render_variation(p) for p in sim.store.products.values() if p["type"] == "variation"
+        ]
+    assert len(products) == 12 and sum(p["type"] == "variable" for p in products) == 2
+    assert any("&ndash;" in p["name"] for p in products) and any("&amp;" in p["name"] for p in products)
+    assert any(p["sku"] == "" for p in products) and any(v["sku"] == "" for v in variations)
+    assert any(v["manage_stock"] == "parent" for v in variations)
+    orders = [sim.order(order_id) for order_id in sim.seed_summary["orders"]]
+    assert len(orders) == 10
+    assert {"processing", "completed", "on-hold", "pending", "cancelled", "refunded", "failed"} <= {
+        o["status"] for o in orders
+    }
+    assert any(o["customer_id"] == 0 for o in orders)
+    assert any(o["total_tax"] == "0.00" and o["tax_lines"] == [] for o in orders)
+    assert any(float(f["total"]) < 0 for o in orders for f in o["fee_lines"])
+    codes = [c["code"] for o in orders for c in o["coupon_lines"]]
+    assert codes and all(code == code.lower() for code in codes)
+    assert any(o["shipping_tax"] != "0.00" for o in orders)
+    assert {o["prices_include_tax"] for o in orders} == {True, False}
+    assert any(o["refunds"] for o in orders)
+
+
+def test_bulk_seed_is_quick():
+    started = time.monotonic()
+    sim = WooCommerceSimulator(seed="bulk", products=400, orders=200)
+    assert time.monotonic() - started < 10
+    assert sim.seed_summary == {"products": 400, "variations": 300, "orders": 200}
+    with sim.store.lock:
+        assert len(sim.store.orders) == 200
+
+
+def test_cli_prints_the_base_url_and_keys():
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    root = pathlib.Path(__file__).resolve().parents[3]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.simulators.woocommerce", "--port", "0", "--seed", "demo"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ},
+    )
+    try:
+        lines = []
+        while True:
+            line = process.stdout.readline()
+            assert line, "the CLI ended before printing its JSON"
+            lines.append(line)
+            if line.startswith("}"):
+                break
+        info = json.loads("".join(lines))
+        assert info["base_url"].startswith("http://127.0.0.1:") and info["auth"] == "OAuth 1.0a"
+        assert info["seed"]["orders"]
+        response = API(
+            url=info["base_url"],
+            consumer_key=info["consumer_key"],
+            consumer_secret=info["consumer_secret"],
+            version="wc/v3",
+            timeout=10,
+        ).get("orders")
+        assert response.status_code == 200 and len(response.json()) == 10
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
