@@ -6,6 +6,7 @@ route is even matched), then the route (404 rest_no_route), then the endpoint's 
 callback (401 woocommerce_rest_cannot_* for an anonymous request), then argument validation.
 """
 
+import hashlib
 import json
 import math
 import re
@@ -32,6 +33,9 @@ CANNOT = {
         "Sorry, you are not allowed to batch manipulate this resource.",
     ),
 }
+
+#: Routes served without a key (the Shipment Tracking docs: "The providers endpoint is public").
+PUBLIC_HANDLERS = {"tracking_providers"}
 
 WEBHOOK_TOPICS = {
     f"{resource}.{event}"
@@ -203,6 +207,7 @@ class Api:
                 rf"^/orders/{s}/shipment-trackings$",
                 {"GET": self.list_trackings, "POST": self.create_tracking},
             ),
+            (r"^/shipment-trackings/providers$", {"GET": self.tracking_providers}),
             (rf"^/orders/{s}/shipment-trackings/providers$", {"GET": self.tracking_providers}),
             (
                 rf"^/orders/{s}/shipment-trackings/(?P<tid>[\w-]+)$",
@@ -224,7 +229,7 @@ class Api:
                 check_permissions(key, request.method)
                 key.last_access = sim.clock.now()
             handler, match, action = self._route(request)
-            if key is None:
+            if key is None and handler.__name__ not in PUBLIC_HANDLERS:
                 code, message = CANNOT[action]
                 raise RestError(401, code, message)
             with self.store.lock:
@@ -1136,8 +1141,10 @@ class Api:
 
     # ------------------------------------------------------------------ shipment tracking extension
 
-    def tracking_providers(self, request, id):
-        self._order(id)
+    def tracking_providers(self, request, id=None):
+        """GET shipment-trackings/providers: {region: {provider name: URL format}} (public)."""
+        if id is not None:
+            self._order(id)
         return self.sim.tracking_providers
 
     def _provider_link(self, name):
@@ -1151,6 +1158,8 @@ class Api:
         return [self._render_tracking(order, t) for t in self.store.trackings.get(order["id"], [])]
 
     def create_tracking(self, request, id):
+        """POST orders/<id>/shipment-trackings: a predefined `tracking_provider` (a name of the
+        providers list) or `custom_tracking_provider` + `custom_tracking_link` (%1$s = number)."""
         order = self._order(id)
         data = request.data()
         number = str(data.get("tracking_number") or "").strip()
@@ -1162,51 +1171,47 @@ class Api:
                 params=["tracking_number"],
             )
         provider = str(data.get("tracking_provider") or "").strip()
-        custom = str(data.get("custom_tracking_provider") or "").strip()
-        link_template = self._provider_link(provider) if provider else None
-        if provider and link_template is None and not custom:
-            custom, provider = (
-                provider,
-                "",
-            )  # an unknown provider is kept as a custom one, as the extension does
+        link_format = self._provider_link(provider) if provider else None
+        if link_format is None:
+            # not a predefined provider: kept as a custom one (its name, and the link given, if any)
+            provider = str(data.get("custom_tracking_provider") or provider).strip()
+            link_format = str(data.get("custom_tracking_link") or "")
         date_shipped = str(data.get("date_shipped") or self.store.now().strftime("%Y-%m-%d"))
         tracking = {
-            "tracking_id": _tracking_id(order["id"], number, provider or custom),
-            "tracking_provider": provider if link_template else "",
-            "custom_tracking_provider": "" if link_template else custom,
-            "custom_tracking_link": "" if link_template else str(data.get("custom_tracking_link") or ""),
+            "tracking_id": _tracking_id(
+                order["id"], number, provider, len(self.store.trackings.get(order["id"], []))
+            ),
+            "tracking_provider": provider,
+            "link_format": link_format,
             "tracking_number": number,
             "date_shipped": date_shipped,
-            "link_template": link_template,
         }
         self.store.trackings.setdefault(order["id"], []).append(tracking)
-        self.store.add_note(order, f"Shipment tracking number {number} added.", added_by_user=False)
-        order["date_modified"] = self.store.now()
+        order["date_modified"] = self.store.now()  # the items are order meta: saving them updates the order
         self.sim.emit("order.updated", order["id"])
-        return 201, {}, self._render_tracking(order, tracking)
+        location = (
+            f"{self.sim.base_url}{TRACKING_PREFIX}/orders/{order['id']}/shipment-trackings/"
+            f"{tracking['tracking_id']}"
+        )
+        return 201, {"Location": location}, self._render_tracking(order, tracking)
 
     def _render_tracking(self, order, tracking):
-        if tracking["link_template"]:
-            postcode = urllib.parse.quote(order["shipping"]["postcode"] or order["billing"]["postcode"])
-            link = (
-                tracking["link_template"]
-                .replace("%1$s", urllib.parse.quote(tracking["tracking_number"]))
-                .replace("%2$s", postcode)
-            )
-        else:
-            link = tracking["custom_tracking_link"]
+        """The normalized item: the provider's name and the link with %1$s (number), %2$s
+        (destination postcode) and %3$s (destination country) substituted."""
+        address = order["shipping"] if order["shipping"]["postcode"] else order["billing"]
+        link = (
+            tracking["link_format"]
+            .replace("%1$s", urllib.parse.quote(tracking["tracking_number"]))
+            .replace("%2$s", urllib.parse.quote(address["postcode"].replace(" ", "").upper()))
+            .replace("%3$s", urllib.parse.quote(address["country"]))
+        )
         out = {
-            key: tracking[key]
-            for key in (
-                "tracking_id",
-                "tracking_provider",
-                "custom_tracking_provider",
-                "custom_tracking_link",
-                "tracking_number",
-                "date_shipped",
-            )
+            "tracking_id": tracking["tracking_id"],
+            "tracking_provider": tracking["tracking_provider"],
+            "tracking_link": link,
+            "tracking_number": tracking["tracking_number"],
+            "date_shipped": tracking["date_shipped"],
         }
-        out["tracking_link"] = link
         base = f"{self.sim.base_url}{TRACKING_PREFIX}/orders/{order['id']}/shipment-trackings"
         out["_links"] = {
             "self": [{"href": f"{base}/{tracking['tracking_id']}"}],
@@ -1219,7 +1224,7 @@ class Api:
         for tracking in self.store.trackings.get(order["id"], []):
             if tracking["tracking_id"] == tid:
                 return tracking
-        raise RestError(404, "woocommerce_rest_order_invalid_id", "Invalid tracking ID.")
+        raise RestError(404, "woocommerce_rest_shipment_tracking_invalid_id", "Invalid tracking ID.")
 
     def get_tracking(self, request, id, tid):
         order = self._order(id)
@@ -1229,13 +1234,14 @@ class Api:
         order = self._order(id)
         tracking = self._tracking(order, tid)
         self.store.trackings[order["id"]].remove(tracking)
+        order["date_modified"] = self.store.now()
+        self.sim.emit("order.updated", order["id"])
         return self._render_tracking(order, tracking)
 
 
-def _tracking_id(order_id, number, provider):
-    import hashlib
-
-    return hashlib.md5(f"{order_id}-{number}-{provider}".encode()).hexdigest()  # noqa: S324 - the extension's id
+def _tracking_id(order_id, number, provider, index):
+    """A 32-hex id, as the extension's md5-based tracking_id."""
+    return hashlib.md5(f"{order_id}-{number}-{provider}-{index}".encode()).hexdigest()  # noqa: S324
 
 
 def _item_error(item_id, exc):

@@ -20,12 +20,17 @@ DEFAULT_CONSUMER_KEY = "ck_simulator_0000000000000000000000000000000000"
 DEFAULT_CONSUMER_SECRET = "cs_simulator_0000000000000000000000000000000000"
 _logger = logging.getLogger(__name__)
 
+# The Shipment Tracking extension's providers (a subset; URL formats: %1$s tracking number, %2$s
+# destination postcode, %3$s destination country), woocommerce.com/document/shipment-tracking.
 DEFAULT_PROVIDERS = {
+    "Global": {
+        "Aramex": "https://www.aramex.com/track/track-results-new?ShipmentNumber=%1$s",
+        "DHL Express": "https://www.dhl.com/global-en/home/tracking/tracking-express.html?tracking-id=%1$s",
+    },
     "United States": {
-        "USPS": "https://tools.usps.com/go/TrackConfirmAction_input?qtc_tLabels1=%1$s",
+        "USPS": "https://tools.usps.com/tracking/%1$s",
         "UPS": "https://www.ups.com/track?loc=en_US&tracknum=%1$s",
-        "FedEx": "https://www.fedex.com/apps/fedextrack/?action=track&action=track&tracknumbers=%1$s",
-        "DHL US": "https://www.logistics.dhl/us-en/home/tracking/tracking-ecommerce.html?tracking-id=%1$s",
+        "FedEx": "https://www.fedex.com/apps/fedextrack/?action=track&tracknumbers=%1$s",
     },
     "Canada": {
         "Canada Post": "https://www.canadapost-postescanada.ca/track-reperage/en#/search?searchFor=%1$s",

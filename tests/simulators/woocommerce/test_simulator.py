@@ -737,38 +737,66 @@ def test_tracking_extension_on(ssl_sim):
     sim = ssl_sim
     sim.tracking_extension = True
     sim.add_product("Mug", sku="MUG", regular_price="10")
-    order = sim.add_order([{"sku": "MUG", "quantity": 1}])
-    base = f"{sim.base_url}/wp-json/wc-shipment-tracking/v3/orders/{order['id']}/shipment-trackings"
-    providers = requests.get(base + "/providers", auth=(CK, CS), timeout=10).json()
-    assert "UPS" in providers["United States"]
+    order = sim.add_order(
+        [{"sku": "MUG", "quantity": 1}],
+        shipping={"postcode": "sw1a 1aa", "country": "GB", "first_name": "Ann"},
+    )
+    root = f"{sim.base_url}/wp-json/wc-shipment-tracking/v3"
+    base = f"{root}/orders/{order['id']}/shipment-trackings"
+    providers = requests.get(root + "/shipment-trackings/providers", timeout=10)  # public
+    assert providers.status_code == 200 and "USPS" in providers.json()["United States"]
     created = requests.post(
         base,
         auth=(CK, CS),
         timeout=10,
-        json={"tracking_provider": "UPS", "tracking_number": "1Z999", "date_shipped": "2026-12-01"},
+        json={
+            "tracking_provider": "USPS",
+            "tracking_number": "9400111899560000000000",
+            "date_shipped": "2026-12-01",
+        },
     )
     assert created.status_code == 201, created.text
     body = created.json()
-    assert (
-        body["tracking_id"] and body["tracking_link"] == "https://www.ups.com/track?loc=en_US&tracknum=1Z999"
-    )
+    assert set(body) == {
+        "tracking_id",
+        "tracking_provider",
+        "tracking_link",
+        "tracking_number",
+        "date_shipped",
+        "_links",
+    }
+    assert len(body["tracking_id"]) == 32 and body["tracking_provider"] == "USPS"
+    assert body["tracking_link"] == "https://tools.usps.com/tracking/9400111899560000000000"
+    assert created.headers["Location"].endswith(body["tracking_id"])
+    dpd = requests.post(
+        base, auth=(CK, CS), timeout=10, json={"tracking_provider": "DPD UK", "tracking_number": "15501"}
+    ).json()
+    assert dpd["tracking_link"] == "https://apis.track.dpd.co.uk/v1/track?postcode=SW1A1AA&parcel=15501"
     custom = requests.post(
         base,
         auth=(CK, CS),
         timeout=10,
         json={
-            "custom_tracking_provider": "Local Courier",
-            "custom_tracking_link": "https://courier.example/t/42",
+            "custom_tracking_provider": "Example Courier",
+            "custom_tracking_link": "https://courier.example/t/%1$s",
             "tracking_number": "42",
         },
     ).json()
-    assert custom["tracking_provider"] == "" and custom["tracking_link"] == "https://courier.example/t/42"
-    assert [t["tracking_number"] for t in requests.get(base, auth=(CK, CS), timeout=10).json()] == [
-        "1Z999",
+    assert custom["tracking_provider"] == "Example Courier"
+    assert custom["tracking_link"] == "https://courier.example/t/42"
+    listed = requests.get(base, auth=(CK, CS), timeout=10).json()
+    assert [t["tracking_number"] for t in listed] == ["9400111899560000000000", "15501", "42"]
+    assert [t["tracking_number"] for t in sim.trackings(order["id"])] == [
+        "9400111899560000000000",
+        "15501",
         "42",
     ]
-    oauth = oauth_get(sim, "/x")  # the extension's namespace is authenticated like wc/v3 (wc- prefix)
-    assert oauth.status_code == 404
+    deleted = requests.delete(f"{base}/{custom['tracking_id']}", auth=(CK, CS), timeout=10)
+    assert deleted.status_code == 200 and len(sim.trackings(order["id"])) == 2
+    anonymous = requests.post(base, json={"tracking_number": "1"}, timeout=10)
+    assert anonymous.status_code == 401  # the extension's namespace (wc-) is authenticated like wc/v3
+    missing = requests.post(base, auth=(CK, CS), json={"tracking_provider": "USPS"}, timeout=10)
+    assert missing.status_code == 400 and missing.json()["code"] == "rest_missing_callback_param"
 
 
 # ---------------------------------------------------------------------- wc-auth
