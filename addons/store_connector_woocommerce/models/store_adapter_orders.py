@@ -70,7 +70,8 @@ class StoreAdapterWooCommerceOrders(models.AbstractModel):
         client = store._woocommerce_client()
         seen, page = [], 1
         while True:
-            records, _total, total_pages = client.get_page("/orders", params, page=page, per_page=const.PAGE_SIZE)
+            records, _total, total_pages = client.get_page(
+                "/orders", params, page=page, per_page=const.PAGE_SIZE)
             seen += records
             last_page = not records or (total_pages is not None and page >= total_pages) or (
                 total_pages is None and len(records) < const.PAGE_SIZE)
@@ -109,7 +110,8 @@ class StoreAdapterWooCommerceOrders(models.AbstractModel):
             }
             if answer.get("status"):
                 values["platform_status"] = answer["status"]
-                values["platform_stage"] = store._get_inbound_status_map().get(answer["status"].casefold()) or False
+                inbound = store._get_inbound_status_map()
+                values["platform_stage"] = inbound.get(answer["status"].casefold()) or False
             binding.write(values)
         return {"status": answer.get("status"), "date_modified_gmt": answer.get("date_modified_gmt")}
 
@@ -183,7 +185,8 @@ class StoreAdapterWooCommerceOrders(models.AbstractModel):
         quotation, then the order is imported as new news (its status applied again)."""
         order_id = om.platform_id((payload or {}).get("id"))
         if not order_id:
-            raise PermanentJobError(_("The WooCommerce webhook %(event)s names no order.", event=delivery.event_id))
+            raise PermanentJobError(_("The WooCommerce webhook %(event)s names no order.",
+                                      event=delivery.event_id))
         order = store._woocommerce_client().request_json("GET", f"/orders/{order_id}")
         binding = self._woocommerce_order_binding(store, order_id)
         if binding and binding.platform_status == TRASH_STATUS:
@@ -232,7 +235,8 @@ class StoreAdapterWooCommerceOrders(models.AbstractModel):
         if not binding or not binding.status_pushed or not binding.status_pushed_at:
             return False
         try:
-            modified = to_datetime(om.gmt(payload.get("date_modified_gmt")), "date_modified_gmt", required=False)
+            modified = to_datetime(om.gmt(payload.get("date_modified_gmt")), "date_modified_gmt",
+                                   required=False)
         except PermanentJobError:
             return False
         return payload.get("status") == binding.status_pushed and modified == binding.status_pushed_at

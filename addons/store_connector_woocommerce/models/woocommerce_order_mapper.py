@@ -185,7 +185,6 @@ def order_from_rest(payload):
     included = bool(payload.get("prices_include_tax"))
     rates = _rates(payload)
     created = gmt(payload.get("date_created_gmt"))
-    email = text((payload.get("billing") or {}).get("email"))
     shipping = [
         {
             "id": platform_id(ship.get("id")),

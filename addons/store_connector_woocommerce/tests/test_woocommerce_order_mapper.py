@@ -42,7 +42,8 @@ class TestWooCommerceOrderMapper(TransactionCase):
         self.assertEqual(variation["external_ids"], {"product_id": "22", "variant_id": "23"})
         self.assertEqual(variation["name"], "Ship Your Idea \u2013 Color: Black, Size: M Test")
         self.assertEqual(single["unit_price"], Decimal("3"))
-        self.assertEqual(single["taxes"], [{"rate": Decimal("7.5"), "amount": Decimal("0.45"), "title": "State Tax"}])
+        self.assertEqual(single["taxes"],
+                         [{"rate": Decimal("7.5"), "amount": Decimal("0.45"), "title": "State Tax"}])
         self.assertEqual(order["shipping_lines"][0]["title"], "Flat Rate")
         self.assertEqual(order["shipping_lines"][0]["price"], Decimal("10.00"))
         self.assertEqual(order["total"], Decimal("29.35"))
@@ -92,7 +93,8 @@ class TestWooCommerceOrderMapper(TransactionCase):
 
     def test_refunds_positive_amounts_with_their_reason(self):
         order = self.mapped("order_refunded")
-        self.assertEqual(order["refunds"], [{"id": "801", "amount": Decimal("15.00"), "note": "Broken in transit"}])
+        self.assertEqual(order["refunds"],
+                         [{"id": "801", "amount": Decimal("15.00"), "note": "Broken in transit"}])
 
 
 class TestWooCommerceOrdersToTheCent(TransactionCase):
@@ -160,7 +162,8 @@ class TestWooCommerceOrdersToTheCent(TransactionCase):
         sale = self.import_fixture("order_coupon_tax")
         customer = sale.partner_id
         self.assertEqual(customer.email, "marie.curie@example.com")
-        self.assertEqual(sale.partner_shipping_id.parent_id, customer, "the shipping address is a contact of it")
+        self.assertEqual(sale.partner_shipping_id.parent_id, customer,
+                         "the shipping address is a contact of it")
         self.assertEqual(sale.partner_shipping_id.street, "12 Rue Cuvier")
         guest = self.import_fixture("order_docs_example").partner_id
         self.assertEqual(guest.email, "john.doe@example.com")
