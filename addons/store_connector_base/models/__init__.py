@@ -63,4 +63,5 @@ from . import (
     store_order_importer,
     sale_order,
     res_partner,
+    sale_order_status_push,
 )

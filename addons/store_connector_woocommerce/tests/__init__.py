@@ -1,1 +1,3 @@
 from . import test_woocommerce_client
+from . import test_woocommerce_order_mapper
+from . import test_woocommerce_orders
