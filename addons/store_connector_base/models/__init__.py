@@ -64,3 +64,6 @@ from . import (
     sale_order,
     res_partner,
 )
+
+# Webhook health (the scheduled check of platforms that disable webhooks on their own).
+from . import connector_store_webhooks
