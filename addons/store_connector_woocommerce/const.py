@@ -54,7 +54,9 @@ WEBHOOK_HEADER_PREFIX = "x-wc-webhook-"
 #: The ping WooCommerce posts when a webhook is created or activated (form-encoded, unsigned).
 WEBHOOK_PING_RE = r"webhook_id=\d{1,20}"
 #: Resource of a topic (order.updated -> order) -> the intake kind its deliveries are posted to.
-WEBHOOK_RESOURCE_KINDS = {"order": "orders", "product": "products", "customer": "customers", "coupon": "coupons"}
+WEBHOOK_RESOURCE_KINDS = {
+    "order": "orders", "product": "products", "customer": "customers", "coupon": "coupons",
+}
 #: Events of core topics (resource.event).
 WEBHOOK_EVENTS = ("created", "updated", "deleted", "restored", "published")
 #: What the body of a resource's topics has (checked at intake, the topic header not being signed):

@@ -24,7 +24,8 @@ class ConnectorStore(models.Model):
     @api.depends("webhook_ids.status")
     def _compute_webhook_problem_count(self):
         for store in self:
-            store.webhook_problem_count = len(store.webhook_ids.filtered(lambda hook: hook.status != "active"))
+            store.webhook_problem_count = len(
+                store.webhook_ids.filtered(lambda hook: hook.status != "active"))
 
     # ------------------------------------------------------------------ scheduling
     @api.model

@@ -17,8 +17,8 @@ class TestWebhookHealth(StoreConnectorCase):
     def setUpClass(cls):
         super().setUpClass()
         Webhook = cls.env["store.webhook"].sudo()
-        cls.orders_hook = Webhook.create({"store_id": cls.store.id, "topic": "order.updated", "kind": "orders",
-                                          "external_id": "11", "status": "active"})
+        cls.orders_hook = Webhook.create({"store_id": cls.store.id, "topic": "order.updated",
+                                          "kind": "orders", "external_id": "11", "status": "active"})
         cls.products_hook = Webhook.create({"store_id": cls.store.id, "topic": "product.updated",
                                             "kind": "products", "external_id": "12", "status": "active"})
         cls.report = [

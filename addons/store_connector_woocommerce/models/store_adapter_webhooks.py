@@ -257,7 +257,8 @@ class StoreAdapterWooCommerceWebhooks(models.AbstractModel):
         """Of WooCommerce's webhooks, the store's: those its registry names, and those delivering to
         its intake addresses (``<Odoo>/api/v1/stores/<code>/webhooks/``). Other webhooks, made by
         the merchant, other apps or another Odoo connected to the same shop, are never touched."""
-        known = set(self.env["store.webhook"].sudo().search([("store_id", "=", store.id)]).mapped("external_id"))
+        registry = self.env["store.webhook"].sudo().search([("store_id", "=", store.id)])
+        known = set(registry.mapped("external_id"))
         prefix = store._webhook_url("")
         return [hook for hook in webhooks
                 if str(hook.get("id")) in known or str(hook.get("delivery_url") or "").startswith(prefix)]
@@ -362,7 +363,8 @@ class StoreAdapterWooCommerceWebhooks(models.AbstractModel):
     @api.model
     def _check_webhook_health(self, store):
         """The store's webhooks as WooCommerce lists them now (``GET /webhooks``, every page)."""
-        ours = self._woocommerce_our_webhooks(store, list(store._woocommerce_client().iter_pages("/webhooks")))
+        listed = list(store._woocommerce_client().iter_pages("/webhooks"))
+        ours = self._woocommerce_our_webhooks(store, listed)
         reasons = {
             "disabled": _("WooCommerce disabled it after repeated failed deliveries."),
             "paused": _("Someone paused it in WooCommerce > Settings > Advanced > Webhooks."),
