@@ -1,2 +1,3 @@
 from . import test_woocommerce_client
 from . import test_woocommerce_webhook_intake
+from . import test_woocommerce_webhook_register
