@@ -273,7 +273,8 @@ class StoreAdapterWooCommerceWebhooks(models.AbstractModel):
         are matched by topic, the one already delivering to the right address first. A kept one
         whose address or status is wrong (paused, or disabled by WooCommerce after failed
         deliveries), or that may not sign with the current secret (the registry's fingerprint
-        differs: the secret is write-only), is fixed with one PUT; duplicates and the store's
+        differs: the secret is write-only; it is sent again with every re-activation too), is fixed
+        with one PUT; duplicates and the store's
         webhooks of topics no longer handled are deleted; missing ones are created (WooCommerce
         pings the address, which answers 200). Each is recorded in store.webhook.
 
@@ -327,7 +328,10 @@ class StoreAdapterWooCommerceWebhooks(models.AbstractModel):
                     changes["delivery_url"] = url
                 if keep.get("status") != "active":
                     changes["status"] = "active"
-                if not record or record.external_id != str(keep.get("id")) or (
+                # The secret is write-only: sent again when the registry does not know this webhook
+                # signs with the current one, and with every re-activation (a webhook whose
+                # deliveries Odoo refused for their signature was disabled for that).
+                if changes.get("status") or not record or record.external_id != str(keep.get("id")) or (
                         record.secret_fingerprint != fingerprint):
                     changes["secret"] = secret
                 if changes:

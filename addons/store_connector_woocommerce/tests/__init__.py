@@ -1,3 +1,4 @@
 from . import test_woocommerce_client
 from . import test_woocommerce_webhook_intake
 from . import test_woocommerce_webhook_register
+from . import test_woocommerce_webhooks_simulator

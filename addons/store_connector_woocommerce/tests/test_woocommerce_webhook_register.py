@@ -150,7 +150,9 @@ class TestWooCommerceWebhookRegister(TransactionCase):
         hook = self.ours()["order.updated"]
         hook["status"] = "disabled"
         webhooks = self.register()
-        self.assertEqual(self.shop.writes, [("PUT", f"{PREFIX}/{hook['id']}", {"status": "active"}, {})])
+        # The secret goes with it: refused signatures may be why WooCommerce disabled it.
+        self.assertEqual(self.shop.writes, [("PUT", f"{PREFIX}/{hook['id']}",
+                                             {"status": "active", "secret": WEBHOOK_SECRET}, {})])
         self.assertEqual(hook["status"], "active")
         self.assertEqual(webhooks.filtered(lambda w: w.topic == "order.updated").status, "active")
 
@@ -163,7 +165,8 @@ class TestWooCommerceWebhookRegister(TransactionCase):
         self.assertEqual(len(self.shop.writes), 1)
         method, _path, body, _query = self.shop.writes[0]
         self.assertEqual(method, "PUT")
-        self.assertEqual(body, {"status": "active", "delivery_url": self.store._webhook_url("products")})
+        self.assertEqual(body, {"status": "active", "delivery_url": self.store._webhook_url("products"),
+                                "secret": WEBHOOK_SECRET})
 
     def test_new_secret_is_sent_to_every_webhook(self):
         self.register()
