@@ -420,6 +420,34 @@ class StoreAdapter(models.AbstractModel):
         self._missing(store, _("Register Webhooks"))
 
     @api.model
+    def _webhook_health_interval(self, store):
+        """How often the scheduled order pull's cron asks the platform how the store's webhook
+        subscriptions are (`_check_webhook_health`), for platforms that stop delivering on their
+        own (WooCommerce disables a webhook after repeated failed deliveries, and tells nobody).
+
+        :returns: a timedelta, or None (the default): the platform is never asked.
+        """
+        return None
+
+    @api.model
+    def _check_webhook_health(self, store):
+        """The state of the store's webhook subscriptions on the platform, as the platform reports
+        it now (runs in a job, see `connector.store._job_check_webhook_health`, which compares it
+        with the registry `store.webhook`, records it, and tells the merchant of any subscription
+        that stopped delivering).
+
+        Report only the subscriptions that are the store's (those its registry names, or that
+        deliver to its intake URL), every one of them: a registered one missing from the report is
+        taken as deleted on the platform.
+
+        :returns: a list of {"external_id": str, "topic": str, "status": "active", "paused" or
+            "disabled", "address": the delivery URL, "reason": optional sentence saying why it is
+            not active}; or None (the default) when the platform reports nothing.
+        :raises RetryableJobError, PermanentJobError, StoreAuthError: as any job.
+        """
+        return None
+
+    @api.model
     def _webhook_is_ping(self, store, kind, headers, raw_body):
         """Whether a delivery is the platform's unsigned handshake, answered 200 and otherwise dropped.
 

@@ -1,3 +1,6 @@
 from . import test_woocommerce_client
 from . import test_woocommerce_order_mapper
 from . import test_woocommerce_orders
+from . import test_woocommerce_webhook_intake
+from . import test_woocommerce_webhook_register
+from . import test_woocommerce_webhooks_simulator
