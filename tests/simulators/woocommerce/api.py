@@ -265,8 +265,9 @@ class Api:
             raise NO_ROUTE
         for pattern, methods in routes:
             match = re.match(pattern, sub)
-            if match and request.method in methods:
-                handler = methods[request.method]
+            method = "GET" if request.method == "HEAD" else request.method  # WordPress serves HEAD as GET
+            if match and method in methods:
+                handler = methods[method]
                 groups = {k: v for k, v in match.groupdict().items()}
                 action = _action(request.method, handler.__name__)
                 return handler, groups, action

@@ -224,6 +224,8 @@ def test_paging_headers_and_links(ssl_sim):
     assert "next" not in last.links and "prev" in last.links
     default = requests.get(ssl_sim.api_url + "/products", auth=auth, timeout=10)
     assert len(default.json()) == 10  # per_page defaults to 10
+    head = requests.head(ssl_sim.api_url + "/products", auth=auth, timeout=10)  # served as GET, no body
+    assert head.status_code == 200 and head.headers["X-WP-Total"] == "25" and not head.content
 
 
 def test_per_page_over_100_is_refused(ssl_sim):
