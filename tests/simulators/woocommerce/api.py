@@ -287,10 +287,10 @@ class Api:
         chunk = items[start : start + per_page]
         headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(total_pages)}
         base = f"{self.sim.base_url}{path}"
+        # add_query_arg($request->get_query_params(), ...): every query parameter is echoed, the
+        # OAuth ones and query-string keys included (a client must not follow these links as they are)
         query = {
-            k: v
-            for k, v in urllib.parse.parse_qsl(request.query, keep_blank_values=True)
-            if not k.startswith("oauth_") and k not in ("consumer_key", "consumer_secret", "page")
+            k: v for k, v in urllib.parse.parse_qsl(request.query, keep_blank_values=True) if k != "page"
         }
         links = []
         if page > 1:
@@ -350,15 +350,12 @@ class Api:
 
     # ------------------------------------------------------------------ products
 
-    def _product(self, pid, variation=False):
+    def _product(self, pid, status=404):
+        """The product (or variation: the products endpoint reads both) or "Invalid ID." (404 on
+        read and delete, 400 on update, as WC_REST_CRUD_Controller)."""
         product = self.store.products.get(int(pid))
-        if product is None or (variation and product["type"] != "variation") or (not variation and False):
-            code = (
-                "woocommerce_rest_product_variation_invalid_id"
-                if variation
-                else "woocommerce_rest_product_invalid_id"
-            )
-            raise RestError(404, code, "Invalid ID.")
+        if product is None:
+            raise RestError(status, "woocommerce_rest_product_invalid_id", "Invalid ID.")
         return product
 
     def list_products(self, request):
@@ -453,7 +450,7 @@ class Api:
         )
 
     def update_product(self, request, id, data=None):
-        product = self._product(id)
+        product = self._product(id, status=400)
         data = request.data() if data is None else data
         if product["type"] == "variation":
             self.store.apply_product(product, data)
@@ -498,10 +495,10 @@ class Api:
             raise RestError(404, "woocommerce_rest_product_invalid_id", "Invalid ID.")
         return parent
 
-    def _variation(self, id, vid):
+    def _variation(self, id, vid, status=404):
         variation = self.store.products.get(int(vid))
         if variation is None or variation["type"] != "variation" or variation["parent_id"] != int(id):
-            raise RestError(404, "woocommerce_rest_product_variation_invalid_id", "Invalid ID.")
+            raise RestError(status, "woocommerce_rest_product_variation_invalid_id", "Invalid ID.")
         return variation
 
     def list_variations(self, request, id):
@@ -545,7 +542,7 @@ class Api:
         return 201, {}, self.store.render_variation(variation)
 
     def update_variation(self, request, id, vid, data=None):
-        variation = self._variation(id, vid)
+        variation = self._variation(id, vid, status=400)
         data = request.data() if data is None else data
         self.store.apply_product(variation, data)
         # woocommerce_update_product_variation fires product.updated with the variation's id
@@ -577,10 +574,10 @@ class Api:
 
     # ------------------------------------------------------------------ orders
 
-    def _order(self, id):
+    def _order(self, id, status=404):
         order = self.store.orders.get(int(id))
         if order is None:
-            raise RestError(404, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
+            raise RestError(status, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
         return order
 
     def list_orders(self, request):
@@ -653,7 +650,7 @@ class Api:
         )
 
     def update_order(self, request, id, data=None):
-        order = self._order(id)
+        order = self._order(id, status=400)
         data = request.data() if data is None else data
         previous = order["status"]
         self.store.update_order(order, dict(data))
@@ -753,10 +750,10 @@ class Api:
 
     # ------------------------------------------------------------------ customers
 
-    def _customer(self, id):
+    def _customer(self, id, status=404):
         customer = self.store.customers.get(int(id))
         if customer is None:
-            raise RestError(404, "woocommerce_rest_invalid_id", "Invalid resource ID.")
+            raise RestError(status, "woocommerce_rest_invalid_id", "Invalid resource ID.")
         return customer
 
     def list_customers(self, request):
@@ -803,7 +800,7 @@ class Api:
         return 201, {}, self.store.render_customer(customer)
 
     def update_customer(self, request, id, data=None):
-        customer = self._customer(id)
+        customer = self._customer(id, status=400)
         data = request.data() if data is None else data
         self.store.apply_customer(customer, data)
         self.sim.emit("customer.updated", customer["id"])
@@ -873,10 +870,10 @@ class Api:
 
     # ------------------------------------------------------------------ webhooks
 
-    def _webhook(self, id):
+    def _webhook(self, id, status=404):
         webhook = self.store.webhooks.get(int(id))
         if webhook is None:
-            raise RestError(404, "woocommerce_rest_webhook_invalid_id", "Invalid ID.")
+            raise RestError(status, "woocommerce_rest_webhook_invalid_id", "Invalid ID.")
         return webhook
 
     def list_webhooks(self, request):
@@ -917,7 +914,7 @@ class Api:
         )
 
     def update_webhook(self, request, id, data=None):
-        webhook = self._webhook(id)
+        webhook = self._webhook(id, status=400)
         data = request.data() if data is None else data
         self.sim.webhooks.update(webhook, data)
         return self.render_webhook(webhook)

@@ -224,6 +224,10 @@ def test_paging_headers_and_links(ssl_sim):
     assert "next" not in last.links and "prev" in last.links
     default = requests.get(ssl_sim.api_url + "/products", auth=auth, timeout=10)
     assert len(default.json()) == 10  # per_page defaults to 10
+    query_auth = requests.get(
+        ssl_sim.api_url + "/products", params={"consumer_key": CK, "consumer_secret": CS}, timeout=10
+    )
+    assert f"consumer_secret={CS}" in query_auth.links["next"]["url"]  # WooCommerce echoes every parameter
     head = requests.head(ssl_sim.api_url + "/products", auth=auth, timeout=10)  # served as GET, no body
     assert head.status_code == 200 and head.headers["X-WP-Total"] == "25" and not head.content
 
@@ -491,7 +495,7 @@ def test_batch_limit_and_item_errors(ssl_sim):
         "error": {
             "code": "woocommerce_rest_product_invalid_id",
             "message": "Invalid ID.",
-            "data": {"status": 404},
+            "data": {"status": 400},  # 400 on update, 404 on read and delete (WC_REST_CRUD_Controller)
         },
     }
     assert body["delete"][0]["error"]["code"] == "woocommerce_rest_product_invalid_id"
