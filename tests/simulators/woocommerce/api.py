@@ -841,20 +841,23 @@ class Api:
         if items["update"]:
             answer["update"] = []
             for item in items["update"]:
-                item_id = item.get("id") if isinstance(item, dict) else None
-                if not item_id:
-                    answer["update"].append(
-                        _item_error(0, RestError(400, "woocommerce_rest_invalid_id", "Invalid ID."))
-                    )
-                    continue
+                item = item if isinstance(item, dict) else {}
+                # no id: update_item(0) answers the resource's "Invalid ID." (400), id null in the answer
+                item_id = item.get("id")
                 answer["update"].append(
                     self._batch_item(
-                        lambda item=item, item_id=item_id: update(request, item_id, data=item), item_id
+                        lambda item=item, item_id=item_id: update(request, item_id or 0, data=item), item_id
                     )
                 )
         if items["delete"]:
             answer["delete"] = []
             for item_id in items["delete"]:
+                try:
+                    item_id = int(item_id)
+                except (TypeError, ValueError):
+                    item_id = 0
+                if item_id == 0:
+                    continue  # batch_items skips a 0 id
                 answer["delete"].append(
                     self._batch_item(lambda item_id=item_id: delete(request, item_id, force=True), item_id)
                 )
@@ -1244,7 +1247,7 @@ def _tracking_id(order_id, number, provider, index):
 
 def _item_error(item_id, exc):
     return {
-        "id": int(item_id) if str(item_id).isdigit() else item_id,
+        "id": item_id,  # as given ($item['id']), 0 for a create
         "error": {"code": exc.code, "message": exc.message, "data": {"status": exc.status, **exc.data}},
     }
 
