@@ -850,7 +850,6 @@ class Api:
                     )
                 )
         if items["delete"]:
-            answer["delete"] = []
             for item_id in items["delete"]:
                 try:
                     item_id = int(item_id)
@@ -858,7 +857,7 @@ class Api:
                     item_id = 0
                 if item_id == 0:
                     continue  # batch_items skips a 0 id
-                answer["delete"].append(
+                answer.setdefault("delete", []).append(  # no key when every id was skipped
                     self._batch_item(lambda item_id=item_id: delete(request, item_id, force=True), item_id)
                 )
         return answer

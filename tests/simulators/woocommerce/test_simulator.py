@@ -500,6 +500,24 @@ def test_batch_limit_and_item_errors(ssl_sim):
     }
     assert body["delete"][0]["error"]["code"] == "woocommerce_rest_product_invalid_id"
     assert ssl_sim.stock("MUG") == 8
+    no_id = requests.post(
+        ssl_sim.api_url + "/orders/batch",
+        auth=auth,
+        timeout=10,
+        json={"update": [{"status": "completed"}], "delete": [0]},
+    ).json()
+    assert no_id == {
+        "update": [
+            {
+                "id": None,
+                "error": {
+                    "code": "woocommerce_rest_shop_order_invalid_id",
+                    "message": "Invalid ID.",
+                    "data": {"status": 400},
+                },
+            }
+        ]
+    }
 
 
 def test_variation_batch(ssl_sim):
