@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..services.sync_api import iso_utc
+
 
 class StoreWebhook(models.Model):
     """A webhook subscription of a store on its platform (the webhook registry).
@@ -54,3 +56,15 @@ class StoreWebhook(models.Model):
         last = dict(self.env.cr.fetchall())
         for webhook in self:
             webhook.last_received_at = last.get(webhook.id, False)
+
+    def _api_webhook_values(self):
+        """JSON of subscriptions for the sync API (``POST .../webhooks``)."""
+        return [{
+            "topic": webhook.topic,
+            "kind": webhook.kind or None,
+            "status": webhook.status,
+            "address": webhook.address or None,
+            "external_id": webhook.external_id or None,
+            "last_error": webhook.last_error or None,
+            "last_received_at": iso_utc(webhook.last_received_at),
+        } for webhook in self]

@@ -5,6 +5,7 @@ from odoo import _, api, models
 
 from odoo.addons.store_connector_base.exceptions import PermanentJobError
 
+from .. import const
 from . import shopify_order_mapper as om
 from .store_adapter_sync import _search_since
 
@@ -43,6 +44,11 @@ class StoreAdapterShopifyOrders(models.AbstractModel):
     @api.model
     def _order_page_size(self, store):
         return ORDER_PAGE_MAX
+
+    @api.model
+    def _order_pull_statuses(self, store):
+        """The pull filters on the financial status (search syntax `financial_status:`)."""
+        return list(const.SHOPIFY_ORDER_FINANCIAL_STATUSES)
 
     @api.model
     def _import_orders(self, store, since=None, status=None, limit=None, cursor=None):
