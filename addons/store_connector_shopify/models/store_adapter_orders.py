@@ -58,7 +58,9 @@ class StoreAdapterShopifyOrders(models.AbstractModel):
         updated between two pages comes again at the end and none is skipped."""
         terms = [t for t in (_search_since(since),) if t]
         if status:
-            terms.append("(" + " OR ".join(f"financial_status:{s}" for s in status) + ")")
+            alternatives = [f"financial_status:{s}" for s in status]
+            # One status needs no group (the search syntax groups alternatives with parentheses).
+            terms.append(alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")")
         nodes, next_cursor = self._shopify_page(
             store, ORDERS_QUERY, "orders", ORDER_PAGE_MAX, limit, cursor, " ".join(terms))
         for node in nodes:
