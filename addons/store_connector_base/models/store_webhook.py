@@ -3,6 +3,8 @@ import hmac
 
 from odoo import api, fields, models
 
+from ..services.sync_api import iso_utc
+
 
 class StoreWebhook(models.Model):
     """A webhook subscription of a store on its platform (the webhook registry).
@@ -75,3 +77,15 @@ class StoreWebhook(models.Model):
             return False
         key = self.env["ir.config_parameter"].sudo().get_param("database.secret") or ""
         return hmac.new(key.encode(), secret.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def _api_webhook_values(self):
+        """JSON of subscriptions for the sync API (``POST .../webhooks``)."""
+        return [{
+            "topic": webhook.topic,
+            "kind": webhook.kind or None,
+            "status": webhook.status,
+            "address": webhook.address or None,
+            "external_id": webhook.external_id or None,
+            "last_error": webhook.last_error or None,
+            "last_received_at": iso_utc(webhook.last_received_at),
+        } for webhook in self]
