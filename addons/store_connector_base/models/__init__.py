@@ -65,3 +65,6 @@ from . import (
     res_partner,
     sale_order_status_push,
 )
+
+# Webhook health (the scheduled check of platforms that disable webhooks on their own).
+from . import connector_store_webhooks
