@@ -312,7 +312,9 @@ def main(argv=None):
     odoo.netsvc.init_logger()
     registry = uninstall_online_modules(Registry(args.database))
     with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
+        # A language, as a user's request has: the messages jobs write are translated through it
+        # (without one, each logs "no translation language detected" with its stack).
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True, "lang": "en_US"})
         if args.platform == "woocommerce":
             result = setup_woocommerce_demo(
                 env, args.shop_url, args.consumer_key, args.consumer_secret, base_url=args.base_url,
