@@ -1,2 +1,3 @@
 from . import test_woocommerce_client
 from . import test_woocommerce_product_mapper
+from . import test_woocommerce_products
