@@ -11,6 +11,7 @@ Shapes (WooCommerce REST API docs, "Products" and "Product variations"):
   variant is a variation, its own resource (``/products/<id>/variations``), with its SKU, prices,
   weight, dimensions, image and ``attributes`` ``[{name, option}]``. The parent gets no SKU: an Odoo
   template has none of its own, and WooCommerce wants SKUs unique across products and variations.
+* The barcode is WooCommerce's ``global_unique_id`` (GTIN, UPC, EAN or ISBN; WooCommerce 9.2+).
 * Prices are strings: ``regular_price`` is the list price, ``sale_price`` the store's pricelist
   price when it is lower (the normalized ``compare_at_price`` is then the list price), else empty.
 * Status: published -> ``publish``, unpublished -> ``draft``, archived -> ``draft`` (or the trash,
@@ -146,6 +147,9 @@ def _variant_fields(variant, target):
     })
     if variant.get("weight") is not None:
         target["weight"] = _text(variant["weight"])
+    if variant.get("barcode"):
+        # WooCommerce 9.2+ "GTIN, UPC, EAN or ISBN" (older versions ignore the unknown field).
+        target["global_unique_id"] = _text(variant["barcode"])
     return target
 
 
@@ -241,6 +245,7 @@ def product_from_rest(product, variations=()):
     else:
         record["variants"] = [{
             "sku": _text(product.get("sku")).strip() or None,
+            "barcode": _text(product.get("global_unique_id")).strip() or None,
             "price": _price(product),
             "weight": _number(product.get("weight")),
             "attributes": [],
@@ -252,6 +257,7 @@ def product_from_rest(product, variations=()):
 def _variation_from_rest(product_id, variation):
     return {
         "sku": _text(variation.get("sku")).strip() or None,
+        "barcode": _text(variation.get("global_unique_id")).strip() or None,
         "price": _price(variation),
         "weight": _number(variation.get("weight")),
         "attributes": [

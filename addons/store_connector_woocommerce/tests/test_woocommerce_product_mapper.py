@@ -30,7 +30,10 @@ IMG_RED = {"url": "https://odoo.example.com/store_connector/image/red", "alt": "
 
 class TestWooCommerceProductMapper(BaseCase):
     def test_simple_product(self):
-        data = pm.product_payload(product([variant("MUG-1", price=12.5, weight=0.4)]))
+        item = product([variant("MUG-1", price=12.5, weight=0.4)])
+        item["variants"][0]["barcode"] = "4006381333931"
+        data = pm.product_payload(item)
+        self.assertEqual(data["global_unique_id"], "4006381333931")
         self.assertEqual(data["type"], "simple")
         self.assertEqual(data["status"], "publish")
         self.assertEqual((data["sku"], data["regular_price"], data["sale_price"]), ("MUG-1", "12.50", ""))
@@ -138,5 +141,6 @@ class TestWooCommerceProductMapper(BaseCase):
         simple = pm.product_from_rest({"id": 5, "name": "Mug", "type": "simple", "status": "draft",
                                        "sku": "MUG", "regular_price": "9.90"})
         self.assertEqual(simple["status"], "unpublished")
+        self.assertIsNone(simple["variants"][0]["barcode"])
         self.assertEqual(simple["variants"][0]["external_ids"],
                          {"product_id": "5", "variant_id": "5", pm.TYPE_KEY: "simple"})
