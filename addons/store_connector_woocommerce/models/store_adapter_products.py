@@ -113,7 +113,11 @@ class StoreAdapterWooCommerceProducts(models.AbstractModel):
             for variant in product.get("variants") or []:
                 ids = variant.get("external_ids") or {}
                 product_id = product_id or (str(ids["product_id"]) if ids.get("product_id") else None)
-                variation_id = str(ids["variant_id"]) if ids.get("variant_id") and variable else None
+                # A product Odoo sent as simple that has attributes now: its variant id was the
+                # product's own, its variation is still to create.
+                was_simple = ids.get(pm.TYPE_KEY) == "simple"
+                known_variation = ids.get("variant_id") and variable and not was_simple
+                variation_id = str(ids["variant_id"]) if known_variation else None
                 match = found.get(variant.get("sku")) if not ids.get("variant_id") else None
                 if match:
                     parent = str(match.get("parent_id") or "")

@@ -56,7 +56,8 @@ class FakeWooCommerce:
         if request["method"] == "POST" and path == "/products/batch":
             return 200, {}, self._batch(body, self.products, None)
         if request["method"] == "POST" and segments[2:] == ["variations", "batch"]:
-            return 200, {}, self._batch(body, self.variations[int(segments[1])], int(segments[1]))
+            parent_id = int(segments[1])
+            return 200, {}, self._batch(body, self.variations.setdefault(parent_id, {}), parent_id)
         if request["method"] == "GET" and segments[2:] == ["variations"]:
             rows = list(self.variations.get(int(segments[1]), {}).values())
             return self._page(rows, query)
@@ -233,6 +234,34 @@ class TestWooCommerceProductExport(WooCommerceProductsCase):
         self.assertIn(f"SKU CAP-1 is a variation of another WooCommerce product (#{other['id']})",
                       binding.last_error)
         self.assertFalse(self.calls("POST", "/products/batch"), "nothing created")
+
+    def test_simple_product_turned_variable(self):
+        """A product exported as simple, given attributes in Odoo: the same WooCommerce product
+        becomes variable and its variants are created as variations (the old variant id was the
+        product's own)."""
+        mug = self.woo.add_product(sku="MUG-S", name="Mug")
+        ids = {"product_id": str(mug["id"]), "variant_id": str(mug["id"]), pm.TYPE_KEY: "simple"}
+        product = {
+            "odoo_id": 1, "title": "Mug", "description": None, "status": "active", "currency": "EUR",
+            "options": [{"name": "Size", "values": ["S", "L"]}], "extra": {}, "external_ids": {},
+            "images": [], "categories": [], "listing": {}, "variants": [
+                {"odoo_id": 1, "sku": "MUG-S", "price": 9.0, "compare_at_price": None, "weight": None,
+                 "status": "active", "attributes": [{"name": "Size", "value": "S"}], "extra": {},
+                 "external_ids": ids, "image": None},
+                {"odoo_id": 2, "sku": "MUG-L", "price": 11.0, "compare_at_price": None, "weight": None,
+                 "status": "active", "attributes": [{"name": "Size", "value": "L"}], "extra": {},
+                 "external_ids": {}, "image": None},
+            ],
+        }
+        results = self.env["store.adapter.woocommerce"]._export_products(self.store, [product])
+        (parent_call,) = self.calls("POST", "/products/batch")
+        self.assertEqual(parent_call[3]["update"][0]["id"], mug["id"])
+        self.assertEqual(parent_call[3]["update"][0]["type"], "variable")
+        (variation_call,) = self.calls("POST", f"/products/{mug['id']}/variations/batch")
+        self.assertEqual(sorted(item["sku"] for item in variation_call[3]["create"]), ["MUG-L", "MUG-S"])
+        self.assertNotIn("update", variation_call[3])
+        self.assertTrue(all(not result["error"] for result in results))
+        self.assertTrue(all(result["external_ids"]["variant_id"] != str(mug["id"]) for result in results))
 
     def test_archived_product_drafted_or_trashed(self):
         mug = self.template("Mug", sku="MUG-1")
