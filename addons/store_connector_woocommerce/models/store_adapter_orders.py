@@ -39,6 +39,14 @@ class StoreAdapterWooCommerceOrders(models.AbstractModel):
         return const.PAGE_SIZE
 
     @api.model
+    def _order_pull_statuses(self, store):
+        """WooCommerce's order statuses (notes: `status[]` of GET /orders) and the custom ones the
+        store's status table names."""
+        known = [status for status, _stage in const.STATUS_MAPPING_INBOUND] + ["checkout-draft", "trash"]
+        custom = [status for status in store.sudo()._get_inbound_status_map() if status not in known]
+        return known + sorted(custom)
+
+    @api.model
     def _woocommerce_order_statuses(self, store, status=None):
         """The WooCommerce statuses a pull asks for: `status` (a list or a comma-separated text)
         when given, else the store's Order Statuses to Pull; empty: every status but the trash

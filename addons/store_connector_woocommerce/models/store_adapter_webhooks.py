@@ -264,7 +264,7 @@ class StoreAdapterWooCommerceWebhooks(models.AbstractModel):
                 if str(hook.get("id")) in known or str(hook.get("delivery_url") or "").startswith(prefix)]
 
     @api.model
-    def _register_webhooks(self, store):
+    def _register_webhooks(self, store, topics=None):
         """Create or repair, idempotently, one active webhook per handled topic
         (`_woocommerce_webhook_topics`) delivering to the store's intake address of its kind and
         signing with the store's secret (generated when it has none).
@@ -278,18 +278,22 @@ class StoreAdapterWooCommerceWebhooks(models.AbstractModel):
         webhooks of topics no longer handled are deleted; missing ones are created (WooCommerce
         pings the address, which answers 200). Each is recorded in store.webhook.
 
+        :param topics: None for all of them; or some of `_webhook_registration_topics` (the sync
+            API): only those are created or repaired, the store's other webhooks are left as they are.
         :returns: the store.webhook records.
         :raises UserError: the connector handles no WooCommerce topic, or WooCommerce refused a
             call (its words, and what to do).
         """
-        topics = self._woocommerce_webhook_topics(store)
+        handled = self._woocommerce_webhook_topics(store)
+        subset = topics is not None
+        topics = {topic: kind for topic, kind in handled.items() if not subset or topic in topics}
         if not topics:
             raise UserError(_(
                 "The WooCommerce connector of store %(store)s acts on no webhook topic yet: there is nothing "
                 "to register. Install the WooCommerce sync modules, then click Register Webhooks again.",
                 store=store.name))
         try:
-            return self._woocommerce_register(store, topics)
+            return self._woocommerce_register(store, topics, subset=subset)
         except StoreConnectorError as exc:
             raise UserError(_(
                 "WooCommerce refused to set up the webhooks of store %(store)s: %(error)s Check that the "
@@ -297,8 +301,9 @@ class StoreAdapterWooCommerceWebhooks(models.AbstractModel):
                 "Register Webhooks again.", store=store.name, error=str(exc))) from None
 
     @api.model
-    def _woocommerce_register(self, store, topics):
-        """`_register_webhooks`' work, once the topics are known (errors are the client's)."""
+    def _woocommerce_register(self, store, topics, subset=False):
+        """`_register_webhooks`' work, once the topics are known (errors are the client's); with
+        `subset`, the webhooks of other topics are left alone."""
         client = store._woocommerce_client()
         secret = self._woocommerce_webhook_secret(store)
         Webhook = self.env["store.webhook"].sudo()
@@ -346,12 +351,18 @@ class StoreAdapterWooCommerceWebhooks(models.AbstractModel):
             else:
                 record = Webhook.create({"store_id": store.id, "topic": topic, **vals})
             records |= record
+        if subset:
+            return records
         # The store's webhooks of topics the connector no longer handles only deliver what is ignored.
         for hook in ours:
             if hook.get("topic") not in topics:
                 client.request("DELETE", f"/webhooks/{int(hook['id'])}", params={"force": "true"})
         (Webhook.search([("store_id", "=", store.id)]) - records).unlink()
         return records
+
+    @api.model
+    def _webhook_registration_topics(self, store):
+        return tuple(self._woocommerce_webhook_topics(store))
 
     @api.model
     def _woocommerce_webhook_name(self, store, topic):
