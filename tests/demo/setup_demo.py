@@ -260,8 +260,14 @@ def setup_woocommerce_demo(env, shop_url, consumer_key, consumer_secret, base_ur
     created = not store
     vals = {"shop_url": shop_url, "active": True}
     if created:
-        store = env["connector.store"].create({**demo_store_values(env, WOOCOMMERCE_DEMO_STORE_NAME,
-                                                                   "woocommerce"), **vals})
+        store = env["connector.store"].create({
+            **demo_store_values(env, WOOCOMMERCE_DEMO_STORE_NAME, "woocommerce"),
+            # The demo shop sells, as WooCommerce allows, a product without SKU and a variation
+            # without one, which the product import cannot recognise: their orders come in with
+            # the placeholder product, each saying so in its chatter, instead of failing.
+            "order_unknown_sku_policy": "placeholder",
+            **vals,
+        })
     else:
         store.write(vals)
     save_credentials(env, store, {"consumer_key": consumer_key, "consumer_secret": consumer_secret})
