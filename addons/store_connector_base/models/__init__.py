@@ -64,3 +64,4 @@ from . import (
     sale_order,
     res_partner,
 )
+from . import store_order_route, connector_store_routing
