@@ -63,5 +63,6 @@ from . import (
     store_order_importer,
     sale_order,
     res_partner,
+    sale_order_status_push,
 )
 from . import store_order_route, connector_store_routing
