@@ -258,16 +258,6 @@ class TestWooCommerceDeliveryPush(WooCommerceShippingCase):
         })
         cls.customer = cls.env["res.partner"].create({"name": "Woo Customer"})
 
-    def setUp(self):
-        super().setUp()
-        # orders.push is declared with the order status push (the orders part of the addon);
-        # the delivery job only needs the feature to be there.
-        features = type(self.adapter)._supported_features
-        patcher = patch.object(type(self.adapter), "_supported_features",
-                               lambda adapter, store: set(features(adapter, store)) | {"orders.push"})
-        patcher.start()
-        self.addCleanup(patcher.stop)
-
     def imported_order(self, quantity):
         order = self.env["sale.order"].create({
             "partner_id": self.customer.id, "warehouse_id": self.warehouse.id,

@@ -3,8 +3,6 @@ validated in Odoo reaches WooCommerce through the base's orders.fulfillment job,
 Tracking extension switched on (tracking items, partial delivery with its note) and off (a customer
 note), and the extension switched off after it was detected (note fallback)."""
 
-from unittest.mock import patch
-
 from odoo.tests.common import TransactionCase
 
 from tests.simulators.woocommerce import WooCommerceSimulator
@@ -48,13 +46,6 @@ class TestWooCommerceShippingSimulator(TransactionCase):
         self.addCleanup(self.sim.stop)
         self.sim.add_product("Sim Mug", sku="SIM-MUG", regular_price="9.90", stock_quantity=50)
         self.sim.add_product("Sim Cap", sku="SIM-CAP", regular_price="15.00", stock_quantity=50)
-        # orders.push is declared by the orders part of the addon (status push); the delivery job
-        # only needs the feature to be there.
-        features = type(self.env["store.adapter.woocommerce"])._supported_features
-        patcher = patch.object(type(self.env["store.adapter.woocommerce"]), "_supported_features",
-                               lambda adapter, store: set(features(adapter, store)) | {"orders.push"})
-        patcher.start()
-        self.addCleanup(patcher.stop)
 
     def imported_order(self, quantities):
         """A WooCommerce order in the simulator and its Odoo order, bound, confirmed."""
@@ -79,9 +70,9 @@ class TestWooCommerceShippingSimulator(TransactionCase):
             move.picked = True
         picking.with_context(skip_backorder=True, skip_sms=True).button_validate()
 
-    def run_fulfillment_jobs(self):
+    def run_fulfillment_jobs(self, operation="orders.fulfillment"):
         jobs = self.env["sync.job"].search([("store_id", "=", self.store.id), ("state", "=", "pending"),
-                                            ("operation", "=", "orders.fulfillment")])
+                                            ("operation", "=", operation)])
         self.assertTrue(jobs)
         for job in jobs:
             self.env["sync.job"]._claim(1, commit=False, job_ids=job.ids)
@@ -111,6 +102,9 @@ class TestWooCommerceShippingSimulator(TransactionCase):
                          ("Bike Courier", "https://bike.example.com/t/BIKE-42"))
         self.assertEqual(len(self.customer_notes(wc_id)), 1, "the whole order shipped: no note")
         self.assertEqual(self.store.woocommerce_tracking_extension, "present")
+        # Then the status of the "shipped" stage (default table: processing), through the orders part.
+        self.run_fulfillment_jobs("orders.status")
+        self.assertEqual(self.sim.order(wc_id)["status"], "processing")
 
     def test_without_the_extension_a_customer_note(self):
         self.sim.tracking_extension = False
