@@ -73,3 +73,13 @@ WEBHOOK_RESOURCE_KEYS = {
 WEBHOOK_STATUSES = ("active", "paused", "disabled")
 #: How often the scheduled pull's cron asks WooCommerce how the store's webhooks are.
 WEBHOOK_HEALTH_INTERVAL_MINUTES = 60
+
+# Shipping (models/store_adapter_fulfillment.py): the Shipment Tracking extension's REST API
+# (woocommerce.com/document/shipment-tracking; the platform notes, section 2.7).
+TRACKING_API_PATH = "/wp-json/wc-shipment-tracking/v3"
+#: Public list of the extension's carriers, grouped by region: {"United States": {"USPS": url}}.
+TRACKING_PROVIDERS_PATH = "/shipment-trackings/providers"
+#: Hours a detection of the extension (present or absent) is trusted before it is checked again.
+TRACKING_DETECTION_HOURS = 24
+#: The extension answers these where it is not installed (WordPress knows no such route).
+TRACKING_ABSENT_CODES = ("rest_no_route",)

@@ -28,16 +28,23 @@ What the package gives and what the core keeps:
 """
 
 import base64
+from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.store_connector_base.exceptions import PermanentJobError
+from odoo.addons.store_connector_base.services import paging
 from odoo.addons.store_connector_base.services.api_client import ApiClient
 
 from .. import const
 
 _lt = LazyTranslate(__name__, default_lang="en_US")
+
+#: The field WooCommerce's ``orderby=modified`` sorts by, in GMT.
+MODIFIED_FIELD = "date_modified_gmt"
+#: ``modified_after`` is exclusive: asked from this much before the cursor's time.
+MODIFIED_AFTER_MARGIN = timedelta(seconds=1)
 
 
 class WooCommerceClient(ApiClient):
@@ -132,6 +139,45 @@ class WooCommerceClient(ApiClient):
                     total_pages is None and len(records) < min(per_page, const.PAGE_SIZE)):
                 return
             page += 1
+
+    def modified_keyset_page(self, path, cursor=None, since=None, limit=const.PAGE_SIZE, params=None):
+        """One keyset page (the base's services/paging.py contract) of a list WooCommerce sorts by
+        modification time (orders, products): the raw records after `cursor` in
+        (``date_modified_gmt``, id) order, and the cursor of the next page.
+
+        WooCommerce's ``modified_after`` is exclusive (WordPress's date query "after"), so the
+        request starts a second before the cursor's (or `since`'s) time and the cursor decides which
+        records are new. WooCommerce sorts by that time alone, to the second, and leaves the order
+        within a second to the database: the records of a page's last second may go on over the next
+        page, so only those strictly older than it are known complete. Pages of the one request are
+        read until `limit` complete records follow the cursor, or the list ends.
+
+        :param params: the request's own filters (status...).
+        :returns: {"records": [raw records], "next_cursor": str or None}
+        """
+        limit = max(1, min(int(limit or const.PAGE_SIZE), const.PAGE_SIZE))
+        query = {**(params or {}), "orderby": "modified", "order": "asc", "dates_are_gmt": "true"}
+        start = paging.cursor_time(cursor) or since
+        if start:
+            query["modified_after"] = (start - MODIFIED_AFTER_MARGIN).strftime("%Y-%m-%dT%H:%M:%S")
+        seen, page = [], 1
+        while True:
+            rows, _total, total_pages = self.get_page(path, query, page=page)
+            seen += rows
+            last_page = not rows or (total_pages is not None and page >= total_pages) or (
+                total_pages is None and len(rows) < const.PAGE_SIZE)
+            ready = paging.after_cursor(seen, cursor, time_field=MODIFIED_FIELD)
+            if last_page:
+                break
+            boundary = max(paging.record_key(row, MODIFIED_FIELD) for row in rows)[:2]
+            ready = [row for row in ready if paging.record_key(row, MODIFIED_FIELD)[:2] < boundary]
+            if len(ready) >= limit:
+                break
+            page += 1
+        chosen = ready[:limit]
+        more = len(ready) > limit or not last_page
+        return {"records": chosen,
+                "next_cursor": paging.cursor_of(chosen[-1], MODIFIED_FIELD) if more and chosen else None}
 
     # ------------------------------------------------------------------ batches
     def batch(self, path, create=(), update=(), delete=()):

@@ -8,4 +8,6 @@ from . import test_woocommerce_sync_api
 from . import test_woocommerce_product_mapper
 from . import test_woocommerce_products
 from . import test_woocommerce_products_simulator
+from . import test_woocommerce_fulfillment
+from . import test_woocommerce_fulfillment_simulator
 from . import test_woocommerce_demo
