@@ -92,8 +92,16 @@ class ConnectorStore(models.Model):
     )
     pricelist_id = fields.Many2one("product.pricelist", check_company=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", check_company=True)
+    # Computed from the platform (store.adapter._default_order_prefix) for a new store, then the
+    # manager's. Existing stores keep theirs: the column existed before the compute, and Odoo only
+    # computes a stored field for existing rows when it creates its column.
     order_prefix = fields.Char(
-        help="Prefix of the platform's order number in the sale order's customer reference, e.g. WC-."
+        compute="_compute_order_prefix",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Prefix of the platform's order number in the sale order's customer reference, e.g. WC-. "
+        "The platform sets a default for a new store.",
     )
     safety_stock = fields.Float(
         help="Quantity held back from the published stock; the published quantity never goes below zero."
@@ -190,6 +198,11 @@ class ConnectorStore(models.Model):
             store.platform_implemented = bool(features)
             for feature, field_name in const.PLATFORM_FEATURES.items():
                 store[field_name] = feature in features
+
+    @api.depends("platform")
+    def _compute_order_prefix(self):
+        for store in self:
+            store.order_prefix = store._get_adapter()._default_order_prefix(store) if store.platform else False
 
     @api.depends("platform")
     def _compute_supports_oauth(self):
