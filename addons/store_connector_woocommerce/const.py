@@ -41,3 +41,17 @@ CRED_WEBHOOK_SECRET_PREVIOUS = "webhook_secret_previous"
 #: A WooCommerce store runs at most this many of its jobs at once (shared hosting, PHP workers).
 DEFAULT_MAX_PARALLEL_JOBS = 2
 DEFAULT_ORDER_PREFIX = "WC-"
+
+# Connect with WooCommerce: WooCommerce generates the keys and POSTs them to Odoo (wc-auth/v1; the
+# platform notes, section 2.7; WC_Auth in includes/class-wc-auth.php).
+WC_AUTH_AUTHORIZE_PATH = "/wc-auth/v1/authorize"
+WC_AUTH_SCOPE = "read_write"
+#: Odoo's route receiving the keys; the store's id follows (`<route>/<store id>`).
+KEYS_CALLBACK_ROUTE = "/store_connector/woocommerce/keys"
+#: The largest key callback body read (WooCommerce sends five short fields).
+KEYS_CALLBACK_MAX_BYTES = 16 * 1024
+KEY_PERMISSIONS = [("read", "Read"), ("write", "Write"), ("read_write", "Read/Write")]
+#: The end of a consumer key WooCommerce shows in its key list (its `truncated_key`).
+KEY_ENDING_LENGTH = 7
+#: The app name WooCommerce shows on its approval page and in the key's description.
+WC_AUTH_APP_NAME = "Odoo Store Connector"

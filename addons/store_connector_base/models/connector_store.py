@@ -202,7 +202,8 @@ class ConnectorStore(models.Model):
     @api.depends("platform")
     def _compute_order_prefix(self):
         for store in self:
-            store.order_prefix = store._get_adapter()._default_order_prefix(store) if store.platform else False
+            prefix = store._get_adapter()._default_order_prefix(store) if store.platform else ""
+            store.order_prefix = prefix or False
 
     @api.depends("platform")
     def _compute_supports_oauth(self):
