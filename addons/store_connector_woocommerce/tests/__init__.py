@@ -1,2 +1,3 @@
 from . import test_woocommerce_client
 from . import test_woocommerce_connection
+from . import test_woocommerce_connect
