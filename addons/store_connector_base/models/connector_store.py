@@ -411,7 +411,7 @@ class ConnectorStore(models.Model):
         self.ensure_one()
         self._check_platform_feature("test_connection", _("Test Connection"))
         info = self._get_adapter()._test_connection(self)
-        self._log_activity("connection.test", "done", message=str(info or ""))
+        self._log_activity("connection.test", "done", message=self._facts_text(info))
         return self._notify_user(_("Connection to %(store)s works.", store=self.name), info)
 
     def action_register_webhooks(self):
@@ -795,10 +795,17 @@ class ConnectorStore(models.Model):
             for store in self
         ])
 
+    @api.model
+    def _facts_text(self, info):
+        """An adapter's facts ({label: value}, e.g. Test Connection's) as lines "label: value"."""
+        if isinstance(info, dict):
+            return "\n".join(f"{label}: {value}" for label, value in info.items())
+        return str(info or "")
+
     def _notify_user(self, title, info):
         message = title
         if isinstance(info, dict) and info:
-            message += "\n" + "\n".join(f"{k}: {v}" for k, v in info.items())
+            message += "\n" + self._facts_text(info)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

@@ -186,6 +186,9 @@ class TestWooCommerceTestConnection(WooCommerceConnectionCase):
         self.assertIn("\nTaxes: on; prices are entered with tax.", message)
         self.assertIn("\nTo fix: nothing, the store is ready.", message)
         self.assertNotIn("{", message, "facts, not a dict")
+        log = self.store.log_ids.filtered(lambda line: line.operation == "connection.test")[:1]
+        self.assertIn("WooCommerce: 9.4.2\nWordPress: 6.7.1\nCurrency: EUR\n", log.message)
+        self.assertNotIn("{", log.message, "the activity log holds the same lines")
 
     def test_stock_management_off_and_prices_without_tax(self):
         shop = self.shop(tls=True)
