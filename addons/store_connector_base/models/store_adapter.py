@@ -184,6 +184,16 @@ class StoreAdapter(models.AbstractModel):
         )
 
     @api.model
+    def _default_order_prefix(self, store):
+        """The default of a new store's `order_prefix`, put before the platform's order number in
+        the sale order's customer reference (WooCommerce: "WC-", so that "WC-12345" says where the
+        order comes from). The manager may change it; existing stores keep theirs.
+
+        :returns: str, "" for none (default).
+        """
+        return ""
+
+    @api.model
     def _default_max_parallel_jobs(self, store):
         """The default of a new store's `max_parallel_jobs`: how many of its jobs may run at once
         across all workers (the queue's claim holds the others back, see `sync.job`). A platform

@@ -1,4 +1,7 @@
 from . import test_woocommerce_client
+from . import test_woocommerce_connection
+from . import test_woocommerce_connect
+from . import test_woocommerce_connect_simulator
 from . import test_woocommerce_order_mapper
 from . import test_woocommerce_orders
 from . import test_woocommerce_webhook_intake
