@@ -1,1 +1,2 @@
 from . import test_woocommerce_client
+from . import test_woocommerce_stock
