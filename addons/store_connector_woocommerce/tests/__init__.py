@@ -1,2 +1,3 @@
 from . import test_woocommerce_client
 from . import test_woocommerce_stock
+from . import test_woocommerce_customers
