@@ -55,6 +55,11 @@ class TestWooCommerceStockExport(WooCommerceStockCase):
         self.assertTrue(self.store.supports_inventory_sync)
         self.assertEqual(self.store._get_adapter()._inventory_batch_size(self.store), 100)
 
+    def test_stock_import_switch_on_the_form(self):
+        arch = self.env["connector.store"].get_view(view_type="form")["arch"]
+        self.assertIn('name="woocommerce_import_inventory"', arch)
+        self.assertFalse(self.store.woocommerce_import_inventory, "off by default: Odoo is the master")
+
     def test_250_simple_and_120_variations_of_3_parents_take_the_fewest_calls_and_no_read(self):
         simple = self.make_products([f"S-{i:03d}" for i in range(250)])
         variations = self.make_products([f"V-{p}-{i:02d}" for p in PARENTS for i in range(40)])
