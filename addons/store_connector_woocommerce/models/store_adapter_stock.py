@@ -41,6 +41,8 @@ def stock_target(external_ids):
     product = str(ids.get("product_id") or "") or None
     variant = str(ids.get("variant_id") or "") or None
     parent = str(ids.get("parent_id") or "") or None
+    if parent == "0":  # WooCommerce's parent_id of a product that is not a variation
+        parent = None
     if variant and parent and parent != variant:
         return ("variation", parent, variant)
     if variant and product and variant != product:

@@ -9,6 +9,7 @@ from odoo.tests.common import TransactionCase
 from odoo.addons.store_connector_base.exceptions import PermanentJobError
 from odoo.addons.store_connector_base.tests.common import run_queue
 
+from ..models.store_adapter_stock import stock_target
 from .common import create_woocommerce_store
 from .fake_shop import FakeShop
 
@@ -48,6 +49,16 @@ class WooCommerceStockCase(TransactionCase):
         """An `_update_inventory` item of a bound product, as the stock job builds it."""
         binding = product.store_binding_ids
         return {"sku": binding.sku, "quantity": quantity, "external_ids": binding._external_ids()}
+
+
+class TestStockTarget(TransactionCase):
+    def test_where_a_binding_s_stock_lives(self):
+        self.assertEqual(stock_target({"product_id": "11"}), ("product", "11"))
+        self.assertEqual(stock_target({"product_id": "11", "variant_id": "11"}), ("product", "11"))
+        self.assertEqual(stock_target({"product_id": "11", "parent_id": "0"}), ("product", "11"))
+        self.assertEqual(stock_target({"product_id": "20", "variant_id": "21"}), ("variation", "20", "21"))
+        self.assertEqual(stock_target({"variant_id": "21", "parent_id": 20}), ("variation", "20", "21"))
+        self.assertIsNone(stock_target({}))
 
 
 class TestWooCommerceStockExport(WooCommerceStockCase):
