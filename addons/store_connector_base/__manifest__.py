@@ -34,6 +34,7 @@
         "views/product_template_views_channels.xml",
         "views/sale_order_views.xml",
         "views/store_sync_api_key_views.xml",
+        "views/connector_store_views_webhooks.xml",
         "data/ir_cron_data.xml",
         "data/ir_cron_orders_data.xml",
         "data/ir_cron_stock_data.xml",

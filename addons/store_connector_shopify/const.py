@@ -187,3 +187,10 @@ def enum_to_topic(value):
         if topic_to_enum(topic) == value:
             return topic
     return value.lower()
+
+
+# The values the orders query's `financial_status:` filter takes (OrderDisplayFinancialStatus, lower
+# case): the statuses the sync API's order pull accepts for a Shopify store.
+SHOPIFY_ORDER_FINANCIAL_STATUSES = (
+    "authorized", "expired", "paid", "partially_paid", "partially_refunded", "pending", "refunded", "voided",
+)

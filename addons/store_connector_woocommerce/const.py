@@ -41,3 +41,35 @@ CRED_WEBHOOK_SECRET_PREVIOUS = "webhook_secret_previous"
 #: A WooCommerce store runs at most this many of its jobs at once (shared hosting, PHP workers).
 DEFAULT_MAX_PARALLEL_JOBS = 2
 DEFAULT_ORDER_PREFIX = "WC-"
+
+# --------------------------------------------------------------------------- webhooks
+# Platform notes 2.3 (WooCommerce's class-wc-webhook.php and the REST webhooks controllers).
+WEBHOOK_SIGNATURE_HEADER = "X-WC-Webhook-Signature"
+WEBHOOK_TOPIC_HEADER = "X-WC-Webhook-Topic"
+WEBHOOK_SOURCE_HEADER = "X-WC-Webhook-Source"
+WEBHOOK_ID_HEADER = "X-WC-Webhook-ID"
+WEBHOOK_DELIVERY_ID_HEADER = "X-WC-Webhook-Delivery-ID"
+#: Every header of a real delivery starts so; the ping carries none.
+WEBHOOK_HEADER_PREFIX = "x-wc-webhook-"
+#: The ping WooCommerce posts when a webhook is created or activated (form-encoded, unsigned).
+WEBHOOK_PING_RE = r"webhook_id=\d{1,20}"
+#: Resource of a topic (order.updated -> order) -> the intake kind its deliveries are posted to.
+WEBHOOK_RESOURCE_KINDS = {
+    "order": "orders", "product": "products", "customer": "customers", "coupon": "coupons",
+}
+#: Events of core topics (resource.event).
+WEBHOOK_EVENTS = ("created", "updated", "deleted", "restored", "published")
+#: What the body of a resource's topics has (checked at intake, the topic header not being signed):
+#: keys a full REST representation always has, none of which another resource's has. `*.deleted`
+#: bodies are exactly {"id": n}.
+WEBHOOK_RESOURCE_KEYS = {
+    "order": ("status", "line_items"),
+    "product": ("name", "type"),
+    "customer": ("email", "role"),
+    "coupon": ("code", "discount_type"),
+}
+#: Webhook statuses (wc_get_webhook_statuses): active delivers; paused by a person; disabled by
+#: WooCommerce after repeated failed deliveries.
+WEBHOOK_STATUSES = ("active", "paused", "disabled")
+#: How often the scheduled pull's cron asks WooCommerce how the store's webhooks are.
+WEBHOOK_HEALTH_INTERVAL_MINUTES = 60

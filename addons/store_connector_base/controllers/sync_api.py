@@ -1,18 +1,28 @@
 """The sync API: a thin JSON layer over connector.store's `_api_*` methods.
 
+    GET  /api/v1/stores?include_archived=false                                     -> 200
+    POST /api/v1/stores                          body {"name", "platform", ...}     -> 201 (managers)
+    GET  /api/v1/stores/<store>                                                     -> 200
     POST /api/v1/stores/<store>/sync/products    body {"skus": [...]} or none       -> 202
     POST /api/v1/stores/<store>/sync/inventory   body {"items": [{"sku", "quantity"}]},
-                                                 {"skus": [...]} or none             -> 202
+                                                 {"sku", "quantity"}, {"skus": [...]} or none -> 202
+    POST /api/v1/stores/<store>/sync/orders      body {"status", "since", "limit"}  -> 200 or 202
+    GET  /api/v1/stores/<store>/sync/orders/<pull id>                                -> 200
+    POST /api/v1/stores/<store>/webhooks         body {"topics": [...]} or none     -> 200 (managers)
     GET  /api/v1/stores/<store>/orders?status=sale,cancel&since=<ISO 8601>&limit=50&cursor=...
 
 <store> is the store's code (its webhook key) or its numeric id. Requests authenticate with an
 Odoo API key of the sync API's own scope (``Authorization: Bearer <key>``, see
 services.sync_api.API_KEY_SCOPE) and run as the key's user, so that user's access rights and
 record rules apply. Each store accepts 60 requests per minute (System Parameter
-`store_connector.api_rate_limit`). Errors answer ``{"error": {"code", "message"[, "details"]}}``
+`store_connector.api_rate_limit`), and so does each user on the routes that name no store
+(/api/v1/stores). Errors answer ``{"error": {"code", "message"[, "details"]}}``
 with 401 (no key, a bad key, or a key of another scope), 403 (no rights, operation not permitted
 on the store), 404 (no such store for this user), 413 (body too large), 415 (a body that is not
-JSON), 422 (bad input) or 429 (rate limit, Retry-After).
+JSON), 422 (bad input), 429 (rate limit, Retry-After), 501 (the platform's addon lacks the
+feature), or, when the platform itself failed during a request that calls it (an order pull, a
+webhook registration), 409 (a credential to enter), 502 (the platform refused) or 503 (it could not be
+reached or asked to wait, Retry-After).
 
 Order of the checks: the body's size first, before anything reads it (ir.http reads it, bounded:
 see SYNC_API_ROUTING_KEY); then the key (an unauthenticated caller learns nothing and cannot spend
@@ -23,12 +33,20 @@ import logging
 import re
 from urllib.parse import urlencode
 
+import requests
+
 from odoo import _, http
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
-from ..exceptions import WebhookRejected
+from ..exceptions import (
+    PermanentJobError,
+    RetryableJobError,
+    StoreAuthError,
+    StoreCredentialMissing,
+    WebhookRejected,
+)
 from ..services.raw_body import SYNC_API_ROUTING_KEY, max_body_bytes, read_raw_body
 from ..services.sync_api import (
     API_KEY_SCOPE,
@@ -69,15 +87,74 @@ class StoreSyncApiController(http.Controller):
         """One page of the orders imported from the store, with the link to the next page."""
         return self._serve(store_ref, self._orders_page)
 
+    @http.route("/api/v1/stores", type="http", methods=["GET", "POST"], auth="none", csrf=False,
+                save_session=False, readonly=False, **_ROUTING)
+    def stores(self, **_kwargs):
+        """GET: the stores the key's user may read. POST: create a store (managers)."""
+        if request.httprequest.method == "POST":
+            return self._serve_user(
+                lambda Store: Store._api_request_create_store(self._json_body()), "create a store")
+        return self._serve_user(self._stores_page, "list the stores")
+
+    @http.route(_ROUTE, type="http", methods=["GET"], auth="none", csrf=False,
+                save_session=False, readonly=False, **_ROUTING)
+    def store(self, store_ref, **_kwargs):
+        """The store's summary (as in the list)."""
+        return self._serve(store_ref, self._store_summary)
+
+    @http.route(f"{_ROUTE}/sync/orders", type="http", methods=["POST"], auth="none", csrf=False,
+                save_session=False, readonly=False, **_ROUTING)
+    def sync_orders(self, store_ref, **_kwargs):
+        """Pull orders from the platform now: in the request when small, else queued (202)."""
+        return self._serve(store_ref, lambda store: store._api_request_pull_orders(
+            self._json_body(), request.httprequest.base_url.rstrip("/")))
+
+    @http.route(f"{_ROUTE}/sync/orders/<string:pull_id>", type="http", methods=["GET"], auth="none",
+                csrf=False, save_session=False, readonly=False, **_ROUTING)
+    def order_pull(self, store_ref, pull_id, **_kwargs):
+        """How a queued order pull is going."""
+        return self._serve(store_ref, lambda store: store._api_request_order_pull(pull_id))
+
+    @http.route(f"{_ROUTE}/webhooks", type="http", methods=["POST"], auth="none", csrf=False,
+                save_session=False, readonly=False, **_ROUTING)
+    def register_webhooks(self, store_ref, **_kwargs):
+        """Register or repair the store's webhooks (managers), all or the topics named."""
+        return self._serve(store_ref, lambda store: store._api_request_register_webhooks(self._json_body()))
+
     # ------------------------------------------------------------------ helpers
     def _serve(self, store_ref, handler):
-        try:
+        """Answer a request on one store: key, store (404 when the user cannot read it), the store's
+        rate limit, then `handler(store)` -> (status, data)."""
+        def run():
             self._authenticate()
             store = request.env["connector.store"]._api_resolve_store(store_ref)
             store._api_check_rate_limit()
-            # A refused request leaves nothing behind (no half-queued jobs).
+            return handler(store)
+        return self._answer(run, f"store {store_ref[:64]}")
+
+    def _serve_user(self, handler, what):
+        """Answer a request that names no store: key, Store Connector rights, the user's rate
+        limit, then `handler(connector.store model)` -> (status, data)."""
+        def run():
+            self._authenticate()
+            Store = request.env["connector.store"].with_context(active_test=True)
+            Store._api_check_store_connector_user()
+            retry_after = request.env["store.api.request"].sudo()._hit_user(request.env.uid)
+            if retry_after:
+                raise SyncApiError(
+                    429, "rate_limited",
+                    _("Too many requests from this user; retry in %(seconds)s seconds.", seconds=retry_after),
+                    headers={"Retry-After": str(retry_after)},
+                )
+            return handler(Store)
+        return self._answer(run, what)
+
+    def _answer(self, run, what):
+        """Run `run()` -> (status, data) in a savepoint and answer JSON; every refusal is a JSON error."""
+        try:
+            # A refused request leaves nothing behind (no half-queued jobs, no half-created store).
             with request.env.cr.savepoint():
-                status, data = handler(store)
+                status, data = run()
         except SyncApiError as exc:
             return self._error(exc)
         except AccessError:
@@ -85,10 +162,24 @@ class StoreSyncApiController(http.Controller):
                 403, "forbidden", _("This API key's user may not do this (missing access rights).")))
         except (UserError, ValidationError) as exc:
             return self._error(SyncApiError(422, "invalid_request", exc.args[0] if exc.args else str(exc)))
+        except StoreCredentialMissing as exc:
+            return self._error(SyncApiError(409, "store_not_configured", str(exc)))
+        except StoreAuthError as exc:
+            return self._error(SyncApiError(502, "platform_auth_failed", _(
+                "The platform refused the store's credentials: %(reason)s Enter new credentials on the "
+                "store, then try again.", reason=str(exc))))
+        except (RetryableJobError, requests.ConnectionError, requests.Timeout) as exc:
+            retry_after = str(max(1, int(getattr(exc, "retry_after", None) or 60)))
+            return self._error(SyncApiError(503, "platform_unavailable", _(
+                "The platform could not be reached or asked to wait: %(reason)s Try again later.",
+                reason=str(exc) if isinstance(exc, RetryableJobError) else _("connection failed.")),
+                headers={"Retry-After": retry_after}))
+        except PermanentJobError as exc:
+            return self._error(SyncApiError(502, "platform_error", str(exc)))
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             raise  # Odoo retries the whole request
         except Exception:
-            _logger.exception("sync API request for store %s failed", store_ref)
+            _logger.exception("sync API request (%s) failed", what)
             return self._error(
                 SyncApiError(500, "internal_error", _("The server could not handle the request."))
             )
@@ -155,6 +246,17 @@ class StoreSyncApiController(http.Controller):
         else:
             data["links"] = {"next": None}
         return status, data
+
+    def _stores_page(self, Store):
+        args = request.httprequest.args
+        check_single_values(args)
+        return Store._api_request_list_stores(args.to_dict())
+
+    def _store_summary(self, store):
+        check_single_values(request.httprequest.args)
+        if request.httprequest.args:
+            raise SyncApiError(422, "invalid_parameter", _("This endpoint takes no query parameters."))
+        return store._api_request_store()
 
     @staticmethod
     def _error(exc):

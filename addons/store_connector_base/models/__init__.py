@@ -63,4 +63,8 @@ from . import (
     store_order_importer,
     sale_order,
     res_partner,
+    sale_order_status_push,
 )
+
+# Webhook health (the scheduled check of platforms that disable webhooks on their own).
+from . import connector_store_webhooks

@@ -404,11 +404,39 @@ class ConnectorStore(models.Model):
         self._check_store_manager()
         self.ensure_one()
         self._check_platform_feature("register_webhooks", _("Register Webhooks"))
-        subscriptions = self._get_adapter()._register_webhooks(self)
-        self._log_activity("webhooks.register", "done", records=len(subscriptions or []))
+        subscriptions = self._register_platform_webhooks()
         return self._notify_user(
             _("%(count)s webhook subscriptions are in place.", count=len(subscriptions or [])), None
         )
+
+    def _register_platform_webhooks(self, topics=None):
+        """Create or repair the store's webhook subscriptions (`store.adapter._register_webhooks`)
+        and log it: Register Webhooks, and the sync API's ``POST .../webhooks``.
+
+        :param topics: None for all, or topics of `_webhook_registration_topics` (checked here).
+        :returns: the store.webhook records registered or repaired.
+        :raises PlatformFeatureMissing: the platform's addon cannot register a subset of its topics.
+        :raises UserError: a topic the platform's addon does not register, naming those it does.
+        """
+        self.ensure_one()
+        adapter = self._get_adapter()
+        if topics is None:
+            subscriptions = adapter._register_webhooks(self)
+        else:
+            known = list(adapter._webhook_registration_topics(self) or ())
+            if not known:
+                adapter._missing(self, _("Register Webhooks by topic"))
+            unknown = [topic for topic in topics if topic not in known]
+            if unknown:
+                raise UserError(_(
+                    "The %(platform)s connector does not register these webhook topics: %(unknown)s. "
+                    "It registers %(known)s.",
+                    platform=adapter._platform_name(self), unknown=", ".join(unknown), known=", ".join(known),
+                ))
+            subscriptions = adapter._register_webhooks(self, topics=list(topics))
+        subscriptions = subscriptions or self.env["store.webhook"]
+        self._log_activity("webhooks.register", "done", records=len(subscriptions))
+        return subscriptions
 
     def action_full_sync(self):
         self._check_store_user()

@@ -13,14 +13,33 @@ The API has no pipeline of its own: it checks the request and hands it to the su
 Everything here runs as the API key's user: access rights and record rules apply.
 """
 
-from odoo import _, api, models
+import json
 
+from odoo import _, api, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+
+from .. import order_const
 from ..exceptions import OperationNotPermitted
 from ..services import sync_api
 from ..services.sync_api import SyncApiError
+from .connector_store import MANAGER_GROUP
 
 # The platform feature (store.adapter._supported_features) each sync API operation needs.
 API_OPERATION_FEATURES = {"products.sync": "products.export", "inventory.sync": "inventory.sync"}
+# The base's store settings POST /api/v1/stores accepts in "options" (a platform addon adds its own
+# with store.adapter._api_store_option_fields). Credentials go in "credentials", never here.
+API_STORE_OPTION_FIELDS = (
+    "order_prefix", "safety_stock", "warehouse_id", "pricelist_id", "team_id",
+    "auto_sync_orders", "auto_sync_products", "auto_sync_inventory", "auto_sync_customers",
+    "allow_products_sync", "allow_orders_pull", "allow_orders_push", "allow_inventory_sync",
+    "order_auto_confirm", "order_unknown_sku_policy", "order_platform_shipped_policy",
+)
+# The field types an option may have, and the JSON types their values take.
+_OPTION_JSON_TYPES = {"boolean": (bool,), "char": (str,), "integer": (int,), "float": (int, float),
+                      "selection": (str,), "many2one": (int,)}
+# The most errors an order pull's answer lists (the activity log and the jobs keep them all).
+PULL_MAX_ERRORS = 100
 
 
 class ConnectorStore(models.Model):
@@ -295,3 +314,386 @@ class ConnectorStore(models.Model):
                 "platform_status": (binding.platform_status or None) if binding else None,
             })
         return values
+
+    # ------------------------------------------------------------------ stores
+    @api.model
+    def _api_check_store_connector_user(self):
+        """:raises SyncApiError(403): the key's user has no Store Connector rights."""
+        if not self.browse().has_access("read"):
+            raise SyncApiError(403, "forbidden",
+                               _("This API key's user has no access to the Store Connector."))
+
+    @api.model
+    def _api_request_list_stores(self, params):
+        """GET /api/v1/stores: the stores the key's user may read (record rules decide).
+
+        :param params: the query string (mapping): include_archived (true/false, default false).
+        :returns: (200, {"data": [store]}).
+        """
+        self._api_check_store_connector_user()
+        unknown = set(params) - {"include_archived"}
+        if unknown:
+            raise sync_api.invalid("invalid_parameter", _(
+                "Unknown query parameters: %(names)s. Use include_archived.",
+                names=", ".join(sorted(unknown))))
+        include_archived = sync_api.parse_include_archived(params)
+        stores = self.with_context(active_test=not include_archived).search([])
+        return 200, {"data": stores._api_store_values()}
+
+    def _api_request_store(self):
+        """GET /api/v1/stores/<store>: the store's summary. :returns: (200, {"data": store})."""
+        self.ensure_one()
+        return 200, {"data": self._api_store_values()[0]}
+
+    def _api_store_values(self):
+        """JSON of stores for the API (no secret, nothing a Store Connector User cannot read).
+        Extension point: add keys, keep the existing ones.
+
+        "status" is "active", "paused" (the platform refused the credentials: "paused_reason" says
+        why) or "archived"; "last_sync_at" is when the store's last job finished well.
+        """
+        last_sync = dict(self.env["sync.job"].sudo()._read_group(
+            [("store_id", "in", self.ids), ("state", "=", "done")], ["store_id"], ["finished_at:max"]))
+        labels = dict(self._fields["platform"]._description_selection(self.env))
+        values = []
+        for store in self:
+            status = "archived" if not store.active else "paused" if store.paused else "active"
+            values.append({
+                "id": store.id,
+                "code": store.code,
+                "name": store.name,
+                "platform": store.platform,
+                "platform_name": labels.get(store.platform, store.platform),
+                "shop_url": store.shop_url or None,
+                "company": {"id": store.company_id.id, "name": store.company_id.name},
+                "status": status,
+                "paused_reason": (store.paused_reason or None) if store.paused else None,
+                "features": sorted(store._platform_features()),
+                "last_sync_at": sync_api.iso_utc(last_sync.get(store)),
+                "orders_pulled_up_to": sync_api.iso_utc(store.order_import_cursor),
+            })
+        return values
+
+    @api.model
+    def _api_request_create_store(self, body):
+        """POST /api/v1/stores: create a store with its credentials, as the form does (managers only).
+
+        Everything is checked before anything is written, and the caller's savepoint undoes what a
+        later refusal would leave. The answer lists which credentials are set, never their values.
+
+        :param body: {"name", "platform", "shop_url"?, "company"?, "credentials"?, "options"?}.
+        :returns: (201, {"data": store + {"credentials": {"set": [keys], "missing": [labels]}}}).
+        :raises SyncApiError: 403 for a non-manager, 422 naming what is wrong.
+        """
+        if not self.env.user.has_group(MANAGER_GROUP) or not self.browse().has_access("create"):
+            raise SyncApiError(403, "forbidden", _(
+                "Only Store Connector managers can create stores: this API key's user is not one."))
+        request = sync_api.parse_store_create(body)
+        platform = request["platform"]
+        implemented = [value for value in self._fields["platform"].get_values(self.env)
+                       if self.new({"platform": value})._platform_features()]
+        if platform not in self._fields["platform"].get_values(self.env):
+            raise SyncApiError(422, "invalid_platform", _(
+                'No installed connector handles the platform "%(platform)s". Use one of: %(platforms)s.',
+                platform=sync_api.printable(platform), platforms=", ".join(implemented)),
+                details={"allowed": implemented})
+        if platform not in implemented:
+            raise SyncApiError(422, "platform_not_supported", _(
+                'The connector of the platform "%(platform)s" does not implement anything yet, so it cannot '
+                "have a store. Use one of: %(platforms)s.",
+                platform=platform, platforms=", ".join(implemented)),
+                details={"allowed": implemented})
+        company = self.env.company
+        if request["company"] is not None:
+            company = self.env.user.company_ids.filtered(lambda c: c.id == request["company"])
+            if not company:
+                raise SyncApiError(422, "invalid_company", _(
+                    "Company %(company)s is not one of the companies of this API key's user.",
+                    company=request["company"]))
+        Store = self.with_company(company)
+        candidate = Store.new({"platform": platform, "company_id": company.id})
+        if request["shop_url"]:
+            try:
+                self._validate_shop_url(request["shop_url"])
+            except ValidationError as exc:
+                raise SyncApiError(422, "invalid_shop_url", exc.args[0]) from None
+        declared = candidate._credential_declarations()
+        unknown = sorted(set(request["credentials"]) - set(declared)) if declared else []
+        if unknown:
+            raise SyncApiError(422, "unknown_credential", _(
+                "The %(platform)s connector has no credential %(keys)s. Its credentials are: %(allowed)s.",
+                platform=candidate._get_adapter()._platform_name(candidate), keys=", ".join(unknown),
+                allowed=", ".join(declared)), details={"allowed": list(declared)})
+        vals = {"name": request["name"], "platform": platform, "company_id": company.id,
+                "shop_url": request["shop_url"] or False}
+        vals.update(Store._api_store_options(candidate, request["options"]))
+        store = Store.create(vals)
+        credentials = request["credentials"]
+        self.env["integration.credential"].create(
+            [{"store_id": store.id, "key": key, "value": value} for key, value in credentials.items()]
+            + [{"store_id": store.id, "key": key} for key in declared if key not in credentials]
+        )
+        data = store._api_store_values()[0]
+        data["credentials"] = {
+            "set": sorted(credentials),
+            "missing": [declaration["key"] for declaration in declared.values()
+                        if declaration["required"] and declaration["key"] not in credentials],
+        }
+        return 201, {"data": data}
+
+    @api.model
+    def _api_store_options(self, candidate, options):
+        """The store values of a create request's "options", checked field by field.
+
+        :param candidate: the new store (not saved), for the platform's own option fields.
+        :returns: dict of connector.store values.
+        :raises SyncApiError(422): an option that is not a setting the API accepts, or a value of
+            the wrong type, or a record the user cannot read.
+        """
+        allowed = list(API_STORE_OPTION_FIELDS) + [
+            name for name in candidate._get_adapter()._api_store_option_fields(candidate) or ()
+            if name in self._fields and self._fields[name].type in _OPTION_JSON_TYPES
+        ]
+        unknown = sorted(set(options) - set(allowed))
+        if unknown:
+            raise SyncApiError(422, "invalid_options", _(
+                "Unknown options: %(names)s. The options are: %(allowed)s.",
+                names=", ".join(sync_api.printable(name) for name in unknown[:10]),
+                allowed=", ".join(allowed)),
+                details={"allowed": allowed})
+        vals = {}
+        for name, value in options.items():
+            field = self._fields[name]
+            wrong = SyncApiError(422, "invalid_options", _(
+                'The option "%(name)s" takes %(kind)s.', name=name, kind={
+                    "boolean": _("true or false"), "char": _("a string"), "integer": _("a whole number"),
+                    "float": _("a number"), "selection": _("one of its values"),
+                    "many2one": _("a record id"),
+                }[field.type]))
+            if value is None and field.type not in ("boolean", "selection"):
+                vals[name] = False
+                continue
+            if isinstance(value, bool) and field.type != "boolean" or \
+                    not isinstance(value, _OPTION_JSON_TYPES[field.type]):
+                raise wrong
+            if field.type in ("integer", "float") and not 0 <= value <= sync_api.MAX_QUANTITY:
+                raise SyncApiError(422, "invalid_options", _(
+                    'The option "%(name)s" takes a number from 0 to %(max)s.',
+                    name=name, max=sync_api.MAX_QUANTITY))
+            if field.type == "char" and (
+                    len(value) > sync_api.MAX_NAME_LENGTH or not sync_api.is_printable(value)):
+                raise wrong
+            if field.type == "selection":
+                values = [key for key, _label in field._description_selection(self.env)]
+                if value not in values:
+                    raise SyncApiError(422, "invalid_options", _(
+                        'The option "%(name)s" takes one of: %(values)s.',
+                        name=name, values=", ".join(values)))
+            if field.type == "many2one":
+                if not 1 <= value <= sync_api.MAX_ID or not self.env[field.comodel_name].search(
+                        [("id", "=", value)], limit=1):
+                    raise SyncApiError(422, "invalid_options", _(
+                        'The option "%(name)s" names no %(model)s of yours with id %(id)s.',
+                        name=name, model=self.env[field.comodel_name]._description, id=value))
+            vals[name] = value
+        return vals
+
+    # ------------------------------------------------------------------ orders: pull now
+    def _api_request_pull_orders(self, body, poll_url):
+        """POST .../sync/orders: pull orders from the platform now (Store Connector Users, as the
+        Pull Orders button).
+
+        :param body: {"status"?: platform statuses, "since"?: ISO 8601, "limit"?: 1..100}.
+        :param poll_url: the URL of this store's order pulls; a queued pull is polled at
+            ``<poll_url>/<pull id>``.
+        :returns: (200, outcome) when the pull ended in the request, (202, outcome of the first page
+            + the queued job and the poll URL) when more pages were left to the queue.
+        :raises SyncApiError: 403, 422 on bad input, 501 when the platform's addon cannot pull.
+        """
+        self.ensure_one()
+        self._check_store_user()
+        self._api_check_operation("orders.pull")
+        adapter = self._get_adapter()
+        request = sync_api.parse_order_pull(
+            body, adapter._order_pull_statuses(self), adapter._platform_name(self))
+        # As the queue runs the pull: the pipeline creates orders and contacts, reads credentials.
+        return self.sudo()._api_pull_orders(request["status"], request["since"], request["limit"], poll_url)
+
+    def _api_pull_orders(self, status, since, limit, poll_url):
+        """Pull orders through the order pipeline, in the request, within bounds.
+
+        Without `limit`: the first page (the platform's page size, at most 100 orders) is imported
+        now; further pages are queued as the Pull Orders button queues them (orders.import jobs,
+        tagged with a pull id to poll). With `limit`: up to `limit` orders are imported now, over at
+        most PULL_MAX_INLINE_PAGES platform pages, and nothing is queued ("more" says whether
+        orders were left). Orders that fail get their own orders.import.order job, as in a pull.
+
+        The store's "Orders Pulled Up To" moves only when the pull read everything from it on:
+        no status filter, `since` not after it (or absent: the pull starts at it), no order left.
+
+        :param status: platform statuses, or None. :param since: naive UTC datetime, or None for
+            the store's "Orders Pulled Up To". :param limit: 1..100, or None.
+        """
+        self.ensure_one()
+        adapter = self._get_adapter()
+        current = self.order_import_cursor
+        start = since if since is not None else current
+        keep_cursor = bool(status) or (since is not None and (not current or since > current))
+        page_size = adapter._order_page_size(self) or order_const.DEFAULT_ORDER_PAGE_SIZE
+        outcome = {"total_orders": 0, "created": 0, "updated": 0, "unchanged": 0, "failed": 0, "errors": []}
+        page_cursor, pages, max_seen, truncated = None, 0, None, False
+        while True:
+            ask = page_size if limit is None else min(page_size, limit - outcome["total_orders"])
+            records, next_cursor = self._fetch_page(
+                "_import_orders", {"cursor": page_cursor}, since=start, limit=ask, status=status)
+            if len(records) > ask:  # an adapter that gave more than asked: keep the bound
+                records, truncated = records[:ask], True
+            pages += 1
+            max_seen = self._api_import_order_page(records, outcome, max_seen)
+            page_cursor = next_cursor
+            if next_cursor is None or limit is None or truncated:
+                break
+            if outcome["total_orders"] >= limit or pages >= sync_api.PULL_MAX_INLINE_PAGES:
+                break
+        more = next_cursor is not None or truncated
+        outcome["synced"] = outcome["created"] + outcome["updated"] + outcome["unchanged"]
+        outcome["pages"] = pages
+        self._log_activity(
+            order_const.OP_ORDERS_IMPORT, "failed" if outcome["failed"] else "done",
+            records=outcome["total_orders"],
+            message=_("Sync API pull: %(total)s orders read, %(created)s created, %(updated)s updated, "
+                      "%(unchanged)s unchanged, %(failed)s failed.", total=outcome["total_orders"],
+                      created=outcome["created"], updated=outcome["updated"], unchanged=outcome["unchanged"],
+                      failed=outcome["failed"]))
+        if not more and not keep_cursor and max_seen and (not current or max_seen > current):
+            self.write({"order_import_cursor": max_seen})
+        if limit is not None or not more:
+            return 200, {"data": dict(outcome, more=more, state="done")}
+        pull_id = sync_api.new_pull_id()
+        first_page = {key: outcome[key] for key in ("total_orders", "created", "updated", "unchanged")}
+        first_page["errors"] = outcome["errors"]
+        job = self.env["sync.job"]._enqueue(
+            self, order_const.OP_ORDERS_IMPORT, "_job_import_orders_page",
+            payload={"since": start.isoformat() if start else None, "cursor": next_cursor, "page": 2,
+                     "max_seen": max_seen.isoformat() if max_seen else None, "full": False,
+                     "status": status, "keep_cursor": keep_cursor, "api_pull_id": pull_id,
+                     "api_first_page": first_page},
+        )
+        return 202, {"data": dict(outcome, more=True, state="queued", pull_id=pull_id,
+                                  jobs=self._api_job_values(job),
+                                  links={"poll": f"{poll_url}/{pull_id}"})}
+
+    def _api_import_order_page(self, records, outcome, max_seen):
+        """Import one page of normalized orders, add it to `outcome`; a failed order gets its own
+        job (`_enqueue_order_import`). :returns: the newest update time seen so far."""
+        result = self.env["store.order.importer"]._import_orders(self, records)
+        outcome["total_orders"] += len(records)
+        outcome["created"] += len(result["created"])
+        outcome["updated"] += len(result["updated"])
+        outcome["unchanged"] += len(result["ignored"])
+        for failure in result["failed"]:
+            job = self._enqueue_order_import(failure["order"], error=failure["error"])
+            outcome["failed"] += 1
+            if len(outcome["errors"]) < PULL_MAX_ERRORS:
+                outcome["errors"].append({"order": failure["id"], "message": failure["error"], "job": job.id})
+        for candidate in [result["max_updated_at"]] + [
+                self._lenient_datetime((failure["order"] or {}).get("updated_at"))
+                for failure in result["failed"]]:
+            if candidate and (not max_seen or candidate > max_seen):
+                max_seen = candidate
+        return max_seen
+
+    def _api_request_order_pull(self, pull_id):
+        """GET .../sync/orders/<pull id>: how a queued order pull is going (Store Connector Users).
+
+        :returns: (200, {"data": {"pull_id", "state": "queued"|"running"|"done"|"failed", "pages",
+            "total_orders", "synced", "created", "updated", "unchanged", "failed", "errors", "jobs"}}).
+        :raises SyncApiError(404): no pull of that id on this store.
+        """
+        self.ensure_one()
+        self._check_store_user()
+        sync_api.check_pull_id(pull_id)
+        Job = self.env["sync.job"].sudo()
+        Job.flush_model(["store_id", "operation", "payload"])
+        self.env.cr.execute(SQL(
+            "SELECT id FROM sync_job WHERE store_id = %s AND operation = %s AND payload->>'api_pull_id' = %s "
+            "ORDER BY id", self.id, order_const.OP_ORDERS_IMPORT, pull_id))
+        jobs = Job.browse([row[0] for row in self.env.cr.fetchall()])
+        if not jobs:
+            raise SyncApiError(404, "pull_not_found",
+                               _("No order pull %(pull)s on this store.", pull=pull_id))
+        first = jobs[0].payload.get("api_first_page") or {}
+        totals = {key: first.get(key, 0) for key in ("total_orders", "created", "updated", "unchanged")}
+        errors, failed_ids, pages = list(first.get("errors") or []), [], 1
+        for job in jobs:
+            if job.state == "done":
+                result = self._api_job_result(job)
+                pages += 1
+                totals["total_orders"] += result.get("received", 0)
+                totals["created"] += result.get("created", 0)
+                totals["updated"] += result.get("updated", 0)
+                totals["unchanged"] += result.get("ignored", 0)
+                failed_ids += [str(order_id) for order_id in result.get("failed") or []]
+            elif job.state == "failed":
+                errors.append({"page": (job.payload or {}).get("page"), "message": job.last_error,
+                               "job": job.id})
+        if failed_ids:
+            keys = [f"{order_const.OP_ORDER_IMPORT_ONE}:{order_id}" for order_id in failed_ids]
+            order_jobs = {job.identity_key: job for job in Job.search(
+                [("store_id", "=", self.id), ("identity_key", "in", keys)], order="id")}
+            for order_id, key in zip(failed_ids, keys, strict=True):
+                job = order_jobs.get(key)
+                errors.append({"order": order_id, "job": job.id if job else None,
+                               "message": job and (job.last_error or (job.payload or {}).get("first_error"))})
+        states = set(jobs.mapped("state"))
+        if states & {"pending", "processing"}:
+            state = "running" if len(jobs) > 1 or "processing" in states else "queued"
+        else:
+            state = "failed" if "failed" in states or "cancelled" in states else "done"
+        totals["failed"] = len(first.get("errors") or []) + len(failed_ids)
+        totals["synced"] = totals["created"] + totals["updated"] + totals["unchanged"]
+        return 200, {"data": dict(totals, pull_id=pull_id, state=state, pages=pages,
+                                  errors=errors[:PULL_MAX_ERRORS], jobs=self._api_job_values(jobs))}
+
+    @api.model
+    def _api_job_result(self, job):
+        try:
+            result = json.loads(job.result or "{}")
+        except ValueError:
+            return {}
+        return result if isinstance(result, dict) else {}
+
+    # ------------------------------------------------------------------ webhooks
+    def _api_request_register_webhooks(self, body):
+        """POST .../webhooks: register or repair the store's webhooks (Store Connector Managers, as
+        the Register Webhooks button), all of them or the topics named.
+
+        :param body: {} or {"topics": [...]}.
+        :returns: (200, {"data": {"registered": [webhook], "webhooks": [webhook]}}): those just
+            registered or repaired, and every subscription the store has.
+        :raises SyncApiError: 403 for a non-manager, 422 for a topic the platform does not
+            register, 501 when its addon cannot register webhooks (or not by topic).
+        """
+        self.ensure_one()
+        self._check_store_manager()
+        topics = sync_api.parse_webhook_topics(body)
+        self._api_check_operation("register_webhooks")
+        adapter = self._get_adapter()
+        if topics is not None:
+            known = list(adapter._webhook_registration_topics(self) or ())
+            if not known:
+                raise SyncApiError(501, "not_supported", _(
+                    "The %(platform)s connector registers all its webhooks at once: omit \"topics\".",
+                    platform=adapter._platform_name(self)))
+            unknown = [topic for topic in topics if topic not in known]
+            if unknown:
+                raise SyncApiError(422, "unknown_topic", _(
+                    "The %(platform)s connector does not register %(topics)s. It registers: %(known)s.",
+                    platform=adapter._platform_name(self),
+                    topics=", ".join(sync_api.printable(topic) for topic in unknown[:10]),
+                    known=", ".join(known)),
+                    details={"allowed": known})
+        registered = self._register_platform_webhooks(topics)
+        webhooks = self.env["store.webhook"].search([("store_id", "=", self.id)])
+        return 200, {"data": {"registered": registered._api_webhook_values(),
+                              "webhooks": webhooks._api_webhook_values()}}

@@ -103,14 +103,24 @@ class ConnectorStore(models.Model):
 
         :param refund: {"order_id": platform order id, "refund_id", "amount" (str), "note"?,
             "lines": [{"line_id"?, "sku"?, "quantity"}]}.
-        :returns: {"refund", "order" (sale.order id or the platform id), "recorded": bool}
+        :returns: {"refund", "order" (sale.order id or the platform id), "recorded": bool,
+            "already_recorded": True when this refund id was recorded on the order before}
         """
         self.ensure_one()
         Binding = self.env["store.order.binding"].sudo()
         order_id = refund.get("order_id")
-        order = Binding._find_by_external_ids(self, [order_id]).get(str(order_id), Binding).order_id
+        binding = Binding._find_by_external_ids(self, [order_id]).get(str(order_id), Binding)[:1]
+        order = binding.order_id
         if not order:
             return {"refund": refund.get("refund_id"), "order": refund.get("order_id"), "recorded": False}
+        # Recorded once per refund id: a redelivered event, or a platform that lists an order's
+        # refunds with each of its updates (WooCommerce), says nothing new.
+        refund_id = str(refund.get("refund_id") or "")
+        recorded = list(binding.refund_ids_recorded or [])
+        if refund_id and refund_id in recorded:
+            return {"refund": refund_id, "order": order.id, "recorded": False, "already_recorded": True}
+        if refund_id:
+            binding.refund_ids_recorded = recorded + [refund_id]
         platform = self._fields["platform"].convert_to_export(self.platform, self) or self.name
         lines = ", ".join(
             f"{line.get('sku') or line.get('line_id')} x {line.get('quantity')}"

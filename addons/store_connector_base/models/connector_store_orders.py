@@ -251,7 +251,8 @@ class ConnectorStore(models.Model):
         payload = dict(job.payload or {})
         since = to_datetime(payload.get("since"), "since", required=False)
         records, next_cursor = self._fetch_page(
-            "_import_orders", payload, since=since, limit=self._get_adapter()._order_page_size(self)
+            "_import_orders", payload, since=since, limit=self._get_adapter()._order_page_size(self),
+            status=payload.get("status"),
         )
         result = self.env["store.order.importer"]._import_orders(self, records)
         for failure in result["failed"]:
@@ -274,7 +275,10 @@ class ConnectorStore(models.Model):
                     max_seen=max_seen.isoformat() if max_seen else None,
                 ),
             )
-        elif max_seen and (not self.order_import_cursor or max_seen > self.order_import_cursor):
+        elif max_seen and not payload.get("keep_cursor") and (
+                not self.order_import_cursor or max_seen > self.order_import_cursor):
+            # (A pull of some statuses only, or from after the cursor, keeps it: moving it would
+            # skip the orders that pull did not read.)
             self.sudo().write({"order_import_cursor": max_seen})
         summary = {
             "page": payload.get("page", 1),
@@ -412,9 +416,11 @@ class ConnectorStore(models.Model):
             identity_key=operation, direction="import",
         )
 
-    def _fetch_page(self, adapter_method, payload, since=None, limit=None):
+    def _fetch_page(self, adapter_method, payload, since=None, limit=None, status=None):
         """Ask the adapter for the page of a paged import (`_import_orders`, `_import_products`,
         `_import_customers`) at the payload's cursor.
+
+        :param status: platform statuses to filter on (`_import_orders` only; None: all).
 
         :returns: (records, next cursor or None)
         :raises PermanentJobError: the adapter returned something else than a page, or the cursor
@@ -423,7 +429,9 @@ class ConnectorStore(models.Model):
         # Not named "cursor": _() takes a local of that name for the database cursor.
         current = payload.get("cursor")
         adapter = self._get_adapter()
-        page = getattr(adapter, adapter_method)(self, since=since, cursor=current, limit=limit) or {}
+        filters = {"status": status} if status else {}
+        page = getattr(adapter, adapter_method)(
+            self, since=since, cursor=current, limit=limit, **filters) or {}
         if not isinstance(page, dict) or not isinstance(page.get("records") or [], list):
             raise PermanentJobError(
                 _("The platform adapter's %(method)s returned something else than a page of records.",

@@ -114,6 +114,18 @@ class StoreAdapter(models.AbstractModel):
         """
         return []
 
+    @api.model
+    def _api_store_option_fields(self, store):
+        """The platform's own settings on `connector.store` (fields the addon adds, e.g. an
+        authentication mode) that the sync API's ``POST /api/v1/stores`` accepts in its "options",
+        next to the base's (connector_store_api.API_STORE_OPTION_FIELDS). Only plain fields: boolean,
+        char, integer, float or selection.
+
+        :param store: a new record (not saved) of the platform: only its `platform` is set.
+        :returns: collection of field names (default: none).
+        """
+        return ()
+
     # ---------------------------------------------------------------- connection
     @api.model
     def _test_connection(self, store):
@@ -205,6 +217,15 @@ class StoreAdapter(models.AbstractModel):
         :returns: {"records": [normalized order dict], "next_cursor": cursor or None (last page)}
         """
         self._missing(store, _("Import Orders"))
+
+    @api.model
+    def _order_pull_statuses(self, store):
+        """The platform statuses `_import_orders(status=[...])` filters on, for the sync API's
+        order pull (``{"status": [...]}``), which refuses any other value before calling the platform.
+
+        :returns: list of status names, or None (default) when the addon's pull takes no status filter.
+        """
+        return None
 
     @api.model
     def _update_order_status(self, store, external_order_id, status, **kwargs):
@@ -431,12 +452,55 @@ class StoreAdapter(models.AbstractModel):
         return {}
 
     @api.model
-    def _register_webhooks(self, store):
+    def _register_webhooks(self, store, topics=None):
         """Create or repair the platform's webhook subscriptions pointing at this Odoo.
 
-        Idempotent. Records each subscription in `store.webhook`. :returns: the store.webhook records.
+        Idempotent. Records each subscription in `store.webhook`.
+
+        :param topics: None for every topic the addon handles (Register Webhooks); or a subset of
+            `_webhook_registration_topics(store)` (the sync API's ``{"topics": [...]}``), checked by
+            the caller: register or repair those only, leave the others as they are.
+        :returns: the store.webhook records registered or repaired.
         """
         self._missing(store, _("Register Webhooks"))
+
+    @api.model
+    def _webhook_health_interval(self, store):
+        """How often the scheduled order pull's cron asks the platform how the store's webhook
+        subscriptions are (`_check_webhook_health`), for platforms that stop delivering on their
+        own (WooCommerce disables a webhook after repeated failed deliveries, and tells nobody).
+
+        :returns: a timedelta, or None (the default): the platform is never asked.
+        """
+        return None
+
+    @api.model
+    def _check_webhook_health(self, store):
+        """The state of the store's webhook subscriptions on the platform, as the platform reports
+        it now (runs in a job, see `connector.store._job_check_webhook_health`, which compares it
+        with the registry `store.webhook`, records it, and tells the merchant of any subscription
+        that stopped delivering).
+
+        Report only the subscriptions that are the store's (those its registry names, or that
+        deliver to its intake URL), every one of them: a registered one missing from the report is
+        taken as deleted on the platform.
+
+        :returns: a list of {"external_id": str, "topic": str, "status": "active", "paused" or
+            "disabled", "address": the delivery URL, "reason": optional sentence saying why it is
+            not active}; or None (the default) when the platform reports nothing.
+        :raises RetryableJobError, PermanentJobError, StoreAuthError: as any job.
+        """
+        return None
+
+    @api.model
+    def _webhook_registration_topics(self, store):
+        """The topics `_register_webhooks` subscribes to, for a caller that names some of them (the
+        sync API's ``POST .../webhooks`` with ``{"topics": [...]}``). An addon that declares them
+        accepts `_register_webhooks(store, topics=[...])`.
+
+        :returns: collection of topic names (default: empty, registration of a subset refused).
+        """
+        return ()
 
     @api.model
     def _webhook_is_ping(self, store, kind, headers, raw_body):

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..services.sync_api import retry_after_seconds
 
@@ -11,6 +12,10 @@ API_RATE_WINDOW_SECONDS = 60
 # First key of the two-int advisory lock that serialises the counting of one store's requests
 # (the second key is the store id); an arbitrary constant that no other lock of the suite uses.
 _ADVISORY_LOCK_NAMESPACE = 731_540_021
+# The same for the requests of one user to the routes that name no store (GET and POST
+# /api/v1/stores), counted in their own table: keyed by user, not by store.
+_USER_ADVISORY_LOCK_NAMESPACE = 731_540_022
+USER_WINDOW_TABLE = "store_api_user_request"
 
 
 class StoreApiRequest(models.Model):
@@ -41,6 +46,17 @@ class StoreApiRequest(models.Model):
             CREATE INDEX IF NOT EXISTS store_api_request_store_time_idx
                 ON store_api_request (store_id, requested_at)
         """)
+        # The window of the routes that name no store, per user: a plain table (no model, never
+        # read through the ORM), written only by `_hit_user` on its own cursor.
+        self.env.cr.execute(SQL(
+            """CREATE TABLE IF NOT EXISTS %(table)s (
+                   user_id integer NOT NULL,
+                   requested_at timestamp NOT NULL
+               );
+               CREATE INDEX IF NOT EXISTS %(index)s ON %(table)s (user_id, requested_at)""",
+            table=SQL.identifier(USER_WINDOW_TABLE),
+            index=SQL.identifier(f"{USER_WINDOW_TABLE}_user_time_idx"),
+        ))
 
     @api.model
     def _get_rate_limit(self):
@@ -61,24 +77,36 @@ class StoreApiRequest(models.Model):
         :returns: 0 when the request is allowed (and counted), else the seconds until the oldest
             request of the window leaves it (the Retry-After to answer, at least 1).
         """
+        return self._hit_window(self._table, "store_id", _ADVISORY_LOCK_NAMESPACE, store_id,
+                                limit=limit, window=window, now=now)
+
+    @api.model
+    def _hit_user(self, user_id, limit=None, window=API_RATE_WINDOW_SECONDS, now=None):
+        """Count one request of `user_id` to a route that names no store (listing or creating
+        stores), with the same allowance as a store's and the same sliding window.
+
+        :returns: as `_hit`.
+        """
+        return self._hit_window(USER_WINDOW_TABLE, "user_id", _USER_ADVISORY_LOCK_NAMESPACE, user_id,
+                                limit=limit, window=window, now=now)
+
+    @api.model
+    def _hit_window(self, table, key_column, lock_namespace, key, limit=None, window=API_RATE_WINDOW_SECONDS,
+                    now=None):
+        """The sliding log of `_hit` over `table`, whose rows are (`key_column`, requested_at)."""
         limit = limit or self._get_rate_limit()
         now = now or fields.Datetime.now()
         start = now - timedelta(seconds=window)
+        table_sql, column_sql = SQL.identifier(table), SQL.identifier(key_column)
         with self.env.registry.cursor() as cr:
-            cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ADVISORY_LOCK_NAMESPACE, store_id])
-            cr.execute(
-                "DELETE FROM store_api_request WHERE store_id = %s AND requested_at <= %s",
-                [store_id, start],
-            )
-            cr.execute(
-                "SELECT count(*), min(requested_at) FROM store_api_request WHERE store_id = %s",
-                [store_id],
-            )
+            cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)", lock_namespace, key))
+            cr.execute(SQL("DELETE FROM %s WHERE %s = %s AND requested_at <= %s",
+                           table_sql, column_sql, key, start))
+            cr.execute(SQL("SELECT count(*), min(requested_at) FROM %s WHERE %s = %s",
+                           table_sql, column_sql, key))
             count, oldest = cr.fetchone()
             if count >= limit:
                 return retry_after_seconds((oldest - start).total_seconds())
-            cr.execute(
-                "INSERT INTO store_api_request (store_id, requested_at) VALUES (%s, %s)",
-                [store_id, now],
-            )
+            cr.execute(SQL("INSERT INTO %s (%s, requested_at) VALUES (%s, %s)",
+                           table_sql, column_sql, key, now))
         return 0

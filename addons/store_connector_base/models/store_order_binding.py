@@ -45,6 +45,18 @@ class StoreOrderBinding(models.Model):
     last_payload = fields.Json(readonly=True, copy=False,
                                groups="store_connector_base.group_store_connector_manager")
     last_import_at = fields.Datetime(readonly=True)
+    # What Odoo last set on the platform (connector's own writes, see the platform's
+    # _update_order_status): the platform's echo of that change is recognised by them.
+    status_pushed = fields.Char(
+        string="Status Sent", readonly=True, copy=False,
+        help="The platform status Odoo last set on the order.")
+    status_pushed_at = fields.Datetime(
+        string="Status Sent Update Time", readonly=True, copy=False,
+        help="The order's update time on the platform right after Odoo set its status: a webhook "
+             "with this time and status is the platform's echo of Odoo's own change.")
+    # Refunds already recorded on the sale order (connector.store._event_order_refunded): a
+    # platform that lists an order's refunds with every update records each once.
+    refund_ids_recorded = fields.Json(string="Refunds Recorded", readonly=True, copy=False)
 
     _sql_constraints = [
         (

@@ -228,6 +228,7 @@ class StoreOrderImporter(models.AbstractModel):
         "products" {sku: product id} with the SKUs of one product, "errors" with the orders whose
         SKUs several products share or (unless the store uses a placeholder) no product has, and
         "placeholders" {order id: [SKUs or line names]} with the lines a placeholder stands for."""
+        self._match_lines_by_platform_ids(store, orders)
         skus = {line["sku"] for order in orders for line in order["lines"] if line["sku"]}
         matches = self._match_products(store, skus) if skus else {}
         ctx["products"] = {sku: found.id for sku, found in matches.items() if len(found) == 1}
@@ -262,6 +263,41 @@ class StoreOrderImporter(models.AbstractModel):
                 )
             elif missing:
                 ctx["placeholders"][order["id"]] = missing
+
+    @api.model
+    def _match_lines_by_platform_ids(self, store, orders):
+        """Give the lines that name the platform's variant or product (normalized line
+        "external_ids") the SKU of the store's product binding of it, in one lookup per id column
+        for the whole batch.
+
+        The binding is the product the store sells there, whatever SKU the line shows: a variant
+        without its own SKU shows none or its parent's (WooCommerce), a SKU may have changed on the
+        platform since. A variant id is looked up among the bindings' platform variant ids; a line
+        with a product id alone (a simple product) among their product ids, when exactly one
+        binding has it. Lines whose ids no binding has keep their SKU."""
+        variant_ids, product_ids = set(), set()
+        for order in orders:
+            for line in order["lines"]:
+                ids = line.get("external_ids") or {}
+                if ids.get("variant_id"):
+                    variant_ids.add(ids["variant_id"])
+                elif ids.get("product_id"):
+                    product_ids.add(ids["product_id"])
+        if not variant_ids and not product_ids:
+            return
+        Binding = self.env["store.product.binding"].sudo()
+        by_variant = Binding._find_by_external_ids(store, variant_ids, field="external_variant_id")
+        by_product = Binding._find_by_external_ids(store, product_ids, field="external_product_id")
+        for order in orders:
+            for line in order["lines"]:
+                ids = line.get("external_ids") or {}
+                if ids.get("variant_id"):
+                    bound = by_variant.get(ids["variant_id"], Binding)
+                else:
+                    bound = by_product.get(ids.get("product_id") or "", Binding)
+                bound = bound.filtered(lambda binding: binding.product_id.active and binding.sku)
+                if len(bound) == 1:
+                    line["sku"] = bound.sku
 
     @api.model
     def _prepare_currencies(self, store, orders, ctx):
@@ -838,7 +874,20 @@ class StoreOrderImporter(models.AbstractModel):
         )
         for sale, binding in zip(sales, bindings, strict=True):
             store._event_order_received_from_store(sale, binding)
+        for order in orders:
+            self._record_refunds(store, order)
         return sales
+
+    @api.model
+    def _record_refunds(self, store, order):
+        """Record on the sale order the refunds a normalized order lists ("refunds"), each once
+        (connector.store._event_order_refunded keeps the refund ids it recorded)."""
+        for refund in order.get("refunds") or []:
+            store._event_order_refunded({
+                "order_id": order["id"], "refund_id": refund["id"],
+                "amount": str(refund["amount"] if refund["amount"] is not None else ""),
+                "note": refund["note"], "lines": [],
+            })
 
     @api.model
     def _reconcile_totals(self, orders, sales, tolerances, ctx):
@@ -956,6 +1005,7 @@ class StoreOrderImporter(models.AbstractModel):
         # Goods the platform shipped since the last import (confirming above applied them already).
         sale._store_apply_platform_shipments()
         store._event_order_received_from_store(sale, binding)
+        self._record_refunds(store, order)
         return sale
 
     @api.model
@@ -991,7 +1041,10 @@ class StoreOrderImporter(models.AbstractModel):
         to_confirm = self.env["sale.order"]
         for order, sale, binding in items:
             stage = binding.platform_stage
-            if not stage or previous_stages.get(binding.id) == stage:
+            if previous_stages.get(binding.id) == stage:
+                continue
+            if not stage:
+                self._note_unmapped_status(store, order, sale)
                 continue
             if stage in order_const.CONFIRMED_STAGES:
                 if store.order_auto_confirm and sale.state in ("draft", "sent"):
@@ -1012,7 +1065,23 @@ class StoreOrderImporter(models.AbstractModel):
                 )
         if to_confirm:
             # The order keeps the platform's date, not the time of the import.
-            to_confirm.with_context(store_connector_keep_date_order=True).action_confirm()
+            # What the platform said is not sent back to it (sale_order_status_push.py).
+            to_confirm.with_context(store_connector_keep_date_order=True,
+                                    store_connector_from_platform=True).action_confirm()
+
+    @api.model
+    def _note_unmapped_status(self, store, order, sale):
+        """Say on the order and in the store's activity log that the platform status of `order`
+        is not in the store's status mapping (a custom status of the shop, say): the order was
+        left as it is. Called when an order arrives with, or moves to, such a status."""
+        message = _(
+            'The platform status "%(status)s" of order %(number)s is not in the status mapping of store '
+            "%(store)s: the order was left as it is. Add the status to the store's Status Mapping "
+            "(Orders tab) with the stage it means, so that the order's next update acts on it.",
+            status=order["status"], number=order["number"], store=store.name,
+        )
+        sale.message_post(body=message, message_type="comment", subtype_xmlid="mail.mt_note")
+        store._log_activity(order_const.OP_ORDERS_IMPORT, "info", records=1, message=message)
 
     @api.model
     def _cancel_from_platform(self, store, order, sale):
@@ -1033,7 +1102,7 @@ class StoreOrderImporter(models.AbstractModel):
             return
         if sale.locked:
             sale.action_unlock()
-        sale._action_cancel()
+        sale.with_context(store_connector_from_platform=True)._action_cancel()
         sale.message_post(
             body=_("Cancelled because the platform cancelled %(number)s.", number=order["number"]),
             message_type="comment",

@@ -1,4 +1,9 @@
+import hashlib
+import hmac
+
 from odoo import api, fields, models
+
+from ..services.sync_api import iso_utc
 
 
 class StoreWebhook(models.Model):
@@ -25,6 +30,15 @@ class StoreWebhook(models.Model):
         required=True,
     )
     last_error = fields.Char()
+    checked_at = fields.Datetime(
+        string="Checked On", readonly=True, copy=False,
+        help="When the platform last reported this subscription's state (Register Webhooks, or the "
+        "scheduled check of platforms that disable webhooks on their own).")
+    # Platforms where Odoo gives each subscription its secret (WooCommerce) never show it again:
+    # Register Webhooks compares this digest with the store's current secret to know whether the
+    # subscription still signs with it. Keyed with the database secret: it tells nothing of the
+    # secret to whoever reads it.
+    secret_fingerprint = fields.Char(copy=False, groups="base.group_system")
     # Derived from the deliveries rather than written on every delivery: concurrent intake
     # requests would otherwise all update this one row and serialise on it.
     last_received_at = fields.Datetime(compute="_compute_last_received_at")
@@ -54,3 +68,24 @@ class StoreWebhook(models.Model):
         last = dict(self.env.cr.fetchall())
         for webhook in self:
             webhook.last_received_at = last.get(webhook.id, False)
+
+    @api.model
+    def _secret_fingerprint(self, secret):
+        """A digest of a webhook secret, for `secret_fingerprint` (HMAC-SHA256 keyed with the
+        database secret; never the secret itself). :returns: str, or False for no secret."""
+        if not secret:
+            return False
+        key = self.env["ir.config_parameter"].sudo().get_param("database.secret") or ""
+        return hmac.new(key.encode(), secret.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def _api_webhook_values(self):
+        """JSON of subscriptions for the sync API (``POST .../webhooks``)."""
+        return [{
+            "topic": webhook.topic,
+            "kind": webhook.kind or None,
+            "status": webhook.status,
+            "address": webhook.address or None,
+            "external_id": webhook.external_id or None,
+            "last_error": webhook.last_error or None,
+            "last_received_at": iso_utc(webhook.last_received_at),
+        } for webhook in self]

@@ -38,6 +38,12 @@ Normalized order (keys not listed are ignored; "?" marks optional keys)::
         "shipped_quantity": 1,            #   ? units the platform already shipped (fulfilled)
                                           #   itself, 0..quantity (default 0); see the store's
                                           #   "Shipped on the Platform" option
+        "external_ids": {"product_id": "93", "variant_id": "94"},   # ? the platform's ids of
+                                          #   the product and variant sold: a product binding of
+                                          #   the store with these ids (store.product.binding
+                                          #   external_variant_id, else external_product_id) gives
+                                          #   the line's product before its SKU (a variant without
+                                          #   its own SKU, a SKU changed on the platform)
       }],
       "shipping_lines": [{"id"?, "title", "price", "discount"?, "taxes"?: [TAX]}],   # ?
       "fee_lines": [{"id"?, "title", "amount", "taxes"?: [TAX]}],                     # ? (may be < 0)
@@ -49,6 +55,8 @@ Normalized order (keys not listed are ignored; "?" marks optional keys)::
       "total": "30.00",                   # the order total as the platform states it (required)
       "total_tax": "5.00",                # ? informative
       "fulfillments": [FULFILLMENT, ...], # ? the platform's shipments of the order, oldest first
+      "refunds": [REFUND, ...],           # ? the refunds the order lists (each recorded once on
+                                          #   the sale order: connector.store._event_order_refunded)
     }
 
     ADDRESS = {"name"?, "first_name"?, "last_name"?, "company"?, "street"?, "street2"?, "city"?,
@@ -56,6 +64,7 @@ Normalized order (keys not listed are ignored; "?" marks optional keys)::
                "country_code"? (ISO 3166-1 alpha-2), "phone"?, "email"?}
     TAX = {"rate": "20" (percent, ?), "amount": "2.00" (?), "title": "VAT" (?)}
           at least one of rate and amount; a missing rate is derived from the amount.
+    REFUND = {"id" (platform refund id), "amount"? (refunded, >= 0), "note"? (the reason)}
     FULFILLMENT = {"id"? (platform id), "tracking_number"?, "tracking_company"?, "tracking_url"?}
           only shipments that happened (not cancelled or failed ones); their tracking is kept on
           the delivery Odoo validates for the lines' shipped quantities.
@@ -244,6 +253,15 @@ def normalize_taxes(data, path):
     return taxes
 
 
+LINE_EXTERNAL_ID_KEYS = ("product_id", "variant_id")
+
+
+def _external_ids(data, path):
+    """A line's platform product ids: {"product_id", "variant_id"} (text or None)."""
+    data = _mapping(data, path) or {}
+    return {key: to_text(data.get(key), f"{path}.{key}") for key in LINE_EXTERNAL_ID_KEYS}
+
+
 def _normalize_line(data, path):
     data = _mapping(data, path, required=True)
     line = {
@@ -259,6 +277,7 @@ def _normalize_line(data, path):
             data.get("shipped_quantity"), f"{path}.shipped_quantity", required=False, minimum=0
         )
         or Decimal(0),
+        "external_ids": _external_ids(data.get("external_ids"), f"{path}.external_ids"),
     }
     if line["discount"] > line["unit_price"] * line["quantity"]:
         _fail(f"{path}.discount", f"{line['discount']} is more than the line's amount")
@@ -274,6 +293,15 @@ def _normalize_fulfillment(data, path):
         "tracking_number": to_text(data.get("tracking_number"), f"{path}.tracking_number"),
         "tracking_company": to_text(data.get("tracking_company"), f"{path}.tracking_company"),
         "tracking_url": to_text(data.get("tracking_url"), f"{path}.tracking_url"),
+    }
+
+
+def _normalize_refund(data, path):
+    data = _mapping(data, path, required=True)
+    return {
+        "id": to_text(data.get("id"), f"{path}.id", required=True),
+        "amount": to_decimal(data.get("amount"), f"{path}.amount", required=False, minimum=0),
+        "note": to_text(data.get("note"), f"{path}.note"),
     }
 
 
@@ -431,6 +459,10 @@ def normalize_order(data):
         "fulfillments": [
             _normalize_fulfillment(item, f"fulfillments[{index}]")
             for index, item in enumerate(_list(data.get("fulfillments"), "fulfillments"))
+        ],
+        "refunds": [
+            _normalize_refund(item, f"refunds[{index}]")
+            for index, item in enumerate(_list(data.get("refunds"), "refunds"))
         ],
     }
     if not order["lines"]:

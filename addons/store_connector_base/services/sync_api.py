@@ -9,6 +9,7 @@ import binascii
 import json
 import math
 import re
+import secrets
 from datetime import UTC, datetime, timedelta
 
 # The scope of the Odoo API keys the sync API accepts, and no other: a key of this scope opens
@@ -182,10 +183,19 @@ def parse_inventory_items(body):
 
     :returns: None, or a list of {"sku": str, "quantity": int or None}.
     """
+    if "sku" in body or "quantity" in body:
+        # One item sent alone, {"sku": "A", "quantity": 5}: the same as a list of that one item.
+        extra = set(body) - {"sku", "quantity"}
+        if extra:
+            raise invalid("invalid_body",
+                          f'Unknown keys next to "sku" and "quantity": {", ".join(sorted(extra))}. Send one '
+                          'item as {"sku", "quantity"}, or several as {"items": [...]}.')
+        return [_check_inventory_item(body, "")]
     unknown = set(body) - {"items", "skus"}
     if unknown:
         raise invalid("invalid_body",
-                      f'Unknown keys in the body: {", ".join(sorted(unknown))}. Expected "items" or "skus".')
+                      f'Unknown keys in the body: {", ".join(sorted(unknown))}. Expected "items", "skus", '
+                      'or one item as "sku" and "quantity".')
     if body.get("items") is not None and body.get("skus") is not None:
         raise invalid("invalid_body", 'Send either "items" or "skus", not both.')
     if body.get("skus") is not None:
@@ -201,22 +211,35 @@ def parse_inventory_items(body):
         extra = set(item) - {"sku", "quantity"}
         if extra:
             raise invalid("invalid_items", f"{where} has unknown keys: {', '.join(sorted(extra))}.")
-        sku = _check_sku(item.get("sku"), f"{where}.sku")
-        if sku in seen:
+        checked = _check_inventory_item(item, where)
+        if checked["sku"] in seen:
             # Two quantities for one SKU: which one to publish would be a guess.
-            raise invalid("duplicate_sku", f'{where}.sku "{sku}" appears more than once.')
-        seen.add(sku)
-        quantity = item.get("quantity")
-        if isinstance(quantity, float) and quantity.is_integer():
-            quantity = int(quantity)
-        if isinstance(quantity, bool) or not isinstance(quantity, int):
-            raise invalid("invalid_quantity", f"{where}.quantity must be a whole number.")
-        if quantity < 0:
-            raise invalid("invalid_quantity", f"{where}.quantity must not be negative.")
-        if quantity > MAX_QUANTITY:
-            raise invalid("invalid_quantity", f"{where}.quantity must be at most {MAX_QUANTITY}.")
-        result.append({"sku": sku, "quantity": quantity})
+            raise invalid("duplicate_sku", f'{where}.sku "{checked["sku"]}" appears more than once.')
+        seen.add(checked["sku"])
+        result.append(checked)
     return result
+
+
+def _check_inventory_item(item, where):
+    """{"sku": str, "quantity": int} of one inventory item, checked.
+
+    :param where: where the item is in the body, for the messages ("items[3]"; "" for a body that
+        is the item itself).
+    """
+    def name(key):
+        return f"{where}.{key}" if where else f'"{key}"'
+
+    sku = _check_sku(item.get("sku"), name("sku"))
+    quantity = item.get("quantity")
+    if isinstance(quantity, float) and quantity.is_integer():
+        quantity = int(quantity)
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise invalid("invalid_quantity", f"{name('quantity')} must be a whole number.")
+    if quantity < 0:
+        raise invalid("invalid_quantity", f"{name('quantity')} must not be negative.")
+    if quantity > MAX_QUANTITY:
+        raise invalid("invalid_quantity", f"{name('quantity')} must be at most {MAX_QUANTITY}.")
+    return {"sku": sku, "quantity": quantity}
 
 
 def parse_since(value, now=None):
@@ -336,3 +359,187 @@ def retry_after_seconds(seconds):
 def iso_utc(value):
     """A naive UTC datetime as ISO 8601 with a Z, or None."""
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+# ---------------------------------------------------------------------- order pulls
+# The most orders a pull with a "limit" imports within the request, and the most platform pages it
+# reads for them: a bounded wait, whatever the platform's page size.
+PULL_MAX_LIMIT = 100
+PULL_MAX_INLINE_PAGES = 10
+PULL_MAX_STATUSES = 20
+# An order pull's id (see connector_store_api._api_pull_orders): secrets.token_urlsafe(12).
+_PULL_ID = re.compile(r"^[A-Za-z0-9_-]{16}$")
+
+
+def _check_statuses(value, allowed, platform):
+    """The platform statuses a pull filters on: a list or a comma-separated string, each one of
+    `allowed`; None when absent.
+
+    :param allowed: the statuses the platform's pull filters on, or None when it cannot filter.
+    :param platform: the platform's name, for the messages.
+    """
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",")]
+    if not isinstance(value, list) or not all(isinstance(part, str) for part in value):
+        raise invalid("invalid_status", '"status" must be a list of statuses or a comma-separated string.')
+    statuses = list(dict.fromkeys(part.strip() for part in value if part.strip()))
+    if not statuses or len(statuses) > PULL_MAX_STATUSES:
+        raise invalid("invalid_status", f'"status" must name from 1 to {PULL_MAX_STATUSES} statuses.')
+    if not allowed:
+        raise invalid("invalid_status",
+                      f"The {platform} connector cannot filter an order pull by status: omit \"status\".")
+    wrong = [status for status in statuses if status not in allowed]
+    if wrong:
+        raise invalid(
+            "invalid_status",
+            f'Unknown {platform} order statuses: {", ".join(printable(status) for status in wrong[:10])}. '
+            f'Use {", ".join(allowed)}.',
+            details={"allowed": list(allowed)},
+        )
+    return statuses
+
+
+def parse_order_pull(body, allowed_statuses, platform):
+    """What ``POST .../sync/orders`` asks: {"status", "since", "limit"}, each optional.
+
+    :param allowed_statuses: the statuses the platform's pull filters on (None: it cannot filter).
+    :returns: {"status": [str] or None, "since": naive UTC datetime or None, "limit": int or None}.
+    :raises SyncApiError(422): unknown keys or a bad value, saying which.
+    """
+    unknown = set(body) - {"status", "since", "limit"}
+    if unknown:
+        raise invalid("invalid_body",
+                      f'Unknown keys in the body: {", ".join(sorted(unknown))}. Expected "status", "since" '
+                      'and "limit", each optional.')
+    limit = body.get("limit")
+    if limit is not None:
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= PULL_MAX_LIMIT:
+            raise invalid("invalid_limit",
+                          f'"limit" must be a whole number from 1 to {PULL_MAX_LIMIT}; omit it to pull '
+                          "every order changed since \"since\" (queued when it is more than one page).")
+    return {
+        "status": _check_statuses(body.get("status"), allowed_statuses, platform),
+        "since": parse_since(body.get("since")),
+        "limit": limit,
+    }
+
+
+def new_pull_id():
+    """A new order pull's id, as it appears in its poll URL."""
+    return secrets.token_urlsafe(12)
+
+
+def check_pull_id(value):
+    """:raises SyncApiError(404): `value` cannot be an order pull's id."""
+    if not isinstance(value, str) or not _PULL_ID.match(value):
+        raise SyncApiError(404, "pull_not_found", "No such order pull for this store.")
+    return value
+
+
+# ---------------------------------------------------------------------- webhooks
+MAX_TOPICS = 100
+MAX_TOPIC_LENGTH = 255
+
+
+def parse_webhook_topics(body):
+    """The topics ``POST .../webhooks`` asks to register: ``{"topics": [...]}``, or None for all.
+
+    :returns: list of topics (duplicates dropped, order kept) or None.
+    """
+    unknown = set(body) - {"topics"}
+    if unknown:
+        raise invalid("invalid_body",
+                      f'Unknown keys in the body: {", ".join(sorted(unknown))}. '
+                      'Expected "topics" (optional).')
+    topics = body.get("topics")
+    if topics is None:
+        return None
+    if not isinstance(topics, list) or not topics or len(topics) > MAX_TOPICS:
+        raise invalid("invalid_topics",
+                      f'"topics" must be a list of 1 to {MAX_TOPICS} topics (omit it to register them all).')
+    for index, topic in enumerate(topics):
+        if not isinstance(topic, str) or not topic.strip() or len(topic) > MAX_TOPIC_LENGTH \
+                or not is_printable(topic):
+            raise invalid("invalid_topics",
+                          f"topics[{index}] must be a topic name of at most {MAX_TOPIC_LENGTH} characters.")
+    return list(dict.fromkeys(topic.strip() for topic in topics))
+
+
+# ---------------------------------------------------------------------- stores
+MAX_NAME_LENGTH = 128
+MAX_URL_LENGTH = 2048
+MAX_CREDENTIALS = 50
+MAX_CREDENTIAL_LENGTH = 8192
+_CREDENTIAL_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def _check_text(body, key, max_length, required=True):
+    value = body.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise invalid(f"invalid_{key}", f'"{key}" must be a non-empty string.')
+    if len(value) > max_length or not is_printable(value):
+        raise invalid(f"invalid_{key}",
+                      f'"{key}" must be at most {max_length} characters, without control characters.')
+    return value.strip()
+
+
+def parse_store_create(body):
+    """What ``POST /api/v1/stores`` asks, checked for shape (the store model checks the meaning).
+
+    Body: {"name", "platform", "shop_url"?, "company"?: id, "credentials"?: {key: value},
+    "options"?: {field: value}}.
+
+    :returns: dict with those keys ("credentials" and "options" dicts, "company" int or None).
+    :raises SyncApiError(422): naming the key that is wrong, never quoting a credential's value.
+    """
+    allowed = {"name", "platform", "shop_url", "company", "credentials", "options"}
+    unknown = set(body) - allowed
+    if unknown:
+        raise invalid("invalid_body",
+                      f'Unknown keys in the body: {", ".join(sorted(unknown))}. Expected '
+                      f'{", ".join(sorted(allowed))}; store settings go in "options".')
+    company = body.get("company")
+    if company is not None and (isinstance(company, bool) or not isinstance(company, int)
+                                or not 1 <= company <= MAX_ID):
+        raise invalid("invalid_company", '"company" must be the id of one of your companies.')
+    credentials = body.get("credentials") or {}
+    if not isinstance(credentials, dict) or len(credentials) > MAX_CREDENTIALS:
+        raise invalid("invalid_credentials",
+                      f'"credentials" must be an object of at most {MAX_CREDENTIALS} {{key: value}} pairs.')
+    for key, value in credentials.items():
+        if not _CREDENTIAL_KEY.match(key):
+            raise invalid("invalid_credentials",
+                          f'"{printable(key)}" is not a credential key (letters, digits, _ . -).')
+        # The value is a secret: the messages name its key, never quote it.
+        if not isinstance(value, str) or not value.strip() or len(value) > MAX_CREDENTIAL_LENGTH \
+                or not is_printable(value):
+            raise invalid("invalid_credentials",
+                          f'credentials.{key} must be a non-empty string of at most {MAX_CREDENTIAL_LENGTH} '
+                          "characters, without control characters.")
+    options = body.get("options") or {}
+    if not isinstance(options, dict):
+        raise invalid("invalid_options", '"options" must be an object of {setting: value}.')
+    return {
+        "name": _check_text(body, "name", MAX_NAME_LENGTH),
+        "platform": _check_text(body, "platform", 64),
+        "shop_url": _check_text(body, "shop_url", MAX_URL_LENGTH, required=False),
+        "company": company,
+        "credentials": {key: value.strip() for key, value in credentials.items()},
+        "options": options,
+    }
+
+
+def parse_include_archived(params):
+    """The ``include_archived`` query parameter of ``GET /api/v1/stores`` (default false)."""
+    value = params.get("include_archived")
+    if value in (None, "", "false", "0"):
+        return False
+    if value in ("true", "1"):
+        return True
+    raise invalid("invalid_parameter", '"include_archived" must be true or false.')

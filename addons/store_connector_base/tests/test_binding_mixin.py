@@ -11,6 +11,8 @@ COLUMNS = {
         "last_import_at", "last_payload", "lines_fingerprint", "order_id", "payment_journal_id",
         "payment_method", "platform_created_at", "platform_stage", "platform_status", "platform_total",
         "platform_updated_at", "store_id", "write_date", "write_uid",
+        # The echo of a status Odoo sent back, and the refunds recorded (issue #10).
+        "status_pushed", "status_pushed_at", "refund_ids_recorded",
     },
     "store_customer_binding": {
         "company_id", "create_date", "create_uid", "external_id", "id", "last_export_at", "partner_id",

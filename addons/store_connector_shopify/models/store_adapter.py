@@ -218,13 +218,20 @@ class StoreAdapterShopify(models.AbstractModel):
         return {topic: kind for topic, (kind, _operation) in const.SHOPIFY_WEBHOOK_TOPICS.items()}
 
     @api.model
-    def _register_webhooks(self, store):
-        """Create or repair one subscription per handled topic, pointing at the base intake route.
+    def _webhook_registration_topics(self, store):
+        return list(self._shopify_webhook_topics(store))
+
+    @api.model
+    def _register_webhooks(self, store, topics=None):
+        """Create or repair one subscription per handled topic (or per topic of `topics`), pointing
+        at the base intake route.
 
         Idempotent: a subscription with the right uri is kept; one with another uri (the Odoo
         address or the store code changed) is deleted and created again. Each is recorded in
         store.webhook. The compliance topics are declared in the app's configuration instead.
 
+        :param topics: None for all, or some of `_webhook_registration_topics`; the others are
+            left as they are.
         :returns: the store.webhook records.
         """
         client = store._shopify_client()
@@ -234,6 +241,8 @@ class StoreAdapterShopify(models.AbstractModel):
         Webhook = self.env["store.webhook"].sudo()
         records = Webhook.browse()
         for topic, kind in self._shopify_webhook_topics(store).items():
+            if topics is not None and topic not in topics:
+                continue
             uri = store._webhook_url(kind)
             keep = None
             for node in current.get(topic, []):

@@ -5,6 +5,7 @@ from odoo import _, api, models
 
 from odoo.addons.store_connector_base.exceptions import PermanentJobError
 
+from .. import const
 from . import shopify_order_mapper as om
 from .store_adapter_sync import _search_since
 
@@ -45,6 +46,11 @@ class StoreAdapterShopifyOrders(models.AbstractModel):
         return ORDER_PAGE_MAX
 
     @api.model
+    def _order_pull_statuses(self, store):
+        """The pull filters on the financial status (search syntax `financial_status:`)."""
+        return list(const.SHOPIFY_ORDER_FINANCIAL_STATUSES)
+
+    @api.model
     def _import_orders(self, store, since=None, status=None, limit=None, cursor=None):
         """One page of orders changed since `since`, oldest change first (sortKey UPDATED_AT), so
         that a pull interrupted half way resumes without a gap. Shopify's cursors are keyset
@@ -52,7 +58,9 @@ class StoreAdapterShopifyOrders(models.AbstractModel):
         updated between two pages comes again at the end and none is skipped."""
         terms = [t for t in (_search_since(since),) if t]
         if status:
-            terms.append("(" + " OR ".join(f"financial_status:{s}" for s in status) + ")")
+            alternatives = [f"financial_status:{s}" for s in status]
+            # One status needs no group (the search syntax groups alternatives with parentheses).
+            terms.append(alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")")
         nodes, next_cursor = self._shopify_page(
             store, ORDERS_QUERY, "orders", ORDER_PAGE_MAX, limit, cursor, " ".join(terms))
         for node in nodes:

@@ -1,2 +1,5 @@
 from . import connector_store, store_adapter
+from . import connector_store_orders, store_adapter_orders, woocommerce_order_mapper
+from . import store_adapter_webhooks
+from . import store_adapter_api
 from . import connector_store_stock, store_adapter_stock, store_adapter_customers

@@ -30,8 +30,6 @@ What the package gives and what the core keeps:
 import base64
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from woocommerce.oauth import OAuth
-
 from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.store_connector_base.exceptions import PermanentJobError
@@ -86,6 +84,10 @@ class WooCommerceClient(ApiClient):
 
     def _oauth1_params(self, method, url, params):
         """`params` plus the OAuth 1.0a parameters signing `method` `url` (the package's OAuth)."""
+        # Imported when used: loading the addons must not load the platform packages (a server
+        # without WooCommerce stores never needs it).
+        from woocommerce.oauth import OAuth  # noqa: PLC0415
+
         key, secret = self._keys()
         self._remember_secrets([key, secret])
         parts = urlsplit(url)

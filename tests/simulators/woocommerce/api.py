@@ -265,8 +265,9 @@ class Api:
             raise NO_ROUTE
         for pattern, methods in routes:
             match = re.match(pattern, sub)
-            if match and request.method in methods:
-                handler = methods[request.method]
+            method = "GET" if request.method == "HEAD" else request.method  # WordPress serves HEAD as GET
+            if match and method in methods:
+                handler = methods[method]
                 groups = {k: v for k, v in match.groupdict().items()}
                 action = _action(request.method, handler.__name__)
                 return handler, groups, action
@@ -286,10 +287,10 @@ class Api:
         chunk = items[start : start + per_page]
         headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(total_pages)}
         base = f"{self.sim.base_url}{path}"
+        # add_query_arg($request->get_query_params(), ...): every query parameter is echoed, the
+        # OAuth ones and query-string keys included (a client must not follow these links as they are)
         query = {
-            k: v
-            for k, v in urllib.parse.parse_qsl(request.query, keep_blank_values=True)
-            if not k.startswith("oauth_") and k not in ("consumer_key", "consumer_secret", "page")
+            k: v for k, v in urllib.parse.parse_qsl(request.query, keep_blank_values=True) if k != "page"
         }
         links = []
         if page > 1:
@@ -349,15 +350,12 @@ class Api:
 
     # ------------------------------------------------------------------ products
 
-    def _product(self, pid, variation=False):
+    def _product(self, pid, status=404):
+        """The product (or variation: the products endpoint reads both) or "Invalid ID." (404 on
+        read and delete, 400 on update, as WC_REST_CRUD_Controller)."""
         product = self.store.products.get(int(pid))
-        if product is None or (variation and product["type"] != "variation") or (not variation and False):
-            code = (
-                "woocommerce_rest_product_variation_invalid_id"
-                if variation
-                else "woocommerce_rest_product_invalid_id"
-            )
-            raise RestError(404, code, "Invalid ID.")
+        if product is None:
+            raise RestError(status, "woocommerce_rest_product_invalid_id", "Invalid ID.")
         return product
 
     def list_products(self, request):
@@ -452,7 +450,7 @@ class Api:
         )
 
     def update_product(self, request, id, data=None):
-        product = self._product(id)
+        product = self._product(id, status=400)
         data = request.data() if data is None else data
         if product["type"] == "variation":
             self.store.apply_product(product, data)
@@ -497,10 +495,10 @@ class Api:
             raise RestError(404, "woocommerce_rest_product_invalid_id", "Invalid ID.")
         return parent
 
-    def _variation(self, id, vid):
+    def _variation(self, id, vid, status=404):
         variation = self.store.products.get(int(vid))
         if variation is None or variation["type"] != "variation" or variation["parent_id"] != int(id):
-            raise RestError(404, "woocommerce_rest_product_variation_invalid_id", "Invalid ID.")
+            raise RestError(status, "woocommerce_rest_product_variation_invalid_id", "Invalid ID.")
         return variation
 
     def list_variations(self, request, id):
@@ -544,7 +542,7 @@ class Api:
         return 201, {}, self.store.render_variation(variation)
 
     def update_variation(self, request, id, vid, data=None):
-        variation = self._variation(id, vid)
+        variation = self._variation(id, vid, status=400)
         data = request.data() if data is None else data
         self.store.apply_product(variation, data)
         # woocommerce_update_product_variation fires product.updated with the variation's id
@@ -576,10 +574,10 @@ class Api:
 
     # ------------------------------------------------------------------ orders
 
-    def _order(self, id):
+    def _order(self, id, status=404):
         order = self.store.orders.get(int(id))
         if order is None:
-            raise RestError(404, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
+            raise RestError(status, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
         return order
 
     def list_orders(self, request):
@@ -652,7 +650,7 @@ class Api:
         )
 
     def update_order(self, request, id, data=None):
-        order = self._order(id)
+        order = self._order(id, status=400)
         data = request.data() if data is None else data
         previous = order["status"]
         self.store.update_order(order, dict(data))
@@ -752,10 +750,10 @@ class Api:
 
     # ------------------------------------------------------------------ customers
 
-    def _customer(self, id):
+    def _customer(self, id, status=404):
         customer = self.store.customers.get(int(id))
         if customer is None:
-            raise RestError(404, "woocommerce_rest_invalid_id", "Invalid resource ID.")
+            raise RestError(status, "woocommerce_rest_invalid_id", "Invalid resource ID.")
         return customer
 
     def list_customers(self, request):
@@ -802,7 +800,7 @@ class Api:
         return 201, {}, self.store.render_customer(customer)
 
     def update_customer(self, request, id, data=None):
-        customer = self._customer(id)
+        customer = self._customer(id, status=400)
         data = request.data() if data is None else data
         self.store.apply_customer(customer, data)
         self.sim.emit("customer.updated", customer["id"])
@@ -843,21 +841,23 @@ class Api:
         if items["update"]:
             answer["update"] = []
             for item in items["update"]:
-                item_id = item.get("id") if isinstance(item, dict) else None
-                if not item_id:
-                    answer["update"].append(
-                        _item_error(0, RestError(400, "woocommerce_rest_invalid_id", "Invalid ID."))
-                    )
-                    continue
+                item = item if isinstance(item, dict) else {}
+                # no id: update_item(0) answers the resource's "Invalid ID." (400), id null in the answer
+                item_id = item.get("id")
                 answer["update"].append(
                     self._batch_item(
-                        lambda item=item, item_id=item_id: update(request, item_id, data=item), item_id
+                        lambda item=item, item_id=item_id: update(request, item_id or 0, data=item), item_id
                     )
                 )
         if items["delete"]:
-            answer["delete"] = []
             for item_id in items["delete"]:
-                answer["delete"].append(
+                try:
+                    item_id = int(item_id)
+                except (TypeError, ValueError):
+                    item_id = 0
+                if item_id == 0:
+                    continue  # batch_items skips a 0 id
+                answer.setdefault("delete", []).append(  # no key when every id was skipped
                     self._batch_item(lambda item_id=item_id: delete(request, item_id, force=True), item_id)
                 )
         return answer
@@ -872,10 +872,10 @@ class Api:
 
     # ------------------------------------------------------------------ webhooks
 
-    def _webhook(self, id):
+    def _webhook(self, id, status=404):
         webhook = self.store.webhooks.get(int(id))
         if webhook is None:
-            raise RestError(404, "woocommerce_rest_webhook_invalid_id", "Invalid ID.")
+            raise RestError(status, "woocommerce_rest_webhook_invalid_id", "Invalid ID.")
         return webhook
 
     def list_webhooks(self, request):
@@ -916,7 +916,7 @@ class Api:
         )
 
     def update_webhook(self, request, id, data=None):
-        webhook = self._webhook(id)
+        webhook = self._webhook(id, status=400)
         data = request.data() if data is None else data
         self.sim.webhooks.update(webhook, data)
         return self.render_webhook(webhook)
@@ -1246,7 +1246,7 @@ def _tracking_id(order_id, number, provider, index):
 
 def _item_error(item_id, exc):
     return {
-        "id": int(item_id) if str(item_id).isdigit() else item_id,
+        "id": item_id,  # as given ($item['id']), 0 for a create
         "error": {"code": exc.code, "message": exc.message, "data": {"status": exc.status, **exc.data}},
     }
 

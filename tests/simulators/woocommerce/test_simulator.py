@@ -166,7 +166,7 @@ def test_key_permissions(ssl_sim):
         "message": "The API key provided does not have write permissions.",
         "data": {"status": 401},
     }
-    assert not ssl_sim.product_by_name("x") if hasattr(ssl_sim, "product_by_name") else True
+    assert not ssl_sim.store.products  # refused before anything ran
     no_read = requests.get(ssl_sim.api_url + "/products", auth=write_key, timeout=10)
     assert no_read.json()["message"] == "The API key provided does not have read permissions."
     created = requests.post(ssl_sim.api_url + "/products", auth=write_key, json={"name": "x"}, timeout=10)
@@ -224,6 +224,12 @@ def test_paging_headers_and_links(ssl_sim):
     assert "next" not in last.links and "prev" in last.links
     default = requests.get(ssl_sim.api_url + "/products", auth=auth, timeout=10)
     assert len(default.json()) == 10  # per_page defaults to 10
+    query_auth = requests.get(
+        ssl_sim.api_url + "/products", params={"consumer_key": CK, "consumer_secret": CS}, timeout=10
+    )
+    assert f"consumer_secret={CS}" in query_auth.links["next"]["url"]  # WooCommerce echoes every parameter
+    head = requests.head(ssl_sim.api_url + "/products", auth=auth, timeout=10)  # served as GET, no body
+    assert head.status_code == 200 and head.headers["X-WP-Total"] == "25" and not head.content
 
 
 def test_per_page_over_100_is_refused(ssl_sim):
@@ -489,11 +495,29 @@ def test_batch_limit_and_item_errors(ssl_sim):
         "error": {
             "code": "woocommerce_rest_product_invalid_id",
             "message": "Invalid ID.",
-            "data": {"status": 404},
+            "data": {"status": 400},  # 400 on update, 404 on read and delete (WC_REST_CRUD_Controller)
         },
     }
     assert body["delete"][0]["error"]["code"] == "woocommerce_rest_product_invalid_id"
     assert ssl_sim.stock("MUG") == 8
+    no_id = requests.post(
+        ssl_sim.api_url + "/orders/batch",
+        auth=auth,
+        timeout=10,
+        json={"update": [{"status": "completed"}], "delete": [0]},
+    ).json()
+    assert no_id == {
+        "update": [
+            {
+                "id": None,
+                "error": {
+                    "code": "woocommerce_rest_shop_order_invalid_id",
+                    "message": "Invalid ID.",
+                    "data": {"status": 400},
+                },
+            }
+        ]
+    }
 
 
 def test_variation_batch(ssl_sim):

@@ -18,6 +18,15 @@ EXTRA_WEBHOOK_KINDS = ("customers",)
 # The platform's handshake, as WooCommerce does it: an unsigned form post of the subscription id.
 PING_BODY = re.compile(rb"webhook_id=[0-9]{1,20}")
 SUPPORTED_FEATURES = frozenset(const.PLATFORM_FEATURES) - {"register_webhooks"}
+# What `_register_webhooks` subscribes to: {topic: intake kind}. The adapter implements it, but does
+# not declare "register_webhooks" (the base's tests check that a platform lacking it is refused):
+# tests of registration declare the feature while they run. Subscriptions live in
+# WEBHOOK_SUBSCRIPTIONS ({store id: {topic: {"id", "address"}}}), as the platform would keep them.
+REGISTERED_TOPICS = {"orders/create": "orders", "orders/updated": "orders", "orders/cancelled": "orders",
+                     "products/update": "products", "customers/create": "customers"}
+WEBHOOK_SUBSCRIPTIONS = {}
+# The statuses the test platform's order pull filters on (the normalized order's "status").
+ORDER_PULL_STATUSES = ["pending", "processing", "completed", "cancelled"]
 # The topics the platform sends (a delivery without X-Test-Topic has its kind for topic). Order
 # topics go to the base's batch order import; the others are recorded as received.
 ORDER_TOPICS = ("orders", "orders/create", "orders/updated", "orders/paid", "orders/cancelled")
@@ -129,6 +138,39 @@ class StoreAdapterTest(models.AbstractModel):
             return {"shop": store.name}
         status = store._test_platform_client().request_json("GET", "/system_status") or {}
         return {"shop": status.get("name") or store.name, "version": status.get("version") or ""}
+
+    @api.model
+    def _webhook_registration_topics(self, store):
+        return list(REGISTERED_TOPICS)
+
+    @api.model
+    def _register_webhooks(self, store, topics=None):
+        """One subscription per topic of REGISTERED_TOPICS (or of `topics`), created when missing,
+        repaired when its address changed; recorded in store.webhook. Idempotent."""
+        subscriptions = WEBHOOK_SUBSCRIPTIONS.setdefault(store.id, {})
+        Webhook = self.env["store.webhook"].sudo()
+        records = Webhook.browse()
+        for topic, kind in REGISTERED_TOPICS.items():
+            if topics is not None and topic not in topics:
+                continue
+            address = store._webhook_url(kind)
+            subscription = subscriptions.get(topic)
+            if not subscription or subscription["address"] != address:
+                subscription = subscriptions[topic] = {"id": f"W{len(subscriptions) + 1}-{topic}",
+                                                       "address": address}
+            vals = {"kind": kind, "external_id": subscription["id"], "address": address, "status": "active",
+                    "last_error": False}
+            record = Webhook.search([("store_id", "=", store.id), ("topic", "=", topic)], limit=1)
+            if record:
+                record.write(vals)
+            else:
+                record = Webhook.create({"store_id": store.id, "topic": topic, **vals})
+            records |= record
+        return records
+
+    @api.model
+    def _order_pull_statuses(self, store):
+        return list(ORDER_PULL_STATUSES)
 
     @api.model
     def _webhook_kinds(self, store):

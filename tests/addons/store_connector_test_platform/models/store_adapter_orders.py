@@ -88,6 +88,8 @@ class StoreAdapterTestOrders(models.AbstractModel):
         orders = data["orders"]
         if since:
             orders = [o for o in orders if to_datetime(o["updated_at"], "updated_at") >= since]
+        if status:
+            orders = [o for o in orders if o.get("status") in status]
         return paging.keyset_page(orders, cursor, limit or data["page_size"])
 
     @api.model
