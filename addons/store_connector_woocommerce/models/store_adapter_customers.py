@@ -129,11 +129,14 @@ class StoreAdapterWooCommerceCustomers(models.AbstractModel):
     # ------------------------------------------------------------------ webhooks
     @api.model
     def _webhook_topic_handlers(self, store):
-        """customer.created and customer.updated import the customer; customer.deleted erases
-        what Odoo holds of it (the base's redaction)."""
+        """customer.created and customer.updated import the customer when the store syncs
+        customers (otherwise they are not subscribed to: Register Webhooks after switching *Sync
+        Customers* on); customer.deleted always erases what Odoo holds of the customer (the base's
+        redaction; order imports bind customers too)."""
         handlers = super()._webhook_topic_handlers(store)
-        for topic in CUSTOMER_TOPICS_IMPORT:
-            handlers[topic] = "_woocommerce_webhook_customer"
+        if store.auto_sync_customers:
+            for topic in CUSTOMER_TOPICS_IMPORT:
+                handlers[topic] = "_woocommerce_webhook_customer"
         handlers[CUSTOMER_TOPIC_DELETED] = "_woocommerce_webhook_customer_deleted"
         return handlers
 

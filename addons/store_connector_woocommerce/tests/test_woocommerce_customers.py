@@ -216,6 +216,14 @@ class TestWooCommerceCustomerWebhooks(WooCommerceCustomerCase):
         self.assertEqual(handlers["customer.created"], "_woocommerce_webhook_customer")
         self.assertEqual(handlers["customer.updated"], "_woocommerce_webhook_customer")
         self.assertEqual(handlers["customer.deleted"], "_woocommerce_webhook_customer_deleted")
+        # Without Sync Customers, changes are not subscribed to; deletions still are.
+        self.store.auto_sync_customers = False
+        handlers = self.adapter._webhook_topic_handlers(self.store)
+        self.assertNotIn("customer.created", handlers)
+        self.assertNotIn("customer.updated", handlers)
+        self.assertIn("customer.deleted", handlers)
+        topics = self.adapter._woocommerce_webhook_topics(self.store)
+        self.assertEqual(topics["customer.deleted"], "customers")
 
     def test_created_and_updated_import_the_customer(self):
         self.adapter._woocommerce_webhook_customer(self.store, self.delivery("customer.created"), CUSTOMER)
