@@ -13,4 +13,7 @@ from . import test_woocommerce_products
 from . import test_woocommerce_products_simulator
 from . import test_woocommerce_fulfillment
 from . import test_woocommerce_fulfillment_simulator
+from . import test_woocommerce_stock
+from . import test_woocommerce_customers
+from . import test_woocommerce_stock_customers_sim
 from . import test_woocommerce_demo
