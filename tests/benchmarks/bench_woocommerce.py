@@ -1,9 +1,12 @@
 """WooCommerce connector benchmarks (issue 10), against the loopback WooCommerce simulator.
 
 1. Stock for 10,000 bound SKUs with variations (simple products and variable products' variations),
-   through the store's Sync Inventory jobs and the real queue runner: `bench_woocommerce_stock`, whose
-   docstring says why the target is ceil(simple / 100) + per variable product ceil(variations / 100)
-   batch calls (``products/batch`` refuses variation ids) and no read at all.
+   through the store's Sync Inventory jobs and the real queue runner: `bench_woocommerce_stock`
+   (requests counted by method and path on the simulator), whose docstring says why the target is
+   ceil(simple / 100) + per variable product ceil(variations / 100) batch calls rather than
+   ceil(items / 100): ``products/batch`` refuses variation ids, so each variable product's variations
+   go through its own ``variations/batch`` (what the stock helper, models/store_adapter_stock.py,
+   documents); and no read at all.
 
 2. Orders by webhook, end to end: a real odoo-bin (prefork, queue runner cron on) receives the signed
    ``order.created`` and ``order.updated`` deliveries of the simulator (each order placed pending, then
@@ -131,6 +134,8 @@ def run_orders_once(oe, args, lines, count):
         done = 0
         while time.monotonic() < deadline:
             done = _confirmed(oe, store_id)
+            if "t_sent" in results and "done_at_sent" not in results:
+                results["done_at_sent"] = done
             if done >= count:
                 break
             time.sleep(0.05)
@@ -151,7 +156,8 @@ def run_orders_once(oe, args, lines, count):
         jobs = dict(oe.sql("SELECT state, count(*) FROM sync_job WHERE store_id = %s GROUP BY state", [store_id]))
         e2e_rate = done / wall if wall else 0.0
         say(f"{done}/{count} confirmed sale orders {wall:.1f} s after the first delivery "
-            f"(all {len(attempts)} deliveries sent in {sent_s:.1f} s, answers {statuses}); jobs {jobs}")
+            f"(all {len(attempts)} deliveries sent in {sent_s:.1f} s, answers {statuses}; "
+            f"{results.get('done_at_sent', done)} orders confirmed by then); jobs {jobs}")
         if problems[0]:
             say(f"server log: {problems[0]} ERROR lines, first: {problems[1]}")
         orm_seconds, orm_count = _orm_baseline(oe, store_id)
