@@ -96,7 +96,7 @@ class TestWooCommerceDemoSetup(HttpCase):
         states = sales.mapped("state")
         self.assertIn("sale", states)
         self.assertIn("cancel", states)
-        for email in ("ann@example.com", "guest@example.com"):  # the orders' billing e-mails
+        for email in ("ann.smith@example.com", "guest@example.com"):  # a customer, a guest
             self.assertTrue(self.env["res.partner"].search([("email", "=", email)]), email)
         # No stock left Odoo: the stock baseline is the merchant's choice.
         self.assertEqual(store.stock_baseline, "none")
