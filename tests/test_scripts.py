@@ -121,3 +121,15 @@ class TestShopifySchemaFetch(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn(f"DIR={cache} REQUIRED=1", result.stdout)
         self.assertFalse(self.npm_log.exists(), "npm was not called")
+
+
+class TestDemoPlatformChoice(unittest.TestCase):
+    """scripts/demo runs against the Shopify or the WooCommerce simulator (issue #10)."""
+
+    def test_an_unknown_platform_is_refused_before_anything_is_set_up(self):
+        env = {**os.environ, "SC_DEMO_PLATFORM": "magento", "ODOO_SRC": "/nonexistent",
+               "SC_STATE": "/nonexistent"}
+        result = subprocess.run(["bash", str(SCRIPTS / "demo")], capture_output=True, text=True, env=env,
+                                check=False, timeout=30)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn('unknown demo platform "magento": choose shopify or woocommerce', result.stderr)

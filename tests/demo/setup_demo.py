@@ -1,15 +1,21 @@
-"""Set up the demo store against the loopback Shopify simulator (used by scripts/demo).
+"""Set up the demo store against a loopback platform simulator (used by scripts/demo).
 
     python tests/demo/setup_demo.py -c <odoo.conf> -d <db> --shop-url http://127.0.0.1:8765 \\
         --token <access token> --client-secret <secret> --base-url http://127.0.0.1:8069
+    python tests/demo/setup_demo.py -c <odoo.conf> -d <db> --platform woocommerce \\
+        --shop-url http://127.0.0.1:8766 --consumer-key ck_... --consumer-secret cs_... \\
+        --base-url http://127.0.0.1:8069
 
-`setup_demo(env, ...)` is idempotent: the first call creates the "Demo Shopify Shop" store with the
-simulator's credentials, registers the webhooks, fetches the locations (the shop's primary one is
-mapped to the store's warehouse) and runs a Full Sync, driving the queue until products, customers
-and orders are in Odoo. A later call reuses the store, saves the credentials and shop URL again and
-re-registers the webhooks (a restarted simulator has none); it runs the Full Sync again only while
-the store has no orders. Nothing here talks to anything but the simulator's loopback address, and the
-demo database is set so that using it does not either (`switch_off_online_services`).
+One function per platform, the rest shared: `setup_demo(env, ...)` (Shopify, the "Demo Shopify Shop")
+and `setup_woocommerce_demo(env, ...)` (the "Demo WooCommerce Shop"). Both are idempotent: the first
+call creates the store with the simulator's credentials, registers the webhooks, does what the
+platform needs (Shopify: fetches the locations and maps the shop's primary one to the store's
+warehouse) and runs a Full Sync, driving the queue until products, customers and orders are in Odoo.
+A later call reuses the store, saves the credentials and shop URL again and re-registers the webhooks
+(a restarted simulator has none); it runs the Full Sync again only while the store has no orders. No
+stock is sent: the stock baseline is left for the merchant to choose. Nothing here talks to anything
+but the simulator's loopback address, and the demo database is set so that using it does not either
+(`switch_off_online_services`).
 """
 
 import argparse
@@ -20,6 +26,7 @@ import time
 _logger = logging.getLogger("store_connector.demo")
 
 DEMO_STORE_NAME = "Demo Shopify Shop"
+WOOCOMMERCE_DEMO_STORE_NAME = "Demo WooCommerce Shop"
 DEMO_SHOP = "demo.myshopify.com"
 DEMO_CLIENT_ID = "sim-client-id"
 QUEUE_ROUNDS = 10  # Full Sync: start the bulk queries, poll them (the simulator completes on the 2nd), import
@@ -40,10 +47,18 @@ DEMO_UNINSTALLED_MODULES = ("partner_autocomplete",)
 
 
 def demo_store(env, shop=DEMO_SHOP):
-    """The demo store of `shop` (archived ones included), or an empty recordset."""
+    """The Shopify demo store of `shop` (archived ones included), or an empty recordset."""
     return env["connector.store"].with_context(active_test=False).search(
         [("platform", "=", "shopify"), ("shopify_shop_domain", "=", shop), ("name", "=", DEMO_STORE_NAME)],
         limit=1,
+    )
+
+
+def woocommerce_demo_store(env):
+    """The WooCommerce demo store (archived ones included), or an empty recordset. Found by name, not
+    by URL: the simulator's port may change from one run to the next."""
+    return env["connector.store"].with_context(active_test=False).search(
+        [("platform", "=", "woocommerce"), ("name", "=", WOOCOMMERCE_DEMO_STORE_NAME)], limit=1,
     )
 
 
@@ -132,9 +147,74 @@ def uninstall_online_modules(registry):
     return Registry(registry.db_name)
 
 
+def prepare_database(env, base_url=None):
+    """What every demo does to its database first: nothing online (`switch_off_online_services`), and
+    the address the simulator delivers webhooks to (web.base.url, frozen; None keeps the current one)."""
+    switch_off_online_services(env)
+    if base_url:
+        params = env["ir.config_parameter"].sudo()
+        params.set_param("web.base.url", base_url.rstrip("/"))
+        params.set_param("web.base.url.freeze", "True")
+
+
+def demo_store_values(env, name, platform):
+    """The values of a new demo store of any platform: its company's first warehouse, products,
+    orders and customers synchronised, paid orders confirmed. No stock baseline: as in a real first
+    connection, the merchant chooses it (the store sends no stock until then)."""
+    warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)], limit=1)
+    return {
+        "name": name,
+        "platform": platform,
+        "company_id": env.company.id,
+        "allow_products_sync": True,
+        "allow_orders_pull": True,
+        "auto_sync_customers": True,
+        "order_auto_confirm": True,  # paid orders become sale orders (Sales > Orders)
+        "warehouse_id": warehouse.id,
+    }
+
+
+def save_credentials(env, store, values):
+    """Save the store's credentials ({key: value}) and resume it if a former run left it paused."""
+    Credential = env["integration.credential"].sudo()
+    for key, value in values.items():
+        Credential._set_value(store, key, value)
+    if store.paused:
+        store.action_resume()
+
+
+def first_sync(env, store, commit=False, pause=0.0):
+    """Run a Full Sync while the store has no orders (the first run, or one that failed before its
+    orders came), driving the queue until it is done. :returns: (full sync run, jobs run)."""
+    if commit:
+        env.cr.commit()
+    if env["store.order.binding"].search_count([("store_id", "=", store.id)]):
+        return False, 0
+    store.action_full_sync()
+    if commit:
+        env.cr.commit()
+    jobs = drive_queue(env, store, commit=commit, pause=pause)
+    if commit:
+        env.cr.commit()
+    return True, jobs
+
+
+def setup_result(env, store, created, full_sync, jobs, **extra):
+    """What a platform's set-up function returns."""
+    return {
+        "store": store,
+        "created": created,
+        "webhooks": env["store.webhook"].search_count([("store_id", "=", store.id)]),
+        "full_sync": full_sync,
+        "jobs": jobs,
+        **extra,
+    }
+
+
 def setup_demo(env, shop_url, access_token, client_secret, shop=DEMO_SHOP, client_id=DEMO_CLIENT_ID,
                base_url=None, commit=False, pause=0.0):
-    """Create or update the demo store and bring the simulator's shop into Odoo (see module doc).
+    """Create or update the Shopify demo store and bring the simulator's shop into Odoo (see module
+    doc).
 
     :param base_url: Odoo's address the simulator delivers webhooks to (web.base.url, frozen);
         None keeps the current one.
@@ -142,59 +222,59 @@ def setup_demo(env, shop_url, access_token, client_secret, shop=DEMO_SHOP, clien
         transaction (tests).
     :returns: dict(store, created, webhooks, locations, full_sync, jobs).
     """
-    # The demo database talks to nothing but loopback.
-    switch_off_online_services(env)
-    if base_url:
-        params = env["ir.config_parameter"].sudo()
-        params.set_param("web.base.url", base_url.rstrip("/"))
-        params.set_param("web.base.url.freeze", "True")
+    prepare_database(env, base_url)
     store = demo_store(env, shop)
     created = not store
     vals = {"shop_url": shop_url, "shopify_client_id": client_id, "active": True}
     if created:
-        warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)], limit=1)
         store = env["connector.store"].create({
-            "name": DEMO_STORE_NAME,
-            "platform": "shopify",
-            "company_id": env.company.id,
+            **demo_store_values(env, DEMO_STORE_NAME, "shopify"),
             "shopify_shop_domain": shop,
-            "allow_products_sync": True,
-            "allow_orders_pull": True,
-            "auto_sync_customers": True,
-            "order_auto_confirm": True,  # paid orders become sale orders (Sales > Orders)
-            "warehouse_id": warehouse.id,
             **vals,
         })
     else:
         store.write(vals)
-    Credential = env["integration.credential"].sudo()
-    Credential._set_value(store, "access_token", access_token)
-    Credential._set_value(store, "client_secret", client_secret)
-    if store.paused:
-        store.action_resume()
+    save_credentials(env, store, {"access_token": access_token, "client_secret": client_secret})
     store.action_test_connection()
     store.action_register_webhooks()
     store.action_shopify_fetch_locations()
     map_primary_location(store)
-    if commit:
-        env.cr.commit()
-    full_sync = not env["store.order.binding"].search_count([("store_id", "=", store.id)])
-    jobs = 0
-    if full_sync:
-        store.action_full_sync()
-        if commit:
-            env.cr.commit()
-        jobs = drive_queue(env, store, commit=commit, pause=pause)
-    if commit:
-        env.cr.commit()
-    return {
-        "store": store,
-        "created": created,
-        "webhooks": env["store.webhook"].search_count([("store_id", "=", store.id)]),
-        "locations": len(store.shopify_location_ids),
-        "full_sync": full_sync,
-        "jobs": jobs,
-    }
+    full_sync, jobs = first_sync(env, store, commit=commit, pause=pause)
+    return setup_result(env, store, created, full_sync, jobs, locations=len(store.shopify_location_ids))
+
+
+def setup_woocommerce_demo(env, shop_url, consumer_key, consumer_secret, base_url=None, commit=False,
+                           pause=0.0):
+    """Create or update the WooCommerce demo store and bring the simulator's shop into Odoo (see
+    module doc). The simulator serves plain http on loopback, so the client signs with OAuth 1.0a, as
+    it would for a real shop without https; Register Webhooks makes the webhook secret.
+
+    :param shop_url: the simulator's base URL (its JSON's "base_url").
+    :param consumer_key, consumer_secret: the simulator's key (its JSON's "consumer_key" and
+        "consumer_secret").
+    :param base_url, commit, pause: as `setup_demo`.
+    :returns: dict(store, created, webhooks, full_sync, jobs).
+    """
+    prepare_database(env, base_url)
+    store = woocommerce_demo_store(env)
+    created = not store
+    vals = {"shop_url": shop_url, "active": True}
+    if created:
+        store = env["connector.store"].create({
+            **demo_store_values(env, WOOCOMMERCE_DEMO_STORE_NAME, "woocommerce"),
+            # The demo shop sells, as WooCommerce allows, a product without SKU and a variation
+            # without one, which the product import cannot recognise: their orders come in with
+            # the placeholder product, each saying so in its chatter, instead of failing.
+            "order_unknown_sku_policy": "placeholder",
+            **vals,
+        })
+    else:
+        store.write(vals)
+    save_credentials(env, store, {"consumer_key": consumer_key, "consumer_secret": consumer_secret})
+    store.action_test_connection()
+    store.action_register_webhooks()
+    full_sync, jobs = first_sync(env, store, commit=commit, pause=pause)
+    return setup_result(env, store, created, full_sync, jobs)
 
 
 def summary(env, store):
@@ -213,13 +293,23 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-c", "--config", required=True)
     parser.add_argument("-d", "--database", required=True)
+    parser.add_argument("--platform", choices=("shopify", "woocommerce"), default="shopify")
     parser.add_argument("--shop-url", required=True)
-    parser.add_argument("--token", required=True)
-    parser.add_argument("--client-secret", required=True)
-    parser.add_argument("--shop", default=DEMO_SHOP)
-    parser.add_argument("--client-id", default=DEMO_CLIENT_ID)
     parser.add_argument("--base-url", default=None)
+    shopify = parser.add_argument_group("shopify")
+    shopify.add_argument("--token")
+    shopify.add_argument("--client-secret")
+    shopify.add_argument("--shop", default=DEMO_SHOP)
+    shopify.add_argument("--client-id", default=DEMO_CLIENT_ID)
+    woocommerce = parser.add_argument_group("woocommerce")
+    woocommerce.add_argument("--consumer-key")
+    woocommerce.add_argument("--consumer-secret")
     args = parser.parse_args(argv)
+    required = {"shopify": ("token", "client_secret"),
+                "woocommerce": ("consumer_key", "consumer_secret")}[args.platform]
+    missing = [f"--{name.replace('_', '-')}" for name in required if not getattr(args, name)]
+    if missing:
+        parser.error(f"the {args.platform} demo needs {' and '.join(missing)}")
 
     import odoo
     from odoo.modules.registry import Registry
@@ -228,11 +318,19 @@ def main(argv=None):
     odoo.netsvc.init_logger()
     registry = uninstall_online_modules(Registry(args.database))
     with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
-        result = setup_demo(
-            env, args.shop_url, args.token, args.client_secret, shop=args.shop, client_id=args.client_id,
-            base_url=args.base_url, commit=True, pause=1.0,
-        )
+        # A language, as a user's request has: the messages jobs write are translated through it
+        # (without one, each logs "no translation language detected" with its stack).
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True, "lang": "en_US"})
+        if args.platform == "woocommerce":
+            result = setup_woocommerce_demo(
+                env, args.shop_url, args.consumer_key, args.consumer_secret, base_url=args.base_url,
+                commit=True, pause=1.0,
+            )
+        else:
+            result = setup_demo(
+                env, args.shop_url, args.token, args.client_secret, shop=args.shop,
+                client_id=args.client_id, base_url=args.base_url, commit=True, pause=1.0,
+            )
         info = summary(env, result["store"])
         info.update(created=result["created"], full_sync=result["full_sync"], jobs=result["jobs"])
         cr.commit()

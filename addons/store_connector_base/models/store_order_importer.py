@@ -247,7 +247,8 @@ class StoreOrderImporter(models.AbstractModel):
             )
             missing = sorted(
                 {
-                    line["sku"] or _("(no SKU: %(name)s)", name=line["name"] or "?")
+                    # self.env._: a comprehension's frame has no `self` for `_` to find a language in.
+                    line["sku"] or self.env._("(no SKU: %(name)s)", name=line["name"] or "?")
                     for line in order["lines"]
                     if not line["sku"] or line["sku"] not in matches
                 }

@@ -16,3 +16,4 @@ from . import test_woocommerce_fulfillment_simulator
 from . import test_woocommerce_stock
 from . import test_woocommerce_customers
 from . import test_woocommerce_stock_customers_sim
+from . import test_woocommerce_demo
