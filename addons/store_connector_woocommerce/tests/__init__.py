@@ -5,3 +5,4 @@ from . import test_woocommerce_webhook_intake
 from . import test_woocommerce_webhook_register
 from . import test_woocommerce_webhooks_simulator
 from . import test_woocommerce_sync_api
+from . import test_woocommerce_e2e_orders
