@@ -8,6 +8,7 @@
     "website": "https://github.com/store-connector/store-connector",
     "depends": ["store_connector_base"],
     "external_dependencies": {"python": ["requests", "woocommerce"]},
-    "data": ["data/connector_store_data.xml", "views/connector_store_views.xml"],
+    "data": ["data/connector_store_data.xml", "views/connector_store_views.xml",
+             "views/connector_store_products_views.xml"],
     "installable": True,
 }

@@ -2,3 +2,4 @@ from . import connector_store, store_adapter
 from . import connector_store_orders, store_adapter_orders, woocommerce_order_mapper
 from . import store_adapter_webhooks
 from . import store_adapter_api
+from . import connector_store_products, store_adapter_products, woocommerce_product_mapper

@@ -5,4 +5,7 @@ from . import test_woocommerce_webhook_intake
 from . import test_woocommerce_webhook_register
 from . import test_woocommerce_webhooks_simulator
 from . import test_woocommerce_sync_api
+from . import test_woocommerce_product_mapper
+from . import test_woocommerce_products
+from . import test_woocommerce_products_simulator
 from . import test_woocommerce_e2e_orders
