@@ -9,3 +9,4 @@ from . import test_woocommerce_product_mapper
 from . import test_woocommerce_products
 from . import test_woocommerce_products_simulator
 from . import test_woocommerce_e2e_orders
+from . import test_woocommerce_e2e_sync_api
