@@ -35,6 +35,8 @@
         "views/sale_order_views.xml",
         "views/store_sync_api_key_views.xml",
         "views/connector_store_views_webhooks.xml",
+
+        "views/store_order_route_views.xml",
         "data/ir_cron_data.xml",
         "data/ir_cron_orders_data.xml",
         "data/ir_cron_stock_data.xml",

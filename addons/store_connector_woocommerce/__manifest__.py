@@ -9,6 +9,7 @@
     "depends": ["store_connector_base"],
     "external_dependencies": {"python": ["requests", "woocommerce"]},
     "data": ["data/connector_store_data.xml", "views/connector_store_views.xml",
-             "views/connector_store_products_views.xml"],
+             "views/connector_store_products_views.xml",
+             "views/connector_store_fulfillment_views.xml"],
     "installable": True,
 }

@@ -42,6 +42,19 @@ CRED_WEBHOOK_SECRET_PREVIOUS = "webhook_secret_previous"
 DEFAULT_MAX_PARALLEL_JOBS = 2
 DEFAULT_ORDER_PREFIX = "WC-"
 
+# Connect with WooCommerce: WooCommerce generates the keys and POSTs them to Odoo (wc-auth/v1; the
+# platform notes, section 2.7; WC_Auth in includes/class-wc-auth.php).
+WC_AUTH_AUTHORIZE_PATH = "/wc-auth/v1/authorize"
+WC_AUTH_SCOPE = "read_write"
+#: Odoo's route receiving the keys; the store's id follows (`<route>/<store id>`).
+KEYS_CALLBACK_ROUTE = "/store_connector/woocommerce/keys"
+#: The largest key callback body read (WooCommerce sends five short fields).
+KEYS_CALLBACK_MAX_BYTES = 16 * 1024
+KEY_PERMISSIONS = [("read", "Read"), ("write", "Write"), ("read_write", "Read/Write")]
+#: The end of a consumer key WooCommerce shows in its key list (its `truncated_key`).
+KEY_ENDING_LENGTH = 7
+#: The app name WooCommerce shows on its approval page and in the key's description.
+WC_AUTH_APP_NAME = "Odoo Store Connector"
 # --------------------------------------------------------------------------- webhooks
 # Platform notes 2.3 (WooCommerce's class-wc-webhook.php and the REST webhooks controllers).
 WEBHOOK_SIGNATURE_HEADER = "X-WC-Webhook-Signature"
@@ -73,3 +86,13 @@ WEBHOOK_RESOURCE_KEYS = {
 WEBHOOK_STATUSES = ("active", "paused", "disabled")
 #: How often the scheduled pull's cron asks WooCommerce how the store's webhooks are.
 WEBHOOK_HEALTH_INTERVAL_MINUTES = 60
+
+# Shipping (models/store_adapter_fulfillment.py): the Shipment Tracking extension's REST API
+# (woocommerce.com/document/shipment-tracking; the platform notes, section 2.7).
+TRACKING_API_PATH = "/wp-json/wc-shipment-tracking/v3"
+#: Public list of the extension's carriers, grouped by region: {"United States": {"USPS": url}}.
+TRACKING_PROVIDERS_PATH = "/shipment-trackings/providers"
+#: Hours a detection of the extension (present or absent) is trusted before it is checked again.
+TRACKING_DETECTION_HOURS = 24
+#: The extension answers these where it is not installed (WordPress knows no such route).
+TRACKING_ABSENT_CODES = ("rest_no_route",)

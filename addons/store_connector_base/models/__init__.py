@@ -68,3 +68,4 @@ from . import (
 
 # Webhook health (the scheduled check of platforms that disable webhooks on their own).
 from . import connector_store_webhooks
+from . import store_order_route, connector_store_routing

@@ -92,8 +92,16 @@ class ConnectorStore(models.Model):
     )
     pricelist_id = fields.Many2one("product.pricelist", check_company=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", check_company=True)
+    # Computed from the platform (store.adapter._default_order_prefix) for a new store, then the
+    # manager's. Existing stores keep theirs: the column existed before the compute, and Odoo only
+    # computes a stored field for existing rows when it creates its column.
     order_prefix = fields.Char(
-        help="Prefix of the platform's order number in the sale order's customer reference, e.g. WC-."
+        compute="_compute_order_prefix",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Prefix of the platform's order number in the sale order's customer reference, e.g. WC-. "
+        "The platform sets a default for a new store.",
     )
     safety_stock = fields.Float(
         help="Quantity held back from the published stock; the published quantity never goes below zero."
@@ -190,6 +198,12 @@ class ConnectorStore(models.Model):
             store.platform_implemented = bool(features)
             for feature, field_name in const.PLATFORM_FEATURES.items():
                 store[field_name] = feature in features
+
+    @api.depends("platform")
+    def _compute_order_prefix(self):
+        for store in self:
+            prefix = store._get_adapter()._default_order_prefix(store) if store.platform else ""
+            store.order_prefix = prefix or False
 
     @api.depends("platform")
     def _compute_supports_oauth(self):
@@ -397,7 +411,7 @@ class ConnectorStore(models.Model):
         self.ensure_one()
         self._check_platform_feature("test_connection", _("Test Connection"))
         info = self._get_adapter()._test_connection(self)
-        self._log_activity("connection.test", "done", message=str(info or ""))
+        self._log_activity("connection.test", "done", message=self._facts_text(info))
         return self._notify_user(_("Connection to %(store)s works.", store=self.name), info)
 
     def action_register_webhooks(self):
@@ -809,10 +823,17 @@ class ConnectorStore(models.Model):
             for store in self
         ])
 
+    @api.model
+    def _facts_text(self, info):
+        """An adapter's facts ({label: value}, e.g. Test Connection's) as lines "label: value"."""
+        if isinstance(info, dict):
+            return "\n".join(f"{label}: {value}" for label, value in info.items())
+        return str(info or "")
+
     def _notify_user(self, title, info):
         message = title
         if isinstance(info, dict) and info:
-            message += "\n" + "\n".join(f"{k}: {v}" for k, v in info.items())
+            message += "\n" + self._facts_text(info)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

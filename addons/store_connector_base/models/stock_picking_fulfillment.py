@@ -151,9 +151,16 @@ class StockPicking(models.Model):
             "tracking_number": self.carrier_tracking_ref or "",
             "tracking_url": tracking_url,
             "notify_customer": True,
+            # The delivery's own name: a platform without fulfillment ids (a note on the order) finds
+            # by it what it already received, so that a retried job never ships twice.
+            "reference": self.name,
+            "shipped_on": fields.Date.to_string((self.date_done or fields.Datetime.now()).date()),
+            # Whether the order is now wholly delivered (a partial delivery says what it holds).
+            "order_complete": order.delivery_status == "full",
             "lines": [
                 {"external_line_id": line._store_external_line_id(),
                  "sku": line.product_id.default_code or "",
+                 "name": (line.name or line.product_id.display_name or "").strip().split("\n")[0],
                  "quantity": quantity}
                 for line, quantity in quantities.items()
             ],

@@ -184,6 +184,16 @@ class StoreAdapter(models.AbstractModel):
         )
 
     @api.model
+    def _default_order_prefix(self, store):
+        """The default of a new store's `order_prefix`, put before the platform's order number in
+        the sale order's customer reference (WooCommerce: "WC-", so that "WC-12345" says where the
+        order comes from). The manager may change it; existing stores keep theirs.
+
+        :returns: str, "" for none (default).
+        """
+        return ""
+
+    @api.model
     def _default_max_parallel_jobs(self, store):
         """The default of a new store's `max_parallel_jobs`: how many of its jobs may run at once
         across all workers (the queue's claim holds the others back, see `sync.job`). A platform
@@ -248,15 +258,23 @@ class StoreAdapter(models.AbstractModel):
             store's carrier mapping, else the carrier's name in Odoo; empty: no carrier),
             "carrier_name": str (the carrier's name in Odoo), "carrier_mapped": bool (whether
             "carrier" comes from the mapping), "tracking_number": str, "tracking_url": str,
-            "notify_customer": bool, "lines": [{"external_line_id": str, "sku": str, "quantity": float}]}
-        :returns: the platform's fulfillment id (str).
+            "notify_customer": bool, "reference": str (the Odoo delivery's name, e.g. WH/OUT/00012:
+            a platform without fulfillment ids of its own, such as a note on the order, finds by it
+            what a retried job already sent), "shipped_on": "YYYY-MM-DD", "order_complete": bool
+            (the whole order is delivered with this delivery; False for a partial delivery),
+            "lines": [{"external_line_id": str, "sku": str, "name": str (the line's first line of
+            description), "quantity": float}]}
+        :returns: the platform's fulfillment id (str). A job that failed after the platform received
+            the fulfillment runs again: where the platform allows it, look for what was already sent
+            (by reference or tracking number) and return its id instead of sending it twice.
         """
         self._missing(store, _("Push Fulfillment"))
 
     @api.model
     def _carrier_code_required(self, store):
         """Whether the platform only accepts its own carrier codes with a tracking number (eBay's
-        shipping carrier codes, WooCommerce Shipment Tracking's providers), rather than any name.
+        shipping carrier codes), rather than any name. (WooCommerce's Shipment Tracking extension
+        takes an unmapped carrier as a custom provider with its tracking link: False there.)
 
         True: a delivery whose carrier the store's carrier mapping (store.carrier.map) does not map,
         or that has a tracking number without a carrier, is not sent; its orders.fulfillment job

@@ -6,8 +6,8 @@ class StoreCarrierMap(models.Model):
 
     The fulfillment a done delivery sends (`stock.picking._store_fulfillment_values`) carries the
     mapped value as its "carrier". Some platforms accept any carrier name (Shopify shows it as the
-    tracking company); others only know their own codes (eBay's shipping carrier codes, the carrier
-    providers of WooCommerce's tracking extension): their adapter says so with
+    tracking company, WooCommerce's tracking extension a custom provider); others only know their
+    own codes (eBay's shipping carrier codes): their adapter says so with
     `store.adapter._carrier_code_required`, and a delivery whose carrier is not mapped then fails its
     job saying which carrier to map, instead of sending a name the platform refuses or misreads.
     """

@@ -212,6 +212,11 @@ class StoreOrderImporter(models.AbstractModel):
             "placeholder_label": _("[%(sku)s] %(name)s (unknown SKU)", sku="{sku}", name="{name}"),
             "status_map": store._get_inbound_status_map(),
             "payment_map": {m.gateway: m for m in store.order_payment_map_ids},
+            # Warehouse routing (store.order.route): the rules, and the free stock the availability
+            # rules read, once per warehouse for the batch.
+            "routes": store._order_routes(),
+            "route_free": {},
+            "route_notes": {},
         }
         products = self._special_products(store)
         ctx.update(
@@ -827,8 +832,9 @@ class StoreOrderImporter(models.AbstractModel):
             "pricelist_id": ctx["pricelists"][order["currency"]].id or False,
             "order_line": [Command.create(line) for line in lines],
         }
-        if store.warehouse_id:
-            vals["warehouse_id"] = store.warehouse_id.id
+        warehouse = self._route_warehouse(store, order, lines, delivery, ctx)
+        if warehouse:
+            vals["warehouse_id"] = warehouse.id
         if store.team_id:
             vals["team_id"] = store.team_id.id
         # Always set: the import runs as superuser, whom Odoo would make the salesperson (OdooBot).
@@ -837,6 +843,58 @@ class StoreOrderImporter(models.AbstractModel):
         if payment and payment.payment_term_id:
             vals["payment_term_id"] = payment.payment_term_id.id
         return vals, tolerance
+
+    @api.model
+    def _route_warehouse(self, store, order, lines, delivery, ctx):
+        """The warehouse of a new order (or of a quotation whose lines changed): the store's
+        routing rules (store.order.route) in order, else the store's warehouse. The reason goes in
+        ctx["route_notes"] (posted on the order) when the store has rules.
+
+        Free quantities are read once per warehouse for every product of the batch
+        (ctx["route_free"]); an order routed to a warehouse takes its quantities off them, so that
+        the next orders of the batch do not count the same units.
+
+        :param lines: the order's sale.order.line values (product_id, product_uom_qty).
+        :param delivery: res.partner the order ships to.
+        :returns: stock.warehouse (empty: Odoo's default warehouse).
+        """
+        routes = ctx.get("routes")
+        if not routes:
+            return store.warehouse_id
+        Product = self.env["product.product"].sudo()
+        demand = {}
+        for line in lines:
+            product = Product.browse(line["product_id"])
+            demand[product] = demand.get(product, 0.0) + line["product_uom_qty"]
+        stocked = self._route_stocked_products(Product.union(*demand))
+        demand = {product: quantity for product, quantity in demand.items() if product in stocked}
+        batch_products = Product.browse(sorted(set(ctx["products"].values()) | {p.id for p in demand}))
+
+        def free_quantities(warehouse):
+            if warehouse.id not in ctx["route_free"]:
+                rows = batch_products.with_context(location=warehouse.lot_stock_id.id).read(["free_qty"])
+                ctx["route_free"][warehouse.id] = {row["id"]: row["free_qty"] for row in rows}
+            return ctx["route_free"][warehouse.id]
+
+        warehouse, _rule, reason = self.env["store.order.route"]._route(
+            store, routes, delivery, demand, free_quantities)
+        if warehouse and warehouse.id in ctx["route_free"]:
+            free = ctx["route_free"][warehouse.id]
+            for product, quantity in demand.items():
+                free[product.id] = free.get(product.id, 0.0) - quantity
+        ctx["route_notes"][order["id"]] = reason
+        return warehouse
+
+    @api.model
+    def _route_stocked_products(self, products):
+        """The products whose stock decides availability: storable ones, and kits (with the
+        Manufacturing app, a kit's free quantity is computed from its components'). Services and
+        consumables that keep no stock never hold an order back."""
+        stocked = products.filtered("is_storable")
+        if "mrp.bom" in self.env:
+            kits = self.env["mrp.bom"].sudo()._bom_find(products - stocked, bom_type="phantom")
+            stocked |= (products - stocked).filtered(lambda product: kits.get(product))
+        return stocked
 
     @api.model
     def _binding_values(self, store, order, ctx):
@@ -965,6 +1023,8 @@ class StoreOrderImporter(models.AbstractModel):
             )
         if rounding_note:
             messages.append(rounding_note)
+        if ctx.get("route_notes", {}).get(order["id"]):
+            messages.append(ctx["route_notes"][order["id"]])
         if order["note"]:
             messages.append(_("Customer note: %(note)s", note=order["note"]))
         if messages:

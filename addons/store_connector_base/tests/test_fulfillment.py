@@ -87,6 +87,11 @@ class TestFulfillment(ProductSyncCase):
         self.run_job(self.pending_jobs(operation="orders.fulfillment"))
         fulfillment = self.recorder.of("push_fulfillment")[0][1]["fulfillment"]
         self.assertEqual([(line["sku"], line["quantity"]) for line in fulfillment["lines"]], [("MUG-1", 2.0)])
+        # What a platform without fulfillments of its own (a note on the order) needs: the delivery's
+        # name to find what it already sent, its date, and whether the order is now complete.
+        self.assertEqual(fulfillment["reference"], picking.name)
+        self.assertEqual(fulfillment["shipped_on"], str(picking.date_done.date()))
+        self.assertFalse(fulfillment["order_complete"])
         status_job = self.pending_jobs(operation="orders.status")
         self.assertEqual(status_job.payload["status"], "test-processing",
                          "part of the order is still to ship")
@@ -98,6 +103,7 @@ class TestFulfillment(ProductSyncCase):
         second = self.recorder.of("push_fulfillment")[1][1]["fulfillment"]
         self.assertEqual([(line["sku"], line["quantity"]) for line in second["lines"]], [("MUG-1", 3.0)])
         self.assertEqual(second["tracking_number"], "PART-2")
+        self.assertTrue(second["order_complete"])
         self.assertEqual(self.pending_jobs(operation="orders.status").payload["status"], "test-shipped")
 
     def test_lines_of_another_order_are_not_sent_with_a_delivery(self):
@@ -119,7 +125,8 @@ class TestFulfillment(ProductSyncCase):
         [(_store_id, call)] = self.recorder.of("push_fulfillment")
         self.assertEqual(call["order"], f"EXT-{order_x.id}")
         self.assertEqual(call["fulfillment"]["lines"],
-                         [{"external_line_id": "", "sku": "MUG-1", "quantity": 2.0}])
+                         [{"external_line_id": "", "sku": "MUG-1", "name": "[MUG-1] SC Mug",
+                           "quantity": 2.0}])
 
     def test_no_tracking_url_without_carrier(self):
         order = self.imported_order([(self.mug, 1)])
@@ -200,7 +207,7 @@ class TestFulfillment(ProductSyncCase):
         [(_store_id, call)] = self.recorder.of("push_fulfillment")
         self.assertEqual(call["order"], "W-500")
         self.assertEqual(call["fulfillment"]["lines"],
-                         [{"external_line_id": "LINE-77", "sku": "MUG-1", "quantity": 2.0}])
+                         [{"external_line_id": "LINE-77", "sku": "MUG-1", "name": "Mug", "quantity": 2.0}])
         self.run_job(self.pending_jobs(operation="orders.status"))
         self.assertEqual(self.recorder.of("update_order_status"),
                          [(self.store.id, {"order": "W-500", "status": "test-shipped"})])

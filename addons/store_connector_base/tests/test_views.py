@@ -25,6 +25,8 @@ STORE_BUTTONS_USER = {
 }
 STORE_BUTTONS_MANAGER = STORE_BUTTONS_USER | {
     "action_test_connection", "action_register_webhooks", "action_resume", "action_choose_stock_baseline",
+    # The WooCommerce addon's, in the header for its stores only.
+    "action_woocommerce_connect",
 }
 
 

@@ -40,17 +40,6 @@ class StoreAdapterWooCommerce(models.AbstractModel):
     def _default_max_parallel_jobs(self, store):
         return const.DEFAULT_MAX_PARALLEL_JOBS
 
-    @api.model
-    def _test_connection(self, store):
-        status = store._woocommerce_client().request_json("GET", "/system_status") or {}
-        environment = status.get("environment") or {}
-        settings = status.get("settings") or {}
-        return {
-            "woocommerce_version": environment.get("version"),
-            "wordpress_version": environment.get("wp_version"),
-            "currency": settings.get("currency"),
-        }
-
     # ---------------------------------------------------------------- orders
     @api.model
     def _default_status_mapping(self, store):

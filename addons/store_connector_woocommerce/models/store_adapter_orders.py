@@ -2,12 +2,10 @@
 (created, updated, restored, deleted; their refunds), the status sent back (``PUT /orders/<id>``)
 and the recognition of its echo."""
 
-from datetime import timedelta
 
 from odoo import _, api, models
 
 from odoo.addons.store_connector_base.exceptions import PermanentJobError
-from odoo.addons.store_connector_base.services import paging
 from odoo.addons.store_connector_base.services.normalized import to_datetime
 from odoo.addons.store_connector_base.services.webhook_dispatch import WebhookHandler
 
@@ -16,9 +14,6 @@ from . import woocommerce_order_mapper as om
 
 #: Order topics whose body is the order (REST v3 representation): imported by the base's pipeline.
 ORDER_IMPORT_TOPICS = ("order.created", "order.updated")
-#: The pull asks for orders modified this long before its cursor: WooCommerce's `modified_after`
-#: is strict, and a second's margin re-reads (harmlessly) what changed at the cursor's second.
-PULL_MARGIN = timedelta(seconds=1)
 #: Order statuses WooCommerce marks as deleted (moved to the trash).
 TRASH_STATUS = "trash"
 
@@ -67,36 +62,12 @@ class StoreAdapterWooCommerceOrders(models.AbstractModel):
         (date_modified_gmt, id)). Orders of the last second a page reaches may go on on the next
         page: they wait for the next call, which starts again from their second, so no order moved
         by a change during the pull is skipped."""
-        limit = max(1, min(int(limit or const.PAGE_SIZE), const.PAGE_SIZE))
-        start = paging.cursor_time(cursor) or since
-        params = {"orderby": "modified", "order": "asc", "dates_are_gmt": "true"}
-        if start:
-            params["modified_after"] = (start - PULL_MARGIN).strftime("%Y-%m-%dT%H:%M:%S")
         statuses = self._woocommerce_order_statuses(store, status)
-        if statuses:
-            params["status"] = ",".join(statuses)
-        client = store._woocommerce_client()
-        seen, page = [], 1
-        while True:
-            records, _total, total_pages = client.get_page(
-                "/orders", params, page=page, per_page=const.PAGE_SIZE)
-            seen += records
-            last_page = not records or (total_pages is not None and page >= total_pages) or (
-                total_pages is None and len(records) < const.PAGE_SIZE)
-            ready = paging.after_cursor(seen, cursor, time_field="date_modified_gmt", id_field="id")
-            if last_page:
-                break
-            # WooCommerce sorts by modification time alone: the orders of the page's last second may
-            # go on on the next page, so only the earlier ones are complete in (time, id) order.
-            boundary = max(paging.record_key(r, "date_modified_gmt") for r in records)[:2]
-            ready = [r for r in ready if paging.record_key(r, "date_modified_gmt")[:2] < boundary]
-            if len(ready) >= limit:
-                break
-            page += 1
-        chosen = ready[:limit]
-        more = len(ready) > limit or not last_page
-        next_cursor = paging.cursor_of(chosen[-1], "date_modified_gmt") if more and chosen else None
-        return {"records": [om.order_from_rest(record) for record in chosen], "next_cursor": next_cursor}
+        page = store._woocommerce_client().modified_keyset_page(
+            "/orders", cursor=cursor, since=since, limit=limit,
+            params={"status": ",".join(statuses)} if statuses else None)
+        return {"records": [om.order_from_rest(record) for record in page["records"]],
+                "next_cursor": page["next_cursor"]}
 
     # ------------------------------------------------------------------ status back
     @api.model

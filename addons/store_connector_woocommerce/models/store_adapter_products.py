@@ -4,12 +4,10 @@ product's variations), the paged import with keyset cursors, and the product web
 The mapping itself (normalized product <-> REST payloads) is pure, in woocommerce_product_mapper.py.
 """
 
-import datetime as dt
 
 from odoo import _, api, models
 
 from odoo.addons.store_connector_base.exceptions import OperationNotPermitted, PermanentJobError
-from odoo.addons.store_connector_base.services import paging
 from odoo.addons.store_connector_base.services.normalized import to_datetime
 
 from .. import const
@@ -19,47 +17,6 @@ from . import woocommerce_product_mapper as pm
 SKU_LOOKUP_CHUNK = 50
 #: WooCommerce's answer when a product already in the trash is trashed again.
 ALREADY_TRASHED = "woocommerce_rest_already_trashed"
-
-
-def read_keyset_page(client, path, params, cursor, limit, time_field="date_modified_gmt"):
-    """One keyset page (services/paging.py) of a WooCommerce list sorted by modification time.
-
-    WooCommerce sorts by its modification time alone (to the second) and leaves the order of the
-    records of one second to the database. The records of the last second of a page may therefore
-    go on over the next page: only the records strictly older than a page's last second are known
-    complete. Pages are read until `limit` complete records follow the cursor (or the list ends);
-    those are sorted by (time, id) and the cursor names the last one returned.
-
-    :param params: the request's filters, sorted oldest change first (``orderby=modified``,
-        ``order=asc``), starting at the cursor's second.
-    :returns: ``{"records": [raw WooCommerce records], "next_cursor": str or None}``
-    """
-    collected, page = [], 1
-    while True:
-        rows, _total, total_pages = client.get_page(path, params, page=page, per_page=const.PAGE_SIZE)
-        keyed = [{"updated_at": row.get(time_field), "id": str(row.get("id")), "row": row} for row in rows]
-        collected += keyed
-        last_page = not rows or (total_pages is not None and page >= total_pages) or (
-            total_pages is None and len(rows) < const.PAGE_SIZE)
-        if last_page:
-            complete = collected
-            break
-        boundary = max(_moment(entry) for entry in keyed)
-        complete = [entry for entry in collected if _moment(entry) < boundary]
-        if len(paging.after_cursor(complete, cursor)) >= limit:
-            break
-        page += 1
-    remaining = paging.after_cursor(complete, cursor)
-    chunk = remaining[:limit]
-    more = not last_page or len(remaining) > limit
-    return {
-        "records": [entry["row"] for entry in chunk],
-        "next_cursor": paging.cursor_of(chunk[-1]) if more and chunk else None,
-    }
-
-
-def _moment(entry):
-    return to_datetime(entry["updated_at"], "date_modified_gmt", required=False) or dt.datetime.min
 
 
 class StoreAdapterWooCommerceProducts(models.AbstractModel):
@@ -263,13 +220,8 @@ class StoreAdapterWooCommerceProducts(models.AbstractModel):
         keyset cursor (services/paging.py) decides which are new.
         """
         client = store._woocommerce_client()
-        limit = max(1, min(int(limit or const.PAGE_SIZE), const.PAGE_SIZE))
-        params = {"orderby": "modified", "order": "asc"}
-        start = paging.cursor_time(cursor) or (to_datetime(since, "since", required=False) if since else None)
-        if start:
-            params.update({"modified_after": (start - dt.timedelta(seconds=1)).isoformat(),
-                           "dates_are_gmt": "true"})
-        page = read_keyset_page(client, "/products", params, cursor, limit)
+        since = to_datetime(since, "since", required=False) if since else None
+        page = client.modified_keyset_page("/products", cursor=cursor, since=since, limit=limit)
         records = [self._woocommerce_normalized_product(client, row) for row in page["records"]]
         return {"records": records, "next_cursor": page["next_cursor"]}
 

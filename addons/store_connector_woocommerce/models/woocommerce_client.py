@@ -28,16 +28,23 @@ What the package gives and what the core keeps:
 """
 
 import base64
+from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.store_connector_base.exceptions import PermanentJobError
+from odoo.addons.store_connector_base.services import paging
 from odoo.addons.store_connector_base.services.api_client import ApiClient
 
 from .. import const
 
 _lt = LazyTranslate(__name__, default_lang="en_US")
+
+#: The field WooCommerce's ``orderby=modified`` sorts by, in GMT.
+MODIFIED_FIELD = "date_modified_gmt"
+#: ``modified_after`` is exclusive: asked from this much before the cursor's time.
+MODIFIED_AFTER_MARGIN = timedelta(seconds=1)
 
 
 class WooCommerceClient(ApiClient):
@@ -51,6 +58,16 @@ class WooCommerceClient(ApiClient):
     rate_limit_capacity = 20
     rate_limit_restore_rate = 5.0
 
+    def __init__(self, store, query_string_auth=None, **kwargs):
+        """:param query_string_auth: None (default) follows the store's option; True or False sends
+            the keys that way whatever the option (Test Connection tries the other way to tell a
+            host stripping the Authorization header from a wrong key)."""
+        super().__init__(store, **kwargs)
+        self.query_string_auth = query_string_auth
+        #: The last error answer, for whoever explains it in words (Test Connection):
+        #: {"status": int, "code": str or None, "message": str or None, "html": bool}.
+        self.last_error = None
+
     # ------------------------------------------------------------------ hooks of the core
     def _base_url(self):
         return super()._base_url() + const.API_PATH
@@ -63,8 +80,13 @@ class WooCommerceClient(ApiClient):
         return (self.store._get_credential(const.CRED_CONSUMER_KEY),
                 self.store._get_credential(const.CRED_CONSUMER_SECRET))
 
+    def _keys_in_query_string(self):
+        if self.query_string_auth is not None:
+            return bool(self.query_string_auth)
+        return bool(self.store.woocommerce_query_string_auth)
+
     def _auth_headers(self):
-        if self._uses_oauth1() or self.store.woocommerce_query_string_auth:
+        if self._uses_oauth1() or self._keys_in_query_string():
             return {}
         key, secret = self._keys()
         token = base64.b64encode(f"{key}:{secret}".encode()).decode()
@@ -72,7 +94,7 @@ class WooCommerceClient(ApiClient):
         return {"Authorization": f"Basic {token}"}
 
     def _auth_params(self):
-        if self._uses_oauth1() or not self.store.woocommerce_query_string_auth:
+        if self._uses_oauth1() or not self._keys_in_query_string():
             return {}
         key, secret = self._keys()
         return {"consumer_key": key, "consumer_secret": secret}
@@ -102,16 +124,18 @@ class WooCommerceClient(ApiClient):
         return {name: value for name, value in parse_qsl(urlsplit(signed_url).query) if name not in own}
 
     def _error_text(self, body):
-        """{"code", "message", "data"}: the message with its code; rest_no_route explained."""
+        """{"code", "message", "data"}: the message with its code, and what to do where WooCommerce's
+        words do not say it (`error_advice`)."""
         if isinstance(body, dict) and body.get("message"):
             code = body.get("code")
             text = f"{body['message']} ({code})" if code else body["message"]
-            if code == "rest_no_route":
-                text += " " + str(_lt(
-                    "WordPress does not know this REST route: set Settings > Permalinks to anything but "
-                    "\"Plain\", and check that no security plugin blocks /wp-json/."))
-            return text
+            advice = error_advice(code, body["message"])
+            return f"{text} {advice}" if advice else text
         return super()._error_text(body)
+
+    def _http_message(self, response):
+        self.last_error = error_facts(response)
+        return super()._http_message(response)
 
     # ------------------------------------------------------------------ paging
     def get_page(self, path, params=None, page=1, per_page=const.PAGE_SIZE):
@@ -132,6 +156,45 @@ class WooCommerceClient(ApiClient):
                     total_pages is None and len(records) < min(per_page, const.PAGE_SIZE)):
                 return
             page += 1
+
+    def modified_keyset_page(self, path, cursor=None, since=None, limit=const.PAGE_SIZE, params=None):
+        """One keyset page (the base's services/paging.py contract) of a list WooCommerce sorts by
+        modification time (orders, products): the raw records after `cursor` in
+        (``date_modified_gmt``, id) order, and the cursor of the next page.
+
+        WooCommerce's ``modified_after`` is exclusive (WordPress's date query "after"), so the
+        request starts a second before the cursor's (or `since`'s) time and the cursor decides which
+        records are new. WooCommerce sorts by that time alone, to the second, and leaves the order
+        within a second to the database: the records of a page's last second may go on over the next
+        page, so only those strictly older than it are known complete. Pages of the one request are
+        read until `limit` complete records follow the cursor, or the list ends.
+
+        :param params: the request's own filters (status...).
+        :returns: {"records": [raw records], "next_cursor": str or None}
+        """
+        limit = max(1, min(int(limit or const.PAGE_SIZE), const.PAGE_SIZE))
+        query = {**(params or {}), "orderby": "modified", "order": "asc", "dates_are_gmt": "true"}
+        start = paging.cursor_time(cursor) or since
+        if start:
+            query["modified_after"] = (start - MODIFIED_AFTER_MARGIN).strftime("%Y-%m-%dT%H:%M:%S")
+        seen, page = [], 1
+        while True:
+            rows, _total, total_pages = self.get_page(path, query, page=page)
+            seen += rows
+            last_page = not rows or (total_pages is not None and page >= total_pages) or (
+                total_pages is None and len(rows) < const.PAGE_SIZE)
+            ready = paging.after_cursor(seen, cursor, time_field=MODIFIED_FIELD)
+            if last_page:
+                break
+            boundary = max(paging.record_key(row, MODIFIED_FIELD) for row in rows)[:2]
+            ready = [row for row in ready if paging.record_key(row, MODIFIED_FIELD)[:2] < boundary]
+            if len(ready) >= limit:
+                break
+            page += 1
+        chosen = ready[:limit]
+        more = len(ready) > limit or not last_page
+        return {"records": chosen,
+                "next_cursor": paging.cursor_of(chosen[-1], MODIFIED_FIELD) if more and chosen else None}
 
     # ------------------------------------------------------------------ batches
     def batch(self, path, create=(), update=(), delete=()):
@@ -171,6 +234,64 @@ class WooCommerceClient(ApiClient):
             code = error.get("code")
             return f"{message} ({code})" if code and code != message else message
         return str(error)
+
+
+# WooCommerce refusing a change to what the key's user may not change (wc-rest-functions.php,
+# the controllers' *_permissions_check): 401 without a user, 403 with one.
+CANNOT_CHANGE_CODES = (
+    "woocommerce_rest_cannot_create", "woocommerce_rest_cannot_edit", "woocommerce_rest_cannot_update",
+    "woocommerce_rest_cannot_delete", "woocommerce_rest_cannot_batch",
+)
+# WC_REST_Authentication::check_permissions: a key without the scope of the request's method.
+NO_WRITE_PERMISSION = "does not have write permissions"
+NO_READ_PERMISSION = "does not have read permissions"
+
+
+def error_advice(code, message):
+    """What a merchant does about a WooCommerce error, when WooCommerce's words do not say it.
+
+    :param code: WooCommerce's ``code`` (or None).
+    :param message: WooCommerce's ``message``.
+    :returns: a sentence, or None.
+    """
+    message = (message or "").lower()
+    if code == "rest_no_route":
+        return str(_lt(
+            "WordPress does not know this REST route: set Settings > Permalinks to anything but "
+            "\"Plain\", check that WooCommerce is active, and that no security plugin blocks /wp-json/."))
+    if NO_WRITE_PERMISSION in message or code in CANNOT_CHANGE_CODES:
+        return str(_lt(
+            "The key is read-only, or its WordPress user may not change this: generate a Read/Write key "
+            "(WooCommerce > Settings > Advanced > REST API, or Connect with WooCommerce on the store) as "
+            "an Administrator or Shop Manager, and enter it on the store."))
+    if NO_READ_PERMISSION in message:
+        return str(_lt(
+            "The key is write-only: generate a Read/Write key (WooCommerce > Settings > Advanced > REST "
+            "API, or Connect with WooCommerce on the store) and enter it on the store."))
+    if "consumer key is missing" in message or code == "woocommerce_rest_cannot_view":
+        return str(_lt(
+            "WooCommerce did not recognise the key: check the consumer key and secret; if they are right, "
+            "the host strips the Authorization header: switch on \"Keys in the Query String\" on the "
+            "store. Test Connection tells which."))
+    return None
+
+
+def error_facts(response):
+    """What an error answer says, for code that explains it: ``{"status", "code", "message",
+    "html"}`` (``html``: a web page, from WordPress's theme, a firewall or the host, not WooCommerce's
+    JSON)."""
+    content_type = (response.headers.get("Content-Type") or "").lower()
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    text = (response.text or "")[:512].lstrip().lower()
+    html = "html" in content_type or text.startswith(("<!doctype html", "<html"))
+    if isinstance(body, dict):
+        code = body.get("code") if isinstance(body.get("code"), str) else None
+        message = body.get("message") if isinstance(body.get("message"), str) else None
+        return {"status": response.status_code, "code": code, "message": message, "html": False}
+    return {"status": response.status_code, "code": None, "message": None, "html": html}
 
 
 def _int_header(response, name):

@@ -1,4 +1,7 @@
 from . import test_woocommerce_client
+from . import test_woocommerce_connection
+from . import test_woocommerce_connect
+from . import test_woocommerce_connect_simulator
 from . import test_woocommerce_order_mapper
 from . import test_woocommerce_orders
 from . import test_woocommerce_webhook_intake
@@ -8,5 +11,7 @@ from . import test_woocommerce_sync_api
 from . import test_woocommerce_product_mapper
 from . import test_woocommerce_products
 from . import test_woocommerce_products_simulator
+from . import test_woocommerce_fulfillment
+from . import test_woocommerce_fulfillment_simulator
 from . import test_woocommerce_e2e_orders
 from . import test_woocommerce_e2e_sync_api

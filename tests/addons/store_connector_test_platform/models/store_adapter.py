@@ -51,6 +51,8 @@ API_DAILY_QUOTAS = {}
 API_QUOTA_TIMEZONE = "America/Los_Angeles"
 # The calls `_test_api_call` made, per store id.
 API_CALLS = {}
+# A new test store's order-reference prefix (`_default_order_prefix`): "TS-N1001".
+DEFAULT_ORDER_PREFIX = "TS-"
 
 
 def sign(secret, raw_body):
@@ -125,6 +127,12 @@ class StoreAdapterTest(models.AbstractModel):
         limiter = self._get_rate_limiter(store, API_BUCKET_CAPACITY, API_BUCKET_RESTORE_RATE)
         limiter.acquire(1, max_wait=5)
         API_CALLS[store.id] = API_CALLS.get(store.id, 0) + 1
+
+    @api.model
+    def _default_order_prefix(self, store):
+        """Test stores put "TS-" before the platform's order number, as a platform addon sets its
+        own (WooCommerce: "WC-")."""
+        return DEFAULT_ORDER_PREFIX
 
     @api.model
     def _test_connection(self, store):
