@@ -15,3 +15,4 @@ from . import test_woocommerce_fulfillment
 from . import test_woocommerce_fulfillment_simulator
 from . import test_woocommerce_e2e_orders
 from . import test_woocommerce_e2e_sync_api
+from . import test_woocommerce_e2e_fulfillment
