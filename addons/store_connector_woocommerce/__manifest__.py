@@ -8,8 +8,12 @@
     "website": "https://github.com/store-connector/store-connector",
     "depends": ["store_connector_base"],
     "external_dependencies": {"python": ["requests", "woocommerce"]},
-    "data": ["data/connector_store_data.xml", "views/connector_store_views.xml",
-             "views/connector_store_products_views.xml",
-             "views/connector_store_fulfillment_views.xml"],
+    "data": [
+        "data/connector_store_data.xml",
+        "views/connector_store_views.xml",
+        "views/connector_store_products_views.xml",
+        "views/connector_store_fulfillment_views.xml",
+        "views/connector_store_stock_views.xml",
+    ],
     "installable": True,
 }

@@ -30,7 +30,7 @@ def parse_args(argv):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", required=True, help="odoo.conf of the benchmark database")
     p.add_argument("--database", required=True)
-    p.add_argument("--only", choices=["intake", "queue", "orders", "stock", "shopify"],
+    p.add_argument("--only", choices=["intake", "queue", "orders", "stock", "shopify", "woocommerce"],
                    help="run one benchmark (default: all)")
     p.add_argument("--report-only", action="store_true", help="exit 0 even when a target is missed")
     p.add_argument("--keep-data", action="store_true", help="keep the intake store, deliveries and jobs")
@@ -80,6 +80,9 @@ def parse_args(argv):
     g.add_argument("--shopify-skus", type=int, default=10000, help="bound SKUs of the inventory export")
     g.add_argument("--shopify-orders", type=int, default=300, help="3-line orders sent by webhook")
     g.add_argument("--shopify-long-orders", type=int, default=100, help="20-line orders sent by webhook")
+    g = p.add_argument_group("woocommerce (issue 10; --only woocommerce, not part of the default run)")
+    g.add_argument("--woocommerce-skus", type=int, default=10000,
+                   help="bound SKUs of the stock export (simple products and variations)")
     p.add_argument("--profile", action="store_true",
                    help="print profiles: cProfile of the queue run and of the in-process intake, and py-spy "
                         "of the server under load (pip install py-spy into the venv)")
@@ -111,6 +114,10 @@ def main(argv=None):
         from tests.benchmarks import bench_shopify
 
         figures += bench_shopify.run(oe, args)
+    if args.only == "woocommerce":
+        from tests.benchmarks import bench_woocommerce_stock
+
+        figures += bench_woocommerce_stock.run(oe, args)
     print_summary(figures)
     targets = [f for f in figures if f.passed is not None]
     failed = [f for f in targets if not f.passed]

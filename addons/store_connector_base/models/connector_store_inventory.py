@@ -131,15 +131,44 @@ class ConnectorStore(models.Model):
             wanted = {"skus": sorted(bindings.mapped("sku")), "quantities": quantities or {}}
             digest = hashlib.sha1(json.dumps(wanted, sort_keys=True).encode()).hexdigest()[:16]
             prefix = f"inventory:set:{digest}"
-        size = max(1, self._get_adapter()._inventory_batch_size(self))
         items = []
-        for start in range(0, len(bindings), size):
-            batch = bindings[start:start + size]
+        for number, batch in enumerate(self._inventory_batches(bindings)):
             given = {b.sku: quantities[b.sku] for b in batch if quantities and b.sku in quantities}
-            items.append((batch, f"{prefix}:{start // size}", {"quantities": given} if given else None))
+            items.append((batch, f"{prefix}:{number}", {"quantities": given} if given else None))
         return self.env["sync.job"]._enqueue_many(
             self, "inventory.sync", "_job_export_inventory", items, direction="export"
         )
+
+    def _inventory_batches(self, bindings):
+        """`bindings` cut into the batches of the stock jobs: at most
+        `adapter._inventory_batch_size` bindings each, the bindings of one platform call
+        (`adapter._inventory_batch_group`) kept together.
+
+        Each group, in the order its first binding comes, is cut in pieces of the batch size; the
+        pieces fill the batches one after the other, a piece that does not fit in the current
+        batch starting the next one. Every piece is then one platform call of the job that holds
+        it, so the calls made are the sum over the groups of ceil(bindings / batch size). With
+        one group (the default) the batches are the bindings cut in order.
+
+        :returns: list of store.product.binding recordsets.
+        """
+        self.ensure_one()
+        adapter = self._get_adapter()
+        size = max(1, adapter._inventory_batch_size(self))
+        groups = defaultdict(list)
+        for binding in bindings:
+            groups[adapter._inventory_batch_group(self, binding)].append(binding.id)
+        batches, current = [], []
+        for ids in groups.values():
+            for start in range(0, len(ids), size):
+                piece = ids[start:start + size]
+                if current and len(current) + len(piece) > size:
+                    batches.append(bindings.browse(current))
+                    current = []
+                current += piece
+        if current:
+            batches.append(bindings.browse(current))
+        return batches
 
     def _inventory_locations(self):
         """The internal locations whose stock the store publishes (with their children): the store's

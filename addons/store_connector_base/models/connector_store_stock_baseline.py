@@ -6,7 +6,8 @@ from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero
 
 from .. import const
-from ..exceptions import OperationNotPermitted
+from ..exceptions import OperationNotPermitted, PermanentJobError
+from .store_product_binding import LOCK_INVENTORY
 
 
 class ConnectorStore(models.Model):
@@ -229,6 +230,45 @@ class ConnectorStore(models.Model):
         })
 
     # ------------------------------------------------------------------ writing platform quantities
+    def _apply_platform_quantity(self, binding, locations, quantity):
+        """Make Odoo publish the platform's `quantity` of a bound variant in `locations`: its on
+        hand there changes by `_platform_stock_change` (the platform's quantity plus the safety
+        stock minus what the store's publish basis counts now, so that reservations and open
+        demand stay on hand on top of it), as an applied inventory adjustment named after the
+        store and its platform (`_set_platform_stock`: lots, packages and owners kept).
+
+        For the platforms' stock webhooks when the store imports stock changes (Shopify's
+        inventory_levels/update, WooCommerce's product.updated); the caller has ruled out the echo
+        of our own export and older events. The binding is locked first (the stock jobs' lock),
+        so that no export of the same variant reads the stock while it changes.
+
+        :param binding: store.product.binding of this store (a storable variant).
+        :param locations: stock.location records the quantity stands for (internal).
+        :param quantity: the platform's quantity (int).
+        :returns: {"sku", "location" (name of the first location), "change", "quantity" (Odoo's
+            on hand there afterwards)}.
+        :raises PermanentJobError: the change needs lots or serial numbers Odoo cannot choose
+            (the message names the SKU); nothing is written.
+        """
+        self.ensure_one()
+        binding._sync_lock(LOCK_INVENTORY)
+        product = binding.product_id
+        change = self._platform_stock_change(product, locations, int(quantity))
+        named = self.with_context(inventory_name=_(
+            "%(store)s: stock changed on %(platform)s",
+            store=self.name, platform=self._get_adapter()._platform_name(self),
+        ))
+        try:
+            named._set_platform_stock(product, locations, change, sku=binding.sku)
+        except UserError as exc:
+            raise PermanentJobError(exc.args[0]) from None
+        return {
+            "sku": binding.sku,
+            "location": locations[:1].complete_name,
+            "change": change,
+            "quantity": self._stock_on_hand(product, locations)[product.id],
+        }
+
     def _set_platform_stock(self, product, locations, change, sku=None):
         """Change Odoo's on hand quantity of `product` in `locations` by `change` units, as an
         applied inventory adjustment: how a platform's quantity is written into Odoo (the stock

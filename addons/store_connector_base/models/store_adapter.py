@@ -379,6 +379,25 @@ class StoreAdapter(models.AbstractModel):
         return 100
 
     @api.model
+    def _inventory_batch_group(self, store, binding):
+        """Which platform call a binding's stock goes through, for a platform that publishes
+        different records through different endpoints (WooCommerce: simple products through
+        ``products/batch``, the variations of each variable product through that product's own
+        ``products/<id>/variations/batch``).
+
+        The stock jobs (`connector.store._enqueue_inventory_sync`) keep the bindings of one group
+        together: a group is cut in pieces of `_inventory_batch_size` items only when it is larger
+        than that, and the pieces are packed into jobs of at most `_inventory_batch_size` items,
+        so that the `_update_inventory` calls made (one per group and job) are as few as the
+        platform allows: the sum over the groups of ceil(items / batch size).
+
+        :param binding: a store.product.binding of `store` whose stock is published.
+        :returns: a hashable key; every binding returning the same key goes through the same
+            call. Default: None, one group (the bindings are cut in order, as they come).
+        """
+        return None
+
+    @api.model
     def _update_inventory(self, store, items):
         """Publish quantities.
 

@@ -5,10 +5,7 @@ compliance) are in store_adapter.py."""
 from datetime import UTC, datetime
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
 
-from odoo.addons.store_connector_base.exceptions import PermanentJobError
-from odoo.addons.store_connector_base.models.store_product_binding import LOCK_INVENTORY
 from odoo.addons.store_connector_base.services.webhook_dispatch import WebhookHandler
 
 from . import shopify_order_mapper as om
@@ -170,18 +167,10 @@ class StoreAdapterShopifyWebhooks(models.AbstractModel):
         # Equal is the same event again (a retry, or its body posted anew): applied once.
         if updated_at and stamps.get(location_gid, "") >= updated_at:
             return {"ignored": "older than the quantity already applied, or the same event again"}
-        binding._sync_lock(LOCK_INVENTORY)
-        product = binding.product_id
         # The change that makes Odoo publish Shopify's quantity back unchanged, whatever the store's
         # publish basis holds back; applied through the base so that lots, packages and owners are
         # kept, and what needs a lot Odoo cannot choose is refused.
-        change = store._platform_stock_change(product, location, int(available))
-        named = store.with_context(inventory_name=_("%(store)s: stock changed on Shopify", store=store.name))
-        try:
-            named._set_platform_stock(product, location, change, sku=binding.sku)
-        except UserError as exc:
-            raise PermanentJobError(exc.args[0]) from None
-        target = store._stock_on_hand(product, location)[product.id]
+        applied = store._apply_platform_quantity(binding, location, int(available))
         # What Shopify has now is what Odoo would publish: the export the move queues is a no-op.
         data["shopify_level_updated"] = dict(stamps, **{location_gid: updated_at})
         if per_location:
@@ -190,7 +179,8 @@ class StoreAdapterShopifyWebhooks(models.AbstractModel):
         if not per_location:
             vals.update(inventory_quantity=int(available), inventory_synced_at=fields.Datetime.now())
         binding.write(vals)
-        return {"sku": binding.sku, "location": location.complete_name, "change": change, "quantity": target}
+        return {"sku": binding.sku, "location": location.complete_name, "change": applied["change"],
+                "quantity": applied["quantity"]}
 
     @api.model
     def _shopify_webhook_product(self, store, delivery, payload):

@@ -13,6 +13,9 @@ from . import test_woocommerce_products
 from . import test_woocommerce_products_simulator
 from . import test_woocommerce_fulfillment
 from . import test_woocommerce_fulfillment_simulator
+from . import test_woocommerce_stock
+from . import test_woocommerce_customers
+from . import test_woocommerce_stock_customers_sim
 from . import test_woocommerce_e2e_orders
 from . import test_woocommerce_e2e_sync_api
 from . import test_woocommerce_e2e_fulfillment
