@@ -19,3 +19,4 @@ from . import test_woocommerce_stock_customers_sim
 from . import test_woocommerce_e2e_orders
 from . import test_woocommerce_e2e_sync_api
 from . import test_woocommerce_e2e_fulfillment
+from . import test_woocommerce_e2e_stock
