@@ -74,13 +74,27 @@ class WooCommerceE2ECase(HttpCase):
             [("store_id", "=", self.store.id), ("external_id", "=", str(order_id))])
 
     def deliveries(self, topic=None):
-        domain = [("store_id", "=", self.store.id)] + ([("topic", "=", topic)] if topic else [])
+        """The store's stored deliveries: of `topic`, or of a resource ("order.")."""
+        domain = [("store_id", "=", self.store.id)]
+        if topic:
+            domain.append(("topic", "=like", f"{topic}%") if topic.endswith(".") else ("topic", "=", topic))
         return self.env["store.webhook.delivery"].search(domain)
+
+    @staticmethod
+    def of_orders(results):
+        """The order topics' deliveries among `results` (an order moving stock also fires
+        product.updated)."""
+        return [result for result in results if result["topic"].startswith("order.")]
 
     def writes(self):
         """The shop's REST calls that change something (method, path, JSON)."""
         return [(request["method"], request["path"], request["json"]) for request in self.sim.requests
                 if request["method"] not in ("GET", "HEAD")]
+
+    def order_writes(self):
+        """The shop's REST calls that change orders (stock exports left out: Odoo is the stock's
+        master and sends its quantities whenever stock moves)."""
+        return [write for write in self.writes() if write[1].startswith("/wp-json/wc/v3/orders")]
 
     def next_second(self):
         """Move the shop's clock to the next second (WooCommerce's dates have second resolution)."""
