@@ -453,9 +453,13 @@ class Api:
         product = self._product(id, status=400)
         data = request.data() if data is None else data
         if product["type"] == "variation":
-            self.store.apply_product(product, data)
-        else:
-            self.store.apply_product(product, data)
+            # WC_REST_Products_Controller::prepare_object_for_database refuses a variation id (its
+            # own endpoint writes variations), item by item in a batch.
+            raise RestError(
+                404, "woocommerce_rest_invalid_product_id",
+                "To manipulate product variations you should use the "
+                "/products/&lt;product_id&gt;/variations/&lt;id&gt; endpoint.")
+        self.store.apply_product(product, data)
         self.sim.emit("product.updated", product["id"])
         return self.store.render_product(product)
 

@@ -533,6 +533,13 @@ def test_variation_batch(ssl_sim):
         timeout=10,
     ).json()
     assert answer["update"][0]["stock_quantity"] == 6 and ssl_sim.stock("T-S") == 6
+    # The products endpoint refuses a variation id, item by item in a batch, as WooCommerce does.
+    refused = requests.post(f"{ssl_sim.api_url}/products/batch", auth=(CK, CS),
+                            json={"update": [{"id": vid, "stock_quantity": 9}]}, timeout=10).json()
+    assert refused["update"][0]["error"]["code"] == "woocommerce_rest_invalid_product_id"
+    single = requests.put(f"{ssl_sim.api_url}/products/{vid}", auth=(CK, CS), json={"stock_quantity": 9},
+                          timeout=10)
+    assert single.status_code == 404 and ssl_sim.stock("T-S") == 6
 
 
 # ---------------------------------------------------------------------- the package over OAuth
