@@ -96,3 +96,9 @@ TRACKING_PROVIDERS_PATH = "/shipment-trackings/providers"
 TRACKING_DETECTION_HOURS = 24
 #: The extension answers these where it is not installed (WordPress knows no such route).
 TRACKING_ABSENT_CODES = ("rest_no_route",)
+
+# Stock changes imported from WooCommerce (models/store_adapter_stock.py): the order statuses whose
+# units WooCommerce has taken off its stock (wc_maybe_reduce_stock_levels), and how far before the
+# store's last order pull the orders of a changed product are read again (seconds).
+STOCK_HOLDING_ORDER_STATUSES = ("processing", "on-hold", "completed")
+STOCK_ORDER_PULL_MARGIN_SECONDS = 300

@@ -82,14 +82,28 @@ class StoreOrderImporter(models.AbstractModel):
         todo = []
         for order in normalized.values():
             binding = bindings.get(order["id"])
-            if binding and binding.platform_updated_at and order["updated_at"] <= binding.platform_updated_at:
-                # Same or older than what we hold: webhooks and pulls arrive out of order.
+            if binding and binding.platform_updated_at and (
+                    order["updated_at"] < binding.platform_updated_at or (
+                        order["updated_at"] == binding.platform_updated_at
+                        and self._same_order_state(order, binding))):
+                # Older than what we hold (webhooks and pulls arrive out of order), or the same again.
                 result["ignored"].append(order["id"])
             else:
                 todo.append((order, binding))
         if todo:
             self._import_batch(store, todo, result, raise_on_error)
         return result
+
+    @api.model
+    def _same_order_state(self, order, binding):
+        """Whether a normalized order of the same update time as `binding`'s says nothing new:
+        same status, total and lines. Platforms date changes to the second, so a different state
+        of the same second is a second change within it (an order paid just after it was placed),
+        imported; were it the older of the two arriving last, the next pull reads the order as it
+        is now. Other differences (how a webhook and a pull word an address) are not news."""
+        return (order["status"] == binding.platform_status
+                and Decimal(str(order["total"])) == Decimal(str(binding.platform_total))
+                and order_mapper.lines_fingerprint(order) == binding.lines_fingerprint)
 
     @api.model
     def _record_failure(self, result, order, exc, raise_on_error):

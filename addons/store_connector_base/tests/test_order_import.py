@@ -84,7 +84,8 @@ class TestOrderImport(OrderPipelineCase):
             status="cancelled",
             lines=[{"sku": "TEE", "name": "Tee", "quantity": 9, "unit_price": "20.00"}],
         )
-        same_time = self.make_order("1005", updated=self.later(10), status="cancelled")
+        # The same order of the same second, worded otherwise (a webhook's body, then a pull's).
+        same_time = self.make_order("1005", updated=self.later(10), status="processing", note="Other words")
         result = self.import_orders([older])
         self.assertEqual(result["ignored"], ["1005"])
         result = self.import_orders([same_time])
@@ -95,6 +96,17 @@ class TestOrderImport(OrderPipelineCase):
         )
         self.assertEqual(sale.order_line.product_id, self.mug)
         self.assertNotEqual(sale.state, "cancel")
+
+    def test_another_state_of_the_same_second_is_a_change(self):
+        """Platforms date changes to the second: an order placed and paid within one second
+        arrives as two payloads of the same update time; the second one is not lost."""
+        self.import_orders([self.make_order("1006", updated=self.later(10), status="pending")])
+        paid = self.make_order("1006", updated=self.later(10), status="processing")
+        result = self.import_orders([paid])
+        self.assertEqual(result["updated"], [self.sale_of("1006").id])
+        self.assertEqual(self.binding_of("1006").platform_status, "processing")
+        result = self.import_orders([paid])
+        self.assertEqual(result["ignored"], ["1006"], "the same state again is nothing new")
 
     def test_confirmed_order_gets_status_only_and_an_activity(self):
         self.store.order_auto_confirm = True

@@ -187,9 +187,10 @@ class StoreAdapterWooCommerceFulfillment(models.AbstractModel):
     @api.model
     def _woocommerce_note_text(self, fulfillment):
         """The customer note of a delivery: what shipped, carrier, number, link, reference."""
+        # env._: `_` finds the language in its caller's frame, which a generator expression hides.
         lines = ", ".join(
-            _("%(quantity)s × %(name)s", quantity=f"{float(line['quantity']):g}",
-              name=line.get("name") or line.get("sku") or "?")
+            self.env._("%(quantity)s × %(name)s", quantity=f"{float(line['quantity']):g}",
+                       name=line.get("name") or line.get("sku") or "?")
             for line in fulfillment.get("lines") or []
         )
         if fulfillment.get("order_complete", True):

@@ -15,12 +15,14 @@ read before a batch: the answer of each item tells whether WooCommerce took it.
 """
 
 from collections import defaultdict
+from datetime import timedelta
 
 from odoo import _, api, fields, models
 
-from odoo.addons.store_connector_base.exceptions import PermanentJobError
+from odoo.addons.store_connector_base.exceptions import OperationNotPermitted, PermanentJobError
 
 from .. import const
+from . import woocommerce_order_mapper as om
 from .woocommerce_client import WooCommerceClient
 
 # external_data key: WooCommerce's date_modified_gmt of the last stock change imported (older or
@@ -226,6 +228,7 @@ class StoreAdapterWooCommerceStock(models.AbstractModel):
         if modified and str(data.get(STOCK_IMPORTED_KEY) or "") >= modified:
             return {"ignored": "older than the quantity already applied, or the same change again",
                     "sku": binding.sku}
+        self._woocommerce_import_orders_holding_stock(store, payload)
         result = store._apply_platform_quantity(binding, store._stock_default_locations(), quantity)
         if modified:
             data[STOCK_IMPORTED_KEY] = modified
@@ -234,6 +237,34 @@ class StoreAdapterWooCommerceStock(models.AbstractModel):
         binding.write({"external_data": data, "inventory_quantity": quantity,
                        "inventory_synced_at": fields.Datetime.now()})
         return result
+
+    @api.model
+    def _woocommerce_import_orders_holding_stock(self, store, payload):
+        """Import first the orders of the product whose units WooCommerce's quantity already left
+        out (statuses const.STOCK_HOLDING_ORDER_STATUSES) and that it changed since the store's last
+        order pull: one page of ``GET /orders?product=<id>`` (a variation's orders are its parent's),
+        through the order pipeline, which ignores those already imported.
+
+        Why: WooCommerce takes an order's units off its stock when the order is paid and announces
+        the new quantity by product.updated, while the order reaches Odoo by its own webhook or the
+        next pull, in no guaranteed order. Applied first, the quantity would lower Odoo's on hand by
+        the sold units, and the order's reservation, once imported, would take them off again.
+        """
+        try:
+            store._check_operation_allowed("orders.pull")
+        except OperationNotPermitted:
+            return
+        parent = str(payload.get("parent_id") or "")
+        params = {"product": parent if parent not in ("", "0") else str(payload["id"]),
+                  "status": ",".join(const.STOCK_HOLDING_ORDER_STATUSES), "dates_are_gmt": "true",
+                  "orderby": "modified", "order": "desc"}
+        if store.order_import_cursor:
+            since = store.order_import_cursor - timedelta(seconds=const.STOCK_ORDER_PULL_MARGIN_SECONDS)
+            params["modified_after"] = since.strftime("%Y-%m-%dT%H:%M:%S")
+        records, _total, _pages = store._woocommerce_client().get_page(
+            "/orders", params, page=1, per_page=const.PAGE_SIZE)
+        if records:
+            self.env["store.order.importer"]._import_orders(store, [om.order_from_rest(r) for r in records])
 
     @api.model
     def _woocommerce_stock_binding(self, store, payload):

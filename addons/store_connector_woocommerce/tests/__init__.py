@@ -17,3 +17,7 @@ from . import test_woocommerce_stock
 from . import test_woocommerce_customers
 from . import test_woocommerce_stock_customers_sim
 from . import test_woocommerce_demo
+from . import test_woocommerce_e2e_orders
+from . import test_woocommerce_e2e_sync_api
+from . import test_woocommerce_e2e_fulfillment
+from . import test_woocommerce_e2e_stock

@@ -70,6 +70,9 @@ class FakeShop:
             return self.listing(self.variations.get(parent, {}), query)
         if segments == ["customers"] and method == "GET":
             return self.customer_list(query)
+        if segments == ["orders"] and method == "GET":
+            # The orders a stock change imports first (store_adapter_stock.py): none in this shop.
+            return 200, {"X-WP-Total": "0", "X-WP-TotalPages": "0"}, []
         if segments == ["customers"] and method == "POST":
             self.next_customer_id += 1
             customer = dict(body, id=self.next_customer_id)
