@@ -27,11 +27,16 @@ import tempfile
 import threading
 import time
 
-from tests.benchmarks.bench_common import Figure, say, section
-from tests.benchmarks.bench_shopify import _cleanup_orders, _confirmed, _orm_baseline
+from tests.benchmarks.bench_common import say, section
+from tests.benchmarks.bench_shopify import (
+    ORDER_RATIO_TARGET,
+    _cleanup_orders,
+    _confirmed,
+    _orm_baseline,
+    order_figures,
+)
 from tests.simulators.woocommerce import WooCommerceSimulator
 
-ORDER_RATIO_TARGET = 0.60
 ORDER_PRODUCTS = 50
 ORDER_CUSTOMERS = 100
 WEBHOOK_SECRET = "bench-woocommerce-webhook-secret-4b7e"
@@ -172,17 +177,9 @@ def run_orders_once(oe, args, lines, count):
     finally:
         if not args.keep_data:
             _cleanup_orders(oe, store_id)
-    label = f"woocommerce orders[{lines} lines]"
-    return [
-        Figure(f"{label} webhook end to end", e2e_rate, "/s", "info",
-               note=f"{done}/{count} confirmed in {wall:.1f} s from the first of {len(attempts)} deliveries"),
-        Figure(f"{label} ORM create + confirm", orm_rate, "/s", "info", note="batches of 100"),
-        Figure(f"{label} ORM one order at a time", one_rate, "/s", "info",
-               note="sale.order.create + action_confirm per order: the work of one webhook job"),
-        Figure(f"{label} confirmed", done, "", "equal", count),
-        Figure(f"{label} ratio webhook / ORM", ratio, "x", "min" if lines == 3 else "info",
-               ORDER_RATIO_TARGET if lines == 3 else None),
-    ]
+    return order_figures(
+        f"woocommerce orders[{lines} lines]", lines, e2e_rate, orm_rate, one_rate, done, count, ratio,
+        f"{done}/{count} confirmed in {wall:.1f} s from the first of {len(attempts)} deliveries")
 
 
 def run(oe, args):
