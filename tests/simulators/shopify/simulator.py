@@ -5,12 +5,12 @@ import contextlib
 import functools
 import logging
 import re
-import threading
 import time
 from datetime import timedelta
 
 import requests
 
+from ..lifecycle import LoopbackServing
 from . import payloads
 from .bulk import BulkRunner
 from .cost import LeakyBucket
@@ -50,7 +50,7 @@ def _warn_check_off():
     _logger.warning(OFF_WARNING)
 
 
-class ShopifySimulator:
+class ShopifySimulator(LoopbackServing):
     """A loopback Shopify shop speaking the GraphQL Admin API, OAuth and webhooks.
 
     ::
@@ -177,37 +177,10 @@ class ShopifySimulator:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self):
-        """Start serving; returns the base URL (http://127.0.0.1:<port>)."""
-        if self._server is not None:
-            return self.base_url
-        self._server = SimulatorHTTPServer((self.host, self.port), self)
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name="shopify-simulator",
-            daemon=True,
-        )
-        self._thread.start()
-        if self.webhook_mode == "background":
-            self.webhooks.start_background()
-        return self.base_url
+    thread_name = "shopify-simulator"
 
-    def stop(self):
-        self.webhooks.stop_background()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(timeout=5)
-            self._server = self._thread = None
-
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
+    def _make_server(self):
+        return SimulatorHTTPServer((self.host, self.port), self)
 
     @property
     def base_url(self):

@@ -7,6 +7,7 @@ import threading
 import urllib.parse
 from datetime import timedelta
 
+from ..lifecycle import LoopbackServing
 from .api import BATCH_LIMIT, Api
 from .auth import KeyStore
 from .server import SimulatorHTTPServer
@@ -42,7 +43,7 @@ DEFAULT_PROVIDERS = {
 }
 
 
-class WooCommerceSimulator:
+class WooCommerceSimulator(LoopbackServing):
     """A loopback WooCommerce shop speaking the REST API v3 (see README.md).
 
     ::
@@ -127,37 +128,10 @@ class WooCommerceSimulator:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self):
-        """Start serving; returns the base URL (the store's shop_url)."""
-        if self._server is not None:
-            return self.base_url
-        self._server = SimulatorHTTPServer((self.host, self.port), self, ssl_context=self.ssl_context)
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name="woocommerce-simulator",
-            daemon=True,
-        )
-        self._thread.start()
-        if self.webhook_mode == "background":
-            self.webhooks.start_background()
-        return self.base_url
+    thread_name = "woocommerce-simulator"
 
-    def stop(self):
-        self.webhooks.stop_background()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(timeout=5)
-            self._server = self._thread = None
-
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
+    def _make_server(self):
+        return SimulatorHTTPServer((self.host, self.port), self, ssl_context=self.ssl_context)
 
     @property
     def base_url(self):
