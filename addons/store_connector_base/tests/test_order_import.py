@@ -174,6 +174,31 @@ class TestOrderImport(OrderPipelineCase):
         self.assertIn("already shipped", activity.note)
         self.assertEqual(self.binding_of("1009").platform_stage, "cancelled")
 
+    def test_salesperson_follows_imported_orders_without_an_assignment_message_each(self):
+        seller = self.env["res.users"].create({
+            "name": "Shop Seller", "login": "shop-seller-import", "email": "seller@example.com",
+            "groups_id": [(6, 0, self.env.ref("sales_team.group_sale_salesman").ids)],
+        })
+        self.store.order_salesperson_id = seller
+        # With the chatter on, as in production (the pipeline tests switch tracking off).
+        tracked = self.env(context=dict(self.env.context, tracking_disable=False))
+        tracked["store.order.importer"]._import_orders(
+            self.store.with_env(tracked), [self.make_order("1012", status="processing")]
+        )
+        sale = self.sale_of("1012").with_env(tracked)
+        self.assertEqual(sale.user_id, seller)
+        self.assertIn(seller.partner_id, sale.message_partner_ids)
+        assigned = self.env["mail.message"].search([
+            ("model", "=", "sale.order"), ("res_id", "=", sale.id), ("subject", "ilike", "assigned"),
+        ])
+        self.assertFalse(assigned, "the salesperson is not sent an assignment message per imported order")
+        # Assigning an order by hand still tells the new salesperson.
+        other = seller.copy({"login": "shop-seller-import-2", "name": "Other Seller"})
+        sale.user_id = other
+        self.assertTrue(self.env["mail.message"].search([
+            ("model", "=", "sale.order"), ("res_id", "=", sale.id), ("subject", "ilike", "assigned"),
+        ]))
+
     def test_returned_raises_an_activity(self):
         self.import_orders([self.make_order("1010", status="returned")])
         sale = self.sale_of("1010")
