@@ -1,0 +1,1 @@
+"""Loopback eBay simulator (issue 11): see README.md (written with the simulator)."""
