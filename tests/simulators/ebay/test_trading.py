@@ -22,8 +22,8 @@ def api():
         0,
         category_id="15687",
         variations=[
-            {"sku": "TEE-M", "price": "15.00", "quantity": 3, "specifics": {"Size": "M"}},
-            {"sku": "TEE-L", "price": "16.00", "quantity": 1, "specifics": {"Size": "L"}},
+            {"sku": "TEE-M", "price": "15.00", "quantity": 3, "aspects": {"Size": "M"}},
+            {"sku": "TEE-L", "price": "16.00", "quantity": 1, "aspects": {"Size": "L"}},
         ],
     )
     return trading
@@ -286,7 +286,7 @@ def test_member_messages_about_an_item(api):
 def test_iaf_token_checked_and_call_name_matches_the_body(api):
     with pytest.raises(EbaySdkError) as caught:
         connection(api, token="stolen").execute("GetUser", {})
-    assert caught.value.response.dict()["Errors"]["ErrorCode"] == "21917053"
+    assert caught.value.response.dict()["Errors"]["ErrorCode"] == "21916984"
     body = b'<?xml version="1.0"?><GetUserRequest xmlns="urn:ebay:apis:eBLBaseComponents"></GetUserRequest>'
     answer = api.handle(
         sim_request(
@@ -311,3 +311,58 @@ def test_quota_exceeded_shape_parses_as_an_ebay_error():
     response = Response(ResponseDataObject({"content": answer.body}, []), verb="ReviseInventoryStatus")
     assert response.reply.Ack == "Failure"
     assert response.reply.Errors.ErrorCode == "518"
+
+
+class FrontLike(StandInSim):
+    """The parts of ebsim's front TradingApi uses: its legacy listing store (which its Inventory API's
+    bulk_migrate_listing marks migrated) and the Inventory API's published listings."""
+
+    currency = "EUR"
+
+    def __init__(self):
+        super().__init__()
+        self.legacy_listings = {}
+        self.inventory = type("Inventory", (), {"listings": {}})()
+
+
+def test_legacy_listings_live_in_the_fronts_store():
+    front = FrontLike()
+    # a listing as the front's add_legacy_listing writes it (no currency, start_time, site...)
+    front.legacy_listings["220000000001"] = {
+        "item_id": "220000000001",
+        "sku": "CUP",
+        "title": "Cup",
+        "price": "4.5",
+        "quantity": 3,
+        "quantity_sold": 1,
+        "category_id": "20625",
+        "condition_id": 1000,
+        "aspects": {},
+        "image_urls": [],
+        "variations": [],
+        "status": "Active",
+        "migrated": False,
+        "listing_policies": None,
+    }
+    api = TradingApi(front)
+    assert api.listings is front.legacy_listings
+    item = connection(api).execute("GetItem", {"ItemID": "220000000001"}).dict()["Item"]
+    assert (item["Quantity"], item["Currency"], item["StartPrice"]["value"]) == ("4", "EUR", "4.50")
+    connection(api).execute(
+        "ReviseInventoryStatus", {"InventoryStatus": {"SKU": "CUP", "Quantity": 8, "StartPrice": "5"}}
+    )
+    assert (
+        front.legacy_listings["220000000001"]["quantity"],
+        front.legacy_listings["220000000001"]["price"],
+    ) == (8, "5.00")
+    mine = api.add_legacy_listing(None, "PLATE", "Plate", 3, 2)
+    assert front.legacy_listings[mine["item_id"]]["sku"] == "PLATE"
+    # the front's migration marks the dict; the Inventory API then owns the listing id
+    front.legacy_listings["220000000001"]["migrated"] = True
+    front.inventory.listings["220000000001"] = {"listingId": "220000000001"}
+    with pytest.raises(EbaySdkError) as caught:
+        connection(api).execute(
+            "ReviseInventoryStatus", {"InventoryStatus": {"ItemID": "220000000001", "Quantity": 1}}
+        )
+    assert caught.value.response.dict()["Errors"]["ErrorCode"] == "21919474"
+    assert front.legacy_listings["220000000001"]["quantity"] == 8

@@ -10,25 +10,26 @@ Requests: headers X-EBAY-API-CALL-NAME (must name the root element `<{Verb}Reque
 -COMPATIBILITY-LEVEL, -APP-NAME/-DEV-NAME/-CERT-NAME, and X-EBAY-API-IAF-TOKEN (an OAuth user token; the
 connector sends no RequesterCredentials).
 
-Interface with the simulator's front and its other APIs (agreed with ebsim):
-* The front mounts `TradingApi(sim)` and keeps it as `sim.trading`; it counts the "trading" daily quota
-  and, when it is spent, answers `quota_exceeded_response()` (ErrorCode 518) instead of calling `handle`.
-  The front does not check a bearer token for this API (`token_header` names the header): `handle` checks
-  the IAF token itself with `sim.check_user_token(token)` -> {"kind", "scopes", "user"} or None (when the
-  front already filled `request.auth`, that is used).
-* Legacy listings live HERE: `sim.trading.add_legacy_listing(item_id, sku, title, price, quantity,
-  variations=None, ...)` (the front may re-export it as `sim.add_legacy_listing`).
-* Migration (`bulk_migrate_listing`, the Inventory API side): `sim.trading.take_legacy_listing(item_id)` ->
-  the listing's data (sku, title, price, currency, quantity, category_id, condition_id, description,
-  variations) and marks it migrated, or None when there is no such active legacy listing (already migrated
-  included); after that every revise call on it fails with ErrorCode 21919474 ("This operation is not allowed
-  for inventory items."), GetItem still answers. `sim.trading.is_migrated(item_id)`.
-* A listing the Inventory API published (not migrated) is refused the same way when the front offers
-  `sim.inventory_listing(item_id)` (truthy when the Inventory API owns that listing id).
-* Carriers (GeteBayDetails) are `CARRIERS`; the Fulfillment API side may validate shippingCarrierCode
-  against `carrier_codes()`.
-* Messages: `sim.trading.add_member_message(item_id, sender, body, ...)` (a buyer's question about an item
-  or an order's item).
+Interface with the simulator's front and its other APIs (ebsim's front, tests/simulators/ebay/simulator.py):
+* The front mounts `TradingApi(sim)` as `sim.trading`, counts the "trading" daily quota and answers eBay's
+  ErrorCode 518 itself when it is spent (`quota_exceeded_response()` here gives the same shape). It checks the
+  X-EBAY-API-IAF-TOKEN (an OAuth user token; ErrorCode 21916984 when invalid) and fills `request.auth`;
+  without a front, `handle` checks the token with `sim.check_user_token(token)` or `sim.oauth.check(token)`.
+* Legacy listings live in the front's `sim.legacy_listings` (ItemID -> dict; this module's own dict when the
+  sim has none): keys item_id, sku, title, price (string), quantity (available), quantity_sold,
+  category_id, condition_id (int), aspects, image_urls, variations [{sku, price, quantity, aspects,
+  quantity_sold}], status ("Active"/"Completed"), migrated, listing_policies; this module adds currency,
+  site, description, start_time, revisions when it creates one (`sim.trading.add_legacy_listing(item_id,
+  sku, title, price, quantity, variations=None, ...)`; the front's `sim.add_legacy_listing(sku, ...)` makes
+  them too). ReviseInventoryStatus / ReviseFixedPriceItem write price and quantity back into that dict.
+* Migration: the Inventory API's `bulk_migrate_listing` reads the dict and sets `migrated`; a listing that
+  is migrated, or that the Inventory API manages (its id in `sim.inventory.listings`, or
+  `sim.inventory_listing(item_id)` truthy), is refused by every revise call with ErrorCode 21919474 ("This
+  operation is not allowed for inventory items."); GetItem still answers. Without the front's migration,
+  `sim.trading.take_legacy_listing(item_id)` hands over the data once and marks it migrated;
+  `is_migrated(item_id)`.
+* Carriers (GeteBayDetails) are `CARRIERS` / `carrier_codes()` (the codes the Fulfillment API takes).
+* Buyer messages: `sim.trading.add_member_message(item_id, sender, body, ...)`.
 """
 
 import copy
@@ -225,10 +226,14 @@ class TradingApi(SimApi):
 
     def __init__(self, sim):
         super().__init__(sim)
-        self._lock = threading.RLock()
-        self.listings = {}  # item_id -> listing dict
+        self._lock = getattr(sim, "lock", None) or threading.RLock()
+        # Legacy listings: the front's `sim.legacy_listings` (ItemID -> dict) when it has one, which the
+        # Inventory API's bulk_migrate_listing reads and marks migrated; else a store of our own.
+        store = getattr(sim, "legacy_listings", None)
+        self.listings = store if isinstance(store, dict) else {}
         self.messages = []  # member messages (GetMemberMessages / GetMyMessages)
         self._message_ids = itertools.count(2_000_000_001)
+        self._item_ids = itertools.count(110_000_000_001)
         self.calls = []  # (verb, headers) of every call answered, for tests
         self.seller = {
             "UserID": getattr(sim, "seller_username", None) or "sim_seller",
@@ -251,45 +256,52 @@ class TradingApi(SimApi):
         quantity,
         variations=None,
         *,
-        currency="USD",
+        currency=None,
         category_id="88433",
-        condition_id="1000",
+        condition_id=1000,
         description="",
         site="US",
         quantity_sold=0,
+        aspects=None,
+        image_urls=None,
     ):
-        """An active fixed-price listing made outside the Inventory API. `variations`: [{"sku", "price",
-        "quantity", "specifics": {"Size": "M"}, "quantity_sold": 0}]; `quantity` is the quantity
-        available (eBay's Quantity minus QuantitySold)."""
+        """An active fixed-price listing made outside the Inventory API (item_id None: a new one).
+        `variations`: [{"sku", "price", "quantity", "aspects": {"Size": "M"}, "quantity_sold": 0}];
+        `quantity` is the quantity available (eBay's Quantity minus QuantitySold). The dict has the keys
+        the front's `legacy_listings` use (price as a string)."""
+        item_id = str(item_id or next(self._item_ids))
         listing = {
-            "item_id": str(item_id),
+            "item_id": item_id,
             "sku": sku or "",
             "title": title,
-            "price": _money(price),
-            "currency": currency,
+            "price": f"{_money(price):.2f}",
+            "currency": currency or getattr(self.sim, "currency", None) or "USD",
             "quantity": int(quantity),
             "quantity_sold": int(quantity_sold),
             "category_id": str(category_id),
-            "condition_id": str(condition_id),
+            "condition_id": int(condition_id),
+            "aspects": dict(aspects or {}),
+            "image_urls": list(image_urls or ["https://i.ebayimg.com/images/g/sim/s-l1600.jpg"]),
             "description": description,
             "site": site,
             "status": "Active",
             "migrated": False,
+            "listing_policies": None,
             "start_time": _now(self.sim),
             "revisions": 0,
             "variations": [
                 {
                     "sku": v["sku"],
-                    "price": _money(v.get("price", price)),
+                    "price": f"{_money(v.get('price', price)):.2f}",
                     "quantity": int(v.get("quantity", 0)),
                     "quantity_sold": int(v.get("quantity_sold", 0)),
-                    "specifics": dict(v.get("specifics") or {}),
+                    "aspects": dict(v.get("aspects") or v.get("specifics") or {}),
                 }
                 for v in (variations or ())
             ],
         }
         with self._lock:
-            self.listings[listing["item_id"]] = listing
+            self.listings[item_id] = listing
         return listing
 
     def legacy_listing(self, item_id):
@@ -300,22 +312,31 @@ class TradingApi(SimApi):
             self.listings[str(item_id)]["status"] = "Completed"
 
     def take_legacy_listing(self, item_id):
-        """For bulk_migrate_listing: the listing's data, marking it migrated (None when it is not an active
-        legacy listing, or was migrated already)."""
+        """For a migration held outside the front's store: the listing's data, marking it migrated (None
+        when it is not an active legacy listing, or was migrated already)."""
         with self._lock:
             listing = self.listings.get(str(item_id))
-            if listing is None or listing["migrated"] or listing["status"] != "Active":
+            if listing is None or listing.get("migrated") or listing.get("status") != "Active":
                 return None
             listing["migrated"] = True
-            data = copy.deepcopy(listing)
-        data["price"] = str(data["price"])
-        for variation in data["variations"]:
-            variation["price"] = str(variation["price"])
-        return data
+            return copy.deepcopy(listing)
 
     def is_migrated(self, item_id):
         listing = self.listings.get(str(item_id))
-        return bool(listing and listing["migrated"])
+        return bool(listing and listing.get("migrated"))
+
+    def inventory_owned(self, item_id):
+        """True when the Inventory API manages this listing (migrated, or published with the Inventory
+        API): Trading revise calls are refused then."""
+        listing = self.listings.get(str(item_id))
+        if listing is not None and listing.get("migrated"):
+            return True
+        hook = getattr(self.sim, "inventory_listing", None)
+        if callable(hook) and hook(str(item_id)):
+            return True
+        inventory = getattr(self.sim, "inventory", None)
+        listings = getattr(inventory, "listings", None)
+        return isinstance(listings, dict) and str(item_id) in listings
 
     def add_member_message(
         self,
@@ -327,9 +348,8 @@ class TradingApi(SimApi):
         recipient=None,
         question_type="General",
         message_type="AskSellerQuestion",
-        order_line_item_id=None,
     ):
-        """A buyer's message to the seller about an item (and the order of it, when bought)."""
+        """A buyer's message to the seller about an item (the item of an order, when bought)."""
         listing = self.listings.get(str(item_id)) or {}
         now = _now(self.sim)
         message = {
@@ -342,7 +362,6 @@ class TradingApi(SimApi):
             "body": body,
             "question_type": question_type,
             "message_type": message_type,
-            "order_line_item_id": order_line_item_id,
             "created": now,
             "status": "Unanswered",
             "read": False,
@@ -400,12 +419,7 @@ class TradingApi(SimApi):
         if not self._authorized(request):
             return trading_error_response(
                 verb,
-                TradingError(
-                    21917053,
-                    "Invalid access token.",
-                    "Invalid access token. Check the value of the X-EBAY-API-IAF-TOKEN header.",
-                    classification="RequestError",
-                ),
+                TradingError(21916984, "Invalid IAF token.", "IAF token supplied is invalid."),
                 now,
             )
         site = request.headers.get("x-ebay-api-siteid", "0")
@@ -427,16 +441,16 @@ class TradingApi(SimApi):
                 return trading_error_response(verb, error, now)
 
     def _authorized(self, request):
+        """The front fills `request.auth` from the IAF token (ebsim's front does, and refuses a bad one
+        itself); else check the token here with the front's token check."""
         if request.auth:
             return request.auth.get("kind") == "user"
         token = request.headers.get(self.token_header, "")
-        if not token:
-            return False
-        check = getattr(self.sim, "check_user_token", None)
-        if check is None:
-            return False
-        auth = check(token)
-        if not auth:
+        check = getattr(self.sim, "check_user_token", None) or getattr(
+            getattr(self.sim, "oauth", None), "check", None
+        )
+        auth = check(token) if token and check else None
+        if not auth or auth.get("kind") != "user":
             return False
         request.auth = auth
         return True
@@ -455,7 +469,7 @@ class TradingApi(SimApi):
                     f'Item "{item_id}" is invalid, not activated, or no longer in our database.',
                     params=[item_id],
                 )
-            if sku and listing["variations"]:
+            if sku and listing.get("variations"):
                 variation = next((v for v in listing["variations"] if v["sku"] == sku), None)
                 if variation is None:
                     raise TradingError(
@@ -465,7 +479,7 @@ class TradingApi(SimApi):
                         params=[item_id],
                     )
                 return listing, variation
-            if sku and listing["sku"] != sku:
+            if sku and listing.get("sku") != sku:
                 raise TradingError(
                     21916271,
                     "SKU does not match the item.",
@@ -474,11 +488,11 @@ class TradingApi(SimApi):
                 )
             return listing, None
         for listing in self.listings.values():
-            if listing["status"] != "Active":
+            if listing.get("status") != "Active":
                 continue
-            if listing["sku"] == sku and not listing["variations"]:
+            if listing.get("sku") == sku and not listing.get("variations"):
                 return listing, None
-            for variation in listing["variations"]:
+            for variation in listing.get("variations") or ():
                 if variation["sku"] == sku:
                     return listing, variation
         raise TradingError(
@@ -486,8 +500,7 @@ class TradingApi(SimApi):
         )
 
     def _check_revisable(self, listing):
-        inventory_owned = getattr(self.sim, "inventory_listing", None)
-        if listing["migrated"] or (inventory_owned and inventory_owned(listing["item_id"])):
+        if self.inventory_owned(listing["item_id"]):
             raise TradingError(
                 21919474,
                 "This operation is not allowed for inventory items.",
@@ -495,7 +508,7 @@ class TradingApi(SimApi):
                 "Please refer to the tool used to create this listing.",
                 params=[listing["item_id"]],
             )
-        if listing["status"] != "Active":
+        if listing.get("status") != "Active":
             raise TradingError(
                 291,
                 "Auction ended.",
@@ -503,22 +516,32 @@ class TradingApi(SimApi):
                 params=[listing["item_id"]],
             )
 
+    def _currency(self, listing):
+        return listing.get("currency") or getattr(self.sim, "currency", None) or "USD"
+
+    def _start_time(self, listing):
+        return listing.setdefault("start_time", _now(self.sim))
+
+    @staticmethod
+    def _specifics(variation):
+        values = variation.get("aspects") or variation.get("specifics") or {}
+        return {
+            name: value[0] if isinstance(value, list | tuple) else value for name, value in values.items()
+        }
+
     def _item_xml(self, listing, detail=True):
-        currency = listing["currency"]
-        variations = listing["variations"]
-        total_quantity = (
-            sum(v["quantity"] + v["quantity_sold"] for v in variations)
-            if variations
-            else listing["quantity"] + listing["quantity_sold"]
-        )
-        sold = sum(v["quantity_sold"] for v in variations) if variations else listing["quantity_sold"]
-        price = (
-            min((v["price"] for v in variations), default=listing["price"])
-            if variations
-            else listing["price"]
-        )
+        currency = self._currency(listing)
+        variations = listing.get("variations") or []
+        if variations:
+            sold = sum(int(v.get("quantity_sold", 0)) for v in variations)
+            total_quantity = sum(int(v["quantity"]) for v in variations) + sold
+            price = min(_money(v["price"]) for v in variations)
+        else:
+            sold = int(listing.get("quantity_sold", 0))
+            total_quantity = int(listing["quantity"]) + sold
+            price = _money(listing["price"])
         parts = [f"<ItemID>{listing['item_id']}</ItemID>"]
-        if listing["sku"]:
+        if listing.get("sku"):
             parts.append(f"<SKU>{escape(listing['sku'])}</SKU>")
         parts += [
             f"<Title>{escape(listing['title'])}</Title>",
@@ -527,38 +550,46 @@ class TradingApi(SimApi):
             "<ListingDuration>GTC</ListingDuration>",
             f"<Currency>{currency}</Currency>",
             _amount("StartPrice", price, currency),
-            f"<Site>{listing['site']}</Site>",
-            f"<InventoryTrackingMethod>{'SKU' if listing['sku'] else 'ItemID'}</InventoryTrackingMethod>",
-            f"<ListingDetails><StartTime>{xml_date(listing['start_time'])}</StartTime>"
+            f"<Site>{listing.get('site') or 'US'}</Site>",
+            f"<InventoryTrackingMethod>{'SKU' if listing.get('sku') else 'ItemID'}</InventoryTrackingMethod>",
+            f"<ListingDetails><StartTime>{xml_date(self._start_time(listing))}</StartTime>"
             f"<ViewItemURL>https://www.ebay.com/itm/{listing['item_id']}</ViewItemURL></ListingDetails>",
             f"<SellingStatus>{_amount('CurrentPrice', price, currency)}<QuantitySold>{sold}</QuantitySold>"
-            f"<ListingStatus>{listing['status']}</ListingStatus></SellingStatus>",
+            f"<ListingStatus>{listing.get('status', 'Active')}</ListingStatus></SellingStatus>",
         ]
         if detail:
             parts += [
-                f"<PrimaryCategory><CategoryID>{listing['category_id']}</CategoryID></PrimaryCategory>",
-                f"<ConditionID>{listing['condition_id']}</ConditionID>",
-                f"<Description>{escape(listing['description'])}</Description>",
+                f"<PrimaryCategory><CategoryID>{listing.get('category_id', '')}</CategoryID>"
+                "</PrimaryCategory>",
+                f"<ConditionID>{listing.get('condition_id', 1000)}</ConditionID>",
+                f"<Description>{escape(listing.get('description') or '')}</Description>",
                 f"<Seller><UserID>{escape(self.seller['UserID'])}</UserID></Seller>",
             ]
+            pictures = listing.get("image_urls") or []
+            if pictures:
+                parts.append(
+                    "<PictureDetails>"
+                    + "".join(f"<PictureURL>{escape(url)}</PictureURL>" for url in pictures)
+                    + "</PictureDetails>"
+                )
         else:
             parts.append(f"<QuantityAvailable>{total_quantity - sold}</QuantityAvailable>")
         if variations:
-            parts.append(
-                "<Variations>"
-                + "".join(
-                    f"<Variation><SKU>{escape(v['sku'])}</SKU>{_amount('StartPrice', v['price'], currency)}"
-                    f"<Quantity>{v['quantity'] + v['quantity_sold']}</Quantity><VariationSpecifics>"
-                    + "".join(
-                        f"<NameValueList><Name>{escape(name)}</Name><Value>{escape(value)}</Value></NameValueList>"
-                        for name, value in v["specifics"].items()
-                    )
-                    + f"</VariationSpecifics><SellingStatus><QuantitySold>{v['quantity_sold']}</QuantitySold>"
-                    "</SellingStatus></Variation>"
-                    for v in variations
+            rows = []
+            for v in variations:
+                v_sold = int(v.get("quantity_sold", 0))
+                specifics = "".join(
+                    f"<NameValueList><Name>{escape(name)}</Name><Value>{escape(str(value))}</Value>"
+                    "</NameValueList>"
+                    for name, value in self._specifics(v).items()
                 )
-                + "</Variations>"
-            )
+                rows.append(
+                    f"<Variation><SKU>{escape(v['sku'])}</SKU>{_amount('StartPrice', v['price'], currency)}"
+                    f"<Quantity>{int(v['quantity']) + v_sold}</Quantity>"
+                    f"<VariationSpecifics>{specifics}</VariationSpecifics>"
+                    f"<SellingStatus><QuantitySold>{v_sold}</QuantitySold></SellingStatus></Variation>"
+                )
+            parts.append("<Variations>" + "".join(rows) + "</Variations>")
         return "<Item>" + "".join(parts) + "</Item>"
 
     def _call_GetItem(self, root, now):
@@ -583,7 +614,7 @@ class TradingApi(SimApi):
                     params=[per_page, page],
                 )
             items = [
-                listing for _id, listing in sorted(self.listings.items()) if listing["status"] == "Active"
+                listing for _id, listing in sorted(self.listings.items()) if listing.get("status") == "Active"
             ]
             total = len(items)
             pages = max(1, -(-total // per_page)) if total else 0
@@ -624,7 +655,7 @@ class TradingApi(SimApi):
                         "Either the ItemID or the SKU of the item must be specified.",
                     )
                 listing, variation = self._listing(item_id, sku)
-                if listing["variations"] and variation is None:
+                if listing.get("variations") and variation is None:
                     raise TradingError(
                         21916735,
                         "Cannot revise a Multi-SKU item when item level SKU is supplied.",
@@ -641,16 +672,16 @@ class TradingApi(SimApi):
                     )
                 target = variation or listing
                 if price is not None:
-                    target["price"] = price
+                    target["price"] = f"{price:.2f}"
                 if quantity is not None:
                     target["quantity"] = quantity
-                listing["revisions"] += 1
+                listing["revisions"] = listing.get("revisions", 0) + 1
                 results.append(
                     f"<InventoryStatus><SKU>{escape(target['sku'])}</SKU><ItemID>{listing['item_id']}</ItemID>"
-                    f"{_amount('StartPrice', target['price'], listing['currency'])}"
+                    f"{_amount('StartPrice', target['price'], self._currency(listing))}"
                     f"<Quantity>{target['quantity']}</Quantity></InventoryStatus>"
                 )
-                fees[listing["item_id"]] = listing["currency"]
+                fees[listing["item_id"]] = self._currency(listing)
             except TradingError as error:
                 errors.append(error)
         body = "".join(results) + "".join(
@@ -686,20 +717,29 @@ class TradingApi(SimApi):
                         "The title may not be longer than 80 characters.",
                         params=["Title"],
                     )
+                if key == "condition_id":
+                    if not value.isdigit():
+                        raise TradingError(
+                            37,
+                            "Input data is invalid.",
+                            "Input data for tag <Item.ConditionID> is invalid or missing.",
+                            params=["ConditionID"],
+                        )
+                    value = int(value)
                 changes[key] = value
         category = _text(item, "PrimaryCategory/CategoryID")
         if category is not None:
             changes["category_id"] = category
         price = _price(item, "StartPrice")
         if price is not None:
-            changes["price"] = price
+            changes["price"] = f"{price:.2f}"
         quantity = _int(item, "Quantity", name="Quantity")
         if quantity is not None:
             changes["quantity"] = quantity
         variation_changes = []
         for variation in _findall(item, "Variations/Variation"):
             variation_sku = _text(variation, "SKU")
-            match = next((v for v in listing["variations"] if v["sku"] == variation_sku), None)
+            match = next((v for v in listing.get("variations") or () if v["sku"] == variation_sku), None)
             if match is None:
                 raise TradingError(
                     21916635,
@@ -717,14 +757,14 @@ class TradingApi(SimApi):
         listing.update(changes)
         for match, variation_price, variation_quantity in variation_changes:
             if variation_price is not None:
-                match["price"] = variation_price
+                match["price"] = f"{variation_price:.2f}"
             if variation_quantity is not None:
                 match["quantity"] = variation_quantity
-        listing["revisions"] += 1
+        listing["revisions"] = listing.get("revisions", 0) + 1
         body = (
-            f"<ItemID>{listing['item_id']}</ItemID><StartTime>{xml_date(listing['start_time'])}</StartTime>"
+            f"<ItemID>{listing['item_id']}</ItemID><StartTime>{xml_date(self._start_time(listing))}</StartTime>"
             "<EndTime>2036-01-01T00:00:00.000Z</EndTime><Fees><Fee><Name>ListingFee</Name>"
-            f"{_amount('Fee', 0, listing['currency'])}</Fee></Fees>"
+            f"{_amount('Fee', 0, self._currency(listing))}</Fee></Fees>"
         )
         return reply("ReviseFixedPriceItem", "Success", body, timestamp=now)
 
