@@ -16,7 +16,8 @@ every category of the marketplace.
 from .api import SimApi, SimResponse, rest_error
 from .taxonomy import CATEGORY_TREE_IDS, CONDITION_DESCRIPTIONS, CONDITION_IDS, TaxonomyApi
 
-PREFIX = "/sell/metadata/v1/marketplace/"
+PREFIX = "/sell/metadata/v1"
+MARKETPLACE_PATH = PREFIX + "/marketplace/"
 MAX_FILTER_IDS = 50
 
 
@@ -69,9 +70,9 @@ class MetadataApi(SimApi):
         }
 
     def handle(self, request):
-        if not request.path.startswith(PREFIX):
+        if not request.path.startswith(MARKETPLACE_PATH):
             return None
-        marketplace, _, action = request.path[len(PREFIX) :].partition("/")
+        marketplace, _, action = request.path[len(MARKETPLACE_PATH) :].partition("/")
         if action not in ("get_item_condition_policies", "get_automotive_parts_compatibility_policies"):
             return None
         if request.method != "GET":

@@ -170,3 +170,18 @@ def test_field_names_are_ebays(sim):
     )
     for condition in policies["itemConditionPolicies"][0]["itemConditions"]:
         assert set(condition) <= _model_fields("sell_metadata", "item_condition")
+
+
+def test_prefixes_route_as_the_front_routes():
+    """The front hands a request to the API whose `prefix` equals the path or starts it followed by "/"."""
+    from .notification import NotificationApi
+    from .trading import TradingApi
+
+    paths = {
+        TaxonomyApi: f"{TAXONOMY}/get_default_category_tree_id",
+        MetadataApi: "/sell/metadata/v1/marketplace/EBAY_US/get_item_condition_policies",
+        NotificationApi: "/commerce/notification/v1/topic",
+        TradingApi: "/ws/api.dll",
+    }
+    for api_class, path in paths.items():
+        assert path == api_class.prefix or path.startswith(api_class.prefix + "/"), api_class
