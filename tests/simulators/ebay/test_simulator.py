@@ -130,22 +130,12 @@ def test_daily_quota_per_api_resets_at_pacific_midnight(sim):
 
 
 def test_trading_quota_answers_trading_error(sim):
-    class Trading:  # stands in for ebsimx's TradingApi
-        prefix, quota_name, scopes = "/ws/api.dll", "trading", ()
-
-        def __init__(self, sim):
-            self.sim = sim
-
-        def handle(self, request):
-            from .api import SimResponse
-
-            return SimResponse(200, "<GetUserResponse><Ack>Success</Ack></GetUserResponse>")
-
-    sim.apis.append(Trading(sim))
+    body = (b'<?xml version="1.0" encoding="utf-8"?>'
+            b'<GetUserRequest xmlns="urn:ebay:apis:eBLBaseComponents"></GetUserRequest>')
     sim.set_quota("trading", 1)
     headers = {"X-EBAY-API-IAF-TOKEN": sim.access_token, "X-EBAY-API-CALL-NAME": "GetUser"}
-    assert "Success" in requests.post(sim.trading_url, data=b"<x/>", headers=headers, timeout=10).text
-    over = requests.post(sim.trading_url, data=b"<x/>", headers=headers, timeout=10)
+    assert "<Ack>Success</Ack>" in requests.post(sim.trading_url, data=body, headers=headers, timeout=10).text
+    over = requests.post(sim.trading_url, data=body, headers=headers, timeout=10)
     assert "<ErrorCode>518</ErrorCode>" in over.text and "<GetUserResponse" in over.text
     bad = requests.post(
         sim.trading_url, data=b"<x/>", timeout=10, headers={**headers, "X-EBAY-API-IAF-TOKEN": "nope"}
