@@ -12,6 +12,10 @@ from .common import create_ebay_store
 from .fake_ebay import FakeEbay
 
 ACCOUNT = "/sell/account/v1"
+GET_USER = """<?xml version="1.0" encoding="UTF-8"?>
+<GetUserResponse xmlns="urn:ebay:apis:eBLBaseComponents"><Timestamp>2026-12-05T08:00:00.000Z</Timestamp>
+<Ack>Success</Ack><Version>1455</Version><User><UserID>acme_uk</UserID><FeedbackScore>152</FeedbackScore>
+<Site>UK</Site><Status>Confirmed</Status></User></GetUserResponse>"""
 
 
 class TestEbayConnection(TransactionCase):
@@ -46,7 +50,11 @@ class TestEbayConnection(TransactionCase):
              "merchantLocationStatus": "ENABLED"}]}))
 
     def test_facts_fill_single_policies_and_say_what_to_fix(self):
+        self.ebay.on("POST", "/ws/api.dll", (200, GET_USER))
         facts = self.store._get_adapter()._test_connection(self.store)
+        self.assertEqual(facts["Seller"], "acme_uk (feedback score 152, site UK)")
+        trading = self.ebay.requests_to("/ws/api.dll")[0]
+        self.assertEqual(trading["headers"]["x-ebay-api-call-name"], "GetUser")
         self.assertEqual(facts["Environment"], "Sandbox")
         self.assertEqual(facts["Marketplace"], "eBay United Kingdom (EBAY_GB)")
         self.assertEqual(facts["Seller registration"], "complete")
@@ -61,7 +69,8 @@ class TestEbayConnection(TransactionCase):
         self.assertEqual(self.store.ebay_payment_policy_id, "6196944000")
         self.assertFalse(self.store.ebay_return_policy_id)
         self.assertEqual(self.store.ebay_merchant_location_key, "warehouse-1")
-        self.assertEqual({request["method"] for request in self.ebay.server.requests}, {"GET"}, "reads only")
+        self.assertEqual({request["method"] for request in self.ebay.server.requests
+                          if request["path"] != "/ws/api.dll"}, {"GET"}, "reads only")
         query = self.ebay.query(self.ebay.requests_to(ACCOUNT + "/return_policy")[0])
         self.assertEqual(query, {"marketplace_id": "EBAY_GB"})
 
