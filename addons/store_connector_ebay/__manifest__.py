@@ -8,6 +8,11 @@
     "website": "https://github.com/store-connector/store-connector",
     "depends": ["store_connector_base"],
     "external_dependencies": {"python": ["requests"]},
-    "data": [],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/store_connector_ebay_listings_security.xml",
+        "views/product_template_views_ebay.xml",
+        "views/connector_store_views_listings.xml",
+    ],
     "installable": True,
 }
