@@ -1,4 +1,5 @@
 from . import connector_store, store_adapter
+from . import connector_store_ebay_interim  # noqa: I001 (removed when the foundation lands)
 from . import (
     ebay_category_info,
     ebay_category_suggestion_wizard,
