@@ -1,4 +1,5 @@
 from odoo import _, fields, models
+from odoo.exceptions import UserError
 
 
 class ConnectorStore(models.Model):
@@ -32,6 +33,9 @@ class ConnectorStore(models.Model):
         it to one of them."""
         self._check_store_manager()
         self.ensure_one()
+        if self.platform != "ebay":
+            raise UserError(_("Suggest eBay Categories is for eBay stores; %(store)s is not one.",
+                              store=self.name))
         return {
             "type": "ir.actions.act_window",
             "name": _("Suggest eBay Categories"),
