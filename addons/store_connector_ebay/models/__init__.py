@@ -1,2 +1,11 @@
 from . import connector_store, store_adapter
 from . import store_adapter_oauth, store_adapter_connect
+from . import (
+    ebay_category_info,
+    ebay_category_suggestion_wizard,
+    ebay_product_compatibility,
+    product_template,
+    product_product,
+    connector_store_listings,
+    store_adapter_listings,
+)
