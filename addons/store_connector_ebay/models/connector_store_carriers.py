@@ -8,12 +8,15 @@ class ConnectorStore(models.Model):
     _inherit = "connector.store"
 
     ebay_carrier_codes = fields.Json(
-        string="eBay Carrier Codes", readonly=True, copy=False,
+        string="eBay Carrier Codes",
+        readonly=True,
+        copy=False,
         help="eBay's shipping carriers of the store's site ({code: name}), as last loaded with Load "
         "eBay Carrier Codes.",
     )
     ebay_carrier_codes_text = fields.Text(
-        string="eBay Carriers", compute="_compute_ebay_carrier_codes_text",
+        string="eBay Carriers",
+        compute="_compute_ebay_carrier_codes_text",
         help="The codes to enter as Platform Carrier in the Carrier Mapping: eBay accepts only these "
         "with a tracking number.",
     )
@@ -22,9 +25,13 @@ class ConnectorStore(models.Model):
     def _compute_ebay_carrier_codes_text(self):
         for store in self:
             codes = store.ebay_carrier_codes or {}
-            store.ebay_carrier_codes_text = "\n".join(
-                f"{code}: {name}" if name and name != code else code for code, name in sorted(codes.items())
-            ) or False
+            store.ebay_carrier_codes_text = (
+                "\n".join(
+                    f"{code}: {name}" if name and name != code else code
+                    for code, name in sorted(codes.items())
+                )
+                or False
+            )
 
     def action_ebay_load_carrier_codes(self):
         """Load eBay Carrier Codes button (managers): read eBay's carriers (Trading GeteBayDetails)
@@ -35,13 +42,22 @@ class ConnectorStore(models.Model):
             raise UserError(_("Store %(store)s is not an eBay store.", store=self.name))
         carriers = self.sudo()._get_adapter()._ebay_shipping_carriers(self.sudo())
         if not carriers:
-            raise UserError(_(
-                "eBay listed no shipping carrier for store %(store)s: check the store's marketplace, then "
-                "try again.", store=self.name))
+            raise UserError(
+                _(
+                    "eBay listed no shipping carrier for store %(store)s: check the store's marketplace, "
+                    "then "
+                    "try again.",
+                    store=self.name,
+                )
+            )
         self.sudo().ebay_carrier_codes = {carrier["code"]: carrier["name"] for carrier in carriers}
-        return self._notify_user(_(
-            "%(count)s eBay carrier codes loaded: map your Odoo carriers to them in the Carrier Mapping.",
-            count=len(carriers)), None)
+        return self._notify_user(
+            _(
+                "%(count)s eBay carrier codes loaded: map your Odoo carriers to them in the Carrier Mapping.",
+                count=len(carriers),
+            ),
+            None,
+        )
 
 
 class StoreCarrierMap(models.Model):
@@ -57,12 +73,19 @@ class StoreCarrierMap(models.Model):
             code = (mapping.platform_carrier or "").strip()
             if not codes or code in codes:
                 continue
-            close = [c for c in sorted(codes) if code.casefold() in c.casefold()
-                     or code.casefold() in (codes[c] or "").casefold()][:10]
-            raise ValidationError(_(
-                '"%(code)s" is not one of eBay\'s carrier codes for store %(store)s, and eBay refuses a '
-                "tracking number with an unknown carrier. %(hint)s",
-                code=code, store=store.name,
-                hint=_("Did you mean: %(codes)s?", codes=", ".join(close)) if close else _(
-                    "The codes eBay knows are listed on the store's eBay tab (eBay Carriers)."),
-            ))
+            close = [
+                c
+                for c in sorted(codes)
+                if code.casefold() in c.casefold() or code.casefold() in (codes[c] or "").casefold()
+            ][:10]
+            raise ValidationError(
+                _(
+                    '"%(code)s" is not one of eBay\'s carrier codes for store %(store)s, and eBay refuses a '
+                    "tracking number with an unknown carrier. %(hint)s",
+                    code=code,
+                    store=store.name,
+                    hint=_("Did you mean: %(codes)s?", codes=", ".join(close))
+                    if close
+                    else _("The codes eBay knows are listed on the store's eBay tab (eBay Carriers)."),
+                )
+            )

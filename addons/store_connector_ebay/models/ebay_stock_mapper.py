@@ -21,17 +21,17 @@ OFFERS_PATH = "/sell/inventory/v1/offer"
 SHIPPING_FULFILLMENT_PATH = "/sell/fulfillment/v1/order/{order_id}/shipping_fulfillment"
 
 # eBay's limits (platform notes 3.3, 3.5, 3.9).
-PRICE_QUANTITY_LIMIT = 25       # bulkUpdatePriceQuantity: SKUs per call
-INVENTORY_STATUS_LIMIT = 4      # ReviseInventoryStatus: InventoryStatus per call
-MIGRATE_LISTING_LIMIT = 5       # bulkMigrateListing: listing ids per call
+PRICE_QUANTITY_LIMIT = 25  # bulkUpdatePriceQuantity: SKUs per call
+INVENTORY_STATUS_LIMIT = 4  # ReviseInventoryStatus: InventoryStatus per call
+MIGRATE_LISTING_LIMIT = 5  # bulkMigrateListing: listing ids per call
 INVENTORY_ITEM_PAGE_SIZE = 100  # getInventoryItems limit (eBay: 1..200)
-SELLING_PAGE_SIZE = 100         # GetMyeBaySelling ActiveList.Pagination.EntriesPerPage (eBay: <= 200)
+SELLING_PAGE_SIZE = 100  # GetMyeBaySelling ActiveList.Pagination.EntriesPerPage (eBay: <= 200)
 
 # Binding platform data (store.product.binding.external_data) keys.
-LISTING_ID = "listing_id"       # eBay's item id (the listing), both APIs
-OFFER_ID = "offer_id"           # the Inventory API offer
+LISTING_ID = "listing_id"  # eBay's item id (the listing), both APIs
+OFFER_ID = "offer_id"  # the Inventory API offer
 LISTING_API = "ebay_listing_api"  # "trading" (legacy) or "inventory"; absent: inventory
-VARIATION = "ebay_variation"    # the SKU is a variation of a multi-variation legacy listing
+VARIATION = "ebay_variation"  # the SKU is a variation of a multi-variation legacy listing
 API_TRADING = "trading"
 API_INVENTORY = "inventory"
 
@@ -118,18 +118,27 @@ def legacy_listing_products(items):
             variants = []
             for variation in variations:
                 specifics = as_list((variation.get("VariationSpecifics") or {}).get("NameValueList"))
-                variants.append({
-                    "sku": (variation.get("SKU") or "").strip() or None,
-                    "price": _text(variation.get("StartPrice")),
-                    "attributes": [{"name": spec.get("Name"), "value": as_list(spec.get("Value"))[0]}
-                                   for spec in specifics if spec.get("Name") and spec.get("Value")],
-                    "external_ids": dict(ids, **{VARIATION: True}),
-                })
+                variants.append(
+                    {
+                        "sku": (variation.get("SKU") or "").strip() or None,
+                        "price": _text(variation.get("StartPrice")),
+                        "attributes": [
+                            {"name": spec.get("Name"), "value": as_list(spec.get("Value"))[0]}
+                            for spec in specifics
+                            if spec.get("Name") and spec.get("Value")
+                        ],
+                        "external_ids": dict(ids, **{VARIATION: True}),
+                    }
+                )
         else:
-            price = _text(item.get("BuyItNowPrice")) or _text((item.get("SellingStatus") or {}).get(
-                "CurrentPrice")) or _text(item.get("StartPrice"))
-            variants = [{"sku": (item.get("SKU") or "").strip() or None, "price": price,
-                         "external_ids": dict(ids)}]
+            price = (
+                _text(item.get("BuyItNowPrice"))
+                or _text((item.get("SellingStatus") or {}).get("CurrentPrice"))
+                or _text(item.get("StartPrice"))
+            )
+            variants = [
+                {"sku": (item.get("SKU") or "").strip() or None, "price": price, "external_ids": dict(ids)}
+            ]
         products.append({"title": item.get("Title") or "", "status": "active", "variants": variants})
     return products, skipped
 
@@ -174,7 +183,9 @@ def shipped_date(value):
         value = dt.datetime.fromisoformat(value)
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         value = dt.datetime.combine(value, dt.time(12, 0))
-    value = value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(dt.UTC).replace(tzinfo=None)
+    value = (
+        value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(dt.UTC).replace(tzinfo=None)
+    )
     return value.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 

@@ -46,13 +46,20 @@ class StoreAdapterEbayFulfillment(models.AbstractModel):
         :raises PermanentJobError: none of the delivered lines is an eBay line item, or eBay refused.
         """
         order_id = str(external_order_id or "").strip()
-        lines = [(line["external_line_id"], line["quantity"]) for line in fulfillment.get("lines") or ()
-                 if line.get("external_line_id") and line.get("quantity")]
+        lines = [
+            (line["external_line_id"], line["quantity"])
+            for line in fulfillment.get("lines") or ()
+            if line.get("external_line_id") and line.get("quantity")
+        ]
         if not order_id or not lines:
-            raise PermanentJobError(_(
-                "Delivery %(reference)s of eBay order %(order)s holds no eBay line item (its lines were "
-                "added in Odoo, not imported from eBay): mark it shipped in Seller Hub.",
-                reference=fulfillment.get("reference") or "-", order=order_id or "-"))
+            raise PermanentJobError(
+                _(
+                    "Delivery %(reference)s of eBay order %(order)s holds no eBay line item (its lines were "
+                    "added in Odoo, not imported from eBay): mark it shipped in Seller Hub.",
+                    reference=fulfillment.get("reference") or "-",
+                    order=order_id or "-",
+                )
+            )
         tracking = sm.tracking_number_text(fulfillment.get("tracking_number"))
         carrier = fulfillment.get("carrier") if fulfillment.get("carrier_mapped") else None
         body = sm.shipping_fulfillment(lines, fulfillment.get("shipped_on"), carrier, tracking)
@@ -77,7 +84,9 @@ class StoreAdapterEbayFulfillment(models.AbstractModel):
                 if number and number == body["trackingNumber"]:
                     return sent.get("fulfillmentId") or number
                 continue
-            items = sorted((str(i.get("lineItemId")), int(i.get("quantity") or 0)) for i in sent.get("lineItems") or ())
+            items = sorted(
+                (str(i.get("lineItemId")), int(i.get("quantity") or 0)) for i in sent.get("lineItems") or ()
+            )
             if not number and items == wanted:
                 return sent.get("fulfillmentId")
         return None
@@ -93,9 +102,14 @@ class StoreAdapterEbayFulfillment(models.AbstractModel):
     def _ebay_shipping_carriers(self, store):
         """eBay's shipping carriers of the store's site (Trading ``GeteBayDetails``
         ``ShippingCarrierDetails``): [{"code", "name"}] sorted by code."""
-        reply = store._ebay_trading().execute(
-            "GeteBayDetails", {"DetailName": "ShippingCarrierDetails"},
-            list_nodes=["geteBaydetailsresponse.shippingcarrierdetails"]) or {}
+        reply = (
+            store._ebay_trading().execute(
+                "GeteBayDetails",
+                {"DetailName": "ShippingCarrierDetails"},
+                list_nodes=["geteBaydetailsresponse.shippingcarrierdetails"],
+            )
+            or {}
+        )
         carriers = {}
         for detail in sm.as_list(reply.get("ShippingCarrierDetails")):
             code = (detail.get("ShippingCarrier") or "").strip()

@@ -62,15 +62,29 @@ class StoreAdapterEbayLegacy(models.AbstractModel):
     @api.model
     def _ebay_inventory_item_page(self, store, offset):
         client = store._ebay_client()
-        page = client.request_json("GET", sm.INVENTORY_ITEMS_PATH, api=QUOTA_INVENTORY, params={
-            "limit": sm.INVENTORY_ITEM_PAGE_SIZE, "offset": offset}) or {}
+        page = (
+            client.request_json(
+                "GET",
+                sm.INVENTORY_ITEMS_PATH,
+                api=QUOTA_INVENTORY,
+                params={"limit": sm.INVENTORY_ITEM_PAGE_SIZE, "offset": offset},
+            )
+            or {}
+        )
         items = page.get("inventoryItems") or []
         records = []
         for item in items:
             if not item.get("sku"):
                 continue
-            offers = client.request_json("GET", sm.OFFERS_PATH, api=QUOTA_INVENTORY, params={
-                "sku": item["sku"], "marketplace_id": store.ebay_marketplace_id}) or {}
+            offers = (
+                client.request_json(
+                    "GET",
+                    sm.OFFERS_PATH,
+                    api=QUOTA_INVENTORY,
+                    params={"sku": item["sku"], "marketplace_id": store.ebay_marketplace_id},
+                )
+                or {}
+            )
             records.append(sm.inventory_item_product(item, offers.get("offers"), store.ebay_marketplace_id))
         total = int(page.get("total") or 0)
         if items and offset + len(items) < total:
@@ -81,18 +95,34 @@ class StoreAdapterEbayLegacy(models.AbstractModel):
 
     @api.model
     def _ebay_legacy_listing_page(self, store, page_number):
-        reply = store._ebay_trading().execute("GetMyeBaySelling", {
-            "ActiveList": {"Include": "true", "Pagination": {
-                "EntriesPerPage": str(sm.SELLING_PAGE_SIZE), "PageNumber": str(page_number)}},
-            "DetailLevel": "ReturnAll",
-        }, list_nodes=["getmyebaysellingresponse.activelist.itemarray.item",
-                       "getmyebaysellingresponse.activelist.itemarray.item.variations.variation"]) or {}
+        reply = (
+            store._ebay_trading().execute(
+                "GetMyeBaySelling",
+                {
+                    "ActiveList": {
+                        "Include": "true",
+                        "Pagination": {
+                            "EntriesPerPage": str(sm.SELLING_PAGE_SIZE),
+                            "PageNumber": str(page_number),
+                        },
+                    },
+                    "DetailLevel": "ReturnAll",
+                },
+                list_nodes=[
+                    "getmyebaysellingresponse.activelist.itemarray.item",
+                    "getmyebaysellingresponse.activelist.itemarray.item.variations.variation",
+                ],
+            )
+            or {}
+        )
         active = reply.get("ActiveList") or {}
         items = sm.as_list((active.get("ItemArray") or {}).get("Item"))
         products, _skipped = sm.legacy_listing_products(items)
         products = self._ebay_drop_inventory_listings(store, products)
         pages = int((active.get("PaginationResult") or {}).get("TotalNumberOfPages") or 0)
-        next_cursor = json.dumps({"part": "trading", "page": page_number + 1}) if page_number < pages else None
+        next_cursor = (
+            json.dumps({"part": "trading", "page": page_number + 1}) if page_number < pages else None
+        )
         return {"records": products, "next_cursor": next_cursor}
 
     @api.model
@@ -105,17 +135,28 @@ class StoreAdapterEbayLegacy(models.AbstractModel):
         item_ids = {v["external_ids"][sm.LISTING_ID] for p in products for v in p["variants"]}
         by_listing = Binding._find_by_external_ids(store, list(item_ids), data_key=sm.LISTING_ID)
         modern_listings = {
-            item_id for item_id, bindings in by_listing.items()
+            item_id
+            for item_id, bindings in by_listing.items()
             if any(sm.listing_api(b._external_ids()) == sm.API_INVENTORY for b in bindings)
         }
         skus = [v["sku"] for p in products for v in p["variants"] if v.get("sku")]
-        modern_skus = set(Binding.search([("store_id", "=", store.id), ("sku", "in", skus)]).filtered(
-            lambda b: sm.listing_api(b._external_ids()) == sm.API_INVENTORY and b._external_ids().get(sm.OFFER_ID)
-        ).mapped("sku"))
+        modern_skus = set(
+            Binding.search([("store_id", "=", store.id), ("sku", "in", skus)])
+            .filtered(
+                lambda b: (
+                    sm.listing_api(b._external_ids()) == sm.API_INVENTORY
+                    and b._external_ids().get(sm.OFFER_ID)
+                )
+            )
+            .mapped("sku")
+        )
         kept = []
         for product in products:
-            variants = [v for v in product["variants"]
-                        if v["external_ids"][sm.LISTING_ID] not in modern_listings and v.get("sku") not in modern_skus]
+            variants = [
+                v
+                for v in product["variants"]
+                if v["external_ids"][sm.LISTING_ID] not in modern_listings and v.get("sku") not in modern_skus
+            ]
             if variants:
                 kept.append(dict(product, variants=variants))
         return kept
@@ -148,7 +189,9 @@ class StoreAdapterEbayLegacy(models.AbstractModel):
                 "Product %(product)s is bound to a legacy eBay listing (made on eBay or by the old "
                 "integration), which the connector revises but does not end or relist: end it in Seller "
                 "Hub, or migrate it to the Inventory API first (Migrate to the Inventory API on the "
-                "store).", product=product.get("title") or variants[0].get("sku"))
+                "store).",
+                product=product.get("title") or variants[0].get("sku"),
+            )
             return [{"sku": v["sku"], "external_ids": {}, "error": error} for v in variants]
         details = {"ItemID": item_id}
         if product.get("title"):
@@ -160,13 +203,21 @@ class StoreAdapterEbayLegacy(models.AbstractModel):
             try:
                 store._ebay_trading().execute("ReviseFixedPriceItem", {"Item": details})
             except PermanentJobError as exc:
-                error = _("eBay refused the details of legacy listing %(item)s: %(error)s",
-                          item=item_id, error=str(exc))
+                error = _(
+                    "eBay refused the details of legacy listing %(item)s: %(error)s",
+                    item=item_id,
+                    error=str(exc),
+                )
         if error:
             return [{"sku": v["sku"], "external_ids": {}, "error": error} for v in variants]
-        priced = [{"sku": v["sku"], "quantity": None, "price": v.get("price"), "external_ids": v["external_ids"]}
-                  for v in variants if v.get("price") is not None]
-        refused = {r["sku"]: r["error"] for r in self._ebay_revise_inventory_status(store, priced) if r["error"]}
+        priced = [
+            {"sku": v["sku"], "quantity": None, "price": v.get("price"), "external_ids": v["external_ids"]}
+            for v in variants
+            if v.get("price") is not None
+        ]
+        refused = {
+            r["sku"]: r["error"] for r in self._ebay_revise_inventory_status(store, priced) if r["error"]
+        }
         return [{"sku": v["sku"], "external_ids": {}, "error": refused.get(v["sku"])} for v in variants]
 
     # ------------------------------------------------------------------ migration
@@ -192,9 +243,16 @@ class StoreAdapterEbayLegacy(models.AbstractModel):
         summary = {"migrated": 0, "failed": 0}
         now = fields.Datetime.now()
         for start in range(0, len(listing_ids), sm.MIGRATE_LISTING_LIMIT):
-            chunk = listing_ids[start:start + sm.MIGRATE_LISTING_LIMIT]
-            answer = client.request_json("POST", sm.BULK_MIGRATE_LISTING_PATH, api=QUOTA_INVENTORY, json={
-                "requests": [{"listingId": listing_id} for listing_id in chunk]}) or {}
+            chunk = listing_ids[start : start + sm.MIGRATE_LISTING_LIMIT]
+            answer = (
+                client.request_json(
+                    "POST",
+                    sm.BULK_MIGRATE_LISTING_PATH,
+                    api=QUOTA_INVENTORY,
+                    json={"requests": [{"listingId": listing_id} for listing_id in chunk]},
+                )
+                or {}
+            )
             answered = set()
             for response in answer.get("responses") or ():
                 listing_id = str(response.get("listingId") or "")
@@ -204,26 +262,53 @@ class StoreAdapterEbayLegacy(models.AbstractModel):
                 error = client.bulk_errors(response)
                 if error:
                     summary["failed"] += 1
-                    by_listing[listing_id].write({"last_error": _(
-                        "eBay did not migrate listing %(item)s to the Inventory API: %(error)s",
-                        item=listing_id, error=error), "last_sync_at": now})
+                    by_listing[listing_id].write(
+                        {
+                            "last_error": _(
+                                "eBay did not migrate listing %(item)s to the Inventory API: %(error)s",
+                                item=listing_id,
+                                error=error,
+                            ),
+                            "last_sync_at": now,
+                        }
+                    )
                     continue
                 summary["migrated"] += 1
                 _listing, skus = sm.migrated_listing_ids(response)
                 for binding in by_listing[listing_id]:
                     ids = skus.get(binding.sku)
-                    values = {sm.LISTING_API: sm.API_INVENTORY, sm.VARIATION: None, sm.LISTING_ID: listing_id,
-                              sm.OFFER_ID: (ids or {}).get("offer_id")}
+                    values = {
+                        sm.LISTING_API: sm.API_INVENTORY,
+                        sm.VARIATION: None,
+                        sm.LISTING_ID: listing_id,
+                        sm.OFFER_ID: (ids or {}).get("offer_id"),
+                    }
                     if response.get("inventoryItemGroupKey"):
                         values["inventory_item_group_key"] = response["inventoryItemGroupKey"]
                     vals = binding._external_ids_values(values, binding.external_data)
-                    vals.update(last_sync_at=now, last_error=False if ids else _(
-                        "eBay migrated listing %(item)s but made no inventory item for SKU %(sku)s: check "
-                        "the SKU on eBay (Seller Hub), then run Full Sync.", item=listing_id, sku=binding.sku))
+                    vals.update(
+                        last_sync_at=now,
+                        last_error=False
+                        if ids
+                        else _(
+                            "eBay migrated listing %(item)s but made no inventory item for SKU %(sku)s: "
+                            "check "
+                            "the SKU on eBay (Seller Hub), then run Full Sync.",
+                            item=listing_id,
+                            sku=binding.sku,
+                        ),
+                    )
                     binding.write(vals)
             for listing_id in set(chunk) - answered:
                 summary["failed"] += 1
-                by_listing[listing_id].write({"last_error": _(
-                    "eBay did not answer for listing %(item)s in its migration: run the migration again.",
-                    item=listing_id), "last_sync_at": now})
+                by_listing[listing_id].write(
+                    {
+                        "last_error": _(
+                            "eBay did not answer for listing %(item)s in its migration: run the migration "
+                            "again.",
+                            item=listing_id,
+                        ),
+                        "last_sync_at": now,
+                    }
+                )
         return summary

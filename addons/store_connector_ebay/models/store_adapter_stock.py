@@ -72,16 +72,29 @@ class StoreAdapterEbayStock(models.AbstractModel):
         if legacy:
             self._ebay_reserve_quota(store, QUOTA_TRADING, -(-len(legacy) // sm.INVENTORY_STATUS_LIMIT))
         if modern:
-            results += self._ebay_price_quantity_batch(store, [
-                {"sku": item["sku"], "quantity": item["quantity"],
-                 "offer_id": (item.get("external_ids") or {}).get(sm.OFFER_ID)}
-                for item in modern
-            ])
+            results += self._ebay_price_quantity_batch(
+                store,
+                [
+                    {
+                        "sku": item["sku"],
+                        "quantity": item["quantity"],
+                        "offer_id": (item.get("external_ids") or {}).get(sm.OFFER_ID),
+                    }
+                    for item in modern
+                ],
+            )
         if legacy:
-            results += self._ebay_revise_inventory_status(store, [
-                {"sku": item["sku"], "quantity": item["quantity"], "external_ids": item.get("external_ids")}
-                for item in legacy
-            ])
+            results += self._ebay_revise_inventory_status(
+                store,
+                [
+                    {
+                        "sku": item["sku"],
+                        "quantity": item["quantity"],
+                        "external_ids": item.get("external_ids"),
+                    }
+                    for item in legacy
+                ],
+            )
         return results
 
     @api.model
@@ -96,13 +109,24 @@ class StoreAdapterEbayStock(models.AbstractModel):
         client = store._ebay_client()
         results = []
         for start in range(0, len(entries), sm.PRICE_QUANTITY_LIMIT):
-            chunk = entries[start:start + sm.PRICE_QUANTITY_LIMIT]
-            requests = [sm.price_quantity_request(
-                entry["sku"], entry.get("quantity"), entry.get("offer_id"), entry.get("price"),
-                entry.get("currency")) for entry in chunk]
+            chunk = entries[start : start + sm.PRICE_QUANTITY_LIMIT]
+            requests = [
+                sm.price_quantity_request(
+                    entry["sku"],
+                    entry.get("quantity"),
+                    entry.get("offer_id"),
+                    entry.get("price"),
+                    entry.get("currency"),
+                )
+                for entry in chunk
+            ]
             try:
-                answer = client.request_json("POST", sm.BULK_PRICE_QUANTITY_PATH, api=QUOTA_INVENTORY,
-                                             json={"requests": requests}) or {}
+                answer = (
+                    client.request_json(
+                        "POST", sm.BULK_PRICE_QUANTITY_PATH, api=QUOTA_INVENTORY, json={"requests": requests}
+                    )
+                    or {}
+                )
             except PermanentJobError as exc:
                 # Refused as a whole (e.g. a malformed call): each SKU says why.
                 results += [{"sku": entry["sku"], "error": str(exc)} for entry in chunk]
@@ -115,8 +139,17 @@ class StoreAdapterEbayStock(models.AbstractModel):
                     errors[response["sku"]] = "; ".join(filter(None, [errors.get(response["sku"]), error]))
             for entry in chunk:
                 error = errors.get(entry["sku"])
-                results.append({"sku": entry["sku"], "error": error and _(
-                    "eBay refused the stock or price of SKU %(sku)s: %(error)s", sku=entry["sku"], error=error)})
+                results.append(
+                    {
+                        "sku": entry["sku"],
+                        "error": error
+                        and _(
+                            "eBay refused the stock or price of SKU %(sku)s: %(error)s",
+                            sku=entry["sku"],
+                            error=error,
+                        ),
+                    }
+                )
         return results
 
     # ------------------------------------------------------------------ legacy listings
@@ -136,27 +169,51 @@ class StoreAdapterEbayStock(models.AbstractModel):
         for entry in entries:
             ids = entry.get("external_ids") or {}
             if not ids.get(sm.LISTING_ID):
-                results.append({"sku": entry["sku"], "error": _(
-                    "SKU %(sku)s is bound to a legacy eBay listing without its item id: run Full Sync "
-                    "to find the listing again.", sku=entry["sku"])})
+                results.append(
+                    {
+                        "sku": entry["sku"],
+                        "error": _(
+                            "SKU %(sku)s is bound to a legacy eBay listing without its item id: run Full "
+                            "Sync "
+                            "to find the listing again.",
+                            sku=entry["sku"],
+                        ),
+                    }
+                )
                 continue
-            sendable.append((entry, sm.inventory_status(
-                ids[sm.LISTING_ID], entry["sku"], entry.get("quantity"), entry.get("price"),
-                variation=bool(ids.get(sm.VARIATION)))))
+            sendable.append(
+                (
+                    entry,
+                    sm.inventory_status(
+                        ids[sm.LISTING_ID],
+                        entry["sku"],
+                        entry.get("quantity"),
+                        entry.get("price"),
+                        variation=bool(ids.get(sm.VARIATION)),
+                    ),
+                )
+            )
         for start in range(0, len(sendable), sm.INVENTORY_STATUS_LIMIT):
-            chunk = sendable[start:start + sm.INVENTORY_STATUS_LIMIT]
+            chunk = sendable[start : start + sm.INVENTORY_STATUS_LIMIT]
             try:
-                reply = trading.execute("ReviseInventoryStatus", {"InventoryStatus": [s for _e, s in chunk]},
-                                        list_nodes=["reviseinventorystatusresponse.inventorystatus"])
+                reply = trading.execute(
+                    "ReviseInventoryStatus",
+                    {"InventoryStatus": [s for _e, s in chunk]},
+                    list_nodes=["reviseinventorystatusresponse.inventorystatus"],
+                )
             except PermanentJobError as exc:
                 if len(chunk) == 1:
-                    results.append({"sku": chunk[0][0]["sku"], "error": self._ebay_legacy_error(chunk[0][0], exc)})
+                    results.append(
+                        {"sku": chunk[0][0]["sku"], "error": self._ebay_legacy_error(chunk[0][0], exc)}
+                    )
                     continue
                 for entry, status in chunk:
                     try:
                         trading.execute("ReviseInventoryStatus", {"InventoryStatus": [status]})
                     except PermanentJobError as item_exc:
-                        results.append({"sku": entry["sku"], "error": self._ebay_legacy_error(entry, item_exc)})
+                        results.append(
+                            {"sku": entry["sku"], "error": self._ebay_legacy_error(entry, item_exc)}
+                        )
                     else:
                         results.append({"sku": entry["sku"], "error": None})
                 continue
@@ -168,28 +225,45 @@ class StoreAdapterEbayStock(models.AbstractModel):
         """Per item of one ReviseInventoryStatus reply: the items eBay echoes back in
         ``InventoryStatus`` were revised; with Ack PartialFailure, the others get the reply's
         errors."""
-        revised = {(str(s.get("ItemID") or ""), s.get("SKU") or "") for s in sm.as_list(reply.get("InventoryStatus"))}
+        revised = {
+            (str(s.get("ItemID") or ""), s.get("SKU") or "") for s in sm.as_list(reply.get("InventoryStatus"))
+        }
         revised_items = {item for item, _sku in revised}
         errors = "; ".join(
             f"{e.get('ErrorCode')}: {e.get('LongMessage') or e.get('ShortMessage')}"
-            for e in sm.as_list(reply.get("Errors")) if e.get("SeverityCode") != "Warning"
+            for e in sm.as_list(reply.get("Errors"))
+            if e.get("SeverityCode") != "Warning"
         )
         results = []
         for entry, status in chunk:
             done = (status["ItemID"], status.get("SKU", "")) in revised or (
-                "SKU" not in status and status["ItemID"] in revised_items)
+                "SKU" not in status and status["ItemID"] in revised_items
+            )
             if done or not revised and not errors:
                 results.append({"sku": entry["sku"], "error": None})
             else:
-                results.append({"sku": entry["sku"], "error": _(
-                    "eBay did not revise the stock of SKU %(sku)s (legacy listing %(item)s): %(error)s",
-                    sku=entry["sku"], item=status["ItemID"], error=errors or _("no answer for it"))})
+                results.append(
+                    {
+                        "sku": entry["sku"],
+                        "error": _(
+                            "eBay did not revise the stock of SKU %(sku)s (legacy listing %(item)s): "
+                            "%(error)s",
+                            sku=entry["sku"],
+                            item=status["ItemID"],
+                            error=errors or _("no answer for it"),
+                        ),
+                    }
+                )
         return results
 
     @api.model
     def _ebay_legacy_error(self, entry, exc):
-        return _("eBay refused the stock or price of SKU %(sku)s (legacy listing %(item)s): %(error)s",
-                 sku=entry["sku"], item=(entry.get("external_ids") or {}).get(sm.LISTING_ID), error=str(exc))
+        return _(
+            "eBay refused the stock or price of SKU %(sku)s (legacy listing %(item)s): %(error)s",
+            sku=entry["sku"],
+            item=(entry.get("external_ids") or {}).get(sm.LISTING_ID),
+            error=str(exc),
+        )
 
     # ------------------------------------------------------------------ quotas
     @api.model
@@ -225,8 +299,14 @@ class StoreAdapterEbayStock(models.AbstractModel):
         if left is None or left >= calls:
             return
         raise throttled_error(
-            _("Store %(store)s has %(left)s calls left today on its eBay %(api)s quota and this batch "
-              "needs %(calls)s: it waits for the quota to start again at eBay's midnight (US Pacific time).",
-              store=store.name, left=left, api=quota, calls=calls),
+            _(
+                "Store %(store)s has %(left)s calls left today on its eBay %(api)s quota and this batch "
+                "needs %(calls)s: it waits for the quota to start again at eBay's midnight "
+                "(US Pacific time).",
+                store=store.name,
+                left=left,
+                api=quota,
+                calls=calls,
+            ),
             (reset_in + QUOTA_RESET_MARGIN) if reset_in is not None else QUOTA_UNKNOWN_WAIT,
         )

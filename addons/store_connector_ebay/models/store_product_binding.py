@@ -16,16 +16,23 @@ class StoreProductBinding(models.Model):
         Bindings already migrated (by an earlier run) are left alone."""
         store = job.store_id
         store._check_operation_allowed("products.sync")
-        bindings = self.filtered(lambda b: b.store_id == store
-                                 and sm.listing_api(b._external_ids()) == sm.API_TRADING)
+        bindings = self.filtered(
+            lambda b: b.store_id == store and sm.listing_api(b._external_ids()) == sm.API_TRADING
+        )
         if not bindings:
             return {"migrated": 0, "failed": 0}
         # The product export's lock: no revision goes out while the listing moves.
         bindings._sync_lock(LOCK_PRODUCT_EXPORT)
         summary = store._get_adapter()._ebay_migrate_listings(store, bindings)
         store._log_activity(
-            "products.migrate", "failed" if summary["failed"] else "done", records=summary["migrated"], job=job,
-            message=store.env._("%(migrated)s listings migrated to the Inventory API, %(failed)s refused.",
-                                migrated=summary["migrated"], failed=summary["failed"]),
+            "products.migrate",
+            "failed" if summary["failed"] else "done",
+            records=summary["migrated"],
+            job=job,
+            message=store.env._(
+                "%(migrated)s listings migrated to the Inventory API, %(failed)s refused.",
+                migrated=summary["migrated"],
+                failed=summary["failed"],
+            ),
         )
         return summary

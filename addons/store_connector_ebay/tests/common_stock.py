@@ -33,7 +33,10 @@ class FakeEbayClient:
     @staticmethod
     def bulk_errors(item):
         errors = (item or {}).get("errors") or []
-        return "; ".join(f"{e.get('errorId')}: {e.get('longMessage') or e.get('message')}" for e in errors) or None
+        return (
+            "; ".join(f"{e.get('errorId')}: {e.get('longMessage') or e.get('message')}" for e in errors)
+            or None
+        )
 
 
 class FakeTrading:
@@ -67,7 +70,14 @@ def use_fake_clients(case, client=None, trading=None):
 def create_ebay_test_store(env, name="eBay Shop", **vals):
     """An eBay store publishing the stock of the company's warehouse (stock baseline chosen)."""
     warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)], limit=1)
-    return env["connector.store"].create({
-        "name": name, "platform": "ebay", "company_id": env.company.id, "warehouse_id": warehouse.id,
-        "stock_baseline": "odoo", "auto_sync_inventory": False, **vals,
-    })
+    return env["connector.store"].create(
+        {
+            "name": name,
+            "platform": "ebay",
+            "company_id": env.company.id,
+            "warehouse_id": warehouse.id,
+            "stock_baseline": "odoo",
+            "auto_sync_inventory": False,
+            **vals,
+        }
+    )

@@ -8,7 +8,13 @@ from odoo.tests.common import TransactionCase
 
 from odoo.addons.store_connector_base.tests.common import run_queue
 
-from .common_stock import FakeEbayClient, FakeTrading, create_ebay_test_store, trading_failure, use_fake_clients
+from .common_stock import (
+    FakeEbayClient,
+    FakeTrading,
+    create_ebay_test_store,
+    trading_failure,
+    use_fake_clients,
+)
 
 BULK = "/sell/inventory/v1/bulk_update_price_quantity"
 
@@ -22,23 +28,39 @@ class EbayStockCase(TransactionCase):
         cls.location = cls.store.warehouse_id.lot_stock_id
 
     def make_bindings(self, count, prefix="SKU", data=None):
-        products = self.env["product.product"].create([
-            {"name": f"{prefix} {n}", "default_code": f"{prefix}-{n:03d}", "is_storable": True, "type": "consu"}
-            for n in range(count)
-        ])
+        products = self.env["product.product"].create(
+            [
+                {
+                    "name": f"{prefix} {n}",
+                    "default_code": f"{prefix}-{n:03d}",
+                    "is_storable": True,
+                    "type": "consu",
+                }
+                for n in range(count)
+            ]
+        )
         Binding = self.env["store.product.binding"].sudo()
-        return Binding.create([
-            {"store_id": self.store.id, "product_id": p.id, "sync_state": "synced",
-             "external_data": data(n) if data else {"offer_id": f"OFFER-{n}", "listing_id": f"11{n:04d}"}}
-            for n, p in enumerate(products)
-        ])
+        return Binding.create(
+            [
+                {
+                    "store_id": self.store.id,
+                    "product_id": p.id,
+                    "sync_state": "synced",
+                    "external_data": data(n)
+                    if data
+                    else {"offer_id": f"OFFER-{n}", "listing_id": f"11{n:04d}"},
+                }
+                for n, p in enumerate(products)
+            ]
+        )
 
     def set_stock(self, product, quantity):
         self.env["stock.quant"]._update_available_quantity(product, self.location, quantity)
 
     def jobs(self, **domain):
-        return self.env["sync.job"].search([("store_id", "=", self.store.id)] + [
-            (key, "=", value) for key, value in domain.items()])
+        return self.env["sync.job"].search(
+            [("store_id", "=", self.store.id)] + [(key, "=", value) for key, value in domain.items()]
+        )
 
 
 class TestEbayStock(EbayStockCase):
@@ -48,25 +70,42 @@ class TestEbayStock(EbayStockCase):
         self.set_stock(bindings[59].product_id, 3)
 
         def answer(method, path, params, body):
-            return {"responses": [
-                {"sku": r["sku"], "offerId": r["offers"][0]["offerId"], "statusCode": 200}
-                if r["sku"] != "SKU-030" else
-                {"sku": "SKU-030", "statusCode": 400, "errors": [
-                    {"errorId": 25604, "longMessage": "The offer is not available for this SKU."}]}
-                for r in body["requests"]]}
+            return {
+                "responses": [
+                    {"sku": r["sku"], "offerId": r["offers"][0]["offerId"], "statusCode": 200}
+                    if r["sku"] != "SKU-030"
+                    else {
+                        "sku": "SKU-030",
+                        "statusCode": 400,
+                        "errors": [
+                            {"errorId": 25604, "longMessage": "The offer is not available for this SKU."}
+                        ],
+                    }
+                    for r in body["requests"]
+                ]
+            }
 
         client, trading = use_fake_clients(self, FakeEbayClient(answer))
         jobs = self.store._enqueue_inventory_sync()
         self.assertEqual(len(jobs), 3)
         run_queue(self.env, self.store)
 
-        self.assertEqual([(c["method"], c["path"], c["api"]) for c in client.calls], [("POST", BULK, "inventory")] * 3,
-                         "one bulk call per 25 SKUs and nothing read")
+        self.assertEqual(
+            [(c["method"], c["path"], c["api"]) for c in client.calls],
+            [("POST", BULK, "inventory")] * 3,
+            "one bulk call per 25 SKUs and nothing read",
+        )
         self.assertEqual([len(c["json"]["requests"]) for c in client.calls], [25, 25, 10])
         self.assertFalse(trading.calls)
         first = client.calls[0]["json"]["requests"][0]
-        self.assertEqual(first, {"sku": "SKU-000", "shipToLocationAvailability": {"quantity": 7},
-                                 "offers": [{"offerId": "OFFER-0", "availableQuantity": 7}]})
+        self.assertEqual(
+            first,
+            {
+                "sku": "SKU-000",
+                "shipToLocationAvailability": {"quantity": 7},
+                "offers": [{"offerId": "OFFER-0", "availableQuantity": 7}],
+            },
+        )
         refused = bindings.filtered(lambda b: b.sku == "SKU-030")
         self.assertIn("25604: The offer is not available for this SKU.", refused.inventory_error)
         self.assertIn("SKU-030", refused.inventory_error)
@@ -79,14 +118,20 @@ class TestEbayStock(EbayStockCase):
     def test_price_goes_on_the_offer_only_when_its_id_is_known(self):
         client, _trading = use_fake_clients(self, FakeEbayClient(lambda *a: {"responses": []}))
         adapter = self.store._get_adapter()
-        results = adapter._ebay_price_quantity_batch(self.store, [
-            {"sku": "A", "quantity": None, "offer_id": "9", "price": 12.5, "currency": "USD"},
-            {"sku": "B", "quantity": 2, "offer_id": None, "price": 3.0, "currency": "USD"},
-        ])
-        self.assertEqual(client.calls[0]["json"]["requests"], [
-            {"sku": "A", "offers": [{"offerId": "9", "price": {"value": "12.50", "currency": "USD"}}]},
-            {"sku": "B", "shipToLocationAvailability": {"quantity": 2}},
-        ])
+        results = adapter._ebay_price_quantity_batch(
+            self.store,
+            [
+                {"sku": "A", "quantity": None, "offer_id": "9", "price": 12.5, "currency": "USD"},
+                {"sku": "B", "quantity": 2, "offer_id": None, "price": 3.0, "currency": "USD"},
+            ],
+        )
+        self.assertEqual(
+            client.calls[0]["json"]["requests"],
+            [
+                {"sku": "A", "offers": [{"offerId": "9", "price": {"value": "12.50", "currency": "USD"}}]},
+                {"sku": "B", "shipToLocationAvailability": {"quantity": 2}},
+            ],
+        )
         self.assertEqual(results, [{"sku": "A", "error": None}, {"sku": "B", "error": None}])
 
     def test_a_batch_that_todays_quota_cannot_hold_waits_for_the_reset(self):
@@ -125,8 +170,10 @@ class TestEbayLegacyStock(EbayStockCase):
         modern = self.make_bindings(3, prefix="NEW")
         self.set_stock(legacy[1].product_id, 5)
         client, trading = use_fake_clients(
-            self, FakeEbayClient(lambda *a: {"responses": []}),
-            FakeTrading(lambda verb, data: {"Ack": "Success", "InventoryStatus": data["InventoryStatus"]}))
+            self,
+            FakeEbayClient(lambda *a: {"responses": []}),
+            FakeTrading(lambda verb, data: {"Ack": "Success", "InventoryStatus": data["InventoryStatus"]}),
+        )
         self.store._enqueue_inventory_sync()
         run_queue(self.env, self.store)
 
@@ -134,8 +181,11 @@ class TestEbayLegacyStock(EbayStockCase):
         self.assertEqual([len(data["InventoryStatus"]) for _verb, data in trading.calls], [4, 2])
         sent = [s for _verb, data in trading.calls for s in data["InventoryStatus"]]
         self.assertEqual(sent[0], {"ItemID": "22000", "Quantity": "0"}, "a single-SKU listing: by item id")
-        self.assertEqual(sent[1], {"ItemID": "22000", "SKU": "OLD-001", "Quantity": "5"},
-                         "a variation: the SKU is mandatory")
+        self.assertEqual(
+            sent[1],
+            {"ItemID": "22000", "SKU": "OLD-001", "Quantity": "5"},
+            "a variation: the SKU is mandatory",
+        )
         sent_to_inventory_api = {r["sku"] for c in client.calls for r in c["json"]["requests"]}
         self.assertEqual(sent_to_inventory_api, set(modern.mapped("sku")))
         self.assertFalse(set(legacy.mapped("sku")) & sent_to_inventory_api)
