@@ -14,6 +14,7 @@
         "views/connector_store_views.xml",
         "views/product_template_views_ebay.xml",
         "views/connector_store_views_listings.xml",
+        "views/connector_store_stock_views.xml",
     ],
     "installable": True,
 }

@@ -50,6 +50,8 @@ MANAGER_ONLY = {
         "action_choose_stock_baseline",
         "action_woocommerce_connect",
         "action_ebay_suggest_categories",
+
+        "action_ebay_migrate_listings", "action_ebay_load_carrier_codes",
     },
     "sync.job": {"create", "write"},
 }
