@@ -8,6 +8,8 @@
     "website": "https://github.com/store-connector/store-connector",
     "depends": ["store_connector_base"],
     "external_dependencies": {"python": ["requests"]},
-    "data": [],
+    "data": [
+        "data/ir_cron_messages_data.xml",
+    ],
     "installable": True,
 }

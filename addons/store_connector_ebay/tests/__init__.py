@@ -1,1 +1,2 @@
 from . import test_ebay_skeleton
+from . import test_ebay_orders
