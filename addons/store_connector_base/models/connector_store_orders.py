@@ -368,9 +368,10 @@ class ConnectorStore(models.Model):
     def _enqueue_full_sync(self):
         """Queue the first pages of a full synchronisation (see store.adapter._full_sync):
         orders of the last 60 days (`store.adapter._full_sync_order_days`) if the store may pull
-        orders, all products if it may sync products, all customers if it syncs customers, each only if its platform addon imports
-        them (`store.adapter._supported_features`). Each pipeline pages on by itself; a second
-        click merges into the pending first pages. :returns: the sync.job records."""
+        orders, all products if it may sync products, all customers if it syncs customers, each
+        only if its platform addon imports them (`store.adapter._supported_features`). Each
+        pipeline pages on by itself; a second click merges into the pending first pages.
+        :returns: the sync.job records."""
         self.ensure_one()
         jobs = self.env["sync.job"]
         features = self._platform_features()
