@@ -74,13 +74,16 @@ ensure_venv() {
   local odoo_req="$SC_STATE/odoo-requirements.txt"
   sed -E 's/^cbor2==5\.4\.2/cbor2==5.6.5/' "$ODOO_SRC/requirements.txt" > "$odoo_req"
   local stamp="$SC_VENV/.sc-stamp" want
-  want=$( (cat "$odoo_req" "$SC_ROOT/requirements.txt"; echo "$ODOO_SRC") | sha256sum | cut -c1-16)
+  want=$( (cat "$odoo_req" "$SC_ROOT/requirements.txt" "$SC_ROOT/requirements-nodeps.txt"; echo "$ODOO_SRC") \
+    | sha256sum | cut -c1-16)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     log "installing Python requirements (Odoo's and the suite's)"
     "$PY" -m pip install -q --upgrade pip 'setuptools<70' wheel
     # Odoo's older pins build from source; without build isolation they use the setuptools above.
     "$PY" -m pip install -q --no-build-isolation -r "$odoo_req"
     "$PY" -m pip install -q --no-build-isolation -r "$SC_ROOT/requirements.txt"
+    # Packages read for their data only (see requirements-nodeps.txt): without their dependencies.
+    "$PY" -m pip install -q --no-deps -r "$SC_ROOT/requirements-nodeps.txt"
     echo "$ODOO_SRC" > "$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/odoo-src.pth"
     echo "$want" > "$stamp"
   fi
