@@ -15,6 +15,7 @@
         "views/product_template_views_ebay.xml",
         "views/connector_store_views_listings.xml",
         "views/connector_store_stock_views.xml",
+        "data/ir_cron_messages_data.xml",
     ],
     "installable": True,
 }

@@ -13,3 +13,5 @@ from . import (
 # Stock and prices, legacy listings through Trading and their migration, shipping (issue #11).
 from . import store_adapter_stock, store_adapter_legacy, store_adapter_fulfillment
 from . import connector_store_legacy, connector_store_carriers, store_product_binding
+from . import ebay_order_mapper, store_adapter_orders
+from . import connector_store_messages, store_adapter_messages
