@@ -331,6 +331,12 @@ class StoreAdapter(models.AbstractModel):
         }
 
     @api.model
+    def _full_sync_order_days(self, store):
+        """How many days of orders a Full Sync pulls (order_const.FULL_SYNC_ORDER_DAYS, 60; eBay
+        keeps 90 days of orders in its order API)."""
+        return order_const.FULL_SYNC_ORDER_DAYS
+
+    @api.model
     def _order_page_size(self, store):
         """How many orders one `_import_orders` page asks for (the adapter caps it anyway)."""
         return order_const.DEFAULT_ORDER_PAGE_SIZE

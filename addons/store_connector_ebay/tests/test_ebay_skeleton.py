@@ -47,3 +47,9 @@ class TestEbayStoreDefaults(TransactionCase):
         ])
         self.assertEqual(form.credential_missing,
                          "App ID (Client ID), Cert ID (Client Secret), RuName (eBay Redirect URL name)")
+
+    def test_ebay_store_shows_its_features(self):
+        store = self.Store.new({"name": "eBay Shop", "platform": "ebay"})
+        self.assertTrue(store.platform_implemented)
+        self.assertTrue(store.supports_orders_pull)
+        self.assertTrue(store.supports_full_sync)
