@@ -164,6 +164,9 @@ class EbayStoreCase(TransactionCase):
             "name": "eBay Shop", "platform": "ebay", "company_id": cls.env.company.id,
             "order_unknown_sku_policy": "fail",
         })
+        # A keyset and a user token, as a connected store has (the scheduled polls skip a store without).
+        for key in ("app_id", "cert_id", "access_token"):
+            cls.env["integration.credential"]._set_value(cls.store, key, f"test-{key}")
         Product = cls.env["product.product"]
         cls.mug = Product.create({"name": "Blue mug", "default_code": "EB-MUG", "type": "consu",
                                   "list_price": 10})
