@@ -7,7 +7,9 @@
     "author": "Store Connector contributors",
     "website": "https://github.com/store-connector/store-connector",
     "depends": ["store_connector_base"],
-    "external_dependencies": {"python": ["requests"]},
-    "data": [],
+    "external_dependencies": {"python": ["requests", "cryptography"]},
+    "data": [
+        "views/connector_store_notifications_views.xml",
+    ],
     "installable": True,
 }

@@ -1,1 +1,1 @@
-from . import test_ebay_skeleton
+from . import test_ebay_notifications
