@@ -53,9 +53,9 @@ class EbayNotificationCase(HttpCase):
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         cls.key = make_key()
         cls.api = FakeNotificationApi({KID: cls.key})
-        cls.base_url = cls.api.start()
+        cls.api_url = cls.api.start()
         cls.addClassCleanup(cls.api.stop)
-        cls.store = create_ebay_store(cls.env, "eBay US", cls.base_url)
+        cls.store = create_ebay_store(cls.env, "eBay US", cls.api_url)
         cls.Delivery = cls.env["store.webhook.delivery"]
 
     def setUp(self):
@@ -63,9 +63,14 @@ class EbayNotificationCase(HttpCase):
         PUBLIC_KEYS.clear()
         self.addCleanup(PUBLIC_KEYS.clear)
         self.api.requests.clear()
-        self.patch(
-            type(self.env["connector.store"]), "_ebay_client", lambda store: StandInEbayClient(store.sudo())
-        )
+        self.api.destinations.clear()
+        self.api.subscriptions.clear()
+        # The foundation's client once it is there; until then, a stand-in with its contract.
+        Store = type(self.env["connector.store"])
+        patcher = patch.object(
+            Store, "_ebay_client", lambda store: StandInEbayClient(store.sudo()), create=True)
+        patcher.start()
+        self.addCleanup(patcher.stop)
 
     def post(self, raw, signature=None, key=None, kid=KID):
         headers = {
@@ -118,7 +123,7 @@ class TestEbayChallenge(EbayNotificationCase):
     def test_new_store_gets_endpoint_and_shares_the_token(self):
         self.assertRegex(self.store.ebay_verification_token, r"^[A-Za-z0-9_-]{32,80}$")
         self.assertEqual(self.store.ebay_notification_endpoint, self.Delivery._platform_webhook_url("ebay"))
-        other = create_ebay_store(self.env, "eBay DE", self.base_url)
+        other = create_ebay_store(self.env, "eBay DE", self.api_url)
         self.assertEqual(other.ebay_verification_token, self.store.ebay_verification_token)
 
     def test_bad_token_refused(self):
@@ -165,7 +170,7 @@ class TestEbayAccountDeletion(EbayNotificationCase):
         self.assertEqual(self.key_fetches(), [("GET", f"/commerce/notification/v1/public_key/{KID}", "app")])
         run_queue(self.env, self.store)
         partner.invalidate_recordset()
-        self.assertEqual(delivery.job_id.state, "done", delivery.job_id.error_message)
+        self.assertEqual(delivery.job_id.state, "done", delivery.job_id.last_error)
         self.assertFalse(partner.email)
         self.assertFalse(partner.phone)
         self.assertFalse(partner.street)
@@ -179,7 +184,7 @@ class TestEbayAccountDeletion(EbayNotificationCase):
         self.assertTrue(log, "the redaction is logged")
 
     def test_deletion_reaches_every_ebay_store_and_keeps_legal_records(self):
-        other = create_ebay_store(self.env, "eBay UK", self.base_url)
+        other = create_ebay_store(self.env, "eBay UK", self.api_url)
         in_other = self._buyer(other, external_id=BUYER["username"])
         ordered = self._buyer()
         product = self.env["product.product"].create({"name": "Widget", "list_price": 10})
@@ -241,8 +246,7 @@ class TestEbayAccountDeletion(EbayNotificationCase):
         self.assertEqual(self.post(pretty, signature=sign(self.key, raw)).status_code, 200)
 
     def test_deletion_without_ebay_store_acknowledged_nothing_stored(self):
-        self.store.active = False
-        self.store.ebay_verification_token = False
+        self.store.unlink()
         self.assertEqual(self.post(message(DELETION, BUYER, "del-9")).status_code, 200)
         self.assertFalse(self.deliveries())
 
