@@ -633,3 +633,38 @@ def test_sale_reduces_the_listing(sim):
     assert order["lineItems"][0]["legacyItemId"] == listing_id
     assert sim.quantity("MUG-1") == 3
     assert api("GET", f"{INV}/offer/{offer_id}").json()["listing"]["soldQuantity"] == 2
+
+
+# ---------------------------------------------------------------------- demo seed
+
+
+def test_demo_seed_served_within_the_contract():
+    with EbaySimulator(seed="demo") as demo:
+        api = Client(demo)
+        summary = demo.seed_summary
+        for kind in ("fulfillment", "payment", "return"):
+            answer = api("GET", f"{ACC}/{kind}_policy", params={"marketplace_id": "EBAY_US"})
+            assert answer.status_code == 200 and answer.json()["total"] >= 1
+        items = api("GET", f"{INV}/inventory_item", params={"limit": 100}).json()
+        assert {i["sku"] for i in items["inventoryItems"]} == set(summary["skus"])
+        for sku in summary["skus"]:
+            assert api("GET", f"{INV}/offer", params={"sku": sku}).status_code == 200
+        assert demo.listing("TEE-S")["group"] == "TEE" and demo.listing("DRAFT-1") is None
+        assert demo.quantity("MUG-BLUE") == 21  # 25 listed, 4 sold in the demo orders
+        orders = api("GET", f"{FUL}/order").json()
+        assert orders["total"] == len(summary["orders"])
+        taxed = [o for o in orders["orders"] if o.get("ebayCollectAndRemitTax")]
+        assert len(taxed) == 2
+        assert any(o["buyer"]["username"] == "u_8f2c41d07a" for o in orders["orders"])
+        fulfilled = api(
+            "GET", f"{FUL}/order", params={"filter": "orderfulfillmentstatus:{FULFILLED|IN_PROGRESS}"}
+        )
+        assert fulfilled.json()["total"] == 1
+        for order_id in summary["orders"]:
+            assert api("GET", f"{FUL}/order/{order_id}/shipping_fulfillment").status_code == 200
+        assert api("GET", f"{INV}/inventory_item_group/TEE").json()["variantSKUs"] == [
+            "TEE-S",
+            "TEE-M",
+            "TEE-L",
+        ]
+        assert not demo.take_schema_violations() and not demo.internal_errors
