@@ -375,6 +375,10 @@ class EbaySimulator(LoopbackServing):
             if token is None:
                 return None  # Auth'n'Auth in the XML body: TradingApi's business
             info = self.oauth.check(token)
+            if info is None and self.oauth.expired(token):
+                return trading_error(
+                    request, "21917053", "Expired IAF token.", "IAF token supplied is expired."
+                )
             if info is None:
                 return trading_error(
                     request, "21916984", "Invalid IAF token.", "IAF token supplied is invalid."

@@ -147,10 +147,14 @@ def test_trading_quota_answers_trading_error(sim):
     assert "Success" in requests.post(sim.trading_url, data=b"<x/>", headers=headers, timeout=10).text
     over = requests.post(sim.trading_url, data=b"<x/>", headers=headers, timeout=10)
     assert "<ErrorCode>518</ErrorCode>" in over.text and "<GetUserResponse" in over.text
+    sim.set_quota("trading", 10)
     bad = requests.post(
         sim.trading_url, data=b"<x/>", timeout=10, headers={**headers, "X-EBAY-API-IAF-TOKEN": "nope"}
     )
-    assert "<Ack>Failure</Ack>" in bad.text
+    assert "<ErrorCode>21916984</ErrorCode>" in bad.text  # invalid IAF token
+    sim.expire_access_tokens()
+    expired = requests.post(sim.trading_url, data=b"<x/>", headers=headers, timeout=10)
+    assert "<ErrorCode>21917053</ErrorCode>" in expired.text  # expired IAF token
 
 
 def test_fail_next_and_request_log(sim):
