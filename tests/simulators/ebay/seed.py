@@ -83,7 +83,7 @@ def _demo(sim):
             _call(inventory, "POST", f"{INV}/offer/{offer_id}/publish")
         return offer_id
 
-    listed("MUG-BLUE", "Blue coffee mug 12 oz", "9.90", 25, "46782", {"Brand": ["Acme"], "Color": ["Blue"]})
+    listed("MUG-BLUE", "Blue coffee mug 12 oz", "9.90", 25, "88433", {"Brand": ["Acme"], "Color": ["Blue"]})
     listed(
         "PHONE-X100",
         "Acme X100 smartphone 128 GB",
@@ -93,8 +93,8 @@ def _demo(sim):
         {"Brand": ["Acme"], "Model": ["X100"]},
         condition="USED_EXCELLENT",
     )
-    listed("PAN-28", "Non-stick frying pan 28 cm", "24.50", 0, "20625", {"Brand": ["Acme"]})
-    listed("DRAFT-1", "Unpublished kettle", "19.00", 3, "20625", {"Brand": ["Acme"]}, publish=False)
+    listed("PAN-28", "Non-stick frying pan 28 cm", "24.50", 0, "88433", {"Brand": ["Acme"]})
+    listed("DRAFT-1", "Unpublished kettle", "19.00", 3, "88433", {"Brand": ["Acme"]}, publish=False)
     for size, quantity in (("S", 5), ("M", 8), ("L", 2)):
         listed(
             f"TEE-{size}",

@@ -56,7 +56,7 @@ def token_call(sim, data, secret=None):
     )
 
 
-def ready_to_list(sim, api, sku="MUG-1", quantity=5, category="20625", aspects=None, condition="NEW"):
+def ready_to_list(sim, api, sku="MUG-1", quantity=5, category="88433", aspects=None, condition="NEW"):
     """Policies, a location, an item and an offer: what publishing needs. Returns the offer id."""
     ids = {kind: sim.add_policy(kind, f"{kind} policy") for kind in ("fulfillment", "payment", "return")}
     sim.add_location("WH-1")
@@ -129,32 +129,34 @@ def test_daily_quota_per_api_resets_at_pacific_midnight(sim):
     assert api("GET", f"{FUL}/order").status_code == 200
 
 
-def test_trading_quota_answers_trading_error(sim):
-    class Trading:  # stands in for ebsimx's TradingApi
-        prefix, quota_name, scopes = "/ws/api.dll", "trading", ()
-
-        def __init__(self, sim):
-            self.sim = sim
-
-        def handle(self, request):
-            from .api import SimResponse
-
-            return SimResponse(200, "<GetUserResponse><Ack>Success</Ack></GetUserResponse>")
-
-    sim.apis.append(Trading(sim))
+def test_trading_quota_and_iaf_token_answered_as_trading(sim):
+    assert sim.trading is not None  # TradingApi (trading.py) is mounted by the front
+    body = (
+        b'<?xml version="1.0" encoding="utf-8"?>'
+        b'<GeteBayDetailsRequest xmlns="urn:ebay:apis:eBLBaseComponents">'
+        b"<DetailName>ShippingCarrierDetails</DetailName></GeteBayDetailsRequest>"
+    )
+    headers = {
+        "X-EBAY-API-IAF-TOKEN": sim.access_token,
+        "X-EBAY-API-CALL-NAME": "GeteBayDetails",
+        "X-EBAY-API-SITEID": "0",
+        "X-EBAY-API-COMPATIBILITY-LEVEL": "1451",
+        "Content-Type": "text/xml",
+    }
     sim.set_quota("trading", 1)
-    headers = {"X-EBAY-API-IAF-TOKEN": sim.access_token, "X-EBAY-API-CALL-NAME": "GetUser"}
-    assert "Success" in requests.post(sim.trading_url, data=b"<x/>", headers=headers, timeout=10).text
-    over = requests.post(sim.trading_url, data=b"<x/>", headers=headers, timeout=10)
-    assert "<ErrorCode>518</ErrorCode>" in over.text and "<GetUserResponse" in over.text
+    first = requests.post(sim.trading_url, data=body, headers=headers, timeout=10)
+    assert "<Ack>Success</Ack>" in first.text, first.text
+    over = requests.post(sim.trading_url, data=body, headers=headers, timeout=10)
+    assert "<ErrorCode>518</ErrorCode>" in over.text and "<GeteBayDetailsResponse" in over.text
     sim.set_quota("trading", 10)
     bad = requests.post(
-        sim.trading_url, data=b"<x/>", timeout=10, headers={**headers, "X-EBAY-API-IAF-TOKEN": "nope"}
+        sim.trading_url, data=body, timeout=10, headers={**headers, "X-EBAY-API-IAF-TOKEN": "nope"}
     )
     assert "<ErrorCode>21916984</ErrorCode>" in bad.text  # invalid IAF token
     sim.expire_access_tokens()
-    expired = requests.post(sim.trading_url, data=b"<x/>", headers=headers, timeout=10)
+    expired = requests.post(sim.trading_url, data=body, headers=headers, timeout=10)
     assert "<ErrorCode>21917053</ErrorCode>" in expired.text  # expired IAF token
+    assert [r["api"] for r in sim.requests] == ["trading"] * 4
 
 
 def test_fail_next_and_request_log(sim):
@@ -672,3 +674,30 @@ def test_demo_seed_served_within_the_contract():
             "TEE-L",
         ]
         assert not demo.take_schema_violations() and not demo.internal_errors
+
+
+def test_trading_revises_a_legacy_listing_until_it_is_migrated(sim):
+    for kind in ("fulfillment", "payment", "return"):
+        sim.add_policy(kind, kind)
+    item_id = sim.add_legacy_listing("OLD-2", "Old lamp", "20.00", 5)
+    headers = {
+        "X-EBAY-API-IAF-TOKEN": sim.access_token,
+        "X-EBAY-API-CALL-NAME": "ReviseInventoryStatus",
+        "X-EBAY-API-SITEID": "0",
+        "X-EBAY-API-COMPATIBILITY-LEVEL": "1451",
+        "Content-Type": "text/xml",
+    }
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<ReviseInventoryStatusRequest xmlns="urn:ebay:apis:eBLBaseComponents">'
+        f"<InventoryStatus><ItemID>{item_id}</ItemID><Quantity>3</Quantity></InventoryStatus>"
+        "</ReviseInventoryStatusRequest>"
+    ).encode()
+    revised = requests.post(sim.trading_url, data=body, headers=headers, timeout=10)
+    assert "<Ack>Success</Ack>" in revised.text, revised.text
+    assert sim.legacy_listings[item_id]["quantity"] == 3
+    migrated = Client(sim)("POST", f"{INV}/bulk_migrate_listing", json={"requests": [{"listingId": item_id}]})
+    assert migrated.json()["responses"][0]["statusCode"] == 200
+    assert sim.quantity("OLD-2") == 3
+    refused = requests.post(sim.trading_url, data=body, headers=headers, timeout=10)
+    assert "<ErrorCode>21919474</ErrorCode>" in refused.text  # Inventory-API listings: not with Trading
