@@ -7,7 +7,14 @@
     "author": "Store Connector contributors",
     "website": "https://github.com/store-connector/store-connector",
     "depends": ["store_connector_base"],
-    "external_dependencies": {"python": ["requests"]},
-    "data": [],
+    "external_dependencies": {"python": ["requests", "ebaysdk", "lxml"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "security/store_connector_ebay_listings_security.xml",
+        "views/connector_store_views.xml",
+        "views/product_template_views_ebay.xml",
+        "views/connector_store_views_listings.xml",
+        "views/connector_store_stock_views.xml",
+    ],
     "installable": True,
 }
