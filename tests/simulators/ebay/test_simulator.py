@@ -126,7 +126,8 @@ def test_daily_quota_per_api_resets_at_pacific_midnight(sim):
     [rate] = limits.json()["rateLimits"][0]["resources"][0]["rates"]
     assert (rate["limit"], rate["remaining"]) == (2, 0)
     sim.advance((sim.clock.next_quota_reset() - sim.clock.now()).total_seconds() + 1)
-    assert api("GET", f"{FUL}/order").status_code == 200
+    # a fresh token: the old one may have expired on the way (7200 s)
+    assert Client(sim, sim.issue_user_tokens()["access_token"])("GET", f"{FUL}/order").status_code == 200
 
 
 def test_trading_quota_and_iaf_token_answered_as_trading(sim):
