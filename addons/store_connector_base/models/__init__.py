@@ -72,3 +72,4 @@ from . import store_order_route, connector_store_routing
 
 # Daily API quotas per API (today's use, the warning before one is spent).
 from . import connector_store_quota
+from . import store_api_quota

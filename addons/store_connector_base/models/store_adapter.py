@@ -166,8 +166,10 @@ class StoreAdapter(models.AbstractModel):
 
     @api.model
     def _rate_limit_quotas(self, store):
-        """The daily quotas the platform counts per API, for people: the store form shows today's use
-        of each (`connector.store._rate_limit_usage`) and the managers are warned when one is
+        """The daily quotas the platform counts per API: a new store gets a quota line
+        (store.api.quota) per API with `_rate_limit_daily_quota(store, api)` as its default, which the
+        managers may change; the store form shows today's use of each
+        (`connector.store._rate_limit_usage`) and the managers are warned when one is
         `const.RATE_LIMIT_QUOTA_WARNING_SHARE` spent.
 
         :returns: list of (api name, label) in the order to show; default none (one bucket)."""
@@ -196,12 +198,13 @@ class StoreAdapter(models.AbstractModel):
         :param restore_rate: units restored per second until the platform says otherwise.
         :param api: the API whose quota the request counts against (a bucket and a daily count of
             its own), or None for the store's one bucket.
-        :returns: the limiter of `_rate_limit_bucket_key`, with `_rate_limit_daily_quota` calls a
-            day counted per quota day of `_rate_limit_quota_timezone`.
+        :returns: the limiter of `_rate_limit_bucket_key`, with the store's quota of `api` (its
+            store.api.quota line, else `_rate_limit_daily_quota`) or `_rate_limit_daily_quota` calls
+            a day, counted per quota day of `_rate_limit_quota_timezone`.
         """
         return rate_limiter.get_limiter(
             self._rate_limit_bucket_key(store, api), capacity, restore_rate,
-            daily_limit=self._rate_limit_daily_quota(store, api=api),
+            daily_limit=store._rate_limit_quota_of(api) if api else self._rate_limit_daily_quota(store),
             dbname=store.env.cr.dbname,
             quota_timezone=self._rate_limit_quota_timezone(store),
         )

@@ -2,9 +2,9 @@
 
 * ``GET /sell/account/v1/privilege`` (sell.account): the token works and the seller's registration
   is complete (and the account's selling limit);
-* ``GET /commerce/identity/v1/user/`` is not used: it needs a scope (commerce.identity.readonly)
-  the connector does not ask for; the seller is named by the username eBay returns nowhere else, so
-  Test Connection names the account by its marketplace and the granted scopes instead;
+* Trading ``GetUser`` (any user token; one call of the Trading quota): the seller's user id, feedback
+  score and site. The Identity API (``/commerce/identity/v1/user/``) would need one more scope
+  (commerce.identity.readonly) for the same facts;
 * ``GET /sell/account/v1/program/get_opted_in_programs``: SELLING_POLICY_MANAGEMENT means business
   policies are on (offers need them);
 * ``GET /sell/account/v1/{fulfillment,payment,return}_policy?marketplace_id=``: the policies of the
@@ -54,6 +54,7 @@ class StoreAdapterEbayConnect(models.AbstractModel):
         marketplace_id = store.ebay_marketplace_id
         marketplace = dict(const.MARKETPLACE_SELECTION).get(marketplace_id) or marketplace_id
         facts = {
+            _("Seller"): self._ebay_seller_fact(store),
             _("Environment"): self._ebay_environment_label(store),
             _("Marketplace"): f"{marketplace} ({marketplace_id})",
             _("Seller registration"): _("complete") if privilege.get("sellerRegistrationCompleted")
@@ -74,6 +75,17 @@ class StoreAdapterEbayConnect(models.AbstractModel):
         return facts
 
     # ---------------------------------------------------------------- facts
+    @api.model
+    def _ebay_seller_fact(self, store):
+        try:
+            seller = (store._ebay_trading().execute("GetUser", {}) or {}).get("User") or {}
+        except StoreConnectorError as exc:
+            return _("not read (%(error)s)", error=str(exc))
+        if not seller.get("UserID"):
+            return _("not reported")
+        return _("%(seller)s (feedback score %(score)s, site %(site)s)", seller=seller["UserID"],
+                 score=seller.get("FeedbackScore") or "0", site=seller.get("Site") or "-")
+
     @api.model
     def _ebay_environment_label(self, store):
         return dict(const.ENVIRONMENTS).get(store.ebay_environment, store.ebay_environment or "")

@@ -6,3 +6,6 @@ from . import test_ebay_stock, test_ebay_legacy, test_ebay_shipping, test_ebay_s
 from . import test_ebay_orders
 from . import test_ebay_notifications
 from . import test_ebay_simulator_contract
+from . import test_ebay_quota
+from . import test_ebay_connection
+from . import test_ebay_simulator
