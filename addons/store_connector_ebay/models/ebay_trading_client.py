@@ -24,9 +24,6 @@ What ``ebaysdk`` (2.2.0) gives and what the core keeps:
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ebaysdk.response import Response
-from ebaysdk.trading import Connection
-
 from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.store_connector_base.exceptions import PermanentJobError, RetryableJobError, StoreAuthError
@@ -71,6 +68,9 @@ class EbayTradingClient(EbayClient):
         build requests and parse replies only (never to send)."""
         store = self.store
         adapter = store._get_adapter()
+        # Imported when used: loading the addons does not load the package (tests/test_import_paths.py).
+        from ebaysdk.trading import Connection
+
         return Connection(
             config_file=None,
             domain="api.ebay.com",  # unused: the core sends to the store's host
@@ -124,6 +124,8 @@ class EbayTradingClient(EbayClient):
         self._remember_secrets([headers.get("X-EBAY-API-IAF-TOKEN"), headers.get("X-EBAY-API-CERT-NAME")])
         response = self.request("POST", const.TRADING_PATH, data=prepared.body, headers=headers,
                                 api=TRADING_QUOTA)
+        from ebaysdk.response import Response
+
         parsed = Response(response, verb=verb, list_nodes=connection._list_nodes,
                           datetime_nodes=connection.datetime_nodes)
         try:

@@ -16,6 +16,7 @@ from odoo.addons.store_connector_base.services.normalized import normalize_order
 from odoo.addons.store_connector_base.tests.common import run_queue
 
 from ..models import ebay_order_mapper as om
+from .common import create_ebay_store
 
 DATA = Path(__file__).parent / "data"
 ORDER_PATH = "/sell/fulfillment/v1/order"
@@ -160,13 +161,7 @@ class EbayStoreCase(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
-        cls.store = cls.env["connector.store"].create({
-            "name": "eBay Shop", "platform": "ebay", "company_id": cls.env.company.id,
-            "order_unknown_sku_policy": "fail",
-        })
-        # A keyset and a user token, as a connected store has (the scheduled polls skip a store without).
-        for key in ("app_id", "cert_id", "access_token"):
-            cls.env["integration.credential"]._set_value(cls.store, key, f"test-{key}")
+        cls.store = create_ebay_store(cls.env, order_unknown_sku_policy="fail")
         Product = cls.env["product.product"]
         cls.mug = Product.create({"name": "Blue mug", "default_code": "EB-MUG", "type": "consu",
                                   "list_price": 10})

@@ -58,16 +58,38 @@ CONDITION_IDS = {
     "PRE_OWNED_FAIR": 3010,
     "PRE_OWNED_GOOD": 2990,
 }
-#: Categories the simulator knows when TaxonomyApi / MetadataApi are not mounted:
-#: id -> (name, required aspects, allowed Trading ConditionIDs)
+#: Categories used when TaxonomyApi is not mounted (the same leaves and rules as taxonomy.py's defaults):
+#: id -> (name, required aspects, allowed condition enums, condition required)
 DEFAULT_CATEGORIES = {
-    "9355": ("Cell Phones & Smartphones", ("Brand", "Model"), (1000, 1500, 2000, 2500, 3000, 7000)),
-    "11450": ("Clothing, Shoes & Accessories", ("Brand", "Size", "Color"), (1000, 1500, 3000)),
-    "15687": ("Men's T-Shirts", ("Brand", "Size", "Color", "Department"), (1000, 1500, 3000)),
-    "20625": ("Kitchen Tools & Gadgets", ("Brand",), (1000, 1500, 3000)),
-    "33710": ("Car & Truck Brakes & Brake Parts", ("Brand", "Manufacturer Part Number"), (1000, 3000, 7000)),
-    "261186": ("Books", ("Book Title", "Author", "Language"), (1000, 2750, 4000, 5000, 6000)),
-    "46782": ("Coffee Mugs", (), (1000, 1500, 3000)),
+    "9355": (
+        "Cell Phones & Smartphones",
+        ("Brand", "Model"),
+        (
+            "NEW",
+            "NEW_OTHER",
+            "CERTIFIED_REFURBISHED",
+            "EXCELLENT_REFURBISHED",
+            "VERY_GOOD_REFURBISHED",
+            "GOOD_REFURBISHED",
+            "SELLER_REFURBISHED",
+            "USED_EXCELLENT",
+            "FOR_PARTS_OR_NOT_WORKING",
+        ),
+        True,
+    ),
+    "33567": (
+        "Brake Pads & Shoes",
+        ("Brand", "Manufacturer Part Number"),
+        ("NEW", "SELLER_REFURBISHED", "USED_EXCELLENT", "FOR_PARTS_OR_NOT_WORKING"),
+        True,
+    ),
+    "15687": (
+        "Men's T-Shirts",
+        ("Brand", "Size", "Color"),
+        ("NEW", "NEW_OTHER", "NEW_WITH_DEFECTS", "USED_EXCELLENT"),
+        True,
+    ),
+    "88433": ("Everything Else > Other", (), ("NEW", "USED_EXCELLENT"), False),
 }
 FORMATS = ("FIXED_PRICE", "AUCTION")
 
@@ -103,7 +125,8 @@ class InventoryApi(SimApi):
         self.compatibility = {}  # sku -> {"compatibleProducts": [...]}
         self.listings = {}  # listingId -> {"listingId", "offerIds", "group", "status", "revisions"}
         self.categories = {
-            cid: {"name": n, "aspects": a, "conditions": c} for cid, (n, a, c) in DEFAULT_CATEGORIES.items()
+            cid: {"name": n, "aspects": a, "conditions": c, "condition_required": r}
+            for cid, (n, a, c, r) in DEFAULT_CATEGORIES.items()
         }
         #: Legacy listings (made on the site or with Trading), ItemID -> dict, which the TradingApi reads and
         #: writes (see README "Legacy listings") and bulk_migrate_listing moves into the Inventory API.
@@ -133,12 +156,34 @@ class InventoryApi(SimApi):
             self.locations[key] = location
             return dict(location)
 
-    def add_category(self, category_id, name, required_aspects=(), conditions=(1000, 3000)):
-        """A category the offers may use (when TaxonomyApi/MetadataApi are not mounted)."""
+    def add_category(
+        self,
+        category_id,
+        name,
+        required_aspects=(),
+        conditions=("NEW", "USED_EXCELLENT"),
+        condition_required=True,
+    ):
+        """A leaf category offers may use: added to TaxonomyApi when it is mounted (its rules win), else
+        to this API's own table. `conditions` are condition enums."""
+        taxonomy = getattr(self.sim, "taxonomy", None)
+        if taxonomy is not None and hasattr(taxonomy, "add_category"):
+            from .taxonomy import aspect  # noqa: PLC0415 - present whenever TaxonomyApi is
+
+            aspects = [aspect(name, required=True) for name in required_aspects]
+            taxonomy.add_category(
+                str(category_id),
+                name,
+                aspects=aspects,
+                conditions=tuple(conditions),
+                condition_required=condition_required,
+            )
+            return
         self.categories[str(category_id)] = {
             "name": name,
             "aspects": tuple(required_aspects),
             "conditions": tuple(conditions),
+            "condition_required": condition_required,
         }
 
     def new_listing_id(self):
@@ -214,22 +259,34 @@ class InventoryApi(SimApi):
 
     # ------------------------------------------------------------------ category rules
 
-    def required_aspects(self, category_id):
+    def _taxonomy(self):
         taxonomy = getattr(self.sim, "taxonomy", None)
-        if taxonomy is not None and hasattr(taxonomy, "required_aspects"):
+        return taxonomy if taxonomy is not None and hasattr(taxonomy, "required_aspects") else None
+
+    def required_aspects(self, category_id):
+        taxonomy = self._taxonomy()
+        if taxonomy is not None:
             return tuple(taxonomy.required_aspects(category_id) or ())
         return tuple(self.categories.get(str(category_id), {}).get("aspects", ()))
 
-    def allowed_condition_ids(self, category_id):
-        metadata = getattr(self.sim, "metadata", None)
-        if metadata is not None and hasattr(metadata, "allowed_condition_ids"):
-            return tuple(int(c) for c in metadata.allowed_condition_ids(category_id) or ())
+    def allowed_conditions(self, category_id):
+        """The condition enums the category allows (TaxonomyApi's, else this API's table)."""
+        taxonomy = self._taxonomy()
+        if taxonomy is not None:
+            return tuple(taxonomy.allowed_conditions(category_id) or ())
         return tuple(self.categories.get(str(category_id), {}).get("conditions", ()))
 
+    def condition_required(self, category_id):
+        taxonomy = self._taxonomy()
+        if taxonomy is not None:
+            return bool((taxonomy.category(category_id) or {}).get("condition_required", True))
+        return bool(self.categories.get(str(category_id), {}).get("condition_required", True))
+
     def category_known(self, category_id):
-        taxonomy = getattr(self.sim, "taxonomy", None)
-        if taxonomy is not None and hasattr(taxonomy, "category_exists"):
-            return bool(taxonomy.category_exists(category_id))
+        """A leaf category of the marketplace's tree."""
+        taxonomy = self._taxonomy()
+        if taxonomy is not None:
+            return bool(taxonomy.is_leaf(category_id))
         return str(category_id) in self.categories
 
     # ------------------------------------------------------------------ routing
@@ -678,8 +735,6 @@ class InventoryApi(SimApi):
             return user_error(
                 "At least 1 photo is required to list an item. Please add a photo and try again."
             )
-        if not item.get("condition"):
-            return user_error("Item condition is required for this category.")
         category_id = offer.get("categoryId")
         if not category_id:
             return user_error(
@@ -693,6 +748,8 @@ class InventoryApi(SimApi):
                 "The category ID is invalid. Provide a valid leaf category ID.",
                 parameters={"categoryId": category_id},
             )
+        if not item.get("condition") and self.condition_required(category_id):
+            return user_error("Item condition is required for this category.")
         price = (offer.get("pricingSummary") or {}).get("price")
         if not price:
             return user_error(
@@ -730,8 +787,8 @@ class InventoryApi(SimApi):
                     f"valid value, and then try again.",
                     parameters={"aspect": name},
                 )
-        allowed = self.allowed_condition_ids(category_id)
-        if allowed and CONDITION_IDS.get(item["condition"]) not in allowed:
+        allowed = self.allowed_conditions(category_id)
+        if item.get("condition") and allowed and item["condition"] not in allowed:
             return inventory_error(
                 400,
                 25021,
@@ -1009,7 +1066,7 @@ class InventoryApi(SimApi):
         title,
         price,
         quantity,
-        category_id="20625",
+        category_id="88433",
         condition_id=1000,
         variations=None,
         aspects=None,

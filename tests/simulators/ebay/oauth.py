@@ -100,6 +100,12 @@ class OAuthApi(SimApi):
             }
         return access_token
 
+    def expired(self, token):
+        """True when `token` was a valid access token that has expired (Trading tells it apart)."""
+        with self.lock:
+            info = self.access_tokens.get(token)
+            return info is not None and info["expires"] <= self.sim.clock.time()
+
     def check(self, token):
         """The token's {"kind", "scopes", "user"}, or None when unknown, expired or revoked."""
         with self.lock:
@@ -251,7 +257,7 @@ class OAuthApi(SimApi):
                 return oauth_error(
                     400,
                     "invalid_grant",
-                    "the provided authorization refresh token is invalid or was issued to another client",
+                    "the provided authorization grant code is invalid or was issued to another client",
                 )
             scopes = set((form.get("scope") or "").split()) or set(info["scopes"])
             if not scopes <= info["scopes"]:

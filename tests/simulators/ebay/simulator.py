@@ -283,6 +283,18 @@ class EbaySimulator(LoopbackServing):
             violations, self.schema_violations = self.schema_violations, []
         return violations
 
+    def assert_contract_kept(self):
+        """Raise AssertionError listing what eBay's published contract refused since the last check (then
+        forgotten). Connector tests register it as a cleanup (`self.addCleanup(sim.assert_contract_kept)`)
+        so that a test whose requests eBay would refuse fails, even if the connector coped with the answer."""
+        refused = self.take_schema_violations()
+        if refused:
+            lines = [f"{v['method']} {v['path']}: {'; '.join(v['problems'])}" for v in refused]
+            raise AssertionError(
+                f"eBay's published contract (ebay-rest) refuses {len(refused)} request(s) or answer(s)"
+                " in this test; the real API would not take them:\n" + "\n".join(lines)
+            )
+
     # ------------------------------------------------------------------ routing
 
     def _api_for(self, request):
@@ -375,6 +387,10 @@ class EbaySimulator(LoopbackServing):
             if token is None:
                 return None  # Auth'n'Auth in the XML body: TradingApi's business
             info = self.oauth.check(token)
+            if info is None and self.oauth.expired(token):
+                return trading_error(
+                    request, "21917053", "Expired IAF token.", "IAF token supplied is expired."
+                )
             if info is None:
                 return trading_error(
                     request, "21916984", "Invalid IAF token.", "IAF token supplied is invalid."

@@ -56,7 +56,7 @@ def token_call(sim, data, secret=None):
     )
 
 
-def ready_to_list(sim, api, sku="MUG-1", quantity=5, category="20625", aspects=None, condition="NEW"):
+def ready_to_list(sim, api, sku="MUG-1", quantity=5, category="88433", aspects=None, condition="NEW"):
     """Policies, a location, an item and an offer: what publishing needs. Returns the offer id."""
     ids = {kind: sim.add_policy(kind, f"{kind} policy") for kind in ("fulfillment", "payment", "return")}
     sim.add_location("WH-1")
@@ -126,21 +126,38 @@ def test_daily_quota_per_api_resets_at_pacific_midnight(sim):
     [rate] = limits.json()["rateLimits"][0]["resources"][0]["rates"]
     assert (rate["limit"], rate["remaining"]) == (2, 0)
     sim.advance((sim.clock.next_quota_reset() - sim.clock.now()).total_seconds() + 1)
-    assert api("GET", f"{FUL}/order").status_code == 200
+    # a fresh token: the old one may have expired on the way (7200 s)
+    assert Client(sim, sim.issue_user_tokens()["access_token"])("GET", f"{FUL}/order").status_code == 200
 
 
-def test_trading_quota_answers_trading_error(sim):
-    body = (b'<?xml version="1.0" encoding="utf-8"?>'
-            b'<GetUserRequest xmlns="urn:ebay:apis:eBLBaseComponents"></GetUserRequest>')
-    sim.set_quota("trading", 1)
-    headers = {"X-EBAY-API-IAF-TOKEN": sim.access_token, "X-EBAY-API-CALL-NAME": "GetUser"}
-    assert "<Ack>Success</Ack>" in requests.post(sim.trading_url, data=body, headers=headers, timeout=10).text
-    over = requests.post(sim.trading_url, data=body, headers=headers, timeout=10)
-    assert "<ErrorCode>518</ErrorCode>" in over.text and "<GetUserResponse" in over.text
-    bad = requests.post(
-        sim.trading_url, data=b"<x/>", timeout=10, headers={**headers, "X-EBAY-API-IAF-TOKEN": "nope"}
+def test_trading_quota_and_iaf_token_answered_as_trading(sim):
+    assert sim.trading is not None  # TradingApi (trading.py) is mounted by the front
+    body = (
+        b'<?xml version="1.0" encoding="utf-8"?>'
+        b'<GeteBayDetailsRequest xmlns="urn:ebay:apis:eBLBaseComponents">'
+        b"<DetailName>ShippingCarrierDetails</DetailName></GeteBayDetailsRequest>"
     )
-    assert "<Ack>Failure</Ack>" in bad.text
+    headers = {
+        "X-EBAY-API-IAF-TOKEN": sim.access_token,
+        "X-EBAY-API-CALL-NAME": "GeteBayDetails",
+        "X-EBAY-API-SITEID": "0",
+        "X-EBAY-API-COMPATIBILITY-LEVEL": "1451",
+        "Content-Type": "text/xml",
+    }
+    sim.set_quota("trading", 1)
+    first = requests.post(sim.trading_url, data=body, headers=headers, timeout=10)
+    assert "<Ack>Success</Ack>" in first.text, first.text
+    over = requests.post(sim.trading_url, data=body, headers=headers, timeout=10)
+    assert "<ErrorCode>518</ErrorCode>" in over.text and "<GeteBayDetailsResponse" in over.text
+    sim.set_quota("trading", 10)
+    bad = requests.post(
+        sim.trading_url, data=body, timeout=10, headers={**headers, "X-EBAY-API-IAF-TOKEN": "nope"}
+    )
+    assert "<ErrorCode>21916984</ErrorCode>" in bad.text  # invalid IAF token
+    sim.expire_access_tokens()
+    expired = requests.post(sim.trading_url, data=body, headers=headers, timeout=10)
+    assert "<ErrorCode>21917053</ErrorCode>" in expired.text  # expired IAF token
+    assert [r["api"] for r in sim.requests] == ["trading"] * 4
 
 
 def test_fail_next_and_request_log(sim):
@@ -159,8 +176,9 @@ def test_fail_next_and_request_log(sim):
 def test_schema_violation_recorded_for_unknown_field(sim):
     api = Client(sim)
     api("PUT", f"{INV}/inventory_item/SKU1", json={"condition": "NEW", "qty": 3})
-    [violation] = sim.take_schema_violations()
-    assert "request.qty: not a field of InventoryItem" in violation["problems"]
+    with pytest.raises(AssertionError, match="request.qty: not a field of InventoryItem"):
+        sim.assert_contract_kept()
+    sim.assert_contract_kept()  # forgotten once reported
     api("GET", f"{INV}/location", params={"fields": "x"})
     [violation] = sim.take_schema_violations()
     assert violation["problems"] == ["query parameter 'fields' is not a parameter of get_inventory_locations"]
@@ -623,3 +641,65 @@ def test_sale_reduces_the_listing(sim):
     assert order["lineItems"][0]["legacyItemId"] == listing_id
     assert sim.quantity("MUG-1") == 3
     assert api("GET", f"{INV}/offer/{offer_id}").json()["listing"]["soldQuantity"] == 2
+
+
+# ---------------------------------------------------------------------- demo seed
+
+
+def test_demo_seed_served_within_the_contract():
+    with EbaySimulator(seed="demo") as demo:
+        api = Client(demo)
+        summary = demo.seed_summary
+        for kind in ("fulfillment", "payment", "return"):
+            answer = api("GET", f"{ACC}/{kind}_policy", params={"marketplace_id": "EBAY_US"})
+            assert answer.status_code == 200 and answer.json()["total"] >= 1
+        items = api("GET", f"{INV}/inventory_item", params={"limit": 100}).json()
+        assert {i["sku"] for i in items["inventoryItems"]} == set(summary["skus"])
+        for sku in summary["skus"]:
+            assert api("GET", f"{INV}/offer", params={"sku": sku}).status_code == 200
+        assert demo.listing("TEE-S")["group"] == "TEE" and demo.listing("DRAFT-1") is None
+        assert demo.quantity("MUG-BLUE") == 21  # 25 listed, 4 sold in the demo orders
+        orders = api("GET", f"{FUL}/order").json()
+        assert orders["total"] == len(summary["orders"])
+        taxed = [o for o in orders["orders"] if o.get("ebayCollectAndRemitTax")]
+        assert len(taxed) == 2
+        assert any(o["buyer"]["username"] == "u_8f2c41d07a" for o in orders["orders"])
+        fulfilled = api(
+            "GET", f"{FUL}/order", params={"filter": "orderfulfillmentstatus:{FULFILLED|IN_PROGRESS}"}
+        )
+        assert fulfilled.json()["total"] == 1
+        for order_id in summary["orders"]:
+            assert api("GET", f"{FUL}/order/{order_id}/shipping_fulfillment").status_code == 200
+        assert api("GET", f"{INV}/inventory_item_group/TEE").json()["variantSKUs"] == [
+            "TEE-S",
+            "TEE-M",
+            "TEE-L",
+        ]
+        assert not demo.take_schema_violations() and not demo.internal_errors
+
+
+def test_trading_revises_a_legacy_listing_until_it_is_migrated(sim):
+    for kind in ("fulfillment", "payment", "return"):
+        sim.add_policy(kind, kind)
+    item_id = sim.add_legacy_listing("OLD-2", "Old lamp", "20.00", 5)
+    headers = {
+        "X-EBAY-API-IAF-TOKEN": sim.access_token,
+        "X-EBAY-API-CALL-NAME": "ReviseInventoryStatus",
+        "X-EBAY-API-SITEID": "0",
+        "X-EBAY-API-COMPATIBILITY-LEVEL": "1451",
+        "Content-Type": "text/xml",
+    }
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<ReviseInventoryStatusRequest xmlns="urn:ebay:apis:eBLBaseComponents">'
+        f"<InventoryStatus><ItemID>{item_id}</ItemID><Quantity>3</Quantity></InventoryStatus>"
+        "</ReviseInventoryStatusRequest>"
+    ).encode()
+    revised = requests.post(sim.trading_url, data=body, headers=headers, timeout=10)
+    assert "<Ack>Success</Ack>" in revised.text, revised.text
+    assert sim.legacy_listings[item_id]["quantity"] == 3
+    migrated = Client(sim)("POST", f"{INV}/bulk_migrate_listing", json={"requests": [{"listingId": item_id}]})
+    assert migrated.json()["responses"][0]["statusCode"] == 200
+    assert sim.quantity("OLD-2") == 3
+    refused = requests.post(sim.trading_url, data=body, headers=headers, timeout=10)
+    assert "<ErrorCode>21919474</ErrorCode>" in refused.text  # Inventory-API listings: not with Trading
