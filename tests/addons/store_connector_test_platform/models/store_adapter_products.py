@@ -27,6 +27,9 @@ class Recorder:
         # or a list of such dicts (one per location). SKUs not in it are unknown to the platform.
         self.platform_stock = {}
         self.read_page_size = 50     # SKUs per _read_inventory page (one recorded call each)
+        # Whether the platform identifies variants by id (_identifies_variants_by_id): off like
+        # Shopify's, on like WooCommerce's (variants without SKU imported and bound by their id).
+        self.identifies_variants_by_id = False
 
     def of(self, method):
         """The recorded calls of one adapter method, as (store id, arguments) pairs."""
@@ -76,14 +79,28 @@ class StoreAdapterTest(models.AbstractModel):
         return results
 
     @api.model
+    def _identifies_variants_by_id(self, store):
+        """As the tests set it (RECORDER.identifies_variants_by_id)."""
+        return RECORDER.identifies_variants_by_id
+
+    @api.model
     def _inventory_batch_size(self, store):
         return RECORDER.batch_size
 
     @api.model
     def _update_inventory(self, store, items):
+        """RECORDER.inventory_errors names refused items by SKU, or by platform variant id for an
+        item without SKU."""
         self._record("update_inventory", store, items)
         RECORDER.inventory_job_ids.append(store.env.context.get("sync_job_id"))
-        return [{"sku": item["sku"], "error": RECORDER.inventory_errors.get(item["sku"])} for item in items]
+        results = []
+        for item in items:
+            key = item["sku"] or (item.get("external_ids") or {}).get("variant_id")
+            result = {"sku": item["sku"], "error": RECORDER.inventory_errors.get(key)}
+            if "ref" in item:
+                result["ref"] = item["ref"]
+            results.append(result)
+        return results
 
     @api.model
     def _read_inventory(self, store, bindings):
