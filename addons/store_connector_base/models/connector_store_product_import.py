@@ -55,7 +55,9 @@ class ConnectorStore(models.Model):
         is refused, unless the platform identifies variants by id (adapter
         `_identifies_variants_by_id`) and the variant has its platform id
         (external_ids["variant_id"]): it is then matched by its binding, else created with an empty
-        Internal Reference (the connector never invents a SKU) and bound by that id. Odoo stays the master of
+        Internal Reference (the connector never invents a SKU) and bound by that id; once the
+        platform gives it a SKU, the next import fills the empty Internal Reference with it. Odoo
+        stays the master of
         matched products: their data is not overwritten, only their bindings are updated. The
         bindings take the platform's status (see `_import_bind`).
 
@@ -138,6 +140,10 @@ class ConnectorStore(models.Model):
                         sku=sku, products=", ".join(candidates.mapped("display_name")),
                     ))
                 product = candidates
+            if product and sku and not product.default_code:
+                # Bound by its platform id without SKU, and the merchant gave it one since: the
+                # empty Internal Reference takes it (a SKU Odoo has is never overwritten).
+                product.default_code = sku
             if product:
                 matched.append((variant, product))
             elif not sku and by_platform_id and external_variant_id:
@@ -264,7 +270,8 @@ class ConnectorStore(models.Model):
                 # platform variant without SKU to an Odoo variant known by another one).
                 raise ProductImportError(_(
                     'Variant %(sku)s would be Odoo variant %(product)s, which already has SKU "%(other)s".',
-                    sku=self._variant_label(variant), product=product.display_name, other=product.default_code,
+                    sku=self._variant_label(variant), product=product.display_name,
+                    other=product.default_code,
                 ))
             vals = {"active": True}
             if sku:

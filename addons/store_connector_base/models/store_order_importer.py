@@ -259,7 +259,8 @@ class StoreOrderImporter(models.AbstractModel):
                 {
                     line["sku"]
                     for line in order["lines"]
-                    if line["sku"] and not line.get("bound_product_id") and len(matches.get(line["sku"], ())) > 1
+                    if line["sku"] and not line.get("bound_product_id")
+                    and len(matches.get(line["sku"], ())) > 1
                 }
             )
             missing = sorted(

@@ -87,8 +87,9 @@ class StoreProductBinding(models.Model):
     The SKU (the variant's Internal Reference) is the master key across channels: it is unique per
     store, and required, except on a platform that identifies variants by its own ids
     (adapter `_identifies_variants_by_id`), where a variant the merchant left without SKU on the
-    platform is imported and bound by its platform variant id (`external_variant_id`). `platform_status` is what the platform should show (published, unpublished,
-    archived); `sync_state` says whether the platform shows it yet. Product exports and stock updates
+    platform is imported and bound by its platform variant id (`external_variant_id`).
+    `platform_status` is what the platform should show (published, unpublished, archived);
+    `sync_state` says whether the platform shows it yet. Product exports and stock updates
     run in `sync.job`s on bindings (`_job_export_products`, `_job_export_inventory`).
     """
 
@@ -638,7 +639,7 @@ class StoreProductBinding(models.Model):
             results = adapter._update_inventory(store, items) or []
             refused_ref = {r["ref"]: r.get("error") for r in results if r.get("error") and r.get("ref")}
             refused_sku = {
-                r.get("sku"): r.get("error") for r in results if r.get("error") and not r.get("ref") and r.get("sku")
+                r["sku"]: r["error"] for r in results if r.get("error") and not r.get("ref") and r.get("sku")
             }
             # Group the writes: a batch of 250 bindings becomes a handful of UPDATEs.
             groups = defaultdict(lambda: self.browse())

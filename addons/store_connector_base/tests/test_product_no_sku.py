@@ -60,13 +60,24 @@ class TestProductWithoutSku(ProductSyncCase):
         self.assertEqual(poster.display_name, "Test Shop / Imported Poster (no SKU, platform id PV-9)")
 
         # The second import finds them through their bindings: nothing new.
-        templates = self.env["product.template"].search_count([("name", "in", ("Imported Lamp", "Imported Poster"))])
+        imported = [("name", "in", ("Imported Lamp", "Imported Poster"))]
+        templates = self.env["product.template"].search_count(imported)
         summary = self.store._import_product_page([lamp_record(), poster_record()])
-        self.assertEqual((summary["created"], summary["matched"], summary["failed"]), (0, 2, 0), summary["errors"])
-        self.assertEqual(
-            self.env["product.template"].search_count([("name", "in", ("Imported Lamp", "Imported Poster"))]),
-            templates)
+        self.assertEqual((summary["created"], summary["matched"], summary["failed"]), (0, 2, 0),
+                         summary["errors"])
+        self.assertEqual(self.env["product.template"].search_count(imported), templates)
         self.assertEqual(self.bindings_of("LV-1", "LV-2", "PV-9"), red | blue | poster)
+
+    def test_sku_given_later_on_the_platform_fills_the_empty_internal_reference(self):
+        self.store._import_product_page([poster_record()])
+        poster = self.bindings_of("PV-9")
+        summary = self.store._import_product_page([poster_record(sku="POSTER-9")])
+        self.assertEqual(summary["matched"], 1, summary["errors"])
+        self.assertEqual((poster.product_id.default_code, poster.sku), ("POSTER-9", "POSTER-9"))
+        # A SKU Odoo has is never overwritten from the platform.
+        summary = self.store._import_product_page([poster_record(sku="OTHER")])
+        self.assertEqual(summary["matched"], 1, summary["errors"])
+        self.assertEqual(poster.product_id.default_code, "POSTER-9")
 
     def test_variant_without_sku_and_without_id_is_still_refused(self):
         summary = self.store._import_product_page([poster_record(variant_id=None)])
@@ -93,7 +104,8 @@ class TestProductWithoutSku(ProductSyncCase):
         ]}
         summary = self.store._import_product_page([record])
         self.assertEqual(summary["failed"], 1)
-        self.assertIn("(no SKU, SC Color: Blue, platform id SV-2) would be Odoo variant", summary["errors"][0])
+        self.assertIn("(no SKU, SC Color: Blue, platform id SV-2) would be Odoo variant",
+                      summary["errors"][0])
         self.assertIn('already has SKU "TS-BLUE"', summary["errors"][0])
 
     # ------------------------------------------------------------------ bindings
@@ -122,7 +134,8 @@ class TestProductWithoutSku(ProductSyncCase):
         self.assertFalse(self.recorder.of("export_products"), "nothing sent")
         for binding in red | blue:
             self.assertEqual(binding.sync_state, "failed")
-            self.assertIn("Not exported: Imported Lamp (Red) has no SKU (Internal Reference)", binding.last_error)
+            self.assertIn("Not exported: Imported Lamp (Red) has no SKU (Internal Reference)",
+                          binding.last_error)
             self.assertIn("give it one in Odoo, then export again", binding.last_error)
 
     # ------------------------------------------------------------------ stock
