@@ -4,6 +4,7 @@ imported and bound by their platform id, their stock sent by id, their order lin
 refused with a clear message where the platform does not identify variants by id, or the variant
 has no id."""
 
+from odoo import fields
 from odoo.exceptions import ValidationError
 
 from .common_orders import OrderPipelineCase
@@ -171,6 +172,29 @@ class TestProductWithoutSku(ProductSyncCase):
         self.assertEqual(job.identity_key, f"inventory-binding:{poster.id}")
         self.run_job(job)
         self.assertEqual(poster.inventory_quantity, 3)
+
+    def test_baseline_and_drift_read_variants_without_sku_by_their_binding(self):
+        self.store._import_product_page([poster_record()])
+        poster = self.bindings_of("PV-9")
+        self.set_stock(poster.product_id, 5)
+        self.recorder.platform_stock = {"PV-9": 2}
+        [row] = self.store._stock_baseline_rows()
+        self.assertEqual((row["binding"], row["sku"], row["platform_available"], row["odoo_on_hand"]),
+                         (poster, "Imported Poster (no SKU, platform id PV-9)", 2, 5.0))
+        [job] = self.store._enqueue_stock_reconcile()
+        self.run_job(job)
+        drift = self.store.stock_drift_ids
+        self.assertEqual((drift.binding_id, drift.sku, drift.platform_quantity, drift.odoo_quantity),
+                         (poster, "Imported Poster (no SKU, platform id PV-9)", 2, 5))
+
+    def test_sync_inventory_confirmation_lists_variants_without_sku(self):
+        self.store._import_product_page([lamp_record(), poster_record()])
+        bindings = self.bindings_of("LV-1", "LV-2", "PV-9")
+        bindings.sudo().write({"inventory_quantity": 3, "inventory_synced_at": fields.Datetime.now()})
+        action = self.store.action_sync_inventory()  # no stock in Odoo: all three would go to 0
+        self.assertEqual(action["res_model"], "store.inventory.sync.wizard")
+        wizard = self.env["store.inventory.sync.wizard"].browse(action["res_id"])
+        self.assertEqual(set(wizard.line_ids.binding_id), set(bindings))
 
 
 class TestOrderLineWithoutSku(OrderPipelineCase):

@@ -104,26 +104,31 @@ class StoreAdapterTest(models.AbstractModel):
 
     @api.model
     def _read_inventory(self, store, bindings):
-        """RECORDER.platform_stock of the bindings' SKUs, read in pages of RECORDER.read_page_size
-        (each page recorded as a "read_inventory" call with its SKUs)."""
-        skus = [binding.sku for binding in bindings]
+        """RECORDER.platform_stock of the bindings' SKUs (a binding without SKU: its platform
+        variant id), read in pages of RECORDER.read_page_size (each page recorded as a
+        "read_inventory" call with its keys). An entry without SKU names its binding by "ref"."""
+        keys = [binding.sku or binding.external_variant_id for binding in bindings]
+        refs = {binding.external_variant_id: binding.id for binding in bindings if not binding.sku}
         entries = []
-        for start in range(0, len(skus), max(1, RECORDER.read_page_size)):
-            page = skus[start:start + RECORDER.read_page_size]
+        for start in range(0, len(keys), max(1, RECORDER.read_page_size)):
+            page = keys[start:start + RECORDER.read_page_size]
             self._record("read_inventory", store, page)
-            for sku in page:
-                stock = RECORDER.platform_stock.get(sku)
+            for key in page:
+                stock = RECORDER.platform_stock.get(key)
                 if stock is None:
                     continue
                 for level in stock if isinstance(stock, list) else [stock]:
                     if not isinstance(level, dict):
                         level = {"available": level}
-                    entries.append({
-                        "sku": sku,
+                    entry = {
+                        "sku": key,
                         "available": int(level.get("available") or 0),
                         "on_hand": level.get("on_hand"),
                         "location_id": level.get("location_id") or False,
-                    })
+                    }
+                    if key in refs:
+                        entry.update(sku=None, ref=refs[key])
+                    entries.append(entry)
         return entries
 
     @api.model
