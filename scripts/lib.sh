@@ -84,6 +84,24 @@ ensure_venv() {
     echo "$ODOO_SRC" > "$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/odoo-src.pth"
     echo "$want" > "$stamp"
   fi
+  # Packages the tests read as data (requirements-nodeps.txt), installed without their dependencies;
+  # checked apart from the stamp above, so that pinning one does not reinstall everything else.
+  if ! "$PY" - "$SC_ROOT/requirements-nodeps.txt" <<'PYEOF'
+import sys
+from importlib.metadata import PackageNotFoundError, version
+for line in open(sys.argv[1]):
+    line = line.split("#")[0].strip()
+    if line:
+        name, _, pinned = line.partition("==")
+        try:
+            assert version(name) == pinned
+        except (PackageNotFoundError, AssertionError):
+            sys.exit(1)
+PYEOF
+  then
+    log "installing $SC_ROOT/requirements-nodeps.txt (without dependencies)"
+    "$PY" -m pip install -q --no-deps -r "$SC_ROOT/requirements-nodeps.txt"
+  fi
   "$PY" -c 'import odoo.release as r; assert r.version_info[0] == 18' || die "odoo is not importable from $SC_VENV"
 }
 

@@ -44,6 +44,7 @@
         "data/ir_config_parameter_data.xml",
         "data/product_data.xml",
         "views/menus.xml",
+        "views/connector_store_views_quota.xml",
     ],
     "assets": {
         "web.assets_backend": ["store_connector_base/static/src/**/*"],

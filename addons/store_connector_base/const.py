@@ -140,3 +140,8 @@ OAUTH_ERROR_QUOTE_LIMIT = 300
 # Standard error codes of a token endpoint (RFC 6749 5.2) meaning the grant or the client is no
 # longer accepted: the store is paused until it is installed again.
 OAUTH_REVOKED_ERRORS = ("invalid_grant", "invalid_client", "unauthorized_client")
+
+# --------------------------------------------------------------------------- daily API quotas
+# A store's managers are warned once a day when this share of a daily quota is spent (the client
+# core, services/api_client.py `_acquire`; connector.store._rate_limit_quota_warning).
+RATE_LIMIT_QUOTA_WARNING_SHARE = 0.8

@@ -69,3 +69,7 @@ from . import (
 # Webhook health (the scheduled check of platforms that disable webhooks on their own).
 from . import connector_store_webhooks
 from . import store_order_route, connector_store_routing
+
+# Daily API quotas per API (today's use, the warning before one is spent).
+from . import connector_store_quota
+from . import store_api_quota

@@ -262,7 +262,7 @@ class ConnectorStore(models.Model):
         adapter = self._get_adapter()
         platform = self._oauth_platform_label()
         client_id = adapter._oauth_client_id(self)
-        client_secret = self._get_credential(const.CRED_OAUTH_CLIENT_SECRET)
+        client_secret = adapter._oauth_client_secret(self)
         params = adapter._oauth_token_params(self, grant_type, values)
         headers = {"Accept": "application/json"}
         sent = [client_secret] + [values[key] for key in ("code", "refresh_token") if values.get(key)]

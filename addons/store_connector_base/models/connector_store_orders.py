@@ -367,15 +367,17 @@ class ConnectorStore(models.Model):
     # ------------------------------------------------------------------ full sync
     def _enqueue_full_sync(self):
         """Queue the first pages of a full synchronisation (see store.adapter._full_sync):
-        orders of the last 60 days if the store may pull orders, all products if it may sync
-        products, all customers if it syncs customers, each only if its platform addon imports
-        them (`store.adapter._supported_features`). Each pipeline pages on by itself; a second
-        click merges into the pending first pages. :returns: the sync.job records."""
+        orders of the last 60 days (`store.adapter._full_sync_order_days`) if the store may pull
+        orders, all products if it may sync products, all customers if it syncs customers, each
+        only if its platform addon imports them (`store.adapter._supported_features`). Each
+        pipeline pages on by itself; a second click merges into the pending first pages.
+        :returns: the sync.job records."""
         self.ensure_one()
         jobs = self.env["sync.job"]
         features = self._platform_features()
         if self.allow_orders_pull and "orders.pull" in features:
-            since = fields.Datetime.now() - timedelta(days=order_const.FULL_SYNC_ORDER_DAYS)
+            days = self._get_adapter()._full_sync_order_days(self)
+            since = fields.Datetime.now() - timedelta(days=days)
             jobs |= self._enqueue_order_pull(since=since, full=True, identity_key="full_sync.orders")
         if self.allow_products_sync and "products.import" in features:
             jobs |= self._enqueue_product_import()

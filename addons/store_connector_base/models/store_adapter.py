@@ -154,10 +154,26 @@ class StoreAdapter(models.AbstractModel):
         return f"{store.env.cr.dbname}:{store.id}"
 
     @api.model
-    def _rate_limit_daily_quota(self, store):
+    def _rate_limit_daily_quota(self, store, api=None):
         """Calls the platform allows this store per quota day, counted across every worker and
-        server (eBay: 5,000 a day for some APIs). :returns: int, or None for no daily quota (default)."""
+        server (eBay: 5,000 a day for some APIs).
+
+        :param api: the quota's name when the platform counts a quota per API (eBay: "inventory",
+            "trading"...; the client passes it with each request, see `_rate_limit_quotas`); None
+            for the store's one bucket.
+        :returns: int, or None for no daily quota (default)."""
         return None
+
+    @api.model
+    def _rate_limit_quotas(self, store):
+        """The daily quotas the platform counts per API: a new store gets a quota line
+        (store.api.quota) per API with `_rate_limit_daily_quota(store, api)` as its default, which the
+        managers may change; the store form shows today's use of each
+        (`connector.store._rate_limit_usage`) and the managers are warned when one is
+        `const.RATE_LIMIT_QUOTA_WARNING_SHARE` spent.
+
+        :returns: list of (api name, label) in the order to show; default none (one bucket)."""
+        return []
 
     @api.model
     def _rate_limit_quota_timezone(self, store):
@@ -166,19 +182,29 @@ class StoreAdapter(models.AbstractModel):
         return "UTC"
 
     @api.model
-    def _get_rate_limiter(self, store, capacity, restore_rate):
+    def _rate_limit_bucket_key(self, store, api=None):
+        """The key of the bucket of `api` (its own bucket and daily count per API), or of the store's
+        one bucket (`_rate_limit_key`) when `api` is None."""
+        key = self._rate_limit_key(store)
+        return f"{key}:{api}" if api else key
+
+    @api.model
+    def _get_rate_limiter(self, store, capacity, restore_rate, api=None):
         """The store's rate limiter, shared by every worker and server of the database
         (services/rate_limiter.py `SharedRateLimiter`): a platform client calls ``acquire(cost)``
         before each request and ``update(...)`` with what the platform answered.
 
         :param capacity: the bucket's size until the platform says otherwise (units).
         :param restore_rate: units restored per second until the platform says otherwise.
-        :returns: the limiter of `_rate_limit_key`, with `_rate_limit_daily_quota` calls a day
-            counted per quota day of `_rate_limit_quota_timezone`.
+        :param api: the API whose quota the request counts against (a bucket and a daily count of
+            its own), or None for the store's one bucket.
+        :returns: the limiter of `_rate_limit_bucket_key`, with the store's quota of `api` (its
+            store.api.quota line, else `_rate_limit_daily_quota`) or `_rate_limit_daily_quota` calls
+            a day, counted per quota day of `_rate_limit_quota_timezone`.
         """
         return rate_limiter.get_limiter(
-            self._rate_limit_key(store), capacity, restore_rate,
-            daily_limit=self._rate_limit_daily_quota(store),
+            self._rate_limit_bucket_key(store, api), capacity, restore_rate,
+            daily_limit=store._rate_limit_quota_of(api) if api else self._rate_limit_daily_quota(store),
             dbname=store.env.cr.dbname,
             quota_timezone=self._rate_limit_quota_timezone(store),
         )
@@ -303,6 +329,12 @@ class StoreAdapter(models.AbstractModel):
             "inbound": [(stage, stage) for stage in stages],
             "outbound": [(stage, stage) for stage in stages],
         }
+
+    @api.model
+    def _full_sync_order_days(self, store):
+        """How many days of orders a Full Sync pulls (order_const.FULL_SYNC_ORDER_DAYS, 60; eBay
+        keeps 90 days of orders in its order API)."""
+        return order_const.FULL_SYNC_ORDER_DAYS
 
     @api.model
     def _order_page_size(self, store):

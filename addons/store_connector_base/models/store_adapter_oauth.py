@@ -47,6 +47,15 @@ class StoreAdapterOAuth(models.AbstractModel):
         return store._get_credential(const.CRED_OAUTH_CLIENT_ID, required=False) or ""
 
     @api.model
+    def _oauth_client_secret(self, store):
+        """The app's client secret, read at the moment of the token request. Default: the store's
+        credential `client_secret` (eBay: its Cert ID).
+
+        :raises StoreCredentialMissing: it was never entered.
+        """
+        return store._get_credential(const.CRED_OAUTH_CLIENT_SECRET)
+
+    @api.model
     def _oauth_check_install(self, store):
         """Refuse to start an install that cannot finish, saying what to enter first.
 

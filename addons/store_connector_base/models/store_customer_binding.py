@@ -20,6 +20,10 @@ class StoreCustomerBinding(models.Model):
         "res.partner", string="Contact", required=True, ondelete="cascade", index=True, check_company=True
     )
     external_id = fields.Char(string="Platform Customer ID")
+    external_username = fields.Char(
+        string="Platform Username", readonly=True,
+        help="The customer's login name on the platform as last seen; it may change (eBay lets buyers "
+             "change theirs) while the platform customer id stays.")
     last_export_at = fields.Datetime(readonly=True)
 
     _sql_constraints = [

@@ -33,6 +33,11 @@ class StoreOrderBinding(models.Model):
         help="Payloads older than this (or as old) are ignored: webhooks and pulls arrive out of order.",
     )
     platform_total = fields.Monetary(currency_field="currency_id", help="Total as the platform states it.")
+    marketplace_tax = fields.Monetary(
+        string="Tax Collected by the Marketplace", currency_field="currency_id",
+        help="Tax the marketplace collected from the buyer and remits to the tax authorities itself "
+             "(eBay's collect and remit taxes). It is not the seller's revenue: the sale order's total "
+             "leaves it out, and it is kept here for reference.")
     currency_id = fields.Many2one("res.currency")
     payment_method = fields.Char(help="The platform's payment gateway code.")
     payment_journal_id = fields.Many2one(

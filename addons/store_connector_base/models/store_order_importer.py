@@ -684,21 +684,24 @@ class StoreOrderImporter(models.AbstractModel):
             vals["name"] = vals["name"] or _(
                 "%(store)s customer of order %(number)s", store=store.name, number=order["number"]
             )
-            if customer.get("id"):
-                key = ("id", customer["id"])
-            elif customer.get("email"):
-                key = ("email", customer["email"])
-            else:
-                key = ("guest", order_mapper.address_key(vals))
+            # One contact per platform id or email in the batch, as a later batch would find it
+            # (by binding, else by email): two ids with one email (a buyer renamed on eBay, whose
+            # relay address stays) are one contact.
+            keys = [key for key in (("id", customer.get("id")), ("email", customer.get("email"))) if key[1]]
+            if not keys:
+                keys = [("guest", order_mapper.address_key(vals))]
                 guest = self._find_guest(company, vals)
                 if guest:
                     found[index] = guest
                     continue
-            if key not in create_keys:
-                create_keys[key] = len(to_create)
+            position = next((create_keys[key] for key in keys if key in create_keys), None)
+            if position is None:
+                position = len(to_create)
                 vals.update({"company_id": company.id, "type": "contact"})
                 to_create.append(vals)
-            identity[index] = create_keys[key]
+            for key in keys:
+                create_keys.setdefault(key, position)
+            identity[index] = position
         if to_create:
             created = self._importing_partners().create(to_create)
             for index, position in identity.items():
@@ -713,8 +716,14 @@ class StoreOrderImporter(models.AbstractModel):
         binding_vals = {}
         for index, customer in enumerate(customers):
             ext = customer.get("id")
-            if ext and ext not in bound and ext not in binding_vals:
-                binding_vals[ext] = {"store_id": store.id, "partner_id": found[index].id, "external_id": ext}
+            username = customer.get("username") or False
+            if ext and ext in bound:
+                # The platform id stays, the login name may change (eBay): keep the latest.
+                if username and bound[ext].external_username != username:
+                    bound[ext].external_username = username
+            elif ext and ext not in binding_vals:
+                binding_vals[ext] = {"store_id": store.id, "partner_id": found[index].id, "external_id": ext,
+                                     "external_username": username}
         if binding_vals:
             Binding.create(list(binding_vals.values()))
 
@@ -917,6 +926,7 @@ class StoreOrderImporter(models.AbstractModel):
             "platform_created_at": order["created_at"],
             "platform_updated_at": order["updated_at"],
             "platform_total": float(order["total"]),
+            "marketplace_tax": float(order.get("marketplace_tax") or 0),
             "currency_id": ctx["currencies"][order["currency"]].id,
             "payment_method": order["payment_method"] or False,
             "payment_journal_id": payment.journal_id.id if payment else False,

@@ -81,6 +81,7 @@ manager's for buttons such as Test Connection (the credential accessor checks it
 """
 
 import logging
+import math
 import re
 import time
 from email.utils import parsedate_to_datetime
@@ -90,6 +91,7 @@ import requests
 
 from odoo.tools.translate import LazyTranslate
 
+from ..const import RATE_LIMIT_QUOTA_WARNING_SHARE
 from ..exceptions import PermanentJobError, RetryableJobError, StoreAuthError
 from .http_transport import DEFAULT_TIMEOUT, HttpTransport
 from .rate_limiter import throttled_error
@@ -165,10 +167,16 @@ class ApiClient:
     def limiter(self):
         """The store's rate limiter, shared by every worker and server of the database (the
         adapter's `_get_rate_limiter`, created with this client's bucket figures)."""
-        return self.store._get_adapter()._get_rate_limiter(
-            self.store, self.rate_limit_capacity, self.rate_limit_restore_rate)
+        return self.limiter_of(None)
 
-    def request(self, method, path, *, params=None, json=None, data=None, headers=None, cost=1.0):
+    def limiter_of(self, api):
+        """The rate limiter of `api` (a platform counting its daily quotas per API: a bucket and a
+        count of its own, `store.adapter._rate_limit_bucket_key`), or the store's one for None."""
+        return self.store._get_adapter()._get_rate_limiter(
+            self.store, self.rate_limit_capacity, self.rate_limit_restore_rate, api=api)
+
+    def request(self, method, path, *, params=None, json=None, data=None, headers=None, cost=1.0,
+                api=None):
         """Send one request, paced, authenticated, its errors classified; return the 2xx answer.
 
         :param method: "GET", "POST", "PUT", "DELETE"...
@@ -176,11 +184,13 @@ class ApiClient:
             (a next-page link).
         :param params, json, data, headers: as in ``requests``; the auth hooks' are added.
         :param cost: units this request takes from the limiter.
+        :param api: the platform's API whose daily quota the request counts against (eBay counts
+            one per API), or None for the store's one bucket.
         :returns: requests.Response with a 2xx status.
         :raises RetryableJobError, StoreAuthError, PermanentJobError: see the module docstring.
         """
-        limiter = self.limiter
-        self._acquire(limiter, cost)
+        limiter = self.limiter_of(api)
+        self._acquire(limiter, cost, api=api)
         response = self._send(method, self._url(path), params=params, json=json, data=data,
                               headers=headers, limiter=limiter, cost=cost)
         self._rate_limit_feedback(response, limiter, cost)
@@ -269,11 +279,21 @@ class ApiClient:
             )))
         return path
 
-    def _acquire(self, limiter, cost):
-        """Take `cost` units from `limiter`, waiting up to `max_wait` (stats["waited"])."""
-        waited = limiter.acquire(cost, max_wait=self.max_wait)
+    def _acquire(self, limiter, cost, api=None):
+        """Take `cost` units from `limiter`, waiting up to `max_wait` (stats["waited"]); the call
+        that spends the warning share of a daily quota tells the store (exactly one call of the day
+        sees the count reach it, whichever worker makes it)."""
+        usage = {}
+        waited = limiter.acquire(cost, max_wait=self.max_wait, usage=usage)
         self.stats["waited"] += waited
+        if usage.get("limit") and usage["used"] == self._quota_warning_count(usage["limit"]):
+            self.store.sudo()._rate_limit_quota_warning(api, usage["used"], usage["limit"])
         return waited
+
+    @staticmethod
+    def _quota_warning_count(limit):
+        """The daily call count at which the store warns (const.RATE_LIMIT_QUOTA_WARNING_SHARE)."""
+        return max(1, math.ceil(limit * RATE_LIMIT_QUOTA_WARNING_SHARE))
 
     def _remember_secrets(self, values):
         for value in values:

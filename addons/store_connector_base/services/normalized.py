@@ -24,6 +24,9 @@ Normalized order (keys not listed are ignored; "?" marks optional keys)::
         "first_name": "Ann", "last_name": "Lee", "name": "Ann Lee",   # ? name = first + last
         "phone": "+33 1 23 45 67 89",     #   ?
         "company": "Lee SARL",            #   ? company name
+        "username": "ann_lee77",          #   ? the buyer's login name on the platform, kept on
+                                          #   the customer binding (updated when it changes,
+                                          #   e.g. eBay's, while "id" stays)
       },
       "billing_address": ADDRESS,         # ? see below
       "shipping_address": ADDRESS,        # ?
@@ -54,6 +57,10 @@ Normalized order (keys not listed are ignored; "?" marks optional keys)::
       "note": "Leave at the door",        # ? customer note
       "total": "30.00",                   # the order total as the platform states it (required)
       "total_tax": "5.00",                # ? informative
+      "marketplace_tax": "2.40",          # ? tax the marketplace itself collected from the buyer
+                                          #   and remits (eBay's collect and remit): not the
+                                          #   seller's revenue, not in "total" nor in the lines;
+                                          #   recorded on the order binding for reference
       "fulfillments": [FULFILLMENT, ...], # ? the platform's shipments of the order, oldest first
       "refunds": [REFUND, ...],           # ? the refunds the order lists (each recorded once on
                                           #   the sale order: connector.store._event_order_refunded)
@@ -100,7 +107,7 @@ ADDRESS_KEYS = (
     "phone",
     "email",
 )
-CUSTOMER_KEYS = ("id", "email", "first_name", "last_name", "name", "phone", "company")
+CUSTOMER_KEYS = ("id", "email", "first_name", "last_name", "name", "phone", "company", "username")
 _CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 
 
@@ -456,6 +463,8 @@ def normalize_order(data):
         "note": to_text(data.get("note"), "note"),
         "total": to_decimal(data.get("total"), "total"),
         "total_tax": to_decimal(data.get("total_tax"), "total_tax", required=False),
+        "marketplace_tax": to_decimal(data.get("marketplace_tax"), "marketplace_tax", required=False,
+                                      minimum=0),
         "fulfillments": [
             _normalize_fulfillment(item, f"fulfillments[{index}]")
             for index, item in enumerate(_list(data.get("fulfillments"), "fulfillments"))

@@ -98,7 +98,7 @@ class RateLimiter:
             self._refill(now)
             return self._wait_for(min(cost, self.capacity), now)
 
-    def acquire(self, cost=1.0, max_wait=30.0, day=None):
+    def acquire(self, cost=1.0, max_wait=30.0, day=None, usage=None):
         """Block until `cost` units are available, then spend them.
 
         :param cost: units this request costs (a request costing more than the capacity is let
@@ -106,6 +106,8 @@ class RateLimiter:
         :param max_wait: wait at most this long; beyond it raise instead of holding a worker.
         :param day: the platform's current quota day (e.g. a US-Pacific date), for daily limits;
             default: the limiter's `today`.
+        :param usage: a dict the limiter fills with the daily count after this call ("used",
+            "limit"), when it keeps a daily quota (the caller warns before the quota is spent).
         :returns: the seconds waited.
         :raises RetryableJobError: (``throttled``) the wait would exceed `max_wait` or the daily
             quota is used up; its ``retry_after`` says when to try again.
@@ -130,6 +132,8 @@ class RateLimiter:
                     self.available -= cost
                     if self.daily_limit is not None:
                         self.daily_used += 1
+                        if usage is not None:
+                            usage.update(used=self.daily_used, limit=self.daily_limit)
                     return waited
             if wait > max_wait:
                 retry_after = wait if wait != float("inf") else DAILY_QUOTA_RETRY_SECONDS
@@ -306,7 +310,7 @@ class SharedRateLimiter:
         """Seconds to wait before `cost` units can be spent (0 when affordable now)."""
         return self._locked(lambda state: self._wait_for(state, min(float(cost), state["capacity"])))
 
-    def _try_spend(self, state, cost):
+    def _try_spend(self, state, cost, usage=None):
         """Spend `cost` units and count one call when both allow it now. :returns: 0 when spent,
         else the seconds to wait. :raises RetryableJobError: (throttled) the daily quota is used up."""
         if self.daily_limit is not None:
@@ -325,15 +329,18 @@ class SharedRateLimiter:
             state["available"] -= min(cost, state["capacity"])
             if self.daily_limit is not None:
                 state["daily_used"] += 1
+                if usage is not None:
+                    usage.update(used=state["daily_used"], limit=self.daily_limit)
         return wait
 
-    def acquire(self, cost=1.0, max_wait=30.0, day=None):
+    def acquire(self, cost=1.0, max_wait=30.0, day=None, usage=None):
         """Wait until `cost` units are available in the shared bucket, then spend them.
 
         :param cost: units this request costs (beyond the capacity: let through at full capacity).
         :param max_wait: wait at most this long; beyond it raise instead of holding a worker.
         :param day: the quota day, when the caller knows it better (default: today in
             `quota_timezone`, by the database's clock).
+        :param usage: see `RateLimiter.acquire`.
         :returns: the seconds waited.
         :raises RetryableJobError: (``throttled``) the wait would exceed `max_wait`, or the daily
             quota is used up (``retry_after``: until the quota day turns).
@@ -341,7 +348,7 @@ class SharedRateLimiter:
         cost = float(cost)
         waited = 0.0
         while True:
-            wait = self._locked(lambda state: self._try_spend(state, cost), day=day)
+            wait = self._locked(lambda state: self._try_spend(state, cost, usage), day=day)
             if wait <= 0:
                 return waited
             if wait > max_wait:
@@ -378,7 +385,8 @@ class SharedRateLimiter:
 
 
 def get_limiter(key, capacity, restore_rate, daily_limit=None, dbname=None, quota_timezone=None):
-    """The limiter of `key`, created with these settings on its first use in this process.
+    """The limiter of `key`, created with these settings on its first use in this process; its
+    daily limit follows `daily_limit` (a manager may change a store's quota at any time).
 
     :param dbname: the database that keeps the bucket for every worker and server (a
         `SharedRateLimiter`); without it, a `RateLimiter` in this process's memory.
@@ -395,6 +403,8 @@ def get_limiter(key, capacity, restore_rate, daily_limit=None, dbname=None, quot
             else:
                 limiter = RateLimiter(capacity, restore_rate, daily_limit=daily_limit)
             _limiters[cache_key] = limiter
+        else:
+            limiter.daily_limit = daily_limit
         return limiter
 
 
@@ -407,3 +417,25 @@ def reset_limiters():
     for limiter in forgotten:
         if isinstance(limiter, SharedRateLimiter):
             limiter.forget()
+
+
+def daily_usage(dbname, keys, quota_timezone="UTC"):
+    """Today's count of the daily quotas of `keys`, as every process sees it now: read on a
+    connection of its own (the caller's snapshot may predate the counts other workers committed).
+
+    :param dbname: the database holding the buckets.
+    :param keys: the buckets' keys.
+    :param quota_timezone: the time zone of the platform's quota day.
+    :returns: {key: calls counted today}; a bucket not used today counts 0.
+    """
+    keys = list(keys)
+    if not keys:
+        return {}
+    with db_connect(dbname).cursor() as cr:
+        cr.execute(
+            "SELECT key, daily_used FROM store_connector_rate_bucket"
+            " WHERE key = ANY(%s) AND quota_day = (clock_timestamp() AT TIME ZONE %s)::date",
+            [keys, quota_timezone],
+        )
+        used = dict(cr.fetchall())
+    return {key: used.get(key, 0) for key in keys}

@@ -49,6 +49,9 @@ MANAGER_ONLY = {
         "action_reset_status_mapping", "action_shopify_fetch_locations", "action_oauth_install",
         "action_choose_stock_baseline",
         "action_woocommerce_connect",
+        "action_ebay_suggest_categories",
+
+        "action_ebay_migrate_listings", "action_ebay_load_carrier_codes",
     },
     "sync.job": {"create", "write"},
 }

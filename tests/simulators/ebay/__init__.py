@@ -1,1 +1,11 @@
-"""Loopback eBay simulator (issue 11): see README.md (written with the simulator)."""
+"""Loopback eBay simulator (issue 11): OAuth, the Sell REST APIs, quotas, faults; see README.md."""
+
+from .simulator import (
+    DEFAULT_APP_ID,
+    DEFAULT_CERT_ID,
+    DEFAULT_DEV_ID,
+    DEFAULT_RUNAME,
+    EbaySimulator,
+)
+
+__all__ = ["DEFAULT_APP_ID", "DEFAULT_CERT_ID", "DEFAULT_DEV_ID", "DEFAULT_RUNAME", "EbaySimulator"]

@@ -112,7 +112,7 @@ class StoreAdapterTest(models.AbstractModel):
         ]
 
     @api.model
-    def _rate_limit_daily_quota(self, store):
+    def _rate_limit_daily_quota(self, store, api=None):
         return API_DAILY_QUOTAS.get(store.id)
 
     @api.model

@@ -1,0 +1,63 @@
+from odoo import _, models
+
+from . import ebay_stock_mapper as sm
+
+
+class ConnectorStore(models.Model):
+    """eBay stores: Migrate to the Inventory API (legacy listings, see store_adapter_legacy.py)."""
+
+    _inherit = "connector.store"
+
+    def action_ebay_migrate_listings(self):
+        """Migrate to the Inventory API button (managers): queue the migration of the store's legacy
+        listings (bound through Trading), 5 listings a job (one bulkMigrateListing call each).
+
+        :returns: a notification saying how many listings were queued, or that there are none.
+        """
+        self._check_store_manager()
+        self.ensure_one()
+        self._check_operation_allowed("products.sync")
+        bindings = self._ebay_legacy_bindings()
+        by_listing = {}
+        for binding in bindings:
+            by_listing.setdefault(str(binding._external_ids()[sm.LISTING_ID]), []).append(binding.id)
+        listings = sorted(by_listing)
+        if not listings:
+            return self._notify_user(
+                _(
+                    "Store %(store)s has no legacy eBay listing to migrate: every bound listing is already "
+                    "managed through the Inventory API. Run Full Sync first to find listings made on eBay.",
+                    store=self.name,
+                ),
+                None,
+            )
+        items = []
+        for start in range(0, len(listings), sm.MIGRATE_LISTING_LIMIT):
+            chunk = listings[start : start + sm.MIGRATE_LISTING_LIMIT]
+            records = bindings.browse([binding_id for listing in chunk for binding_id in by_listing[listing]])
+            items.append((records, "ebay_migrate:" + ",".join(chunk), None))
+        self.env["sync.job"]._enqueue_many(
+            self, "products.migrate", "_job_ebay_migrate_listings", items, direction="export"
+        )
+        if len(listings) == 1:
+            message = _("Migration of 1 legacy eBay listing to the Inventory API queued.")
+        else:
+            message = _(
+                "Migration of %(count)s legacy eBay listings to the Inventory API queued.",
+                count=len(listings),
+            )
+        return self._notify_user(message, None)
+
+    def _ebay_legacy_bindings(self):
+        """The store's product bindings of legacy listings (revised through Trading)."""
+        self.ensure_one()
+        bindings = (
+            self.env["store.product.binding"]
+            .sudo()
+            .search([("store_id", "=", self.id), ("external_data", "!=", False)])
+        )
+        return bindings.filtered(
+            lambda b: (
+                sm.listing_api(b._external_ids()) == sm.API_TRADING and b._external_ids().get(sm.LISTING_ID)
+            )
+        )

@@ -1,0 +1,93 @@
+"""eBay's OAuth: the base's standard authorization-code grant (models/store_adapter_oauth.py in the
+base), as eBay documents it (platform notes 3.2):
+
+* consent page ``https://auth.ebay.com/oauth2/authorize`` (sandbox: auth.sandbox.ebay.com) with
+  ``client_id`` (the App ID), ``redirect_uri`` = the **RuName** (not a URL: eBay looks up the RuName's
+  "auth accepted URL", which must be the store's `_oauth_callback_url()`), ``response_type=code``,
+  the scopes space-separated, ``state`` and ``prompt=login`` (the seller picks the account, not
+  whoever is logged in on eBay in that browser);
+* token endpoint ``/identity/v1/oauth2/token`` with HTTP Basic (App ID:Cert ID); the code exchange
+  sends the RuName as ``redirect_uri``; a refresh sends the scopes again (eBay does not rotate the
+  refresh token, which lasts about 18 months: the base warns a month before it ends);
+* ``invalid_grant`` means the grant is gone (revoked, expired): the base pauses the store.
+"""
+
+from urllib.parse import quote, urlencode
+
+from odoo import _, api, models
+from odoo.exceptions import UserError
+
+from .. import const
+
+
+class StoreAdapterEbayOAuth(models.AbstractModel):
+    _inherit = "store.adapter.ebay"
+
+    @api.model
+    def _oauth_enabled(self, store):
+        return True
+
+    @api.model
+    def _oauth_client_id(self, store):
+        return store._get_credential(const.CRED_APP_ID, required=False) or ""
+
+    @api.model
+    def _oauth_client_secret(self, store):
+        return store._get_credential(const.CRED_CERT_ID)
+
+    @api.model
+    def _oauth_check_install(self, store):
+        """App ID, Cert ID and RuName must be entered before Connect with eBay can finish."""
+        missing = [label for key, label in (
+            (const.CRED_APP_ID, _("App ID")), (const.CRED_CERT_ID, _("Cert ID")),
+            (const.CRED_RUNAME, _("RuName")),
+        ) if not store._get_credential(key, required=False)]
+        if missing:
+            raise UserError(_(
+                "Enter the %(missing)s of your eBay keyset on the Credentials tab of store %(store)s "
+                "first (eBay developer portal > Application Keys and User Tokens, %(environment)s).",
+                missing=", ".join(missing), store=store.name,
+                environment=dict(const.ENVIRONMENTS).get(store.ebay_environment, store.ebay_environment)))
+
+    @api.model
+    def _oauth_scopes(self, store):
+        """The scopes Connect with eBay asks for (const.USER_SCOPES)."""
+        return list(const.USER_SCOPES)
+
+    @api.model
+    def _oauth_authorize_url(self, store, state):
+        params = {
+            "client_id": self._oauth_client_id(store),
+            "redirect_uri": store._get_credential(const.CRED_RUNAME, required=False) or "",
+            "response_type": "code",
+            "scope": " ".join(self._oauth_scopes(store)),
+            "state": state,
+            "prompt": "login",
+        }
+        # quote_via: spaces as %20, as eBay's own consent URLs write the scope list.
+        return store._ebay_auth_root() + const.AUTHORIZE_PATH + "?" + urlencode(params, quote_via=quote)
+
+    @api.model
+    def _oauth_token_url(self, store):
+        return store._ebay_api_root() + const.TOKEN_PATH
+
+    @api.model
+    def _oauth_token_params(self, store, grant_type, values):
+        if grant_type == "authorization_code":
+            return {"grant_type": grant_type, "code": values["code"],
+                    "redirect_uri": store._get_credential(const.CRED_RUNAME)}
+        return {"grant_type": grant_type, "refresh_token": values["refresh_token"],
+                "scope": " ".join(self._oauth_scopes(store))}
+
+    @api.model
+    def _oauth_token_revoked(self, store, status, body):
+        return status == 401 or body.get("error") in const.OAUTH_REVOKED_ERRORS + ("invalid_client",)
+
+    @api.model
+    def _oauth_tokens_saved(self, store, tokens, grant_type):
+        """Record the scopes eBay granted (its answer names them on a refresh; a code exchange's
+        answer does not, the scopes asked for are then the ones granted)."""
+        scope = tokens.get("scope") or (" ".join(self._oauth_scopes(store))
+                                        if grant_type == "authorization_code" else None)
+        if scope:
+            store.sudo().ebay_granted_scopes = scope

@@ -1,0 +1,197 @@
+"""Seeds of the eBay simulator. `demo`: a seller's shop to connect a store to (business policies, a
+location, listings, a variation listing, a legacy listing, orders in several states, eBay-collected
+tax). Built through the APIs' own handlers (the same validation as over HTTP), without the network."""
+
+import json
+from datetime import timedelta
+
+from .api import SimRequest
+
+INV = "/sell/inventory/v1"
+
+
+def _call(api, method, path, body=None):
+    request = SimRequest(
+        method,
+        path,
+        {},
+        {"content-language": "en-US", "content-type": "application/json"},
+        json.dumps(body).encode() if body is not None else b"",
+    )
+    response = api.handle(request)
+    if response.status >= 300:
+        raise RuntimeError(f"seeding {method} {path} failed: {response.body}")
+    return response.body
+
+
+def seed_simulator(sim, seed):
+    if seed != "demo":
+        raise ValueError(f"unknown seed {seed!r} (none, demo)")
+    return _demo(sim)
+
+
+def _demo(sim):
+    inventory = sim.inventory
+    policies = {
+        kind: sim.add_policy(kind, name)
+        for kind, name in (
+            ("fulfillment", "USPS Priority, 1 day handling"),
+            ("payment", "eBay managed payments"),
+            ("return", "30 days money back"),
+        )
+    }
+    sim.add_policy("fulfillment", "Free economy shipping", shippingOptions=[])
+    sim.add_location("WH-1", name="Main warehouse")
+    listing_policies = {
+        "fulfillmentPolicyId": policies["fulfillment"],
+        "paymentPolicyId": policies["payment"],
+        "returnPolicyId": policies["return"],
+    }
+
+    def listed(sku, title, price, quantity, category, aspects, condition="NEW", publish=True):
+        _call(
+            inventory,
+            "PUT",
+            f"{INV}/inventory_item/{sku}",
+            {
+                "condition": condition,
+                "availability": {"shipToLocationAvailability": {"quantity": quantity}},
+                "product": {
+                    "title": title,
+                    "description": f"<p>{title}</p>",
+                    "aspects": aspects,
+                    "imageUrls": [f"https://i.ebayimg.com/images/g/{sku}/s-l1600.jpg"],
+                },
+            },
+        )
+        offer_id = _call(
+            inventory,
+            "POST",
+            f"{INV}/offer",
+            {
+                "sku": sku,
+                "marketplaceId": sim.marketplace,
+                "format": "FIXED_PRICE",
+                "categoryId": category,
+                "availableQuantity": quantity,
+                "merchantLocationKey": "WH-1",
+                "listingPolicies": listing_policies,
+                "pricingSummary": {"price": {"value": price, "currency": sim.currency}},
+            },
+        )["offerId"]
+        if publish:
+            _call(inventory, "POST", f"{INV}/offer/{offer_id}/publish")
+        return offer_id
+
+    listed("MUG-BLUE", "Blue coffee mug 12 oz", "9.90", 25, "88433", {"Brand": ["Acme"], "Color": ["Blue"]})
+    listed(
+        "PHONE-X100",
+        "Acme X100 smartphone 128 GB",
+        "299.00",
+        4,
+        "9355",
+        {"Brand": ["Acme"], "Model": ["X100"]},
+        condition="USED_EXCELLENT",
+    )
+    listed("PAN-28", "Non-stick frying pan 28 cm", "24.50", 0, "88433", {"Brand": ["Acme"]})
+    listed("DRAFT-1", "Unpublished kettle", "19.00", 3, "88433", {"Brand": ["Acme"]}, publish=False)
+    for size, quantity in (("S", 5), ("M", 8), ("L", 2)):
+        listed(
+            f"TEE-{size}",
+            f"Logo T-shirt {size}",
+            "15.00",
+            quantity,
+            "15687",
+            {"Brand": ["Acme"], "Size": [size], "Color": ["Black"], "Department": ["Men"]},
+            publish=False,
+        )
+    _call(
+        inventory,
+        "PUT",
+        f"{INV}/inventory_item_group/TEE",
+        {
+            "title": "Logo T-shirt",
+            "aspects": {"Brand": ["Acme"], "Color": ["Black"], "Department": ["Men"]},
+            "imageUrls": ["https://i.ebayimg.com/images/g/TEE/s-l1600.jpg"],
+            "variantSKUs": ["TEE-S", "TEE-M", "TEE-L"],
+            "variesBy": {"specifications": [{"name": "Size", "values": ["S", "M", "L"]}]},
+        },
+    )
+    _call(
+        inventory,
+        "POST",
+        f"{INV}/offer/publish_by_inventory_item_group",
+        {"inventoryItemGroupKey": "TEE", "marketplaceId": sim.marketplace},
+    )
+    legacy = sim.add_legacy_listing("OLD-LAMP", "Vintage desk lamp", "45.00", 1, condition_id=3000)
+    legacy_no_sku = sim.add_legacy_listing("", "Hand-made bowl (listed on the site, no SKU)", "30.00", 2)
+
+    now = sim.clock.now()
+    orders = [
+        sim.add_order(
+            [{"sku": "MUG-BLUE", "quantity": 2, "price": "9.90", "title": "Blue coffee mug 12 oz"}],
+            ebay_collected_tax="0.0825",
+            shipping_cost="5.00",
+            created=now - timedelta(hours=3),
+        ),
+        sim.add_order(
+            [
+                {"sku": "TEE-M", "quantity": 1, "price": "15.00", "title": "Logo T-shirt M"},
+                {"sku": "MUG-BLUE", "quantity": 1, "price": "9.90", "title": "Blue coffee mug 12 oz"},
+            ],
+            buyer="sam_collector",
+            ship_to={
+                "fullName": "Sam O'Connor",
+                "contactAddress": {
+                    "addressLine1": "12 Elm St",
+                    "addressLine2": "Apt 4",
+                    "city": "Portland",
+                    "stateOrProvince": "OR",
+                    "postalCode": "97201",
+                    "countryCode": "US",
+                },
+                "primaryPhone": {"phoneNumber": "5035550100"},
+                "email": "sam@members.ebay.com",
+            },
+            created=now - timedelta(days=1),
+        ),
+        sim.add_order(
+            [{"sku": "PHONE-X100", "quantity": 1, "price": "299.00", "title": "Acme X100"}],
+            ebay_collected_tax="0.06",
+            buyer_user_id="u_8f2c41d07a",
+            created=now - timedelta(days=2),
+        ),
+        sim.add_order(
+            [{"legacy_item_id": legacy, "quantity": 1, "price": "45.00", "title": "Vintage desk lamp"}],
+            created=now - timedelta(days=5),
+            record_sale=False,
+        ),
+        sim.add_order(
+            [{"sku": "MUG-BLUE", "quantity": 1, "price": "9.90"}], created=now - timedelta(days=40)
+        ),
+    ]
+    shipped = orders[-1]
+    fulfillment = sim.fulfillment
+    with fulfillment.lock:
+        fulfillment.fulfillments[shipped["orderId"]].append(
+            {
+                "fulfillmentId": "9400111899223344556677",
+                "shipmentTrackingNumber": "9400111899223344556677",
+                "shippingCarrierCode": "USPS",
+                "shippedDate": shipped["creationDate"],
+                "lineItems": [{"lineItemId": shipped["lineItems"][0]["lineItemId"], "quantity": 1}],
+            }
+        )
+    sim.update_order(
+        shipped["orderId"],
+        orderFulfillmentStatus="FULFILLED",
+        lineItems=[dict(shipped["lineItems"][0], lineItemFulfillmentStatus="FULFILLED")],
+    )
+    return {
+        "policies": policies,
+        "location": "WH-1",
+        "skus": ["MUG-BLUE", "PHONE-X100", "PAN-28", "DRAFT-1", "TEE-S", "TEE-M", "TEE-L"],
+        "group": "TEE",
+        "legacy_listings": [legacy, legacy_no_sku],
+        "orders": [order["orderId"] for order in orders],
+    }
