@@ -219,7 +219,8 @@ class TestEbayE2eLegacy(EbayE2eCase):
         self.assertEqual(modern._external_ids().get(sm.LISTING_ID), self.listed["NEW-1"]["listingId"])
         for sku, item_id in self.legacy.items():
             ids = self.binding(sku)._external_ids()
-            self.assertEqual((ids.get(sm.LISTING_API), ids.get(sm.LISTING_ID)), (sm.API_TRADING, item_id), sku)
+            self.assertEqual((ids.get(sm.LISTING_API), ids.get(sm.LISTING_ID)), (sm.API_TRADING, item_id),
+                             sku)
         for sku in ("OLD-TEE-S", "OLD-TEE-M"):
             ids = self.binding(sku)._external_ids()
             self.assertEqual((ids.get(sm.LISTING_ID), ids.get(sm.VARIATION)), (self.legacy_tee, True), sku)
@@ -279,7 +280,8 @@ class TestEbayE2eLegacy(EbayE2eCase):
         self.sim.trading.calls.clear()
         self.store.action_sync_inventory()
         run_queue(self.env, self.store)
-        self.assertEqual([(r["method"], r["path"]) for r in self.sim.requests], [("POST", BULK_PRICE_QUANTITY)])
+        self.assertEqual([(r["method"], r["path"]) for r in self.sim.requests],
+                         [("POST", BULK_PRICE_QUANTITY)])
         self.assertFalse(self.trading_calls())
         for sku in self.skus:
             self.assertEqual(self.sim.quantity(sku), self.stock[sku] + 1, sku)
@@ -287,7 +289,8 @@ class TestEbayE2eLegacy(EbayE2eCase):
         # And Trading refuses them now (eBay: Inventory API listings cannot be revised with Trading).
         with self.assertRaises(PermanentJobError) as refused:
             self.store._ebay_trading().execute(
-                "ReviseInventoryStatus", {"InventoryStatus": [{"ItemID": self.legacy["OLD-0"], "Quantity": "2"}]})
+                "ReviseInventoryStatus",
+                {"InventoryStatus": [{"ItemID": self.legacy["OLD-0"], "Quantity": "2"}]})
         self.assertIn("21919474", str(refused.exception))
 
         # A later Full Sync finds the migrated listings in My eBay again: they stay Inventory API ones.

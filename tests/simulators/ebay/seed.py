@@ -244,7 +244,9 @@ def list_items(sim, entries, category_id="88433", location="WH-1"):
                 "availableQuantity": int(entry.get("quantity") or 0),
                 "merchantLocationKey": location,
                 "listingPolicies": policies,
-                "pricingSummary": {"price": {"value": str(entry.get("price") or "10.00"), "currency": sim.currency}},
+                "pricingSummary": {
+                    "price": {"value": str(entry.get("price") or "10.00"), "currency": sim.currency}
+                },
             },
         )["offerId"]
         listing_id = _call(inventory, "POST", f"{INV}/offer/{offer_id}/publish")["listingId"]
