@@ -17,6 +17,7 @@ Every request is checked against eBay's published contracts (`sim.assert_contrac
 """
 
 import math
+from datetime import timedelta
 
 from odoo.tests.common import TransactionCase
 
@@ -298,3 +299,84 @@ class TestEbayE2eLegacy(EbayE2eCase):
         run_queue(self.env, self.store)
         for sku in self.skus:
             self.assertEqual(self.binding(sku)._external_ids().get(sm.LISTING_API), sm.API_INVENTORY, sku)
+
+
+class TestEbayE2eShipping(EbayE2eCase):
+    def setUp(self):
+        super().setUp()
+        self.listed = list_items(self.sim, [{"sku": "MUG-1", "quantity": 10, "price": "9.90"},
+                                            {"sku": "TEE-1", "quantity": 10, "price": "15.00"}])
+        self.mug, self.tee = self.products(["MUG-1", "TEE-1"])
+        for product in (self.mug, self.tee):
+            self.set_stock(product, 10)
+        self.bind_listed(self.mug | self.tee, self.listed)
+        self.carrier = self.env["delivery.carrier"].create({
+            "name": "UPS Ground", "delivery_type": "fixed", "fixed_price": 5.0,
+            "product_id": self.env["product.product"].create({"name": "Shipping", "type": "service"}).id,
+        })
+
+    def ship(self, picking, quantities, tracking):
+        picking.write({"carrier_id": self.carrier.id, "carrier_tracking_ref": tracking})
+        for move in picking.move_ids:
+            move.quantity = quantities.get(move.product_id, 0)
+            move.picked = True
+        picking.with_context(skip_backorder=True, skip_sms=True).button_validate()
+
+    def test_imported_order_shipped_in_two_packages_with_tracking_and_the_mapped_carrier(self):
+        # The carrier codes eBay knows (GeteBayDetails), then the Carrier Mapping uses one of them.
+        self.store.action_ebay_load_carrier_codes()
+        self.assertEqual(self.trading_calls(), ["GeteBayDetails"])
+        self.assertIn("UPS", self.store.ebay_carrier_codes)
+        self.env["store.carrier.map"].create(
+            {"store_id": self.store.id, "carrier_id": self.carrier.id, "platform_carrier": "UPS"})
+
+        # A buyer's order on eBay, imported by the order pull.
+        order = self.sim.add_order([{"sku": "MUG-1", "quantity": 3, "price": "9.90"},
+                                    {"sku": "TEE-1", "quantity": 1, "price": "15.00"}],
+                                   created=self.sim.clock.now() - timedelta(minutes=5))
+        line_ids = {line["sku"]: line["lineItemId"] for line in order["lineItems"]}
+        self.store.action_pull_orders()
+        run_queue(self.env, self.store)
+        binding = self.env["store.order.binding"].search(
+            [("store_id", "=", self.store.id), ("external_id", "=", order["orderId"])])
+        sale = binding.order_id
+        self.assertEqual(sale.state, "sale", "a paid eBay order is confirmed")
+        self.assertEqual(sorted(sale.order_line.mapped("store_external_line_id")), sorted(line_ids.values()))
+
+        # First package: two mugs.
+        first = sale.picking_ids
+        self.sim.reset_requests()
+        self.ship(first, {self.mug: 2}, "1Z 999-AA1 0123456784")
+        run_queue(self.env, self.store)
+        self.assertEqual(first.store_fulfillment_ref, "1Z999AA10123456784")
+        # Second package: the backorder, the last mug and the T-shirt.
+        second = sale.picking_ids - first
+        self.assertEqual(len(second), 1)
+        self.ship(second, {self.mug: 1, self.tee: 1}, "1Z999AA10123456795")
+        run_queue(self.env, self.store)
+
+        sent = self.sim.shipping_fulfillments(order["orderId"])
+        self.assertEqual(len(sent), 2)
+        by_tracking = {f["shipmentTrackingNumber"]: f for f in sent}
+        self.assertEqual(
+            sorted((i["lineItemId"], i["quantity"]) for i in by_tracking["1Z999AA10123456784"]["lineItems"]),
+            [(line_ids["MUG-1"], 2)])
+        self.assertEqual(
+            sorted((i["lineItemId"], i["quantity"]) for i in by_tracking["1Z999AA10123456795"]["lineItems"]),
+            sorted([(line_ids["MUG-1"], 1), (line_ids["TEE-1"], 1)]))
+        self.assertEqual({f["shippingCarrierCode"] for f in sent}, {"UPS"})
+        self.assertEqual(self.sim.order(order["orderId"])["orderFulfillmentStatus"], "FULFILLED")
+        posts = self.requests(method="POST")
+        self.assertEqual(len(posts), 2)
+        self.assertEqual({r["api"] for r in self.requests()}, {"fulfillment"})
+
+        # eBay took the second package but its answer was lost: the retried job finds it, sends nothing.
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE stock_picking SET store_fulfillment_ref = NULL WHERE id = %s", [second.id])
+        self.env.invalidate_all()
+        jobs = second._store_enqueue_fulfillment()
+        self.assertTrue(jobs)
+        run_queue(self.env, self.store)
+        self.assertEqual(len(self.requests(method="POST")), 2, "not sent twice")
+        self.assertEqual(len(self.sim.shipping_fulfillments(order["orderId"])), 2)
+        self.assertEqual(second.store_fulfillment_ref, "1Z999AA10123456795")
