@@ -372,7 +372,8 @@ class TestEbayE2eShipping(EbayE2eCase):
 
         # eBay took the second package but its answer was lost: the retried job finds it, sends nothing.
         self.env.flush_all()
-        self.env.cr.execute("UPDATE stock_picking SET store_fulfillment_ref = NULL WHERE id = %s", [second.id])
+        self.env.cr.execute("UPDATE stock_picking SET store_fulfillment_ref = NULL WHERE id = %s",
+                            [second.id])
         self.env.invalidate_all()
         jobs = second._store_enqueue_fulfillment()
         self.assertTrue(jobs)
