@@ -19,7 +19,8 @@ Every request is checked against eBay's published contracts (`sim.assert_contrac
 import math
 from datetime import timedelta
 
-from odoo.tests.common import TransactionCase
+from odoo.sql_db import db_connect
+from odoo.tests.common import HttpCase
 
 from odoo.addons.store_connector_base.exceptions import PermanentJobError
 from odoo.addons.store_connector_base.services import rate_limiter
@@ -36,7 +37,10 @@ BULK_MIGRATE = "/sell/inventory/v1/bulk_migrate_listing"
 TRADING = "/ws/api.dll"
 
 
-class EbayE2eCase(TransactionCase):
+class EbayE2eCase(HttpCase):
+    """HttpCase: its registry test mode lets the work done in transactions of their own (a token
+    refresh, the app token's mint) see the test's records, as they see committed ones in production."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -150,17 +154,25 @@ class TestEbayE2eStock(EbayE2eCase):
 
         # Midnight in California: eBay's day turns, and so does the store's count.
         self.sim.advance((self.sim.clock.next_quota_reset() - self.sim.clock.now()).total_seconds() + 1)
+        # The store's counts live in committed rows of their own (every worker shares them): the day
+        # they were counted becomes yesterday.
+        key = self.store._get_adapter()._rate_limit_bucket_key(self.store, "inventory")
+        with db_connect(self.env.cr.dbname).cursor() as cr:
+            cr.execute(f"UPDATE {rate_limiter.TABLE} SET quota_day = quota_day - 1 WHERE key = %s", [key])
+        usage = {line["api"]: line["used"] for line in self.store._rate_limit_usage()}
+        self.assertEqual(usage["inventory"], 0)
         self.env.flush_all()
-        self.env.cr.execute(
-            "UPDATE store_connector_rate_bucket SET quota_day = quota_day - 1 WHERE quota_day IS NOT NULL")
         self.env.cr.execute("UPDATE sync_job SET next_attempt_at = now() AT TIME ZONE 'UTC' WHERE id = %s",
                             [waiting.id])
         self.env.invalidate_all()
         run_queue(self.env, self.store)
-        self.assertEqual(waiting.state, "done")
-        self.assertEqual(len(self.requests(BULK_PRICE_QUANTITY)), 3)
+        self.assertEqual(waiting.state, "done", waiting.last_error)
+        bulk = self.requests(BULK_PRICE_QUANTITY)
+        self.assertEqual([r["status"] for r in bulk], [200, 200, 401, 200],
+                         "the third batch once the day turned (its token, a day old, refreshed first)")
         for index, product in enumerate(self.variants):
             self.assertEqual(self.sim.quantity(product.default_code), index % 7)
+        self.assertEqual(self.sim.token_refreshes, 1, "the day-old token was refreshed once")
 
     def test_ebays_own_quota_answer_makes_the_job_wait_not_fail(self):
         # The store's quota line is higher than what eBay grants today: eBay's 429 decides.
