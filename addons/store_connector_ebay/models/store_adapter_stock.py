@@ -273,8 +273,7 @@ class StoreAdapterEbayStock(models.AbstractModel):
 
         :returns: (calls left or None, seconds until the quota day turns or None)
         """
-        usage = getattr(store, "_rate_limit_usage", None)  # the foundation's per-API quotas
-        for line in usage() if usage else ():
+        for line in store._rate_limit_usage():
             if line["api"] == quota and line["limit"]:
                 return max(0, line["limit"] - line["used"]), self._ebay_quota_reset_in(store)
         return None, None

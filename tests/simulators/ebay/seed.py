@@ -195,3 +195,60 @@ def _demo(sim):
         "legacy_listings": [legacy, legacy_no_sku],
         "orders": [order["orderId"] for order in orders],
     }
+
+
+def list_items(sim, entries, category_id="88433", location="WH-1"):
+    """Published Inventory API listings for tests and benchmarks, made through the Inventory API's own
+    handlers (its validation, no network, no request logged, no quota spent): one inventory item, one
+    offer and one listing per entry. The seller's business policies and `location` are made when the
+    marketplace has none.
+
+    :param entries: [{"sku", "quantity", "price" (str), "title" (default: the SKU)}].
+    :returns: {sku: {"offerId", "listingId"}}.
+    """
+    inventory, account = sim.inventory, sim.account
+    policies = {}
+    for kind, field in (
+        ("fulfillment", "fulfillmentPolicyId"),
+        ("payment", "paymentPolicyId"),
+        ("return", "returnPolicyId"),
+    ):
+        existing = next(
+            (pid for pid, p in account.policies[kind].items() if p["marketplaceId"] == sim.marketplace), None
+        )
+        policies[field] = existing or sim.add_policy(kind, f"Default {kind}")
+    if location not in inventory.locations:
+        sim.add_location(location)
+    listed = {}
+    for entry in entries:
+        sku, title = entry["sku"], entry.get("title") or entry["sku"]
+        _call(
+            inventory,
+            "PUT",
+            f"{INV}/inventory_item/{sku}",
+            {
+                "condition": "NEW",
+                "availability": {"shipToLocationAvailability": {"quantity": int(entry.get("quantity") or 0)}},
+                "product": {"title": title, "imageUrls": [f"https://i.ebayimg.com/images/g/{sku}/s-l1600.jpg"]},
+            },
+        )
+        offer_id = _call(
+            inventory,
+            "POST",
+            f"{INV}/offer",
+            {
+                "sku": sku,
+                "marketplaceId": sim.marketplace,
+                "format": "FIXED_PRICE",
+                "categoryId": category_id,
+                "availableQuantity": int(entry.get("quantity") or 0),
+                "merchantLocationKey": location,
+                "listingPolicies": policies,
+                "pricingSummary": {
+                    "price": {"value": str(entry.get("price") or "10.00"), "currency": sim.currency}
+                },
+            },
+        )["offerId"]
+        listing_id = _call(inventory, "POST", f"{INV}/offer/{offer_id}/publish")["listingId"]
+        listed[sku] = {"offerId": offer_id, "listingId": listing_id}
+    return listed

@@ -366,3 +366,25 @@ def test_legacy_listings_live_in_the_fronts_store():
         )
     assert caught.value.response.dict()["Errors"]["ErrorCode"] == "21919474"
     assert front.legacy_listings["220000000001"]["quantity"] == 8
+
+
+def test_get_my_ebay_selling_lists_inventory_api_listings_too():
+    """My eBay shows every active listing of the seller, whatever made it (GetMyeBaySelling's ActiveList:
+    "the list of active listings on eBay.com"): the Inventory API's too, by their listing id."""
+    from .seed import list_items
+    from .simulator import EbaySimulator
+
+    sim = EbaySimulator(seed="none", access_token=USER_TOKEN)
+    listed = list_items(sim, [{"sku": "NEW-1", "quantity": 4, "price": "20.00", "title": "New kettle"}])
+    legacy = sim.add_legacy_listing("OLD-1", "Old lamp", "30.00", 2)
+    items = (
+        connection(sim.trading)
+        .execute(
+            "GetMyeBaySelling", {"ActiveList": {"Include": True}}, list_nodes=["ActiveList.ItemArray.Item"]
+        )
+        .dict()["ActiveList"]["ItemArray"]["Item"]
+    )
+    by_id = {item["ItemID"]: item for item in items}
+    assert set(by_id) == {legacy, listed["NEW-1"]["listingId"]}
+    modern = by_id[listed["NEW-1"]["listingId"]]
+    assert (modern["SKU"], modern["Title"], modern["QuantityAvailable"]) == ("NEW-1", "New kettle", "4")

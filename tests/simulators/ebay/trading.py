@@ -616,6 +616,8 @@ class TradingApi(SimApi):
             items = [
                 listing for _id, listing in sorted(self.listings.items()) if listing.get("status") == "Active"
             ]
+            # My eBay shows every active listing of the seller, whatever made it: the Inventory API's too.
+            items += self._inventory_api_listings(known=set(self.listings))
             total = len(items)
             pages = max(1, -(-total // per_page)) if total else 0
             chunk = items[(page - 1) * per_page : page * per_page]
@@ -626,6 +628,48 @@ class TradingApi(SimApi):
                 f"<TotalNumberOfEntries>{total}</TotalNumberOfEntries></PaginationResult></ActiveList>"
             )
         return reply("GetMyeBaySelling", "Success", body, timestamp=now)
+
+    def _inventory_api_listings(self, known):
+        """The live listings the Inventory API published (not migrated from `known` legacy listings),
+        in the legacy listings' shape, for GetMyeBaySelling."""
+        inventory = getattr(self.sim, "inventory", None)
+        if inventory is None or not isinstance(getattr(inventory, "listings", None), dict):
+            return []
+        rows = []
+        with inventory.lock:
+            for listing_id, listing in sorted(inventory.listings.items()):
+                if listing.get("status") != "ACTIVE" or listing_id in known:
+                    continue
+                offers = [
+                    inventory.offers[offer_id]
+                    for offer_id in listing.get("offerIds") or ()
+                    if offer_id in inventory.offers and inventory.offers[offer_id]["status"] == "PUBLISHED"
+                ]
+                if not offers:
+                    continue
+                variants = [
+                    {
+                        "sku": offer["sku"],
+                        "price": ((offer.get("pricingSummary") or {}).get("price") or {}).get("value") or "0",
+                        "quantity": inventory._listed_quantity(offer),
+                        "aspects": {},
+                    }
+                    for offer in offers
+                ]
+                product = (inventory.items.get(offers[0]["sku"]) or {}).get("product") or {}
+                group = inventory.groups.get(listing.get("group") or "") or {}
+                rows.append(
+                    {
+                        "item_id": listing_id,
+                        "sku": listing.get("group") if group else offers[0]["sku"],
+                        "title": group.get("title") or product.get("title") or offers[0]["sku"],
+                        "price": variants[0]["price"],
+                        "quantity": variants[0]["quantity"],
+                        "variations": variants if group else [],
+                        "status": "Active",
+                    }
+                )
+        return rows
 
     def _call_ReviseInventoryStatus(self, root, now):
         statuses = _findall(root, "InventoryStatus")
