@@ -15,6 +15,8 @@ Targets (from the generic pipelines issue):
 Targets of `--only shopify` and `--only woocommerce` (issues 4 and 10, not part of the default run):
   * stock for 10,000 bound SKUs in the fewest calls the platform allows, no other read;
   * orders by webhook become confirmed sale orders at >= 0.60x the rate of the ORM in batches.
+Targets of `--only ebay` (issue 11, not part of the default run):
+  * orders from the store's pull (Fulfillment API) become confirmed sale orders at >= 0.60x the ORM's rate.
 
 Figures marked "info" have no target: they explain the others (CPU per delivery, profiles).
 """
@@ -33,7 +35,7 @@ def parse_args(argv):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", required=True, help="odoo.conf of the benchmark database")
     p.add_argument("--database", required=True)
-    p.add_argument("--only", choices=["intake", "queue", "orders", "stock", "shopify", "woocommerce"],
+    p.add_argument("--only", choices=["intake", "queue", "orders", "stock", "shopify", "woocommerce", "ebay"],
                    help="run one benchmark (default: all)")
     p.add_argument("--report-only", action="store_true", help="exit 0 even when a target is missed")
     p.add_argument("--keep-data", action="store_true", help="keep the intake store, deliveries and jobs")
@@ -90,6 +92,9 @@ def parse_args(argv):
                    help="3-line orders sent by webhook (order.created then order.updated each)")
     g.add_argument("--woocommerce-long-orders", type=int, default=0,
                    help="20-line orders sent by webhook, reported only (default 0: not run)")
+    g = p.add_argument_group("ebay (issue 11; --only ebay, not part of the default run)")
+    g.add_argument("--ebay-orders", type=int, default=300,
+                   help="3-line orders placed on eBay and imported by the store's pull")
     p.add_argument("--profile", action="store_true",
                    help="print profiles: cProfile of the queue run and of the in-process intake, and py-spy "
                         "of the server under load (pip install py-spy into the venv)")
@@ -125,6 +130,10 @@ def main(argv=None):
         from tests.benchmarks import bench_woocommerce
 
         figures += bench_woocommerce.run(oe, args)
+    if args.only == "ebay":
+        from tests.benchmarks import bench_ebay
+
+        figures += bench_ebay.run(oe, args)
     print_summary(figures)
     targets = [f for f in figures if f.passed is not None]
     failed = [f for f in targets if not f.passed]
