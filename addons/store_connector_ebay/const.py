@@ -114,3 +114,58 @@ TRADING_RETRY_ERROR_CODES = frozenset({"10007", "16100"})
 HTTP_TIMEOUT = (10, 60)
 #: The largest page of an offset-paged list (Fulfillment's getOrders: 200).
 MAX_PAGE_LIMIT = 200
+
+# --------------------------------------------------------------------------- orders (notes 3.4)
+# The derived order statuses are defined here and imported by
+# models/ebay_order_mapper.py (const.py imports nothing, so no import cycle).
+FULFILLMENT_ORDER_PATH = FULFILLMENT_PATH + "/order"
+QUOTA_FULFILLMENT = "fulfillment"
+#: getOrders' `limit` maximum (more fails); also the pull's page size.
+ORDER_PAGE_LIMIT = MAX_PAGE_LIMIT
+#: eBay's order API keeps 90 days of orders: a Full Sync pulls them all.
+FULL_SYNC_ORDER_DAYS = 90
+#: A pull narrows its lastmodifieddate window (halving it) until the window holds at most this
+#: many orders, so that each window is read in one call and no offset page can shift (see
+#: store_adapter_orders._import_orders); a window of one second is read whatever it holds.
+ORDER_WINDOW_MAX_HALVINGS = 24
+
+# The statuses ebay_order_mapper.order_status derives from eBay's payment, cancel and fulfillment
+# statuses (eBay has no single order status).
+STATUS_PENDING = "PAYMENT_PENDING"
+STATUS_FAILED = "PAYMENT_FAILED"
+STATUS_PAID = "PAID"
+STATUS_IN_PROGRESS = "PARTIALLY_SHIPPED"
+STATUS_FULFILLED = "FULFILLED"
+STATUS_CANCEL_REQUESTED = "CANCEL_REQUESTED"
+STATUS_CANCELLED = "CANCELLED"
+STATUS_REFUNDED = "FULLY_REFUNDED"
+
+# Default status table: the derived statuses -> the base's stages. eBay's order status cannot be set
+# through the API (shipping goes through shipping fulfillments), so nothing is mapped outbound.
+STATUS_MAPPING_INBOUND = [
+    (STATUS_PENDING, "pending"),
+    (STATUS_PAID, "processing"),
+    (STATUS_IN_PROGRESS, "processing"),
+    (STATUS_FULFILLED, "shipped"),
+    (STATUS_CANCEL_REQUESTED, "pending"),
+    (STATUS_CANCELLED, "cancelled"),
+    (STATUS_FAILED, "cancelled"),
+    (STATUS_REFUNDED, "returned"),
+]
+STATUS_MAPPING_OUTBOUND = []
+
+# Notification API topics whose notification names an order: the job reads the order again.
+ORDER_NOTIFICATION_TOPICS = ("ORDER_CONFIRMATION",)
+
+# --------------------------------------------------------------------------- buyer messages
+# Trading GetMemberMessages (the REST Message API references listings only).
+MESSAGES_OPERATION = "ebay.messages"
+#: The first poll of a store reads this many days back; later ones from the last poll, less a margin.
+MESSAGES_FIRST_POLL_DAYS = 7
+MESSAGES_POLL_MARGIN_MINUTES = 10
+MESSAGES_PAGE_SIZE = 100
+#: Seller Hub's order page, where the seller answers the buyer (per environment).
+SELLER_HUB_ORDER_URLS = {
+    "production": "https://www.ebay.com/sh/ord/details?orderid=%s",
+    "sandbox": "https://www.sandbox.ebay.com/sh/ord/details?orderid=%s",
+}

@@ -15,7 +15,8 @@ Targets (from the generic pipelines issue):
 Targets of `--only shopify`, `--only woocommerce` and `--only ebay` (issues 4, 10 and 11, not part of the
 default run):
   * stock for 10,000 bound SKUs in the fewest calls the platform allows, no other read;
-  * orders by webhook become confirmed sale orders at >= 0.60x the rate of the ORM in batches.
+  * orders by webhook (eBay: from the store's pull, through the Fulfillment API) become confirmed sale
+    orders at >= 0.60x the rate of the ORM in batches.
 
 Figures marked "info" have no target: they explain the others (CPU per delivery, profiles).
 """
@@ -94,6 +95,9 @@ def parse_args(argv):
     g = p.add_argument_group("ebay (issue 11; --only ebay, not part of the default run)")
     g.add_argument("--ebay-skus", type=int, default=10000,
                    help="bound SKUs of the stock export (Inventory API listings)")
+
+    g.add_argument("--ebay-orders", type=int, default=300,
+                   help="3-line orders placed on eBay and imported by the store's pull")
     p.add_argument("--profile", action="store_true",
                    help="print profiles: cProfile of the queue run and of the in-process intake, and py-spy "
                         "of the server under load (pip install py-spy into the venv)")

@@ -1,6 +1,6 @@
 from odoo import _, fields, models
 
-from .. import orders_const as const
+from .. import const
 
 
 class ConnectorStore(models.Model):

@@ -43,17 +43,19 @@ from decimal import Decimal, InvalidOperation
 
 from odoo.tools import email_normalize
 
-ZERO = Decimal(0)
+# Derived platform statuses (one per order), see `order_status`; defined in const.py.
+from ..const import (  # noqa: F401 - STATUS_* are this module's vocabulary too (tests read them here)
+    STATUS_CANCEL_REQUESTED,
+    STATUS_CANCELLED,
+    STATUS_FAILED,
+    STATUS_FULFILLED,
+    STATUS_IN_PROGRESS,
+    STATUS_PAID,
+    STATUS_PENDING,
+    STATUS_REFUNDED,
+)
 
-# Derived platform statuses (one per order), see `order_status`.
-STATUS_PENDING = "PAYMENT_PENDING"
-STATUS_FAILED = "PAYMENT_FAILED"
-STATUS_PAID = "PAID"
-STATUS_IN_PROGRESS = "PARTIALLY_SHIPPED"
-STATUS_FULFILLED = "FULFILLED"
-STATUS_CANCEL_REQUESTED = "CANCEL_REQUESTED"
-STATUS_CANCELLED = "CANCELLED"
-STATUS_REFUNDED = "FULLY_REFUNDED"
+ZERO = Decimal(0)
 
 #: cancelStatus.cancelState of an order nobody asked to cancel (others: IN_PROGRESS, CANCELED).
 CANCEL_NONE = "NONE_REQUESTED"

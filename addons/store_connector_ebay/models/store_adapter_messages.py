@@ -20,7 +20,7 @@ from odoo.tools import SQL, html_escape, plaintext2html
 
 from odoo.addons.store_connector_base.services.normalized import to_datetime
 
-from .. import orders_const as const
+from .. import const
 from .store_adapter_orders import ebay_time
 
 MESSAGE_LIST_NODE = "getmembermessagesresponse.membermessage.membermessageexchange"

@@ -10,7 +10,7 @@ from odoo.addons.store_connector_base.exceptions import PermanentJobError
 from odoo.addons.store_connector_base.services import paging
 from odoo.addons.store_connector_base.services.webhook_dispatch import WebhookHandler
 
-from .. import orders_const as const
+from .. import const
 from . import ebay_order_mapper as om
 
 
@@ -31,7 +31,7 @@ class StoreAdapterEbayOrders(models.AbstractModel):
 
     @api.model
     def _default_status_mapping(self, store):
-        """eBay's default status table (orders_const.STATUS_MAPPING_*): the statuses derived from
+        """eBay's default status table (const.STATUS_MAPPING_*): the statuses derived from
         payment, cancellation and fulfillment by ebay_order_mapper.order_status."""
         return {"inbound": list(const.STATUS_MAPPING_INBOUND),
                 "outbound": list(const.STATUS_MAPPING_OUTBOUND)}

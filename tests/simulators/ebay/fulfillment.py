@@ -15,6 +15,7 @@ import secrets
 import threading
 import urllib.parse
 from datetime import timedelta
+from decimal import Decimal
 
 from .api import SimApi, SimResponse, rest_error
 from .oauth import SCOPE_ROOT
@@ -61,6 +62,7 @@ class FulfillmentApi(SimApi):
         self._numbers = itertools.count(1)
         self._line_ids = itertools.count(10_034_567_890_001)
         self._record = itertools.count(1001)
+        self.relay_emails = {}  # username -> the buyer's relay e-mail (kept when the username changes)
 
     # ------------------------------------------------------------------ control helpers
 
@@ -86,6 +88,10 @@ class FulfillmentApi(SimApi):
         `buyer_user_id` an immutable user id the API answers instead of the username (data-handling
         update, 2025-09-26); `ebay_collected_tax` / `seller_tax` rates ("0.0825") applied to each line's
         cost; `shipping_cost` for the order (on the first line); `created` a datetime (default now).
+        A line's `discount` (the seller's promotion, for all its units) shows as eBay shows a promotion:
+        `appliedPromotions`, `discountedLineItemCost`, the negative `pricingSummary.priceDiscount`, and
+        totals (and tax) after it. Without `ship_to`, the buyer's relay e-mail is made from the
+        username (eBay's relay address is one per buyer, and stays when the username changes).
         A line with a listed SKU reduces the listing's quantity (`record_sale`). Returns the order."""
         sim = self.sim
         currency = currency or sim.currency
@@ -94,14 +100,15 @@ class FulfillmentApi(SimApi):
         with self.lock:
             number = next(self._numbers)
             order_id = order_id or f"{number:02d}-{10000 + number:05d}-{20000 + number:05d}"
-            line_items, subtotal, tax_total = [], money(0), money(0)
+            line_items, subtotal, tax_total, discount_total = [], money(0), money(0), money(0)
             shipping = money(shipping_cost)
             for index, line in enumerate(lines):
                 quantity = int(line.get("quantity", 1))
                 cost = money(line.get("price", "10.00")) * quantity
+                discount = min(money(line.get("discount") or 0), cost)
                 ship = shipping if index == 0 else money(0)
                 rate = ebay_collected_tax if ebay_collected_tax is not None else seller_tax
-                tax = money(cost * money(rate)) if rate is not None else money(0)
+                tax = money((cost - discount) * Decimal(str(rate))) if rate is not None else money(0)
                 listing_id = None
                 if record_sale and line.get("sku"):
                     listing_id = sim.inventory.record_sale(line["sku"], quantity)
@@ -115,9 +122,17 @@ class FulfillmentApi(SimApi):
                     "listingMarketplaceId": sim.marketplace,
                     "purchaseMarketplaceId": sim.marketplace,
                     "lineItemFulfillmentStatus": "NOT_STARTED",
-                    "total": amount(cost + ship + tax, currency),
+                    "total": amount(cost - discount + ship + tax, currency),
                     "deliveryCost": {"shippingCost": amount(ship, currency)},
-                    "appliedPromotions": [],
+                    "appliedPromotions": [
+                        {
+                            "promotionId": f"PROMO-{index + 1}",
+                            "description": "Seller's promotion",
+                            "discountAmount": amount(discount, currency),
+                        }
+                    ]
+                    if discount
+                    else [],
                     "taxes": [{"amount": amount(tax, currency), "taxType": "STATE_SALES_TAX"}] if tax else [],
                     "properties": {"buyerProtection": True},
                     "lineItemFulfillmentInstructions": {
@@ -127,6 +142,8 @@ class FulfillmentApi(SimApi):
                         "guaranteedDelivery": False,
                     },
                 }
+                if discount:
+                    item["discountedLineItemCost"] = amount(cost - discount, currency)
                 if line.get("sku"):
                     item["sku"] = line["sku"]
                 if line.get("legacy_variation_id"):
@@ -142,14 +159,22 @@ class FulfillmentApi(SimApi):
                 line_items.append(item)
                 subtotal += cost
                 tax_total += tax
-            total = subtotal + shipping + tax_total
-            ship_to = copy.deepcopy(ship_to or DEFAULT_SHIP_TO)
+                discount_total += discount
+            total = subtotal - discount_total + shipping + tax_total
             username = buyer_user_id or buyer or "buyer_jane"
+            if ship_to is None:
+                ship_to = copy.deepcopy(DEFAULT_SHIP_TO)
+                if username != "buyer_jane":
+                    relay = re.sub(r"[^a-z0-9]+", ".", username.lower()).strip(".")
+                    ship_to["email"] = self.relay_emails.setdefault(username, f"{relay}@members.ebay.com")
+            ship_to = copy.deepcopy(ship_to)
             pricing = {
                 "priceSubtotal": amount(subtotal, currency),
                 "deliveryCost": amount(shipping, currency),
                 "total": amount(total, currency),
             }
+            if discount_total:
+                pricing["priceDiscount"] = amount(-discount_total, currency)
             if tax_total:
                 pricing["tax"] = amount(tax_total, currency)
             order = {
@@ -221,6 +246,8 @@ class FulfillmentApi(SimApi):
         reason to key buyers on something else). Returns how many orders changed."""
         changed = 0
         with self.lock:
+            if old_username in self.relay_emails:
+                self.relay_emails[new_username] = self.relay_emails.pop(old_username)
             for order in self.orders.values():
                 if order["buyer"]["username"] == old_username:
                     order["buyer"]["username"] = new_username
