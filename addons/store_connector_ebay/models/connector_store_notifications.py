@@ -47,6 +47,24 @@ class ConnectorStore(models.Model):
         copy=False,
         help="The Notification API destination Register Webhooks created for the endpoint.",
     )
+    # Who the store's seller is, as eBay names a user in its notifications: an authorization
+    # revocation (and an order notification) must find the store of the seller it names.
+    ebay_seller_username = fields.Char(
+        string="eBay Seller",
+        readonly=True,
+        copy=False,
+        help="The eBay user id of the connected seller account (Trading GetUser's UserID: the username, "
+        "or eBay's immutable user id where eBay no longer gives usernames). Recorded by Connect with eBay "
+        "and Test Connection.",
+    )
+    ebay_seller_eias_token = fields.Char(
+        string="eBay Seller EIAS Token",
+        readonly=True,
+        copy=False,
+        groups="store_connector_base.group_store_connector_manager",
+        help="eBay's immutable identifier of the connected seller account (GetUser's EIASToken): it stays "
+        "the same when the seller changes username. Recorded by Connect with eBay and Test Connection.",
+    )
 
     @api.constrains("ebay_verification_token")
     def _check_ebay_verification_token(self):
