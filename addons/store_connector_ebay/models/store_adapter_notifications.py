@@ -268,7 +268,9 @@ class StoreAdapterEbayNotifications(models.AbstractModel):
             try:
                 user = (store._ebay_trading().execute("GetUser", {}) or {}).get("User") or {}
             except StoreConnectorError as exc:
-                _logger.info("eBay store %s: the seller could not be read after connecting: %s", store.id, exc)
+                _logger.info(
+                    "eBay store %s: the seller could not be read after connecting: %s", store.id, exc
+                )
             else:
                 self._ebay_record_seller(store, user)
         return result

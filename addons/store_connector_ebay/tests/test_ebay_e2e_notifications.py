@@ -137,7 +137,8 @@ class TestEbayRegisterWebhooksEndToEnd(EbayNotificationsEndToEndCase):
         self.store._ebay_client().request_json(
             "POST", f"{NOTIFICATION}/subscription/{shipped['subscriptionId']}/disable", api="notification")
         self.assertEqual(shipped["status"], "DISABLED")
-        health = {row["topic"]: row for row in self.env["store.adapter.ebay"]._check_webhook_health(self.store)}
+        adapter = self.env["store.adapter.ebay"]
+        health = {row["topic"]: row for row in adapter._check_webhook_health(self.store)}
         self.assertEqual(health["ITEM_MARKED_SHIPPED"]["status"], "disabled")
         self.assertEqual(health["ORDER_CONFIRMATION"]["status"], "active")
         self.sim.reset_requests()
