@@ -286,3 +286,35 @@ class TestEbaySellerNotificationsEndToEnd(EbayNotificationsEndToEndCase):
         self.assertEqual(result["status"], 200)
         self.assertFalse(self.deliveries())
         self.assertFalse(self.store.paused)
+
+    def test_connect_with_ebay_records_the_seller_who_granted_access(self):
+        """The code exchange's tokens saved, GetUser names the seller (one Trading call)."""
+        self.store.sudo().ebay_seller_username = "previous_account"
+        tokens = self.sim.issue_user_tokens()
+        self.store._oauth_save_tokens({"access_token": tokens["access_token"], "expires_in": 7200,
+                                       "refresh_token": tokens["refresh_token"]}, grant_type="authorization_code")
+        self.assertEqual(self.store.ebay_seller_username, "sim_seller")
+        self.assertEqual(self.store.sudo().ebay_seller_eias_token, self.sim.trading.seller["EIASToken"])
+        self.assertEqual([r["path"] for r in self.sim.requests], ["/ws/api.dll"])
+        # A token refresh reads nobody.
+        self.sim.reset_requests()
+        self.store._oauth_save_tokens({"access_token": tokens["access_token"], "expires_in": 7200},
+                                      grant_type="refresh_token")
+        self.assertFalse(self.sim.requests)
+
+
+class TestEbayNotificationBox(EbayNotificationsEndToEndCase):
+    def test_endpoint_warning_says_why_ebay_would_refuse_it(self):
+        self.store.ebay_notification_endpoint = "http://shop.example.com/store_connector/webhook/ebay"
+        self.assertIn("https", self.store.ebay_notification_endpoint_warning)
+        self.store.ebay_notification_endpoint = "https://localhost/store_connector/webhook/ebay"
+        self.assertIn("cannot reach localhost", self.store.ebay_notification_endpoint_warning)
+        self.store.ebay_notification_endpoint = "https://shop.example.com/store_connector/webhook/ebay"
+        self.assertFalse(self.store.ebay_notification_endpoint_warning)
+
+    def test_the_form_lists_what_to_copy_in_the_portals_order(self):
+        arch = self.env["connector.store"].get_view(view_type="form")["arch"]
+        steps = [arch.index(text) for text in ("Marketplace account deletion", "Endpoint", "Verification Token",
+                                                "Register Webhooks</b>")]
+        self.assertEqual(steps, sorted(steps))
+        self.assertIn('name="ebay_notification_endpoint_warning"', arch)
