@@ -291,8 +291,9 @@ class TestEbaySellerNotificationsEndToEnd(EbayNotificationsEndToEndCase):
         """The code exchange's tokens saved, GetUser names the seller (one Trading call)."""
         self.store.sudo().ebay_seller_username = "previous_account"
         tokens = self.sim.issue_user_tokens()
-        self.store._oauth_save_tokens({"access_token": tokens["access_token"], "expires_in": 7200,
-                                       "refresh_token": tokens["refresh_token"]}, grant_type="authorization_code")
+        granted = {"access_token": tokens["access_token"], "expires_in": 7200,
+                   "refresh_token": tokens["refresh_token"]}
+        self.store._oauth_save_tokens(granted, grant_type="authorization_code")
         self.assertEqual(self.store.ebay_seller_username, "sim_seller")
         self.assertEqual(self.store.sudo().ebay_seller_eias_token, self.sim.trading.seller["EIASToken"])
         self.assertEqual([r["path"] for r in self.sim.requests], ["/ws/api.dll"])
@@ -314,7 +315,7 @@ class TestEbayNotificationBox(EbayNotificationsEndToEndCase):
 
     def test_the_form_lists_what_to_copy_in_the_portals_order(self):
         arch = self.env["connector.store"].get_view(view_type="form")["arch"]
-        steps = [arch.index(text) for text in ("Marketplace account deletion", "Endpoint", "Verification Token",
-                                                "Register Webhooks</b>")]
+        steps = [arch.index(text) for text in (
+            "Marketplace account deletion", "Endpoint", "Verification Token", "Register Webhooks</b>")]
         self.assertEqual(steps, sorted(steps))
         self.assertIn('name="ebay_notification_endpoint_warning"', arch)
