@@ -286,7 +286,12 @@ class StoreAdapterEbayNotifications(models.AbstractModel):
     @api.model
     def _ebay_store_of_order(self, data):
         """The store of an order topic: the one holding the order, else the seller's, else the only
-        active eBay store."""
+        active eBay store.
+
+        eBay's ORDER_CONFIRMATION contract (asyncapi order_confirmation.yaml) sends one message per
+        line item naming the ``orderId`` the seller then reads; whether the data also names the
+        seller is not documented where we could read it [?], so ``sellerId`` / ``sellerUserName`` are
+        used when present (the Fulfillment order's ``sellerId`` is the seller's user id)."""
         order_id = str(data.get("orderId") or "").strip()
         if order_id:
             binding = (
