@@ -1,4 +1,5 @@
 import secrets
+from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
@@ -47,6 +48,49 @@ class ConnectorStore(models.Model):
         copy=False,
         help="The Notification API destination Register Webhooks created for the endpoint.",
     )
+    ebay_notification_endpoint_warning = fields.Char(
+        compute="_compute_ebay_notification_endpoint_warning",
+        help="Why eBay would refuse the endpoint as it is (empty: nothing known against it).",
+    )
+    # Who the store's seller is, as eBay names a user in its notifications: an authorization
+    # revocation (and an order notification) must find the store of the seller it names.
+    ebay_seller_username = fields.Char(
+        string="eBay Seller",
+        readonly=True,
+        copy=False,
+        help="The eBay user id of the connected seller account (Trading GetUser's UserID: the username, "
+        "or eBay's immutable user id where eBay no longer gives usernames). Recorded by Connect with eBay "
+        "and Test Connection.",
+    )
+    ebay_seller_eias_token = fields.Char(
+        string="eBay Seller EIAS Token",
+        readonly=True,
+        copy=False,
+        groups="store_connector_base.group_store_connector_manager",
+        help="eBay's immutable identifier of the connected seller account (GetUser's EIASToken): it stays "
+        "the same when the seller changes username. Recorded by Connect with eBay and Test Connection.",
+    )
+
+    @api.depends("ebay_notification_endpoint")
+    def _compute_ebay_notification_endpoint_warning(self):
+        for store in self:
+            parts = urlsplit((store.ebay_notification_endpoint or "").strip())
+            host = (parts.hostname or "").lower()
+            if not store.ebay_notification_endpoint or store.platform != "ebay":
+                store.ebay_notification_endpoint_warning = False
+            elif parts.scheme != "https":
+                store.ebay_notification_endpoint_warning = _(
+                    "eBay only delivers to an https address: serve Odoo over https (System Parameter "
+                    "web.base.url) or enter the public https address Odoo is reached at as the endpoint."
+                )
+            elif host in ("localhost", "127.0.0.1", "::1") or host.endswith(".local"):
+                store.ebay_notification_endpoint_warning = _(
+                    "eBay cannot reach %(host)s from the internet: enter the public address Odoo is reached "
+                    "at as the endpoint.",
+                    host=host,
+                )
+            else:
+                store.ebay_notification_endpoint_warning = False
 
     @api.constrains("ebay_verification_token")
     def _check_ebay_verification_token(self):

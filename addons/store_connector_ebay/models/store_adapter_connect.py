@@ -81,6 +81,8 @@ class StoreAdapterEbayConnect(models.AbstractModel):
             seller = (store._ebay_trading().execute("GetUser", {}) or {}).get("User") or {}
         except StoreConnectorError as exc:
             return _("not read (%(error)s)", error=str(exc))
+        # Recorded: a notification eBay sends about this seller (a revocation) finds the store.
+        self._ebay_record_seller(store, seller)
         if not seller.get("UserID"):
             return _("not reported")
         return _("%(seller)s (feedback score %(score)s, site %(site)s)", seller=seller["UserID"],

@@ -229,13 +229,51 @@ class StoreAdapterEbayNotifications(models.AbstractModel):
 
     @api.model
     def _ebay_store_seller_ids(self, store):
-        """The ids eBay names the store's seller by in notifications (user id, username): what the
-        connection recorded of the seller. :returns: set of str."""
-        ids = set()
-        for field_name in ("ebay_user_id", "ebay_username", "ebay_seller_user_id", "ebay_seller_username"):
-            if field_name in store._fields and store[field_name]:
-                ids.add(str(store[field_name]).strip())
-        return ids
+        """The ids eBay may name the store's seller by in a notification's data (``username``,
+        ``userId``, ``eiasToken``): what Connect with eBay and Test Connection recorded of the seller
+        (`_ebay_record_seller`). :returns: set of str (empty: the seller was never read)."""
+        store = store.sudo()
+        return {
+            value.strip()
+            for value in (store.ebay_seller_username, store.ebay_seller_eias_token)
+            if value and value.strip()
+        }
+
+    @api.model
+    def _ebay_record_seller(self, store, user):
+        """Record who the store's seller is from Trading GetUser's ``User``: its ``UserID`` (the
+        username, or the immutable user id eBay gives some developers instead since 2025-09-26)
+        and ``EIASToken`` (immutable across username changes). A notification naming the seller by
+        either finds the store. Nothing is written when eBay named nobody or nothing changed."""
+        username = str(user.get("UserID") or "").strip()
+        eias_token = str(user.get("EIASToken") or "").strip()
+        if not username and not eias_token:
+            return
+        store = store.sudo()
+        values = {}
+        if username and store.ebay_seller_username != username:
+            values["ebay_seller_username"] = username
+        if eias_token and store.ebay_seller_eias_token != eias_token:
+            values["ebay_seller_eias_token"] = eias_token
+        if values:
+            store.write(values)
+
+    @api.model
+    def _oauth_tokens_saved(self, store, tokens, grant_type):
+        """After Connect with eBay, read who granted access (Trading GetUser, one call): the seller
+        may have signed in with another account than before, and a revocation names the seller.
+        A failure only leaves the seller unrecorded (Test Connection reads it again)."""
+        result = super()._oauth_tokens_saved(store, tokens, grant_type)
+        if grant_type == "authorization_code":
+            try:
+                user = (store._ebay_trading().execute("GetUser", {}) or {}).get("User") or {}
+            except StoreConnectorError as exc:
+                _logger.info(
+                    "eBay store %s: the seller could not be read after connecting: %s", store.id, exc
+                )
+            else:
+                self._ebay_record_seller(store, user)
+        return result
 
     @api.model
     def _ebay_store_of_seller(self, data):
@@ -248,7 +286,12 @@ class StoreAdapterEbayNotifications(models.AbstractModel):
     @api.model
     def _ebay_store_of_order(self, data):
         """The store of an order topic: the one holding the order, else the seller's, else the only
-        active eBay store."""
+        active eBay store.
+
+        eBay's ORDER_CONFIRMATION contract (asyncapi order_confirmation.yaml) sends one message per
+        line item naming the ``orderId`` the seller then reads; whether the data also names the
+        seller is not documented where we could read it [?], so ``sellerId`` / ``sellerUserName`` are
+        used when present (the Fulfillment order's ``sellerId`` is the seller's user id)."""
         order_id = str(data.get("orderId") or "").strip()
         if order_id:
             binding = (

@@ -262,19 +262,16 @@ class TestEbayNotificationTopics(EbayNotificationCase):
         self.assertEqual((handler.method, handler.batch), ("_webhook_import_orders", True))
 
     def test_revocation_pauses_the_sellers_store(self):
-        with patch.object(
-            type(self.env["store.adapter.ebay"]),
-            "_ebay_store_seller_ids",
-            lambda adapter, store: {"seller_one"} if store == self.store else set(),
-        ):
-            raw = message(
-                "AUTHORIZATION_REVOCATION",
-                {"username": "seller_one", "userId": "u1", "revokeReason": "USER_REVOKED"},
-                "rev-1",
-            )
-            self.assertEqual(self.post(raw).status_code, 200)
-            stranger = message("AUTHORIZATION_REVOCATION", {"username": "someone_else"}, "rev-2")
-            self.assertEqual(self.post(stranger).status_code, 200)
+        # What Connect with eBay / Test Connection record of the seller (GetUser's UserID).
+        self.store.sudo().ebay_seller_username = "seller_one"
+        raw = message(
+            "AUTHORIZATION_REVOCATION",
+            {"username": "seller_one", "userId": "u1", "revokeReason": "USER_REVOKED"},
+            "rev-1",
+        )
+        self.assertEqual(self.post(raw).status_code, 200)
+        stranger = message("AUTHORIZATION_REVOCATION", {"username": "someone_else"}, "rev-2")
+        self.assertEqual(self.post(stranger).status_code, 200)
         self.assertEqual(
             len(self.deliveries()), 1, "a revocation of another seller is acknowledged, not kept"
         )
