@@ -124,7 +124,7 @@ class TestShopifySchemaFetch(unittest.TestCase):
 
 
 class TestDemoPlatformChoice(unittest.TestCase):
-    """scripts/demo runs against the Shopify or the WooCommerce simulator (issue #10)."""
+    """scripts/demo runs against the Shopify, the WooCommerce or the eBay simulator (issues #10, #11)."""
 
     def test_an_unknown_platform_is_refused_before_anything_is_set_up(self):
         env = {**os.environ, "SC_DEMO_PLATFORM": "magento", "ODOO_SRC": "/nonexistent",
@@ -132,4 +132,4 @@ class TestDemoPlatformChoice(unittest.TestCase):
         result = subprocess.run(["bash", str(SCRIPTS / "demo")], capture_output=True, text=True, env=env,
                                 check=False, timeout=30)
         self.assertNotEqual(result.returncode, 0)
-        self.assertIn('unknown demo platform "magento": choose shopify or woocommerce', result.stderr)
+        self.assertIn('unknown demo platform "magento": choose shopify, woocommerce or ebay', result.stderr)

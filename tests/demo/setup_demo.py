@@ -5,17 +5,22 @@
     python tests/demo/setup_demo.py -c <odoo.conf> -d <db> --platform woocommerce \\
         --shop-url http://127.0.0.1:8766 --consumer-key ck_... --consumer-secret cs_... \\
         --base-url http://127.0.0.1:8069
+    python tests/demo/setup_demo.py -c <odoo.conf> -d <db> --platform ebay \\
+        --simulator-info <the JSON the eBay simulator printed> --base-url http://127.0.0.1:8069
 
-One function per platform, the rest shared: `setup_demo(env, ...)` (Shopify, the "Demo Shopify Shop")
-and `setup_woocommerce_demo(env, ...)` (the "Demo WooCommerce Shop"). Both are idempotent: the first
-call creates the store with the simulator's credentials, registers the webhooks, does what the
-platform needs (Shopify: fetches the locations and maps the shop's primary one to the store's
-warehouse) and runs a Full Sync, driving the queue until products, customers and orders are in Odoo.
+One function per platform, the rest shared: `setup_demo(env, ...)` (Shopify, the "Demo Shopify Shop"),
+`setup_woocommerce_demo(env, ...)` (the "Demo WooCommerce Shop") and `setup_ebay_demo(env, ...)` (the
+"Demo eBay Shop": Connect with eBay through the simulator's consent page, Test Connection, Full Sync of
+listings and orders; see its docstring). All are idempotent: the first
+call creates the store with the simulator's credentials, registers the webhooks (Shopify, WooCommerce),
+does what the platform needs (Shopify: fetches the locations and maps the shop's primary one to the
+store's warehouse; eBay: connects through the consent page, Test Connection fills the policies and the
+location) and runs a Full Sync, driving the queue until products, customers and orders are in Odoo.
 A later call reuses the store, saves the credentials and shop URL again and re-registers the webhooks
-(a restarted simulator has none); it runs the Full Sync again only while the store has no orders. No
-stock is sent: the stock baseline is left for the merchant to choose. Nothing here talks to anything
-but the simulator's loopback address, and the demo database is set so that using it does not either
-(`switch_off_online_services`).
+(a restarted simulator has none; eBay: connects again); it runs the Full Sync again only while the
+store has no orders. No stock is sent: the stock baseline is left for the merchant to choose.
+Nothing here talks to anything but the simulator's loopback address, and the demo database is set so
+that using it does not either (`switch_off_online_services`).
 """
 
 import argparse
@@ -27,6 +32,11 @@ _logger = logging.getLogger("store_connector.demo")
 
 DEMO_STORE_NAME = "Demo Shopify Shop"
 WOOCOMMERCE_DEMO_STORE_NAME = "Demo WooCommerce Shop"
+EBAY_DEMO_STORE_NAME = "Demo eBay Shop"
+# The eBay demo pulls orders every minute (a stock database pulls every 15 minutes), so that the
+# simulator's new orders show within a minute without Register Webhooks (which needs Odoo serving
+# HTTP: eBay calls the endpoint with a challenge before it accepts it).
+EBAY_DEMO_PULL_MINUTES = 1
 DEMO_SHOP = "demo.myshopify.com"
 DEMO_CLIENT_ID = "sim-client-id"
 QUEUE_ROUNDS = 10  # Full Sync: start the bulk queries, poll them (the simulator completes on the 2nd), import
@@ -59,6 +69,14 @@ def woocommerce_demo_store(env):
     by URL: the simulator's port may change from one run to the next."""
     return env["connector.store"].with_context(active_test=False).search(
         [("platform", "=", "woocommerce"), ("name", "=", WOOCOMMERCE_DEMO_STORE_NAME)], limit=1,
+    )
+
+
+def ebay_demo_store(env):
+    """The eBay demo store (archived ones included), or an empty recordset. Found by name, not by
+    URL: the simulator's port may change from one run to the next."""
+    return env["connector.store"].with_context(active_test=False).search(
+        [("platform", "=", "ebay"), ("name", "=", EBAY_DEMO_STORE_NAME)], limit=1,
     )
 
 
@@ -278,6 +296,117 @@ def setup_woocommerce_demo(env, shop_url, consumer_key, consumer_secret, base_ur
     return setup_result(env, store, created, full_sync, jobs)
 
 
+def ebay_connect_through_consent(env, store, timeout=10):
+    """Connect with eBay as the button does, the browser's part played here: open an authorization
+    (state, and the nonce the button sets as the browser's cookie), GET eBay's consent page (the
+    simulator's approves at once and answers 302 to the RuName's auth accepted URL, as eBay does
+    after the seller's "Agree"), check that it sends the seller back to the store's callback, then do
+    what the callback route does (`controllers/oauth.py`): take the state with the browser's cookie,
+    exchange the code for the tokens at eBay's token endpoint.
+
+    The demo set-up runs before Odoo serves HTTP, so it cannot follow the redirect to Odoo's
+    callback itself; the consent page, the state check and the code exchange are the real ones.
+
+    :returns: the scopes eBay granted.
+    :raises RuntimeError: the consent page did not send the seller back to the store's callback
+        (the RuName's auth accepted URL is another address) or sent no code.
+    """
+    from urllib.parse import parse_qs, urlsplit
+
+    import requests
+
+    from odoo.addons.store_connector_base import const as base_const
+
+    state, nonce = store._oauth_new_state()
+    authorize_url = store._get_adapter()._oauth_authorize_url(store, state)
+    answer = requests.get(authorize_url, allow_redirects=False, timeout=timeout)
+    location = answer.headers.get("Location") or ""
+    callback = store._oauth_callback_url()
+    if answer.status_code != 302 or not location.startswith(callback + "?"):
+        raise RuntimeError(
+            f"eBay's consent page answered {answer.status_code} to {location or answer.text[:200]!r}, "
+            f"not a redirect to the store's Auth Accepted URL {callback}: set the RuName's auth accepted "
+            "URL to it (the simulator's --runame-url)."
+        )
+    query = {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
+    if not query.get("code"):
+        raise RuntimeError(f"eBay's consent page sent no authorization code: {location}")
+    taken = env["connector.store"].sudo()._oauth_take_state(
+        query.get("state"), cookies={store._oauth_cookie_name(): nonce},
+        route=base_const.OAUTH_CALLBACK_ROUTE, store=store)
+    taken._oauth_exchange_code(query["code"])
+    store.invalidate_recordset()
+    return store.sudo().ebay_granted_scopes
+
+
+def ebay_pull_every(env, minutes=EBAY_DEMO_PULL_MINUTES):
+    """The scheduled order pull of the demo database runs every `minutes` minutes."""
+    cron = env.ref("store_connector_base.ir_cron_pull_orders", raise_if_not_found=False)
+    if cron and (cron.interval_number, cron.interval_type) != (minutes, "minutes"):
+        cron.sudo().write({"interval_number": minutes, "interval_type": "minutes"})
+
+
+def setup_ebay_demo(env, api_url, app_id, cert_id, dev_id, runame, policies=None, base_url=None,
+                    commit=False, pause=0.0):
+    """Create or update the eBay demo store and bring the simulator's seller account into Odoo, as a
+    merchant does on the first day:
+
+    - the store (eBay United States, Sandbox: the simulator stands in for eBay's hosts through the
+      store's technical API root) with the keyset (App ID, Cert ID, Dev ID) and the RuName;
+    - Connect with eBay (`ebay_connect_through_consent`): on every run, since a restarted simulator
+      knows no token of the last one;
+    - Test Connection, which fills the business policies and the merchant location the account has
+      one of; the demo account has two fulfillment policies, so the one in `policies` (the seed's
+      default ones) fills a policy field Test Connection left empty, as the merchant would choose;
+    - Import Products then a Full Sync (first run, or while the store has no orders): the listings
+      on eBay bound by SKU (Inventory API items and offers, legacy listings through Trading; products
+      made in Odoo for SKUs it does not know), then 90 days of orders;
+    - the scheduled order pull every EBAY_DEMO_PULL_MINUTES minute(s), for the orders the simulator
+      places while the demo runs.
+
+    :param api_url: the simulator's base URL (REST, OAuth, Trading).
+    :param policies: {"fulfillment"|"payment"|"return": policy id} the merchant picks (the
+        simulator's printed seed "policies").
+    :param base_url, commit, pause: as `setup_demo`. The simulator's RuName must send the seller back
+        to `base_url` + the callback route (the simulator's --runame-url).
+    :returns: dict(store, created, webhooks, full_sync, jobs, connection (Test Connection's facts)).
+    """
+    prepare_database(env, base_url)
+    ebay_pull_every(env)
+    store = ebay_demo_store(env)
+    created = not store
+    vals = {"active": True, "ebay_marketplace_id": "EBAY_US", "ebay_environment": "sandbox"}
+    if created:
+        store = env["connector.store"].create({
+            **demo_store_values(env, EBAY_DEMO_STORE_NAME, "ebay"), **vals,
+        })
+    else:
+        store.write(vals)
+    store.sudo().ebay_api_url = api_url
+    save_credentials(env, store, {"app_id": app_id, "cert_id": cert_id, "dev_id": dev_id, "runame": runame})
+    ebay_connect_through_consent(env, store)
+    if store.paused:
+        store.action_resume()
+    store.action_test_connection()
+    fields_by_kind = {"fulfillment": "ebay_fulfillment_policy_id", "payment": "ebay_payment_policy_id",
+                      "return": "ebay_return_policy_id"}
+    for kind, policy_id in (policies or {}).items():
+        if kind in fields_by_kind and not store[fields_by_kind[kind]]:
+            store[fields_by_kind[kind]] = str(policy_id)
+    connection = store._get_adapter()._test_connection(store)
+    jobs = 0
+    if not env["store.order.binding"].search_count([("store_id", "=", store.id)]):
+        # Import Products first: a Full Sync pulls the orders and the listings side by side, and an
+        # order of a legacy listing without SKU (the seed's desk lamp) is matched through the
+        # listing's binding, which the Trading page of the listing import makes last.
+        store.action_import_products()
+        if commit:
+            env.cr.commit()
+        jobs += drive_queue(env, store, commit=commit, pause=pause)
+    full_sync, sync_jobs = first_sync(env, store, commit=commit, pause=pause)
+    return setup_result(env, store, created, full_sync, jobs + sync_jobs, connection=connection)
+
+
 def summary(env, store):
     """Counts of what the demo brought into Odoo."""
     return {
@@ -294,8 +423,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-c", "--config", required=True)
     parser.add_argument("-d", "--database", required=True)
-    parser.add_argument("--platform", choices=("shopify", "woocommerce"), default="shopify")
-    parser.add_argument("--shop-url", required=True)
+    parser.add_argument("--platform", choices=("shopify", "woocommerce", "ebay"), default="shopify")
+    parser.add_argument("--shop-url", help="the Shopify or WooCommerce simulator's base URL")
     parser.add_argument("--base-url", default=None)
     shopify = parser.add_argument_group("shopify")
     shopify.add_argument("--token")
@@ -305,9 +434,12 @@ def main(argv=None):
     woocommerce = parser.add_argument_group("woocommerce")
     woocommerce.add_argument("--consumer-key")
     woocommerce.add_argument("--consumer-secret")
+    ebay = parser.add_argument_group("ebay")
+    ebay.add_argument("--simulator-info", help="the JSON the eBay simulator printed (keyset, RuName, seed)")
     args = parser.parse_args(argv)
-    required = {"shopify": ("token", "client_secret"),
-                "woocommerce": ("consumer_key", "consumer_secret")}[args.platform]
+    required = {"shopify": ("shop_url", "token", "client_secret"),
+                "woocommerce": ("shop_url", "consumer_key", "consumer_secret"),
+                "ebay": ("simulator_info",)}[args.platform]
     missing = [f"--{name.replace('_', '-')}" for name in required if not getattr(args, name)]
     if missing:
         parser.error(f"the {args.platform} demo needs {' and '.join(missing)}")
@@ -322,7 +454,15 @@ def main(argv=None):
         # A language, as a user's request has: the messages jobs write are translated through it
         # (without one, each logs "no translation language detected" with its stack).
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True, "lang": "en_US"})
-        if args.platform == "woocommerce":
+        if args.platform == "ebay":
+            with open(args.simulator_info, encoding="utf-8") as info_file:
+                sim = json.load(info_file)
+            result = setup_ebay_demo(
+                env, sim["base_url"], sim["app_id"], sim["cert_id"], sim["dev_id"], sim["runame"],
+                policies=(sim.get("seed") or {}).get("policies"), base_url=args.base_url, commit=True,
+                pause=1.0,
+            )
+        elif args.platform == "woocommerce":
             result = setup_woocommerce_demo(
                 env, args.shop_url, args.consumer_key, args.consumer_secret, base_url=args.base_url,
                 commit=True, pause=1.0,

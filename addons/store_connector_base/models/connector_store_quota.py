@@ -29,11 +29,13 @@ class ConnectorStore(models.Model):
     def _compute_rate_limit_usage(self):
         for store in self:
             lines = store._rate_limit_usage() if store.id and store.platform else []
+            # env._, not _(): _() finds the language in its caller's frame, and a generator
+            # expression's frame has no `self` (outside a request it warned, with its stack).
             store.rate_limit_usage = "\n".join(
-                _("%(api)s: %(used)s of %(limit)s calls (%(percent)s%%)", api=line["label"],
-                  used=line["used"], limit=line["limit"], percent=line["percent"])
+                store.env._("%(api)s: %(used)s of %(limit)s calls (%(percent)s%%)", api=line["label"],
+                            used=line["used"], limit=line["limit"], percent=line["percent"])
                 if line["limit"] else
-                _("%(api)s: %(used)s calls (no daily quota)", api=line["label"], used=line["used"])
+                store.env._("%(api)s: %(used)s calls (no daily quota)", api=line["label"], used=line["used"])
                 for line in lines
             ) or False
 

@@ -139,7 +139,10 @@ def legacy_listing_products(items):
             variants = [
                 {"sku": (item.get("SKU") or "").strip() or None, "price": price, "external_ids": dict(ids)}
             ]
-        products.append({"title": item.get("Title") or "", "status": "active", "variants": variants})
+        # The item id is the listing's platform product id too (the bindings' external_product_id):
+        # an order line without SKU names it (legacyItemId) and is matched through it.
+        products.append({"title": item.get("Title") or "", "status": "active", "variants": variants,
+                         "external_ids": {"product_id": item_id}})
     return products, skipped
 
 

@@ -1,6 +1,6 @@
 """Run the eBay simulator for the demo:
 
-python -m tests.simulators.ebay --port 8767 --seed demo
+python -m tests.simulators.ebay --port 8767 --seed demo [--order-every 60]
 """
 
 import argparse
@@ -8,8 +8,12 @@ import json
 import logging
 import signal
 import threading
+import time
 
+from .seed import demo_live_order
 from .simulator import DEFAULT_APP_ID, DEFAULT_CERT_ID, DEFAULT_DEV_ID, DEFAULT_RUNAME, EbaySimulator
+
+_logger = logging.getLogger("ebay-simulator")
 
 
 def main(argv=None):
@@ -30,6 +34,12 @@ def main(argv=None):
         "--no-schema-check",
         action="store_true",
         help="do not check requests against ebay-rest's contracts (when it is not installed)",
+    )
+    parser.add_argument(
+        "--order-every",
+        type=float,
+        default=0,
+        help="place a new order of a demo listing every N seconds (0: never; the demo seed only)",
     )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
@@ -72,9 +82,19 @@ def main(argv=None):
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    placed, next_order = 0, time.monotonic() + args.order_every
     try:
         while not stop.wait(0.5):
-            pass
+            if args.order_every > 0 and args.seed == "demo" and time.monotonic() >= next_order:
+                next_order += args.order_every
+                try:
+                    order = demo_live_order(sim, placed)
+                except Exception:  # noqa: BLE001 - the demo shop keeps running; the log says why
+                    _logger.exception("placing a demo order failed")
+                    continue
+                placed += 1
+                if order:
+                    _logger.info("new order %s (%s)", order["orderId"], order["pricingSummary"]["total"])
     finally:
         sim.stop()
     return 0

@@ -252,3 +252,34 @@ def list_items(sim, entries, category_id="88433", location="WH-1"):
         listing_id = _call(inventory, "POST", f"{INV}/offer/{offer_id}/publish")["listingId"]
         listed[sku] = {"offerId": offer_id, "listingId": listing_id}
     return listed
+
+#: What the demo's buyers order while it runs (`demo_live_order`), in turn: SKUs of the demo seed's live
+#: listings (a SKU sold out is skipped).
+DEMO_LIVE_SKUS = ("MUG-BLUE", "TEE-M", "TEE-S", "PHONE-X100", "TEE-L")
+DEMO_LIVE_BUYERS = ("mug_lover_88", "retro_finds", "kim.buys")
+
+
+def demo_live_order(sim, index):
+    """One more order for the CLI's --order-every: a buyer orders one unit of a live listing of the demo
+    seed (paid, not shipped; eBay-collected sales tax on every second one), as getOrders then answers it.
+    When the seller subscribed to ORDER_CONFIRMATION (Register Webhooks), the notification is sent too,
+    as eBay does once the buyer has checked out. Returns the order, or None when every listing is sold
+    out."""
+    for offset in range(len(DEMO_LIVE_SKUS)):
+        sku = DEMO_LIVE_SKUS[(index + offset) % len(DEMO_LIVE_SKUS)]
+        listing = sim.listing(sku)
+        if listing and listing["status"] == "ACTIVE" and (sim.quantity(sku) or 0) > 0:
+            break
+    else:
+        return None
+    price = (listing["price"] or {}).get("value", "10.00")
+    order = sim.add_order(
+        [{"sku": sku, "quantity": 1, "price": price, "title": listing["title"]}],
+        buyer=DEMO_LIVE_BUYERS[index % len(DEMO_LIVE_BUYERS)],
+        ebay_collected_tax="0.0825" if index % 2 == 0 else None,
+        shipping_cost="4.50",
+    )
+    notification = getattr(sim, "notification", None)
+    if notification is not None:
+        notification.deliver("ORDER_CONFIRMATION", {"orderId": order["orderId"]})
+    return order
