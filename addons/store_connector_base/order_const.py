@@ -50,6 +50,9 @@ OP_ORDERS_IMPORT = "orders.import"
 OP_ORDER_IMPORT_ONE = "orders.import.order"
 OP_CUSTOMERS_IMPORT = "customers.import"
 OP_CUSTOMER_EXPORT = "customers.export"
+#: An order that cannot be imported while a product import of its store runs (Full Sync queues both at
+#: once: the order's products may be on the next page) waits this long, then tries again.
+ORDER_WAITS_FOR_PRODUCT_IMPORT_SECONDS = 60
 
 # Partner fields whose change is exported to the platforms of the partner's customer bindings.
 CUSTOMER_SYNC_FIELDS = frozenset(

@@ -5,6 +5,7 @@ from odoo import _, api, fields, models
 
 from .. import order_const
 from ..exceptions import PermanentJobError
+from ..services.rate_limiter import throttled_error
 from ..services.normalized import order_to_json, raw_order_id, to_datetime
 
 
@@ -361,8 +362,30 @@ class ConnectorStore(models.Model):
 
     def _job_import_order(self, job):
         """Job orders.import.order: import the order of the payload ({"order": normalized order});
-        fails with the reason when it cannot be imported."""
-        return self._import_order((job.payload or {}).get("order"))
+        fails with the reason when it cannot be imported.
+
+        While a product import of the store is queued or running (a Full Sync queues the orders and
+        the products at once), an order that cannot be imported waits for it instead of failing: its
+        SKUs may be on a product page not imported yet. The wait uses no retry; once the import is
+        over, the order is imported or fails with its reason."""
+        try:
+            return self._import_order((job.payload or {}).get("order"))
+        except PermanentJobError as exc:
+            if not self._product_import_in_progress():
+                raise
+            raise throttled_error(
+                _("Waiting for the store's product import to finish before importing this order "
+                  "again (%(reason)s).", reason=str(exc)),
+                order_const.ORDER_WAITS_FOR_PRODUCT_IMPORT_SECONDS,
+            ) from exc
+
+    def _product_import_in_progress(self):
+        """Whether an import of the store's products is queued or running."""
+        self.ensure_one()
+        return bool(self.env["sync.job"].sudo().search_count([
+            ("store_id", "=", self.id), ("operation", "=", "products.import"),
+            ("state", "in", ("pending", "processing")),
+        ], limit=1))
 
     # ------------------------------------------------------------------ full sync
     def _enqueue_full_sync(self):

@@ -85,6 +85,40 @@ class TestOrderPull(OrderPipelineCase):
         self.assertEqual(single.state, "done", single.last_error)
         self.assertTrue(self.binding_of("5001"))
 
+    def test_an_order_waits_for_the_product_import_a_full_sync_queued_with_it(self):
+        orders = self._platform_orders(2)
+        orders[1]["lines"][0]["sku"] = "NEW-ON-PAGE-2"
+        self.adapter._test_set_orders(self.store, orders, page_size=10)
+        self.store._enqueue_order_pull()
+        # The products' import, queued with the orders (as Full Sync does), is not over yet.
+        products_import = self.env["sync.job"]._enqueue(
+            self.store, "products.import", "_job_noop", identity_key="products.import")
+        products_import.next_attempt_at = fields.Datetime.now() + timedelta(hours=1)
+        self.run_jobs()
+        single = self.jobs("orders.import.order")
+        self.assertEqual(single.state, "pending", "it waits, it does not fail")
+        self.assertEqual(single.retry_count, 0, "waiting uses no retry")
+        self.assertGreater(single.next_attempt_at, fields.Datetime.now())
+        self.assertIn("Waiting for the store's product import", single.last_error)
+        self.assertIn("unknown SKU NEW-ON-PAGE-2", single.last_error)
+        # The import brings the product; the order is imported on its next attempt.
+        self.env["product.product"].create({"name": "New", "default_code": "NEW-ON-PAGE-2"})
+        products_import.state = "done"
+        single.next_attempt_at = fields.Datetime.now() - timedelta(seconds=1)
+        self.run_jobs()
+        self.assertEqual(single.state, "done", single.last_error)
+        self.assertTrue(self.binding_of("5001"))
+
+    def test_without_a_product_import_an_unknown_sku_fails_the_order_at_once(self):
+        orders = self._platform_orders(1)
+        orders[0]["lines"][0]["sku"] = "NOPE"
+        self.adapter._test_set_orders(self.store, orders, page_size=10)
+        self.store._enqueue_order_pull()
+        done_import = self.env["sync.job"]._enqueue(self.store, "products.import", "_job_noop")
+        done_import.state = "done"
+        self.run_jobs()
+        self.assertEqual(self.jobs("orders.import.order").state, "failed")
+
     def test_invalid_order_in_a_page_is_reported_with_its_payload(self):
         orders = self._platform_orders(2)
         orders[0]["lines"][0]["quantity"] = "lots"
