@@ -5,8 +5,8 @@ from odoo import _, api, fields, models
 
 from .. import order_const
 from ..exceptions import PermanentJobError
-from ..services.rate_limiter import throttled_error
 from ..services.normalized import order_to_json, raw_order_id, to_datetime
+from ..services.rate_limiter import throttled_error
 
 
 class ConnectorStore(models.Model):
