@@ -30,7 +30,8 @@ class EbayCategoryInfo(models.Model):
     required_aspects = fields.Json(readonly=True, help="The names of the item specifics eBay requires.")
     aspect_names = fields.Json(readonly=True, help="The names of all the category's item specifics.")
     allowed_conditions = fields.Json(
-        readonly=True, help="The condition values the category allows; empty: eBay named none (no check).",
+        string="Allowed Condition Values", readonly=True,
+        help="The condition values the category allows; empty: eBay named none (no check).",
     )
     fetched_at = fields.Datetime(readonly=True)
     required_aspects_text = fields.Char(

@@ -178,14 +178,14 @@ class StoreAdapterEbayListings(models.AbstractModel):
         product). A product that fails gets every problem in one message."""
         for plan in plans:
             if not plan["category_id"]:
-                self._ebay_fail(plan, _(
+                self._ebay_fail(plan, self._ebay_not_listed(plan, [*self._ebay_product_problems(plan), _(
                     "Product %(product)s has no eBay category: set one on the product's eBay tab, or "
                     "map its product category (%(category)s) to an eBay category on store %(store)s "
                     "(Suggest eBay Categories finds it).",
                     product=plan["product"].get("title") or plan["variants"][0]["sku"],
                     category=plan["template"].categ_id.display_name if plan["template"] else "-",
                     store=store.name,
-                ))
+                )]))
         wanted = {plan["category_id"] for plan in plans if not plan["error"]}
         requirements, refusals = self._ebay_category_requirements(client, store, wanted)
         for plan in plans:
@@ -201,7 +201,7 @@ class StoreAdapterEbayListings(models.AbstractModel):
             info = requirements[plan["category_id"]]
             name = plan["category_name"] or info.category_name
             label = f"{name} ({info.category_id})" if name else info.category_id
-            problems = []
+            problems = self._ebay_product_problems(plan)
             missing = {}
             for entry in plan["variants"]:
                 aspects = lm.variant_aspects(plan["product"], entry["variant"])
@@ -227,7 +227,40 @@ class StoreAdapterEbayListings(models.AbstractModel):
                     allowed=", ".join(lm.condition_name(enum) for enum in allowed),
                 ))
             if problems:
-                self._ebay_fail(plan, _("Not listed on eBay: %(problems)s", problems=" ".join(problems)))
+                self._ebay_fail(plan, self._ebay_not_listed(plan, problems))
+
+    @api.model
+    def _ebay_not_listed(self, plan, problems):
+        """The one message of a product that cannot list: every problem found, in sentences."""
+        return _("Not listed on eBay: %(problems)s", problems=" ".join(problems))
+
+    @api.model
+    def _ebay_product_problems(self, plan):
+        """What eBay refuses in any category, found without asking it (so that nothing is created on
+        eBay for a product that cannot list): a picture (eBay lists nothing without one) and a price
+        above zero, per variant.
+
+        :returns: [sentence]
+        """
+        product = plan["product"]
+        problems = []
+        without_picture = [entry["sku"] for entry in plan["variants"]
+                           if not lm.image_urls(product, entry["variant"])]
+        if without_picture:
+            problems.append(_(
+                "eBay lists nothing without a picture, and %(skus)s has none: add an image to the product.",
+                skus=", ".join(without_picture)) if len(without_picture) == 1 else _(
+                "eBay lists nothing without a picture, and %(skus)s have none: add an image to the product "
+                "(or to each variant).", skus=", ".join(without_picture)))
+        without_price = [entry["sku"] for entry in plan["variants"]
+                         if not float(entry["variant"].get("price") or 0.0) > 0]
+        if without_price:
+            problems.append(_(
+                "eBay needs a price above zero, and %(skus)s has none in the store's pricelist: set a "
+                "sales price.", skus=", ".join(without_price)) if len(without_price) == 1 else _(
+                "eBay needs a price above zero, and %(skus)s have none in the store's pricelist: set a "
+                "sales price.", skus=", ".join(without_price)))
+        return problems
 
     @api.model
     def _ebay_category_requirements(self, client, store, category_ids):
@@ -301,8 +334,11 @@ class StoreAdapterEbayListings(models.AbstractModel):
             category = suggestion.get("category") or {}
             if not category.get("categoryId"):
                 continue
-            ancestors = sorted(suggestion.get("categoryTreeNodeAncestors") or (),
-                               key=lambda node: node.get("categoryTreeNodeLevel") or 0)
+            # The ancestors run up to the tree's root (level 0), whose name eBay says carries no
+            # meaning ("Root"): the path starts below it.
+            ancestors = sorted((node for node in suggestion.get("categoryTreeNodeAncestors") or ()
+                                if (node.get("categoryTreeNodeLevel") or 0) > 0),
+                               key=lambda node: node["categoryTreeNodeLevel"])
             path = [node.get("categoryName") for node in ancestors if node.get("categoryName")]
             suggestions.append({
                 "id": str(category["categoryId"]), "name": category.get("categoryName") or "",

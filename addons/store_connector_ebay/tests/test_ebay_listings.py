@@ -12,6 +12,7 @@ from odoo.tests.common import TransactionCase
 from odoo.addons.store_connector_base.tests.common import run_queue
 
 from ..models import ebay_listing_mapper as lm
+from .common import png
 from .fake_ebay_listings import FakeEbayListings
 
 BRAKES = "33564"
@@ -53,7 +54,7 @@ class EbayListingCase(TransactionCase):
     def make_product(self, sku, brand="Acme", price=25.0, qty=0, **vals):
         template = self.env["product.template"].create({
             "name": f"Brake pad {sku}", "default_code": sku, "list_price": price, "is_storable": True,
-            "categ_id": self.brakes.id, "description_purchase": brand, **vals,
+            "categ_id": self.brakes.id, "description_purchase": brand, "image_1920": png(), **vals,
         })
         if qty:
             self.env["stock.quant"]._update_available_quantity(
