@@ -199,6 +199,8 @@ class StoreAdapterEbayListings(models.AbstractModel):
                     marketplace=store.ebay_marketplace_id))
                 continue
             info = requirements[plan["category_id"]]
+            if plan["category_name"] and not info.category_name:
+                info.sudo().category_name = plan["category_name"]  # shown in the store's requirements
             name = plan["category_name"] or info.category_name
             label = f"{name} ({info.category_id})" if name else info.category_id
             problems = self._ebay_product_problems(plan)

@@ -261,6 +261,22 @@ class TestEbayListingEndToEnd(EbayListingE2ECase):
         self.assertEqual(len(self.calls(f"/offer/{offer_id}", "PUT")), 1)
         self.assertFalse(self.calls("bulk_create_offer") + self.calls("publish"), "revised, not listed again")
 
+    def test_ebay_fields_changed_revise_the_listing(self):
+        template = self.make_product("PAD-12")
+        binding = self.publish(template)
+        listing_id = binding.external_data[lm.KEY_LISTING]
+        template.ebay_condition = "USED_EXCELLENT"
+        self.assertEqual(binding.sync_state, "pending", "the change waits for its export")
+        run_queue(self.env, self.store)
+        self.assertEqual(binding.sync_state, "synced", binding.last_error)
+        self.assertEqual(self.sim.listing("PAD-12")["condition"], "USED_EXCELLENT")
+        self.env["ebay.product.compatibility"].create({
+            "product_tmpl_id": template.id, "year": "2018", "make": "Honda", "model": "Civic"})
+        run_queue(self.env, self.store)
+        self.assertEqual(binding.sync_state, "synced", binding.last_error)
+        self.assertEqual(len(self.sim.inventory.compatibility["PAD-12"]["compatibleProducts"]), 1)
+        self.assertEqual(self.sim.listing("PAD-12")["listingId"], listing_id, "the same listing, revised")
+
     def test_parts_compatibility_sent(self):
         template = self.make_product("PAD-6", ebay_compatibility_ids=[
             fields.Command.create({"year": "2019", "make": "Toyota", "model": "Corolla",
@@ -321,7 +337,10 @@ class TestEbayCategoriesEndToEnd(EbayListingE2ECase):
         self.assertEqual(len(self.calls("get_default_category_tree_id")), 1)
         self.assertEqual({call["auth"] for call in self.calls("/commerce/taxonomy/")}, {"app"})
         info = self.store.ebay_category_info_ids
-        self.assertEqual(info.category_id, BRAKES)
+        self.assertEqual((info.category_id, info.category_name), (BRAKES, "Brake Pads & Shoes"))
+        self.assertEqual(info.required_aspects_text, "Brand, Manufacturer Part Number")
+        self.assertEqual(info.allowed_conditions_text,
+                         "New, Seller refurbished, Used, For parts or not working")
         self.assertEqual(info.required_aspects, ["Brand", "Manufacturer Part Number"])
         self.assertEqual(info.allowed_conditions, ["NEW", "SELLER_REFURBISHED", "USED_EXCELLENT",
                                                    "FOR_PARTS_OR_NOT_WORKING"])
