@@ -13,6 +13,7 @@ from odoo import _, api, models
 
 from odoo.addons.store_connector_base.exceptions import PermanentJobError
 
+from .. import const
 from . import ebay_listing_mapper as lm
 
 _logger = logging.getLogger(__name__)
@@ -153,20 +154,35 @@ class StoreAdapterEbayListings(models.AbstractModel):
     # ------------------------------------------------------------------ checks before sending
     @api.model
     def _ebay_check_store_settings(self, store, plans):
-        """The store's business policies and merchant location, which every offer names."""
+        """The store's business policies and merchant location, which every offer names, and its
+        currency: eBay takes prices in the marketplace's currency only (USD on eBay US, EUR on eBay
+        Germany)."""
         missing = [label for label, value in (
             (_("fulfillment (shipping) policy"), store.ebay_fulfillment_policy_id),
             (_("payment policy"), store.ebay_payment_policy_id),
             (_("return policy"), store.ebay_return_policy_id),
             (_("merchant location"), store.ebay_merchant_location_key),
         ) if not value]
-        if not missing:
+        problems = []
+        if missing:
+            problems.append(_(
+                "Store %(store)s has no eBay %(missing)s: eBay needs them on every listing. Set them on "
+                "the store's eBay tab (Test Connection fills each one the account has only one of, and "
+                "lists the others), then export again.",
+                store=store.name, missing=", ".join(missing),
+            ))
+        wanted = const.MARKETPLACE_CURRENCY.get(store.ebay_marketplace_id)
+        currencies = sorted({plan["product"].get("currency") for plan in plans} - {None, wanted})
+        if wanted and currencies:
+            problems.append(_(
+                "Store %(store)s prices in %(currency)s, but %(marketplace)s sells in %(wanted)s only: give "
+                "the store a pricelist in %(wanted)s, then export again.",
+                store=store.name, currency=", ".join(currencies), wanted=wanted,
+                marketplace=dict(const.MARKETPLACE_SELECTION).get(store.ebay_marketplace_id),
+            ))
+        if not problems:
             return
-        message = _(
-            "Store %(store)s has no eBay %(missing)s: eBay needs them on every listing. Set them on the "
-            "store's eBay tab (Test Connection lists the policies found), then export again.",
-            store=store.name, missing=", ".join(missing),
-        )
+        message = " ".join(problems)
         for plan in plans:
             self._ebay_fail(plan, message)
 

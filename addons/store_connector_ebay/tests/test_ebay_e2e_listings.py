@@ -206,6 +206,14 @@ class TestEbayListingEndToEnd(EbayListingE2ECase):
         self.assertFalse(self.writes(), "nothing half-made on eBay")
         self.assertEqual(self.sim.offers("PAD-11"), [])
 
+    def test_prices_in_another_currency_than_the_marketplaces(self):
+        self.store.ebay_marketplace_id = "EBAY_DE"  # the company prices in USD; eBay Germany takes EUR
+        binding = self.publish(self.make_product("PAD-13"))
+        self.assertEqual(binding.sync_state, "failed")
+        self.assertIn("prices in USD, but eBay Germany sells in EUR only: give the store a pricelist in EUR",
+                      binding.last_error)
+        self.assertFalse(self.writes(), "nothing was written on eBay")
+
     def test_condition_refused_by_the_category_before_any_write(self):
         template = self.make_product("PAD-3", ebay_condition="NEW_OTHER")
         binding = self.publish(template)
