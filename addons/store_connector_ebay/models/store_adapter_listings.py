@@ -15,6 +15,7 @@ from odoo.addons.store_connector_base.exceptions import PermanentJobError
 
 from .. import const
 from . import ebay_listing_mapper as lm
+from .store_adapter_connect import POLICY_KINDS
 
 _logger = logging.getLogger(__name__)
 
@@ -157,6 +158,9 @@ class StoreAdapterEbayListings(models.AbstractModel):
         """The store's business policies and merchant location, which every offer names, and its
         currency: eBay takes prices in the marketplace's currency only (USD on eBay US, EUR on eBay
         Germany)."""
+        if not all((store.ebay_fulfillment_policy_id, store.ebay_payment_policy_id,
+                    store.ebay_return_policy_id, store.ebay_merchant_location_key)):
+            self._ebay_fill_store_settings(store)
         missing = [label for label, value in (
             (_("fulfillment (shipping) policy"), store.ebay_fulfillment_policy_id),
             (_("payment policy"), store.ebay_payment_policy_id),
@@ -185,6 +189,19 @@ class StoreAdapterEbayListings(models.AbstractModel):
         message = " ".join(problems)
         for plan in plans:
             self._ebay_fail(plan, message)
+
+    @api.model
+    def _ebay_fill_store_settings(self, store):
+        """Fill the store's empty business policies and merchant location as Test Connection does
+        (each one the account has exactly one of, see store_adapter_connect.py), so that a store
+        whose merchant never ran Test Connection lists all the same. Reads only; what eBay cannot
+        answer now is left empty (the check then names it)."""
+        client = store._ebay_client()
+        for kind, path, key, id_key, field in POLICY_KINDS:
+            if not store[field]:
+                self._ebay_policies_fact(store, client, kind, path, key, id_key, field, [])
+        if not store.ebay_merchant_location_key:
+            self._ebay_locations_fact(store, client, [])
 
     @api.model
     def _ebay_check_categories(self, client, store, plans):

@@ -112,6 +112,27 @@ class TestEbayListingEndToEnd(EbayListingE2ECase):
         self.assertTrue(self.store.auto_sync_products)
         self.assertIn("products.export", self.store._platform_features())
 
+    def test_store_without_test_connection_finds_its_policies(self):
+        store = create_ebay_store(self.env, name="eBay fresh", api_url=self.sim.base_url)
+        self.store.field_mapping_ids.filtered(
+            lambda m: m.platform_field in ("Brand", "Manufacturer Part Number")).copy({"store_id": store.id})
+        self.store.category_map_ids.copy({"store_id": store.id})
+        self.assertFalse(store.ebay_fulfillment_policy_id)
+        self.sim.add_policy("return", "30 days")  # two return policies: the merchant picks one
+        self.store = store
+        binding = self.publish(self.make_product("PAD-14"))
+        self.assertEqual(binding.sync_state, "failed")
+        self.assertIn("has no eBay return policy", binding.last_error)
+        self.assertNotIn("fulfillment", binding.last_error)
+        self.assertEqual(store.ebay_fulfillment_policy_id, self.policies["fulfillment"])
+        self.assertEqual(store.ebay_payment_policy_id, self.policies["payment"])
+        self.assertEqual(store.ebay_merchant_location_key, "WH-1")
+        self.assertFalse(self.writes(), "nothing was written on eBay")
+        store.ebay_return_policy_id = self.policies["return"]
+        self.publish(binding.product_tmpl_id)
+        self.assertEqual(binding.sync_state, "synced", binding.last_error)
+        self.assertTrue(self.sim.listing("PAD-14"))
+
     def test_simple_product_listed(self):
         template = self.make_product("PAD-1", qty=7)
         binding = self.publish(template)

@@ -188,7 +188,8 @@ class TestEbayListingExport(EbayListingCase):
         binding = self.publish(self.make_product("PAD-6").product_variant_id)
         self.assertEqual(binding.sync_state, "failed")
         self.assertIn("has no eBay return policy", binding.last_error)
-        self.assertFalse(self.fake.calls)
+        # The account's return policies were looked for (none: nothing to fill), nothing else.
+        self.assertEqual([c["path"] for c in self.fake.calls], ["/sell/account/v1/return_policy"])
 
     def test_bulk_item_errors_land_on_their_binding(self):
         good, bad = self.make_product("PAD-7"), self.make_product("PAD-8")
