@@ -237,11 +237,14 @@ class StoreAdapterEbayListings(models.AbstractModel):
             name = plan["category_name"] or info.category_name
             label = f"{name} ({info.category_id})" if name else info.category_id
             problems = self._ebay_product_problems(plan)
-            missing = {}
+            missing, wrong = {}, {}
             for entry in plan["variants"]:
                 aspects = lm.variant_aspects(plan["product"], entry["variant"])
                 for name in lm.missing_aspects(info.required_aspects or [], aspects):
                     missing.setdefault(name, []).append(entry["sku"])
+                for name, values in lm.refused_aspect_values(info.selection_aspects, aspects).items():
+                    for value in values:
+                        wrong.setdefault(name, {}).setdefault(value, []).append(entry["sku"])
             if missing:
                 problems.append(_(
                     "eBay category %(category)s requires these item specifics, which the product lacks: "
@@ -250,6 +253,14 @@ class StoreAdapterEbayListings(models.AbstractModel):
                     category=label, names=", ".join(
                         name if len(skus) == len(plan["variants"]) else f"{name} ({', '.join(skus)})"
                         for name, skus in missing.items()),
+                ))
+            for name, values in wrong.items():
+                problems.append(_(
+                    "eBay category %(category)s takes only these values of %(name)s: %(allowed)s; the "
+                    "product has %(values)s. Change the value on the product (or the attribute value of "
+                    "the variant) to one of eBay's.",
+                    category=label, name=name, allowed=", ".join(info.selection_aspects[name]),
+                    values=", ".join(f"{value} ({', '.join(skus)})" for value, skus in values.items()),
                 ))
             allowed = info.allowed_conditions
             refused = [entry for entry in plan["variants"] if allowed and entry["condition"] not in allowed]
@@ -331,6 +342,7 @@ class StoreAdapterEbayListings(models.AbstractModel):
             known[category_id] = Info._store(store, category_id, {
                 "required_aspects": aspect_facts["required"],
                 "aspect_names": aspect_facts["names"],
+                "selection_aspects": aspect_facts["selection"],
                 "allowed_conditions": condition_facts["allowed"],
             })
         return known, refusals

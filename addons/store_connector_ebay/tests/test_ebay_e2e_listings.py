@@ -206,6 +206,28 @@ class TestEbayListingEndToEnd(EbayListingE2ECase):
         self.assertEqual(len(self.calls("publish_by_inventory_item_group")), 1)
         self.assertFalse(self.calls("bulk_publish_offer"), "a group is published by its key")
 
+    def test_value_outside_ebays_list_refused_before_any_write(self):
+        size = self.env["product.attribute"].create({"name": "Size", "value_ids": [
+            fields.Command.create({"name": "M"}), fields.Command.create({"name": "XS"})]})
+        color = self.env["product.attribute"].create({"name": "Color", "value_ids": [
+            fields.Command.create({"name": "Black"})]})
+        template = self.make_product("SHIRT", brand="Nike", mpn=False, ebay_category_id=TSHIRTS,
+                                     attribute_line_ids=[
+                                         fields.Command.create({
+                                             "attribute_id": attribute.id,
+                                             "value_ids": [fields.Command.set(attribute.value_ids.ids)]})
+                                         for attribute in (size, color)])
+        for variant in template.product_variant_ids:
+            sizes = variant.product_template_attribute_value_ids.filtered(lambda v: v.attribute_id == size)
+            variant.default_code = f"SHIRT-{sizes.name}"
+        bindings = self.publish(template)
+        self.assertEqual(set(bindings.mapped("sync_state")), {"failed"})
+        self.assertIn("eBay category 15687 takes only these values of Size: S, M, L, XL, XXL; the product "
+                      "has XS (SHIRT-XS)", bindings[0].last_error)
+        self.assertFalse(self.writes(), "nothing was written on eBay")
+        self.assertEqual(self.store.ebay_category_info_ids.selection_aspects,
+                         {"Size": ["S", "M", "L", "XL", "XXL"]})
+
     def test_missing_required_aspect_creates_nothing(self):
         template = self.make_product("PAD-2", mpn=False)
         binding = self.publish(template)
