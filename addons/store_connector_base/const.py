@@ -40,6 +40,9 @@ DEFAULT_MAX_RETRIES = 5
 BACKOFF_BASE_SECONDS = 10
 BACKOFF_MAX_SECONDS = 3600
 BACKOFF_JITTER = 0.25
+#: A platform's Retry-After is spread by up to 10%, but never by more than this: a quota that resets at
+#: midnight (eBay's daily quotas) must not leave jobs waiting hours after the reset.
+RETRY_AFTER_JITTER_MAX_SECONDS = 300
 # A store whose jobs fail this many times in a row notifies its managers.
 CONSECUTIVE_FAILURES_ALERT = 3
 

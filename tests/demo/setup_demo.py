@@ -263,8 +263,9 @@ def setup_woocommerce_demo(env, shop_url, consumer_key, consumer_secret, base_ur
         store = env["connector.store"].create({
             **demo_store_values(env, WOOCOMMERCE_DEMO_STORE_NAME, "woocommerce"),
             # The demo shop sells, as WooCommerce allows, a product without SKU and a variation
-            # without one, which the product import cannot recognise: their orders come in with
-            # the placeholder product, each saying so in its chatter, instead of failing.
+            # without one: the product import binds them by their WooCommerce ids, and an order
+            # imported before them (Full Sync runs both side by side) comes in with the
+            # placeholder product, saying so in its chatter, instead of failing.
             "order_unknown_sku_policy": "placeholder",
             **vals,
         })

@@ -64,7 +64,7 @@ class ConnectorStore(models.Model):
         self.ensure_one()
         errors = errors or []
         message = _("%(count)s products synced: %(skus)s.", count=len(bindings),
-                    skus=", ".join(bindings.mapped("sku")) or "-")
+                    skus=", ".join(binding._label() for binding in bindings) or "-")
         if errors:
             message += " " + _("%(count)s refused: %(errors)s", count=len(errors),
                                errors=_quote_errors(errors))

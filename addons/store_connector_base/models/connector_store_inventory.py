@@ -7,6 +7,7 @@ from odoo import _, fields, models
 from odoo.tools import SQL
 
 from .. import const
+from .store_product_binding import STOCK_ADDRESSABLE_DOMAIN
 
 # States of the stock moves Odoo counts in its forecast (stock's product._compute_quantities_dict):
 # confirmed, not done nor cancelled; drafts are not demand yet.
@@ -98,16 +99,33 @@ class ConnectorStore(models.Model):
         )
 
     def _inventory_bindings(self):
-        """The bindings whose stock this store publishes: published, with an SKU, of active variants."""
+        """The bindings whose stock this store publishes: published, with an SKU (or bound by the
+        platform's variant id, see store.product.binding._bound_by_platform_id), of active variants."""
         self.ensure_one()
         bindings = self.env["store.product.binding"].sudo().search([
             ("store_id", "=", self.id),
             ("platform_status", "=", "active"),
-            ("sku", "!=", False),
+            *STOCK_ADDRESSABLE_DOMAIN,
         ], order="id")
         # Filtered here rather than joined in SQL: right after a bulk publication the tables have no
         # statistics yet, and PostgreSQL then picks a nested loop that takes seconds for 10,000 rows.
         return bindings.filtered(lambda b: b.product_id.active)
+
+    def _inventory_entries_by_binding(self, bindings, entries):
+        """Pair the adapter's `_read_inventory` entries with `bindings`: by the entry's "ref" (a
+        binding id) when it has one, else by its "sku". Entries naming no binding are left out.
+
+        :returns: list of (store.product.binding, entry).
+        """
+        by_id = {binding.id: binding for binding in bindings}
+        by_sku = {binding.sku: binding for binding in bindings if binding.sku}
+        pairs = []
+        for entry in entries or ():
+            ref = entry.get("ref")
+            binding = by_id.get(ref) if ref else by_sku.get(entry.get("sku") or None)
+            if binding:
+                pairs.append((binding, entry))
+        return pairs
 
     def _enqueue_inventory_sync(self, bindings=None, quantities=None):
         """Queue the stock of `bindings` (default: all published) in jobs of
@@ -128,12 +146,15 @@ class ConnectorStore(models.Model):
         if bindings is None:
             bindings, prefix = self._inventory_bindings(), "inventory:all"
         else:
-            wanted = {"skus": sorted(bindings.mapped("sku")), "quantities": quantities or {}}
+            wanted = {"skus": sorted(b.sku for b in bindings if b.sku), "quantities": quantities or {}}
+            if not all(bindings.mapped("sku")):
+                # Bindings without SKU (bound by their platform id) by their id: never equal to a SKU.
+                wanted["bindings"] = sorted(b.id for b in bindings if not b.sku)
             digest = hashlib.sha1(json.dumps(wanted, sort_keys=True).encode()).hexdigest()[:16]
             prefix = f"inventory:set:{digest}"
         items = []
         for number, batch in enumerate(self._inventory_batches(bindings)):
-            given = {b.sku: quantities[b.sku] for b in batch if quantities and b.sku in quantities}
+            given = {b.sku: quantities[b.sku] for b in batch if quantities and b.sku and b.sku in quantities}
             items.append((batch, f"{prefix}:{number}", {"quantities": given} if given else None))
         return self.env["sync.job"]._enqueue_many(
             self, "inventory.sync", "_job_export_inventory", items, direction="export"

@@ -51,7 +51,13 @@ class ConnectorStore(models.Model):
         "external_ids": {"variant_id", "inventory_item_id", ...}}]} (a product without "variants" is
         read as one variant from its own sku, barcode, price, weight and external_ids). Each variant is
         matched to an Odoo variant by its binding (platform variant id), else by SKU; unmatched
-        variants are created (with the product.attribute values they need). Odoo stays the master of
+        variants are created (with the product.attribute values they need). A variant without SKU
+        is refused, unless the platform identifies variants by id (adapter
+        `_identifies_variants_by_id`) and the variant has its platform id
+        (external_ids["variant_id"]): it is then matched by its binding, else created with an empty
+        Internal Reference (the connector never invents a SKU) and bound by that id; once the
+        platform gives it a SKU, the next import fills the empty Internal Reference with it. Odoo
+        stays the master of
         matched products: their data is not overwritten, only their bindings are updated. The
         bindings take the platform's status (see `_import_bind`).
 
@@ -105,6 +111,7 @@ class ConnectorStore(models.Model):
         }]
         Binding = self.env["store.product.binding"].sudo()
         Product = self.env["product.product"].sudo().with_context(active_test=False)
+        by_platform_id = self._get_adapter()._identifies_variants_by_id(self)
         matched, unmatched = [], []
         seen_skus = set()
         for variant in variants:
@@ -133,8 +140,14 @@ class ConnectorStore(models.Model):
                         sku=sku, products=", ".join(candidates.mapped("display_name")),
                     ))
                 product = candidates
+            if product and sku and not product.default_code:
+                # Bound by its platform id without SKU, and the merchant gave it one since: the
+                # empty Internal Reference takes it (a SKU Odoo has is never overwritten).
+                product.default_code = sku
             if product:
                 matched.append((variant, product))
+            elif not sku and by_platform_id and external_variant_id:
+                unmatched.append(variant)
             elif not sku:
                 raise ProductImportError(_(
                     "A variant (%(attributes)s) has no SKU: give it one on the platform, the SKU is how "
@@ -153,7 +166,7 @@ class ConnectorStore(models.Model):
                     "Its variants belong to several Odoo products (%(products)s): cannot tell which one "
                     "the new variants %(skus)s belong to.",
                     products=", ".join(templates.mapped("display_name")),
-                    skus=", ".join(v["sku"] for v in unmatched),
+                    skus=", ".join(self._variant_label(v) for v in unmatched),
                 ))
             matched += self._import_create_variants(record, unmatched, templates)
             outcome = "created"
@@ -251,13 +264,18 @@ class ConnectorStore(models.Model):
                     "No Odoo variant of %(product)s has the attributes %(attributes)s.",
                     product=template.display_name, attributes=self._attributes_label(variant) or "-",
                 ))
-            if product.default_code and product.default_code != variant["sku"]:
-                # The SKU is the key: never rename another variant's SKU to make room.
+            sku = (variant.get("sku") or "").strip() or None
+            if product.default_code and product.default_code != sku:
+                # The SKU is the key: never rename another variant's SKU to make room (nor bind a
+                # platform variant without SKU to an Odoo variant known by another one).
                 raise ProductImportError(_(
                     'Variant %(sku)s would be Odoo variant %(product)s, which already has SKU "%(other)s".',
-                    sku=variant["sku"], product=product.display_name, other=product.default_code,
+                    sku=self._variant_label(variant), product=product.display_name,
+                    other=product.default_code,
                 ))
-            vals = {"default_code": variant["sku"], "active": True}
+            vals = {"active": True}
+            if sku:
+                vals["default_code"] = sku
             if variant.get("barcode"):
                 vals["barcode"] = variant["barcode"]
             if variant.get("weight") not in (None, ""):
@@ -305,7 +323,7 @@ class ConnectorStore(models.Model):
                 raise ProductImportError(_(
                     "Variant %(sku)s has attributes (%(attributes)s) that do not match those of the Odoo "
                     "product %(product)s (%(expected)s): add them to the product in Odoo first.",
-                    sku=variant["sku"], attributes=self._attributes_label(variant) or "-",
+                    sku=self._variant_label(variant), attributes=self._attributes_label(variant) or "-",
                     product=template.display_name,
                     expected=", ".join(template.attribute_line_ids.attribute_id.mapped("name")) or "-",
                 ))
@@ -348,6 +366,15 @@ class ConnectorStore(models.Model):
             (ptav.attribute_id.name.lower(), ptav.product_attribute_value_id.name.lower())
             for ptav in product.product_template_attribute_value_ids
         )
+
+    def _variant_label(self, variant):
+        """How messages name a platform variant: its SKU, else its attributes and platform id."""
+        sku = (variant.get("sku") or "").strip()
+        if sku:
+            return sku
+        return _("(no SKU, %(attributes)s, platform id %(id)s)",
+                 attributes=self._attributes_label(variant) or _("no attributes"),
+                 id=(variant.get("external_ids") or {}).get("variant_id") or "-")
 
     def _attributes_label(self, variant):
         return ", ".join(f"{a.get('name')}: {a.get('value')}" for a in variant.get("attributes") or ())

@@ -233,6 +233,21 @@ class ConnectorStore(models.Model):
         listing_fields = self._get_adapter()._listing_fields(self)
         result, errors = [], {}
         for template, template_bindings in by_template.items():
+            no_sku = [binding for binding in template_bindings if not binding.sku]
+            if no_sku:
+                # Imported and bound by the platform's id (see store.product.binding
+                # _bound_by_platform_id): exports match the platform's answer by SKU, and a variant
+                # without one could be sent as a new product. The platform stays its master.
+                message = _(
+                    "Not exported: %(variants)s has no SKU (Internal Reference). A product imported "
+                    "without SKU keeps its stock and orders in sync, but Odoo sends its data and price "
+                    "only once each of its variants has a SKU: give it one in Odoo, then export again "
+                    "(the platform's product gets it too).",
+                    variants=", ".join(binding.product_id.display_name for binding in no_sku),
+                )
+                for binding in template_bindings:
+                    errors[binding] = message
+                continue
             rows = []
             for binding in template_bindings:
                 product = binding.product_id

@@ -107,12 +107,9 @@ class ConnectorStore(models.Model):
         if not bindings:
             return []
         entries = self._get_adapter()._read_inventory(self, bindings) or []
-        by_sku = {binding.sku: binding for binding in bindings}
         grouped = defaultdict(list)
-        for entry in entries:
-            binding = by_sku.get(entry.get("sku"))
-            if binding:
-                grouped[entry.get("location_id") or False].append((binding, entry))
+        for binding, entry in self._inventory_entries_by_binding(bindings, entries):
+            grouped[entry.get("location_id") or False].append((binding, entry))
         rows = []
         for location_id, pairs in grouped.items():
             locations = self._stock_entry_locations(location_id)
@@ -129,7 +126,7 @@ class ConnectorStore(models.Model):
                 target = available if platform_on_hand is None else platform_on_hand
                 row = {
                     "binding": binding,
-                    "sku": binding.sku,
+                    "sku": binding._label(),
                     "locations": locations,
                     "platform_available": available,
                     "platform_on_hand": platform_on_hand,
@@ -141,7 +138,7 @@ class ConnectorStore(models.Model):
                 }
                 try:
                     row["plan"] = self._plan_platform_stock_change(
-                        product, locations, row["import_quantity"] - row["odoo_on_hand"], sku=binding.sku
+                        product, locations, row["import_quantity"] - row["odoo_on_hand"], sku=binding._label()
                     )
                 except UserError as exc:
                     row["error"] = exc.args[0]

@@ -119,12 +119,9 @@ class ConnectorStore(models.Model):
         bindings = self._inventory_bindings()
         entries = (self._get_adapter()._read_inventory(self, bindings) or []) if bindings else []
         unimported, order_count = self._stock_unimported_order_quantities()
-        by_sku = {binding.sku: binding for binding in bindings}
         grouped = defaultdict(list)
-        for entry in entries:
-            binding = by_sku.get(entry.get("sku"))
-            if binding:
-                grouped[entry.get("location_id") or False].append((binding, entry))
+        for binding, entry in self._inventory_entries_by_binding(bindings, entries):
+            grouped[entry.get("location_id") or False].append((binding, entry))
         differences = {}  # (binding id, location id or False) -> (platform, odoo)
         budget = dict(unimported)
         for location_id in sorted(grouped, key=lambda key: key or 0):
@@ -138,8 +135,10 @@ class ConnectorStore(models.Model):
                 platform = int(entry.get("available") or 0)
                 odoo = published.get(binding.product_id.id, 0)
                 excess = odoo - platform
-                explained = min(max(0, excess), budget.get(binding.sku, 0))
-                budget[binding.sku] = budget.get(binding.sku, 0) - explained
+                # Unimported orders are counted by SKU: a variant without one has no budget.
+                explained = min(max(0, excess), budget.get(binding.sku, 0)) if binding.sku else 0
+                if explained:
+                    budget[binding.sku] -= explained
                 if excess - explained:
                     differences[(binding.id, location_id or False)] = (binding, platform, odoo)
         now = fields.Datetime.now()
@@ -156,7 +155,7 @@ class ConnectorStore(models.Model):
             drift = known.get(key)
             if not drift:
                 new_vals.append({
-                    "store_id": self.id, "binding_id": binding.id, "sku": binding.sku,
+                    "store_id": self.id, "binding_id": binding.id, "sku": binding._label(),
                     "location_id": key[1], "platform_quantity": platform, "odoo_quantity": odoo,
                     "first_seen_at": now, "last_checked_at": now,
                 })

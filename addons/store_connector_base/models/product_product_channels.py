@@ -73,7 +73,7 @@ class ProductProduct(models.Model):
                     store._log_activity(operation, "info", records=len(store_bindings), message=_(
                         "Changed in Odoo by a user of another company, not sent to the store: "
                         "%(skus)s. %(reason)s",
-                        skus=", ".join(store_bindings.mapped("sku")), reason=exc.args[0],
+                        skus=", ".join(b._label() for b in store_bindings), reason=exc.args[0],
                     ))
                     continue
             store_bindings._set_platform_status(status)

@@ -392,6 +392,25 @@ class StoreAdapter(models.AbstractModel):
         return []
 
     @api.model
+    def _identifies_variants_by_id(self, store):
+        """Whether the platform identifies every variant by an id of its own, so that a variant
+        the merchant left without SKU can still be imported and bound by that id (WooCommerce:
+        a product's or a variation's SKU is optional, its id is not).
+
+        When True, a platform variant without SKU but with ``external_ids["variant_id"]`` is
+        matched through the bindings by that id, else created in Odoo with an empty Internal
+        Reference (the connector never invents a SKU) and bound by its id; the binding's stock
+        goes out through `_update_inventory` by its platform ids (the items' "sku" is None, their
+        "ref" tells them apart), and the order lines naming that id become lines of its product.
+        Such products are not exported from Odoo (their prices and data stay the platform's
+        until they get a SKU), and the sync API cannot address them by SKU.
+
+        :returns: bool. Default: False (every bound variant needs a SKU; a platform variant
+            without one is refused by the import with a message).
+        """
+        return False
+
+    @api.model
     def _export_products(self, store, products):
         """Create or update products on the platform.
 
@@ -434,8 +453,13 @@ class StoreAdapter(models.AbstractModel):
         """Publish quantities.
 
         :param items: list of {"sku": str, "quantity": int, "external_ids": dict}, at most
-            `_inventory_batch_size` of them.
-        :returns: list of {"sku": str, "error": str or None} (per-item failures do not raise).
+            `_inventory_batch_size` of them. An item of a variant bound by its platform id without
+            SKU (see `_identifies_variants_by_id`) has "sku" None and two more keys: "ref" (its
+            binding's id, which names it) and "label" (how messages name it: the product's name
+            and platform id).
+        :returns: list of {"sku": str, "error": str or None} (per-item failures do not raise), with
+            "ref" copied from the items that have one: a result is matched to its item by "ref"
+            when it has one, else by "sku".
         """
         self._missing(store, _("Update Inventory"))
 
@@ -451,7 +475,9 @@ class StoreAdapter(models.AbstractModel):
             or None (the physical quantity, when the platform has the notion), "location_id": id of
             the stock.location the quantity stands for, or False for the store's default inventory
             location}. A platform with per-location stock (e.g. Shopify locations mapped to Odoo
-            locations) returns one entry per SKU and mapped Odoo location.
+            locations) returns one entry per SKU and mapped Odoo location. An entry may carry
+            "ref": the binding's id, which names it instead of "sku" (required for bindings
+            without SKU, see `_identifies_variants_by_id`).
         :raises PlatformFeatureMissing: the platform addon cannot read stock.
         """
         self._missing(store, _("Read Inventory"))

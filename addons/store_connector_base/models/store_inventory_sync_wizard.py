@@ -65,7 +65,8 @@ class StoreInventorySyncWizard(models.TransientModel):
                     "platform_quantity": binding.inventory_quantity,
                     "new_quantity": 0,
                 })
-                for binding in bindings.sorted("sku")
+                # Variants bound by their platform id without SKU come first, as the list shows them.
+                for binding in bindings.sorted(lambda b: (b.sku or "", b.id))
             ],
         })
         return {

@@ -248,7 +248,10 @@ class StoreOrderImporter(models.AbstractModel):
         SKUs several products share or (unless the store uses a placeholder) no product has, and
         "placeholders" {order id: [SKUs or line names]} with the lines a placeholder stands for."""
         self._match_lines_by_platform_ids(store, orders)
-        skus = {line["sku"] for order in orders for line in order["lines"] if line["sku"]}
+        skus = {
+            line["sku"] for order in orders for line in order["lines"]
+            if line["sku"] and not line.get("bound_product_id")
+        }
         matches = self._match_products(store, skus) if skus else {}
         ctx["products"] = {sku: found.id for sku, found in matches.items() if len(found) == 1}
         for order in orders:
@@ -256,7 +259,8 @@ class StoreOrderImporter(models.AbstractModel):
                 {
                     line["sku"]
                     for line in order["lines"]
-                    if line["sku"] and len(matches.get(line["sku"], ())) > 1
+                    if line["sku"] and not line.get("bound_product_id")
+                    and len(matches.get(line["sku"], ())) > 1
                 }
             )
             missing = sorted(
@@ -264,7 +268,7 @@ class StoreOrderImporter(models.AbstractModel):
                     # self.env._: a comprehension's frame has no `self` for `_` to find a language in.
                     line["sku"] or self.env._("(no SKU: %(name)s)", name=line["name"] or "?")
                     for line in order["lines"]
-                    if not line["sku"] or line["sku"] not in matches
+                    if not line.get("bound_product_id") and (not line["sku"] or line["sku"] not in matches)
                 }
             )
             if ambiguous:
@@ -294,7 +298,11 @@ class StoreOrderImporter(models.AbstractModel):
         without its own SKU shows none or its parent's (WooCommerce), a SKU may have changed on the
         platform since. A variant id is looked up among the bindings' platform variant ids; a line
         with a product id alone (a simple product) among their product ids, when exactly one
-        binding has it. Lines whose ids no binding has keep their SKU."""
+        binding has it. Lines whose ids no binding has keep their SKU.
+
+        A binding without SKU (a variant the platform identifies by its id, imported without one:
+        store.product.binding._bound_by_platform_id) gives its line "bound_product_id", the id of
+        its Odoo variant, which the line mapper takes instead of a match by SKU."""
         variant_ids, product_ids = set(), set()
         for order in orders:
             for line in order["lines"]:
@@ -315,9 +323,11 @@ class StoreOrderImporter(models.AbstractModel):
                     bound = by_variant.get(ids["variant_id"], Binding)
                 else:
                     bound = by_product.get(ids.get("product_id") or "", Binding)
-                bound = bound.filtered(lambda binding: binding.product_id.active and binding.sku)
-                if len(bound) == 1:
+                bound = bound.filtered(lambda binding: binding.product_id.active)
+                if len(bound) == 1 and bound.sku:
                     line["sku"] = bound.sku
+                elif len(bound) == 1:
+                    line["bound_product_id"] = bound.product_id.id
 
     @api.model
     def _prepare_currencies(self, store, orders, ctx):
@@ -1106,7 +1116,8 @@ class StoreOrderImporter(models.AbstractModel):
         for platform_line in order["lines"]:
             line = by_id.get(platform_line["id"]) if platform_line["id"] else None
             if line is None:
-                product_id = ctx["products"].get(platform_line["sku"]) if platform_line["sku"] else None
+                product_id = platform_line.get("bound_product_id") or (
+                    ctx["products"].get(platform_line["sku"]) if platform_line["sku"] else None)
                 line = lines.filtered(
                     lambda sol, pid=product_id: not sol.store_external_line_id and sol.product_id.id == pid
                 )[:1]

@@ -58,12 +58,16 @@ SYNC_STATES = [
 ]
 
 
-# The bindings whose stock a stock change publishes at once: published with a SKU, in an active
+# The bindings whose stock is published: with a SKU, or bound by the platform's variant id (a
+# binding without SKU exists only where its platform identifies variants by id, see _check_sku).
+STOCK_ADDRESSABLE_DOMAIN = ["|", ("sku", "!=", False), ("external_variant_id", "!=", False)]
+
+# The bindings whose stock a stock change publishes at once: published (see above), in an active
 # store that syncs inventory automatically; no stock leaves before the store's stock baseline is
 # chosen (see connector.store).
 AUTO_INVENTORY_DOMAIN = [
     ("platform_status", "=", "active"),
-    ("sku", "!=", False),
+    *STOCK_ADDRESSABLE_DOMAIN,
     ("store_id.active", "=", True),
     ("store_id.auto_sync_inventory", "=", True),
     ("store_id.allow_inventory_sync", "=", True),
@@ -80,9 +84,12 @@ class StoreProductBinding(models.Model):
     "external_ids" dicts (`_external_ids_values`) and found with
     ``_find_by_external_ids(store, ids, data_key="inventory_item_id")``.
 
-    The SKU (the variant's Internal Reference) is the master key across channels: it is required and
-    unique per store. `platform_status` is what the platform should show (published, unpublished,
-    archived); `sync_state` says whether the platform shows it yet. Product exports and stock updates
+    The SKU (the variant's Internal Reference) is the master key across channels: it is unique per
+    store, and required, except on a platform that identifies variants by its own ids
+    (adapter `_identifies_variants_by_id`), where a variant the merchant left without SKU on the
+    platform is imported and bound by its platform variant id (`external_variant_id`).
+    `platform_status` is what the platform should show (published, unpublished, archived);
+    `sync_state` says whether the platform shows it yet. Product exports and stock updates
     run in `sync.job`s on bindings (`_job_export_products`, `_job_export_inventory`).
     """
 
@@ -162,19 +169,20 @@ class StoreProductBinding(models.Model):
         for binding in self:
             binding.has_listing_fields = bool(binding.store_id.listing_field_definition)
 
-    @api.depends("store_id", "sku", "product_id")
+    @api.depends("store_id", "sku", "product_id", "external_variant_id")
     def _compute_display_name(self):
         for binding in self:
-            label = binding.sku or binding.product_id.display_name or ""
-            binding.display_name = f"{binding.store_id.name or ''} / {label}"
+            binding.display_name = f"{binding.store_id.name or ''} / {binding._label()}"
 
     # ------------------------------------------------------------------ constraints
-    @api.constrains("sku", "store_id", "product_id")
+    @api.constrains("sku", "store_id", "product_id", "external_variant_id")
     def _check_sku(self):
-        """Every bound variant has an SKU, and no two variants of one store share one: a duplicate
-        would make the platform overwrite one product with the other."""
+        """Every bound variant has an SKU, unless its store's platform identifies variants by id
+        and the binding has the platform variant id (`_bound_by_platform_id`); no two variants of
+        one store share an SKU: a duplicate would make the platform overwrite one product with the
+        other. Empty SKUs never collide."""
         for binding in self:
-            if not binding.sku:
+            if not binding.sku and not binding._bound_by_platform_id():
                 if self._store_hidden_from_user(binding.store_id):
                     raise ValidationError(_(
                         'Product "%(product)s" has no SKU (Internal Reference): a store of another '
@@ -188,13 +196,34 @@ class StoreProductBinding(models.Model):
                 ))
         self._check_sku_unique(self.store_id, self.mapped("sku"))
 
+    def _bound_by_platform_id(self):
+        """Whether this binding may go without SKU: it carries the platform's variant id and its
+        store's platform identifies variants by id (adapter `_identifies_variants_by_id`)."""
+        self.ensure_one()
+        store = self.sudo().store_id
+        return bool(self.external_variant_id and store.platform
+                    and store._get_adapter()._identifies_variants_by_id(store))
+
+    def _label(self):
+        """How messages and lists name this binding's variant: its SKU, else its product's name
+        and platform variant id (a variant bound by its platform id)."""
+        self.ensure_one()
+        if self.sku:
+            return self.sku
+        if self.external_variant_id:
+            return _("%(product)s (no SKU, platform id %(id)s)",
+                     product=self.product_id.display_name or "", id=self.external_variant_id)
+        return self.product_id.display_name or ""
+
     @api.model
     def _check_sku_unique(self, stores, skus):
-        """Raise when two different variants bound to one of `stores` share one of `skus`."""
+        """Raise when two different variants bound to one of `stores` share one of `skus` (empty
+        SKUs are left out: variants bound by their platform id without SKU do not collide)."""
+        skus = {sku for sku in skus if sku}
         if not stores or not skus:
             return
         groups = self.sudo().with_context(active_test=False)._read_group(
-            [("store_id", "in", stores.ids), ("sku", "in", list(set(skus)))],
+            [("store_id", "in", stores.ids), ("sku", "in", list(skus))],
             ["store_id", "sku"],
             ["product_id:recordset"],
             having=[("__count", ">", 1)],
@@ -472,7 +501,7 @@ class StoreProductBinding(models.Model):
         failed = self.browse([b.id for b in errors])
         results = (store._get_adapter()._export_products(store, products) or []) if products else []
         by_sku = defaultdict(lambda: self.browse())
-        for binding in bindings:
+        for binding in bindings.filtered("sku"):
             by_sku[binding.sku] |= binding
         now = fields.Datetime.now()
         for result in results:
@@ -492,12 +521,13 @@ class StoreProductBinding(models.Model):
                 done |= binding
         exported = {variant["odoo_id"] for product in products for variant in product["variants"]}
         for binding in bindings.filtered(lambda b: b.product_id.id in exported) - done - failed:
-            binding._record_export_error(_("The platform did not report on SKU %(sku)s.", sku=binding.sku))
+            binding._record_export_error(
+                _("The platform did not report on SKU %(sku)s.", sku=binding._label()))
             failed |= binding
         if done or failed:
             store._event_product_synced_to_store(
                 done, duration=time.monotonic() - started, job=job, operation=job.operation,
-                errors=[{"sku": b.sku, "error": b.last_error} for b in failed],
+                errors=[{"sku": b._label(), "error": b.last_error} for b in failed],
             )
         return {"exported": len(done), "failed": len(failed)}
 
@@ -551,10 +581,12 @@ class StoreProductBinding(models.Model):
                 store_bindings._enqueue_inventory(store)
 
     def _enqueue_inventory(self, store):
-        """One coalescing inventory job per binding (identity "inventory:<sku>")."""
+        """One coalescing inventory job per binding (identity "inventory:<sku>", or
+        "inventory-binding:<binding id>" for a binding without SKU)."""
         return self.env["sync.job"]._enqueue_many(
             store, "inventory.sync", "_job_export_inventory",
-            [(binding, f"inventory:{binding.sku}", None) for binding in self],
+            [(binding, f"inventory:{binding.sku}" if binding.sku else f"inventory-binding:{binding.id}", None)
+             for binding in self],
             direction="export",
         )
 
@@ -567,13 +599,18 @@ class StoreProductBinding(models.Model):
         payload (optional): {"quantities": {sku: int}}: quantities a caller gave (the sync API's
         items), sent as given; the other SKUs are computed.
 
+        A binding without SKU (bound by its platform variant id, see `_bound_by_platform_id`) is
+        sent with "sku" None, "ref" (the binding id) and "label"; the adapter's results are
+        matched by "ref" when they have one, else by "sku".
+
         The adapter gets the store with ``sync_job_id`` in its context (the running job), so that
         what it derives from the job (e.g. idempotency keys) is the same when this job is retried.
         """
         store = job.store_id.with_context(sync_job_id=job.id)
         started = time.monotonic()
         bindings = self.filtered(
-            lambda b: b.store_id == store and b.platform_status == "active" and b.sku and b.product_id.active
+            lambda b: b.store_id == store and b.platform_status == "active" and b.product_id.active
+            and (b.sku or b.external_variant_id)
         )
         if not bindings:
             return {"updated": 0, "failed": 0}
@@ -581,9 +618,11 @@ class StoreProductBinding(models.Model):
         # after this one.
         bindings._sync_lock(LOCK_INVENTORY)
         given = (job.payload or {}).get("quantities") or {}
-        computed = store._published_quantities(bindings.filtered(lambda b: b.sku not in given).product_id)
+        computed = store._published_quantities(
+            bindings.filtered(lambda b: not b.sku or b.sku not in given).product_id)
         quantities = {
-            b.id: int(given[b.sku]) if b.sku in given else computed.get(b.product_id.id, 0) for b in bindings
+            b.id: int(given[b.sku]) if b.sku and b.sku in given else computed.get(b.product_id.id, 0)
+            for b in bindings
         }
         adapter = store._get_adapter()
         size = max(1, adapter._inventory_batch_size(store))
@@ -591,20 +630,26 @@ class StoreProductBinding(models.Model):
         now = fields.Datetime.now()
         for start in range(0, len(bindings), size):
             chunk = bindings[start:start + size]
-            items = [
-                {"sku": b.sku, "quantity": quantities[b.id], "external_ids": b._external_ids()}
-                for b in chunk
-            ]
+            items = []
+            for b in chunk:
+                item = {"sku": b.sku, "quantity": quantities[b.id], "external_ids": b._external_ids()}
+                if not b.sku:
+                    item.update(sku=None, ref=b.id, label=b._label())
+                items.append(item)
             results = adapter._update_inventory(store, items) or []
-            refused = {r.get("sku"): r.get("error") for r in results if r.get("error")}
+            refused_ref = {r["ref"]: r.get("error") for r in results if r.get("error") and r.get("ref")}
+            refused_sku = {
+                r["sku"]: r["error"] for r in results if r.get("error") and not r.get("ref") and r.get("sku")
+            }
             # Group the writes: a batch of 250 bindings becomes a handful of UPDATEs.
             groups = defaultdict(lambda: self.browse())
             for binding in chunk:
-                groups[(quantities[binding.id], refused.get(binding.sku))] |= binding
+                error = refused_ref.get(binding.id) or (refused_sku.get(binding.sku) if binding.sku else None)
+                groups[(quantities[binding.id], error)] |= binding
             for (qty, error), group in groups.items():
                 if error:
                     group.write({"inventory_error": error})
-                    errors += [{"sku": b.sku, "error": error} for b in group]
+                    errors += [{"sku": b._label(), "error": error} for b in group]
                 else:
                     group.write({"inventory_quantity": qty, "inventory_synced_at": now,
                                  "inventory_error": False})

@@ -1081,14 +1081,17 @@ class SyncJob(models.Model):
     def _retry_delay(self, retry_count, retry_after=None):
         """Seconds before the next attempt.
 
-        With a Retry-After from the platform: that, plus up to 10% so that the retries of many
-        jobs do not arrive together (never less than asked). Otherwise exponential backoff:
+        With a Retry-After from the platform: that, plus up to 10% (at most
+        RETRY_AFTER_JITTER_MAX_SECONDS) so that the retries of many jobs do not arrive together (never
+        less than asked). Otherwise exponential backoff:
         BACKOFF_BASE_SECONDS * 2**retry_count, capped at BACKOFF_MAX_SECONDS, then jittered by
         +/- BACKOFF_JITTER (also at the cap, where a platform outage lines many jobs up).
         Never under one second.
         """
         if retry_after:
-            return max(1.0, float(retry_after) * random.uniform(1.0, 1.1))
+            retry_after = float(retry_after)
+            spread = min(retry_after * 0.1, const.RETRY_AFTER_JITTER_MAX_SECONDS)
+            return max(1.0, retry_after + random.uniform(0.0, spread))
         nominal = min(const.BACKOFF_BASE_SECONDS * 2.0 ** min(retry_count, 32), const.BACKOFF_MAX_SECONDS)
         return max(1.0, nominal * random.uniform(1 - const.BACKOFF_JITTER, 1 + const.BACKOFF_JITTER))
 

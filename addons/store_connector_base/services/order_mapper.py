@@ -126,7 +126,9 @@ def _product_line_values(line, tax_ids, codes, ctx):
         # Odoo keeps fewer decimals than the platform: half a unit of the last kept digit per item.
         price_rounding = Decimal(1).scaleb(-ctx["price_digits"]) / 2 * quantity
     sku = line["sku"]
-    product_id = ctx["products"].get(sku) if sku else None
+    # "bound_product_id": the importer found the line's variant through its platform id (a binding
+    # without SKU); the others are matched by SKU.
+    product_id = line.get("bound_product_id") or (ctx["products"].get(sku) if sku else None)
     name = line["name"] or sku or ""
     if product_id is None:
         product_id = ctx["placeholder_product_id"]

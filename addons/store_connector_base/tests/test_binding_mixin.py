@@ -13,10 +13,14 @@ COLUMNS = {
         "platform_updated_at", "store_id", "write_date", "write_uid",
         # The echo of a status Odoo sent back, and the refunds recorded (issue #10).
         "status_pushed", "status_pushed_at", "refund_ids_recorded",
+        # The tax a marketplace collected and remits itself, kept for reference (issue #11).
+        "marketplace_tax",
     },
     "store_customer_binding": {
         "company_id", "create_date", "create_uid", "external_id", "id", "last_export_at", "partner_id",
         "platform_updated_at", "store_id", "write_date", "write_uid",
+        # The buyer's platform username, which eBay lets a buyer change (issue #11).
+        "external_username",
     },
 }
 

@@ -190,7 +190,7 @@ class TestOAuthCapability(CredentialCase):
 
     def test_form_shows_the_button_to_managers_of_oauth_platforms(self):
         root = self._form_arch(self.manager)
-        [button] = root.xpath("//button[@name='action_oauth_install']")
+        [button] = root.xpath("//div[@name='oauth_install']//button[@name='action_oauth_install']")
         [container] = root.xpath("//div[@name='oauth_install']")
         self.assertIn("not supports_oauth", container.get("invisible"))
         self.assertIn(button, container.iterdescendants())

@@ -293,6 +293,10 @@ class TestSyncJob(StoreConnectorCase):
         after = [self.Job._retry_delay(3, retry_after=30) for _i in range(200)]
         self.assertTrue(all(30 <= d <= 33 for d in after))
         self.assertGreater(len(set(after)), 100)
+        # A wait until a daily quota resets (hours away) is spread by minutes, not by 10% of a day.
+        day = [self.Job._retry_delay(0, retry_after=20 * 3600) for _i in range(200)]
+        self.assertTrue(all(20 * 3600 <= d <= 20 * 3600 + 300 for d in day))
+        self.assertGreater(len(set(day)), 100)
 
     def test_limiter_throttling_reschedules_without_using_a_retry(self):
         job = self.enqueue({"raise": "throttled", "retry_after": 40}, max_retries=0)

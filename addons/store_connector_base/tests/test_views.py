@@ -27,6 +27,9 @@ STORE_BUTTONS_MANAGER = STORE_BUTTONS_USER | {
     "action_test_connection", "action_register_webhooks", "action_resume", "action_choose_stock_baseline",
     # The WooCommerce addon's, in the header for its stores only.
     "action_woocommerce_connect",
+    # The eBay addon's: Connect with eBay (the base's OAuth install, in the header for eBay stores) and the
+    # migration of legacy listings.
+    "action_oauth_install", "action_ebay_migrate_listings",
 }
 
 

@@ -9,3 +9,4 @@ from . import test_ebay_simulator_contract
 from . import test_ebay_quota
 from . import test_ebay_connection
 from . import test_ebay_simulator
+from . import test_ebay_quota_attack

@@ -28,6 +28,12 @@ class StoreAdapterWooCommerceProducts(models.AbstractModel):
     def _supported_features(self, store):
         return super()._supported_features(store) | {"products.export", "products.import"}
 
+    @api.model
+    def _identifies_variants_by_id(self, store):
+        """WooCommerce lets a shop leave a product's or a variation's SKU empty, never its id: such
+        products are imported and bound by their id (a simple product's id, a variation's own)."""
+        return True
+
     # ------------------------------------------------------------------ export
     @api.model
     def _export_products(self, store, products):
@@ -281,7 +287,8 @@ class StoreAdapterWooCommerceProducts(models.AbstractModel):
         """product.deleted ({"id"}, a product or a variation): the bindings forget the deleted
         ids and say why, so that publishing the variants again creates them anew. A product Odoo
         itself moved to the trash (archived, the store's trash option) keeps its ids: restoring it
-        on WooCommerce brings the same product back."""
+        on WooCommerce brings the same product back. The binding of a variant imported without SKU
+        (bound by the deleted id alone) is removed."""
         deleted = str(payload.get("id") or "")
         if not deleted:
             raise PermanentJobError(_("The product.deleted webhook names no product id."))
@@ -290,6 +297,13 @@ class StoreAdapterWooCommerceProducts(models.AbstractModel):
             deleted, Binding)
         of_variation = Binding._find_by_external_ids(store, [deleted], "external_variant_id").get(
             deleted, Binding) - of_product
+        # A variant imported without SKU was known by the deleted id alone: nothing identifies it
+        # any more, and Odoo cannot publish it again without a SKU. Its binding goes; the Odoo
+        # product stays.
+        unbound = (of_product | of_variation).filtered(lambda b: not b.sku)
+        of_product, of_variation = of_product - unbound, of_variation - unbound
+        removed = unbound.ids
+        unbound.unlink()
         forgotten = Binding
         for binding in of_product.filtered(lambda b: b.platform_status != "archived"):
             vals = binding._external_ids_values({"product_id": None, "variant_id": None},
@@ -304,4 +318,4 @@ class StoreAdapterWooCommerceProducts(models.AbstractModel):
                 "The variation was deleted on WooCommerce. Export the product again to create it anew."))
             binding.write(vals)
             forgotten |= binding
-        return {"product": deleted, "bindings": forgotten.ids}
+        return {"product": deleted, "bindings": forgotten.ids, "unbound": removed}

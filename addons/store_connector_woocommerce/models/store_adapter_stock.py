@@ -102,9 +102,9 @@ class StoreAdapterWooCommerceStock(models.AbstractModel):
         for item in items:
             target = stock_target(item.get("external_ids"))
             if target is None:
-                results.append({"sku": item["sku"], "error": _(
+                results.append(self._woocommerce_stock_result(item, _(
                     "SKU %(sku)s is not on WooCommerce yet: publish the product first, then its stock "
-                    "is sent.", sku=item["sku"])})
+                    "is sent.", sku=self._woocommerce_item_label(item))))
             elif target[0] == "variation":
                 calls[f"/products/{target[1]}/variations"].append((item, target[2]))
             else:
@@ -119,24 +119,39 @@ class StoreAdapterWooCommerceStock(models.AbstractModel):
             try:
                 answers = client.batch(path, update=update)["update"]
             except PermanentJobError as exc:
-                results += [{"sku": item["sku"], "error": str(exc)} for item, _id in entries]
+                results += [self._woocommerce_stock_result(item, str(exc)) for item, _id in entries]
                 continue
             for (item, _id), answer in zip(entries, answers, strict=True):
                 error = self._woocommerce_stock_item_error(item, answer)
-                results.append({"sku": item["sku"], "error": error})
+                results.append(self._woocommerce_stock_result(item, error))
         return results
+
+    @api.model
+    def _woocommerce_stock_result(self, item, error):
+        """The result of one item: its SKU, its "ref" when it has one (a variant bound by its
+        WooCommerce id without SKU), the error or None."""
+        result = {"sku": item["sku"], "error": error}
+        if "ref" in item:
+            result["ref"] = item["ref"]
+        return result
+
+    @api.model
+    def _woocommerce_item_label(self, item):
+        """How messages name an item: its SKU, else the label the base gives it."""
+        return item.get("sku") or item.get("label") or "-"
 
     @api.model
     def _woocommerce_stock_item_error(self, item, answer):
         """Why WooCommerce did not take an item's quantity (its answer in the batch), or None."""
         error = WooCommerceClient.item_error_text(answer)
         if error:
-            return _("WooCommerce refused the stock of SKU %(sku)s: %(error)s", sku=item["sku"], error=error)
+            return _("WooCommerce refused the stock of SKU %(sku)s: %(error)s",
+                     sku=self._woocommerce_item_label(item), error=error)
         if isinstance(answer, dict) and answer.get("manage_stock") is False:
             return _(
                 "WooCommerce did not take the stock of SKU %(sku)s: stock management is switched off in "
                 "the shop. Switch on WooCommerce > Settings > Products > Inventory > \"Enable stock "
-                "management\", then sync the stock again.", sku=item["sku"])
+                "management\", then sync the stock again.", sku=self._woocommerce_item_label(item))
         return None
 
     # ------------------------------------------------------------------ stock read
@@ -187,8 +202,11 @@ class StoreAdapterWooCommerceStock(models.AbstractModel):
                     quantity = record.get("stock_quantity")
                     if quantity is None:
                         continue
-                    entries.append({"sku": binding.sku, "available": int(quantity), "on_hand": None,
-                                    "location_id": False})
+                    entry = {"sku": binding.sku, "available": int(quantity), "on_hand": None,
+                             "location_id": False}
+                    if not binding.sku:  # bound by its WooCommerce id: named by its binding
+                        entry.update(sku=None, ref=binding.id)
+                    entries.append(entry)
         return entries
 
     # ------------------------------------------------------------------ stock in (optional)

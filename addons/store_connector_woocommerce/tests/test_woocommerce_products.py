@@ -325,14 +325,19 @@ class TestWooCommerceProductImport(WooCommerceProductsCase):
         run_queue(self.env, self.store)
         mug = self.env["product.product"].search([("default_code", "=", "WM-1")])
         self.assertEqual(mug.lst_price, 8.0)
-        self.assertFalse(self.env["product.product"].search([("default_code", "=", "WT-Red")]),
-                         "a variation without SKU and never bound: the product waits for one")
         log = self.env["store.activity.log"].search([("store_id", "=", self.store.id),
                                                      ("operation", "=", "products.import")], limit=1)
-        self.assertIn("has no SKU", log.message)
+        self.assertEqual(log.status, "done", log.message)
+        # The variation without SKU is created and bound by its WooCommerce id; no SKU invented.
+        green_binding = self.env["store.product.binding"].search([
+            ("store_id", "=", self.store.id), ("external_variant_id", "=", str(green["id"]))])
+        self.assertEqual(green_binding.product_id.product_template_attribute_value_ids.name, "Green")
+        self.assertFalse(green_binding.product_id.default_code)
+        # The merchant gives it a SKU on WooCommerce: the next import fills Odoo's empty one.
         green["sku"] = "WT-Green"
         self.store._enqueue_product_import()
         run_queue(self.env, self.store)
+        self.assertEqual(green_binding.product_id.default_code, "WT-Green")
         red = self.env["product.product"].search([("default_code", "=", "WT-Red")])
         self.assertEqual(red.product_tmpl_id.name, "Tee & Co", "HTML entities decoded")
         self.assertEqual(red.product_template_attribute_value_ids.name, "Red")

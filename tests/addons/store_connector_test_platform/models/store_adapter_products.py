@@ -27,6 +27,9 @@ class Recorder:
         # or a list of such dicts (one per location). SKUs not in it are unknown to the platform.
         self.platform_stock = {}
         self.read_page_size = 50     # SKUs per _read_inventory page (one recorded call each)
+        # Whether the platform identifies variants by id (_identifies_variants_by_id): off like
+        # Shopify's, on like WooCommerce's (variants without SKU imported and bound by their id).
+        self.identifies_variants_by_id = False
 
     def of(self, method):
         """The recorded calls of one adapter method, as (store id, arguments) pairs."""
@@ -76,37 +79,56 @@ class StoreAdapterTest(models.AbstractModel):
         return results
 
     @api.model
+    def _identifies_variants_by_id(self, store):
+        """As the tests set it (RECORDER.identifies_variants_by_id)."""
+        return RECORDER.identifies_variants_by_id
+
+    @api.model
     def _inventory_batch_size(self, store):
         return RECORDER.batch_size
 
     @api.model
     def _update_inventory(self, store, items):
+        """RECORDER.inventory_errors names refused items by SKU, or by platform variant id for an
+        item without SKU."""
         self._record("update_inventory", store, items)
         RECORDER.inventory_job_ids.append(store.env.context.get("sync_job_id"))
-        return [{"sku": item["sku"], "error": RECORDER.inventory_errors.get(item["sku"])} for item in items]
+        results = []
+        for item in items:
+            key = item["sku"] or (item.get("external_ids") or {}).get("variant_id")
+            result = {"sku": item["sku"], "error": RECORDER.inventory_errors.get(key)}
+            if "ref" in item:
+                result["ref"] = item["ref"]
+            results.append(result)
+        return results
 
     @api.model
     def _read_inventory(self, store, bindings):
-        """RECORDER.platform_stock of the bindings' SKUs, read in pages of RECORDER.read_page_size
-        (each page recorded as a "read_inventory" call with its SKUs)."""
-        skus = [binding.sku for binding in bindings]
+        """RECORDER.platform_stock of the bindings' SKUs (a binding without SKU: its platform
+        variant id), read in pages of RECORDER.read_page_size (each page recorded as a
+        "read_inventory" call with its keys). An entry without SKU names its binding by "ref"."""
+        keys = [binding.sku or binding.external_variant_id for binding in bindings]
+        refs = {binding.external_variant_id: binding.id for binding in bindings if not binding.sku}
         entries = []
-        for start in range(0, len(skus), max(1, RECORDER.read_page_size)):
-            page = skus[start:start + RECORDER.read_page_size]
+        for start in range(0, len(keys), max(1, RECORDER.read_page_size)):
+            page = keys[start:start + RECORDER.read_page_size]
             self._record("read_inventory", store, page)
-            for sku in page:
-                stock = RECORDER.platform_stock.get(sku)
+            for key in page:
+                stock = RECORDER.platform_stock.get(key)
                 if stock is None:
                     continue
                 for level in stock if isinstance(stock, list) else [stock]:
                     if not isinstance(level, dict):
                         level = {"available": level}
-                    entries.append({
-                        "sku": sku,
+                    entry = {
+                        "sku": key,
                         "available": int(level.get("available") or 0),
                         "on_hand": level.get("on_hand"),
                         "location_id": level.get("location_id") or False,
-                    })
+                    }
+                    if key in refs:
+                        entry.update(sku=None, ref=refs[key])
+                    entries.append(entry)
         return entries
 
     @api.model
