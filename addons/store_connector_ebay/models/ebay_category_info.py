@@ -29,8 +29,13 @@ class EbayCategoryInfo(models.Model):
     category_name = fields.Char(string="eBay Category")
     required_aspects = fields.Json(readonly=True, help="The names of the item specifics eBay requires.")
     aspect_names = fields.Json(readonly=True, help="The names of all the category's item specifics.")
+    selection_aspects = fields.Json(
+        string="Item Specifics with Set Values", readonly=True,
+        help="The item specifics eBay takes only from its own list of values ({name: values}).",
+    )
     allowed_conditions = fields.Json(
-        readonly=True, help="The condition values the category allows; empty: eBay named none (no check).",
+        string="Allowed Condition Values", readonly=True,
+        help="The condition values the category allows; empty: eBay named none (no check).",
     )
     fetched_at = fields.Datetime(readonly=True)
     required_aspects_text = fields.Char(

@@ -305,16 +305,39 @@ def missing_aspects(required, aspects):
 
 def category_aspect_facts(body):
     """What the connector keeps of getItemAspectsForCategory's answer: the required item specifics'
-    names, and the names of all of them (to tell a merchant which exist)."""
-    required, names = [], []
+    names, the names of all of them (to tell a merchant which exist), and the values of the ones
+    eBay takes only from its list (aspectMode SELECTION_ONLY)."""
+    required, names, selection = [], [], {}
     for aspect in (body or {}).get("aspects") or ():
         name = aspect.get("localizedAspectName")
         if not name:
             continue
         names.append(name)
-        if (aspect.get("aspectConstraint") or {}).get("aspectRequired"):
+        constraint = aspect.get("aspectConstraint") or {}
+        if constraint.get("aspectRequired"):
             required.append(name)
-    return {"required": required, "names": names}
+        values = [value["localizedValue"] for value in aspect.get("aspectValues") or ()
+                  if value.get("localizedValue")]
+        if constraint.get("aspectMode") == "SELECTION_ONLY" and values:
+            selection[name] = values
+    return {"required": required, "names": names, "selection": selection}
+
+
+def refused_aspect_values(selection, aspects):
+    """The values of `aspects` that the category's selection-only item specifics (`selection`: {name:
+    [values eBay offers]}) do not offer: {name as eBay spells it: [values refused]}. Names and values
+    compare case-insensitively."""
+    by_name = {name.strip().lower(): (name, {v.strip().lower() for v in values})
+               for name, values in (selection or {}).items()}
+    refused = {}
+    for name, values in aspects.items():
+        known = by_name.get(name.strip().lower())
+        if not known:
+            continue
+        wrong = [value for value in values if value.strip().lower() not in known[1]]
+        if wrong:
+            refused[known[0]] = wrong
+    return refused
 
 
 def category_condition_facts(body, category_id):

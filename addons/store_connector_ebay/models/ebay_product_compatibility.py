@@ -22,6 +22,23 @@ class EbayProductCompatibility(models.Model):
     engine = fields.Char(help="e.g. 1.8L 1798CC l4 GAS DOHC Naturally Aspirated")
     notes = fields.Char(help="Fitment notes shown to buyers, e.g. Front axle only.")
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        rows = super().create(vals_list)
+        self.env["product.template"]._ebay_export_listing_changes(rows.product_tmpl_id)
+        return rows
+
+    def write(self, vals):
+        result = super().write(vals)
+        self.env["product.template"]._ebay_export_listing_changes(self.product_tmpl_id)
+        return result
+
+    def unlink(self):
+        templates = self.product_tmpl_id
+        result = super().unlink()
+        self.env["product.template"]._ebay_export_listing_changes(templates)
+        return result
+
     @api.constrains("year", "make", "model", "engine")
     def _check_some_property(self):
         for row in self:

@@ -23,3 +23,9 @@ class ProductProduct(models.Model):
                 product.ebay_variant_condition or product.product_tmpl_id.ebay_condition
                 or lm.DEFAULT_CONDITION
             )
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "ebay_variant_condition" in vals:
+            self.env["product.template"]._ebay_export_listing_changes(self.product_tmpl_id)
+        return result

@@ -1,6 +1,9 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from . import ebay_listing_mapper as lm
+
+# The eBay fields of a product a listing carries: changing one exports the product again.
+EBAY_LISTING_FIELDS = frozenset({"ebay_condition", "ebay_category_id", "ebay_compatibility_ids"})
 
 
 class ProductTemplate(models.Model):
@@ -21,9 +24,33 @@ class ProductTemplate(models.Model):
         help="The eBay category the product lists in (an id of the store's marketplace, e.g. 33564). "
              "Empty: the store's category mapping of the product category gives it.",
     )
-    ebay_category_name = fields.Char(string="eBay Category", help="A label for the eBay category id.")
+    ebay_category_name = fields.Char(
+        string="eBay Category",
+        help="The eBay category's name, for people (e.g. Brake Pads & Shoes): eBay goes by the id.",
+    )
     ebay_compatibility_ids = fields.One2many(
         "ebay.product.compatibility", "product_tmpl_id", string="eBay Parts Compatibility",
         help="The vehicles this part fits (Year, Make, Model, Engine), sent to eBay as the item's "
              "product compatibility.",
     )
+
+    def write(self, vals):
+        result = super().write(vals)
+        if EBAY_LISTING_FIELDS & set(vals):
+            self._ebay_export_listing_changes()
+        return result
+
+    @api.model
+    def _ebay_export_listing_changes(self, templates=None):
+        """The eBay fields of `templates` (or self) changed: their eBay listings are exported again
+        (pending, queued where the store syncs products automatically), as a mapped field's change
+        is (the base's store.product.binding._export_changes)."""
+        templates = (templates if templates is not None else self).exists()
+        if not templates:
+            return
+        bindings = self.env["store.product.binding"].sudo().search([
+            ("product_tmpl_id", "in", templates.ids), ("platform_status", "=", "active"),
+            ("store_id.platform", "=", "ebay"), ("store_id.active", "=", True),
+        ])
+        for store, store_bindings in bindings.grouped("store_id").items():
+            store_bindings._export_changes(store)

@@ -13,7 +13,9 @@ from odoo import _, api, models
 
 from odoo.addons.store_connector_base.exceptions import PermanentJobError
 
+from .. import const
 from . import ebay_listing_mapper as lm
+from .store_adapter_connect import POLICY_KINDS
 
 _logger = logging.getLogger(__name__)
 
@@ -153,22 +155,53 @@ class StoreAdapterEbayListings(models.AbstractModel):
     # ------------------------------------------------------------------ checks before sending
     @api.model
     def _ebay_check_store_settings(self, store, plans):
-        """The store's business policies and merchant location, which every offer names."""
+        """The store's business policies and merchant location, which every offer names, and its
+        currency: eBay takes prices in the marketplace's currency only (USD on eBay US, EUR on eBay
+        Germany)."""
+        if not all((store.ebay_fulfillment_policy_id, store.ebay_payment_policy_id,
+                    store.ebay_return_policy_id, store.ebay_merchant_location_key)):
+            self._ebay_fill_store_settings(store)
         missing = [label for label, value in (
             (_("fulfillment (shipping) policy"), store.ebay_fulfillment_policy_id),
             (_("payment policy"), store.ebay_payment_policy_id),
             (_("return policy"), store.ebay_return_policy_id),
             (_("merchant location"), store.ebay_merchant_location_key),
         ) if not value]
-        if not missing:
+        problems = []
+        if missing:
+            problems.append(_(
+                "Store %(store)s has no eBay %(missing)s: eBay needs them on every listing. Set them on "
+                "the store's eBay tab (Test Connection fills each one the account has only one of, and "
+                "lists the others), then export again.",
+                store=store.name, missing=", ".join(missing),
+            ))
+        wanted = const.MARKETPLACE_CURRENCY.get(store.ebay_marketplace_id)
+        currencies = sorted({plan["product"].get("currency") for plan in plans} - {None, wanted})
+        if wanted and currencies:
+            problems.append(_(
+                "Store %(store)s prices in %(currency)s, but %(marketplace)s sells in %(wanted)s only: give "
+                "the store a pricelist in %(wanted)s, then export again.",
+                store=store.name, currency=", ".join(currencies), wanted=wanted,
+                marketplace=dict(const.MARKETPLACE_SELECTION).get(store.ebay_marketplace_id),
+            ))
+        if not problems:
             return
-        message = _(
-            "Store %(store)s has no eBay %(missing)s: eBay needs them on every listing. Set them on the "
-            "store's eBay tab (Test Connection lists the policies found), then export again.",
-            store=store.name, missing=", ".join(missing),
-        )
+        message = " ".join(problems)
         for plan in plans:
             self._ebay_fail(plan, message)
+
+    @api.model
+    def _ebay_fill_store_settings(self, store):
+        """Fill the store's empty business policies and merchant location as Test Connection does
+        (each one the account has exactly one of, see store_adapter_connect.py), so that a store
+        whose merchant never ran Test Connection lists all the same. Reads only; what eBay cannot
+        answer now is left empty (the check then names it)."""
+        client = store._ebay_client()
+        for kind, path, key, id_key, field in POLICY_KINDS:
+            if not store[field]:
+                self._ebay_policies_fact(store, client, kind, path, key, id_key, field, [])
+        if not store.ebay_merchant_location_key:
+            self._ebay_locations_fact(store, client, [])
 
     @api.model
     def _ebay_check_categories(self, client, store, plans):
@@ -178,14 +211,14 @@ class StoreAdapterEbayListings(models.AbstractModel):
         product). A product that fails gets every problem in one message."""
         for plan in plans:
             if not plan["category_id"]:
-                self._ebay_fail(plan, _(
+                self._ebay_fail(plan, self._ebay_not_listed(plan, [*self._ebay_product_problems(plan), _(
                     "Product %(product)s has no eBay category: set one on the product's eBay tab, or "
                     "map its product category (%(category)s) to an eBay category on store %(store)s "
                     "(Suggest eBay Categories finds it).",
                     product=plan["product"].get("title") or plan["variants"][0]["sku"],
                     category=plan["template"].categ_id.display_name if plan["template"] else "-",
                     store=store.name,
-                ))
+                )]))
         wanted = {plan["category_id"] for plan in plans if not plan["error"]}
         requirements, refusals = self._ebay_category_requirements(client, store, wanted)
         for plan in plans:
@@ -199,14 +232,19 @@ class StoreAdapterEbayListings(models.AbstractModel):
                     marketplace=store.ebay_marketplace_id))
                 continue
             info = requirements[plan["category_id"]]
+            if plan["category_name"] and not info.category_name:
+                info.sudo().category_name = plan["category_name"]  # shown in the store's requirements
             name = plan["category_name"] or info.category_name
             label = f"{name} ({info.category_id})" if name else info.category_id
-            problems = []
-            missing = {}
+            problems = self._ebay_product_problems(plan)
+            missing, wrong = {}, {}
             for entry in plan["variants"]:
                 aspects = lm.variant_aspects(plan["product"], entry["variant"])
                 for name in lm.missing_aspects(info.required_aspects or [], aspects):
                     missing.setdefault(name, []).append(entry["sku"])
+                for name, values in lm.refused_aspect_values(info.selection_aspects, aspects).items():
+                    for value in values:
+                        wrong.setdefault(name, {}).setdefault(value, []).append(entry["sku"])
             if missing:
                 problems.append(_(
                     "eBay category %(category)s requires these item specifics, which the product lacks: "
@@ -215,6 +253,14 @@ class StoreAdapterEbayListings(models.AbstractModel):
                     category=label, names=", ".join(
                         name if len(skus) == len(plan["variants"]) else f"{name} ({', '.join(skus)})"
                         for name, skus in missing.items()),
+                ))
+            for name, values in wrong.items():
+                problems.append(_(
+                    "eBay category %(category)s takes only these values of %(name)s: %(allowed)s; the "
+                    "product has %(values)s. Change the value on the product (or the attribute value of "
+                    "the variant) to one of eBay's.",
+                    category=label, name=name, allowed=", ".join(info.selection_aspects[name]),
+                    values=", ".join(f"{value} ({', '.join(skus)})" for value, skus in values.items()),
                 ))
             allowed = info.allowed_conditions
             refused = [entry for entry in plan["variants"] if allowed and entry["condition"] not in allowed]
@@ -227,7 +273,40 @@ class StoreAdapterEbayListings(models.AbstractModel):
                     allowed=", ".join(lm.condition_name(enum) for enum in allowed),
                 ))
             if problems:
-                self._ebay_fail(plan, _("Not listed on eBay: %(problems)s", problems=" ".join(problems)))
+                self._ebay_fail(plan, self._ebay_not_listed(plan, problems))
+
+    @api.model
+    def _ebay_not_listed(self, plan, problems):
+        """The one message of a product that cannot list: every problem found, in sentences."""
+        return _("Not listed on eBay: %(problems)s", problems=" ".join(problems))
+
+    @api.model
+    def _ebay_product_problems(self, plan):
+        """What eBay refuses in any category, found without asking it (so that nothing is created on
+        eBay for a product that cannot list): a picture (eBay lists nothing without one) and a price
+        above zero, per variant.
+
+        :returns: [sentence]
+        """
+        product = plan["product"]
+        problems = []
+        without_picture = [entry["sku"] for entry in plan["variants"]
+                           if not lm.image_urls(product, entry["variant"])]
+        if without_picture:
+            problems.append(_(
+                "eBay lists nothing without a picture, and %(skus)s has none: add an image to the product.",
+                skus=", ".join(without_picture)) if len(without_picture) == 1 else _(
+                "eBay lists nothing without a picture, and %(skus)s have none: add an image to the product "
+                "(or to each variant).", skus=", ".join(without_picture)))
+        without_price = [entry["sku"] for entry in plan["variants"]
+                         if not float(entry["variant"].get("price") or 0.0) > 0]
+        if without_price:
+            problems.append(_(
+                "eBay needs a price above zero, and %(skus)s has none in the store's pricelist: set a "
+                "sales price.", skus=", ".join(without_price)) if len(without_price) == 1 else _(
+                "eBay needs a price above zero, and %(skus)s have none in the store's pricelist: set a "
+                "sales price.", skus=", ".join(without_price)))
+        return problems
 
     @api.model
     def _ebay_category_requirements(self, client, store, category_ids):
@@ -263,6 +342,7 @@ class StoreAdapterEbayListings(models.AbstractModel):
             known[category_id] = Info._store(store, category_id, {
                 "required_aspects": aspect_facts["required"],
                 "aspect_names": aspect_facts["names"],
+                "selection_aspects": aspect_facts["selection"],
                 "allowed_conditions": condition_facts["allowed"],
             })
         return known, refusals
@@ -301,8 +381,11 @@ class StoreAdapterEbayListings(models.AbstractModel):
             category = suggestion.get("category") or {}
             if not category.get("categoryId"):
                 continue
-            ancestors = sorted(suggestion.get("categoryTreeNodeAncestors") or (),
-                               key=lambda node: node.get("categoryTreeNodeLevel") or 0)
+            # The ancestors run up to the tree's root (level 0), whose name eBay says carries no
+            # meaning ("Root"): the path starts below it.
+            ancestors = sorted((node for node in suggestion.get("categoryTreeNodeAncestors") or ()
+                                if (node.get("categoryTreeNodeLevel") or 0) > 0),
+                               key=lambda node: node["categoryTreeNodeLevel"])
             path = [node.get("categoryName") for node in ancestors if node.get("categoryName")]
             suggestions.append({
                 "id": str(category["categoryId"]), "name": category.get("categoryName") or "",

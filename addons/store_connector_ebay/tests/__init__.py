@@ -2,6 +2,7 @@ from . import test_ebay_skeleton
 from . import test_ebay_client, test_ebay_trading, test_ebay_oauth
 from . import test_ebay_listings
 from . import test_ebay_listings_attack
+from . import test_ebay_e2e_listings
 from . import test_ebay_stock, test_ebay_legacy, test_ebay_shipping, test_ebay_stock_attack
 from . import test_ebay_orders
 from . import test_ebay_notifications

@@ -1,6 +1,10 @@
 """Helpers of the eBay addon's tests."""
 
+import base64
+import io
 from datetime import timedelta
+
+from PIL import Image
 
 from odoo import fields
 
@@ -41,3 +45,10 @@ def create_ebay_store(env, api_url=None, name="eBay Shop", company=None, app_id=
         if value:
             Credential._set_value(store, key, value, expires_at=expires_at)
     return store
+
+
+def png(color="red"):
+    """A small PNG, base64-encoded as Odoo's image fields take it (eBay lists nothing without a picture)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), color).save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue())

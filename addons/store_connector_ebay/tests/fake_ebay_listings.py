@@ -41,6 +41,7 @@ class FakeEbayListings:
             ("/commerce/taxonomy/v1/", self._taxonomy),
             ("/sell/metadata/v1/", self._metadata),
             (INVENTORY + "/", self._inventory),
+            ("/sell/account/v1/", self._account),
         ):
             if path.startswith(prefix):
                 return handler(method, path[len(prefix):], params or {}, json)
@@ -61,6 +62,12 @@ class FakeEbayListings:
     # ------------------------------------------------------------------ APIs
     def _error(self, error_id, message):
         raise PermanentJobError(f"eBay refused the request (errorId {error_id}): {message}")
+
+    def _account(self, method, rest, params, body):
+        """The seller's business policies: none (the tests set the store's policy ids themselves)."""
+        if method == "GET":
+            return {"total": 0}
+        raise AssertionError(f"unexpected call {method} account {rest}")
 
     def _taxonomy(self, method, rest, params, body):
         if rest == "get_default_category_tree_id":

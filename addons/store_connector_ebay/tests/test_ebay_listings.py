@@ -12,6 +12,7 @@ from odoo.tests.common import TransactionCase
 from odoo.addons.store_connector_base.tests.common import run_queue
 
 from ..models import ebay_listing_mapper as lm
+from .common import png
 from .fake_ebay_listings import FakeEbayListings
 
 BRAKES = "33564"
@@ -53,7 +54,7 @@ class EbayListingCase(TransactionCase):
     def make_product(self, sku, brand="Acme", price=25.0, qty=0, **vals):
         template = self.env["product.template"].create({
             "name": f"Brake pad {sku}", "default_code": sku, "list_price": price, "is_storable": True,
-            "categ_id": self.brakes.id, "description_purchase": brand, **vals,
+            "categ_id": self.brakes.id, "description_purchase": brand, "image_1920": png(), **vals,
         })
         if qty:
             self.env["stock.quant"]._update_available_quantity(
@@ -187,7 +188,8 @@ class TestEbayListingExport(EbayListingCase):
         binding = self.publish(self.make_product("PAD-6").product_variant_id)
         self.assertEqual(binding.sync_state, "failed")
         self.assertIn("has no eBay return policy", binding.last_error)
-        self.assertFalse(self.fake.calls)
+        # The account's return policies were looked for (none: nothing to fill), nothing else.
+        self.assertEqual([c["path"] for c in self.fake.calls], ["/sell/account/v1/return_policy"])
 
     def test_bulk_item_errors_land_on_their_binding(self):
         good, bad = self.make_product("PAD-7"), self.make_product("PAD-8")
