@@ -1,4 +1,4 @@
-from odoo import _, models
+from odoo import _, fields, models
 
 from . import ebay_stock_mapper as sm
 
@@ -7,6 +7,28 @@ class ConnectorStore(models.Model):
     """eBay stores: Migrate to the Inventory API (legacy listings, see store_adapter_legacy.py)."""
 
     _inherit = "connector.store"
+
+    ebay_legacy_listing_count = fields.Integer(
+        string="Legacy eBay Listings", compute="_compute_ebay_legacy_listing_count",
+        help="Listings made on eBay's site or by an older integration, bound to this store and revised "
+             "through eBay's Trading API until they are migrated to the Inventory API.")
+
+    def _compute_ebay_legacy_listing_count(self):
+        counts = {}
+        ebay_stores = self.filtered(lambda store: store.platform == "ebay" and store.id)
+        if ebay_stores:
+            self.env["store.product.binding"].flush_model(["store_id", "external_data"])
+            self.env.cr.execute(
+                f"""SELECT store_id, count(DISTINCT external_data->>'{sm.LISTING_ID}')
+                      FROM store_product_binding
+                     WHERE store_id = ANY(%s) AND external_data->>'{sm.LISTING_API}' = %s
+                       AND external_data->>'{sm.LISTING_ID}' IS NOT NULL
+                  GROUP BY store_id""",
+                [ebay_stores.ids, sm.API_TRADING],
+            )
+            counts = dict(self.env.cr.fetchall())
+        for store in self:
+            store.ebay_legacy_listing_count = counts.get(store.id, 0)
 
     def action_ebay_migrate_listings(self):
         """Migrate to the Inventory API button (managers): queue the migration of the store's legacy

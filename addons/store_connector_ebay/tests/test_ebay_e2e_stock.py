@@ -269,6 +269,8 @@ class TestEbayE2eLegacy(EbayE2eCase):
         self.assertEqual((listing["title"], listing["price"]), ("Brass desk lamp", "34.50"))
         self.assertEqual(self.binding("OLD-1").sync_state, "synced")
 
+        # The store counts its legacy listings (the Migrate button shows only then).
+        self.assertEqual(self.store.ebay_legacy_listing_count, 6)
         # Migration: bulkMigrateListing, 5 listings a call; the bindings switch to the Inventory API.
         self.sim.reset_requests()
         self.store.action_ebay_migrate_listings()
@@ -285,6 +287,8 @@ class TestEbayE2eLegacy(EbayE2eCase):
             self.assertFalse(ids.get(sm.VARIATION), sku)
             self.assertFalse(self.binding(sku).last_error, sku)
         self.assertTrue(self.sim.trading.is_migrated(self.legacy["OLD-0"]))
+        self.store.invalidate_recordset(["ebay_legacy_listing_count"])
+        self.assertEqual(self.store.ebay_legacy_listing_count, 0)
 
         # From now on the Inventory API only: one bulk call for the eight SKUs, no Trading call.
         for product in self.variants:
