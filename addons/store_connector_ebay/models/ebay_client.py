@@ -189,17 +189,29 @@ class EbayClient(ApiClient):
         if cached and not force:
             return cached
         store.env.flush_all()  # a cursor sharing this transaction (registry test mode) reads our writes
+        lock = [APP_TOKEN_LOCK_NAMESPACE, store.id]
         with store.env.registry.cursor() as cr:
-            locked = store.with_env(api.Environment(cr, SUPERUSER_ID, {}))
-            cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", [APP_TOKEN_LOCK_NAMESPACE, store.id])
-            again = EbayClient(locked)._cached_app_token()
-            if again and again != cached:
-                token = again  # another worker minted it while we waited
-            else:
-                token, expires_in = self._mint_app_token(locked)
-                locked.env["integration.credential"]._set_value(
-                    locked, const.CRED_APP_TOKEN, token,
-                    expires_at=fields.Datetime.now() + timedelta(seconds=expires_in))
+            # A session lock, then a new transaction: Odoo's transactions keep the snapshot of their
+            # first statement, which would predate what the worker we waited for committed.
+            cr.execute("SELECT pg_advisory_lock(%s, %s)", lock)
+            try:
+                cr.commit()
+                locked = store.with_env(api.Environment(cr, SUPERUSER_ID, {}))
+                again = EbayClient(locked)._cached_app_token()
+                if again and again != cached:
+                    token = again  # another worker minted it while we waited
+                else:
+                    token, expires_in = self._mint_app_token(locked)
+                    locked.env["integration.credential"]._set_value(
+                        locked, const.CRED_APP_TOKEN, token,
+                        expires_at=fields.Datetime.now() + timedelta(seconds=expires_in))
+                cr.commit()
+            except Exception:
+                cr.rollback()
+                raise
+            finally:
+                cr.execute("SELECT pg_advisory_unlock(%s, %s)", lock)
+                cr.commit()
         store.env["integration.credential"].invalidate_model()
         return token
 

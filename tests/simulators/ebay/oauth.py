@@ -9,6 +9,7 @@ oauth-refresh-token-request.html, oauth-client-credentials-grant.html (notes in 
 import base64
 import secrets
 import threading
+import time
 import urllib.parse
 
 from .api import SimApi, SimResponse
@@ -63,6 +64,8 @@ class OAuthApi(SimApi):
         self.decline_next = 0
         self.counts = {"authorization_code": 0, "refresh_token": 0, "client_credentials": 0}
         self.log = []  # every token call: {"grant_type", "status", "error"}
+        #: Seconds the token endpoint takes to answer (tests of workers refreshing at the same time).
+        self.token_delay = 0.0
 
     # ------------------------------------------------------------------ tokens
 
@@ -137,6 +140,8 @@ class OAuthApi(SimApi):
         if request.path == "/identity/v1/oauth2/token":
             if request.method != "POST":
                 return SimResponse(405, b"", {"Allow": "POST"})
+            if self.token_delay:
+                time.sleep(self.token_delay)
             return self.token(request)
         return None
 
