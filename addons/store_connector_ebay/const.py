@@ -82,6 +82,9 @@ MARKETPLACE_CURRENCY = {row[0]: row[4] for row in MARKETPLACES}
 # Per API per day, the day starting at US-Pacific midnight. eBay's defaults for a new keyset; the
 # Application Growth Check raises them (the real figures: Analytics getRateLimits). Guesses are said.
 QUOTA_TIMEZONE = "America/Los_Angeles"
+#: eBay's call limits are daily and its HTTP 429 gives no Retry-After: after one, the API is tried again in
+#: this many seconds (or at the quota day's start, when sooner), not every few seconds all day.
+QUOTA_429_WAIT_SECONDS = 900
 QUOTAS = [
     # (quota name, label, default daily calls)
     ("inventory", "Inventory", 2_000_000),  # "higher" in the notes [?]: eBay's table, not verified here

@@ -26,7 +26,8 @@
 
 import base64
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import requests
 
@@ -167,6 +168,17 @@ class EbayClient(ApiClient):
             self.app_token(force=True)
         else:
             self.store._oauth_access_token(force_refresh=True)
+
+    def _retry_after(self, response):
+        """eBay's 429 (a call limit reached, errorId 2001) says no Retry-After: wait
+        const.QUOTA_429_WAIT_SECONDS, or until the quota day starts again when that is sooner. The core
+        then holds every call of this API of the store until then (one probe, not one per job)."""
+        seconds = super()._retry_after(response)
+        if seconds is None and response.status_code == 429:
+            now = datetime.now(ZoneInfo(const.QUOTA_TIMEZONE))
+            midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+            seconds = max(1.0, min(const.QUOTA_429_WAIT_SECONDS, (midnight - now).total_seconds()))
+        return seconds
 
     def _error_text(self, body):
         if isinstance(body, dict) and isinstance(body.get("errors"), list):

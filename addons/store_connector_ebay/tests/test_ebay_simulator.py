@@ -128,3 +128,17 @@ class TestEbayConnectWithSimulator(EbaySimulatorCase):
         with self.assertRaises(RetryableJobError) as caught:
             client.request_json("GET", "/sell/inventory/v1/location", api="inventory")
         self.assertTrue(caught.exception.throttled)
+        # eBay's 429 names no delay; its limits are daily: the API waits a quarter of an hour (or until
+        # eBay's midnight, when sooner), not the core's few seconds.
+        self.assertGreater(caught.exception.retry_after, 0)
+        self.assertLessEqual(caught.exception.retry_after, 900)
+        self.assertTrue(caught.exception.retry_after > 60 or self._minutes_to_pacific_midnight() <= 1)
+
+    @staticmethod
+    def _minutes_to_pacific_midnight():
+        from datetime import datetime, timedelta
+        from zoneinfo import ZoneInfo
+
+        now = datetime.now(ZoneInfo("America/Los_Angeles"))
+        midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        return (midnight - now).total_seconds() / 60
