@@ -396,5 +396,6 @@ def order_figures(label, lines, e2e_rate, orm_rate, one_rate, done, count, ratio
 def run(oe, args):
     figures = run_inventory(oe, args)
     figures += run_orders_once(oe, args, 3, args.shopify_orders)
-    figures += run_orders_once(oe, args, 20, args.shopify_long_orders)
+    if args.shopify_long_orders:
+        figures += run_orders_once(oe, args, 20, args.shopify_long_orders)
     return figures
