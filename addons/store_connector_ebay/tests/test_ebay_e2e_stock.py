@@ -216,6 +216,28 @@ class TestEbayE2eLegacy(EbayE2eCase):
         return self.env["store.product.binding"].search(
             [("store_id", "=", self.store.id), ("sku", "=", sku)])
 
+    def test_the_stock_baseline_reads_what_ebay_offers_of_both_kinds_of_listings(self):
+        # A shop connected with stock on eBay: the baseline shows eBay's quantities beside Odoo's
+        # (Choose Stock Baseline), read in bulk for the Inventory API and per legacy listing.
+        self.sim.legacy_listings[self.legacy["OLD-1"]]["quantity_sold"] = 1
+        self.store.action_full_sync()
+        run_queue(self.env, self.store)
+        self.sim.reset_requests()
+        pages_before = len(self.trading_calls("GetMyeBaySelling"))
+        rows = {row["sku"]: row for row in self.store._stock_baseline_rows()}
+        self.assertEqual(set(rows), set(self.skus))
+        self.assertEqual(rows["NEW-1"]["platform_available"], self.sim.quantity("NEW-1"))
+        for sku in self.skus[1:]:
+            self.assertEqual(rows[sku]["platform_available"], self.legacy_quantity(sku), sku)
+        self.assertEqual(rows["OLD-TEE-S"]["platform_available"], 3)
+        self.assertIsNone(rows["NEW-1"]["platform_on_hand"])
+        # One bulk read for the Inventory API's listing, one page of My eBay's active list for the six
+        # legacy listings, nothing written.
+        self.assertEqual(len(self.requests("/sell/inventory/v1/bulk_get_inventory_item", "POST")), 1)
+        self.assertEqual(len(self.trading_calls("GetMyeBaySelling")) - pages_before, 1)
+        reads = ("/sell/inventory/v1/bulk_get_inventory_item", "/ws/api.dll")
+        self.assertEqual([r for r in self.sim.requests if r["path"] not in reads], [])
+
     def test_found_bound_revised_through_trading_then_migrated_and_revised_through_inventory_api(self):
         # Full Sync finds both kinds of listings and binds them by SKU.
         self.store.action_full_sync()
