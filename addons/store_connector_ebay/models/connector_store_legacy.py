@@ -19,12 +19,13 @@ class ConnectorStore(models.Model):
         if ebay_stores:
             self.env["store.product.binding"].flush_model(["store_id", "external_data"])
             self.env.cr.execute(
-                f"""SELECT store_id, count(DISTINCT external_data->>'{sm.LISTING_ID}')
-                      FROM store_product_binding
-                     WHERE store_id = ANY(%s) AND external_data->>'{sm.LISTING_API}' = %s
-                       AND external_data->>'{sm.LISTING_ID}' IS NOT NULL
-                  GROUP BY store_id""",
-                [ebay_stores.ids, sm.API_TRADING],
+                """SELECT store_id, count(DISTINCT external_data->>%(listing)s)
+                     FROM store_product_binding
+                    WHERE store_id = ANY(%(stores)s) AND external_data->>%(api)s = %(trading)s
+                      AND external_data->>%(listing)s IS NOT NULL
+                 GROUP BY store_id""",
+                {"listing": sm.LISTING_ID, "api": sm.LISTING_API, "trading": sm.API_TRADING,
+                 "stores": ebay_stores.ids},
             )
             counts = dict(self.env.cr.fetchall())
         for store in self:
