@@ -157,8 +157,9 @@ STATUS_MAPPING_INBOUND = [
 ]
 STATUS_MAPPING_OUTBOUND = []
 
-# Notification API topics whose notification names an order: the job reads the order again.
-ORDER_NOTIFICATION_TOPICS = ("ORDER_CONFIRMATION",)
+# Notification API topics whose notification names an order: the job reads the order again
+# (Register Webhooks subscribes to them; store_adapter_orders handles them).
+ORDER_NOTIFICATION_TOPICS = ("ORDER_CONFIRMATION", "ITEM_MARKED_SHIPPED")
 
 # --------------------------------------------------------------------------- buyer messages
 # Trading GetMemberMessages (the REST Message API references listings only).

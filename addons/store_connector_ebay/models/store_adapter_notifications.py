@@ -42,8 +42,8 @@ from odoo.addons.store_connector_base.exceptions import (
     StoreConnectorError,
     WebhookRejected,
 )
-from odoo.addons.store_connector_base.services.webhook_dispatch import WebhookHandler
 
+from .. import const
 from ..ebay_notification import (
     CHALLENGE_CODE_MAX_LENGTH,
     PUBLIC_KEYS,
@@ -63,7 +63,7 @@ CHALLENGE_PARAM = "challenge_code"
 TOPIC_ACCOUNT_DELETION = "MARKETPLACE_ACCOUNT_DELETION"
 TOPIC_AUTHORIZATION_REVOCATION = "AUTHORIZATION_REVOCATION"
 # Seller topics that say an order changed; their data names it (orderId).
-ORDER_TOPICS = ("ORDER_CONFIRMATION", "ITEM_MARKED_SHIPPED")
+ORDER_TOPICS = const.ORDER_NOTIFICATION_TOPICS
 # Intake kind and job operation of each topic (the kinds are the ones this file adds, plus orders).
 TOPIC_KINDS = {
     TOPIC_ACCOUNT_DELETION: "compliance",
@@ -403,9 +403,7 @@ class StoreAdapterEbayNotifications(models.AbstractModel):
         handlers = super()._webhook_topic_handlers(store)
         handlers[TOPIC_ACCOUNT_DELETION] = "_ebay_webhook_account_deletion"
         handlers[TOPIC_AUTHORIZATION_REVOCATION] = "_ebay_webhook_authorization_revocation"
-        for topic in ORDER_TOPICS:
-            handlers.setdefault(topic, WebhookHandler("_webhook_import_orders", batch=True))
-        return handlers
+        return handlers  # the order topics: store_adapter_orders
 
     @api.model
     def _ebay_webhook_account_deletion(self, store, delivery, payload):
