@@ -755,6 +755,14 @@ class InventoryApi(SimApi):
             return user_error(
                 "No <StartPrice> exists or <StartPrice> is specified as an empty tag in the request."
             )
+        if price.get("currency") and price["currency"] != sim.currency:
+            return inventory_error(
+                400,
+                25002,
+                f"A user error has occurred. Currency {price['currency']} is not valid for the "
+                f"marketplace {offer.get('marketplaceId') or sim.marketplace}: list in {sim.currency}.",
+                parameters={"currency": price["currency"]},
+            )
         policies = offer.get("listingPolicies") or {}
         for kind, field, error_id in (
             ("fulfillment", "fulfillmentPolicyId", 25007),
@@ -786,6 +794,16 @@ class InventoryApi(SimApi):
                     f"The item specific {name} is missing. Add {name} to this listing, enter a "
                     f"valid value, and then try again.",
                     parameters={"aspect": name},
+                )
+        taxonomy = self._taxonomy()
+        selection = taxonomy.selection_only_values(category_id) if taxonomy is not None else {}
+        for name, values in selection.items():
+            wrong = [value for value in aspects.get(name, []) if value and values and value not in values]
+            if wrong:
+                return user_error(
+                    f"The item specific {name} has an invalid value: {wrong[0]}. Select a value from "
+                    f"the list for this category.",
+                    parameters={"aspect": name, "value": wrong[0]},
                 )
         allowed = self.allowed_conditions(category_id)
         if item.get("condition") and allowed and item["condition"] not in allowed:

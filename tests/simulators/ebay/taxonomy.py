@@ -255,6 +255,15 @@ class TaxonomyApi(SimApi):
     def allowed_conditions(self, category_id):
         return list((self.category(category_id) or {}).get("conditions", ()))
 
+    def selection_only_values(self, category_id):
+        """{aspect name: [values]} of the category's aspects whose values must come from eBay's list
+        (aspectMode SELECTION_ONLY)."""
+        return {
+            a["localizedAspectName"]: [v["localizedValue"] for v in a.get("aspectValues", ())]
+            for a in (self.category(category_id) or {}).get("aspects", ())
+            if a["aspectConstraint"]["aspectMode"] == "SELECTION_ONLY"
+        }
+
     def ancestors(self, category_id):
         """[(id, node)] from the parent up to the root."""
         chain = []

@@ -406,6 +406,32 @@ def test_publish_needs_required_aspects_and_allowed_condition(sim):
     assert api("POST", f"{INV}/offer/{offer_id}/publish").status_code == 200
 
 
+def test_publish_refuses_another_currency_and_a_value_outside_a_selection_only_list(sim):
+    api = Client(sim)
+    # T-shirts (15687): Size is SELECTION_ONLY (S to XXL), Brand and Color are free text.
+    offer_id = ready_to_list(sim, api, category="15687",
+                             aspects={"Brand": ["Acme"], "Size": ["XS"], "Color": ["Teal"]})
+    wrong_size = api("POST", f"{INV}/offer/{offer_id}/publish")
+    assert wrong_size.status_code == 400
+    assert "The item specific Size has an invalid value: XS" in wrong_size.json()["errors"][0]["message"]
+    item = api("GET", f"{INV}/inventory_item/MUG-1").json()
+    item["product"]["aspects"]["Size"] = ["M"]
+    for key in ("sku", "locale"):
+        item.pop(key)
+    assert api("PUT", f"{INV}/inventory_item/MUG-1", json=item).status_code == 204
+    offer = api("GET", f"{INV}/offer/{offer_id}").json()
+    for key in ("offerId", "status", "sku", "marketplaceId", "format"):
+        offer.pop(key)
+    offer["pricingSummary"]["price"]["currency"] = "EUR"
+    assert api("PUT", f"{INV}/offer/{offer_id}", json=offer).status_code == 204
+    currency = api("POST", f"{INV}/offer/{offer_id}/publish")
+    assert currency.status_code == 400
+    assert "Currency EUR is not valid for the marketplace EBAY_US" in currency.json()["errors"][0]["message"]
+    offer["pricingSummary"]["price"]["currency"] = "USD"
+    assert api("PUT", f"{INV}/offer/{offer_id}", json=offer).status_code == 204
+    assert api("POST", f"{INV}/offer/{offer_id}/publish").status_code == 200
+
+
 def test_offer_replace_is_full_and_duplicate_offer_refused(sim):
     api = Client(sim)
     offer_id = ready_to_list(sim, api)
