@@ -34,6 +34,16 @@ class ProductTemplate(models.Model):
              "product compatibility.",
     )
 
+    ebay_store_exists = fields.Boolean(
+        compute="_compute_ebay_store_exists",
+        help="Whether the user's companies have an eBay store: the product's eBay tab shows only then.")
+
+    def _compute_ebay_store_exists(self):
+        exists = bool(self.env["connector.store"].with_context(active_test=False).search_count(
+            [("platform", "=", "ebay")], limit=1))
+        for template in self:
+            template.ebay_store_exists = exists
+
     def write(self, vals):
         result = super().write(vals)
         if EBAY_LISTING_FIELDS & set(vals):

@@ -53,3 +53,13 @@ class TestEbayStoreDefaults(TransactionCase):
         self.assertTrue(store.platform_implemented)
         self.assertTrue(store.supports_orders_pull)
         self.assertTrue(store.supports_full_sync)
+
+    def test_products_show_the_ebay_tab_only_once_there_is_an_ebay_store(self):
+        self.Store.search([("platform", "=", "ebay")]).with_context(active_test=False).unlink()
+        product = self.env["product.template"].create({"name": "Mug"})
+        self.assertFalse(product.ebay_store_exists)
+        arch = self.env["product.template"].get_view(view_type="form")["arch"]
+        self.assertIn('invisible="not ebay_store_exists"', arch)
+        self.Store.create({"name": "eBay Shop", "platform": "ebay", "stock_baseline": "odoo"})
+        product.invalidate_recordset(["ebay_store_exists"])
+        self.assertTrue(product.ebay_store_exists)
