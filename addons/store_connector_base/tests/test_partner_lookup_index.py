@@ -1,0 +1,35 @@
+"""The order import's customer lookups use indexes, so that their cost stays flat as the contacts grow
+(issue #12, "Cost flat as the database grows")."""
+
+from odoo.tests.common import TransactionCase
+from odoo.tools import SQL
+
+
+class TestPartnerLookupIndex(TransactionCase):
+    def explain(self, domain):
+        """The plan of the ORM's query for `domain`, sequential scans discouraged (a test database's
+        small table would be scanned whatever its indexes)."""
+        self.env.cr.execute("SET LOCAL enable_seqscan = off")
+        self.env.cr.execute(SQL("EXPLAIN %s", self.env["res.partner"]._search(domain).select()))
+        return "\n".join(row[0] for row in self.env.cr.fetchall())
+
+    def test_the_email_lookup_of_the_import_uses_an_index(self):
+        self.env.cr.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'res_partner' AND indexname = %s",
+            ["res_partner_store_connector_email_normalized_index"])
+        [(definition,)] = self.env.cr.fetchall()
+        self.assertIn("(email_normalized)", definition)
+        # The query the import runs (store_order_importer._resolve_partners), as the ORM writes it.
+        plan = self.explain([
+            ("email_normalized", "in", ["ann@example.com", "bob@example.com"]),
+            ("company_id", "in", [False, self.env.company.id]),
+        ])
+        self.assertIn("res_partner_store_connector_email_normalized_index", plan)
+
+    def test_the_guest_lookup_of_the_import_uses_an_index(self):
+        plan = self.explain([
+            ("name", "=", "Ann Lee"), ("email", "=", False), ("parent_id", "=", False),
+            ("company_id", "=", self.env.company.id),
+        ])
+        self.assertNotIn("Seq Scan on res_partner", plan)
+        self.assertIn("Index", plan)
