@@ -31,7 +31,7 @@ import tempfile
 import time
 from datetime import timedelta
 
-from tests.benchmarks.bench_common import Figure, say, section
+from tests.benchmarks.bench_common import Figure, drain_store_queue, insert_quants, say, section
 from tests.benchmarks.bench_shopify import ORDER_RATIO_TARGET, _cleanup_orders, _confirmed, _orm_baseline
 from tests.simulators.ebay import EbaySimulator
 from tests.simulators.ebay.seed import list_items
@@ -111,13 +111,7 @@ def _stock_in(env, sim, listed):
                            "listing_id": listed[p.default_code]["listingId"]}}
         for p in products
     ])
-    env.cr.execute(
-        """INSERT INTO stock_quant (product_id, location_id, company_id, quantity, reserved_quantity,
-                                    in_date, create_date, write_date, create_uid, write_uid)
-           SELECT id, %s, %s, (id %% 50)::numeric, 0, now(), now(), now(), 1, 1
-             FROM product_product WHERE id = ANY(%s)""",
-        [warehouse.lot_stock_id.id, env.company.id, products.ids],
-    )
+    insert_quants(env, products, warehouse.lot_stock_id)
     Job = env["sync.job"]
     Job.search([("store_id", "=", store.id)]).unlink()
     env.flush_all()
@@ -130,19 +124,7 @@ def _stock_in(env, sim, listed):
     say(f"Sync Inventory: {len(jobs)} jobs")
     sim.reset_requests()
     quota_before = sim.quota_used("inventory")
-    started = time.monotonic()
-    runs = 0
-    while True:
-        Job._process_queue(store_ids=store.ids, commit=False, time_limit=900)
-        runs += 1
-        env.flush_all()
-        pending = Job.search_count([("store_id", "=", store.id), ("state", "in", ("pending", "processing"))])
-        if not pending or time.monotonic() - started > 900:
-            break
-        # A job the rate limiter rescheduled: make it due now and run the queue again.
-        env.cr.execute("UPDATE sync_job SET next_attempt_at = now() AT TIME ZONE 'UTC' "
-                       "WHERE store_id = %s AND state = 'pending'", [store.id])
-    elapsed = time.monotonic() - started
+    runs, elapsed = drain_store_queue(env, store, time_limit=900)
     requests = list(sim.requests)
     batches = [r for r in requests if r["method"] == "POST" and r["path"] == BULK_PATH]
     others = len(requests) - len(batches)

@@ -32,7 +32,7 @@ import tempfile
 import threading
 import time
 
-from tests.benchmarks.bench_common import Figure, say, section
+from tests.benchmarks.bench_common import Figure, drain_store_queue, insert_quants, say, section
 from tests.simulators.shopify import ShopifySimulator
 
 TOKEN = "shpat_bench_token_7c1d"
@@ -131,13 +131,7 @@ def _inventory_in(env, sim, skus, items):
         for p in products
     ])
     warehouse = store.warehouse_id
-    env.cr.execute(
-        """INSERT INTO stock_quant (product_id, location_id, company_id, quantity, reserved_quantity,
-                                    in_date, create_date, write_date, create_uid, write_uid)
-           SELECT id, %s, %s, (id %% 50)::numeric, 0, now(), now(), now(), 1, 1
-             FROM product_product WHERE id = ANY(%s)""",
-        [warehouse.lot_stock_id.id, env.company.id, products.ids],
-    )
+    insert_quants(env, products, warehouse.lot_stock_id)
     Job = env["sync.job"]
     Job.search([("store_id", "=", store.id)]).unlink()
     env.flush_all()
@@ -148,19 +142,7 @@ def _inventory_in(env, sim, skus, items):
     env.flush_all()
     say(f"Sync Inventory: {len(jobs)} jobs")
     sim.reset_calls()
-    started = time.monotonic()
-    runs = 0
-    while True:
-        Job._process_queue(store_ids=store.ids, commit=False, time_limit=600)
-        runs += 1
-        env.flush_all()
-        pending = Job.search_count([("store_id", "=", store.id), ("state", "in", ("pending", "processing"))])
-        if not pending or time.monotonic() - started > 900:
-            break
-        # a throttled job was rescheduled: make it due now and run the queue again
-        env.cr.execute("UPDATE sync_job SET next_attempt_at = now() AT TIME ZONE 'UTC' "
-                       "WHERE store_id = %s AND state = 'pending'", [store.id])
-    elapsed = time.monotonic() - started
+    runs, elapsed = drain_store_queue(env, store, time_limit=600)
     calls = list(sim.calls)
     by_op = {}
     for call in calls:

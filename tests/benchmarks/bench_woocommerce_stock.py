@@ -22,7 +22,7 @@ Run: scripts/bench --only woocommerce [--woocommerce-skus 10000]
 import math
 import time
 
-from tests.benchmarks.bench_common import Figure, say, section
+from tests.benchmarks.bench_common import Figure, drain_store_queue, insert_quants, say, section
 from tests.simulators.woocommerce import WooCommerceSimulator
 
 BATCH = 100
@@ -104,13 +104,7 @@ def _inventory_in(env, sim, platform_ids, simple, variables):
          "external_variant_id": platform_ids[p.default_code][1] and str(platform_ids[p.default_code][1])}
         for p in products
     ])
-    env.cr.execute(
-        """INSERT INTO stock_quant (product_id, location_id, company_id, quantity, reserved_quantity,
-                                    in_date, create_date, write_date, create_uid, write_uid)
-           SELECT id, %s, %s, (id %% 50)::numeric, 0, now(), now(), now(), 1, 1
-             FROM product_product WHERE id = ANY(%s)""",
-        [warehouse.lot_stock_id.id, env.company.id, products.ids],
-    )
+    insert_quants(env, products, warehouse.lot_stock_id)
     Job = env["sync.job"]
     Job.search([("store_id", "=", store.id)]).unlink()
     env.flush_all()
@@ -121,19 +115,7 @@ def _inventory_in(env, sim, platform_ids, simple, variables):
     env.flush_all()
     say(f"Sync Inventory: {len(jobs)} jobs")
     sim.reset_requests()
-    started = time.monotonic()
-    runs = 0
-    while True:
-        Job._process_queue(store_ids=store.ids, commit=False, time_limit=900)
-        runs += 1
-        env.flush_all()
-        pending = Job.search_count([("store_id", "=", store.id), ("state", "in", ("pending", "processing"))])
-        if not pending or time.monotonic() - started > 900:
-            break
-        # A job the rate limiter rescheduled: make it due now and run the queue again.
-        env.cr.execute("UPDATE sync_job SET next_attempt_at = now() AT TIME ZONE 'UTC' "
-                       "WHERE store_id = %s AND state = 'pending'", [store.id])
-    elapsed = time.monotonic() - started
+    runs, elapsed = drain_store_queue(env, store, time_limit=900)
     requests = list(sim.requests)
     batches = [r for r in requests if r["method"] == "POST" and r["path"].endswith("/batch")]
     others = len(requests) - len(batches)
