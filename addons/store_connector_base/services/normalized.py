@@ -338,6 +338,17 @@ def _normalize_fee(data, path):
 
 
 # ---------------------------------------------------------------------------- amounts
+def lenient_decimal(value):
+    """A platform's amount (a string, a number, "" or None) as Decimal, 0 when empty or not a number:
+    for mappers reading optional amounts (the normalized order's validation checks what it keeps)."""
+    if value in (None, "", False):
+        return Decimal(0)
+    try:
+        return Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return Decimal(0)
+
+
 def money(value):
     """Rounded to the cent, half up (as platforms and Odoo round money; Decimal's default is
     half even)."""

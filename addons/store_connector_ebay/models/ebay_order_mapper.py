@@ -39,9 +39,11 @@ What eBay says and how it is read (field names from eBay's OpenAPI contract, as 
   and the fulfillment status (const.STATUS_* and the default status table).
 """
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from odoo.tools import email_normalize
+
+from odoo.addons.store_connector_base.services.normalized import lenient_decimal
 
 # Derived platform statuses (one per order), see `order_status`; defined in const.py.
 from ..const import (  # noqa: F401 - STATUS_* are this module's vocabulary too (tests read them here)
@@ -72,14 +74,7 @@ def text(value):
 
 def amount(value):
     """An eBay Amount (``{"value": "1.00", "currency": "USD"}``) as Decimal (0 when absent)."""
-    if isinstance(value, dict):
-        value = value.get("value")
-    if value in (None, "", False):
-        return ZERO
-    try:
-        return Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        return ZERO
+    return lenient_decimal(value.get("value") if isinstance(value, dict) else value)
 
 
 def _currency(payload):

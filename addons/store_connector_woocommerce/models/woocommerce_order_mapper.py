@@ -32,7 +32,9 @@ What WooCommerce says and how it is read (platform notes, section 2.7):
 """
 
 import html
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+
+from odoo.addons.store_connector_base.services.normalized import lenient_decimal
 
 ZERO = Decimal(0)
 
@@ -40,12 +42,7 @@ ZERO = Decimal(0)
 # ---------------------------------------------------------------------------- small helpers
 def decimal(value):
     """A WooCommerce amount (a 2-decimal string, a number, "" or None) as Decimal (0 when empty)."""
-    if value in (None, "", False):
-        return ZERO
-    try:
-        return Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        return ZERO
+    return lenient_decimal(value)
 
 
 def text(value):
