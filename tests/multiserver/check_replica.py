@@ -180,7 +180,8 @@ def prepare(primary, database, source_config, root):
 def replica_commits(replica, database):
     """Transactions committed on the replica in `database` (read from another database, so that
     reading does not count)."""
-    time.sleep(1.5)  # the statistics of a backend are flushed about once a second
+    # A backend flushes its statistics when it goes idle, at most once a second, else after 10 s.
+    time.sleep(11)
     rows = replica.execute("postgres", "SELECT xact_commit FROM pg_stat_database WHERE datname = %s",
                            [database])
     return rows[0][0]
