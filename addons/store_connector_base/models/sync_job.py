@@ -1239,6 +1239,7 @@ class SyncJob(models.Model):
         days = self._int_param(const.PARAM_JOB_RETENTION_DAYS, const.DEFAULT_JOB_RETENTION_DAYS)
         # The shared rate limit buckets of deleted stores, while at it (a few rows).
         rate_limiter.purge_stale_buckets(self.env.cr)
+        self.env["store.api.request"]._purge_windows()
         return self._purge_batch(
             self, SQL("""SELECT id FROM sync_job
                           WHERE state IN ('done', 'cancelled')
