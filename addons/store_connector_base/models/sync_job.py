@@ -172,15 +172,15 @@ _LEASE_LOCK_NAMESPACE = 731_540_038
 _LEASE_SEQUENCE = "sync_job_lease_seq"
 # Keys are int4 (the two-int form of the advisory lock functions) and cycle after 2^31 runner
 # calls: a key is only ever compared with the leases alive now, long after its reuse is possible.
-_TAKE_LEASE_SQL = f"""
-SELECT key FROM (SELECT nextval('{_LEASE_SEQUENCE}')::int AS key) k
+_TAKE_LEASE_SQL = """
+SELECT key FROM (SELECT nextval(%(sequence)s)::int AS key) k
  WHERE pg_try_advisory_lock(%(namespace)s, key)
 """
 # The processing jobs of dead workers: leased jobs whose lease no session holds, and lease-less
 # jobs older than the timeout. Read first (the `stuck` snapshot), then locked with their lease
 # rechecked: should another requeuer give a job back and a worker claim it again meanwhile, the
 # lock's recheck sees the new lease key (or the new start time) and leaves the job alone.
-_STUCK_SQL = f"""
+_STUCK_SQL = """
 WITH held AS (
     SELECT objid FROM pg_locks
      WHERE locktype = 'advisory' AND granted AND classid = %(namespace)s AND objsubid = 2
@@ -189,14 +189,14 @@ WITH held AS (
     SELECT j.id, j.lease_key FROM sync_job j
      WHERE j.state = 'processing'
        AND CASE WHEN j.lease_key IS NULL
-                THEN j.started_at < {NOW} - %(minutes)s * interval '1 minute'
+                THEN j.started_at < %(now)s - %(minutes)s * interval '1 minute'
                 ELSE j.lease_key::oid NOT IN (SELECT objid FROM held) END
 )
 SELECT j.id, j.store_id, COALESCE(j.retry_count, 0) >= j.max_retries, j.lease_key IS NOT NULL
   FROM sync_job j
   JOIN stuck ON stuck.id = j.id
  WHERE j.state = 'processing' AND j.lease_key IS NOT DISTINCT FROM stuck.lease_key
-   AND (j.lease_key IS NOT NULL OR j.started_at < {NOW} - %(minutes)s * interval '1 minute')
+   AND (j.lease_key IS NOT NULL OR j.started_at < %(now)s - %(minutes)s * interval '1 minute')
  ORDER BY j.id
    FOR UPDATE OF j SKIP LOCKED
 """
@@ -379,7 +379,7 @@ class SyncJob(models.Model):
                 ON sync_job (started_at) WHERE state = 'processing'
         """)
         # The runners' lease keys (see _LEASE_LOCK_NAMESPACE).
-        cr.execute(f"CREATE SEQUENCE IF NOT EXISTS {_LEASE_SEQUENCE} AS integer CYCLE")
+        cr.execute(SQL("CREATE SEQUENCE IF NOT EXISTS %s AS integer CYCLE", SQL.identifier(_LEASE_SEQUENCE)))
 
     @api.depends("operation", "store_id")
     def _compute_display_name(self):
@@ -679,7 +679,7 @@ class SyncJob(models.Model):
         cr = self.env.cr
         for _attempt in range(5):
             # A key still locked can only be one the sequence gave before it cycled: take the next.
-            cr.execute(_TAKE_LEASE_SQL, {"namespace": _LEASE_LOCK_NAMESPACE})
+            cr.execute(_TAKE_LEASE_SQL, {"namespace": _LEASE_LOCK_NAMESPACE, "sequence": _LEASE_SEQUENCE})
             row = cr.fetchone()
             if row:
                 return row[0]
@@ -1326,7 +1326,7 @@ class SyncJob(models.Model):
         minutes = self._int_param(const.PARAM_JOB_TIMEOUT_MINUTES, const.DEFAULT_JOB_TIMEOUT_MINUTES, 1)
         cr = self.env.cr
         self.env.flush_all()
-        cr.execute(SQL(_STUCK_SQL, namespace=_LEASE_LOCK_NAMESPACE, minutes=minutes))
+        cr.execute(SQL(_STUCK_SQL, namespace=_LEASE_LOCK_NAMESPACE, minutes=minutes, now=_NOW))
         rows = cr.fetchall()
         if not rows:
             return []

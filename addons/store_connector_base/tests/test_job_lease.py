@@ -227,7 +227,7 @@ class TestJobLease(TransactionCase):
             worker = subprocess.Popen([sys.executable, "-c", script], stdout=log, stderr=subprocess.STDOUT)
         self.addCleanup(os.unlink, log_path)
         self.addCleanup(lambda: worker.poll() is None and worker.kill())
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 300
         while self.job(job_id)["state"] != "processing":
             if worker.poll() is not None or time.monotonic() > deadline:
                 with open(log_path, encoding="utf-8", errors="replace") as log:
