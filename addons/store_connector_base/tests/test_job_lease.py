@@ -160,6 +160,25 @@ class TestJobLease(TransactionCase):
         self.assertEqual(self.read("SELECT state, result, retry_count FROM sync_job WHERE id = %s", [job_id]),
                          [("done", "once", 0)])
 
+    def test_a_claim_not_committed_yet_is_left_to_its_worker(self):
+        # The lease is taken before the claim commits: whenever a requeuer can see the job
+        # processing, it also sees the lease held.
+        job_id = self.committed_job()
+        cr = self.registry.cursor()
+        self.addCleanup(self.close_dead_cursor, cr)
+        Job = self.env_of(cr)["sync.job"]
+        key = Job._take_lease()
+        cr.commit()
+        self.assertEqual(Job._claim(10, store_ids=[self.store_id], commit=False, lease=key).ids, [job_id])
+        self.assertEqual(self.requeue(), [], "the claim is not committed: the job is pending to others")
+        self.assertEqual(self.job(job_id)["state"], "pending")
+        cr.commit()
+        self.age(job_id, 2)
+        self.assertEqual(self.requeue(), [], "committed under a held lease")
+        self.assertEqual(self.job(job_id)["state"], "processing")
+        Job._drop_lease(key)
+        self.assertEqual(self.requeue(), [job_id])
+
     def _reset_timeout(self):
         with self.registry.cursor() as cr:
             self.env_of(cr)["ir.config_parameter"].set_param(const.PARAM_JOB_TIMEOUT_MINUTES, False)
