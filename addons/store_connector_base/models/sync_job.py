@@ -166,12 +166,13 @@ _CLAIM_LOCK_NAMESPACE = 731_540_037
 # by a worker that is gone: PostgreSQL drops a session's locks when its connection closes, whether
 # the process exited, was killed or lost the network. `_requeue_stuck` reads pg_locks (no lock of
 # its own, no side effect) and requeues exactly those jobs, whatever their age; a job whose lease
-# is held is never requeued, however long it runs. Jobs claimed without a lease (inside a request,
-# or before this version) keep the old rule: requeued after store_connector.job_timeout_minutes.
+# is held is never requeued, however long it runs. A claim inside a request takes no lease: its
+# jobs' processing state commits only with their outcome. Jobs left processing without a lease (by
+# a version before leases) keep the old rule: requeued after store_connector.job_timeout_minutes.
 _LEASE_LOCK_NAMESPACE = 731_540_038
 _LEASE_SEQUENCE = "sync_job_lease_seq"
-# Keys are int4 (the two-int form of the advisory lock functions) and cycle after 2^31 runner
-# calls: a key is only ever compared with the leases alive now, long after its reuse is possible.
+# Keys are int4 (the two-int form of the advisory lock functions), so the sequence cycles: a key
+# comes back only after 2^31 more runner calls, and it is only compared with the leases alive now.
 _TAKE_LEASE_SQL = """
 SELECT key FROM (SELECT nextval(%(sequence)s)::int AS key) k
  WHERE pg_try_advisory_lock(%(namespace)s, key)
@@ -284,8 +285,8 @@ class SyncJob(models.Model):
     kill -9, lost network). A processing job whose lease no session holds is put back to pending
     by the next runner call (within a minute), whatever its age, and one whose lease is held is
     never touched, however long it runs (see _LEASE_LOCK_NAMESPACE). The lost attempt counts as a
-    retry, so a job that kills its worker every time ends failed. Jobs claimed without a lease
-    (inside a request) are put back after a timeout, as before.
+    retry, so a job that kills its worker every time ends failed. Jobs left processing without a
+    lease (by a version before leases) are put back after a timeout, as before.
 
     A job calls ``env[model_name].browse(res_ids).<method_name>(job)`` as superuser, in the company
     of its store (whoever runs the queue), with ``sync_job_id`` in the context; handler names start
