@@ -66,6 +66,16 @@ DEFAULT_JOB_TIMEOUT_MINUTES = 15
 DEFAULT_RUNNER_BATCH = 200
 RUNNER_MAX_JOB_BATCH = 50  # jobs of one batchable handler run together (sync.job._run_batch)
 DEFAULT_RUNNER_TIME_LIMIT = 240
+# How many runner crons run the queue side by side (sync.job._sync_runner_crons): the first, which
+# every enqueue wakes, and helpers woken only when the backlog needs them. Two by default: on one
+# server with Odoo's default max_cron_threads = 2, the helper doubles the queue's throughput through
+# a backlog and gives its thread back to Odoo's other crons after every call while one is due.
+PARAM_RUNNER_COUNT = "store_connector.runner_count"
+DEFAULT_RUNNER_COUNT = 2
+MAX_RUNNER_COUNT = 32
+# A helper runner's calls are shorter than the first runner's, so that another cron waiting for its
+# thread waits at most about this long (see sync.job._cron_process_queue).
+HELPER_RUNNER_TIME_LIMIT = 60
 
 # Webhook kinds every platform shares; a platform adapter may declare more (see `_webhook_kinds`).
 BASE_WEBHOOK_KINDS = ("orders", "products", "inventory")

@@ -34,6 +34,39 @@ _logger = logging.getLogger(__name__)
 
 RUNNER_CRON_XMLID = "store_connector_base.ir_cron_sync_job_runner"
 _TRIGGER_KEY = "store_connector.runner_trigger_at"
+_TRIGGER_JOBS_KEY = "store_connector.runner_trigger_jobs"
+# The runners after the first (System Parameter store_connector.runner_count): ir.cron records of
+# the same method, made and archived by `SyncJob._sync_runner_crons`, with the XML ids
+# store_connector_base.ir_cron_sync_job_runner_<n> (n = 2, 3...).
+RUNNER_MODULE = "store_connector_base"
+HELPER_RUNNER_NAME = "ir_cron_sync_job_runner_"
+# Behind the first runner and Odoo's own crons (priority 5) in a cron worker's round.
+HELPER_RUNNER_PRIORITY = 10
+
+# Whether a cron other than the runners is due (its next call passed, or a trigger): a helper runner
+# then ends its chain of calls, so that its worker runs that cron next. A cron that another worker
+# is running counts too (it stays due until it ends): the helper still does one call each round.
+_OTHER_CRONS_DUE_SQL = """
+SELECT EXISTS (
+    SELECT 1 FROM ir_cron c
+     WHERE c.active AND NOT c.id = ANY(%(runners)s)
+       AND (c.nextcall <= (statement_timestamp() AT TIME ZONE 'UTC')
+            OR EXISTS (SELECT 1 FROM ir_cron_trigger t
+                        WHERE t.cron_id = c.id AND t.call_at <= (statement_timestamp() AT TIME ZONE 'UTC'))))
+"""
+
+# Waking helper runners: a trigger for each of the given crons that has none due yet (one already due
+# wakes it as well). Their ids come in runner order; only active ones are woken.
+_WAKE_HELPERS_SQL = """
+INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, write_uid, create_date, write_date)
+SELECT c.id, clock_timestamp() AT TIME ZONE 'UTC', %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC',
+       now() AT TIME ZONE 'UTC'
+  FROM ir_cron c
+ WHERE c.id = ANY(%(crons)s) AND c.active
+   AND NOT EXISTS (SELECT 1 FROM ir_cron_trigger t
+                    WHERE t.cron_id = c.id AND t.call_at <= clock_timestamp() AT TIME ZONE 'UTC')
+RETURNING cron_id
+"""
 
 # The database clock at the time of the statement, in UTC like every Datetime column. Not now():
 # that is the start of the transaction, which in a long transaction (a button, a test) is older
@@ -524,19 +557,24 @@ class SyncJob(models.Model):
                 for records, payload in unkeyed
             ])
         if jobs:
-            self._trigger_runner(eta)
+            self._trigger_runner(eta, jobs=len(jobs))
         return jobs
 
     @api.model
-    def _trigger_runner(self, at=None):
+    def _trigger_runner(self, at=None, jobs=1):
         """Wake the runner cron once, when this transaction commits, unless a wake-up is already
         due by then. Several enqueues in one transaction make one trigger, at the earliest time
-        asked for.
+        asked for. When the transaction queues more jobs due now than one runner claims at once
+        (System Parameter store_connector.runner_batch_size), the helper runners they need are
+        woken too (`_wake_helper_runners`); a single delivery never wakes them.
 
         :param at: datetime (UTC) from which there is something to run; default now.
+        :param jobs: how many jobs were queued.
         """
         cr = self.env.cr
         now = fields.Datetime.now()
+        if not at or at <= now:
+            cr.precommit.data[_TRIGGER_JOBS_KEY] = cr.precommit.data.get(_TRIGGER_JOBS_KEY, 0) + jobs
         at = max(at, now) if at else now
         earliest = cr.precommit.data.get(_TRIGGER_KEY)
         if earliest is not None:
@@ -548,6 +586,9 @@ class SyncJob(models.Model):
         @cr.precommit.add
         def _trigger():
             when = cr.precommit.data.pop(_TRIGGER_KEY, None) or fields.Datetime.now()
+            due_jobs = cr.precommit.data.pop(_TRIGGER_JOBS_KEY, 0)
+            if due_jobs > 1:
+                env["sync.job"].sudo()._wake_helper_runners(due_jobs)
             cron_id = env["ir.model.data"]._xmlid_to_res_id(RUNNER_CRON_XMLID, raise_if_not_found=False)
             if not cron_id:
                 return
@@ -570,18 +611,147 @@ class SyncJob(models.Model):
 
     # ================================================================ running
     @api.model
-    def _cron_process_queue(self):
-        """Cron entry point: requeue jobs of dead workers, then run due jobs for a bounded time.
+    def _cron_process_queue(self, runner=1):
+        """Cron entry point of every runner: requeue jobs of dead workers, then run due jobs for a
+        bounded time.
 
         Progress goes to Odoo's cron progress API: when due jobs remain, Odoo calls this again at
         once. Each call stays well under the cron worker's real-time limit, because Odoo may chain
-        up to MAX_BATCH_PER_CRON_JOB calls in one worker run.
+        up to MAX_BATCH_PER_CRON_JOB calls in one worker run. While more due jobs remain than this
+        runner claims at once, the helper runners the backlog needs are woken.
+
+        A helper runner (`runner` > 1, see `_sync_runner_crons`) works at most
+        HELPER_RUNNER_TIME_LIMIT seconds a call, and ends its chain of calls when another cron is
+        due, so that its cron worker runs that one next: helpers add throughput, never hold a
+        worker that Odoo's other crons wait for. A helper beyond the runner count (the setting was
+        lowered while it ran) archives itself.
+
+        :param runner: the runner's number (1 for the first runner).
+        :returns: the number of jobs run.
         """
         self = self.sudo()
+        Cron = self.env["ir.cron"]
+        if runner > 1 and runner > self._runner_count():
+            Cron._notify_progress(done=0, remaining=0, deactivate=True)
+            return 0
         # Every call, not only the minutely one: Odoo calls again at once while jobs remain, and a
         # trigger calls too, so a dead worker's jobs are back in the queue within a minute.
         self._in_bookkeeping_transaction(self._requeue_stuck, commit=True)
-        return self._process_queue(commit=True, report_progress=True, time_limit=self._cron_time_limit())
+        time_limit = self._cron_time_limit()
+        if runner > 1:
+            time_limit = min(time_limit, const.HELPER_RUNNER_TIME_LIMIT)
+        done = self._process_queue(commit=True, report_progress=True, time_limit=time_limit,
+                                   wake_helpers=True)
+        if runner > 1 and self._other_crons_due():
+            # Nothing remains as far as Odoo knows: the chain ends, the worker moves on.
+            Cron._notify_progress(done=done, remaining=0)
+        return done
+
+    # ================================================================ runners
+    @api.model
+    def _runner_count(self):
+        """How many runner crons run the queue (System Parameter store_connector.runner_count,
+        1 to MAX_RUNNER_COUNT)."""
+        count = self._int_param(const.PARAM_RUNNER_COUNT, const.DEFAULT_RUNNER_COUNT, 1)
+        return min(count, const.MAX_RUNNER_COUNT)
+
+    @api.model
+    def _helper_runner_crons(self):
+        """The helper runner crons made so far, active or archived.
+
+        :returns: {runner number: ir.cron id}.
+        """
+        self.env.cr.execute(
+            """SELECT name, res_id FROM ir_model_data
+                WHERE module = %s AND model = 'ir.cron' AND name LIKE %s""",
+            [RUNNER_MODULE, HELPER_RUNNER_NAME.replace("_", "\\_") + "%"],
+        )
+        helpers = {}
+        for name, res_id in self.env.cr.fetchall():
+            number = name[len(HELPER_RUNNER_NAME):]
+            if number.isdigit():
+                helpers[int(number)] = res_id
+        return helpers
+
+    @api.model
+    def _sync_runner_crons(self):
+        """Make the runner crons match System Parameter store_connector.runner_count: helper
+        runners 2..count exist and are active (made like the first runner, same method, behind
+        Odoo's own crons in priority), the others are archived. Called when the parameter changes
+        and at every install or update of the module. A helper running right now cannot be
+        written: it archives itself at its next call (see `_cron_process_queue`).
+
+        :returns: the ids of the active helper runner crons.
+        """
+        runner = self.env.ref(RUNNER_CRON_XMLID, raise_if_not_found=False)
+        if not runner:
+            return []
+        runner = runner.sudo()
+        count = self._runner_count()
+        Cron = self.env["ir.cron"].sudo().with_context(active_test=False)
+        helpers = self._helper_runner_crons()
+        active = []
+        for number in range(2, max(count, max(helpers, default=1)) + 1):
+            cron = Cron.browse(helpers.get(number)).exists()
+            wanted = number <= count
+            if not cron:
+                if not wanted:
+                    continue
+                cron = Cron.create({
+                    "name": _("Store Connector: run the sync queue (runner %(number)s)", number=number),
+                    "model_id": runner.model_id.id,
+                    "state": "code",
+                    "code": f"model._cron_process_queue(runner={number})",
+                    "user_id": runner.user_id.id,
+                    "interval_number": 1,
+                    "interval_type": "minutes",
+                    "priority": HELPER_RUNNER_PRIORITY,
+                    "active": True,
+                })
+                self.env["ir.model.data"].sudo().create({
+                    "module": RUNNER_MODULE, "name": f"{HELPER_RUNNER_NAME}{number}", "model": "ir.cron",
+                    "res_id": cron.id, "noupdate": True,
+                })
+            elif cron.active != wanted and not cron.try_write({"active": wanted}):
+                _logger.info("runner cron %s is running: %s at its next call", cron.id,
+                             "it archives itself" if not wanted else "activated")
+            if wanted:
+                active.append(cron.id)
+        return active
+
+    @api.model
+    def _other_crons_due(self):
+        """Whether a cron other than the queue runners is due (see _OTHER_CRONS_DUE_SQL)."""
+        runner = self.env["ir.model.data"]._xmlid_to_res_id(RUNNER_CRON_XMLID, raise_if_not_found=False)
+        runners = [runner or 0, *self._helper_runner_crons().values()]
+        self.env.cr.execute(_OTHER_CRONS_DUE_SQL, {"runners": runners})
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _wake_helper_runners(self, backlog):
+        """Wake the helper runners that `backlog` due jobs need, besides the first runner: one
+        runner per batch of store_connector.runner_batch_size jobs, at most runner_count in all.
+        A helper whose wake-up is already due is not woken again. The trigger is written in this
+        transaction, the cron workers are told after it commits.
+
+        :param backlog: the number of due jobs waiting (or just queued).
+        :returns: the ids of the helper crons woken now.
+        """
+        batch = self._int_param(const.PARAM_RUNNER_BATCH, const.DEFAULT_RUNNER_BATCH, 1)
+        wanted = min(-(-backlog // batch), self._runner_count()) - 1
+        if wanted <= 0:
+            return []
+        helpers = self._helper_runner_crons()
+        crons = [helpers[number] for number in sorted(helpers) if number <= self._runner_count()][:wanted]
+        if not crons:
+            return []
+        cr = self.env.cr
+        cr.execute(_WAKE_HELPERS_SQL, {"crons": crons, "uid": self.env.uid})
+        woken = [row[0] for row in cr.fetchall()]
+        if woken:
+            dbname = cr.dbname
+            cr.postcommit.add(lambda: cron_wakeup.wake_cron_workers(dbname))
+        return woken
 
     @api.model
     def _cron_time_limit(self):
@@ -611,7 +781,7 @@ class SyncJob(models.Model):
 
     @api.model
     def _process_queue(self, store_ids=None, commit=True, report_progress=False, time_limit=None,
-                       batch_size=None):
+                       batch_size=None, wake_helpers=False):
         """Claim and run due jobs in batches until none is left or the time is up.
 
         Each call runs at least one job when one is due; after the time limit, claimed jobs not
@@ -626,6 +796,8 @@ class SyncJob(models.Model):
         :param report_progress: report done/remaining to the cron progress record in the context.
         :param time_limit: seconds (default: System Parameter store_connector.runner_time_limit_seconds).
         :param batch_size: jobs claimed at once (default: store_connector.runner_batch_size).
+        :param wake_helpers: with `report_progress`, wake the helper runners that the jobs still
+            due need (`_wake_helper_runners`) after each batch (the runner crons).
         :returns: the number of jobs run.
         """
         self = self.sudo()
@@ -641,7 +813,10 @@ class SyncJob(models.Model):
                     break
                 done += self._run_claimed(rows, commit=commit, deadline=deadline, started=done)
                 if report_progress:
-                    self.env["ir.cron"]._notify_progress(done=done, remaining=self._count_due(store_ids))
+                    remaining = self._count_due(store_ids)
+                    self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+                    if wake_helpers and remaining > batch_size:
+                        self._wake_helper_runners(remaining)
                     if commit:
                         self.env.cr.commit()
                 if time.monotonic() >= deadline:
