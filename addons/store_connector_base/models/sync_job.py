@@ -58,14 +58,36 @@ SELECT EXISTS (
 # Waking helper runners: a trigger for each of the given crons that has none due yet (one already due
 # wakes it as well). Their ids come in runner order; only active ones are woken.
 _WAKE_HELPERS_SQL = """
-INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, write_uid, create_date, write_date)
-SELECT c.id, clock_timestamp() AT TIME ZONE 'UTC', %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC',
-       now() AT TIME ZONE 'UTC'
+INSERT INTO ir_cron_trigger (cron_id, call_at, create_date, write_date)
+SELECT c.id, clock_timestamp() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
   FROM ir_cron c
  WHERE c.id = ANY(%(crons)s) AND c.active
    AND NOT EXISTS (SELECT 1 FROM ir_cron_trigger t
                     WHERE t.cron_id = c.id AND t.call_at <= clock_timestamp() AT TIME ZONE 'UTC')
 RETURNING cron_id
+"""
+
+# Runner presence: no wake-up needed while a runner call claims. A runner call holds the
+# session-level advisory lock (_PRESENCE_LOCK_NAMESPACE, its runner number) from before its first
+# claim; a transaction that queued due jobs probes it at commit time (_PRESENCE_PROBE_SQL), holding
+# (_PRESENCE_LOCK_NAMESPACE, 0) shared until it commits. When some runner holds its lock, the
+# transaction writes no trigger: before it ends its call, that runner takes (namespace, 0) exclusive,
+# which waits for every such transaction to commit, lets go of its own lock, and counts the due jobs
+# in a new snapshot (`_end_runner_presence`), so that a job committed after the call's last claim is
+# still seen and run, by another call that Odoo makes at once or that a trigger then wakes. A
+# transaction that probes while that final check runs (or is waited for) finds (namespace, 0) taken
+# and writes its trigger as before; so does one that probes while no runner is under way. Each
+# trigger it saves is a row, three index entries and foreign key locks on the runner's cron row,
+# which its worker holds for the whole run. Should a runner die between the two, its presence lock
+# dies with its connection, and the jobs it promised to see wait for the runners' one-minute poll.
+_PRESENCE_LOCK_NAMESPACE = 731_540_039
+_PRESENCE_FINAL_CHECK = 0
+# CASE, not AND: the lock on (namespace, 0) must be held before the runners' locks are looked at.
+_PRESENCE_PROBE_SQL = """
+SELECT CASE WHEN pg_try_advisory_xact_lock_shared(%(namespace)s, %(final_check)s)
+            THEN EXISTS (SELECT 1 FROM unnest(%(runners)s::int[]) AS runner(number)
+                          WHERE NOT pg_try_advisory_xact_lock_shared(%(namespace)s, runner.number))
+            ELSE FALSE END
 """
 
 # The database clock at the time of the statement, in UTC like every Datetime column. Not now():
@@ -341,20 +363,24 @@ class SyncJob(models.Model):
     _order = "id desc"
     _rec_name = "operation"
 
+    # Every index of this table is paid by each delivery the intake stores (its job is inserted with
+    # it) and twice more by the runner (a job's state changes are never HOT updates: the state is in
+    # the partial indexes' predicates). So the columns that queries look up with the store (state,
+    # operation, identity key) have partial indexes of their own in `init`, none of which holds the
+    # done jobs; company_id and operation have none (a company or an operation matches most rows).
     store_id = fields.Many2one(
         "connector.store", required=True, index=True, ondelete="cascade", readonly=True
     )
-    company_id = fields.Many2one(related="store_id.company_id", store=True, index=True)
+    company_id = fields.Many2one(related="store_id.company_id", store=True)
     operation = fields.Char(
-        required=True, index=True, readonly=True, help="What the job does, e.g. orders.import."
+        required=True, readonly=True, help="What the job does, e.g. orders.import."
     )
     direction = fields.Selection(const.JOB_DIRECTIONS, required=True, default="import", readonly=True)
     model_name = fields.Char(string="Target Model", required=True, readonly=True)
     res_ids = fields.Json(string="Target Records", readonly=True)
     method_name = fields.Char(string="Handler", required=True, readonly=True)
     payload = fields.Json(copy=False, readonly=True, groups=MANAGER_GROUP)
-    state = fields.Selection(const.JOB_STATES, required=True, default="pending", index=True, copy=False,
-                             readonly=True)
+    state = fields.Selection(const.JOB_STATES, required=True, default="pending", copy=False, readonly=True)
     priority = fields.Integer(required=True, default=10, help="Lower runs first.")
     retry_count = fields.Integer(default=0, copy=False, readonly=True)
     max_retries = fields.Integer(required=True, default=const.DEFAULT_MAX_RETRIES)
@@ -369,7 +395,7 @@ class SyncJob(models.Model):
         copy=False, readonly=True,
     )
     identity_key = fields.Char(
-        index=True, copy=False, readonly=True,
+        index="btree_not_null", copy=False, readonly=True,
         help="Jobs with the same key and store are merged while pending: the latest payload wins.",
     )
     started_at = fields.Datetime(copy=False, readonly=True)
@@ -411,6 +437,29 @@ class SyncJob(models.Model):
         cr.execute("""
             CREATE INDEX IF NOT EXISTS sync_job_processing_idx
                 ON sync_job (started_at) WHERE state = 'processing'
+        """)
+        # The first versions' indexes on every job's state, operation and company, and on every
+        # job's identity key (NULL for most): Odoo keeps an index a field no longer asks for.
+        cr.execute("DROP INDEX IF EXISTS sync_job__state_index, sync_job__operation_index, "
+                   "sync_job__company_id_index")
+        cr.execute("""SELECT 1 FROM pg_indexes WHERE indexname = 'sync_job__identity_key_index'
+                       AND indexdef NOT LIKE '%% WHERE %%'""")
+        if cr.fetchone():
+            cr.execute("DROP INDEX sync_job__identity_key_index")
+            cr.execute("""CREATE INDEX sync_job__identity_key_index ON sync_job (identity_key)
+                           WHERE identity_key IS NOT NULL""")
+        # A store's open jobs by state (the store's counters and dashboard, the checks for a job
+        # under way), in place of an index on the state of every job, history included.
+        cr.execute("""
+            CREATE INDEX IF NOT EXISTS sync_job_open_state_idx
+                ON sync_job (store_id, state) WHERE state IN ('pending', 'processing', 'failed')
+        """)
+        # The jobs of a sync API order pull (connector.store._api_request_order_pull), in place of an
+        # index on the operation of every job; a job without the key (all the others) is not in it.
+        cr.execute("""
+            CREATE INDEX IF NOT EXISTS sync_job_api_pull_idx
+                ON sync_job (store_id, (payload ->> 'api_pull_id'))
+             WHERE (payload ->> 'api_pull_id') IS NOT NULL
         """)
         # The runners' lease keys (see _LEASE_LOCK_NAMESPACE).
         cr.execute(SQL("CREATE SEQUENCE IF NOT EXISTS %s AS integer CYCLE", SQL.identifier(_LEASE_SEQUENCE)))
@@ -592,18 +641,21 @@ class SyncJob(models.Model):
             cron_id = env["ir.model.data"]._xmlid_to_res_id(RUNNER_CRON_XMLID, raise_if_not_found=False)
             if not cron_id:
                 return
+            if when <= fields.Datetime.now() and env["sync.job"].sudo()._runner_present():
+                return
             # Not ir.cron._trigger(): it stamps call_at to the second, and when a run of the runner
             # ends, Odoo deletes the triggers older than that run's start. A trigger made while a run
             # is under way, stamped before its start, would vanish with it, and a job committed after
             # the run's last claim would wait for the next poll (a minute). Stamped with the database
             # clock at full precision, it survives every run that began before it. Nor is a trigger
-            # skipped when one is already due: that one may belong to the run about to end.
+            # skipped when one is already due: that one may belong to the run about to end (only a
+            # runner's presence lock, above, says that a run will see this transaction's jobs).
+            # No user: the users' foreign keys would lock the user's row, as every delivery does.
             cr.execute(
-                """INSERT INTO ir_cron_trigger
-                           (cron_id, call_at, create_uid, write_uid, create_date, write_date)
+                """INSERT INTO ir_cron_trigger (cron_id, call_at, create_date, write_date)
                    VALUES (%(cron)s, GREATEST(%(when)s, clock_timestamp() AT TIME ZONE 'UTC'),
-                           %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')""",
-                {"cron": cron_id, "when": when, "uid": env.uid},
+                           now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')""",
+                {"cron": cron_id, "when": when},
             )
             if when <= fields.Datetime.now():
                 dbname = cr.dbname
@@ -640,12 +692,95 @@ class SyncJob(models.Model):
         time_limit = self._cron_time_limit()
         if runner > 1:
             time_limit = min(time_limit, const.HELPER_RUNNER_TIME_LIMIT)
-        done = self._process_queue(commit=True, report_progress=True, time_limit=time_limit,
-                                   wake_helpers=True)
+        present = self._begin_runner_presence(runner)
+        try:
+            done = self._process_queue(commit=True, report_progress=True, time_limit=time_limit,
+                                       wake_helpers=True)
+        finally:
+            remaining = self._end_runner_presence(runner) if present else None
+        if remaining:
+            # Due jobs, some maybe committed after the last claim by transactions that counted on
+            # this call: told to Odoo (it calls again at once), and a trigger in case it does not
+            # (its chain of calls is at its end, or this helper gives way below).
+            self._wake_runner()
+            self._wake_helper_runners(remaining)
+            Cron._notify_progress(done=done, remaining=remaining)
+            self.env.cr.commit()
         if runner > 1 and self._other_crons_due():
             # Nothing remains as far as Odoo knows: the chain ends, the worker moves on.
             Cron._notify_progress(done=done, remaining=0)
         return done
+
+    @api.model
+    def _runner_present(self):
+        """Whether a runner call under way will see the jobs this transaction queued (see
+        _PRESENCE_LOCK_NAMESPACE): it then needs no wake-up. Holds the locks it probed until this
+        transaction ends."""
+        self.env.cr.execute(_PRESENCE_PROBE_SQL, {
+            "namespace": _PRESENCE_LOCK_NAMESPACE, "final_check": _PRESENCE_FINAL_CHECK,
+            "runners": list(range(1, self._runner_count() + 1)),
+        })
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _begin_runner_presence(self, runner):
+        """Take the presence lock of runner `runner` on this connection, before its first claim,
+        committed (see _PRESENCE_LOCK_NAMESPACE). It waits for the transactions probing it to
+        commit (milliseconds); one held by another session (the same runner run by hand) is not
+        waited for.
+
+        :returns: whether it is held (then `_end_runner_presence` must follow).
+        """
+        cr = self.env.cr
+        cr.commit()
+        try:
+            cr.execute("SET LOCAL lock_timeout = '5s'; SELECT pg_advisory_lock(%s, %s)",
+                       [_PRESENCE_LOCK_NAMESPACE, runner], log_exceptions=False)
+        except psycopg2.errors.LockNotAvailable:
+            cr.rollback()
+            return False
+        cr.commit()
+        return True
+
+    @api.model
+    def _end_runner_presence(self, runner):
+        """The end of a runner call under its presence lock (see _PRESENCE_LOCK_NAMESPACE): wait
+        for the transactions that counted on it, let go of it, and count the due jobs.
+
+        :returns: the number of due jobs, as committed once those transactions are.
+        """
+        cr = self.env.cr
+        try:
+            if cr._cnx.info.transaction_status == TRANSACTION_STATUS_INERROR:
+                cr.rollback()
+            cr.commit()
+            cr.execute("SELECT pg_advisory_lock(%s, %s)", [_PRESENCE_LOCK_NAMESPACE, _PRESENCE_FINAL_CHECK])
+            cr.commit()  # the count below needs a snapshot taken after the wait
+            cr.execute("SELECT pg_advisory_unlock(%s, %s)", [_PRESENCE_LOCK_NAMESPACE, runner])
+            remaining = self._count_due()
+            cr.execute("SELECT pg_advisory_unlock(%s, %s)", [_PRESENCE_LOCK_NAMESPACE, _PRESENCE_FINAL_CHECK])
+            cr.commit()
+            return remaining
+        except Exception:  # noqa: BLE001 - the locks must not outlive the call (see _drop_lease)
+            _logger.warning("could not end the presence of runner %s: closing the connection", runner,
+                            exc_info=True)
+            if not cr._cnx.closed:
+                cr._cnx.close()
+            raise
+
+    @api.model
+    def _wake_runner(self):
+        """A trigger of the first runner, due now, written in this transaction; the cron workers
+        are told after it commits."""
+        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(RUNNER_CRON_XMLID, raise_if_not_found=False)
+        if not cron_id:
+            return
+        cr = self.env.cr
+        cr.execute("""INSERT INTO ir_cron_trigger (cron_id, call_at, create_date, write_date)
+                      VALUES (%s, clock_timestamp() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC',
+                              now() AT TIME ZONE 'UTC')""", [cron_id])
+        dbname = cr.dbname
+        cr.postcommit.add(lambda: cron_wakeup.wake_cron_workers(dbname))
 
     # ================================================================ runners
     @api.model
@@ -746,7 +881,7 @@ class SyncJob(models.Model):
         if not crons:
             return []
         cr = self.env.cr
-        cr.execute(_WAKE_HELPERS_SQL, {"crons": crons, "uid": self.env.uid})
+        cr.execute(_WAKE_HELPERS_SQL, {"crons": crons})
         woken = [row[0] for row in cr.fetchall()]
         if woken:
             dbname = cr.dbname
