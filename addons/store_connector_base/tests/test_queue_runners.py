@@ -18,6 +18,7 @@ from odoo.tests.common import TransactionCase
 
 from odoo.addons.store_connector_base import const
 from odoo.addons.store_connector_base.models.sync_job import (
+    _PRESENCE_LOCK_NAMESPACE,
     HELPER_RUNNER_NAME,
     HELPER_RUNNER_PRIORITY,
     RUNNER_CRON_XMLID,
@@ -174,7 +175,7 @@ class TestRunnerCrons(StoreConnectorCase):
         self.assertTrue(self.Job._other_crons_due(), "a cron past its next call waits for a worker")
 
 
-class TestRunnersConcurrency(TransactionCase):
+class RunnersCase(TransactionCase):
     """Runner crons called as Odoo's cron workers call them, each on its own connection, committing."""
 
     def setUp(self):
@@ -215,6 +216,8 @@ class TestRunnersConcurrency(TransactionCase):
             items = [(store, None, {"sleep": sleep, "n": n}) for n in range(count)]
             return env["sync.job"]._enqueue_many(store, OP, "_job_scripted", items).ids
 
+
+class TestRunnersConcurrency(RunnersCase):
     def test_two_runner_crons_on_two_connections_run_each_job_once(self):
         self.set_params({const.PARAM_RUNNER_BATCH: "4"})
         self.addCleanup(self.set_params, {const.PARAM_RUNNER_BATCH: False})
@@ -314,3 +317,107 @@ class TestRunnersConcurrency(TransactionCase):
             cr.execute("SELECT state, count(*) FROM sync_job WHERE id = ANY(%s) GROUP BY state", [ids])
             self.assertEqual(dict(cr.fetchall()), {"done": 2, "pending": 1})
             self.env_of(cr)["sync.job"]._process_queue(store_ids=[self.store_id], commit=True)
+
+
+class TestRunnerPresence(RunnersCase):
+    """No wake-up is written while a runner call is under way (sync.job _PRESENCE_LOCK_NAMESPACE),
+    and no job is left waiting for it: the call's final check waits for the transactions that
+    counted on it and sees their jobs."""
+
+    def runner_triggers(self):
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT count(*) FROM ir_cron_trigger WHERE id > %s AND cron_id = %s",
+                       [self.trigger_floor, self.env_of(cr).ref(RUNNER_CRON_XMLID).id])
+            return cr.fetchone()[0]
+
+    def runner_call(self, number=1):
+        """A runner's connection that began its call (presence taken). :returns: (cursor, sync.job)."""
+        cr = self.registry.cursor()
+        self.addCleanup(cr.close)
+        Job = self.env_of(cr)["sync.job"]
+        self.assertTrue(Job._begin_runner_presence(number))
+        return cr, Job
+
+    def test_a_job_queued_while_a_runner_claims_writes_no_trigger_and_is_counted_at_its_end(self):
+        cr, Job = self.runner_call()
+        [job_id] = self.committed_jobs(1, sleep=0)
+        self.assertEqual(self.runner_triggers(), 0, "the runner under way sees it: no wake-up")
+        self.assertEqual(Job._end_runner_presence(1), 1, "the call's final check counts it")
+        # The call is over: the next job wakes the runner again.
+        self.committed_jobs(1, sleep=0)
+        self.assertEqual(self.runner_triggers(), 1)
+        with self.registry.cursor() as other:
+            self.env_of(other)["sync.job"]._process_queue(store_ids=[self.store_id], commit=True)
+            other.execute("SELECT state FROM sync_job WHERE id = %s", [job_id])
+            self.assertEqual(other.fetchone()[0], "done")
+
+    def test_the_final_check_waits_for_the_transactions_that_counted_on_the_runner(self):
+        runner_cr, Job = self.runner_call()
+        # A transaction queues a job and gets to its commit (the probe), then is slow to commit.
+        queuing = self.registry.cursor()
+        self.addCleanup(queuing.close)
+        env = self.env_of(queuing)
+        store = env["connector.store"].browse(self.store_id)
+        env["sync.job"]._enqueue(store, OP, "_job_scripted", payload={"late": True})
+        queuing.flush()  # the precommit hooks, as a commit runs them: the probe finds the runner
+        counted = []
+        ending = threading.Thread(target=lambda: counted.append(Job._end_runner_presence(1)))
+        ending.start()
+        ending.join(1.0)
+        self.assertTrue(ending.is_alive(), "the final check waits for the transaction to commit")
+        queuing.commit()
+        ending.join(30)
+        self.assertEqual(counted, [1], "and then sees its job, committed after the call's last claim")
+        self.assertEqual(self.runner_triggers(), 0)
+        with self.registry.cursor() as other:
+            self.env_of(other)["sync.job"]._process_queue(store_ids=[self.store_id], commit=True)
+
+    def test_a_job_queued_during_the_final_check_writes_its_trigger(self):
+        runner_cr, _Job = self.runner_call()
+        # The runner is in its final check: it holds the check's lock and is about to let go.
+        runner_cr.execute("SELECT pg_advisory_lock(%s, 0)", [_PRESENCE_LOCK_NAMESPACE])
+        self.committed_jobs(1, sleep=0)
+        self.assertEqual(self.runner_triggers(), 1, "it may come after the count: woken as before")
+        runner_cr.execute("SELECT pg_advisory_unlock_all()")
+        with self.registry.cursor() as other:
+            self.env_of(other)["sync.job"]._process_queue(store_ids=[self.store_id], commit=True)
+
+    def test_a_job_queued_while_no_runner_claims_writes_its_trigger(self):
+        self.committed_jobs(1, sleep=0)
+        self.assertEqual(self.runner_triggers(), 1)
+        # A runner that died (its connection closed) takes its presence with it.
+        cr, _Job = self.runner_call()
+        cr._cnx.close()
+        for _attempt in range(100):
+            with self.registry.cursor() as probe:
+                if not self.env_of(probe)["sync.job"]._runner_present():
+                    break
+            threading.Event().wait(0.05)
+        self.committed_jobs(1, sleep=0)
+        self.assertEqual(self.runner_triggers(), 2)
+        with self.registry.cursor() as other:
+            self.env_of(other)["sync.job"]._process_queue(store_ids=[self.store_id], commit=True)
+
+    def test_the_runner_cron_runs_what_was_queued_after_its_last_claim(self):
+        """End to end through the runner cron: a job committed after the call's last claim, by a
+        transaction that wrote no trigger, is reported to Odoo as remaining, with a wake-up."""
+        late = []
+        original = type(self.env["sync.job"])._process_queue
+
+        def process_then_queue(job_model, *args, **kwargs):
+            done = original(job_model, *args, **kwargs)
+            late.extend(self.committed_jobs(1, sleep=0))  # after the last claim, before the end
+            return done
+
+        with patch.object(type(self.env["sync.job"]), "_process_queue", process_then_queue), \
+                self.registry.cursor() as cr:
+            cron = self.env_of(cr).ref(RUNNER_CRON_XMLID)
+            cron.method_direct_trigger()
+            cr.execute("SELECT done, remaining FROM ir_cron_progress WHERE cron_id = %s "
+                       "ORDER BY id DESC LIMIT 1", [cron.id])
+            self.assertEqual(cr.fetchone()[1], 1, "Odoo is told a job remains: it calls again")
+        self.assertEqual(self.runner_triggers(), 1, "and the runner is woken, should Odoo not call again")
+        with self.registry.cursor() as cr:
+            self.env_of(cr)["sync.job"]._process_queue(store_ids=[self.store_id], commit=True)
+            cr.execute("SELECT state FROM sync_job WHERE id = ANY(%s)", [late])
+            self.assertEqual(cr.fetchall(), [("done",)])
