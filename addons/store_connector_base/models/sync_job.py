@@ -83,12 +83,10 @@ RETURNING cron_id
 _PRESENCE_LOCK_NAMESPACE = 731_540_039
 _PRESENCE_FINAL_CHECK = 0
 # CASE, not AND: the lock on (namespace, 0) must be held before the runners' locks are looked at.
-_PRESENCE_PROBE_SQL = """
-SELECT CASE WHEN pg_try_advisory_xact_lock_shared(%(namespace)s, %(final_check)s)
+_PRESENCE_PROBE_SQL = """SELECT CASE WHEN pg_try_advisory_xact_lock_shared(%(namespace)s, %(final_check)s)
             THEN EXISTS (SELECT 1 FROM unnest(%(runners)s::int[]) AS runner(number)
                           WHERE NOT pg_try_advisory_xact_lock_shared(%(namespace)s, runner.number))
-            ELSE FALSE END
-"""
+            ELSE FALSE END"""
 
 # The database clock at the time of the statement, in UTC like every Datetime column. Not now():
 # that is the start of the transaction, which in a long transaction (a button, a test) is older
@@ -641,8 +639,7 @@ class SyncJob(models.Model):
             cron_id = env["ir.model.data"]._xmlid_to_res_id(RUNNER_CRON_XMLID, raise_if_not_found=False)
             if not cron_id:
                 return
-            if when <= fields.Datetime.now() and env["sync.job"].sudo()._runner_present():
-                return
+            due = when <= fields.Datetime.now()
             # Not ir.cron._trigger(): it stamps call_at to the second, and when a run of the runner
             # ends, Odoo deletes the triggers older than that run's start. A trigger made while a run
             # is under way, stamped before its start, would vanish with it, and a job committed after
@@ -651,13 +648,17 @@ class SyncJob(models.Model):
             # skipped when one is already due: that one may belong to the run about to end (only a
             # runner's presence lock, above, says that a run will see this transaction's jobs).
             # No user: the users' foreign keys would lock the user's row, as every delivery does.
-            cr.execute(
+            # The presence probe in the same statement (one round trip): due now, no trigger when
+            # a runner call under way will see this transaction's jobs.
+            cr.execute(SQL(
                 """INSERT INTO ir_cron_trigger (cron_id, call_at, create_date, write_date)
-                   VALUES (%(cron)s, GREATEST(%(when)s, clock_timestamp() AT TIME ZONE 'UTC'),
-                           now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')""",
-                {"cron": cron_id, "when": when},
-            )
-            if when <= fields.Datetime.now():
+                   SELECT %(cron)s, GREATEST(%(when)s, clock_timestamp() AT TIME ZONE 'UTC'),
+                          now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+                    WHERE NOT %(present)s""",
+                cron=cron_id, when=when,
+                present=SQL("(%s)", env["sync.job"].sudo()._runner_present_query()) if due else SQL("FALSE"),
+            ))
+            if due and cr.rowcount:
                 dbname = cr.dbname
                 cr.postcommit.add(lambda: cron_wakeup.wake_cron_workers(dbname))
 
@@ -716,11 +717,14 @@ class SyncJob(models.Model):
         """Whether a runner call under way will see the jobs this transaction queued (see
         _PRESENCE_LOCK_NAMESPACE): it then needs no wake-up. Holds the locks it probed until this
         transaction ends."""
-        self.env.cr.execute(_PRESENCE_PROBE_SQL, {
-            "namespace": _PRESENCE_LOCK_NAMESPACE, "final_check": _PRESENCE_FINAL_CHECK,
-            "runners": list(range(1, self._runner_count() + 1)),
-        })
+        self.env.cr.execute(self._runner_present_query())
         return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _runner_present_query(self):
+        """`_runner_present`'s query (odoo.tools.SQL), to run alone or inside another statement."""
+        return SQL(_PRESENCE_PROBE_SQL, namespace=_PRESENCE_LOCK_NAMESPACE, final_check=_PRESENCE_FINAL_CHECK,
+                   runners=list(range(1, self._runner_count() + 1)))
 
     @api.model
     def _begin_runner_presence(self, runner):
