@@ -10,5 +10,9 @@ test:
 bench:
 	bash scripts/bench $(ARGS)
 
+.PHONY: check-replica
+check-replica:
+	bash scripts/check-replica $(ARGS)
+
 faults:
 	bash scripts/faults $(ARGS)
