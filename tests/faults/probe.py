@@ -53,7 +53,9 @@ class ProbeCount:
         return self.pending + self.processing + self.unfinished_done
 
 
-def count(odoo_env, store_id, job_ids=None):
+def count(odoo_env, store_id, job_ids=None, handler=HANDLER):
+    """What happened to the store's jobs of `handler` (None: every job of the store, e.g. the deliveries'
+    jobs too, whose probe topic records their runs the same way)."""
     rows = odoo_env.sql(
         """SELECT j.id, j.state, COALESCE(j.retry_count, 0), j.error_kind, j.last_error,
                   (SELECT count(*) FROM fault_probe_run r WHERE r.job_id = j.id),
@@ -65,8 +67,9 @@ def count(odoo_env, store_id, job_ids=None):
                      JOIN fault_probe_finish f1 ON f1.run_id = r1.id
                     WHERE r2.job_id = j.id AND f1.finished_at > r2.started_at)
              FROM sync_job j
-            WHERE j.store_id = %s AND j.method_name = %s AND (%s::int[] IS NULL OR j.id = ANY(%s::int[]))""",
-        [store_id, HANDLER, job_ids, job_ids])
+            WHERE j.store_id = %s AND (%s::text IS NULL OR j.method_name = %s)
+              AND (%s::int[] IS NULL OR j.id = ANY(%s::int[]))""",
+        [store_id, handler, handler, job_ids, job_ids])
     result = ProbeCount(jobs=len(rows))
     for _job_id, state, retries, kind, error, starts, finished, overlapping in rows:
         if state in ("done", "failed", "pending", "processing"):
