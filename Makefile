@@ -9,3 +9,7 @@ test:
 
 bench:
 	bash scripts/bench $(ARGS)
+
+.PHONY: check-replica
+check-replica:
+	bash scripts/check-replica $(ARGS)
