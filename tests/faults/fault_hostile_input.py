@@ -47,7 +47,7 @@ API_KEY_SCOPE = "store_connector_sync"
 # A smaller body limit than the default 2 MB, so that oversize bodies are cheap to send at load; the
 # deep bodies below stay under it (they must be refused for their nesting, not their size).
 MAX_BODY_BYTES = 128 * 1024
-DEEP = 20_000  # levels: far past what Python's json parses (about a thousand), 40-120 KB
+DEEP = 10_000  # levels: far past what Python's json parses (about a thousand); 20-70 KB
 
 
 def _hostile_module():
@@ -216,7 +216,7 @@ class Sender:
 
 
 def run(ctx):
-    rounds = 2 if ctx.short else 12
+    rounds = 2 if ctx.short else 20
     good_count = 300 if ctx.short else 3000
     threads = 8 if ctx.short else 16
     db = ctx.database()
