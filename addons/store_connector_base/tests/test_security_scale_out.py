@@ -6,6 +6,8 @@
   message) against a platform that refuses and echoes back all it received; then every table of
   the database and everything logged at DEBUG (SQL included) are searched for the secrets, as is,
   URL-encoded and base64 (common_secrets.py says why in this transaction rather than a dump).
+* Store URLs: a saved shop name that re-resolves to a private address is refused on every HTTP
+  path (TestPrivateAddressAfterSaving).
 * Public and portal users get nothing from any route of the suite but the signed webhooks, the OAuth
   callbacks and the published images (TestRoutesForOutsiders).
 """
@@ -13,11 +15,13 @@
 import base64
 import json
 import logging
+from datetime import timedelta
 from urllib.parse import parse_qs, quote, urlsplit
 
-from odoo.exceptions import UserError
+from odoo import fields
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user
-from odoo.tests.common import HttpCase, tagged
+from odoo.tests.common import HttpCase, TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.store_connector_test_platform.models.store_adapter import (
@@ -26,9 +30,10 @@ from odoo.addons.store_connector_test_platform.models.store_adapter import (
     sign,
 )
 
+from ..exceptions import PermanentJobError
 from .common import run_queue
 from .common_secrets import SecretScanMixin, recognisable_secret
-from .http_servers import RecordingServer
+from .http_servers import PUBLIC_IP, FakeHostsMixin, RecordingServer, fake_dns, private_urls, record_dials
 
 
 def echo_refusal(request):
@@ -213,3 +218,44 @@ class TestRoutesForOutsiders(HttpCase):
         self.assertOnlyRefusals(self._call_every_route(), "a portal user")
         self.assertFalse(self.env["store.webhook.delivery"].search([("store_id", "=", self.store.id)]))
         self.assertFalse(self.env["sync.job"].search([("store_id", "=", self.store.id)]))
+
+
+@tagged("post_install", "-at_install")
+class TestPrivateAddressAfterSaving(FakeHostsMixin, TransactionCase):
+    """DNS rebinding of a saved store: its shop name answered a public address when the store was
+    saved, and answers a private one now. Every path that sends the store's credentials (Test
+    Connection, a job's API call, the OAuth code exchange and token refresh) refuses before dialing,
+    as the form refuses to save the name while it resolves privately. The server does not allow
+    private URLs here (production); the suite's own setting allows them."""
+
+    fake_hosts = ("shop-rebind.example.com",)
+    URL = "https://shop-rebind.example.com"
+
+    def test_every_http_path_refuses_a_name_that_now_resolves_privately(self):
+        Credential = self.env["integration.credential"]
+        with private_urls(False):
+            with fake_dns("shop-rebind.example.com", [PUBLIC_IP]):
+                store = self.env["connector.store"].create({"name": "Rebind Shop", "platform": "test",
+                                                            "shop_url": self.URL})
+            for key in ("api_key", "client_id", "client_secret"):
+                Credential._set_value(store, key, recognisable_secret(key))
+            Credential._set_value(store, "refresh_token", recognisable_secret("refresh_token"),
+                                  expires_at=fields.Datetime.now() + timedelta(days=30))
+            with fake_dns("shop-rebind.example.com", ["10.0.0.5"]), record_dials() as dialed:
+                with self.assertRaises(ValidationError):
+                    store.write({"shop_url": self.URL + "/"})
+                answer = store.action_test_connection()
+                self.assertIn("10.0.0.5", answer["params"]["message"])
+                store.sudo().write({"paused": False})
+                job = self.env["sync.job"]._enqueue(store, "test.api", "_job_test_api_call")
+                run_queue(self.env, store)
+                self.assertEqual(job.state, "failed", "a refused address is not worth retrying")
+                self.assertIn("10.0.0.5", job.last_error)
+                for call in (lambda: store._oauth_exchange_code("code-1"),
+                             lambda: store._oauth_token_request("refresh_token", {"refresh_token": "r-1"})):
+                    with self.assertRaises(PermanentJobError) as caught:
+                        call()
+                    self.assertIn("10.0.0.5", str(caught.exception))
+            # (The managers' notification may dial the local mail server: not a store's request.)
+            self.assertEqual([address for address in dialed if address != ("127.0.0.1", 25)], [],
+                             "nothing was sent to the private address")
