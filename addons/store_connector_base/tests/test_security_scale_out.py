@@ -32,6 +32,7 @@ from odoo.addons.store_connector_test_platform.models.store_adapter import (
 
 from ..exceptions import PermanentJobError
 from .common import run_queue
+from .common_attack import RpcAttackCase, RpcError
 from .common_secrets import SecretScanMixin, recognisable_secret
 from .http_servers import PUBLIC_IP, FakeHostsMixin, RecordingServer, fake_dns, private_urls, record_dials
 
@@ -259,3 +260,72 @@ class TestPrivateAddressAfterSaving(FakeHostsMixin, TransactionCase):
             # (The managers' notification may dial the local mail server: not a store's request.)
             self.assertEqual([address for address in dialed if address != ("127.0.0.1", 25)], [],
                              "nothing was sent to the private address")
+
+
+@tagged("post_install", "-at_install")
+class TestOtherCompanysRecordsOverRpc(RpcAttackCase):
+    """Every model of the suite's addons, over the external API (what the UI's and XML-RPC's calls
+    run): a Store Connector Manager or User of company B finds and reads none of company A's records
+    (stores, jobs, deliveries, activity log, credentials, bindings, every other model that belongs to
+    a store or a company); a Store Connector User of company A reads no credential at all. The ORM
+    version of this is test_security.py; the list of models is read from the registry, so that a new
+    model is swept too."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        store = cls.store_a
+        product = cls.env["product.product"].create({"name": "Sweep Product", "default_code": "SWEEP-1"})
+        store._publish_products(product)
+        cls.env["sync.job"]._enqueue(store, "security.check", "_job_noop")
+        store._log_activity("security.check", "done", message="company A's line")
+        cls.env["store.webhook.delivery"].create({"store_id": store.id, "kind": "orders",
+                                                  "event_id": "evt-a"})
+
+    def _records_of_company_a(self):
+        """{model: ids} of the records of company A, for every model of the suite's addons with a
+        company or a store."""
+        modules = ["store_connector_base", "store_connector_shopify", "store_connector_woocommerce",
+                   "store_connector_ebay"]
+        names = self.env["ir.model.data"].sudo().search(
+            [("model", "=", "ir.model"), ("module", "in", modules)]).mapped("res_id")
+        result = {}
+        for model in self.env["ir.model"].sudo().browse(names):
+            Model = self.env.get(model.model)
+            if (Model is None or Model._abstract or Model._transient or not Model._auto
+                    or Model._original_module not in modules):
+                continue  # another addon's model the suite only extends (contacts, orders...)
+            if "company_id" in Model._fields and Model._fields["company_id"].store:
+                domain = [("company_id", "=", self.company_a.id)]
+            elif "store_id" in Model._fields and Model._fields["store_id"].store:
+                domain = [("store_id.company_id", "=", self.company_a.id)]
+            else:
+                continue
+            ids = Model.sudo().with_context(active_test=False).search(domain).ids
+            if ids:
+                result[model.model] = ids
+        return result
+
+    def test_company_b_finds_and_reads_none_of_company_as_records(self):
+        records = self._records_of_company_a()
+        for model in ("connector.store", "sync.job", "store.webhook.delivery", "store.activity.log",
+                      "integration.credential", "store.product.binding"):
+            self.assertIn(model, records, "the sweep covers the models the issue names")
+        for user in (self.manager_b, self.user_b):
+            for model, ids in records.items():
+                with self.subTest(user=user.login, model=model):
+                    try:
+                        found = self.rpc(user, model, "search_read", [("id", "in", ids)], ["id"],
+                                         context={"active_test": False})
+                    except RpcError as refusal:
+                        self.assertEqual(refusal.name.rsplit(".", 1)[-1], "AccessError", refusal)
+                        continue
+                    self.assertEqual(found, [], f"{user.login} found company A's {model}")
+                    self.assertRpcRefused(user, model, "read", ids[:5], ["id"])
+
+    def test_a_store_connector_user_reads_no_credential(self):
+        ids = self.env["integration.credential"].search([("store_id", "=", self.store_a.id)]).ids
+        self.assertTrue(ids)
+        self.assertRpcRefused(self.user_a, "integration.credential", "search_read", [], ["key"])
+        self.assertRpcRefused(self.user_a, "integration.credential", "read", ids, ["key"])
+        self.assertRpcRefused(self.user_a, "connector.store", "read", [self.store_a.id], ["credential_ids"])
