@@ -62,11 +62,22 @@ _logger = logging.getLogger(__name__)
 
 _BEARER = re.compile(r"^bearer\s+(\S+)\s*$", re.IGNORECASE)
 _ROUTE = "/api/v1/stores/<string:store_ref>"
-# The routes authenticate themselves (auth="none": a Bearer API key, JSON errors) and are
-# read/write (auth="none" routes default to read-only): every request writes its rate-limit count.
+# The routes authenticate themselves (auth="none": a Bearer API key, JSON errors). Those that only
+# read (the GET routes) are declared read-only: Odoo 18 serves them on a cursor of the read-only
+# replica when one is configured (db_replica_host), and on a read-only transaction otherwise in
+# tests. Nothing on their path writes through the request's cursor: the rate-limit count is
+# written on a connection of its own to the primary (store.api.request), the API key is checked
+# without touching it, and no session is saved. A write there would make Odoo run the whole
+# request again on the primary. The routes that queue, pull or create are read/write.
 # Routes flagged with SYNC_API_ROUTING_KEY have their body read by ir.http before Odoo's
 # dispatcher may parse it, never past max_body_bytes(), and are never parsed as a form.
 _ROUTING = {SYNC_API_ROUTING_KEY: True}
+
+
+def _readonly_for_get(_controller):
+    """`readonly` of a route that reads on GET and writes on POST (Odoo calls it with the controller
+    before dispatching, the request being set)."""
+    return request.httprequest.method in ("GET", "HEAD")
 
 
 class StoreSyncApiController(http.Controller):
@@ -83,13 +94,13 @@ class StoreSyncApiController(http.Controller):
         return self._serve(store_ref, lambda store: store._api_request_sync_inventory(self._json_body()))
 
     @http.route(f"{_ROUTE}/orders", type="http", methods=["GET"], auth="none", csrf=False,
-                save_session=False, readonly=False, **_ROUTING)
+                save_session=False, readonly=True, **_ROUTING)
     def list_orders(self, store_ref, **_kwargs):
         """One page of the orders imported from the store, with the link to the next page."""
         return self._serve(store_ref, self._orders_page)
 
     @http.route("/api/v1/stores", type="http", methods=["GET", "POST"], auth="none", csrf=False,
-                save_session=False, readonly=False, **_ROUTING)
+                save_session=False, readonly=_readonly_for_get, **_ROUTING)
     def stores(self, **_kwargs):
         """GET: the stores the key's user may read. POST: create a store (managers)."""
         if request.httprequest.method == "POST":
@@ -98,7 +109,7 @@ class StoreSyncApiController(http.Controller):
         return self._serve_user(self._stores_page, "list the stores")
 
     @http.route(_ROUTE, type="http", methods=["GET"], auth="none", csrf=False,
-                save_session=False, readonly=False, **_ROUTING)
+                save_session=False, readonly=True, **_ROUTING)
     def store(self, store_ref, **_kwargs):
         """The store's summary (as in the list)."""
         return self._serve(store_ref, self._store_summary)
@@ -111,7 +122,7 @@ class StoreSyncApiController(http.Controller):
             self._json_body(), request.httprequest.base_url.rstrip("/")))
 
     @http.route(f"{_ROUTE}/sync/orders/<string:pull_id>", type="http", methods=["GET"], auth="none",
-                csrf=False, save_session=False, readonly=False, **_ROUTING)
+                csrf=False, save_session=False, readonly=True, **_ROUTING)
     def order_pull(self, store_ref, pull_id, **_kwargs):
         """How a queued order pull is going."""
         return self._serve(store_ref, lambda store: store._api_request_order_pull(pull_id))
