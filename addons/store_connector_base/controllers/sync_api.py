@@ -47,6 +47,7 @@ from ..exceptions import (
     StoreCredentialMissing,
     WebhookRejected,
 )
+from ..services import database_outage
 from ..services.raw_body import SYNC_API_ROUTING_KEY, max_body_bytes, read_raw_body
 from ..services.sync_api import (
     API_KEY_SCOPE,
@@ -178,6 +179,8 @@ class StoreSyncApiController(http.Controller):
             return self._error(SyncApiError(502, "platform_error", str(exc)))
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             raise  # Odoo retries the whole request
+        except database_outage.DATABASE_UNAVAILABLE_ERRORS:
+            raise  # the connection is lost: ir.http answers 503 (services/database_outage.py)
         except Exception:
             _logger.exception("sync API request (%s) failed", what)
             return self._error(
