@@ -17,9 +17,11 @@ suite's "PostgreSQL restart" fault):
 
 So, for the connector's own routes (webhook intake, sync API: `is_connector_path`):
 `answer_unavailable` answers 503 with Retry-After and a short JSON body (the platform retries,
-nothing was acknowledged); `install` wraps `odoo.http.Request._serve_db` for the first case
-(`ir.http._handle_error` does the second, see models/ir_http.py). And `CronThreadWatchdog`
-starts again, under the same name, an Odoo cron thread that ended, once the database answers.
+nothing was acknowledged); `install` wraps `odoo.http.Request._serve_db` and `_serve_nodb` for
+the first case (with a dbfilter, Odoo cannot even list the databases and serves the request
+without one at once) and `ir.http._handle_error` does the second (see models/ir_http.py). And
+`CronThreadWatchdog` starts again, under the same name, an Odoo cron thread that ended, once the
+database answers.
 
 `install` runs when the addon is imported (the manifest's post_load); everything here is
 idempotent and does nothing outside these cases.
@@ -105,6 +107,20 @@ def _serve_db_or_unavailable(serve_db):
     return _serve_db
 
 
+def _serve_nodb_or_unavailable(serve_nodb):
+    def _serve_nodb(self):
+        # The connector's routes exist in a database only: served without one (the database
+        # unreachable, or the list of databases a dbfilter selects from unreadable while
+        # PostgreSQL is down), they are unavailable, not missing.
+        path = self.httprequest.path
+        if is_connector_path(path):
+            _logger.warning("no database to serve %s (unreachable or not selected): answered 503", path)
+            return answer_unavailable(path)
+        return serve_nodb(self)
+    _serve_nodb.store_connector_wrapped = True
+    return _serve_nodb
+
+
 class CronThreadWatchdog(threading.Thread):
     """Starts again the cron threads of a threaded Odoo server that ended (see the module doc).
 
@@ -182,8 +198,10 @@ def install():
     global _installed  # noqa: PLW0603 - once per process
     with _install_lock:
         if not _installed:
-            serve_db = odoo.http.Request._serve_db
+            serve_db, serve_nodb = odoo.http.Request._serve_db, odoo.http.Request._serve_nodb
             if not getattr(serve_db, "store_connector_wrapped", False):
                 odoo.http.Request._serve_db = _serve_db_or_unavailable(serve_db)
+            if not getattr(serve_nodb, "store_connector_wrapped", False):
+                odoo.http.Request._serve_nodb = _serve_nodb_or_unavailable(serve_nodb)
             _installed = True
     start_cron_watchdog()

@@ -70,6 +70,7 @@ class TestIntakeDatabaseOutage(SyncApiFixtures, HttpCase):
         manifest = odoo.modules.module.get_manifest("store_connector_base")
         self.assertEqual(manifest["post_load"], "post_load")
         self.assertTrue(getattr(odoo.http.Request._serve_db, "store_connector_wrapped", False))
+        self.assertTrue(getattr(odoo.http.Request._serve_nodb, "store_connector_wrapped", False))
 
     def test_delivery_while_the_database_is_down_is_503_not_404(self):
         """Odoo serves a request whose registry cursor cannot be opened without a database, where
@@ -85,11 +86,20 @@ class TestIntakeDatabaseOutage(SyncApiFixtures, HttpCase):
         self.assertEqual(self._post_delivery("outage-down-1").status_code, 200)
         self.assertEqual(self._stored("outage-down-1"), 1)
 
+    def test_delivery_while_no_database_can_be_listed_is_503(self):
+        """With a dbfilter, Odoo lists the databases first; while PostgreSQL is down the list is
+        empty and the request is served without a database at once (404 before)."""
+        with patch.object(odoo.http, "db_filter", lambda dbs, host=None: []), mute_logger(OUTAGE_LOGGER):
+            response = self._post_delivery("outage-nodb-1")
+        self.assertEqual(response.status_code, 503)
+        self.assertEqual(response.headers.get("Retry-After"), str(database_outage.RETRY_AFTER_SECONDS))
+        self.assertEqual(self._stored("outage-nodb-1"), 0)
+
     def test_other_routes_keep_odoos_answer_while_the_database_is_down(self):
         with patch.object(odoo.http.Request, "_open_registry", _registry_unusable), \
                 mute_logger("odoo.http"):
-            response = self.url_open("/odoo/action-unknown")
-        self.assertNotEqual(response.status_code, 503)
+            response = self.url_open("/web/health")
+        self.assertEqual(response.status_code, 200)
 
     def test_connection_lost_during_a_delivery_is_503_not_500(self):
         with patch.object(StoreWebhookDelivery, "_insert_delivery", _connection_lost), \
