@@ -153,8 +153,8 @@ def run(ctx):
     # Recovery: each server answers 2xx and runs the queue again, by itself.
     recovered = {}
     for server in servers:
-        first_ok = min((a[6] for a in generator.answers
-                        if a[1] == server.label and a[2] == 200 and a[6] >= t_up), default=None)
+        first_ok = min((a[5] for a in generator.answers
+                        if a[1] == server.label and a[2] == 200 and a[5] >= t_up), default=None)
         if first_ok is None:
             # The load stopped: ask once more, now.
             if generator.post(server, f"{generator.prefix}-late-{server.label}")[0] == 200:

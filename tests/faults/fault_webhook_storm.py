@@ -56,7 +56,7 @@ def _place_and_update(sim, count, rng):
     for n in range(count):
         summary = sim.add_order(
             [{"sku": f"STORM-{(n + k) % PRODUCTS}", "quantity": 1 + (n + k) % 3} for k in range(2)],
-            email=f"storm-{n % 20}@example.com", financial_status="pending",
+            email=f"storm-{n % 20}@example.com", financial_status="PENDING",
             shipping_address={"first_name": "Storm", "last_name": f"Buyer{n % 20}",
                               "address1": f"{n} Main St", "city": "Lyon", "zip": "69001",
                               "country_code": "FR", "country": "France"},
