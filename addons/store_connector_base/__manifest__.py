@@ -38,6 +38,7 @@
 
         "views/store_order_route_views.xml",
         "data/ir_cron_data.xml",
+        "data/ir_cron_runner_lanes_data.xml",
         "data/ir_cron_orders_data.xml",
         "data/ir_cron_stock_data.xml",
         "data/ir_cron_oauth_data.xml",
