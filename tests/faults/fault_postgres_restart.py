@@ -27,8 +27,10 @@ import hashlib
 import hmac
 import http.client
 import json
+import os
 import re
 import secrets
+import signal
 import threading
 import time
 from datetime import datetime
@@ -111,6 +113,48 @@ def _runner_runs(server, since):
     return times
 
 
+def _log_times(server, pattern, since):
+    """Times (epoch) of the server's log lines matching `pattern` (a regex), after `since`."""
+    times = []
+    with open(server.log_path, errors="replace") as f:
+        for line in f:
+            match = LOG_TIME.match(line)
+            if match and re.search(pattern, line):
+                when = datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp()
+                if when >= since:
+                    times.append(when)
+    return times
+
+
+def _cron_ready_at(server, since):
+    """When the server's crons were back after the restart, from its log: the first run of the queue
+    runner; else (the other server ran it) its prefork cron worker alive now and started after the
+    restart, or its threaded cron thread started again by the base's watchdog."""
+    runs = _runner_runs(server, since)
+    if runs:
+        return runs[0]
+    if server.workers:
+        pids = "|".join(str(pid) for pid in server.cron_pids()) or "none"
+        alive = _log_times(server, rf"Worker WorkerCron \(({pids})\) alive", since)
+        return alive[-1] if alive else None
+    restarted = _log_times(server, "cron threads .* started again", since)
+    return restarted[-1] if restarted else None
+
+
+def _runs_alone(ctx, oe, store_id, server, other):
+    """Whether the server's queue runner runs a new job while the other server is frozen (SIGSTOP),
+    so that it alone can: the proof that its runner works again. :returns: seconds, or None."""
+    os.killpg(other.pid, signal.SIGSTOP)
+    try:
+        [job_id] = probe.enqueue(oe, store_id, [{}], f"alone-{server.label}")
+        return ctx.wait_until(lambda: oe.sql("SELECT state FROM sync_job WHERE id = %s", [job_id])[0][0]
+                              == "done", 150, interval=0.5)
+    except TimeoutError:
+        return None
+    finally:
+        os.killpg(other.pid, signal.SIGCONT)
+
+
 def _has_lease(oe):
     return bool(oe.sql("""SELECT 1 FROM information_schema.columns
                            WHERE table_name = 'sync_job' AND column_name LIKE 'lease%%'"""))
@@ -159,20 +203,13 @@ def run(ctx):
             # The load stopped: ask once more, now.
             if generator.post(server, f"{generator.prefix}-late-{server.label}")[0] == 200:
                 first_ok = time.time()
-        # Something to run after the restart, then the runner's start in the server's log.
-        probe.enqueue(oe, store_id, [{}], f"after-{server.label}")
-        try:
-            ctx.wait_until(lambda server=server: _runner_runs(server, t_up), 120, interval=1)
-        except TimeoutError:
-            pass
-        runs = _runner_runs(server, t_up)
+        ready = _cron_ready_at(server, t_up)
         if first_ok is None:
             problems.append(f"the {server.label} server answered no delivery 2xx after the restart")
-        if not runs:
-            problems.append(f"the {server.label} server's queue runner did not run within 120 s of the "
-                            "restart (its log shows no run): it needs a restart")
-        if first_ok is not None and runs:
-            recovered[server.label] = max(first_ok, runs[0]) - t_up
+        if ready is None:
+            problems.append(f"the {server.label} server's log shows no cron back after the restart")
+        if first_ok is not None and ready is not None:
+            recovered[server.label] = max(first_ok, ready) - t_up
 
     # Everything queued ends, done or failed with a reason.
     def settled():
@@ -184,6 +221,15 @@ def run(ctx):
     except TimeoutError:
         settle_seconds = None
         problems.append(f"jobs were still pending or processing {wait} s after the load stopped")
+
+    # Each server's runner runs a job alone (the other one frozen meanwhile).
+    alone = {}
+    for server, other in ((prefork, threaded), (threaded, prefork)):
+        alone[server.label] = _runs_alone(ctx, oe, store_id, server, other)
+        if alone[server.label] is None:
+            problems.append(f"the {server.label} server's queue runner did not run a job within 150 s "
+                            "while it was the only server: it needs a restart")
+    settled()
 
     # The answers.
     statuses = collections.Counter()
@@ -236,8 +282,11 @@ def run(ctx):
         problems=problems,
         note=(f"{non_2xx} deliveries refused while the database was away ({answers_503} answered 503 with "
               f"Retry-After), {len(acknowledged)} acknowledged; {running} jobs processing at the stop, "
-              f"{counted.crashes} requeued as crashed by the {requeue}; recovery per server "
+              f"requeued by the {requeue} ({counted.retried} attempts counted); recovery per server "
               + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in recovered.items())
+              + "; each runner alone ran a job in "
+              + ", ".join(f"{name} {seconds:.1f} s" if seconds is not None else f"{name} never"
+                          for name, seconds in alone.items())
               + (f"; queue settled {settle_seconds:.0f} s after the load stopped"
                  if settle_seconds is not None else "")),
     )
