@@ -124,13 +124,14 @@ def _expected_states(oe, store_id, newest):
     """{Shopify order GID: (status, total, lines fingerprint)} of each order's newest event body, as
     the Shopify addon reads it."""
     from odoo.addons.store_connector_base.services import order_mapper
+    from odoo.addons.store_connector_base.services.normalized import normalize_order
 
     expected = {}
     with oe.env() as env:
         store = env["connector.store"].browse(store_id)
         adapter = store._get_adapter()
         for payload in newest.values():
-            order = adapter._webhook_normalized_order(store, None, payload)
+            order = normalize_order(adapter._webhook_normalized_order(store, None, payload))
             expected[str(order["id"])] = (order["status"], float(order["total"]),
                                           order_mapper.lines_fingerprint(order))
         env.cr.rollback()
