@@ -48,6 +48,7 @@ from ..exceptions import (
     StoreCredentialMissing,
     WebhookRejected,
 )
+from ..services import database_outage
 from ..services.raw_body import SYNC_API_ROUTING_KEY, max_body_bytes, read_raw_body
 from ..services.sync_api import (
     API_KEY_SCOPE,
@@ -193,6 +194,8 @@ class StoreSyncApiController(http.Controller):
         except RecursionError:
             # A body nested deeper than a parser goes (json.loads gives up near a thousand levels).
             return self._error(SyncApiError(422, "invalid_json", _("The request body is not valid JSON.")))
+        except database_outage.DATABASE_UNAVAILABLE_ERRORS:
+            raise  # the connection is lost: ir.http answers 503 (services/database_outage.py)
         except Exception:
             _logger.exception("sync API request (%s) failed", what)
             return self._error(

@@ -6,6 +6,7 @@ from odoo import models
 from odoo.http import request
 
 from ..exceptions import WebhookRejected
+from ..services import database_outage
 from ..services.raw_body import (
     RAW_BODY_ROUTING_KEY,
     REJECTION_MESSAGES,
@@ -87,3 +88,17 @@ class IrHttp(models.AbstractModel):
         """The answer of a refused webhook (as the intake's controller answers)."""
         message = REJECTION_MESSAGES.get(status, "refused")
         return request.make_json_response({"status": message}, status=status)
+
+    @classmethod
+    def _handle_error(cls, exception):
+        """A connector route (webhook intake, sync API) whose database connection was lost or
+        refused mid-way (a PostgreSQL restart) answers 503 with Retry-After, not Odoo's 500: the
+        platform or program sends it again. The transaction did not commit, or (the connection
+        dropped during the commit) did: a delivery sent again is then answered as a duplicate.
+        See services/database_outage.py."""
+        path = request.httprequest.path
+        if database_outage.is_connector_path(path) and database_outage.is_database_unavailable(exception):
+            _logger.warning("database unusable while serving %s: answered 503 (%s)",
+                            path, exception.__class__.__name__)
+            return database_outage.answer_unavailable(path)
+        return super()._handle_error(exception)

@@ -33,6 +33,14 @@ from ..services.redact import safe_message
 _logger = logging.getLogger(__name__)
 
 RUNNER_CRON_XMLID = "store_connector_base.ir_cron_sync_job_runner"
+# Every lane of the runner, the first included (data/ir_cron_runner_lanes_data.xml): Odoo runs a cron
+# record in one worker at a time across all servers, so the queue runs in as many workers at once as
+# there are active lanes. Each is woken by `_trigger_runner`.
+RUNNER_LANE_XMLIDS = (
+    RUNNER_CRON_XMLID,
+    "store_connector_base.ir_cron_sync_job_runner_lane_2",
+    "store_connector_base.ir_cron_sync_job_runner_lane_3",
+)
 _TRIGGER_KEY = "store_connector.runner_trigger_at"
 
 # The database clock at the time of the statement, in UTC like every Datetime column. Not now():
@@ -548,8 +556,10 @@ class SyncJob(models.Model):
         @cr.precommit.add
         def _trigger():
             when = cr.precommit.data.pop(_TRIGGER_KEY, None) or fields.Datetime.now()
-            cron_id = env["ir.model.data"]._xmlid_to_res_id(RUNNER_CRON_XMLID, raise_if_not_found=False)
-            if not cron_id:
+            IrModelData = env["ir.model.data"]
+            cron_ids = [cron_id for cron_id in (IrModelData._xmlid_to_res_id(xmlid, raise_if_not_found=False)
+                                                for xmlid in RUNNER_LANE_XMLIDS) if cron_id]
+            if not cron_ids:
                 return
             # Not ir.cron._trigger(): it stamps call_at to the second, and when a run of the runner
             # ends, Odoo deletes the triggers older than that run's start. A trigger made while a run
@@ -557,12 +567,15 @@ class SyncJob(models.Model):
             # the run's last claim would wait for the next poll (a minute). Stamped with the database
             # clock at full precision, it survives every run that began before it. Nor is a trigger
             # skipped when one is already due: that one may belong to the run about to end.
+            # One trigger per active lane, in one statement: every lane that is not running wakes.
             cr.execute(
                 """INSERT INTO ir_cron_trigger
                            (cron_id, call_at, create_uid, write_uid, create_date, write_date)
-                   VALUES (%(cron)s, GREATEST(%(when)s, clock_timestamp() AT TIME ZONE 'UTC'),
-                           %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')""",
-                {"cron": cron_id, "when": when, "uid": env.uid},
+                   SELECT c.id, GREATEST(%(when)s, clock_timestamp() AT TIME ZONE 'UTC'),
+                          %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+                     FROM ir_cron c
+                    WHERE c.id = ANY(%(crons)s) AND c.active""",
+                {"crons": cron_ids, "when": when, "uid": env.uid},
             )
             if when <= fields.Datetime.now():
                 dbname = cr.dbname
