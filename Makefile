@@ -10,9 +10,9 @@ test:
 bench:
 	bash scripts/bench $(ARGS)
 
+faults:
+	bash scripts/faults $(ARGS)
+
 .PHONY: check-replica
 check-replica:
 	bash scripts/check-replica $(ARGS)
-
-faults:
-	bash scripts/faults $(ARGS)

@@ -50,6 +50,8 @@
     "assets": {
         "web.assets_backend": ["store_connector_base/static/src/**/*"],
     },
+    # The connector's routes and crons through a database restart (services/database_outage.py).
+    "post_load": "post_load",
     "installable": True,
     "application": True,
 }

@@ -52,6 +52,10 @@ ENV_ENCRYPTION_KEY = "STORE_CONNECTOR_ENCRYPTION_KEY"
 CONFIG_ALLOW_PRIVATE_URLS = "store_connector_allow_private_urls"
 CONFIG_WEBHOOK_MAX_BYTES = "store_connector_webhook_max_bytes"
 DEFAULT_WEBHOOK_MAX_BYTES = 2 * 1024 * 1024
+# The most header bytes (names and values) a webhook or sync API request may carry: the platforms
+# send a few KB; Odoo's HTTP server alone takes up to 100 lines of 64 KiB, which a delivery would
+# store (issue #12: hostile input).
+MAX_REQUEST_HEADER_BYTES = 32 * 1024
 
 # ir.config_parameter keys (editable in Settings > Technical > System Parameters).
 PARAM_JOB_RETENTION_DAYS = "store_connector.job_retention_days"
