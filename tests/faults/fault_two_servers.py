@@ -152,7 +152,7 @@ def run(ctx):
     owners.update(_server_of(servers))
 
     # The jobs: queued probe jobs and the deliveries' jobs, each started and finished once.
-    counted = probe.count(oe, store_id)
+    counted = probe.count(oe, store_id, handler=None)
     for job_id, error in counted.failures[:10]:
         problems.append(f"job {job_id} failed: {error}")
     # The deliveries: every 2xx stored once, processed once.
@@ -204,7 +204,9 @@ def run(ctx):
         done=counted.done,
         retried=counted.retried,
         failed=counted.failed,
-        lost=counted.lost + len(missing) + len(not_processed),
+        # A delivery never processed is counted by its job (still pending or processing, or done without
+        # its run); a 2xx delivery missing from the database has no job to count it.
+        lost=counted.lost + len(missing),
         run_twice=run_twice,
         recovery_seconds=None,
         problems=problems,

@@ -31,7 +31,8 @@ DB_USER = "sc_faults"
 TEMPLATE_DB = "sc_faults_template"
 ADDONS = ("store_connector_base,store_connector_shopify,store_connector_woocommerce,store_connector_ebay,"
           "store_connector_test_platform,sale_management,stock")
-RUNNER_XMLID = "store_connector_base.ir_cron_sync_job_runner"
+# The queue runner's crons (ir_cron_sync_job_runner and its lanes).
+RUNNER_XMLID_PREFIX = "ir_cron_sync_job_runner"
 SIMULATORS = {
     "shopify": ("tests.simulators.shopify", "ShopifySimulator"),
     "woocommerce": ("tests.simulators.woocommerce", "WooCommerceSimulator"),
@@ -444,13 +445,6 @@ class Suite:
         if proc.returncode:
             raise RuntimeError(f"building the template database failed ({proc.returncode}); see "
                                f"{os.path.join(self.root, 'template.log')}\n{proc.stderr[-2000:]}")
-        # Crons that have nothing to do with the connector would wake up in the middle of a fault
-        # (a fresh database has them all due): postponed by a day. The runner keeps its schedule.
-        self.pg.execute(
-            """UPDATE ir_cron SET nextcall = (now() AT TIME ZONE 'UTC') + interval '1 day'
-                WHERE active AND id NOT IN (SELECT res_id FROM ir_model_data
-                                             WHERE model = 'ir.cron' AND module || '.' || name = %s)""",
-            [RUNNER_XMLID], dbname=TEMPLATE_DB)
         with open(os.path.join(self.root, "template.hash"), "w") as f:
             f.write(wanted)
         log(f"template ready in {time.monotonic() - started:.0f} s")
@@ -461,6 +455,14 @@ class Suite:
         name = f"f{self.counter:02d}_{slug}"[:60]
         self.pg.execute(f'DROP DATABASE IF EXISTS "{name}"')
         self.pg.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DB}"')
+        # Crons that have nothing to do with the queue would wake up in the middle of a fault (a fresh
+        # database has them all due): postponed by a day. The runner's lanes keep their schedule.
+        self.pg.execute(
+            """UPDATE ir_cron SET nextcall = (now() AT TIME ZONE 'UTC') + interval '1 day'
+                WHERE active AND id NOT IN (SELECT res_id FROM ir_model_data
+                                             WHERE model = 'ir.cron' AND module = 'store_connector_base'
+                                               AND name LIKE %s)""",
+            [RUNNER_XMLID_PREFIX + "%"], dbname=name)
         source = os.path.join(self.data_dir, "filestore", TEMPLATE_DB)
         if os.path.isdir(source):
             target = os.path.join(self.data_dir, "filestore", name)

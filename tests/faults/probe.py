@@ -53,25 +53,34 @@ class ProbeCount:
         return self.pending + self.processing + self.unfinished_done
 
 
-def count(odoo_env, store_id, job_ids=None):
+def count(odoo_env, store_id, job_ids=None, handler=HANDLER):
+    """What happened to the store's jobs of `handler` (None: every job of the store, e.g. the deliveries'
+    jobs too, whose probe topic records their runs the same way)."""
     rows = odoo_env.sql(
         """SELECT j.id, j.state, COALESCE(j.retry_count, 0), j.error_kind, j.last_error,
                   (SELECT count(*) FROM fault_probe_run r WHERE r.job_id = j.id),
                   (SELECT count(*) FROM fault_probe_run r JOIN fault_probe_finish f ON f.run_id = r.id
-                    WHERE r.job_id = j.id)
+                    WHERE r.job_id = j.id),
+                  -- a start while an earlier start of the job was still running (it finished later)
+                  (SELECT count(*) FROM fault_probe_run r2
+                     JOIN fault_probe_run r1 ON r1.job_id = r2.job_id AND r1.id < r2.id
+                     JOIN fault_probe_finish f1 ON f1.run_id = r1.id
+                    WHERE r2.job_id = j.id AND f1.finished_at > r2.started_at)
              FROM sync_job j
-            WHERE j.store_id = %s AND j.method_name = %s AND (%s::int[] IS NULL OR j.id = ANY(%s::int[]))""",
-        [store_id, HANDLER, job_ids, job_ids])
+            WHERE j.store_id = %s AND (%s::text IS NULL OR j.method_name = %s)
+              AND (%s::int[] IS NULL OR j.id = ANY(%s::int[]))""",
+        [store_id, handler, handler, job_ids, job_ids])
     result = ProbeCount(jobs=len(rows))
-    for _job_id, state, retries, kind, error, starts, finished in rows:
+    for _job_id, state, retries, kind, error, starts, finished, overlapping in rows:
         if state in ("done", "failed", "pending", "processing"):
             setattr(result, state, getattr(result, state) + 1)
         result.retried += retries
         result.crashes += kind == "crash"
         result.starts += starts
-        # Each recorded attempt (a crash or a retry) allows one more start; a second finished run is a
-        # committed effect doubled.
-        if starts > 1 + retries or finished > 1:
+        # Each recorded attempt (a crash or a retry) allows one more start, once the earlier one is over:
+        # a start while an earlier one still ran, or a second finished run (a committed effect doubled),
+        # is a double run whatever was recorded.
+        if starts > 1 + retries or finished > 1 or overlapping:
             result.run_twice += 1
         if state == "done" and finished != 1:
             result.unfinished_done += 1

@@ -263,6 +263,13 @@ RETURNING id
 
 _worker_host = socket.gethostname()
 
+# What a job retries as a race with another worker, not a fault of its own: Odoo's concurrency errors
+# (serialization failure, deadlock, lock timeout), and a unique violation: two workers running jobs
+# about the same platform record at once (two deliveries of one order, queued while the first one's
+# job already ran) both create it; the first commits, the second is refused by the unique index,
+# and its retry finds the record and updates it.
+_CONCURRENCY_EXCEPTIONS = (*PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, psycopg2.errors.UniqueViolation)
+
 # Managers only: a payload may carry an order or a customer (personal data), like a delivery's body.
 MANAGER_GROUP = "store_connector_base.group_store_connector_manager"
 
@@ -1110,7 +1117,7 @@ class SyncJob(models.Model):
             return "auth", False, None
         if isinstance(exc, RetryableJobError):
             return "retryable", True, exc.retry_after
-        if isinstance(exc, (PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, requests.ConnectionError, requests.Timeout)):
+        if isinstance(exc, (*_CONCURRENCY_EXCEPTIONS, requests.ConnectionError, requests.Timeout)):
             return "retryable", True, None
         if isinstance(exc, (PermanentJobError, UserError, ValidationError)):
             return "permanent", False, None
@@ -1128,7 +1135,7 @@ class SyncJob(models.Model):
             text = _("The platform did not answer in time: %(error)s", error=text)
         elif isinstance(exc, requests.ConnectionError):
             text = _("Could not reach the platform: %(error)s", error=text)
-        elif isinstance(exc, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
+        elif isinstance(exc, _CONCURRENCY_EXCEPTIONS):
             text = _("Another process changed the same records at the same time: %(error)s", error=text)
         elif kind == "crash":
             text = "".join(traceback.format_exception(exc)).strip()

@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS fault_probe_run (
 CREATE INDEX IF NOT EXISTS fault_probe_run_job_id ON fault_probe_run (job_id);
 CREATE INDEX IF NOT EXISTS fault_probe_run_delivery_id ON fault_probe_run (delivery_id);
 CREATE TABLE IF NOT EXISTS fault_probe_finish (
-    run_id integer PRIMARY KEY REFERENCES fault_probe_run (id),
+    run_id integer PRIMARY KEY,
     finished_at timestamp NOT NULL DEFAULT (clock_timestamp() AT TIME ZONE 'UTC')
 );
 """
@@ -53,7 +53,8 @@ def _record_start(env, job, delivery_id=None):
 
 def _record_finish(env, run_id):
     """Mark the start finished in the job's own transaction (committed with its outcome). An insert,
-    not an update of the start's row: the job's snapshot may be older than that row."""
+    not an update of the start's row, and no foreign key to it: the job's snapshot may be older than
+    that row."""
     env.cr.execute("INSERT INTO fault_probe_finish (run_id) VALUES (%s)", [run_id])
 
 
