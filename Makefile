@@ -1,5 +1,5 @@
 # Entry points of the suite; each calls its script in scripts/ (ARGS="..." passes arguments on).
-.PHONY: run test bench
+.PHONY: run test bench faults
 
 run:
 	bash scripts/run $(ARGS)
@@ -9,6 +9,9 @@ test:
 
 bench:
 	bash scripts/bench $(ARGS)
+
+faults:
+	bash scripts/faults $(ARGS)
 
 .PHONY: check-replica
 check-replica:

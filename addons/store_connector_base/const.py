@@ -52,6 +52,10 @@ ENV_ENCRYPTION_KEY = "STORE_CONNECTOR_ENCRYPTION_KEY"
 CONFIG_ALLOW_PRIVATE_URLS = "store_connector_allow_private_urls"
 CONFIG_WEBHOOK_MAX_BYTES = "store_connector_webhook_max_bytes"
 DEFAULT_WEBHOOK_MAX_BYTES = 2 * 1024 * 1024
+# The most header bytes (names and values) a webhook or sync API request may carry: the platforms
+# send a few KB; Odoo's HTTP server alone takes up to 100 lines of 64 KiB, which a delivery would
+# store (issue #12: hostile input).
+MAX_REQUEST_HEADER_BYTES = 32 * 1024
 
 # ir.config_parameter keys (editable in Settings > Technical > System Parameters).
 PARAM_JOB_RETENTION_DAYS = "store_connector.job_retention_days"
@@ -66,12 +70,13 @@ DEFAULT_JOB_TIMEOUT_MINUTES = 15
 DEFAULT_RUNNER_BATCH = 200
 RUNNER_MAX_JOB_BATCH = 50  # jobs of one batchable handler run together (sync.job._run_batch)
 DEFAULT_RUNNER_TIME_LIMIT = 240
-# How many runner crons run the queue side by side (sync.job._sync_runner_crons): the first, which
-# every enqueue wakes, and helpers woken only when the backlog needs them. Two by default: on one
-# server with Odoo's default max_cron_threads = 2, the helper doubles the queue's throughput through
-# a backlog and gives its thread back to Odoo's other crons after every call while one is due.
+# How many runner crons (lanes) run the queue side by side (sync.job._sync_runner_crons). Each enqueue
+# wakes one, the first that is not running; more are woken when the backlog needs them. Three by default
+# (the lanes of the first multi-worker version): on one server with Odoo's default max_cron_threads = 2,
+# the lanes after the first come after Odoo's other crons in each round and give their thread back after
+# every call while another cron is due, so those still run; with more servers, more lanes run at once.
 PARAM_RUNNER_COUNT = "store_connector.runner_count"
-DEFAULT_RUNNER_COUNT = 2
+DEFAULT_RUNNER_COUNT = 3
 MAX_RUNNER_COUNT = 32
 # A helper runner's calls are shorter than the first runner's, so that another cron waiting for its
 # thread waits at most about this long (see sync.job._cron_process_queue).

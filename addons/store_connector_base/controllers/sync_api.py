@@ -17,9 +17,10 @@ services.sync_api.API_KEY_SCOPE) and run as the key's user, so that user's acces
 record rules apply. Each store accepts 60 requests per minute (System Parameter
 `store_connector.api_rate_limit`), and so does each user on the routes that name no store
 (/api/v1/stores). Errors answer ``{"error": {"code", "message"[, "details"]}}``
-with 401 (no key, a bad key, or a key of another scope), 403 (no rights, operation not permitted
-on the store), 404 (no such store for this user), 413 (body too large), 415 (a body that is not
-JSON), 422 (bad input), 429 (rate limit, Retry-After), 501 (the platform's addon lacks the
+with 400 (a body that could not be read: broken chunked framing), 401 (no key, a bad key, or a key
+of another scope), 403 (no rights, operation not permitted on the store), 404 (no such store for
+this user), 413 (body too large), 415 (a body that is not JSON), 422 (bad input), 431 (request
+headers over 32 KiB), 429 (rate limit, Retry-After), 501 (the platform's addon lacks the
 feature), or, when the platform itself failed during a request that calls it (an order pull, a
 webhook registration), 409 (a credential to enter), 502 (the platform refused) or 503 (it could not be
 reached or asked to wait, Retry-After).
@@ -47,6 +48,7 @@ from ..exceptions import (
     StoreCredentialMissing,
     WebhookRejected,
 )
+from ..services import database_outage
 from ..services.raw_body import SYNC_API_ROUTING_KEY, max_body_bytes, read_raw_body
 from ..services.sync_api import (
     API_KEY_SCOPE,
@@ -54,7 +56,7 @@ from ..services.sync_api import (
     check_json_content_type,
     check_single_values,
     parse_json_body,
-    payload_too_large,
+    unreadable_request,
 )
 
 _logger = logging.getLogger(__name__)
@@ -189,6 +191,11 @@ class StoreSyncApiController(http.Controller):
             return self._error(SyncApiError(502, "platform_error", str(exc)))
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             raise  # Odoo retries the whole request
+        except RecursionError:
+            # A body nested deeper than a parser goes (json.loads gives up near a thousand levels).
+            return self._error(SyncApiError(422, "invalid_json", _("The request body is not valid JSON.")))
+        except database_outage.DATABASE_UNAVAILABLE_ERRORS:
+            raise  # the connection is lost: ir.http answers 503 (services/database_outage.py)
         except Exception:
             _logger.exception("sync API request (%s) failed", what)
             return self._error(
@@ -239,13 +246,13 @@ class StoreSyncApiController(http.Controller):
     def _raw_body():
         """The body as read by ir.http (bounded); read here, bounded too, if it was not.
 
-        :raises SyncApiError(413): over max_body_bytes().
+        :raises SyncApiError: 413 over max_body_bytes(), 400 a body that could not be read.
         """
         limit = max_body_bytes()
         try:
             return read_raw_body(request.httprequest, limit)
-        except WebhookRejected:
-            raise payload_too_large(limit) from None
+        except WebhookRejected as exc:
+            raise unreadable_request(exc.status, limit) from None
 
     def _orders_page(self, store):
         args = request.httprequest.args

@@ -33,13 +33,22 @@ from ..services.redact import safe_message
 _logger = logging.getLogger(__name__)
 
 RUNNER_CRON_XMLID = "store_connector_base.ir_cron_sync_job_runner"
+# The lanes of the runner made at install, the first included (data/ir_cron_runner_lanes_data.xml): Odoo
+# runs a cron record in one worker at a time across all servers, so the queue runs in as many workers at
+# once as there are active lanes. System Parameter store_connector.runner_count makes more or archives
+# some (`SyncJob._sync_runner_crons`).
+RUNNER_LANE_XMLIDS = (
+    RUNNER_CRON_XMLID,
+    "store_connector_base.ir_cron_sync_job_runner_lane_2",
+    "store_connector_base.ir_cron_sync_job_runner_lane_3",
+)
 _TRIGGER_KEY = "store_connector.runner_trigger_at"
 _TRIGGER_JOBS_KEY = "store_connector.runner_trigger_jobs"
 # The runners after the first (System Parameter store_connector.runner_count): ir.cron records of
 # the same method, made and archived by `SyncJob._sync_runner_crons`, with the XML ids
-# store_connector_base.ir_cron_sync_job_runner_<n> (n = 2, 3...).
+# store_connector_base.ir_cron_sync_job_runner_lane_<n> (n = 2, 3...).
 RUNNER_MODULE = "store_connector_base"
-HELPER_RUNNER_NAME = "ir_cron_sync_job_runner_"
+HELPER_RUNNER_NAME = "ir_cron_sync_job_runner_lane_"
 # Behind the first runner and Odoo's own crons (priority 5) in a cron worker's round.
 HELPER_RUNNER_PRIORITY = 10
 
@@ -67,26 +76,24 @@ SELECT c.id, clock_timestamp() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', now
 RETURNING cron_id
 """
 
-# Runner presence: no wake-up needed while a runner call claims. A runner call holds the
-# session-level advisory lock (_PRESENCE_LOCK_NAMESPACE, its runner number) from before its first
-# claim; a transaction that queued due jobs probes it at commit time (_PRESENCE_PROBE_SQL), holding
-# (_PRESENCE_LOCK_NAMESPACE, 0) shared until it commits. When some runner holds its lock, the
-# transaction writes no trigger: before it ends its call, that runner takes (namespace, 0) exclusive,
-# which waits for every such transaction to commit, lets go of its own lock, and counts the due jobs
-# in a new snapshot (`_end_runner_presence`), so that a job committed after the call's last claim is
-# still seen and run, by another call that Odoo makes at once or that a trigger then wakes. A
-# transaction that probes while that final check runs (or is waited for) finds (namespace, 0) taken
-# and writes its trigger as before; so does one that probes while no runner is under way. Each
-# trigger it saves is a row, three index entries and foreign key locks on the runner's cron row,
-# which its worker holds for the whole run. Should a runner die between the two, its presence lock
-# dies with its connection, and the jobs it promised to see wait for the runners' one-minute poll.
-_PRESENCE_LOCK_NAMESPACE = 731_540_039
-_PRESENCE_FINAL_CHECK = 0
-# CASE, not AND: the lock on (namespace, 0) must be held before the runners' locks are looked at.
-_PRESENCE_PROBE_SQL = """SELECT CASE WHEN pg_try_advisory_xact_lock_shared(%(namespace)s, %(final_check)s)
-            THEN EXISTS (SELECT 1 FROM unnest(%(runners)s::int[]) AS runner(number)
-                          WHERE NOT pg_try_advisory_xact_lock_shared(%(namespace)s, runner.number))
-            ELSE FALSE END"""
+# Which runners are running a call: each holds the session-level advisory lock
+# (_RUNNING_LOCK_NAMESPACE, its runner number) for the whole call (`_take_runner_lock`). A transaction
+# that queued due jobs wakes the first active runner whose lock it can share (one not running: see
+# `_trigger_runner`), so that a job queued while the first runner works through a long job is run by
+# another worker at once, and one delivery never wakes every runner. Nothing is written: a probe costs
+# no row, no WAL, and the lock dies with the runner's connection.
+_RUNNING_LOCK_NAMESPACE = 731_540_039
+# The wake-up's trigger (`_trigger_runner`): for the first active runner not running, in runner order.
+_WAKE_SQL = """
+INSERT INTO ir_cron_trigger (cron_id, call_at, create_date, write_date)
+SELECT COALESCE((SELECT r.cron FROM unnest(%(numbers)s::int[], %(crons)s::int[]) AS r(number, cron)
+                   JOIN ir_cron c ON c.id = r.cron AND c.active
+                  WHERE %(due)s AND pg_try_advisory_xact_lock_shared(%(namespace)s, r.number)
+                  ORDER BY r.number LIMIT 1), %(first)s),
+       GREATEST(%(when)s, clock_timestamp() AT TIME ZONE 'UTC'),
+       now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+RETURNING cron_id
+"""
 
 # The database clock at the time of the statement, in UTC like every Datetime column. Not now():
 # that is the start of the transaction, which in a long transaction (a button, a test) is older
@@ -307,6 +314,13 @@ RETURNING id
 """
 
 _worker_host = socket.gethostname()
+
+# What a job retries as a race with another worker, not a fault of its own: Odoo's concurrency errors
+# (serialization failure, deadlock, lock timeout), and a unique violation: two workers running jobs
+# about the same platform record at once (two deliveries of one order, queued while the first one's
+# job already ran) both create it; the first commits, the second is refused by the unique index,
+# and its retry finds the record and updates it.
+_CONCURRENCY_EXCEPTIONS = (*PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, psycopg2.errors.UniqueViolation)
 
 # Managers only: a payload may carry an order or a customer (personal data), like a delivery's body.
 MANAGER_GROUP = "store_connector_base.group_store_connector_manager"
@@ -634,10 +648,11 @@ class SyncJob(models.Model):
         def _trigger():
             when = cr.precommit.data.pop(_TRIGGER_KEY, None) or fields.Datetime.now()
             due_jobs = cr.precommit.data.pop(_TRIGGER_JOBS_KEY, 0)
+            Job = env["sync.job"].sudo()
             if due_jobs > 1:
-                env["sync.job"].sudo()._wake_helper_runners(due_jobs)
-            cron_id = env["ir.model.data"]._xmlid_to_res_id(RUNNER_CRON_XMLID, raise_if_not_found=False)
-            if not cron_id:
+                Job._wake_helper_runners(due_jobs)
+            runners = Job._runner_cron_ids()
+            if not runners:
                 return
             due = when <= fields.Datetime.now()
             # Not ir.cron._trigger(): it stamps call_at to the second, and when a run of the runner
@@ -645,20 +660,17 @@ class SyncJob(models.Model):
             # is under way, stamped before its start, would vanish with it, and a job committed after
             # the run's last claim would wait for the next poll (a minute). Stamped with the database
             # clock at full precision, it survives every run that began before it. Nor is a trigger
-            # skipped when one is already due: that one may belong to the run about to end (only a
-            # runner's presence lock, above, says that a run will see this transaction's jobs).
-            # No user: the users' foreign keys would lock the user's row, as every delivery does.
-            # The presence probe in the same statement (one round trip): due now, no trigger when
-            # a runner call under way will see this transaction's jobs.
+            # skipped when one is already due: that one may belong to the run about to end.
+            # One trigger, to the first active runner that is not running a call now (its lock, see
+            # _RUNNING_LOCK_NAMESPACE): a job queued while the first runner works through a long job
+            # is taken by another worker at once; the first runner when all are busy. For a later
+            # time, the first runner. No user: its foreign keys would lock the user's row.
             cr.execute(SQL(
-                """INSERT INTO ir_cron_trigger (cron_id, call_at, create_date, write_date)
-                   SELECT %(cron)s, GREATEST(%(when)s, clock_timestamp() AT TIME ZONE 'UTC'),
-                          now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-                    WHERE NOT %(present)s""",
-                cron=cron_id, when=when,
-                present=SQL("(%s)", env["sync.job"].sudo()._runner_present_query()) if due else SQL("FALSE"),
+                _WAKE_SQL,
+                numbers=[number for number, _cron in runners], crons=[cron for _number, cron in runners],
+                due=due, namespace=_RUNNING_LOCK_NAMESPACE, first=runners[0][1], when=when,
             ))
-            if due and cr.rowcount:
+            if due:
                 dbname = cr.dbname
                 cr.postcommit.add(lambda: cron_wakeup.wake_cron_workers(dbname))
 
@@ -693,53 +705,31 @@ class SyncJob(models.Model):
         time_limit = self._cron_time_limit()
         if runner > 1:
             time_limit = min(time_limit, const.HELPER_RUNNER_TIME_LIMIT)
-        present = self._begin_runner_presence(runner)
+        running = self._take_runner_lock(runner)
         try:
             done = self._process_queue(commit=True, report_progress=True, time_limit=time_limit,
                                        wake_helpers=True)
         finally:
-            remaining = self._end_runner_presence(runner) if present else None
-        if remaining:
-            # Due jobs, some maybe committed after the last claim by transactions that counted on
-            # this call: told to Odoo (it calls again at once), and a trigger in case it does not
-            # (its chain of calls is at its end, or this helper gives way below).
-            self._wake_runner()
-            self._wake_helper_runners(remaining)
-            Cron._notify_progress(done=done, remaining=remaining)
-            self.env.cr.commit()
+            if running:
+                self._drop_runner_lock(runner)
         if runner > 1 and self._other_crons_due():
             # Nothing remains as far as Odoo knows: the chain ends, the worker moves on.
             Cron._notify_progress(done=done, remaining=0)
         return done
 
     @api.model
-    def _runner_present(self):
-        """Whether a runner call under way will see the jobs this transaction queued (see
-        _PRESENCE_LOCK_NAMESPACE): it then needs no wake-up. Holds the locks it probed until this
-        transaction ends."""
-        self.env.cr.execute(self._runner_present_query())
-        return self.env.cr.fetchone()[0]
+    def _take_runner_lock(self, runner):
+        """Take the running lock of runner `runner` on this connection for its call (see
+        _RUNNING_LOCK_NAMESPACE), committed. It waits for the transactions probing it to commit
+        (milliseconds); one held by another session (the same runner run by hand) is not waited for.
 
-    @api.model
-    def _runner_present_query(self):
-        """`_runner_present`'s query (odoo.tools.SQL), to run alone or inside another statement."""
-        return SQL(_PRESENCE_PROBE_SQL, namespace=_PRESENCE_LOCK_NAMESPACE, final_check=_PRESENCE_FINAL_CHECK,
-                   runners=list(range(1, self._runner_count() + 1)))
-
-    @api.model
-    def _begin_runner_presence(self, runner):
-        """Take the presence lock of runner `runner` on this connection, before its first claim,
-        committed (see _PRESENCE_LOCK_NAMESPACE). It waits for the transactions probing it to
-        commit (milliseconds); one held by another session (the same runner run by hand) is not
-        waited for.
-
-        :returns: whether it is held (then `_end_runner_presence` must follow).
+        :returns: whether it is held (then `_drop_runner_lock` must follow).
         """
         cr = self.env.cr
         cr.commit()
         try:
             cr.execute("SET LOCAL lock_timeout = '5s'; SELECT pg_advisory_lock(%s, %s)",
-                       [_PRESENCE_LOCK_NAMESPACE, runner], log_exceptions=False)
+                       [_RUNNING_LOCK_NAMESPACE, runner], log_exceptions=False)
         except psycopg2.errors.LockNotAvailable:
             cr.rollback()
             return False
@@ -747,44 +737,20 @@ class SyncJob(models.Model):
         return True
 
     @api.model
-    def _end_runner_presence(self, runner):
-        """The end of a runner call under its presence lock (see _PRESENCE_LOCK_NAMESPACE): wait
-        for the transactions that counted on it, let go of it, and count the due jobs.
-
-        :returns: the number of due jobs, as committed once those transactions are.
-        """
+    def _drop_runner_lock(self, runner):
+        """Release the running lock of runner `runner` (see `_take_runner_lock`); should that fail,
+        close the connection, which releases it too (see `_drop_lease`)."""
         cr = self.env.cr
         try:
             if cr._cnx.info.transaction_status == TRANSACTION_STATUS_INERROR:
                 cr.rollback()
+            cr.execute("SELECT pg_advisory_unlock(%s, %s)", [_RUNNING_LOCK_NAMESPACE, runner])
             cr.commit()
-            cr.execute("SELECT pg_advisory_lock(%s, %s)", [_PRESENCE_LOCK_NAMESPACE, _PRESENCE_FINAL_CHECK])
-            cr.commit()  # the count below needs a snapshot taken after the wait
-            cr.execute("SELECT pg_advisory_unlock(%s, %s)", [_PRESENCE_LOCK_NAMESPACE, runner])
-            remaining = self._count_due()
-            cr.execute("SELECT pg_advisory_unlock(%s, %s)", [_PRESENCE_LOCK_NAMESPACE, _PRESENCE_FINAL_CHECK])
-            cr.commit()
-            return remaining
-        except Exception:  # noqa: BLE001 - the locks must not outlive the call (see _drop_lease)
-            _logger.warning("could not end the presence of runner %s: closing the connection", runner,
+        except Exception:  # noqa: BLE001 - the lock must not outlive the call
+            _logger.warning("could not release the lock of runner %s: closing the connection", runner,
                             exc_info=True)
             if not cr._cnx.closed:
                 cr._cnx.close()
-            raise
-
-    @api.model
-    def _wake_runner(self):
-        """A trigger of the first runner, due now, written in this transaction; the cron workers
-        are told after it commits."""
-        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(RUNNER_CRON_XMLID, raise_if_not_found=False)
-        if not cron_id:
-            return
-        cr = self.env.cr
-        cr.execute("""INSERT INTO ir_cron_trigger (cron_id, call_at, create_date, write_date)
-                      VALUES (%s, clock_timestamp() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC',
-                              now() AT TIME ZONE 'UTC')""", [cron_id])
-        dbname = cr.dbname
-        cr.postcommit.add(lambda: cron_wakeup.wake_cron_workers(dbname))
 
     # ================================================================ runners
     @api.model
@@ -793,6 +759,22 @@ class SyncJob(models.Model):
         1 to MAX_RUNNER_COUNT)."""
         count = self._int_param(const.PARAM_RUNNER_COUNT, const.DEFAULT_RUNNER_COUNT, 1)
         return min(count, const.MAX_RUNNER_COUNT)
+
+    @api.model
+    def _runner_cron_ids(self):
+        """The runner crons in runner order, the first runner first, up to the runner count, as
+        far as their XML ids say (cached: no query); `_trigger_runner` checks they are active.
+
+        :returns: [(runner number, ir.cron id)].
+        """
+        IrModelData = self.env["ir.model.data"]
+        runners = []
+        for number in range(1, self._runner_count() + 1):
+            xmlid = RUNNER_CRON_XMLID if number == 1 else f"{RUNNER_MODULE}.{HELPER_RUNNER_NAME}{number}"
+            cron_id = IrModelData._xmlid_to_res_id(xmlid, raise_if_not_found=False)
+            if cron_id:
+                runners.append((number, cron_id))
+        return runners
 
     @api.model
     def _helper_runner_crons(self):
@@ -837,7 +819,7 @@ class SyncJob(models.Model):
                 if not wanted:
                     continue
                 cron = Cron.create({
-                    "name": _("Store Connector: run the sync queue (runner %(number)s)", number=number),
+                    "name": _("Store Connector: run the sync queue (lane %(number)s)", number=number),
                     "model_id": runner.model_id.id,
                     "state": "code",
                     "code": f"model._cron_process_queue(runner={number})",
@@ -851,9 +833,14 @@ class SyncJob(models.Model):
                     "module": RUNNER_MODULE, "name": f"{HELPER_RUNNER_NAME}{number}", "model": "ir.cron",
                     "res_id": cron.id, "noupdate": True,
                 })
-            elif cron.active != wanted and not cron.try_write({"active": wanted}):
-                _logger.info("runner cron %s is running: %s at its next call", cron.id,
-                             "it archives itself" if not wanted else "activated")
+            else:
+                values = {"code": f"model._cron_process_queue(runner={number})",
+                          "priority": HELPER_RUNNER_PRIORITY, "active": wanted}
+                values = {key: value for key, value in values.items()
+                          if (cron[key].strip() if key == "code" else cron[key]) != value}
+                if values and not cron.try_write(values):
+                    _logger.info("runner cron %s is running: changed at its next call (a runner "
+                                 "beyond the count archives itself)", cron.id)
             if wanted:
                 active.append(cron.id)
         return active
@@ -1411,7 +1398,7 @@ class SyncJob(models.Model):
             return "auth", False, None
         if isinstance(exc, RetryableJobError):
             return "retryable", True, exc.retry_after
-        if isinstance(exc, (PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, requests.ConnectionError, requests.Timeout)):
+        if isinstance(exc, (*_CONCURRENCY_EXCEPTIONS, requests.ConnectionError, requests.Timeout)):
             return "retryable", True, None
         if isinstance(exc, (PermanentJobError, UserError, ValidationError)):
             return "permanent", False, None
@@ -1429,7 +1416,7 @@ class SyncJob(models.Model):
             text = _("The platform did not answer in time: %(error)s", error=text)
         elif isinstance(exc, requests.ConnectionError):
             text = _("Could not reach the platform: %(error)s", error=text)
-        elif isinstance(exc, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
+        elif isinstance(exc, _CONCURRENCY_EXCEPTIONS):
             text = _("Another process changed the same records at the same time: %(error)s", error=text)
         elif kind == "crash":
             text = "".join(traceback.format_exception(exc)).strip()

@@ -18,7 +18,7 @@ from odoo.tests.common import TransactionCase
 
 from odoo.addons.store_connector_base import const
 from odoo.addons.store_connector_base.models.sync_job import (
-    _PRESENCE_LOCK_NAMESPACE,
+    _RUNNING_LOCK_NAMESPACE,
     HELPER_RUNNER_NAME,
     HELPER_RUNNER_PRIORITY,
     RUNNER_CRON_XMLID,
@@ -63,16 +63,16 @@ class TestRunnerCrons(StoreConnectorCase):
         self.env.cr.execute("DELETE FROM ir_cron_trigger")
 
     # ------------------------------------------------------------------ the setting
-    def test_install_makes_one_helper_for_the_default_of_two_runners(self):
-        self.assertEqual(self.ICP.get_param(const.PARAM_RUNNER_COUNT), "2")
-        self.assertEqual(self.active_helpers(), [2])
+    def test_install_makes_the_lanes_of_the_default_of_three_runners(self):
+        self.assertEqual(self.ICP.get_param(const.PARAM_RUNNER_COUNT), "3")
+        self.assertEqual(self.active_helpers(), [2, 3])
         helper = self.env.ref(helper_xmlid(2))
         self.assertRecordValues(helper, [{
             "model_id": self.runner.model_id.id, "state": "code", "user_id": self.runner.user_id.id,
             "interval_number": 1, "interval_type": "minutes", "priority": HELPER_RUNNER_PRIORITY,
         }])
         self.assertEqual(helper.code.strip(), "model._cron_process_queue(runner=2)")
-        self.assertIn("runner 2", helper.name)
+        self.assertIn("lane 2", helper.name)
         self.assertTrue(self.env["ir.model.data"].search([
             ("module", "=", RUNNER_MODULE), ("name", "=", f"{HELPER_RUNNER_NAME}2")]).noupdate)
 
@@ -90,10 +90,10 @@ class TestRunnerCrons(StoreConnectorCase):
                          "archived helpers come back, none is made twice")
         # Deleting the parameter is the default again; nonsense is the default too (with a warning).
         self.ICP.search([("key", "=", const.PARAM_RUNNER_COUNT)]).unlink()
-        self.assertEqual(self.active_helpers(), [2])
+        self.assertEqual(self.active_helpers(), [2, 3])
         with self.assertLogs("odoo.addons.store_connector_base.models.sync_job", "WARNING"):
             self.ICP.set_param(const.PARAM_RUNNER_COUNT, "many")
-        self.assertEqual(self.active_helpers(), [2])
+        self.assertEqual(self.active_helpers(), [2, 3])
 
     def test_the_count_is_capped(self):
         self.ICP.set_param(const.PARAM_RUNNER_COUNT, "1000")
@@ -101,6 +101,15 @@ class TestRunnerCrons(StoreConnectorCase):
         self.assertEqual(len(self.active_helpers()), const.MAX_RUNNER_COUNT - 1)
 
     # ------------------------------------------------------------------ waking them
+    def test_a_lane_made_by_the_first_version_is_taken_over(self):
+        """The lanes made at install run as the first runner did (no number): the setting gives
+        them their number and their place after Odoo's other crons."""
+        lane = self.env.ref(helper_xmlid(2))
+        lane.write({"code": "model._cron_process_queue()", "priority": 5})
+        self.Job._sync_runner_crons()
+        self.assertEqual((lane.code.strip(), lane.priority),
+                         ("model._cron_process_queue(runner=2)", HELPER_RUNNER_PRIORITY))
+
     def test_one_delivery_or_job_wakes_the_first_runner_alone(self):
         helper = self.env.ref(helper_xmlid(2))
         self.clear_triggers()
@@ -184,6 +193,7 @@ class RunnersCase(TransactionCase):
             cr.execute("SELECT (SELECT COALESCE(max(id), 0) FROM ir_cron_trigger), "
                        "(SELECT COALESCE(max(id), 0) FROM ir_cron_progress)")
             self.trigger_floor, self.progress_floor = cr.fetchone()
+            self.runner_count = self.env_of(cr)["ir.config_parameter"].get_param(const.PARAM_RUNNER_COUNT)
             cr.execute("SELECT count(*) FROM sync_job WHERE state IN ('pending', 'processing')")
             self.assertEqual(cr.fetchone()[0], 0, "the runners run every store's jobs: none may be left")
         self.addCleanup(self._delete_new_cron_records)
@@ -266,7 +276,7 @@ class TestRunnersConcurrency(RunnersCase):
     def test_a_helper_beyond_the_count_archives_itself_when_it_next_runs(self):
         with self.registry.cursor() as cr:
             helper_id = self.env_of(cr).ref(helper_xmlid(2)).id
-        self.addCleanup(self.set_params, {const.PARAM_RUNNER_COUNT: "2"})
+        self.addCleanup(self.set_params, {const.PARAM_RUNNER_COUNT: self.runner_count})
         # A cron worker runs the helper (it holds the cron's row) while the setting is lowered.
         worker = self.registry.cursor()
         self.addCleanup(worker.close)
@@ -319,105 +329,94 @@ class TestRunnersConcurrency(RunnersCase):
             self.env_of(cr)["sync.job"]._process_queue(store_ids=[self.store_id], commit=True)
 
 
-class TestRunnerPresence(RunnersCase):
-    """No wake-up is written while a runner call is under way (sync.job _PRESENCE_LOCK_NAMESPACE),
-    and no job is left waiting for it: the call's final check waits for the transactions that
-    counted on it and sees their jobs."""
 
-    def runner_triggers(self):
-        with self.registry.cursor() as cr:
-            cr.execute("SELECT count(*) FROM ir_cron_trigger WHERE id > %s AND cron_id = %s",
-                       [self.trigger_floor, self.env_of(cr).ref(RUNNER_CRON_XMLID).id])
-            return cr.fetchone()[0]
 
-    def runner_call(self, number=1):
-        """A runner's connection that began its call (presence taken). :returns: (cursor, sync.job)."""
+class TestRunnerWake(RunnersCase):
+    """An enqueue wakes one runner: the first active lane that no worker is running (sync.job
+    _RUNNING_LOCK_NAMESPACE), so that a job queued while a lane works through a long job is run by
+    another worker at once, and one delivery never wakes every lane."""
+
+    def lanes(self, env):
+        return [env.ref(RUNNER_CRON_XMLID).id] + [env.ref(helper_xmlid(n)).id for n in (2, 3)]
+
+    def running(self, number):
+        """A worker's connection running runner `number` (its lock held, committed)."""
         cr = self.registry.cursor()
         self.addCleanup(cr.close)
         Job = self.env_of(cr)["sync.job"]
-        self.assertTrue(Job._begin_runner_presence(number))
-        return cr, Job
+        self.assertTrue(Job._take_runner_lock(number))
+        # Before the cursor goes back to the pool, whose connection would keep the lock.
+        self.addCleanup(lambda: cr._cnx.closed or Job._drop_runner_lock(number))
+        return cr
 
-    def test_a_job_queued_while_a_runner_claims_writes_no_trigger_and_is_counted_at_its_end(self):
-        cr, Job = self.runner_call()
-        [job_id] = self.committed_jobs(1, sleep=0)
-        self.assertEqual(self.runner_triggers(), 0, "the runner under way sees it: no wake-up")
-        self.assertEqual(Job._end_runner_presence(1), 1, "the call's final check counts it")
-        # The call is over: the next job wakes the runner again.
-        self.committed_jobs(1, sleep=0)
-        self.assertEqual(self.runner_triggers(), 1)
-        with self.registry.cursor() as other:
-            self.env_of(other)["sync.job"]._process_queue(store_ids=[self.store_id], commit=True)
-            other.execute("SELECT state FROM sync_job WHERE id = %s", [job_id])
-            self.assertEqual(other.fetchone()[0], "done")
+    def woken(self):
+        """The lanes that a job queued now (by a transaction of its own, committed) wakes."""
+        with self.registry.cursor() as cr:
+            env = self.env_of(cr)
+            lanes = self.lanes(env)
+            cr.execute("DELETE FROM ir_cron_trigger WHERE id > %s AND cron_id = ANY(%s)",
+                       [self.trigger_floor, lanes])
+            cr.commit()
+            env["sync.job"]._enqueue(env["connector.store"].browse(self.store_id), OP, "_job_scripted")
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT cron_id FROM ir_cron_trigger WHERE id > %s AND cron_id = ANY(%s)",
+                       [self.trigger_floor, lanes])
+            return [lanes.index(cron_id) + 1 for (cron_id,) in cr.fetchall()]
 
-    def test_the_final_check_waits_for_the_transactions_that_counted_on_the_runner(self):
-        runner_cr, Job = self.runner_call()
-        # A transaction queues a job and gets to its commit (the probe), then is slow to commit.
-        queuing = self.registry.cursor()
-        self.addCleanup(queuing.close)
-        env = self.env_of(queuing)
-        store = env["connector.store"].browse(self.store_id)
-        env["sync.job"]._enqueue(store, OP, "_job_scripted", payload={"late": True})
-        queuing.flush()  # the precommit hooks, as a commit runs them: the probe finds the runner
-        counted = []
-        ending = threading.Thread(target=lambda: counted.append(Job._end_runner_presence(1)))
-        ending.start()
-        ending.join(1.0)
-        self.assertTrue(ending.is_alive(), "the final check waits for the transaction to commit")
-        queuing.commit()
-        ending.join(30)
-        self.assertEqual(counted, [1], "and then sees its job, committed after the call's last claim")
-        self.assertEqual(self.runner_triggers(), 0)
-        with self.registry.cursor() as other:
-            self.env_of(other)["sync.job"]._process_queue(store_ids=[self.store_id], commit=True)
+    def set_lane_active(self, number, active):
+        with self.registry.cursor() as cr:
+            cr.execute("UPDATE ir_cron SET active = %s WHERE id = %s",
+                       [active, self.env_of(cr).ref(helper_xmlid(number)).id])
 
-    def test_a_job_queued_during_the_final_check_writes_its_trigger(self):
-        runner_cr, _Job = self.runner_call()
-        # The runner is in its final check: it holds the check's lock and is about to let go.
-        runner_cr.execute("SELECT pg_advisory_lock(%s, 0)", [_PRESENCE_LOCK_NAMESPACE])
-        self.committed_jobs(1, sleep=0)
-        self.assertEqual(self.runner_triggers(), 1, "it may come after the count: woken as before")
-        runner_cr.execute("SELECT pg_advisory_unlock_all()")
-        with self.registry.cursor() as other:
-            self.env_of(other)["sync.job"]._process_queue(store_ids=[self.store_id], commit=True)
+    def test_the_first_lane_not_running_is_woken(self):
+        self.assertEqual(self.woken(), [1], "nothing runs: the first runner")
+        first = self.running(1)
+        self.assertEqual(self.woken(), [2], "the first runner works through a job: another worker")
+        self.running(2)
+        self.assertEqual(self.woken(), [3])
+        self.running(3)
+        self.assertEqual(self.woken(), [1], "all busy: the first, as before lanes (it sees the job next)")
+        self.env_of(first)["sync.job"]._drop_runner_lock(1)
+        self.assertEqual(self.woken(), [1], "the first runner's call ended")
 
-    def test_a_job_queued_while_no_runner_claims_writes_its_trigger(self):
-        self.committed_jobs(1, sleep=0)
-        self.assertEqual(self.runner_triggers(), 1)
-        # A runner that died (its connection closed) takes its presence with it.
-        cr, _Job = self.runner_call()
+    def test_an_archived_lane_or_one_beyond_the_count_is_not_woken(self):
+        self.running(1)
+        self.set_lane_active(2, False)
+        self.addCleanup(self.set_lane_active, 2, True)
+        self.assertEqual(self.woken(), [3])
+        self.addCleanup(self.set_params, {const.PARAM_RUNNER_COUNT: self.runner_count})
+        self.set_params({const.PARAM_RUNNER_COUNT: "2"})
+        self.assertEqual(self.woken(), [2], "the setting owns the lanes: lane 2 is back")
+        self.running(2)
+        self.assertEqual(self.woken(), [1], "lane 3 is beyond the count: not woken")
+
+    def test_a_lane_whose_worker_died_is_not_running(self):
+        cr = self.running(1)
+        self.assertEqual(self.woken(), [2])
         cr._cnx.close()
         for _attempt in range(100):
             with self.registry.cursor() as probe:
-                if not self.env_of(probe)["sync.job"]._runner_present():
+                probe.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s "
+                              "AND objid = 1 AND granted", [_RUNNING_LOCK_NAMESPACE])
+                if not probe.fetchone()[0]:
                     break
             threading.Event().wait(0.05)
-        self.committed_jobs(1, sleep=0)
-        self.assertEqual(self.runner_triggers(), 2)
-        with self.registry.cursor() as other:
-            self.env_of(other)["sync.job"]._process_queue(store_ids=[self.store_id], commit=True)
+        self.assertEqual(self.woken(), [1])
 
-    def test_the_runner_cron_runs_what_was_queued_after_its_last_claim(self):
-        """End to end through the runner cron: a job committed after the call's last claim, by a
-        transaction that wrote no trigger, is reported to Odoo as remaining, with a wake-up."""
-        late = []
+    def test_the_runner_cron_holds_its_lock_for_its_call_only(self):
+        held = []
         original = type(self.env["sync.job"])._process_queue
 
-        def process_then_queue(job_model, *args, **kwargs):
-            done = original(job_model, *args, **kwargs)
-            late.extend(self.committed_jobs(1, sleep=0))  # after the last claim, before the end
-            return done
+        def process(job_model, *args, **kwargs):
+            with self.registry.cursor() as probe:
+                probe.execute("SELECT pg_try_advisory_xact_lock_shared(%s, 2)", [_RUNNING_LOCK_NAMESPACE])
+                held.append(not probe.fetchone()[0])
+            return original(job_model, *args, **kwargs)
 
-        with patch.object(type(self.env["sync.job"]), "_process_queue", process_then_queue), \
+        with patch.object(type(self.env["sync.job"]), "_process_queue", process), \
                 self.registry.cursor() as cr:
-            cron = self.env_of(cr).ref(RUNNER_CRON_XMLID)
-            cron.method_direct_trigger()
-            cr.execute("SELECT done, remaining FROM ir_cron_progress WHERE cron_id = %s "
-                       "ORDER BY id DESC LIMIT 1", [cron.id])
-            self.assertEqual(cr.fetchone()[1], 1, "Odoo is told a job remains: it calls again")
-        self.assertEqual(self.runner_triggers(), 1, "and the runner is woken, should Odoo not call again")
-        with self.registry.cursor() as cr:
-            self.env_of(cr)["sync.job"]._process_queue(store_ids=[self.store_id], commit=True)
-            cr.execute("SELECT state FROM sync_job WHERE id = ANY(%s)", [late])
-            self.assertEqual(cr.fetchall(), [("done",)])
+            self.env_of(cr).ref(helper_xmlid(2)).method_direct_trigger()
+        self.assertEqual(held, [True], "lane 2 holds its lock while it claims and runs")
+        with self.registry.cursor() as probe:
+            probe.execute("SELECT pg_try_advisory_xact_lock_shared(%s, 2)", [_RUNNING_LOCK_NAMESPACE])
+            self.assertTrue(probe.fetchone()[0], "and lets go when its call ends")

@@ -5,3 +5,5 @@ from . import (
     store_adapter_orders,
     store_adapter_products,
 )
+# The fault suite's probe extends the test adapter defined above.
+from . import fault_probe  # noqa: E402, I001
