@@ -625,9 +625,10 @@ class SyncJob(models.Model):
     def _trigger_runner(self, at=None, jobs=1):
         """Wake one runner cron, when this transaction commits: the first active lane that no worker
         is running (see _RUNNING_LOCK_NAMESPACE), or the first runner when all are busy. Several
-        enqueues in one transaction make one trigger, at the earliest time asked for. When the transaction queues more jobs due now than one runner claims at once
-        (System Parameter store_connector.runner_batch_size), the helper runners they need are
-        woken too (`_wake_helper_runners`); a single delivery never wakes them.
+        enqueues in one transaction make one trigger, at the earliest time asked for. When the
+        transaction queues more jobs due now than one runner claims at once (System Parameter
+        store_connector.runner_batch_size), the lanes they need are woken too
+        (`_wake_helper_runners`); a single delivery never wakes every lane.
 
         :param at: datetime (UTC) from which there is something to run; default now.
         :param jobs: how many jobs were queued.
