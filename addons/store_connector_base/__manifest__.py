@@ -43,6 +43,7 @@
         "data/ir_cron_stock_data.xml",
         "data/ir_cron_oauth_data.xml",
         "data/ir_config_parameter_data.xml",
+        "data/sync_job_runner_data.xml",
         "data/product_data.xml",
         "views/menus.xml",
         "views/connector_store_views_quota.xml",

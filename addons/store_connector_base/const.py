@@ -70,6 +70,17 @@ DEFAULT_JOB_TIMEOUT_MINUTES = 15
 DEFAULT_RUNNER_BATCH = 200
 RUNNER_MAX_JOB_BATCH = 50  # jobs of one batchable handler run together (sync.job._run_batch)
 DEFAULT_RUNNER_TIME_LIMIT = 240
+# How many runner crons (lanes) run the queue side by side (sync.job._sync_runner_crons). Each enqueue
+# wakes one, the first that is not running; more are woken when the backlog needs them. Three by default
+# (the lanes of the first multi-worker version): on one server with Odoo's default max_cron_threads = 2,
+# the lanes after the first come after Odoo's other crons in each round and give their thread back after
+# every call while another cron is due, so those still run; with more servers, more lanes run at once.
+PARAM_RUNNER_COUNT = "store_connector.runner_count"
+DEFAULT_RUNNER_COUNT = 3
+MAX_RUNNER_COUNT = 32
+# A helper runner's calls are shorter than the first runner's, so that another cron waiting for its
+# thread waits at most about this long (see sync.job._cron_process_queue).
+HELPER_RUNNER_TIME_LIMIT = 60
 
 # Webhook kinds every platform shares; a platform adapter may declare more (see `_webhook_kinds`).
 BASE_WEBHOOK_KINDS = ("orders", "products", "inventory")

@@ -8,12 +8,34 @@ seconds. Everything created here belongs to benchmark stores that are deleted at
 
 import cProfile
 import io
+import json
 import pstats
+import subprocess
+import sys
+import textwrap
 import time
 
-from tests.benchmarks.bench_common import Figure, create_store, fmt, median, say, section
+from tests.benchmarks.bench_common import Figure, cpu_count, create_store, fmt, median, say, section
 
 CLAIM_LIMIT = 100
+
+# One runner as a process of its own (a cron worker of a prefork server, or of another server): loads
+# the registry, says it is ready, waits for "go" on stdin, runs the queue of the benchmark store until
+# it is empty, and prints what it ran.
+RUNNER_SCRIPT = textwrap.dedent("""
+    import json, sys, time
+    import odoo
+    from odoo import SUPERUSER_ID, api
+    config, database, store_id = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    odoo.tools.config.parse_config(["-c", config, "-d", database, "--log-level=warn"])
+    registry = odoo.modules.registry.Registry(database)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    started = time.perf_counter()
+    with registry.cursor() as cr:
+        ran = api.Environment(cr, SUPERUSER_ID, {})["sync.job"]._process_queue(store_ids=[store_id], commit=True)
+    print(json.dumps({"ran": ran, "seconds": time.perf_counter() - started}), flush=True)
+""")
 
 
 class QueueBench:
@@ -132,6 +154,58 @@ class QueueBench:
         say("cProfile of the measured run (top 30 by cumulative time):")
         say("\n".join(line for line in out.getvalue().splitlines() if line.strip())[:8000])
 
+    # ------------------------------------------------------------------ several runners
+    def _run_runners(self, count, store_id):
+        """`count` runner processes on the store's queue at once. :returns: (jobs run by each,
+        wall seconds from "go" to the last one's end)."""
+        procs = [
+            subprocess.Popen([sys.executable, "-c", RUNNER_SCRIPT, self.args.config, self.args.database,
+                              str(store_id)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            for _i in range(count)
+        ]
+        try:
+            for proc in procs:
+                if proc.stdout.readline().strip() != "ready":
+                    raise RuntimeError("a runner process did not start")
+            started = time.perf_counter()
+            for proc in procs:
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
+            results = [json.loads(proc.stdout.readline()) for proc in procs]
+            elapsed = time.perf_counter() - started
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.wait(60)
+        return [result["ran"] for result in results], elapsed
+
+    def runners_throughput(self):
+        """Jobs per second of 1 then 2 runner processes on the same backlog (the queue's scale-out)."""
+        args = self.args
+        jobs = args.queue_jobs
+        section(f"queue throughput: 1 and 2 runners (separate processes), {jobs} x _job_noop each time")
+        store_id = self._new_store("Benchmark queue runners")
+        if self.template_id is None:
+            self._make_template(store_id)
+        figures, rates = [], {}
+        for count in (1, 2):
+            self._clone(jobs, store_id)
+            self._vacuum()
+            ran, elapsed = self._run_runners(count, store_id)
+            rates[count] = sum(ran) / elapsed if elapsed else 0.0
+            say(f"{count} runner(s): ran {sum(ran)} jobs ({', '.join(map(str, ran))}) in {elapsed:.2f} s: "
+                f"{rates[count]:.0f} jobs/s")
+            left = self.oe.sql("SELECT count(*) FROM sync_job WHERE store_id = %s AND state != 'done'",
+                               [store_id])[0][0]
+            figures.append(Figure(f"queue: jobs/s, {count} runner process(es)", rates[count], "/s", "info",
+                                  note=f"{jobs} _job_noop jobs, {cpu_count()} CPUs on the machine"))
+            figures.append(Figure(f"queue: jobs not done after {count} runner(s)", left, "", "equal", 0))
+            figures.append(Figure(f"queue: jobs run by a runner with {count} runner(s), least",
+                                  min(ran), "", "min", 1))
+        say(f"2 runners / 1 runner: {rates[2] / rates[1]:.2f}x (the machine's other load counts: see uptime)")
+        figures.append(Figure("queue: 2 runners / 1 runner", rates[2] / rates[1], "x", "info"))
+        return figures
+
     # ------------------------------------------------------------------ claim scaling
     def _time_claims(self, expected):
         """Median seconds of `_claim(limit=100)` over the samples, each rolled back."""
@@ -230,6 +304,7 @@ def run(odoo_env, args):
     figures = []
     try:
         figures += bench.throughput()
+        figures += bench.runners_throughput()
         figures += bench.claim_scaling()
     finally:
         bench.cleanup()

@@ -761,18 +761,37 @@ def in_process(odoo_env, args, count=1000, warm=200):
     def start_response(status, _headers, _exc_info=None):
         statuses[status.split(" ", 1)[0]] += 1
 
+    def backends_cpu():
+        """CPU seconds used so far by the PostgreSQL backends of this process's connections (the
+        benchmark database's and the `postgres` one the wake-up notifies on), {pid: seconds}."""
+        import psutil
+
+        used = {}
+        for (pid,) in odoo_env.sql("SELECT pid FROM pg_stat_activity WHERE application_name = %s",
+                                   [f"odoo-{os.getpid()}"]):
+            with contextlib.suppress(psutil.Error):
+                cpu = psutil.Process(pid).cpu_times()
+                used[pid] = cpu.user + cpu.system
+        return used
+
     def serve(environs, profiler=None):
-        r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+        """:returns: ms per request: (CPU of this process, wall, CPU of its PostgreSQL backends)."""
+        # The wake-up's NOTIFY goes out a moment after a delivery: let the last ones of the
+        # previous batch go before measuring.
+        time.sleep(0.2)
+        b0, r0, t0 = backends_cpu(), resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
         if profiler:
             profiler.enable()
         for env in environs:
             b"".join(odoo.http.root(env, start_response))
         if profiler:
             profiler.disable()
-        r1, t1 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+        time.sleep(0.2)
+        r1, t1, b1 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter(), backends_cpu()
         n = max(len(environs), 1)
         cpu = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
-        return 1000 * cpu / n, 1000 * (t1 - t0) / n
+        pg = sum(seconds - b0.get(pid, 0.0) for pid, seconds in b1.items())
+        return 1000 * cpu / n, 1000 * (t1 - t0 - 0.2) / n, 1000 * pg / n
 
     try:
         # Slots are numbered past the duplicates' reach so that every delivery is a new event.
@@ -780,15 +799,16 @@ def in_process(odoo_env, args, count=1000, warm=200):
         serve(environs[:warm])
         statuses.clear()
         profiler = cProfile.Profile() if args.profile else None
-        cpu_ms, wall_ms = serve(environs[warm:], profiler)
+        cpu_ms, wall_ms, pg_ms = serve(environs[warm:], profiler)
         ok = statuses.get("200", 0)
         refused = [environ(200_000 + i, path=f"/api/v1/stores/no-such-store-{i}/webhooks/orders")
                    for i in range(warm + count)]
         serve(refused[:warm])
-        floor_cpu, floor_wall = serve(refused[warm:])
-        say(f"{ok}/{count} answered 200: {cpu_ms:.2f} ms CPU and {wall_ms:.2f} ms wall per delivery "
-            f"(PostgreSQL's share not included); a request refused at once (404, unknown store): "
-            f"{floor_cpu:.2f} ms CPU, {floor_wall:.2f} ms wall")
+        floor_cpu, floor_wall, floor_pg = serve(refused[warm:])
+        ratio = (cpu_ms + pg_ms) / max(floor_cpu + floor_pg, 1e-9)
+        say(f"{ok}/{count} answered 200: {cpu_ms:.2f} ms CPU + its PostgreSQL {pg_ms:.2f} ms, {wall_ms:.2f} ms "
+            f"wall per delivery; a request refused at once (404, unknown store): {floor_cpu:.2f} ms CPU + "
+            f"its PostgreSQL {floor_pg:.2f} ms, {floor_wall:.2f} ms wall: {ratio:.2f}x (no queue runner)")
         if profiler:
             out = io.StringIO()
             pattern = ("store_connector|sql_db.py.*(execute|commit)|models.py.*(create|default_get)"
@@ -803,6 +823,11 @@ def in_process(odoo_env, args, count=1000, warm=200):
                note=f"odoo.http.root, {count} deliveries, no HTTP server; PostgreSQL not included"),
         Figure("intake in process: CPU per refused request", floor_cpu, "ms", "info",
                note="404 for an unknown store: the floor of any Odoo request"),
+        Figure("intake in process: PostgreSQL CPU per delivery", pg_ms, "ms", "info",
+               note="the backends of this process's connections"),
+        Figure("intake in process: PostgreSQL CPU per refused request", floor_pg, "ms", "info"),
+        Figure("intake in process: CPU per delivery / per refused request, PostgreSQL included", ratio, "x",
+               "info", note="no queue runner: the intake's own cost"),
         Figure("intake in process: deliveries not answered 200", count - ok, "", "equal", 0),
     ]
 

@@ -73,3 +73,6 @@ from . import store_order_route, connector_store_routing
 # Daily API quotas per API (today's use, the warning before one is spent).
 from . import connector_store_quota
 from . import store_api_quota
+
+# The queue's runner crons follow their System Parameter.
+from . import ir_config_parameter

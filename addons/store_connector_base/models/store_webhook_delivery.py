@@ -17,7 +17,9 @@ _logger = logging.getLogger(__name__)
 # A delivery and its job in one statement. Their ids are drawn first, so that the delivery is
 # written with its job_id (a CTE cannot update a row inserted by a sibling CTE); the job is only
 # inserted when the delivery was (not a duplicate). The foreign keys are checked at the end of the
-# statement, when both rows exist. NOW as in sync.job: the statement's clock, in UTC.
+# statement, when both rows exist. NOW as in sync.job: the statement's clock, in UTC. No user in
+# create_uid/write_uid (the platform made them, through no user): each of their foreign keys would
+# lock the user's row, on every delivery of every store, as the queue's own writes lock it too.
 _INSERT_SQL = """
 SAVEPOINT store_connector_intake;
 WITH ids AS (
@@ -25,9 +27,9 @@ WITH ids AS (
 ), delivery AS (
     INSERT INTO store_webhook_delivery
            (id, store_id, company_id, kind, topic, event_id, headers, body, received_at, job_id,
-            create_uid, write_uid, create_date, write_date)
+            create_date, write_date)
     SELECT ids.delivery_id, %(store)s, %(company)s, %(kind)s, %(topic)s, %(event)s, %(headers)s,
-           %(body)s, (statement_timestamp() AT TIME ZONE 'UTC'), ids.job_id, %(uid)s, %(uid)s,
+           %(body)s, (statement_timestamp() AT TIME ZONE 'UTC'), ids.job_id,
            (statement_timestamp() AT TIME ZONE 'UTC'), (statement_timestamp() AT TIME ZONE 'UTC')
       FROM ids
     ON CONFLICT (store_id, event_id) DO NOTHING
@@ -36,12 +38,11 @@ WITH ids AS (
     INSERT INTO sync_job
            (id, store_id, company_id, operation, direction, model_name, res_ids, method_name, payload,
             state, priority, retry_count, max_retries, next_attempt_at, run_when_archived,
-            create_uid, create_date, write_uid, write_date)
+            create_date, write_date)
     SELECT delivery.job_id, %(store)s, %(company)s, %(operation)s, 'import', 'store.webhook.delivery',
            jsonb_build_array(delivery.id), %(method_name)s, NULL, 'pending', %(priority)s, 0,
            %(max_retries)s, (statement_timestamp() AT TIME ZONE 'UTC'), %(run_when_archived)s,
-           %(uid)s, (statement_timestamp() AT TIME ZONE 'UTC'), %(uid)s,
-           (statement_timestamp() AT TIME ZONE 'UTC')
+           (statement_timestamp() AT TIME ZONE 'UTC'), (statement_timestamp() AT TIME ZONE 'UTC')
       FROM delivery
     RETURNING id
 )
@@ -54,9 +55,9 @@ _INSERT_KEYED_DELIVERY_SQL = """
 SAVEPOINT store_connector_intake;
 INSERT INTO store_webhook_delivery
        (id, store_id, company_id, kind, topic, event_id, headers, body, received_at, job_id,
-        create_uid, write_uid, create_date, write_date)
+        create_date, write_date)
 VALUES (nextval('store_webhook_delivery_id_seq'), %(store)s, %(company)s, %(kind)s, %(topic)s, %(event)s,
-        %(headers)s, %(body)s, (statement_timestamp() AT TIME ZONE 'UTC'), NULL, %(uid)s, %(uid)s,
+        %(headers)s, %(body)s, (statement_timestamp() AT TIME ZONE 'UTC'), NULL,
         (statement_timestamp() AT TIME ZONE 'UTC'), (statement_timestamp() AT TIME ZONE 'UTC'))
 ON CONFLICT (store_id, event_id) DO NOTHING
 RETURNING id
@@ -86,7 +87,7 @@ WITH existing AS (
            state = 'pending', worker = NULL, operation = %(operation)s,
            priority = LEAST(j.priority, %(priority)s),
            run_when_archived = j.run_when_archived OR %(run_when_archived)s,
-           write_uid = %(uid)s, write_date = (statement_timestamp() AT TIME ZONE 'UTC')
+           write_uid = NULL, write_date = (statement_timestamp() AT TIME ZONE 'UTC')
       FROM existing
      WHERE j.id = existing.id
     RETURNING j.id
@@ -94,24 +95,22 @@ WITH existing AS (
     INSERT INTO sync_job
            (store_id, company_id, operation, direction, model_name, res_ids, method_name, payload,
             state, priority, retry_count, max_retries, next_attempt_at, run_when_archived, identity_key,
-            create_uid, create_date, write_uid, write_date)
+            create_date, write_date)
     SELECT %(store)s, %(company)s, %(operation)s, 'import', 'store.webhook.delivery',
            jsonb_build_array(%(delivery)s::int), %(method_name)s, NULL, 'pending', %(priority)s, 0,
            %(max_retries)s, (statement_timestamp() AT TIME ZONE 'UTC'), %(run_when_archived)s,
-           %(key)s, %(uid)s, (statement_timestamp() AT TIME ZONE 'UTC'), %(uid)s,
-           (statement_timestamp() AT TIME ZONE 'UTC')
+           %(key)s, (statement_timestamp() AT TIME ZONE 'UTC'), (statement_timestamp() AT TIME ZONE 'UTC')
      WHERE %(key)s IS NOT NULL AND NOT EXISTS (SELECT 1 FROM existing)
     RETURNING id
 ), plain AS (
     INSERT INTO sync_job
            (store_id, company_id, operation, direction, model_name, res_ids, method_name, payload,
             state, priority, retry_count, max_retries, next_attempt_at, run_when_archived,
-            create_uid, create_date, write_uid, write_date)
+            create_date, write_date)
     SELECT %(store)s, %(company)s, %(operation)s, 'import', 'store.webhook.delivery',
            jsonb_build_array(%(delivery)s::int), %(method_name)s, NULL, 'pending', %(priority)s, 0,
            %(max_retries)s, (statement_timestamp() AT TIME ZONE 'UTC'), %(run_when_archived)s,
-           %(uid)s, (statement_timestamp() AT TIME ZONE 'UTC'), %(uid)s,
-           (statement_timestamp() AT TIME ZONE 'UTC')
+           (statement_timestamp() AT TIME ZONE 'UTC'), (statement_timestamp() AT TIME ZONE 'UTC')
      WHERE %(key)s IS NULL
     RETURNING id
 )
@@ -421,7 +420,7 @@ class StoreWebhookDelivery(models.Model):
             cr.execute(_INSERT_SQL, {
                 "store": store.id, "company": store.company_id.id, "kind": kind,
                 "topic": topic, "event": event_id, "headers": json.dumps(kept_headers),
-                "body": body, "uid": self.env.uid, "operation": operation,
+                "body": body, "operation": operation,
                 "method_name": method_name, "priority": priority,
                 "max_retries": const.DEFAULT_MAX_RETRIES, "run_when_archived": bool(run_when_archived),
             }, log_exceptions=False)  # a concurrent duplicate is expected, not an error
@@ -451,7 +450,7 @@ class StoreWebhookDelivery(models.Model):
         params = {
             "store": store.id, "company": store.company_id.id, "kind": kind,
             "topic": topic, "event": event_id, "headers": json.dumps(storable_headers(headers)),
-            "body": body, "uid": self.env.uid, "operation": operation,
+            "body": body, "operation": operation,
             "method_name": method_name, "priority": priority,
             "max_retries": const.DEFAULT_MAX_RETRIES, "run_when_archived": bool(run_when_archived),
         }

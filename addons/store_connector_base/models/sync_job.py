@@ -33,15 +33,67 @@ from ..services.redact import safe_message
 _logger = logging.getLogger(__name__)
 
 RUNNER_CRON_XMLID = "store_connector_base.ir_cron_sync_job_runner"
-# Every lane of the runner, the first included (data/ir_cron_runner_lanes_data.xml): Odoo runs a cron
-# record in one worker at a time across all servers, so the queue runs in as many workers at once as
-# there are active lanes. Each is woken by `_trigger_runner`.
+# The lanes of the runner made at install, the first included (data/ir_cron_runner_lanes_data.xml): Odoo
+# runs a cron record in one worker at a time across all servers, so the queue runs in as many workers at
+# once as there are active lanes. System Parameter store_connector.runner_count makes more or archives
+# some (`SyncJob._sync_runner_crons`).
 RUNNER_LANE_XMLIDS = (
     RUNNER_CRON_XMLID,
     "store_connector_base.ir_cron_sync_job_runner_lane_2",
     "store_connector_base.ir_cron_sync_job_runner_lane_3",
 )
 _TRIGGER_KEY = "store_connector.runner_trigger_at"
+_TRIGGER_JOBS_KEY = "store_connector.runner_trigger_jobs"
+# The runners after the first (System Parameter store_connector.runner_count): ir.cron records of
+# the same method, made and archived by `SyncJob._sync_runner_crons`, with the XML ids
+# store_connector_base.ir_cron_sync_job_runner_lane_<n> (n = 2, 3...).
+RUNNER_MODULE = "store_connector_base"
+HELPER_RUNNER_NAME = "ir_cron_sync_job_runner_lane_"
+# Behind the first runner and Odoo's own crons (priority 5) in a cron worker's round.
+HELPER_RUNNER_PRIORITY = 10
+
+# Whether a cron other than the runners is due (its next call passed, or a trigger): a helper runner
+# then ends its chain of calls, so that its worker runs that cron next. A cron that another worker
+# is running counts too (it stays due until it ends): the helper still does one call each round.
+_OTHER_CRONS_DUE_SQL = """
+SELECT EXISTS (
+    SELECT 1 FROM ir_cron c
+     WHERE c.active AND NOT c.id = ANY(%(runners)s)
+       AND (c.nextcall <= (statement_timestamp() AT TIME ZONE 'UTC')
+            OR EXISTS (SELECT 1 FROM ir_cron_trigger t
+                        WHERE t.cron_id = c.id AND t.call_at <= (statement_timestamp() AT TIME ZONE 'UTC'))))
+"""
+
+# Waking helper runners: a trigger for each of the given crons that has none due yet (one already due
+# wakes it as well). Their ids come in runner order; only active ones are woken.
+_WAKE_HELPERS_SQL = """
+INSERT INTO ir_cron_trigger (cron_id, call_at, create_date, write_date)
+SELECT c.id, clock_timestamp() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+  FROM ir_cron c
+ WHERE c.id = ANY(%(crons)s) AND c.active
+   AND NOT EXISTS (SELECT 1 FROM ir_cron_trigger t
+                    WHERE t.cron_id = c.id AND t.call_at <= clock_timestamp() AT TIME ZONE 'UTC')
+RETURNING cron_id
+"""
+
+# Which runners are running a call: each holds the session-level advisory lock
+# (_RUNNING_LOCK_NAMESPACE, its runner number) for the whole call (`_take_runner_lock`). A transaction
+# that queued due jobs wakes the first active runner whose lock it can share (one not running: see
+# `_trigger_runner`), so that a job queued while the first runner works through a long job is run by
+# another worker at once, and one delivery never wakes every runner. Nothing is written: a probe costs
+# no row, no WAL, and the lock dies with the runner's connection.
+_RUNNING_LOCK_NAMESPACE = 731_540_039
+# The wake-up's trigger (`_trigger_runner`): for the first active runner not running, in runner order.
+_WAKE_SQL = """
+INSERT INTO ir_cron_trigger (cron_id, call_at, create_date, write_date)
+SELECT COALESCE((SELECT r.cron FROM unnest(%(numbers)s::int[], %(crons)s::int[]) AS r(number, cron)
+                   JOIN ir_cron c ON c.id = r.cron AND c.active
+                  WHERE %(due)s AND pg_try_advisory_xact_lock_shared(%(namespace)s, r.number)
+                  ORDER BY r.number LIMIT 1), %(first)s),
+       GREATEST(%(when)s, clock_timestamp() AT TIME ZONE 'UTC'),
+       now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+RETURNING cron_id
+"""
 
 # The database clock at the time of the statement, in UTC like every Datetime column. Not now():
 # that is the start of the transaction, which in a long transaction (a button, a test) is older
@@ -323,20 +375,24 @@ class SyncJob(models.Model):
     _order = "id desc"
     _rec_name = "operation"
 
+    # Every index of this table is paid by each delivery the intake stores (its job is inserted with
+    # it) and twice more by the runner (a job's state changes are never HOT updates: the state is in
+    # the partial indexes' predicates). So the columns that queries look up with the store (state,
+    # operation, identity key) have partial indexes of their own in `init`, none of which holds the
+    # done jobs; company_id and operation have none (a company or an operation matches most rows).
     store_id = fields.Many2one(
         "connector.store", required=True, index=True, ondelete="cascade", readonly=True
     )
-    company_id = fields.Many2one(related="store_id.company_id", store=True, index=True)
+    company_id = fields.Many2one(related="store_id.company_id", store=True)
     operation = fields.Char(
-        required=True, index=True, readonly=True, help="What the job does, e.g. orders.import."
+        required=True, readonly=True, help="What the job does, e.g. orders.import."
     )
     direction = fields.Selection(const.JOB_DIRECTIONS, required=True, default="import", readonly=True)
     model_name = fields.Char(string="Target Model", required=True, readonly=True)
     res_ids = fields.Json(string="Target Records", readonly=True)
     method_name = fields.Char(string="Handler", required=True, readonly=True)
     payload = fields.Json(copy=False, readonly=True, groups=MANAGER_GROUP)
-    state = fields.Selection(const.JOB_STATES, required=True, default="pending", index=True, copy=False,
-                             readonly=True)
+    state = fields.Selection(const.JOB_STATES, required=True, default="pending", copy=False, readonly=True)
     priority = fields.Integer(required=True, default=10, help="Lower runs first.")
     retry_count = fields.Integer(default=0, copy=False, readonly=True)
     max_retries = fields.Integer(required=True, default=const.DEFAULT_MAX_RETRIES)
@@ -351,7 +407,7 @@ class SyncJob(models.Model):
         copy=False, readonly=True,
     )
     identity_key = fields.Char(
-        index=True, copy=False, readonly=True,
+        index="btree_not_null", copy=False, readonly=True,
         help="Jobs with the same key and store are merged while pending: the latest payload wins.",
     )
     started_at = fields.Datetime(copy=False, readonly=True)
@@ -393,6 +449,29 @@ class SyncJob(models.Model):
         cr.execute("""
             CREATE INDEX IF NOT EXISTS sync_job_processing_idx
                 ON sync_job (started_at) WHERE state = 'processing'
+        """)
+        # The first versions' indexes on every job's state, operation and company, and on every
+        # job's identity key (NULL for most): Odoo keeps an index a field no longer asks for.
+        cr.execute("DROP INDEX IF EXISTS sync_job__state_index, sync_job__operation_index, "
+                   "sync_job__company_id_index")
+        cr.execute("""SELECT 1 FROM pg_indexes WHERE indexname = 'sync_job__identity_key_index'
+                       AND indexdef NOT LIKE '%% WHERE %%'""")
+        if cr.fetchone():
+            cr.execute("DROP INDEX sync_job__identity_key_index")
+            cr.execute("""CREATE INDEX sync_job__identity_key_index ON sync_job (identity_key)
+                           WHERE identity_key IS NOT NULL""")
+        # A store's open jobs by state (the store's counters and dashboard, the checks for a job
+        # under way), in place of an index on the state of every job, history included.
+        cr.execute("""
+            CREATE INDEX IF NOT EXISTS sync_job_open_state_idx
+                ON sync_job (store_id, state) WHERE state IN ('pending', 'processing', 'failed')
+        """)
+        # The jobs of a sync API order pull (connector.store._api_request_order_pull), in place of an
+        # index on the operation of every job; a job without the key (all the others) is not in it.
+        cr.execute("""
+            CREATE INDEX IF NOT EXISTS sync_job_api_pull_idx
+                ON sync_job (store_id, (payload ->> 'api_pull_id'))
+             WHERE (payload ->> 'api_pull_id') IS NOT NULL
         """)
         # The runners' lease keys (see _LEASE_LOCK_NAMESPACE).
         cr.execute(SQL("CREATE SEQUENCE IF NOT EXISTS %s AS integer CYCLE", SQL.identifier(_LEASE_SEQUENCE)))
@@ -539,19 +618,25 @@ class SyncJob(models.Model):
                 for records, payload in unkeyed
             ])
         if jobs:
-            self._trigger_runner(eta)
+            self._trigger_runner(eta, jobs=len(jobs))
         return jobs
 
     @api.model
-    def _trigger_runner(self, at=None):
-        """Wake the runner cron once, when this transaction commits, unless a wake-up is already
-        due by then. Several enqueues in one transaction make one trigger, at the earliest time
-        asked for.
+    def _trigger_runner(self, at=None, jobs=1):
+        """Wake one runner cron, when this transaction commits: the first active lane that no worker
+        is running (see _RUNNING_LOCK_NAMESPACE), or the first runner when all are busy. Several
+        enqueues in one transaction make one trigger, at the earliest time asked for. When the
+        transaction queues more jobs due now than one runner claims at once (System Parameter
+        store_connector.runner_batch_size), the lanes they need are woken too
+        (`_wake_helper_runners`); a single delivery never wakes every lane.
 
         :param at: datetime (UTC) from which there is something to run; default now.
+        :param jobs: how many jobs were queued.
         """
         cr = self.env.cr
         now = fields.Datetime.now()
+        if not at or at <= now:
+            cr.precommit.data[_TRIGGER_JOBS_KEY] = cr.precommit.data.get(_TRIGGER_JOBS_KEY, 0) + jobs
         at = max(at, now) if at else now
         earliest = cr.precommit.data.get(_TRIGGER_KEY)
         if earliest is not None:
@@ -563,45 +648,237 @@ class SyncJob(models.Model):
         @cr.precommit.add
         def _trigger():
             when = cr.precommit.data.pop(_TRIGGER_KEY, None) or fields.Datetime.now()
-            IrModelData = env["ir.model.data"]
-            cron_ids = [cron_id for cron_id in (IrModelData._xmlid_to_res_id(xmlid, raise_if_not_found=False)
-                                                for xmlid in RUNNER_LANE_XMLIDS) if cron_id]
-            if not cron_ids:
+            due_jobs = cr.precommit.data.pop(_TRIGGER_JOBS_KEY, 0)
+            Job = env["sync.job"].sudo()
+            if due_jobs > 1:
+                Job._wake_helper_runners(due_jobs)
+            runners = Job._runner_cron_ids()
+            if not runners:
                 return
+            due = when <= fields.Datetime.now()
             # Not ir.cron._trigger(): it stamps call_at to the second, and when a run of the runner
             # ends, Odoo deletes the triggers older than that run's start. A trigger made while a run
             # is under way, stamped before its start, would vanish with it, and a job committed after
             # the run's last claim would wait for the next poll (a minute). Stamped with the database
             # clock at full precision, it survives every run that began before it. Nor is a trigger
             # skipped when one is already due: that one may belong to the run about to end.
-            # One trigger per active lane, in one statement: every lane that is not running wakes.
-            cr.execute(
-                """INSERT INTO ir_cron_trigger
-                           (cron_id, call_at, create_uid, write_uid, create_date, write_date)
-                   SELECT c.id, GREATEST(%(when)s, clock_timestamp() AT TIME ZONE 'UTC'),
-                          %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-                     FROM ir_cron c
-                    WHERE c.id = ANY(%(crons)s) AND c.active""",
-                {"crons": cron_ids, "when": when, "uid": env.uid},
-            )
-            if when <= fields.Datetime.now():
+            # One trigger, to the first active runner that is not running a call now (its lock, see
+            # _RUNNING_LOCK_NAMESPACE): a job queued while the first runner works through a long job
+            # is taken by another worker at once; the first runner when all are busy. For a later
+            # time, the first runner. No user: its foreign keys would lock the user's row.
+            cr.execute(SQL(
+                _WAKE_SQL,
+                numbers=[number for number, _cron in runners], crons=[cron for _number, cron in runners],
+                due=due, namespace=_RUNNING_LOCK_NAMESPACE, first=runners[0][1], when=when,
+            ))
+            if due:
                 dbname = cr.dbname
                 cr.postcommit.add(lambda: cron_wakeup.wake_cron_workers(dbname))
 
     # ================================================================ running
     @api.model
-    def _cron_process_queue(self):
-        """Cron entry point: requeue jobs of dead workers, then run due jobs for a bounded time.
+    def _cron_process_queue(self, runner=1):
+        """Cron entry point of every runner: requeue jobs of dead workers, then run due jobs for a
+        bounded time.
 
         Progress goes to Odoo's cron progress API: when due jobs remain, Odoo calls this again at
         once. Each call stays well under the cron worker's real-time limit, because Odoo may chain
-        up to MAX_BATCH_PER_CRON_JOB calls in one worker run.
+        up to MAX_BATCH_PER_CRON_JOB calls in one worker run. While more due jobs remain than this
+        runner claims at once, the helper runners the backlog needs are woken.
+
+        A helper runner (`runner` > 1, see `_sync_runner_crons`) works at most
+        HELPER_RUNNER_TIME_LIMIT seconds a call, and ends its chain of calls when another cron is
+        due, so that its cron worker runs that one next: helpers add throughput, never hold a
+        worker that Odoo's other crons wait for. A helper beyond the runner count (the setting was
+        lowered while it ran) archives itself.
+
+        :param runner: the runner's number (1 for the first runner).
+        :returns: the number of jobs run.
         """
         self = self.sudo()
+        Cron = self.env["ir.cron"]
+        if runner > 1 and runner > self._runner_count():
+            Cron._notify_progress(done=0, remaining=0, deactivate=True)
+            return 0
         # Every call, not only the minutely one: Odoo calls again at once while jobs remain, and a
         # trigger calls too, so a dead worker's jobs are back in the queue within a minute.
         self._in_bookkeeping_transaction(self._requeue_stuck, commit=True)
-        return self._process_queue(commit=True, report_progress=True, time_limit=self._cron_time_limit())
+        time_limit = self._cron_time_limit()
+        if runner > 1:
+            time_limit = min(time_limit, const.HELPER_RUNNER_TIME_LIMIT)
+        running = self._take_runner_lock(runner)
+        try:
+            done = self._process_queue(commit=True, report_progress=True, time_limit=time_limit,
+                                       wake_helpers=True)
+        finally:
+            if running:
+                self._drop_runner_lock(runner)
+        if runner > 1 and self._other_crons_due():
+            # Nothing remains as far as Odoo knows: the chain ends, the worker moves on.
+            Cron._notify_progress(done=done, remaining=0)
+        return done
+
+    @api.model
+    def _take_runner_lock(self, runner):
+        """Take the running lock of runner `runner` on this connection for its call (see
+        _RUNNING_LOCK_NAMESPACE), committed. It waits for the transactions probing it to commit
+        (milliseconds); one held by another session (the same runner run by hand) is not waited for.
+
+        :returns: whether it is held (then `_drop_runner_lock` must follow).
+        """
+        cr = self.env.cr
+        cr.commit()
+        try:
+            cr.execute("SET LOCAL lock_timeout = '5s'; SELECT pg_advisory_lock(%s, %s)",
+                       [_RUNNING_LOCK_NAMESPACE, runner], log_exceptions=False)
+        except psycopg2.errors.LockNotAvailable:
+            cr.rollback()
+            return False
+        cr.commit()
+        return True
+
+    @api.model
+    def _drop_runner_lock(self, runner):
+        """Release the running lock of runner `runner` (see `_take_runner_lock`); should that fail,
+        close the connection, which releases it too (see `_drop_lease`)."""
+        cr = self.env.cr
+        try:
+            if cr._cnx.info.transaction_status == TRANSACTION_STATUS_INERROR:
+                cr.rollback()
+            cr.execute("SELECT pg_advisory_unlock(%s, %s)", [_RUNNING_LOCK_NAMESPACE, runner])
+            cr.commit()
+        except Exception:  # noqa: BLE001 - the lock must not outlive the call
+            _logger.warning("could not release the lock of runner %s: closing the connection", runner,
+                            exc_info=True)
+            if not cr._cnx.closed:
+                cr._cnx.close()
+
+    # ================================================================ runners
+    @api.model
+    def _runner_count(self):
+        """How many runner crons run the queue (System Parameter store_connector.runner_count,
+        1 to MAX_RUNNER_COUNT)."""
+        count = self._int_param(const.PARAM_RUNNER_COUNT, const.DEFAULT_RUNNER_COUNT, 1)
+        return min(count, const.MAX_RUNNER_COUNT)
+
+    @api.model
+    def _runner_cron_ids(self):
+        """The runner crons in runner order, the first runner first, up to the runner count, as
+        far as their XML ids say (cached: no query); `_trigger_runner` checks they are active.
+
+        :returns: [(runner number, ir.cron id)].
+        """
+        IrModelData = self.env["ir.model.data"]
+        runners = []
+        for number in range(1, self._runner_count() + 1):
+            xmlid = RUNNER_CRON_XMLID if number == 1 else f"{RUNNER_MODULE}.{HELPER_RUNNER_NAME}{number}"
+            cron_id = IrModelData._xmlid_to_res_id(xmlid, raise_if_not_found=False)
+            if cron_id:
+                runners.append((number, cron_id))
+        return runners
+
+    @api.model
+    def _helper_runner_crons(self):
+        """The helper runner crons made so far, active or archived.
+
+        :returns: {runner number: ir.cron id}.
+        """
+        self.env.cr.execute(
+            """SELECT name, res_id FROM ir_model_data
+                WHERE module = %s AND model = 'ir.cron' AND name LIKE %s""",
+            [RUNNER_MODULE, HELPER_RUNNER_NAME.replace("_", "\\_") + "%"],
+        )
+        helpers = {}
+        for name, res_id in self.env.cr.fetchall():
+            number = name[len(HELPER_RUNNER_NAME):]
+            if number.isdigit():
+                helpers[int(number)] = res_id
+        return helpers
+
+    @api.model
+    def _sync_runner_crons(self):
+        """Make the runner crons match System Parameter store_connector.runner_count: helper
+        runners 2..count exist and are active (made like the first runner, same method, behind
+        Odoo's own crons in priority), the others are archived. Called when the parameter changes
+        and at every install or update of the module. A helper running right now cannot be
+        written: it archives itself at its next call (see `_cron_process_queue`).
+
+        :returns: the ids of the active helper runner crons.
+        """
+        runner = self.env.ref(RUNNER_CRON_XMLID, raise_if_not_found=False)
+        if not runner:
+            return []
+        runner = runner.sudo()
+        count = self._runner_count()
+        Cron = self.env["ir.cron"].sudo().with_context(active_test=False)
+        helpers = self._helper_runner_crons()
+        active = []
+        for number in range(2, max(count, max(helpers, default=1)) + 1):
+            cron = Cron.browse(helpers.get(number)).exists()
+            wanted = number <= count
+            if not cron:
+                if not wanted:
+                    continue
+                cron = Cron.create({
+                    "name": _("Store Connector: run the sync queue (lane %(number)s)", number=number),
+                    "model_id": runner.model_id.id,
+                    "state": "code",
+                    "code": f"model._cron_process_queue(runner={number})",
+                    "user_id": runner.user_id.id,
+                    "interval_number": 1,
+                    "interval_type": "minutes",
+                    "priority": HELPER_RUNNER_PRIORITY,
+                    "active": True,
+                })
+                self.env["ir.model.data"].sudo().create({
+                    "module": RUNNER_MODULE, "name": f"{HELPER_RUNNER_NAME}{number}", "model": "ir.cron",
+                    "res_id": cron.id, "noupdate": True,
+                })
+            else:
+                values = {"code": f"model._cron_process_queue(runner={number})",
+                          "priority": HELPER_RUNNER_PRIORITY, "active": wanted}
+                values = {key: value for key, value in values.items()
+                          if (cron[key].strip() if key == "code" else cron[key]) != value}
+                if values and not cron.try_write(values):
+                    _logger.info("runner cron %s is running: changed at its next call (a runner "
+                                 "beyond the count archives itself)", cron.id)
+            if wanted:
+                active.append(cron.id)
+        return active
+
+    @api.model
+    def _other_crons_due(self):
+        """Whether a cron other than the queue runners is due (see _OTHER_CRONS_DUE_SQL)."""
+        runner = self.env["ir.model.data"]._xmlid_to_res_id(RUNNER_CRON_XMLID, raise_if_not_found=False)
+        runners = [runner or 0, *self._helper_runner_crons().values()]
+        self.env.cr.execute(_OTHER_CRONS_DUE_SQL, {"runners": runners})
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _wake_helper_runners(self, backlog):
+        """Wake the helper runners that `backlog` due jobs need, besides the first runner: one
+        runner per batch of store_connector.runner_batch_size jobs, at most runner_count in all.
+        A helper whose wake-up is already due is not woken again. The trigger is written in this
+        transaction, the cron workers are told after it commits.
+
+        :param backlog: the number of due jobs waiting (or just queued).
+        :returns: the ids of the helper crons woken now.
+        """
+        batch = self._int_param(const.PARAM_RUNNER_BATCH, const.DEFAULT_RUNNER_BATCH, 1)
+        wanted = min(-(-backlog // batch), self._runner_count()) - 1
+        if wanted <= 0:
+            return []
+        helpers = self._helper_runner_crons()
+        crons = [helpers[number] for number in sorted(helpers) if number <= self._runner_count()][:wanted]
+        if not crons:
+            return []
+        cr = self.env.cr
+        cr.execute(_WAKE_HELPERS_SQL, {"crons": crons})
+        woken = [row[0] for row in cr.fetchall()]
+        if woken:
+            dbname = cr.dbname
+            cr.postcommit.add(lambda: cron_wakeup.wake_cron_workers(dbname))
+        return woken
 
     @api.model
     def _cron_time_limit(self):
@@ -631,7 +908,7 @@ class SyncJob(models.Model):
 
     @api.model
     def _process_queue(self, store_ids=None, commit=True, report_progress=False, time_limit=None,
-                       batch_size=None):
+                       batch_size=None, wake_helpers=False):
         """Claim and run due jobs in batches until none is left or the time is up.
 
         Each call runs at least one job when one is due; after the time limit, claimed jobs not
@@ -646,6 +923,8 @@ class SyncJob(models.Model):
         :param report_progress: report done/remaining to the cron progress record in the context.
         :param time_limit: seconds (default: System Parameter store_connector.runner_time_limit_seconds).
         :param batch_size: jobs claimed at once (default: store_connector.runner_batch_size).
+        :param wake_helpers: with `report_progress`, wake the helper runners that the jobs still
+            due need (`_wake_helper_runners`) after each batch (the runner crons).
         :returns: the number of jobs run.
         """
         self = self.sudo()
@@ -661,7 +940,10 @@ class SyncJob(models.Model):
                     break
                 done += self._run_claimed(rows, commit=commit, deadline=deadline, started=done)
                 if report_progress:
-                    self.env["ir.cron"]._notify_progress(done=done, remaining=self._count_due(store_ids))
+                    remaining = self._count_due(store_ids)
+                    self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+                    if wake_helpers and remaining > batch_size:
+                        self._wake_helper_runners(remaining)
                     if commit:
                         self.env.cr.commit()
                 if time.monotonic() >= deadline:

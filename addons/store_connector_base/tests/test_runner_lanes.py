@@ -6,7 +6,11 @@ runner cron of its own, woken by every enqueue, so as many workers as lanes run 
 from odoo import SUPERUSER_ID, api
 from odoo.tests.common import TransactionCase
 
-from odoo.addons.store_connector_base.models.sync_job import RUNNER_CRON_XMLID, RUNNER_LANE_XMLIDS
+from odoo.addons.store_connector_base.models.sync_job import (
+    _RUNNING_LOCK_NAMESPACE,
+    RUNNER_CRON_XMLID,
+    RUNNER_LANE_XMLIDS,
+)
 
 from .common import create_test_store
 
@@ -22,12 +26,14 @@ class TestRunnerLanes(TransactionCase):
         lanes = [self.env.ref(xmlid) for xmlid in RUNNER_LANE_XMLIDS]
         self.assertGreaterEqual(len(lanes), 3)
         self.assertEqual(lanes[0], self.env.ref(RUNNER_CRON_XMLID))
-        for lane in lanes:
+        for number, lane in enumerate(lanes, start=1):
             self.assertTrue(lane.active)
-            self.assertEqual(lane.code.strip(), "model._cron_process_queue()")
+            self.assertEqual(lane.code.strip(),
+                             "model._cron_process_queue()" if number == 1
+                             else f"model._cron_process_queue(runner={number})")
             self.assertEqual(lane.model_id.model, "sync.job")
 
-    def test_enqueueing_wakes_every_active_lane(self):
+    def test_enqueueing_wakes_one_lane(self):
         Trigger = self.env["ir.cron.trigger"].sudo()
         first, second, third = (self.env.ref(xmlid) for xmlid in RUNNER_LANE_XMLIDS[:3])
         lanes = self._lane_ids(self.env)
@@ -38,8 +44,8 @@ class TestRunnerLanes(TransactionCase):
         self.env["sync.job"]._enqueue(store, "test.scripted", "_job_scripted")
         self.env.cr.flush()  # runs the precommit hooks, as a commit does
         counts = {cron: Trigger.search_count([("cron_id", "=", cron.id)]) for cron in (first, second, third)}
-        self.assertEqual(counts, {first: 1, second: 1, third: 0},
-                         "one trigger per active lane and transaction, none for an archived lane")
+        self.assertEqual(counts, {first: 1, second: 0, third: 0},
+                         "one trigger per transaction, for the first lane not running (test_queue_runners)")
 
     def test_a_job_queued_while_the_runner_runs_elsewhere_is_taken_by_another_worker(self):
         """A worker running the runner holds its cron row (Odoo's acquisition: FOR NO KEY UPDATE in
@@ -62,6 +68,8 @@ class TestRunnerLanes(TransactionCase):
         with self.registry.cursor() as busy:
             # The worker running the runner: its acquisition's lock, held until the run ends.
             busy.execute("SELECT id FROM ir_cron WHERE id = %s FOR NO KEY UPDATE", [lanes[0]])
+            # ... and the lock of a running lane (sync.job._take_runner_lock), which enqueueing probes.
+            busy.execute("SELECT pg_advisory_lock(%s, 1)", [_RUNNING_LOCK_NAMESPACE])
             with self.registry.cursor() as cr:
                 env = self._env(cr)
                 env["sync.job"]._enqueue(env["connector.store"].browse(store_id), "test.scripted",
@@ -76,5 +84,6 @@ class TestRunnerLanes(TransactionCase):
                         break
                 other.rollback()
             busy.rollback()
+            busy.execute("SELECT pg_advisory_unlock_all()")
         self.assertTrue(acquired, "no runner cron could be acquired while one runs: the job waits for it")
         self.assertNotEqual(acquired[0], lanes[0])
