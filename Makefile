@@ -1,5 +1,5 @@
 # Entry points of the suite; each calls its script in scripts/ (ARGS="..." passes arguments on).
-.PHONY: run test bench
+.PHONY: run test bench faults
 
 run:
 	bash scripts/run $(ARGS)
@@ -9,3 +9,6 @@ test:
 
 bench:
 	bash scripts/bench $(ARGS)
+
+faults:
+	bash scripts/faults $(ARGS)

@@ -148,6 +148,7 @@ class Handler(BaseHTTPRequestHandler):
             _logger.exception("simulator failed on a GraphQL request")
             sim.internal_errors.append({"request_id": None, "error": repr(exc), "traceback": None})
             return self._send(500, {"errors": "Internal Server Error"}, headers)
+        sim._hold_answer(body)
         return self._send(200, response, headers)
 
     def _bulk(self, op_id, token):

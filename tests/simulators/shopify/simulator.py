@@ -5,6 +5,7 @@ import contextlib
 import functools
 import logging
 import re
+import threading
 import time
 import uuid
 from datetime import timedelta
@@ -170,6 +171,10 @@ class ShopifySimulator(OutageMixin, LoopbackServing):
         self.stats = collections.Counter()
         self.internal_errors = []
         self.fail_next = []
+        # Answers held back after the call ran (delay_answers): {"seconds", "operation"} or None.
+        self.answer_delay = None
+        self.delayed_answers = []
+        self._release_answers = threading.Event()
         self._server = None
         self._thread = None
         with self.store.lock:
@@ -289,6 +294,32 @@ class ShopifySimulator(OutageMixin, LoopbackServing):
     def reset_calls(self):
         self.calls.clear()
         self.stats.clear()
+
+    # ------------------------------------------------------------------ fault injection
+
+    def delay_answers(self, seconds, operation=None):
+        """Hold back the answer of every GraphQL call (or of those whose document names `operation`,
+        e.g. "ConnectorInventorySet") for `seconds` AFTER the call ran: the shop did the work, the client
+        has not heard yet. What a slow or congested platform does; the fault suite kills a worker in that
+        window. Each held answer is recorded in `delayed_answers` (operation, monotonic time) when its
+        wait begins. `release_answers()` ends the delay and lets the held answers go."""
+        self._release_answers.clear()
+        self.answer_delay = {"seconds": float(seconds), "operation": operation}
+
+    def release_answers(self):
+        self.answer_delay = None
+        self._release_answers.set()
+
+    def _hold_answer(self, body):
+        """Called by the HTTP front after a call ran and before it answers (see delay_answers)."""
+        delay = self.answer_delay
+        if not delay:
+            return
+        operation = delay["operation"]
+        if operation and not re.search(rf"\b{re.escape(operation)}\b", body.get("query") or ""):
+            return
+        self.delayed_answers.append((operation, time.monotonic()))
+        self._release_answers.wait(delay["seconds"])
 
     def graphql(self, query, variables=None, version=None, token=None, operation_name=None, timeout=10):
         """POST a GraphQL request to the running simulator; returns the requests.Response."""

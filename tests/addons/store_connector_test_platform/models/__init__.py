@@ -1,5 +1,6 @@
 from . import (
     connector_store,
+    fault_probe,
     store_adapter,
     store_adapter_oauth,
     store_adapter_orders,

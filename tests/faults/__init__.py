@@ -1,0 +1,1 @@
+"""The fault suite (scripts/faults): see README.md in this folder."""
