@@ -125,9 +125,15 @@ def redact_sensitive_params(text):
 
 
 def capped_timeout(timeout):
-    """`timeout` (seconds, or a (connect, read) pair) capped by the server option
-    ``store_connector_platform_timeout`` (const.CONFIG_PLATFORM_TIMEOUT) when it is set: the longest
-    any platform request may wait, so that a platform that hangs holds a worker that long at most."""
+    """`timeout` (seconds, or a (connect, read) pair) capped so that a platform that hangs never
+    outlives the worker waiting for it:
+
+    * by the server option ``store_connector_platform_timeout`` (const.CONFIG_PLATFORM_TIMEOUT) when
+      it is set: the longest any platform request may wait;
+    * by half of the workers' real-time limit (``limit_time_real``, and ``limit_time_real_cron`` for
+      the cron workers that run the jobs; 120 s by default): Odoo kills a worker past it, and a job
+      killed in the middle of a request waits for the stuck-job requeue instead of being retried.
+    """
     raw = config.get(CONFIG_PLATFORM_TIMEOUT)
     try:
         cap = float(raw) if raw not in (None, False, "") else None
@@ -135,7 +141,12 @@ def capped_timeout(timeout):
         _logger.warning("Server option %s = %r is not a number of seconds: ignored.",
                         CONFIG_PLATFORM_TIMEOUT, raw)
         cap = None
-    if not cap or cap <= 0 or timeout is None:
+    cap = cap if cap and cap > 0 else None
+    limits = [float(limit) for limit in (config.get("limit_time_real"), config.get("limit_time_real_cron"))
+              if isinstance(limit, int | float) and limit > 0]
+    if limits:
+        cap = min([cap, min(limits) / 2] if cap else [min(limits) / 2])
+    if not cap or timeout is None:
         return timeout
     if isinstance(timeout, tuple | list):
         return tuple(min(float(part), cap) if part is not None else cap for part in timeout)

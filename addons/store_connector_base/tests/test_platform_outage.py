@@ -235,9 +235,22 @@ class TestPlatformErrorsAndTimeout(ApiClientCase):
         self.assertNotIsInstance(caught.exception, RetryableJobError)
 
     def test_the_server_option_caps_every_platform_timeout(self):
-        self.assertEqual(self.client().timeout, ApiClient.timeout)
-        with patch.dict(config.options, {const.CONFIG_PLATFORM_TIMEOUT: "2.5"}):
+        no_limits = {"limit_time_real": 0, "limit_time_real_cron": -1}
+        with patch.dict(config.options, no_limits):
+            self.assertEqual(self.client().timeout, ApiClient.timeout)
+        with patch.dict(config.options, {**no_limits, const.CONFIG_PLATFORM_TIMEOUT: "2.5"}):
             self.assertEqual(self.client().timeout, (2.5, 2.5))
             self.assertEqual(self.client(timeout=(1, 30)).timeout, (1.0, 2.5))
-        with patch.dict(config.options, {const.CONFIG_PLATFORM_TIMEOUT: "soon"}):
+        with patch.dict(config.options, {**no_limits, const.CONFIG_PLATFORM_TIMEOUT: "soon"}):
             self.assertEqual(self.client().timeout, ApiClient.timeout)
+
+    def test_a_platform_request_never_outlives_its_worker(self):
+        """Odoo kills a worker past its real-time limit (120 s by default): a WooCommerce-like read
+        timeout of 120 s would have a hanging platform kill the cron worker in the middle of a job."""
+        with patch.dict(config.options, {"limit_time_real": 120, "limit_time_real_cron": -1}):
+            self.assertEqual(self.client(timeout=(10, 120)).timeout, (10.0, 60.0))
+        with patch.dict(config.options, {"limit_time_real": 120, "limit_time_real_cron": 40}):
+            self.assertEqual(self.client(timeout=(10, 120)).timeout, (10.0, 20.0))
+        with patch.dict(config.options, {"limit_time_real": 120, "limit_time_real_cron": -1,
+                                         const.CONFIG_PLATFORM_TIMEOUT: "5"}):
+            self.assertEqual(self.client(timeout=(10, 120)).timeout, (5.0, 5.0))
