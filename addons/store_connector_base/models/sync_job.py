@@ -165,7 +165,7 @@ SELECT s.id, pg_try_advisory_xact_lock(%(namespace)s, s.id) AS locked FROM conne
 _PROBE_STORES_SQL = f"""
 UPDATE connector_store s
    SET platform_outage_probe_at = {NOW} + %(lease)s * interval '1 second'
- WHERE s.platform_outage_since IS NOT NULL AND s.platform_outage_probe_at <= {NOW}
+ WHERE s.platform_outage_since IS NOT NULL AND COALESCE(s.platform_outage_probe_at, {NOW}) <= {NOW}
    AND s.active AND s.paused IS NOT TRUE
    AND (%(stores)s::int[] IS NULL OR s.id = ANY(%(stores)s::int[]))
    AND EXISTS (SELECT 1 FROM sync_job j
@@ -611,7 +611,8 @@ class SyncJob(models.Model):
                  JOIN connector_store s ON s.id = j.store_id
                 WHERE j.state = 'pending' AND j.next_attempt_at <= %(now)s
                   AND ((s.active AND s.paused IS NOT TRUE
-                        AND (s.platform_outage_since IS NULL OR s.platform_outage_probe_at <= %(now)s))
+                        AND (s.platform_outage_since IS NULL
+                             OR COALESCE(s.platform_outage_probe_at, %(now)s) <= %(now)s))
                        OR (j.run_when_archived
                            AND NOT (s.paused IS TRUE AND j.error_kind IS NOT DISTINCT FROM 'auth')))
                   AND (%(stores)s::int[] IS NULL OR s.id = ANY(%(stores)s::int[]))""",
@@ -909,8 +910,9 @@ class SyncJob(models.Model):
         :param streaks: {store id: failures in a row} known by the caller, to skip resetting a
             streak that is already 0; updated.
         :returns: "done", "retry", "throttled", "failed", "auth", or for a transient failure of the
-            platform (see `_platform_unavailable`) "unavailable" (a retry spent) or "waiting" (the
-            store's platform outage holds the job, no retry spent).
+            platform (see `_platform_unavailable`) "unavailable" (a retry spent), "platform_throttled"
+            (its HTTP 429: no retry spent) or "waiting" (the store's platform outage holds the job, no
+            retry spent).
         """
         self.ensure_one()
         store_id = self.store_id.id
@@ -1112,7 +1114,8 @@ class SyncJob(models.Model):
                 return "waiting", message
             _logger.info("sync.job %s (%s) will retry in %.0fs: %s", self.id, self.operation, delay, message)
             if unavailable:
-                return "unavailable", message
+                # The platform's 429 uses no retry and is no failure of the store either.
+                return ("platform_throttled" if throttled else "unavailable"), message
             return ("throttled" if throttled else "retry"), message
         if retryable:
             message = _("Gave up after %(count)s retries: %(error)s", count=self.retry_count, error=message)
@@ -1234,7 +1237,7 @@ class SyncJob(models.Model):
         :param retry_after: seconds the platform asked to wait, if it said so.
         """
         store = self.env["connector.store"].sudo().browse(store_id)
-        if outcome in ("unavailable", "waiting"):
+        if outcome in ("unavailable", "waiting", "platform_throttled"):
             def record():
                 store._record_platform_unavailable(job_id, message, retry_after)
                 # A spent retry is a failure of the store, as any other.

@@ -129,6 +129,7 @@ class TestPlatformOutage(ApiClientCase):
         self.assertTrue(self.store.platform_outage_since)
         self.assertEqual(set(jobs.mapped("state")), {"pending"})
         self.assertEqual(sum(jobs.mapped("retry_count")), 0)
+        self.assertEqual(self.store.consecutive_failures, 0, "being asked to slow down is no failure")
 
     def test_timeouts_and_refused_connections_count_towards_an_outage(self):
         self.server.stop()  # nothing listens any more: every connection is refused
