@@ -9,6 +9,7 @@ run tests on it, and a fault restarts the server.
 import base64
 import contextlib
 import glob
+import hashlib
 import os
 import re
 import shutil
@@ -316,9 +317,10 @@ class Server(OdooServer):
 class Suite:
     """One run: the private PostgreSQL, the config files, the template database."""
 
-    def __init__(self, root=STATE_DIR, odoo_bin=None, keep=False):
+    def __init__(self, root=STATE_DIR, odoo_bin=None, keep=False, fresh=False):
         self.root = root
         self.keep = keep
+        self.fresh = fresh
         os.makedirs(root, exist_ok=True)
         self.odoo_bin = odoo_bin or self._find_odoo_bin()
         self.data_dir = os.path.join(root, "data")
@@ -358,9 +360,64 @@ class Suite:
         with os.fdopen(fd, "w") as f:
             f.write("\n".join(lines) + "\n")
 
+    def addons_hash(self):
+        """What the template is built from: the addons' files (not their tests) and the Odoo version."""
+        import odoo.release
+
+        digest = hashlib.sha256(f"{odoo.release.version}|{ADDONS}|{PG_BIN}".encode())
+        for top in (os.path.join(SC_ROOT, "addons"), os.path.join(SC_ROOT, "tests", "addons")):
+            for folder, dirs, files in sorted(os.walk(top)):
+                dirs[:] = sorted(d for d in dirs if d not in ("tests", "__pycache__"))
+                for name in sorted(files):
+                    if name.endswith(".pyc"):
+                        continue
+                    path = os.path.join(folder, name)
+                    digest.update(os.path.relpath(path, SC_ROOT).encode())
+                    with open(path, "rb") as f:
+                        digest.update(hashlib.sha256(f.read()).digest())
+        return digest.hexdigest()[:16]
+
+    def _reuse(self, wanted):
+        """Restart the instance and template an earlier run left, if built from the same addons: the
+        faults' databases are dropped, the template kept. :returns: whether it was reused."""
+        stamp = os.path.join(self.root, "template.hash")
+        try:
+            with open(stamp) as f:
+                if f.read().strip() != wanted:
+                    return False
+        except FileNotFoundError:
+            return False
+        if not os.path.exists(os.path.join(self.pg.data, "PG_VERSION")):
+            return False
+        try:
+            if self.pg.running():
+                self.pg.stop("fast")
+            self.pg.start()
+            names = [row[0] for row in self.pg.execute(
+                "SELECT datname FROM pg_database WHERE NOT datistemplate AND datname NOT IN ('postgres', %s)",
+                [TEMPLATE_DB])]
+            if TEMPLATE_DB not in [row[0] for row in self.pg.execute("SELECT datname FROM pg_database")]:
+                raise RuntimeError("no template database")
+            for name in names:
+                self.pg.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+                shutil.rmtree(os.path.join(self.data_dir, "filestore", name), ignore_errors=True)
+        except (subprocess.CalledProcessError, RuntimeError, OSError) as exc:
+            log(f"the private PostgreSQL of an earlier run cannot be reused ({exc}): building anew")
+            with contextlib.suppress(Exception):
+                self.pg.stop("immediate")
+            return False
+        return True
+
     def start(self):
         started = time.monotonic()
+        wanted = self.addons_hash()
         log(f"private PostgreSQL in {self.pg.data} on 127.0.0.1:{self.pg.port}")
+        if not self.fresh and self._reuse(wanted):
+            log(f"reusing the template database {TEMPLATE_DB} of an earlier run (same addons; "
+                "--fresh rebuilds it)")
+            return
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(self.root, "template.hash"))
         self.pg.create()
         self.write_config(self.config_path, TEMPLATE_DB, ["log_level = warn"])
         log(f"building the template database {TEMPLATE_DB} ({ADDONS}); a few minutes")
@@ -379,6 +436,8 @@ class Suite:
                 WHERE active AND id NOT IN (SELECT res_id FROM ir_model_data
                                              WHERE model = 'ir.cron' AND module || '.' || name = %s)""",
             [RUNNER_XMLID], dbname=TEMPLATE_DB)
+        with open(os.path.join(self.root, "template.hash"), "w") as f:
+            f.write(wanted)
         log(f"template ready in {time.monotonic() - started:.0f} s")
 
     def new_database(self, slug):
@@ -430,7 +489,8 @@ class Context:
         self._closers.append(server.stop)
         t0 = time.monotonic()
         server.start()
-        self.log(f"server {name} ({'prefork, %s workers' % workers if workers else 'threaded'}, "
+        mode = f"prefork, {workers} workers" if workers else "threaded"
+        self.log(f"server {name} ({mode}, "
                  f"{max_cron_threads} cron) up on {server.url} in {time.monotonic() - t0:.1f} s, "
                  f"log {server.log_path}")
         return server
@@ -470,4 +530,5 @@ class Context:
 
 def leftover_files(root=STATE_DIR):
     """Logs and configs of earlier runs in the state folder (removed at the start of a run)."""
-    return [p for p in glob.glob(os.path.join(root, "*")) if os.path.basename(p) not in ("pg", "pg.log")]
+    kept = ("pg", "pg.log", "data", "template.hash", "template.log")
+    return [p for p in glob.glob(os.path.join(root, "*")) if os.path.basename(p) not in kept]

@@ -36,6 +36,10 @@ def parse_args(argv):
                                   "the fault_ prefix): " + ", ".join(FAULT_MODULES))
     p.add_argument("--keep", action="store_true",
                    help="leave the private PostgreSQL running and its logs in .local/faults for inspection")
+    p.add_argument("--fresh", action="store_true",
+                   help="build the private PostgreSQL and its template database anew (by default a stopped "
+                        "instance of an earlier run is reused when its template was built from the same "
+                        "addons)")
     args = p.parse_args(argv)
     names = FAULT_MODULES
     if args.only:
@@ -92,7 +96,7 @@ def main(argv=None):
     for path in leftover_files():
         if os.path.isfile(path):
             os.unlink(path)
-    suite = Suite(keep=args.keep)
+    suite = Suite(keep=args.keep, fresh=args.fresh)
     started = time.monotonic()
     rows = []
     try:
@@ -107,6 +111,8 @@ def main(argv=None):
     failed = [row for row in rows if not row.passed]
     text += ("\nEVERY FAULT PASSED: nothing lost, nothing run twice.\n" if not failed else
              f"\n{len(failed)} FAULT(S) FAILED: " + ", ".join(row.fault for row in failed) + "\n")
+    # The closing line CI reads, as a test runner's.
+    text += f"faults: {len(rows) - len(failed)} passed, {len(failed)} failed\n"
     print(text, flush=True)
     with open(os.path.join(STATE_DIR, "last-run.txt"), "w") as f:
         f.write(text)

@@ -1,8 +1,9 @@
 from . import (
     connector_store,
-    fault_probe,
     store_adapter,
     store_adapter_oauth,
     store_adapter_orders,
     store_adapter_products,
 )
+# The fault suite's probe extends the test adapter defined above.
+from . import fault_probe  # noqa: E402, I001

@@ -6,18 +6,25 @@ before the job does anything: a second start of a job is seen even if the first 
 rolled back or its worker killed. The row's `finished_at` is set in the job's own transaction, so it is
 committed exactly when the job's outcome is. A plain table (not a model): it is the suite's instrument,
 read with SQL by the fault modules, never shown to anyone.
+
+Webhook deliveries of the topic `PROBE_TOPIC` are processed the same way (a row per start, with the
+delivery's id, finished in the job's transaction): the fault suite counts how often each delivery it got
+a 2xx for was processed.
 """
 
 import os
 import threading
 import time
 
-from odoo import models
+from odoo import api, models
+
+PROBE_TOPIC = "products/probe"
 
 PROBE_TABLE_SQL = """
 CREATE TABLE IF NOT EXISTS fault_probe_run (
     id serial PRIMARY KEY,
     job_id integer NOT NULL,
+    delivery_id integer,
     attempt integer NOT NULL,
     worker text NOT NULL,
     pid integer NOT NULL,
@@ -26,6 +33,24 @@ CREATE TABLE IF NOT EXISTS fault_probe_run (
 );
 CREATE INDEX IF NOT EXISTS fault_probe_run_job_id ON fault_probe_run (job_id);
 """
+
+
+def _record_start(env, job, delivery_id=None):
+    """Insert and commit the start's row on a connection of its own; :returns: its id."""
+    worker = f"{os.uname().nodename}:{os.getpid()}:{threading.get_ident()}"
+    with env.registry.cursor() as apart:
+        apart.execute(
+            """INSERT INTO fault_probe_run (job_id, delivery_id, attempt, worker, pid)
+               VALUES (%s, %s, %s, %s, %s) RETURNING id""",
+            [job.id, delivery_id, job.retry_count or 0, worker, os.getpid()],
+        )
+        return apart.fetchone()[0]
+
+
+def _record_finish(env, run_id):
+    """Mark the start finished in the job's own transaction (committed with its outcome)."""
+    env.cr.execute("UPDATE fault_probe_run SET finished_at = clock_timestamp() AT TIME ZONE 'UTC' "
+                   "WHERE id = %s", [run_id])
 
 
 class ConnectorStoreFaultProbe(models.Model):
@@ -39,18 +64,26 @@ class ConnectorStoreFaultProbe(models.Model):
         """Record this start (committed at once, apart), sleep `payload["sleep"]` seconds (default 0),
         then mark the start finished in the job's transaction. :returns: the start's id."""
         payload = job.payload or {}
-        worker = f"{os.uname().nodename}:{os.getpid()}:{threading.get_ident()}"
-        with self.env.registry.cursor() as apart:
-            apart.execute(
-                """INSERT INTO fault_probe_run (job_id, attempt, worker, pid)
-                   VALUES (%s, %s, %s, %s) RETURNING id""",
-                [job.id, job.retry_count or 0, worker, os.getpid()],
-            )
-            run_id = apart.fetchone()[0]
+        run_id = _record_start(self.env, job)
         if payload.get("sleep"):
             time.sleep(float(payload["sleep"]))
-        self.env.cr.execute(
-            "UPDATE fault_probe_run SET finished_at = clock_timestamp() AT TIME ZONE 'UTC' WHERE id = %s",
-            [run_id],
-        )
+        _record_finish(self.env, run_id)
         return {"probe_run": run_id}
+
+
+class StoreAdapterTestFaultProbe(models.AbstractModel):
+    _inherit = "store.adapter.test"
+
+    @api.model
+    def _webhook_topic_handlers(self, store):
+        handlers = super()._webhook_topic_handlers(store)
+        handlers[PROBE_TOPIC] = "_test_webhook_fault_probe"
+        return handlers
+
+    @api.model
+    def _test_webhook_fault_probe(self, store, delivery, payload):
+        """A delivery of PROBE_TOPIC: its processing recorded as a probe job's run is."""
+        job = self.env["sync.job"].sudo().browse(self.env.context.get("sync_job_id"))
+        run_id = _record_start(self.env, job, delivery.id)
+        _record_finish(self.env, run_id)
+        return {"probe_run": run_id, "processed": delivery.event_id}
