@@ -115,8 +115,8 @@ class PlatformStore:
 
     def imported_orders(self, oe):
         """(orders imported, platform orders imported more than once)."""
-        rows = oe.sql("""SELECT external_order_id, count(*) FROM store_order_binding WHERE store_id = %s
-                          GROUP BY external_order_id""", [self.store_id])
+        rows = oe.sql("""SELECT external_id, count(*) FROM store_order_binding WHERE store_id = %s
+                          GROUP BY external_id""", [self.store_id])
         return len(rows), sum(1 for _ref, count in rows if count > 1)
 
 
