@@ -6,15 +6,18 @@ A Shopify store and a WooCommerce store, each against its simulator (`sim.outage
 tests/simulators/outage.py), served by one prefork odoo-bin (2 HTTP workers, 2 cron workers). Load: a stock
 export per SKU (one job each) and an order pull per platform, queued before the outage; during it, a SKU's
 stock changes (and is queued again) every couple of seconds and orders are placed and pulled each phase.
-Both platforms go through the same phases at the same time. The full form keeps the platforms' own
+Both platforms go through the same phases at the same time; after each phase the platforms answer again
+until both stores have seen it (their outage ended), so that every mode meets jobs and opens an outage of
+its own, and each return is timed. The full form keeps the platforms' own
 timeouts (60 s for Shopify; WooCommerce's 120 s is capped to half the workers' 120 s real-time limit), the
 short form caps them at 4 s (server option store_connector_platform_timeout) to keep its hang phase short.
 
 Checks: no job failed (a transient cause never fails a job: the store's platform outage holds them,
 connector_store_outage.py); every job done after the outage (none pending or processing); each SKU's
 quantity on the platform is Odoo's; every order placed was imported once; the stores' outages ended. The
-recovery time is from the end of the last phase to the last job done (target: a minute or two, the
-outage's probe interval, not the backoff ceiling).
+recovery time is the longest of: from the end of a phase to both stores' outage ended, and from the end of
+the last phase to the last job done (target: a minute or two, the outage's probe interval, not the backoff
+ceiling).
 """
 
 import time
@@ -29,8 +32,8 @@ RECOVERY_TARGET = 150  # seconds: the probe interval (60 s at most) plus a runne
 def phases(short):
     """[(mode, seconds, options)], in order."""
     if short:
-        return [("429", 10, {}), ("429", 10, {"retry_after": 3}), ("5xx", 12, {"burst": (3.0, 1.0)}),
-                ("hang", 14, {}), ("refuse", 10, {})]
+        return [("429", 8, {}), ("429", 12, {"retry_after": 2}), ("5xx", 10, {"burst": (3.0, 1.0)}),
+                ("hang", 10, {}), ("refuse", 8, {})]
     return [("429", 60, {}), ("429", 60, {"retry_after": 10}), ("5xx", 60, {"burst": (8.0, 2.0)}),
             ("hang", 150, {}), ("refuse", 60, {})]
 
@@ -56,9 +59,39 @@ def run(ctx):
     except TimeoutError:
         problems.append("no job of the stores was done within 90 s of being queued, before any outage")
 
-    outage_seen = {s.platform: None for s in stores}
+    outage_seen = {s.platform: [] for s in stores}
     waiting_max = {s.platform: 0 for s in stores}
     changes = 0
+
+    def drive(label, until):
+        """Every couple of seconds, a SKU's stock changes on each store and is queued, until `until()`;
+        watch the stores' outage state. :returns: whether `until()` came true (within 240 s)."""
+        nonlocal changes
+        deadline = time.monotonic() + 240
+        while not until():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(2.0)
+            for s in stores:
+                sku = list(s.skus)[changes % len(s.skus)]
+                s.set_quantities(oe, {sku: 500 + changes})
+                s.enqueue_exports(oe, [sku])
+                since, waiting = outage_of(s)
+                if since and label not in outage_seen[s.platform]:
+                    outage_seen[s.platform].append(label)
+                if since:
+                    waiting_max[s.platform] = max(waiting_max[s.platform], waiting)
+            changes += 1
+        return True
+
+    def outage_of(s):
+        return oe.sql("""SELECT platform_outage_since,
+                                (SELECT count(*) FROM sync_job WHERE store_id = %s AND state = 'pending')
+                           FROM connector_store WHERE id = %s""", [s.store_id, s.store_id])[0]
+
+    # Each phase, then the platform answers again until both stores saw it (their outage ended): every
+    # mode meets jobs of its own and starts an outage of its own, and each return is timed.
+    recoveries = {}
     for mode, seconds, opts in phases(ctx.short):
         label = mode + (f" (Retry-After {opts['retry_after']} s)" if opts.get("retry_after") else "")
         ctx.log(f"phase {label} for {seconds} s")
@@ -68,33 +101,26 @@ def run(ctx):
                 s.place_order()
             s.enqueue_order_pull(oe)
         ends = time.monotonic() + seconds
-        while time.monotonic() < ends:
-            time.sleep(2.0)
-            for s in stores:
-                sku = list(s.skus)[changes % len(s.skus)]
-                s.set_quantities(oe, {sku: 500 + changes})
-                s.enqueue_exports(oe, [sku])
-                since, waiting = oe.sql(
-                    """SELECT platform_outage_since,
-                              (SELECT count(*) FROM sync_job WHERE store_id = %s AND state = 'pending')
-                         FROM connector_store WHERE id = %s""", [s.store_id, s.store_id])[0]
-                if since and not outage_seen[s.platform]:
-                    outage_seen[s.platform] = label
-                if since:
-                    waiting_max[s.platform] = max(waiting_max[s.platform], waiting)
-            changes += 1
-    for s in stores:
-        s.sim.end_outage()
+        drive(label, lambda ends=ends: time.monotonic() >= ends)
+        for s in stores:
+            s.sim.end_outage()
+        back = time.monotonic()
+        if drive(label, lambda: not any(outage_of(s)[0] for s in stores)):
+            recoveries[label] = time.monotonic() - back
+        else:
+            problems.append(f"a store still showed its platform unavailable 240 s after the {label} phase "
+                            "ended")
     ended = time.monotonic()
     ctx.log("outage over; waiting for every job to finish")
     recovery = None
     try:
-        recovery = platform_stores.wait_for_runner_idle(ctx, oe, store_ids, 300 if ctx.short else 600)
+        drained = platform_stores.wait_for_runner_idle(ctx, oe, store_ids, 300 if ctx.short else 600)
+        recovery = max([*recoveries.values(), drained])
     except TimeoutError:
         problems.append(f"jobs were still pending or processing {time.monotonic() - ended:.0f} s after the "
                         "outage ended")
     if recovery is not None and recovery > RECOVERY_TARGET:
-        problems.append(f"the stores took {recovery:.0f} s to finish their jobs after the outage ended "
+        problems.append(f"the stores took {recovery:.0f} s to recover after a phase ended "
                         f"(target {RECOVERY_TARGET} s)")
 
     accepted = done = failed = retried = lost = run_twice = 0
@@ -125,12 +151,18 @@ def run(ctx):
                                "WHERE id = %s", [s.store_id])[0]
         if since:
             problems.append(f"{s.platform}: the store still shows its platform unavailable since {since}")
+        answered = s.sim.outage_state()["answered"]
         if not outage_seen[s.platform]:
             problems.append(f"{s.platform}: the store never recorded the platform outage")
-        answered = s.sim.outage_state()["answered"]
-        notes.append(f"{s.platform}: outage recorded from the {outage_seen[s.platform]} phase, up to "
-                     f"{waiting_max[s.platform]} jobs waiting; the platform refused "
-                     + ", ".join(f"{count} calls ({mode})" for mode, count in sorted(answered.items())))
+        for mode, _seconds, _opts in phases(ctx.short):
+            if not answered.get(mode):
+                problems.append(f"{s.platform}: no call met the {mode} phase")
+        seen = ", ".join(outage_seen[s.platform])
+        notes.append(f"{s.platform}: outage recorded in the phases {seen}; up to "
+                     f"{waiting_max[s.platform]} jobs waiting; calls the platform failed: "
+                     + ", ".join(f"{count} ({mode})" for mode, count in sorted(answered.items())))
+    notes.append("back to normal after each phase in " + ", ".join(
+        f"{label} {seconds:.0f} s" for label, seconds in recoveries.items()))
     for line in server.log_problems():
         if "Traceback" in line or "crashed" in line or " CRITICAL " in line:
             problems.append(f"server log: {line}")
