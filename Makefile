@@ -12,3 +12,7 @@ bench:
 
 faults:
 	bash scripts/faults $(ARGS)
+
+.PHONY: check-replica
+check-replica:
+	bash scripts/check-replica $(ARGS)

@@ -38,6 +38,7 @@
 
         "views/store_order_route_views.xml",
         "data/ir_cron_data.xml",
+        "data/ir_cron_runner_lanes_data.xml",
         "data/ir_cron_orders_data.xml",
         "data/ir_cron_stock_data.xml",
         "data/ir_cron_oauth_data.xml",
@@ -50,6 +51,8 @@
     "assets": {
         "web.assets_backend": ["store_connector_base/static/src/**/*"],
     },
+    # The connector's routes and crons through a database restart (services/database_outage.py).
+    "post_load": "post_load",
     "installable": True,
     "application": True,
 }

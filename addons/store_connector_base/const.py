@@ -68,6 +68,10 @@ CONFIG_WEBHOOK_MAX_BYTES = "store_connector_webhook_max_bytes"
 # platform holds a worker for less time.
 CONFIG_PLATFORM_TIMEOUT = "store_connector_platform_timeout"
 DEFAULT_WEBHOOK_MAX_BYTES = 2 * 1024 * 1024
+# The most header bytes (names and values) a webhook or sync API request may carry: the platforms
+# send a few KB; Odoo's HTTP server alone takes up to 100 lines of 64 KiB, which a delivery would
+# store (issue #12: hostile input).
+MAX_REQUEST_HEADER_BYTES = 32 * 1024
 
 # ir.config_parameter keys (editable in Settings > Technical > System Parameters).
 PARAM_JOB_RETENTION_DAYS = "store_connector.job_retention_days"

@@ -6,6 +6,7 @@ import math
 import os
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 _logger = logging.getLogger("store_connector.bench")
@@ -190,6 +191,73 @@ def cpu_snapshot(pids=(), database=None):
                     cpu = p.cpu_times()
                     backends += cpu.user + cpu.system
     return busy, sum(times), tree, backends
+
+
+@dataclass
+class ServerCpu:
+    """CPU seconds used so far by one odoo-bin server, per process (see `server_cpu_snapshot`)."""
+
+    machine_busy: float
+    machine_total: float
+    #: pid -> (role, CPU seconds); roles: "odoo" (the master, HTTP workers, gevent process, or the one
+    #: process of a threaded server), "runner" (a prefork server's cron worker), "pg-odoo" and
+    #: "pg-runner" (the PostgreSQL backends of their connections).
+    processes: dict
+
+    def used_since(self, before):
+        """CPU seconds per role between `before` and this snapshot: {role: seconds}.
+
+        Per process, so that a process that starts in between counts from zero and one that ended
+        (a recycled prefork worker, a closed connection) takes nothing away from the others; what
+        it used since `before` is lost (rare: workers serve thousands of requests, Odoo keeps its
+        connections).
+        """
+        used = Counter()
+        for pid, (role, seconds) in self.processes.items():
+            previous = before.processes.get(pid)
+            used[role] += seconds - (previous[1] if previous and previous[0] == role else 0.0)
+        return used
+
+    def machine_busy_share(self, before):
+        """Share (0-1) of the machine's cores busy between `before` and this snapshot."""
+        return (self.machine_busy - before.machine_busy) / max(self.machine_total - before.machine_total, 1e-9)
+
+
+def server_cpu_snapshot(root_pid, odoo_env):
+    """CPU used so far by the odoo-bin server whose process group leader is `root_pid`, and by the
+    PostgreSQL backends of its connections, split between the request side and the queue runner.
+
+    A prefork server's cron worker is told from its HTTP workers by its niceness (Odoo's WorkerCron
+    runs at nice 10); a backend belongs to the process named by its `application_name`
+    ("odoo-<pid>", which Odoo sets on every connection). Backends of the benchmark's own process
+    (its checks of the queue) are left out. In a threaded server the cron thread shares the one
+    process: the runner's CPU is then in "odoo".
+    """
+    import psutil
+
+    times = psutil.cpu_times()
+    busy = sum(times) - times.idle - getattr(times, "iowait", 0.0)
+    roles = {}
+    processes = {}
+    with contextlib.suppress(psutil.Error):
+        root = psutil.Process(root_pid)
+        for proc in [root, *root.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                role = "runner" if proc is not root and proc.nice() >= 10 else "odoo"
+                cpu = proc.cpu_times()
+                roles[proc.pid] = role
+                processes[proc.pid] = (role, cpu.user + cpu.system)
+    backends = odoo_env.sql(
+        "SELECT pid, application_name FROM pg_stat_activity WHERE application_name LIKE 'odoo-%%'")
+    for backend_pid, app_name in backends:
+        owner = app_name[len("odoo-"):]
+        role = roles.get(int(owner)) if owner.isdigit() else None
+        if role is None:
+            continue
+        with contextlib.suppress(psutil.Error):
+            cpu = psutil.Process(backend_pid).cpu_times()
+            processes[backend_pid] = (f"pg-{role}", cpu.user + cpu.system)
+    return ServerCpu(busy, sum(times), processes)
 
 
 def cpu_count():

@@ -1,10 +1,20 @@
 """Webhook intake benchmark through a real Odoo HTTP server (odoo-bin) on loopback.
 
-One run: a fresh store of the test platform with a webhook secret; an odoo-bin server on free
-loopback ports (threaded, or prefork with --workers=2), with the queue runner cron on or off; the
-open-loop generator (bench_loadgen.py) sends signed order deliveries at a fixed rate for a warm-up,
-the measured window and a short cool-down; then the database is checked: every event stored once,
-each with its job. The server is always stopped, the store and its deliveries and jobs deleted.
+An absolute rate is no fair target on a machine shared with other work, so the intake is judged by
+two figures measured in one run on one server, both relative to the machine it runs on:
+
+* CPU per delivery as a ratio to CPU per refused request (a delivery to an unknown store: the same
+  route and body answered 404 before any intake work, the floor of any Odoo request), both at the
+  same low rate, CPU of the server's processes (prefork workers included) and of their PostgreSQL
+  backends (`bench_common.server_cpu_snapshot`);
+* the highest rate the server answers with p99 under the limit, found by a short rate sweep of
+  open-loop signed deliveries (bench_loadgen.py), as a share of the capacity the CPU figure implies
+  (cores / CPU per delivery, the queue runner's work included when it runs).
+
+A fresh store of the test platform with a webhook secret; an odoo-bin server on free loopback ports
+(threaded, or prefork with --workers=2), with the queue runner cron on or off; then the database is
+checked: every event answered 200 stored once, each with its job. The server is always stopped, the
+store and its deliveries and jobs deleted.
 """
 
 import contextlib
@@ -24,16 +34,17 @@ import threading
 import time
 import urllib.request
 from collections import Counter
+from types import SimpleNamespace
 
 from tests.benchmarks.bench_common import (
     Figure,
     cpu_count,
-    cpu_snapshot,
     create_store,
     fmt,
     percentile,
     say,
     section,
+    server_cpu_snapshot,
 )
 from tests.benchmarks.bench_loadgen import build_request, event_id, is_duplicate, slot_event
 
@@ -219,8 +230,29 @@ class RunnerWatch(threading.Thread):
         self.join(timeout=10)
 
 
+# Where the refused requests of the CPU floor go. The unknown store is the judged floor: the very
+# request of a delivery (same route, same body bytes, Odoo's WSGI app, its database routing, a
+# transaction, the store's lookup) answered 404 before any intake work, so that the ratio shows what
+# the intake adds to what every request pays. An unknown path (Odoo's own 404: a second transaction
+# for the fallback, its error page) is reported beside it.
+UNKNOWN_STORE_CODE = "no-such-store"
+UNKNOWN_PATH = "/store_connector/bench/no-such-page"
+# A sweep step counts as kept up only if the runner's backlog when its load ended is at most this
+# many seconds of the offered rate: the runner takes deliveries in batches, one batch behind at most.
+BACKLOG_SECONDS = 2.0
+
+
 class IntakeRun:
-    """One intake measurement: a server mode, the runner on or off, its own store and events."""
+    """One intake measurement on one odoo-bin server (a mode, the runner on or off, its own store):
+
+    1. the CPU floor: refused requests (404) at a low rate, then deliveries at the same rate, CPU of
+       the server's processes and PostgreSQL backends measured around each: CPU per delivery as a
+       ratio to CPU per refused request;
+    2. the capacity that CPU implies (cores / CPU per delivery, the runner's share included when it
+       runs), and a short rate sweep from a fraction of it to past it: the highest rate answered with
+       p99 under the limit, as a share of that capacity;
+    3. the database: every delivery answered 200 stored once, each with its job.
+    """
 
     def __init__(self, odoo_env, args, mode, runner):
         self.oe = odoo_env
@@ -231,15 +263,20 @@ class IntakeRun:
         # Names the server's log files: per database, so that runs on other databases do not mix.
         self.tag = f"{args.database}-{mode}-{'runner' if runner else 'norunner'}"
         self.store_id = None
+        self.code = None
         self.prefix = f"bench{int(time.time())}{secrets.token_hex(2)}"
         self.secret = secrets.token_urlsafe(24)
+        # Every delivery load's events: planned, written to a connection, answered 200.
+        self.events_sent, self.events_acked = set(), set()
+        self.duplicates = self.duplicates_acked = 0
+        self.errors = Counter()  # answers that are neither the expected status nor a timeout
 
     # ------------------------------------------------------------------ set-up / tear-down
     def setup_store(self):
         with self.oe.env() as env:
             store = create_store(env, f"Benchmark {self.label}")
             env["integration.credential"]._set_value(store, "webhook_secret", self.secret)
-            self.store_id, code = store.id, store.code
+            self.store_id, self.code = store.id, store.code
             # Crons that have nothing to do with the connector would otherwise wake up in the
             # middle of a measurement (a fresh database has them all due): postpone them.
             runner = env.ref(".".join(RUNNER_XMLID))
@@ -252,7 +289,7 @@ class IntakeRun:
             # A server started now would not run the runner before its first regular poll (up
             # to a minute), because enqueueing skips a wake-up while one is due: drop them.
             env.cr.execute("DELETE FROM ir_cron_trigger WHERE cron_id = %s", [runner.id])
-        return code
+        return self.code
 
     def cleanup(self):
         if not self.store_id:
@@ -263,8 +300,12 @@ class IntakeRun:
             env["connector.store"].browse(self.store_id).exists().unlink()
         self.store_id = None
 
+    def delivery_path(self, code=None):
+        return f"/api/v1/stores/{code or self.code}/webhooks/orders"
+
     # ------------------------------------------------------------------ load
-    def generate(self, port, code, rate, warmup_slots, window_slots, cool_slots):
+    def generate(self, port, path, prefix, rate, warmup_slots, window_slots, cool_slots):
+        """Run the open-loop generator processes (bench_loadgen.py): their result dicts."""
         args = self.args
         total = warmup_slots + window_slots + cool_slots
         workdir = tempfile.mkdtemp(prefix="sc-bench-")
@@ -272,8 +313,8 @@ class IntakeRun:
         try:
             for k in range(args.generators):
                 spec = {
-                    "host": "127.0.0.1", "port": port, "path": f"/api/v1/stores/{code}/webhooks/orders",
-                    "secret": self.secret, "prefix": self.prefix, "rate": rate, "total_slots": total,
+                    "host": "127.0.0.1", "port": port, "path": path,
+                    "secret": self.secret, "prefix": prefix, "rate": rate, "total_slots": total,
                     "index": k, "processes": args.generators, "concurrency": self.concurrency(),
                     "timeout": args.request_timeout,
                 }
@@ -294,11 +335,11 @@ class IntakeRun:
                 proc.stdin.flush()
             bound = total / rate + args.request_timeout + 30
             results = []
-            for proc, path in procs:
+            for proc, path_ in procs:
                 proc.wait(timeout=max(bound - (time.time() - start_at), 1))
                 if proc.returncode:
                     raise RuntimeError(f"load generator exited with {proc.returncode}")
-                with open(path) as f:
+                with open(path_) as f:
                     results.append(json.load(f))
             return results
         finally:
@@ -309,6 +350,55 @@ class IntakeRun:
             for name in os.listdir(workdir):
                 os.unlink(os.path.join(workdir, name))
             os.rmdir(workdir)
+
+    def load(self, server, path, prefix, rate, warmup, window, cool, expected=200):
+        """Send `rate` requests/s to `path` for `warmup` + `window` + `cool` seconds, open loop.
+
+        :returns: a SimpleNamespace: the latency percentiles of the measured window (ms, from the
+            scheduled send time), `sustained` (requests of the window answered `expected` by the
+            window's end + the p99 limit, per second), `kept_pace` (all of them were), `answered`
+            (requests answered with any status), `unsent`, the generator's CPU seconds, the wall time.
+        """
+        args = self.args
+        p99_limit = args.p99_limit / 1000
+        warmup_slots = int(round(warmup * rate))
+        window_slots = max(int(round(window * rate)), 1)
+        cool_slots = int(round(cool * rate))
+        t_load = time.monotonic()
+        results = self.generate(server.port, path, prefix, rate, warmup_slots, window_slots, cool_slots)
+        seconds = time.monotonic() - t_load
+        rows = []  # (slot, status, latency s, lag s, answered by the window's end + p99 limit, written)
+        for res in results:
+            window_end = res["t0"] + (warmup_slots + window_slots) / rate
+            for slot, status, scheduled, started, done, written in res["results"]:
+                latency = (done - scheduled) if done is not None else float("inf")
+                lag = (started - scheduled) if started is not None else float("inf")
+                rows.append((slot, status, latency, lag, done is not None and done <= window_end + p99_limit,
+                             written))
+        rows.sort()
+        measured = [r for r in rows if warmup_slots <= r[0] < warmup_slots + window_slots]
+        latencies_ms = [1000 * (r[2] if isinstance(r[1], int) else float("inf")) for r in measured]
+        in_time = sum(1 for r in measured if r[1] == expected and r[4])
+        for r in rows:
+            if isinstance(r[1], int) and r[1] != expected:
+                self.errors[r[1]] += 1
+        if expected == 200:
+            self.events_sent |= {event_id(prefix, slot_event(r[0])) for r in rows if r[5]}
+            self.events_acked |= {event_id(prefix, slot_event(r[0])) for r in rows if r[1] == 200}
+            dups = [r for r in rows if is_duplicate(r[0])]
+            self.duplicates += len(dups)
+            self.duplicates_acked += sum(1 for r in dups if r[1] == 200)
+        p50, p95, p99 = (percentile(latencies_ms, p) for p in (50, 95, 99))
+        return SimpleNamespace(
+            rate=rate, rows=rows, measured=measured, p50=p50, p95=p95, p99=p99,
+            worst=max(latencies_ms) if latencies_ms else float("nan"),
+            sustained=in_time / window, kept_pace=in_time == len(measured),
+            statuses=Counter(r[1] for r in rows), answered=sum(1 for r in rows if isinstance(r[1], int)),
+            unsent=sum(1 for r in rows if not r[5]),
+            lag_p99=percentile([1000 * r[3] for r in measured], 99),
+            generator_cpu=sum(res["cpu_seconds"] for res in results), seconds=seconds,
+            connections=sum(res["connections_opened"] for res in results),
+        )
 
     def start_profiler(self, server, seconds):
         """py-spy sampling the server and its workers during the load (--profile), if installed."""
@@ -365,181 +455,276 @@ class IntakeRun:
             return self.args.concurrency
         return 8 * self.args.workers if self.mode == "prefork" else 32
 
+    def pending_jobs(self):
+        return self.oe.sql("""SELECT count(*) FROM sync_job
+                               WHERE store_id = %s AND state IN ('pending', 'processing')""",
+                           [self.store_id])[0][0]
+
     def wait_for_queue(self):
         """Seconds until the runner has run every job of this store (None: not within the bound)."""
         started = time.monotonic()
         while time.monotonic() - started < self.args.drain_timeout:
-            left = self.oe.sql("""SELECT count(*) FROM sync_job
-                                   WHERE store_id = %s AND state IN ('pending', 'processing')""",
-                               [self.store_id])[0][0]
-            if not left:
+            if not self.pending_jobs():
                 return time.monotonic() - started
-            time.sleep(0.5)
+            time.sleep(0.2)
         return None
+
+    # ------------------------------------------------------------------ the CPU floor
+    def cpu_probe(self, server, what, path, prefix, expected):
+        """`--cpu-rate` requests/s to `path` for `--cpu-seconds`, the server's CPU measured around it.
+
+        :returns: (the load, {role: ms of CPU per answered request}); for deliveries with the runner
+            on, the runner's CPU is measured until the queue is empty, so that it covers their jobs.
+        """
+        args = self.args
+        sessions_before = self.sessions_opened()
+        before = server_cpu_snapshot(server.proc.pid, self.oe)
+        spy = self.start_profiler(server, args.cpu_seconds) if expected == 200 else None
+        load = self.load(server, path, prefix, args.cpu_rate, 0, args.cpu_seconds, 0, expected)
+        after = server_cpu_snapshot(server.proc.pid, self.oe)
+        used = after.used_since(before)
+        if spy:
+            self.report_profile(*spy)
+        if self.runner and expected == 200:
+            self.wait_for_queue()
+            drained = server_cpu_snapshot(server.proc.pid, self.oe)
+            later = drained.used_since(after)
+            used["runner"] += later["runner"]
+            used["pg-runner"] += later["pg-runner"]
+        per_request = {role: 1000 * seconds / max(load.answered, 1) for role, seconds in used.items()}
+        for role in ("odoo", "pg-odoo", "runner", "pg-runner"):
+            per_request.setdefault(role, 0.0)
+        # A session that starts and ends between two snapshots (a connection opened for one
+        # statement) escapes the CPU figures: counted here instead, it should stay near 0.
+        per_request["sessions"] = (self.sessions_opened() - sessions_before) / max(load.answered, 1)
+        answered_expected = load.statuses.get(expected, 0)
+        say(f"{what}: {answered_expected}/{len(load.rows)} answered {expected} at {args.cpu_rate:g}/s; CPU per "
+            f"request: odoo-bin {per_request['odoo']:.2f} ms + its PostgreSQL {per_request['pg-odoo']:.2f} ms"
+            + (f"; queue runner {per_request['runner']:.2f} ms + its PostgreSQL {per_request['pg-runner']:.2f} ms"
+               if self.runner and expected == 200 else "")
+            + f" (generator {1000 * load.generator_cpu / max(len(load.rows), 1):.2f} ms); PostgreSQL "
+              f"sessions opened per request: {per_request['sessions']:.2f}")
+        return load, per_request
+
+    def sessions_opened(self):
+        """Sessions opened so far on the benchmark's database and on `postgres` (PostgreSQL's
+        statistics, flushed within a second)."""
+        return self.oe.sql("SELECT coalesce(sum(sessions), 0) FROM pg_stat_database WHERE datname IN (%s, 'postgres')",
+                           [self.args.database])[0][0]
+
+    # ------------------------------------------------------------------ the rate sweep
+    def sweep(self, server, capacity):
+        """Deliveries at each `--sweep` share of `capacity` for `--warmup` + `--duration` seconds.
+
+        A step is kept up when every delivery of its window was answered 200 in time, its p99 is
+        under the limit, and (runner on) the runner's backlog when the load ended was at most
+        BACKLOG_SECONDS of the rate. Stops after two steps in a row that were not kept up.
+        :returns: the steps (SimpleNamespace each).
+        """
+        args = self.args
+        steps, misses = [], 0
+        for n, pct in enumerate(args.sweep):
+            rate = max(capacity * pct / 100, 1.0)
+            before = server_cpu_snapshot(server.proc.pid, self.oe)
+            load = self.load(server, self.delivery_path(), f"{self.prefix}s{n}", rate, args.warmup,
+                             args.duration, COOL_DOWN_SECONDS)
+            after = server_cpu_snapshot(server.proc.pid, self.oe)
+            backlog = self.pending_jobs() if self.runner else 0
+            drained = self.wait_for_queue() if self.runner else None
+            used = after.used_since(before)
+            step = SimpleNamespace(
+                pct=pct, load=load, backlog=backlog, drained=drained,
+                server_share=sum(used.values()) / max(load.seconds, 1e-9) / cpu_count(),
+                machine_busy=after.machine_busy_share(before),
+                kept_up=(load.kept_pace and load.p99 < args.p99_limit
+                         and backlog <= BACKLOG_SECONDS * rate and (drained is not None or not self.runner)),
+            )
+            steps.append(step)
+            say(f"{pct:g}% of the capacity, {rate:.0f}/s: answered 200 in time {load.sustained:.1f}/s, p50 "
+                f"{fmt(load.p50)} ms, p99 {fmt(load.p99)} ms, jobs waiting at the end {backlog}: "
+                f"{'kept up' if step.kept_up else 'NOT kept up'}")
+            misses = 0 if step.kept_up else misses + 1
+            if misses == 2:
+                break
+        return steps
+
+    def print_sweep(self, steps, capacity):
+        rows = [("% capacity", "offered/s", "answered/s", "p50 ms", "p95 ms", "p99 ms", "max ms",
+                 "not 200", "not sent", "jobs waiting", "odoo-bin+PG CPU", "machine busy", "kept up")]
+        for s in steps:
+            load = s.load
+            not_200 = sum(1 for r in load.measured if r[1] != 200)
+            rows.append((f"{s.pct:g}%", f"{load.rate:.0f}", f"{load.sustained:.0f}", fmt(load.p50),
+                         fmt(load.p95), fmt(load.p99), fmt(load.worst), str(not_200), str(load.unsent),
+                         str(s.backlog), f"{100 * s.server_share:.0f}%", f"{100 * s.machine_busy:.0f}%",
+                         "yes" if s.kept_up else "no"))
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        say(f"rate sweep ({self.args.duration:g} s per step after {self.args.warmup:g} s of warm-up; capacity "
+            f"{capacity:.0f}/s; CPU as a share of the machine's {cpu_count()} cores):")
+        for row in rows:
+            say("  " + "  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)))
 
     # ------------------------------------------------------------------ the run
     def run(self):
         args = self.args
-        section(f"{self.label}: {args.rate:g} deliveries/s for {args.duration:g} s "
-                f"(+{args.warmup:g} s warm-up), {args.generators} generator process(es)")
+        section(f"{self.label}: CPU per delivery vs a refused request at {args.cpu_rate:g}/s for "
+                f"{args.cpu_seconds:g} s each, then a rate sweep ({', '.join(f'{p:g}' for p in args.sweep)}% "
+                f"of the capacity that CPU implies)")
+        say(f"machine load average (1, 5, 15 min) at the start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}"
+            f" on {cpu_count()} cores")
         log_path = os.path.join(SC_ROOT, ".local", f"bench-{self.tag}.log")
         server = OdooServer(args, self.mode, self.runner, log_path)
-        rate = args.rate
-        warmup_slots = int(round(args.warmup * rate))
-        window_slots = int(round(args.duration * rate))
-        cool_slots = int(round(COOL_DOWN_SECONDS * rate))
+        watch = None
         try:
-            code = self.setup_store()
+            self.setup_store()
             t_start = time.monotonic()
             server.start()
             say(f"odoo-bin {self.mode} ({' '.join(server.command()[3:])}) answered in "
                 f"{time.monotonic() - t_start:.1f} s on 127.0.0.1:{server.port}")
-            watch = RunnerWatch(self.oe, self.store_id) if self.runner else None
-            if watch:
+            if self.runner:
+                watch = RunnerWatch(self.oe, self.store_id)
                 watch.start()
-            cpu_before = cpu_snapshot([server.proc.pid], args.database)
-            spy = self.start_profiler(server, args.warmup + args.duration)
-            t_load = time.monotonic()
-            results = self.generate(server.port, code, rate, warmup_slots, window_slots, cool_slots)
-            load_seconds = time.monotonic() - t_load
-            cpu_after = cpu_snapshot([server.proc.pid], args.database)
-            if spy:
-                self.report_profile(*spy)
-            drained = self.wait_for_queue() if self.runner else None
-            if watch:
-                watch.stop()
+            # Warm both paths (workers load their caches on their first requests), not measured.
+            warm = max(1.0, args.cpu_seconds / 5)
+            self.load(server, self.delivery_path(), f"{self.prefix}w", args.cpu_rate, 0, warm, 0)
+            self.load(server, self.delivery_path(UNKNOWN_STORE_CODE), f"{self.prefix}x", args.cpu_rate, 0, warm,
+                      0, 404)
+            if self.runner:
+                self.wait_for_queue()
+            floor_load, floor = self.cpu_probe(server, "refused: unknown store (404)",
+                                               self.delivery_path(UNKNOWN_STORE_CODE), f"{self.prefix}x", 404)
+            path_load, path_404 = self.cpu_probe(server, f"refused: unknown path {UNKNOWN_PATH} (404)",
+                                                 UNKNOWN_PATH, f"{self.prefix}x", 404)
+            probe, delivery = self.cpu_probe(server, "deliveries (200)", self.delivery_path(),
+                                             f"{self.prefix}p", 200)
+            intake_ms = delivery["odoo"] + delivery["pg-odoo"]
+            runner_ms = delivery["runner"] + delivery["pg-runner"]
+            floor_ms = floor["odoo"] + floor["pg-odoo"]
+            path_ms = path_404["odoo"] + path_404["pg-odoo"]
+            capacity = 1000 * cpu_count() / max(intake_ms + runner_ms, 1e-9)
+            ratio = intake_ms / max(floor_ms, 1e-9)
+            say(f"CPU per delivery {intake_ms:.2f} ms = {ratio:.2f}x a refused request ({floor_ms:.2f} ms; an "
+                f"unknown path: {path_ms:.2f} ms)"
+                + (f"; with its job run by the queue runner {intake_ms + runner_ms:.2f} ms" if self.runner else "")
+                + f": capacity {capacity:.0f} deliveries/s on {cpu_count()} idle cores")
+            steps = self.sweep(server, capacity)
             problems = server.log_problems()
         finally:
+            if watch:
+                watch.stop()
             server.stop()
         try:
-            return self.report(results, warmup_slots, window_slots, load_seconds, cpu_before, cpu_after,
-                               drained, watch, problems, log_path)
+            self.print_sweep(steps, capacity)
+            say(f"machine load average (1, 5, 15 min) at the end: "
+                f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            return self.report(floor_load, path_load, probe, floor, path_404, delivery, capacity, steps,
+                               watch, problems, log_path)
         finally:
             if not args.keep_data:
                 self.cleanup()
 
     # ------------------------------------------------------------------ figures
-    def report(self, results, warmup_slots, window_slots, load_seconds, cpu_before, cpu_after, drained,
-               watch, problems, log_path):
+    def report(self, floor_load, path_load, probe, floor, path_404, delivery, capacity, steps, watch, problems,
+               log_path):
         args = self.args
-        rate = args.rate
-        p99_limit = args.p99_limit / 1000
-        rows = []  # (slot, status, latency s, lag s, done within the window's grace)
-        for res in results:
-            t0 = res["t0"]
-            window_end = t0 + (warmup_slots + window_slots) / rate
-            for slot, status, scheduled, started, done, written in res["results"]:
-                latency = (done - scheduled) if done is not None else float("inf")
-                lag = (started - scheduled) if started is not None else float("inf")
-                in_time = done is not None and done <= window_end + p99_limit
-                rows.append((slot, status, latency, lag, in_time, written))
-        rows.sort()
-        measured = [r for r in rows if warmup_slots <= r[0] < warmup_slots + window_slots]
-        statuses = Counter(r[1] for r in rows)
-        window_statuses = Counter(r[1] for r in measured)
-        latencies_ms = [1000 * (r[2] if isinstance(r[1], int) else float("inf")) for r in measured]
-        lags_ms = [1000 * r[3] for r in measured]
-        sustained = sum(1 for r in measured if r[1] == 200 and r[4]) / args.duration
-        p50, p95, p99 = (percentile(latencies_ms, p) for p in (50, 95, 99))
-        worst = max(latencies_ms) if latencies_ms else float("nan")
+        intake_ms = delivery["odoo"] + delivery["pg-odoo"]
+        runner_ms = delivery["runner"] + delivery["pg-runner"]
+        floor_ms = floor["odoo"] + floor["pg-odoo"]
+        path_ms = path_404["odoo"] + path_404["pg-odoo"]
+        kept = [s for s in steps if s.kept_up]
+        best = max(kept, key=lambda s: s.load.rate) if kept else None
+        best_rate = best.load.rate if best else 0.0
 
-        # What the database holds: every unique event of the run once, each with its job.
-        sent_events = {slot_event(r[0]) for r in rows if r[5]}
-        planned_events = {slot_event(r[0]) for r in rows}
-        acked_events = {slot_event(r[0]) for r in rows if r[1] == 200}
+        # What the database holds: every event sent once, each with its job.
         stored = dict(self.oe.sql(
             "SELECT event_id, count(*) FROM store_webhook_delivery WHERE store_id = %s GROUP BY event_id",
             [self.store_id]))
-        sent_ids = {event_id(self.prefix, e) for e in sent_events}
-        acked_ids = {event_id(self.prefix, e) for e in acked_events}
-        lost = len(acked_ids - stored.keys())
-        not_stored = len(sent_ids - stored.keys())
+        lost = len(self.events_acked - stored.keys())
+        not_stored = len(self.events_sent - stored.keys())
         twice = sum(1 for n in stored.values() if n > 1)
-        foreign = len(stored.keys() - sent_ids)  # stored, never sent: must stay 0
+        foreign = len(stored.keys() - self.events_sent)  # stored, never sent: must stay 0
         jobs = dict(self.oe.sql(
             "SELECT state, count(*) FROM sync_job WHERE store_id = %s GROUP BY state", [self.store_id]))
         without_job = self.oe.sql(
             "SELECT count(*) FROM store_webhook_delivery WHERE store_id = %s AND job_id IS NULL",
             [self.store_id])[0][0]
-        dup_slots = [r for r in rows if is_duplicate(r[0])]
-        dup_acked = sum(1 for r in dup_slots if r[1] == 200)
-
-        busy = (cpu_after[0] - cpu_before[0]) / max(cpu_after[1] - cpu_before[1], 1e-9) * 100
-        server_cpu = (cpu_after[2] - cpu_before[2]) / load_seconds * 100
-        gen_cpu = sum(res["cpu_seconds"] for res in results) / load_seconds * 100
-        pg_cpu = (cpu_after[3] - cpu_before[3]) / load_seconds * 100
-        answered = max(sum(1 for r in rows if isinstance(r[1], int)), 1)
-        # CPU cost of one delivery, runner included when on: what decides the rate a quiet
-        # machine can sustain, and a figure that other load on the machine disturbs less.
-        server_ms = 1000 * (cpu_after[2] - cpu_before[2]) / answered
-        pg_ms = 1000 * (cpu_after[3] - cpu_before[3]) / answered
-        body = [min(r["body_bytes"][0] for r in results), max(r["body_bytes"][1] for r in results),
-                sum(r["body_bytes"][2] for r in results) / len(results)]
-        opened = sum(r["connections_opened"] for r in results)
-        reconnects = sum(r["reconnects"] for r in results)
-
-        errors = {str(k): v for k, v in statuses.items() if k not in (200, "not sent")}
-        unsent = sum(1 for r in rows if not r[5])
-        say(f"sent {len(rows) - unsent} of {len(rows)} planned deliveries ({len(sent_events)} of "
-            f"{len(planned_events)} unique events, {len(dup_slots)} deliberate duplicates planned), "
-            f"bodies {body[0]}-{body[1]} bytes (avg {body[2]:.0f})")
-        say(f"answered 200: {statuses.get(200, 0)}; other outcomes: {errors or 'none'}; duplicates "
-            f"answered 200: {dup_acked}/{len(dup_slots)}")
-        say(f"measured window ({len(measured)} deliveries): sustained {sustained:.1f}/s, "
-            f"non-200 in window {sum(v for k, v in window_statuses.items() if k != 200)}")
-        say(f"acknowledgement latency from scheduled send: p50 {fmt(p50)} ms, p95 {fmt(p95)} ms, "
-            f"p99 {fmt(p99)} ms, max {fmt(worst)} ms")
-        say(f"generator: send lag p99 {fmt(percentile(lags_ms, 99))} ms, max {fmt(max(lags_ms or [0]))} ms; "
-            f"{opened} connections opened, {reconnects} stale keep-alive retries")
-        same = len(stored) == len(sent_events) and not not_stored and not foreign
-        say(f"stored deliveries {len(stored)} == unique events sent {len(sent_events)}: "
-            f"{'yes' if same else 'NO'}; sent but not stored {not_stored} (answered 200: {lost}); "
-            f"stored twice {twice}; stored but never "
-            f"sent {foreign}; deliveries without a job {without_job}")
-        say(f"jobs created {sum(jobs.values())} ({', '.join(f'{k} {v}' for k, v in sorted(jobs.items()))})"
-            + (f"; the runner finished the queue {drained:.1f} s after the load" if drained is not None
-               else ("; the runner did NOT finish the queue within the drain bound" if self.runner
-                     else "; runner off: jobs wait")))
-        say(f"CPU during the load ({load_seconds:.0f} s, {cpu_count()} cores): machine busy {busy:.0f}%, "
-            f"odoo-bin {server_cpu:.0f}% of one core, its PostgreSQL backends {pg_cpu:.0f}%, generator "
-            f"{gen_cpu:.0f}% (other processes of the machine make up the rest)")
-        say(f"CPU per answered delivery: odoo-bin {server_ms:.2f} ms + PostgreSQL {pg_ms:.2f} ms = "
-            f"{server_ms + pg_ms:.2f} ms, i.e. at most "
-            f"{1000 * cpu_count() / max(server_ms + pg_ms, 1e-9):.0f} "
-            f"deliveries/s on {cpu_count()} idle cores")
+        say(f"stored deliveries {len(stored)} == unique events sent {len(self.events_sent)}: "
+            f"{'yes' if len(stored) == len(self.events_sent) and not foreign else 'NO'}; sent but not stored "
+            f"{not_stored} (answered 200: {lost}); stored twice {twice}; stored but never sent {foreign}; "
+            f"deliveries without a job {without_job}; duplicates answered 200: "
+            f"{self.duplicates_acked}/{self.duplicates}")
+        say(f"jobs created {sum(jobs.values())} ({', '.join(f'{k} {v}' for k, v in sorted(jobs.items()))})")
+        say(f"answers other than the expected status or a timeout: {dict(self.errors) or 'none'}")
         if watch and watch.idle_seconds:
             say(f"WARNING: for {watch.idle_seconds:.1f} s, up to {watch.most_waiting} jobs were due (for "
                 f"more than {watch.WAIT_GRACE} s) while no cron run was under way: nothing woke the runner")
         if problems[0]:
             say(f"server log has {problems[0]} ERROR/traceback lines ({log_path}), first: {problems[1]}")
 
-        name = f"{self.label}"
-        return [
-            Figure(f"{name} rate", sustained, "/s", "min", args.rate_target,
-                   note=f"deliveries sent in the {args.duration:g} s window and answered 200 by its end "
-                        f"+ {args.p99_limit:g} ms, per second"),
-            Figure(f"{name} p50", p50, "ms", "info"),
-            Figure(f"{name} p95", p95, "ms", "max", args.p95_limit),
-            Figure(f"{name} p99", p99, "ms", "max", args.p99_limit),
-            Figure(f"{name} max", worst, "ms", "info"),
-            Figure(f"{name} sent, not answered 200", sum(errors.values()), "", "equal", 0),
-            Figure(f"{name} deliveries not sent", unsent, "", "equal", 0,
-                   note="still queued in the generator when time was up: the server fell behind"),
-            Figure(f"{name} events sent, not stored", not_stored, "", "equal", 0,
-                   note=f"of which answered 200: {lost}"),
-            Figure(f"{name} events stored twice", twice, "", "equal", 0),
-            Figure(f"{name} jobs created", sum(jobs.values()), "", "info"),
-            *([Figure(f"{name} queue drained after the load",
-                      drained if drained is not None else float("inf"), "s", "info",
-                      note="the runner cron running every job of the deliveries"),
-               Figure(f"{name} runner idle while jobs were due", watch.idle_seconds, "s", "max",
-                      args.runner_idle_limit,
-                      note=f"time during which jobs due for over {watch.WAIT_GRACE} s waited and no "
-                           f"cron run was under way (most jobs waiting: {watch.most_waiting})")]
-              if self.runner else []),
-            Figure(f"{name} CPU per delivery", server_ms + pg_ms, "ms", "info",
-                   note=f"odoo-bin {server_ms:.2f} ms + PostgreSQL {pg_ms:.2f} ms"),
+        name = self.label
+        split_note = (" (the runner shares the threaded server's process: its jobs are included)"
+                      if self.runner and self.mode != "prefork" else "")
+        probe_missed = sum(1 for r in probe.rows if r[1] != 200)
+        floor_missed = sum(1 for r in floor_load.rows if r[1] != 404)
+        path_missed = sum(1 for r in path_load.rows if r[1] != 404)
+        figures = [
+            Figure(f"{name} CPU per delivery / per refused request", intake_ms / max(floor_ms, 1e-9), "x",
+                   "max", args.cpu_ratio_limit,
+                   note=f"{intake_ms:.2f} ms (odoo-bin {delivery['odoo']:.2f} + PostgreSQL "
+                        f"{delivery['pg-odoo']:.2f}) vs {floor_ms:.2f} ms (odoo-bin {floor['odoo']:.2f} + "
+                        f"PostgreSQL {floor['pg-odoo']:.2f}) for a delivery to an unknown store: the same route "
+                        f"and body answered 404 before any intake work, the floor of any Odoo request; both at "
+                        f"{args.cpu_rate:g}/s for {args.cpu_seconds:g} s, server processes and their PostgreSQL "
+                        f"backends{split_note}; PostgreSQL sessions opened per delivery "
+                        f"{delivery['sessions']:.2f} (their CPU is not in the figure)"),
+            Figure(f"{name} CPU per refused request (unknown path)", path_ms, "ms", "info",
+                   note=f"Odoo's own 404 (fallback transaction, error page): the delivery costs "
+                        f"{intake_ms / max(path_ms, 1e-9):.2f}x this; not answered 404 at {args.cpu_rate:g}/s: "
+                        f"{path_missed}"),
         ]
+        if self.runner:
+            figures.append(Figure(
+                f"{name} CPU per delivery with its job", intake_ms + runner_ms, "ms", "info",
+                note=(f"intake {intake_ms:.2f} ms + queue runner {runner_ms:.2f} ms (cron worker "
+                      f"{delivery['runner']:.2f} + PostgreSQL {delivery['pg-runner']:.2f})")
+                if self.mode == "prefork" else "threaded: the runner's CPU is in the intake's figure"))
+        figures += [
+            Figure(f"{name} capacity the CPU implies", capacity, "/s", "info",
+                   note=f"{cpu_count()} cores / {intake_ms + runner_ms:.2f} ms of CPU per delivery"
+                        + (" (its job included)" if self.runner else "")),
+            Figure(f"{name} highest rate with p99 < {args.p99_limit:g} ms", best_rate, "/s", "info",
+                   note=(f"{best.pct:g}% step of the sweep: p50 {fmt(best.load.p50)} ms, p95 {fmt(best.load.p95)} "
+                         f"ms, p99 {fmt(best.load.p99)} ms, max {fmt(best.load.worst)} ms" if best
+                         else "no step of the sweep was kept up")),
+            Figure(f"{name} highest sustained rate / capacity", 100 * best_rate / max(capacity, 1e-9), "%",
+                   "min", args.capacity_share_target,
+                   note="the share of the CPU's capacity the servers answer within the p99 limit; the load "
+                        "generator and the machine's other work share the same cores"),
+            Figure(f"{name} deliveries at {args.cpu_rate:g}/s not answered 200", probe_missed, "", "equal", 0),
+            Figure(f"{name} deliveries to an unknown store not answered 404", floor_missed, "", "equal", 0),
+            Figure(f"{name} answers with an unexpected status", sum(self.errors.values()), "", "equal", 0,
+                   note="any status but 200 for a delivery or 404 for a refused request, over the whole run; "
+                        "timeouts past the capacity are not counted here"),
+            Figure(f"{name} events answered 200, not stored", lost, "", "equal", 0,
+                   note=f"events sent and not stored: {not_stored} (unanswered past the capacity)"),
+            Figure(f"{name} events stored twice", twice, "", "equal", 0),
+            Figure(f"{name} events stored, never sent", foreign, "", "equal", 0),
+            Figure(f"{name} deliveries without a job", without_job, "", "equal", 0),
+        ]
+        if args.smoke and steps:
+            point = steps[0]
+            figures += [
+                Figure(f"{name} smoke point: deliveries not answered 200",
+                       sum(1 for r in point.load.rows if r[1] != 200), "", "equal", 0,
+                       note=f"{point.load.rate:.0f}/s = {point.pct:g}% of the capacity, p99 {fmt(point.load.p99)} ms"),
+                Figure(f"{name} smoke point: deliveries not sent", point.load.unsent, "", "equal", 0),
+            ]
+        if self.runner:
+            figures.append(Figure(
+                f"{name} runner idle while jobs were due", watch.idle_seconds, "s", "max", args.runner_idle_limit,
+                note=f"time during which jobs due for over {watch.WAIT_GRACE} s waited and no cron run was "
+                     f"under way (most jobs waiting: {watch.most_waiting})"))
+        return figures
 
 
 def in_process(odoo_env, args, count=1000, warm=200):

@@ -166,8 +166,9 @@ def run(ctx):
         """SELECT d.event_id, count(*) FROM store_webhook_delivery d
             WHERE d.store_id = %s GROUP BY d.event_id""", [store_id]))
     processed = dict(oe.sql(
-        """SELECT d.event_id, count(r.finished_at) FROM store_webhook_delivery d
+        """SELECT d.event_id, count(f.run_id) FROM store_webhook_delivery d
              LEFT JOIN fault_probe_run r ON r.delivery_id = d.id
+             LEFT JOIN fault_probe_finish f ON f.run_id = r.id
             WHERE d.store_id = %s GROUP BY d.event_id""", [store_id]))
     missing = [event for event in accepted if event not in stored]
     twice_stored = [event for event, n in stored.items() if n > 1]
@@ -183,8 +184,9 @@ def run(ctx):
     # Jobs per server, from the pid of each finished run.
     per_server = Counter()
     for pid, runs in oe.sql("""SELECT r.pid, count(*) FROM fault_probe_run r
+                                 JOIN fault_probe_finish f ON f.run_id = r.id
                                  JOIN sync_job j ON j.id = r.job_id
-                                WHERE j.store_id = %s AND r.finished_at IS NOT NULL GROUP BY r.pid""",
+                                WHERE j.store_id = %s GROUP BY r.pid""",
                             [store_id]):
         per_server[owners.get(pid, f"pid {pid}")] += runs
     idle = [server.name for server in servers if not per_server.get(server.name)]

@@ -204,7 +204,22 @@ class PrivatePostgres:
 class FaultEnv(OdooEnv):
     """The benchmarks' OdooEnv on a fault's database: `env()` (a superuser environment committed on
     success, as a context manager) and `sql(query, params)`; `close()` drops its registry and
-    connections."""
+    connections. Odoo's configuration is parsed once per process (a second parse fails in Odoo 18):
+    the next environments only open their database's registry."""
+
+    _configured = False
+
+    def __init__(self, config_path, database):
+        if not FaultEnv._configured:
+            super().__init__(config_path, database)
+            FaultEnv._configured = True
+            return
+        import odoo
+        from odoo.modules.registry import Registry
+
+        self.odoo = odoo
+        self.database = database
+        self.registry = Registry(database)
 
     def __init__(self, config_path, database):
         from odoo.tools import config
@@ -420,6 +435,7 @@ class Suite:
         started = time.monotonic()
         wanted = self.addons_hash()
         log(f"private PostgreSQL in {self.pg.data} on 127.0.0.1:{self.pg.port}")
+        self.write_config(self.config_path, TEMPLATE_DB, ["log_level = warn"])
         if not self.fresh and self._reuse(wanted):
             log(f"reusing the template database {TEMPLATE_DB} of an earlier run (same addons; "
                 "--fresh rebuilds it)")
@@ -429,7 +445,6 @@ class Suite:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(os.path.join(self.root, "template.hash"))
         self.pg.create()
-        self.write_config(self.config_path, TEMPLATE_DB, ["log_level = warn"])
         log(f"building the template database {TEMPLATE_DB} ({ADDONS}); a few minutes")
         shutil.rmtree(os.path.join(self.data_dir, "filestore"), ignore_errors=True)
         proc = subprocess.run(

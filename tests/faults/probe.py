@@ -1,9 +1,14 @@
 """The probe jobs of the test platform (`connector.store._job_fault_probe`, see
 tests/addons/store_connector_test_platform/models/fault_probe.py) as the fault modules use them:
 enqueue many at once, and count what happened to them from the job table and the probe's record of
-every start (`fault_probe_run`, committed apart from the job, so a rolled back or killed start is seen)."""
+every start (`fault_probe_run`, committed apart from the job, so a rolled back or killed start is seen)
+and of every finish (`fault_probe_finish`, committed with the job's outcome)."""
 
 from dataclasses import dataclass, field
+
+# fault_probe_run with its finish time (NULL: not finished), as "runs".
+RUNS = """(SELECT r.*, f.finished_at FROM fault_probe_run r
+             LEFT JOIN fault_probe_finish f ON f.run_id = r.id) runs"""
 
 OPERATION = "fault.probe"
 HANDLER = "_job_fault_probe"
@@ -52,7 +57,8 @@ def count(odoo_env, store_id, job_ids=None):
     rows = odoo_env.sql(
         """SELECT j.id, j.state, COALESCE(j.retry_count, 0), j.error_kind, j.last_error,
                   (SELECT count(*) FROM fault_probe_run r WHERE r.job_id = j.id),
-                  (SELECT count(*) FROM fault_probe_run r WHERE r.job_id = j.id AND r.finished_at IS NOT NULL)
+                  (SELECT count(*) FROM fault_probe_run r JOIN fault_probe_finish f ON f.run_id = r.id
+                    WHERE r.job_id = j.id)
              FROM sync_job j
             WHERE j.store_id = %s AND j.method_name = %s AND (%s::int[] IS NULL OR j.id = ANY(%s::int[]))""",
         [store_id, HANDLER, job_ids, job_ids])
@@ -73,8 +79,9 @@ def count(odoo_env, store_id, job_ids=None):
             result.failures.append((_job_id, error))
     for worker, runs in odoo_env.sql(
             """SELECT split_part(r.worker, ':', 1) || ':' || r.pid, count(*) FROM fault_probe_run r
+                 JOIN fault_probe_finish f ON f.run_id = r.id
                  JOIN sync_job j ON j.id = r.job_id
-                WHERE j.store_id = %s AND r.finished_at IS NOT NULL GROUP BY 1""", [store_id]):
+                WHERE j.store_id = %s GROUP BY 1""", [store_id]):
         result.by_worker[worker] = runs
     return result
 
@@ -82,5 +89,5 @@ def count(odoo_env, store_id, job_ids=None):
 def starts_of(odoo_env, job_id):
     """[(attempt, worker, pid, started_at, finished_at)] of one job, in order."""
     return odoo_env.sql(
-        """SELECT attempt, worker, pid, started_at, finished_at FROM fault_probe_run
+        f"""SELECT attempt, worker, pid, started_at, finished_at FROM {RUNS}
             WHERE job_id = %s ORDER BY id""", [job_id])

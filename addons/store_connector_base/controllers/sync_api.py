@@ -17,9 +17,10 @@ services.sync_api.API_KEY_SCOPE) and run as the key's user, so that user's acces
 record rules apply. Each store accepts 60 requests per minute (System Parameter
 `store_connector.api_rate_limit`), and so does each user on the routes that name no store
 (/api/v1/stores). Errors answer ``{"error": {"code", "message"[, "details"]}}``
-with 401 (no key, a bad key, or a key of another scope), 403 (no rights, operation not permitted
-on the store), 404 (no such store for this user), 413 (body too large), 415 (a body that is not
-JSON), 422 (bad input), 429 (rate limit, Retry-After), 501 (the platform's addon lacks the
+with 400 (a body that could not be read: broken chunked framing), 401 (no key, a bad key, or a key
+of another scope), 403 (no rights, operation not permitted on the store), 404 (no such store for
+this user), 413 (body too large), 415 (a body that is not JSON), 422 (bad input), 431 (request
+headers over 32 KiB), 429 (rate limit, Retry-After), 501 (the platform's addon lacks the
 feature), or, when the platform itself failed during a request that calls it (an order pull, a
 webhook registration), 409 (a credential to enter), 502 (the platform refused) or 503 (it could not be
 reached or asked to wait, Retry-After).
@@ -47,6 +48,7 @@ from ..exceptions import (
     StoreCredentialMissing,
     WebhookRejected,
 )
+from ..services import database_outage
 from ..services.raw_body import SYNC_API_ROUTING_KEY, max_body_bytes, read_raw_body
 from ..services.sync_api import (
     API_KEY_SCOPE,
@@ -54,18 +56,29 @@ from ..services.sync_api import (
     check_json_content_type,
     check_single_values,
     parse_json_body,
-    payload_too_large,
+    unreadable_request,
 )
 
 _logger = logging.getLogger(__name__)
 
 _BEARER = re.compile(r"^bearer\s+(\S+)\s*$", re.IGNORECASE)
 _ROUTE = "/api/v1/stores/<string:store_ref>"
-# The routes authenticate themselves (auth="none": a Bearer API key, JSON errors) and are
-# read/write (auth="none" routes default to read-only): every request writes its rate-limit count.
+# The routes authenticate themselves (auth="none": a Bearer API key, JSON errors). Those that only
+# read (the GET routes) are declared read-only: Odoo 18 serves them on a cursor of the read-only
+# replica when one is configured (db_replica_host), and on a read-only transaction otherwise in
+# tests. Nothing on their path writes through the request's cursor: the rate-limit count is
+# written on a connection of its own to the primary (store.api.request), the API key is checked
+# without touching it, and no session is saved. A write there would make Odoo run the whole
+# request again on the primary. The routes that queue, pull or create are read/write.
 # Routes flagged with SYNC_API_ROUTING_KEY have their body read by ir.http before Odoo's
 # dispatcher may parse it, never past max_body_bytes(), and are never parsed as a form.
 _ROUTING = {SYNC_API_ROUTING_KEY: True}
+
+
+def _readonly_for_get(_controller):
+    """`readonly` of a route that reads on GET and writes on POST (Odoo calls it with the controller
+    before dispatching, the request being set)."""
+    return request.httprequest.method in ("GET", "HEAD")
 
 
 class StoreSyncApiController(http.Controller):
@@ -82,13 +95,13 @@ class StoreSyncApiController(http.Controller):
         return self._serve(store_ref, lambda store: store._api_request_sync_inventory(self._json_body()))
 
     @http.route(f"{_ROUTE}/orders", type="http", methods=["GET"], auth="none", csrf=False,
-                save_session=False, readonly=False, **_ROUTING)
+                save_session=False, readonly=True, **_ROUTING)
     def list_orders(self, store_ref, **_kwargs):
         """One page of the orders imported from the store, with the link to the next page."""
         return self._serve(store_ref, self._orders_page)
 
     @http.route("/api/v1/stores", type="http", methods=["GET", "POST"], auth="none", csrf=False,
-                save_session=False, readonly=False, **_ROUTING)
+                save_session=False, readonly=_readonly_for_get, **_ROUTING)
     def stores(self, **_kwargs):
         """GET: the stores the key's user may read. POST: create a store (managers)."""
         if request.httprequest.method == "POST":
@@ -97,7 +110,7 @@ class StoreSyncApiController(http.Controller):
         return self._serve_user(self._stores_page, "list the stores")
 
     @http.route(_ROUTE, type="http", methods=["GET"], auth="none", csrf=False,
-                save_session=False, readonly=False, **_ROUTING)
+                save_session=False, readonly=True, **_ROUTING)
     def store(self, store_ref, **_kwargs):
         """The store's summary (as in the list)."""
         return self._serve(store_ref, self._store_summary)
@@ -110,7 +123,7 @@ class StoreSyncApiController(http.Controller):
             self._json_body(), request.httprequest.base_url.rstrip("/")))
 
     @http.route(f"{_ROUTE}/sync/orders/<string:pull_id>", type="http", methods=["GET"], auth="none",
-                csrf=False, save_session=False, readonly=False, **_ROUTING)
+                csrf=False, save_session=False, readonly=True, **_ROUTING)
     def order_pull(self, store_ref, pull_id, **_kwargs):
         """How a queued order pull is going."""
         return self._serve(store_ref, lambda store: store._api_request_order_pull(pull_id))
@@ -178,6 +191,11 @@ class StoreSyncApiController(http.Controller):
             return self._error(SyncApiError(502, "platform_error", str(exc)))
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             raise  # Odoo retries the whole request
+        except RecursionError:
+            # A body nested deeper than a parser goes (json.loads gives up near a thousand levels).
+            return self._error(SyncApiError(422, "invalid_json", _("The request body is not valid JSON.")))
+        except database_outage.DATABASE_UNAVAILABLE_ERRORS:
+            raise  # the connection is lost: ir.http answers 503 (services/database_outage.py)
         except Exception:
             _logger.exception("sync API request (%s) failed", what)
             return self._error(
@@ -228,13 +246,13 @@ class StoreSyncApiController(http.Controller):
     def _raw_body():
         """The body as read by ir.http (bounded); read here, bounded too, if it was not.
 
-        :raises SyncApiError(413): over max_body_bytes().
+        :raises SyncApiError: 413 over max_body_bytes(), 400 a body that could not be read.
         """
         limit = max_body_bytes()
         try:
             return read_raw_body(request.httprequest, limit)
-        except WebhookRejected:
-            raise payload_too_large(limit) from None
+        except WebhookRejected as exc:
+            raise unreadable_request(exc.status, limit) from None
 
     def _orders_page(self, store):
         args = request.httprequest.args

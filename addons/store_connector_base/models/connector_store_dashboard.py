@@ -3,6 +3,11 @@
 Both compute the same figures with the same few grouped queries (`_dashboard_stats`), one query
 per figure for all the records shown, never one per record. They are read as the current user,
 so record rules decide what is counted.
+
+The figures are computed, never stored: reading them (web_search_read, web_read, read_group, all
+`@api.readonly` in Odoo 18) writes nothing, and the dashboards' buttons that only open a list are
+`@api.readonly` too, so that Odoo serves them from the read-only replica when one is configured
+(db_replica_host). A write on such a path would make Odoo run the call again on the primary.
 """
 
 from collections import defaultdict
@@ -10,7 +15,7 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.tools.misc import format_datetime
 
 # The window of the "recent activity" figures.
@@ -149,12 +154,14 @@ class ConnectorStore(models.Model):
     _inherit = ["connector.store", "store.dashboard.mixin"]
     _dashboard_key = "store_id"
 
+    @api.readonly
     def action_view_job_analysis(self):
         """The store's jobs over time (graph and pivot)."""
         self._check_store_user()
         self.ensure_one()
         return self._dashboard_job_action([("store_id", "=", self.id)], analysis=True)
 
+    @api.readonly
     def action_view_recent_jobs(self):
         """The store's jobs of the last 24 hours, grouped by state."""
         self._check_store_user()
@@ -200,6 +207,7 @@ class StoreDashboardSummary(models.Model):
             summary.store_count = sum(counts[summary.id].values())
             summary.paused_store_count = counts[summary.id][True]
 
+    @api.readonly
     def action_view_stores(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "store_connector_base.connector_store_action_dashboard"
@@ -207,6 +215,7 @@ class StoreDashboardSummary(models.Model):
         action["domain"] = [("company_id", "=", self.company_id.id)]
         return action
 
+    @api.readonly
     def action_view_job_analysis(self):
         self.ensure_one()
         return self._dashboard_job_action([("company_id", "=", self.company_id.id)], analysis=True)

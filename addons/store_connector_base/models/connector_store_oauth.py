@@ -456,6 +456,15 @@ class ConnectorStore(models.Model):
         tokens = self._oauth_token_request(
             "refresh_token", {"refresh_token": self._get_credential(const.CRED_OAUTH_REFRESH_TOKEN)})
         self._oauth_save_tokens(tokens, grant_type="refresh_token")
+        # The locked row changes with every refresh, also when the platform keeps the refresh token
+        # (eBay): a worker whose snapshot predates this commit and that takes the lock after it
+        # (another server, between the two) gets a serialization failure and reads again in a new
+        # transaction, instead of finding the old access token in its snapshot and refreshing twice.
+        self.env.cr.execute(
+            "UPDATE integration_credential SET write_date = now() AT TIME ZONE 'UTC'"
+            " WHERE store_id = %s AND key = %s",
+            [self.id, const.CRED_OAUTH_REFRESH_TOKEN],
+        )
         self._log_activity("auth", "done", message=_("Access token refreshed"))
         return tokens["access_token"], self._oauth_credential(const.CRED_OAUTH_ACCESS_TOKEN).expires_at
 

@@ -811,7 +811,11 @@ class StoreOrderImporter(models.AbstractModel):
 
     @api.model
     def _find_guest(self, company, vals):
-        """A top-level contact of the company without email, with the same name and address."""
+        """A top-level contact of the company without email, with the same name and address.
+
+        Every namesake in the same country and state is compared (no limit: with a common name, a
+        cut-off list could leave out the one that matches, and the import would create a duplicate
+        contact), read in one go."""
         if not vals.get("name"):
             return None
         candidates = self.env["res.partner"].search(
@@ -820,13 +824,15 @@ class StoreOrderImporter(models.AbstractModel):
                 ("email", "=", False),
                 ("parent_id", "=", False),
                 ("company_id", "=", company.id),
+                ("country_id", "=", vals.get("country_id") or False),
+                ("state_id", "=", vals.get("state_id") or False),
             ],
-            limit=20,
+            order="id",
         )
         key = order_mapper.address_lookup_key(vals)
-        for partner in candidates:
-            if key in order_mapper.contact_keys(partner.read(list(order_mapper.ADDRESS_FIELDS))[0]):
-                return partner
+        for values in candidates.read(list(order_mapper.ADDRESS_FIELDS)):
+            if key in order_mapper.contact_keys(values):
+                return candidates.browse(values["id"])
         return None
 
     # ================================================================ create / update

@@ -6,11 +6,12 @@ import socket
 import threading
 import time
 import traceback
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import psycopg2.errors
 import requests
-from psycopg2.extensions import TRANSACTION_STATUS_IDLE
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE, TRANSACTION_STATUS_INERROR
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -33,6 +34,14 @@ from ..services.redact import safe_message
 _logger = logging.getLogger(__name__)
 
 RUNNER_CRON_XMLID = "store_connector_base.ir_cron_sync_job_runner"
+# Every lane of the runner, the first included (data/ir_cron_runner_lanes_data.xml): Odoo runs a cron
+# record in one worker at a time across all servers, so the queue runs in as many workers at once as
+# there are active lanes. Each is woken by `_trigger_runner`.
+RUNNER_LANE_XMLIDS = (
+    RUNNER_CRON_XMLID,
+    "store_connector_base.ir_cron_sync_job_runner_lane_2",
+    "store_connector_base.ir_cron_sync_job_runner_lane_3",
+)
 _TRIGGER_KEY = "store_connector.runner_trigger_at"
 
 # The database clock at the time of the statement, in UTC like every Datetime column. Not now():
@@ -45,7 +54,7 @@ _NOW = SQL(NOW)
 _CLAIM_COLUMNS = (
     "store_id", "company_id", "operation", "direction", "model_name", "res_ids", "method_name",
     "payload", "state", "priority", "retry_count", "max_retries", "next_attempt_at", "identity_key",
-    "started_at", "worker",
+    "started_at", "worker", "lease_key",
 )
 
 # Claiming. The due pending jobs of each runnable store are read per (store, priority) "lane" from
@@ -123,7 +132,8 @@ WITH RECURSIVE runnable AS (
      ORDER BY priority, next_attempt_at, id LIMIT %(limit)s
 )
 UPDATE sync_job j
-   SET state = 'processing', worker = %(worker)s, started_at = {NOW}, finished_at = NULL
+   SET state = 'processing', worker = %(worker)s, lease_key = %(lease)s, started_at = {NOW},
+       finished_at = NULL
   FROM picked
  WHERE j.id = picked.id
 RETURNING j.id, {", ".join(f"j.{c}" for c in _CLAIM_COLUMNS)},
@@ -136,7 +146,8 @@ RETURNING j.id, {", ".join(f"j.{c}" for c in _CLAIM_COLUMNS)},
 # whose cap other workers fill (they stay pending for the runner).
 _CLAIM_IDS_SQL = f"""
 UPDATE sync_job j
-   SET state = 'processing', worker = %(worker)s, started_at = {NOW}, finished_at = NULL
+   SET state = 'processing', worker = %(worker)s, lease_key = %(lease)s, started_at = {NOW},
+       finished_at = NULL
   FROM (SELECT n.id FROM sync_job n JOIN connector_store s ON s.id = n.store_id
          WHERE n.id = ANY(%(ids)s) AND n.state = 'pending' AND {_FREE_SLOT.format(store="s")}
          ORDER BY n.id FOR UPDATE OF n SKIP LOCKED) picked
@@ -176,6 +187,50 @@ RETURNING s.id
 # First key of the two-int advisory lock of a capped store's claims (the second is the store id);
 # an arbitrary constant that no other lock of the suite uses.
 _CLAIM_LOCK_NAMESPACE = 731_540_037
+
+# Liveness. A worker that claims with its own commits (the runner) first takes a session-level
+# advisory lock, its lease: (_LEASE_LOCK_NAMESPACE, key), the key drawn from _LEASE_SEQUENCE for
+# this runner call alone, and writes the key on every job it claims (lease_key). The lock is taken
+# before any claim commits and released after the last of its jobs' final states committed (or
+# those it did not start were given back), so a processing job whose lease nobody holds was left
+# by a worker that is gone: PostgreSQL drops a session's locks when its connection closes, whether
+# the process exited, was killed or lost the network. `_requeue_stuck` reads pg_locks (no lock of
+# its own, no side effect) and requeues exactly those jobs, whatever their age; a job whose lease
+# is held is never requeued, however long it runs. A claim inside a request takes no lease: its
+# jobs' processing state commits only with their outcome. Jobs left processing without a lease (by
+# a version before leases) keep the old rule: requeued after store_connector.job_timeout_minutes.
+_LEASE_LOCK_NAMESPACE = 731_540_038
+_LEASE_SEQUENCE = "sync_job_lease_seq"
+# Keys are int4 (the two-int form of the advisory lock functions), so the sequence cycles: a key
+# comes back only after 2^31 more runner calls, and it is only compared with the leases alive now.
+_TAKE_LEASE_SQL = """
+SELECT key FROM (SELECT nextval(%(sequence)s)::int AS key) k
+ WHERE pg_try_advisory_lock(%(namespace)s, key)
+"""
+# The processing jobs of dead workers: leased jobs whose lease no session holds, and lease-less
+# jobs older than the timeout. Read first (the `stuck` snapshot), then locked with their lease
+# rechecked: should another requeuer give a job back and a worker claim it again meanwhile, the
+# lock's recheck sees the new lease key (or the new start time) and leaves the job alone.
+_STUCK_SQL = """
+WITH held AS (
+    SELECT objid FROM pg_locks
+     WHERE locktype = 'advisory' AND granted AND classid = %(namespace)s AND objsubid = 2
+       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+), stuck AS (
+    SELECT j.id, j.lease_key FROM sync_job j
+     WHERE j.state = 'processing'
+       AND CASE WHEN j.lease_key IS NULL
+                THEN j.started_at < %(now)s - %(minutes)s * interval '1 minute'
+                ELSE j.lease_key::oid NOT IN (SELECT objid FROM held) END
+)
+SELECT j.id, j.store_id, COALESCE(j.retry_count, 0) >= j.max_retries, j.lease_key IS NOT NULL
+  FROM sync_job j
+  JOIN stuck ON stuck.id = j.id
+ WHERE j.state = 'processing' AND j.lease_key IS NOT DISTINCT FROM stuck.lease_key
+   AND (j.lease_key IS NOT NULL OR j.started_at < %(now)s - %(minutes)s * interval '1 minute')
+ ORDER BY j.id
+   FOR UPDATE OF j SKIP LOCKED
+"""
 
 # Back to pending. A job whose identity key already has a pending job (queued while this one ran,
 # or another job of the same batch) is cancelled instead: the pending one is newer and carries the
@@ -252,8 +307,16 @@ class SyncJob(models.Model):
     runs in its own savepoint and its effects commit with its new state; a retryable failure goes
     back to pending with exponential backoff and jitter (or the platform's Retry-After); a
     permanent one fails at once with a message the merchant can act on; an authentication failure
-    pauses the store until new credentials are saved; a job left in processing by a dead worker is
-    put back to pending after a timeout.
+    pauses the store until new credentials are saved.
+
+    Liveness is a fact of the database, not a guess from the clock: the runner holds a
+    session-level advisory lock (its lease) for as long as it runs the jobs it claimed, and writes
+    the lease's key on them; PostgreSQL drops the lock when the worker's connection closes (exit,
+    kill -9, lost network). A processing job whose lease no session holds is put back to pending
+    by the next runner call (within a minute), whatever its age, and one whose lease is held is
+    never touched, however long it runs (see _LEASE_LOCK_NAMESPACE). The lost attempt counts as a
+    retry, so a job that kills its worker every time ends failed. Jobs left processing without a
+    lease (by a version before leases) are put back after a timeout, as before.
 
     A job calls ``env[model_name].browse(res_ids).<method_name>(job)`` as superuser, in the company
     of its store (whoever runs the queue), with ``sync_job_id`` in the context; handler names start
@@ -310,6 +373,11 @@ class SyncJob(models.Model):
     finished_at = fields.Datetime(copy=False, readonly=True)
     duration = fields.Float(copy=False, readonly=True, help="Seconds spent in the last run.")
     worker = fields.Char(copy=False, readonly=True)
+    lease_key = fields.Integer(
+        copy=False, readonly=True,
+        help="While the job is processing: the key of the advisory lock its worker holds. When no "
+             "session holds it any more, the worker is gone and the job is put back to the queue.",
+    )
     result = fields.Text(copy=False, readonly=True)
     run_when_archived = fields.Boolean(
         string="Runs for Archived Stores", copy=False, readonly=True,
@@ -341,6 +409,8 @@ class SyncJob(models.Model):
             CREATE INDEX IF NOT EXISTS sync_job_processing_idx
                 ON sync_job (started_at) WHERE state = 'processing'
         """)
+        # The runners' lease keys (see _LEASE_LOCK_NAMESPACE).
+        cr.execute(SQL("CREATE SEQUENCE IF NOT EXISTS %s AS integer CYCLE", SQL.identifier(_LEASE_SEQUENCE)))
 
     @api.depends("operation", "store_id")
     def _compute_display_name(self):
@@ -508,8 +578,10 @@ class SyncJob(models.Model):
         @cr.precommit.add
         def _trigger():
             when = cr.precommit.data.pop(_TRIGGER_KEY, None) or fields.Datetime.now()
-            cron_id = env["ir.model.data"]._xmlid_to_res_id(RUNNER_CRON_XMLID, raise_if_not_found=False)
-            if not cron_id:
+            IrModelData = env["ir.model.data"]
+            cron_ids = [cron_id for cron_id in (IrModelData._xmlid_to_res_id(xmlid, raise_if_not_found=False)
+                                                for xmlid in RUNNER_LANE_XMLIDS) if cron_id]
+            if not cron_ids:
                 return
             # Not ir.cron._trigger(): it stamps call_at to the second, and when a run of the runner
             # ends, Odoo deletes the triggers older than that run's start. A trigger made while a run
@@ -517,12 +589,15 @@ class SyncJob(models.Model):
             # the run's last claim would wait for the next poll (a minute). Stamped with the database
             # clock at full precision, it survives every run that began before it. Nor is a trigger
             # skipped when one is already due: that one may belong to the run about to end.
+            # One trigger per active lane, in one statement: every lane that is not running wakes.
             cr.execute(
                 """INSERT INTO ir_cron_trigger
                            (cron_id, call_at, create_uid, write_uid, create_date, write_date)
-                   VALUES (%(cron)s, GREATEST(%(when)s, clock_timestamp() AT TIME ZONE 'UTC'),
-                           %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')""",
-                {"cron": cron_id, "when": when, "uid": env.uid},
+                   SELECT c.id, GREATEST(%(when)s, clock_timestamp() AT TIME ZONE 'UTC'),
+                          %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+                     FROM ir_cron c
+                    WHERE c.id = ANY(%(crons)s) AND c.active""",
+                {"crons": cron_ids, "when": when, "uid": env.uid},
             )
             if when <= fields.Datetime.now():
                 dbname = cr.dbname
@@ -538,6 +613,8 @@ class SyncJob(models.Model):
         up to MAX_BATCH_PER_CRON_JOB calls in one worker run.
         """
         self = self.sudo()
+        # Every call, not only the minutely one: Odoo calls again at once while jobs remain, and a
+        # trigger calls too, so a dead worker's jobs are back in the queue within a minute.
         self._in_bookkeeping_transaction(self._requeue_stuck, commit=True)
         return self._process_queue(commit=True, report_progress=True, time_limit=self._cron_time_limit())
 
@@ -577,8 +654,10 @@ class SyncJob(models.Model):
 
         :param store_ids: only these stores (None: every store); the jobs of inactive and paused
             stores do not run, but those marked `run_when_archived`.
-        :param commit: commit after each claim and each job (the cron, benchmarks). Without it
-            (buttons, tests) everything stays in the caller's transaction, still one savepoint a job.
+        :param commit: commit after each claim and each job (the cron, benchmarks), holding a lease
+            for the whole call (see `_hold_lease`): should this worker die, its jobs go back to the
+            queue at the next runner call. Without it (buttons, tests) everything stays in the
+            caller's transaction, still one savepoint a job, and no job is seen processing.
         :param report_progress: report done/remaining to the cron progress record in the context.
         :param time_limit: seconds (default: System Parameter store_connector.runner_time_limit_seconds).
         :param batch_size: jobs claimed at once (default: store_connector.runner_batch_size).
@@ -590,18 +669,75 @@ class SyncJob(models.Model):
             time_limit = self._int_param(const.PARAM_RUNNER_TIME_LIMIT, const.DEFAULT_RUNNER_TIME_LIMIT)
         deadline = time.monotonic() + time_limit
         done = 0
-        while True:
-            rows = self._claim_rows(batch_size, store_ids=store_ids, commit=commit)
-            if not rows:
-                break
-            done += self._run_claimed(rows, commit=commit, deadline=deadline, started=done)
-            if report_progress:
-                self.env["ir.cron"]._notify_progress(done=done, remaining=self._count_due(store_ids))
-                if commit:
-                    self.env.cr.commit()
-            if time.monotonic() >= deadline:
-                break
+        with self._hold_lease(commit) as lease:
+            while True:
+                rows = self._claim_rows(batch_size, store_ids=store_ids, commit=commit, lease=lease)
+                if not rows:
+                    break
+                done += self._run_claimed(rows, commit=commit, deadline=deadline, started=done)
+                if report_progress:
+                    self.env["ir.cron"]._notify_progress(done=done, remaining=self._count_due(store_ids))
+                    if commit:
+                        self.env.cr.commit()
+                if time.monotonic() >= deadline:
+                    break
         return done
+
+    @api.model
+    @contextmanager
+    def _hold_lease(self, commit=True):
+        """Hold a lease for the jobs this worker claims in the block (see _LEASE_LOCK_NAMESPACE):
+        a session-level advisory lock on this cursor's connection, under a key of its own.
+
+        Released on every way out of the block, an exception included: the connection goes back
+        to Odoo's pool afterwards, and a lease left held there would make this worker's dead jobs
+        look alive. Should the release fail, the connection is closed, which releases it too.
+
+        :param commit: without it (a claim inside the caller's transaction, whose jobs are never
+            seen processing by anyone else) no lease is taken.
+        :returns: (as the context value) the lease key to write on the claimed jobs, or None.
+        """
+        if not commit:
+            yield None
+            return
+        key = self._take_lease()
+        try:
+            yield key
+        finally:
+            self._drop_lease(key)
+
+    @api.model
+    def _take_lease(self):
+        """Take a new lease on this cursor's connection (see `_hold_lease`, which releases it).
+
+        :returns: its key.
+        """
+        cr = self.env.cr
+        for _attempt in range(5):
+            # A key still locked can only be one the sequence gave before it cycled: take the next.
+            cr.execute(_TAKE_LEASE_SQL, {"namespace": _LEASE_LOCK_NAMESPACE, "sequence": _LEASE_SEQUENCE})
+            row = cr.fetchone()
+            if row:
+                return row[0]
+        raise RuntimeError("No free sync job lease key: the queue runner cannot claim jobs.")
+
+    @api.model
+    def _drop_lease(self, key):
+        """Release the lease `key` this connection holds (see `_hold_lease`)."""
+        cr = self.env.cr
+        try:
+            if cr._cnx.info.transaction_status == TRANSACTION_STATUS_INERROR:
+                # An exception left the transaction failed: no statement runs before a rollback,
+                # and a failed transaction has nothing left to commit.
+                cr.rollback()
+            cr.execute("SELECT pg_advisory_unlock(%s, %s)", [_LEASE_LOCK_NAMESPACE, key])
+            if not cr.fetchone()[0]:
+                _logger.warning("sync job lease %s was not held by this connection any more", key)
+        except Exception:  # noqa: BLE001 - whatever failed, the lease must not outlive the worker
+            _logger.warning("could not release sync job lease %s: closing the connection", key,
+                            exc_info=True)
+            if not cr._cnx.closed:
+                cr._cnx.close()
 
     @api.model
     def _count_due(self, store_ids=None):
@@ -625,7 +761,7 @@ class SyncJob(models.Model):
         return f"{_worker_host}:{os.getpid()}:{threading.get_ident()}"
 
     @api.model
-    def _claim(self, limit, store_ids=None, commit=True, worker=None, job_ids=None):
+    def _claim(self, limit, store_ids=None, commit=True, worker=None, job_ids=None, lease=None):
         """Mark up to `limit` due pending jobs as processing for this worker and return them.
 
         :param store_ids: only jobs of these stores; the jobs of inactive or paused stores do not
@@ -634,13 +770,16 @@ class SyncJob(models.Model):
             processing state is visible (and a worker that dies leaves its jobs to
             `_requeue_stuck`). Without it, the claim is part of the caller's transaction.
         :param job_ids: claim these pending jobs, due or not (Run Now).
+        :param lease: the key of the lease this worker holds (`_hold_lease`), written on the
+            claimed jobs; without one they are requeued by the timeout rule only.
         :returns: the claimed jobs, in run order.
         """
-        rows = self._claim_rows(limit, store_ids=store_ids, commit=commit, worker=worker, job_ids=job_ids)
+        rows = self._claim_rows(limit, store_ids=store_ids, commit=commit, worker=worker, job_ids=job_ids,
+                                lease=lease)
         return self._prime(rows)
 
     @api.model
-    def _claim_rows(self, limit, store_ids=None, commit=True, worker=None, job_ids=None):
+    def _claim_rows(self, limit, store_ids=None, commit=True, worker=None, job_ids=None, lease=None):
         """The claim itself; :returns: the claimed rows (dicts of _CLAIM_COLUMNS), in run order.
 
         With `commit`, the claim runs alone in a READ COMMITTED transaction. Under Odoo's
@@ -649,9 +788,12 @@ class SyncJob(models.Model):
         transaction cannot help (the snapshot stays); READ COMMITTED rechecks such a row instead
         and skips it, so concurrent workers never fail nor stop early. Without `commit` (inside
         a request), that serialization failure propagates and Odoo retries the request.
+
+        `lease` (see `_claim`) must be held before the claim commits: a requeuer that sees the
+        jobs processing then also sees their lease held.
         """
         cr = self.env.cr
-        params = {"worker": worker or self._worker_name(), "limit": limit,
+        params = {"worker": worker or self._worker_name(), "limit": limit, "lease": lease,
                   "stores": None if store_ids is None else list(store_ids),
                   "ids": None if job_ids is None else list(job_ids)}
         query = _CLAIM_IDS_SQL if job_ids is not None else _CLAIM_SQL
@@ -894,7 +1036,7 @@ class SyncJob(models.Model):
     def _release(self, ids, commit):
         """Give claimed jobs that did not start back to the queue, as they were."""
         def release():
-            self._sql_reopen(ids, SQL("worker = NULL, started_at = NULL"))
+            self._sql_reopen(ids, SQL("worker = NULL, lease_key = NULL, started_at = NULL"))
         if commit:
             self._in_bookkeeping_transaction(release, commit=True)
         else:
@@ -1299,47 +1441,54 @@ class SyncJob(models.Model):
 
     @api.model
     def _requeue_stuck(self):
-        """Put back to pending the jobs a dead worker left in processing for longer than the
-        timeout (System Parameter store_connector.job_timeout_minutes).
+        """Put back to pending the jobs a dead worker left in processing.
 
-        The lost attempt counts as a retry and as a failure of the store, so a job that kills its
-        worker every time ends failed after max_retries. :returns: the ids of the jobs handled.
+        A job claimed under a lease (the runner) is requeued as soon as no session holds its
+        lease any more, whatever its age, and never while one does, however long it runs (see
+        _LEASE_LOCK_NAMESPACE). A job claimed without one (inside a request, or before leases
+        existed) is requeued after the timeout (System Parameter
+        store_connector.job_timeout_minutes). The lost attempt counts as a retry and as a failure
+        of the store, so a job that kills its worker every time ends failed after max_retries.
+
+        :returns: the ids of the jobs handled.
         """
         minutes = self._int_param(const.PARAM_JOB_TIMEOUT_MINUTES, const.DEFAULT_JOB_TIMEOUT_MINUTES, 1)
         cr = self.env.cr
         self.env.flush_all()
-        cr.execute(SQL(
-            """SELECT id, store_id, COALESCE(retry_count, 0) >= max_retries FROM sync_job
-                WHERE state = 'processing' AND started_at < %s - %s * interval '1 minute'
-                ORDER BY id
-                  FOR UPDATE SKIP LOCKED""",
-            _NOW, minutes,
-        ))
+        cr.execute(SQL(_STUCK_SQL, namespace=_LEASE_LOCK_NAMESPACE, minutes=minutes, now=_NOW))
         rows = cr.fetchall()
         if not rows:
             return []
-        lost = _("The worker running this job stopped before it finished (no news for %(minutes)s minutes).",
-                 minutes=minutes)
-        exhausted = [job_id for job_id, _store, spent in rows if spent]
-        if exhausted:
-            cr.execute(SQL(
-                """UPDATE sync_job SET state = 'failed', error_kind = 'crash', worker = NULL,
-                          last_error = %s, finished_at = %s
-                    WHERE id = ANY(%s)""",
-                _("Gave up after %(error)s", error=lost), _NOW, exhausted,
-            ))
-        retry = [job_id for job_id, _store, spent in rows if not spent]
-        if retry:
-            self._sql_reopen(retry, SQL(
-                """retry_count = COALESCE(sync_job.retry_count, 0) + 1, error_kind = 'crash', worker = NULL,
-                   last_error = %s, next_attempt_at = %s""",
-                lost, _NOW,
-            ))
+        lost = {
+            True: _("The worker running this job stopped (its database connection closed) before the "
+                    "job finished."),
+            False: _("The worker running this job stopped before it finished (no news for %(minutes)s "
+                     "minutes).", minutes=minutes),
+        }
+        for leased in (True, False):
+            exhausted = [job_id for job_id, _store, spent, has_lease in rows if spent and has_lease is leased]
+            if exhausted:
+                cr.execute(SQL(
+                    """UPDATE sync_job SET state = 'failed', error_kind = 'crash', worker = NULL,
+                              lease_key = NULL, last_error = %s, finished_at = %s
+                        WHERE id = ANY(%s)""",
+                    _("Gave up: %(error)s This happened on every attempt; the job itself may be what "
+                      "stops the worker (a memory or time limit of the server, see its log). Retry it "
+                      "once the cause is fixed.", error=lost[leased]),
+                    _NOW, exhausted,
+                ))
+            retry = [job_id for job_id, _store, spent, has_lease in rows if not spent and has_lease is leased]
+            if retry:
+                self._sql_reopen(retry, SQL(
+                    """retry_count = COALESCE(sync_job.retry_count, 0) + 1, error_kind = 'crash',
+                       worker = NULL, lease_key = NULL, last_error = %s, next_attempt_at = %s""",
+                    _("%(error)s It was put back in the queue to run again.", error=lost[leased]), _NOW,
+                ))
         ids = [row[0] for row in rows]
         self.browse(ids).invalidate_recordset()
-        _logger.warning("requeued %s sync jobs left in processing: %s", len(ids), ids[:20])
+        _logger.warning("requeued %s sync jobs whose worker stopped: %s", len(ids), ids[:20])
         Store = self.env["connector.store"].sudo()
-        for _job_id, store_id, _spent in rows:
+        for _job_id, store_id, _spent, _leased in rows:
             Store.browse(store_id)._record_job_outcome(failed=True)
         return ids
 
@@ -1354,6 +1503,7 @@ class SyncJob(models.Model):
         days = self._int_param(const.PARAM_JOB_RETENTION_DAYS, const.DEFAULT_JOB_RETENTION_DAYS)
         # The shared rate limit buckets of deleted stores, while at it (a few rows).
         rate_limiter.purge_stale_buckets(self.env.cr)
+        self.env["store.api.request"]._purge_windows()
         return self._purge_batch(
             self, SQL("""SELECT id FROM sync_job
                           WHERE state IN ('done', 'cancelled')

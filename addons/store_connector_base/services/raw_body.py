@@ -32,6 +32,7 @@ REJECTION_MESSAGES = {
     401: "invalid signature",
     404: "not found",
     413: "payload too large",
+    431: "request headers too large",
     503: "unavailable",
 }
 
@@ -75,6 +76,8 @@ def read_raw_body(httprequest, limit):
     :param httprequest: Odoo's `request.httprequest` (or a werkzeug request).
     :raises WebhookRejected(413): the Content-Length, or the body actually sent (chunked, without
         Content-Length), is over `limit`. The rest of an oversize body is not read.
+    :raises WebhookRejected(400): the chunked framing is broken (a chunk size that is not
+        hexadecimal...), or the client stopped sending (werkzeug raises OSError for both).
     """
     wrapped = werkzeug_request(httprequest)
     if isinstance(wrapped.stream, _BodyRead):
@@ -86,17 +89,34 @@ def read_raw_body(httprequest, limit):
         raise WebhookRejected(413, "Content-Length too large")
     stream = wrapped.stream
     chunks, size = [], 0
-    while size <= limit:
-        chunk = stream.read(limit + 1 - size)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
+    try:
+        while size <= limit:
+            chunk = stream.read(limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise WebhookRejected(400, f"body unreadable: {exc}") from None
     if size > limit:
         raise WebhookRejected(413, "body too large")
     # `stream` is a cached property werkzeug lets us set: get_data reads (and caches) these bytes.
     wrapped.stream = _BodyRead(b"".join(chunks))
     return wrapped.get_data(cache=True)
+
+
+def header_bytes(httprequest):
+    """The size of the request's headers (names and values), as a bound on what may be kept."""
+    return sum(len(name) + len(value) + 4 for name, value in httprequest.headers.items())
+
+
+def check_header_size(httprequest, limit=None):
+    """:raises WebhookRejected(431): the request's headers are over `limit` bytes
+    (const.MAX_REQUEST_HEADER_BYTES by default)."""
+    limit = limit or const.MAX_REQUEST_HEADER_BYTES
+    size = header_bytes(httprequest)
+    if size > limit:
+        raise WebhookRejected(431, f"{size} bytes of headers, at most {limit}")
 
 
 def never_parse_as_form(httprequest):

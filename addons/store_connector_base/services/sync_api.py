@@ -12,6 +12,8 @@ import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
+from .. import const
+
 # The scope of the Odoo API keys the sync API accepts, and no other: a key of this scope opens
 # the sync API only, never XML-RPC / JSON-RPC, and Odoo's global ("rpc") keys do not open the
 # sync API (see controllers/sync_api.py).
@@ -78,6 +80,26 @@ def invalid(code, message, details=None):
 def payload_too_large(limit):
     """The refusal of a body over `limit` bytes (413)."""
     return SyncApiError(413, "payload_too_large", f"The body is larger than {limit} bytes.")
+
+
+def unreadable_request(status, limit):
+    """The sync API's refusal of a request whose body or headers could not be taken (see
+    raw_body.read_raw_body and raw_body.check_header_size).
+
+    :param status: the WebhookRejected status: 413 (body over `limit` bytes), 431 (headers too
+        large), else 400 (the body's framing is broken).
+    """
+    if status == 413:
+        return payload_too_large(limit)
+    if status == 431:
+        return SyncApiError(
+            431, "headers_too_large",
+            f"The request headers are larger than {const.MAX_REQUEST_HEADER_BYTES} bytes; send only the "
+            "Authorization and Content-Type headers and a few short others.")
+    return SyncApiError(
+        400, "unreadable_body",
+        "The request body could not be read (its chunked framing is broken, or it was cut short): "
+        "send it again with a Content-Length.")
 
 
 def check_json_content_type(content_type, raw):

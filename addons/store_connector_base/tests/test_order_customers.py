@@ -141,6 +141,26 @@ class TestOrderCustomers(OrderPipelineCase):
         self.import_orders([again])
         self.assertEqual(self.sale_of("3015").partner_id, guest)
 
+    def test_guest_found_among_many_namesakes(self):
+        # Thirty contacts named like the guest, at other addresses, created before the one that
+        # matches: the import must still find it (it compared only the first 20 namesakes).
+        Partner = self.env["res.partner"]
+        for number in range(30):
+            Partner.create(
+                {"name": "Ann Lee", "street": f"{number + 100} Other St", "company_id": self.company.id})
+        order = self.make_order("3016")
+        order["customer"] = None
+        self.import_orders([order])
+        guest = self.sale_of("3016").partner_id
+        for number in range(30, 60):
+            Partner.create(
+                {"name": "Ann Lee", "street": f"{number + 100} Other St", "company_id": self.company.id})
+        again = self.make_order("3017")
+        again["customer"] = None
+        self.import_orders([again])
+        self.assertEqual(self.sale_of("3017").partner_id, guest)
+        self.assertEqual(Partner.search_count([("name", "=", "Ann Lee"), ("street", "=", guest.street)]), 1)
+
     def test_anonymous_order_gets_a_named_customer(self):
         order = self.make_order("3021", customer=None, billing_address=None, shipping_address=None)
         self.import_orders([order], raise_on_error=True)

@@ -543,6 +543,8 @@ class TestSyncJob(StoreConnectorCase):
 
     # ------------------------------------------------------------------ crashed workers
     def test_a_job_that_keeps_killing_its_worker_ends_failed(self):
+        # Claimed without a lease (as a job left processing by a version before leases): the
+        # timeout rule. Leased jobs: test_job_lease.
         job = self.enqueue(max_retries=2)
         for attempt in range(3):
             claimed = self.Job._claim(10, store_ids=self.store.ids, commit=False)
@@ -768,7 +770,8 @@ class TestSyncJobConcurrency(TransactionCase):
     def test_a_job_left_processing_by_a_dead_worker_runs_again(self):
         store_id = self.committed_store()
         [job_id] = self.committed_jobs(store_id, [{"result": "second life"}])
-        # A worker claims the job and dies before running it.
+        # A worker claims the job without a lease (as a version before leases did) and dies before
+        # running it: the timeout rule. A leased job is back without waiting: test_job_lease.
         cr = self.registry.cursor()
         claimed = self.env_of(cr)["sync.job"]._claim(10, store_ids=[store_id], commit=True)
         self.assertEqual(claimed.ids, [job_id])

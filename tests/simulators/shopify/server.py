@@ -3,6 +3,7 @@
 import json
 import logging
 import re
+import sys
 import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +25,12 @@ class SimulatorHTTPServer(ThreadingHTTPServer):
     def __init__(self, address, sim):
         self.sim = sim
         super().__init__(address, Handler)
+
+    def handle_error(self, request, client_address):
+        """A client that went away mid-request (a killed worker) is not the simulator's error."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -3,9 +3,9 @@ can erase it, works for a while, and marks its run finished with its own outcome
 
 Each start is a row of the table `fault_probe_run`, inserted and committed on a connection of its own
 before the job does anything: a second start of a job is seen even if the first run's transaction was
-rolled back or its worker killed. The row's `finished_at` is set in the job's own transaction, so it is
-committed exactly when the job's outcome is. A plain table (not a model): it is the suite's instrument,
-read with SQL by the fault modules, never shown to anyone.
+rolled back or its worker killed. Its finish is a row of `fault_probe_finish` inserted in the job's own
+transaction, so it is committed exactly when the job's outcome is. Plain tables (not models): they are
+the suite's instrument, read with SQL by the fault modules, never shown to anyone.
 
 Webhook deliveries of the topic `PROBE_TOPIC` are processed the same way (a row per start, with the
 delivery's id, finished in the job's transaction): the fault suite counts how often each delivery it got
@@ -28,10 +28,14 @@ CREATE TABLE IF NOT EXISTS fault_probe_run (
     attempt integer NOT NULL,
     worker text NOT NULL,
     pid integer NOT NULL,
-    started_at timestamp NOT NULL DEFAULT (clock_timestamp() AT TIME ZONE 'UTC'),
-    finished_at timestamp
+    started_at timestamp NOT NULL DEFAULT (clock_timestamp() AT TIME ZONE 'UTC')
 );
 CREATE INDEX IF NOT EXISTS fault_probe_run_job_id ON fault_probe_run (job_id);
+CREATE INDEX IF NOT EXISTS fault_probe_run_delivery_id ON fault_probe_run (delivery_id);
+CREATE TABLE IF NOT EXISTS fault_probe_finish (
+    run_id integer PRIMARY KEY REFERENCES fault_probe_run (id),
+    finished_at timestamp NOT NULL DEFAULT (clock_timestamp() AT TIME ZONE 'UTC')
+);
 """
 
 
@@ -48,9 +52,9 @@ def _record_start(env, job, delivery_id=None):
 
 
 def _record_finish(env, run_id):
-    """Mark the start finished in the job's own transaction (committed with its outcome)."""
-    env.cr.execute("UPDATE fault_probe_run SET finished_at = clock_timestamp() AT TIME ZONE 'UTC' "
-                   "WHERE id = %s", [run_id])
+    """Mark the start finished in the job's own transaction (committed with its outcome). An insert,
+    not an update of the start's row: the job's snapshot may be older than that row."""
+    env.cr.execute("INSERT INTO fault_probe_finish (run_id) VALUES (%s)", [run_id])
 
 
 class ConnectorStoreFaultProbe(models.Model):
