@@ -221,14 +221,6 @@ class FaultEnv(OdooEnv):
         self.database = database
         self.registry = Registry(database)
 
-    def __init__(self, config_path, database):
-        from odoo.tools import config
-
-        # Loading a registry pops this option (odoo/modules/loading.py); parsing the config again for the
-        # next fault's database would fail on its absence (KeyError: 'load_language').
-        config.options.setdefault("load_language", None)
-        super().__init__(config_path, database)
-
     def close(self):
         from odoo.modules.registry import Registry
         from odoo.sql_db import close_db

@@ -620,12 +620,21 @@ class SyncJob(models.Model):
 
     @api.model
     def _cron_time_limit(self):
+        """Seconds one call of the runner cron may claim jobs for.
+
+        Odoo kills a cron worker whose run lasts longer than its real-time limit, and one run may
+        chain MAX_BATCH_PER_CRON_JOB calls. The calls share half of the limit; the other half is for
+        the one job that overruns its call (a platform that hangs until its timeout, a long wait for
+        the rate limiter): a call that overran its time ends the chain (`_process_queue`), and a
+        platform request never lasts longer than a quarter of the limit (services/api_client.py
+        `capped_timeout`).
+        """
         limit = self._int_param(const.PARAM_RUNNER_TIME_LIMIT, const.DEFAULT_RUNNER_TIME_LIMIT)
         worker_limit = config.get("limit_time_real_cron")
         if worker_limit is None or worker_limit == -1:
             worker_limit = config.get("limit_time_real")
         if worker_limit and worker_limit > 0:
-            limit = min(limit, worker_limit / (MAX_BATCH_PER_CRON_JOB + 2))
+            limit = min(limit, worker_limit / (2 * (MAX_BATCH_PER_CRON_JOB + 2)))
         return limit
 
     @api.model
@@ -667,7 +676,8 @@ class SyncJob(models.Model):
         batch_size = batch_size or self._int_param(const.PARAM_RUNNER_BATCH, const.DEFAULT_RUNNER_BATCH, 1)
         if time_limit is None:
             time_limit = self._int_param(const.PARAM_RUNNER_TIME_LIMIT, const.DEFAULT_RUNNER_TIME_LIMIT)
-        deadline = time.monotonic() + time_limit
+        started = time.monotonic()
+        deadline = started + time_limit
         done = 0
         with self._hold_lease(commit) as lease:
             while True:
@@ -676,7 +686,16 @@ class SyncJob(models.Model):
                     break
                 done += self._run_claimed(rows, commit=commit, deadline=deadline, started=done)
                 if report_progress:
-                    self.env["ir.cron"]._notify_progress(done=done, remaining=self._count_due(store_ids))
+                    remaining = self._count_due(store_ids)
+                    if remaining and time.monotonic() - started > time_limit + 1:
+                        # A job overran this call's time (a platform hanging until its timeout, a long
+                        # wait for the rate limiter): Odoo would chain another call in this worker run,
+                        # which could outlast the worker's real-time limit (Odoo then kills it, with
+                        # its claimed jobs). End the chain here; the trigger runs the rest at once, in
+                        # a run of its own (see _cron_time_limit).
+                        self._trigger_runner()
+                        remaining = 0
+                    self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
                     if commit:
                         self.env.cr.commit()
                 if time.monotonic() >= deadline:

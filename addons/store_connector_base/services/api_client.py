@@ -130,9 +130,10 @@ def capped_timeout(timeout):
 
     * by the server option ``store_connector_platform_timeout`` (const.CONFIG_PLATFORM_TIMEOUT) when
       it is set: the longest any platform request may wait;
-    * by half of the workers' real-time limit (``limit_time_real``, and ``limit_time_real_cron`` for
-      the cron workers that run the jobs; 120 s by default): Odoo kills a worker past it, and a job
-      killed in the middle of a request waits for the stuck-job requeue instead of being retried.
+    * by a quarter of the workers' real-time limit (``limit_time_real``, and ``limit_time_real_cron``
+      for the cron workers that run the jobs; 120 s by default, so 30 s): Odoo kills a worker past it,
+      with the jobs it claimed, and the runner keeps half of that limit for its own calls (see
+      sync.job `_cron_time_limit`).
     """
     raw = config.get(CONFIG_PLATFORM_TIMEOUT)
     try:
@@ -145,7 +146,7 @@ def capped_timeout(timeout):
     limits = [float(limit) for limit in (config.get("limit_time_real"), config.get("limit_time_real_cron"))
               if isinstance(limit, int | float) and limit > 0]
     if limits:
-        cap = min([cap, min(limits) / 2] if cap else [min(limits) / 2])
+        cap = min([cap, min(limits) / 4] if cap else [min(limits) / 4])
     if not cap or timeout is None:
         return timeout
     if isinstance(timeout, tuple | list):

@@ -11,9 +11,10 @@ from odoo.tools import config
 
 from odoo.addons.store_connector_base import const
 from odoo.addons.store_connector_base.exceptions import PlatformUnavailable, RetryableJobError
+from odoo.addons.store_connector_base.models.sync_job import RUNNER_CRON_XMLID
 from odoo.addons.store_connector_base.services.api_client import ApiClient
 
-from .common import create_test_store
+from .common import StoreConnectorCase, create_test_store
 from .test_api_client import ApiClientCase
 
 
@@ -249,9 +250,42 @@ class TestPlatformErrorsAndTimeout(ApiClientCase):
         """Odoo kills a worker past its real-time limit (120 s by default): a WooCommerce-like read
         timeout of 120 s would have a hanging platform kill the cron worker in the middle of a job."""
         with patch.dict(config.options, {"limit_time_real": 120, "limit_time_real_cron": -1}):
-            self.assertEqual(self.client(timeout=(10, 120)).timeout, (10.0, 60.0))
+            self.assertEqual(self.client(timeout=(10, 120)).timeout, (10.0, 30.0))
         with patch.dict(config.options, {"limit_time_real": 120, "limit_time_real_cron": 40}):
-            self.assertEqual(self.client(timeout=(10, 120)).timeout, (10.0, 20.0))
+            self.assertEqual(self.client(timeout=(10, 120)).timeout, (10.0, 10.0))
         with patch.dict(config.options, {"limit_time_real": 120, "limit_time_real_cron": -1,
                                          const.CONFIG_PLATFORM_TIMEOUT: "5"}):
             self.assertEqual(self.client(timeout=(10, 120)).timeout, (5.0, 5.0))
+
+
+class TestRunnerWithinTheWorkerLimit(StoreConnectorCase):
+    """Odoo kills a cron worker whose run outlasts its real-time limit, with the jobs it claimed; one run
+    may chain up to 10 calls of the runner. Seen in the fault suite: a platform hanging until its 60 s
+    timeout, or a paced batch whose calls each ran a little over their time, got the cron worker killed
+    ("WorkerCron timeout after 120s") with dozens of claimed jobs."""
+
+    def test_a_call_that_overran_its_time_ends_the_chain_and_wakes_the_runner(self):
+        Job = self.env["sync.job"]
+        slow = Job._enqueue(self.store, "test.scripted", "_job_scripted", payload={"sleep": 1.5})
+        waiting = Job._enqueue(self.store, "test.scripted", "_job_scripted", payload={"result": "later"})
+        cron = self.env.ref(RUNNER_CRON_XMLID)
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        Trigger.search([("cron_id", "=", cron.id)]).unlink()
+        self.env.flush_all()
+        reported = []
+        with patch.object(type(self.env["ir.cron"]), "_notify_progress",
+                          lambda cron_model, done, remaining, deactivate=False: reported.append(
+                              (done, remaining))):
+            Job._process_queue(store_ids=self.store.ids, commit=False, report_progress=True, time_limit=0.5)
+        self.assertEqual(slow.state, "done")
+        self.assertEqual(waiting.state, "pending", "not started after the call's time")
+        self.assertEqual(reported, [(1, 0)], "no further call chained in this worker run")
+        self.env.cr.flush()
+        self.assertTrue(Trigger.search([("cron_id", "=", cron.id)]), "the rest runs in a run of its own")
+
+    def test_the_calls_of_a_run_share_half_of_the_worker_limit(self):
+        Job = self.env["sync.job"]
+        with patch.dict(config.options, {"limit_time_real": 120, "limit_time_real_cron": -1}):
+            self.assertEqual(Job._cron_time_limit(), 5.0)
+        with patch.dict(config.options, {"limit_time_real": 120, "limit_time_real_cron": 600}):
+            self.assertEqual(Job._cron_time_limit(), 25.0)
