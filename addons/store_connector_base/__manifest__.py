@@ -47,6 +47,7 @@
         "data/product_data.xml",
         "views/menus.xml",
         "views/connector_store_views_quota.xml",
+        "views/connector_store_views_outage.xml",
     ],
     "assets": {
         "web.assets_backend": ["store_connector_base/static/src/**/*"],

@@ -45,12 +45,28 @@ BACKOFF_JITTER = 0.25
 RETRY_AFTER_JITTER_MAX_SECONDS = 300
 # A store whose jobs fail this many times in a row notifies its managers.
 CONSECUTIVE_FAILURES_ALERT = 3
+# Platform outage (the queue's circuit breaker, models/connector_store_outage.py): after this many jobs
+# of a store in a row failed because its platform did not answer (time-out, refused connection, HTTP
+# 5xx or 429), its jobs wait without spending retries, and one job at a time probes the platform, every
+# BASE seconds at first, doubling up to MAX, until one succeeds.
+PLATFORM_OUTAGE_THRESHOLD = 3
+PLATFORM_OUTAGE_PROBE_BASE_SECONDS = 10
+PLATFORM_OUTAGE_PROBE_MAX_SECONDS = 60
+# How long a claimed probe holds the store's next probe back: longer than any platform request may take.
+PLATFORM_OUTAGE_PROBE_LEASE_SECONDS = 600
+# After an outage of this long, failures spend retries again: a job that fails every time (the platform
+# crashes on it alone) still ends failed, a day later.
+PLATFORM_OUTAGE_HOLD_SECONDS = 24 * 3600
 
 # Server options (odoo.conf [options]) read by the suite; documented in odoo.conf.example.
 CONFIG_ENCRYPTION_KEY = "store_connector_encryption_key"
 ENV_ENCRYPTION_KEY = "STORE_CONNECTOR_ENCRYPTION_KEY"
 CONFIG_ALLOW_PRIVATE_URLS = "store_connector_allow_private_urls"
 CONFIG_WEBHOOK_MAX_BYTES = "store_connector_webhook_max_bytes"
+# The longest (seconds) any request to a platform waits to connect and for its answer; default: each
+# platform client's own timeout (60 s for Shopify, 120 s for WooCommerce). Lower it so that a hanging
+# platform holds a worker for less time.
+CONFIG_PLATFORM_TIMEOUT = "store_connector_platform_timeout"
 DEFAULT_WEBHOOK_MAX_BYTES = 2 * 1024 * 1024
 # The most header bytes (names and values) a webhook or sync API request may carry: the platforms
 # send a few KB; Odoo's HTTP server alone takes up to 100 lines of 64 KiB, which a delivery would

@@ -18,6 +18,15 @@ class RetryableJobError(StoreConnectorError):
         self.retry_after = retry_after
 
 
+class PlatformUnavailable(RetryableJobError):
+    """The platform did not answer: no answer in time, a connection refused or cut, HTTP 5xx, HTTP 429,
+    a 2xx answer that is not the API's (a proxy's page). Retried like any RetryableJobError; in a row,
+    such failures put the store in a platform outage, during which its jobs wait without spending
+    retries (models/connector_store_outage.py). Raised by the client core (services/api_client.py);
+    a platform client raises it for its own words meaning the same (Shopify's INTERNAL_SERVER_ERROR).
+    """
+
+
 class PermanentJobError(StoreConnectorError):
     """A failure that retrying cannot fix (mapping or validation): the job fails at once.
 

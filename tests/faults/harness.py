@@ -432,6 +432,8 @@ class Suite:
         if not self.fresh and self._reuse(wanted):
             log(f"reusing the template database {TEMPLATE_DB} of an earlier run (same addons; "
                 "--fresh rebuilds it)")
+            # The config the in-process environments read (the start of a run removes the old one).
+            self.write_config(self.config_path, TEMPLATE_DB, ["log_level = warn"])
             return
         with contextlib.suppress(FileNotFoundError):
             os.unlink(os.path.join(self.root, "template.hash"))

@@ -8,6 +8,7 @@ from . import (
     connector_store,
     connector_store_oauth,
     connector_store_queue,
+    connector_store_outage,
     integration_credential,
     sync_job,
     store_webhook,

@@ -23,6 +23,7 @@ from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
 from .. import const
 from ..exceptions import (
     PermanentJobError,
+    PlatformUnavailable,
     RetryableJobError,
     StoreAuthError,
     StoreCredentialMissing,
@@ -137,6 +138,8 @@ WITH RECURSIVE runnable AS (
      WHERE active AND paused IS NOT TRUE
        AND (%(stores)s::int[] IS NULL OR id = ANY(%(stores)s::int[]))
        AND {_FREE_SLOT.format(store="s")}
+       -- A store whose platform does not answer runs only its probe (see _PROBE_STORES_SQL).
+       AND (s.platform_outage_since IS NULL OR s.id = ANY(%(probing)s::int[]))
 ), lanes AS (
     SELECT r.id AS store_id,
            (SELECT min(p.priority) FROM sync_job p
@@ -147,7 +150,7 @@ WITH RECURSIVE runnable AS (
            (SELECT min(p.priority) FROM sync_job p
              WHERE p.state = 'pending' AND p.store_id = l.store_id AND p.priority > l.priority)
       FROM lanes l
-     WHERE l.priority IS NOT NULL
+     WHERE l.priority IS NOT NULL AND NOT l.store_id = ANY(%(probing)s::int[])
 ), candidates AS (
     SELECT c.id, c.priority, c.next_attempt_at
       FROM lanes l
@@ -157,7 +160,7 @@ WITH RECURSIVE runnable AS (
              WHERE j.state = 'pending' AND j.store_id = l.store_id AND j.priority = l.priority
                AND j.next_attempt_at <= {NOW}
              ORDER BY j.next_attempt_at, j.id
-             LIMIT %(limit)s
+             LIMIT CASE WHEN l.store_id = ANY(%(probing)s::int[]) THEN 1 ELSE %(limit)s END
                FOR UPDATE SKIP LOCKED) c
      WHERE l.priority IS NOT NULL
 ), closed_candidates AS (
@@ -186,7 +189,8 @@ UPDATE sync_job j
   FROM picked
  WHERE j.id = picked.id
 RETURNING j.id, {", ".join(f"j.{c}" for c in _CLAIM_COLUMNS)},
-          (SELECT s.consecutive_failures FROM connector_store s WHERE s.id = j.store_id) AS store_streak,
+          (SELECT COALESCE(s.consecutive_failures, 0) + COALESCE(s.platform_error_streak, 0)
+             FROM connector_store s WHERE s.id = j.store_id) AS store_streak,
           (SELECT s.platform FROM connector_store s WHERE s.id = j.store_id) AS store_platform
 """
 
@@ -201,7 +205,8 @@ UPDATE sync_job j
          ORDER BY n.id FOR UPDATE OF n SKIP LOCKED) picked
  WHERE j.id = picked.id
 RETURNING j.id, {", ".join(f"j.{c}" for c in _CLAIM_COLUMNS)},
-          (SELECT s.consecutive_failures FROM connector_store s WHERE s.id = j.store_id) AS store_streak,
+          (SELECT COALESCE(s.consecutive_failures, 0) + COALESCE(s.platform_error_streak, 0)
+             FROM connector_store s WHERE s.id = j.store_id) AS store_streak,
           (SELECT s.platform FROM connector_store s WHERE s.id = j.store_id) AS store_platform
 """
 
@@ -214,6 +219,23 @@ SELECT s.id, pg_try_advisory_xact_lock(%(namespace)s, s.id) AS locked FROM conne
    AND (%(ids)s::int[] IS NULL OR s.id IN (SELECT store_id FROM sync_job WHERE id = ANY(%(ids)s::int[])))
  ORDER BY s.id
 """
+# The stores in a platform outage (connector_store_outage.py) whose next probe is due and that have a due
+# job: their probe time moves a lease ahead, in this claim's transaction, so that of concurrent claims
+# only one takes the probe (READ COMMITTED: a second claim waits for the first's row lock, then sees the
+# new time and skips the store). The claim then takes one job of each (the first due one of its most
+# urgent lane); `_claim_rows` records it as the probe, or gives the probe back when none was taken.
+# Its own statement, before the claim's.
+_PROBE_STORES_SQL = f"""
+UPDATE connector_store s
+   SET platform_outage_probe_at = {NOW} + %(lease)s * interval '1 second'
+ WHERE s.platform_outage_since IS NOT NULL AND COALESCE(s.platform_outage_probe_at, {NOW}) <= {NOW}
+   AND s.active AND s.paused IS NOT TRUE
+   AND (%(stores)s::int[] IS NULL OR s.id = ANY(%(stores)s::int[]))
+   AND EXISTS (SELECT 1 FROM sync_job j
+                WHERE j.state = 'pending' AND j.store_id = s.id AND j.next_attempt_at <= {NOW})
+RETURNING s.id
+"""
+
 # First key of the two-int advisory lock of a capped store's claims (the second is the store id);
 # an arbitrary constant that no other lock of the suite uses.
 _CLAIM_LOCK_NAMESPACE = 731_540_037
@@ -882,12 +904,21 @@ class SyncJob(models.Model):
 
     @api.model
     def _cron_time_limit(self):
+        """Seconds one call of the runner cron may claim jobs for.
+
+        Odoo kills a cron worker whose run lasts longer than its real-time limit, and one run may
+        chain MAX_BATCH_PER_CRON_JOB calls. The calls share half of the limit; the other half is for
+        the one job that overruns its call (a platform that hangs until its timeout, a long wait for
+        the rate limiter): a call that overran its time ends the chain (`_process_queue`), and a
+        platform request never lasts longer than a quarter of the limit (services/api_client.py
+        `capped_timeout`).
+        """
         limit = self._int_param(const.PARAM_RUNNER_TIME_LIMIT, const.DEFAULT_RUNNER_TIME_LIMIT)
         worker_limit = config.get("limit_time_real_cron")
         if worker_limit is None or worker_limit == -1:
             worker_limit = config.get("limit_time_real")
         if worker_limit and worker_limit > 0:
-            limit = min(limit, worker_limit / (MAX_BATCH_PER_CRON_JOB + 2))
+            limit = min(limit, worker_limit / (2 * (MAX_BATCH_PER_CRON_JOB + 2)))
         return limit
 
     @api.model
@@ -931,7 +962,8 @@ class SyncJob(models.Model):
         batch_size = batch_size or self._int_param(const.PARAM_RUNNER_BATCH, const.DEFAULT_RUNNER_BATCH, 1)
         if time_limit is None:
             time_limit = self._int_param(const.PARAM_RUNNER_TIME_LIMIT, const.DEFAULT_RUNNER_TIME_LIMIT)
-        deadline = time.monotonic() + time_limit
+        started = time.monotonic()
+        deadline = started + time_limit
         done = 0
         with self._hold_lease(commit) as lease:
             while True:
@@ -941,6 +973,14 @@ class SyncJob(models.Model):
                 done += self._run_claimed(rows, commit=commit, deadline=deadline, started=done)
                 if report_progress:
                     remaining = self._count_due(store_ids)
+                    if remaining and time.monotonic() - started > time_limit + 1:
+                        # A job overran this call's time (a platform hanging until its timeout, a long
+                        # wait for the rate limiter): Odoo would chain another call in this worker run,
+                        # which could outlast the worker's real-time limit (Odoo then kills it, with
+                        # its claimed jobs). End the chain here; the trigger runs the rest at once, in
+                        # a run of its own (see _cron_time_limit).
+                        self._trigger_runner()
+                        remaining = 0
                     self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
                     if wake_helpers and remaining > batch_size:
                         self._wake_helper_runners(remaining)
@@ -1013,7 +1053,9 @@ class SyncJob(models.Model):
             """SELECT count(*) FROM sync_job j
                  JOIN connector_store s ON s.id = j.store_id
                 WHERE j.state = 'pending' AND j.next_attempt_at <= %(now)s
-                  AND ((s.active AND s.paused IS NOT TRUE)
+                  AND ((s.active AND s.paused IS NOT TRUE
+                        AND (s.platform_outage_since IS NULL
+                             OR COALESCE(s.platform_outage_probe_at, %(now)s) <= %(now)s))
                        OR (j.run_when_archived
                            AND NOT (s.paused IS TRUE AND j.error_kind IS NOT DISTINCT FROM 'auth')))
                   AND (%(stores)s::int[] IS NULL OR s.id = ANY(%(stores)s::int[]))""",
@@ -1069,8 +1111,10 @@ class SyncJob(models.Model):
             cr.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
             jit = cr.fetchone()[0]
             params["capped"] = self._lock_capped_stores(params)
+            params["probing"] = self._take_platform_probes(params)
             cr.execute(query, params)
             rows = cr.dictfetchall()
+            self._assign_platform_probes(params["probing"], rows)
             cr.execute("SELECT set_config('jit', %s, true)", [jit])
         else:
             for attempt in range(5):
@@ -1078,8 +1122,10 @@ class SyncJob(models.Model):
                     cr.commit()
                     cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED; SET LOCAL jit = off")
                     params["capped"] = self._lock_capped_stores(params)
+                    params["probing"] = self._take_platform_probes(params)
                     cr.execute(query, params)
                     rows = cr.dictfetchall()
+                    self._assign_platform_probes(params["probing"], rows)
                     cr.commit()
                     break
                 except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
@@ -1106,6 +1152,40 @@ class SyncJob(models.Model):
         return [store_id for store_id, locked in self.env.cr.fetchall() if locked]
 
     @api.model
+    def _take_platform_probes(self, params):
+        """The stores in a platform outage whose probe this claim takes (see _PROBE_STORES_SQL); none
+        for a claim of named jobs (Run Now runs what it is asked, outage or not).
+
+        :returns: their ids.
+        """
+        if params.get("ids") is not None:
+            return []
+        self.env.cr.execute(_PROBE_STORES_SQL, dict(params, lease=const.PLATFORM_OUTAGE_PROBE_LEASE_SECONDS))
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _assign_platform_probes(self, probing, rows):
+        """Record the job this claim took as the probe of each store of `probing`; a store of which it
+        took none (another worker holds its due jobs) gets its probe time back, in this transaction."""
+        if not probing:
+            return
+        probes = {}
+        for row in rows:
+            if row["store_id"] in probing:
+                probes.setdefault(row["store_id"], row["id"])
+        self.env.cr.execute(SQL(
+            """UPDATE connector_store s
+                  SET platform_outage_probe_job_id = p.job_id,
+                      platform_outage_probe_at = CASE WHEN p.job_id IS NULL THEN %s
+                                                      ELSE s.platform_outage_probe_at END
+                 FROM (SELECT UNNEST(%s::int[]) AS store_id, UNNEST(%s::int[]) AS job_id) p
+                WHERE s.id = p.store_id""",
+            _NOW, list(probing), [probes.get(store_id) for store_id in probing],
+        ))
+        self.env["connector.store"].browse(probing).invalidate_recordset(
+            ["platform_outage_probe_job_id", "platform_outage_probe_at"])
+
+    @api.model
     def _prime(self, rows):
         """The claimed jobs of `rows`, their columns put in the ORM cache as a read would."""
         jobs = self.sudo().browse([row["id"] for row in rows])
@@ -1125,7 +1205,8 @@ class SyncJob(models.Model):
     def _run_claimed(self, rows, commit, deadline=None, started=0):
         """Run claimed jobs in order; release those not started. :returns: the number run.
 
-        Jobs of a store that gets paused during the batch, and all jobs once the deadline has
+        Jobs of a store that gets paused or whose platform stops answering during the batch (a
+        platform outage: see connector_store_outage.py), and all jobs once the deadline has
         passed (after at least one job of the call, `started` counting earlier batches), go back
         to pending untouched.
         """
@@ -1164,7 +1245,8 @@ class SyncJob(models.Model):
             # Primed one by one: each commit empties the cache.
             outcome = self._prime([row])._run(commit=commit, streaks=streaks)
             ran += 1
-            if outcome == "auth":
+            if outcome in ("auth", "waiting"):
+                # Paused, or its platform does not answer: the store's other claimed jobs wait too.
                 paused.add(row["store_id"])
         if release:
             self._release(release, commit=commit)
@@ -1276,7 +1358,10 @@ class SyncJob(models.Model):
         :param commit: commit the job (the runner); without it, stay in the caller's transaction.
         :param streaks: {store id: failures in a row} known by the caller, to skip resetting a
             streak that is already 0; updated.
-        :returns: "done", "retry", "throttled", "failed" or "auth".
+        :returns: "done", "retry", "throttled", "failed", "auth", or for a transient failure of the
+            platform (see `_platform_unavailable`) "unavailable" (a retry spent), "platform_throttled"
+            (its HTTP 429: no retry spent) or "waiting" (the store's platform outage holds the job, no
+            retry spent).
         """
         self.ensure_one()
         store_id = self.store_id.id
@@ -1298,11 +1383,14 @@ class SyncJob(models.Model):
             if alone:
                 self.env.cr.rollback()
             outcome, message = self._on_exception(exc, time.monotonic() - started, started_at)
+            retry_after = getattr(exc, "retry_after", None)
         else:
             outcome, message = self._on_success(result, time.monotonic() - started, started_at), None
+            retry_after = None
         if commit:
             self.env.cr.commit()
-        self._record_store_outcome(store_id, outcome, message, commit, streaks)
+        self._record_store_outcome(store_id, outcome, message, commit, streaks, job_id=self.id,
+                                   retry_after=retry_after)
         return outcome
 
     def _call_handler(self):
@@ -1405,6 +1493,15 @@ class SyncJob(models.Model):
             return "permanent", False, None
         return "crash", False, None
 
+    @api.model
+    def _platform_unavailable(self, exc):
+        """Whether an exception says that the store's platform does not answer (counted towards a
+        platform outage, connector_store_outage.py): no answer in time, a connection refused or cut,
+        HTTP 5xx, HTTP 429 from the platform: a PlatformUnavailable (raised by the client core), or
+        requests' own connection errors and time-outs. Not a database conflict, another job holding a
+        lock, nor the connector's own rate limiter asking to wait."""
+        return isinstance(exc, (PlatformUnavailable, requests.ConnectionError, requests.Timeout))
+
     def _error_message(self, exc, kind):
         """What the merchant reads in last_error (and the log, the pause reason, the activity log
         and the managers' notice quote): the error, never a secret of the store, redacted whole
@@ -1443,17 +1540,31 @@ class SyncJob(models.Model):
             return "auth", message
         # The limiter's own "wait longer than allowed" is no failure: it does not use a retry.
         throttled = bool(getattr(exc, "throttled", False))
-        if retryable and (throttled or self.retry_count < self.max_retries):
-            delay = self._retry_delay(self.retry_count, retry_after)
+        # Nor is a platform outage (connector_store_outage.py): the job waits for the platform's return
+        # (the claim holds the store's jobs back but one probe), however long it lasts.
+        unavailable = retryable and self._platform_unavailable(exc)
+        held = unavailable and self.store_id._platform_outage_holds_retries()
+        if retryable and (throttled or held or self.retry_count < self.max_retries):
+            if held:
+                delay = max(1.0, float(retry_after or 0))
+            else:
+                delay = self._retry_delay(self.retry_count, retry_after)
             self._sql_reopen(self.ids, SQL(
                 """retry_count = COALESCE(sync_job.retry_count, 0) + %(increment)s,
                    next_attempt_at = %(now)s + %(delay)s * interval '1 second',
                    last_error = %(message)s, error_kind = 'retryable', duration = %(duration)s,
                    started_at = %(started_at)s, finished_at = %(now)s, worker = NULL""",
-                now=_NOW, increment=0 if throttled else 1, delay=delay, **common,
+                now=_NOW, increment=0 if (throttled or held) else 1, delay=delay, **common,
             ))
             self.invalidate_recordset()
+            if held:
+                _logger.info("sync.job %s (%s) waits for its platform to answer again: %s",
+                             self.id, self.operation, message)
+                return "waiting", message
             _logger.info("sync.job %s (%s) will retry in %.0fs: %s", self.id, self.operation, delay, message)
+            if unavailable:
+                # The platform's 429 uses no retry and is no failure of the store either.
+                return ("platform_throttled" if throttled else "unavailable"), message
             return ("throttled" if throttled else "retry"), message
         if retryable:
             message = _("Gave up after %(count)s retries: %(error)s", count=self.retry_count, error=message)
@@ -1565,11 +1676,33 @@ class SyncJob(models.Model):
                 states.update(cr.fetchall())
         return states
 
-    def _record_store_outcome(self, store_id, outcome, message, commit, streaks):
-        """Update the store after a job: failure streak (and alert), or authentication pause."""
+    def _record_store_outcome(self, store_id, outcome, message, commit, streaks, job_id=None,
+                              retry_after=None):
+        """Update the store after a job: failure streak (and alert), authentication pause, or its
+        platform outage (connector_store_outage.py: a transient failure of the platform counts towards
+        one, a failed probe schedules the next, a success ends it).
+
+        :param job_id: the job (to tell the outage's probe from the jobs that ran when it began).
+        :param retry_after: seconds the platform asked to wait, if it said so.
+        """
+        store = self.env["connector.store"].sudo().browse(store_id)
+        if outcome in ("unavailable", "waiting", "platform_throttled"):
+            def record():
+                store._record_platform_unavailable(job_id, message, retry_after)
+                # A spent retry is a failure of the store, as any other.
+                return store._record_job_outcome(failed=True) if outcome == "unavailable" else None
+            result = self._in_bookkeeping_transaction(record, commit)
+            if streaks is not None:
+                streaks[store_id] = result
+            return
+        if job_id and outcome in ("throttled", "retry", "failed") and (
+            streaks is None or streaks.get(store_id) != 0
+        ):
+            # Neither a success nor the platform's failure: a probe of the store's outage (a store
+            # with no failure streak at the claim has none) lets the next job probe.
+            self._in_bookkeeping_transaction(lambda: store._release_platform_probe(job_id), commit)
         if outcome == "throttled":
             return
-        store = self.env["connector.store"].sudo().browse(store_id)
         if outcome == "done":
             if streaks is not None and streaks.get(store_id) == 0:
                 return

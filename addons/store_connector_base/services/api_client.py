@@ -45,17 +45,18 @@ What the core does for every request (`request` = `_acquire` + `_send` + `_rate_
   =====================================================  =======================================
   what happened                                          raised
   =====================================================  =======================================
-  timeout, connection refused, DNS or TLS failure        RetryableJobError
-  HTTP 429                                               RetryableJobError marked ``throttled``
+  timeout, connection refused, DNS or TLS failure        PlatformUnavailable (a RetryableJobError
+                                                         that counts towards a platform outage)
+  HTTP 429                                               PlatformUnavailable marked ``throttled``
                                                          with the Retry-After delay (no failure
                                                          counted; the limiter holds the store's
                                                          requests until then)
-  HTTP 5xx                                               RetryableJobError (with Retry-After)
+  HTTP 5xx                                               PlatformUnavailable (with Retry-After)
   HTTP 401 / 403 (after the one refresh, if any)         StoreAuthError (the queue pauses the
                                                          store), quoting the platform's message
   other 4xx (400, 404, 422...)                           PermanentJobError quoting the platform
   a URL or address refused, a redirect                   PermanentJobError (from the transport)
-  a 2xx answer that is not JSON (`request_json`)         RetryableJobError
+  a 2xx answer that is not JSON (`request_json`)         PlatformUnavailable
   =====================================================  =======================================
 
   The platform's message is read from the error body by `_error_text`.
@@ -89,10 +90,11 @@ from urllib.parse import urlsplit
 
 import requests
 
+from odoo.tools import config
 from odoo.tools.translate import LazyTranslate
 
-from ..const import RATE_LIMIT_QUOTA_WARNING_SHARE
-from ..exceptions import PermanentJobError, RetryableJobError, StoreAuthError
+from ..const import CONFIG_PLATFORM_TIMEOUT, RATE_LIMIT_QUOTA_WARNING_SHARE
+from ..exceptions import PermanentJobError, PlatformUnavailable, StoreAuthError
 from .http_transport import DEFAULT_TIMEOUT, HttpTransport
 from .rate_limiter import throttled_error
 from .redact import REDACTED, safe_message
@@ -120,6 +122,36 @@ def redact_sensitive_params(text):
     if not text:
         return text
     return _SENSITIVE_PARAM.sub(lambda match: f"{match['name']}={REDACTED}", str(text))
+
+
+def capped_timeout(timeout):
+    """`timeout` (seconds, or a (connect, read) pair) capped so that a platform that hangs never
+    outlives the worker waiting for it:
+
+    * by the server option ``store_connector_platform_timeout`` (const.CONFIG_PLATFORM_TIMEOUT) when
+      it is set: the longest any platform request may wait;
+    * by a quarter of the workers' real-time limit (``limit_time_real``, and ``limit_time_real_cron``
+      for the cron workers that run the jobs; 120 s by default, so 30 s): Odoo kills a worker past it,
+      with the jobs it claimed, and the runner keeps half of that limit for its own calls (see
+      sync.job `_cron_time_limit`).
+    """
+    raw = config.get(CONFIG_PLATFORM_TIMEOUT)
+    try:
+        cap = float(raw) if raw not in (None, False, "") else None
+    except (TypeError, ValueError):
+        _logger.warning("Server option %s = %r is not a number of seconds: ignored.",
+                        CONFIG_PLATFORM_TIMEOUT, raw)
+        cap = None
+    cap = cap if cap and cap > 0 else None
+    limits = [float(limit) for limit in (config.get("limit_time_real"), config.get("limit_time_real_cron"))
+              if isinstance(limit, int | float) and limit > 0]
+    if limits:
+        cap = min([cap, min(limits) / 4] if cap else [min(limits) / 4])
+    if not cap or timeout is None:
+        return timeout
+    if isinstance(timeout, tuple | list):
+        return tuple(min(float(part), cap) if part is not None else cap for part in timeout)
+    return min(float(timeout), cap)
 
 
 class ApiClient:
@@ -155,6 +187,7 @@ class ApiClient:
         self.store = store
         if timeout is not None:
             self.timeout = timeout
+        self.timeout = capped_timeout(self.timeout)
         self.transport = transport or HttpTransport(timeout=self.timeout)
         self.max_wait = type(self).max_wait if max_wait is None else max_wait
         self._sleep = sleep
@@ -328,14 +361,14 @@ class ApiClient:
             )
         except requests.Timeout as exc:
             self._refund(limiter, cost)
-            raise RetryableJobError(str(_lt(
+            raise PlatformUnavailable(str(_lt(
                 "%(platform)s did not answer store %(store)s in time (%(error)s). The request is sent "
                 "again later; if this lasts, check that the shop is online.",
                 platform=self.platform_name, store=self.store.name, error=self._exception_text(exc),
             ))) from None
         except requests.RequestException as exc:
             self._refund(limiter, cost)
-            raise RetryableJobError(str(_lt(
+            raise PlatformUnavailable(str(_lt(
                 "%(platform)s is unreachable for store %(store)s (%(error)s). The request is sent again "
                 "later; if this lasts, check the shop's address and that the shop is online.",
                 platform=self.platform_name, store=self.store.name, error=self._exception_text(exc),
@@ -373,9 +406,9 @@ class ApiClient:
                 "sent again in %(seconds)s seconds.",
                 platform=self.platform_name, store=self.store.name, message=self._http_message(response),
                 seconds=round(delay, 1),
-            )), delay)
+            )), delay, cls=PlatformUnavailable)
         if status >= 500:
-            raise RetryableJobError(str(_lt(
+            raise PlatformUnavailable(str(_lt(
                 "%(platform)s had a server error for store %(store)s (HTTP %(status)s): %(message)s The "
                 "request is sent again later.",
                 platform=self.platform_name, store=self.store.name, status=status,
@@ -397,7 +430,7 @@ class ApiClient:
             return response.json()
         except ValueError:
             self._refund(limiter, cost)
-            raise RetryableJobError(str(_lt(
+            raise PlatformUnavailable(str(_lt(
                 "%(platform)s answered store %(store)s with HTTP %(status)s and a body that is not JSON. "
                 "The request is sent again later.",
                 platform=self.platform_name, store=self.store.name, status=response.status_code,

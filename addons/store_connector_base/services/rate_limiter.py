@@ -46,9 +46,9 @@ def _utc_today():
     return datetime.now(UTC).date()
 
 
-def throttled_error(message, retry_after):
-    """A RetryableJobError that tells the queue to wait, not to count a failure."""
-    exc = RetryableJobError(message, retry_after=retry_after)
+def throttled_error(message, retry_after, cls=RetryableJobError):
+    """A RetryableJobError (or subclass `cls`) that tells the queue to wait, not to count a failure."""
+    exc = cls(message, retry_after=retry_after)
     exc.throttled = True
     return exc
 

@@ -22,9 +22,11 @@ class adds only what is Shopify's: GraphQL execution and pagination, the access-
 its refresh, the shapes of Shopify's errors and the cost accounting.
 
 Errors (exceptions of store_connector_base):
-  * network errors, timeouts, HTTP 5xx (the core), GraphQL INTERNAL_SERVER_ERROR:
-    RetryableJobError (with the platform's Retry-After when it gives one);
-  * HTTP 429 (the core): a RetryableJobError marked ``throttled`` with Shopify's Retry-After;
+  * network errors, timeouts, HTTP 5xx (the core), GraphQL INTERNAL_SERVER_ERROR, SERVICE_UNAVAILABLE,
+    TIMEOUT: PlatformUnavailable, a RetryableJobError (with the platform's Retry-After when it gives
+    one) that counts towards a platform outage (the store's jobs then wait, see the base's
+    models/connector_store_outage.py);
+  * HTTP 429 (the core): a PlatformUnavailable marked ``throttled`` with Shopify's Retry-After;
   * THROTTLED: waited out and retried (`SHOPIFY_THROTTLE_RETRIES` times), then a RetryableJobError
     marked ``throttled`` (the queue reschedules without counting a failure);
   * HTTP 401/403 (the core, after one token refresh on 401 when the store can refresh):
@@ -53,7 +55,11 @@ import json
 import threading
 import time
 
-from odoo.addons.store_connector_base.exceptions import PermanentJobError, RetryableJobError
+from odoo.addons.store_connector_base.exceptions import (
+    PermanentJobError,
+    PlatformUnavailable,
+    RetryableJobError,
+)
 from odoo.addons.store_connector_base.services.api_client import ApiClient
 from odoo.addons.store_connector_base.services.rate_limiter import throttled_error
 
@@ -261,6 +267,10 @@ class ShopifyClient(ApiClient):
         codes = {self._error_code(e) for e in errors}
         message = self._safe(f"Shopify: {messages}")
         if codes & set(const.SHOPIFY_RETRYABLE_ERROR_CODES):
+            if codes - {"THROTTLED"}:
+                # Shopify's own failure (INTERNAL_SERVER_ERROR, SERVICE_UNAVAILABLE, TIMEOUT): counted
+                # towards a platform outage, like an HTTP 5xx.
+                raise PlatformUnavailable(message)
             raise RetryableJobError(message)
         if "ACCESS_DENIED" in codes:
             raise PermanentJobError(

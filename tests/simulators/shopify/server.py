@@ -78,6 +78,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802 - http.server's naming
         path, query = self._split()
+        if self.sim._outage_intercept(self, path):  # sim.outage(...): the shop is down (../outage.py)
+            return None
         if path == "/admin/oauth/authorize":
             status, headers, body = self.sim.oauth.authorize(query)
             return self._send(status, body, headers)
@@ -92,6 +94,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):  # noqa: N802
         path, _query = self._split()
+        if self.sim._outage_intercept(self, path):
+            return None
         body = self._body()
         if body is None:
             return None

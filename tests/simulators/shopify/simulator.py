@@ -7,11 +7,13 @@ import logging
 import re
 import threading
 import time
+import uuid
 from datetime import timedelta
 
 import requests
 
 from ..lifecycle import LoopbackServing
+from ..outage import OutageMixin
 from . import payloads
 from .bulk import BulkRunner
 from .cost import LeakyBucket
@@ -51,7 +53,7 @@ def _warn_check_off():
     _logger.warning(OFF_WARNING)
 
 
-class ShopifySimulator(LoopbackServing):
+class ShopifySimulator(OutageMixin, LoopbackServing):
     """A loopback Shopify shop speaking the GraphQL Admin API, OAuth and webhooks.
 
     ::
@@ -764,6 +766,22 @@ class ShopifySimulator(LoopbackServing):
         """The app is installed again: `access_token` works again (OAuth tokens issued before stay
         revoked; a new install issues new ones)."""
         self.installed = True
+
+    def rotate_access_token(self, new_token=None):
+        """The merchant rotates the app's Admin API access token (a custom app's "Rotate" in the admin):
+        the current `access_token` is refused from now on (401, as any unknown token), the new one
+        works. OAuth tokens are not touched. :returns: the new token."""
+        self.access_token = new_token or "shpat_" + uuid.uuid4().hex
+        return self.access_token
+
+    def _outage_body(self, status):
+        """Shopify's error answers during an outage (`outage()`, ../outage.py) **[?]**: the JSON `errors`
+        Shopify's API gives, e.g. for a 429 the REST wording."""
+        if status == 429:
+            return {"errors": "Exceeded the rate limit for api client. Reduce request rates to resume "
+                              "uninterrupted service."}, {}
+        return {"errors": {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+                           504: "Gateway Timeout"}.get(status, "Error")}, {}
 
     def trigger_compliance(self, topic, customer=None, orders=(), uri=None):
         """Mandatory compliance webhooks (customers/data_request, customers/redact, shop/redact), sent to

@@ -58,6 +58,8 @@ class Handler(BaseHTTPRequestHandler):
         started = time.perf_counter()
         parsed = urllib.parse.urlsplit(self.path)
         path, query = parsed.path, parsed.query
+        if self.sim._outage_intercept(self, path):  # sim.outage(...): the shop is down (../outage.py)
+            return None
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY:
             return self._send(

@@ -8,6 +8,7 @@ import urllib.parse
 from datetime import timedelta
 
 from ..lifecycle import LoopbackServing
+from ..outage import OutageMixin
 from .api import BATCH_LIMIT, Api
 from .auth import KeyStore
 from .server import SimulatorHTTPServer
@@ -43,7 +44,7 @@ DEFAULT_PROVIDERS = {
 }
 
 
-class WooCommerceSimulator(LoopbackServing):
+class WooCommerceSimulator(OutageMixin, LoopbackServing):
     """A loopback WooCommerce shop speaking the REST API v3 (see README.md).
 
     ::
@@ -174,6 +175,16 @@ class WooCommerceSimulator(LoopbackServing):
         with self._faults_lock:
             for _ in range(count):
                 self._faults.append((method, path_contains, status, body, dict(headers or {})))
+
+    def _outage_body(self, status):
+        """What a WooCommerce host answers during an outage (`outage()`, ../outage.py): the web server's
+        own HTML page (nginx in front of PHP), not the REST API's JSON."""
+        titles = {429: "429 Too Many Requests", 500: "500 Internal Server Error", 502: "502 Bad Gateway",
+                  503: "503 Service Temporarily Unavailable", 504: "504 Gateway Time-out"}
+        title = titles.get(status, f"{status} Error")
+        page = (f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
+                f"<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+        return page.encode(), {"Content-Type": "text/html"}
 
     def _take_fault(self, method, path):
         with self._faults_lock:
