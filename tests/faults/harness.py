@@ -115,14 +115,31 @@ def _as_postgres(cmd, **kwargs):
     return subprocess.run(cmd, check=True, capture_output=True, text=True, **kwargs)
 
 
+PG_HOME_BASE = "/var/tmp/store-connector-faults"
+
+
+def postgres_home(root):
+    """Where the private instance of the state folder `root` keeps its data and log: a folder the
+    postgres user can reach whatever the checkout's permissions (a clone inside a 0700 folder,
+    `.local` made 0700 by scripts/test), one per checkout, kept between runs for the reuse."""
+    digest = hashlib.sha1(os.path.abspath(root).encode()).hexdigest()[:12]
+    home = os.path.join(PG_HOME_BASE, digest)
+    os.makedirs(home, exist_ok=True)
+    for path in (PG_HOME_BASE, home):
+        # Traversal for the postgres user, no listing.
+        os.chmod(path, 0o711)
+    return home
+
+
 class PrivatePostgres:
     """A PostgreSQL instance of the suite alone: its own data directory, a free port on 127.0.0.1,
     trust authentication, and a login superuser role `DB_USER` for Odoo."""
 
     def __init__(self, root):
         self.root = root
-        self.data = os.path.join(root, "pg")
-        self.log_path = os.path.join(root, "pg.log")
+        home = postgres_home(root)
+        self.data = os.path.join(home, "pg")
+        self.log_path = os.path.join(home, "pg.log")
         self.host = "127.0.0.1"
         self.port = free_port()
         self.user = DB_USER
