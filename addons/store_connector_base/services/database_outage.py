@@ -103,6 +103,17 @@ def _serve_db_or_unavailable(serve_db):
                 raise
             _logger.warning("database %s unreachable: %s answered 503", self.db, path)
             return answer_unavailable(path)
+        except Exception as exc:
+            # The connection dropped outside the route's own transaction, where ir.http's error
+            # handling does not reach: closing the cursor that matched the route, or the commit.
+            # A 503 is safe whether the commit happened or not (a delivery sent again is a
+            # duplicate); a 2xx would not be.
+            path = self.httprequest.path
+            if not (is_connector_path(path) and is_database_unavailable(exc)):
+                raise
+            _logger.warning("database %s connection lost while serving %s: answered 503 (%s)",
+                            self.db, path, exc.__class__.__name__)
+            return answer_unavailable(path)
     _serve_db.store_connector_wrapped = True
     return _serve_db
 

@@ -110,6 +110,29 @@ class TestIntakeDatabaseOutage(SyncApiFixtures, HttpCase):
         self.assertEqual(response.json(), {"status": "unavailable"})
         self.assertEqual(self._stored("outage-lost-1"), 0)
 
+    def test_connection_lost_closing_the_routing_cursor_is_503_not_500(self):
+        """Odoo matches the route on a cursor of its own and closes it before the route's
+        transaction, outside ir.http's error handling: a connection lost there was a 500 (seen in
+        the PostgreSQL restart fault)."""
+        open_registry = odoo.http.Request._open_registry
+
+        def losing_at_close(request):
+            registry, cr = open_registry(request)
+            close = cr.close
+
+            def close_and_lose():
+                close()
+                raise psycopg2.OperationalError("server closed the connection unexpectedly")
+            cr.close = close_and_lose
+            return registry, cr
+
+        with patch.object(odoo.http.Request, "_open_registry", losing_at_close), \
+                mute_logger(OUTAGE_LOGGER, "odoo.http"):
+            response = self._post_delivery("outage-close-1")
+        self.assertEqual(response.status_code, 503)
+        self.assertEqual(response.headers.get("Retry-After"), str(database_outage.RETRY_AFTER_SECONDS))
+        self.assertEqual(self._stored("outage-close-1"), 0)
+
     def test_sync_api_while_the_database_is_down_or_lost_is_503(self):
         headers = {"Authorization": f"Bearer {self.key}"}
         url = f"/api/v1/stores/{self.store.code}/orders"
