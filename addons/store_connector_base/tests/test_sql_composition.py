@@ -9,10 +9,11 @@ from odoo.tools import SQL
 from .common import StoreConnectorCase
 
 ADDONS = Path(__file__).resolve().parents[2]
-# Left as they are while the per-store cap on running jobs changes them (the claim queries: static
-# text built once at import from module constants, no value of a caller in them).
+# The claim queries and the outage probe's: static text built once at import from module constants
+# (the database clock expression), no value of a caller in them.
 STATIC_TEMPLATES = {("store_connector_base/models/sync_job.py", "_CLAIM_SQL"),
-                    ("store_connector_base/models/sync_job.py", "_CLAIM_IDS_SQL")}
+                    ("store_connector_base/models/sync_job.py", "_CLAIM_IDS_SQL"),
+                    ("store_connector_base/models/sync_job.py", "_PROBE_STORES_SQL")}
 
 
 def pasted(node):
