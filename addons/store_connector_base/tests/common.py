@@ -4,6 +4,7 @@ one way to run the job queue inside a test.
 Other addons' tests import this module; keep what it offers stable.
 """
 
+from odoo import SUPERUSER_ID, api
 from odoo.tests.common import TransactionCase
 
 # Fake secrets of `StoreConnectorCase.store`; long enough to be redacted (see services.redact).
@@ -74,3 +75,35 @@ class StoreConnectorCase(TransactionCase):
     def run_queue(self, stores=None):
         """Run the due jobs of `stores` (default: `self.store`); see `run_queue`."""
         return run_queue(self.env, stores or self.store)
+
+
+class CommittedRecordsCase(TransactionCase):
+    """Tests of real concurrent transactions: they commit their own stores and jobs on cursors of
+    their own and delete them afterwards, with the cron wake-ups and progress records they caused."""
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT (SELECT COALESCE(max(id), 0) FROM ir_cron_trigger), "
+                       "(SELECT COALESCE(max(id), 0) FROM ir_cron_progress)")
+            self.trigger_floor, self.progress_floor = cr.fetchone()
+        self.addCleanup(self._delete_new_cron_records)
+
+    def _delete_new_cron_records(self):
+        # The wake-ups the committed enqueues asked for, and the crons' progress records.
+        with self.registry.cursor() as cr:
+            cr.execute("DELETE FROM ir_cron_trigger WHERE id > %s", [self.trigger_floor])
+            cr.execute("DELETE FROM ir_cron_progress WHERE id > %s", [self.progress_floor])
+
+    def env_of(self, cr):
+        return api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+
+    def committed_store(self, name="Concurrency Store"):
+        with self.registry.cursor() as cr:
+            store_id = create_test_store(self.env_of(cr), name=name).id
+        self.addCleanup(self._delete_store, store_id)
+        return store_id
+
+    def _delete_store(self, store_id):
+        with self.registry.cursor() as cr:
+            self.env_of(cr)["connector.store"].browse(store_id).exists().unlink()

@@ -17,48 +17,23 @@ from unittest.mock import patch
 
 import psycopg2
 
-from odoo import SUPERUSER_ID, api
-from odoo.tests.common import TransactionCase
 from odoo.tools import config
 
 from odoo.addons.store_connector_base import const
 from odoo.addons.store_connector_base.models.sync_job import _LEASE_LOCK_NAMESPACE
 
-from .common import create_test_store
+from .common import CommittedRecordsCase
 
 OP = "test.scripted"
 CONNECTION_CLOSED = "its database connection closed"
 
 
-class TestJobLease(TransactionCase):
+class TestJobLease(CommittedRecordsCase):
     def setUp(self):
         super().setUp()
-        with self.registry.cursor() as cr:
-            cr.execute("SELECT (SELECT COALESCE(max(id), 0) FROM ir_cron_trigger), "
-                       "(SELECT COALESCE(max(id), 0) FROM ir_cron_progress)")
-            self.trigger_floor, self.progress_floor = cr.fetchone()
-        self.addCleanup(self._delete_new_cron_records)
-        self.store_id = self.committed_store()
+        self.store_id = self.committed_store("Lease Store")
 
     # ------------------------------------------------------------------ helpers
-    def _delete_new_cron_records(self):
-        with self.registry.cursor() as cr:
-            cr.execute("DELETE FROM ir_cron_trigger WHERE id > %s", [self.trigger_floor])
-            cr.execute("DELETE FROM ir_cron_progress WHERE id > %s", [self.progress_floor])
-
-    def env_of(self, cr):
-        return api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-
-    def committed_store(self, name="Lease Store"):
-        with self.registry.cursor() as cr:
-            store_id = create_test_store(self.env_of(cr), name=name).id
-        self.addCleanup(self._delete_store, store_id)
-        return store_id
-
-    def _delete_store(self, store_id):
-        with self.registry.cursor() as cr:
-            self.env_of(cr)["connector.store"].browse(store_id).exists().unlink()
-
     def committed_job(self, payload=None, **kwargs):
         with self.registry.cursor() as cr:
             env = self.env_of(cr)

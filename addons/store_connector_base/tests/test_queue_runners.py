@@ -13,8 +13,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 import odoo.sql_db
-from odoo import SUPERUSER_ID, api, fields
-from odoo.tests.common import TransactionCase
+from odoo import fields
 
 from odoo.addons.store_connector_base import const
 from odoo.addons.store_connector_base.models.sync_job import (
@@ -26,7 +25,7 @@ from odoo.addons.store_connector_base.models.sync_job import (
 )
 from odoo.addons.store_connector_test_platform.models import connector_store as test_platform_store
 
-from .common import StoreConnectorCase, create_test_store
+from .common import CommittedRecordsCase, StoreConnectorCase
 
 OP = "test.scripted"
 
@@ -184,34 +183,16 @@ class TestRunnerCrons(StoreConnectorCase):
         self.assertTrue(self.Job._other_crons_due(), "a cron past its next call waits for a worker")
 
 
-class RunnersCase(TransactionCase):
+class RunnersCase(CommittedRecordsCase):
     """Runner crons called as Odoo's cron workers call them, each on its own connection, committing."""
 
     def setUp(self):
         super().setUp()
         with self.registry.cursor() as cr:
-            cr.execute("SELECT (SELECT COALESCE(max(id), 0) FROM ir_cron_trigger), "
-                       "(SELECT COALESCE(max(id), 0) FROM ir_cron_progress)")
-            self.trigger_floor, self.progress_floor = cr.fetchone()
             self.runner_count = self.env_of(cr)["ir.config_parameter"].get_param(const.PARAM_RUNNER_COUNT)
             cr.execute("SELECT count(*) FROM sync_job WHERE state IN ('pending', 'processing')")
             self.assertEqual(cr.fetchone()[0], 0, "the runners run every store's jobs: none may be left")
-        self.addCleanup(self._delete_new_cron_records)
-        with self.registry.cursor() as cr:
-            self.store_id = create_test_store(self.env_of(cr), name="Runners Store").id
-        self.addCleanup(self._delete_store)
-
-    def _delete_new_cron_records(self):
-        with self.registry.cursor() as cr:
-            cr.execute("DELETE FROM ir_cron_trigger WHERE id > %s", [self.trigger_floor])
-            cr.execute("DELETE FROM ir_cron_progress WHERE id > %s", [self.progress_floor])
-
-    def _delete_store(self):
-        with self.registry.cursor() as cr:
-            self.env_of(cr)["connector.store"].browse(self.store_id).exists().unlink()
-
-    def env_of(self, cr):
-        return api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+        self.store_id = self.committed_store("Runners Store")
 
     def set_params(self, values):
         with self.registry.cursor() as cr:

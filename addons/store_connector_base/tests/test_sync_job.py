@@ -13,16 +13,16 @@ from datetime import datetime, timedelta
 
 import psycopg2.errors
 
-from odoo import SUPERUSER_ID, api, fields
+from odoo import fields
 from odoo.exceptions import UserError
-from odoo.tests.common import TransactionCase, new_test_user
+from odoo.tests.common import new_test_user
 
 from odoo.addons.store_connector_base import const
 from odoo.addons.store_connector_base.exceptions import OperationNotPermitted
 from odoo.addons.store_connector_base.models.sync_job import RUNNER_CRON_XMLID
 from odoo.addons.store_connector_base.services.redact import REDACTED
 
-from .common import StoreConnectorCase, create_test_store
+from .common import CommittedRecordsCase, StoreConnectorCase, create_test_store
 
 JOB_LOGGER = "odoo.addons.store_connector_base.models.sync_job"
 OP = "test.scripted"
@@ -621,37 +621,10 @@ class TestSyncJob(StoreConnectorCase):
         self.assertEqual(self.count_purgeable(const.DEFAULT_JOB_RETENTION_DAYS), purgeable - 2)
 
 
-class TestSyncJobConcurrency(TransactionCase):
+class TestSyncJobConcurrency(CommittedRecordsCase):
     """Real concurrent transactions: every test commits its own store and jobs, and deletes them."""
 
-    def setUp(self):
-        super().setUp()
-        with self.registry.cursor() as cr:
-            cr.execute("SELECT (SELECT COALESCE(max(id), 0) FROM ir_cron_trigger), "
-                       "(SELECT COALESCE(max(id), 0) FROM ir_cron_progress)")
-            self.trigger_floor, self.progress_floor = cr.fetchone()
-        self.addCleanup(self._delete_new_cron_records)
-
     # ------------------------------------------------------------------ helpers
-    def _delete_new_cron_records(self):
-        # The wake-ups the committed enqueues asked for, and the cron's progress records.
-        with self.registry.cursor() as cr:
-            cr.execute("DELETE FROM ir_cron_trigger WHERE id > %s", [self.trigger_floor])
-            cr.execute("DELETE FROM ir_cron_progress WHERE id > %s", [self.progress_floor])
-
-    def env_of(self, cr):
-        return api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-
-    def committed_store(self, name="Concurrency Store"):
-        with self.registry.cursor() as cr:
-            store_id = create_test_store(self.env_of(cr), name=name).id
-        self.addCleanup(self._delete_store, store_id)
-        return store_id
-
-    def _delete_store(self, store_id):
-        with self.registry.cursor() as cr:
-            self.env_of(cr)["connector.store"].browse(store_id).exists().unlink()
-
     def committed_jobs(self, store_id, payloads, method="_job_scripted"):
         with self.registry.cursor() as cr:
             env = self.env_of(cr)
