@@ -170,6 +170,8 @@ class StoreWebhookDelivery(models.Model):
     _rec_name = "event_id"
     # sync.job runs consecutive deliveries of one store together (see sync.job._batch_handler_name).
     _job_batch_handlers = {"_job_process": "_job_process_batch"}
+    # A job holds all the deliveries of its key; superseded, it hands them over (sync.job._hand_over).
+    _sync_job_accumulates_targets = True
 
     # store_id and topic need no index of their own: the unique (store_id, event_id) index and
     # the (store_id, topic, received_at) index of `init` serve those lookups, and every index
@@ -539,6 +541,18 @@ class StoreWebhookDelivery(models.Model):
         """The delivery's body, parsed as JSON (an empty dict for an empty body)."""
         self.ensure_one()
         return json.loads(self.body) if self.body else {}
+
+    @api.model
+    def _sync_job_handed_over(self, heirs):
+        """The deliveries of superseded jobs now belong to their heirs (sync.job._hand_over).
+        :param heirs: {superseded job id: heir job id}."""
+        self.env.cr.execute(
+            """UPDATE store_webhook_delivery d SET job_id = p.heir_id
+                 FROM unnest(%s::int[], %s::int[]) AS p(gone_id, heir_id)
+                WHERE d.job_id = p.gone_id""",
+            [list(heirs), list(heirs.values())],
+        )
+        self.invalidate_model(["job_id"])
 
     def _sync_job_store_records(self, store):
         """Jobs of a store process the deliveries it received (see sync.job._target_records)."""

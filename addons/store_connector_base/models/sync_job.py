@@ -308,6 +308,36 @@ UPDATE sync_job
 RETURNING sync_job.id, sync_job.state
 """
 
+# A superseded job whose model accumulates its targets (a webhook delivery job holds all the
+# deliveries of its key, see store.webhook.delivery) hands them to the job that supersedes it, its
+# heir: the heir acts on the newest of all of them, none is dropped. One row per (superseded, heir).
+_HAND_OVER_SQL = """
+WITH pairs AS (
+    SELECT * FROM unnest(%(gone)s::int[], %(heirs)s::int[]) AS p(gone_id, heir_id)
+), targets AS (
+    SELECT p.heir_id, e.value AS target
+      FROM pairs p JOIN sync_job g ON g.id = p.gone_id,
+           jsonb_array_elements(COALESCE(g.res_ids, '[]'::jsonb)) AS e(value)
+     UNION
+    SELECT h.id, e.value
+      FROM sync_job h, jsonb_array_elements(COALESCE(h.res_ids, '[]'::jsonb)) AS e(value)
+     WHERE h.id IN (SELECT heir_id FROM pairs)
+)
+UPDATE sync_job h
+   SET res_ids = (SELECT jsonb_agg(t.target ORDER BY t.target) FROM targets t WHERE t.heir_id = h.id)
+ WHERE h.id IN (SELECT heir_id FROM pairs)
+RETURNING h.id
+"""
+
+# The pending heir of each superseded job of an accumulating model (see _HAND_OVER_SQL).
+_PENDING_HEIRS_SQL = """
+SELECT g.id, h.id
+  FROM sync_job g
+  JOIN sync_job h ON h.store_id = g.store_id AND h.identity_key = g.identity_key AND h.state = 'pending'
+                 AND h.model_name = g.model_name AND h.method_name = g.method_name AND h.id <> g.id
+ WHERE g.id = ANY(%(ids)s) AND g.state = 'cancelled' AND g.model_name = ANY(%(models)s)
+"""
+
 # Enqueueing keyed jobs: one statement for all the keys of a call, each inserted or merged into the
 # pending job of its store and key (the partial unique index). Concurrent enqueues of the same key
 # cannot both insert: the later one waits for the earlier to commit, then (Odoo's transactions are
@@ -1612,6 +1642,8 @@ class SyncJob(models.Model):
                       "that one.", job=ids[0], key=self.identity_key),
                     ids[1:],
                 ))
+                if self.model_name in self._accumulating_models():
+                    self._hand_over(dict.fromkeys(ids[1:], ids[0]))
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as exc:
             _logger.info("older failed jobs of %s left as they are after a concurrent update: %s",
                          self.identity_key, exc)
@@ -1655,7 +1687,9 @@ class SyncJob(models.Model):
         try:
             with cr.savepoint(flush=False):
                 cr.execute(reopen(ids))
-                return dict(cr.fetchall())
+                states = dict(cr.fetchall())
+            self._hand_over_superseded(states)
+            return states
         except psycopg2.errors.UniqueViolation:
             pass
         # A pending job of the same key committed after this transaction's snapshot: the query
@@ -1674,7 +1708,66 @@ class SyncJob(models.Model):
                     superseded, assignments, job_id,
                 ))
                 states.update(cr.fetchall())
+        self._hand_over_superseded(states)
         return states
+
+    @api.model
+    def _accumulating_models(self):
+        """The job target models whose jobs accumulate their targets (class attribute
+        `_sync_job_accumulates_targets`): a superseded job of theirs hands its targets over."""
+        return [name for name, model in self.env.registry.items()
+                if getattr(model, "_sync_job_accumulates_targets", False)]
+
+    @api.model
+    def _hand_over_superseded(self, states):
+        """After a reopen: the superseded jobs of accumulating models (`_accumulating_models`)
+        hand their targets to the pending job that superseded them (_HAND_OVER_SQL).
+
+        A retried delivery job is superseded when a newer delivery of its order queued a new job
+        meanwhile; dropping its deliveries would let an older event that arrived later win.
+        :param states: {job id: state} as `_sql_reopen` returns it.
+        """
+        cancelled = [job_id for job_id, state in states.items() if state == "cancelled"]
+        models = self._accumulating_models()
+        if not cancelled or not models:
+            return {}
+        cr = self.env.cr
+        cr.execute(SQL(_PENDING_HEIRS_SQL, ids=cancelled, models=models))
+        heirs = dict(cr.fetchall())
+        orphans = set(cancelled) - set(heirs)
+        if orphans:
+            # The heir committed after this transaction's snapshot (REPEATABLE READ): it cannot be
+            # seen, so the targets cannot be handed over. Fail the transaction as a concurrent
+            # update: callers retry or skip the bookkeeping, and the job is requeued later.
+            cr.execute(SQL("SELECT id FROM sync_job WHERE id = ANY(%s) AND model_name = ANY(%s)",
+                           list(orphans), models))
+            if cr.fetchall():
+                raise psycopg2.errors.SerializationFailure(
+                    "a superseded job's targets have no visible heir: retry")
+        return self._hand_over(heirs)
+
+    @api.model
+    def _hand_over(self, heirs):
+        """Give superseded jobs' targets to their heirs (_HAND_OVER_SQL) and tell the target
+        models (`_sync_job_handed_over`, e.g. deliveries name their job).
+        :param heirs: {superseded job id: heir job id}. :returns: `heirs`."""
+        if not heirs:
+            return heirs
+        cr = self.env.cr
+        cr.execute(SQL(_HAND_OVER_SQL, gone=list(heirs), heirs=list(heirs.values())))
+        cr.execute(SQL(
+            """UPDATE sync_job g SET result = format(%(result)s, p.heir_id)
+                 FROM unnest(%(gone)s::int[], %(heirs)s::int[]) AS p(gone_id, heir_id)
+                WHERE g.id = p.gone_id RETURNING g.model_name""",
+            # PostgreSQL's format() puts the heir's id in place of %s.
+            result=_("Superseded by job %s, a newer job of the same identity key, which took over its "
+                     "records: see that one."),
+            gone=list(heirs), heirs=list(heirs.values()),
+        ))
+        for model_name in {row[0] for row in cr.fetchall()}:
+            self.env[model_name]._sync_job_handed_over(heirs)
+        self.browse(list(heirs) + list(heirs.values())).invalidate_recordset(["res_ids", "result"])
+        return heirs
 
     def _record_store_outcome(self, store_id, outcome, message, commit, streaks, job_id=None,
                               retry_after=None):

@@ -4,6 +4,7 @@ one failed job per identity key."""
 import json
 
 from odoo import fields
+from odoo.tools import SQL
 from odoo.tests.common import HttpCase, TransactionCase
 
 from odoo.addons.store_connector_test_platform.models.store_adapter import (
@@ -156,6 +157,56 @@ class WebhookCoalescingCase(HttpCase):
                          "queued")
         self.assertEqual(self._post({"inventory_item_id": 9043, "quantity": 5}, "item-3", kind="inventory"),
                          "queued", "another store's item is unknown here")
+
+
+    def test_a_retried_job_superseded_by_a_newer_one_hands_its_deliveries_over(self):
+        """A job of an order's deliveries goes back to the queue (released, retried) while a newer
+        delivery of the order queued a new job: the older job is superseded, and its deliveries go
+        to the new job, which then acts on the newest of all. Dropped, an older event that arrived
+        last would win."""
+        for number in (1, 2):
+            self._post({"order": {"id": "O-7"}, "fail": f"Unknown SKU in delivery {number}."},
+                       f"handover-{number}", topic="orders/updated")
+        first = self._jobs()
+        self.assertEqual(len(first), 1)
+        self.env.cr.execute("UPDATE sync_job SET state = 'processing', worker = 'gone' WHERE id = %s",
+                            [first.id])
+        first.invalidate_recordset()
+        self._post({"order": {"id": "O-7"}, "fail": "Unknown SKU in delivery 3."}, "handover-3",
+                   topic="orders/updated")
+        second = self._jobs() - first
+        self.assertEqual(len(second), 1, "the running job takes no new delivery: a new job is queued")
+
+        states = self.Job._sql_reopen(first.ids, SQL("worker = NULL"))
+        self.assertEqual(states, {first.id: "cancelled"})
+        deliveries = self._deliveries()
+        self.assertEqual(len(deliveries), 3)
+        self.assertEqual(sorted(second.res_ids), sorted(deliveries.ids), "no delivery is dropped")
+        self.assertEqual(deliveries.job_id, second, "each delivery names the job that acts on it")
+        self.assertIn(str(second.id), first.result)
+
+        # The heir runs on the newest of the three (for this platform, the last received).
+        self.assertEqual(run_queue(self.env, self.store), 1)
+        self.assertEqual(second.state, "failed")
+        self.assertIn("delivery 3", second.last_error)
+
+    def test_an_older_failed_job_hands_its_deliveries_to_the_newest_failed_one(self):
+        for number in (1, 2):
+            body = {"order": {"id": "O-8"}, "fail": f"Unknown SKU in delivery {number}."}
+            self._post(body, f"failed-{number}", topic="orders/updated")
+        first = self._jobs()
+        # A second failed job of the key (as when the first was claimed when the next delivery came).
+        second = first.copy({"res_ids": [], "state": "failed", "identity_key": first.identity_key})
+        self.env.cr.execute("UPDATE store_webhook_delivery SET job_id = %s WHERE id = %s",
+                            [second.id, max(first.res_ids)])
+        self.env.cr.execute("UPDATE sync_job SET res_ids = %s, state = 'failed' WHERE id = %s",
+                            [json.dumps([max(first.res_ids)]), second.id])
+        self.env.cr.execute("UPDATE sync_job SET state = 'failed' WHERE id = %s", [first.id])
+        (first | second).invalidate_recordset()
+        self.assertEqual(second._supersede_failed(), first.ids)
+        self.assertEqual(first.state, "cancelled")
+        self.assertEqual(sorted(second.res_ids), sorted(self._deliveries().ids))
+        self.assertEqual(self._deliveries().job_id, second)
 
 
 class FailedJobSupersedingCase(TransactionCase):
