@@ -48,6 +48,7 @@
         "views/menus.xml",
         "views/connector_store_views_quota.xml",
         "views/connector_store_views_outage.xml",
+        "views/store_test_request_views.xml",
     ],
     "assets": {
         "web.assets_backend": ["store_connector_base/static/src/**/*"],

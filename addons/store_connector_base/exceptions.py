@@ -77,3 +77,23 @@ class OAuthStateError(UserError):
     def __init__(self, message, status=400):
         super().__init__(message)
         self.status = status
+
+
+class TestModeNotSent(Exception):  # noqa: N818 - it is no error: the request was held on purpose
+    """A store in test mode reached a request that would change something on its platform: the
+    client core (services/api_client.py) did not send it and raises this instead, carrying what it
+    would have sent. Deliberately not a StoreConnectorError nor a UserError, so that no code that
+    handles the platform's refusals (per item, per topic) mistakes it for one: it goes up to the
+    queue runner, which rolls the job's work back (nothing is marked as synced), records the
+    request on the job (store.test.request) and ends the job done, "Test mode: not sent".
+
+    :param message: what was not sent, for people.
+    :param request_vals: the store.test.request values (method, url, operation, body, headers),
+        secrets already removed.
+    """
+
+    __test__ = False  # not a test class, whatever pytest thinks of its name
+
+    def __init__(self, message, request_vals=None):
+        super().__init__(message)
+        self.request_vals = dict(request_vals or {})

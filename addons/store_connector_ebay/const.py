@@ -173,3 +173,9 @@ SELLER_HUB_ORDER_URLS = {
     "production": "https://www.ebay.com/sh/ord/details?orderid=%s",
     "sandbox": "https://www.sandbox.ebay.com/sh/ord/details?orderid=%s",
 }
+
+# Test mode (the base's ApiClient._request_writes): Trading API calls that only read (the rest,
+# ReviseInventoryStatus, CompleteSale..., write), and REST POSTs that only read (the last segment of
+# their path).
+TRADING_READ_CALL_PREFIXES = ("Get", "Verify")
+REST_READ_POST_PREFIXES = ("bulk_get_",)

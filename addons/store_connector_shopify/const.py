@@ -194,3 +194,7 @@ def enum_to_topic(value):
 SHOPIFY_ORDER_FINANCIAL_STATUSES = (
     "authorized", "expired", "paid", "partially_paid", "partially_refunded", "pending", "refunded", "voided",
 )
+
+# Test mode: mutations that change nothing in the shop (a bulk query only exports its data), sent
+# even when the store is in test mode (ShopifyClient._request_writes).
+SHOPIFY_READ_ONLY_MUTATIONS = ("bulkOperationRunQuery",)

@@ -77,3 +77,6 @@ from . import store_api_quota
 
 # The queue's runner crons follow their System Parameter.
 from . import ir_config_parameter
+
+# Test mode: writes to the platform held back and recorded (store.test.request).
+from . import store_test_request, connector_store_test_mode

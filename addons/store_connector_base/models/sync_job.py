@@ -27,6 +27,7 @@ from ..exceptions import (
     RetryableJobError,
     StoreAuthError,
     StoreCredentialMissing,
+    TestModeNotSent,
 )
 from ..services import cron_wakeup, rate_limiter
 from ..services.redact import safe_message
@@ -1409,6 +1410,13 @@ class SyncJob(models.Model):
             else:
                 with self.env.cr.savepoint():
                     result = self._call_handler()
+        except TestModeNotSent as exc:
+            # Test mode: the job's work is rolled back (nothing marked as synced), the request it
+            # would have sent is recorded on it, and it is done.
+            if alone:
+                self.env.cr.rollback()
+            outcome, message, retry_after = self._on_test_mode_not_sent(exc, time.monotonic() - started,
+                                                                        started_at), None, None
         except Exception as exc:  # noqa: BLE001 - classified below; a handler bug must not stop the queue
             if alone:
                 self.env.cr.rollback()
@@ -1501,6 +1509,16 @@ class SyncJob(models.Model):
         ))
         self.invalidate_recordset()
         return "done"
+
+    def _on_test_mode_not_sent(self, exc, duration, started_at):
+        """End this job done after its store's test mode held a write back (TestModeNotSent, see
+        connector_store_test_mode.py): the request is recorded on the job. :returns: "done"."""
+        request = self.store_id._record_test_request(exc, job=self)
+        return self._on_success(_(
+            "Test mode: not sent. %(operation)s was recorded on this job instead of being sent to "
+            "%(platform)s: nothing changed on the platform and nothing is marked as synced.",
+            operation=request.operation or request.method, platform=request.platform_name,
+        ), duration, started_at)
 
     @api.model
     def _classify(self, exc):

@@ -72,21 +72,30 @@ Hooks (all optional; the defaults suit a JSON REST API that authenticates by the
 credentials however the subclass adds them):
 
   `_base_url()`, `_auth_headers()`, `_auth_params()`, `_can_refresh_auth()`, `_refresh_auth()`,
-  `_error_text(body)`, `_rate_limit_feedback(response, limiter, cost)`;
+  `_error_text(body)`, `_rate_limit_feedback(response, limiter, cost)`,
+  `_request_writes(...)` and `_test_mode_operation(...)` (test mode, below);
   class attributes `platform_name`, `timeout`, `max_wait`, `error_quote_limit`,
   `rate_limit_capacity`, `rate_limit_restore_rate`,
   `throttle_default_retry_after`.
+
+* **Test mode**: for a store in test mode (``connector.store.test_mode``) a request that would change
+  something on the platform (`_request_writes`: by default any method but GET, HEAD and OPTIONS; a
+  platform whose reads are POSTs too, GraphQL or XML calls, says which) is not sent: the client
+  raises `TestModeNotSent` with what it would have sent (method, URL, a readable body, the headers
+  without credentials, `_test_mode_operation`'s name), and the queue runner records it on the job.
+  Reads are sent as usual, and so is an OAuth token refresh (it does not go through here).
 
 Build a client in the environment that may read the store's credentials: superuser in jobs, the
 manager's for buttons such as Test Connection (the credential accessor checks it).
 """
 
+import json as jsonlib
 import logging
 import math
 import re
 import time
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
@@ -94,7 +103,7 @@ from odoo.tools import config
 from odoo.tools.translate import LazyTranslate
 
 from ..const import CONFIG_PLATFORM_TIMEOUT, RATE_LIMIT_QUOTA_WARNING_SHARE
-from ..exceptions import PermanentJobError, PlatformUnavailable, StoreAuthError
+from ..exceptions import PermanentJobError, PlatformUnavailable, StoreAuthError, TestModeNotSent
 from .http_transport import DEFAULT_TIMEOUT, HttpTransport
 from .rate_limiter import throttled_error
 from .redact import REDACTED, safe_message
@@ -115,6 +124,10 @@ _SENSITIVE_PARAM = re.compile(
     r"=(?P<value>[^&#\s\"'<>]+)",
     re.IGNORECASE,
 )
+# Test mode: request headers whose name says they carry a credential are never recorded.
+_SECRET_HEADER = re.compile(r"auth|token|key|secret|cert|sig|cookie|password|session", re.IGNORECASE)
+# The longest body a recorded test-mode request keeps (characters).
+TEST_MODE_BODY_LIMIT = 100_000
 
 
 def redact_sensitive_params(text):
@@ -342,7 +355,10 @@ class ApiClient:
         refunded `cost` when the platform did not count the request.
 
         :returns: requests.Response with a 2xx status.
+        :raises TestModeNotSent: the store is in test mode and the request writes.
         """
+        self._hold_in_test_mode(method, url, params=params, json=json, data=data, headers=headers,
+                                limiter=limiter, cost=cost)
         try:
             auth_headers = self._auth_headers() or {}
             auth_params = self._auth_params() or {}
@@ -487,3 +503,67 @@ class ApiClient:
         text = self._safe(text, self.error_quote_limit).strip() or str(_lt("no message"))
         # A full stop, so that the sentence that follows it in the error reads as one.
         return text if text.endswith((".", "!", "?")) else text + "."
+
+    # ------------------------------------------------------------------ test mode
+    def _request_writes(self, method, url, *, params=None, json=None, data=None, headers=None):
+        """Hook: whether this request would change something on the platform, so that a store in
+        test mode holds it back (see the module docstring). Called before the auth hooks run.
+
+        :param method, url, params, json, data, headers: the request as `_send` got it (`headers`
+            without the auth hooks' ones).
+        :returns: True for a write. Default: every method but GET, HEAD and OPTIONS (REST). A
+            platform whose reads are POSTs too overrides it (Shopify's GraphQL: a ``mutation``
+            writes, a ``query`` reads; eBay's Trading API: the call named in its header).
+        """
+        return method.upper() not in ("GET", "HEAD", "OPTIONS")
+
+    def _test_mode_operation(self, method, url, *, json=None, data=None, headers=None):
+        """Hook: a short name of what a held request does, shown on the job ("GraphQL mutation
+        ConnectorInventorySet", "Trading API call ReviseInventoryStatus"). Default: the method and
+        the URL's path."""
+        return f"{method.upper()} {urlsplit(url).path}"
+
+    def _test_mode_body(self, json=None, data=None):
+        """The body of a held request, readable: JSON indented, text as is."""
+        if json is not None:
+            return jsonlib.dumps(json, indent=2, ensure_ascii=False, default=str)
+        if data is None:
+            return ""
+        if isinstance(data, bytes):
+            data = data.decode("utf-8", "replace")
+        if isinstance(data, dict):
+            return jsonlib.dumps(data, indent=2, ensure_ascii=False, default=str)
+        try:
+            return jsonlib.dumps(jsonlib.loads(data), indent=2, ensure_ascii=False)
+        except (TypeError, ValueError):
+            return str(data)
+
+    def _hold_in_test_mode(self, method, url, *, params=None, json=None, data=None, headers=None,
+                           limiter=None, cost=0):
+        """Raise TestModeNotSent instead of sending a write of a store in test mode (refunding its
+        cost to the limiter); return for anything else. What it carries is redacted: the auth
+        hooks' headers and params are not part of it, headers named like credentials are dropped,
+        and every value left is cleaned of the store's secrets and secret-named query parameters."""
+        if not self.store.test_mode or not self._request_writes(
+                method, url, params=params, json=json, data=data, headers=headers):
+            return
+        self._refund(limiter, cost)
+        full_url = url + (("&" if "?" in url else "?") + urlencode(params, doseq=True) if params else "")
+        kept_headers = {name: value for name, value in (headers or {}).items()
+                        if not _SECRET_HEADER.search(str(name))}
+        operation = self._safe(self._test_mode_operation(method, url, json=json, data=data, headers=headers),
+                               200)
+        body = self._safe(self._test_mode_body(json=json, data=data), TEST_MODE_BODY_LIMIT)
+        headers_text = jsonlib.dumps(kept_headers, indent=2, default=str) if kept_headers else ""
+        raise TestModeNotSent(
+            str(_lt("Test mode: %(operation)s was not sent to %(platform)s for store %(store)s.",
+                    operation=operation, platform=self.platform_name, store=self.store.name)),
+            {
+                "method": method.upper(),
+                "url": self._safe(full_url, 2000),
+                "operation": operation,
+                "body": body,
+                "headers": self._safe(headers_text),
+                "platform_name": self.platform_name,
+            },
+        )

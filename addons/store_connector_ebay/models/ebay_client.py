@@ -27,6 +27,7 @@
 import base64
 import logging
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import requests
@@ -146,6 +147,14 @@ class EbayClient(ApiClient):
     # ------------------------------------------------------------------ hooks of the core
     def _base_url(self):
         return self.store._ebay_api_root()
+
+    def _request_writes(self, method, url, *, params=None, json=None, data=None, headers=None):
+        """Test mode: REST reads are GETs, but for the bulk reads eBay serves as POSTs
+        (const.REST_READ_POST_PREFIXES: bulk_get_inventory_item)."""
+        last_segment = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+        if method.upper() == "POST" and last_segment.startswith(const.REST_READ_POST_PREFIXES):
+            return False
+        return super()._request_writes(method, url, params=params, json=json, data=data, headers=headers)
 
     def _ebay_headers(self):
         language = self.store.ebay_content_language or const.MARKETPLACE_LANGUAGE.get(

@@ -138,6 +138,19 @@ class EbayTradingClient(EbayClient):
                 "Trading reply. The request is sent again later.", verb=verb, store=self.store.name)))
         return reply, trading_errors(reply)
 
+    def _request_writes(self, method, url, *, params=None, json=None, data=None, headers=None):
+        """Test mode: every Trading call is a POST; the call named in X-EBAY-API-CALL-NAME says
+        whether it writes (const.TRADING_READ_CALL_PREFIXES: GetOrders reads, ReviseInventoryStatus
+        writes)."""
+        verb = (headers or {}).get("X-EBAY-API-CALL-NAME") or ""
+        return not verb.startswith(const.TRADING_READ_CALL_PREFIXES)
+
+    def _test_mode_operation(self, method, url, *, json=None, data=None, headers=None):
+        verb = (headers or {}).get("X-EBAY-API-CALL-NAME")
+        if not verb:
+            return super()._test_mode_operation(method, url, json=json, data=data, headers=headers)
+        return f"Trading API {verb}"
+
     def _auth_headers(self):
         # The Trading headers carry the token (X-EBAY-API-IAF-TOKEN): no Authorization header.
         return {}

@@ -15,3 +15,4 @@ from . import test_ebay_quota_attack
 from . import test_ebay_e2e_stock
 from . import test_ebay_e2e_demo
 from . import test_ebay_e2e_token_race
+from . import test_ebay_test_mode

@@ -52,6 +52,7 @@ cut.
 """
 
 import json
+import re
 import threading
 import time
 
@@ -70,6 +71,13 @@ from .. import const
 _cost_memo = {}
 _cost_memo_lock = threading.Lock()
 
+# Test mode (the base's ApiClient._request_writes): a GraphQL document writes when one of its
+# operations is a mutation. Its comments and strings are removed first, so that a word in them
+# does not count; an operation starts the document or follows the closing brace of another one.
+_GRAPHQL_COMMENT_OR_STRING = re.compile(r'#[^\n]*|"""(?:.|\n)*?"""|"(?:\\.|[^"\\])*"')
+_GRAPHQL_MUTATION = re.compile(r"(?:^|})\s*mutation\b")
+_GRAPHQL_OPERATION_NAME = re.compile(r"(?:^|})\s*(query|mutation)\s*([A-Za-z_]\w*)?")
+
 
 class ShopifyUserError(PermanentJobError):
     """A mutation answered userErrors. `user_errors`: list of {"field", "message", "code"}."""
@@ -81,6 +89,10 @@ class ShopifyUserError(PermanentJobError):
     @property
     def codes(self):
         return {error.get("code") for error in self.user_errors}
+
+
+def _indented_json(value):
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 
 def _memo_key(query, variables):
@@ -222,6 +234,49 @@ class ShopifyClient(ApiClient):
         if isinstance(body, dict):
             return body.get("errors") or body.get("error_description") or body.get("error") or None
         return None
+
+    # ------------------------------------------------------------------ test mode (hooks of the core)
+    def _request_writes(self, method, url, *, params=None, json=None, data=None, headers=None):
+        """Every GraphQL call is a POST: a document writes when it holds a mutation, except those
+        that only read (const.SHOPIFY_READ_ONLY_MUTATIONS: a bulk query exports the shop's data)."""
+        document = self._graphql_document(json, data)
+        if document is None:
+            return super()._request_writes(method, url, params=params, json=json, data=data, headers=headers)
+        text = _GRAPHQL_COMMENT_OR_STRING.sub(" ", document)
+        if not _GRAPHQL_MUTATION.search(text):
+            return False
+        return not any(re.search(rf"\b{field}\b", text) for field in const.SHOPIFY_READ_ONLY_MUTATIONS)
+
+    def _test_mode_operation(self, method, url, *, json=None, data=None, headers=None):
+        document = self._graphql_document(json, data)
+        match = document and _GRAPHQL_OPERATION_NAME.search(_GRAPHQL_COMMENT_OR_STRING.sub(" ", document))
+        if not match:
+            return super()._test_mode_operation(method, url, json=json, data=data, headers=headers)
+        return f"GraphQL {match[1]} {match[2] or ''}".strip()
+
+    def _test_mode_body(self, json=None, data=None):
+        """The GraphQL document as written, then its variables indented."""
+        payload = self._graphql_payload(json, data)
+        if payload is None:
+            return super()._test_mode_body(json=json, data=data)
+        variables = _indented_json(payload.get("variables") or {})
+        return f"{payload['query'].strip()}\n\nvariables:\n{variables}"
+
+    @staticmethod
+    def _graphql_payload(json_body, data):
+        payload = json_body
+        if payload is None and isinstance(data, str | bytes):
+            try:
+                payload = json.loads(data)
+            except ValueError:
+                return None
+        if isinstance(payload, dict) and isinstance(payload.get("query"), str):
+            return payload
+        return None
+
+    def _graphql_document(self, json_body, data):
+        payload = self._graphql_payload(json_body, data)
+        return payload["query"] if payload else None
 
     # ------------------------------------------------------------------ internals
     def _graphql_url(self):

@@ -33,7 +33,7 @@ export class StoreConnectorJsonField extends Component {
 export const storeConnectorJsonField = {
     component: StoreConnectorJsonField,
     displayName: _t("JSON"),
-    supportedTypes: ["json"],
+    supportedTypes: ["json", "text"],
 };
 
 registry.category("fields").add("store_connector_json", storeConnectorJsonField);
