@@ -77,3 +77,6 @@ from . import store_api_quota
 
 # The queue's runner crons follow their System Parameter.
 from . import ir_config_parameter
+
+# Plain language: labels of job operations and platform statuses, job summaries and advice.
+from . import store_adapter_labels, sync_job_labels, store_order_binding_labels
