@@ -386,9 +386,9 @@ class SyncJobLabels(models.Model):
         result = self._decoded_result() if self.result else None
         if isinstance(result, dict) and "covered_deliveries" in result:
             result = result.get("result")
-        if isinstance(result, dict):
-            order_ids = [i for key in ("created", "updated") for i in result.get(key) or []
-                         if isinstance(i, int)]
+        if isinstance(result, dict) and self.method_name in _IMPORT_HANDLERS:
+            order_ids = [i for key in ("created", "updated") if isinstance(result.get(key), list)
+                         for i in result[key] if isinstance(i, int)]
             if order_ids:
                 add(self._orders_names(order_ids).with_env(self.env))
         return groups
