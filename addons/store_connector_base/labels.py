@@ -2,7 +2,7 @@
 
 The codes stay what is stored, filtered on and returned by the sync API; people read these labels
 (lists, forms, filters, group-bys). The base knows the operations and statuses every platform shares;
-a platform addon adds its own through `store.adapter._job_operation_labels` and
+a platform addon adds its own through `store.adapter._operation_labels` and
 `store.adapter._order_status_labels`. A code nobody labels is shown in a readable form of itself
 (`readable_code`), never as nothing.
 """

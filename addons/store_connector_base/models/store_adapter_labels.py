@@ -8,7 +8,7 @@ class StoreAdapterLabels(models.AbstractModel):
 
     _inherit = "store.adapter"
 
-    def _job_operation_labels(self):
+    def _operation_labels(self):
         """Labels of the job operations the platform addon queues that the base does not know
         (labels.OPERATION_LABELS), e.g. {"full_sync.bulk": _lt("Full sync (bulk export)")}. Every
         operation an addon queues needs one: test_job_labels fails otherwise.
@@ -26,7 +26,7 @@ class StoreAdapterLabels(models.AbstractModel):
         """
         return {}
 
-    def _job_result_summary(self, store, job, result):
+    def _summarize_job_result(self, store, job, result):
         """One sentence saying what a job of the platform's own did, from its result, shown on the
         job (and its webhook delivery). Asked first, before the base's summaries of its pipelines
         (order import, stock and product export, fulfillment, full sync, webhook deliveries).
@@ -37,7 +37,7 @@ class StoreAdapterLabels(models.AbstractModel):
         """
         return None
 
-    def _job_failure_advice(self, store, job):
+    def _advise_on_failed_job(self, store, job):
         """What to do about a failed job of this platform, in a sentence, when the platform knows
         better than the base's advice by kind of error (credentials, outage, refused data...).
 

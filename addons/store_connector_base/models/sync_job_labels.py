@@ -74,16 +74,11 @@ class SyncJobLabels(models.Model):
     @api.model
     def _operation_labels(self):
         """{operation code: label in the user's language}: the base's (labels.OPERATION_LABELS) and
-        every installed platform's (`store.adapter._job_operation_labels`)."""
+        every installed platform's (`store.adapter._operation_labels`)."""
         found = dict(labels.OPERATION_LABELS)
         for adapter in self._platform_adapters():
-            found.update(adapter._job_operation_labels())
+            found.update(adapter._operation_labels())
         return {code: labels.translate(self.env, label) for code, label in found.items()}
-
-    @api.model
-    def _operation_label(self, code):
-        """The label of one operation code; an unknown code in a readable form of itself."""
-        return self._operation_labels().get(code) or labels.readable_code(code)
 
     @api.depends("operation")
     def _compute_operation_label(self):
@@ -114,7 +109,7 @@ class SyncJobLabels(models.Model):
 
     def _result_summary(self):
         """One sentence saying what the job did: the platform's summary of its own jobs
-        (`store.adapter._job_result_summary`), else the base's for its pipeline (_SUMMARIZERS), else
+        (`store.adapter._summarize_job_result`), else the base's for its pipeline (_SUMMARIZERS), else
         the result's counts in words.
 
         :returns: str, or False without a result.
@@ -127,7 +122,7 @@ class SyncJobLabels(models.Model):
             # A text result is already a sentence (a cancelled job's reason).
             return result.strip().splitlines()[0] if result.strip() else False
         store = self.store_id
-        summary = store._get_adapter()._job_result_summary(store, self, result)
+        summary = store._get_adapter()._summarize_job_result(store, self, result)
         method = _SUMMARIZERS.get(self.method_name)
         if not summary and method:
             summary = getattr(self, method)(result)
@@ -323,10 +318,10 @@ class SyncJobLabels(models.Model):
 
     def _failure_advice(self):
         """What to do about this failed job, in a sentence: the platform's advice
-        (`store.adapter._job_failure_advice`), else the base's by kind of error and pipeline."""
+        (`store.adapter._advise_on_failed_job`), else the base's by kind of error and pipeline."""
         self.ensure_one()
         store = self.store_id
-        advice = store._get_adapter()._job_failure_advice(store, self)
+        advice = store._get_adapter()._advise_on_failed_job(store, self)
         if advice:
             return advice
         if self.error_kind == "auth":

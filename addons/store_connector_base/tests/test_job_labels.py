@@ -53,7 +53,7 @@ class TestJobOperationLabels(TransactionCase):
             and text not in self.env.registry and text not in known
         }
         self.assertFalse(unlabelled, "operation codes without a label (add them to labels.OPERATION_LABELS "
-                                     "or to the platform's store.adapter._job_operation_labels)")
+                                     "or to the platform's store.adapter._operation_labels)")
         # the scan sees the operations the platform addons queue
         self.assertIn("inventory.sync", strings)
         if "store.adapter.shopify" in self.env:

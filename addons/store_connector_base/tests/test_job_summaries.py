@@ -2,7 +2,7 @@
 (issue #13), from real runs of the generic pipelines on the test platform."""
 import json
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import run_queue
@@ -77,6 +77,13 @@ class TestStockAndProductSummaries(ProductSyncCase):
         self.assertEqual(job.result_summary, f"Sent {sent} quantities, 1 refused: "
                                              "TS-BLUE: Inventory item not stocked at location")
         self.assertIn("/odoo/product.product/", str(job.related_links))
+        # a store user (not a manager) reads the same, without the payload
+        user = new_test_user(self.env, login="labels_user",
+                             groups="store_connector_base.group_store_connector_user")
+        values = job.with_user(user).read(["result_summary", "related_links", "operation_label"])[0]
+        self.assertEqual(values["result_summary"], job.result_summary)
+        self.assertEqual(values["operation_label"], "Stock export")
+        self.assertIn("/odoo/connector.store/", str(values["related_links"]))
 
     def test_stock_export_of_one_quantity_is_singular(self):
         job = self.env["sync.job"]._enqueue(self.store, "inventory.sync", "_job_noop", direction="export")

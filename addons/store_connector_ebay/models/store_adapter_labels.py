@@ -8,12 +8,12 @@ _lt = LazyTranslate(__name__)
 
 class StoreAdapterEbayLabels(models.AbstractModel):
     """eBay's words: its own jobs and the order statuses derived from eBay's payment, cancel and
-    fulfillment statuses (see store.adapter._job_operation_labels, _order_status_labels)."""
+    fulfillment statuses (see store.adapter._operation_labels, _order_status_labels)."""
 
     _inherit = "store.adapter.ebay"
 
-    def _job_operation_labels(self):
-        return dict(super()._job_operation_labels(), **{
+    def _operation_labels(self):
+        return dict(super()._operation_labels(), **{
             const.MESSAGES_OPERATION: _lt("Buyer messages"),
             "products.migrate": _lt("Listing migration to the Inventory API"),
         })

@@ -5,17 +5,17 @@ _lt = LazyTranslate(__name__)
 
 
 class StoreAdapterShopifyLabels(models.AbstractModel):
-    """Shopify's words for its own jobs (see store.adapter._job_operation_labels)."""
+    """Shopify's words for its own jobs (see store.adapter._operation_labels)."""
 
     _inherit = "store.adapter.shopify"
 
-    def _job_operation_labels(self):
-        return dict(super()._job_operation_labels(), **{
+    def _operation_labels(self):
+        return dict(super()._operation_labels(), **{
             "full_sync.bulk": _lt("Full sync (Shopify bulk export)"),
             "webhook.bulk": _lt("Bulk export finished"),
         })
 
-    def _job_result_summary(self, store, job, result):
+    def _summarize_job_result(self, store, job, result):
         """The bulk full sync's jobs: which bulk exports started, which were imported."""
         if job.method_name == "_job_shopify_bulk_start" and isinstance(result, dict):
             kinds = ", ".join(sorted(result.get("started") or {}))
@@ -35,4 +35,4 @@ class StoreAdapterShopifyLabels(models.AbstractModel):
                 sentence = (sentence + " " + _("Still waiting for Shopify: %(kinds)s.",
                                                 kinds=", ".join(result["pending"]))).strip()
             return sentence or None
-        return super()._job_result_summary(store, job, result)
+        return super()._summarize_job_result(store, job, result)

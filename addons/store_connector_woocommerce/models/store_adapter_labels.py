@@ -6,12 +6,12 @@ _lt = LazyTranslate(__name__)
 
 class StoreAdapterWooCommerceLabels(models.AbstractModel):
     """WooCommerce's words: its coupon notifications and its order statuses the base does not
-    know (see store.adapter._job_operation_labels, _order_status_labels)."""
+    know (see store.adapter._operation_labels, _order_status_labels)."""
 
     _inherit = "store.adapter.woocommerce"
 
-    def _job_operation_labels(self):
-        return dict(super()._job_operation_labels(), **{"webhook.coupons": _lt("Coupon notification")})
+    def _operation_labels(self):
+        return dict(super()._operation_labels(), **{"webhook.coupons": _lt("Coupon notification")})
 
     def _order_status_labels(self):
         return dict(super()._order_status_labels(), **{
