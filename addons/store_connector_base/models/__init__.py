@@ -80,3 +80,5 @@ from . import ir_config_parameter
 
 # Test mode: writes to the platform held back and recorded (store.test.request).
 from . import store_test_request, connector_store_test_mode
+# Plain language: labels of job operations and platform statuses, job summaries and advice.
+from . import store_adapter_labels, sync_job_labels, store_order_binding_labels

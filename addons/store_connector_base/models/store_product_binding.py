@@ -657,4 +657,5 @@ class StoreProductBinding(models.Model):
         store._event_inventory_sync_completed(
             updated, duration=time.monotonic() - started, job=job, errors=errors
         )
-        return {"updated": updated, "failed": len(errors)}
+        # The first refusals, for the job's summary ("Sent 248 quantities, 2 refused: ...").
+        return {"updated": updated, "failed": len(errors), "refused": errors[:10]}

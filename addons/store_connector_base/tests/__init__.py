@@ -1,0 +1,2 @@
+from . import test_job_labels
+from . import test_job_summaries

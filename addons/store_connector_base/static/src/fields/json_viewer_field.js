@@ -17,10 +17,20 @@ export class StoreConnectorJsonField extends Component {
         if (value === false || value === null || value === undefined) {
             return "";
         }
+        let data = value;
         if (typeof value === "string") {
-            return value;
+            // A text field holding JSON (a job's result, a delivery's body) is shown indented too;
+            // any other text (a form-encoded body, a sentence) as it is.
+            try {
+                data = /^\s*[[{]/.test(value) ? JSON.parse(value) : value;
+            } catch {
+                data = value;
+            }
+            if (typeof data === "string") {
+                return data;
+            }
         }
-        const indented = JSON.stringify(value, null, 2);
+        const indented = JSON.stringify(data, null, 2);
         // JSON strings never hold a raw newline, so only the layout whitespace is folded here.
         const compact = indented
             .replace(/([[{])\n\s*/g, "$1")
@@ -33,7 +43,7 @@ export class StoreConnectorJsonField extends Component {
 export const storeConnectorJsonField = {
     component: StoreConnectorJsonField,
     displayName: _t("JSON"),
-    supportedTypes: ["json", "text"],
+    supportedTypes: ["json", "text", "char"],
 };
 
 registry.category("fields").add("store_connector_json", storeConnectorJsonField);

@@ -1,0 +1,92 @@
+"""Human labels for the codes the suite stores: job operations and platform order statuses.
+
+The codes stay what is stored, filtered on and returned by the sync API; people read these labels
+(lists, forms, filters, group-bys). The base knows the operations and statuses every platform shares;
+a platform addon adds its own through `store.adapter._operation_labels` and
+`store.adapter._order_status_labels`. A code nobody labels is shown in a readable form of itself
+(`readable_code`), never as nothing.
+"""
+import re
+
+from odoo.tools.translate import LazyGettext, LazyTranslate
+
+_lt = LazyTranslate(__name__)
+
+# Job operations (sync.job.operation) and the activity log's operations, which share the codes.
+OPERATION_LABELS = {
+    # orders
+    "orders.import": _lt("Order pull"),
+    "orders.pull": _lt("Order pull request"),
+    "orders.import.order": _lt("Order import"),
+    "orders.push": _lt("Order export"),
+    "orders.status": _lt("Order status update"),
+    "orders.fulfillment": _lt("Shipment export"),
+    # customers
+    "customers.import": _lt("Customer import"),
+    "customers.export": _lt("Customer export"),
+    # products
+    "products.import": _lt("Product import"),
+    "products.export": _lt("Product export"),
+    "products.unpublish": _lt("Product unpublishing"),
+    "products.archive": _lt("Product archiving"),
+    "products.sync": _lt("Product sync"),
+    # stock
+    "inventory.sync": _lt("Stock export"),
+    "stock.reconcile": _lt("Stock check"),
+    "stock.baseline": _lt("Stock baseline"),
+    # full sync (the order pull of a Full Sync runs under this identity)
+    "full_sync.orders": _lt("Full sync: orders"),
+    # webhooks: the job of a delivery is "webhook.<kind>"
+    "webhook.orders": _lt("Order notification"),
+    "webhook.products": _lt("Product notification"),
+    "webhook.inventory": _lt("Stock notification"),
+    "webhook.customers": _lt("Customer notification"),
+    "webhook.compliance": _lt("Customer data request"),
+    "webhook.app": _lt("App authorization change"),
+    "webhooks.register": _lt("Webhook registration"),
+    "webhooks.health": _lt("Webhook health check"),
+    # the store itself
+    "connection.test": _lt("Connection test"),
+    "platform.uninstall": _lt("Platform addon removal"),
+}
+
+# Platform order statuses (store.order.binding.platform_status) many platforms share, in lower case
+# as the platforms send them; a platform addon labels its own (`store.adapter._order_status_labels`).
+ORDER_STATUS_LABELS = {
+    "pending": _lt("Pending"),
+    "processing": _lt("Processing"),
+    "confirmed": _lt("Confirmed"),
+    "on-hold": _lt("On hold"),
+    "authorized": _lt("Payment authorized"),
+    "partially_paid": _lt("Partially paid"),
+    "paid": _lt("Paid"),
+    "partially_fulfilled": _lt("Partially shipped"),
+    "fulfilled": _lt("Fulfilled"),
+    "shipped": _lt("Shipped"),
+    "picked": _lt("Picked"),
+    "packed": _lt("Packed"),
+    "out_for_delivery": _lt("Out for delivery"),
+    "delivered": _lt("Delivered"),
+    "completed": _lt("Completed"),
+    "partially_refunded": _lt("Partially refunded"),
+    "refunded": _lt("Refunded"),
+    "returned": _lt("Returned"),
+    "voided": _lt("Payment voided"),
+    "expired": _lt("Payment expired"),
+    "failed": _lt("Payment failed"),
+    "cancelled": _lt("Cancelled"),
+}
+
+_SEPARATORS = re.compile(r"[._\-:/]+")
+
+
+def readable_code(code):
+    """A code nobody labelled, readable: "full_sync.bulk" -> "Full sync bulk",
+    "FULLY_REFUNDED" -> "Fully refunded". Empty for an empty code."""
+    words = _SEPARATORS.sub(" ", code or "").strip()
+    return words[:1].upper() + words[1:].lower() if words else ""
+
+
+def translate(env, label):
+    """A label of the tables above or of a platform addon (lazy or plain text), in env's language."""
+    return env._(label) if isinstance(label, LazyGettext) else str(label)
