@@ -77,3 +77,6 @@ from . import store_api_quota
 
 # The queue's runner crons follow their System Parameter.
 from . import ir_config_parameter
+
+# Platform API calls per store and hour, for the dashboard (issue #13).
+from . import store_api_call_stat, store_order_binding_dashboard
