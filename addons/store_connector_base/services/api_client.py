@@ -337,7 +337,7 @@ class ApiClient:
                 self._sent_secrets.add(value.rsplit(" ", 1)[-1])
 
     # ------------------------------------------------------------------ call statistics
-    def _exchange(self, method, url, **kwargs):
+    def _counted_request(self, method, url, **kwargs):
         """`transport.request`, its outcome and response time counted in the store's API call
         statistics (store.api.call.stat, on a connection of its own: a rollback keeps the count).
         A URL or address the transport refuses reached no platform and is not counted."""
@@ -376,7 +376,7 @@ class ApiClient:
         self.stats["calls"] += 1
         started = time.monotonic()
         try:
-            response = self._exchange(
+            response = self._counted_request(
                 method, url, headers=all_headers, params=all_params, json=json, data=data,
                 timeout=self.timeout, secrets=sorted(self._sent_secrets),
             )
