@@ -110,8 +110,12 @@ def _dashboard_stats(env, key, ids, now=None):
     ):
         stats[record.id]["orders"] = count
     ApiCallStat = env["store.api.call.stat"]
+    # Only the rows of existing stores: the table has no foreign key, and the rows of a deleted store
+    # stay until the daily purge.
+    store_ids = ids if key == "store_id" else env["connector.store"].with_context(active_test=False).search(
+        [(key, "in", ids)]).ids
     for record, platform, calls, errors, throttled, total_ms, max_ms in ApiCallStat._read_group(
-        [(key, "in", ids), ("bucket", ">=", since)], [key, "platform"],
+        [(key, "in", ids), ("store_id", "in", store_ids), ("bucket", ">=", since)], [key, "platform"],
         ["call_count:sum", "error_count:sum", "throttled_count:sum", "total_ms:sum", "max_ms:max"],
     ):
         stats[record.id]["api"][platform or ""] = {

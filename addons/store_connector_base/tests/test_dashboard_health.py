@@ -110,6 +110,11 @@ class TestDashboardHealth(SyncApiFixtures, TransactionCase):
         self._stat(self.store, 3, calls=10, errors=0, total_ms=1000, max_ms=200)
         self._stat(self.store, 30, calls=500, errors=100, total_ms=1, max_ms=99999)  # older than 24h
         self._stat(self.store_b, 2, calls=5, errors=5, total_ms=500, max_ms=100)
+        self.env.cr.execute(  # a row of a store deleted since (no foreign key): not counted
+            """INSERT INTO store_api_call_stat (store_id, company_id, platform, bucket, call_count)
+               VALUES (%s, %s, 'test', date_trunc('hour', %s::timestamp), 1000)""",
+            [self.env["connector.store"].search([], order="id desc", limit=1).id + 1000, self.company.id,
+             self.now])
         store = self.store.with_user(self.api_user)
         self.assertEqual((store.dashboard_api_call_count, store.dashboard_api_error_count), (40, 2))
         self.assertEqual((store.dashboard_api_avg_ms, store.dashboard_api_max_ms), (100, 900))
@@ -123,9 +128,13 @@ class TestDashboardHealth(SyncApiFixtures, TransactionCase):
         self._stat(self.store, 1, calls=3)
         self._stat(self.store_other_company, 1, calls=7)
         Stat = self.env["store.api.call.stat"]
-        self.assertEqual(Stat.with_user(self.api_user).search([]).store_id, self.store)
-        self.assertEqual(Stat.with_user(self.other_company_user).search([]).store_id,
-                         self.store_other_company)
+        mine = Stat.with_user(self.api_user).search([])
+        self.assertIn(self.store, mine.store_id)
+        self.assertNotIn(self.store_other_company, mine.store_id)
+        self.assertEqual(mine.company_id, self.company)
+        theirs = Stat.with_user(self.other_company_user).search([])
+        self.assertIn(self.store_other_company, theirs.store_id)
+        self.assertEqual(theirs.company_id, self.other_company)
         summary = self.env["store.dashboard.summary"].with_user(self.other_company_user).search([])
         self.assertEqual(summary.dashboard_api_call_count, 7)
 
