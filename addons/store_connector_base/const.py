@@ -179,3 +179,7 @@ OAUTH_REVOKED_ERRORS = ("invalid_grant", "invalid_client", "unauthorized_client"
 # A store's managers are warned once a day when this share of a daily quota is spent (the client
 # core, services/api_client.py `_acquire`; connector.store._rate_limit_quota_warning).
 RATE_LIMIT_QUOTA_WARNING_SHARE = 0.8
+
+# The dashboard warns this many days before a credential or an OAuth grant ends (store.adapter
+# `_credential_expiries`).
+CREDENTIAL_EXPIRY_WARNING_DAYS = 30

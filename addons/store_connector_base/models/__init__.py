@@ -82,3 +82,5 @@ from . import ir_config_parameter
 from . import store_test_request, connector_store_test_mode
 # Plain language: labels of job operations and platform statuses, job summaries and advice.
 from . import store_adapter_labels, sync_job_labels, store_order_binding_labels
+# Platform API calls per store and hour, for the dashboard (issue #13).
+from . import store_api_call_stat, store_order_binding_dashboard

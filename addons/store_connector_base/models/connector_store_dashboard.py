@@ -18,8 +18,12 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.tools.misc import format_datetime
 
+from .. import const
+
 # The window of the "recent activity" figures.
 DASHBOARD_WINDOW_HOURS = 24
+# The window of the "orders imported" figure.
+DASHBOARD_ORDER_DAYS = 7
 # Webhook subscription states that need someone's attention.
 WEBHOOK_PROBLEM_STATES = ("error", "disabled", "paused")
 
@@ -31,7 +35,31 @@ def _empty_stats():
         "last_success": {},
         "webhooks": defaultdict(int),
         "last_received_at": False,
+        "oldest_pending_at": False,
+        "orders": 0,
+        "api": {},
+        "topics": {},
     }
+
+
+def _count_text(count, one, many):
+    """`one` for 1, `many` (with a %(count)s placeholder, already translated) for more, False for 0."""
+    if not count:
+        return False
+    return one if count == 1 else many % {"count": count}
+
+
+def _waited_text(env, delta):
+    """How long the oldest pending job has waited, as a sentence with the right plural."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 2:
+        return env._("The oldest pending job was queued just now.")
+    if minutes < 120:
+        return env._("The oldest pending job has waited %(count)s minutes.", count=minutes)
+    hours = minutes // 60
+    if hours < 48:
+        return env._("The oldest pending job has waited %(count)s hours.", count=hours)
+    return env._("The oldest pending job has waited %(count)s days.", count=hours // 24)
 
 
 def _dashboard_stats(env, key, ids, now=None):
@@ -51,10 +79,13 @@ def _dashboard_stats(env, key, ids, now=None):
         [(key, "in", ids), ("create_date", ">=", since)], [key, "state"], ["__count"]
     ):
         stats[record.id]["by_state"][state] = count
-    for record, state, count in Job._read_group(
-        [(key, "in", ids), ("state", "in", ("pending", "processing", "failed"))], [key, "state"], ["__count"]
+    for record, state, count, oldest in Job._read_group(
+        [(key, "in", ids), ("state", "in", ("pending", "processing", "failed"))], [key, "state"],
+        ["__count", "create_date:min"],
     ):
         stats[record.id]["open"][state] = count
+        if state == "pending":
+            stats[record.id]["oldest_pending_at"] = oldest
     for record, operation, last in Job._read_group(
         [(key, "in", ids), ("state", "=", "done")], [key, "operation"], ["finished_at:max"]
     ):
@@ -67,7 +98,65 @@ def _dashboard_stats(env, key, ids, now=None):
         [(key, "in", ids)], [key], ["received_at:max"]
     ):
         stats[record.id]["last_received_at"] = last
+    # Deliveries per topic of the window, and the last of each (the (store_id, topic, received_at)
+    # index of store.webhook.delivery, or received_at's own for a company).
+    for record, topic, count, last in env["store.webhook.delivery"]._read_group(
+        [(key, "in", ids), ("received_at", ">=", since)], [key, "topic"], ["__count", "received_at:max"]
+    ):
+        stats[record.id]["topics"][topic or ""] = (count, last)
+    orders_since = (now or fields.Datetime.now()) - timedelta(days=DASHBOARD_ORDER_DAYS)
+    for record, count in env["store.order.binding"]._read_group(
+        [(key, "in", ids), ("create_date", ">=", orders_since)], [key], ["__count"]
+    ):
+        stats[record.id]["orders"] = count
+    ApiCallStat = env["store.api.call.stat"]
+    # Only the rows of existing stores: the table has no foreign key, and the rows of a deleted store
+    # stay until the daily purge.
+    store_ids = ids if key == "store_id" else env["connector.store"].with_context(active_test=False).search(
+        [(key, "in", ids)]).ids
+    for record, platform, calls, errors, throttled, total_ms, max_ms in ApiCallStat._read_group(
+        [(key, "in", ids), ("store_id", "in", store_ids), ("bucket", ">=", since)], [key, "platform"],
+        ["call_count:sum", "error_count:sum", "throttled_count:sum", "total_ms:sum", "max_ms:max"],
+    ):
+        stats[record.id]["api"][platform or ""] = {
+            "calls": calls, "errors": errors, "throttled": throttled, "total_ms": total_ms, "max_ms": max_ms}
     return stats
+
+
+def _dashboard_credential_warnings(env, key, ids, now=None):
+    """Credentials and OAuth grants of the stores of `ids` (grouped by `key`) that end within
+    const.CREDENTIAL_EXPIRY_WARNING_DAYS days, as the platforms tell (store.adapter
+    `_credential_expiries`): {id: [sentence, ...]}. Two queries whatever the number of stores."""
+    warnings = defaultdict(list)
+    if not ids:
+        return warnings
+    now = now or fields.Datetime.now()
+    horizon = now + timedelta(days=const.CREDENTIAL_EXPIRY_WARNING_DAYS)
+    # The stores the user may read (record rules), then their credentials (which only the store's
+    # code reads: sudo).
+    store_field = "id" if key == "store_id" else key
+    stores = env["connector.store"].search([(store_field, "in", ids), ("platform", "!=", False)])
+    credentials = env["integration.credential"].sudo().search([("store_id", "in", stores.ids)])
+    by_store = defaultdict(lambda: env["integration.credential"].sudo())
+    for credential in credentials:
+        by_store[credential.store_id.id] |= credential
+    stores.fetch(["platform", "name", "company_id"])  # one query, not one per store (`_get_adapter`)
+    for store in stores.sudo():
+        if not by_store[store.id]:
+            continue
+        for expiry in store._get_adapter()._credential_expiries(store, by_store[store.id]):
+            ends = expiry["expires_at"]
+            if ends > horizon:
+                continue
+            date = format_datetime(env, ends, dt_format="medium")
+            if ends <= now:
+                message = env._("%(what)s of store %(store)s ended on %(date)s: connect the store again.",
+                            what=expiry["label"], store=store.name, date=date)
+            else:
+                message = env._("%(what)s of store %(store)s ends on %(date)s: connect the store again "
+                            "before then.", what=expiry["label"], store=store.name, date=date)
+            warnings[store[store_field].id if store_field != "id" else store.id].append(message)
+    return warnings
 
 
 class StoreDashboardMixin(models.AbstractModel):
@@ -107,9 +196,44 @@ class StoreDashboardMixin(models.AbstractModel):
         help="Subscriptions in error, disabled or paused.")
     dashboard_webhook_last_received_at = fields.Datetime(
         string="Last Webhook Received", compute="_compute_dashboard")
+    dashboard_failure_rate = fields.Float(
+        string="Failure Rate (24h)", compute="_compute_dashboard", digits=(5, 1),
+        help="Failed jobs among the jobs of the last 24 hours that finished (done or failed), in percent.")
+    dashboard_oldest_pending_at = fields.Datetime(
+        string="Oldest Pending Job", compute="_compute_dashboard",
+        help="When the job that has waited longest in the queue was queued.")
+    dashboard_oldest_pending_text = fields.Char(string="Queue Wait", compute="_compute_dashboard")
+    dashboard_order_count = fields.Integer(
+        string="Orders Imported (7 days)", compute="_compute_dashboard",
+        help="Platform orders imported as sale orders in the last 7 days.")
+    dashboard_api_call_count = fields.Integer(
+        string="API Calls (24h)", compute="_compute_dashboard",
+        help="Requests sent to the platforms in the last 24 hours.")
+    dashboard_api_error_count = fields.Integer(
+        string="API Errors (24h)", compute="_compute_dashboard",
+        help="Requests of the last 24 hours that got no answer or an HTTP error.")
+    dashboard_api_avg_ms = fields.Integer(
+        string="Average Response (ms)", compute="_compute_dashboard",
+        help="The platforms' average response time over the last 24 hours, in milliseconds.")
+    dashboard_api_max_ms = fields.Integer(
+        string="Slowest Response (ms)", compute="_compute_dashboard")
+    dashboard_api_html = fields.Html(
+        string="API Calls per Platform", compute="_compute_dashboard", sanitize=False)
+    dashboard_webhook_topics_html = fields.Html(
+        string="Webhook Deliveries per Topic", compute="_compute_dashboard", sanitize=False)
+    dashboard_credential_warning = fields.Text(
+        string="Credentials Ending Soon", compute="_compute_dashboard",
+        help="Tokens or authorizations that end within 30 days: the store stops syncing when they do.")
+    dashboard_failed_text = fields.Char(compute="_compute_dashboard")
+    dashboard_webhook_problem_text = fields.Char(compute="_compute_dashboard")
+    dashboard_attention_count = fields.Integer(
+        string="Needs Attention", compute="_compute_dashboard",
+        help="Failed jobs, webhook subscriptions in trouble, credentials ending soon and paused stores.")
 
     def _compute_dashboard(self):
-        stats = _dashboard_stats(self.env, self._dashboard_key, self.ids)
+        now = fields.Datetime.now()
+        stats = _dashboard_stats(self.env, self._dashboard_key, self.ids, now=now)
+        credential_warnings = _dashboard_credential_warnings(self.env, self._dashboard_key, self.ids, now=now)
         for record in self:
             figures = stats[record.id]
             by_state, webhooks = figures["by_state"], figures["webhooks"]
@@ -130,6 +254,67 @@ class StoreDashboardMixin(models.AbstractModel):
             record.dashboard_webhook_active_count = webhooks["active"]
             record.dashboard_webhook_problem_count = sum(webhooks[state] for state in WEBHOOK_PROBLEM_STATES)
             record.dashboard_webhook_last_received_at = figures["last_received_at"]
+            record.dashboard_failure_rate = 100.0 * failed / (done + failed) if done + failed else 0.0
+            oldest = figures["oldest_pending_at"]
+            record.dashboard_oldest_pending_at = oldest
+            record.dashboard_oldest_pending_text = _waited_text(self.env, now - oldest) if oldest else False
+            record.dashboard_order_count = figures["orders"]
+            api = figures["api"]
+            calls = sum(line["calls"] for line in api.values())
+            record.dashboard_api_call_count = calls
+            record.dashboard_api_error_count = sum(line["errors"] for line in api.values())
+            total_ms = sum(line["total_ms"] for line in api.values())
+            record.dashboard_api_avg_ms = round(total_ms / calls) if calls else 0
+            record.dashboard_api_max_ms = max((line["max_ms"] for line in api.values()), default=0)
+            record.dashboard_api_html = record._dashboard_api_html(api)
+            record.dashboard_webhook_topics_html = record._dashboard_topics_html(figures["topics"])
+            warnings = credential_warnings[record.id]
+            record.dashboard_credential_warning = "\n".join(warnings) or False
+            open_failed = figures["open"]["failed"]
+            record.dashboard_failed_text = _count_text(
+                open_failed, _("1 failed job to look at"), _("%(count)s failed jobs to look at"))
+            problems = record.dashboard_webhook_problem_count
+            record.dashboard_webhook_problem_text = _count_text(
+                problems, _("1 webhook subscription needs attention"),
+                _("%(count)s webhook subscriptions need attention"))
+            record.dashboard_attention_count = (
+                open_failed + problems + len(warnings) + record._dashboard_paused_count())
+
+    def _dashboard_paused_count(self):
+        """Paused stores among the record's (a store's card: 1 when it is paused)."""
+        return 0
+
+    def _dashboard_api_html(self, api):
+        """The API figures per platform: calls, errors, average and slowest response."""
+        if not api:
+            return Markup("<span class='text-muted'>%s</span>") % _("No API call in the last 24 hours.")
+        labels = dict(self.env["connector.store"]._fields["platform"]._description_selection(self.env))
+        head = Markup("<tr><th>%s</th><th class='text-end'>%s</th><th class='text-end'>%s</th>"
+                      "<th class='text-end'>%s</th><th class='text-end'>%s</th></tr>") % (
+            _("Platform"), _("Calls"), _("Errors"), _("Average"), _("Slowest"))
+        rows = Markup().join(
+            Markup("<tr><td>%s</td><td class='text-end'>%s</td><td class='text-end%s'>%s</td>"
+                   "<td class='text-end'>%s</td><td class='text-end'>%s</td></tr>") % (
+                labels.get(platform, platform or _("Unknown")), line["calls"],
+                " text-danger" if line["errors"] else "", line["errors"],
+                _("%(ms)s ms", ms=round(line["total_ms"] / line["calls"]) if line["calls"] else 0),
+                _("%(ms)s ms", ms=line["max_ms"]))
+            for platform, line in sorted(api.items())
+        )
+        return Markup("<table class='table table-sm mb-0'><thead>%s</thead><tbody>%s</tbody></table>") % (
+            head, rows)
+
+    def _dashboard_topics_html(self, topics):
+        """Webhook deliveries of the last 24 hours per topic, with the last one of each."""
+        if not topics:
+            return Markup("<span class='text-muted'>%s</span>") % _(
+                "No webhook received in the last 24 hours.")
+        rows = Markup().join(
+            Markup("<tr><td>%s</td><td class='text-end'>%s</td><td class='text-end'>%s</td></tr>") % (
+                topic or _("(no topic)"), count, format_datetime(self.env, last, dt_format="short"))
+            for topic, (count, last) in sorted(topics.items())
+        )
+        return Markup("<table class='table table-sm mb-0'><tbody>%s</tbody></table>") % rows
 
     def _dashboard_last_sync_html(self, last_success):
         if not last_success:
@@ -148,6 +333,34 @@ class StoreDashboardMixin(models.AbstractModel):
         action.update({"domain": domain, "context": context or {}})
         return action
 
+    def _dashboard_action(self, xmlid, domain, context=None):
+        """The action `xmlid` of this addon on the records matching `domain` (a chart or a list the
+        dashboard links to); record rules still decide what the user sees in it."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(f"store_connector_base.{xmlid}")
+        action.update({"domain": domain, "context": context or {}})
+        return action
+
+    def _dashboard_domain(self):
+        """The domain of the records of this dashboard row (a store's, or a company's)."""
+        raise NotImplementedError
+
+    def _dashboard_open_webhook_problems(self):
+        return self._dashboard_action(
+            "store_webhook_action", self._dashboard_domain() + [("status", "in", WEBHOOK_PROBLEM_STATES)])
+
+    def _dashboard_open_api_calls(self):
+        return self._dashboard_action(
+            "store_api_call_stat_action", self._dashboard_domain(), {"search_default_last_7_days": 1})
+
+    def _dashboard_open_order_chart(self):
+        return self._dashboard_action(
+            "store_order_binding_action_analysis", self._dashboard_domain(),
+            {"search_default_last_30_days": 1})
+
+    def _dashboard_open_job_chart(self):
+        return self._dashboard_job_action(
+            self._dashboard_domain(), {"search_default_last_7_days": 1}, analysis=True)
+
 
 class ConnectorStore(models.Model):
     _name = "connector.store"
@@ -156,10 +369,37 @@ class ConnectorStore(models.Model):
 
     @api.readonly
     def action_view_job_analysis(self):
-        """The store's jobs over time (graph and pivot)."""
+        """The store's jobs over time (graph and pivot), the last 7 days first."""
         self._check_store_user()
         self.ensure_one()
-        return self._dashboard_job_action([("store_id", "=", self.id)], analysis=True)
+        return self._dashboard_open_job_chart()
+
+    @api.readonly
+    def action_view_webhook_problems(self):
+        """The store's webhook subscriptions in error, disabled or paused."""
+        self._check_store_user()
+        self.ensure_one()
+        return self._dashboard_open_webhook_problems()
+
+    @api.readonly
+    def action_view_api_calls(self):
+        """The store's platform API calls, errors and response times per hour (chart)."""
+        self._check_store_user()
+        self.ensure_one()
+        return self._dashboard_open_api_calls()
+
+    @api.readonly
+    def action_view_order_chart(self):
+        """The orders the store imported per day, the last 30 days first (chart)."""
+        self._check_store_user()
+        self.ensure_one()
+        return self._dashboard_open_order_chart()
+
+    def _dashboard_domain(self):
+        return [("store_id", "=", self.id)]
+
+    def _dashboard_paused_count(self):
+        return 1 if self.paused else 0
 
     @api.readonly
     def action_view_recent_jobs(self):
@@ -187,6 +427,8 @@ class StoreDashboardSummary(models.Model):
     company_id = fields.Many2one("res.company", readonly=True)
     store_count = fields.Integer(compute="_compute_store_counts", string="Stores")
     paused_store_count = fields.Integer(compute="_compute_store_counts", string="Paused Stores")
+    store_count_text = fields.Char(compute="_compute_store_counts", string="Stores (text)")
+    paused_store_text = fields.Char(compute="_compute_store_counts", string="Paused Stores (text)")
 
     @property
     def _table_query(self):
@@ -206,6 +448,10 @@ class StoreDashboardSummary(models.Model):
         for summary in self:
             summary.store_count = sum(counts[summary.id].values())
             summary.paused_store_count = counts[summary.id][True]
+            summary.store_count_text = _count_text(
+                summary.store_count, _("1 store"), _("%(count)s stores")) or _("No store")
+            summary.paused_store_text = _count_text(
+                summary.paused_store_count, _("1 store is paused"), _("%(count)s stores are paused"))
 
     @api.readonly
     def action_view_stores(self):
@@ -218,4 +464,43 @@ class StoreDashboardSummary(models.Model):
     @api.readonly
     def action_view_job_analysis(self):
         self.ensure_one()
-        return self._dashboard_job_action([("company_id", "=", self.company_id.id)], analysis=True)
+        return self._dashboard_open_job_chart()
+
+    @api.readonly
+    def action_view_webhook_problems(self):
+        self.ensure_one()
+        return self._dashboard_open_webhook_problems()
+
+    @api.readonly
+    def action_view_api_calls(self):
+        self.ensure_one()
+        return self._dashboard_open_api_calls()
+
+    @api.readonly
+    def action_view_order_chart(self):
+        self.ensure_one()
+        return self._dashboard_open_order_chart()
+
+    @api.readonly
+    def action_view_failed_jobs(self):
+        self.ensure_one()
+        return self._dashboard_job_action(self._dashboard_domain(), {"search_default_failed": 1})
+
+    @api.readonly
+    def action_view_pending_jobs(self):
+        self.ensure_one()
+        return self._dashboard_job_action(self._dashboard_domain(), {"search_default_pending": 1})
+
+    @api.readonly
+    def action_view_paused_stores(self):
+        self.ensure_one()
+        action = self.action_view_stores()
+        action["domain"] = self._dashboard_domain() + [("paused", "=", True)]
+        return action
+
+    def _dashboard_domain(self):
+        return [("company_id", "=", self.company_id.id)]
+
+    def _dashboard_paused_count(self):
+        return self.paused_store_count
+

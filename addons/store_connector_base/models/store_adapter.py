@@ -115,6 +115,38 @@ class StoreAdapter(models.AbstractModel):
         return []
 
     @api.model
+    def _credential_expiries(self, store, credentials):
+        """When the store's access to the platform ends unless someone acts, for the dashboard's
+        warnings (shown from 30 days before, const.CREDENTIAL_EXPIRY_WARNING_DAYS).
+
+        Default: the refresh token's expiry (an OAuth grant: after it, only a new install gives
+        the store a token), and the access token's only when there is no refresh token to renew it,
+        and any credential the platform declares (`_credential_keys`) that has an expiry. Tokens
+        the connector renews by itself (an access token with a refresh token, a cached application
+        token) are never reported. A platform whose tokens never expire (Shopify's offline tokens,
+        WooCommerce's keys) has no expiry to report and needs no override.
+
+        :param store: the connector.store (sudo).
+        :param credentials: the store's integration.credential records (sudo), read at once for
+            every store the dashboard shows.
+        :returns: list of dicts {"label": str (what ends, for people), "expires_at": datetime}.
+        """
+        by_key = {credential.key: credential for credential in credentials}
+        expiries = []
+        refresh = by_key.get(const.CRED_OAUTH_REFRESH_TOKEN)
+        if refresh and refresh.expires_at:
+            expiries.append({"label": _("The authorization (refresh token)"),
+                             "expires_at": refresh.expires_at})
+        access = by_key.get(const.CRED_OAUTH_ACCESS_TOKEN)
+        if access and access.expires_at and not refresh:
+            expiries.append({"label": _("The access token"), "expires_at": access.expires_at})
+        for declared in self._credential_keys(store):
+            credential = by_key.get(declared["key"])
+            if credential and credential.expires_at:
+                expiries.append({"label": declared["label"], "expires_at": credential.expires_at})
+        return expiries
+
+    @api.model
     def _api_store_option_fields(self, store):
         """The platform's own settings on `connector.store` (fields the addon adds, e.g. an
         authentication mode) that the sync API's ``POST /api/v1/stores`` accepts in its "options",

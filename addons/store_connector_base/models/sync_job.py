@@ -1922,6 +1922,7 @@ class SyncJob(models.Model):
         # The shared rate limit buckets of deleted stores, while at it (a few rows).
         rate_limiter.purge_stale_buckets(self.env.cr)
         self.env["store.api.request"]._purge_windows()
+        self.env["store.api.call.stat"]._purge_old_buckets()
         return self._purge_batch(
             self, SQL("""SELECT id FROM sync_job
                           WHERE state IN ('done', 'cancelled')

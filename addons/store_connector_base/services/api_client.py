@@ -104,6 +104,7 @@ from odoo.tools.translate import LazyTranslate
 
 from ..const import CONFIG_PLATFORM_TIMEOUT, RATE_LIMIT_QUOTA_WARNING_SHARE
 from ..exceptions import PermanentJobError, PlatformUnavailable, StoreAuthError, TestModeNotSent
+from .api_call_stats import record_api_call
 from .http_transport import DEFAULT_TIMEOUT, HttpTransport
 from .rate_limiter import throttled_error
 from .redact import REDACTED, safe_message
@@ -348,6 +349,26 @@ class ApiClient:
                 # "Bearer <token>", "Basic <b64>": the credential alone may be echoed too.
                 self._sent_secrets.add(value.rsplit(" ", 1)[-1])
 
+    # ------------------------------------------------------------------ call statistics
+    def _counted_request(self, method, url, **kwargs):
+        """`transport.request`, its outcome and response time counted in the store's API call
+        statistics (store.api.call.stat, on a connection of its own: a rollback keeps the count).
+        A URL or address the transport refuses reached no platform and is not counted."""
+        started = time.monotonic()
+        status = None
+        try:
+            response = self.transport.request(method, url, **kwargs)
+            status = response.status_code
+            return response
+        except PermanentJobError:
+            started = None
+            raise
+        finally:
+            if started is not None:
+                store = self.store
+                record_api_call(store.env.cr.dbname, store.id, store.sudo().company_id.id, store.platform,
+                                status, time.monotonic() - started)
+
     def _send(self, method, url, *, params=None, json=None, data=None, headers=None, limiter=None,
               cost=0, refreshed=False):
         """One HTTP exchange with the auth hooks' headers and params; a non-2xx answer raised as the
@@ -371,7 +392,7 @@ class ApiClient:
         self.stats["calls"] += 1
         started = time.monotonic()
         try:
-            response = self.transport.request(
+            response = self._counted_request(
                 method, url, headers=all_headers, params=all_params, json=json, data=data,
                 timeout=self.timeout, secrets=sorted(self._sent_secrets),
             )

@@ -1,2 +1,3 @@
 from . import test_job_labels
 from . import test_job_summaries
+from . import test_dashboard_health

@@ -63,6 +63,9 @@ USER_ACTIONS = {
         "action_view_product_bindings", "action_new_sync_api_key",
         "action_reconcile_stock", "action_view_stock_drift", "action_repair_stock_drift",
         "action_view_test_requests",
+
+        # The dashboard's links (issue #13): charts and filtered lists, read-only.
+        "action_view_webhook_problems", "action_view_api_calls", "action_view_order_chart",
     },
     "sync.job": {"action_process_queue", "action_retry", "action_cancel", "action_run_now"},
 }

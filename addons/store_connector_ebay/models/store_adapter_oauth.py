@@ -12,12 +12,19 @@ base), as eBay documents it (platform notes 3.2):
 * ``invalid_grant`` means the grant is gone (revoked, expired): the base pauses the store.
 """
 
+from datetime import timedelta
 from urllib.parse import quote, urlencode
 
 from odoo import _, api, models
 from odoo.exceptions import UserError
 
+from odoo.addons.store_connector_base import const as base_const
+
 from .. import const
+
+# eBay's refresh tokens last 18 months (refresh_token_expires_in = 47,304,000 seconds) and are never
+# rotated by a refresh.
+EBAY_REFRESH_TOKEN_LIFETIME = timedelta(seconds=47_304_000)
 
 
 class StoreAdapterEbayOAuth(models.AbstractModel):
@@ -26,6 +33,18 @@ class StoreAdapterEbayOAuth(models.AbstractModel):
     @api.model
     def _oauth_enabled(self, store):
         return True
+
+    @api.model
+    def _credential_expiries(self, store, credentials):
+        """The base's expiries; a refresh token saved without its expiry (eBay always sends
+        refresh_token_expires_in, but a token entered by hand has none) ends 18 months after it
+        was saved, since eBay never rotates it."""
+        expiries = super()._credential_expiries(store, credentials)
+        refresh = credentials.filtered(lambda c: c.key == base_const.CRED_OAUTH_REFRESH_TOKEN)[:1]
+        if refresh and not refresh.expires_at and refresh.write_date:
+            expiries.append({"label": _("The eBay authorization (refresh token)"),
+                             "expires_at": refresh.write_date + EBAY_REFRESH_TOKEN_LIFETIME})
+        return expiries
 
     @api.model
     def _oauth_client_id(self, store):
