@@ -4,8 +4,8 @@ one failed job per identity key."""
 import json
 
 from odoo import fields
-from odoo.tools import SQL
 from odoo.tests.common import HttpCase, TransactionCase
+from odoo.tools import SQL
 
 from odoo.addons.store_connector_test_platform.models.store_adapter import (
     EVENT_HEADER,
