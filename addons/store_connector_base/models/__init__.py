@@ -77,3 +77,6 @@ from . import store_api_quota
 
 # The queue's runner crons follow their System Parameter.
 from . import ir_config_parameter
+
+# Replay of webhook deliveries, and Recover an Order.
+from . import store_webhook_replay, connector_store_recover, store_order_recover_wizard
