@@ -62,6 +62,7 @@ USER_ACTIONS = {
         "action_view_job_analysis", "action_view_recent_jobs", "action_view_order_bindings",
         "action_view_product_bindings", "action_new_sync_api_key",
         "action_reconcile_stock", "action_view_stock_drift", "action_repair_stock_drift",
+        "action_recover_order",
     },
     "sync.job": {"action_process_queue", "action_retry", "action_cancel", "action_run_now"},
 }
