@@ -7,6 +7,8 @@ and a job imports it through the normal order pipeline, forced: even when Odoo a
 same update of the order, since the merchant asked.
 """
 
+import json
+
 from odoo import _, models
 from odoo.exceptions import UserError
 
@@ -106,9 +108,11 @@ class ConnectorStore(models.Model):
         if job.state == "done":
             sale = self._recovered_sale_order(job)
             if sale:
+                created = sale.id in (json.loads(job.result or "{}") or {}).get("created", [])
+                message = (_("Order %(number)s was imported as %%s.", number=number) if created else
+                           _("Order %(number)s was read again and %%s brought up to date.", number=number))
                 return self._notification(
-                    _("Order %(number)s was imported as %%s.", number=number), "success",
-                    [{"label": sale.name, "url": f"/odoo/sale.order/{sale.id}"}])
+                    message, "success", [{"label": sale.name, "url": f"/odoo/sale.order/{sale.id}"}])
         if job.state == "failed":
             return self._notification(
                 _("Order %(number)s was found but could not be imported: %(error)s Fix the cause, then "

@@ -114,7 +114,7 @@ class StoreWebhookDelivery(models.Model):
         else:
             message = _(
                 "The replay of delivery %(event)s is queued: it runs within a minute. Its outcome shows "
-                "in the Replays tab.", event=delivery.event_id)
+                "in the Replays section of the delivery.", event=delivery.event_id)
             kind = "success"
         return {
             "type": "ir.actions.client",

@@ -163,6 +163,7 @@ class TestRecoverOrder(ReplayCase):
         self.adapter._test_set_orders(self.store, [order])
         notification = self.recover("NR-12")
         self.assertEqual(notification["params"]["type"], "success")
+        self.assertIn("read again and %s brought up to date", notification["params"]["message"])
         job = self.jobs("orders.recover")
         self.assertEqual(json.loads(job.result)["updated"], sale.ids)
         self.assertEqual(self.binding_of("R-12").platform_updated_at, T0)
