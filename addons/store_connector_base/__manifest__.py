@@ -15,6 +15,7 @@
         "security/store_connector_orders_security.xml",
         "security/store_product_publish_wizard_security.xml",
         "security/store_connector_stock_security.xml",
+        "security/store_connector_replay_security.xml",
         "security/ir.model.access.csv",
         "views/connector_store_views.xml",
         "views/connector_store_views_products.xml",
@@ -49,6 +50,8 @@
         "views/connector_store_views_quota.xml",
         "views/connector_store_views_outage.xml",
         "views/store_test_request_views.xml",
+
+        "views/store_webhook_replay_views.xml",
     ],
     "assets": {
         "web.assets_backend": ["store_connector_base/static/src/**/*"],

@@ -84,3 +84,5 @@ from . import store_test_request, connector_store_test_mode
 from . import store_adapter_labels, sync_job_labels, store_order_binding_labels
 # Platform API calls per store and hour, for the dashboard (issue #13).
 from . import store_api_call_stat, store_order_binding_dashboard
+# Replay of webhook deliveries, and Recover an Order.
+from . import store_webhook_replay, connector_store_recover, store_order_recover_wizard

@@ -287,6 +287,24 @@ class StoreAdapter(models.AbstractModel):
         self._missing(store, _("Import Orders"))
 
     @api.model
+    def _fetch_order_by_number(self, store, number):
+        """One order read from the platform by the number the merchant sees in the platform's
+        admin, for Recover an Order (`connector.store._recover_order`): the order is then imported
+        by the normal pipeline, as it is now on the platform, even if Odoo holds the same update.
+
+        Search the platform the way its admin does (Shopify: the order name ``#1042``; WooCommerce:
+        the order number, which is the order id unless a plugin numbers orders; eBay: the order id
+        Seller Hub shows), and return only an exact match: never the first of several candidates.
+
+        :param number: the number as the merchant typed it, stripped, not empty.
+        :returns: a normalized order dict (as `_import_orders` returns them), or None when the
+            platform has no order of that number.
+        :raises RetryableJobError, StoreAuthError, PermanentJobError: as any platform call.
+        :raises PlatformFeatureMissing: (default) the platform addon cannot look an order up.
+        """
+        self._missing(store, _("Recover an Order"))
+
+    @api.model
     def _order_pull_statuses(self, store):
         """The platform statuses `_import_orders(status=[...])` filters on, for the sync API's
         order pull (``{"status": [...]}``), which refuses any other value before calling the platform.

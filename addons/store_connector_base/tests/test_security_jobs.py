@@ -62,8 +62,7 @@ USER_ACTIONS = {
         "action_view_job_analysis", "action_view_recent_jobs", "action_view_order_bindings",
         "action_view_product_bindings", "action_new_sync_api_key",
         "action_reconcile_stock", "action_view_stock_drift", "action_repair_stock_drift",
-        "action_view_test_requests",
-
+        "action_view_test_requests", "action_recover_order",
         # The dashboard's links (issue #13): charts and filtered lists, read-only.
         "action_view_webhook_problems", "action_view_api_calls", "action_view_order_chart",
     },

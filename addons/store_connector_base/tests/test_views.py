@@ -22,6 +22,7 @@ MANAGER_MODELS = USER_MODELS + ("integration.credential",)
 STORE_BUTTONS_USER = {
     "action_full_sync", "action_process_queue", "action_pull_orders", "action_sync_inventory",
     "action_export_products", "action_import_products", "action_reconcile_stock",
+    "action_recover_order",
 }
 STORE_BUTTONS_MANAGER = STORE_BUTTONS_USER | {
     "action_test_connection", "action_register_webhooks", "action_resume", "action_choose_stock_baseline",

@@ -126,6 +126,24 @@ class StoreAdapterEbayOrders(models.AbstractModel):
         return self._ebay_get_order(client, payload["orderId"])
 
     @api.model
+    def _fetch_order_by_number(self, store, number):
+        """The order whose id is `number` (Seller Hub's order number, ``12-34567-89012``; a legacy
+        ``itemId-transactionId`` id is accepted by eBay too): ``GET /order?orderIds=<id>``, which
+        answers an empty list for an id the seller does not have (``GET /order/{orderId}`` would
+        answer an error), then the order read alone when it has cancellation requests, which
+        getOrders leaves out."""
+        wanted = number.strip()
+        if not wanted or "," in wanted:
+            return None
+        client = store._ebay_client()
+        answer = client.request_json("GET", const.FULFILLMENT_ORDER_PATH, api=const.QUOTA_FULFILLMENT,
+                                     params={"orderIds": wanted}) or {}
+        for payload in answer.get("orders") or []:
+            if wanted in (str(payload.get("orderId") or ""), str(payload.get("legacyOrderId") or "")):
+                return om.order_from_rest(self._ebay_with_cancel_requests(client, payload))
+        return None
+
+    @api.model
     def _ebay_get_order(self, client, order_id):
         return client.request_json("GET", f"{const.FULFILLMENT_ORDER_PATH}/{order_id}",
                                    api=const.QUOTA_FULFILLMENT)

@@ -19,6 +19,15 @@ query ConnectorOrders($first: Int!, $after: String, $query: String) {
     nodes { %s }
   }
 }""".replace("%s", om.ORDER_FIELDS)
+# Recover an Order: the orders whose name matches the number the merchant typed (a few: the search
+# is a prefix and word match, the exact one is picked here), under the cost ORDER_PAGE_MAX keeps.
+ORDER_BY_NAME_MATCHES = 3
+ORDER_BY_NAME_QUERY = """
+query ConnectorOrderByName($first: Int!, $query: String) {
+  orders(first: $first, query: $query) {
+    nodes { %s }
+  }
+}""".replace("%s", om.ORDER_FIELDS)
 FULFILLMENT_ORDERS_QUERY = """
 query ConnectorFulfillmentOrders($id: ID!) {
   order(id: $id) {
@@ -66,6 +75,27 @@ class StoreAdapterShopifyOrders(models.AbstractModel):
         for node in nodes:
             self._shopify_complete_lines(store, node)
         return {"records": [om.order_from_graphql(node) for node in nodes], "next_cursor": next_cursor}
+
+    @api.model
+    def _fetch_order_by_number(self, store, number):
+        """The order named `number` (``#1042``; ``1042`` finds it too), with the search syntax's
+        ``name:`` filter, which the admin's order search uses: ``orders(query: "name:'#1042'")``.
+        Only an exact match of the name (with or without its ``#``) is returned."""
+        wanted = number.strip()
+        bare = wanted.lstrip("#").strip()
+        if not bare or "'" in bare or "\\" in bare:
+            return None
+        names = [wanted] if wanted.startswith("#") or not bare.isdigit() else [f"#{bare}", bare]
+        query = " OR ".join(f"name:'{name}'" for name in names)
+        data = self._shopify_sync_graphql(store, ORDER_BY_NAME_QUERY,
+                                          {"first": ORDER_BY_NAME_MATCHES, "query": query})
+        nodes = ((data or {}).get("orders") or {}).get("nodes") or []
+        for node in nodes:
+            name = (node.get("name") or "").strip()
+            if name.casefold() == wanted.casefold() or name.lstrip("#").casefold() == bare.casefold():
+                self._shopify_complete_lines(store, node)
+                return om.order_from_graphql(node)
+        return None
 
     @api.model
     def _shopify_complete_lines(self, store, node):

@@ -14,6 +14,8 @@ from . import woocommerce_order_mapper as om
 
 #: Order topics whose body is the order (REST v3 representation): imported by the base's pipeline.
 ORDER_IMPORT_TOPICS = ("order.created", "order.updated")
+#: Recover an Order: the orders one search may return (a number also matches e-mails, names...).
+SEARCH_PAGE_SIZE = 100
 #: Order statuses WooCommerce marks as deleted (moved to the trash).
 TRASH_STATUS = "trash"
 
@@ -68,6 +70,23 @@ class StoreAdapterWooCommerceOrders(models.AbstractModel):
             params={"status": ",".join(statuses)} if statuses else None)
         return {"records": [om.order_from_rest(record) for record in page["records"]],
                 "next_cursor": page["next_cursor"]}
+
+    @api.model
+    def _fetch_order_by_number(self, store, number):
+        """The order whose number is `number` (``1042`` or ``#1042``, as the admin's order list
+        shows it): ``GET /orders?search=1042``. WooCommerce's order search matches a numeric term
+        against the order id, and the numbering plugins (Sequential Order Numbers...) add their
+        number to the searched fields; the search also matches e-mails, names and products, so only
+        the order whose ``number`` is exactly the one typed is returned."""
+        wanted = number.strip().lstrip("#").strip()
+        if not wanted:
+            return None
+        found = store._woocommerce_client().request_json(
+            "GET", "/orders", params={"search": wanted, "per_page": SEARCH_PAGE_SIZE}) or []
+        for record in found if isinstance(found, list) else []:
+            if str(record.get("number") or record.get("id") or "").casefold() == wanted.casefold():
+                return om.order_from_rest(record)
+        return None
 
     # ------------------------------------------------------------------ status back
     @api.model

@@ -93,6 +93,16 @@ class StoreAdapterTestOrders(models.AbstractModel):
         return paging.keyset_page(orders, cursor, limit or data["page_size"])
 
     @api.model
+    def _fetch_order_by_number(self, store, number):
+        """The order of `TEST_DATA` whose number (or id) is `number`, as the test set it."""
+        data = _data(store)
+        data["calls"].append(("fetch_order_by_number", number))
+        for order in data["orders"]:
+            if number in (str(order.get("number") or ""), str(order.get("id") or "")):
+                return order
+        return None
+
+    @api.model
     def _import_products(self, store, since=None, cursor=None, limit=None):
         data = _data(store)
         data["calls"].append(("import_products", since, cursor, limit))
