@@ -18,6 +18,7 @@ OPERATION_LABELS = {
     "orders.import": _lt("Order pull"),
     "orders.pull": _lt("Order pull request"),
     "orders.import.order": _lt("Order import"),
+    "orders.recover": _lt("Order recovery (by its number)"),
     "orders.push": _lt("Order export"),
     "orders.status": _lt("Order status update"),
     "orders.fulfillment": _lt("Shipment export"),
