@@ -77,3 +77,6 @@ from . import store_api_quota
 
 # The queue's runner crons follow their System Parameter.
 from . import ir_config_parameter
+
+# The setup assistant of a new store (issue #13).
+from . import connector_store_setup, store_adapter_setup, store_setup_wizard

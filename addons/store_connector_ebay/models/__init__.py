@@ -17,3 +17,4 @@ from . import ebay_order_mapper, store_adapter_orders
 from . import connector_store_messages, store_adapter_messages
 from . import connector_store_notifications, store_adapter_notifications
 from . import store_adapter_inventory_read
+from . import store_adapter_setup

@@ -6,3 +6,4 @@ from . import store_adapter_api
 from . import connector_store_products, store_adapter_products, woocommerce_product_mapper
 from . import connector_store_fulfillment, store_adapter_fulfillment
 from . import connector_store_stock, store_adapter_stock, store_adapter_customers
+from . import store_adapter_setup
