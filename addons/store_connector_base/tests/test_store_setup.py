@@ -31,6 +31,8 @@ class SetupCase(StoreConnectorCase):
 
     def follow(self, action):
         self.assertEqual((action["res_model"], action["target"]), ("store.setup.wizard", "new"))
+        # Each click reloads the window in the browser: its computed figures are read again.
+        self.env.invalidate_all()
         return self.env["store.setup.wizard"].browse(action["res_id"])
 
 
@@ -43,16 +45,20 @@ class TestSetupAssistant(SetupCase):
             self.assertIn("Step 1 of 8", wizard.step_progress)
             wizard = self.follow(wizard.action_next())
             store = wizard.store_id
-            self.assertEqual((store.name, store.platform, store.company_id), ("Assisted Shop", "test", self.company))
+            self.assertEqual((store.name, store.platform, store.company_id),
+                             ("Assisted Shop", "test", self.company))
             self.assertEqual(wizard.step, "credentials")
             # The declared credentials are listed to fill in, the required one said missing.
             self.assertIn("api_key", wizard.credential_ids.mapped("key"))
             self.assertEqual(wizard.credential_missing_text, "API Key")
+            store.invalidate_recordset(["setup_state"])
             self.assertEqual(store.setup_state, "credentials")
             # The test platform installs through OAuth: its connect button is the base's.
             self.assertEqual(wizard.connect_label, "Install with OAuth")
             wizard.credential_ids.filtered(lambda cred: cred.key == "api_key").value = API_KEY
+            wizard.invalidate_recordset(["credential_missing_text"])
             self.assertFalse(wizard.credential_missing_text)
+            store.invalidate_recordset(["setup_state"])
             self.assertEqual(store.setup_state, "connection")
 
             wizard = self.follow(wizard.action_next())
@@ -60,11 +66,13 @@ class TestSetupAssistant(SetupCase):
             wizard = self.follow(wizard.action_test_connection())
             self.assertTrue(wizard.connection_ok)
             self.assertIn("Connection to Assisted Shop works.", wizard.connection_result)
+            store.invalidate_recordset(["setup_state"])
             self.assertEqual(store.setup_state, "webhooks")
 
             wizard = self.follow(wizard.action_next())
             self.assertEqual(wizard.step, "locations")
-            wizard.warehouse_id = self.env["stock.warehouse"].search([("company_id", "=", self.company.id)], limit=1)
+            wizard.warehouse_id = self.env["stock.warehouse"].search(
+                [("company_id", "=", self.company.id)], limit=1)
             self.assertTrue(store.warehouse_id, "the step edits the store's own warehouse")
 
             wizard = self.follow(wizard.action_next())
@@ -72,6 +80,7 @@ class TestSetupAssistant(SetupCase):
             wizard = self.follow(wizard.action_register_webhooks())
             self.assertIn("webhook", wizard.webhooks_result)
             self.assertTrue(store.webhook_ids)
+            store.invalidate_recordset(["setup_state"])
             self.assertEqual(store.setup_state, "full_sync")
 
             wizard = self.follow(wizard.action_next())
@@ -86,6 +95,7 @@ class TestSetupAssistant(SetupCase):
             wizard.invalidate_recordset()
             self.assertEqual(wizard.full_sync_pending, 0)
             self.assertEqual(wizard.full_sync_done + wizard.full_sync_failed, wizard.full_sync_total)
+            store.invalidate_recordset(["setup_state"])
             self.assertEqual(store.setup_state, "stock_baseline")
 
             wizard = self.follow(wizard.action_next())
@@ -96,6 +106,7 @@ class TestSetupAssistant(SetupCase):
             wizard = self.follow(wizard.action_publish_odoo_stock())
             self.assertEqual(store.stock_baseline, "odoo")
             self.assertEqual(wizard.step, "done")
+            store.invalidate_recordset(["setup_state"])
             self.assertEqual(store.setup_state, "done")
             self.assertTrue(store.setup_completed_on)
             action = wizard.action_open_store()
@@ -137,6 +148,7 @@ class TestSetupAssistant(SetupCase):
 class TestSetupState(SetupCase):
     def test_a_store_says_which_step_is_missing_in_order(self):
         store = create_test_store(self.env, "Half Set Up", api_key=None, stock_baseline="none")
+        store.invalidate_recordset(["setup_state"])
         self.assertEqual(store.setup_state, "credentials")
         self.env["integration.credential"]._set_value(store, "api_key", API_KEY)
         store.invalidate_recordset()
@@ -148,6 +160,7 @@ class TestSetupState(SetupCase):
         store.invalidate_recordset()
         self.assertEqual(store.setup_state, "stock_baseline")
         store.stock_baseline = "odoo"
+        store.invalidate_recordset(["setup_state"])
         self.assertEqual(store.setup_state, "done")
 
     def test_continue_setup_opens_the_missing_step(self):
@@ -163,6 +176,7 @@ class TestSetupState(SetupCase):
         store._setup_mark_completed()
         self.assertTrue(store.setup_completed_on)
         store.stock_baseline = "none"
+        store.invalidate_recordset(["setup_state"])
         self.assertEqual(store.setup_state, "done", "the first set-up was done once")
 
     def test_the_migration_counts_existing_stores_as_set_up(self):
@@ -174,11 +188,13 @@ class TestSetupState(SetupCase):
         migration = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(migration)
         store = create_test_store(self.env, "Old Store", stock_baseline="none")
+        store.invalidate_recordset(["setup_state"])
         self.assertEqual(store.setup_state, "connection")
         self.env.flush_all()
         migration.migrate(self.env.cr, "18.0.1.3.0")
         store.invalidate_recordset()
         self.assertEqual(store.setup_completed_on, store.create_date)
+        store.invalidate_recordset(["setup_state"])
         self.assertEqual(store.setup_state, "done")
 
 
