@@ -95,9 +95,12 @@ class ConnectorStore(models.Model):
         missing = [declared["label"] for declared in store._credential_declarations().values()
                    if declared["required"] and declared["key"] not in set_keys]
         if store._platform_features():
+            # The platform may name a declared credential again, in its own words.
+            known = {label.casefold() for label in missing} | set_keys
             for label in store._get_adapter()._api_credentials_missing(store) or []:
-                if label not in missing and label not in set_keys:
+                if label.casefold() not in known:
                     missing.append(label)
+                    known.add(label.casefold())
         return missing
 
     def _setup_connection_tested(self):
