@@ -71,8 +71,8 @@ class StoreSetupWizard(models.TransientModel):
     connection_tested = fields.Boolean(compute="_compute_store_facts")
 
     # Step "locations".
-    warehouse_id = fields.Many2one(related="store_id.warehouse_id", readonly=False)
-    location_ids = fields.Many2many(related="store_id.location_ids", readonly=False)
+    warehouse_id = fields.Many2one(related="store_id.warehouse_id", readonly=False, check_company=True)
+    location_ids = fields.Many2many(related="store_id.location_ids", readonly=False, check_company=True)
 
     # Step "webhooks".
     webhook_ids = fields.One2many(related="store_id.webhook_ids")
