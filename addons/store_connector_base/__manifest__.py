@@ -1,7 +1,7 @@
 {
     "name": "Store Connector - Base",
     "summary": "Connect Odoo to e-commerce stores: job queue, credentials, webhook intake, sync pipelines",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Connector",
     "license": "LGPL-3",
     "author": "Store Connector contributors",
@@ -17,6 +17,7 @@
         "security/store_connector_stock_security.xml",
         "security/store_connector_replay_security.xml",
         "security/ir.model.access.csv",
+        "security/store_setup_wizard_security.xml",
         "views/connector_store_views.xml",
         "views/connector_store_views_products.xml",
         "views/store_order_views.xml",
@@ -50,8 +51,9 @@
         "views/connector_store_views_quota.xml",
         "views/connector_store_views_outage.xml",
         "views/store_test_request_views.xml",
-
         "views/store_webhook_replay_views.xml",
+
+        "views/store_setup_wizard_views.xml",
     ],
     "assets": {
         "web.assets_backend": ["store_connector_base/static/src/**/*"],

@@ -86,3 +86,5 @@ from . import store_adapter_labels, sync_job_labels, store_order_binding_labels
 from . import store_api_call_stat, store_order_binding_dashboard
 # Replay of webhook deliveries, and Recover an Order.
 from . import store_webhook_replay, connector_store_recover, store_order_recover_wizard
+# The setup assistant of a new store (issue #13).
+from . import connector_store_setup, store_adapter_setup, store_setup_wizard

@@ -48,6 +48,7 @@ MANAGER_ONLY = {
         "create", "write", "action_test_connection", "action_register_webhooks", "action_resume",
         "action_reset_status_mapping", "action_shopify_fetch_locations", "action_oauth_install",
         "action_choose_stock_baseline",
+        "action_open_setup",
         "action_woocommerce_connect",
         "action_ebay_suggest_categories",
 

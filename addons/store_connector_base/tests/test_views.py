@@ -18,6 +18,8 @@ VIEWS_DIR = Path(file_path(f"{MODULE}/views"))
 # Models whose views a plain Store Connector user opens; credentials are for managers only.
 USER_MODELS = ("connector.store", "sync.job", "store.activity.log", "store.webhook", "store.webhook.delivery")
 MANAGER_MODELS = USER_MODELS + ("integration.credential",)
+# Actions of models only managers open (the setup assistant).
+MANAGER_ONLY_MODELS = ("integration.credential", "store.setup.wizard")
 # The store form's header: users queue syncs and run the queue; managers also touch the connection.
 STORE_BUTTONS_USER = {
     "action_full_sync", "action_process_queue", "action_pull_orders", "action_sync_inventory",
@@ -103,7 +105,7 @@ class TestViews(TransactionCase):
                 help_text = re.sub(r"<[^>]+>", " ", action.help or "")
                 self.assertGreater(len(help_text.split()), 8, "the action has no real help text")
                 self.assertIn("o_view_nocontent_", action.help)
-                user = self.manager if action.res_model == "integration.credential" else self.sc_user
+                user = self.manager if action.res_model in MANAGER_ONLY_MODELS else self.sc_user
                 modes = action.view_mode.split(",")
                 result = self.env[action.res_model].with_user(user).get_views(
                     [(False, mode) for mode in modes] + [(action.search_view_id.id, "search")]

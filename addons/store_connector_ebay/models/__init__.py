@@ -18,3 +18,4 @@ from . import connector_store_messages, store_adapter_messages
 from . import connector_store_notifications, store_adapter_notifications
 from . import store_adapter_inventory_read
 from . import store_adapter_labels
+from . import store_adapter_setup

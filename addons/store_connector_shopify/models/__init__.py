@@ -10,3 +10,4 @@ from . import store_adapter_bulk
 from . import connector_store_sync
 from . import sale_order
 from . import store_adapter_labels
+from . import store_adapter_setup

@@ -7,3 +7,4 @@ from . import connector_store_products, store_adapter_products, woocommerce_prod
 from . import connector_store_fulfillment, store_adapter_fulfillment
 from . import connector_store_stock, store_adapter_stock, store_adapter_customers
 from . import store_adapter_labels
+from . import store_adapter_setup

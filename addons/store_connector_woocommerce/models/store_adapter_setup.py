@@ -1,0 +1,16 @@
+from odoo import _, api, models
+
+
+class StoreAdapterWooCommerceSetup(models.AbstractModel):
+    """WooCommerce in the base's setup assistant: its connect button is Connect with WooCommerce
+    (WooCommerce generates a Read/Write key and posts it to Odoo), next to the key lines."""
+
+    _inherit = "store.adapter.woocommerce"
+
+    @api.model
+    def _setup_connect_label(self, store):
+        return _("Connect with WooCommerce")
+
+    @api.model
+    def _setup_connect(self, store):
+        return store.action_woocommerce_connect()
