@@ -39,7 +39,10 @@ class StoreApiCallStat(models.Model):
     _order = "bucket desc, id desc"
     _rec_name = "bucket"
 
-    store_id = fields.Many2one("connector.store", string="Store", required=True, readonly=True)
+    _check_company_auto = True
+
+    store_id = fields.Many2one("connector.store", string="Store", required=True, readonly=True,
+                               check_company=True)
     company_id = fields.Many2one("res.company", string="Company", readonly=True)
     platform = fields.Char(readonly=True, help="The store's platform (technical code).")
     bucket = fields.Datetime(string="Hour", required=True, readonly=True)
