@@ -16,3 +16,11 @@ faults:
 .PHONY: check-replica
 check-replica:
 	bash scripts/check-replica $(ARGS)
+
+# Translations: export each addon's i18n/<addon>.pot and merge the .po files (pot-check: fail when stale).
+.PHONY: pot pot-check
+pot:
+	bash scripts/i18n $(ARGS)
+
+pot-check:
+	bash scripts/i18n --check

@@ -144,6 +144,18 @@ db_exists() { psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$1
 
 addons_hash() { (cd "$SC_ROOT" && find addons tests/addons -type f ! -name '*.pyc' ! -path '*/tests/*' -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16; }
 
+# forget_test_platform DB: the template database is built with the tests' addons path, so every copy
+# lists the test-only platform addon in its Apps (with an Activate button). A database served without
+# tests/addons on its path (run, demo, i18n) drops that entry while the addon is not installed.
+forget_test_platform() {
+  psql -q -d "$1" -c "DELETE FROM ir_model_data WHERE model = 'ir.module.module' AND module = 'base'
+                        AND name = 'module_store_connector_test_platform'
+                        AND NOT EXISTS (SELECT 1 FROM ir_module_module WHERE name = 'store_connector_test_platform'
+                                        AND state NOT IN ('uninstalled', 'uninstallable'));
+                      DELETE FROM ir_module_module WHERE name = 'store_connector_test_platform'
+                        AND state IN ('uninstalled', 'uninstallable')"
+}
+
 # ensure_db CONFIG DB [ADDONS]: a database with the suite installed and up to date with this checkout.
 ensure_db() {
   local conf=$1 db=$2 addons=${3:-$SC_ADDONS} tmpl="sc_template_18"
@@ -153,6 +165,7 @@ ensure_db() {
       || { dropdb --if-exists "$tmpl"; die "building the template database failed"; }
   fi
   local want; want=$(addons_hash)
+  case "${SC_ADDONS_PATH:-}" in */tests/addons*) ;; *) db_exists "$db" && forget_test_platform "$db" ;; esac
   if [ "${SC_FRESH_DB:-0}" = 1 ] && db_exists "$db"; then dropdb "$db"; rm -rf "${SC_STATE:?}/data/filestore/$db"; fi
   if ! db_exists "$db"; then
     log "creating database $db with the suite installed"
@@ -169,6 +182,7 @@ ensure_db() {
   else
     return 0
   fi
+  case "${SC_ADDONS_PATH:-}" in */tests/addons*) ;; *) forget_test_platform "$db" ;; esac
   psql -q -d "$db" -c "INSERT INTO ir_config_parameter (key, value) VALUES ('store_connector.addons_hash', '$want')
                       ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
 }
@@ -209,6 +223,16 @@ ensure_shopify_schemas() {
   fi
   export SHOPIFY_ADMIN_SCHEMA_DIR="$dir"
   if [ "$mode" = required ]; then export SHOPIFY_ADMIN_SCHEMA_REQUIRED=1; fi
+}
+
+# ensure_rtlcss: Odoo turns its stylesheets right-to-left for Arabic (and every RTL language) with the
+# rtlcss command (npm); without it an Arabic backend is translated but laid out left-to-right. Optional:
+# a failed install only says so.
+ensure_rtlcss() {
+  command -v rtlcss >/dev/null && return 0
+  command -v npm >/dev/null || need_apt npm
+  log "installing rtlcss (npm), which Odoo needs to lay out Arabic right-to-left"
+  npm install -g --silent rtlcss >/dev/null 2>&1 || log "could not install rtlcss: Arabic screens stay left-to-right"
 }
 
 setup_all() {

@@ -1,6 +1,6 @@
 {
     "name": "Store Connector - Base",
-    "summary": "Connect Odoo to e-commerce stores: job queue, credentials, webhook intake, sync pipelines",
+    "summary": "Connect Odoo to your online stores: orders in, stock, products and tracking out",
     "version": "18.0.1.4.0",
     "category": "Connector",
     "license": "LGPL-3",

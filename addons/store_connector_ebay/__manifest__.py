@@ -1,6 +1,6 @@
 {
     "name": "Store Connector - eBay",
-    "summary": "Connect Odoo to eBay stores",
+    "summary": "Sell on eBay from Odoo: orders, stock, listings and shipments synchronised",
     "version": "18.0.0.1.0",
     "category": "Connector",
     "license": "LGPL-3",
@@ -19,4 +19,6 @@
         "views/connector_store_notifications_views.xml",
     ],
     "installable": True,
+    # Listed under the Apps filter: it is what a merchant looks for and installs.
+    "application": True,
 }

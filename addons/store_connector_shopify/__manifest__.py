@@ -1,6 +1,6 @@
 {
     "name": "Store Connector - Shopify",
-    "summary": "Connect Odoo to Shopify stores over the GraphQL Admin API",
+    "summary": "Sell on Shopify from Odoo: orders, stock, products and fulfillments synchronised",
     "version": "18.0.0.3.0",
     "category": "Connector",
     "license": "LGPL-3",
@@ -15,4 +15,6 @@
         "data/connector_store_data.xml",
     ],
     "installable": True,
+    # Listed under the Apps filter: it is what a merchant looks for and installs.
+    "application": True,
 }

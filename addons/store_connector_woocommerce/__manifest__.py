@@ -1,6 +1,6 @@
 {
     "name": "Store Connector - WooCommerce",
-    "summary": "Connect Odoo to WooCommerce stores",
+    "summary": "Sell on WooCommerce from Odoo: orders, stock, products and tracking synchronised",
     "version": "18.0.0.1.0",
     "category": "Connector",
     "license": "LGPL-3",
@@ -16,4 +16,6 @@
         "views/connector_store_stock_views.xml",
     ],
     "installable": True,
+    # Listed under the Apps filter: it is what a merchant looks for and installs.
+    "application": True,
 }

@@ -126,6 +126,9 @@ class ConnectorStore(models.Model):
             f"{line.get('sku') or line.get('line_id')} x {line.get('quantity')}"
             for line in refund.get("lines") or []
         )
+        # Built before the translated sentence: Odoo's string extractor cannot read f-strings inside _().
+        lines_text = f" ({lines})" if lines else ""
+        refund_note = f": {refund['note']}" if refund.get("note") else ""
         note = _(
             "%(platform)s refund %(refund)s of %(amount)s %(currency)s%(lines)s%(note)s. Check it and "
             "issue the credit note.",
@@ -133,8 +136,8 @@ class ConnectorStore(models.Model):
             refund=refund.get("refund_id") or "-",
             amount=refund.get("amount") or "0",
             currency=order.currency_id.name,
-            lines=f" ({lines})" if lines else "",
-            note=f": {refund['note']}" if refund.get("note") else "",
+            lines=lines_text,
+            note=refund_note,
         )
         self.env["store.order.importer"].sudo()._schedule_activity(
             self, order, _("%(platform)s refund to record", platform=platform), note

@@ -245,13 +245,15 @@ class SaleOrder(models.Model):
             })
             picking.with_context(skip_backorder=True, skip_sms=True,
                                  picking_ids_not_to_backorder=[]).button_validate()
+            # Built before the translated sentence: Odoo's string extractor cannot read f-strings inside _().
+            carriers = f", {', '.join(companies)}" if companies else ""
             picking.message_post(
                 body=_(
                     "Validated by the Store Connector: the platform already shipped these goods "
                     "(tracking %(tracking)s%(carrier)s). Nothing is sent back to the platform for this "
                     "delivery.",
                     tracking=", ".join(numbers) or _("none given"),
-                    carrier=f", {', '.join(companies)}" if companies else "",
+                    carrier=carriers,
                 ),
                 message_type="comment",
                 subtype_xmlid="mail.mt_note",

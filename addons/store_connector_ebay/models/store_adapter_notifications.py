@@ -440,13 +440,15 @@ class StoreAdapterEbayNotifications(models.AbstractModel):
         """The seller revoked the connector's access on eBay: the store is paused with the reason
         until it is connected again."""
         data = (payload.get("notification") or {}).get("data") or {}
+        # Built before the translated sentence: Odoo's string extractor cannot read f-strings inside _().
+        reason = f", {data['revokeReason']}" if data.get("revokeReason") else ""
         store._pause_for_auth(
             _(
                 "The eBay seller %(seller)s revoked this connector's access on eBay "
                 "(%(when)s%(reason)s). Connect the store with eBay again to resume it.",
                 seller=data.get("username") or data.get("userId") or "",
                 when=data.get("revocationDate") or delivery.event_id,
-                reason=f", {data['revokeReason']}" if data.get("revokeReason") else "",
+                reason=reason,
             )
         )
         return {"paused": store.id}

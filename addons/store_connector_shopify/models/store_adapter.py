@@ -434,8 +434,10 @@ class StoreAdapterShopify(models.AbstractModel):
     @api.model
     def _shopify_unconfirmed(self, store, topic, operation, why, hint=""):
         """Record that a destructive event was not acted on, and why. :returns: the job's result."""
+        # Built before the translated sentence: Odoo's string extractor cannot read f-strings inside _().
+        hint_text = f" {hint}" if hint else ""
         message = _("Shopify %(topic)s ignored: %(why)s. Nothing was changed.%(hint)s",
-                    topic=topic, why=why, hint=f" {hint}" if hint else "")
+                    topic=topic, why=why, hint=hint_text)
         store._log_activity(operation, "info", message=message)
         _logger.warning("Shopify %s for store %s ignored: %s", topic, store.id, why)
         return {"ignored": topic, "reason": why}

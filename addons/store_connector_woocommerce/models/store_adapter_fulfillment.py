@@ -32,6 +32,12 @@ from odoo.addons.store_connector_base.exceptions import PermanentJobError
 from .. import const
 
 
+def _quantity_text(quantity):
+    """A line's quantity as a person writes it: 2, not 2.0. Outside _(): Odoo's string extractor
+    cannot read f-strings inside the call."""
+    return f"{float(quantity):g}"
+
+
 class StoreAdapterWooCommerceFulfillment(models.AbstractModel):
     """WooCommerce fulfillment: Shipment Tracking extension or customer note (see the module
     docstring)."""
@@ -189,7 +195,7 @@ class StoreAdapterWooCommerceFulfillment(models.AbstractModel):
         """The customer note of a delivery: what shipped, carrier, number, link, reference."""
         # env._: `_` finds the language in its caller's frame, which a generator expression hides.
         lines = ", ".join(
-            self.env._("%(quantity)s × %(name)s", quantity=f"{float(line['quantity']):g}",
+            self.env._("%(quantity)s × %(name)s", quantity=_quantity_text(line["quantity"]),
                        name=line.get("name") or line.get("sku") or "?")
             for line in fulfillment.get("lines") or []
         )
