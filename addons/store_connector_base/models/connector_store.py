@@ -904,12 +904,14 @@ class ConnectorStore(models.Model):
         if webhooks:
             sentences.append(webhooks)
         problems = summary.get("problems")
+        lines = []
         if problems:
-            sentences.append(_("To fix: %(problems)s", problems=" ".join(problems)))
+            # On a line of its own: what the reader has to do.
+            lines.append(_("To fix: %(problems)s", problems=" ".join(problems)))
         elif problems is not None:
             sentences.append(_("Nothing to fix: the store is ready."))
+        lines.insert(0, " ".join(sentences))
         details = summary.get("details", facts)
-        lines = [" ".join(sentences)]
         if isinstance(details, dict):
             lines += [f"{label}: {value}" for label, value in details.items()]
         elif details:

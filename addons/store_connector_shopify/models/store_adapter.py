@@ -152,7 +152,8 @@ class StoreAdapterShopify(models.AbstractModel):
     @api.model
     def _connection_summary(self, store, facts):
         """The shop's address, plan and currency from `_test_connection`, the locations Fetch
-        Locations read (those active on Shopify), and the missing scopes as what to fix."""
+        Locations read (those active on Shopify), and the missing scopes as what to fix; the shop's
+        name below (the granted scopes are on the store form: too long for a notification)."""
         missing = facts.get(_("Missing scopes"))
         problems = []
         if missing and missing != _("none"):
@@ -167,7 +168,7 @@ class StoreAdapterShopify(models.AbstractModel):
             "problems": problems,
             "details": {
                 label: value for label, value in facts.items()
-                if label in (_("Shop"), _("Granted scopes"))
+                if label == _("Shop")
             },
         }
         if locations:
