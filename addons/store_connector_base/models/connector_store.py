@@ -416,8 +416,8 @@ class ConnectorStore(models.Model):
         message = self._connection_text(summary, facts)
         self._log_activity("connection.test", "done", message=message)
         return self._notify_user(
-            message, title=_("Connection to %(store)s works.", store=self.name),
-            kind="warning" if summary.get("problems") else "success", sticky=True, reload=True,
+            # Success even with something to fix: the connection works; "To fix" has its own line.
+            message, title=_("Connection to %(store)s works.", store=self.name), sticky=True, reload=True,
         )
 
     def action_register_webhooks(self):

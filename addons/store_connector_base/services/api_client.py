@@ -339,13 +339,13 @@ class ApiClient:
 
     # ------------------------------------------------------------------ the API error log
     def _send(self, method, url, **kwargs):
-        """`_exchange`, with one line per API error on the suite's API log (services/logs.py,
+        """`_send_once`, with one line per API error on the suite's API log (services/logs.py,
         ``odoo.store_connector.api``): store, platform, method, path (no query string), HTTP status
         (none when nothing answered) and the error, redacted of every secret this client sent.
         Logged once, by the outermost call (a refreshed retry calls this again)."""
         self._last_status = None
         try:
-            return self._exchange(method, url, **kwargs)
+            return self._send_once(method, url, **kwargs)
         except StoreConnectorError as exc:
             if not getattr(exc, "_store_connector_logged", False) and _api_logger.isEnabledFor(logging.INFO):
                 exc._store_connector_logged = True
@@ -357,8 +357,8 @@ class ApiClient:
                 )
             raise
 
-    def _exchange(self, method, url, *, params=None, json=None, data=None, headers=None, limiter=None,
-                  cost=0, refreshed=False):
+    def _send_once(self, method, url, *, params=None, json=None, data=None, headers=None, limiter=None,
+                   cost=0, refreshed=False):
         """One HTTP exchange with the auth hooks' headers and params; a non-2xx answer raised as the
         queue's error (see the module docstring). The limiter is not asked here (`_acquire`); it is
         refunded `cost` when the platform did not count the request.
