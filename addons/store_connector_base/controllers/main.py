@@ -1,4 +1,3 @@
-import logging
 
 from odoo import SUPERUSER_ID, http
 from odoo.exceptions import UserError
@@ -6,9 +5,10 @@ from odoo.http import request
 
 from ..exceptions import WebhookRejected
 from ..models.store_webhook_delivery import PLATFORM_WEBHOOK_PATH
+from ..services.logs import get_logger
 from ..services.raw_body import RAW_BODY_ROUTING_KEY, REJECTION_MESSAGES, max_body_bytes, read_raw_body
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 WEBHOOK_ROUTE = "/api/v1/stores/<string:store_code>/webhooks/<string:kind>"
 

@@ -30,7 +30,6 @@ see SYNC_API_ROUTING_KEY); then the key (an unauthenticated caller learns nothin
 a store's allowance), then the store, then the rate limit, then the input.
 """
 
-import logging
 import re
 from urllib.parse import urlencode
 
@@ -49,6 +48,7 @@ from ..exceptions import (
     WebhookRejected,
 )
 from ..services import database_outage
+from ..services.logs import get_logger
 from ..services.raw_body import SYNC_API_ROUTING_KEY, max_body_bytes, read_raw_body
 from ..services.sync_api import (
     API_KEY_SCOPE,
@@ -59,7 +59,7 @@ from ..services.sync_api import (
     unreadable_request,
 )
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 _BEARER = re.compile(r"^bearer\s+(\S+)\s*$", re.IGNORECASE)
 _ROUTE = "/api/v1/stores/<string:store_ref>"

@@ -1,4 +1,3 @@
-import logging
 import secrets
 from urllib.parse import urlsplit
 
@@ -8,9 +7,10 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from .. import const
 from ..exceptions import OperationNotPermitted
 from ..services import http_transport
+from ..services.logs import get_logger
 from ..services.redact import safe_message
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 USER_GROUP = "store_connector_base.group_store_connector_user"
 MANAGER_GROUP = "store_connector_base.group_store_connector_manager"
@@ -410,18 +410,39 @@ class ConnectorStore(models.Model):
         self._check_store_manager()
         self.ensure_one()
         self._check_platform_feature("test_connection", _("Test Connection"))
-        info = self._get_adapter()._test_connection(self)
-        self._log_activity("connection.test", "done", message=self._facts_text(info))
-        return self._notify_user(_("Connection to %(store)s works.", store=self.name), info)
+        adapter = self._get_adapter()
+        facts = adapter._test_connection(self)
+        summary = adapter._connection_summary(self, facts if isinstance(facts, dict) else {}) or {}
+        message = self._connection_text(summary, facts)
+        self._log_activity("connection.test", "done", message=message)
+        return self._notify_user(
+            # Success even with something to fix: the connection works; "To fix" has its own line.
+            message, title=_("Connection to %(store)s works.", store=self.name), sticky=True, reload=True,
+        )
 
     def action_register_webhooks(self):
         self._check_store_manager()
         self.ensure_one()
         self._check_platform_feature("register_webhooks", _("Register Webhooks"))
         subscriptions = self._register_platform_webhooks()
-        return self._notify_user(
-            _("%(count)s webhook subscriptions are in place.", count=len(subscriptions or [])), None
-        )
+        count = len(subscriptions or [])
+        if not count:
+            message = _("%(platform)s registered no webhook for store %(store)s: its connector subscribes "
+                        "to no topic.", platform=self._get_adapter()._platform_name(self), store=self.name)
+        elif count == 1:
+            message = _("1 webhook subscription is in place: %(store)s hears of the shop's changes as "
+                        "they happen.", store=self.name)
+        else:
+            message = _("%(count)s webhook subscriptions are in place: %(store)s hears of the shop's "
+                        "changes as they happen.", count=count, store=self.name)
+        problems = subscriptions.filtered(lambda webhook: webhook.status != "active")
+        if problems:
+            message += "\n" + (
+                _("1 of them is not active: see the Webhooks tab.") if len(problems) == 1
+                else _("%(count)s of them are not active: see the Webhooks tab.", count=len(problems))
+            )
+        return self._notify_user(message, title=_("Webhooks registered"),
+                                 kind="warning" if problems or not count else "success", reload=True)
 
     def _register_platform_webhooks(self, topics=None):
         """Create or repair the store's webhook subscriptions (`store.adapter._register_webhooks`)
@@ -457,8 +478,21 @@ class ConnectorStore(models.Model):
         self.ensure_one()
         self._check_platform_feature("full_sync", _("Full Sync"))
         jobs = self._get_adapter()._full_sync(self)
-        self._log_activity("full_sync", "done", records=len(jobs or []))
-        return self._notify_user(_("Full sync queued (%(count)s jobs).", count=len(jobs or [])), None)
+        count = len(jobs or [])
+        self._log_activity("full_sync", "done", records=count)
+        if not count:
+            return self._notify_user(
+                _("Full Sync of %(store)s queued nothing: pulling orders, syncing products and syncing "
+                  "customers are all switched off for this store. Switch on what it should import first.",
+                  store=self.name), kind="warning", reload=True)
+        message = (
+            _("Full Sync of %(store)s queued in 1 job: it imports the products, customers and recent "
+              "orders page after page; the Jobs button shows its progress.", store=self.name) if count == 1
+            else _("Full Sync of %(store)s queued in %(count)s jobs: they import the products, customers "
+                   "and recent orders page after page; the Jobs button shows their progress.",
+                   store=self.name, count=count)
+        )
+        return self._notify_user(message, reload=True)
 
     def action_process_queue(self):
         """Process Queue button: run this store's due jobs now, in this request.
@@ -476,7 +510,7 @@ class ConnectorStore(models.Model):
         if not self.active:
             raise UserError(_("Store %(store)s is archived: its jobs do not run.", store=self.name))
         processed = self.env["sync.job"]._process_queue(store_ids=self.ids, commit=False, time_limit=60)
-        return self._notify_user(_("%(count)s jobs processed.", count=processed), None)
+        return self._notify_user(self.env["sync.job"]._processed_text(processed), reload=True)
 
     def action_view_jobs(self):
         self._check_store_user()
@@ -494,8 +528,18 @@ class ConnectorStore(models.Model):
     def action_resume(self):
         """Lift an authentication pause by hand (saving a credential does it too)."""
         self._check_store_manager()
+        paused = self.filtered("paused")
         self._resume_after_auth()
-        return True
+        if not paused:
+            return self._notify_user(
+                _("Store %(store)s was not paused: its jobs already run.", store=self[:1].name)
+                if len(self) == 1 else _("None of these stores was paused: their jobs already run."),
+                kind="info", reload=True)
+        return self._notify_user(
+            _("Store %(store)s is resumed: its waiting jobs run again.", store=paused.name)
+            if len(paused) == 1
+            else _("%(count)s stores are resumed: their waiting jobs run again.", count=len(paused)),
+            reload=True)
 
     # ------------------------------------------------------------------ business
     def _find_for_webhook(self, code):
@@ -830,15 +874,93 @@ class ConnectorStore(models.Model):
             return "\n".join(f"{label}: {value}" for label, value in info.items())
         return str(info or "")
 
-    def _notify_user(self, title, info):
-        message = title
+    def _connection_text(self, summary, facts):
+        """Test Connection's answer in sentences, from the platform's labelled facts
+        (`store.adapter._connection_summary`) and the store's webhooks, then the other facts one
+        per line ("label: value").
+
+        :param summary: the adapter's summary dict (see `store.adapter._connection_summary`).
+        :param facts: `_test_connection`'s result ({label: value}, or anything else, shown as is).
+        :returns: str, lines separated by newlines.
+        """
+        self.ensure_one()
+        adapter = self._get_adapter()
+        about = [adapter._platform_name(self)]
+        if summary.get("plan"):
+            about.append(_("plan %(plan)s", plan=summary["plan"]))
+        if summary.get("environment"):
+            about.append(summary["environment"])
+        if summary.get("currency"):
+            about.append(_("currency %(currency)s", currency=summary["currency"]))
+        shop = summary.get("shop") or self.shop_url or self.name
+        sentences = [_("Connected to %(shop)s (%(about)s).", shop=shop, about=", ".join(about))]
+        locations = summary.get("locations")
+        if locations is not None:
+            sentences.append(
+                _("No stock location.") if not locations else _("1 stock location.") if locations == 1
+                else _("%(count)s stock locations.", count=locations)
+            )
+        webhooks = self._webhooks_in_place_text()
+        if webhooks:
+            sentences.append(webhooks)
+        problems = summary.get("problems")
+        lines = []
+        if problems:
+            # On a line of its own: what the reader has to do.
+            lines.append(_("To fix: %(problems)s", problems=" ".join(problems)))
+        elif problems is not None:
+            sentences.append(_("Nothing to fix: the store is ready."))
+        lines.insert(0, " ".join(sentences))
+        details = summary.get("details", facts)
+        if isinstance(details, dict):
+            lines += [f"{label}: {value}" for label, value in details.items()]
+        elif details:
+            lines.append(str(details))
+        return "\n".join(lines)
+
+    def _webhooks_in_place_text(self):
+        """"Webhooks: 5 of 5 in place.", from the store's active subscriptions of the topics its
+        platform registers; None when the platform registers none (or none by topic)."""
+        self.ensure_one()
+        if not self.supports_register_webhooks:
+            return None
+        expected = set(self._get_adapter()._webhook_registration_topics(self) or ())
+        if not expected:
+            return None
+        active = set(self.env["store.webhook"].sudo().search([
+            ("store_id", "=", self.id), ("status", "=", "active"), ("topic", "in", list(expected)),
+        ]).mapped("topic"))
+        if not active:
+            return _("Webhooks: none of %(expected)s in place yet; click Register Webhooks.",
+                     expected=len(expected))
+        return _("Webhooks: %(count)s of %(expected)s in place.", count=len(active), expected=len(expected))
+
+    def _notify_user(self, message, info=None, title=None, kind="success", sticky=None, reload=False):
+        """A button's answer: a notification in the corner of the screen, in sentences.
+
+        :param message: what happened and what to do next (lines separated by newlines show as lines).
+        :param info: optional {label: value} facts, one line each below the message.
+        :param title: optional bold first line.
+        :param kind: "success", "info", "warning" or "danger" (its colour).
+        :param sticky: whether it stays until closed (default: for warnings and dangers, which ask
+            the reader to act).
+        :param reload: reload the view after it (the button changed what the form shows).
+        :returns: the client action.
+        """
         if isinstance(info, dict) and info:
             message += "\n" + self._facts_text(info)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {"message": message, "type": "success", "sticky": False},
+        params = {
+            "message": message,
+            "type": kind,
+            "sticky": kind in ("warning", "danger") if sticky is None else sticky,
+            # Keeps the message's line breaks (static/src/notifications/notification.scss).
+            "className": "o_store_connector_notification",
         }
+        if title:
+            params["title"] = title
+        if reload:
+            params["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
 
     def _webhook_url(self, kind):
         base_url = self.get_base_url()

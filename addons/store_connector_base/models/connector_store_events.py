@@ -36,6 +36,13 @@ _QUOTED_ERRORS = 5
 _MESSAGE_LIMIT = 4000
 
 
+def _refused_text(env, errors):
+    """"1 refused: ..." or "3 refused: ...", the platform's words quoted."""
+    if len(errors) == 1:
+        return env._("1 refused: %(errors)s", errors=_quote_errors(errors))
+    return env._("%(count)s refused: %(errors)s", count=len(errors), errors=_quote_errors(errors))
+
+
 def _quote_errors(errors):
     quoted = "; ".join(
         f"{error.get('sku') or '?'}: {error.get('error')}" for error in errors[:_QUOTED_ERRORS]
@@ -63,11 +70,11 @@ class ConnectorStore(models.Model):
         """
         self.ensure_one()
         errors = errors or []
-        message = _("%(count)s products synced: %(skus)s.", count=len(bindings),
-                    skus=", ".join(binding._label() for binding in bindings) or "-")
+        skus = ", ".join(binding._label() for binding in bindings) or "-"
+        message = (_("1 product synced: %(skus)s.", skus=skus) if len(bindings) == 1
+                   else _("%(count)s products synced: %(skus)s.", count=len(bindings), skus=skus))
         if errors:
-            message += " " + _("%(count)s refused: %(errors)s", count=len(errors),
-                               errors=_quote_errors(errors))
+            message += " " + _refused_text(self.env, errors)
         status = "failed" if errors and not bindings else "done"
         return self._log_activity(operation, status, records=len(bindings),
                                   message=self._event_safe_text(message, errors), duration=duration, job=job)
@@ -158,10 +165,10 @@ class ConnectorStore(models.Model):
         """
         self.ensure_one()
         errors = errors or []
-        message = _("%(count)s stock quantities published.", count=count)
+        message = (_("1 stock quantity published.") if count == 1
+                   else _("%(count)s stock quantities published.", count=count))
         if errors:
-            message += " " + _("%(count)s refused: %(errors)s", count=len(errors),
-                               errors=_quote_errors(errors))
+            message += " " + _refused_text(self.env, errors)
         status = "failed" if errors and not count else "done"
         return self._log_activity("inventory.sync", status, records=count,
                                   message=self._event_safe_text(message, errors), duration=duration, job=job)

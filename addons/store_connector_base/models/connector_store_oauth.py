@@ -22,7 +22,6 @@ test's transaction, as in an HttpCase.
 import base64
 import hashlib
 import hmac
-import logging
 import secrets
 import time
 from datetime import timedelta
@@ -37,9 +36,10 @@ from odoo.http import request
 from .. import const
 from ..exceptions import OAuthStateError, PermanentJobError, RetryableJobError, StoreAuthError
 from ..services.http_transport import HttpTransport
+from ..services.logs import get_logger
 from ..services.redact import safe_message
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 # (dbname, store id) -> (access token, expires_at): tokens this process refreshed and committed in
 # a cursor of their own, newer than what the caller's transaction can still read.

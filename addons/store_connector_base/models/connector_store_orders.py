@@ -96,7 +96,11 @@ class ConnectorStore(models.Model):
         self._check_store_manager()
         self.order_status_map_ids.unlink()
         self._ensure_status_mapping()
-        return True
+        return self._notify_user(
+            _("The status mapping of %(store)s is back to its platform's defaults.", store=self[:1].name)
+            if len(self) == 1
+            else _("The status mappings of these stores are back to their platforms' defaults."),
+            reload=True)
 
     def action_pull_orders(self):
         """Pull Orders button: queue a pull of what changed since the last one."""
@@ -104,7 +108,9 @@ class ConnectorStore(models.Model):
         self.ensure_one()
         self._check_platform_feature("orders.pull", _("Pull Orders"))
         job = self._enqueue_order_pull(since=self.order_import_cursor)
-        return self._notify_user(_("Order pull queued (job %(job)s).", job=job.id), None)
+        return self._notify_user(_(
+            "Order pull of %(store)s queued: the orders changed since the last pull are imported in the "
+            "background (job %(job)s).", store=self.name, job=job.id), reload=True)
 
     def action_view_order_bindings(self):
         self._check_store_user()

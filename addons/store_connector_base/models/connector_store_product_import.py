@@ -1,4 +1,3 @@
-import logging
 import time
 
 from odoo import _, fields, models
@@ -6,9 +5,10 @@ from odoo.exceptions import UserError, ValidationError
 
 from .. import const
 from ..services import product_mapper
+from ..services.logs import get_logger
 from .store_product_binding import PLATFORM_STATUSES
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 
 class ProductImportError(UserError):

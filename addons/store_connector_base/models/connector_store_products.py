@@ -1,4 +1,3 @@
-import logging
 from collections import defaultdict
 
 from markupsafe import Markup
@@ -7,8 +6,9 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..services import product_mapper
+from ..services.logs import get_logger
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 
 class ConnectorStore(models.Model):
@@ -125,7 +125,9 @@ class ConnectorStore(models.Model):
         self.ensure_one()
         self._check_platform_feature("products.import", _("Import Products"))
         self._enqueue_product_import()
-        return self._notify_user(_("Product import queued."), None)
+        return self._notify_user(_(
+            "Product import of %(store)s queued: the shop's products are read page after page in the "
+            "background; the Jobs button shows the progress.", store=self.name), reload=True)
 
     # ------------------------------------------------------------------ publishing
     def _publish_products(self, products):

@@ -1,10 +1,11 @@
 import json
-import logging
 import re
 
 from odoo import _, models
 
-_logger = logging.getLogger(__name__)
+from ..services.logs import get_logger
+
+_logger = get_logger(__name__)
 
 # Terms shorter than this are not searched for in stored payloads: a short customer id ("42")
 # would match unrelated numbers (quantities, prices) and erase payloads that carry nobody's data.

@@ -1,5 +1,4 @@
 import contextlib
-import logging
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -8,8 +7,9 @@ from odoo.tools import SQL
 from .. import const
 from ..exceptions import CredentialDecryptError, StoreAuthError, StoreCredentialMissing
 from ..services import crypto
+from ..services.logs import get_logger
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 MANAGER_GROUP = "store_connector_base.group_store_connector_manager"
 

@@ -1,4 +1,3 @@
-import logging
 
 import werkzeug.exceptions
 
@@ -7,6 +6,7 @@ from odoo.http import request
 
 from ..exceptions import WebhookRejected
 from ..services import database_outage
+from ..services.logs import get_logger
 from ..services.raw_body import (
     RAW_BODY_ROUTING_KEY,
     REJECTION_MESSAGES,
@@ -18,7 +18,7 @@ from ..services.raw_body import (
 )
 from ..services.sync_api import SyncApiError, unreadable_request
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 
 class IrHttp(models.AbstractModel):

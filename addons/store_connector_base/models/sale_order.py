@@ -1,11 +1,12 @@
-import logging
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero
 from odoo.tools.sql import create_index
 
-_logger = logging.getLogger(__name__)
+from ..services.logs import get_logger
+
+_logger = get_logger(__name__)
 
 
 def _refuse_connector_fields(records, vals, fnames):

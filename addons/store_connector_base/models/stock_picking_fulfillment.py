@@ -1,12 +1,12 @@
-import logging
 from collections import defaultdict
 
 from odoo import _, api, fields, models
 
 from ..exceptions import OperationNotPermitted, PermanentJobError
+from ..services.logs import get_logger
 from .sale_order import _refuse_connector_fields
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 
 class StockPicking(models.Model):

@@ -169,6 +169,31 @@ class StoreAdapter(models.AbstractModel):
         self._missing(store, _("Test Connection"))
 
     @api.model
+    def _connection_summary(self, store, facts):
+        """What the platform knows about the shop, as labelled facts the base words into Test
+        Connection's sentences ("Connected to demo.myshopify.com (Shopify, plan Basic, currency
+        EUR). 3 locations. Webhooks: 5 of 5 in place."). The webhook count is the base's (the
+        store's subscriptions against `_webhook_registration_topics`); the platform names the rest.
+        No call to the platform here: `_test_connection` made them.
+
+        :param facts: `_test_connection`'s result ({label: value}).
+        :returns: dict, every key optional:
+            * ``shop`` (str): the shop's address or name as the platform knows it (default: the
+              store's URL, or its name);
+            * ``plan`` (str): the shop's plan, or the kind of account;
+            * ``environment`` (str): where the shop lives, when the platform has several (eBay's
+              "Sandbox" or "Production"), shown as is;
+            * ``currency`` (str): the shop's currency code;
+            * ``locations`` (int): how many stock locations the shop has;
+            * ``problems`` (list of str): what the merchant should fix, in sentences (an empty
+              list says "nothing to fix"; no key says nothing);
+            * ``details`` ({label: value}): the facts listed below the sentences, one line each
+              (default: all of `facts`).
+            Default: {} (the store's address and the platform's name, then every fact).
+        """
+        return {}
+
+    @api.model
     def _api_credentials_missing(self, store):
         """What the store lacks to call the platform's API at all, for the scheduled pulls: a store
         that only receives webhooks (its webhook secret set, no API token) is not pulled, and says
@@ -996,7 +1021,9 @@ class StoreAdapter(models.AbstractModel):
             if delivery_id:
                 outcomes[delivery_id] = PermanentJobError(failure.get("error") or _("The order failed."))
         if result["failed"] and not outcomes:
-            raise PermanentJobError(_("%(count)s order(s) of the batch failed.", count=len(result["failed"])))
+            failed = len(result["failed"])
+            raise PermanentJobError(_("1 order of the batch failed.") if failed == 1
+                                    else _("%(count)s orders of the batch failed.", count=failed))
         created, updated = set(result["created"]), set(result["updated"])
         ignored = {str(order_id) for order_id in result["ignored"]}
         bindings = {

@@ -1,5 +1,4 @@
 import hashlib
-import logging
 from collections import defaultdict
 from decimal import Decimal
 
@@ -10,9 +9,10 @@ from odoo.tools import email_normalize
 from .. import order_const
 from ..exceptions import PermanentJobError
 from ..services import order_mapper
+from ..services.logs import get_logger
 from ..services.normalized import normalize_customer, normalize_order, order_to_json, raw_order_id
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 # Errors that concern one order (bad data, configuration): the order fails, the page goes on.
 ORDER_ERRORS = (PermanentJobError, UserError, ValidationError)

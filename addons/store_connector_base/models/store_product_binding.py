@@ -1,5 +1,4 @@
 import json
-import logging
 import time
 from collections import defaultdict
 
@@ -8,8 +7,9 @@ from odoo.exceptions import AccessError, ValidationError
 
 from .. import const
 from ..exceptions import OperationNotPermitted, RetryableJobError
+from ..services.logs import get_logger
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 # Keys of the adapters' "external_ids" dicts that have a column of their own: the ids every platform
 # has. A platform's other ids (Shopify's inventory item, eBay's listing and offer) and facts go to

@@ -44,10 +44,13 @@ class StoreProductPublishWizard(models.TransientModel):
                 count += len(store._publish_products(self.product_ids))
             else:
                 count += len(store._unpublish_products(self.product_ids))
-        message = (
-            _("%(count)s variant bindings published.", count=count) if self.mode == "publish"
-            else _("%(count)s variant bindings unpublished.", count=count)
-        )
+        if self.mode == "publish":
+            message = (_("1 variant published: it is exported in the background.") if count == 1
+                       else _("%(count)s variants published: they are exported in the background.",
+                              count=count))
+        else:
+            message = (_("1 variant unpublished.") if count == 1
+                       else _("%(count)s variants unpublished.", count=count))
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

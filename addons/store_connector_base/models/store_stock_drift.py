@@ -54,11 +54,15 @@ class StoreStockDrift(models.Model):
         """
         self.store_id._check_store_user()
         jobs = self._repair()
-        return self.env["connector.store"]._notify_user(
-            _("The stock of %(count)s SKUs is queued for export; the next stock check confirms it.",
-              count=len(self.mapped("sku"))) if jobs else _("Nothing to repair."),
-            None,
-        )
+        skus = len(set(self.mapped("sku")))
+        if not jobs:
+            message = _("Nothing to repair: these SKUs need no export.")
+        elif skus == 1:
+            message = _("The stock of 1 SKU is queued for export; the next stock check confirms it.")
+        else:
+            message = _("The stock of %(count)s SKUs is queued for export; the next stock check confirms it.",
+                        count=skus)
+        return self.env["connector.store"]._notify_user(message, kind="success" if jobs else "info")
 
     # ------------------------------------------------------------------ business
     def _repair(self):

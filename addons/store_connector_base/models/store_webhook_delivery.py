@@ -1,5 +1,4 @@
 import json
-import logging
 import re
 from datetime import UTC, datetime
 
@@ -11,8 +10,9 @@ from odoo.tools import SQL
 
 from .. import const
 from ..exceptions import OperationNotPermitted, PermanentJobError, WebhookRejected
+from ..services.logs import get_logger
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 # A delivery and its job in one statement. Their ids are drawn first, so that the delivery is
 # written with its job_id (a CTE cannot update a row inserted by a sibling CTE); the job is only

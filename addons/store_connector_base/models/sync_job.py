@@ -30,9 +30,14 @@ from ..exceptions import (
     TestModeNotSent,
 )
 from ..services import cron_wakeup, rate_limiter
+from ..services.logs import JOB_LOGGER, get_logger
 from ..services.redact import safe_message
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
+# One line per job outcome, for people following the queue (services/logs.py).
+_job_logger = logging.getLogger(JOB_LOGGER)
+# Longest summary a job outcome line quotes.
+OUTCOME_SUMMARY_LIMIT = 300
 
 RUNNER_CRON_XMLID = "store_connector_base.ir_cron_sync_job_runner"
 # The lanes of the runner made at install, the first included (data/ir_cron_runner_lanes_data.xml): Odoo
@@ -1367,7 +1372,10 @@ class SyncJob(models.Model):
         duration = (time.monotonic() - started) / max(len(results), 1)
         for job in runnable:
             if job.id in results:
+                operation = job.operation
                 done[job.id] = job._on_success(results[job.id], duration, started_at)
+                job._log_outcome(done[job.id], duration, results[job.id], store_id=first.store_id.id,
+                                 operation=operation)
         return done
 
     @api.model
@@ -1396,6 +1404,7 @@ class SyncJob(models.Model):
         """
         self.ensure_one()
         store_id = self.store_id.id
+        operation = self.operation  # primed by the claim: read before the commit empties the cache
         started_at = _utcnow()
         started = time.monotonic()
         # A job that starts with no transaction open (the runner: the claim and the previous job
@@ -1427,9 +1436,31 @@ class SyncJob(models.Model):
             retry_after = None
         if commit:
             self.env.cr.commit()
+        self._log_outcome(outcome, time.monotonic() - started, result if outcome == "done" else message,
+                          store_id, operation)
         self._record_store_outcome(store_id, outcome, message, commit, streaks, job_id=self.id,
                                    retry_after=retry_after)
         return outcome
+
+    def _log_outcome(self, outcome, duration, summary, store_id, operation):
+        """The job's line on the suite's job log (services/logs.py, ``odoo.store_connector.jobs``):
+        job id, store id, operation, outcome, duration and a summary (its result, or its error's
+        first line, already redacted of the store's secrets). Reads nothing from the database: the
+        caller passes what it read before committing.
+
+        :param outcome: what `_run` returns ("done", "retry", "failed", ...).
+        :param summary: the handler's result (dict, str or None) or the error message.
+        :param store_id: the job's store id; :param operation: the job's operation code.
+        """
+        if not _job_logger.isEnabledFor(logging.INFO):
+            return
+        if summary is not None and not isinstance(summary, str):
+            summary = json.dumps(summary, default=str)
+        summary = (summary or "").strip().splitlines()[0] if summary and summary.strip() else "-"
+        if len(summary) > OUTCOME_SUMMARY_LIMIT:
+            summary = summary[:OUTCOME_SUMMARY_LIMIT - 3] + "..."
+        _job_logger.info("job %s store %s %s %s in %.2fs: %s", self.id, store_id, operation, outcome,
+                         duration, summary)
 
     def _call_handler(self):
         self.store_id._check_operation_allowed(self.operation)
@@ -1615,7 +1646,10 @@ class SyncJob(models.Model):
                 return ("platform_throttled" if throttled else "unavailable"), message
             return ("throttled" if throttled else "retry"), message
         if retryable:
-            message = _("Gave up after %(count)s retries: %(error)s", count=self.retry_count, error=message)
+            message = (
+                _("Gave up after 1 retry: %(error)s", error=message) if self.retry_count == 1
+                else _("Gave up after %(count)s retries: %(error)s", count=self.retry_count, error=message)
+            )
         self.env.cr.execute(SQL(
             """UPDATE sync_job
                   SET state = 'failed', duration = %(duration)s, last_error = %(message)s,
@@ -2007,12 +2041,16 @@ class SyncJob(models.Model):
         Store._check_store_user()
         stores = Store.search([])
         count = self._process_queue(store_ids=stores.ids, commit=False, time_limit=60)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {"message": _("%(count)s jobs processed.", count=count), "type": "info",
-                       "next": {"type": "ir.actions.client", "tag": "soft_reload"}},
-        }
+        return Store._notify_user(self._processed_text(count), kind="info", reload=True)
+
+    @api.model
+    def _processed_text(self, count):
+        """Process Queue's answer: how many jobs ran, in a sentence (singular and plural apart)."""
+        if not count:
+            return _("No job was due: nothing ran. Jobs waiting for a retry run at their time.")
+        if count == 1:
+            return _("1 job ran: its result is on the Jobs list.")
+        return _("%(count)s jobs ran: their results are on the Jobs list.", count=count)
 
     def action_run_now(self):
         """Run exactly the selected pending or failed jobs, now, in this request (a failed job
@@ -2042,14 +2080,19 @@ class SyncJob(models.Model):
         jobs.invalidate_recordset()
         states = jobs.mapped("state")
         counts = {state: states.count(state) for state in ("done", "failed", "pending")}
-        message = _("%(count)s jobs run: %(done)s done, %(failed)s failed, %(pending)s to retry.",
-                    count=ran, **counts)
+        message = (
+            _("1 job run: %(done)s done, %(failed)s failed, %(pending)s to retry.", **counts) if ran == 1
+            else _("%(count)s jobs run: %(done)s done, %(failed)s failed, %(pending)s to retry.",
+                   count=ran, **counts)
+        )
         left = len(jobs) - len(rows)
         if left:
             # Not claimed: another worker runs them, or their store is at its parallel jobs limit.
-            message += " " + _(
+            message += " " + (_(
+                "1 job was left to the queue runner: another worker is running it or its store's jobs "
+                "up to its Parallel Jobs Limit.") if left == 1 else _(
                 "%(left)s jobs were left to the queue runner: other workers are running them or "
-                "their store's jobs up to its Parallel Jobs Limit.", left=left)
+                "their store's jobs up to its Parallel Jobs Limit.", left=left))
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

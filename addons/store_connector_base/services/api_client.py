@@ -103,13 +103,21 @@ from odoo.tools import config
 from odoo.tools.translate import LazyTranslate
 
 from ..const import CONFIG_PLATFORM_TIMEOUT, RATE_LIMIT_QUOTA_WARNING_SHARE
-from ..exceptions import PermanentJobError, PlatformUnavailable, StoreAuthError, TestModeNotSent
+from ..exceptions import (
+    PermanentJobError,
+    PlatformUnavailable,
+    StoreAuthError,
+    StoreConnectorError,
+    TestModeNotSent,
+)
 from .api_call_stats import record_api_call
 from .http_transport import DEFAULT_TIMEOUT, HttpTransport
+from .logs import API_LOGGER, get_logger
 from .rate_limiter import throttled_error
 from .redact import REDACTED, safe_message
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
+_api_logger = logging.getLogger(API_LOGGER)
 # Translated when raised, in the language of the request or the user if there is one (a client
 # has no environment of its own to ask), else in English.
 _lt = LazyTranslate(__name__, default_lang="en_US")
@@ -369,8 +377,28 @@ class ApiClient:
                 record_api_call(store.env.cr.dbname, store.id, store.sudo().company_id.id, store.platform,
                                 status, time.monotonic() - started)
 
-    def _send(self, method, url, *, params=None, json=None, data=None, headers=None, limiter=None,
-              cost=0, refreshed=False):
+    # ------------------------------------------------------------------ the API error log
+    def _send(self, method, url, **kwargs):
+        """`_send_once`, with one line per API error on the suite's API log (services/logs.py,
+        ``odoo.store_connector.api``): store, platform, method, path (no query string), HTTP status
+        (none when nothing answered) and the error, redacted of every secret this client sent.
+        Logged once, by the outermost call (a refreshed retry calls this again)."""
+        self._last_status = None
+        try:
+            return self._send_once(method, url, **kwargs)
+        except StoreConnectorError as exc:
+            if not getattr(exc, "_store_connector_logged", False) and _api_logger.isEnabledFor(logging.INFO):
+                exc._store_connector_logged = True
+                _api_logger.info(
+                    "API error: store %s (%s) platform %s %s %s status %s: %s",
+                    self.store.id, self.store.name, self.platform_name, method, urlsplit(url).path,
+                    self._last_status or "-",
+                    self._safe(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 500),
+                )
+            raise
+
+    def _send_once(self, method, url, *, params=None, json=None, data=None, headers=None, limiter=None,
+                   cost=0, refreshed=False):
         """One HTTP exchange with the auth hooks' headers and params; a non-2xx answer raised as the
         queue's error (see the module docstring). The limiter is not asked here (`_acquire`); it is
         refunded `cost` when the platform did not count the request.
@@ -413,7 +441,7 @@ class ApiClient:
         except PermanentJobError:  # a refused address or redirect: nothing reached the platform
             self._refund(limiter, cost)
             raise
-        status = response.status_code
+        status = self._last_status = response.status_code
         parts = urlsplit(url)  # logged without its query string, which may carry a key
         _logger.debug("%s %s %s://%s%s -> HTTP %s in %.2fs", self.platform_name, method, parts.scheme,
                       parts.netloc, parts.path, status, time.monotonic() - started)

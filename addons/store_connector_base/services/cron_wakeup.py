@@ -11,7 +11,6 @@ about 3 ms of a core per delivery (the backend's start), more than storing the d
 """
 
 import contextlib
-import logging
 import os
 import threading
 
@@ -22,7 +21,9 @@ from odoo.tools import SQL
 
 from odoo.addons.base.models.ir_cron import ODOO_NOTIFY_FUNCTION
 
-_logger = logging.getLogger(__name__)
+from .logs import get_logger
+
+_logger = get_logger(__name__)
 
 DELAY = 0.05  # seconds a NOTIFY waits for more enqueues to share it
 

@@ -28,7 +28,6 @@ idempotent and does nothing outside these cases.
 """
 
 import json
-import logging
 import threading
 
 import psycopg2
@@ -37,7 +36,9 @@ import odoo.http
 import odoo.service.server
 from odoo.tools import config
 
-_logger = logging.getLogger(__name__)
+from .logs import get_logger
+
+_logger = get_logger(__name__)
 
 # The connector's routes: the webhook intake (/api/v1/stores/<code>/webhooks/<kind>), the sync API
 # (/api/v1/stores...) and the platform endpoint (/store_connector/webhook/<platform>, see

@@ -67,9 +67,10 @@ from odoo.tools.translate import LazyTranslate
 
 from .. import const
 from ..exceptions import PermanentJobError
+from .logs import get_logger
 from .redact import safe_message
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 # Translated when raised, in the language of the request or the user if there is one (this module
 # has no environment at hand), else in English without a warning.
 _lt = LazyTranslate(__name__, default_lang="en_US")

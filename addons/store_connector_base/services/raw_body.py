@@ -9,14 +9,14 @@ wrapper without touching its private attributes (see `werkzeug_request`).
 """
 
 import io
-import logging
 
 from odoo.tools import config
 
 from .. import const
 from ..exceptions import WebhookRejected
+from .logs import get_logger
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 # Routes whose raw body `read_raw_body` reads (bounded) before Odoo parses anything (see ir.http).
 RAW_BODY_ROUTING_KEY = "store_connector_raw_body"

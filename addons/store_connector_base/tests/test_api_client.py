@@ -48,7 +48,7 @@ def captured_logs():
 
     handler = Collect(level=logging.DEBUG)
     root = logging.getLogger()
-    loggers = [logging.getLogger(name) for name in ("urllib3", "odoo.addons.store_connector_base")]
+    loggers = [logging.getLogger(name) for name in ("urllib3", "odoo.store_connector")]
     levels = [(logger, logger.level) for logger in [root, *loggers]]
     root.addHandler(handler)
     for logger, _level in levels:

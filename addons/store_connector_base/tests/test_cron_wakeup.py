@@ -107,7 +107,7 @@ class TestCronWakeupConnection(TransactionCase):
                 if not cursor.fetchone()[0]:
                     break
             time.sleep(0.1)
-        with self.assertNoLogs("odoo.addons.store_connector_base.services.cron_wakeup", level="WARNING"):
+        with self.assertNoLogs("odoo.store_connector.base.services.cron_wakeup", level="WARNING"):
             cron_wakeup._notify(payload)
         pids = self.received(payload)
         self.assertEqual(len(pids), 1, "the NOTIFY after the session died still reaches the workers")

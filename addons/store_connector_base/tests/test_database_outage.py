@@ -28,8 +28,8 @@ from odoo.addons.store_connector_test_platform.models.store_adapter import (
 from .sync_api_common import SyncApiFixtures
 
 SECRET = "whsec-outage-0123456789"
-OUTAGE_LOGGER = "odoo.addons.store_connector_base.services.database_outage"
-IR_HTTP_LOGGER = "odoo.addons.store_connector_base.models.ir_http"
+OUTAGE_LOGGER = "odoo.store_connector.base.services.database_outage"
+IR_HTTP_LOGGER = "odoo.store_connector.base.models.ir_http"
 
 
 def _connection_lost(*_args, **_kwargs):

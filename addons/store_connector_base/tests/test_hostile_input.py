@@ -34,8 +34,8 @@ SECRET = "whsec-hostile-0123456789"
 OTHER_SECRET = "whsec-hostile-other-98765"
 SMALL_LIMIT = 4096
 # The HTTP layer logs what it refuses; a refusal is the expected outcome here.
-QUIET = ("odoo.http", "odoo.addons.store_connector_base.controllers.main",
-         "odoo.addons.store_connector_base.models.ir_http", "werkzeug")
+QUIET = ("odoo.http", "odoo.store_connector.base.controllers.main",
+         "odoo.store_connector.base.models.ir_http", "werkzeug")
 
 
 class HostileCase(HttpCase):

@@ -185,7 +185,7 @@ class TestPlatformFeatures(TransactionCase):
             PlatformFeatureMissing, 'does not support "Test Connection"'
         ):
             self.store.action_test_connection()
-        self.assertIn("works", self.store.action_test_connection()["params"]["message"])
+        self.assertIn("works", self.store.action_test_connection()["params"]["title"])
 
     def test_full_sync_queues_only_the_imports_the_platform_implements(self):
         self.store.auto_sync_customers = True

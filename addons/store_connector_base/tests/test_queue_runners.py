@@ -90,7 +90,7 @@ class TestRunnerCrons(StoreConnectorCase):
         # Deleting the parameter is the default again; nonsense is the default too (with a warning).
         self.ICP.search([("key", "=", const.PARAM_RUNNER_COUNT)]).unlink()
         self.assertEqual(self.active_helpers(), [2, 3])
-        with self.assertLogs("odoo.addons.store_connector_base.models.sync_job", "WARNING"):
+        with self.assertLogs("odoo.store_connector.base.models.sync_job", "WARNING"):
             self.ICP.set_param(const.PARAM_RUNNER_COUNT, "many")
         self.assertEqual(self.active_helpers(), [2, 3])
 

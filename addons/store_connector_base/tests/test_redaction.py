@@ -61,7 +61,7 @@ class TestSafeMessage(StoreConnectorCase):
     def test_job_error_through_the_queue(self):
         job = self.env["sync.job"]._enqueue(self.store, "test.leak", "_job_scripted",
                                             payload={"raise": "auth", "message": "x" * 600 + self.api_key})
-        with self.assertLogs("odoo.addons.store_connector_base.models.sync_job", "WARNING") as logs:
+        with self.assertLogs("odoo.store_connector.base.models.sync_job", "WARNING") as logs:
             self.run_queue()
         self.assertEqual(job.error_kind, "auth")
         for text in (job.last_error, self.store.paused_reason, "\n".join(logs.output)):

@@ -108,11 +108,11 @@ class TestSecretsOnTheServer(RpcAttackCase):
 
     def test_published_key_is_reported_at_startup(self):
         with server(_example_key(), test_mode=False), \
-                self.assertLogs("odoo.addons.store_connector_base", level="ERROR") as logs:
+                self.assertLogs("odoo.store_connector", level="ERROR") as logs:
             self.env["integration.credential"]._register_hook()
         self.assertIn(const.CONFIG_ENCRYPTION_KEY, "\n".join(logs.output))
         self.assertNotIn(_example_key(), "\n".join(logs.output))
-        with server(RANDOM_KEY, test_mode=False), self.assertNoLogs("odoo.addons.store_connector_base",
+        with server(RANDOM_KEY, test_mode=False), self.assertNoLogs("odoo.store_connector",
                                                                     level="ERROR"):
             self.env["integration.credential"]._register_hook()
 

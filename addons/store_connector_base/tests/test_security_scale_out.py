@@ -91,8 +91,8 @@ class TestNoSecretInPlainText(SecretScanMixin, HttpCase):
                 "Content-Type": "application/json", SIGNATURE_HEADER: sign(secret, body),
                 EVENT_HEADER: f"evt-{secret[-6:]}"})
 
-    @mute_logger("odoo.addons.store_connector_base.models.sync_job",
-                 "odoo.addons.store_connector_base.models.connector_store")
+    @mute_logger("odoo.store_connector.base.models.sync_job",
+                 "odoo.store_connector.base.models.connector_store")
     def test_no_secret_in_the_database_or_the_debug_log(self):
         bearer, bearer_values = self._store_with_every_credential("Scan Bearer")
         # The test platform's other authentication: key and secret in the query (WooCommerce's way).
@@ -207,9 +207,9 @@ class TestRoutesForOutsiders(HttpCase):
                               f"{who} got {status} from {method} {url}: {text}")
                 self.assertFalse(rule.startswith(("/api/v1/stores", "/store_connector")) and status == 200)
 
-    @mute_logger("odoo.http", "odoo.addons.store_connector_base.controllers.main",
-                 "odoo.addons.store_connector_base.controllers.sync_api",
-                 "odoo.addons.store_connector_base.models.ir_http", "werkzeug")
+    @mute_logger("odoo.http", "odoo.store_connector.base.controllers.main",
+                 "odoo.store_connector.base.controllers.sync_api",
+                 "odoo.store_connector.base.models.ir_http", "werkzeug")
     def test_public_and_portal_users_get_nothing(self):
         rules = {rule for rule, _methods, _module in self._suite_routes()}
         # The list covers the public routes we know of: a new route makes this test look at it.

@@ -24,7 +24,7 @@ from odoo.addons.store_connector_base.services.redact import REDACTED
 
 from .common import CommittedRecordsCase, StoreConnectorCase, create_test_store
 
-JOB_LOGGER = "odoo.addons.store_connector_base.models.sync_job"
+JOB_LOGGER = "odoo.store_connector.base.models.sync_job"
 OP = "test.scripted"
 
 

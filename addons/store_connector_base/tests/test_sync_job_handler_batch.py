@@ -10,7 +10,7 @@ from odoo.addons.store_connector_test_platform.models.store_adapter import Store
 
 from .common import run_queue
 
-RUNNER_LOGGER = "odoo.addons.store_connector_base.models.sync_job"
+RUNNER_LOGGER = "odoo.store_connector.base.models.sync_job"
 
 
 class TestJobHandlerBatch(TransactionCase):

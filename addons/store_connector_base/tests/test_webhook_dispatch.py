@@ -14,7 +14,7 @@ from odoo.addons.store_connector_test_platform.models.store_adapter import UNHAN
 from .common import run_queue
 from .common_orders import OrderPipelineCase
 
-RUNNER_LOGGER = "odoo.addons.store_connector_base.models.sync_job"
+RUNNER_LOGGER = "odoo.store_connector.base.models.sync_job"
 
 
 class TestWebhookDispatch(OrderPipelineCase):

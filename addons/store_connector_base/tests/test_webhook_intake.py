@@ -25,7 +25,7 @@ from .common import run_queue
 SECRET = "whsec-current-0123456789"
 OLD_SECRET = "whsec-previous-9876543210"
 SMALL_LIMIT = 1024
-CONTROLLER_LOGGER = "odoo.addons.store_connector_base.controllers.main"
+CONTROLLER_LOGGER = "odoo.store_connector.base.controllers.main"
 
 
 def _make_store(env, name, secret=SECRET, **vals):

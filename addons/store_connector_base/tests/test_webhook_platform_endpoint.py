@@ -22,7 +22,7 @@ from .common import create_test_store
 SECRET = "whsec-platform-0123456789"
 OTHER_SECRET = "another-secret-000000"
 TOKEN = "verification-token-0123456789-abcdefghij"
-CONTROLLER_LOGGER = "odoo.addons.store_connector_base.controllers.main"
+CONTROLLER_LOGGER = "odoo.store_connector.base.controllers.main"
 
 
 class TestPlatformEndpoint(HttpCase):

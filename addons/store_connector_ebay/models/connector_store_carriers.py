@@ -52,11 +52,12 @@ class ConnectorStore(models.Model):
             )
         self.sudo().ebay_carrier_codes = {carrier["code"]: carrier["name"] for carrier in carriers}
         return self._notify_user(
-            _(
+            _("1 eBay carrier code loaded: map your Odoo carriers to it in the Carrier Mapping.")
+            if len(carriers) == 1 else _(
                 "%(count)s eBay carrier codes loaded: map your Odoo carriers to them in the Carrier Mapping.",
                 count=len(carriers),
             ),
-            None,
+            reload=True,
         )
 
 

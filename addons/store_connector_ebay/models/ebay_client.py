@@ -25,7 +25,6 @@
 """
 
 import base64
-import logging
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -38,11 +37,12 @@ from odoo.tools.translate import LazyTranslate
 from odoo.addons.store_connector_base.exceptions import PermanentJobError, RetryableJobError, StoreAuthError
 from odoo.addons.store_connector_base.services.api_client import ApiClient
 from odoo.addons.store_connector_base.services.http_transport import HttpTransport
+from odoo.addons.store_connector_base.services.logs import get_logger
 from odoo.addons.store_connector_base.services.redact import safe_message
 
 from .. import const
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 _lt = LazyTranslate(__name__, default_lang="en_US")
 
 # First key of the advisory lock serialising the app token's mint of one store (its id is the second).

@@ -74,6 +74,21 @@ class StoreAdapterEbayConnect(models.AbstractModel):
         facts[_("To fix")] = " ".join(problems) if problems else _("nothing, the store is ready.")
         return facts
 
+    @api.model
+    def _connection_summary(self, store, facts):
+        """The seller and marketplace as the shop, the environment (sandbox or production), "To fix"
+        as what to fix; the seller's details, policies, location and quotas listed below."""
+        to_fix = facts.get(_("To fix"))
+        shown = (_("Environment"), _("To fix"))
+        seller = store.ebay_seller_username
+        return {
+            "shop": _("seller %(seller)s on %(marketplace)s", seller=seller,
+                      marketplace=store.ebay_marketplace_id) if seller else None,
+            "environment": facts.get(_("Environment")),
+            "problems": [to_fix] if to_fix and to_fix != _("nothing, the store is ready.") else [],
+            "details": {label: value for label, value in facts.items() if label not in shown},
+        }
+
     # ---------------------------------------------------------------- facts
     @api.model
     def _ebay_seller_fact(self, store):

@@ -6,18 +6,18 @@ condition, business policies), with what eBay says of each category kept in `eba
 The payloads are built by the pure functions of ebay_listing_mapper.py.
 """
 
-import logging
 from urllib.parse import quote
 
 from odoo import _, api, models
 
 from odoo.addons.store_connector_base.exceptions import PermanentJobError
+from odoo.addons.store_connector_base.services.logs import get_logger
 
 from .. import const
 from . import ebay_listing_mapper as lm
 from .store_adapter_connect import POLICY_KINDS
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 INVENTORY = "/sell/inventory/v1"
 TAXONOMY = "/commerce/taxonomy/v1"

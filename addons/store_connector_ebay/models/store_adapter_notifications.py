@@ -29,7 +29,6 @@ from the developer portal; the health check reads the subscriptions back.
 """
 
 import json
-import logging
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -42,6 +41,7 @@ from odoo.addons.store_connector_base.exceptions import (
     StoreConnectorError,
     WebhookRejected,
 )
+from odoo.addons.store_connector_base.services.logs import get_logger
 
 from .. import const
 from ..ebay_notification import (
@@ -54,7 +54,7 @@ from ..ebay_notification import (
     signature_valid,
 )
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 NOTIFICATION_PATH = "/commerce/notification/v1"
 NOTIFICATION_QUOTA = "notification"

@@ -30,6 +30,8 @@ class StoreProductBinding(models.Model):
             records=summary["migrated"],
             job=job,
             message=store.env._(
+                "1 listing migrated to the Inventory API, %(failed)s refused.", failed=summary["failed"],
+            ) if summary["migrated"] == 1 else store.env._(
                 "%(migrated)s listings migrated to the Inventory API, %(failed)s refused.",
                 migrated=summary["migrated"],
                 failed=summary["failed"],

@@ -25,7 +25,7 @@ from tests.simulators.ebay import EbaySimulator
 
 from .common import APP_ID, CERT_ID, DEV_ID, REFRESH_TOKEN, RUNAME, USER_TOKEN, create_ebay_store
 
-CONTROLLER_LOGGER = "odoo.addons.store_connector_base.controllers.main"
+CONTROLLER_LOGGER = "odoo.store_connector.base.controllers.main"
 NOTIFICATION = "/commerce/notification/v1"
 DELETION = "MARKETPLACE_ACCOUNT_DELETION"
 REVOCATION = "AUTHORIZATION_REVOCATION"

@@ -13,8 +13,8 @@ from .common import create_ebay_store
 from .notification_common import message
 
 PLATFORM_ENDPOINT = "/store_connector/webhook/ebay"
-QUIET = ("odoo.http", "odoo.addons.store_connector_base.controllers.main",
-         "odoo.addons.store_connector_base.models.ir_http")
+QUIET = ("odoo.http", "odoo.store_connector.base.controllers.main",
+         "odoo.store_connector.base.models.ir_http")
 
 
 @tagged("post_install", "-at_install")

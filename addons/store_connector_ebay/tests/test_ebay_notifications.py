@@ -23,7 +23,7 @@ from .notification_common import (
 )
 
 ENDPOINT = "/store_connector/webhook/ebay"
-CONTROLLER_LOGGER = "odoo.addons.store_connector_base.controllers.main"
+CONTROLLER_LOGGER = "odoo.store_connector.base.controllers.main"
 DELETION = "MARKETPLACE_ACCOUNT_DELETION"
 BUYER = {
     "username": "jane_buyer",

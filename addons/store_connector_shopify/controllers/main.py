@@ -25,7 +25,6 @@ long); the token request is the base's (`connector.store._oauth_token_request`: 
 timeout and never asks for expiring tokens).
 """
 
-import logging
 import time
 
 import werkzeug
@@ -34,10 +33,11 @@ from odoo import _, http
 from odoo.http import request
 
 from odoo.addons.store_connector_base.controllers import oauth
+from odoo.addons.store_connector_base.services.logs import get_logger
 
 from .. import const
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 CALLBACK_ROUTE = const.SHOPIFY_OAUTH_CALLBACK_ROUTE
 # Parameters of Shopify's redirect back to the callback, never of an install hit: a callback's signed

@@ -151,8 +151,15 @@ class ConnectorStore(models.Model):
         """Read the shop's locations into the mapping table (new ones added, names updated)."""
         self._check_store_manager()
         self.ensure_one()
-        self._get_adapter()._shopify_sync_locations(self)
-        return True
+        locations = self._get_adapter()._shopify_sync_locations(self)
+        if not locations:
+            return self._notify_user(_("Shopify reported no location for %(store)s.", store=self.name),
+                                     kind="warning")
+        return self._notify_user(
+            _("1 Shopify location read: map it to an Odoo location below.") if len(locations) == 1
+            else _("%(count)s Shopify locations read: map them to Odoo locations below.",
+                   count=len(locations)),
+            reload=True)
 
     def _job_shopify_sync_locations(self, job):
         """Queue handler: read the shop's locations (see `_shopify_sync_locations`)."""

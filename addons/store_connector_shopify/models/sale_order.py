@@ -1,15 +1,15 @@
 """Odoo-native sale orders created in Shopify (store option "Create Odoo Orders in Shopify")."""
 
-import logging
 from datetime import UTC, datetime
 
 from odoo import _, models
 
 from odoo.addons.store_connector_base.exceptions import PermanentJobError
+from odoo.addons.store_connector_base.services.logs import get_logger
 
 from . import shopify_order_mapper as om
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 ORDER_CREATE = """
 mutation ConnectorOrderCreate($order: OrderCreateOrderInput!, $options: OrderCreateOptionsInput) {

@@ -2,7 +2,6 @@ import base64
 import hashlib
 import hmac
 import json
-import logging
 from datetime import datetime
 
 from odoo import _, api, fields, models
@@ -14,10 +13,11 @@ from odoo.addons.store_connector_base.exceptions import (
     StoreAuthError,
     WebhookRejected,
 )
+from odoo.addons.store_connector_base.services.logs import get_logger
 
 from .. import const
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 SHOP_QUERY = """
 query ShopifyConnectionTest {
@@ -142,10 +142,38 @@ class StoreAdapterShopify(models.AbstractModel):
         })
         return {
             _("Shop"): shop.get("name") or "",
+            _("Address"): shop.get("myshopifyDomain") or "",
             _("Plan"): plan,
+            _("Currency"): shop.get("currencyCode") or "",
             _("Granted scopes"): ", ".join(granted) or _("none"),
             _("Missing scopes"): ", ".join(missing) or _("none"),
         }
+
+    @api.model
+    def _connection_summary(self, store, facts):
+        """The shop's address, plan and currency from `_test_connection`, the locations Fetch
+        Locations read (those active on Shopify), and the missing scopes as what to fix; the shop's
+        name below (the granted scopes are on the store form: too long for a notification)."""
+        missing = facts.get(_("Missing scopes"))
+        problems = []
+        if missing and missing != _("none"):
+            problems.append(_(
+                "The app lacks these access scopes: %(scopes)s. Add them to the app's configuration "
+                "and install it again, or the operations that need them fail.", scopes=missing))
+        locations = store.shopify_location_ids.filtered("active_on_shopify")
+        summary = {
+            "shop": facts.get(_("Address")) or store.shopify_shop_domain or store.shop_url,
+            "plan": facts.get(_("Plan")),
+            "currency": facts.get(_("Currency")),
+            "problems": problems,
+            "details": {
+                label: value for label, value in facts.items()
+                if label == _("Shop")
+            },
+        }
+        if locations:
+            summary["locations"] = len(locations)
+        return summary
 
     @api.model
     def _api_credentials_missing(self, store):

@@ -2,20 +2,20 @@
 base's import pipelines; the jobs that start and poll them are in connector_store_sync.py."""
 
 import json
-import logging
 from datetime import timedelta
 
 from odoo import _, api, fields, models
 
 from odoo.addons.store_connector_base.exceptions import RetryableJobError
 from odoo.addons.store_connector_base.services.http_transport import HttpTransport
+from odoo.addons.store_connector_base.services.logs import get_logger
 
 from . import shopify_order_mapper as om
 from . import shopify_product_mapper as pm
 from .store_adapter_customers import normalized_customer
 from .store_adapter_sync import _search_since
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 FULL_SYNC_ORDER_DAYS = 60
 BULK_KINDS = ("products", "customers", "orders")

@@ -38,6 +38,10 @@ class TestShopifyConnection(ShopifySimulatorCase):
         self.assertNotIn("write_products", info["Missing scopes"])
         action = self.store.action_test_connection()
         self.assertEqual(action["params"]["type"], "success")
+        message = action["params"]["message"]
+        self.assertTrue(message.startswith(f"Connected to {SIM_SHOP} (Shopify, plan "), message)
+        self.assertIn("\nTo fix: The app lacks these access scopes: ", message)
+        self.assertIn(f"\nShop: {self.store.shopify_shop_name}", message)
 
     def test_test_connection_bad_token(self):
         store = self.create_shopify_store(name="Bad token", token="shpat_not_the_right_token")

@@ -16,8 +16,8 @@ from odoo.addons.store_connector_base.tests.common_hostile import MALFORMED_BODI
 
 from .common import SIM_CLIENT_SECRET, ShopifySimulatorHttpCase
 
-QUIET = ("odoo.http", "odoo.addons.store_connector_base.controllers.main",
-         "odoo.addons.store_connector_base.models.ir_http")
+QUIET = ("odoo.http", "odoo.store_connector.base.controllers.main",
+         "odoo.store_connector.base.models.ir_http")
 
 
 def sign(body, secret=SIM_CLIENT_SECRET):

@@ -9,17 +9,17 @@ checks and the saving are `connector.store._woocommerce_receive_keys` (models/co
 """
 
 import json
-import logging
 
 from odoo import SUPERUSER_ID, http
 from odoo.http import request
 
 from odoo.addons.store_connector_base.exceptions import OAuthStateError, WebhookRejected
+from odoo.addons.store_connector_base.services.logs import get_logger
 from odoo.addons.store_connector_base.services.raw_body import RAW_BODY_ROUTING_KEY, read_raw_body
 
 from .. import const
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 
 class WooCommerceKeysController(http.Controller):

@@ -93,6 +93,19 @@ class StoreAdapterWooCommerceConnect(models.AbstractModel):
         return facts
 
     @api.model
+    def _connection_summary(self, store, facts):
+        """The shop's WordPress address and currency, and "To fix" as what to fix; the versions,
+        taxes, stock management and key permissions listed below."""
+        to_fix = facts.get(_("To fix"))
+        shown = (_("WordPress address"), _("Currency"), _("To fix"))
+        return {
+            "shop": facts.get(_("WordPress address")) or store.shop_url,
+            "currency": facts.get(_("Currency")),
+            "problems": [to_fix] if to_fix and to_fix != _("nothing, the store is ready.") else [],
+            "details": {label: value for label, value in facts.items() if label not in shown},
+        }
+
+    @api.model
     def _woocommerce_system_status(self, store, client):
         """``GET /system_status``, or a UserError explaining why it failed."""
         try:

@@ -182,12 +182,16 @@ class TestWooCommerceTestConnection(WooCommerceConnectionCase):
         result = self.store.action_test_connection()
         self.assertEqual(result["params"]["type"], "success")
         message = result["params"]["message"]
-        self.assertIn("Connection to Woo Shop works.", message)
+        self.assertEqual(result["params"]["title"], "Connection to Woo Shop works.")
+        # The platform's labelled facts (`_connection_summary`) worded by the base, then the others.
+        expected = f"Connected to {self.store.shop_url} (WooCommerce, currency EUR). "
+        self.assertTrue(message.startswith(expected), message)
+        self.assertIn("Nothing to fix: the store is ready.\n", message)
         self.assertIn("\nTaxes: on; prices are entered with tax.", message)
-        self.assertIn("\nTo fix: nothing, the store is ready.", message)
+        self.assertNotIn("To fix:", message)
         self.assertNotIn("{", message, "facts, not a dict")
         log = self.store.log_ids.filtered(lambda line: line.operation == "connection.test")[:1]
-        self.assertIn("WooCommerce: 9.4.2\nWordPress: 6.7.1\nCurrency: EUR\n", log.message)
+        self.assertIn("\nWooCommerce: 9.4.2\nWordPress: 6.7.1\n", log.message)
         self.assertNotIn("{", log.message, "the activity log holds the same lines")
 
     def test_stock_management_off_and_prices_without_tax(self):

@@ -12,9 +12,9 @@ from .. import const
 from ..models.store_adapter_webhooks import signature
 from .common import WEBHOOK_SECRET, create_woocommerce_store
 
-QUIET = ("odoo.http", "odoo.addons.store_connector_base.controllers.main",
-         "odoo.addons.store_connector_base.models.ir_http",
-         "odoo.addons.store_connector_woocommerce.controllers.main")
+QUIET = ("odoo.http", "odoo.store_connector.base.controllers.main",
+         "odoo.store_connector.base.models.ir_http",
+         "odoo.store_connector.woocommerce.controllers.main")
 
 
 @tagged("post_install", "-at_install")
