@@ -75,7 +75,8 @@ class TestMerchantTours(HttpCase, OrderPipelineCase):
                     assets.js()
 
     def tour(self, url, name):
-        self.start_tour(url, name, login=self.merchant.login)
+        # A whole tour takes a few seconds; the margin is for a loaded CI machine (Odoo's default: 60 s).
+        self.start_tour(url, name, login=self.merchant.login, timeout=180)
         # What the browser's requests wrote, read again.
         self.env.invalidate_all()
 

@@ -6,6 +6,9 @@
  */
 import { registry } from "@web/core/registry";
 
+// A step waiting for a server action (ms): more than the default 10 s, for a loaded CI machine.
+const SLOW_STEP = 30000;
+
 const CARD = ".o_kanban_record:contains(Tour Test Shop)";
 
 registry.category("web_tour.tours").add("store_connector_dashboard_tour", {
@@ -21,6 +24,7 @@ registry.category("web_tour.tours").add("store_connector_dashboard_tour", {
         },
         {
             content: "the job list, filtered on failed jobs",
+            timeout: SLOW_STEP,
             trigger: ".o_searchview .o_facet_values:contains(Failed)",
         },
         {

@@ -6,6 +6,9 @@
  */
 import { registry } from "@web/core/registry";
 
+// A step waiting for a server action (ms): more than the default 10 s, for a loaded CI machine.
+const SLOW_STEP = 30000;
+
 registry.category("web_tour.tours").add("store_connector_failed_job_tour", {
     steps: () => [
         {
@@ -45,6 +48,7 @@ registry.category("web_tour.tours").add("store_connector_failed_job_tour", {
         },
         {
             content: "the job waits again",
+            timeout: SLOW_STEP,
             trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains(Pending)",
         },
         {
@@ -58,6 +62,7 @@ registry.category("web_tour.tours").add("store_connector_failed_job_tour", {
         },
         {
             content: "it is done, and says what it did",
+            timeout: SLOW_STEP,
             trigger: ".o_form_view div[name=result_summary]:contains(Imported order NR-LAMP-1 as)",
         },
         {

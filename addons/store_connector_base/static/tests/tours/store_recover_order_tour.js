@@ -6,6 +6,9 @@
  */
 import { registry } from "@web/core/registry";
 
+// A step waiting for a server action (ms): more than the default 10 s, for a loaded CI machine.
+const SLOW_STEP = 30000;
+
 registry.category("web_tour.tours").add("store_connector_recover_order_tour", {
     steps: () => [
         {
@@ -30,6 +33,7 @@ registry.category("web_tour.tours").add("store_connector_recover_order_tour", {
         },
         {
             content: "the notification says it was imported",
+            timeout: SLOW_STEP,
             trigger: ".o_notification:contains(NR-TOUR-7):contains(was imported as)",
         },
         {

@@ -6,6 +6,9 @@
  */
 import { registry } from "@web/core/registry";
 
+// A step waiting for a server action (ms): more than the default 10 s, for a loaded CI machine.
+const SLOW_STEP = 30000;
+
 registry.category("web_tour.tours").add("store_connector_replay_tour", {
     steps: () => [
         {
@@ -33,10 +36,12 @@ registry.category("web_tour.tours").add("store_connector_replay_tour", {
         },
         {
             content: "the notification says what was queued",
+            timeout: SLOW_STEP,
             trigger: ".o_notification:contains(replay)",
         },
         {
             content: "the replay is listed on the delivery, with who asked for it",
+            timeout: SLOW_STEP,
             trigger: ".o_form_view .o_field_widget[name=replay_ids] .o_data_row:contains(Tour Merchant)",
         },
     ],

@@ -6,6 +6,9 @@
  */
 import { registry } from "@web/core/registry";
 
+// A step waiting for a server action (ms): more than the default 10 s, for a loaded CI machine.
+const SLOW_STEP = 30000;
+
 const MODAL = ".modal:not(.o_inactive_modal)";
 
 function next(stepName) {
@@ -17,6 +20,7 @@ function next(stepName) {
         },
         {
             content: `the assistant shows the step ${stepName}`,
+            timeout: SLOW_STEP,
             trigger: `${MODAL} div[name=step_${stepName}]`,
         },
     ];
@@ -65,6 +69,7 @@ registry.category("web_tour.tours").add("store_connector_setup_tour", {
         },
         {
             content: "its answer is a sentence",
+            timeout: SLOW_STEP,
             trigger: `${MODAL} .alert-success:contains(Connection to Tour Shop works)`,
         },
         // The test platform does not register webhooks: the assistant passes over that step.
@@ -77,6 +82,7 @@ registry.category("web_tour.tours").add("store_connector_setup_tour", {
         },
         {
             content: "its jobs are counted, in a sentence",
+            timeout: SLOW_STEP,
             trigger: `${MODAL} div[name=full_sync_progress]:contains(The Full Sync has):contains(waiting)`,
         },
         ...next("stock_baseline"),
@@ -87,16 +93,19 @@ registry.category("web_tour.tours").add("store_connector_setup_tour", {
         },
         {
             content: "publish Odoo's quantities",
+            timeout: SLOW_STEP,
             trigger: `${MODAL} button[name=action_publish_odoo_stock]`,
             run: "click",
         },
         {
             content: "confirm",
+            timeout: SLOW_STEP,
             trigger: `${MODAL} .modal-footer button:contains(Ok)`,
             run: "click",
         },
         {
             content: "the last step says the store is set up",
+            timeout: SLOW_STEP,
             trigger: `${MODAL} div[name=step_done] .alert-success:contains(The store is set up)`,
         },
         {
@@ -106,6 +115,7 @@ registry.category("web_tour.tours").add("store_connector_setup_tour", {
         },
         {
             content: "the store's form, without the set-up banner",
+            timeout: SLOW_STEP,
             trigger: ".o_breadcrumb:contains(Tour Shop)",
         },
         {

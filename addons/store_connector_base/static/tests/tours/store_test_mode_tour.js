@@ -7,6 +7,9 @@
  */
 import { registry } from "@web/core/registry";
 
+// A step waiting for a server action (ms): more than the default 10 s, for a loaded CI machine.
+const SLOW_STEP = 30000;
+
 registry.category("web_tour.tours").add("store_connector_test_mode_tour", {
     steps: () => [
         {
@@ -33,6 +36,7 @@ registry.category("web_tour.tours").add("store_connector_test_mode_tour", {
         },
         {
             content: "the switch is saved",
+            timeout: SLOW_STEP,
             trigger: ".o_form_view .o_form_status_indicator_buttons:not(:visible)",
         },
         {
@@ -57,6 +61,7 @@ registry.category("web_tour.tours").add("store_connector_test_mode_tour", {
         },
         {
             content: "the job says it was not sent",
+            timeout: SLOW_STEP,
             trigger: ".o_form_view div[name=test_mode_not_sent]:contains(Test mode: not sent.)",
         },
         {
