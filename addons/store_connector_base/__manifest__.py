@@ -15,6 +15,7 @@
         "security/store_connector_orders_security.xml",
         "security/store_product_publish_wizard_security.xml",
         "security/store_connector_stock_security.xml",
+        "security/store_full_sync_security.xml",
         "security/ir.model.access.csv",
         "views/connector_store_views.xml",
         "views/connector_store_views_products.xml",
@@ -37,6 +38,7 @@
         "views/connector_store_views_webhooks.xml",
 
         "views/store_order_route_views.xml",
+        "views/store_full_sync_run_views.xml",
         "data/ir_cron_data.xml",
         "data/ir_cron_runner_lanes_data.xml",
         "data/ir_cron_orders_data.xml",

@@ -77,3 +77,6 @@ from . import store_api_quota
 
 # The queue's runner crons follow their System Parameter.
 from . import ir_config_parameter
+
+# Full Sync progress (its runs, their steps, the jobs that carry them).
+from . import store_full_sync_run, connector_store_full_sync, sync_job_full_sync

@@ -453,12 +453,27 @@ class ConnectorStore(models.Model):
         return subscriptions
 
     def action_full_sync(self):
+        """Full Sync button: start a Full Sync run (see connector_store_full_sync.py), whose progress
+        the store form shows; a second click while it runs starts nothing."""
         self._check_store_user()
         self.ensure_one()
         self._check_platform_feature("full_sync", _("Full Sync"))
-        jobs = self._get_adapter()._full_sync(self)
-        self._log_activity("full_sync", "done", records=len(jobs or []))
-        return self._notify_user(_("Full sync queued (%(count)s jobs).", count=len(jobs or [])), None)
+        run, jobs, started = self._full_sync_start()
+        if not started:
+            message = _("A Full Sync of this store is already running: its progress shows on the store. "
+                        "Start another one once it has finished.")
+        elif run.state != "running":
+            message = run.summary
+        else:
+            self._log_activity("full_sync", "done", records=len(jobs), message=_("Full Sync started."))
+            message = _("Full Sync started: its progress shows on the store, and you will be notified "
+                        "when it has finished.")
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"message": message, "type": "info" if started else "warning", "sticky": False,
+                       "next": {"type": "ir.actions.client", "tag": "soft_reload"}},
+        }
 
     def action_process_queue(self):
         """Process Queue button: run this store's due jobs now, in this request.
