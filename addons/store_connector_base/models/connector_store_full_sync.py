@@ -102,6 +102,7 @@ class ConnectorStore(models.Model):
         """
         self._check_store_user()
         self.ensure_one()
+        self.check_access("read")
         run = self.env["store.full.sync.run"].sudo().search([("store_id", "=", self.id)], limit=1)
         if not run:
             return None

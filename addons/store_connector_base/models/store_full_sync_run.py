@@ -83,6 +83,7 @@ class StoreFullSyncRun(models.Model):
         """The jobs of this run that failed (pages that stopped an entity, records that failed)."""
         self.env["connector.store"]._check_store_user()
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("store_connector_base.sync_job_action")
         action["domain"] = [("id", "in", self.failed_job_ids.ids)]
         action["context"] = {}
