@@ -146,7 +146,11 @@ class ConnectorStore(models.Model):
         if not run or not entity:
             return None
         page = (job.payload or {}).get("page") or 1
-        if total is None and page == 1:
+        if page != 1:
+            # The first page's total is the import's; a later page's may count what is left after
+            # its cursor (WooCommerce's X-WP-Total of a "modified after" request).
+            total = None
+        elif total is None:
             try:
                 total = self._get_adapter()._full_sync_total(self, entity, since=since)
             except Exception:  # noqa: BLE001 - a total is a nicety: the import goes on without it
