@@ -176,7 +176,8 @@ class StoreFullSyncRun(models.Model):
                 percent = 100 if entity["finished"] or not total else min(100, 100 * entity["done"] // total)
             else:
                 count = str(entity["done"])
-                percent = 100 if entity["finished"] else 0
+                # Unknown total: a full striped bar while running, an empty one while queued.
+                percent = 0 if entity["state"] == "queued" else 100
             notes = []
             if entity["failed"]:
                 notes.append(_("%(count)s failed", count=entity["failed"]))
@@ -196,8 +197,7 @@ class StoreFullSyncRun(models.Model):
             ) % (
                 entity["entity"], entity["label"], count, state_labels[entity["state"]],
                 Markup(" <span class='text-danger'>%s</span>") % ", ".join(notes) if notes else "",
-                percent if total is not None or entity["finished"] else 100, bar_class, striped,
-                percent if total is not None or entity["finished"] else 100,
+                percent, bar_class, striped, percent,
             ))
         if self.summary:
             clean = self.state == "done" and not sum(e["failed"] for e in entities)
