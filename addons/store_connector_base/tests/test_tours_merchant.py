@@ -8,9 +8,9 @@ it the tests are skipped, which scripts/test counts as a failure.
 """
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, api, fields
 from odoo.modules.registry import Registry
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import HttpCase, get_db_name
@@ -126,6 +126,20 @@ class TestMerchantTours(HttpCase, OrderPipelineCase):
         self.assertEqual(job.state, "done")
         self.assertEqual(job.test_request_method, "DELETE")
         self.assertEqual(platform.requests, [], "nothing reached the platform")
+
+    def test_full_sync_progress_on_the_store_form(self):
+        self.store.auto_sync_customers = True
+        recent = fields.Datetime.now() - timedelta(days=2)
+        self.adapter._test_set_orders(self.store, [self.make_order("R-FS-1", updated=recent),
+                                                   self.make_order("R-FS-2", updated=recent)])
+        self.adapter._test_set_products(
+            self.store, [{"title": f"Poster {i}", "sku": f"TOUR-FS-{i}"} for i in range(5)])
+        self.adapter._test_set_customers(self.store, [
+            {"id": f"C{i}", "email": f"c{i}@example.com", "name": f"Customer {i}"} for i in range(3)])
+        self.tour(STORE_LIST, "store_connector_full_sync_tour")
+        run = self.store.full_sync_run_id
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.summary, "5 products, 3 customers, 2 orders imported.")
 
     def test_a_failed_job_reads_in_sentences_and_retry_works(self):
         delivery = self.failed_order_delivery("R-LAMP-1", "evt-tour-failed")
