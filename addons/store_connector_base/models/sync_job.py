@@ -1424,6 +1424,8 @@ class SyncJob(models.Model):
             # would have sent is recorded on it, and it is done.
             if alone:
                 self.env.cr.rollback()
+            # The job's log line says what was not sent (the message carries no secret).
+            result = str(exc)
             outcome, message, retry_after = self._on_test_mode_not_sent(exc, time.monotonic() - started,
                                                                         started_at), None, None
         except Exception as exc:  # noqa: BLE001 - classified below; a handler bug must not stop the queue
