@@ -86,15 +86,16 @@ class StoreAdapterEbayLabels(models.AbstractModel):
         outcomes = [value for value in result["stores"].values() if isinstance(value, dict)]
         redacted = sum(len(value.get("redacted") or ()) for value in outcomes)
         kept = sum(len(value.get("kept") or ()) for value in outcomes)
-        user = result.get("user") or "?"
+        # Not "user": _() reads a local of that name as the user id.
+        deleted = result.get("user") or "?"
         if not (redacted or kept):
             return _("eBay user %(user)s deleted their account; Odoo holds no customer of theirs.",
-                     user=user)
+                     user=deleted)
         if redacted == 1:
-            sentence = _("eBay user %(user)s deleted their account: anonymised 1 customer.", user=user)
+            sentence = _("eBay user %(user)s deleted their account: anonymised 1 customer.", user=deleted)
         else:
             sentence = _("eBay user %(user)s deleted their account: anonymised %(count)s customers.",
-                         user=user, count=redacted)
+                         user=deleted, count=redacted)
         if kept:
             sentence += " " + (_("1 customer was kept for a legal record: see the store's activity log.")
                                if kept == 1 else
