@@ -20,7 +20,7 @@ from odoo.tools import SQL, config
 
 from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
 
-from .. import const
+from .. import const, labels
 from ..exceptions import (
     PermanentJobError,
     PlatformUnavailable,
@@ -1916,8 +1916,8 @@ class SyncJob(models.Model):
         lost = {
             True: _("The worker running this job stopped (its database connection closed) before the "
                     "job finished."),
-            False: _("The worker running this job stopped before it finished (no news for %(minutes)s "
-                     "minutes).", minutes=minutes),
+            False: _("The worker running this job stopped before it finished (no news for %(duration)s).",
+                     duration=labels.count_text(minutes, _("1 minute"), _("%(count)s minutes"))),
         }
         for leased in (True, False):
             exhausted = [job_id for job_id, _store, spent, has_lease in rows if spent and has_lease is leased]
