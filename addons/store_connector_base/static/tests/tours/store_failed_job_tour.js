@@ -18,7 +18,7 @@ registry.category("web_tour.tours").add("store_connector_failed_job_tour", {
         },
         {
             content: "the job's operation by its name",
-            trigger: ".o_list_view .o_data_row td[name=operation]:contains(Order notification)",
+            trigger: ".o_list_view .o_data_row td[name=operation_label]:contains(Order notification)",
         },
         {
             content: "no operation code in the list",
@@ -26,7 +26,7 @@ registry.category("web_tour.tours").add("store_connector_failed_job_tour", {
         },
         {
             content: "open the failed job",
-            trigger: ".o_list_view .o_data_row td[name=operation]:contains(Order notification)",
+            trigger: ".o_list_view .o_data_row td[name=operation_label]:contains(Order notification)",
             run: "click",
         },
         {
