@@ -4,3 +4,4 @@ from . import test_dashboard_health
 from . import test_tours_merchant
 from . import test_plain_wording
 from . import test_webhook_topic_labels
+from . import test_walkthrough_fixes
