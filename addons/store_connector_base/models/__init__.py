@@ -16,7 +16,6 @@ from . import (
     store_activity_log,
     ir_http,
 )
-from . import ir_cron  # after sync_job, whose run lock it takes
 
 # Sync API, events and dashboard.
 from . import (

@@ -102,35 +102,6 @@ SELECT COALESCE((SELECT r.cron FROM unnest(%(numbers)s::int[], %(crons)s::int[])
 RETURNING cron_id
 """
 
-# A run of a runner cron under way: Odoo's cron worker holds the session-level advisory lock
-# (_RUN_LOCK_NAMESPACE, its runner number) from the moment it starts the run (`ir.cron._process_job`,
-# after acquiring the cron's row) until the run's end is committed, i.e. until Odoo has deleted the
-# triggers older than the run's start (see models/ir_cron.py). A transaction probing it (shared) keeps
-# a run from starting until it commits.
-_RUN_LOCK_NAMESPACE = 731_540_040
-# The cheap wake-up (`_trigger_runner`), when jobs are due now: the first active runner that neither
-# runs a call (_RUNNING_LOCK_NAMESPACE) nor has a run under way (_RUN_LOCK_NAMESPACE), both probed
-# shared and held until this transaction ends, one runner after the other in runner order (the
-# OFFSET 0 keeps the probes above the sort: the first free runner ends the scan); and whether a due
-# trigger of it is visible to this transaction. Writes nothing.
-_IDLE_RUNNER_SQL = """
-SELECT r.cron,
-       EXISTS (SELECT 1 FROM ir_cron_trigger t
-                WHERE t.cron_id = r.cron AND t.call_at <= clock_timestamp() AT TIME ZONE 'UTC')
-  FROM (SELECT r.number, r.cron FROM unnest(%(numbers)s::int[], %(crons)s::int[]) AS r(number, cron)
-          JOIN ir_cron c ON c.id = r.cron AND c.active
-         ORDER BY r.number OFFSET 0) r
- WHERE pg_try_advisory_xact_lock_shared(%(namespace)s, r.number)
-   AND pg_try_advisory_xact_lock_shared(%(run_namespace)s, r.number)
- LIMIT 1
-"""
-# The same question asked again in a transaction of its own (READ COMMITTED data as of now, not as of
-# the start of the enqueueing transaction).
-_DUE_TRIGGER_SQL = """
-SELECT EXISTS (SELECT 1 FROM ir_cron_trigger
-                WHERE cron_id = %s AND call_at <= clock_timestamp() AT TIME ZONE 'UTC')
-"""
-
 # The database clock at the time of the statement, in UTC like every Datetime column. Not now():
 # that is the start of the transaction, which in a long transaction (a button, a test) is older
 # than the times the ORM writes.
@@ -712,8 +683,7 @@ class SyncJob(models.Model):
     def _trigger_runner(self, at=None, jobs=1):
         """Wake one runner cron, when this transaction commits: the first active lane that no worker
         is running (see _RUNNING_LOCK_NAMESPACE), or the first runner when all are busy. Several
-        enqueues in one transaction make one trigger, at the earliest time asked for; none when a
-        due trigger of an idle runner already wakes it (`_runner_already_woken`). When the
+        enqueues in one transaction make one trigger, at the earliest time asked for. When the
         transaction queues more jobs due now than one runner claims at once (System Parameter
         store_connector.runner_batch_size), the lanes they need are woken too
         (`_wake_helper_runners`); a single delivery never wakes every lane.
@@ -744,18 +714,12 @@ class SyncJob(models.Model):
             if not runners:
                 return
             due = when <= fields.Datetime.now()
-            woken, idle = Job._runner_already_woken(runners) if due else (False, None)
-            if woken:
-                dbname = cr.dbname
-                cr.postcommit.add(lambda: cron_wakeup.wake_cron_workers(dbname))
-                return
             # Not ir.cron._trigger(): it stamps call_at to the second, and when a run of the runner
             # ends, Odoo deletes the triggers older than that run's start. A trigger made while a run
             # is under way, stamped before its start, would vanish with it, and a job committed after
             # the run's last claim would wait for the next poll (a minute). Stamped with the database
             # clock at full precision, it survives every run that began before it. Nor is a trigger
-            # skipped because one is already due, unless no run of its runner is under way
-            # (`_runner_already_woken`): it may belong to the run about to end.
+            # skipped when one is already due: that one may belong to the run about to end.
             # One trigger, to the first active runner that is not running a call now (its lock, see
             # _RUNNING_LOCK_NAMESPACE): a job queued while the first runner works through a long job
             # is taken by another worker at once; the first runner when all are busy. For a later
@@ -763,58 +727,11 @@ class SyncJob(models.Model):
             cr.execute(SQL(
                 _WAKE_SQL,
                 numbers=[number for number, _cron in runners], crons=[cron for _number, cron in runners],
-                # An idle runner found by `_runner_already_woken` is the one woken: its trigger then
-                # serves the transactions that follow.
-                due=due and not idle, namespace=_RUNNING_LOCK_NAMESPACE, first=idle or runners[0][1],
-                when=when,
+                due=due, namespace=_RUNNING_LOCK_NAMESPACE, first=runners[0][1], when=when,
             ))
             if due:
                 dbname = cr.dbname
                 cr.postcommit.add(lambda: cron_wakeup.wake_cron_workers(dbname))
-
-    @api.model
-    def _runner_already_woken(self, runners):
-        """Whether this transaction's due jobs need no trigger of their own: a trigger that is due
-        already wakes an idle runner, and nothing can delete it before that runner claims them.
-
-        Every trigger costs a row in ir_cron_trigger, whose foreign key locks the cron's row (KEY
-        SHARE): on every delivery, against the runner's own lock of that row while it runs and against
-        the other deliveries of the moment, a MultiXact each time. That was most of the intake's
-        PostgreSQL cost. A trigger is needed only because Odoo, at the end of a run, deletes the
-        triggers older than the run's start: a job committed after the run's last claim would wait for
-        the next poll. So a trigger already due is enough when no run of its runner is under way:
-
-        1. `_IDLE_RUNNER_SQL` finds the first active runner with no call running and no run under way,
-           and holds both probes (shared) until this transaction ends: no run of it can start before
-           this transaction commits (`ir.cron._process_job` takes the run lock first), so its next run
-           claims after the commit, and sees these jobs;
-        2. a due trigger of that runner exists: looked up in this transaction's snapshot first (no
-           trigger there: one is written, as before), then again in a transaction of its own, begun
-           after the probes: a run that deleted it committed before the probes and would be missed by
-           this transaction's older snapshot.
-
-        Any other case (every runner running or under way, a probe refused, no due trigger) writes a
-        trigger, as before (`_WAKE_SQL`). A NOTIFY wakes the cron workers in every case.
-
-        :param runners: `_runner_cron_ids()`.
-        :returns: (whether the trigger can be left out, the idle runner's cron id or None): a trigger
-            to write goes to that runner, so that the transactions that follow find it.
-        """
-        cr = self.env.cr
-        cr.execute(SQL(
-            _IDLE_RUNNER_SQL,
-            numbers=[number for number, _cron in runners], crons=[cron for _number, cron in runners],
-            namespace=_RUNNING_LOCK_NAMESPACE, run_namespace=_RUN_LOCK_NAMESPACE,
-        ))
-        row = cr.fetchone()
-        if not row:
-            return False, None
-        idle, seen = row
-        if not seen:
-            return False, idle
-        with self.env.registry.cursor() as fresh:
-            fresh.execute(_DUE_TRIGGER_SQL, [idle])
-            return bool(fresh.fetchone()[0]), idle
 
     # ================================================================ running
     @api.model
