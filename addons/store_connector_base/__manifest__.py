@@ -16,6 +16,8 @@
         "security/store_product_publish_wizard_security.xml",
         "security/store_connector_stock_security.xml",
         "security/store_connector_replay_security.xml",
+
+        "security/store_full_sync_security.xml",
         "security/ir.model.access.csv",
         "security/store_setup_wizard_security.xml",
         "views/connector_store_views.xml",
@@ -39,6 +41,7 @@
         "views/connector_store_views_webhooks.xml",
 
         "views/store_order_route_views.xml",
+        "views/store_full_sync_run_views.xml",
         "data/ir_cron_data.xml",
         "data/ir_cron_runner_lanes_data.xml",
         "data/ir_cron_orders_data.xml",

@@ -183,3 +183,19 @@ RATE_LIMIT_QUOTA_WARNING_SHARE = 0.8
 # The dashboard warns this many days before a credential or an OAuth grant ends (store.adapter
 # `_credential_expiries`).
 CREDENTIAL_EXPIRY_WARNING_DAYS = 30
+
+# --------------------------------------------------------------------------- Full Sync progress
+# A Full Sync run (store.full.sync.run) follows its jobs through this payload key: the jobs a Full
+# Sync queues carry it, and so does every job queued while one of them runs (the next pages, an
+# order of a page handed to a job of its own, a platform's bulk poll): see sync.job._enqueue_many.
+FULL_SYNC_RUN_KEY = "full_sync_run_id"
+# What a Full Sync imports, in the order it is shown.
+FULL_SYNC_ENTITIES = [("products", "Products"), ("customers", "Customers"), ("orders", "Orders")]
+# The paged imports of a Full Sync, by operation: when a page job fails for good, its entity stops there.
+FULL_SYNC_PAGE_OPERATIONS = {"products.import": "products", "customers.import": "customers",
+                             "orders.import": "orders"}
+# Jobs of one record that a page handed on (an order that failed on its page retries in a job of its
+# own): its record waits; the job's success or failure settles it.
+FULL_SYNC_RECORD_OPERATIONS = {"orders.import.order": "orders"}
+# How often the store form reloads a running Full Sync's progress, in milliseconds.
+FULL_SYNC_REFRESH_MS = 3000

@@ -474,25 +474,23 @@ class ConnectorStore(models.Model):
         return subscriptions
 
     def action_full_sync(self):
+        """Full Sync button: start a Full Sync run (see connector_store_full_sync.py), whose progress
+        the store form shows; a second click while it runs starts nothing."""
         self._check_store_user()
         self.ensure_one()
         self._check_platform_feature("full_sync", _("Full Sync"))
-        jobs = self._get_adapter()._full_sync(self)
-        count = len(jobs or [])
-        self._log_activity("full_sync", "done", records=count)
-        if not count:
+        run, jobs, started = self._full_sync_start()
+        if not started:
             return self._notify_user(
-                _("Full Sync of %(store)s queued nothing: pulling orders, syncing products and syncing "
-                  "customers are all switched off for this store. Switch on what it should import first.",
-                  store=self.name), kind="warning", reload=True)
-        message = (
-            _("Full Sync of %(store)s queued in 1 job: it imports the products, customers and recent "
-              "orders page after page; the Jobs button shows its progress.", store=self.name) if count == 1
-            else _("Full Sync of %(store)s queued in %(count)s jobs: they import the products, customers "
-                   "and recent orders page after page; the Jobs button shows their progress.",
-                   store=self.name, count=count)
-        )
-        return self._notify_user(message, reload=True)
+                _("A Full Sync of %(store)s is already running: its progress shows on the store. Start "
+                  "another one once it has finished.", store=self.name), kind="warning", reload=True)
+        if run.state != "running":
+            # Nothing to import (every import switched off for this store): the run says so.
+            return self._notify_user(run.summary, kind="warning", reload=True)
+        self._log_activity("full_sync", "done", records=len(jobs), message=_("Full Sync started."))
+        return self._notify_user(
+            _("Full Sync of %(store)s started: its progress shows on the store, and you will be notified "
+              "when it has finished.", store=self.name), reload=True)
 
     def action_process_queue(self):
         """Process Queue button: run this store's due jobs now, in this request.

@@ -257,13 +257,16 @@ class ConnectorStore(models.Model):
         self._check_operation_allowed("orders.pull")
         payload = dict(job.payload or {})
         since = to_datetime(payload.get("since"), "since", required=False)
-        records, next_cursor = self._fetch_page(
+        records, next_cursor, total = self._fetch_page(
             "_import_orders", payload, since=since, limit=self._get_adapter()._order_page_size(self),
-            status=payload.get("status"),
+            status=payload.get("status"), with_total=True,
         )
         result = self.env["store.order.importer"]._import_orders(self, records)
         for failure in result["failed"]:
             self._enqueue_order_import(failure["order"], error=failure["error"])
+        # A Full Sync's progress: the failed orders wait in jobs of their own (which settle them).
+        self._full_sync_record_page(job, records, waiting=len(result["failed"]), total=total,
+                                    last_page=next_cursor is None, since=since)
         max_seen = to_datetime(payload.get("max_seen"), "max_seen", required=False)
         for candidate in [result["max_updated_at"]] + [
             self._lenient_datetime((f["order"] or {}).get("updated_at")) for f in result["failed"]
@@ -375,7 +378,7 @@ class ConnectorStore(models.Model):
         SKUs may be on a product page not imported yet. The wait uses no retry; once the import is
         over, the order is imported or fails with its reason."""
         try:
-            return self._import_order((job.payload or {}).get("order"))
+            result = self._import_order((job.payload or {}).get("order"))
         except PermanentJobError as exc:
             if not self._product_import_in_progress():
                 raise
@@ -384,6 +387,8 @@ class ConnectorStore(models.Model):
                   "again (%(reason)s).", reason=str(exc)),
                 order_const.ORDER_WAITS_FOR_PRODUCT_IMPORT_SECONDS,
             ) from exc
+        self._full_sync_record_order_settled(job)
+        return result
 
     def _product_import_in_progress(self):
         """Whether an import of the store's products is queued or running."""
@@ -403,14 +408,14 @@ class ConnectorStore(models.Model):
         :returns: the sync.job records."""
         self.ensure_one()
         jobs = self.env["sync.job"]
-        features = self._platform_features()
-        if self.allow_orders_pull and "orders.pull" in features:
+        entities = self._full_sync_entities()
+        if "orders" in entities:
             days = self._get_adapter()._full_sync_order_days(self)
             since = fields.Datetime.now() - timedelta(days=days)
             jobs |= self._enqueue_order_pull(since=since, full=True, identity_key="full_sync.orders")
-        if self.allow_products_sync and "products.import" in features:
+        if "products" in entities:
             jobs |= self._enqueue_product_import()
-        if self.auto_sync_customers and "customers.import" in features:
+        if "customers" in entities:
             jobs |= self._enqueue_paged_import(order_const.OP_CUSTOMERS_IMPORT, "_job_import_customers")
         return jobs
 
@@ -447,13 +452,15 @@ class ConnectorStore(models.Model):
             identity_key=operation, direction="import",
         )
 
-    def _fetch_page(self, adapter_method, payload, since=None, limit=None, status=None):
+    def _fetch_page(self, adapter_method, payload, since=None, limit=None, status=None, with_total=False):
         """Ask the adapter for the page of a paged import (`_import_orders`, `_import_products`,
         `_import_customers`) at the payload's cursor.
 
         :param status: platform statuses to filter on (`_import_orders` only; None: all).
+        :param with_total: also return the page's "total" (how many records the whole import has, when
+            the platform says it with its pages; None otherwise), for a Full Sync's progress.
 
-        :returns: (records, next cursor or None)
+        :returns: (records, next cursor or None), or (records, next cursor, total) `with_total`
         :raises PermanentJobError: the adapter returned something else than a page, or the cursor
             it was given as the next one (the import would never end).
         """
@@ -474,6 +481,9 @@ class ConnectorStore(models.Model):
                 _("The platform returned the same page cursor twice (%(cursor)s): stopping.",
                   cursor=next_cursor)
             )
+        if with_total:
+            total = page.get("total")
+            return page.get("records") or [], next_cursor, total if isinstance(total, int) else None
         return page.get("records") or [], next_cursor
 
     def _import_paged(self, job, adapter_method, consumer):
@@ -486,10 +496,14 @@ class ConnectorStore(models.Model):
         """
         payload = dict(job.payload or {})
         since = fields.Datetime.to_datetime(payload["since"]) if payload.get("since") else None
-        records, next_cursor = self._fetch_page(
-            adapter_method, payload, since=since, limit=payload.get("limit")
+        records, next_cursor, total = self._fetch_page(
+            adapter_method, payload, since=since, limit=payload.get("limit"), with_total=True,
         )
         result = consumer(records, job=job) or {}
+        # A Full Sync's progress; the consumers count failures as a number or a list.
+        failed = result.get("failed") or 0
+        self._full_sync_record_page(job, records, failed=failed if isinstance(failed, int) else len(failed),
+                                    total=total, last_page=next_cursor is None, since=since)
         if next_cursor is not None:
             self.env["sync.job"]._enqueue(
                 self, job.operation, job.method_name,

@@ -307,7 +307,9 @@ class StoreAdapter(models.AbstractModel):
         :param status: platform status filter (list of str) or None.
         :param limit: page size wanted (the adapter caps it at the platform's maximum).
         :param cursor: the keyset cursor returned with the previous page, None for the first.
-        :returns: {"records": [normalized order dict], "next_cursor": cursor or None (last page)}
+        :returns: {"records": [normalized order dict], "next_cursor": cursor or None (last page)},
+            and optionally "total": how many records the whole import has, when the platform says it
+            with its pages (WooCommerce's X-WP-Total, eBay's total): a Full Sync shows "120 / 250".
         """
         self._missing(store, _("Import Orders"))
 
@@ -410,6 +412,19 @@ class StoreAdapter(models.AbstractModel):
         """How many days of orders a Full Sync pulls (order_const.FULL_SYNC_ORDER_DAYS, 60; eBay
         keeps 90 days of orders in its order API)."""
         return order_const.FULL_SYNC_ORDER_DAYS
+
+    @api.model
+    def _full_sync_total(self, store, entity, since=None):
+        """How many records a Full Sync of `entity` will import, for its progress ("Products 120 /
+        250"), when the first page did not say it (its "total", see `_import_orders`). Called once per
+        entity and run, on its first page; an error here is logged and ignored.
+
+        :param entity: "products", "customers" or "orders" (const.FULL_SYNC_ENTITIES).
+        :param since: the import's lower bound of update time (orders: the Full Sync's days), or None.
+        :returns: an int, or None (default) when the platform does not tell (the progress then shows
+            the records done so far).
+        """
+        return None
 
     @api.model
     def _order_page_size(self, store):

@@ -87,18 +87,13 @@ class TestButtonNotifications(StoreConnectorCase):
         self.assertTrue(params["message"].startswith("1 webhook subscription is in place:"), params)
 
     # ------------------------------------------------------------------ sync buttons
-    def test_full_sync_counts(self):
-        Job = self.env["sync.job"]
-        one = Job._enqueue(self.store, "test.noop", "_job_noop")
-        two = one | Job._enqueue(self.store, "test.noop", "_job_noop", identity_key="second")
-        for jobs, expected in ((one, "queued in 1 job:"), (two, "queued in 2 jobs:")):
-            with patch.object(self.adapter_class, "_full_sync", lambda self, store, jobs=jobs: jobs):
-                params = self.params(self.store.action_full_sync())
-            self.assertIn(f"Full Sync of {self.store.name} {expected}", params["message"])
-        with patch.object(self.adapter_class, "_full_sync", lambda self, store: Job):
-            params = self.params(self.store.action_full_sync())
-        self.assertEqual(params["type"], "warning")
-        self.assertIn("queued nothing", params["message"])
+    def test_full_sync_says_it_started_or_why_not(self):
+        params = self.params(self.store.action_full_sync())
+        self.assertEqual(params["type"], "success")
+        self.assertIn(f"Full Sync of {self.store.name} started", params["message"])
+        params = self.params(self.store.action_full_sync())
+        self.assertEqual(params["type"], "warning", "a second click while it runs starts nothing")
+        self.assertIn("already running", params["message"])
 
     def test_process_queue_counts(self):
         Job = self.env["sync.job"]

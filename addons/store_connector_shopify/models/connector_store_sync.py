@@ -46,11 +46,15 @@ class ConnectorStore(models.Model):
             if status.get("status") in ("CREATED", "RUNNING"):
                 pending[kind] = operation_id
             elif status.get("status") == "COMPLETED":
-                done[kind] = (
-                    adapter._shopify_bulk_import(self, kind, status["url"])
-                    if status.get("url")
-                    else {"records": 0}
-                )
+                total = status.get("rootObjectCount")
+                if status.get("url"):
+                    done[kind] = adapter._shopify_bulk_import(
+                        self, kind, status["url"], total=int(total) if total not in (None, "") else None)
+                else:
+                    done[kind] = {"records": 0}
+                    run = self._full_sync_current_run()
+                    if run:
+                        run._full_sync_record(kind, total=0, last_page=True)
             else:
                 done[kind] = {
                     "error": _(
@@ -59,6 +63,10 @@ class ConnectorStore(models.Model):
                         code=status.get("errorCode"),
                     )
                 }
+                # The Full Sync's progress: this kind stops here.
+                run = self._full_sync_current_run()
+                if run:
+                    run._full_sync_record(kind, job=job, stopped=True, message=done[kind]["error"])
         if pending:
             self.env["sync.job"]._enqueue(
                 self,

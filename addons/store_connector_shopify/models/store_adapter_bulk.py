@@ -27,7 +27,7 @@ mutation ConnectorBulkRun($query: String!) {
 }"""
 BULK_STATUS = """
 query ConnectorBulkStatus($id: ID!) {
-  node(id: $id) { ... on BulkOperation { id status errorCode objectCount url } }
+  node(id: $id) { ... on BulkOperation { id status errorCode objectCount rootObjectCount url } }
 }"""
 BULK_PRODUCTS = """{ products { edges { node { id legacyResourceId title descriptionHtml status
   variants { edges { node { id legacyResourceId sku barcode price compareAtPrice
@@ -142,15 +142,23 @@ class StoreAdapterShopifyBulk(models.AbstractModel):
             yield current
 
     @api.model
-    def _shopify_bulk_import(self, store, kind, url, chunk=100):
-        """Stream one completed bulk result into the base's pipelines by chunks. :returns: counts."""
+    def _shopify_bulk_import(self, store, kind, url, chunk=100, total=None):
+        """Stream one completed bulk result into the base's pipelines by chunks. Each chunk is a page
+        of the Full Sync's progress (`store.full.sync.run._full_sync_record`), when the poll job
+        belongs to one.
+
+        :param total: how many records the result holds (the bulk operation's rootObjectCount).
+        :returns: counts."""
         lines = self._shopify_bulk_lines(url)
         counts = {"records": 0}
         batch = []
+        run = store._full_sync_current_run()
+        pages = [0]
 
         def flush(batch):
             if not batch:
                 return
+            waiting = failed = 0
             if kind == "products":
                 result = store._import_product_page(batch)
             elif kind == "orders":
@@ -162,9 +170,18 @@ class StoreAdapterShopifyBulk(models.AbstractModel):
                 # As the paged pull does: each failed order gets a job of its own, shown and retryable.
                 for failure in result["failed"]:
                     store._enqueue_order_import(failure["order"], error=failure["error"])
+                # Those orders wait in jobs of their own, which settle them on the Full Sync's run.
+                waiting = len(result["failed"])
                 result = {key: len(value) for key, value in result.items() if isinstance(value, list)}
             else:
                 result = store._import_customer_page(batch)
+                failed = len(result["failed"])
+            if kind == "products":
+                failed = result["failed"]
+            if run:
+                pages[0] += 1
+                run._full_sync_record(kind, page=pages[0], done=len(batch) - failed - waiting, failed=failed,
+                                      waiting=waiting, total=total)
             for key, value in result.items():
                 if isinstance(value, int) and not isinstance(value, bool):
                     counts[key] = counts.get(key, 0) + value
@@ -187,6 +204,8 @@ class StoreAdapterShopifyBulk(models.AbstractModel):
                 flush(batch)
                 batch = []
         flush(batch)
+        if run:
+            run._full_sync_record(kind, total=total, last_page=True)
         return counts
 
 

@@ -69,7 +69,7 @@ class StoreAdapterWooCommerceOrders(models.AbstractModel):
             "/orders", cursor=cursor, since=since, limit=limit,
             params={"status": ",".join(statuses)} if statuses else None)
         return {"records": [om.order_from_rest(record) for record in page["records"]],
-                "next_cursor": page["next_cursor"]}
+                "next_cursor": page["next_cursor"], "total": page.get("total")}
 
     @api.model
     def _fetch_order_by_number(self, store, number):

@@ -229,7 +229,8 @@ class StoreAdapterWooCommerceProducts(models.AbstractModel):
         since = to_datetime(since, "since", required=False) if since else None
         page = client.modified_keyset_page("/products", cursor=cursor, since=since, limit=limit)
         records = [self._woocommerce_normalized_product(client, row) for row in page["records"]]
-        return {"records": records, "next_cursor": page["next_cursor"]}
+        # The total (X-WP-Total) with the first page: a Full Sync shows "120 / 250".
+        return {"records": records, "next_cursor": page["next_cursor"], "total": page.get("total")}
 
     @api.model
     def _woocommerce_normalized_product(self, client, row):

@@ -170,16 +170,19 @@ class WooCommerceClient(ApiClient):
         read until `limit` complete records follow the cursor, or the list ends.
 
         :param params: the request's own filters (status...).
-        :returns: {"records": [raw records], "next_cursor": str or None}
+        :returns: {"records": [raw records], "next_cursor": str or None, "total": how many records
+            the whole list has (``X-WP-Total`` of the first page, read without a cursor; else None)}
         """
         limit = max(1, min(int(limit or const.PAGE_SIZE), const.PAGE_SIZE))
         query = {**(params or {}), "orderby": "modified", "order": "asc", "dates_are_gmt": "true"}
         start = paging.cursor_time(cursor) or since
         if start:
             query["modified_after"] = (start - MODIFIED_AFTER_MARGIN).strftime("%Y-%m-%dT%H:%M:%S")
-        seen, page = [], 1
+        seen, page, first_total = [], 1, None
         while True:
-            rows, _total, total_pages = self.get_page(path, query, page=page)
+            rows, total, total_pages = self.get_page(path, query, page=page)
+            if page == 1:
+                first_total = total
             seen += rows
             last_page = not rows or (total_pages is not None and page >= total_pages) or (
                 total_pages is None and len(rows) < const.PAGE_SIZE)
@@ -194,7 +197,8 @@ class WooCommerceClient(ApiClient):
         chosen = ready[:limit]
         more = len(ready) > limit or not last_page
         return {"records": chosen,
-                "next_cursor": paging.cursor_of(chosen[-1], MODIFIED_FIELD) if more and chosen else None}
+                "next_cursor": paging.cursor_of(chosen[-1], MODIFIED_FIELD) if more and chosen else None,
+                "total": first_total if cursor is None else None}
 
     # ------------------------------------------------------------------ batches
     def batch(self, path, create=(), update=(), delete=()):

@@ -112,7 +112,17 @@ class StoreAdapterTestOrders(models.AbstractModel):
             for product in data["products"]
         ]
         page = paging.keyset_page(keyed, cursor, limit or data["page_size"])
-        return {"records": [entry["record"] for entry in page["records"]], "next_cursor": page["next_cursor"]}
+        # The total with each page, as WooCommerce's X-WP-Total or eBay's total: a Full Sync shows it.
+        return {"records": [entry["record"] for entry in page["records"]], "next_cursor": page["next_cursor"],
+                "total": len(keyed)}
+
+    @api.model
+    def _full_sync_total(self, store, entity, since=None):
+        """Customers are counted by a call of their own (as Shopify's customersCount); orders are not
+        counted (their progress shows the orders done so far)."""
+        data = _data(store)
+        data["calls"].append(("full_sync_total", entity, since))
+        return len(data["customers"]) if entity == "customers" else None
 
     @api.model
     def _import_customers(self, store, since=None, cursor=None, limit=None):
