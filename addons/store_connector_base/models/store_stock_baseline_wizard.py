@@ -109,8 +109,11 @@ class StoreStockBaselineWizard(models.TransientModel):
         store._check_store_manager()
         jobs = store._publish_stock_baseline()
         if store.allow_inventory_sync:
-            message = _("Odoo's quantities will be published to %(store)s: %(count)s stock jobs queued.",
-                        store=store.name, count=len(jobs))
+            message = store._test_mode_queued_note(
+                _("Odoo's quantities will be published to %(store)s: 1 stock job queued.", store=store.name)
+                if len(jobs) == 1 else
+                _("Odoo's quantities will be published to %(store)s: %(count)s stock jobs queued.",
+                  store=store.name, count=len(jobs)))
         else:
             message = _("Odoo's quantities will be published to %(store)s once its permission "
                         '"Inventory: Sync" is switched on.', store=store.name)
@@ -121,6 +124,8 @@ class StoreStockBaselineWizard(models.TransientModel):
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {"message": message, "type": "success", "sticky": False,
+                       # Keeps the message's line breaks (static/src/notifications/notification.scss).
+                       "className": "o_store_connector_notification",
                        "next": {"type": "ir.actions.act_window_close"}},
         }
 
