@@ -3,6 +3,8 @@ in on the credentials step (paste an Admin API access token, or Install with OAu
 client id and secret, the app's redirect URL shown to copy), and its locations step reads the shop's
 locations (Fetch Locations) and maps each one to an Odoo location, against the simulator."""
 
+from lxml import etree
+
 from .common import SIM_TOKEN, ShopifySimulatorCase
 
 
@@ -76,3 +78,14 @@ class TestShopifySetupChoices(ShopifySimulatorCase):
         wizard = self.follow(wizard.action_read_locations())
         self.assertTrue(wizard.store_id.shopify_location_ids)
         self.assertFalse(wizard.store_id.test_request_ids, "a read is no request held back")
+
+    def test_a_store_on_a_loopback_shop_url_saves_without_a_shop_domain(self):
+        """The assistant's demo store (the simulator's URL, no myshopify.com domain) must save on its
+        form, or Continue Setup (which saves first) does nothing."""
+        views = self.env["connector.store"].get_views([(False, "form")])
+        arch = etree.fromstring(views["views"]["form"]["arch"])
+        [domain] = arch.xpath("//field[@name='shopify_shop_domain']")
+        self.assertEqual(domain.get("required"), "platform == 'shopify' and not shop_url")
+        wizard = self.new_wizard()
+        self.assertFalse(wizard.store_id.shopify_shop_domain)
+        self.assertEqual(wizard.store_id.shop_url, self.sim_url)
