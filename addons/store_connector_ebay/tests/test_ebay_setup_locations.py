@@ -46,3 +46,9 @@ class TestEbaySetupLocations(EbaySimulatorCase):
         wizard = self.open_wizard()
         wizard.action_read_locations()
         self.assertIn("no inventory location yet", wizard.locations_result)
+
+    def test_the_tokens_connect_with_ebay_saves_are_named_in_words(self):
+        lines = {cred.key: cred for cred in self.store.credential_ids}
+        self.assertEqual(lines["access_token"].label, "Access Token")
+        self.assertIn("connect button", lines["access_token"].description)
+        self.assertEqual(lines["refresh_token"].label, "Refresh Token")
