@@ -235,6 +235,17 @@ ensure_rtlcss() {
   npm install -g --silent rtlcss >/dev/null 2>&1 || log "could not install rtlcss: Arabic screens stay left-to-right"
 }
 
+# ensure_chromium: the browser tests (tours, run by HttpCase.start_tour) drive a headless Chromium that
+# Odoo finds on the PATH (google-chrome, chromium...: odoo/tests/common.py). Without one Odoo skips
+# them, and a skip fails the run: Debian's package is installed when none is there.
+ensure_chromium() {
+  local bin
+  for bin in google-chrome chromium chromium-browser google-chrome-stable; do
+    command -v "$bin" >/dev/null && return 0
+  done
+  need_apt chromium
+}
+
 setup_all() {
   ensure_postgres
   ensure_odoo_src

@@ -60,6 +60,8 @@
     ],
     "assets": {
         "web.assets_backend": ["store_connector_base/static/src/**/*"],
+        # The tours of the merchant's flows (tests/test_tours_merchant.py).
+        "web.assets_tests": ["store_connector_base/static/tests/tours/**/*"],
     },
     # The connector's routes and crons through a database restart (services/database_outage.py).
     "post_load": "post_load",

@@ -51,6 +51,20 @@ OPERATION_LABELS = {
     "platform.uninstall": _lt("Platform addon removal"),
 }
 
+# Operations only the activity log (store.activity.log.operation) names: what happened to a store that
+# is no job of its own.
+ACTIVITY_LABELS = {
+    "auth": _lt("Credentials and authorization"),
+    "connection": _lt("Connection"),
+    "setup": _lt("Store set-up"),
+    "quota": _lt("API quota"),
+    "full_sync": _lt("Full sync"),
+    "platform_outage": _lt("Platform outage"),
+    "webhook": _lt("Webhook notification"),
+    "order.received": _lt("Order received"),
+    "order.refund": _lt("Order refund"),
+}
+
 # Platform order statuses (store.order.binding.platform_status) many platforms share, in lower case
 # as the platforms send them; a platform addon labels its own (`store.adapter._order_status_labels`).
 ORDER_STATUS_LABELS = {
@@ -91,3 +105,9 @@ def readable_code(code):
 def translate(env, label):
     """A label of the tables above or of a platform addon (lazy or plain text), in env's language."""
     return env._(label) if isinstance(label, LazyGettext) else str(label)
+
+
+def count_text(count, one, many):
+    """`one` for a count of 1, else `many`, each a translated message (e.g. _("%(count)s order"),
+    _("%(count)s orders")) formatted with the count: never "1 orders" nor "2 order"."""
+    return (one if count == 1 else many) % {"count": count}

@@ -157,6 +157,7 @@ class StoreSyncApiController(http.Controller):
             if retry_after:
                 raise SyncApiError(
                     429, "rate_limited",
+                    _("Too many requests from this user; retry in a second.") if retry_after == 1 else
                     _("Too many requests from this user; retry in %(seconds)s seconds.", seconds=retry_after),
                     headers={"Retry-After": str(retry_after)},
                 )

@@ -819,6 +819,8 @@ class ConnectorStore(models.Model):
         self.invalidate_recordset(["consecutive_failures"])
         if streak == const.CONSECUTIVE_FAILURES_ALERT:
             self._notify_managers(
+                _("A job of store %(store)s failed. Open its failed jobs to see why; retry it once the "
+                  "cause is fixed.", store=self.name) if streak == 1 else
                 _("%(count)s jobs of store %(store)s failed in a row. Open its failed jobs to see why; "
                   "retry them once the cause is fixed.", count=streak, store=self.name)
             )

@@ -19,7 +19,7 @@ from odoo import _, api, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from .. import order_const
+from .. import labels, order_const
 from ..exceptions import OperationNotPermitted
 from ..services import sync_api
 from ..services.sync_api import SyncApiError
@@ -95,6 +95,7 @@ class ConnectorStore(models.Model):
         if retry_after:
             raise SyncApiError(
                 429, "rate_limited",
+                _("Too many requests for this store; retry in a second.") if retry_after == 1 else
                 _("Too many requests for this store; retry in %(seconds)s seconds.", seconds=retry_after),
                 headers={"Retry-After": str(retry_after)},
             )
@@ -188,13 +189,15 @@ class ConnectorStore(models.Model):
         known = set(self._api_bindings(skus, published_only=published_only).mapped("sku"))
         missing = [sku for sku in skus if sku not in known]
         if missing:
-            raise SyncApiError(
-                422, "unknown_sku",
-                _("%(count)s SKUs name no product published to this store: %(skus)s. Publish them first "
-                  "(the product's Store Channels).", count=len(missing),
-                  skus=", ".join(missing[:10]) + (", ..." if len(missing) > 10 else "")),
-                details={"skus": missing[:100]},
+            skus_text = ", ".join(missing[:10]) + (", ..." if len(missing) > 10 else "")
+            message = _(
+                "SKU %(skus)s names no product published to this store. Publish it first (the product's "
+                "Store Channels).", skus=skus_text,
+            ) if len(missing) == 1 else _(
+                "%(count)s SKUs name no product published to this store: %(skus)s. Publish them first "
+                "(the product's Store Channels).", count=len(missing), skus=skus_text,
             )
+            raise SyncApiError(422, "unknown_sku", message, details={"skus": missing[:100]})
 
     @api.model
     def _api_job_values(self, jobs):
@@ -561,8 +564,10 @@ class ConnectorStore(models.Model):
         self._log_activity(
             order_const.OP_ORDERS_IMPORT, "failed" if outcome["failed"] else "done",
             records=outcome["total_orders"],
-            message=_("Sync API pull: %(total)s orders read, %(created)s created, %(updated)s updated, "
-                      "%(unchanged)s unchanged, %(failed)s failed.", total=outcome["total_orders"],
+            message=_("Sync API pull: %(read)s; %(created)s created, %(updated)s updated, "
+                      "%(unchanged)s unchanged, %(failed)s failed.",
+                      read=labels.count_text(outcome["total_orders"], _("1 order read"),
+                                             _("%(count)s orders read")),
                       created=outcome["created"], updated=outcome["updated"], unchanged=outcome["unchanged"],
                       failed=outcome["failed"]))
         if not more and not keep_cursor and max_seen and (not current or max_seen > current):

@@ -19,6 +19,7 @@ from odoo import _, api, fields, models
 from odoo.tools.misc import format_datetime
 
 from .. import const
+from ..labels import readable_code
 
 # The window of the "recent activity" figures.
 DASHBOARD_WINDOW_HOURS = 24
@@ -319,10 +320,14 @@ class StoreDashboardMixin(models.AbstractModel):
     def _dashboard_last_sync_html(self, last_success):
         if not last_success:
             return Markup("<span class='text-muted'>%s</span>") % _("No successful sync yet.")
+        # People read the operations' labels (the codes stay in the jobs' filters).
+        known = self.env["sync.job"]._operation_labels()
+        named = sorted(((known.get(operation) or readable_code(operation), last)
+                        for operation, last in last_success.items()), key=lambda row: row[0].casefold())
         rows = Markup().join(
             Markup("<tr><td>%s</td><td class='text-end'>%s</td></tr>")
-            % (operation, format_datetime(self.env, last, dt_format="short"))
-            for operation, last in sorted(last_success.items())
+            % (label, format_datetime(self.env, last, dt_format="short"))
+            for label, last in named
         )
         return Markup("<table class='table table-sm mb-0'><tbody>%s</tbody></table>") % rows
 

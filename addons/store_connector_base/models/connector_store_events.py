@@ -94,7 +94,9 @@ class ConnectorStore(models.Model):
             "%(order)s from platform order %(number)s (%(status)s)",
             order=", ".join(order.mapped("name")),
             number=binding.external_number or binding.external_id,
-            status=binding.platform_status or "-",
+            # The status's label, as the order's form shows it ("Partially refunded", not the code).
+            status=self.env["store.order.binding"]._platform_status_label(binding.platform_status)
+            if binding.platform_status else "-",
         )
         return self._log_activity("order.received", "done", records=len(order), message=message,
                                   duration=duration, job=job or None)

@@ -33,7 +33,7 @@ from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.http import request
 
-from .. import const
+from .. import const, labels
 from ..exceptions import OAuthStateError, PermanentJobError, RetryableJobError, StoreAuthError
 from ..services.http_transport import HttpTransport
 from ..services.logs import get_logger
@@ -214,8 +214,10 @@ class ConnectorStore(models.Model):
                                     store=store.name))
         if not found._oauth_in_progress():
             found._oauth_close()
-            raise OAuthStateError(_("This installation expired (after %(minutes)s minutes): start it again "
-                                    "from the store's form in Odoo.", minutes=const.OAUTH_STATE_TTL // 60))
+            raise OAuthStateError(_("This installation expired (after %(duration)s): start it again "
+                                    "from the store's form in Odoo.",
+                                    duration=labels.count_text(const.OAUTH_STATE_TTL // 60, _("1 minute"),
+                                                               _("%(count)s minutes"))))
         if check_nonce and not found._oauth_nonce_matches((cookies or {}).get(found._oauth_cookie_name())):
             raise OAuthStateError(_(
                 "This installation was started in another browser (or this browser did not keep its "

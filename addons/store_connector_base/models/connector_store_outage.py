@@ -177,6 +177,10 @@ class ConnectorStore(models.Model):
         self.invalidate_recordset(_OUTAGE_FIELDS)
         if starts:
             self._log_activity("platform_outage", "failed", message=_(
+                "The platform does not answer (a job failed for a transient cause): the store's jobs "
+                "wait, their retries untouched, and one job at a time checks whether it is back. Last "
+                "error: %(error)s", error=error,
+            ) if streak == 1 else _(
                 "The platform does not answer (%(count)s jobs in a row failed for a transient cause): the "
                 "store's jobs wait, their retries untouched, and one job at a time checks whether it is "
                 "back. Last error: %(error)s", count=streak, error=error,
@@ -224,6 +228,9 @@ class ConnectorStore(models.Model):
             return False
         minutes = max(1, round((now - since) / timedelta(minutes=1)))
         self._log_activity("platform_outage", "done", message=_(
+            "The platform answers again after about a minute without answering: the store's waiting "
+            "jobs run again.",
+        ) if minutes == 1 else _(
             "The platform answers again after about %(minutes)s minutes without answering: the store's "
             "waiting jobs run again.", minutes=minutes,
         ))

@@ -114,6 +114,8 @@ class ConnectorStore(models.Model):
             message = _("No product to export: publish products to %(store)s first.", store=self.name)
         elif products == 1:
             message = _("1 product queued for export (1 job).")
+        elif len(jobs) == 1:
+            message = _("%(products)s products queued for export in 1 job.", products=products)
         else:
             message = _("%(products)s products queued for export in %(jobs)s jobs.",
                         products=products, jobs=len(jobs))

@@ -35,6 +35,7 @@ class ConnectorStore(models.Model):
                 store.env._("%(api)s: %(used)s of %(limit)s calls (%(percent)s%%)", api=line["label"],
                             used=line["used"], limit=line["limit"], percent=line["percent"])
                 if line["limit"] else
+                store.env._("%(api)s: 1 call (no daily quota)", api=line["label"]) if line["used"] == 1 else
                 store.env._("%(api)s: %(used)s calls (no daily quota)", api=line["label"], used=line["used"])
                 for line in lines
             ) or False
@@ -101,8 +102,8 @@ class ConnectorStore(models.Model):
         adapter = self._get_adapter()
         label = dict(adapter._rate_limit_quotas(self)).get(api_name) or api_name or _("its API")
         message = _(
-            "Store %(store)s has spent %(used)s of the %(limit)s calls its %(platform)s %(api)s quota "
-            "allows today (%(percent)s%%). Once the quota is spent, its jobs wait for the quota to "
+            "Store %(store)s has spent %(percent)s%% of the calls its %(platform)s %(api)s quota allows "
+            "today (%(used)s of %(limit)s). Once the quota is spent, its jobs wait for the quota to "
             "start again at midnight (%(timezone)s) instead of failing; if this happens often, raise the "
             "quota with the platform (and on the store) or sync less often.",
             store=self.name, used=used, limit=limit, platform=adapter._platform_name(self), api=label,

@@ -3,6 +3,7 @@ import re
 
 from odoo import _, models
 
+from ..labels import count_text
 from ..services.logs import get_logger
 
 _logger = get_logger(__name__)
@@ -75,10 +76,12 @@ class ConnectorStore(models.Model):
         self._log_redaction(request, _(
             "anonymised partners %(redacted)s; kept %(kept)s (posted invoices, confirmed orders, another "
             "store's customer, or a user or company of this database need their data); erased %(deliveries)s "
-            "webhook deliveries and %(jobs)s job payloads that carried it.",
+            "and %(jobs)s that carried it.",
             redacted=", ".join(map(str, redacted.ids)) or _("none"),
             kept=", ".join(map(str, kept.ids)) or _("none"),
-            deliveries=len(deliveries), jobs=len(jobs),
+            deliveries=count_text(len(deliveries), _("1 webhook delivery"),
+                                  _("%(count)s webhook deliveries")),
+            jobs=count_text(len(jobs), _("1 job payload"), _("%(count)s job payloads")),
         ))
         return {"redacted": redacted.ids, "kept": kept.ids, "deliveries": deliveries, "jobs": jobs}
 

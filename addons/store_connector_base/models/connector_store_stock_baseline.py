@@ -5,7 +5,7 @@ from odoo import _, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero
 
-from .. import const
+from .. import const, labels
 from ..exceptions import OperationNotPermitted, PermanentJobError
 from .store_product_binding import LOCK_INVENTORY
 
@@ -176,6 +176,14 @@ class ConnectorStore(models.Model):
         self.ensure_one()
         importing = self._stock_baseline_order_jobs()
         if importing:
+            if len(importing) == 1:
+                raise UserError(_(
+                    "Nothing was imported: 1 order import of %(store)s is still waiting or running "
+                    "(e.g. the Full Sync's). The orders it brings may validate deliveries of goods the shop "
+                    "already shipped, which lowers Odoo's stock once more after the import set it to the "
+                    "shop's. Wait until it is done (Store Connector › Queue › Jobs), then import again.",
+                    store=self.name,
+                ))
             raise UserError(_(
                 "Nothing was imported: %(count)s order imports of %(store)s are still waiting or running "
                 "(e.g. the Full Sync's). The orders they bring may validate deliveries of goods the shop "
@@ -186,11 +194,19 @@ class ConnectorStore(models.Model):
         rows = self._stock_baseline_rows()
         refused = [row for row in rows if row["error"]]
         if refused:
+            errors = "\n".join(row["error"] for row in refused)
+            if len(refused) == 1:
+                raise UserError(_(
+                    "Nothing was imported: 1 SKU cannot be set from the platform's quantities.\n"
+                    "%(errors)s\nReceive its lots or serial numbers in Odoo first, or publish Odoo's "
+                    "quantities instead.",
+                    errors=errors,
+                ))
             raise UserError(_(
                 "Nothing was imported: %(count)s SKUs cannot be set from the platform's quantities.\n"
                 "%(errors)s\nReceive their lots or serial numbers in Odoo first, or publish Odoo's "
                 "quantities instead.",
-                count=len(refused), errors="\n".join(row["error"] for row in refused),
+                count=len(refused), errors=errors,
             ))
         changed = [row for row in rows if row["plan"]]
         named = self.with_context(inventory_name=_("%(store)s: stock imported from the platform",
@@ -198,7 +214,10 @@ class ConnectorStore(models.Model):
         named._apply_platform_stock_plans([row["plan"] for row in changed])
         self._set_stock_baseline("platform")
         self._log_activity("stock.baseline", "done", records=len(changed), message=_(
-            "Stock baseline: the platform's quantities were imported into Odoo (%(count)s changed).",
+            "Stock baseline: the platform's quantities were imported into Odoo (1 quantity changed).",
+        ) if len(changed) == 1 else _(
+            "Stock baseline: the platform's quantities were imported into Odoo (%(count)s quantities "
+            "changed).",
             count=len(changed),
         ))
         return len(changed)
@@ -346,12 +365,13 @@ class ConnectorStore(models.Model):
                        "the units belong to", lots=", ".join(lots.mapped("name")))
         else:
             reason = _("Odoo would have to invent their %(what)s", what=what)
+        units = labels.count_text(round(change, 6), _("1 more unit"), _("%(count)s more units"))
         return _(
-            "SKU %(sku)s: the platform has %(count)s more units than Odoo in %(location)s, but the "
+            "SKU %(sku)s: the platform has %(units)s than Odoo in %(location)s, but the "
             "product is tracked by %(what)s and %(reason)s. Receive the units in Odoo with their "
             "%(what)s (an inventory adjustment per lot), then synchronise again.",
             sku=sku or product.default_code or product.display_name,
-            count=round(change, 6), location=", ".join(locations.mapped("complete_name")),
+            units=units, location=", ".join(locations.mapped("complete_name")),
             what=what, reason=reason,
         )
 

@@ -3,7 +3,7 @@ from collections import defaultdict
 
 from odoo import _, api, fields, models
 
-from .. import const
+from .. import const, labels
 from ..exceptions import OperationNotPermitted, PlatformFeatureMissing
 from ..services.normalized import raw_order_id
 
@@ -173,11 +173,14 @@ class ConnectorStore(models.Model):
         self._log_activity(
             const.OP_STOCK_RECONCILE, "done", records=len(entries), duration=time.monotonic() - started,
             job=job, message=_(
-                "Stock checked: %(checked)s quantities compared, %(drift)s differ from Odoo's "
-                "(%(new)s new, %(resolved)s resolved); %(orders)s orders not imported yet were "
-                "taken into account.",
-                checked=len(entries), drift=len(differences), new=len(new_vals),
-                resolved=len(resolved), orders=order_count,
+                "Stock checked: %(checked)s, %(drift)s from Odoo's (%(new)s new, %(resolved)s resolved); "
+                "%(orders)s into account.",
+                checked=labels.count_text(len(entries), _("1 quantity compared"),
+                                          _("%(count)s quantities compared")),
+                drift=labels.count_text(len(differences), _("1 differs"), _("%(count)s differ")),
+                new=len(new_vals), resolved=len(resolved),
+                orders=labels.count_text(order_count, _("1 order not imported yet was taken"),
+                                         _("%(count)s orders not imported yet were taken")),
             ),
         )
         return result

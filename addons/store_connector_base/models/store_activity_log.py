@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
+from .. import labels
+
 
 class StoreActivityLog(models.Model):
     """What happened on a store, for people: syncs, connection tests, pauses, notable failures.
@@ -17,7 +19,11 @@ class StoreActivityLog(models.Model):
 
     store_id = fields.Many2one("connector.store", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="store_id.company_id", store=True)
-    operation = fields.Char(required=True, index=True)
+    # Stored as a code (filters keep working); a selection whose values come from a method accepts any
+    # code and shows each known one's label (the jobs' operations and the log's own, labels.py) in
+    # filters and group-bys; `operation_label` also reads an unknown code, in lists and the form.
+    operation = fields.Selection(selection="_selection_operation", required=True, index=True)
+    operation_label = fields.Char(string="Operation Name", compute="_compute_operation_label")
     status = fields.Selection(
         [("done", "Done"), ("failed", "Failed"), ("info", "Info")], required=True, default="info"
     )
@@ -25,6 +31,25 @@ class StoreActivityLog(models.Model):
     duration = fields.Float(help="Seconds.")
     message = fields.Text()
     job_id = fields.Many2one("sync.job", ondelete="set null", check_company=True)
+
+    @api.model
+    def _selection_operation(self):
+        known = self._operation_labels()
+        return sorted(known.items(), key=lambda item: item[1].casefold())
+
+    @api.model
+    def _operation_labels(self):
+        """{operation code: label in the user's language}: the jobs' (sync.job._operation_labels,
+        platforms' included) and the log's own (labels.ACTIVITY_LABELS)."""
+        known = {code: labels.translate(self.env, label) for code, label in labels.ACTIVITY_LABELS.items()}
+        known.update(self.env["sync.job"]._operation_labels())
+        return known
+
+    @api.depends("operation")
+    def _compute_operation_label(self):
+        known = self._operation_labels()
+        for line in self:
+            line.operation_label = known.get(line.operation) or labels.readable_code(line.operation)
 
     @api.model_create_multi
     def create(self, vals_list):

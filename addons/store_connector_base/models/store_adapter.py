@@ -975,10 +975,12 @@ class StoreAdapter(models.AbstractModel):
                 elif outcome is not _NO_OUTCOME:
                     results[delivery_id] = outcome
         if failed:
+            errors = "; ".join(f"{delivery_id}: {error}" for delivery_id, error in failed)
             raise PermanentJobError(_(
+                "1 webhook delivery of the batch failed, it runs again alone: %(errors)s", errors=errors,
+            ) if len(failed) == 1 else _(
                 "%(count)s webhook deliveries of the batch failed, each runs again alone: %(errors)s",
-                count=len(failed),
-                errors="; ".join(f"{delivery_id}: {error}" for delivery_id, error in failed)))
+                count=len(failed), errors=errors))
         return results
 
     # ---------------------------------------------------------------- webhooks: orders

@@ -93,6 +93,11 @@ class StoreStockBaselineWizard(models.TransientModel):
         store = self.store_id
         store._check_store_manager()
         count = store._import_stock_baseline()
+        if count == 1:
+            return self._done(_(
+                "The platform's quantities are imported into Odoo (1 quantity changed). Store "
+                "%(store)s now publishes Odoo's stock.", store=store.name,
+            ))
         return self._done(_(
             "The platform's quantities are imported into Odoo (%(count)s quantities changed). Store "
             "%(store)s now publishes Odoo's stock.", count=count, store=store.name,
@@ -108,15 +113,20 @@ class StoreStockBaselineWizard(models.TransientModel):
         store = self.store_id
         store._check_store_manager()
         jobs = store._publish_stock_baseline()
-        if store.allow_inventory_sync:
-            message = store._test_mode_queued_note(
-                _("Odoo's quantities will be published to %(store)s: 1 stock job queued.", store=store.name)
-                if len(jobs) == 1 else
-                _("Odoo's quantities will be published to %(store)s: %(count)s stock jobs queued.",
-                  store=store.name, count=len(jobs)))
+        if store.allow_inventory_sync and not jobs:
+            message = _("Odoo's quantities will be published to %(store)s: no SKU is published there yet; "
+                        "each product's stock is sent once it is published.", store=store.name)
+        elif store.allow_inventory_sync and len(jobs) == 1:
+            message = _("Odoo's quantities will be published to %(store)s: 1 stock job queued.",
+                        store=store.name)
+        elif store.allow_inventory_sync:
+            message = _("Odoo's quantities will be published to %(store)s: %(count)s stock jobs queued.",
+                        store=store.name, count=len(jobs))
         else:
             message = _("Odoo's quantities will be published to %(store)s once its permission "
                         '"Inventory: Sync" is switched on.', store=store.name)
+        if jobs:
+            message = store._test_mode_queued_note(message)
         return self._done(message)
 
     def _done(self, message):

@@ -20,7 +20,7 @@ from odoo.tools import SQL, config
 
 from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
 
-from .. import const
+from .. import const, labels
 from ..exceptions import (
     PermanentJobError,
     PlatformUnavailable,
@@ -1425,6 +1425,8 @@ class SyncJob(models.Model):
             result = str(exc)  # the job log's line: what was not sent (the handler returned nothing)
             if alone:
                 self.env.cr.rollback()
+            # The job's log line says what was not sent (the message carries no secret).
+            result = str(exc)
             outcome, message, retry_after = self._on_test_mode_not_sent(exc, time.monotonic() - started,
                                                                         started_at), None, None
         except Exception as exc:  # noqa: BLE001 - classified below; a handler bug must not stop the queue
@@ -1915,8 +1917,8 @@ class SyncJob(models.Model):
         lost = {
             True: _("The worker running this job stopped (its database connection closed) before the "
                     "job finished."),
-            False: _("The worker running this job stopped before it finished (no news for %(minutes)s "
-                     "minutes).", minutes=minutes),
+            False: _("The worker running this job stopped before it finished (no news for %(duration)s).",
+                     duration=labels.count_text(minutes, _("1 minute"), _("%(count)s minutes"))),
         }
         for leased in (True, False):
             exhausted = [job_id for job_id, _store, spent, has_lease in rows if spent and has_lease is leased]

@@ -27,6 +27,8 @@ _SUMMARIZERS = {
     "_job_check_webhook_health": "_summary_webhook_health",
     "_job_export_customer": "_summary_customer_export",
     "_job_process": "_summary_webhook",
+    "_job_replay": "_summary_webhook",
+    "_job_recover_order": "_summary_order_import",
 }
 # What a job is about, for people: the record of a target model they would open instead (a product
 # binding's product, a transfer's sale order...), by field of the target.
@@ -38,7 +40,8 @@ _RELATED_FIELDS = {
 # The most links of one kind a job shows (a stock export names up to 250 products).
 _MAX_LINKS = 20
 # Advice for a failed job refused by the platform or by Odoo (error kind "permanent"), by handler.
-_IMPORT_HANDLERS = ("_job_import_order", "_job_import_orders_page", "_job_process")
+_IMPORT_HANDLERS = ("_job_import_order", "_job_import_orders_page", "_job_process", "_job_replay",
+                    "_job_recover_order")
 _EXPORT_HANDLERS = ("_job_export_inventory", "_job_export_products", "_job_export_customer")
 _FULFILLMENT_HANDLERS = ("_job_push_fulfillment", "_job_push_order_status", "_job_push_order_stage")
 
@@ -286,10 +289,15 @@ class SyncJobLabels(models.Model):
             covered = result.get("covered_deliveries") or []
             result = result.get("result")
         summary = False
-        if isinstance(result, dict) and {"created", "updated", "ignored"} & set(result):
+        if isinstance(result, dict) and isinstance(result.get("ignored"), str) and result.get("reason"):
+            # `store.adapter._webhook_ignored`: a topic nothing acts on, or an event that changes nothing.
+            summary = _("Nothing to do: %(reason)s", reason=result["reason"])
+        elif isinstance(result, dict) and {"created", "updated", "ignored"} & set(result):
             summary = self._summary_order_import(result)
         if not summary:
             summary = _("Processed the notification (%(operation)s).", operation=self.operation_label)
+        if isinstance(result, dict) and result.get("replay_note"):
+            summary += " " + result["replay_note"]
         if covered:
             summary += " " + self._count(
                 len(covered), _("It also covered %(count)s older notification of the same record."),
@@ -314,7 +322,10 @@ class SyncJobLabels(models.Model):
     @api.depends("state", "error_kind", "last_error")
     def _compute_next_step(self):
         for job in self:
-            job.next_step = job._failure_advice() if job.state == "failed" else False
+            # A job the platform refused the credentials of waits (pending) for new ones: it needs the
+            # same advice as a failed one.
+            waiting = job.state == "pending" and job.error_kind == "auth"
+            job.next_step = job._failure_advice() if job.state == "failed" or waiting else False
 
     def _failure_advice(self):
         """What to do about this failed job, in a sentence: the platform's advice

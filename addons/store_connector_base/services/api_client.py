@@ -466,11 +466,16 @@ class ApiClient:
                 # The platform said when: nothing of this store is sent before then.
                 limiter.update(retry_after=retry_after)
             delay = retry_after if retry_after is not None else self.throttle_default_retry_after
+            seconds = round(delay, 1)
             raise throttled_error(str(_lt(
+                "%(platform)s asked store %(store)s to slow down (HTTP 429): %(message)s The request is "
+                "sent again in a second.",
+                platform=self.platform_name, store=self.store.name, message=self._http_message(response),
+            ) if seconds == 1 else _lt(
                 "%(platform)s asked store %(store)s to slow down (HTTP 429): %(message)s The request is "
                 "sent again in %(seconds)s seconds.",
                 platform=self.platform_name, store=self.store.name, message=self._http_message(response),
-                seconds=round(delay, 1),
+                seconds=seconds,
             )), delay, cls=PlatformUnavailable)
         if status >= 500:
             raise PlatformUnavailable(str(_lt(

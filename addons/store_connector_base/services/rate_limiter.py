@@ -124,7 +124,7 @@ class RateLimiter:
                         self.day, self.daily_used = current_day, 0
                     if self.daily_used >= self.daily_limit:
                         raise throttled_error(
-                            _("The daily quota of %(limit)s API calls is used up.", limit=self.daily_limit),
+                            _("The daily API call quota (%(limit)s) is used up.", limit=self.daily_limit),
                             DAILY_QUOTA_RETRY_SECONDS,
                         )
                 wait = self._wait_for(cost, now)
@@ -319,7 +319,7 @@ class SharedRateLimiter:
             if state["daily_used"] >= self.daily_limit:
                 day_left = state["day_left"]
                 raise throttled_error(
-                    _("The daily quota of %(limit)s API calls is used up; it starts again at the "
+                    _("The daily API call quota (%(limit)s) is used up; it starts again at the "
                       "platform's midnight.", limit=self.daily_limit),
                     # Just after the platform's day turns (a minute's margin for clocks).
                     day_left + 60 if day_left is not None else DAILY_QUOTA_RETRY_SECONDS,

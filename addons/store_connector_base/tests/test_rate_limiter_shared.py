@@ -84,7 +84,7 @@ class TestSharedRateLimiter(TransactionCase):
         self.assertEqual(len(allowed), 5, "three workers share one quota of 5 calls")
         self.assertEqual(len(refused), 7)
         self.assertTrue(all(exc.throttled for exc in refused))
-        self.assertIn("daily quota of 5 API calls is used up", str(refused[0]))
+        self.assertIn("daily API call quota (5) is used up", str(refused[0]))
         with db_connect(dbname).cursor() as cr:
             cr.execute(f"SELECT daily_used FROM {rate_limiter.TABLE} WHERE key = %s", [self.key])
             self.assertEqual(cr.fetchone()[0], 5)
@@ -177,7 +177,7 @@ class TestPlatformQuotaThroughJobs(StoreConnectorCase):
         Job._process_queue(store_ids=self.store.ids, commit=False)
         self.assertEqual(first.state, "done")
         self.assertRecordValues(second, [{"state": "pending", "retry_count": 0}])
-        self.assertIn("daily quota of 3 API calls is used up", second.last_error)
+        self.assertIn("daily API call quota (3) is used up", second.last_error)
         self.assertEqual(test_adapter.API_CALLS.get(self.store.id), 3)
         limiter = self.store._get_adapter()._get_rate_limiter(self.store, 40, 2)
         self.assertEqual(limiter.quota_timezone, "America/Los_Angeles")

@@ -160,7 +160,7 @@ class TestStockBaselineWindow(StockBaselineCase):
         self.assertEqual(wizard.order_job_count, 1)
         with self.assertRaises(UserError) as caught:
             wizard.action_import_platform()
-        self.assertIn("order imports of New Shop are still waiting or running", caught.exception.args[0])
+        self.assertIn("1 order import of New Shop is still waiting or running", caught.exception.args[0])
         self.assertEqual(self.on_hand(self.mug), 2, "nothing imported")
         self.assertEqual(self.new_store.stock_baseline, "none")
         pull.sudo().write({"state": "done"})
@@ -250,7 +250,7 @@ class TestPlatformQuantityInTrackedStock(StockBaselineCase):
         self.assertEqual(wizard.refused_count, 1)
         with self.assertRaises(UserError) as caught:
             wizard.action_import_platform()
-        self.assertIn("Nothing was imported", caught.exception.args[0])
+        self.assertIn("Nothing was imported: 1 SKU cannot be set", caught.exception.args[0])
         self.assertIn("SKU HONEY-1", caught.exception.args[0])
         self.assertEqual(self.on_hand(self.lotted), 5)
         self.assertEqual(self.on_hand(self.mug), 1, "all or nothing: the mug is not imported either")

@@ -55,7 +55,7 @@ class TestStockDrift(ProductSyncCase):
         self.assertEqual(self.store.stock_drift_count, 1)
         self.assertTrue(self.store.stock_reconciled_at)
         log = self.store.log_ids.filtered(lambda entry: entry.operation == "stock.reconcile")
-        self.assertIn("1 differ from Odoo's", log.message)
+        self.assertIn("3 quantities compared, 1 differs from Odoo's", log.message)
         # Seen again later (with other numbers): still the same drift, since the first time.
         since = fields.Datetime.now() - timedelta(days=3)
         drift.sudo().write({"first_seen_at": since, "last_checked_at": since})

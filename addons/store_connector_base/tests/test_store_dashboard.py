@@ -79,8 +79,11 @@ class TestStoreDashboard(SyncApiFixtures, TransactionCase):
         self.assertEqual(A.dashboard_open_failed_count, 2)
         self.assertEqual(A.dashboard_last_success_at, self.t_inventory)
         html = str(A.dashboard_last_sync_html)
+        # People read the operations' labels, not their codes (issue #13).
+        for label in ("Product sync", "Stock export", "Order pull"):
+            self.assertIn(label, html)
         for operation in ("products.sync", "inventory.sync", "orders.import"):
-            self.assertIn(operation, html)
+            self.assertNotIn(operation, html)
         self.assertEqual(
             (A.dashboard_webhook_count, A.dashboard_webhook_active_count, A.dashboard_webhook_problem_count),
             (3, 2, 1))

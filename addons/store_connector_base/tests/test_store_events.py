@@ -54,7 +54,8 @@ class TestStoreEvents(SyncApiFixtures, TransactionCase):
                          ("order.received", "done", 1, 0.25, job))
         self.assertIn(order.name, log.message)
         self.assertIn(f"#{order.id}", log.message)
-        self.assertIn("processing", log.message)
+        # the status's label, as the order's form shows it (issue #13), not its code
+        self.assertIn("(Processing)", log.message)
 
     def test_inventory_completed_event_logs(self):
         log = self.store._event_inventory_sync_completed(

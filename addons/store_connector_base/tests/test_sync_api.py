@@ -157,6 +157,10 @@ class TestSyncApi(SyncApiFixtures, HttpCase):
         self.assertApiError(self._post(url, {"skus": [1, 2]}), 422, "invalid_sku")
         error = self.assertApiError(self._post(url, {"skus": ["SKU-A", "GHOST"]}), 422, "unknown_sku")
         self.assertEqual(error["details"]["skus"], ["GHOST"])
+        # one SKU: a sentence in the singular (never "1 SKUs")
+        self.assertTrue(error["message"].startswith("SKU GHOST names no product published"), error["message"])
+        error = self.assertApiError(self._post(url, {"skus": ["GHOST", "PHANTOM"]}), 422, "unknown_sku")
+        self.assertTrue(error["message"].startswith("2 SKUs name no product published"), error["message"])
         self.assertFalse(self._jobs(self.store, "products.export"))
 
     def test_too_large_body_is_413(self):

@@ -100,9 +100,9 @@ class TestWebhookDeliveryAccess(RpcAttackCase):
                     if view_type == "form":
                         self.assertEqual("body" in names, sees_body)
                         self.assertEqual("headers" in names, sees_body)
-                        pages = {node.get("name") for node in arch.iter("page")}
-                        self.assertEqual({"body", "headers"} <= pages, sees_body,
-                                         "no empty Body/Headers tab for a User")
+                        sections = {node.get("name") for node in arch.iter("page", "details")}
+                        self.assertEqual({"body", "headers"} <= sections, sees_body,
+                                         "no empty Body/Headers section for a User")
             # what the form asks for loads too
             form_fields = [name for name in METADATA + ["body", "headers"]
                            if sees_body or name not in ("body", "headers")]

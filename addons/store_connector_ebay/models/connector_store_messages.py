@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import fields, models
 
 from .. import const
 
@@ -37,7 +37,5 @@ class ConnectorStore(models.Model):
         result = self._get_adapter()._ebay_poll_buyer_messages(self)
         self._log_activity(
             const.MESSAGES_OPERATION, "done", records=result["posted"], job=job,
-            message=_("%(posted)s new buyer message(s) posted on their orders; %(known)s already posted; "
-                      "%(unmatched)s not about an imported order.",
-                      posted=result["posted"], known=result["known"], unmatched=result["unmatched"]))
+            message=self._get_adapter()._ebay_messages_sentence(result))
         return result

@@ -299,9 +299,9 @@ class StoreAdapterEbayStock(models.AbstractModel):
             return
         raise throttled_error(
             _(
-                "Store %(store)s has %(left)s calls left today on its eBay %(api)s quota and this batch "
-                "needs %(calls)s: it waits for the quota to start again at eBay's midnight "
-                "(US Pacific time).",
+                "Store %(store)s has too few calls left today on its eBay %(api)s quota for this batch "
+                "(left: %(left)s, needed: %(calls)s): it waits for the quota to start again at eBay's "
+                "midnight (US Pacific time).",
                 store=store.name,
                 left=left,
                 api=quota,

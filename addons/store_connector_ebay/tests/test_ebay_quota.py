@@ -63,10 +63,10 @@ class TestEbayQuota(TransactionCase):
         self.call()  # the 4th of 5: 80%
         warnings = self.store.log_ids.filtered(lambda log: log.operation == "quota")
         self.assertEqual(len(warnings), 1)
-        self.assertIn("has spent 4 of the 5 calls its eBay Inventory quota allows today (80%)",
+        self.assertIn("has spent 80% of the calls its eBay Inventory quota allows today (4 of 5)",
                       warnings.message)
         self.assertIn("America/Los_Angeles", warnings.message)
-        self.assertIn("has spent 4 of the 5 calls", self.store.message_ids[0].body)
+        self.assertIn("has spent 80% of the calls", self.store.message_ids[0].body)
         self.call()
         self.assertEqual(len(self.store.log_ids.filtered(lambda log: log.operation == "quota")), 1)
         with self.assertRaises(RetryableJobError) as caught:

@@ -146,7 +146,7 @@ class TestEbayStock(EbayStockCase):
         self.assertEqual(set(jobs.mapped("retry_count")), {0}, "waiting for the quota uses no retry")
         for job in jobs:
             self.assertGreater(job.next_attempt_at, job.create_date)
-            self.assertIn("calls left today", job.last_error)
+            self.assertIn("too few calls left today", job.last_error)
 
     def test_quota_with_room_lets_the_batch_through(self):
         self.make_bindings(3)

@@ -25,6 +25,7 @@ class StoreAdapterShopifyLabels(models.AbstractModel):
             imported = result.get("imported") or {}
             parts = [
                 _("%(kind)s: %(error)s", kind=kind, error=value["error"]) if value.get("error")
+                else _("%(kind)s: 1 record", kind=kind) if value.get("records") == 1
                 else _("%(kind)s: %(count)s records", kind=kind, count=value.get("records", 0))
                 for kind, value in sorted(imported.items()) if isinstance(value, dict)
             ]

@@ -27,6 +27,7 @@ from odoo.exceptions import UserError
 
 from odoo.addons.store_connector_base import const as base_const
 from odoo.addons.store_connector_base.exceptions import OAuthStateError
+from odoo.addons.store_connector_base.labels import count_text
 from odoo.addons.store_connector_base.services import http_transport
 
 from .. import const
@@ -82,8 +83,9 @@ class ConnectorStore(models.Model):
             "callback_url": callback_url,
         })
         self._log_activity("auth", "info", message=_(
-            "Connect with WooCommerce started by %(user)s: approve it in WooCommerce within %(minutes)s "
-            "minutes.", user=self.env.user.name, minutes=base_const.OAUTH_STATE_TTL // 60))
+            "Connect with WooCommerce started by %(user)s: approve it in WooCommerce within %(duration)s.",
+            user=self.env.user.name, duration=count_text(base_const.OAUTH_STATE_TTL // 60, _("1 minute"),
+                                                         _("%(count)s minutes"))))
         return {
             "type": "ir.actions.act_url",
             "url": self.shop_url.rstrip("/") + const.WC_AUTH_AUTHORIZE_PATH + "?" + query,

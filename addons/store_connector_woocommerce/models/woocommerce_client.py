@@ -221,8 +221,9 @@ class WooCommerceClient(ApiClient):
                 received = answer.get(action) or []
                 if len(received) != len(sent):
                     raise PermanentJobError(str(_lt(
-                        "WooCommerce answered %(received)s results for %(sent)s items to %(action)s in a "
-                        "batch of store %(store)s: the batch's outcome is unknown. Run the job again.",
+                        "WooCommerce did not answer one result per item sent to %(action)s in a batch of "
+                        "store %(store)s (answered: %(received)s, sent: %(sent)s): the batch's outcome is "
+                        "unknown. Run the job again.",
                         received=len(received), sent=len(sent), action=action, store=self.store.name)))
                 results[action].extend(received)
         return results

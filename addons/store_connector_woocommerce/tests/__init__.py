@@ -22,3 +22,4 @@ from . import test_woocommerce_e2e_sync_api
 from . import test_woocommerce_e2e_fulfillment
 from . import test_woocommerce_e2e_stock
 from . import test_woocommerce_test_mode
+from . import test_woocommerce_job_summaries
