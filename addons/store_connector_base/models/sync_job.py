@@ -1422,7 +1422,6 @@ class SyncJob(models.Model):
         except TestModeNotSent as exc:
             # Test mode: the job's work is rolled back (nothing marked as synced), the request it
             # would have sent is recorded on it, and it is done.
-            result = str(exc)  # the job log's line: what was not sent (the handler returned nothing)
             if alone:
                 self.env.cr.rollback()
             # The job's log line says what was not sent (the message carries no secret).

@@ -229,7 +229,8 @@ class TestJobPayloadForManagersOnly(RpcAttackCase):
                     if view_type == "form":
                         # The payload's folded section (<details>), or a tab in a customized view.
                         sections = {node.get("name") for node in arch.iter("page", "details")}
-                        self.assertEqual("payload" in sections, sees_payload, "no empty Payload section for a User")
+                        self.assertEqual("payload" in sections, sees_payload,
+                                         "no empty Payload section for a User")
                         # what the form reads loads, as the web client asks for it
                         self.call_kw(user, "sync.job", "web_read", self.job.ids,
                                      specification={name: {} for name in names})
