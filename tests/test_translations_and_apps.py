@@ -47,6 +47,29 @@ def _fstrings_inside_translation_calls(source):
     return found
 
 
+def _translations_nested_in_calls(source):
+    """Lines of the _() / _lt() calls found inside another call among a translation call's
+    arguments, as in _("%(n)s read", n=count_text(n, _("1 order"), _("%(count)s orders"))). Babel reads
+    a translation call's own arguments, so the inner messages never reach the .pot: they stay English."""
+    def is_translation(node):
+        return isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("_", "_lt")
+
+    def nested(node, inside_call):
+        for child in ast.iter_child_nodes(node):
+            if is_translation(child) and inside_call:
+                yield child.lineno
+            yield from nested(child, inside_call or isinstance(child, ast.Call))
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if is_translation(node):
+            for argument in list(node.args[1:]) + [keyword.value for keyword in node.keywords]:
+                if is_translation(argument):
+                    continue
+                found.extend(nested(argument, isinstance(argument, ast.Call)))
+    return sorted(set(found))
+
+
 class TestTranslatableSource(unittest.TestCase):
     def test_no_fstring_inside_a_translation_call(self):
         offenders = []
@@ -64,6 +87,25 @@ class TestTranslatableSource(unittest.TestCase):
             'y = _("Plain %(a)s", a=", ".join(f"{s}" for s in a))\n'
         )
         self.assertEqual(_fstrings_inside_translation_calls(source), [(1, 'f" {hint}"')])
+
+
+    def test_no_translation_call_nested_in_another_call_of_a_translation(self):
+        offenders = []
+        for addon in MERCHANT_ADDONS:
+            for path in sorted((REPO / "addons" / addon).rglob("*.py")):
+                if "/tests/" in str(path):
+                    continue
+                offenders += [f"{path.relative_to(REPO)}:{line}"
+                              for line in _translations_nested_in_calls(path.read_text())]
+        self.assertEqual(offenders, [], "these messages never reach the .pot: translate them before the call")
+
+    def test_the_nesting_check_finds_a_message_inside_a_helper_call(self):
+        source = (
+            'a = _("%(n)s read", n=count_text(n, _("1 order"), _("%(count)s orders")))\n'
+            'b = _("%(what)s", what=_("direct"))\n'
+            'c = _("%(what)s", what=str(_lt("wrapped")))\n'
+        )
+        self.assertEqual(_translations_nested_in_calls(source), [1, 3])
 
 
 class TestArabicTranslation(unittest.TestCase):

@@ -90,10 +90,13 @@ class TestModeNotSent(Exception):  # noqa: N818 - it is no error: the request wa
     :param message: what was not sent, for people.
     :param request_vals: the store.test.request values (method, url, operation, body, headers),
         secrets already removed.
+    :param store_id: the id of the store in test mode, so that code outside the queue that meets
+        it (the sync API's routes) can record the request on that store.
     """
 
     __test__ = False  # not a test class, whatever pytest thinks of its name
 
-    def __init__(self, message, request_vals=None):
+    def __init__(self, message, request_vals=None, store_id=None):
         super().__init__(message)
         self.request_vals = dict(request_vals or {})
+        self.store_id = store_id

@@ -12,6 +12,7 @@
         "security/ir.model.access.csv",
         "security/store_connector_ebay_listings_security.xml",
         "views/connector_store_views.xml",
+        "views/store_setup_wizard_views.xml",
         "views/product_template_views_ebay.xml",
         "views/connector_store_views_listings.xml",
         "views/connector_store_stock_views.xml",

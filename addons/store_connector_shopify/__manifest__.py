@@ -12,6 +12,7 @@
         "security/store_connector_shopify_security.xml",
         "security/ir.model.access.csv",
         "views/connector_store_views.xml",
+        "views/store_setup_wizard_views.xml",
         "data/connector_store_data.xml",
     ],
     "installable": True,

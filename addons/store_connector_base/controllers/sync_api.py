@@ -45,6 +45,7 @@ from ..exceptions import (
     RetryableJobError,
     StoreAuthError,
     StoreCredentialMissing,
+    TestModeNotSent,
     WebhookRejected,
 )
 from ..services import database_outage
@@ -190,6 +191,17 @@ class StoreSyncApiController(http.Controller):
                 headers={"Retry-After": retry_after}))
         except PermanentJobError as exc:
             return self._error(SyncApiError(502, "platform_error", str(exc)))
+        except TestModeNotSent as exc:
+            # A store in test mode met a write in the request (outside the queue, whose runner
+            # records such requests on its job): what the request did is rolled back; the held
+            # request is recorded on the store, and the caller told in sentences.
+            store = request.env["connector.store"].sudo().browse(exc.store_id).exists()
+            if store:
+                store._record_test_request(exc)
+            return self._error(SyncApiError(409, "test_mode", _(
+                "%(held)s The store is in test mode: nothing was changed on the platform and the request "
+                "is recorded under the store's Not Sent. Switch the store's Test Mode off to send it.",
+                held=str(exc))))
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             raise  # Odoo retries the whole request
         except RecursionError:

@@ -561,13 +561,14 @@ class ConnectorStore(models.Model):
         more = next_cursor is not None or truncated
         outcome["synced"] = outcome["created"] + outcome["updated"] + outcome["unchanged"]
         outcome["pages"] = pages
+        # Translated first: Odoo's extractor misses a translation call nested in another's arguments.
+        read = labels.count_text(outcome["total_orders"], _("1 order read"), _("%(count)s orders read"))
         self._log_activity(
             order_const.OP_ORDERS_IMPORT, "failed" if outcome["failed"] else "done",
             records=outcome["total_orders"],
             message=_("Sync API pull: %(read)s; %(created)s created, %(updated)s updated, "
                       "%(unchanged)s unchanged, %(failed)s failed.",
-                      read=labels.count_text(outcome["total_orders"], _("1 order read"),
-                                             _("%(count)s orders read")),
+                      read=read,
                       created=outcome["created"], updated=outcome["updated"], unchanged=outcome["unchanged"],
                       failed=outcome["failed"]))
         if not more and not keep_cursor and max_seen and (not current or max_seen > current):

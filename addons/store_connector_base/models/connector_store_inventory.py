@@ -69,6 +69,8 @@ class ConnectorStore(models.Model):
             message = _("Stock of %(count)s SKUs queued in 1 job.", count=count)
         else:
             message = _("Stock of %(count)s SKUs queued in %(jobs)s jobs.", count=count, jobs=len(jobs))
+        if jobs:
+            message = self._test_mode_queued_note(message)
         return self._notify_user(message, None)
 
     def _inventory_zeroing_bindings(self):

@@ -119,6 +119,8 @@ class ConnectorStore(models.Model):
         else:
             message = _("%(products)s products queued for export in %(jobs)s jobs.",
                         products=products, jobs=len(jobs))
+        if jobs:
+            message = self._test_mode_queued_note(message)
         return self._notify_user(message, None)
 
     def action_import_products(self):

@@ -73,15 +73,17 @@ class ConnectorStore(models.Model):
             })
         bindings.unlink()
         deliveries, jobs = self._redact_stored_payloads(terms)
+        # Translated first: Odoo's extractor misses a translation call nested in another's arguments.
+        deliveries_text = count_text(len(deliveries), _("1 webhook delivery"),
+                                     _("%(count)s webhook deliveries"))
+        jobs_text = count_text(len(jobs), _("1 job payload"), _("%(count)s job payloads"))
         self._log_redaction(request, _(
             "anonymised partners %(redacted)s; kept %(kept)s (posted invoices, confirmed orders, another "
             "store's customer, or a user or company of this database need their data); erased %(deliveries)s "
             "and %(jobs)s that carried it.",
             redacted=", ".join(map(str, redacted.ids)) or _("none"),
             kept=", ".join(map(str, kept.ids)) or _("none"),
-            deliveries=count_text(len(deliveries), _("1 webhook delivery"),
-                                  _("%(count)s webhook deliveries")),
-            jobs=count_text(len(jobs), _("1 job payload"), _("%(count)s job payloads")),
+            deliveries=deliveries_text, jobs=jobs_text,
         ))
         return {"redacted": redacted.ids, "kept": kept.ids, "deliveries": deliveries, "jobs": jobs}
 

@@ -41,7 +41,23 @@ class ConnectorStore(models.Model):
         "setup assistant existed count as set up.",
     )
 
+    # A new store ships from and publishes the stock of its company's first warehouse, shown on the
+    # form and in the assistant's locations step rather than applied unseen (the stock export fell
+    # back to that warehouse already). Existing stores keep theirs, empty included: the column
+    # existed before the compute, and Odoo computes a stored field for existing rows only when it
+    # creates its column. A store moved to another company gets that company's first warehouse.
+    warehouse_id = fields.Many2one(compute="_compute_warehouse_id", store=True, readonly=False,
+                                   precompute=True)
+
     # ------------------------------------------------------------------ computes
+    @api.depends("company_id")
+    def _compute_warehouse_id(self):
+        for store in self:
+            if store.warehouse_id and store.warehouse_id.company_id == store.company_id:
+                continue
+            store.warehouse_id = self.env["stock.warehouse"].sudo().search(
+                [("company_id", "=", store.company_id.id)], limit=1) if store.company_id else False
+
     @api.depends("platform", "stock_baseline", "setup_completed_on", "webhook_ids.status")
     def _compute_setup_state(self):
         for store in self:

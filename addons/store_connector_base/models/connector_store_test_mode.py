@@ -64,6 +64,26 @@ class ConnectorStore(models.Model):
             "context": {"create": False},
         }
 
+    def _test_mode_queued_note(self, message):
+        """`message` of a button that queued writes (exports, Sync Inventory, Publish, Repair),
+        followed by what test mode does with them when some of these stores are in test mode: the
+        jobs run and record the requests they would have sent, nothing reaches the platform.
+
+        :returns: the message, with the note on a line of its own when it applies.
+        """
+        in_test_mode = self.filtered("test_mode")
+        if not in_test_mode:
+            return message
+        if len(in_test_mode) == 1:
+            note = _("Test mode: nothing is sent to the platform of %(store)s. Each job records the request "
+                     "it would have sent (Not Sent on the store); switch Test Mode off to go live.",
+                     store=in_test_mode.name)
+        else:
+            note = _("Test mode: nothing is sent to the platforms of %(stores)s. Each job records the "
+                     "request it would have sent (Not Sent on each store); switch Test Mode off to go live.",
+                     stores=", ".join(in_test_mode.mapped("name")))
+        return f"{message}\n{note}"
+
     def action_register_webhooks(self):
         """Register Webhooks; in test mode nothing is registered on the platform: the first request
         it would have sent is recorded, and the notification says so."""

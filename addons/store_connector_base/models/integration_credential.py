@@ -3,6 +3,7 @@ import contextlib
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
+from odoo.tools.translate import LazyTranslate
 
 from .. import const
 from ..exceptions import CredentialDecryptError, StoreAuthError, StoreCredentialMissing
@@ -17,6 +18,17 @@ MANAGER_GROUP = "store_connector_base.group_store_connector_manager"
 # Fernet decryption costs more than the rest of a webhook delivery's signature check. Bounded:
 # emptied when full (rotations leave old ciphertexts behind). Plain dict operations are atomic in
 # CPython, so the threads of a threaded server may share it.
+# Labels of the tokens an OAuth install saves (connector_store_oauth.py), for platforms that do not
+# declare them among their credentials.
+_lt = LazyTranslate(__name__)
+_OAUTH_TOKEN_LABELS = {
+    const.CRED_OAUTH_ACCESS_TOKEN: (
+        _lt("Access Token"), _lt("Saved by the store's connect button (OAuth install); kept fresh by Odoo.")),
+    const.CRED_OAUTH_REFRESH_TOKEN: (
+        _lt("Refresh Token"),
+        _lt("Saved by the store's connect button (OAuth install); Odoo gets new access tokens with it.")),
+}
+
 _DECRYPTED = {}
 _DECRYPTED_MAX = 1024
 # The cursor's cache entry of `_prefetched` credentials: {store id: [(key, ciphertext, expired)]}.
@@ -113,8 +125,14 @@ class IntegrationCredential(models.Model):
                 declarations[store] = store._credential_declarations() if store else {}
             declared = declarations[store].get(cred.key)
             cred.is_declared = bool(declared)
-            cred.label = declared["label"] if declared else cred.key
-            cred.description = declared["help"] if declared else False
+            # The tokens an OAuth install saves are named in words where the platform does not
+            # declare them (eBay): the credential lists show labels, not keys.
+            if declared:
+                cred.label, cred.description = declared["label"], declared["help"]
+            elif cred.key in _OAUTH_TOKEN_LABELS:
+                cred.label, cred.description = (str(text) for text in _OAUTH_TOKEN_LABELS[cred.key])
+            else:
+                cred.label, cred.description = cred.key, False
             cred.is_required = bool(declared and declared["required"])
             cred.is_secret = declared["secret"] if declared else True
 

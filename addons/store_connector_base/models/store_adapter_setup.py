@@ -1,4 +1,5 @@
 from odoo import _, api, models
+from odoo.exceptions import UserError
 
 
 class StoreAdapter(models.AbstractModel):
@@ -40,3 +41,50 @@ class StoreAdapter(models.AbstractModel):
             Default: the base's OAuth install (`connector.store.action_oauth_install`).
         """
         return store.action_oauth_install()
+
+    @api.model
+    def _setup_redirect_url_hint(self, store):
+        """What the assistant's credentials step says about the address the platform sends the
+        browser back to after the connect button (the store's OAuth callback URL), which the
+        merchant enters in the platform's app settings; shown with a copy button.
+
+        :returns: {"label": the platform's name for that setting, "help": where to enter it}, or
+            an empty dict when the platform needs no such address. Default: a generic "Redirect
+            URL" when the platform connects through OAuth (`_oauth_enabled`), else {}.
+        """
+        if not self._oauth_enabled(store):
+            return {}
+        return {"label": _("Redirect URL"),
+                "help": _("Enter this address as the redirect URL of your app on the platform, so that "
+                          "the platform sends you back to Odoo after you approve it.")}
+
+    @api.model
+    def _setup_locations_note(self, store):
+        """What the assistant's locations step says about the platform's own locations, besides
+        Odoo's warehouse and published locations (e.g. "WooCommerce keeps one quantity per
+        product: there is no location to choose on the shop").
+
+        :returns: the translated sentences, or False (default: nothing to say).
+        """
+        return False
+
+    @api.model
+    def _setup_read_locations_label(self, store):
+        """The label of the locations step's button that reads the platform's locations (Shopify:
+        Fetch Locations), or False when the platform has no locations to read (default).
+
+        :returns: the translated label, or False.
+        """
+        return False
+
+    @api.model
+    def _setup_read_locations(self, store):
+        """Read the platform's locations for the locations step (called only when
+        `_setup_read_locations_label` gives a label; the caller is a checked manager). It only
+        reads from the platform; it may record what it read on the store (the mapping table, a
+        location key when there is exactly one).
+
+        :returns: a sentence saying what was read and what to choose next, shown in the step.
+        :raises UserError: the platform could not be read, saying why and what to do.
+        """
+        raise UserError(_("The platform of store %(store)s has no locations to read.", store=store.name))

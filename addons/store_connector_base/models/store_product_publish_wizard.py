@@ -48,6 +48,8 @@ class StoreProductPublishWizard(models.TransientModel):
             message = (_("1 variant published: it is exported in the background.") if count == 1
                        else _("%(count)s variants published: they are exported in the background.",
                               count=count))
+            if count:
+                message = self.store_ids._test_mode_queued_note(message)
         else:
             message = (_("1 variant unpublished.") if count == 1
                        else _("%(count)s variants unpublished.", count=count))
@@ -55,5 +57,7 @@ class StoreProductPublishWizard(models.TransientModel):
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {"message": message, "type": "success", "sticky": False,
+                       # Keeps the message's line breaks (static/src/notifications/notification.scss).
+                       "className": "o_store_connector_notification",
                        "next": {"type": "ir.actions.act_window_close"}},
         }

@@ -64,6 +64,11 @@ class StoreSetupWizard(models.TransientModel):
     credential_ids = fields.One2many(related="store_id.credential_ids", readonly=False)
     credential_missing_text = fields.Char(compute="_compute_store_facts")
     connect_label = fields.Char(compute="_compute_store_facts")
+    # The address the platform's app sends the browser back to (eBay: the RuName's Auth Accepted
+    # URL), to copy into the platform's settings: see store.adapter._setup_redirect_url_hint.
+    redirect_url = fields.Char(string="Redirect URL", compute="_compute_store_facts")
+    redirect_url_label = fields.Char(compute="_compute_store_facts")
+    redirect_url_help = fields.Char(compute="_compute_store_facts")
 
     # Step "connection": Test Connection's answer, as the store's action words it.
     connection_result = fields.Text(readonly=True)
@@ -73,6 +78,10 @@ class StoreSetupWizard(models.TransientModel):
     # Step "locations".
     warehouse_id = fields.Many2one(related="store_id.warehouse_id", readonly=False, check_company=True)
     location_ids = fields.Many2many(related="store_id.location_ids", readonly=False, check_company=True)
+    # The platform's own locations (store.adapter._setup_locations_note / _setup_read_locations).
+    locations_note = fields.Text(compute="_compute_store_facts")
+    read_locations_label = fields.Char(compute="_compute_store_facts")
+    locations_result = fields.Text(readonly=True)
 
     # Step "webhooks".
     webhook_ids = fields.One2many(related="store_id.webhook_ids")
@@ -112,6 +121,13 @@ class StoreSetupWizard(models.TransientModel):
             wizard.credential_missing_text = ", ".join(store._setup_credentials_missing()) if store else False
             wizard.connect_label = store._get_adapter()._setup_connect_label(store) if store else False
             wizard.connection_tested = bool(store) and store._setup_connection_tested()
+            adapter = store._get_adapter() if store else None
+            hint = (adapter._setup_redirect_url_hint(store) or {}) if store else {}
+            wizard.redirect_url = store._oauth_callback_url() if hint else False
+            wizard.redirect_url_label = hint.get("label") or False
+            wizard.redirect_url_help = hint.get("help") or False
+            wizard.locations_note = adapter._setup_locations_note(store) if store else False
+            wizard.read_locations_label = adapter._setup_read_locations_label(store) if store else False
 
     @api.depends("store_id", "step")
     def _compute_full_sync_counts(self):
@@ -323,6 +339,27 @@ class StoreSetupWizard(models.TransientModel):
         text = "\n".join(part for part in (params.get("title"), params.get("message")) if part)
         self.write({"connection_ok": params.get("type") != "danger",
                     "connection_result": text or _("The connection works.")})
+        return self._reopen()
+
+    def action_read_locations(self):
+        """The locations step's button: read the platform's locations (Shopify: Fetch Locations);
+        what was read is said in the step. Reads only, also in test mode."""
+        self._check_manager()
+        store = self.store_id
+        adapter = store._get_adapter()
+        if not adapter._setup_read_locations_label(store):
+            raise UserError(_("The platform of store %(store)s has no locations to read: choose the "
+                              "warehouse and locations above, then click Next.", store=store.name))
+        try:
+            with self.env.cr.savepoint():
+                message = adapter._setup_read_locations(store)
+        except StoreConnectorError as exc:
+            message = safe_message(exc.args[0] if exc.args else str(exc),
+                                   self.env["integration.credential"]._store_secrets(store))
+            raise UserError(_(
+                "The locations of store %(store)s could not be read: %(error)s Check the connection "
+                "(Back), then try again.", store=store.name, error=message)) from None
+        self.locations_result = message or False
         return self._reopen()
 
     def action_register_webhooks(self):

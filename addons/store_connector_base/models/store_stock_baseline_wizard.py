@@ -125,6 +125,8 @@ class StoreStockBaselineWizard(models.TransientModel):
         else:
             message = _("Odoo's quantities will be published to %(store)s once its permission "
                         '"Inventory: Sync" is switched on.', store=store.name)
+        if jobs:
+            message = store._test_mode_queued_note(message)
         return self._done(message)
 
     def _done(self, message):
@@ -132,6 +134,8 @@ class StoreStockBaselineWizard(models.TransientModel):
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {"message": message, "type": "success", "sticky": False,
+                       # Keeps the message's line breaks (static/src/notifications/notification.scss).
+                       "className": "o_store_connector_notification",
                        "next": {"type": "ir.actions.act_window_close"}},
         }
 

@@ -62,6 +62,8 @@ class StoreStockDrift(models.Model):
         else:
             message = _("The stock of %(count)s SKUs is queued for export; the next stock check confirms it.",
                         count=skus)
+        if jobs:
+            message = jobs.store_id._test_mode_queued_note(message)
         return self.env["connector.store"]._notify_user(message, kind="success" if jobs else "info")
 
     # ------------------------------------------------------------------ business

@@ -1913,11 +1913,12 @@ class SyncJob(models.Model):
         rows = cr.fetchall()
         if not rows:
             return []
+        duration = labels.count_text(minutes, _("1 minute"), _("%(count)s minutes"))
         lost = {
             True: _("The worker running this job stopped (its database connection closed) before the "
                     "job finished."),
             False: _("The worker running this job stopped before it finished (no news for %(duration)s).",
-                     duration=labels.count_text(minutes, _("1 minute"), _("%(count)s minutes"))),
+                     duration=duration),
         }
         for leased in (True, False):
             exhausted = [job_id for job_id, _store, spent, has_lease in rows if spent and has_lease is leased]

@@ -261,8 +261,8 @@ class SyncJobLabels(models.Model):
         drift = result.get("drift") or 0
         if not drift:
             return _("%(checked)s: the quantities agree.", checked=checked)
-        return _("%(checked)s: %(differ)s, listed under Stock Differences.", checked=checked,
-                 differ=self._count(drift, _("%(count)s differs"), _("%(count)s differ")))
+        differ = self._count(drift, _("%(count)s differs"), _("%(count)s differ"))
+        return _("%(checked)s: %(differ)s, listed under Stock Differences.", checked=checked, differ=differ)
 
     def _summary_webhook_health(self, result):
         if not isinstance(result, dict):

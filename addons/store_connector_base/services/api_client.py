@@ -620,4 +620,5 @@ class ApiClient:
                 "headers": self._safe(headers_text),
                 "platform_name": self.platform_name,
             },
+            store_id=self.store.id,
         )

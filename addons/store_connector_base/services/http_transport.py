@@ -434,11 +434,13 @@ class HttpTransport:
                 target = safe_message(urljoin(url, location), secrets, limit=_LOCATION_LIMIT)
             _logger.warning("refused to follow HTTP %s from %s to %s", response.status_code,
                             urlsplit(url).hostname, target)
+            # Translated first: Odoo's extractor misses a translation call nested in another's arguments.
+            location = target or str(_lt("no address"))
             raise RedirectRefused(
                 str(_lt(
                     "The server answered HTTP %(status)s, a redirect to %(location)s. Redirects are not "
                     "followed: check the shop's address (it must be the address the platform serves "
-                    "its API on).", status=response.status_code, location=target or str(_lt("no address")),
+                    "its API on).", status=response.status_code, location=location,
                 )),
                 location=target, status=response.status_code,
             )

@@ -19,3 +19,4 @@ from . import connector_store_notifications, store_adapter_notifications
 from . import store_adapter_inventory_read
 from . import store_adapter_labels
 from . import store_adapter_setup
+from . import store_setup_wizard

@@ -11,3 +11,4 @@ from . import connector_store_sync
 from . import sale_order
 from . import store_adapter_labels
 from . import store_adapter_setup
+from . import store_setup_wizard

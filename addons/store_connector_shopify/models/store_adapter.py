@@ -96,10 +96,14 @@ class StoreAdapterShopify(models.AbstractModel):
         """The secrets the Shopify connector reads (const.CRED_*); the app's client id is a field
         of the store (no secret)."""
         return [
-            {"key": const.CRED_ACCESS_TOKEN, "label": _("Admin API Access Token"), "required": True,
+            # Required when pasted; with OAuth, Install with OAuth saves it (the client secret is
+            # what the merchant enters then).
+            {"key": const.CRED_ACCESS_TOKEN, "label": _("Admin API Access Token"),
+             "required": store.shopify_auth_method != "oauth",
              "help": _("shpat_... of a custom app (Settings > Apps > Develop apps > API credentials); "
                        "with OAuth, Install with OAuth sets it.")},
             {"key": const.CRED_CLIENT_SECRET, "label": _("App Client Secret"),
+             "required": store.shopify_auth_method == "oauth",
              "help": _("The app's client secret (Dev Dashboard > Settings): signs the webhooks of "
                        "the app and the OAuth install.")},
             {"key": const.CRED_CLIENT_SECRET_PREVIOUS, "label": _("Previous Client Secret"),
@@ -182,6 +186,9 @@ class StoreAdapterShopify(models.AbstractModel):
         token = store._shopify_credential_record(const.CRED_ACCESS_TOKEN)
         if token.value_encrypted or store._shopify_can_refresh():
             return []
+        if store.shopify_auth_method == "oauth":
+            missing = [] if store.shopify_client_id else [_("the app's Client ID")]
+            return missing + [_("Admin API access token (Install with OAuth saves it)")]
         return [_("Admin API access token")]
 
     @api.model

@@ -14,3 +14,9 @@ class StoreAdapterWooCommerceSetup(models.AbstractModel):
     @api.model
     def _setup_connect(self, store):
         return store.action_woocommerce_connect()
+
+    @api.model
+    def _setup_locations_note(self, store):
+        return _("WooCommerce keeps one stock quantity per product, without locations: there is nothing "
+                 "to choose on the shop. Each product's quantity is the free stock of the warehouse or of "
+                 "the published locations above.")

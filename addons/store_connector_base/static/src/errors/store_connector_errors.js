@@ -17,6 +17,7 @@ const TITLES = {
     MissingEncryptionKey: _t("Credentials Unavailable"),
     CredentialDecryptError: _t("Credentials Unavailable"),
     StoreAuthError: _t("Authentication Failed"),
+    TestModeNotSent: _t("Test Mode: Not Sent"),
 };
 
 export class StoreConnectorWarningDialog extends WarningDialog {
