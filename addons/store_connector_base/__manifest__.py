@@ -57,6 +57,7 @@
         "views/store_webhook_replay_views.xml",
 
         "views/store_setup_wizard_views.xml",
+        "views/store_webhook_labels_views.xml",
     ],
     "assets": {
         "web.assets_backend": ["store_connector_base/static/src/**/*"],

@@ -199,3 +199,7 @@ FULL_SYNC_PAGE_OPERATIONS = {"products.import": "products", "customers.import": 
 FULL_SYNC_RECORD_OPERATIONS = {"orders.import.order": "orders"}
 # How often the store form reloads a running Full Sync's progress, in milliseconds.
 FULL_SYNC_REFRESH_MS = 3000
+# The store's form where a platform's consent page sends the merchant back (Connect with ...): in the
+# Stores menu's action, so that the app's menu and the breadcrumb are there (a bare
+# /odoo/connector.store/<id> opens the form without them).
+STORE_FORM_PATH = "/odoo/action-store_connector_base.connector_store_action/%s"

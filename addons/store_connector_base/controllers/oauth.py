@@ -58,7 +58,7 @@ def complete(store, code, declined=None):
     except (StoreAuthError, RetryableJobError, PermanentJobError) as exc:
         # This page is public: redacted again (the store's secrets, the code), as every path out is.
         return refuse(store._oauth_safe_message(exc, [code], limit=const.OAUTH_ERROR_QUOTE_LIMIT * 2), 502)
-    response = werkzeug.utils.redirect(f"/odoo/connector.store/{store.id}", 303,
+    response = werkzeug.utils.redirect(const.STORE_FORM_PATH % store.id, 303,
                                        Response=werkzeug.wrappers.Response)
     store._oauth_delete_nonce_cookie(response)
     return response

@@ -90,3 +90,5 @@ from . import store_webhook_replay, connector_store_recover, store_order_recover
 from . import connector_store_setup, store_adapter_setup, store_setup_wizard
 # Full Sync progress (its runs, their steps, the jobs that carry them).
 from . import store_full_sync_run, connector_store_full_sync, sync_job_full_sync
+# Webhook topics in words (their platform's labels).
+from . import store_webhook_labels

@@ -310,12 +310,25 @@ class StoreDashboardMixin(models.AbstractModel):
         if not topics:
             return Markup("<span class='text-muted'>%s</span>") % _(
                 "No webhook received in the last 24 hours.")
+        # People read the platform's label of each topic; its code stays in the tooltip (the
+        # deliveries' filters and the platform's documentation name it so).
+        Webhook = self.env["store.webhook"]
+        known = Webhook._topic_labels(self._dashboard_platform())
+        named = sorted(
+            ((Webhook._topic_label(topic, known=known) if topic else _("(no topic)"), topic, count, last)
+             for topic, (count, last) in topics.items()),
+            key=lambda row: row[0].casefold())
         rows = Markup().join(
-            Markup("<tr><td>%s</td><td class='text-end'>%s</td><td class='text-end'>%s</td></tr>") % (
-                topic or _("(no topic)"), count, format_datetime(self.env, last, dt_format="short"))
-            for topic, (count, last) in sorted(topics.items())
+            Markup("<tr><td title='%s'>%s</td><td class='text-end'>%s</td>"
+                   "<td class='text-end'>%s</td></tr>") % (
+                topic, label, count, format_datetime(self.env, last, dt_format="short"))
+            for label, topic, count, last in named
         )
         return Markup("<table class='table table-sm mb-0'><tbody>%s</tbody></table>") % rows
+
+    def _dashboard_platform(self):
+        """The platform of the record's stores when they have one (a store's card), else None."""
+        return None
 
     def _dashboard_last_sync_html(self, last_success):
         if not last_success:
@@ -405,6 +418,9 @@ class ConnectorStore(models.Model):
 
     def _dashboard_paused_count(self):
         return 1 if self.paused else 0
+
+    def _dashboard_platform(self):
+        return self.platform or None
 
     @api.readonly
     def action_view_recent_jobs(self):

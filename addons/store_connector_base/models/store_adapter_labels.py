@@ -2,9 +2,10 @@ from odoo import models
 
 
 class StoreAdapterLabels(models.AbstractModel):
-    """The platform's words for people: labels of its job operations and order statuses, the
-    summary of its own jobs' results and what to do when one fails (see labels.py and
-    models/sync_job_labels.py). Every hook has a safe default: the base's labels and summaries."""
+    """The platform's words for people: labels of its job operations, order statuses and webhook
+    topics, the summary of its own jobs' results and what to do when one fails (see labels.py,
+    models/sync_job_labels.py and models/store_webhook_labels.py). Every hook has a safe default:
+    the base's labels and summaries."""
 
     _inherit = "store.adapter"
 
@@ -23,6 +24,16 @@ class StoreAdapterLabels(models.AbstractModel):
         at least every inbound status of `_default_status_mapping`.
 
         :returns: {platform status: label (str or lazy translation)}; default: none.
+        """
+        return {}
+
+    def _webhook_topic_labels(self):
+        """Labels of the platform's webhook topics (store.webhook.topic, store.webhook.delivery.topic),
+        shown on the dashboard, the subscriptions and the deliveries instead of the platform's codes,
+        e.g. {"orders/create": _lt("Order created")}. A topic without a label is shown in a readable
+        form of its code (labels.readable_code: "bulk_operations/finish" -> "Bulk operations finish").
+
+        :returns: {topic: label (str or lazy translation)}; default: none.
         """
         return {}
 

@@ -202,8 +202,11 @@ class StoreFullSyncRun(models.Model):
         if self.summary:
             clean = self.state == "done" and not sum(e["failed"] for e in entities)
             css = "alert-success" if clean else "alert-warning"
-            rows.append(Markup('<div class="alert %s mb-0 o_sc_full_sync_summary">%s</div>') % (
-                css, escape(self.summary)))
+            # Said again in the reader's language (the stored summary is in the language of the job
+            # that ended the run), from the same figures; dir="auto" keeps a sentence in another
+            # script readable inside a right-to-left page.
+            rows.append(Markup('<div class="alert %s mb-0 o_sc_full_sync_summary" dir="auto">%s</div>') % (
+                css, escape(self._full_sync_summary(entities))))
         return Markup("").join(rows)
 
     # ------------------------------------------------------------------ recording

@@ -533,7 +533,9 @@ class TestOAuthCallbackRoute(HttpCase):
         callback = self.approve(authorize_url)
         done = self.url_open(callback, allow_redirects=False)
         self.assertEqual(done.status_code, 303, done.text)
-        self.assertTrue(done.headers["Location"].endswith(f"/odoo/connector.store/{self.store.id}"))
+        # back on the store's form, in the Stores menu (the app's menu bar and the breadcrumb shown)
+        self.assertTrue(done.headers["Location"].endswith(
+            f"/odoo/action-store_connector_base.connector_store_action/{self.store.id}"))
         self.env.invalidate_all()
         self.assertTrue(self.store._get_credential("access_token").startswith("at_"))
         self.assertTrue(self.store._get_credential("refresh_token").startswith("rt_"))

@@ -42,10 +42,12 @@ class StoreAdapterEbay(models.AbstractModel):
 
     @api.model
     def _api_credentials_missing(self, store):
+        """The keyset's App ID and Cert ID not entered, by their declared labels (the setup assistant
+        lists them once, with the declared credentials), and the user token Connect with eBay saves."""
         sudo_store = store.sudo()
-        missing = [label for key, label in (
-            (const.CRED_APP_ID, _("App ID")), (const.CRED_CERT_ID, _("Cert ID")))
-            if not sudo_store._get_credential(key, required=False)]
+        labels = {declared["key"]: declared["label"] for declared in self._credential_keys(store)}
+        missing = [labels[key] for key in (const.CRED_APP_ID, const.CRED_CERT_ID)
+                   if not sudo_store._get_credential(key, required=False)]
         if not sudo_store._get_credential("access_token", required=False):
             missing.append(_("a user token (Connect with eBay)"))
         return missing

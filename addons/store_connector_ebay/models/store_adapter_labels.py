@@ -11,10 +11,10 @@ _EBAY_AUTH_WORDS = ("invalid_grant", "token is expired", "expired token", "inval
 
 
 class StoreAdapterEbayLabels(models.AbstractModel):
-    """eBay's words: its own jobs, the order statuses derived from eBay's payment, cancel and
-    fulfillment statuses, the outcome of its own jobs and notifications, and what to do when eBay
-    refuses the store's authorization (see store.adapter._operation_labels, _order_status_labels,
-    _summarize_job_result, _advise_on_failed_job)."""
+    """eBay's words: its own jobs, its notification topics, the order statuses derived from eBay's
+    payment, cancel and fulfillment statuses, the outcome of its own jobs and notifications, and
+    what to do when eBay refuses the store's authorization (see store.adapter._operation_labels,
+    _webhook_topic_labels, _order_status_labels, _summarize_job_result, _advise_on_failed_job)."""
 
     _inherit = "store.adapter.ebay"
 
@@ -22,6 +22,16 @@ class StoreAdapterEbayLabels(models.AbstractModel):
         return dict(super()._operation_labels(), **{
             const.MESSAGES_OPERATION: _lt("Buyer messages"),
             "products.migrate": _lt("Listing migration to the Inventory API"),
+        })
+
+    def _webhook_topic_labels(self):
+        """The Notification API topics the store subscribes to or receives
+        (models/store_adapter_notifications.py)."""
+        return dict(super()._webhook_topic_labels(), **{
+            "MARKETPLACE_ACCOUNT_DELETION": _lt("eBay account deleted"),
+            "AUTHORIZATION_REVOCATION": _lt("Authorization revoked by the seller"),
+            "ORDER_CONFIRMATION": _lt("Order confirmed"),
+            "ITEM_MARKED_SHIPPED": _lt("Item marked as shipped"),
         })
 
     def _order_status_labels(self):

@@ -5,7 +5,8 @@ _lt = LazyTranslate(__name__)
 
 
 class StoreAdapterShopifyLabels(models.AbstractModel):
-    """Shopify's words for its own jobs (see store.adapter._operation_labels)."""
+    """Shopify's words for its own jobs and its webhook topics (see store.adapter._operation_labels,
+    _webhook_topic_labels)."""
 
     _inherit = "store.adapter.shopify"
 
@@ -13,6 +14,26 @@ class StoreAdapterShopifyLabels(models.AbstractModel):
         return dict(super()._operation_labels(), **{
             "full_sync.bulk": _lt("Full sync (Shopify bulk export)"),
             "webhook.bulk": _lt("Bulk export finished"),
+        })
+
+    def _webhook_topic_labels(self):
+        """Every topic Register Webhooks subscribes to (const.SHOPIFY_WEBHOOK_TOPICS) and the
+        mandatory compliance topics (const.SHOPIFY_COMPLIANCE_TOPICS)."""
+        return dict(super()._webhook_topic_labels(), **{
+            "orders/create": _lt("Order placed"),
+            "orders/updated": _lt("Order updated"),
+            "orders/cancelled": _lt("Order cancelled"),
+            "orders/fulfilled": _lt("Order fulfilled"),
+            "orders/paid": _lt("Order paid"),
+            "refunds/create": _lt("Refund issued"),
+            "products/update": _lt("Product updated"),
+            "products/delete": _lt("Product deleted"),
+            "inventory_levels/update": _lt("Stock level changed"),
+            "app/uninstalled": _lt("App uninstalled"),
+            "bulk_operations/finish": _lt("Bulk export finished"),
+            "customers/data_request": _lt("Customer data request"),
+            "customers/redact": _lt("Customer data erasure"),
+            "shop/redact": _lt("Shop data erasure"),
         })
 
     def _summarize_job_result(self, store, job, result):

@@ -79,7 +79,7 @@ class ConnectorStore(models.Model):
             "app_name": f"{const.WC_AUTH_APP_NAME} ({self.name})"[:170],
             "scope": const.WC_AUTH_SCOPE,
             "user_id": state,
-            "return_url": f"{self.get_base_url()}/odoo/connector.store/{self.id}",
+            "return_url": self.get_base_url() + base_const.STORE_FORM_PATH % self.id,
             "callback_url": callback_url,
         })
         duration = count_text(base_const.OAUTH_STATE_TTL // 60, _("1 minute"), _("%(count)s minutes"))

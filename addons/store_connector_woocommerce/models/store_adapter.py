@@ -33,7 +33,10 @@ class StoreAdapterWooCommerce(models.AbstractModel):
 
     @api.model
     def _api_credentials_missing(self, store):
-        return [key for key in (const.CRED_CONSUMER_KEY, const.CRED_CONSUMER_SECRET)
+        """The consumer key and secret not entered, by their labels (people read them: the setup
+        assistant's "Still to enter", the activity log's skipped pull)."""
+        labels = {declared["key"]: declared["label"] for declared in self._credential_keys(store)}
+        return [labels[key] for key in (const.CRED_CONSUMER_KEY, const.CRED_CONSUMER_SECRET)
                 if not store.sudo()._get_credential(key, required=False)]
 
     @api.model

@@ -5,15 +5,35 @@ _lt = LazyTranslate(__name__)
 
 
 class StoreAdapterWooCommerceLabels(models.AbstractModel):
-    """WooCommerce's words: its coupon notifications, its order statuses the base does not know,
-    the outcome of its own notifications and what to do when it refuses the store's keys (see
-    store.adapter._operation_labels, _order_status_labels, _summarize_job_result,
-    _advise_on_failed_job)."""
+    """WooCommerce's words: its coupon notifications, its webhook topics, its order statuses the
+    base does not know, the outcome of its own notifications and what to do when it refuses the
+    store's keys (see store.adapter._operation_labels, _webhook_topic_labels, _order_status_labels,
+    _summarize_job_result, _advise_on_failed_job)."""
 
     _inherit = "store.adapter.woocommerce"
 
     def _operation_labels(self):
         return dict(super()._operation_labels(), **{"webhook.coupons": _lt("Coupon notification")})
+
+    def _webhook_topic_labels(self):
+        """The core topics (resource.event) of the resources the connector subscribes to."""
+        return dict(super()._webhook_topic_labels(), **{
+            "order.created": _lt("Order created"),
+            "order.updated": _lt("Order updated"),
+            "order.deleted": _lt("Order deleted"),
+            "order.restored": _lt("Order restored"),
+            "product.created": _lt("Product created"),
+            "product.updated": _lt("Product updated"),
+            "product.deleted": _lt("Product deleted"),
+            "product.restored": _lt("Product restored"),
+            "customer.created": _lt("Customer created"),
+            "customer.updated": _lt("Customer updated"),
+            "customer.deleted": _lt("Customer deleted"),
+            "coupon.created": _lt("Coupon created"),
+            "coupon.updated": _lt("Coupon updated"),
+            "coupon.deleted": _lt("Coupon deleted"),
+            "coupon.restored": _lt("Coupon restored"),
+        })
 
     def _order_status_labels(self):
         return dict(super()._order_status_labels(), **{

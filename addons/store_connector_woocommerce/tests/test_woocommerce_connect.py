@@ -77,7 +77,8 @@ class TestConnectWithWooCommerce(ConnectCase):
                 "app_name": "Odoo Store Connector (Woo Shop A)",
                 "scope": "read_write",
                 "user_id": self.woo_a.sudo().oauth_state,
-                "return_url": f"{base}/odoo/connector.store/{self.woo_a.id}",
+                "return_url": f"{base}/odoo/action-store_connector_base.connector_store_action/"
+                              f"{self.woo_a.id}",
                 "callback_url": f"{base}/store_connector/woocommerce/keys/{self.woo_a.id}",
             },
         )

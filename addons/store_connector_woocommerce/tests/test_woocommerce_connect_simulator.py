@@ -141,7 +141,7 @@ class TestConnectWithWooCommerceSimulator(SimulatorCase):
         self.assertEqual(callback["status"], 200, callback)
         self.assertEqual(urlsplit(callback["url"]).path, f"/store_connector/woocommerce/keys/{store.id}")
         back = urlsplit(target)
-        self.assertEqual(back.path, f"/odoo/connector.store/{store.id}")
+        self.assertEqual(back.path, f"/odoo/action-store_connector_base.connector_store_action/{store.id}")
         self.assertEqual(dict(parse_qsl(back.query))["success"], "1")
         self.env.invalidate_all()
         sent = callback["body"]

@@ -418,7 +418,9 @@ class TestWooCommerceStoreSettings(OrderPipelineCase):
     def test_scheduled_pulls_need_both_keys(self):
         store = create_woocommerce_store(self.env, consumer_secret=None)
         adapter = self.env["store.adapter.woocommerce"]
-        self.assertEqual(adapter._api_credentials_missing(store), ["consumer_secret"])
+        # Named as people read them (the setup assistant lists them once, with the declared ones).
+        self.assertEqual(adapter._api_credentials_missing(store), ["Consumer Secret"])
+        self.assertEqual(store._setup_credentials_missing(), ["Consumer Secret"])
         self.env["integration.credential"]._set_value(store, "consumer_secret", "cs_" + "1" * 40)
         self.assertEqual(adapter._api_credentials_missing(store), [])
 
