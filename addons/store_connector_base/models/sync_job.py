@@ -1325,6 +1325,9 @@ class SyncJob(models.Model):
         try:
             if alone:
                 done = jobs._call_batch_handler(started, started_at)
+                # The handler's pending ORM writes are sent here, inside the try, so that a
+                # concurrent update they meet runs the jobs one by one instead of failing the commit.
+                self.env.flush_all()
             else:
                 with self.env.cr.savepoint():
                     done = jobs._call_batch_handler(started, started_at)
@@ -1416,6 +1419,10 @@ class SyncJob(models.Model):
         try:
             if alone:
                 result = self._call_handler()
+                # The handler's pending ORM writes (a store's cursor, say) are sent here, inside the
+                # try: a concurrent update they meet is then the job's retryable error, not a
+                # failure of the commit below that would stop the runner (a savepoint flushes too).
+                self.env.flush_all()
             else:
                 with self.env.cr.savepoint():
                     result = self._call_handler()
@@ -1437,7 +1444,15 @@ class SyncJob(models.Model):
             outcome, message = self._on_success(result, time.monotonic() - started, started_at), None
             retry_after = None
         if commit:
-            self.env.cr.commit()
+            try:
+                self.env.cr.commit()
+            except _CONCURRENCY_EXCEPTIONS as exc:
+                # Whatever still met a concurrent update at the commit: the job's work is undone and
+                # it is retried, recorded in a transaction of its own, and the runner goes on.
+                self.env.cr.rollback()
+                outcome, message = self._on_exception(exc, time.monotonic() - started, started_at)
+                retry_after = None
+                self.env.cr.commit()
         self._log_outcome(outcome, time.monotonic() - started, result if outcome == "done" else message,
                           store_id, operation)
         self._record_store_outcome(store_id, outcome, message, commit, streaks, job_id=self.id,

@@ -778,6 +778,28 @@ class TestSyncJobConcurrency(CommittedRecordsCase):
         self.assertEqual(self.read("SELECT name FROM connector_store WHERE id = %s", [target_id]),
                          [("Written by someone else",)])
 
+    def test_a_serialization_failure_met_by_a_write_left_for_the_commit_is_retried(self):
+        # The handler ends on an ORM write it does not flush (as an order pull advancing its store's
+        # cursor): the runner sends it inside the job's try, so the conflict retries the job and the
+        # runner goes on with the next one instead of failing at its commit.
+        target_id = self.committed_store("Contended Store")
+        other_id = self.committed_store("Next Store")
+        [job_id] = self.committed_jobs(target_id, [{
+            "concurrent_write": "Written by someone else", "write_name": "Written by the job",
+            "flush": False}])
+        [next_id] = self.committed_jobs(other_id, [{"write_name": "Next renamed", "flush": False}])
+        with self.registry.cursor() as cr:
+            ran = self.env_of(cr)["sync.job"]._process_queue(store_ids=[target_id, other_id], commit=True)
+        self.assertEqual(ran, 2)
+        [(state, retries, kind, error)] = self.read(
+            "SELECT state, retry_count, error_kind, last_error FROM sync_job WHERE id = %s", [job_id])
+        self.assertEqual((state, retries, kind), ("pending", 1, "retryable"))
+        self.assertIn("changed the same records", error)
+        names = dict(self.read("SELECT id, name FROM connector_store WHERE id = ANY(%s)",
+                               [[target_id, other_id]]))
+        self.assertEqual(names, {target_id: "Written by someone else", other_id: "Next renamed"})
+        self.assertEqual(self.job_states([next_id]), {next_id: "done"})
+
     def test_each_job_commits_with_its_state_in_commit_mode(self):
         # A job works on its own store's records only: one job per store, run in one go.
         targets = [self.committed_store(name) for name in ("First", "Middle", "Last")]

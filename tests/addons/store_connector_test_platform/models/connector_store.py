@@ -70,7 +70,8 @@ class ConnectorStore(models.Model):
 
         payload keys, applied in this order:
           "write_name": renames the target stores (an effect that must commit or roll back with
-              the job);
+              the job); flushed at once unless "flush" is false (then the pending ORM write is
+              sent by the runner, as a handler's that ends on a write);
           "concurrent_write": before writing, another transaction renames the target stores to
               this value and commits, so that "write_name" then fails with a genuine serialization
               failure (REPEATABLE READ); needs committed stores;
@@ -97,7 +98,8 @@ class ConnectorStore(models.Model):
                 )
         if payload.get("write_name"):
             self.write({"name": payload["write_name"]})
-            self.env.flush_all()
+            if payload.get("flush", True):
+                self.env.flush_all()
         if payload.get("sleep"):
             if payload.get("track_concurrency"):
                 with _tracked(self.id):
