@@ -208,12 +208,16 @@ class ConnectorStore(models.Model):
         """
         self.ensure_one()
         cr = self.env.cr
+        # FOR NO KEY UPDATE, not FOR UPDATE: the row is changed, not its key, and a FOR UPDATE lock
+        # makes every concurrent insert referring to the store (a webhook delivery, a job) fail its
+        # foreign key check with a serialization failure once this commits (REPEATABLE READ).
         cr.execute(SQL(
             """UPDATE connector_store AS store
                   SET platform_error_streak = 0, platform_outage_since = NULL,
                       platform_outage_probe_at = NULL, platform_outage_probes = 0,
                       platform_outage_probe_job_id = NULL
-                 FROM (SELECT id, platform_outage_since FROM connector_store WHERE id = %(id)s FOR UPDATE) old
+                 FROM (SELECT id, platform_outage_since FROM connector_store WHERE id = %(id)s
+                         FOR NO KEY UPDATE) old
                 WHERE store.id = old.id
                   AND (store.platform_error_streak <> 0 OR store.platform_outage_since IS NOT NULL)
             RETURNING old.platform_outage_since, %(now)s""",

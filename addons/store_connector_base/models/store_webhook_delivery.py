@@ -77,7 +77,7 @@ WITH existing AS (
        AND model_name = 'store.webhook.delivery' AND method_name = %(method_name)s
      ORDER BY state = 'pending' DESC, id DESC
      LIMIT 1
-       FOR UPDATE
+       FOR NO KEY UPDATE
 ), merged AS (
     UPDATE sync_job j
        SET res_ids = COALESCE(j.res_ids, '[]'::jsonb) || jsonb_build_array(%(delivery)s::int),
@@ -427,10 +427,28 @@ class StoreWebhookDelivery(models.Model):
                 "max_retries": const.DEFAULT_MAX_RETRIES, "run_when_archived": bool(run_when_archived),
             }, log_exceptions=False)  # a concurrent duplicate is expected, not an error
             row = cr.fetchone()
-        except (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure):
+        except (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure) as exc:
             cr.execute("ROLLBACK TO SAVEPOINT store_connector_intake")
+            self._raise_unless_stored(store, event_id, exc)
             row = None
         return row[0] if row else None
+
+    @api.model
+    def _raise_unless_stored(self, store, event_id, exc):
+        """After the intake's insert failed on a concurrency error: answer "duplicate" only if the
+        delivery really is stored, committed by a concurrent request this transaction's snapshot
+        cannot see; else raise the error again, so that Odoo runs the request again (a new
+        snapshot) or answers 503. A serialization failure is not always a duplicate: the insert's
+        foreign key checks fail so too when the store's row was locked and changed meanwhile, and
+        a 200 then would acknowledge a delivery that was never stored."""
+        with self.env.registry.cursor() as fresh:
+            fresh.execute("SELECT 1 FROM store_webhook_delivery WHERE store_id = %s AND event_id = %s",
+                          [store.id, event_id])
+            if fresh.fetchone():
+                return
+        _logger.info("webhook delivery %s of store %s met a concurrent change: the request runs again",
+                     event_id, store.id)
+        raise exc
 
     @api.model
     def _insert_keyed_delivery(self, store, kind, topic, event_id, headers, body, operation, method_name,
@@ -459,8 +477,9 @@ class StoreWebhookDelivery(models.Model):
         try:
             cr.execute(_INSERT_KEYED_DELIVERY_SQL, params, log_exceptions=False)
             row = cr.fetchone()
-        except (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure):
+        except (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure) as exc:
             cr.execute("ROLLBACK TO SAVEPOINT store_connector_intake")
+            self._raise_unless_stored(store, event_id, exc)
             return None
         if not row:
             return None

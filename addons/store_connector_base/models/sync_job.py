@@ -9,6 +9,7 @@ import traceback
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+import psycopg2.errorcodes
 import psycopg2.errors
 import requests
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE, TRANSACTION_STATUS_INERROR
@@ -379,6 +380,13 @@ _worker_host = socket.gethostname()
 # job already ran) both create it; the first commits, the second is refused by the unique index,
 # and its retry finds the record and updates it.
 _CONCURRENCY_EXCEPTIONS = (*PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, psycopg2.errors.UniqueViolation)
+
+
+class HeirNotVisible(psycopg2.errors.SerializationFailure):
+    """A concurrent update this transaction cannot see, found by the queue itself rather than by
+    PostgreSQL: retried as one. It carries PostgreSQL's code, which Odoo's request retry reads."""
+
+    pgcode = psycopg2.errorcodes.SERIALIZATION_FAILURE
 
 # Managers only: a payload may carry an order or a customer (personal data), like a delivery's body.
 MANAGER_GROUP = "store_connector_base.group_store_connector_manager"
@@ -1697,7 +1705,7 @@ class SyncJob(models.Model):
                 cr.execute(
                     """SELECT id FROM sync_job
                         WHERE store_id = %s AND identity_key = %s AND state = 'failed'
-                        ORDER BY id DESC FOR UPDATE""",
+                        ORDER BY id DESC FOR NO KEY UPDATE""",
                     [self.store_id.id, self.identity_key],
                 )
                 ids = [row[0] for row in cr.fetchall()]
@@ -1811,8 +1819,7 @@ class SyncJob(models.Model):
             cr.execute(SQL("SELECT id FROM sync_job WHERE id = ANY(%s) AND model_name = ANY(%s)",
                            list(orphans), models))
             if cr.fetchall():
-                raise psycopg2.errors.SerializationFailure(
-                    "a superseded job's targets have no visible heir: retry")
+                raise HeirNotVisible("a superseded job's targets have no visible heir: retry")
         return self._hand_over(heirs)
 
     @api.model

@@ -2,7 +2,11 @@
 and its job written together by one statement."""
 
 import json
+import threading
+import time
 from unittest.mock import patch
+
+import psycopg2.errors
 
 from odoo import SUPERUSER_ID, api
 from odoo.tests.common import HttpCase, TransactionCase
@@ -219,3 +223,85 @@ class CommittedRunCase(TransactionCase):
                             JOIN sync_job j ON j.id = d.job_id WHERE d.store_id = %s""", [store_id])
             rows = cr.fetchall()
         self.assertEqual([row[0] for row in rows], ["evt-concurrent"])
+
+    def _store_changed_under_lock(self, store_id, lock, held=0.5):
+        """Another transaction locks the store's row (`lock`: the SELECT's locking clause), changes
+        it, and commits `held` seconds later, in a thread: an insert referring to the store meanwhile
+        waits for it. :returns: the thread, started once the lock is taken."""
+        locked = threading.Event()
+
+        def run():
+            with self.registry.cursor() as cr:
+                cr.execute(f"SELECT id FROM connector_store WHERE id = %s {lock}", [store_id])
+                cr.execute("UPDATE connector_store SET platform_error_streak = 0 WHERE id = %s", [store_id])
+                locked.set()
+                time.sleep(held)
+        thread = threading.Thread(target=run)
+        thread.start()
+        self.assertTrue(locked.wait(10))
+        return thread
+
+    def _committed_store(self, name):
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT COALESCE(max(id), 0) FROM ir_cron_trigger")
+            floor = cr.fetchone()[0]
+            store_id = create_test_store(self._env(cr), name=name).id
+        self.addCleanup(self._cleanup, [store_id], floor)
+        return store_id
+
+    def _stored_events(self, store_id):
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT event_id FROM store_webhook_delivery WHERE store_id = %s ORDER BY id",
+                       [store_id])
+            return [row[0] for row in cr.fetchall()]
+
+    def test_a_store_locked_and_changed_concurrently_is_not_answered_duplicate(self):
+        # The store's row locked FOR UPDATE and changed by another transaction: the delivery's foreign
+        # key check then fails with a serialization failure. That is no duplicate (nothing is
+        # stored): the error goes up, for Odoo to run the request again, never a 200 "duplicate".
+        store_id = self._committed_store("Locked Store")
+        for keyed in (False, True):
+            event_id = f"evt-locked-{keyed}"
+            with self.registry.cursor() as cr_late:
+                env_late = self._env(cr_late)
+                cr_late.execute("SELECT 1")  # this transaction's snapshot is taken now
+                thread = self._store_changed_under_lock(store_id, "FOR UPDATE")
+                try:
+                    with self.assertRaises(psycopg2.errors.SerializationFailure):
+                        env_late["store.webhook.delivery"]._insert_delivery(
+                            env_late["connector.store"].browse(store_id), "orders", "orders/create", event_id,
+                            {}, "{}", operation="webhook.orders", method_name="_job_process",
+                            identity_key="webhook:order-1" if keyed else None)
+                finally:
+                    thread.join(10)
+                cr_late.rollback()
+            self.assertNotIn(event_id, self._stored_events(store_id))
+
+    def test_the_end_of_a_platform_outage_never_fails_a_delivery(self):
+        # The store's failure streak ends (a job succeeded) while a delivery is being stored: the
+        # outage bookkeeping locks the store's row without blocking the key that deliveries refer to.
+        store_id = self._committed_store("Outage Store")
+        with self.registry.cursor() as cr:
+            cr.execute("UPDATE connector_store SET platform_error_streak = 2 WHERE id = %s", [store_id])
+        with self.registry.cursor() as cr_late:
+            env_late = self._env(cr_late)
+            cr_late.execute("SELECT 1")
+            ended = threading.Event()
+
+            def end_outage():
+                with self.registry.cursor() as cr:
+                    self._env(cr)["connector.store"].browse(store_id)._end_platform_outage()
+                    ended.set()
+                    time.sleep(0.5)
+            thread = threading.Thread(target=end_outage)
+            thread.start()
+            self.assertTrue(ended.wait(10))
+            delivery_id = env_late["store.webhook.delivery"]._insert_delivery(
+                env_late["connector.store"].browse(store_id), "orders", "orders/create", "evt-outage",
+                {}, "{}", operation="webhook.orders", method_name="_job_process")
+            thread.join(10)
+            self.assertTrue(delivery_id)
+        self.assertEqual(self._stored_events(store_id), ["evt-outage"])
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT platform_error_streak FROM connector_store WHERE id = %s", [store_id])
+            self.assertEqual(cr.fetchone(), (0,))
