@@ -211,7 +211,10 @@ class StoreOrderImporter(models.AbstractModel):
             "discount_label": _("Discount on %(name)s", name="{name}") + "{codes}",
             "placeholder_label": _("[%(sku)s] %(name)s (unknown SKU)", sku="{sku}", name="{name}"),
             "status_map": store._get_inbound_status_map(),
-            "payment_map": {m.gateway: m for m in store.order_payment_map_ids},
+            # A gateway seen for the first time gets its mapping line (defaults of the common case).
+            "payment_map": store._payment_mappings(
+                {order["payment_method"] for order in orders}
+                | {t["gateway"] for order in orders for t in order.get("transactions") or []}),
             # Warehouse routing (store.order.route): the rules, and the free stock the availability
             # rules read, once per warehouse for the batch.
             "routes": store._order_routes(),
@@ -978,7 +981,18 @@ class StoreOrderImporter(models.AbstractModel):
             store._event_order_received_from_store(sale, binding)
         for order in orders:
             self._record_refunds(store, order)
+        self._enqueue_payment_workflow(orders, bindings)
         return sales
+
+    @api.model
+    def _enqueue_payment_workflow(self, orders, bindings):
+        """Queue the payment workflow (job order.payments, store.order.binding._job_order_payments)
+        of the orders that bring transactions; it runs apart so that the import keeps its speed."""
+        with_transactions = self.env["store.order.binding"].browse([
+            binding.id for order, binding in zip(orders, bindings, strict=True) if order.get("transactions")
+        ])
+        if with_transactions:
+            with_transactions._enqueue_order_payments()
 
     @api.model
     def _record_refunds(self, store, order):
@@ -1110,6 +1124,7 @@ class StoreOrderImporter(models.AbstractModel):
         sale._store_apply_platform_shipments()
         store._event_order_received_from_store(sale, binding)
         self._record_refunds(store, order)
+        self._enqueue_payment_workflow([order], binding)
         return sale
 
     @api.model
