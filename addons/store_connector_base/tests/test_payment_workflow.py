@@ -56,7 +56,8 @@ class TestNormalizedTransactions(PaymentWorkflowCase):
             ("t1", "transactions: must be a list"),
         ]
         for transactions, message in cases:
-            with self.subTest(message), self.assertRaisesRegex(PermanentJobError, message.replace("[", r"\[")):
+            pattern = message.replace("[", r"\[")
+            with self.subTest(message), self.assertRaisesRegex(PermanentJobError, pattern):
                 normalize_order(self.make_order("n2", transactions=transactions))
 
     def test_test_platform_emits_a_stable_transaction_for_a_paid_order(self):
@@ -75,7 +76,7 @@ class TestPaymentWorkflow(PaymentWorkflowCase):
         self.assertFalse(self.sale_of("1001").invoice_ids, "the import itself invoices nothing")
         self.run_jobs()
         order = self.sale_of("1001")
-        self.assertEqual(self.jobs(OP).state, "done", self.jobs(OP).error)
+        self.assertEqual(self.jobs(OP).state, "done", self.jobs(OP).last_error)
         self.assertEqual(order.state, "sale", "paid in full: confirmed")
         invoice = self.invoices_of("1001")
         self.assertEqual(len(invoice), 1)
@@ -102,7 +103,8 @@ class TestPaymentWorkflow(PaymentWorkflowCase):
         self.run_jobs()
         # The same event again, an older one arriving late, and a newer payload listing it again.
         self.import_orders([first])
-        self.import_orders([self.make_order("1002", updated=self.later(1), transactions=[sale("t-1002", "25")])])
+        self.import_orders([self.make_order("1002", updated=self.later(1),
+                                            transactions=[sale("t-1002", "25")])])
         self.import_orders([self.make_order("1002", updated=self.later(9), status="processing",
                                             transactions=[sale("t-1002", "25.00")])])
         self.binding_of("1002")._enqueue_order_payments()
@@ -136,7 +138,8 @@ class TestPaymentWorkflow(PaymentWorkflowCase):
         invoice = self.invoices_of("1004")
         self.assertEqual(invoice.amount_total, 25.0)
         self.assertIn(invoice.payment_state, ("paid", "in_payment"), "the earlier payment is reconciled too")
-        authorization_record = self.binding_of("1004").transaction_ids.filtered(lambda t: t.kind == "authorization")
+        authorization_record = self.binding_of("1004").transaction_ids.filtered(
+            lambda t: t.kind == "authorization")
         self.assertEqual(authorization_record.state, "skipped")
         self.assertTrue(authorization_record.state_reason)
 
@@ -145,7 +148,8 @@ class TestPaymentWorkflow(PaymentWorkflowCase):
         self.run_jobs()
         self.assertFalse(self.payments_of("1005"))
         self.assertEqual(self.binding_of("1005").transaction_ids.state, "recorded")
-        self.import_orders([self.make_order("1005", updated=self.later(2), transactions=[sale("t-5", "25.00")])])
+        self.import_orders([self.make_order("1005", updated=self.later(2),
+                                            transactions=[sale("t-5", "25.00")])])
         self.run_jobs()
         self.assertEqual(len(self.payments_of("1005")), 1)
 
@@ -167,7 +171,8 @@ class TestPaymentWorkflow(PaymentWorkflowCase):
         invoice = self.invoices_of("1006")
         self.assertEqual(len(invoice), 1)
         self.assertEqual(invoice.amount_total, 25.0)
-        self.assertEqual(invoice.payment_state, "not_paid", "cash on delivery: the payment is registered by hand")
+        self.assertEqual(invoice.payment_state, "not_paid",
+                         "cash on delivery: the payment is registered by hand")
         self.assertFalse(self.env["account.payment"].search([("memo", "ilike", "TS-N1006")]))
 
     def test_new_gateways_get_mapping_lines_with_defaults(self):
@@ -184,7 +189,8 @@ class TestPaymentWorkflow(PaymentWorkflowCase):
         self.assertFalse(klarna.journal_id, "empty: the store's payment journal")
         self.assertEqual(klarna._payment_journal(), self.bank)
         for cod in ("Cash on Delivery (COD)", "CASH_ON_PICKUP"):
-            self.assertEqual((mappings[cod].invoice_policy, mappings[cod].register_payment), ("shipped", False))
+            self.assertEqual((mappings[cod].invoice_policy, mappings[cod].register_payment),
+                             ("shipped", False))
         self.import_orders([self.make_order("1010", payment_method="klarna")])
         self.assertEqual(len(self.store.order_payment_map_ids), 3, "a gateway is mapped once")
 
@@ -200,8 +206,8 @@ class TestPaymentWorkflow(PaymentWorkflowCase):
         self.run_jobs()
         job = self.jobs(OP)
         self.assertEqual(job.state, "failed")
-        self.assertIn('has no payment journal for gateway "stripe"', job.error)
-        self.assertIn("Payments tab, then retry this job", job.error)
+        self.assertIn('has no payment journal for gateway "stripe"', job.last_error)
+        self.assertIn("Payments tab, then retry this job", job.last_error)
         order = self.sale_of("1011")
         self.assertTrue(order, "the order stays imported")
         self.assertFalse(order.invoice_ids, "nothing half-written: no invoice either")
@@ -209,7 +215,7 @@ class TestPaymentWorkflow(PaymentWorkflowCase):
         self.store.payment_journal_id = self.bank
         job.action_retry()
         self.run_jobs()
-        self.assertEqual(job.state, "done", job.error)
+        self.assertEqual(job.state, "done", job.last_error)
         self.assertEqual(len(self.payments_of("1011")), 1)
         self.assertIn(self.invoices_of("1011").payment_state, ("paid", "in_payment"))
 
@@ -223,7 +229,7 @@ class TestPaymentWorkflow(PaymentWorkflowCase):
         self.import_orders([self.make_order("1012", transactions=[sale("t-12", "25.00")])])
         self.run_jobs()
         self.assertEqual(self.jobs(OP).state, "failed")
-        self.assertIn("belongs to company Other Books", self.jobs(OP).error)
+        self.assertIn("belongs to company Other Books", self.jobs(OP).last_error)
 
     def test_invoice_total_must_be_the_platforms(self):
         self.import_orders([self.make_order("1013", status="processing")])
@@ -234,9 +240,9 @@ class TestPaymentWorkflow(PaymentWorkflowCase):
         self.run_jobs()
         job = self.jobs(OP)
         self.assertEqual(job.state, "failed")
-        self.assertIn("would total", job.error)
-        self.assertIn("25.00", job.error)
-        self.assertIn("26.00", job.error)
+        self.assertIn("would total", job.last_error)
+        self.assertIn("25.00", job.last_error)
+        self.assertIn("26.00", job.last_error)
         self.assertFalse(order.invoice_ids.filtered(lambda move: move.state == "posted"))
         self.assertFalse(self.env["account.payment"].search([("memo", "ilike", "t-13")]))
 

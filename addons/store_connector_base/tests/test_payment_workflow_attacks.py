@@ -10,7 +10,8 @@ class TestPaymentRecordsOverRpc(RpcAttackCase):
         super().setUpClass()
         cls.records = {}
         for key, store in (("a", cls.store_a), ("b", cls.store_b)):
-            partner = cls.env["res.partner"].create({"name": f"Buyer {key}", "company_id": store.company_id.id})
+            partner = cls.env["res.partner"].create(
+                {"name": f"Buyer {key}", "company_id": store.company_id.id})
             order = cls.env["sale.order"].with_company(store.company_id).create(
                 {"partner_id": partner.id, "company_id": store.company_id.id})
             binding = cls.env["store.order.binding"].create(
@@ -45,7 +46,8 @@ class TestPaymentRecordsOverRpc(RpcAttackCase):
 
     def test_manager_changes_own_mapping_not_the_other_companys(self):
         mapping_a = self.records["a"]["store.payment.method.map"]
-        self.rpc(self.manager_a, "store.payment.method.map", "write", [mapping_a.id], {"invoice_policy": "none"})
+        self.rpc(self.manager_a, "store.payment.method.map", "write", [mapping_a.id],
+                 {"invoice_policy": "none"})
         mapping_a.invalidate_recordset()
         self.assertEqual(mapping_a.invoice_policy, "none")
         mapping_b = self.records["b"]["store.payment.method.map"]
