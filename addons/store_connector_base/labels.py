@@ -23,7 +23,7 @@ OPERATION_LABELS = {
     "orders.status": _lt("Order status update"),
     "orders.fulfillment": _lt("Shipment export"),
     # the payment workflow of an order (payment_const.OP_ORDER_PAYMENTS)
-    "order.payments": _lt("Order invoice and payments"),
+    "orders.payments": _lt("Order invoice and payments"),
     # customers
     "customers.import": _lt("Customer import"),
     "customers.export": _lt("Customer export"),

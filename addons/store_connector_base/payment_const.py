@@ -5,7 +5,7 @@ import re
 
 # Job operation of the workflow (models/store_order_binding_payments.py): one job per order, keyed by
 # the order's binding, so that the events of an order coalesce into one run.
-OP_ORDER_PAYMENTS = "order.payments"
+OP_ORDER_PAYMENTS = "orders.payments"
 
 # When the workflow invoices an order, per gateway (store.payment.method.map.invoice_policy).
 INVOICE_POLICY_NONE = "none"

@@ -15,7 +15,7 @@ class StockPicking(models.Model):
         return res
 
     def _store_enqueue_payment_workflow(self):
-        """Queue job order.payments for the orders of these done deliveries whose gateway's mapping
+        """Queue job orders.payments for the orders of these done deliveries whose gateway's mapping
         invoices when shipped (the operation needs no store permission: queueing it cannot fail)."""
         deliveries = self.filtered(
             lambda picking: picking.state == "done" and picking.picking_type_code == "outgoing"

@@ -1,7 +1,7 @@
 """The payment workflow of an imported order (issue #14, first slice): confirm, invoice, one payment
 per platform transaction, reconciled.
 
-One job per order (operation order.payments, identity key per binding, so that the events of an
+One job per order (operation orders.payments, identity key per binding, so that the events of an
 order coalesce) runs `store.order.binding._job_order_payments`. It is queued by the order import when
 an order brings transactions (store.order.importer) and when the order's delivery is validated
 (stock_picking_payments.py, for the gateways invoiced when shipped). It reads the newest imported
@@ -65,7 +65,7 @@ class StoreOrderBinding(models.Model):
 
     # ------------------------------------------------------------------ job
     def _job_order_payments(self, job):
-        """Job order.payments: run the payment workflow of one order (see the module docstring).
+        """Job orders.payments: run the payment workflow of one order (see the module docstring).
 
         :returns: {"order", "transactions", "confirmed", "invoices", "payments", "paid", "total"}
         :raises PermanentJobError: a configuration to fix (saying what), or an invoice whose total is

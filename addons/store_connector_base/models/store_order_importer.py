@@ -986,7 +986,7 @@ class StoreOrderImporter(models.AbstractModel):
 
     @api.model
     def _enqueue_payment_workflow(self, orders, bindings):
-        """Queue the payment workflow (job order.payments, store.order.binding._job_order_payments)
+        """Queue the payment workflow (job orders.payments, store.order.binding._job_order_payments)
         of the orders that bring transactions; it runs apart so that the import keeps its speed."""
         with_transactions = self.env["store.order.binding"].browse([
             binding.id for order, binding in zip(orders, bindings, strict=True) if order.get("transactions")

@@ -1,5 +1,5 @@
 """The payment workflow of imported orders (issue #14, first slice): the platform's transactions
-confirm, invoice and pay the order (job order.payments, store.order.binding._job_order_payments)."""
+confirm, invoice and pay the order (job orders.payments, store.order.binding._job_order_payments)."""
 
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
