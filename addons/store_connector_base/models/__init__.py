@@ -94,4 +94,4 @@ from . import store_full_sync_run, connector_store_full_sync, sync_job_full_sync
 from . import store_webhook_labels
 # The payment workflow (issue #14): transactions, gateway mappings' workflow, the orders.payments job.
 from . import store_order_transaction, connector_store_payments, store_order_binding_payments
-from . import sale_order_payments, stock_picking_payments
+from . import sale_order_payments, stock_picking_payments, sync_job_payments

@@ -77,6 +77,9 @@ class TestPaymentWorkflow(PaymentWorkflowCase):
         self.run_jobs()
         order = self.sale_of("1001")
         self.assertEqual(self.jobs(OP).state, "done", self.jobs(OP).last_error)
+        self.assertEqual(self.jobs(OP).operation_label, "Order invoice and payments")
+        self.assertRegex(self.jobs(OP).result_summary,
+                         r"^Confirmed order S\d+\. Posted invoice .+\. Recorded 1 payment\.$")
         self.assertEqual(order.state, "sale", "paid in full: confirmed")
         invoice = self.invoices_of("1001")
         self.assertEqual(len(invoice), 1)
