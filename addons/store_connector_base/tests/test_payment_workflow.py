@@ -1,6 +1,9 @@
 """The payment workflow of imported orders (issue #14, first slice): the platform's transactions
 confirm, invoice and pay the order (job orders.payments, store.order.binding._job_order_payments)."""
 
+import importlib.util
+from pathlib import Path
+
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 
@@ -10,6 +13,7 @@ from ..services.normalized import normalize_order, order_to_json
 from .common_orders import OrderPipelineCase, iso
 
 OP = payment_const.OP_ORDER_PAYMENTS
+MIGRATION = Path(__file__).parents[1] / "migrations" / "18.0.1.5.0" / "post-payment_workflow.py"
 
 
 def sale(transaction_id, amount, kind="sale", status="success", gateway="stripe", **extra):
@@ -66,6 +70,29 @@ class TestNormalizedTransactions(PaymentWorkflowCase):
         again = self.adapter._import_orders(self.store)["records"][0]["transactions"]
         self.assertEqual(first, again)
         self.assertEqual((first[0]["id"], first[0]["kind"], first[0]["amount"]), ("p1-paid", "sale", "25.00"))
+        # A webhook's order too; an order that lists its transactions keeps them, an unpaid one has none.
+        def from_webhook(order):
+            return self.adapter._webhook_normalized_order(self.store, None, {"order": order})
+
+        self.assertEqual(from_webhook(self.make_order("p1", paid=True))["transactions"], first)
+        own = [sale("own-1", "25.00")]
+        listed = from_webhook(self.make_order("p2", paid=True, transactions=own))
+        self.assertEqual(listed["transactions"], own)
+        self.assertNotIn("transactions", from_webhook(self.make_order("p3")))
+
+    def test_migration_keeps_existing_stores_without_the_workflow(self):
+        spec = importlib.util.spec_from_file_location("payment_workflow_migration", MIGRATION)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        self.assertTrue(self.store.payment_workflow)
+        self.env.flush_all()
+        migration.migrate(self.env.cr, None)  # a new installation: nothing to keep
+        self.store.invalidate_recordset()
+        self.assertTrue(self.store.payment_workflow)
+        migration.migrate(self.env.cr, "18.0.1.4.0")
+        self.store.invalidate_recordset()
+        self.assertFalse(self.store.payment_workflow)
+        self.assertEqual(self.store.payment_journal_id, self.bank, "the journal is ready for the switch")
 
 
 class TestPaymentWorkflow(PaymentWorkflowCase):
