@@ -17,3 +17,4 @@ from . import test_ebay_e2e_demo
 from . import test_ebay_e2e_token_race
 from . import test_ebay_test_mode
 from . import test_ebay_job_summaries
+from . import test_ebay_e2e_token_refused
