@@ -38,6 +38,7 @@ from odoo.exceptions import UserError
 from odoo.addons.store_connector_base.exceptions import (
     PermanentJobError,
     RetryableJobError,
+    StoreAuthError,
     StoreConnectorError,
     WebhookRejected,
 )
@@ -549,6 +550,18 @@ class StoreAdapterEbayNotifications(models.AbstractModel):
         topics = [topic for topic in REGISTERED_TOPICS if topics is None or topic in topics]
         try:
             return self._ebay_register(store, topics)
+        except StoreAuthError as exc:
+            # A new application token and a refreshed seller token were refused too (ebay_client.py):
+            # the seller's authorization is gone (revoked, expired) or the keyset is wrong.
+            raise UserError(
+                _(
+                    "eBay refused the credentials of store %(store)s while setting up its notifications: "
+                    "%(error)s Click Connect with eBay to connect the seller account again (or correct the "
+                    "App ID and Cert ID when eBay names them), then click Register Webhooks again.",
+                    store=store.name,
+                    error=_sentence(str(exc)),
+                )
+            ) from None
         except StoreConnectorError as exc:
             raise UserError(
                 _(
@@ -557,7 +570,7 @@ class StoreAdapterEbayNotifications(models.AbstractModel):
                     "connecting) and that eBay answers the endpoint's challenge, then click Register "
                     "Webhooks again.",
                     store=store.name,
-                    error=str(exc),
+                    error=_sentence(str(exc)),
                 )
             ) from None
 
@@ -769,6 +782,12 @@ class StoreAdapterEbayNotifications(models.AbstractModel):
                     }
                 )
         return report
+
+
+def _sentence(text):
+    """`text` ending with a full stop, so that the sentence quoting it reads right."""
+    text = (text or "").strip()
+    return text if not text or text.endswith((".", "!", "?")) else text + "."
 
 
 def _address(url):

@@ -9,6 +9,7 @@ afterwards), as on a server: each request's transaction reads the database as it
 """
 
 from odoo import SUPERUSER_ID, api
+from odoo.exceptions import UserError
 from odoo.tests.common import TransactionCase
 
 from odoo.addons.store_connector_base.exceptions import StoreAuthError
@@ -19,6 +20,7 @@ from odoo.addons.store_connector_ebay.models import ebay_client
 from tests.simulators.ebay import EbaySimulator
 
 from .common import APP_ID, CERT_ID, DEV_ID, REFRESH_TOKEN, RUNAME, USER_TOKEN, create_ebay_store
+from .test_ebay_e2e_notifications import NOTIFICATION, EbayNotificationsEndToEndCase
 
 DESTINATIONS = "/commerce/notification/v1/destination"
 PRIVILEGE = "/sell/account/v1/privilege"
@@ -116,3 +118,35 @@ class TestEbayRefusedTokens(TransactionCase):
         self.assertEqual(self.sim.token_refreshes, 1)
         self.assertEqual([r["status"] for r in self.sim.requests if r["path"] == PRIVILEGE], [401, 200, 200])
         self.assertEqual(self.sim.take_schema_violations(), [])
+
+
+class TestEbayRegisterWebhooksRefusedTokens(EbayNotificationsEndToEndCase):
+    """Register Webhooks, as the merchant clicks it, when eBay forgot a token (Odoo's HTTP server
+    answers the simulator's challenge)."""
+
+    def forget_app_tokens(self):
+        with self.sim.oauth.lock:
+            for token in [t for t, info in self.sim.oauth.access_tokens.items() if info["kind"] == "app"]:
+                del self.sim.oauth.access_tokens[token]
+
+    def test_register_webhooks_again_after_ebay_forgot_the_app_token(self):
+        self.register()
+        self.forget_app_tokens()
+        self.sim.reset_requests()
+        action = self.register()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertEqual(len([c for c in self.sim.token_calls if c["grant_type"] == "client_credentials"]), 2)
+        self.assertEqual([r["status"] for r in self.sim.requests if r["auth"] is None and
+                          r["path"].startswith(NOTIFICATION)], [401], "one refusal, then the new token")
+
+    def test_register_webhooks_when_the_sellers_grant_is_gone_says_to_connect_again(self):
+        self.register()
+        self.sim.revoke_user_token()
+        self.sim.expire_access_tokens()
+        with self.assertRaises(UserError) as caught:
+            self.register()
+        message = str(caught.exception)
+        self.assertIn("eBay refused the credentials of store eBay Shop while setting up its notifications",
+                      message)
+        self.assertIn("Click Connect with eBay to connect the seller account again", message)
+        self.assertNotIn(". .", message)
