@@ -280,8 +280,8 @@ class PaymentsMixin:
         return self.add_transaction(order, "SALE", outstanding, gateway)
 
     def void_authorizations(self, order):
-        for auth, _left in self.open_authorizations(order):
-            self.add_transaction(order, "VOID", Decimal("0"), auth.gateway, parent=auth)
+        for auth, left in self.open_authorizations(order):
+            self.add_transaction(order, "VOID", left, auth.gateway, parent=auth)
 
     def refund_transactions(self, order, refund, amount):
         """Give `amount` back through the order's captured transactions, newest first (one REFUND

@@ -1340,3 +1340,20 @@ def test_payouts_need_the_payouts_scope_and_the_admin_switch_pays_out(sim):
     sim.scopes = [s for s in sim.scopes if s != "read_shopify_payments_payouts"]
     denied = gql(sim, PAYMENTS, {"first": 1, "btFirst": 1})
     assert denied["errors"][0]["extensions"]["code"] == "ACCESS_DENIED"
+
+
+def test_a_declined_payment_changes_nothing_and_a_cancel_voids_the_authorization(sim):
+    _paid_tee_shop(sim)
+    order = sim.add_order([{"sku": "TEE", "quantity": 1}], financial_status="AUTHORIZED", webhooks=False)
+    declined = sim.add_order_transaction(order["id"], "SALE", "20.00", status="FAILURE",
+                                         error_code="CARD_DECLINED")
+    assert declined["status"] == "FAILURE"
+    data = gql(sim, TRANSACTIONS, {"id": order["id"]})["data"]["order"]
+    assert data["displayFinancialStatus"] == "AUTHORIZED"
+    assert data["totalReceivedSet"]["shopMoney"]["amount"] == "0.0"
+    sim.cancel_order(order["id"])
+    data = gql(sim, TRANSACTIONS, {"id": order["id"]})["data"]["order"]
+    auth, _declined, void = data["transactions"]
+    assert (void["kind"], void["status"], void["parentTransaction"]["id"]) == ("VOID", "SUCCESS", auth["id"])
+    assert data["displayFinancialStatus"] == "VOIDED" and data["capturable"] is False
+    assert not sim.balance_transactions()  # nothing was charged
