@@ -837,6 +837,7 @@ class Mutation:
                 if shipping < 0 or shipping > left:
                     errors.append((["shipping", "amount"],
                                    f"Shipping refund amount must be between 0 and {money_str(left)}", None))
+                shipping = shipping or None  # 0: no shipping refunded
         transactions, total = [], Decimal("0")
         captured = store.captured_transactions(order)
         over_refund = bool(data.get("allowOverRefunding"))
