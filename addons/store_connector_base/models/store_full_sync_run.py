@@ -113,17 +113,18 @@ class StoreFullSyncRun(models.Model):
     # ------------------------------------------------------------------ progress
     def _failed_records_domain(self):
         """The activity log lines of the pages of this run that had records fail: the failed lines of
-        the entities' page imports written while it ran (a platform's bulk import writes its lines
-        without a job, so the run's time span finds them)."""
+        its page jobs, and of the page imports without a job written while it ran (a platform's bulk
+        import writes its lines so)."""
         self.ensure_one()
-        domain = [
+        page_jobs = self.sudo().step_ids.filtered(lambda s: s.page and s.records_failed).job_id
+        without_job = [("job_id", "=", False), ("create_date", ">=", self.started_at)]
+        if self.finished_at:
+            without_job.append(("create_date", "<=", self.finished_at))
+        return [
             ("store_id", "=", self.store_id.id), ("status", "=", "failed"),
             ("operation", "in", list(const.FULL_SYNC_PAGE_OPERATIONS)),
-            ("create_date", ">=", self.started_at),
+            "|", ("job_id", "in", page_jobs.ids), *(["&"] * (len(without_job) - 1)), *without_job,
         ]
-        if self.finished_at:
-            domain.append(("create_date", "<=", self.finished_at))
-        return domain
 
     def _full_sync_entity_list(self):
         self.ensure_one()
