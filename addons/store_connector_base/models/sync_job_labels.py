@@ -45,6 +45,7 @@ _RELATED_FIELDS = {
 _KIND_LABELS = {
     "connector.store": _lt("Store"),
     "product.product": _lt("Product"),
+    "store.webhook.delivery": _lt("Notification"),
 }
 # The most links of one kind a job shows (a stock export names up to 250 products).
 _MAX_LINKS = 20
@@ -413,9 +414,15 @@ class SyncJobLabels(models.Model):
                 add(self._orders_names(order_ids).with_env(self.env))
         return groups
 
-    def _related_links_html(self):
+    def _related_links_html(self, leave_out=None):
+        """The "About" block: a line of links per kind of record (`_related_records`), without the
+        records `leave_out` (the form showing them: a delivery does not link to itself)."""
         lines = []
         for label, records in self._related_records():
+            if leave_out is not None and records._name == leave_out._name:
+                records -= leave_out
+                if not records:
+                    continue
             links = [Markup('<a href="/odoo/%s/%s">%s</a>') % (record._name, record.id, record.display_name)
                      for record in records[:_MAX_LINKS]]
             more = ""
@@ -434,4 +441,10 @@ class StoreWebhookDeliveryLabels(models.Model):
     job_summary = fields.Char(related="job_id.result_summary", string="Outcome")
     job_next_step = fields.Char(related="job_id.next_step", string="What to Do")
     job_error = fields.Text(related="job_id.last_error", string="Error")
-    job_related_links = fields.Html(related="job_id.related_links", string="About")
+    job_related_links = fields.Html(string="About", compute="_compute_job_related_links", sanitize=True)
+
+    @api.depends("job_id.related_links")
+    def _compute_job_related_links(self):
+        for delivery in self:
+            delivery.job_related_links = (
+                delivery.job_id._related_links_html(leave_out=delivery) if delivery.job_id else False)

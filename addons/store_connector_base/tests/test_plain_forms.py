@@ -70,6 +70,19 @@ class TestJobAndDeliveryForms(StoreConnectorCase):
         self.assertIn(f"/odoo/connector.store/{self.store.id}", html)
         self.assertIn(self.store.display_name, html)
 
+    def test_a_delivery_names_its_store_and_does_not_link_to_itself(self):
+        delivery = self.env["store.webhook.delivery"].sudo().create(
+            {"store_id": self.store.id, "kind": "orders", "topic": "orders/create",
+             "event_id": "evt-plain-1"})
+        job = self.make_job(operation="webhook.orders", model_name="store.webhook.delivery",
+                            res_ids=[delivery.id], method_name="_job_process")
+        delivery.job_id = job
+        self.assertIn("Notification:", str(job.related_links), "the job links to its notification")
+        about = str(delivery.with_user(self.user).job_related_links)
+        self.assertIn("Store:", about)
+        self.assertNotIn("evt-plain-1", about, "the delivery's own form does not link to itself")
+        self.assertNotIn("Webhook Delivery", about)
+
     def test_the_run_time_has_its_unit(self):
         now = "2026-01-01 10:00:00"
         self.assertEqual(self.make_job(duration=1.234, finished_at=now).duration_text, "1.2 s")
