@@ -103,7 +103,19 @@ class StoreOrderImporter(models.AbstractModel):
         is now. Other differences (how a webhook and a pull word an address) are not news."""
         return (order["status"] == binding.platform_status
                 and Decimal(str(order["total"])) == Decimal(str(binding.platform_total))
-                and order_mapper.lines_fingerprint(order) == binding.lines_fingerprint)
+                and order_mapper.lines_fingerprint(order) == binding.lines_fingerprint
+                and self._same_transactions(order, binding))
+
+    @api.model
+    def _same_transactions(self, order, binding):
+        """Whether `order` lists the same transactions, in the same states, as the payload `binding`
+        holds: a capture reported within the second of the order's last change is news (the payment
+        workflow must see it)."""
+        def states(transactions):
+            return sorted((str(t.get("id")), t.get("kind"), t.get("status"),
+                           str(Decimal(str(t.get("amount") or 0)))) for t in transactions or [])
+        held = (binding.sudo().last_payload or {}).get("transactions")
+        return states(order.get("transactions")) == states(held)
 
     @api.model
     def _record_failure(self, result, order, exc, raise_on_error):

@@ -1,5 +1,7 @@
 from odoo import _, models
 
+from .. import labels
+
 
 class SyncJob(models.Model):
     """What a payment workflow job (orders.payments) did, in one sentence (sync_job_labels.py)."""
@@ -21,8 +23,8 @@ class SyncJob(models.Model):
             parts.append(_("Posted invoice %(invoices)s.", invoices=", ".join(invoices)))
         payments = result.get("payments") or 0
         if payments:
-            parts.append(self._count(payments, _("Recorded %(count)s payment."),
-                                     _("Recorded %(count)s payments.")))
+            parts.append(labels.count_text(payments, _("Recorded %(count)s payment."),
+                                           _("Recorded %(count)s payments."), env=self.env))
         if not parts:
             return _("Nothing new to record for order %(order)s.", order=order)
         return " ".join(parts)

@@ -144,6 +144,17 @@ class TestPaymentWorkflow(PaymentWorkflowCase):
         self.assertEqual(len(self.invoices_of("1002")), 1)
         self.assertIn(self.invoices_of("1002").payment_state, ("paid", "in_payment"))
 
+    def test_capture_reported_within_the_same_second_is_imported(self):
+        self.import_orders([self.make_order("1016", transactions=[sale("t-16", "25.00", status="pending")])])
+        self.run_jobs()
+        # Same update time, status, total and lines: only the transaction changed.
+        self.import_orders([self.make_order("1016", transactions=[sale("t-16", "25.00")])])
+        self.run_jobs()
+        self.assertEqual(len(self.payments_of("1016")), 1)
+        # Nothing changed at all: ignored, as before.
+        result = self.import_orders([self.make_order("1016", transactions=[sale("t-16", "25.00")])])
+        self.assertEqual(result["ignored"], ["1016"])
+
     def test_events_of_one_order_coalesce_into_one_job(self):
         self.import_orders([self.make_order("1003", transactions=[sale("t-a", "25.00")])])
         self.import_orders([self.make_order("1003", updated=self.later(1), status="processing",
