@@ -38,6 +38,7 @@ class StorePaymentMethodMap(models.Model):
         "account.payment.method.line",
         string="Payment Method",
         domain="[('journal_id', '=', journal_id), ('payment_type', '=', 'inbound')]",
+        check_company=True,
         help="How the money comes in on the journal (an incoming payment method of the journal). Empty: "
              "the journal's first incoming method.",
     )

@@ -4,7 +4,7 @@ confirm, invoice and pay the order (job orders.payments, store.order.binding._jo
 import importlib.util
 from pathlib import Path
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user
 
 from .. import payment_const
@@ -303,6 +303,29 @@ class TestPaymentWorkflow(PaymentWorkflowCase):
         self.assertIn("registers no payments", transaction.state_reason)
         self.assertFalse(transaction.payment_id)
         self.assertEqual(len(self.invoices_of("1015")), 1, "still invoiced when paid")
+
+    def test_gateway_journal_and_payment_method_are_used(self):
+        cash = self.env["account.journal"].search(
+            [("company_id", "=", self.company.id), ("type", "=", "cash")], limit=1)
+        method = cash.inbound_payment_method_line_ids[:1]
+        self.env["store.payment.method.map"].create({
+            "store_id": self.store.id, "gateway": "stripe", "journal_id": cash.id,
+            "payment_method_line_id": method.id,
+        })
+        self.import_orders([self.make_order("1017", transactions=[sale("t-17", "25.00")])])
+        self.run_jobs()
+        payment = self.payments_of("1017")
+        self.assertEqual((payment.journal_id, payment.payment_method_line_id), (cash, method))
+        self.assertIn(self.invoices_of("1017").payment_state, ("paid", "in_payment"))
+
+    def test_payment_method_of_another_journal_is_refused(self):
+        cash = self.env["account.journal"].search(
+            [("company_id", "=", self.company.id), ("type", "=", "cash")], limit=1)
+        with self.assertRaisesRegex(ValidationError, "is not an incoming method of the journal"):
+            self.env["store.payment.method.map"].create({
+                "store_id": self.store.id, "gateway": "stripe", "journal_id": cash.id,
+                "payment_method_line_id": self.bank.inbound_payment_method_line_ids[:1].id,
+            })
 
     def test_store_user_cannot_change_mappings(self):
         user = new_test_user(self.env, "pay_store_user",
