@@ -23,6 +23,8 @@ OPERATION_LABELS = {
     "orders.push": _lt("Order export"),
     "orders.status": _lt("Order status update"),
     "orders.fulfillment": _lt("Shipment export"),
+    # the payment workflow of an order (payment_const.OP_ORDER_PAYMENTS)
+    "orders.payments": _lt("Order invoice and payments"),
     # customers
     "customers.import": _lt("Customer import"),
     "customers.export": _lt("Customer export"),

@@ -64,6 +64,10 @@ Normalized order (keys not listed are ignored; "?" marks optional keys)::
       "fulfillments": [FULFILLMENT, ...], # ? the platform's shipments of the order, oldest first
       "refunds": [REFUND, ...],           # ? the refunds the order lists (each recorded once on
                                           #   the sale order: connector.store._event_order_refunded)
+      "transactions": [TRANSACTION, ...], # ? the money movements of the order, as the platform
+                                          #   lists them (each recorded once per store by its id:
+                                          #   store.order.transaction; the payment workflow makes
+                                          #   one Odoo payment per successful sale or capture)
     }
 
     ADDRESS = {"name"?, "first_name"?, "last_name"?, "company"?, "street"?, "street2"?, "city"?,
@@ -72,6 +76,17 @@ Normalized order (keys not listed are ignored; "?" marks optional keys)::
     TAX = {"rate": "20" (percent, ?), "amount": "2.00" (?), "title": "VAT" (?)}
           at least one of rate and amount; a missing rate is derived from the amount.
     REFUND = {"id" (platform refund id), "amount"? (refunded, >= 0), "note"? (the reason)}
+    TRANSACTION = {"id" (platform transaction id, required: unique in the store; a retried or
+                   reordered event never makes a second payment),
+                   "kind": "sale" | "capture" | "authorization" | "refund" | "void" (required),
+                   "status": "success" | "pending" | "failure" | "error" (required),
+                   "gateway"? (the gateway code; default: the order's payment_method),
+                   "amount" (>= 0, required), "currency"? (ISO 4217; default: the order's),
+                   "processed_at"? (when the money moved; default: the order's updated_at),
+                   "parent_id"? (the transaction this one captures, voids or refunds)}
+          A platform that gives no transaction for a paid order (WooCommerce without a transaction
+          id) may give one with a stable id it makes from the order (e.g. "<order id>-paid"): the
+          same id on every import, so that it is paid once.
     FULFILLMENT = {"id"? (platform id), "tracking_number"?, "tracking_company"?, "tracking_url"?}
           only shipments that happened (not cancelled or failed ones); their tracking is kept on
           the delivery Odoo validates for the lines' shipped quantities.
@@ -312,6 +327,34 @@ def _normalize_refund(data, path):
     }
 
 
+TRANSACTION_KINDS = ("sale", "capture", "authorization", "refund", "void")
+TRANSACTION_STATUSES = ("success", "pending", "failure", "error")
+
+
+def _normalize_transaction(data, path):
+    data = _mapping(data, path, required=True)
+    transaction = {
+        "id": to_text(data.get("id"), f"{path}.id", required=True, max_length=255),
+        "kind": (to_text(data.get("kind"), f"{path}.kind", required=True) or "").lower(),
+        "status": (to_text(data.get("status"), f"{path}.status", required=True) or "").lower(),
+        "gateway": to_text(data.get("gateway"), f"{path}.gateway", max_length=255),
+        "amount": to_decimal(data.get("amount"), f"{path}.amount", minimum=0),
+        "currency": to_text(data.get("currency"), f"{path}.currency"),
+        "processed_at": to_datetime(data.get("processed_at"), f"{path}.processed_at", required=False),
+        "parent_id": to_text(data.get("parent_id"), f"{path}.parent_id", max_length=255),
+    }
+    if transaction["kind"] not in TRANSACTION_KINDS:
+        _fail(f"{path}.kind", f"must be one of {', '.join(TRANSACTION_KINDS)}, not {transaction['kind']!r}")
+    if transaction["status"] not in TRANSACTION_STATUSES:
+        _fail(f"{path}.status",
+              f"must be one of {', '.join(TRANSACTION_STATUSES)}, not {transaction['status']!r}")
+    if transaction["currency"]:
+        transaction["currency"] = transaction["currency"].upper()
+        if not _CURRENCY_RE.match(transaction["currency"]):
+            _fail(f"{path}.currency", f"is not an ISO 4217 code: {transaction['currency']!r}")
+    return transaction
+
+
 def _normalize_shipping(data, path):
     data = _mapping(data, path, required=True)
     line = {
@@ -484,11 +527,20 @@ def normalize_order(data):
             _normalize_refund(item, f"refunds[{index}]")
             for index, item in enumerate(_list(data.get("refunds"), "refunds"))
         ],
+        "transactions": [
+            _normalize_transaction(item, f"transactions[{index}]")
+            for index, item in enumerate(_list(data.get("transactions"), "transactions"))
+        ],
     }
     if not order["lines"]:
         _fail("lines", "an order needs at least one line")
     if order["updated_at"] < order["created_at"]:
         _fail("updated_at", "is before created_at")
+    seen = set()
+    for index, transaction in enumerate(order["transactions"]):
+        if transaction["id"] in seen:
+            _fail(f"transactions[{index}].id", f"{transaction['id']!r} is listed twice")
+        seen.add(transaction["id"])
     # The stated total must be what the parts add up to: a mismatch means the adapter dropped
     # something (a fee, a discount allocation), and an order that does not add up is refused
     # rather than imported wrong.
