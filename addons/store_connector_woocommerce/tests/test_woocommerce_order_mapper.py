@@ -93,8 +93,10 @@ class TestWooCommerceOrderMapper(TransactionCase):
 
     def test_refunds_positive_amounts_with_their_reason(self):
         order = self.mapped("order_refunded")
+        # The body names no refunded lines, date nor gateway refund (those are on /orders/<id>/refunds).
         self.assertEqual(order["refunds"],
-                         [{"id": "801", "amount": Decimal("15.00"), "note": "Broken in transit"}])
+                         [{"id": "801", "amount": Decimal("15.00"), "note": "Broken in transit",
+                           "created_at": None, "lines": [], "shipping": None, "restocked": None}])
 
 
 class TestWooCommerceOrdersToTheCent(TransactionCase):
