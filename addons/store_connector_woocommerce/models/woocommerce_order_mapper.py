@@ -33,8 +33,9 @@ What WooCommerce says and how it is read (platform notes, section 2.7):
   lists a refund it does not hold yet and hands it in as `refund_details`.
 * Payment (issue #14). WooCommerce keeps no list of transactions: an order is paid when its
   `date_paid_gmt` is set (the gateway's payment-complete status: processing or completed, completed
-  only for cash on delivery), and the gateway's charge id is its `transaction_id` (empty for bank
-  transfers, cheques and cash on delivery). A paid order gives one "sale" transaction of its total,
+  only for cash on delivery) and its status is still a paid one (PAID_STATUSES); the gateway's
+  charge id is its `transaction_id` (empty for bank transfers, cheques and cash on delivery). A
+  paid order gives one "sale" transaction of its total,
   of id the `transaction_id`, else ``"<order id>-paid"`` (the same on every import, so that it is
   paid once); an unpaid one (pending, on-hold, cash on delivery not completed) gives none. A refund
   WooCommerce sent back through the gateway (`refunded_payment`) gives a "refund" transaction of id
@@ -260,7 +261,7 @@ def order_from_rest(payload, refund_details=None):
                 mapped.append(listed)
                 continue
             mapped.append(refund_from_rest(refund, included))
-            transaction = refund_transaction(refund, payload, sale)
+            transaction = refund_transaction(refund, payload)
             if transaction:
                 order["transactions"].append(transaction)
         order["refunds"] = mapped
@@ -282,24 +283,38 @@ def refunds(payload):
 
 
 # ---------------------------------------------------------------------------- money (issue #14)
+#: The statuses of a paid order (WooCommerce's `wc_get_is_paid_statuses()`): an order moved back to
+#: pending or on-hold, cancelled, refunded or in a plugin's status keeps its `date_paid` but is not
+#: paid now (a refunded one met first refunded has nothing to invoice).
+PAID_STATUSES = ("processing", "completed")
+
+
+def _sale_id(payload):
+    """The id of an order's sale transaction: the gateway's `transaction_id`, else one made from the
+    order (None for an order never paid)."""
+    order_id = platform_id(payload.get("id"))
+    if not order_id or not payload.get("date_paid_gmt"):
+        return None
+    return text(payload.get("transaction_id")) or f"{order_id}-paid"
+
+
 def sale_transaction(payload):
-    """The "sale" transaction of a paid order (`date_paid_gmt` set), else None.
+    """The "sale" transaction of a paid order (`date_paid_gmt` set, a paid status), else None.
 
     Its id is the gateway's `transaction_id` (Stripe's ``ch_...``, PayPal's capture id), else
     ``"<order id>-paid"``: bank transfers, cheques and cash on delivery have no transaction, the
     status that marks them paid is the payment; the id made from the order is the same on every
     import, so that the order is paid once."""
-    paid_at = gmt(payload.get("date_paid_gmt"))
-    order_id = platform_id(payload.get("id"))
-    if not paid_at or not order_id:
+    sale_id = _sale_id(payload)
+    if not sale_id or payload.get("status") not in PAID_STATUSES:
         return None
     return {
-        "id": text(payload.get("transaction_id")) or f"{order_id}-paid",
+        "id": sale_id,
         "kind": "sale",
         "status": "success",
         "gateway": text(payload.get("payment_method")),
         "amount": str(decimal(payload.get("total"))),
-        "processed_at": paid_at,
+        "processed_at": gmt(payload.get("date_paid_gmt")),
     }
 
 
@@ -354,7 +369,7 @@ def refund_from_rest(refund, included):
     }
 
 
-def refund_transaction(refund, payload, sale=None):
+def refund_transaction(refund, payload):
     """The "refund" transaction of a refund WooCommerce sent back through the order's gateway
     (`refunded_payment`), of id ``"<refund id>-refund"``; None for a refund recorded by hand (the
     money went back outside WooCommerce, or not yet)."""
@@ -368,7 +383,7 @@ def refund_transaction(refund, payload, sale=None):
         "gateway": text(payload.get("payment_method")),
         "amount": str(abs(decimal(refund.get("amount")))),
         "processed_at": gmt(refund.get("date_created_gmt")),
-        "parent_id": sale["id"] if sale else None,
+        "parent_id": _sale_id(payload),
         "refund_id": refund_id,
     }
 

@@ -278,6 +278,9 @@ class TestWooCommerceE2EDemoSeed(WooCommerceE2ECase):
 @tagged("post_install", "-at_install")
 class TestWooCommerceE2EBulkOrders(WooCommerceE2ECase):
     sim_options = {"seed": "bulk"}
+    # The pull's speed and totals: the payment workflow of the paid orders (an invoice and a payment
+    # each) is tested in test_woocommerce_payments_simulator.py.
+    store_options = {"payment_workflow": False}
 
     def test_500_orders_imported_by_the_pull_to_the_cent(self):
         with self.sim.store.lock:
