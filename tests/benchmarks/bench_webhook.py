@@ -491,6 +491,12 @@ class IntakeRun:
             later = drained.used_since(after)
             used["runner"] += later["runner"]
             used["pg-runner"] += later["pg-runner"]
+        by_label = after.used_by_label(before)
+        if self.runner and expected == 200:
+            # As for the roles: what the drain adds is the runner's (its cron worker and backends).
+            for label, seconds in drained.used_by_label(after).items():
+                if label.endswith("cron worker"):
+                    by_label[label] += seconds
         per_request = {role: 1000 * seconds / max(load.answered, 1) for role, seconds in used.items()}
         for role in ("odoo", "pg-odoo", "runner", "pg-runner"):
             per_request.setdefault(role, 0.0)
@@ -504,6 +510,10 @@ class IntakeRun:
                if self.runner and expected == 200 else "")
             + f" (generator {1000 * load.generator_cpu / max(len(load.rows), 1):.2f} ms); PostgreSQL "
               f"sessions opened per request: {per_request['sessions']:.2f}")
+        n = max(load.answered, 1)
+        say("  by process (ms per request): " + ", ".join(
+            f"{label} {1000 * seconds / n:.2f}" for label, seconds in sorted(by_label.items(), key=lambda kv: -kv[1])
+            if 1000 * seconds / n >= 0.01))
         return load, per_request
 
     def sessions_opened(self):
