@@ -10,7 +10,10 @@ from odoo.tools import SQL
 
 from .. import const
 from ..exceptions import OperationNotPermitted, PermanentJobError, WebhookRejected
+from ..services import cron_wakeup
 from ..services.logs import get_logger
+from ..services.prepared_sql import PreparedStatement
+from .sync_job import _RUNNING_LOCK_NAMESPACE as RUNNING_LOCK_NAMESPACE
 
 _logger = get_logger(__name__)
 
@@ -20,8 +23,12 @@ _logger = get_logger(__name__)
 # statement, when both rows exist. NOW as in sync.job: the statement's clock, in UTC. No user in
 # create_uid/write_uid (the platform made them, through no user): each of their foreign keys would
 # lock the user's row, on every delivery of every store, as the queue's own writes lock it too.
+# With `wake`, the runner's trigger is written by the same statement, only when the job was (see
+# sync.job._WAKE_SQL: the first active runner lane not running, whose lock is shared until the
+# commit; the first runner when all run): one round trip for the three rows. Run as a statement
+# prepared once per connection (`_INSERT_STATEMENT`), after the savepoint `_INSERT_SAVEPOINT`.
+_INSERT_SAVEPOINT = "store_connector_intake"
 _INSERT_SQL = """
-SAVEPOINT store_connector_intake;
 WITH ids AS (
     SELECT nextval('store_webhook_delivery_id_seq') AS delivery_id, nextval('sync_job_id_seq') AS job_id
 ), delivery AS (
@@ -45,9 +52,21 @@ WITH ids AS (
            (statement_timestamp() AT TIME ZONE 'UTC'), (statement_timestamp() AT TIME ZONE 'UTC')
       FROM delivery
     RETURNING id
+), wake AS (
+    INSERT INTO ir_cron_trigger (cron_id, call_at, create_date, write_date)
+    SELECT COALESCE((SELECT r.cron FROM unnest(%(runner_numbers)s::int[], %(runner_crons)s::int[])
+                                        AS r(number, cron)
+                       JOIN ir_cron c ON c.id = r.cron AND c.active
+                      WHERE pg_try_advisory_xact_lock_shared(%(lock_namespace)s, r.number)
+                      ORDER BY r.number LIMIT 1), %(first_runner)s),
+           clock_timestamp() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+      FROM job
+     WHERE %(wake)s
+    RETURNING cron_id
 )
-SELECT delivery.id, job.id FROM delivery, job
+SELECT delivery.id, job.id, (SELECT count(*) FROM wake) FROM delivery, job
 """
+_INSERT_STATEMENT = PreparedStatement("store_connector_intake", _INSERT_SQL)
 
 # A delivery whose parse gave an identity key (all the events of one order...): the delivery alone,
 # its job written by _KEYED_JOB_SQL next. Same clock and savepoint as _INSERT_SQL.
@@ -298,10 +317,10 @@ class StoreWebhookDelivery(models.Model):
             operation=operation, method_name=method_name, priority=parsed.get("priority", 5),
             run_when_archived=run_when_archived,
             identity_key=f"{WEBHOOK_IDENTITY_PREFIX}{identity_key}"[:255] if identity_key else None,
+            wake=True,
         )
         if not delivery_id:
             return 200, "duplicate"
-        self.env["sync.job"]._trigger_runner()
         return 200, "queued"
 
     # ------------------------------------------------------------------ platform endpoint
@@ -386,7 +405,7 @@ class StoreWebhookDelivery(models.Model):
 
     @api.model
     def _insert_delivery(self, store, kind, topic, event_id, headers, body, operation, method_name,
-                         priority=5, run_when_archived=False, identity_key=None):
+                         priority=5, run_when_archived=False, identity_key=None, wake=False):
         """Store a delivery and queue its job, unless this store already has its event id.
 
         One statement decides and writes both rows, so two copies of a delivery arriving together
@@ -400,15 +419,24 @@ class StoreWebhookDelivery(models.Model):
         pending job of that key, else its failed one (run again now), else a new job with the key
         (see `_insert_keyed_delivery`): the job then works on several deliveries.
 
+        With `wake`, a stored delivery wakes a queue runner when the transaction commits, as
+        `sync.job._trigger_runner` does: without an identity key, its trigger is written by the
+        delivery's own statement (no round trip of its own, no pre-commit statement), and the
+        runners' NOTIFY follows the commit.
+
         :returns: the new delivery's id, or None for a duplicate.
         """
         if identity_key:
-            return self._insert_keyed_delivery(
+            delivery_id = self._insert_keyed_delivery(
                 store, kind, topic, event_id, headers, body, operation, method_name,
                 priority=priority, run_when_archived=run_when_archived, identity_key=identity_key,
             )
+            if delivery_id and wake:
+                self.env["sync.job"]._trigger_runner()
+            return delivery_id
         cr = self.env.cr
         kept_headers = storable_headers(headers)
+        runners = self.env["sync.job"]._runner_cron_ids() if wake else []
         # The savepoint is sent with the statement (one round trip); a duplicate committed by a
         # concurrent request after this transaction's snapshot was taken makes ON CONFLICT fail
         # (Odoo runs in REPEATABLE READ): roll back to it and answer "duplicate" at once, rather
@@ -419,18 +447,24 @@ class StoreWebhookDelivery(models.Model):
         # a delivery acknowledged must be durable when the answer leaves; a crash in the window
         # asynchronous commit opens would lose it with nobody left to send it again.
         try:
-            cr.execute(_INSERT_SQL, {
+            _INSERT_STATEMENT.execute(cr, {
                 "store": store.id, "company": store.company_id.id, "kind": kind,
                 "topic": topic, "event": event_id, "headers": json.dumps(kept_headers),
                 "body": body, "operation": operation,
                 "method_name": method_name, "priority": priority,
                 "max_retries": const.DEFAULT_MAX_RETRIES, "run_when_archived": bool(run_when_archived),
-            }, log_exceptions=False)  # a concurrent duplicate is expected, not an error
+                "wake": bool(runners), "runner_numbers": [number for number, _cron in runners],
+                "runner_crons": [cron for _number, cron in runners], "lock_namespace": RUNNING_LOCK_NAMESPACE,
+                "first_runner": runners[0][1] if runners else None,
+            }, _INSERT_SAVEPOINT, log_exceptions=False)  # a concurrent duplicate is expected, not an error
             row = cr.fetchone()
         except (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure) as exc:
-            cr.execute("ROLLBACK TO SAVEPOINT store_connector_intake")
+            cr.execute(f"ROLLBACK TO SAVEPOINT {_INSERT_SAVEPOINT}")
             self._raise_unless_stored(store, event_id, exc)
             row = None
+        if row and row[2]:
+            dbname = cr.dbname
+            cr.postcommit.add(lambda: cron_wakeup.wake_cron_workers(dbname))
         return row[0] if row else None
 
     @api.model
