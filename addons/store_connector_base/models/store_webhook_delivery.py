@@ -12,7 +12,6 @@ from .. import const
 from ..exceptions import OperationNotPermitted, PermanentJobError, WebhookRejected
 from ..services import cron_wakeup
 from ..services.logs import get_logger
-from ..services.prepared_sql import PreparedStatement
 from .sync_job import _RUNNING_LOCK_NAMESPACE as RUNNING_LOCK_NAMESPACE
 
 _logger = get_logger(__name__)
@@ -25,10 +24,12 @@ _logger = get_logger(__name__)
 # lock the user's row, on every delivery of every store, as the queue's own writes lock it too.
 # With `wake`, the runner's trigger is written by the same statement, only when the job was (see
 # sync.job._WAKE_SQL: the first active runner lane not running, whose lock is shared until the
-# commit; the first runner when all run): one round trip for the three rows. Run as a statement
-# prepared once per connection (`_INSERT_STATEMENT`), after the savepoint `_INSERT_SAVEPOINT`.
-_INSERT_SAVEPOINT = "store_connector_intake"
+# commit; the first runner when all run): one round trip for the three rows, and one statement
+# for PostgreSQL to parse and plan instead of two. (Not a prepared statement: Odoo's connection
+# pool resets every connection it lends, DISCARD ALL, which drops them; each request would
+# prepare it again.)
 _INSERT_SQL = """
+SAVEPOINT store_connector_intake;
 WITH ids AS (
     SELECT nextval('store_webhook_delivery_id_seq') AS delivery_id, nextval('sync_job_id_seq') AS job_id
 ), delivery AS (
@@ -66,7 +67,6 @@ WITH ids AS (
 )
 SELECT delivery.id, job.id, (SELECT count(*) FROM wake) FROM delivery, job
 """
-_INSERT_STATEMENT = PreparedStatement("store_connector_intake", _INSERT_SQL)
 
 # A delivery whose parse gave an identity key (all the events of one order...): the delivery alone,
 # its job written by _KEYED_JOB_SQL next. Same clock and savepoint as _INSERT_SQL.
@@ -447,7 +447,7 @@ class StoreWebhookDelivery(models.Model):
         # a delivery acknowledged must be durable when the answer leaves; a crash in the window
         # asynchronous commit opens would lose it with nobody left to send it again.
         try:
-            _INSERT_STATEMENT.execute(cr, {
+            cr.execute(_INSERT_SQL, {
                 "store": store.id, "company": store.company_id.id, "kind": kind,
                 "topic": topic, "event": event_id, "headers": json.dumps(kept_headers),
                 "body": body, "operation": operation,
@@ -456,10 +456,10 @@ class StoreWebhookDelivery(models.Model):
                 "wake": bool(runners), "runner_numbers": [number for number, _cron in runners],
                 "runner_crons": [cron for _number, cron in runners], "lock_namespace": RUNNING_LOCK_NAMESPACE,
                 "first_runner": runners[0][1] if runners else None,
-            }, _INSERT_SAVEPOINT, log_exceptions=False)  # a concurrent duplicate is expected, not an error
+            }, log_exceptions=False)  # a concurrent duplicate is expected, not an error
             row = cr.fetchone()
         except (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure) as exc:
-            cr.execute(f"ROLLBACK TO SAVEPOINT {_INSERT_SAVEPOINT}")
+            cr.execute("ROLLBACK TO SAVEPOINT store_connector_intake")
             self._raise_unless_stored(store, event_id, exc)
             row = None
         if row and row[2]:

@@ -1,6 +1,5 @@
 """The intake's statement (issue #12, CPU per delivery): a delivery, its job and the runner's wake-up
-written by one statement, prepared once per database connection (`store.webhook.delivery`
-`_INSERT_STATEMENT`, `services/prepared_sql.py`).
+written by one statement (`store.webhook.delivery` `_INSERT_SQL`), in one round trip.
 
 `TestIntakeStatement` works in the test's transaction; `TestIntakeWakesTheFirstLaneNotRunning`
 commits deliveries on connections of their own while runner lanes hold their running lock, as
@@ -8,10 +7,11 @@ the queue's cron workers do, and deletes what it committed.
 """
 
 import json
+from unittest.mock import patch
 
 from odoo.addons.store_connector_base import const
-from odoo.addons.store_connector_base.models.store_webhook_delivery import _INSERT_STATEMENT
 from odoo.addons.store_connector_base.models.sync_job import RUNNER_CRON_XMLID
+from odoo.addons.store_connector_base.services import cron_wakeup
 
 from .common import StoreConnectorCase
 from .test_queue_runners import RunnersCase, helper_xmlid
@@ -41,20 +41,22 @@ class TestIntakeStatement(StoreConnectorCase):
         self.env.cr.execute("SELECT count(*) FROM ir_cron_trigger WHERE cron_id = %s", [self.runner.id])
         return self.env.cr.fetchone()[0]
 
-    def prepared(self):
-        self.env.cr.execute("SELECT count(*) FROM pg_prepared_statements WHERE name = %s",
-                            [_INSERT_STATEMENT.name])
-        return self.env.cr.fetchone()[0]
-
     def test_delivery_job_and_wake_up_in_one_statement(self):
-        insert(self.env, self.store, "warm-up")  # prepares the statement on this connection
         before = self.env.cr.sql_log_count
         delivery = self.env["store.webhook.delivery"].browse(insert(self.env, self.store, "one-trip"))
         self.assertEqual(self.env.cr.sql_log_count - before, 1, "one round trip: delivery, job, trigger")
         # Written by that statement, not when the transaction commits (no pre-commit statement).
-        self.assertEqual(self.triggers(), 2)
+        self.assertEqual(self.triggers(), 1)
         self.assertEqual(delivery.job_id.state, "pending")
         self.assertEqual(delivery.job_id.res_ids, [delivery.id])
+
+    def test_the_cron_workers_are_notified_after_the_commit(self):
+        woken = []
+        with patch.object(cron_wakeup, "wake_cron_workers", woken.append):
+            insert(self.env, self.store, "notify-1")
+            self.assertEqual(woken, [], "not before the commit")
+            self.env.cr.postcommit.run()
+        self.assertEqual(woken, [self.env.cr.dbname])
 
     def test_a_duplicate_or_no_wake_writes_no_trigger(self):
         self.assertTrue(insert(self.env, self.store, "dup-1"))
@@ -67,20 +69,6 @@ class TestIntakeStatement(StoreConnectorCase):
         self.assertTrue(insert(self.env, self.store, "keyed-1", identity_key="webhook:order-1"))
         self.env.cr.flush()  # the pre-commit hooks, as a commit runs them
         self.assertEqual(self.triggers(), 1)
-
-    def test_a_statement_the_connection_lost_is_prepared_again(self):
-        insert(self.env, self.store, "kept-1")
-        self.assertEqual(self.prepared(), 1, "prepared on this connection")
-        # As after DISCARD ALL or a pooler's other session: tracked as held, gone from the server.
-        self.env.cr.execute(f"DEALLOCATE {_INSERT_STATEMENT.name}")
-        delivery_id = insert(self.env, self.store, "kept-2")
-        self.assertTrue(delivery_id, "stored all the same")
-        self.assertEqual(self.env["store.webhook.delivery"].browse(delivery_id).job_id.state, "pending")
-        self.assertEqual(self.prepared(), 1, "and prepared again")
-        self.assertEqual(self.triggers(), 2)
-        before = self.env.cr.sql_log_count
-        self.assertTrue(insert(self.env, self.store, "kept-3"))
-        self.assertEqual(self.env.cr.sql_log_count - before, 1, "held again: one round trip")
 
 
 class TestIntakeWakesTheFirstLaneNotRunning(RunnersCase):
