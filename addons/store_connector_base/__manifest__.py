@@ -1,7 +1,7 @@
 {
     "name": "Store Connector - Base",
     "summary": "Connect Odoo to your online stores: orders in, stock, products and tracking out",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.5.0",
     "category": "Connector",
     "license": "LGPL-3",
     "author": "Store Connector contributors",
@@ -19,6 +19,7 @@
 
         "security/store_full_sync_security.xml",
         "security/ir.model.access.csv",
+        "security/store_connector_payments_security.xml",
         "security/store_setup_wizard_security.xml",
         "views/connector_store_views.xml",
         "views/connector_store_views_products.xml",
@@ -58,6 +59,7 @@
 
         "views/store_setup_wizard_views.xml",
         "views/store_webhook_labels_views.xml",
+        "views/store_payment_views.xml",
     ],
     "assets": {
         "web.assets_backend": ["store_connector_base/static/src/**/*"],

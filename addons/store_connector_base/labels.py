@@ -8,6 +8,7 @@ a platform addon adds its own through `store.adapter._operation_labels` and
 """
 import re
 
+from odoo.tools.misc import formatLang
 from odoo.tools.translate import LazyGettext, LazyTranslate
 
 _lt = LazyTranslate(__name__)
@@ -22,6 +23,8 @@ OPERATION_LABELS = {
     "orders.push": _lt("Order export"),
     "orders.status": _lt("Order status update"),
     "orders.fulfillment": _lt("Shipment export"),
+    # the payment workflow of an order (payment_const.OP_ORDER_PAYMENTS)
+    "orders.payments": _lt("Order invoice and payments"),
     # customers
     "customers.import": _lt("Customer import"),
     "customers.export": _lt("Customer export"),
@@ -107,7 +110,35 @@ def translate(env, label):
     return env._(label) if isinstance(label, LazyGettext) else str(label)
 
 
-def count_text(count, one, many):
+def number(env, value):
+    """A count or a figure as people of the user's language write it: grouped by thousands with
+    the language's separator ("12,345" in English and Arabic, "12 345" in French). Whole numbers get
+    no decimals; other numbers keep theirs (up to 6). A value that is no number is returned as is."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    digits = 0
+    if isinstance(value, float) and not value.is_integer():
+        digits = len(f"{value:.6f}".rstrip("0").split(".")[1])
+    return formatLang(env, value, digits=digits)
+
+
+def count_text(count, one, many, env=None):
     """`one` for a count of 1, else `many`, each a translated message (e.g. _("%(count)s order"),
-    _("%(count)s orders")) formatted with the count: never "1 orders" nor "2 order"."""
-    return (one if count == 1 else many) % {"count": count}
+    _("%(count)s orders")) formatted with the count: never "1 orders" nor "2 order". With `env`, the
+    count is written as the user's language writes numbers (`number`): "12,345 orders"."""
+    return (one if count == 1 else many) % {"count": number(env, count) if env is not None else count}
+
+
+def duration_text(env, seconds):
+    """A run time as people read it, in env's language: "0.4 s", "12 s", "3 min 4 s", "2 h 5 min"."""
+    seconds = max(float(seconds or 0.0), 0.0)
+    if seconds < 10:
+        return env._("%(seconds)s s", seconds=number(env, round(seconds, 1)))
+    if seconds < 60:
+        return env._("%(seconds)s s", seconds=number(env, round(seconds)))
+    whole = round(seconds)
+    if whole < 3600:
+        return env._("%(minutes)s min %(seconds)s s", minutes=number(env, whole // 60),
+                     seconds=number(env, whole % 60))
+    return env._("%(hours)s h %(minutes)s min", hours=number(env, whole // 3600),
+                 minutes=number(env, whole % 3600 // 60))

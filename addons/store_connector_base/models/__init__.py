@@ -92,3 +92,6 @@ from . import connector_store_setup, store_adapter_setup, store_setup_wizard
 from . import store_full_sync_run, connector_store_full_sync, sync_job_full_sync
 # Webhook topics in words (their platform's labels).
 from . import store_webhook_labels
+# The payment workflow (issue #14): transactions, gateway mappings' workflow, the orders.payments job.
+from . import store_order_transaction, connector_store_payments, store_order_binding_payments
+from . import sale_order_payments, stock_picking_payments, sync_job_payments

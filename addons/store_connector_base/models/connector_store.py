@@ -6,6 +6,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .. import const
 from ..exceptions import OperationNotPermitted
+from ..labels import number as lang_number
 from ..services import http_transport
 from ..services.logs import get_logger
 from ..services.redact import safe_message
@@ -14,6 +15,9 @@ _logger = get_logger(__name__)
 
 USER_GROUP = "store_connector_base.group_store_connector_user"
 MANAGER_GROUP = "store_connector_base.group_store_connector_manager"
+# Test Connection's notification carries its advice apart under this key (the web client ignores it):
+# the setup assistant shows the advice in a block of its own.
+CONNECTION_ADVICE_KEY = "store_connector_advice"
 
 # The pause reason is shown on the store's form; the activity log keeps the whole message.
 _PAUSE_REASON_LIMIT = 500
@@ -415,8 +419,16 @@ class ConnectorStore(models.Model):
         summary = adapter._connection_summary(self, facts if isinstance(facts, dict) else {}) or {}
         message = self._connection_text(summary, facts)
         self._log_activity("connection.test", "done", message=message)
+        if summary.get("problems"):
+            # The connection works, but the store is not ready: a warning, not a success, so that
+            # the advice (its own line, "To fix: ...") is read.
+            action = self._notify_user(
+                message, title=_("Connection to %(store)s works, but something needs fixing.",
+                                 store=self.name),
+                kind="warning", sticky=True, reload=True)
+            action["params"][CONNECTION_ADVICE_KEY] = self._connection_advice_text(summary)
+            return action
         return self._notify_user(
-            # Success even with something to fix: the connection works; "To fix" has its own line.
             message, title=_("Connection to %(store)s works.", store=self.name), sticky=True, reload=True,
         )
 
@@ -434,12 +446,13 @@ class ConnectorStore(models.Model):
                         "they happen.", store=self.name)
         else:
             message = _("%(count)s webhook subscriptions are in place: %(store)s hears of the shop's "
-                        "changes as they happen.", count=count, store=self.name)
+                        "changes as they happen.", count=lang_number(self.env, count), store=self.name)
         problems = subscriptions.filtered(lambda webhook: webhook.status != "active")
         if problems:
             message += "\n" + (
                 _("1 of them is not active: see the Webhooks tab.") if len(problems) == 1
-                else _("%(count)s of them are not active: see the Webhooks tab.", count=len(problems))
+                else _("%(count)s of them are not active: see the Webhooks tab.",
+                       count=lang_number(self.env, len(problems)))
             )
         return self._notify_user(message, title=_("Webhooks registered"),
                                  kind="warning" if problems or not count else "success", reload=True)
@@ -536,7 +549,8 @@ class ConnectorStore(models.Model):
         return self._notify_user(
             _("Store %(store)s is resumed: its waiting jobs run again.", store=paused.name)
             if len(paused) == 1
-            else _("%(count)s stores are resumed: their waiting jobs run again.", count=len(paused)),
+            else _("%(count)s stores are resumed: their waiting jobs run again.",
+                   count=lang_number(self.env, len(paused))),
             reload=True)
 
     # ------------------------------------------------------------------ business
@@ -822,7 +836,7 @@ class ConnectorStore(models.Model):
                 _("A job of store %(store)s failed. Open its failed jobs to see why; retry it once the "
                   "cause is fixed.", store=self.name) if streak == 1 else
                 _("%(count)s jobs of store %(store)s failed in a row. Open its failed jobs to see why; "
-                  "retry them once the cause is fixed.", count=streak, store=self.name)
+                  "retry them once the cause is fixed.", count=lang_number(self.env, streak), store=self.name)
             )
         return streak
 
@@ -898,7 +912,7 @@ class ConnectorStore(models.Model):
         if locations is not None:
             sentences.append(
                 _("No stock location.") if not locations else _("1 stock location.") if locations == 1
-                else _("%(count)s stock locations.", count=locations)
+                else _("%(count)s stock locations.", count=lang_number(self.env, locations))
             )
         webhooks = self._webhooks_in_place_text()
         if webhooks:
@@ -907,7 +921,7 @@ class ConnectorStore(models.Model):
         lines = []
         if problems:
             # On a line of its own: what the reader has to do.
-            lines.append(_("To fix: %(problems)s", problems=" ".join(problems)))
+            lines.append(self._connection_advice_text(summary))
         elif problems is not None:
             sentences.append(_("Nothing to fix: the store is ready."))
         lines.insert(0, " ".join(sentences))
@@ -917,6 +931,13 @@ class ConnectorStore(models.Model):
         elif details:
             lines.append(str(details))
         return "\n".join(lines)
+
+    @api.model
+    def _connection_advice_text(self, summary):
+        """Test Connection's advice, "To fix: ...", from the adapter's summary's problems (False
+        without any)."""
+        problems = summary.get("problems")
+        return _("To fix: %(problems)s", problems=" ".join(problems)) if problems else False
 
     def _webhooks_in_place_text(self):
         """"Webhooks: 5 of 5 in place.", from the store's active subscriptions of the topics its
@@ -933,7 +954,8 @@ class ConnectorStore(models.Model):
         if not active:
             return _("Webhooks: none of %(expected)s in place yet; click Register Webhooks.",
                      expected=len(expected))
-        return _("Webhooks: %(count)s of %(expected)s in place.", count=len(active), expected=len(expected))
+        return _("Webhooks: %(count)s of %(expected)s in place.", count=lang_number(self.env, len(active)),
+                 expected=lang_number(self.env, len(expected)))
 
     def _notify_user(self, message, info=None, title=None, kind="success", sticky=None, reload=False):
         """A button's answer: a notification in the corner of the screen, in sentences.

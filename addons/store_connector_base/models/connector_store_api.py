@@ -21,6 +21,7 @@ from odoo.tools import SQL
 
 from .. import labels, order_const
 from ..exceptions import OperationNotPermitted
+from ..labels import number as lang_number
 from ..services import sync_api
 from ..services.sync_api import SyncApiError
 from .connector_store import MANAGER_GROUP
@@ -195,7 +196,7 @@ class ConnectorStore(models.Model):
                 "Store Channels).", skus=skus_text,
             ) if len(missing) == 1 else _(
                 "%(count)s SKUs name no product published to this store: %(skus)s. Publish them first "
-                "(the product's Store Channels).", count=len(missing), skus=skus_text,
+                "(the product's Store Channels).", count=lang_number(self.env, len(missing)), skus=skus_text,
             )
             raise SyncApiError(422, "unknown_sku", message, details={"skus": missing[:100]})
 
@@ -562,15 +563,18 @@ class ConnectorStore(models.Model):
         outcome["synced"] = outcome["created"] + outcome["updated"] + outcome["unchanged"]
         outcome["pages"] = pages
         # Translated first: Odoo's extractor misses a translation call nested in another's arguments.
-        read = labels.count_text(outcome["total_orders"], _("1 order read"), _("%(count)s orders read"))
+        read = labels.count_text(outcome["total_orders"], _("1 order read"), _("%(count)s orders read"),
+                                 env=self.env)
         self._log_activity(
             order_const.OP_ORDERS_IMPORT, "failed" if outcome["failed"] else "done",
             records=outcome["total_orders"],
             message=_("Sync API pull: %(read)s; %(created)s created, %(updated)s updated, "
                       "%(unchanged)s unchanged, %(failed)s failed.",
                       read=read,
-                      created=outcome["created"], updated=outcome["updated"], unchanged=outcome["unchanged"],
-                      failed=outcome["failed"]))
+                      created=lang_number(self.env, outcome["created"]),
+                      updated=lang_number(self.env, outcome["updated"]),
+                      unchanged=lang_number(self.env, outcome["unchanged"]),
+                      failed=lang_number(self.env, outcome["failed"])))
         if not more and not keep_cursor and max_seen and (not current or max_seen > current):
             self.write({"order_import_cursor": max_seen})
         if limit is not None or not more:

@@ -19,7 +19,8 @@ from odoo import _, api, fields, models
 from odoo.tools.misc import format_datetime
 
 from .. import const
-from ..labels import readable_code
+from ..labels import count_text, readable_code
+from ..labels import number as lang_number
 
 # The window of the "recent activity" figures.
 DASHBOARD_WINDOW_HOURS = 24
@@ -43,11 +44,9 @@ def _empty_stats():
     }
 
 
-def _count_text(count, one, many):
-    """`one` for 1, `many` (with a %(count)s placeholder, already translated) for more, False for 0."""
-    if not count:
-        return False
-    return one if count == 1 else many % {"count": count}
+def _count_text(env, count, one, many):
+    """`labels.count_text` (the count written as the user's language writes numbers), False for 0."""
+    return count_text(count, one, many, env=env) if count else False
 
 
 def _waited_text(env, delta):
@@ -56,11 +55,11 @@ def _waited_text(env, delta):
     if minutes < 2:
         return env._("The oldest pending job was queued just now.")
     if minutes < 120:
-        return env._("The oldest pending job has waited %(count)s minutes.", count=minutes)
+        return env._("The oldest pending job has waited %(count)s minutes.", count=lang_number(env, minutes))
     hours = minutes // 60
     if hours < 48:
-        return env._("The oldest pending job has waited %(count)s hours.", count=hours)
-    return env._("The oldest pending job has waited %(count)s days.", count=hours // 24)
+        return env._("The oldest pending job has waited %(count)s hours.", count=lang_number(env, hours))
+    return env._("The oldest pending job has waited %(count)s days.", count=lang_number(env, hours // 24))
 
 
 def _dashboard_stats(env, key, ids, now=None):
@@ -273,10 +272,10 @@ class StoreDashboardMixin(models.AbstractModel):
             record.dashboard_credential_warning = "\n".join(warnings) or False
             open_failed = figures["open"]["failed"]
             record.dashboard_failed_text = _count_text(
-                open_failed, _("1 failed job to look at"), _("%(count)s failed jobs to look at"))
+                self.env, open_failed, _("1 failed job to look at"), _("%(count)s failed jobs to look at"))
             problems = record.dashboard_webhook_problem_count
             record.dashboard_webhook_problem_text = _count_text(
-                problems, _("1 webhook subscription needs attention"),
+                self.env, problems, _("1 webhook subscription needs attention"),
                 _("%(count)s webhook subscriptions need attention"))
             record.dashboard_attention_count = (
                 open_failed + problems + len(warnings) + record._dashboard_paused_count())
@@ -296,10 +295,11 @@ class StoreDashboardMixin(models.AbstractModel):
         rows = Markup().join(
             Markup("<tr><td>%s</td><td class='text-end'>%s</td><td class='text-end%s'>%s</td>"
                    "<td class='text-end'>%s</td><td class='text-end'>%s</td></tr>") % (
-                labels.get(platform, platform or _("Unknown")), line["calls"],
-                " text-danger" if line["errors"] else "", line["errors"],
-                _("%(ms)s ms", ms=round(line["total_ms"] / line["calls"]) if line["calls"] else 0),
-                _("%(ms)s ms", ms=line["max_ms"]))
+                labels.get(platform, platform or _("Unknown")), lang_number(self.env, line["calls"]),
+                " text-danger" if line["errors"] else "", lang_number(self.env, line["errors"]),
+                _("%(ms)s ms", ms=lang_number(
+                    self.env, round(line["total_ms"] / line["calls"]) if line["calls"] else 0)),
+                _("%(ms)s ms", ms=lang_number(self.env, line["max_ms"] or 0)))
             for platform, line in sorted(api.items())
         )
         return Markup("<table class='table table-sm mb-0'><thead>%s</thead><tbody>%s</tbody></table>") % (
@@ -321,7 +321,8 @@ class StoreDashboardMixin(models.AbstractModel):
         rows = Markup().join(
             Markup("<tr><td title='%s'>%s</td><td class='text-end'>%s</td>"
                    "<td class='text-end'>%s</td></tr>") % (
-                topic, label, count, format_datetime(self.env, last, dt_format="short"))
+                topic, label, lang_number(self.env, count),
+                format_datetime(self.env, last, dt_format="short"))
             for label, topic, count, last in named
         )
         return Markup("<table class='table table-sm mb-0'><tbody>%s</tbody></table>") % rows
@@ -358,6 +359,16 @@ class StoreDashboardMixin(models.AbstractModel):
         action.update({"domain": domain, "context": context or {}})
         return action
 
+    def _dashboard_reader(self):
+        """The one record a dashboard button opens the charts and lists of, once the reader may:
+        every button of the dashboards starts here (a store's card adds the users' check; a
+        company's row is shown by its record rules).
+
+        :returns: self, a single record.
+        """
+        self.ensure_one()
+        return self
+
     def _dashboard_domain(self):
         """The domain of the records of this dashboard row (a store's, or a company's)."""
         raise NotImplementedError
@@ -388,30 +399,27 @@ class ConnectorStore(models.Model):
     @api.readonly
     def action_view_job_analysis(self):
         """The store's jobs over time (graph and pivot), the last 7 days first."""
-        self._check_store_user()
-        self.ensure_one()
-        return self._dashboard_open_job_chart()
+        return self._dashboard_reader()._dashboard_open_job_chart()
 
     @api.readonly
     def action_view_webhook_problems(self):
         """The store's webhook subscriptions in error, disabled or paused."""
-        self._check_store_user()
-        self.ensure_one()
-        return self._dashboard_open_webhook_problems()
+        return self._dashboard_reader()._dashboard_open_webhook_problems()
 
     @api.readonly
     def action_view_api_calls(self):
         """The store's platform API calls, errors and response times per hour (chart)."""
-        self._check_store_user()
-        self.ensure_one()
-        return self._dashboard_open_api_calls()
+        return self._dashboard_reader()._dashboard_open_api_calls()
 
     @api.readonly
     def action_view_order_chart(self):
         """The orders the store imported per day, the last 30 days first (chart)."""
+        return self._dashboard_reader()._dashboard_open_order_chart()
+
+    def _dashboard_reader(self):
+        """A store's card: only Store Connector users open what it links to."""
         self._check_store_user()
-        self.ensure_one()
-        return self._dashboard_open_order_chart()
+        return super()._dashboard_reader()
 
     def _dashboard_domain(self):
         return [("store_id", "=", self.id)]
@@ -425,8 +433,7 @@ class ConnectorStore(models.Model):
     @api.readonly
     def action_view_recent_jobs(self):
         """The store's jobs of the last 24 hours, grouped by state."""
-        self._check_store_user()
-        self.ensure_one()
+        self._dashboard_reader()
         since = fields.Datetime.now() - timedelta(hours=DASHBOARD_WINDOW_HOURS)
         return self._dashboard_job_action(
             [("store_id", "=", self.id), ("create_date", ">=", since)], {"search_default_group_state": 1})
@@ -470,9 +477,10 @@ class StoreDashboardSummary(models.Model):
             summary.store_count = sum(counts[summary.id].values())
             summary.paused_store_count = counts[summary.id][True]
             summary.store_count_text = _count_text(
-                summary.store_count, _("1 store"), _("%(count)s stores")) or _("No store")
+                self.env, summary.store_count, _("1 store"), _("%(count)s stores")) or _("No store")
             summary.paused_store_text = _count_text(
-                summary.paused_store_count, _("1 store is paused"), _("%(count)s stores are paused"))
+                self.env, summary.paused_store_count, _("1 store is paused"),
+                _("%(count)s stores are paused"))
 
     @api.readonly
     def action_view_stores(self):
@@ -484,37 +492,33 @@ class StoreDashboardSummary(models.Model):
 
     @api.readonly
     def action_view_job_analysis(self):
-        self.ensure_one()
-        return self._dashboard_open_job_chart()
+        return self._dashboard_reader()._dashboard_open_job_chart()
 
     @api.readonly
     def action_view_webhook_problems(self):
-        self.ensure_one()
-        return self._dashboard_open_webhook_problems()
+        return self._dashboard_reader()._dashboard_open_webhook_problems()
 
     @api.readonly
     def action_view_api_calls(self):
-        self.ensure_one()
-        return self._dashboard_open_api_calls()
+        return self._dashboard_reader()._dashboard_open_api_calls()
 
     @api.readonly
     def action_view_order_chart(self):
-        self.ensure_one()
-        return self._dashboard_open_order_chart()
+        return self._dashboard_reader()._dashboard_open_order_chart()
 
     @api.readonly
     def action_view_failed_jobs(self):
-        self.ensure_one()
-        return self._dashboard_job_action(self._dashboard_domain(), {"search_default_failed": 1})
+        return self._dashboard_reader()._dashboard_job_action(self._dashboard_domain(),
+                                                              {"search_default_failed": 1})
 
     @api.readonly
     def action_view_pending_jobs(self):
-        self.ensure_one()
-        return self._dashboard_job_action(self._dashboard_domain(), {"search_default_pending": 1})
+        return self._dashboard_reader()._dashboard_job_action(
+            self._dashboard_domain(), {"search_default_pending": 1})
 
     @api.readonly
     def action_view_paused_stores(self):
-        self.ensure_one()
+        self._dashboard_reader()
         action = self.action_view_stores()
         action["domain"] = self._dashboard_domain() + [("paused", "=", True)]
         return action

@@ -28,6 +28,7 @@ from odoo import _, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..exceptions import PlatformFeatureMissing, StoreConnectorError
+from ..labels import number as lang_number
 from ..services.redact import safe_message
 
 # How many per-item errors an event's log line quotes; the bindings and the job's result keep the rest.
@@ -40,7 +41,8 @@ def _refused_text(env, errors):
     """"1 refused: ..." or "3 refused: ...", the platform's words quoted."""
     if len(errors) == 1:
         return env._("1 refused: %(errors)s", errors=_quote_errors(errors))
-    return env._("%(count)s refused: %(errors)s", count=len(errors), errors=_quote_errors(errors))
+    return env._("%(count)s refused: %(errors)s", count=lang_number(env, len(errors)),
+                 errors=_quote_errors(errors))
 
 
 def _quote_errors(errors):
@@ -72,7 +74,8 @@ class ConnectorStore(models.Model):
         errors = errors or []
         skus = ", ".join(binding._label() for binding in bindings) or "-"
         message = (_("1 product synced: %(skus)s.", skus=skus) if len(bindings) == 1
-                   else _("%(count)s products synced: %(skus)s.", count=len(bindings), skus=skus))
+                   else _("%(count)s products synced: %(skus)s.", count=lang_number(self.env, len(bindings)),
+                          skus=skus))
         if errors:
             message += " " + _refused_text(self.env, errors)
         status = "failed" if errors and not bindings else "done"
@@ -168,7 +171,7 @@ class ConnectorStore(models.Model):
         self.ensure_one()
         errors = errors or []
         message = (_("1 stock quantity published.") if count == 1
-                   else _("%(count)s stock quantities published.", count=count))
+                   else _("%(count)s stock quantities published.", count=lang_number(self.env, count)))
         if errors:
             message += " " + _refused_text(self.env, errors)
         status = "failed" if errors and not count else "done"

@@ -27,6 +27,9 @@ class ConnectorStore(models.Model):
     full_sync_started_at = fields.Datetime(string="Full Sync Started", compute="_compute_full_sync_run")
     full_sync_finished_at = fields.Datetime(string="Full Sync Finished", compute="_compute_full_sync_run")
     full_sync_failed_job_count = fields.Integer(compute="_compute_full_sync_run")
+    full_sync_failed_record_count = fields.Integer(
+        compute="_compute_full_sync_run",
+        help="Records of the latest Full Sync refused inside pages that were imported (no job failed).")
 
     def _compute_full_sync_run(self):
         Run = self.env["store.full.sync.run"].sudo()
@@ -43,6 +46,7 @@ class ConnectorStore(models.Model):
             store.full_sync_started_at = run.started_at
             store.full_sync_finished_at = run.finished_at
             store.full_sync_failed_job_count = run.failed_job_count
+            store.full_sync_failed_record_count = run.records_failed_in_pages
 
     # ------------------------------------------------------------------ actions
     def action_view_full_sync_failed_jobs(self):
@@ -50,6 +54,12 @@ class ConnectorStore(models.Model):
         self._check_store_user()
         self.ensure_one()
         return self.full_sync_run_id.action_view_failed_jobs()
+
+    def action_view_full_sync_failed_records(self):
+        """The activity log lines of the latest Full Sync's pages that had records refused."""
+        self._check_store_user()
+        self.ensure_one()
+        return self.full_sync_run_id.action_view_failed_records()
 
     # ------------------------------------------------------------------ business
     def _full_sync_entities(self):

@@ -7,6 +7,7 @@ from odoo import _, fields, models
 from odoo.tools import SQL
 
 from .. import const
+from ..labels import number as lang_number
 from .store_product_binding import STOCK_ADDRESSABLE_DOMAIN
 
 # States of the stock moves Odoo counts in its forecast (stock's product._compute_quantities_dict):
@@ -66,9 +67,10 @@ class ConnectorStore(models.Model):
         elif count == 1:
             message = _("Stock of 1 SKU queued.")
         elif len(jobs) == 1:
-            message = _("Stock of %(count)s SKUs queued in 1 job.", count=count)
+            message = _("Stock of %(count)s SKUs queued in 1 job.", count=lang_number(self.env, count))
         else:
-            message = _("Stock of %(count)s SKUs queued in %(jobs)s jobs.", count=count, jobs=len(jobs))
+            message = _("Stock of %(count)s SKUs queued in %(jobs)s jobs.",
+                        count=lang_number(self.env, count), jobs=lang_number(self.env, len(jobs)))
         if jobs:
             message = self._test_mode_queued_note(message)
         return self._notify_user(message, None)

@@ -214,7 +214,8 @@ class ConnectorStore(models.Model):
                                     store=store.name))
         if not found._oauth_in_progress():
             found._oauth_close()
-            duration = labels.count_text(const.OAUTH_STATE_TTL // 60, _("1 minute"), _("%(count)s minutes"))
+            duration = labels.count_text(const.OAUTH_STATE_TTL // 60, _("1 minute"), _("%(count)s minutes"),
+                                         env=self.env)
             raise OAuthStateError(_("This installation expired (after %(duration)s): start it again "
                                     "from the store's form in Odoo.", duration=duration))
         if check_nonce and not found._oauth_nonce_matches((cookies or {}).get(found._oauth_cookie_name())):

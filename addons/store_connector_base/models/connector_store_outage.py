@@ -20,6 +20,7 @@ from odoo import _, api, fields, models
 from odoo.tools import SQL, format_datetime
 
 from .. import const
+from ..labels import number as lang_number
 from ..services.redact import safe_message
 
 # The database clock, as the queue uses it (sync_job.NOW).
@@ -86,7 +87,7 @@ class ConnectorStore(models.Model):
                 message = _(
                     "%(platform)s is not answering since %(since)s; %(count)s jobs wait and will resume by "
                     "themselves once it answers again.",
-                    platform=platform, since=since, count=count,
+                    platform=platform, since=since, count=lang_number(self.env, count),
                 ) if count > 1 else _(
                     "%(platform)s is not answering since %(since)s; 1 job waits and will resume by itself "
                     "once it answers again.",
@@ -183,7 +184,7 @@ class ConnectorStore(models.Model):
             ) if streak == 1 else _(
                 "The platform does not answer (%(count)s jobs in a row failed for a transient cause): the "
                 "store's jobs wait, their retries untouched, and one job at a time checks whether it is "
-                "back. Last error: %(error)s", count=streak, error=error,
+                "back. Last error: %(error)s", count=lang_number(self.env, streak), error=error,
             ))
         return streak
 

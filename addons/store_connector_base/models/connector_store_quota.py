@@ -10,6 +10,7 @@ limiter raises the queue's throttled error, so the job is rescheduled, never fai
 
 from odoo import _, api, fields, models
 
+from ..labels import number as lang_number
 from ..services import rate_limiter
 
 
@@ -33,10 +34,12 @@ class ConnectorStore(models.Model):
             # expression's frame has no `self` (outside a request it warned, with its stack).
             store.rate_limit_usage = "\n".join(
                 store.env._("%(api)s: %(used)s of %(limit)s calls (%(percent)s%%)", api=line["label"],
-                            used=line["used"], limit=line["limit"], percent=line["percent"])
+                            used=lang_number(store.env, line["used"]),
+                            limit=lang_number(store.env, line["limit"]), percent=line["percent"])
                 if line["limit"] else
                 store.env._("%(api)s: 1 call (no daily quota)", api=line["label"]) if line["used"] == 1 else
-                store.env._("%(api)s: %(used)s calls (no daily quota)", api=line["label"], used=line["used"])
+                store.env._("%(api)s: %(used)s calls (no daily quota)", api=line["label"],
+                            used=lang_number(store.env, line["used"]))
                 for line in lines
             ) or False
 
@@ -106,7 +109,8 @@ class ConnectorStore(models.Model):
             "today (%(used)s of %(limit)s). Once the quota is spent, its jobs wait for the quota to "
             "start again at midnight (%(timezone)s) instead of failing; if this happens often, raise the "
             "quota with the platform (and on the store) or sync less often.",
-            store=self.name, used=used, limit=limit, platform=adapter._platform_name(self), api=label,
+            store=self.name, used=lang_number(self.env, used), limit=lang_number(self.env, limit),
+            platform=adapter._platform_name(self), api=label,
             percent=round(100 * used / limit), timezone=adapter._rate_limit_quota_timezone(self),
         )
         self._log_activity("quota", "info", message=message)

@@ -75,8 +75,8 @@ class ConnectorStore(models.Model):
         deliveries, jobs = self._redact_stored_payloads(terms)
         # Translated first: Odoo's extractor misses a translation call nested in another's arguments.
         deliveries_text = count_text(len(deliveries), _("1 webhook delivery"),
-                                     _("%(count)s webhook deliveries"))
-        jobs_text = count_text(len(jobs), _("1 job payload"), _("%(count)s job payloads"))
+                                     _("%(count)s webhook deliveries"), env=self.env)
+        jobs_text = count_text(len(jobs), _("1 job payload"), _("%(count)s job payloads"), env=self.env)
         self._log_redaction(request, _(
             "anonymised partners %(redacted)s; kept %(kept)s (posted invoices, confirmed orders, another "
             "store's customer, or a user or company of this database need their data); erased %(deliveries)s "

@@ -365,7 +365,7 @@ class ConnectorStore(models.Model):
                        "the units belong to", lots=", ".join(lots.mapped("name")))
         else:
             reason = _("Odoo would have to invent their %(what)s", what=what)
-        units = labels.count_text(round(change, 6), _("1 more unit"), _("%(count)s more units"))
+        units = labels.count_text(round(change, 6), _("1 more unit"), _("%(count)s more units"), env=self.env)
         return _(
             "SKU %(sku)s: the platform has %(units)s than Odoo in %(location)s, but the "
             "product is tracked by %(what)s and %(reason)s. Receive the units in Odoo with their "

@@ -172,10 +172,10 @@ class ConnectorStore(models.Model):
         }
         # Translated first: Odoo's extractor misses a translation call nested in another's arguments.
         checked_text = labels.count_text(len(entries), _("1 quantity compared"),
-                                         _("%(count)s quantities compared"))
-        drift_text = labels.count_text(len(differences), _("1 differs"), _("%(count)s differ"))
+                                         _("%(count)s quantities compared"), env=self.env)
+        drift_text = labels.count_text(len(differences), _("1 differs"), _("%(count)s differ"), env=self.env)
         orders_text = labels.count_text(order_count, _("1 order not imported yet was taken"),
-                                        _("%(count)s orders not imported yet were taken"))
+                                        _("%(count)s orders not imported yet were taken"), env=self.env)
         self._log_activity(
             const.OP_STOCK_RECONCILE, "done", records=len(entries), duration=time.monotonic() - started,
             job=job, message=_(

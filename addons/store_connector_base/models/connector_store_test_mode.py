@@ -15,6 +15,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
 from ..exceptions import TestModeNotSent
+from ..labels import number as lang_number
 from .connector_store import MANAGER_GROUP
 
 
@@ -99,7 +100,7 @@ class ConnectorStore(models.Model):
                     "platform."), None)
             return self._notify_user(_(
                 "Test mode: %(count)s webhook subscriptions were already in place; nothing was sent to "
-                "the platform.", count=len(subscriptions)), None)
+                "the platform.", count=lang_number(self.env, len(subscriptions))), None)
         return self._notify_user(_(
             "Test mode: no webhook was registered on the platform. The request it would have sent "
             "(%(operation)s) is recorded under Not Sent; switch Test Mode off, then register again.",

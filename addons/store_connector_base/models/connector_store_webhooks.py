@@ -7,6 +7,8 @@ subscriptions are (`store.adapter._check_webhook_health`), records it in the reg
 
 from odoo import _, api, fields, models
 
+from ..labels import number as lang_number
+
 OP_WEBHOOK_HEALTH = "webhooks.health"
 # Statuses a platform may report for a subscription (store.webhook.status); anything else is "error".
 REPORTED_STATUSES = ("active", "paused", "disabled")
@@ -131,4 +133,4 @@ class ConnectorStore(models.Model):
             "%(platform)s stopped delivering %(count)s webhooks of store %(store)s: %(details)s. Their "
             "events no longer reach Odoo, and the scheduled pulls bring what they missed only later. "
             "Click Register Webhooks on the store to re-activate them.",
-            platform=platform, count=len(stopped), details=details, store=self.name)
+            platform=platform, count=lang_number(self.env, len(stopped)), details=details, store=self.name)

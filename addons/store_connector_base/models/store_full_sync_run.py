@@ -21,6 +21,7 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
 from .. import const
+from ..labels import number as lang_number
 
 _logger = logging.getLogger(__name__)
 
@@ -30,7 +31,8 @@ _PROGRESS_SQL = """
 SELECT entity, count(*) FILTER (WHERE page > 0 AND NOT stopped), COALESCE(sum(records_done), 0),
        COALESCE(sum(records_failed), 0), COALESCE(sum(records_waiting), 0),
        (array_agg(total ORDER BY id DESC) FILTER (WHERE total_known))[1],
-       bool_or(last_page), bool_or(stopped)
+       bool_or(last_page), bool_or(stopped),
+       COALESCE(sum(records_failed) FILTER (WHERE page > 0), 0)
   FROM store_full_sync_step WHERE run_id = %s GROUP BY entity
 """
 
@@ -65,6 +67,9 @@ class StoreFullSyncRun(models.Model):
     progress_html = fields.Html(string="Progress", compute="_compute_progress", sanitize=False)
     failed_job_ids = fields.Many2many("sync.job", string="Failed Jobs", compute="_compute_progress")
     failed_job_count = fields.Integer(compute="_compute_progress")
+    # Records that failed inside a page whose job went on and finished (a product the platform sent
+    # that Odoo refused): no job failed for them; the activity log lines of their pages say why.
+    records_failed_in_pages = fields.Integer(string="Failed Records", compute="_compute_progress")
 
     # ------------------------------------------------------------------ computes
     @api.depends("state", "step_ids")
@@ -74,7 +79,11 @@ class StoreFullSyncRun(models.Model):
             run.records_done = sum(e["done"] for e in entities)
             run.records_failed = sum(e["failed"] for e in entities)
             run.progress_html = run._full_sync_progress_html(entities)
-            jobs = run.sudo().step_ids.filtered(lambda s: s.stopped or s.records_failed).job_id
+            run.records_failed_in_pages = sum(e["failed_in_pages"] for e in entities)
+            # The jobs that failed: pages that stopped an entity, records' own jobs that failed for
+            # good (their step is no page); not the pages that finished with a record refused.
+            jobs = run.sudo().step_ids.filtered(
+                lambda s: s.stopped or (s.records_failed and not s.page)).job_id
             run.failed_job_ids = jobs
             run.failed_job_count = len(jobs)
 
@@ -89,7 +98,34 @@ class StoreFullSyncRun(models.Model):
         action["context"] = {}
         return action
 
+    def action_view_failed_records(self):
+        """The store's activity log lines of this run's pages that had records fail: each says which
+        record failed and why (the job of such a page finished; there is no failed job to open)."""
+        self.env["connector.store"]._check_store_user()
+        self.ensure_one()
+        self.check_access("read")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "store_connector_base.store_activity_log_action")
+        action["domain"] = self._failed_records_domain()
+        action["context"] = {}
+        return action
+
     # ------------------------------------------------------------------ progress
+    def _failed_records_domain(self):
+        """The activity log lines of the pages of this run that had records fail: the failed lines of
+        its page jobs, and of the page imports without a job written while it ran (a platform's bulk
+        import writes its lines so)."""
+        self.ensure_one()
+        page_jobs = self.sudo().step_ids.filtered(lambda s: s.page and s.records_failed).job_id
+        without_job = [("job_id", "=", False), ("create_date", ">=", self.started_at)]
+        if self.finished_at:
+            without_job.append(("create_date", "<=", self.finished_at))
+        return [
+            ("store_id", "=", self.store_id.id), ("status", "=", "failed"),
+            ("operation", "in", list(const.FULL_SYNC_PAGE_OPERATIONS)),
+            "|", ("job_id", "in", page_jobs.ids), *(["&"] * (len(without_job) - 1)), *without_job,
+        ]
+
     def _full_sync_entity_list(self):
         self.ensure_one()
         return [e for e in (self.entities or "").split(",") if e]
@@ -97,8 +133,10 @@ class StoreFullSyncRun(models.Model):
     def _full_sync_entity_progress(self):
         """The progress of each entity of this run, in display order.
 
-        :returns: [{"entity", "label", "pages", "done", "failed", "waiting" (records handed to jobs of
-            their own, not settled yet), "total" (int, or None when the platform does not tell),
+        :returns: [{"entity", "label", "pages", "done", "failed", "failed_in_pages" (of the failed:
+            those refused inside a page whose job finished, not in a failed job), "waiting" (records
+            handed to jobs of their own, not settled yet), "total" (int, or None when the platform
+            does not tell),
             "state": "queued" | "running" | "done" | "stopped", "finished": bool}]
         """
         self.ensure_one()
@@ -108,8 +146,8 @@ class StoreFullSyncRun(models.Model):
         labels = self._entity_labels()
         result = []
         for entity in self._full_sync_entity_list():
-            pages, done, failed, waiting, total, last, stopped = sums.get(
-                entity, (0, 0, 0, 0, None, False, False))
+            pages, done, failed, waiting, total, last, stopped, failed_in_pages = sums.get(
+                entity, (0, 0, 0, 0, None, False, False, 0))
             if stopped:
                 state = "stopped"
             elif last and waiting <= 0:
@@ -120,7 +158,8 @@ class StoreFullSyncRun(models.Model):
                 state = "queued"
             result.append({
                 "entity": entity, "label": labels.get(entity, entity), "pages": pages, "done": done,
-                "failed": failed, "waiting": max(waiting, 0), "total": total, "state": state,
+                "failed": failed, "failed_in_pages": failed_in_pages, "waiting": max(waiting, 0),
+                "total": total, "state": state,
                 "finished": state in ("done", "stopped"),
             })
         return result
@@ -132,12 +171,13 @@ class StoreFullSyncRun(models.Model):
     @api.model
     def _count_phrase(self, entity, count):
         """"1 product", "12 products"... (a message per number, for the languages that need it)."""
+        shown = lang_number(self.env, count)
         if entity == "products":
-            return _("%(count)s product", count=count) if count == 1 else _("%(count)s products", count=count)
+            return _("%(count)s product", count=shown) if count == 1 else _("%(count)s products", count=shown)
         if entity == "customers":
-            return (_("%(count)s customer", count=count) if count == 1
-                    else _("%(count)s customers", count=count))
-        return _("%(count)s order", count=count) if count == 1 else _("%(count)s orders", count=count)
+            return (_("%(count)s customer", count=shown) if count == 1
+                    else _("%(count)s customers", count=shown))
+        return _("%(count)s order", count=shown) if count == 1 else _("%(count)s orders", count=shown)
 
     def _full_sync_summary(self, entities):
         """The run's result in one sentence: "12 products, 4 customers, 60 orders imported; 1 failed.",
@@ -148,7 +188,8 @@ class StoreFullSyncRun(models.Model):
         if not imported:
             text = _("Nothing to import: the store permits none of products, customers or orders.")
         elif failed:
-            text = _("%(imported)s imported; %(failed)s failed.", imported=imported, failed=failed)
+            text = _("%(imported)s imported; %(failed)s failed.", imported=imported,
+                     failed=lang_number(self.env, failed))
         else:
             text = _("%(imported)s imported.", imported=imported)
         stopped = [e["label"] for e in entities if e["state"] == "stopped"]
@@ -157,7 +198,18 @@ class StoreFullSyncRun(models.Model):
                 "Stopped before the end: %(entities)s (a page could not be imported). Open the failed jobs "
                 "to see why, then run the Full Sync again.", entities=", ".join(stopped))
         elif failed:
-            text += " " + _("Open the failed jobs to see why, fix the cause and retry them.")
+            in_pages = sum(e.get("failed_in_pages", 0) for e in entities)
+            if failed - in_pages > 0:
+                text += " " + _("Open the failed jobs to see why, fix the cause and retry them.")
+            if in_pages:
+                # No job failed for these: their pages were imported, without them.
+                text += " " + (
+                    _("1 record was refused inside a page that was imported: open the failed records "
+                      "(the activity log says which and why), correct it, then run the Full Sync again.")
+                    if in_pages == 1 else
+                    _("%(count)s records were refused inside pages that were imported: open the failed "
+                      "records (the activity log says which and why), correct them, then run the Full "
+                      "Sync again.", count=lang_number(self.env, in_pages)))
         return text
 
     def _full_sync_progress_html(self, entities):
@@ -172,17 +224,19 @@ class StoreFullSyncRun(models.Model):
         for entity in entities:
             total = entity["total"]
             if total is not None:
-                count = _("%(done)s / %(total)s", done=entity["done"], total=total)
+                count = _("%(done)s / %(total)s", done=lang_number(self.env, entity["done"]),
+                          total=lang_number(self.env, total))
                 percent = 100 if entity["finished"] or not total else min(100, 100 * entity["done"] // total)
             else:
-                count = str(entity["done"])
+                count = lang_number(self.env, entity["done"])
                 # Unknown total: a full striped bar while running, an empty one while queued.
                 percent = 0 if entity["state"] == "queued" else 100
             notes = []
             if entity["failed"]:
-                notes.append(_("%(count)s failed", count=entity["failed"]))
+                notes.append(_("%(count)s failed", count=lang_number(self.env, entity["failed"])))
             if entity["waiting"]:
-                notes.append(_("%(count)s waiting to be imported again", count=entity["waiting"]))
+                notes.append(_("%(count)s waiting to be imported again",
+                               count=lang_number(self.env, entity["waiting"])))
             bar_class = {"done": "bg-success", "stopped": "bg-danger"}.get(entity["state"], "bg-info")
             striped = " progress-bar-striped progress-bar-animated" if entity["state"] == "running" and \
                 total is None else ""

@@ -1,5 +1,7 @@
 from odoo import _, api, fields, models
 
+from ..labels import number as lang_number
+
 
 class StoreInventorySyncWizard(models.TransientModel):
     """Confirm Sync Inventory: opened by the store's Sync Inventory button instead of queueing the
@@ -39,7 +41,8 @@ class StoreInventorySyncWizard(models.TransientModel):
                 text = _(
                     "Sync Inventory would set %(count)s of the %(published)s SKUs published to %(store)s "
                     "to 0 on the platform, where they have stock now: customers could no longer buy them.",
-                    count=count, published=published, store=store,
+                    count=lang_number(self.env, count), published=lang_number(self.env, published),
+                    store=store,
                 )
             wizard.summary = text
 

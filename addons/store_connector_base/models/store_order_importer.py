@@ -103,7 +103,19 @@ class StoreOrderImporter(models.AbstractModel):
         is now. Other differences (how a webhook and a pull word an address) are not news."""
         return (order["status"] == binding.platform_status
                 and Decimal(str(order["total"])) == Decimal(str(binding.platform_total))
-                and order_mapper.lines_fingerprint(order) == binding.lines_fingerprint)
+                and order_mapper.lines_fingerprint(order) == binding.lines_fingerprint
+                and self._same_transactions(order, binding))
+
+    @api.model
+    def _same_transactions(self, order, binding):
+        """Whether `order` lists the same transactions, in the same states, as the payload `binding`
+        holds: a capture reported within the second of the order's last change is news (the payment
+        workflow must see it)."""
+        def states(transactions):
+            return sorted((str(t.get("id")), t.get("kind"), t.get("status"),
+                           str(Decimal(str(t.get("amount") or 0)))) for t in transactions or [])
+        held = (binding.sudo().last_payload or {}).get("transactions")
+        return states(order.get("transactions")) == states(held)
 
     @api.model
     def _record_failure(self, result, order, exc, raise_on_error):
@@ -211,7 +223,10 @@ class StoreOrderImporter(models.AbstractModel):
             "discount_label": _("Discount on %(name)s", name="{name}") + "{codes}",
             "placeholder_label": _("[%(sku)s] %(name)s (unknown SKU)", sku="{sku}", name="{name}"),
             "status_map": store._get_inbound_status_map(),
-            "payment_map": {m.gateway: m for m in store.order_payment_map_ids},
+            # A gateway seen for the first time gets its mapping line (defaults of the common case).
+            "payment_map": store._payment_mappings(
+                {order["payment_method"] for order in orders}
+                | {t["gateway"] for order in orders for t in order.get("transactions") or []}),
             # Warehouse routing (store.order.route): the rules, and the free stock the availability
             # rules read, once per warehouse for the batch.
             "routes": store._order_routes(),
@@ -978,7 +993,18 @@ class StoreOrderImporter(models.AbstractModel):
             store._event_order_received_from_store(sale, binding)
         for order in orders:
             self._record_refunds(store, order)
+        self._enqueue_payment_workflow(orders, bindings)
         return sales
+
+    @api.model
+    def _enqueue_payment_workflow(self, orders, bindings):
+        """Queue the payment workflow (job orders.payments, store.order.binding._job_order_payments)
+        of the orders that bring transactions; it runs apart so that the import keeps its speed."""
+        with_transactions = self.env["store.order.binding"].browse([
+            binding.id for order, binding in zip(orders, bindings, strict=True) if order.get("transactions")
+        ])
+        if with_transactions:
+            with_transactions._enqueue_order_payments()
 
     @api.model
     def _record_refunds(self, store, order):
@@ -1110,6 +1136,7 @@ class StoreOrderImporter(models.AbstractModel):
         sale._store_apply_platform_shipments()
         store._event_order_received_from_store(sale, binding)
         self._record_refunds(store, order)
+        self._enqueue_payment_workflow([order], binding)
         return sale
 
     @api.model

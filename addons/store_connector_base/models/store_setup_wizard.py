@@ -2,7 +2,9 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..exceptions import StoreConnectorError
+from ..labels import number as lang_number
 from ..services.redact import safe_message
+from .connector_store import CONNECTION_ADVICE_KEY
 
 # The assistant's steps in order. Steps the store's platform does not implement are passed over
 # (see `_step_applies`).
@@ -73,6 +75,9 @@ class StoreSetupWizard(models.TransientModel):
     # Step "connection": Test Connection's answer, as the store's action words it.
     connection_result = fields.Text(readonly=True)
     connection_ok = fields.Boolean(readonly=True)
+    # What the test found to fix although the connection works ("To fix: ..."): said apart, in a
+    # warning, so that a store that is not ready does not read as a success.
+    connection_advice = fields.Text(readonly=True)
     connection_tested = fields.Boolean(compute="_compute_store_facts")
 
     # Step "locations".
@@ -147,11 +152,11 @@ class StoreSetupWizard(models.TransientModel):
         if total == 1:
             head = _("The Full Sync has 1 job so far:")
         else:
-            head = _("The Full Sync has %(count)s jobs so far:", count=total)
+            head = _("The Full Sync has %(count)s jobs so far:", count=lang_number(self.env, total))
         parts = [
-            _("1 waiting") if pending == 1 else _("%(count)s waiting", count=pending),
-            _("1 done") if done == 1 else _("%(count)s done", count=done),
-            _("1 failed") if failed == 1 else _("%(count)s failed", count=failed),
+            _("1 waiting") if pending == 1 else _("%(count)s waiting", count=lang_number(self.env, pending)),
+            _("1 done") if done == 1 else _("%(count)s done", count=lang_number(self.env, done)),
+            _("1 failed") if failed == 1 else _("%(count)s failed", count=lang_number(self.env, failed)),
         ]
         sentence = f"{head} {', '.join(parts)}."
         if pending:
@@ -175,7 +180,7 @@ class StoreSetupWizard(models.TransientModel):
                     "safe: each product's stock is sent once it is linked.")
             else:
                 products = (_("1 product") if baseline.line_count == 1
-                            else _("%(count)s products", count=baseline.line_count))
+                            else _("%(count)s products", count=lang_number(self.env, baseline.line_count)))
                 # Built first: Odoo's term extractor skips a whole file with an f-string in _().
                 on_hand = f"{baseline.total_odoo_on_hand:g}"
                 wizard.baseline_summary = _(
@@ -331,13 +336,18 @@ class StoreSetupWizard(models.TransientModel):
                 action = store.action_test_connection()
         except (UserError, StoreConnectorError) as exc:
             message = exc.args[0] if exc.args else str(exc)
-            self.write({"connection_ok": False, "connection_result": safe_message(
+            self.write({"connection_ok": False, "connection_advice": False, "connection_result": safe_message(
                 message, self.env["integration.credential"]._store_secrets(store))})
             return self._reopen()
         # A failure comes back as a "danger" notification (the StoreConnectionFailed event).
         params = (action or {}).get("params") or {}
-        text = "\n".join(part for part in (params.get("title"), params.get("message")) if part)
-        self.write({"connection_ok": params.get("type") != "danger",
+        advice = params.get(CONNECTION_ADVICE_KEY) or False
+        message = params.get("message")
+        if advice and message:
+            # The advice goes to its own block: not repeated among the facts.
+            message = "\n".join(line for line in message.split("\n") if line != advice)
+        text = "\n".join(part for part in (params.get("title"), message) if part)
+        self.write({"connection_ok": params.get("type") != "danger", "connection_advice": advice,
                     "connection_result": text or _("The connection works.")})
         return self._reopen()
 

@@ -1935,7 +1935,7 @@ class SyncJob(models.Model):
         rows = cr.fetchall()
         if not rows:
             return []
-        duration = labels.count_text(minutes, _("1 minute"), _("%(count)s minutes"))
+        duration = labels.count_text(minutes, _("1 minute"), _("%(count)s minutes"), env=self.env)
         lost = {
             True: _("The worker running this job stopped (its database connection closed) before the "
                     "job finished."),

@@ -9,8 +9,11 @@ import json
 from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
+from odoo.tools.translate import LazyTranslate
 
 from .. import labels
+
+_lt = LazyTranslate(__name__)
 
 # Summaries of the base's pipelines, by handler: sync.job method names, each taking the decoded result.
 _SUMMARIZERS = {
@@ -29,6 +32,7 @@ _SUMMARIZERS = {
     "_job_process": "_summary_webhook",
     "_job_replay": "_summary_webhook",
     "_job_recover_order": "_summary_order_import",
+    "_job_order_payments": "_summary_order_payments",
 }
 # What a job is about, for people: the record of a target model they would open instead (a product
 # binding's product, a transfer's sale order...), by field of the target.
@@ -36,6 +40,13 @@ _RELATED_FIELDS = {
     "store.product.binding": ("product_id",),
     "store.customer.binding": ("partner_id",),
     "stock.picking": ("sale_id",),
+}
+# What people call the records of these models in a job's "About" block (the others: their model's
+# description): "Connected Store" and "Product Variant" are the technical descriptions.
+_KIND_LABELS = {
+    "connector.store": _lt("Store"),
+    "product.product": _lt("Product"),
+    "store.webhook.delivery": _lt("Notification"),
 }
 # The most links of one kind a job shows (a stock export names up to 250 products).
 _MAX_LINKS = 20
@@ -60,6 +71,8 @@ class SyncJobLabels(models.Model):
     result_summary = fields.Char(string="Outcome", compute="_compute_result_summary")
     next_step = fields.Char(string="What to Do", compute="_compute_next_step")
     related_links = fields.Html(string="About", compute="_compute_related_links", sanitize=True)
+    duration_text = fields.Char(string="Run Time", compute="_compute_duration_text",
+                                help="How long the job's last run took.")
 
     # ------------------------------------------------------------------ labels
     @api.model
@@ -96,6 +109,11 @@ class SyncJobLabels(models.Model):
             label = known.get(job.operation) or labels.readable_code(job.operation)
             job.display_name = f"{job.store_id.name or ''} / {label} #{job.id}"
 
+    @api.depends("duration", "finished_at")
+    def _compute_duration_text(self):
+        for job in self:
+            job.duration_text = labels.duration_text(self.env, job.duration) if job.finished_at else False
+
     # ------------------------------------------------------------------ what happened
     @api.depends("result", "state")
     def _compute_result_summary(self):
@@ -130,11 +148,6 @@ class SyncJobLabels(models.Model):
         if not summary and method:
             summary = getattr(self, method)(result)
         return summary or self._summary_generic(result)
-
-    @api.model
-    def _count(self, count, one, many):
-        """`one` or `many` (translated messages with %(count)s) by count: never "1 orders"."""
-        return (one if count == 1 else many) % {"count": count}
 
     def _orders_names(self, order_ids):
         """Names of the store's sale orders (read as superuser: the job names them, and only those of
@@ -182,14 +195,14 @@ class SyncJobLabels(models.Model):
         sentence = _(
             "Page %(page)s: %(read)s read; %(created)s new, %(updated)s updated, %(unchanged)s unchanged, "
             "%(failed)s failed.",
-            page=result.get("page") or 1,
-            read=self._count(received, noun_one, noun_many),
-            created=result.get("created") if isinstance(result.get("created"), int) else len(
-                result.get("created") or []),
-            updated=result.get("updated") if isinstance(result.get("updated"), int) else len(
-                result.get("updated") or []),
-            unchanged=unchanged,
-            failed=failed,
+            page=labels.number(self.env, result.get("page") or 1),
+            read=labels.count_text(received, noun_one, noun_many, env=self.env),
+            created=labels.number(self.env, result.get("created") if isinstance(result.get("created"), int)
+                                  else len(result.get("created") or [])),
+            updated=labels.number(self.env, result.get("updated") if isinstance(result.get("updated"), int)
+                                  else len(result.get("updated") or [])),
+            unchanged=labels.number(self.env, unchanged),
+            failed=labels.number(self.env, failed),
         )
         if result.get("next_cursor"):
             sentence += " " + _("The next page is queued.")
@@ -209,8 +222,8 @@ class SyncJobLabels(models.Model):
     def _summary_inventory_export(self, result):
         if not isinstance(result, dict):
             return False
-        sent = self._count(result.get("updated") or 0, _("Sent %(count)s quantity"),
-                           _("Sent %(count)s quantities"))
+        sent = labels.count_text(result.get("updated") or 0, _("Sent %(count)s quantity"),
+                           _("Sent %(count)s quantities"), env=self.env)
         failed = result.get("failed") or 0
         if not failed:
             return _("%(sent)s to the platform.", sent=sent)
@@ -223,8 +236,8 @@ class SyncJobLabels(models.Model):
     def _summary_products_export(self, result):
         if not isinstance(result, dict):
             return False
-        sent = self._count(result.get("exported") or 0, _("Sent %(count)s product"),
-                           _("Sent %(count)s products"))
+        sent = labels.count_text(result.get("exported") or 0, _("Sent %(count)s product"),
+                           _("Sent %(count)s products"), env=self.env)
         if not result.get("failed"):
             return _("%(sent)s to the platform.", sent=sent)
         return _("%(sent)s, %(failed)s refused: the reason is on each refused product's binding.",
@@ -238,9 +251,9 @@ class SyncJobLabels(models.Model):
         if result.get("skipped") == "nothing delivered":
             return _("Nothing to do: nothing of this transfer was delivered.")
         if "fulfillment_id" in result:
-            return self._count(result.get("lines") or 0,
+            return labels.count_text(result.get("lines") or 0,
                                _("Sent the shipment (%(count)s line) to the platform."),
-                               _("Sent the shipment (%(count)s lines) to the platform."))
+                               _("Sent the shipment (%(count)s lines) to the platform."), env=self.env)
         return self._summary_order_status(result)
 
     def _summary_order_status(self, result):
@@ -256,19 +269,19 @@ class SyncJobLabels(models.Model):
     def _summary_stock_check(self, result):
         if not isinstance(result, dict):
             return False
-        checked = self._count(result.get("checked") or 0, _("Compared %(count)s SKU with the platform"),
-                              _("Compared %(count)s SKUs with the platform"))
+        checked = labels.count_text(result.get("checked") or 0, _("Compared %(count)s SKU with the platform"),
+                              _("Compared %(count)s SKUs with the platform"), env=self.env)
         drift = result.get("drift") or 0
         if not drift:
             return _("%(checked)s: the quantities agree.", checked=checked)
-        differ = self._count(drift, _("%(count)s differs"), _("%(count)s differ"))
+        differ = labels.count_text(drift, _("%(count)s differs"), _("%(count)s differ"), env=self.env)
         return _("%(checked)s: %(differ)s, listed under Stock Differences.", checked=checked, differ=differ)
 
     def _summary_webhook_health(self, result):
         if not isinstance(result, dict):
             return False
-        checked = self._count(result.get("checked") or 0, _("Checked %(count)s webhook subscription"),
-                              _("Checked %(count)s webhook subscriptions"))
+        checked = labels.count_text(result.get("checked") or 0, _("Checked %(count)s webhook subscription"),
+                              _("Checked %(count)s webhook subscriptions"), env=self.env)
         stopped = result.get("stopped") or []
         if not stopped:
             return _("%(checked)s: all of them receive notifications.", checked=checked)
@@ -299,9 +312,9 @@ class SyncJobLabels(models.Model):
         if isinstance(result, dict) and result.get("replay_note"):
             summary += " " + result["replay_note"]
         if covered:
-            summary += " " + self._count(
+            summary += " " + labels.count_text(
                 len(covered), _("It also covered %(count)s older notification of the same record."),
-                _("It also covered %(count)s older notifications of the same record."))
+                _("It also covered %(count)s older notifications of the same record."), env=self.env)
         return summary
 
     def _summary_generic(self, result):
@@ -376,7 +389,10 @@ class SyncJobLabels(models.Model):
         def add(records):
             records = records.exists()._filtered_access("read") if records else records
             if records:
-                groups.append((self.env["ir.model"]._get(records._name).name, records))
+                kind = _KIND_LABELS.get(records._name)
+                kind = labels.translate(self.env,
+                                        kind) if kind else self.env["ir.model"]._get(records._name).name
+                groups.append((kind, records))
 
         add(self.store_id)
         if self.model_name and self.model_name in self.env and self.model_name != "connector.store":
@@ -399,9 +415,15 @@ class SyncJobLabels(models.Model):
                 add(self._orders_names(order_ids).with_env(self.env))
         return groups
 
-    def _related_links_html(self):
+    def _related_links_html(self, leave_out=None):
+        """The "About" block: a line of links per kind of record (`_related_records`), without the
+        records `leave_out` (the form showing them: a delivery does not link to itself)."""
         lines = []
         for label, records in self._related_records():
+            if leave_out is not None and records._name == leave_out._name:
+                records -= leave_out
+                if not records:
+                    continue
             links = [Markup('<a href="/odoo/%s/%s">%s</a>') % (record._name, record.id, record.display_name)
                      for record in records[:_MAX_LINKS]]
             more = ""
@@ -420,4 +442,10 @@ class StoreWebhookDeliveryLabels(models.Model):
     job_summary = fields.Char(related="job_id.result_summary", string="Outcome")
     job_next_step = fields.Char(related="job_id.next_step", string="What to Do")
     job_error = fields.Text(related="job_id.last_error", string="Error")
-    job_related_links = fields.Html(related="job_id.related_links", string="About")
+    job_related_links = fields.Html(string="About", compute="_compute_job_related_links", sanitize=True)
+
+    @api.depends("job_id.related_links")
+    def _compute_job_related_links(self):
+        for delivery in self:
+            delivery.job_related_links = (
+                delivery.job_id._related_links_html(leave_out=delivery) if delivery.job_id else False)

@@ -64,6 +64,10 @@ Normalized order (keys not listed are ignored; "?" marks optional keys)::
       "fulfillments": [FULFILLMENT, ...], # ? the platform's shipments of the order, oldest first
       "refunds": [REFUND, ...],           # ? the refunds the order lists (each recorded once on
                                           #   the sale order: connector.store._event_order_refunded)
+      "transactions": [TRANSACTION, ...], # ? the money movements of the order, as the platform
+                                          #   lists them (each recorded once per store by its id:
+                                          #   store.order.transaction; the payment workflow makes
+                                          #   one Odoo payment per successful sale or capture)
     }
 
     ADDRESS = {"name"?, "first_name"?, "last_name"?, "company"?, "street"?, "street2"?, "city"?,
@@ -71,7 +75,32 @@ Normalized order (keys not listed are ignored; "?" marks optional keys)::
                "country_code"? (ISO 3166-1 alpha-2), "phone"?, "email"?}
     TAX = {"rate": "20" (percent, ?), "amount": "2.00" (?), "title": "VAT" (?)}
           at least one of rate and amount; a missing rate is derived from the amount.
-    REFUND = {"id" (platform refund id), "amount"? (refunded, >= 0), "note"? (the reason)}
+    REFUND = {"id" (platform refund id, required), "amount"? (the money refunded in all, >= 0),
+              "note"? (the reason), "created_at"? (default: the order's updated_at),
+              "lines"?: [REFUND_LINE, ...] (the order lines refunded),
+              "shipping"? (shipping refunded, >= 0, taxes included as the order's shipping is),
+              "restocked"? (bool: the platform put the refunded lines back in stock; default: as
+              each line says)}
+          What the lines and shipping do not explain of "amount" (an amount not tied to lines) is
+          credited on its own. The money going back is a TRANSACTION of kind "refund" whose
+          "refund_id" names the refund (a platform that gives none may make one with a stable id,
+          e.g. "<refund id>-refund").
+    REFUND_LINE = {"line_id"? (the platform id of the order's line), "sku"? (when the platform
+                   gives no line id), "quantity" (> 0), "amount"? (money refunded for these units,
+                   >= 0, as the line's prices are: taxes included or not), "restock"? (bool: these
+                   units went back to stock)}
+    TRANSACTION = {"id" (platform transaction id, required: unique in the store; a retried or
+                   reordered event never makes a second payment),
+                   "kind": "sale" | "capture" | "authorization" | "refund" | "void" (required),
+                   "status": "success" | "pending" | "failure" | "error" (required),
+                   "gateway"? (the gateway code; default: the order's payment_method),
+                   "amount" (>= 0, required), "currency"? (ISO 4217; default: the order's),
+                   "processed_at"? (when the money moved; default: the order's updated_at),
+                   "parent_id"? (the transaction this one captures, voids or refunds),
+                   "refund_id"? (for a refund: the REFUND it pays back)}
+          A platform that gives no transaction for a paid order (WooCommerce without a transaction
+          id) may give one with a stable id it makes from the order (e.g. "<order id>-paid"): the
+          same id on every import, so that it is paid once.
     FULFILLMENT = {"id"? (platform id), "tracking_number"?, "tracking_company"?, "tracking_url"?}
           only shipments that happened (not cancelled or failed ones); their tracking is kept on
           the delivery Odoo validates for the lines' shipped quantities.
@@ -305,11 +334,64 @@ def _normalize_fulfillment(data, path):
 
 def _normalize_refund(data, path):
     data = _mapping(data, path, required=True)
+    restocked = data.get("restocked")
     return {
         "id": to_text(data.get("id"), f"{path}.id", required=True),
         "amount": to_decimal(data.get("amount"), f"{path}.amount", required=False, minimum=0),
         "note": to_text(data.get("note"), f"{path}.note"),
+        "created_at": to_datetime(data.get("created_at"), f"{path}.created_at", required=False),
+        "lines": [
+            _normalize_refund_line(item, f"{path}.lines[{index}]")
+            for index, item in enumerate(_list(data.get("lines"), f"{path}.lines"))
+        ],
+        "shipping": to_decimal(data.get("shipping"), f"{path}.shipping", required=False, minimum=0),
+        "restocked": None if restocked is None else bool(restocked),
     }
+
+
+def _normalize_refund_line(data, path):
+    data = _mapping(data, path, required=True)
+    line = {
+        "line_id": to_text(data.get("line_id"), f"{path}.line_id"),
+        "sku": to_text(data.get("sku"), f"{path}.sku"),
+        "quantity": to_decimal(data.get("quantity"), f"{path}.quantity", minimum=0),
+        "amount": to_decimal(data.get("amount"), f"{path}.amount", required=False, minimum=0),
+        "restock": None if data.get("restock") is None else bool(data.get("restock")),
+    }
+    if not line["quantity"]:
+        _fail(f"{path}.quantity", "a refunded line needs a quantity above 0")
+    if not (line["line_id"] or line["sku"]):
+        _fail(path, "a refunded line needs the order line's line_id or its sku")
+    return line
+
+
+TRANSACTION_KINDS = ("sale", "capture", "authorization", "refund", "void")
+TRANSACTION_STATUSES = ("success", "pending", "failure", "error")
+
+
+def _normalize_transaction(data, path):
+    data = _mapping(data, path, required=True)
+    transaction = {
+        "id": to_text(data.get("id"), f"{path}.id", required=True, max_length=255),
+        "kind": (to_text(data.get("kind"), f"{path}.kind", required=True) or "").lower(),
+        "status": (to_text(data.get("status"), f"{path}.status", required=True) or "").lower(),
+        "gateway": to_text(data.get("gateway"), f"{path}.gateway", max_length=255),
+        "amount": to_decimal(data.get("amount"), f"{path}.amount", minimum=0),
+        "currency": to_text(data.get("currency"), f"{path}.currency"),
+        "processed_at": to_datetime(data.get("processed_at"), f"{path}.processed_at", required=False),
+        "parent_id": to_text(data.get("parent_id"), f"{path}.parent_id", max_length=255),
+        "refund_id": to_text(data.get("refund_id"), f"{path}.refund_id", max_length=255),
+    }
+    if transaction["kind"] not in TRANSACTION_KINDS:
+        _fail(f"{path}.kind", f"must be one of {', '.join(TRANSACTION_KINDS)}, not {transaction['kind']!r}")
+    if transaction["status"] not in TRANSACTION_STATUSES:
+        _fail(f"{path}.status",
+              f"must be one of {', '.join(TRANSACTION_STATUSES)}, not {transaction['status']!r}")
+    if transaction["currency"]:
+        transaction["currency"] = transaction["currency"].upper()
+        if not _CURRENCY_RE.match(transaction["currency"]):
+            _fail(f"{path}.currency", f"is not an ISO 4217 code: {transaction['currency']!r}")
+    return transaction
 
 
 def _normalize_shipping(data, path):
@@ -484,11 +566,25 @@ def normalize_order(data):
             _normalize_refund(item, f"refunds[{index}]")
             for index, item in enumerate(_list(data.get("refunds"), "refunds"))
         ],
+        "transactions": [
+            _normalize_transaction(item, f"transactions[{index}]")
+            for index, item in enumerate(_list(data.get("transactions"), "transactions"))
+        ],
     }
     if not order["lines"]:
         _fail("lines", "an order needs at least one line")
     if order["updated_at"] < order["created_at"]:
         _fail("updated_at", "is before created_at")
+    seen = set()
+    for index, transaction in enumerate(order["transactions"]):
+        if transaction["id"] in seen:
+            _fail(f"transactions[{index}].id", f"{transaction['id']!r} is listed twice")
+        seen.add(transaction["id"])
+    refund_ids = set()
+    for index, refund in enumerate(order["refunds"]):
+        if refund["id"] in refund_ids:
+            _fail(f"refunds[{index}].id", f"{refund['id']!r} is listed twice")
+        refund_ids.add(refund["id"])
     # The stated total must be what the parts add up to: a mismatch means the adapter dropped
     # something (a fee, a discount allocation), and an order that does not add up is refused
     # rather than imported wrong.
@@ -500,6 +596,81 @@ def normalize_order(data):
             f"to {money(computed)}",
         )
     return order
+
+
+PAYOUT_STATUSES = ("scheduled", "in_transit", "paid", "failed", "canceled")
+PAYOUT_LINE_TYPES = ("charge", "refund", "adjustment", "fee", "dispute", "reserve", "other")
+
+
+def normalize_payout(data):
+    """Validate a platform payout (the money the platform pays into the merchant's bank account).
+
+    ::
+
+        {
+          "id": "po_81",                  # platform payout id (required): the key
+          "date": "2026-05-03",           # when it was (or will be) paid (required)
+          "status": "paid",               # scheduled | in_transit | paid | failed | canceled
+          "currency": "EUR",              # ISO 4217 (required)
+          "amount": "951.20",             # net amount paid out (required; < 0 when the platform
+                                          #   takes money back)
+          "lines": [PAYOUT_LINE, ...],    # what the payout settles (its balance transactions)
+        }
+        PAYOUT_LINE = {"id" (platform balance transaction id, required: the key),
+                       "type": charge | refund | adjustment | fee | dispute | reserve | other,
+                       "amount" (gross, signed: a charge > 0, a refund < 0), "fee"? (>= 0: what
+                       the platform kept; the line's net is amount - fee), "date"?,
+                       "order_id"? (the platform order), "transaction_id"? (the order
+                       TRANSACTION it settles: how the payout finds the Odoo payment),
+                       "note"?}
+
+    The lines' nets add up to the payout's amount (else PermanentJobError naming both).
+    """
+    try:
+        return _normalize_payout(data)
+    except PermanentJobError as exc:
+        raise PermanentJobError(str(exc).replace("Invalid order data", "Invalid payout data", 1)) from None
+
+
+def _normalize_payout(data):
+    data = _mapping(data, "payout", required=True)
+    payout = {
+        "id": to_text(data.get("id"), "id", required=True, max_length=255),
+        "date": to_datetime(data.get("date"), "date"),
+        "status": (to_text(data.get("status"), "status", required=True) or "").lower(),
+        "currency": (to_text(data.get("currency"), "currency", required=True) or "").upper(),
+        "amount": to_decimal(data.get("amount"), "amount"),
+        "lines": [],
+    }
+    if payout["status"] not in PAYOUT_STATUSES:
+        _fail("status", f"must be one of {', '.join(PAYOUT_STATUSES)}, not {payout['status']!r}")
+    if not _CURRENCY_RE.match(payout["currency"]):
+        _fail("currency", f"is not an ISO 4217 code: {payout['currency']!r}")
+    seen = set()
+    for index, item in enumerate(_list(data.get("lines"), "lines")):
+        path = f"lines[{index}]"
+        item = _mapping(item, path, required=True)
+        line = {
+            "id": to_text(item.get("id"), f"{path}.id", required=True, max_length=255),
+            "type": (to_text(item.get("type"), f"{path}.type", required=True) or "").lower(),
+            "amount": to_decimal(item.get("amount"), f"{path}.amount"),
+            "fee": to_decimal(item.get("fee"), f"{path}.fee", required=False, minimum=0) or Decimal(0),
+            "date": to_datetime(item.get("date"), f"{path}.date", required=False),
+            "order_id": to_text(item.get("order_id"), f"{path}.order_id"),
+            "transaction_id": to_text(item.get("transaction_id"), f"{path}.transaction_id", max_length=255),
+            "note": to_text(item.get("note"), f"{path}.note"),
+        }
+        if line["type"] not in PAYOUT_LINE_TYPES:
+            _fail(f"{path}.type", f"must be one of {', '.join(PAYOUT_LINE_TYPES)}, not {line['type']!r}")
+        if line["id"] in seen:
+            _fail(f"{path}.id", f"{line['id']!r} is listed twice")
+        seen.add(line["id"])
+        payout["lines"].append(line)
+    net = sum((line["amount"] - line["fee"] for line in payout["lines"]), Decimal(0))
+    if payout["lines"] and money(net) != money(payout["amount"]):
+        _fail("amount",
+              f"the platform pays out {money(payout['amount'])} but its lines add up to {money(net)}")
+    return payout
 
 
 def _json_safe(value):

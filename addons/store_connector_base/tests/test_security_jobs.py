@@ -64,6 +64,8 @@ USER_ACTIONS = {
         "action_view_product_bindings", "action_new_sync_api_key",
         # The latest Full Sync's failed jobs (connector_store_full_sync.py).
         "action_view_full_sync_failed_jobs",
+        # ... and its records refused inside pages that were imported (the activity log's lines).
+        "action_view_full_sync_failed_records",
         "action_reconcile_stock", "action_view_stock_drift", "action_repair_stock_drift",
         "action_view_test_requests", "action_recover_order",
         # The dashboard's links (issue #13): charts and filtered lists, read-only.

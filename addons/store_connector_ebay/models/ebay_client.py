@@ -47,6 +47,11 @@ _lt = LazyTranslate(__name__, default_lang="en_US")
 
 # First key of the advisory lock serialising the app token's mint of one store (its id is the second).
 APP_TOKEN_LOCK_NAMESPACE = 0x0EBA7
+# (dbname, store id) -> (app token, expires_at): app tokens this process minted and committed in a
+# cursor of their own, newer than what the caller's transaction can still read (its snapshot predates
+# them). Without it, a request whose app token eBay refused (eBay forgot or revoked it) would send the
+# refused token again after minting a new one, as the base keeps fresh user tokens (_fresh_tokens).
+_fresh_app_tokens = {}
 
 
 def error_text(errors):
@@ -81,6 +86,7 @@ class EbayClient(ApiClient):
     def __init__(self, store, **kwargs):
         super().__init__(store, **kwargs)
         self._app = False  # the request being sent uses the app token
+        self._app_token_renewed = False  # eBay refused the app token of this request: a new one was minted
 
     # ------------------------------------------------------------------ public interface
     def request(self, method, path, *, params=None, json=None, data=None, headers=None, cost=1.0,
@@ -89,11 +95,22 @@ class EbayClient(ApiClient):
         the seller's (client-credentials calls: Taxonomy, notification public keys)."""
         all_headers = {**self._ebay_headers(), **(headers or {})}
         self._app = app
+        self._app_token_renewed = False
         try:
             return super().request(method, path, params=params, json=json, data=data, headers=all_headers,
                                    cost=cost, api=api)
+        except StoreAuthError as exc:
+            if app and self._app_token_renewed and self._last_status == 401:
+                # A new application token refused too: the keyset itself is not accepted.
+                raise StoreAuthError(str(_lt(
+                    "eBay refused the application token of store %(store)s, and then the new one it had "
+                    "just issued (HTTP 401). Check on the eBay developer portal that the App ID and Cert "
+                    "ID entered on the store belong to an active keyset of the store's environment, then "
+                    "try again.", store=self.store.name))) from exc
+            raise
         finally:
             self._app = False
+            self._app_token_renewed = False
 
     def request_json(self, method, path, *, api, params=None, json=None, headers=None, app=False, cost=1.0):
         """One call's JSON answer (None for an empty body, e.g. 204).
@@ -174,7 +191,10 @@ class EbayClient(ApiClient):
 
     def _refresh_auth(self):
         if self._app:
+            # eBay refused the app token (it expired early, was revoked, or eBay forgot it): drop
+            # it, mint one more and let the core send the request once more with it.
             self.app_token(force=True)
+            self._app_token_renewed = True
         else:
             self.store._oauth_access_token(force_refresh=True)
 
@@ -206,9 +226,12 @@ class EbayClient(ApiClient):
         :raises RetryableJobError: the token endpoint is unreachable or busy.
         """
         store = self.store
+        key = (store.env.cr.dbname, store.id)
         cached = self._cached_app_token()
         if cached and not force:
             return cached
+        if force and _fresh_app_tokens.get(key, (None,))[0] == cached:
+            del _fresh_app_tokens[key]  # the one eBay refused: never sent again
         store.env.flush_all()  # a cursor sharing this transaction (registry test mode) reads our writes
         lock = [APP_TOKEN_LOCK_NAMESPACE, store.id]
         with store.env.registry.cursor() as cr:
@@ -226,7 +249,10 @@ class EbayClient(ApiClient):
                     locked.env["integration.credential"]._set_value(
                         locked, const.CRED_APP_TOKEN, token,
                         expires_at=fields.Datetime.now() + timedelta(seconds=expires_in))
+                expires_at = EbayClient(locked)._app_token_expiry()
                 cr.commit()
+                if expires_at:
+                    _fresh_app_tokens[key] = (token, expires_at)
             except Exception:
                 cr.rollback()
                 raise
@@ -237,12 +263,24 @@ class EbayClient(ApiClient):
         return token
 
     def _cached_app_token(self):
-        credential = self.store.env["integration.credential"].sudo().search(
-            [("store_id", "=", self.store.id), ("key", "=", const.CRED_APP_TOKEN)], limit=1)
+        """The app token to send without minting: the one this process minted after the caller's
+        snapshot (`_fresh_app_tokens`), else the stored one, while it has more than
+        const.APP_TOKEN_REFRESH_MARGIN seconds left; None otherwise."""
         margin = timedelta(seconds=const.APP_TOKEN_REFRESH_MARGIN)
-        if not credential.expires_at or credential.expires_at - margin <= fields.Datetime.now():
+        now = fields.Datetime.now()
+        fresh = _fresh_app_tokens.get((self.store.env.cr.dbname, self.store.id))
+        if fresh and fresh[1] - margin > now:
+            return fresh[0]
+        expires_at = self._app_token_expiry()
+        if expires_at is None or expires_at - margin <= now:
             return None
         return self.store._get_credential(const.CRED_APP_TOKEN, required=False) or None
+
+    def _app_token_expiry(self):
+        """When the stored app token lapses (None: no token stored)."""
+        credential = self.store.env["integration.credential"].sudo().search(
+            [("store_id", "=", self.store.id), ("key", "=", const.CRED_APP_TOKEN)], limit=1)
+        return credential.expires_at or None
 
     def _mint_app_token(self, store):
         """POST the client-credentials grant. :returns: (token, seconds it lasts)."""

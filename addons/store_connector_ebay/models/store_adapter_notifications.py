@@ -38,6 +38,7 @@ from odoo.exceptions import UserError
 from odoo.addons.store_connector_base.exceptions import (
     PermanentJobError,
     RetryableJobError,
+    StoreAuthError,
     StoreConnectorError,
     WebhookRejected,
 )
@@ -80,6 +81,10 @@ DESTINATION_NAME = "Odoo Store Connector"
 HEALTH_INTERVAL = timedelta(hours=6)
 # What identifies an eBay user in a message's data.
 USER_KEYS = ("userId", "username", "eiasToken")
+# What may name the seller of an order topic, in its data or its metadata: eBay's user keys, and the
+# seller keys of the Fulfillment order (``sellerId``). Which of them eBay's order topics carry is not
+# documented where we could read it [?]: any of them naming a store's seller routes the message.
+SELLER_KEYS = ("sellerId", "sellerUserName", "sellerUsername", *USER_KEYS)
 
 
 def _envelope(raw_body):
@@ -101,13 +106,21 @@ def _envelope(raw_body):
     return topic, notification, data if isinstance(data, dict) else {}
 
 
-def _user_ids(data):
+def _user_ids(data, keys=USER_KEYS):
     """The ids naming an eBay user in a message's data (user id, username, EIAS token)."""
     return {
         str(data[key]).strip()
-        for key in USER_KEYS
+        for key in keys
         if isinstance(data.get(key), str | int) and str(data[key]).strip()
     }
+
+
+def _seller_ids(raw_body):
+    """The ids that may name the seller of a message: SELLER_KEYS in its data and its metadata."""
+    message = json.loads(raw_body)
+    metadata = message.get("metadata") if isinstance(message.get("metadata"), dict) else {}
+    data = (message.get("notification") or {}).get("data")
+    return _user_ids(data if isinstance(data, dict) else {}, SELLER_KEYS) | _user_ids(metadata, SELLER_KEYS)
 
 
 class StoreAdapterEbayNotifications(models.AbstractModel):
@@ -187,29 +200,54 @@ class StoreAdapterEbayNotifications(models.AbstractModel):
 
     @api.model
     def _webhook_resolve_store(self, platform, headers, raw_body):
-        """The store a message is for, from its body (read only; the signature is checked next):
+        """The store a message is for, from its body (read only; the intake checks the signature
+        next, with that store's keyset):
 
         * an account deletion goes to the endpoint's store (`_ebay_endpoint_store`): its job looks
           in every eBay store;
         * an authorization revocation to the store of the seller it names;
-        * an order topic to the store holding the order, else of the seller it names, else the
-          only eBay store.
-        A message for nobody here (another seller of the same keyset, a topic not handled) is
-        acknowledged (200): eBay retries and sends alert e-mails for any error, and nothing is kept.
+        * an order topic to the store holding the order, else to the store of the seller it names
+          (`_ebay_store_of_order`).
+
+        A message for no store here (another seller of the same keyset, a topic not handled, a
+        seller with no store, or two stores it could be for) is acknowledged (200) and nothing is
+        kept, with a warning in the log; but only once its signature is verified, as every other
+        message: a forged body gets 412 and learns nothing of the stores. eBay retries any other
+        answer, e-mails alerts, and at last marks the endpoint down, which would stop the
+        notifications of every eBay store of this database.
         """
         topic, _notification, data = _envelope(raw_body)
         kind = TOPIC_KINDS.get(topic)
         if kind is None:
-            raise WebhookRejected(200, f"eBay topic {topic} is not handled")
+            self._ebay_acknowledge_unrouted(headers, raw_body, f"eBay topic {topic} is not handled")
         if topic == TOPIC_ACCOUNT_DELETION:
             store = self._ebay_endpoint_store()
         elif topic == TOPIC_AUTHORIZATION_REVOCATION:
             store = self._ebay_store_of_seller(data)
         else:
-            store = self._ebay_store_of_order(data)
+            store, reason = self._ebay_store_of_order(data, _seller_ids(raw_body))
+            if not store:
+                self._ebay_acknowledge_unrouted(headers, raw_body, f"eBay {topic}: {reason}")
         if not store:
-            raise WebhookRejected(200, f"eBay {topic} names no store of this database")
+            self._ebay_acknowledge_unrouted(
+                headers, raw_body, f"eBay {topic} names no store of this database"
+            )
         return store, kind
+
+    @api.model
+    def _ebay_acknowledge_unrouted(self, headers, raw_body, reason):
+        """Acknowledge a message meant for no store here, once its signature is verified (with the
+        keyset of an eBay store of this database: eBay's public keys are the same for every
+        application). Nothing is stored.
+
+        :raises WebhookRejected: 200 (acknowledged, not kept), or the signature's refusal (412,
+            503); 200 at once when this database has no eBay store to verify with.
+        """
+        store = self._ebay_endpoint_store() or self._ebay_stores(active_only=False)[:1]
+        if store:
+            self._verify_webhook(store, None, headers, raw_body)
+            _logger.warning("eBay notification acknowledged and not kept: %s", reason)
+        raise WebhookRejected(200, reason)
 
     @api.model
     def _ebay_stores(self, active_only=True):
@@ -277,21 +315,51 @@ class StoreAdapterEbayNotifications(models.AbstractModel):
 
     @api.model
     def _ebay_store_of_seller(self, data):
-        """The active eBay store whose seller the data names, or an empty recordset."""
+        """The active eBay store whose seller the data names (`_ebay_seller_store`), or an empty
+        recordset."""
         named = _user_ids(data)
         if not named:
             return self.env["connector.store"]
-        return self._ebay_stores().filtered(lambda store: named & self._ebay_store_seller_ids(store))[:1]
+        return self._ebay_seller_store(self._ebay_stores().filtered(
+            lambda store: named & self._ebay_store_seller_ids(store)))
 
     @api.model
-    def _ebay_store_of_order(self, data):
-        """The store of an order topic: the one holding the order, else the seller's, else the only
-        active eBay store.
+    def _ebay_seller_store(self, stores):
+        """The store of one seller that receives the seller's notifications, among `stores` (the
+        active stores of that seller, oldest first): a seller may have two stores here, a test shop
+        and the live one. The oldest store not in test mode takes them (a store in test mode
+        imports orders too, but the live shop's orders belong to the live store), else the oldest;
+        the log says so when several could. :returns: one store, or an empty recordset."""
+        chosen = (stores.filtered(lambda store: not store.test_mode) or stores)[:1]
+        if len(stores) > 1:
+            _logger.warning(
+                "eBay notification: eBay stores %s have the same seller; store %s receives it (the oldest "
+                "store not in test mode)",
+                stores.ids,
+                chosen.id,
+            )
+        return chosen
+
+    @api.model
+    def _ebay_store_of_order(self, data, named):
+        """The store of an order topic and, when there is none, why.
+
+        1. The store holding the order (its later topics, e.g. ITEM_MARKED_SHIPPED).
+        2. The store of the seller the message names (`named`: `_seller_ids`), matched against what
+           Connect with eBay and Test Connection recorded of each store's seller
+           (`_ebay_store_seller_ids`); the same seller on several stores: `_ebay_seller_store`.
+        3. A message naming only sellers that no store has is for nobody here, unless a store's
+           seller was never recorded: then the only such store takes it.
+        4. A message naming nobody goes to the only active eBay store, or to the one
+           `_ebay_seller_store` picks when every store is the same seller's; else it could be for
+           any of them and is not kept (the log says so).
 
         eBay's ORDER_CONFIRMATION contract (asyncapi order_confirmation.yaml) sends one message per
-        line item naming the ``orderId`` the seller then reads; whether the data also names the
-        seller is not documented where we could read it [?], so ``sellerId`` / ``sellerUserName`` are
-        used when present (the Fulfillment order's ``sellerId`` is the seller's user id)."""
+        line item naming the ``orderId`` the seller then reads; which keys name the seller is not
+        documented where we could read it [?] (SELLER_KEYS).
+
+        :returns: (store or empty recordset, reason for the log when empty).
+        """
         order_id = str(data.get("orderId") or "").strip()
         if order_id:
             binding = (
@@ -301,14 +369,27 @@ class StoreAdapterEbayNotifications(models.AbstractModel):
                 .search([("external_id", "=", order_id), ("store_id.platform", "=", "ebay")], limit=1)
             )
             if binding:
-                return binding.store_id
-        store = self._ebay_store_of_seller(
-            {"userId": data.get("sellerId"), "username": data.get("sellerUserName")}
-        )
-        if store:
-            return store
+                return binding.store_id, None
         stores = self._ebay_stores()
-        return stores if len(stores) == 1 else stores.browse()
+        if named:
+            sellers = stores.filtered(lambda store: named & self._ebay_store_seller_ids(store))
+            if sellers:
+                return self._ebay_seller_store(sellers), None
+            stores = stores.filtered(lambda store: not self._ebay_store_seller_ids(store))
+            if not stores:
+                return stores, f"the seller {', '.join(sorted(named))} has no eBay store in this database"
+        if len(stores) == 1:
+            return stores, None
+        if not named and len({frozenset(self._ebay_store_seller_ids(store)) for store in stores}) == 1 and (
+            self._ebay_store_seller_ids(stores[:1])
+        ):
+            return self._ebay_seller_store(stores), None  # every store is the same seller's
+        if not stores:
+            return stores, "this database has no active eBay store"
+        return stores.browse(), (
+            f"eBay stores {stores.ids} could all receive it and it names no seller recorded on one of "
+            "them: run Test Connection on each eBay store to record its seller"
+        )
 
     # ---------------------------------------------------------------- intake
     @api.model
@@ -469,6 +550,18 @@ class StoreAdapterEbayNotifications(models.AbstractModel):
         topics = [topic for topic in REGISTERED_TOPICS if topics is None or topic in topics]
         try:
             return self._ebay_register(store, topics)
+        except StoreAuthError as exc:
+            # A new application token and a refreshed seller token were refused too (ebay_client.py):
+            # the seller's authorization is gone (revoked, expired) or the keyset is wrong.
+            raise UserError(
+                _(
+                    "eBay refused the credentials of store %(store)s while setting up its notifications: "
+                    "%(error)s Click Connect with eBay to connect the seller account again (or correct the "
+                    "App ID and Cert ID when eBay names them), then click Register Webhooks again.",
+                    store=store.name,
+                    error=_sentence(str(exc)),
+                )
+            ) from None
         except StoreConnectorError as exc:
             raise UserError(
                 _(
@@ -477,7 +570,7 @@ class StoreAdapterEbayNotifications(models.AbstractModel):
                     "connecting) and that eBay answers the endpoint's challenge, then click Register "
                     "Webhooks again.",
                     store=store.name,
-                    error=str(exc),
+                    error=_sentence(str(exc)),
                 )
             ) from None
 
@@ -689,6 +782,12 @@ class StoreAdapterEbayNotifications(models.AbstractModel):
                     }
                 )
         return report
+
+
+def _sentence(text):
+    """`text` ending with a full stop, so that the sentence quoting it reads right."""
+    text = (text or "").strip()
+    return text if not text or text.endswith((".", "!", "?")) else text + "."
 
 
 def _address(url):

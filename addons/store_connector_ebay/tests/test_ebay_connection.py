@@ -63,7 +63,7 @@ class TestEbayConnection(TransactionCase):
         self.assertEqual(facts["Return policies"], "30 days (6196951000), No returns (6196952000)")
         self.assertEqual(facts["Inventory locations"], "Leeds warehouse (warehouse-1)")
         self.assertIn("sell.inventory", facts["Granted scopes"])
-        self.assertIn("Account: 5 of 25000 calls", facts["API quotas today"])
+        self.assertIn("Account: 5 of 25,000 calls", facts["API quotas today"])
         self.assertIn("Several return policies exist", facts["To fix"])
         self.assertEqual(self.store.ebay_fulfillment_policy_id, "6196932000")
         self.assertEqual(self.store.ebay_payment_policy_id, "6196944000")

@@ -53,7 +53,7 @@ class TestEbayQuota(TransactionCase):
         self.assertEqual(usage["account"], (0, 25_000))
         self.store.api_quota_ids.invalidate_recordset(["used_today"])
         self.assertEqual(self.quota("inventory").used_today, 2)
-        self.assertIn("Inventory: 2 of 2000000 calls (0%)", self.store.rate_limit_usage)
+        self.assertIn("Inventory: 2 of 2,000,000 calls (0%)", self.store.rate_limit_usage)
 
     def test_warned_once_at_80_percent_then_throttled_until_pacific_midnight(self):
         self.quota("inventory").daily_limit = 5

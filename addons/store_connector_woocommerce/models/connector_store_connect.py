@@ -82,7 +82,8 @@ class ConnectorStore(models.Model):
             "return_url": self.get_base_url() + base_const.STORE_FORM_PATH % self.id,
             "callback_url": callback_url,
         })
-        duration = count_text(base_const.OAUTH_STATE_TTL // 60, _("1 minute"), _("%(count)s minutes"))
+        duration = count_text(base_const.OAUTH_STATE_TTL // 60, _("1 minute"), _("%(count)s minutes"),
+                              env=self.env)
         self._log_activity("auth", "info", message=_(
             "Connect with WooCommerce started by %(user)s: approve it in WooCommerce within %(duration)s.",
             user=self.env.user.name, duration=duration))

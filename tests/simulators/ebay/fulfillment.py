@@ -82,6 +82,7 @@ class FulfillmentApi(SimApi):
         buyer_user_id=None,
         currency=None,
         record_sale=True,
+        record_finances=True,
     ):
         """An order as getOrders answers it. `lines` [{"sku", "quantity", "price" (unit), "title",
         "legacy_item_id", "legacy_variation_id"}]; `buyer` a username (default "buyer_jane");
@@ -92,7 +93,8 @@ class FulfillmentApi(SimApi):
         `appliedPromotions`, `discountedLineItemCost`, the negative `pricingSummary.priceDiscount`, and
         totals (and tax) after it. Without `ship_to`, the buyer's relay e-mail is made from the
         username (eBay's relay address is one per buyer, and stays when the username changes).
-        A line with a listed SKU reduces the listing's quantity (`record_sale`). Returns the order."""
+        A line with a listed SKU reduces the listing's quantity (`record_sale`). A paid order (not PENDING
+        or FAILED) makes its SALE transaction in the Finances API (`record_finances`). Returns the order."""
         sim = self.sim
         currency = currency or sim.currency
         now = sim.clock.now()
@@ -204,7 +206,10 @@ class FulfillmentApi(SimApi):
                             "paymentReferenceId": secrets.token_hex(8).upper(),
                             "paymentDate": ebay_date(created),
                             "amount": amount(total, currency),
-                            "paymentStatus": payment_status,
+                            # PaymentStatusEnum: FAILED, PAID, PENDING (a refunded order's payment was paid)
+                            "paymentStatus": payment_status
+                            if payment_status in ("PENDING", "FAILED")
+                            else "PAID",
                         }
                     ],
                 },
@@ -221,7 +226,20 @@ class FulfillmentApi(SimApi):
                 "lineItems": line_items,
                 "salesRecordReference": str(next(self._record)),
                 "totalFeeBasisAmount": amount(total, currency),
-                "totalMarketplaceFee": amount(money(total * money("0.1325")), currency),
+                # the same fees as the Finances API's SALE transaction (finances.line_fees)
+                "totalMarketplaceFee": amount(
+                    sum(
+                        (
+                            money(fee["amount"]["value"])
+                            for index, line in enumerate(line_items)
+                            for fee in sim.finances.line_fees(
+                                money(line["total"]["value"]), index == 0, currency
+                            )
+                        ),
+                        money(0),
+                    ),
+                    currency,
+                ),
                 "_created": created,
                 "_modified": created,
             }
@@ -229,7 +247,59 @@ class FulfillmentApi(SimApi):
                 order["ebayCollectAndRemitTax"] = True
             self.orders[order_id] = order
             self.fulfillments[order_id] = []
+            if payment_status not in ("PENDING", "FAILED") and record_finances:
+                sim.finances.record_sale(order, created)
             return self._render(order)
+
+    def refund_order(self, order_id, amount_value=None, line_item_id=None, reason=None, status="REFUNDED"):
+        """The seller refunds the buyer (Seller Hub or issueRefund): an `OrderRefund` in
+        `paymentSummary.refunds` (and a `LineItemRefund` in the line's `refunds` when `line_item_id` is
+        given), `orderPaymentStatus` PARTIALLY_REFUNDED or FULLY_REFUNDED, `lastModifiedDate` moves, and a
+        REFUND transaction in the Finances API (status REFUNDED only). `amount_value` defaults to what is
+        left to refund; more than that raises ValueError. Returns the refund."""
+        sim = self.sim
+        with self.lock:
+            order = self._get(order_id)
+            currency = order["pricingSummary"]["total"]["currency"]
+            total = money(order["pricingSummary"]["total"]["value"])
+            done = sum(
+                (
+                    money(r["amount"]["value"])
+                    for r in order["paymentSummary"]["refunds"]
+                    if r["refundStatus"] != "FAILED"
+                ),
+                money(0),
+            )
+            value = money(amount_value) if amount_value is not None else total - done
+            if value <= 0 or value > total - done:
+                raise ValueError(f"cannot refund {value}: {total - done} is left to refund on {order_id}")
+            now = sim.clock.now()
+            refund = {
+                "refundId": f"5{next(self._numbers):04d}{secrets.randbelow(10**6):06d}",
+                "refundDate": ebay_date(now),
+                "amount": amount(value, currency),
+                "refundStatus": status,
+                "refundReferenceId": secrets.token_hex(9).upper(),
+            }
+            order["paymentSummary"]["refunds"].append(refund)
+            if line_item_id is not None:
+                line = next((li for li in order["lineItems"] if li["lineItemId"] == str(line_item_id)), None)
+                if line is None:
+                    raise KeyError(f"unknown line item {line_item_id!r}")
+                line.setdefault("refunds", []).append(
+                    {
+                        k: copy.deepcopy(refund[k])
+                        for k in ("refundId", "refundDate", "amount", "refundReferenceId")
+                    }
+                )
+            if status != "FAILED":
+                order["orderPaymentStatus"] = (
+                    "FULLY_REFUNDED" if done + value >= total else "PARTIALLY_REFUNDED"
+                )
+            self._touch(order)
+            if status == "REFUNDED":
+                sim.finances.record_refund(order, dict(refund, _reason=reason), now)
+            return copy.deepcopy(refund)
 
     def update_order(self, order_id, **changes):
         """Change an order (camelCase fields of eBay's order, e.g. orderPaymentStatus="FULLY_REFUNDED",

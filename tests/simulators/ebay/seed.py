@@ -187,6 +187,17 @@ def _demo(sim):
         orderFulfillmentStatus="FULFILLED",
         lineItems=[dict(shipped["lineItems"][0], lineItemFulfillmentStatus="FULFILLED")],
     )
+    # Money: the buyer of the two-line order got the mug refunded (a partial refund of one line), and
+    # eBay paid out the 40-day-old sale long ago; the recent ones wait for the next payout run.
+    sim.pay_out(when=now - timedelta(days=38), hold={order["orderId"] for order in orders[:-1]})
+    two_lines = orders[1]
+    mug_line = two_lines["lineItems"][1]
+    sim.refund_order(
+        two_lines["orderId"],
+        mug_line["total"]["value"],
+        line_item_id=mug_line["lineItemId"],
+        reason="Arrived broken",
+    )
     return {
         "policies": policies,
         "location": "WH-1",
@@ -229,7 +240,10 @@ def list_items(sim, entries, category_id="88433", location="WH-1"):
             {
                 "condition": "NEW",
                 "availability": {"shipToLocationAvailability": {"quantity": int(entry.get("quantity") or 0)}},
-                "product": {"title": title, "imageUrls": [f"https://i.ebayimg.com/images/g/{sku}/s-l1600.jpg"]},
+                "product": {
+                    "title": title,
+                    "imageUrls": [f"https://i.ebayimg.com/images/g/{sku}/s-l1600.jpg"],
+                },
             },
         )
         offer_id = _call(
@@ -252,6 +266,7 @@ def list_items(sim, entries, category_id="88433", location="WH-1"):
         listing_id = _call(inventory, "POST", f"{INV}/offer/{offer_id}/publish")["listingId"]
         listed[sku] = {"offerId": offer_id, "listingId": listing_id}
     return listed
+
 
 #: What the demo's buyers order while it runs (`demo_live_order`), in turn: SKUs of the demo seed's live
 #: listings (a SKU sold out is skipped).

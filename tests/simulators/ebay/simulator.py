@@ -11,6 +11,7 @@ from ..lifecycle import LoopbackServing
 from .account import AccountApi
 from .analytics import AnalyticsApi
 from .api import SimResponse, rest_error
+from .finances import FinancesApi
 from .fulfillment import FulfillmentApi
 from .inventory import InventoryApi
 from .oauth import OAuthApi
@@ -131,7 +132,15 @@ class EbaySimulator(LoopbackServing):
         self.inventory = InventoryApi(self)
         self.fulfillment = FulfillmentApi(self)
         self.analytics = AnalyticsApi(self)
-        self.apis = [self.oauth, self.account, self.inventory, self.fulfillment, self.analytics]
+        self.finances = FinancesApi(self)
+        self.apis = [
+            self.oauth,
+            self.account,
+            self.inventory,
+            self.fulfillment,
+            self.analytics,
+            self.finances,
+        ]
         for attribute, api_class in _optional_apis():
             api = api_class(self)
             setattr(self, attribute, api)
@@ -332,6 +341,10 @@ class EbaySimulator(LoopbackServing):
             return fault, None
         if request.path == "/__sim/health":
             return SimResponse(200, {"ok": True}), None
+        if request.path == "/__sim/finances/payout" and request.method == "POST":
+            # the test/demo switch of eBay's payout run (loopback only, no token: not an eBay API)
+            payout = self.pay_out()
+            return SimResponse(200 if payout else 204, payout or b""), None
         try:
             response = self.oauth.handle(request)
             if response is not None:
@@ -467,6 +480,14 @@ class EbaySimulator(LoopbackServing):
 
     def rename_buyer(self, old_username, new_username):
         return self.fulfillment.rename_buyer(old_username, new_username)
+
+    def refund_order(self, order_id, amount=None, line_item_id=None, reason=None, status="REFUNDED"):
+        return self.fulfillment.refund_order(order_id, amount, line_item_id, reason, status)
+
+    def pay_out(self, when=None, status="SUCCEEDED", hold=()):
+        """eBay's payout run (Finances API): every transaction available for payout goes into one payout
+        of their net amount; see FinancesApi.pay_out."""
+        return self.finances.pay_out(when, status, hold)
 
     def order(self, order_id):
         return self.fulfillment.order_view(order_id)

@@ -65,6 +65,8 @@ def _build(source):
     schema = build_schema(source)
     # UnsignedInt64 travels as a string in Shopify's responses (legacyResourceId: "1234").
     schema.type_map["UnsignedInt64"].serialize = str
+    # So does BigInt ("encoded as a string": sourceId, sourceOrderTransactionId).
+    schema.type_map["BigInt"].serialize = str
     return schema
 
 

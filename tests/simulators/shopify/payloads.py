@@ -228,6 +228,52 @@ def order(store, rec):
         "note_attributes": [{"name": a["key"], "value": a["value"]} for a in rec.custom_attributes],
         "fulfillments": [fulfillment(store, store.fulfillments[f]) for f in rec.fulfillment_ids],
         "refunds": [refund(store, store.refunds[r]) for r in rec.refund_ids],
+        "payment_gateway_names": gateway_names(store, rec),
+    }
+
+
+def gateway_names(store, rec):
+    """The order's payment gateways (REST `payment_gateway_names`, GraphQL `paymentGatewayNames`)."""
+    names = []
+    for txn_id in rec.transaction_ids:
+        gateway = store.transactions[txn_id].gateway
+        if gateway not in names:
+            names.append(gateway)
+    return names or ([rec.gateway] if rec.gateway else [])
+
+
+def order_transaction(store, txn):
+    """REST Transaction (order_transactions/create; Refund.transactions)."""
+    order_rec = store.orders[txn.order_id]
+    return {
+        "id": txn.id,
+        "admin_graphql_api_id": gid("OrderTransaction", txn.id),
+        "order_id": txn.order_id,
+        "kind": txn.kind.lower(),
+        "gateway": txn.gateway,
+        "status": txn.status.lower(),
+        "message": None,
+        "created_at": rest_time(txn.created_at),
+        "processed_at": rest_time(txn.processed_at),
+        "test": txn.test,
+        "authorization": None,
+        "authorization_expires_at": None,
+        "location_id": None,
+        "user_id": None,
+        "parent_id": txn.parent_id,
+        "device_id": None,
+        "error_code": txn.error_code.lower() if txn.error_code else None,
+        "source_name": order_rec.source_name,
+        "receipt": {},
+        "currency_exchange_adjustment": None,
+        "amount": money_str(txn.amount),
+        "currency": order_rec.currency,
+        "payment_id": f"{order_rec.name}.{txn.position}",
+        "total_unsettled_set": rest_money_set(
+            txn.amount if txn.kind == "AUTHORIZATION" and txn.status == "SUCCESS" else 0, order_rec.currency
+        ),
+        "manual_payment_gateway": txn.manual,
+        "amount_rounding": None,
     }
 
 
@@ -261,6 +307,27 @@ def fulfillment(store, rec):
     }
 
 
+def _shipping_adjustments(rec, currency):
+    """A shipping refund shows in REST as an order adjustment of kind shipping_refund (negative amounts)."""
+    if not rec.shipping_lines:
+        return []
+    amount = -sum((s["subtotal"] for s in rec.shipping_lines), Decimal("0"))
+    tax = -sum((s["tax"] for s in rec.shipping_lines), Decimal("0"))
+    return [
+        {
+            "id": rec.adjustment_id,
+            "order_id": rec.order_id,
+            "refund_id": rec.id,
+            "kind": "shipping_refund",
+            "reason": "Shipping refund",
+            "amount": money_str(amount),
+            "amount_set": rest_money_set(amount, currency),
+            "tax_amount": money_str(tax),
+            "tax_amount_set": rest_money_set(tax, currency),
+        }
+    ]
+
+
 def refund(store, rec):
     order_rec = store.orders[rec.order_id]
     currency = order_rec.currency
@@ -274,7 +341,7 @@ def refund(store, rec):
         "note": rec.note,
         "restock": rec.restock,
         "user_id": None,
-        "order_adjustments": [],
+        "order_adjustments": _shipping_adjustments(rec, currency),
         "duties": [],
         "total_duties_set": rest_money_set(0, currency),
         "refund_line_items": [
@@ -292,23 +359,7 @@ def refund(store, rec):
             }
             for line in rec.lines
         ],
-        "transactions": [
-            {
-                "id": rec.id + 1,
-                "admin_graphql_api_id": gid("OrderTransaction", rec.id + 1),
-                "order_id": rec.order_id,
-                "kind": "refund",
-                "status": "success",
-                "gateway": "manual",
-                "amount": money_str(rec.amount),
-                "currency": currency,
-                "created_at": rest_time(rec.created_at),
-                "parent_id": None,
-                "test": False,
-            }
-        ]
-        if rec.amount
-        else [],
+        "transactions": [order_transaction(store, store.transactions[t]) for t in rec.transaction_ids],
     }
 
 

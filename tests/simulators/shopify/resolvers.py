@@ -1,15 +1,17 @@
 """Root resolvers: QueryRoot and Mutation fields of the served schema."""
 
 import json
+from decimal import Decimal
 
 from graphql import GraphQLError
 from graphql.execution.values import get_directive_values
 
 from .state import TOPIC_SCOPES, WEBHOOK_TOPICS, ProductOperationRecord, UserErrors, WebhookSubscription
-from .util import gid, gid_type, parse_gid, version_at_least
+from .util import gid, gid_type, money, money_str, parse_gid, version_at_least
 from .views import (
     AdjustmentGroupView,
     AppInstallationView,
+    BalanceTransactionView,
     BulkOperationView,
     CustomerView,
     FulfillmentOrderView,
@@ -17,9 +19,13 @@ from .views import (
     InventoryItemView,
     InventoryLevelView,
     LocationView,
+    OrderTransactionView,
     OrderView,
+    PayoutView,
     ProductOperationView,
     ProductView,
+    RefundView,
+    ShopifyPaymentsAccountView,
     ShopView,
     VariantView,
     WebhookSubscriptionView,
@@ -37,6 +43,9 @@ WRITE_FULFILLMENT_ORDERS = (
     "write_assigned_fulfillment_orders",
     "write_third_party_fulfillment_orders",
 )
+# shopifyPaymentsAccount: its payouts and balance transactions need the payouts scope
+PAYOUT_SCOPES = ("read_shopify_payments_payouts",)
+ACCOUNT_SCOPES = ("read_shopify_payments_payouts", "read_shopify_payments_accounts")
 # Inventory mutations that take @idempotent (2026-01) and require it at runtime from 2026-04
 # (changelog "Making idempotency mandatory for inventory adjustments and refund mutations").
 IDEMPOTENT_FROM, IDEMPOTENT_REQUIRED_FROM = "2026-01", "2026-04"
@@ -143,6 +152,10 @@ class QueryRoot:
             "WebhookSubscription": (store.webhook_subscriptions, WebhookSubscriptionView, ()),
             "BulkOperation": (store.bulk_operations, BulkOperationView, ()),
             "InventoryAdjustmentGroup": (store.adjustment_groups, AdjustmentGroupView, ("read_inventory",)),
+            "OrderTransaction": (store.transactions, OrderTransactionView, ("read_orders",)),
+            "ShopifyPaymentsPayout": (store.payouts, PayoutView, PAYOUT_SCOPES),
+            "ShopifyPaymentsBalanceTransaction": (store.balance_transactions, BalanceTransactionView,
+                                                  PAYOUT_SCOPES),
         }
         if kind == "InventoryLevel":
             level = store.levels_by_id.get(parse_gid(value))
@@ -444,6 +457,13 @@ class QueryRoot:
             return None
         self.ctx.sim.bulk.refresh(op)
         return BulkOperationView(self.ctx, op)
+
+    # ------------------------------------------------------------------ Shopify Payments
+
+    def shopifyPaymentsAccount(self, info):
+        """The shop's Shopify Payments account (null when Shopify Payments is not activated)."""
+        self.ctx.require("shopifyPaymentsAccount", *ACCOUNT_SCOPES)
+        return ShopifyPaymentsAccountView(self.ctx) if self.store.payments_enabled else None
 
 
 class Mutation:
@@ -750,6 +770,116 @@ class Mutation:
             reserve_inventory=options.get("inventoryBehaviour", "BYPASS") != "BYPASS",
         )
         return {"order": OrderView(self.ctx, record), "userErrors": []}
+
+    def refundCreate(self, info, input):
+        """refundCreate: line items (restockType, default NO_RESTOCK, and locationId), shipping (amount
+        before tax, or fullRefund) and the money given back, which is exactly `transactions` (kind
+        REFUND; a parentId names the sale or capture refunded, else one on the same gateway is taken).
+        @idempotent is required from 2026-04 like the inventory mutations (changelog "Making idempotency
+        mandatory for inventory adjustments and refund mutations"). userError texts are approximate [?]."""
+        self.ctx.require("refundCreate", "write_orders")
+
+        def failed(errors):
+            return {"order": None, "refund": None, "userErrors": _user_errors(errors)}
+
+        def run():
+            plan = self._refund_plan(input)
+            if isinstance(plan, list):
+                return failed(plan)
+            order, kwargs = plan
+            refund = self.store.refund(order, **kwargs)
+            return {"order": OrderView(self.ctx, order), "refund": RefundView(self.ctx, refund),
+                    "userErrors": []}
+
+        return self._idempotent(info, "refundCreate", input, run, failed)
+
+    def _refund_plan(self, data):
+        """(order, Store.refund arguments) for a RefundInput, or the userErrors [(field, message, code)]."""
+        store = self.store
+        order = store.get(store.orders, data["orderId"], "Order")
+        if order is None or not self.ctx.order_visible(order):
+            return [(["orderId"], "Order does not exist", None)]
+        errors, lines = [], []
+        by_gid = {gid("LineItem", li.id): li for li in order.line_items}
+        for index, spec in enumerate(data.get("refundLineItems") or []):
+            path = ["refundLineItems", str(index)]
+            line = by_gid.get(spec["lineItemId"])
+            if line is None:
+                errors.append(([*path, "lineItemId"], "Line item does not exist", None))
+                continue
+            left = line.quantity - line.refunded_quantity - sum(
+                entry["quantity"] for entry in lines if entry["ref"] == line.id
+            )
+            if spec["quantity"] < 1 or spec["quantity"] > left:
+                errors.append(([*path, "quantity"], f"Quantity must be between 1 and {left}", None))
+                continue
+            location_id = None
+            if spec.get("locationId"):
+                location = store.get(store.locations, spec["locationId"], "Location")
+                if location is None:
+                    errors.append(([*path, "locationId"], "Location does not exist", None))
+                    continue
+                location_id = location.id
+            lines.append({
+                "ref": line.id,
+                "quantity": spec["quantity"],
+                "restock_type": spec.get("restockType") or "NO_RESTOCK",  # REST's default no_restock [?]
+                "location_id": location_id,
+            })
+        shipping = None
+        if data.get("shipping"):
+            ship = order.shipping_lines[0] if order.shipping_lines else None
+            left = store.shipping_refundable(order, ship) if ship else Decimal("0")
+            if data["shipping"].get("fullRefund"):
+                shipping = True if left > 0 else None
+            elif data["shipping"].get("amount") is not None:
+                shipping = money(data["shipping"]["amount"])
+                if shipping < 0 or shipping > left:
+                    errors.append((["shipping", "amount"],
+                                   f"Shipping refund amount must be between 0 and {money_str(left)}", None))
+                shipping = shipping or None  # 0: no shipping refunded
+        transactions, total = [], Decimal("0")
+        captured = store.captured_transactions(order)
+        over_refund = bool(data.get("allowOverRefunding"))
+        for index, spec in enumerate(data.get("transactions") or []):
+            path = ["transactions", str(index)]
+            amount = money(spec["amount"])
+            parent = None
+            if spec["kind"] != "REFUND":
+                errors.append(([*path, "kind"], "Kind must be refund", None))
+                continue
+            if spec["orderId"] != gid("Order", order.id):
+                errors.append(([*path, "orderId"], "Transaction must belong to the order refunded", None))
+                continue
+            if spec.get("parentId"):
+                parent = next(
+                    (t for t in captured if gid("OrderTransaction", t.id) == spec["parentId"]), None
+                )
+                if parent is None:
+                    errors.append(([*path, "parentId"], "Parent transaction does not exist", None))
+                    continue
+            else:
+                parent = next((t for t in reversed(captured)
+                               if t.gateway == spec["gateway"] and store.refundable(t) >= amount), None)
+            if amount <= 0:
+                errors.append(([*path, "amount"], "Amount must be greater than 0", None))
+                continue
+            if parent is not None and amount > store.refundable(parent) and not over_refund:
+                errors.append(([*path, "amount"],
+                               f"Amount exceeds the refundable {money_str(store.refundable(parent))} "
+                               "of the parent transaction", None))
+                continue
+            transactions.append({"amount": amount, "gateway": spec["gateway"], "parent": parent})
+            total += amount
+        totals = store.payment_totals(order)
+        if total > totals["captured"] - totals["refunded"] and not over_refund:
+            errors.append((["transactions"],
+                           f"Refund amount {money_str(total)} is greater than the net payment received "
+                           f"{money_str(totals['captured'] - totals['refunded'])}", None))
+        if errors:
+            return errors
+        return order, {"lines": lines, "note": data.get("note"), "shipping": shipping,
+                       "transactions": transactions}
 
     # ------------------------------------------------------------------ customers
 

@@ -4,8 +4,9 @@ import random
 from datetime import timedelta
 
 from .state import ID_BASES
-from .util import gid
+from .util import gid, money
 
+COD = "Cash on Delivery (COD)"  # the gateway name of Shopify's cash on delivery payment method
 SIZES = ("XS", "S", "M", "L", "XL", "XXL")
 COLORS = ("Black", "White", "Navy", "Olive", "Red", "Sand", "Grey", "Teal")
 
@@ -107,7 +108,10 @@ DEMO_STOCK = {
 def seed_demo(sim):
     """A small, varied shop for the demo: two locations holding stock (DEMO_STOCK), products with
     options, customers, orders in every state (paid, pending, partially fulfilled, fulfilled,
-    cancelled, refunded)."""
+    cancelled, refunded), paid in the usual ways (payments.py): #1001 by card in one sale (Shopify
+    Payments), #1002 cash on delivery still pending, #1003 authorized then captured in two parts (one per
+    shipment), #1004 cash on delivery taken by hand at delivery, #1006 through the `manual` gateway and
+    refunded in part. Nothing is paid out: `sim.pay_out()` (or POST /__sim/payout) does it."""
     backroom = sim.add_location(
         "Backroom", address1="2 Loopback Road", city="Ottawa", zip="K1A 0A2", country_code="CA"
     )
@@ -217,17 +221,21 @@ def seed_demo(sim):
         [{"sku": "TOTE-NATURAL", "quantity": 1}],
         customer=alan["id"],
         financial_status="PENDING",
+        gateway=COD,
         shipping_lines=[{"title": "Standard", "price": "4.90"}],
         days_ago=2,
     )
     o3 = sim.add_order(
-        [{"sku": "TEE-WHI-S", "quantity": 3}], customer=ada["id"], shipping_address=address, days_ago=2
+        [{"sku": "TEE-WHI-S", "quantity": 3}], customer=ada["id"], shipping_address=address, days_ago=2,
+        financial_status="AUTHORIZED",
     )
     o4 = sim.add_order(
         [{"sku": "MUG-ENAMEL", "quantity": 2}, {"sku": "GIFT-25", "quantity": 1}],
         email="guest@example.com",
         days_ago=1,
         discount_codes=[{"code": "FIVEOFF", "type": "fixed_amount", "amount": "5.00"}],
+        financial_status="PENDING",
+        gateway=COD,
     )
     o5 = sim.add_order([{"sku": "TEE-BLA-L", "quantity": 1}], customer=alan["id"], days_ago=1)
     o6 = sim.add_order(
@@ -236,6 +244,7 @@ def seed_demo(sim):
         tax_rate="0.2",
         taxes_included=True,
         days_ago=0,
+        gateway="manual",
     )
     # states: partially fulfilled, fulfilled, cancelled, refunded
     store = sim.store
@@ -246,6 +255,9 @@ def seed_demo(sim):
             [(gid("FulfillmentOrder", fo.id), [(gid("FulfillmentOrderLineItem", fo.lines[0].id), 1)])],
             {"company": "La Poste", "number": "6A12345678901"},
         )
+        # captured per shipment: the shipped T-shirt now, the rest at once (a second partial capture)
+        store.capture(order3, money(order3.total / 3))
+        store.capture(order3)
     sim.fulfill_order(
         o4["id"],
         tracking={
@@ -254,6 +266,7 @@ def seed_demo(sim):
             "url": "https://www.ups.com/track?tracknum=1Z999AA10123456784",
         },
     )
+    sim.mark_order_paid(o4["id"])  # the courier collected the cash on delivery
     sim.cancel_order(o5["id"], reason="CUSTOMER")
     sim.refund_order(o6["id"], lines=[("TOTE-BLACK", 1)], note="Damaged")
     return {

@@ -101,6 +101,8 @@ class Handler(BaseHTTPRequestHandler):
             return None
         if path == "/admin/oauth/access_token":
             return self._token(body)
+        if path == "/__sim/payout":
+            return self._payout(body)
         match = GRAPHQL_RE.match(path)
         if match:
             return self._graphql(match["version"], body)
@@ -157,6 +159,26 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(500, {"errors": "Internal Server Error"}, headers)
         sim._hold_answer(body)
         return self._send(200, response, headers)
+
+    def _payout(self, raw):
+        """Test switch (no Shopify endpoint): pay the Shopify Payments balance out now, as Shopify's payout
+        schedule would. Needs the app's token (X-Shopify-Access-Token); body {"status": "PAID"} optional.
+        Answers the payout (sim.pay_out), or {"payout": null} when nothing is left to pay out."""
+        sim = self.sim
+        if self.headers.get("X-Shopify-Access-Token") != sim.access_token:
+            return self._send(401, {"errors": "[API] Invalid API key or access token (unrecognized login or "
+                                              "wrong password)"})
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return self._send(400, {"errors": "The body must be a JSON object."})
+        try:
+            payout = sim.pay_out(status=body.get("status") or "PAID")
+        except ValueError as exc:
+            return self._send(422, {"errors": str(exc)})
+        return self._send(200, {"payout": payout})
 
     def _bulk(self, op_id, token):
         sim = self.sim

@@ -21,7 +21,7 @@ from .oauth import OAuthServer, calculate_hmac
 from .published import ENV_DIR, OFF_WARNING, PublishedSchemaMissing, PublishedSchemas, required_by_environment
 from .server import SimulatorHTTPServer
 from .state import WEBHOOK_TOPICS, Store, UserErrors, WebhookSubscription
-from .util import SimClock, gid, parse_gid, parse_time, version_key
+from .util import SimClock, gid, money_str, parse_gid, parse_time, version_key
 from .webhooks import COMPLIANCE_TOPICS, WebhookManager, sign
 
 SUPPORTED_VERSIONS = ("2026-01", "2026-04", "2026-07", "2026-10")
@@ -42,6 +42,7 @@ DEFAULT_SCOPES = (
     "write_merchant_managed_fulfillment_orders",
     "read_assigned_fulfillment_orders",
     "write_assigned_fulfillment_orders",
+    "read_shopify_payments_payouts",
 )
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _logger = logging.getLogger(__name__)
@@ -150,6 +151,7 @@ class ShopifySimulator(OutageMixin, LoopbackServing):
             "inventoryActivate",
             "inventoryAdjustQuantities",
             "inventorySetQuantities",
+            "refundCreate",
         }
         self.bulk_polls_until_complete = bulk_polls_until_complete
         self.bulk_seconds = bulk_seconds
@@ -507,6 +509,8 @@ class ShopifySimulator(OutageMixin, LoopbackServing):
                 for li in order.line_items
             ],
             "fulfillments": [gid("Fulfillment", f) for f in order.fulfillment_ids],
+            "gateway": order.gateway,
+            "transactions": [self._transaction_summary(t) for t in store.order_transactions(order)],
         }
 
     # ------------------------------------------------------------------ seeding
@@ -690,12 +694,114 @@ class ShopifySimulator(OutageMixin, LoopbackServing):
         with self.store.lock:
             return self._order_summary(self.store.mark_paid(self._order(ref)))
 
-    def refund_order(self, ref, lines=(), amount=None, note=None, restock=True):
-        """Refund (sku or line item id, quantity) pairs and/or an amount; emits refunds/create."""
+    def refund_order(self, ref, lines=(), amount=None, note=None, restock=True, shipping=None):
+        """Refund (sku or line item id, quantity) pairs, shipping (True: all of it, or an amount before
+        tax) and/or an amount; the money goes back through the order's captured transactions (REFUND
+        transactions, order_transactions/create), then refunds/create."""
         with self.store.lock:
             order = self._order(ref)
-            refund = self.store.refund(order, lines=lines, amount=amount, note=note, restock=restock)
-            return {"id": gid("Refund", refund.id), "legacy_id": refund.id, "amount": str(refund.amount)}
+            refund = self.store.refund(order, lines=lines, amount=amount, note=note, restock=restock,
+                                       shipping=shipping)
+            return {
+                "id": gid("Refund", refund.id),
+                "legacy_id": refund.id,
+                "amount": str(refund.amount),
+                "transactions": [self._transaction_summary(self.store.transactions[t])
+                                 for t in refund.transaction_ids],
+            }
+
+    # ------------------------------------------------------------------ payments (payments.py)
+
+    def capture_order(self, ref, amount=None):
+        """Capture (part of) the order's open authorization; emits order_transactions/create,
+        orders/updated, and orders/paid once paid in full. :returns: the capture's summary."""
+        with self.store.lock:
+            return self._transaction_summary(self.store.capture(self._order(ref), amount))
+
+    def add_order_transaction(self, ref, kind, amount, gateway=None, status="SUCCESS", parent=None,
+                              error_code=None):
+        """Record any transaction on the order (e.g. a FAILURE sale with error_code CARD_DECLINED, or a
+        duplicate); the order's financial status follows (orders/paid when it becomes paid).
+        `parent`: a transaction GID or id."""
+        with self.store.lock:
+            order = self._order(ref)
+            store = self.store
+            parent_txn = store.get(store.transactions, parent, "OrderTransaction") if parent else None
+            txn = store.add_transaction(order, kind, amount, gateway or order.gateway or "manual", status,
+                                        parent=parent_txn, error_code=error_code)
+            became_paid = self.store.settle_payment_status(order)
+            self.store.touch_order(order, *(("orders/paid",) if became_paid else ()))
+            return self._transaction_summary(txn)
+
+    def order_transactions(self, ref):
+        with self.store.lock:
+            order = self._order(ref)
+            return [self._transaction_summary(t) for t in self.store.order_transactions(order)]
+
+    def _transaction_summary(self, txn):
+        return {
+            "id": gid("OrderTransaction", txn.id),
+            "legacy_id": txn.id,
+            "kind": txn.kind,
+            "status": txn.status,
+            "gateway": txn.gateway,
+            "amount": str(txn.amount),
+            "parent_id": gid("OrderTransaction", txn.parent_id) if txn.parent_id else None,
+        }
+
+    def pay_out(self, status="PAID", issued_at=None):
+        """Pay the Shopify Payments balance out (the test switch of Shopify's payout schedule; also
+        POST /__sim/payout): the balance transactions not yet paid out go into a new payout, with its
+        fees. :returns: the payout's summary, or None when there is nothing to pay out."""
+        if isinstance(issued_at, str):
+            issued_at = parse_time(issued_at)
+        with self.store.lock:
+            payout = self.store.pay_out(status, issued_at)
+            return self._payout_summary(payout) if payout else None
+
+    def set_payout_status(self, ref, status):
+        """Move a payout on (SCHEDULED -> IN_TRANSIT -> PAID, or FAILED/CANCELED)."""
+        with self.store.lock:
+            payout = self.store.get(self.store.payouts, ref, "ShopifyPaymentsPayout")
+            if payout is None:
+                raise ValueError(f"no payout {ref!r}")
+            payout.status = status
+            return self._payout_summary(payout)
+
+    def payments_adjustment(self, amount, reason="Adjustment", fee=0):
+        """A Shopify Payments adjustment (ADJUSTMENT balance transaction), paid out with the next payout."""
+        with self.store.lock:
+            record = self.store.payments_adjustment(amount, reason, fee)
+            return gid("ShopifyPaymentsBalanceTransaction", record.id)
+
+    def balance_transactions(self):
+        """Every Shopify Payments balance transaction, oldest first (type, amount, fee, net, payout)."""
+        with self.store.lock:
+            return [
+                {
+                    "id": gid("ShopifyPaymentsBalanceTransaction", b.id),
+                    "type": b.type,
+                    "amount": str(b.amount),
+                    "fee": str(b.fee),
+                    "net": str(b.net),
+                    "order_id": gid("Order", b.order_id) if b.order_id else None,
+                    "order_transaction_id": b.order_transaction_id,
+                    "payout_id": gid("ShopifyPaymentsPayout", b.payout_id) if b.payout_id else None,
+                }
+                for b in sorted(self.store.balance_transactions.values(), key=lambda b: b.id)
+            ]
+
+    def _payout_summary(self, payout):
+        return {
+            "id": gid("ShopifyPaymentsPayout", payout.id),
+            "legacy_id": payout.id,
+            "status": payout.status,
+            "net": money_str(payout.net),
+            "issued_at": payout.issued_at.isoformat(),
+            "summary": {name: money_str(value) for name, value in payout.summary.items()},
+            "balance_transactions": [gid("ShopifyPaymentsBalanceTransaction", b)
+                                     for b in payout.balance_transaction_ids],
+        }
 
     def fulfill_order(self, ref, tracking=None, lines=None):
         """Merchant fulfils in the admin (emits fulfillments/create, orders/fulfilled or

@@ -12,6 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from . import payloads
+from .payments import DEFAULT_GATEWAY, SHOPIFY_PAYMENTS, PaymentsMixin
 from .util import gid, money, parse_gid, slugify
 
 QUANTITY_NAMES = (
@@ -72,6 +73,12 @@ ID_BASES = {
     "InventoryAdjustmentGroup": 33_000_000_000_000,
     "ProductSetOperation": 20_000_000_000,
     "ProductDeleteOperation": 21_000_000_000,
+    "OrderTransaction": 5_900_000_000_000,
+    "RefundShippingLine": 300_000_000_000,
+    "OrderAdjustment": 260_000_000_000,
+    "ShopifyPaymentsPayout": 90_000_000,
+    "ShopifyPaymentsBalanceTransaction": 310_000_000,
+    "ShopifyPaymentsCharge": 2_600_000_000_000,
 }
 
 WEBHOOK_TOPICS = {
@@ -97,6 +104,7 @@ WEBHOOK_TOPICS = {
     "ORDERS_PAID": "orders/paid",
     "ORDERS_PARTIALLY_FULFILLED": "orders/partially_fulfilled",
     "ORDERS_UPDATED": "orders/updated",
+    "ORDER_TRANSACTIONS_CREATE": "order_transactions/create",
     "PRODUCTS_CREATE": "products/create",
     "PRODUCTS_DELETE": "products/delete",
     "PRODUCTS_UPDATE": "products/update",
@@ -106,6 +114,7 @@ TOPIC_SCOPES = {
     "orders": "read_orders",
     "fulfillments": "read_fulfillments",
     "refunds": "read_orders",
+    "order_transactions": "read_orders",
     "products": "read_products",
     "inventory_items": "read_inventory",
     "inventory_levels": "read_inventory",
@@ -347,6 +356,8 @@ class Order:
     refund_ids: list = field(default_factory=list)
     paid_amount: Decimal = Decimal("0")
     custom_attributes: list = field(default_factory=list)
+    transaction_ids: list = field(default_factory=list)  # OrderTransaction ids (payments.py)
+    gateway: str | None = None  # the checkout's payment gateway (payment_gateway_names)
 
     @property
     def name(self):
@@ -443,6 +454,9 @@ class Refund:
     lines: list  # dicts: id, line_item_id, quantity, restock_type, subtotal, tax, location_id
     amount: Decimal
     restock: bool = True
+    transaction_ids: list = field(default_factory=list)
+    shipping_lines: list = field(default_factory=list)  # dicts: id, shipping_line_id, subtotal, tax
+    adjustment_id: int | None = None  # the REST order adjustment of a shipping refund
 
 
 @dataclass(slots=True)
@@ -488,8 +502,8 @@ class ProductOperationRecord:
     deleted_product_id: int | None = None
 
 
-class Store:
-    """Everything one shop holds, plus the rules that change it."""
+class Store(PaymentsMixin):
+    """Everything one shop holds, plus the rules that change it (money after the checkout: payments.py)."""
 
     def __init__(self, clock, shop_domain, currency="USD", emit=None):
         self.lock = threading.RLock()
@@ -510,6 +524,7 @@ class Store:
         self.handles = {}
         self.collections = {}  # id -> title (created by tests: add_collection)
         self.order_count = 0
+        self._init_payments()
 
     # ------------------------------------------------------------------------------------------ ids
 
@@ -1527,8 +1542,12 @@ class Store:
         source_name="web",
         reserve_inventory=True,
         custom_attributes=None,
+        gateway=None,
     ):
-        """Seed an order the way a checkout would; returns the Order (emits orders/create, orders/paid)."""
+        """Seed an order the way a checkout would; returns the Order (emits orders/create, its
+        order_transactions/create, orders/paid). `gateway` is the payment gateway of the checkout
+        (default shopify_payments, `manual` for a PENDING order); a PAID, AUTHORIZED, PARTIALLY_PAID or
+        PENDING order gets the transactions of that state (payments.open_payment)."""
         now = self.now()
         created = created_at or now
         currency = currency or self.currency
@@ -1617,6 +1636,7 @@ class Store:
             test=test,
             source_name=source_name,
             custom_attributes=list(custom_attributes or []),
+            gateway=gateway or DEFAULT_GATEWAY.get(financial_status, SHOPIFY_PAYMENTS),
         )
         self.order_count += 1
         self._discounts(order, discount_codes or [])
@@ -1662,6 +1682,7 @@ class Store:
                         self._move(level, "available", "committed", li.quantity)
                         self.emit("inventory_levels/update", payloads.inventory_level(self, level))
         self.emit("orders/create", payloads.order(self, order))
+        self.open_payment(order, financial_status)
         if financial_status == "PAID":
             self.emit("orders/paid", payloads.order(self, order))
         return order
@@ -1840,24 +1861,42 @@ class Store:
                         self.emit("inventory_levels/update", payloads.inventory_level(self, level))
                     line.remaining_quantity = 0
                 fo.status, fo.updated_at = "CLOSED", now
+        self.void_authorizations(order)  # the authorization no longer holds the customer's money
         if order.financial_status in ("AUTHORIZED", "PENDING"):
             order.financial_status = "VOIDED"
         self.touch_order(order, "orders/cancelled")
         return order
 
     def mark_paid(self, order):
+        """The merchant marks the order paid (orderMarkAsPaid): the outstanding amount is captured or
+        recorded as a sale (payments.record_payment); emits order_transactions/create, orders/paid."""
+        self.record_payment(order)
+        self.settle_payment_status(order)
         order.financial_status = "PAID"
         order.paid_amount = order.total
         self.touch_order(order, "orders/paid")
         return order
 
-    def refund(self, order, lines=(), amount=None, note=None, restock=True):
-        """Refund line items (`lines`: [(line item id or sku, qty)]) and/or an amount.
+    def refund(self, order, lines=(), amount=None, note=None, restock=True, shipping=None, transactions=None):
+        """Refund line items and/or shipping and/or an amount; emits refunds/create (after the refund's
+        order_transactions/create) and orders/updated.
 
-        Emits refunds/create and orders/updated."""
+        `lines`: (line item id, GID or sku, quantity) pairs, or dicts {"ref", "quantity", "restock_type",
+        "location_id"} (refundCreate: an explicit NO_RESTOCK, CANCEL or RETURN, and where a returned
+        unit goes back). `shipping`: True (what is left of the first shipping line) or an amount (before
+        tax); its tax is refunded in proportion. `amount` replaces the computed total. `transactions`:
+        None gives the total back through the order's captured transactions (payments.py); a list of
+        dicts {"amount", "gateway", "parent" (OrderTransaction or None)} records exactly those
+        (refundCreate: the money refunded is what its transactions say)."""
         now = self.now()
         refund_lines, total = [], Decimal("0")
-        for ref, qty in lines:
+        for spec in lines:
+            if isinstance(spec, dict):
+                ref, qty = spec["ref"], spec["quantity"]
+                restock_type, to_location = spec.get("restock_type"), spec.get("location_id")
+            else:
+                (ref, qty), restock_type, to_location = spec, None, None
+            line_restock = restock if restock_type is None else restock_type != "NO_RESTOCK"
             line = next(
                 (
                     li
@@ -1885,7 +1924,7 @@ class Store:
                     location_id = fo.location_id
                     level = self._line_level(line, fo.location_id)
                     if level is not None:
-                        if restock:
+                        if line_restock:
                             self._move(level, "committed", "available", take)
                         else:
                             level.quantities["committed"] -= take
@@ -1895,7 +1934,7 @@ class Store:
                     fl.remaining_quantity == 0 for fl in fo.lines
                 ):
                     fo.status, fo.updated_at = "CLOSED", now
-            if restock and remaining:
+            if line_restock and remaining:
                 fulfillment = next(
                     (
                         self.fulfillments[f]
@@ -1904,12 +1943,15 @@ class Store:
                     ),
                     None,
                 )
-                location_id = fulfillment.location_id if fulfillment else self.primary_location().id
+                location_id = to_location or (
+                    fulfillment.location_id if fulfillment else self.primary_location().id
+                )
                 level = self._line_level(line, location_id)
                 if level is not None:
                     self._adjust(level, "available", remaining)
                     self.emit("inventory_levels/update", payloads.inventory_level(self, level))
-            restock_type = "NO_RESTOCK" if not restock else ("RETURN" if remaining else "CANCEL")
+            if restock_type is None:
+                restock_type = "NO_RESTOCK" if not restock else ("RETURN" if remaining else "CANCEL")
             line.refunded_quantity += qty
             total += subtotal + (Decimal("0") if order.taxes_included else tax)
             refund_lines.append(
@@ -1923,6 +1965,27 @@ class Store:
                     "location_id": location_id,
                 }
             )
+        shipping_refunds = []
+        if shipping is not None and shipping is not False:
+            ship = order.shipping_lines[0] if order.shipping_lines else None
+            if ship is None:
+                raise ValueError(f"order {order.name} has no shipping to refund")
+            left = self.shipping_refundable(order, ship)
+            subtotal = left if shipping is True else money(shipping)
+            if subtotal < 0 or subtotal > left:
+                raise ValueError(f"cannot refund {subtotal} of shipping, {left} is left")
+            ship_tax = sum((t.price for t in ship.tax_lines), Decimal("0"))
+            tax = money(ship_tax * subtotal / ship.price) if ship.price else Decimal("0")
+            if subtotal:
+                shipping_refunds.append(
+                    {
+                        "id": self.next_id("RefundShippingLine"),
+                        "shipping_line_id": ship.id,
+                        "subtotal": subtotal,
+                        "tax": tax,
+                    }
+                )
+                total += subtotal + (Decimal("0") if order.taxes_included else tax)
         if amount is not None:
             total = money(amount)
         refund = Refund(
@@ -1933,14 +1996,36 @@ class Store:
             lines=refund_lines,
             amount=total,
             restock=restock,
+            shipping_lines=shipping_refunds,
+            adjustment_id=self.next_id("OrderAdjustment") if shipping_refunds else None,
         )
         self.refunds[refund.id] = refund
         order.refund_ids.append(refund.id)
-        refunded = sum((self.refunds[r].amount for r in order.refund_ids), Decimal("0"))
-        order.financial_status = "REFUNDED" if refunded >= order.total else "PARTIALLY_REFUNDED"
+        if transactions is None:
+            self.refund_transactions(order, refund, total)
+        else:
+            for spec in transactions:
+                self.add_transaction(
+                    order, "REFUND", spec["amount"], spec["gateway"], parent=spec.get("parent"), refund=refund
+                )
+            refund.amount = sum((self.transactions[t].amount for t in refund.transaction_ids), Decimal("0"))
+        if refund.amount > 0:
+            if not self.settle_payment_status(order) and not order.transaction_ids:
+                refunded = self.refunded_total(order)
+                order.financial_status = "REFUNDED" if refunded >= order.total else "PARTIALLY_REFUNDED"
         self.emit("refunds/create", payloads.refund(self, refund))
         self.touch_order(order)
         return refund
+
+    def shipping_refundable(self, order, ship):
+        """What is left to refund of a shipping line (its price after discounts, before tax)."""
+        discounted = ship.price - sum((a for a, _i in ship.discount_allocations), Decimal("0"))
+        done = sum(
+            (s["subtotal"] for r in order.refund_ids for s in self.refunds[r].shipping_lines
+             if s["shipping_line_id"] == ship.id),
+            Decimal("0"),
+        )
+        return discounted - done
 
     def refunded_total(self, order):
         return sum((self.refunds[r].amount for r in order.refund_ids), Decimal("0"))

@@ -984,3 +984,376 @@ def test_order_create_and_weight_measurement(sim):
     assert answer["userErrors"] == []
     weight = answer["product"]["variants"]["nodes"][0]["inventoryItem"]["measurement"]["weight"]
     assert weight == {"value": 0.3, "unit": "KILOGRAMS"}
+
+
+# ------------------------------------------------------------------------------------- payments (payments.py)
+
+TRANSACTIONS = """
+query Order($id: ID!) {
+  order(id: $id) {
+    name displayFinancialStatus paymentGatewayNames capturable
+    totalReceivedSet { shopMoney { amount } } netPaymentSet { shopMoney { amount } }
+    totalCapturableSet { shopMoney { amount } }
+    transactions(first: 10) {
+      id kind status gateway manualPaymentGateway test processedAt
+      amountSet { shopMoney { amount currencyCode } presentmentMoney { amount } }
+      parentTransaction { id kind }
+    }
+    capturableOnly: transactions(first: 5, capturable: true) { id }
+    refunds(first: 5) { id }
+  }
+}"""
+
+REFUND_CREATE = """
+mutation Refund($input: RefundInput!, $key: String!) {
+  refundCreate(input: $input) @idempotent(key: $key) {
+    refund {
+      id note createdAt
+      order { id displayFinancialStatus }
+      totalRefundedSet { shopMoney { amount } }
+      refundLineItems(first: 10) {
+        nodes { lineItem { sku } quantity restockType subtotalSet { shopMoney { amount } } }
+      }
+      refundShippingLines(first: 5) {
+        nodes {
+          shippingLine { title }
+          subtotalAmountSet { shopMoney { amount } } taxAmountSet { shopMoney { amount } }
+        }
+      }
+      transactions(first: 5) {
+        nodes { id kind status gateway amountSet { shopMoney { amount } } parentTransaction { id } }
+      }
+    }
+    userErrors { field message }
+  }
+}"""
+
+PAYMENTS = """
+query Payments($first: Int!, $after: String, $query: String,
+               $btFirst: Int!, $btAfter: String, $btQuery: String) {
+  shopifyPaymentsAccount {
+    id activated defaultCurrency balance { amount currencyCode }
+    payouts(first: $first, after: $after, query: $query) {
+      nodes {
+        id legacyResourceId issuedAt status transactionType net { amount currencyCode }
+        summary {
+          chargesGross { amount } chargesFee { amount } refundsFeeGross { amount } refundsFee { amount }
+          adjustmentsGross { amount } adjustmentsFee { amount }
+        }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+    balanceTransactions(first: $btFirst, after: $btAfter, query: $btQuery, sortKey: ID) {
+      nodes {
+        id type test sourceType sourceId sourceOrderTransactionId transactionDate adjustmentReason
+        amount { amount } fee { amount } net { amount }
+        associatedOrder { id name }
+        associatedPayout { id status }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}"""
+
+
+def _paid_tee_shop(sim):
+    sim.add_product("Tee", variants=[{"sku": "TEE", "price": "20.00", "inventory": 50}], webhooks=False)
+
+
+def _order_by_name(sim, name):
+    return next(o for o in sim.store.orders.values() if o.name == name)
+
+
+def test_seeded_orders_carry_the_transactions_of_how_they_were_paid(sim):
+    sim.seed("demo")
+    data = {}
+    for name in ("#1001", "#1002", "#1003", "#1004", "#1006"):
+        order = _order_by_name(sim, name)
+        data[name] = gql(sim, TRANSACTIONS, {"id": f"gid://shopify/Order/{order.id}"})["data"]["order"]
+
+    def kinds(name):
+        return [(t["kind"], t["status"], t["gateway"], t["amountSet"]["shopMoney"]["amount"])
+                for t in data[name]["transactions"]]
+
+    card = data["#1001"]  # paid by card in one sale
+    assert kinds("#1001") == [("SALE", "SUCCESS", "shopify_payments", "75.78")]
+    assert card["displayFinancialStatus"] == "PAID" and card["paymentGatewayNames"] == ["shopify_payments"]
+    assert card["totalReceivedSet"]["shopMoney"]["amount"] == "75.78"
+    assert card["transactions"][0]["manualPaymentGateway"] is False
+    # cash on delivery not collected yet: a pending sale of a manual gateway
+    assert kinds("#1002") == [("SALE", "PENDING", "Cash on Delivery (COD)", "23.9")]
+    assert data["#1002"]["displayFinancialStatus"] == "PENDING"
+    assert data["#1002"]["transactions"][0]["manualPaymentGateway"] is True
+    assert data["#1002"]["totalReceivedSet"]["shopMoney"]["amount"] == "0.0"
+    # authorized, then captured in two parts, each capture pointing at the authorization
+    assert kinds("#1003") == [
+        ("AUTHORIZATION", "SUCCESS", "shopify_payments", "72.0"),
+        ("CAPTURE", "SUCCESS", "shopify_payments", "24.0"),
+        ("CAPTURE", "SUCCESS", "shopify_payments", "48.0"),
+    ]
+    auth = data["#1003"]["transactions"][0]
+    assert [t["parentTransaction"] for t in data["#1003"]["transactions"][1:]] == [
+        {"id": auth["id"], "kind": "AUTHORIZATION"}
+    ] * 2
+    assert data["#1003"]["displayFinancialStatus"] == "PAID" and data["#1003"]["capturable"] is False
+    assert data["#1003"]["capturableOnly"] == []
+    # cash on delivery taken by hand: the pending sale, then a successful one
+    assert kinds("#1004") == [
+        ("SALE", "PENDING", "Cash on Delivery (COD)", "49.0"),
+        ("SALE", "SUCCESS", "Cash on Delivery (COD)", "49.0"),
+    ]
+    assert data["#1004"]["displayFinancialStatus"] == "PAID"
+    # the manual gateway, refunded in part through a refund transaction on the sale
+    assert kinds("#1006") == [
+        ("SALE", "SUCCESS", "manual", "38.0"),
+        ("REFUND", "SUCCESS", "manual", "19.0"),
+    ]
+    sale, refund = data["#1006"]["transactions"]
+    assert refund["parentTransaction"]["id"] == sale["id"]
+    assert data["#1006"]["displayFinancialStatus"] == "PARTIALLY_REFUNDED"
+    assert data["#1006"]["netPaymentSet"]["shopMoney"]["amount"] == "19.0"
+
+
+def test_captures_and_marking_paid_send_transaction_and_paid_webhooks(sim, receiver):
+    for topic in ("ORDER_TRANSACTIONS_CREATE", "ORDERS_PAID"):
+        sim.subscribe(topic, receiver.url)
+    _paid_tee_shop(sim)
+    order = sim.add_order([{"sku": "TEE", "quantity": 3}], financial_status="AUTHORIZED")
+    data = gql(sim, TRANSACTIONS, {"id": order["id"]})["data"]["order"]
+    assert data["displayFinancialStatus"] == "AUTHORIZED" and data["capturable"] is True
+    assert data["totalCapturableSet"]["shopMoney"]["amount"] == "60.0"
+    assert [t["id"] for t in data["capturableOnly"]] == [data["transactions"][0]["id"]]
+    first = sim.capture_order(order["id"], "20.00")
+    data = gql(sim, TRANSACTIONS, {"id": order["id"]})["data"]["order"]
+    assert data["displayFinancialStatus"] == "PARTIALLY_PAID"
+    assert data["totalCapturableSet"]["shopMoney"]["amount"] == "40.0"
+    with pytest.raises(ValueError):
+        sim.capture_order(order["id"], "40.01")  # more than the authorization has left
+    sim.capture_order(order["id"])
+    assert gql(sim, TRANSACTIONS, {"id": order["id"]})["data"]["order"]["displayFinancialStatus"] == "PAID"
+    cod = sim.add_order([{"sku": "TEE", "quantity": 1}], financial_status="PENDING",
+                        gateway="Cash on Delivery (COD)")
+    sim.mark_order_paid(cod["id"])
+    sim.flush_webhooks()
+    topics = [r["headers"]["X-Shopify-Topic"] for r in receiver.requests]
+    assert topics == [
+        "order_transactions/create",  # the authorization at the checkout
+        "order_transactions/create",  # first capture: not paid in full, no orders/paid
+        "order_transactions/create",
+        "orders/paid",
+        "order_transactions/create",  # the pending cash on delivery
+        "order_transactions/create",  # taken by hand
+        "orders/paid",
+    ]
+    bodies = [json.loads(r["body"]) for r in receiver.requests]
+    auth, capture = bodies[0], bodies[1]
+    assert auth["kind"] == "authorization" and auth["status"] == "success" and auth["amount"] == "60.00"
+    assert capture == {
+        **capture,
+        "id": first["legacy_id"],
+        "admin_graphql_api_id": first["id"],
+        "order_id": order["legacy_id"],
+        "kind": "capture",
+        "status": "success",
+        "gateway": "shopify_payments",
+        "amount": "20.00",
+        "currency": "USD",
+        "parent_id": auth["id"],
+        "manual_payment_gateway": False,
+        "test": False,
+    }
+    assert {"created_at", "processed_at", "payment_id", "error_code", "receipt"} <= set(capture)
+    assert bodies[3]["financial_status"] == "paid"
+    assert bodies[3]["payment_gateway_names"] == ["shopify_payments"]
+    assert (bodies[4]["status"], bodies[5]["status"], bodies[5]["kind"]) == ("pending", "success", "sale")
+    assert bodies[5]["gateway"] == "Cash on Delivery (COD)" and bodies[5]["manual_payment_gateway"] is True
+
+
+def test_refund_create_refunds_lines_shipping_and_exactly_its_transactions(sim, receiver):
+    sim.subscribe("REFUNDS_CREATE", receiver.url)
+    _paid_tee_shop(sim)
+    order = sim.add_order([{"sku": "TEE", "quantity": 3}], tax_rate="0.2",
+                          shipping_lines=[{"title": "Standard", "price": "5.00"}], webhooks=False)
+    sim.fulfill_order(order["id"], lines=[("TEE", 1)])
+    [sale] = sim.order_transactions(order["id"])  # 60 + 5 + 13 tax = 78.00
+    line_id = order["line_items"][0]["id"]
+    refund_input = {
+        "orderId": order["id"],
+        "note": "One came back torn",
+        "refundLineItems": [{"lineItemId": line_id, "quantity": 1, "restockType": "RETURN"},
+                            {"lineItemId": line_id, "quantity": 1, "restockType": "CANCEL"}],
+        "shipping": {"amount": "5.00"},
+        "transactions": [{"orderId": order["id"], "kind": "REFUND", "gateway": "shopify_payments",
+                          "amount": "54.00", "parentId": sale["id"]}],
+    }
+    result = gql(sim, REFUND_CREATE, {"input": refund_input, "key": "refund-1"})["data"]["refundCreate"]
+    assert result["userErrors"] == []
+    refund = result["refund"]
+    assert refund["note"] == "One came back torn"
+    assert refund["totalRefundedSet"]["shopMoney"]["amount"] == "54.0"  # what the transactions gave back
+    assert [(n["lineItem"]["sku"], n["quantity"], n["restockType"], n["subtotalSet"]["shopMoney"]["amount"])
+            for n in refund["refundLineItems"]["nodes"]] == [
+        ("TEE", 1, "RETURN", "20.0"),
+        ("TEE", 1, "CANCEL", "20.0"),
+    ]
+    [ship] = refund["refundShippingLines"]["nodes"]
+    assert ship["shippingLine"]["title"] == "Standard"
+    assert ship["subtotalAmountSet"]["shopMoney"]["amount"] == "5.0"
+    assert ship["taxAmountSet"]["shopMoney"]["amount"] == "1.0"
+    [txn] = refund["transactions"]["nodes"]
+    assert (txn["kind"], txn["status"], txn["gateway"], txn["parentTransaction"]["id"]) == (
+        "REFUND", "SUCCESS", "shopify_payments", sale["id"])
+    assert refund["order"]["displayFinancialStatus"] == "PARTIALLY_REFUNDED"
+    assert sim.inventory("TEE") == 49  # the returned unit and the cancelled one are back: 50 - 3 + 2
+    # the same key again: the original answer, no second refund
+    again = gql(sim, REFUND_CREATE, {"input": refund_input, "key": "refund-1"})["data"]["refundCreate"]
+    assert again["refund"]["id"] == refund["id"]
+    assert len(sim.store.refunds) == 1
+    # required from 2026-04, as for the inventory mutations
+    without_key = REFUND_CREATE.replace(" @idempotent(key: $key)", "").replace(", $key: String!", "")
+    missing = gql(sim, without_key, {"input": refund_input})
+    assert "@idempotent" in missing["errors"][0]["message"] and len(sim.store.refunds) == 1
+    sim.flush_webhooks()
+    [body] = [json.loads(r["body"]) for r in receiver.requests]
+    assert body["id"] == int(refund["id"].rsplit("/", 1)[1])
+    assert [(t["kind"], t["amount"], t["parent_id"]) for t in body["transactions"]] == [
+        ("refund", "54.00", sale["legacy_id"])]
+    assert [(a["kind"], a["amount"], a["tax_amount"]) for a in body["order_adjustments"]] == [
+        ("shipping_refund", "-5.00", "-1.00")]
+    assert [i["restock_type"] for i in body["refund_line_items"]] == ["return", "cancel"]
+
+
+def test_refund_create_refuses_what_shopify_refuses_and_changes_nothing(sim):
+    _paid_tee_shop(sim)
+    order = sim.add_order([{"sku": "TEE", "quantity": 1}], webhooks=False)
+    [sale] = sim.order_transactions(order["id"])
+
+    def refund(**fields):
+        refund_input = {"orderId": order["id"], **fields}
+        answer = gql(sim, REFUND_CREATE, {"input": refund_input, "key": json.dumps(fields)})
+        return answer["data"]["refundCreate"]
+
+    def transaction(amount, **extra):
+        return [{"orderId": order["id"], "kind": "REFUND", "gateway": "shopify_payments", "amount": amount,
+                 "parentId": sale["id"], **extra}]
+
+    over = refund(transactions=transaction("20.01"))
+    assert over["refund"] is None and over["userErrors"][0]["field"] == ["transactions", "0", "amount"]
+    wrong_kind = refund(transactions=transaction("5.00", kind="SALE"))
+    assert wrong_kind["userErrors"][0]["field"] == ["transactions", "0", "kind"]
+    too_many = refund(refundLineItems=[{"lineItemId": order["line_items"][0]["id"], "quantity": 2}])
+    assert too_many["userErrors"][0]["field"] == ["refundLineItems", "0", "quantity"]
+    unknown = refund(refundLineItems=[{"lineItemId": "gid://shopify/LineItem/1", "quantity": 1}])
+    assert unknown["userErrors"][0]["field"] == ["refundLineItems", "0", "lineItemId"]
+    no_order = gql(sim, REFUND_CREATE, {"input": {"orderId": "gid://shopify/Order/1"}, "key": "x"})
+    assert no_order["data"]["refundCreate"]["userErrors"][0]["field"] == ["orderId"]
+    assert not sim.store.refunds and sim.inventory("TEE", name="committed") == 1
+    # a refund without transactions gives no money back (a restock only); the order stays paid
+    restock = refund(refundLineItems=[{"lineItemId": order["line_items"][0]["id"], "quantity": 1,
+                                       "restockType": "CANCEL"}])
+    assert restock["refund"]["totalRefundedSet"]["shopMoney"]["amount"] == "0.0"
+    assert restock["refund"]["order"]["displayFinancialStatus"] == "PAID"
+    assert sim.inventory("TEE") == 50
+
+
+def test_payouts_group_the_unpaid_balance_with_fees_and_paginate(sim):
+    _paid_tee_shop(sim)
+    paid = [sim.add_order([{"sku": "TEE", "quantity": q}], webhooks=False) for q in (1, 2)]
+    sim.add_order([{"sku": "TEE", "quantity": 1}], financial_status="PENDING", webhooks=False)  # manual
+    test_order = sim.add_order([{"sku": "TEE", "quantity": 1}], test=True, webhooks=False)
+    sim.refund_order(paid[1]["id"], lines=[("TEE", 1)])  # 20.00 back through Shopify Payments
+    sim.payments_adjustment("-1.50", reason="Chargeback fee correction")
+    first = sim.pay_out()
+    # 20 + 40 charged (fees 2.9% + 0.30: 0.88 and 1.46), 20 refunded, 1.50 adjusted
+    assert first["net"] == "36.16"
+    assert first["summary"]["chargesGross"] == "60.00" and first["summary"]["chargesFee"] == "2.34"
+    assert first["summary"]["refundsFeeGross"] == "-20.00" and first["summary"]["adjustmentsGross"] == "-1.50"
+    later = sim.add_order([{"sku": "TEE", "quantity": 5}], webhooks=False)
+    second = sim.pay_out(status="SCHEDULED")
+    assert second["net"] == "96.80" and sim.pay_out() is None  # 100 - 3.20; nothing left
+
+    def payments(**variables):
+        values = {"first": 1, "btFirst": 3, **variables}
+        response = gql(sim, PAYMENTS, values)
+        assert response["extensions"]["cost"]["requestedQueryCost"] > 0
+        return response["data"]["shopifyPaymentsAccount"]
+
+    account = payments()
+    assert account["activated"] is True and account["balance"] == [{"amount": "0.0", "currencyCode": "USD"}]
+    page1 = account["payouts"]
+    assert page1["pageInfo"]["hasNextPage"] is True  # ISSUED_AT order: the first payout first
+    assert page1["nodes"][0]["id"] == first["id"] and page1["nodes"][0]["status"] == "PAID"
+    assert page1["nodes"][0]["net"] == {"amount": "36.16", "currencyCode": "USD"}
+    assert page1["nodes"][0]["transactionType"] == "DEPOSIT"
+    assert page1["nodes"][0]["summary"]["chargesFee"] == {"amount": "2.34"}
+    page2 = payments(after=page1["pageInfo"]["endCursor"])["payouts"]
+    assert [p["id"] for p in page2["nodes"]] == [second["id"]] and page2["pageInfo"]["hasNextPage"] is False
+    assert payments(query="status:scheduled")["payouts"]["nodes"][0]["id"] == second["id"]
+    # the first payout's balance transactions, three a page
+    seen, after = [], None
+    while True:
+        page = payments(btQuery=f"payout_id:{first['legacy_id']}", btAfter=after)["balanceTransactions"]
+        seen += page["nodes"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert [(b["type"], b["amount"]["amount"], b["fee"]["amount"], b["net"]["amount"]) for b in seen] == [
+        ("CHARGE", "20.0", "0.88", "19.12"),
+        ("CHARGE", "40.0", "1.46", "38.54"),
+        ("REFUND", "-20.0", "0.0", "-20.0"),
+        ("ADJUSTMENT", "-1.5", "0.0", "-1.5"),
+        ("TRANSFER", "-36.16", "0.0", "-36.16"),
+    ]
+    charge = seen[0]
+    [sale] = sim.order_transactions(paid[0]["id"])
+    assert charge["sourceType"] == "CHARGE" and charge["sourceOrderTransactionId"] == str(sale["legacy_id"])
+    assert charge["associatedOrder"] == {"id": paid[0]["id"], "name": paid[0]["name"]}
+    assert charge["associatedPayout"] == {"id": first["id"], "status": "PAID"}
+    assert seen[3]["adjustmentReason"] == "Chargeback fee correction" and seen[3]["associatedOrder"] is None
+    assert seen[4]["sourceType"] == "TRANSFER" and seen[4]["sourceId"] == str(first["legacy_id"])
+    # the test order's charge is never paid out; the later order's is in the second payout
+    test_charges = [b for b in sim.balance_transactions() if b["order_id"] == test_order["id"]]
+    assert [b["payout_id"] for b in test_charges] == [None]
+    later_charge = payments(btQuery=f"order_id:{later['legacy_id']}")["balanceTransactions"]["nodes"]
+    assert later_charge[0]["associatedPayout"] == {"id": second["id"], "status": "SCHEDULED"}
+    unpaid = payments(btQuery="test:true")["balanceTransactions"]["nodes"]
+    assert unpaid[0]["test"] is True and unpaid[0]["associatedPayout"] == {"id": None, "status": None}
+
+
+def test_payouts_need_the_payouts_scope_and_the_admin_switch_pays_out(sim):
+    _paid_tee_shop(sim)
+    sim.add_order([{"sku": "TEE", "quantity": 1}], webhooks=False)
+    url = f"{sim.base_url}/__sim/payout"
+    assert requests.post(url, json={}, timeout=5).status_code == 401  # the app's token is needed
+    answer = requests.post(url, json={"status": "IN_TRANSIT"}, headers={"X-Shopify-Access-Token": TOKEN},
+                           timeout=5)
+    assert answer.status_code == 200
+    payout = answer.json()["payout"]
+    assert (payout["status"], payout["net"]) == ("IN_TRANSIT", "19.12")
+    assert payout["summary"]["chargesFee"] == "0.88"
+    again = requests.post(url, headers={"X-Shopify-Access-Token": TOKEN}, timeout=5)
+    assert again.json() == {"payout": None}
+    sim.set_payout_status(payout["id"], "PAID")
+    node = gql(sim, "query($id: ID!) { node(id: $id) { ... on ShopifyPaymentsPayout { status } } }",
+               {"id": payout["id"]})
+    assert node["data"]["node"] == {"status": "PAID"}
+    sim.scopes = [s for s in sim.scopes if s != "read_shopify_payments_payouts"]
+    denied = gql(sim, PAYMENTS, {"first": 1, "btFirst": 1})
+    assert denied["errors"][0]["extensions"]["code"] == "ACCESS_DENIED"
+
+
+def test_a_declined_payment_changes_nothing_and_a_cancel_voids_the_authorization(sim):
+    _paid_tee_shop(sim)
+    order = sim.add_order([{"sku": "TEE", "quantity": 1}], financial_status="AUTHORIZED", webhooks=False)
+    declined = sim.add_order_transaction(order["id"], "SALE", "20.00", status="FAILURE",
+                                         error_code="CARD_DECLINED")
+    assert declined["status"] == "FAILURE"
+    data = gql(sim, TRANSACTIONS, {"id": order["id"]})["data"]["order"]
+    assert data["displayFinancialStatus"] == "AUTHORIZED"
+    assert data["totalReceivedSet"]["shopMoney"]["amount"] == "0.0"
+    sim.cancel_order(order["id"])
+    data = gql(sim, TRANSACTIONS, {"id": order["id"]})["data"]["order"]
+    auth, _declined, void = data["transactions"]
+    assert (void["kind"], void["status"], void["parentTransaction"]["id"]) == ("VOID", "SUCCESS", auth["id"])
+    assert data["displayFinancialStatus"] == "VOIDED" and data["capturable"] is False
+    assert not sim.balance_transactions()  # nothing was charged

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from graphql import GraphQLError
 
-from . import search
+from . import payloads, search
 from .util import (
     decode_cursor,
     encode_cursor,
@@ -905,6 +905,43 @@ class OrderView(View):
         store = self.ctx.store
         return [RefundView(self.ctx, store.refunds[r]) for r in _slice_list(self.r.refund_ids, first)]
 
+    # payments (payments.py)
+
+    def transactions(self, info, first=None, capturable=None, manuallyResolvable=None):
+        store = self.ctx.store
+        records = store.order_transactions(self.r)
+        if capturable is not None:
+            open_ids = {auth.id for auth, _left in store.open_authorizations(self.r)}
+            records = [t for t in records if (t.id in open_ids) == capturable]
+        if manuallyResolvable is not None:
+            records = [t for t in records if (t.status == "PENDING" and t.manual) == manuallyResolvable]
+        return [OrderTransactionView(self.ctx, t) for t in _slice_list(records, first)]
+
+    @property
+    def transactionsCount(self):
+        return {"count": len(self.r.transaction_ids), "precision": "EXACT"}
+
+    @property
+    def paymentGatewayNames(self):
+        return payloads.gateway_names(self.ctx.store, self.r)
+
+    @property
+    def capturable(self):
+        return bool(self.ctx.store.open_authorizations(self.r)) and self.r.cancelled_at is None
+
+    @property
+    def totalCapturableSet(self):
+        return self._bag(self.ctx.store.payment_totals(self.r)["capturable"])
+
+    @property
+    def totalReceivedSet(self):
+        return self._bag(self.ctx.store.payment_totals(self.r)["captured"])
+
+    @property
+    def netPaymentSet(self):
+        totals = self.ctx.store.payment_totals(self.r)
+        return self._bag(totals["captured"] - totals["refunded"])
+
 
 class _Rec:
     __slots__ = ("id", "data")
@@ -1158,7 +1195,33 @@ class RefundView(View):
     legacyResourceId = property(lambda self: self.r.id)
     createdAt = property(lambda self: iso(self.r.created_at))
     updatedAt = property(lambda self: iso(self.r.created_at))
+    processedAt = property(lambda self: iso(self.r.created_at))
     note = property(lambda self: self.r.note)
+
+    @property
+    def order(self):
+        return OrderView(self.ctx, self.ctx.store.orders[self.r.order_id])
+
+    def transactions(self, info, **page):
+        store = self.ctx.store
+        records = [store.transactions[t] for t in self.r.transaction_ids]
+        return paginate(self.ctx, records, lambda t: OrderTransactionView(self.ctx, t), **page)
+
+    def refundShippingLines(self, info, **page):
+        order = self.ctx.store.orders[self.r.order_id]
+        ships = {sl.id: sl for sl in order.shipping_lines}
+        rows = [_Rec(line["id"], line) for line in self.r.shipping_lines]
+        return paginate(
+            self.ctx,
+            rows,
+            lambda row: {
+                "id": gid("RefundShippingLine", row.id),
+                "shippingLine": ShippingLineView(self.ctx, ships[row.data["shipping_line_id"]], order),
+                "subtotalAmountSet": money_bag(row.data["subtotal"], order.currency),
+                "taxAmountSet": money_bag(row.data["tax"], order.currency),
+            },
+            **page,
+        )
 
     @property
     def totalRefundedSet(self):
@@ -1177,6 +1240,11 @@ class RefundView(View):
                 "quantity": line["quantity"],
                 "lineItem": LineItemView(self.ctx, by_id[line["line_item_id"]], order),
                 "restockType": line["restock_type"],
+                "location": (
+                    LocationView(self.ctx, self.ctx.store.locations[line["location_id"]])
+                    if line["location_id"] in self.ctx.store.locations
+                    else None
+                ),
                 "restocked": line["restock_type"] != "NO_RESTOCK",
                 "subtotalSet": money_bag(line["subtotal"], order.currency),
                 "totalTaxSet": money_bag(line["tax"], order.currency),
@@ -1184,6 +1252,203 @@ class RefundView(View):
             }
 
         return paginate(self.ctx, rows, wrap, **page)
+
+
+# ------------------------------------------------------------------------------------------ payments
+
+
+def _date_attr(attr):
+    return (lambda r: getattr(r, attr)), "date"
+
+
+
+class OrderTransactionView(View):
+    __typename = "OrderTransaction"
+
+    id = property(lambda self: gid("OrderTransaction", self.r.id))
+    kind = property(lambda self: self.r.kind)
+    status = property(lambda self: self.r.status)
+    gateway = property(lambda self: self.r.gateway)
+    test = property(lambda self: self.r.test)
+    errorCode = property(lambda self: self.r.error_code)
+    manualPaymentGateway = property(lambda self: self.r.manual)
+    createdAt = property(lambda self: iso(self.r.created_at))
+    processedAt = property(lambda self: iso(self.r.processed_at))
+
+    def _order(self):
+        return self.ctx.store.orders[self.r.order_id]
+
+    @property
+    def formattedGateway(self):
+        names = {"shopify_payments": "Shopify Payments", "manual": "Manual"}
+        return names.get(self.r.gateway, self.r.gateway)
+
+    @property
+    def amountSet(self):
+        return money_bag(self.r.amount, self._order().currency)
+
+    @property
+    def totalUnsettledSet(self):
+        left = next((left for auth, left in self.ctx.store.open_authorizations(self._order())
+                     if auth.id == self.r.id), Decimal("0"))
+        return money_bag(left, self._order().currency)
+
+    @property
+    def manuallyCapturable(self):
+        return any(auth.id == self.r.id for auth, _left in self.ctx.store.open_authorizations(self._order()))
+
+    @property
+    def multiCapturable(self):
+        return self.r.kind == "AUTHORIZATION" and self.r.gateway == "shopify_payments"
+
+    @property
+    def paymentId(self):
+        return f"{self._order().name}.{self.r.position}"
+
+    @property
+    def parentTransaction(self):
+        parent = self.ctx.store.transactions.get(self.r.parent_id) if self.r.parent_id else None
+        return OrderTransactionView(self.ctx, parent) if parent else None
+
+    @property
+    def order(self):
+        return OrderView(self.ctx, self._order())
+
+
+PAYOUT_SORTS = {
+    "ISSUED_AT": lambda p: p.issued_at,
+    "ID": lambda p: p.id,
+    "AMOUNT": lambda p: p.net,
+    "STATUS": lambda p: p.status,
+    "CHARGE_GROSS": lambda p: p.summary["chargesGross"],
+    "REFUND_GROSS": lambda p: p.summary["refundsFeeGross"],
+    "ADJUSTMENT_GROSS": lambda p: p.summary["adjustmentsGross"],
+    "FEE_AMOUNT": lambda p: p.summary["chargesFee"] + p.summary["refundsFee"] + p.summary["adjustmentsFee"],
+}
+PAYOUT_SEARCH = {
+    "id": ((lambda p: p.id), "int"),
+    "status": ((lambda p: p.status.lower()), "str"),
+    "issued_at": _date_attr("issued_at"),
+    "date": _date_attr("issued_at"),
+}
+
+
+class ShopifyPaymentsAccountView:
+    __typename = "ShopifyPaymentsAccount"
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.id = gid("ShopifyPaymentsAccount", ctx.store.shop_id)
+        self.activated = True
+        self.country = "CA"
+        self.defaultCurrency = ctx.store.currency
+
+    @property
+    def balance(self):
+        return [money_v2(self.ctx.store.payments_balance(), self.ctx.store.currency)]
+
+    def payouts(self, info, query=None, sortKey="ISSUED_AT", transactionType=None, savedSearchId=None,
+                **page):
+        self.ctx.require("payouts", "read_shopify_payments_payouts")
+        records = list(self.ctx.store.payouts.values())
+        if transactionType:
+            records = [p for p in records if p.transaction_type == transactionType]
+        return paginate(
+            self.ctx,
+            records,
+            lambda p: PayoutView(self.ctx, p),
+            sort=PAYOUT_SORTS.get(sortKey, lambda p: p.id),
+            query=query,
+            search_fields=PAYOUT_SEARCH,
+            path=info.path.as_list(),
+            **page,
+        )
+
+    def balanceTransactions(self, info, query=None, sortKey="PROCESSED_AT", hideTransfers=False,
+                            savedSearchId=None, **page):
+        self.ctx.require("balanceTransactions", "read_shopify_payments_payouts")
+        store = self.ctx.store
+        records = list(store.balance_transactions.values())
+        if hideTransfers:
+            records = [b for b in records if b.type != "TRANSFER"]
+
+        def payout_of(record):
+            return store.payouts.get(record.payout_id) if record.payout_id else None
+
+        fields = {
+            "id": ((lambda b: b.id), "int"),
+            "payout_id": ((lambda b: b.payout_id), "int"),
+            "payout_status": ((lambda b: payout_of(b).status.lower() if payout_of(b) else None), "str"),
+            "payout_date": ((lambda b: payout_of(b).issued_at if payout_of(b) else None), "date"),
+            "processed_at": _date_attr("transaction_date"),
+            "type": ((lambda b: b.type.lower()), "str"),
+            "test": ((lambda b: str(b.test).lower()), "str"),
+            "order_id": ((lambda b: b.order_id), "int"),
+        }
+        sorts = {
+            "PROCESSED_AT": lambda b: b.transaction_date,
+            "ID": lambda b: b.id,
+            "AMOUNT": lambda b: b.amount,
+            "FEE": lambda b: b.fee,
+            "NET": lambda b: b.net,
+            "TRANSACTION_TYPE": lambda b: b.type,
+            "PAYOUT_DATE": lambda b: payout_of(b).issued_at if payout_of(b) else None,
+            "PAYOUT_STATUS": lambda b: payout_of(b).status if payout_of(b) else None,
+            "ORDER_NAME": lambda b: store.orders[b.order_id].number if b.order_id in store.orders else None,
+        }
+        return paginate(
+            self.ctx,
+            records,
+            lambda b: BalanceTransactionView(self.ctx, b),
+            sort=sorts.get(sortKey, lambda b: b.id),
+            query=query,
+            search_fields=fields,
+            path=info.path.as_list(),
+            **page,
+        )
+
+
+class PayoutView(View):
+    __typename = "ShopifyPaymentsPayout"
+
+    id = property(lambda self: gid("ShopifyPaymentsPayout", self.r.id))
+    legacyResourceId = property(lambda self: self.r.id)
+    issuedAt = property(lambda self: iso(self.r.issued_at))
+    status = property(lambda self: self.r.status)
+    transactionType = property(lambda self: self.r.transaction_type)
+    net = property(lambda self: money_v2(self.r.net, self.r.currency))
+
+    @property
+    def summary(self):
+        return {name: money_v2(value, self.r.currency) for name, value in self.r.summary.items()}
+
+
+class BalanceTransactionView(View):
+    __typename = "ShopifyPaymentsBalanceTransaction"
+
+    id = property(lambda self: gid("ShopifyPaymentsBalanceTransaction", self.r.id))
+    type = property(lambda self: self.r.type)
+    test = property(lambda self: self.r.test)
+    sourceType = property(lambda self: self.r.source_type)
+    sourceId = property(lambda self: self.r.source_id)
+    sourceOrderTransactionId = property(lambda self: self.r.order_transaction_id)
+    adjustmentReason = property(lambda self: self.r.adjustment_reason)
+    transactionDate = property(lambda self: iso(self.r.transaction_date))
+    amount = property(lambda self: money_v2(self.r.amount, self.r.currency))
+    fee = property(lambda self: money_v2(self.r.fee, self.r.currency))
+    net = property(lambda self: money_v2(self.r.net, self.r.currency))
+
+    @property
+    def associatedOrder(self):
+        order = self.ctx.store.orders.get(self.r.order_id) if self.r.order_id else None
+        return {"id": gid("Order", order.id), "name": order.name} if order else None
+
+    @property
+    def associatedPayout(self):
+        payout = self.ctx.store.payouts.get(self.r.payout_id) if self.r.payout_id else None
+        if payout is None:
+            return {"id": None, "status": None}  # not in a payout yet [?]
+        return {"id": gid("ShopifyPaymentsPayout", payout.id), "status": payout.status}
 
 
 # ------------------------------------------------------------------------------------------ webhooks, bulk
@@ -1240,6 +1505,7 @@ class BulkOperationView(View):
 
 
 # ------------------------------------------------------------------------------------------ search fields
+
 
 
 def _date(attr):

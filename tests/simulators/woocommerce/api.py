@@ -163,7 +163,7 @@ class Api:
             (rf"^/orders/{s}/notes$", {"GET": self.list_notes, "POST": self.create_note}),
             (rf"^/orders/{s}/notes/(?P<nid>\d+)$", {"GET": self.get_note, "DELETE": self.delete_note}),
             (rf"^/orders/{s}/refunds$", {"GET": self.list_refunds, "POST": self.create_refund}),
-            (rf"^/orders/{s}/refunds/(?P<rid>\d+)$", {"GET": self.get_refund}),
+            (rf"^/orders/{s}/refunds/(?P<rid>\d+)$", {"GET": self.get_refund, "DELETE": self.delete_refund}),
             (r"^/customers$", {"GET": self.list_customers, "POST": self.create_customer}),
             (r"^/customers/batch$", {"POST": self.batch_customers}),
             (
@@ -456,9 +456,11 @@ class Api:
             # WC_REST_Products_Controller::prepare_object_for_database refuses a variation id (its
             # own endpoint writes variations), item by item in a batch.
             raise RestError(
-                404, "woocommerce_rest_invalid_product_id",
+                404,
+                "woocommerce_rest_invalid_product_id",
                 "To manipulate product variations you should use the "
-                "/products/&lt;product_id&gt;/variations/&lt;id&gt; endpoint.")
+                "/products/&lt;product_id&gt;/variations/&lt;id&gt; endpoint.",
+            )
         self.store.apply_product(product, data)
         self.sim.emit("product.updated", product["id"])
         return self.store.render_product(product)
@@ -731,26 +733,62 @@ class Api:
     # refunds
     def list_refunds(self, request, id):
         order = self._order(id)
-        return [self.store.render_refund(self.store.refunds[r]) for r in reversed(order["refund_ids"])]
+        refunds = [self.store.refunds[r] for r in reversed(order["refund_ids"])]
+        return self.paginate(
+            request, refunds, self.store.render_refund, f"{WC_PREFIX}/orders/{order['id']}/refunds"
+        )
 
     def create_refund(self, request, id):
+        """RestApiParameterUtil::adjust_create_refund_request_parameters + wc_create_refund:
+        `api_refund` and `api_restock` default to true when not booleans; `line_items` in the REST
+        shape; `amount` computed from the lines when missing."""
         order = self._order(id)
+        api_refund, api_restock = request.arg("api_refund"), request.arg("api_restock")
+        line_items = request.arg("line_items") or []
+        if not isinstance(line_items, list):
+            raise RestError(
+                400,
+                "rest_invalid_param",
+                "Invalid parameter(s): line_items",
+                params={"line_items": "line_items is not of type array."},
+            )
         refund = self.store.add_refund(
             order,
             amount=request.arg("amount"),
             reason=request.arg("reason", ""),
-            line_items=request.arg("line_items"),
-            restock=bool(request.arg("restock_items")),
+            line_items=line_items,
+            restock=api_restock if isinstance(api_restock, bool) else True,
+            api_refund=api_refund if isinstance(api_refund, bool) else True,
         )
         self.sim.emit("order.updated", order["id"])  # woocommerce_order_refunded
         return 201, {}, self.store.render_refund(refund)
 
-    def get_refund(self, request, id, rid):
-        order = self._order(id)
+    def _refund(self, order, rid):
         refund = self.store.refunds.get(int(rid))
         if refund is None or refund["order_id"] != order["id"]:
             raise RestError(404, "woocommerce_rest_shop_order_refund_invalid_id", "Invalid ID.")
-        return self.store.render_refund(refund)
+        return refund
+
+    def get_refund(self, request, id, rid):
+        order = self._order(id)
+        return self.store.render_refund(self._refund(order, rid))
+
+    def delete_refund(self, request, id, rid):
+        """Refunds cannot be trashed (`woocommerce_rest_shop_order_refund_object_trashable` false):
+        `force=true` deletes and answers the refund as it was; the order is updated (order.updated,
+        `woocommerce_delete_order_refund`)."""
+        order = self._order(id)
+        refund = self._refund(order, rid)
+        if not _bool_arg(request, "force"):
+            raise RestError(
+                501,
+                "woocommerce_rest_trash_not_supported",
+                "The shop_order_refund does not support trashing.",
+            )
+        answer = self.store.render_refund(refund)
+        self.store.delete_refund(order, refund)
+        self.sim.emit("order.updated", order["id"])
+        return answer
 
     # ------------------------------------------------------------------ customers
 

@@ -11,6 +11,7 @@ codes lower-cased (wc_format_coupon_code), shipping with tax, a variation using 
 
 import random
 from datetime import timedelta
+from decimal import Decimal
 
 DEMO_CATEGORIES = ("Clothing", "Hoodies", "Accessories", "Music", "Decor")
 
@@ -281,17 +282,54 @@ def _demo(sim):
             days=1,
         ),
     ]
+    # How each order was paid (issue #14): card payments through Stripe carry the charge id as the
+    # transaction id (set when the charge succeeds: not on pending or failed orders); a bank transfer
+    # (bacs) has none and is paid when the shop owner moves it to processing; cash on delivery is paid
+    # once completed (WC_Gateway_COD); PayPal Payments carries its capture id.
+    stripe = ("stripe", "Credit Card (Stripe)")
+    bacs, cod = ("bacs", "Direct bank transfer"), ("cod", "Cash on delivery")
+    payments = [
+        (*stripe, "ch_3QdemoBeanie0001"),  # processing
+        (*cod, ""),  # completed: paid on completion
+        ("ppcp-gateway", "PayPal", "8MC585209K746392H"),  # completed
+        (*bacs, ""),  # on-hold: awaiting the transfer, not paid
+        (*stripe, ""),  # pending: not charged
+        (*cod, ""),  # cancelled
+        (*stripe, "ch_3QdemoChloe00002"),  # processing
+        (*stripe, "ch_3QdemoTshirt0003"),  # refunded in full
+        (*stripe, ""),  # failed: the charge was declined
+        (*bacs, ""),  # processing: the transfer arrived (paid by status)
+    ]
     orders = []
-    for spec in placed:
-        spec = dict(spec)
+    for spec, (method, title, transaction) in zip(placed, payments, strict=True):
+        spec = dict(spec, payment_method=method, payment_method_title=title, transaction_id=transaction)
         days, refund = spec.pop("days"), spec.pop("refund", False)
         status = spec.pop("status")
         order = sim.add_order(date_created=now - timedelta(days=days), status="pending", **spec)
         if status != "pending":
             sim.update_order(order["id"], status=status if status != "refunded" else "completed")
-        if refund:
-            sim.add_refund(order["id"], reason="Wrong size")
+        if refund:  # refunded in full through Stripe (the money went back to the card)
+            sim.add_refund(order["id"], reason="Wrong size", api_refund=True)
         orders.append(sim.order(order["id"]))
+    # refunded in part: one of the two beanies, through Stripe, put back in stock
+    beanie = orders[0]["line_items"][0]
+    unit, unit_tax = Decimal(beanie["total"]) / 2, Decimal(beanie["total_tax"]) / 2
+    tax_id = orders[0]["tax_lines"][0]["rate_id"]
+    sim.add_refund(
+        orders[0]["id"],
+        reason="One beanie arrived torn",
+        restock=True,
+        api_refund=True,
+        line_items=[
+            {
+                "id": beanie["id"],
+                "quantity": 1,
+                "refund_total": str(unit),
+                "refund_tax": [{"id": tax_id, "refund_total": str(unit_tax)}],
+            }
+        ],
+    )
+    orders[0] = sim.order(orders[0]["id"])
     return {
         "products": len(made) + 2,
         "variable_products": [hoodie["id"], vneck["id"]],

@@ -179,11 +179,18 @@ class WooCommerceSimulator(OutageMixin, LoopbackServing):
     def _outage_body(self, status):
         """What a WooCommerce host answers during an outage (`outage()`, ../outage.py): the web server's
         own HTML page (nginx in front of PHP), not the REST API's JSON."""
-        titles = {429: "429 Too Many Requests", 500: "500 Internal Server Error", 502: "502 Bad Gateway",
-                  503: "503 Service Temporarily Unavailable", 504: "504 Gateway Time-out"}
+        titles = {
+            429: "429 Too Many Requests",
+            500: "500 Internal Server Error",
+            502: "502 Bad Gateway",
+            503: "503 Service Temporarily Unavailable",
+            504: "504 Gateway Time-out",
+        }
         title = titles.get(status, f"{status} Error")
-        page = (f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
-                f"<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+        page = (
+            f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
+            f"<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+        )
         return page.encode(), {"Content-Type": "text/html"}
 
     def _take_fault(self, method, path):
@@ -511,10 +518,20 @@ class WooCommerceSimulator(OutageMixin, LoopbackServing):
                 self.emit("order.updated", order["id"])
             return self.store.render_order(order)
 
-    def add_refund(self, order_id, amount=None, reason="", restock=False):
+    def add_refund(self, order_id, amount=None, reason="", restock=False, line_items=None, api_refund=False):
+        """A refund as the shop admin makes it (see Store.add_refund): `line_items` in the REST shape
+        `[{"id", "quantity", "refund_total", "refund_tax": [{"id", "refund_total"}]}]`; `api_refund`
+        refunds through the order's gateway (refused for gateways that cannot). Fires order.updated."""
         with self.store.lock:
             order = self._order(order_id)
-            refund = self.store.add_refund(order, amount=amount, reason=reason, restock=restock)
+            refund = self.store.add_refund(
+                order,
+                amount=amount,
+                reason=reason,
+                restock=restock,
+                line_items=line_items,
+                api_refund=api_refund,
+            )
             self.emit("order.updated", order["id"])
             return self.store.render_refund(refund)
 

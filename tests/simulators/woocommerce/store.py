@@ -37,6 +37,19 @@ ORDER_STATUSES = (
     "checkout-draft",
 )
 #: wc_maybe_reduce_stock_levels runs on these (payment complete, processing, completed, on-hold) ...
+#: The payment gateways of the simulated shop: id -> (title, supports refunds through its API). Core
+#: WooCommerce's BACS, cheque and COD support no refunds (`supports` = products only); WooCommerce Stripe
+#: and PayPal Payments do. [src] includes/gateways/*/class-wc-gateway-*.php; woocommerce-gateway-stripe.
+PAYMENT_GATEWAYS = {
+    "stripe": ("Credit Card (Stripe)", True),
+    "ppcp-gateway": ("PayPal", True),
+    "bacs": ("Direct bank transfer", False),
+    "cheque": ("Check payments", False),
+    "cod": ("Cash on delivery", False),
+}
+#: Gateways whose "payment complete" status is completed, not processing (WC_Gateway_COD::
+#: change_payment_complete_order_status): their orders get `date_paid` only once completed.
+PAID_WHEN_COMPLETED_GATEWAYS = ("cod",)
 STOCK_REDUCING_STATUSES = ("processing", "completed", "on-hold")
 #: ... and wc_maybe_increase_stock_levels on these.
 STOCK_RESTORING_STATUSES = ("cancelled", "pending")
@@ -909,7 +922,14 @@ class Store:
         old = order["status"]
         order["status"] = status
         now = self.now()
-        if status in ("processing", "completed") and order["date_paid"] is None:
+        # WC_Order::maybe_set_date_paid: paid once the gateway's payment-complete status is reached
+        # (processing, or completed for cash on delivery), or completed in any case
+        paid_statuses = (
+            ("completed",)
+            if order["payment_method"] in PAID_WHEN_COMPLETED_GATEWAYS
+            else ("processing", "completed")
+        )
+        if status in paid_statuses and order["date_paid"] is None:
             order["date_paid"] = now
         if status == "completed" and order["date_completed"] is None:
             order["date_completed"] = now
@@ -966,11 +986,42 @@ class Store:
         )
         return out
 
-    def add_refund(self, order, amount=None, reason="", line_items=None, restock=False):
-        amount = money(amount if amount is not None else order["total"])
-        refunded = sum((self.refunds[r]["amount"] for r in order["refund_ids"]), Decimal(0))
+    def add_refund(self, order, amount=None, reason="", line_items=None, restock=False, api_refund=False):
+        """wc_create_refund: `line_items` in the REST shape `[{"id" (the order line), "quantity",
+        "refund_total" (without tax), "refund_tax": [{"id" (rate id), "refund_total"}]}]`; `amount`
+        defaults to what the lines add up to, else to what is left to refund; `restock` puts the refunded
+        quantities back in stock (the whole order when no line is given); `api_refund` asks the order's
+        payment gateway to refund the money: refused (nothing made) when the gateway is missing or cannot
+        refund, else `refunded_payment` is true. A refund reaching the order total makes it refunded."""
+        refund_lines = self._refund_lines(order, line_items or [])
+        if amount in (None, ""):
+            amount = (
+                sum((line["total"] + line["total_tax"] for line in refund_lines), Decimal(0))
+                if refund_lines
+                else order["total"] - self.refunded_total(order)
+            )
+        amount = money(amount)
+        refunded = self.refunded_total(order)
+        if amount < 0:
+            raise RestError(
+                400, "woocommerce_rest_invalid_order_refund", "Refund amount must be greater than zero."
+            )
         if amount <= 0 or amount > order["total"] - refunded:
-            raise RestError(400, "woocommerce_rest_cannot_create_order_refund", "Invalid refund amount.")
+            raise RestError(500, "woocommerce_rest_cannot_create_order_refund", "Invalid refund amount.")
+        if api_refund:
+            gateway = PAYMENT_GATEWAYS.get(order["payment_method"])
+            if gateway is None:
+                raise RestError(
+                    500,
+                    "woocommerce_rest_cannot_create_order_refund",
+                    "The payment gateway for this order does not exist.",
+                )
+            if not gateway[1]:
+                raise RestError(
+                    500,
+                    "woocommerce_rest_cannot_create_order_refund",
+                    "The payment gateway for this order does not support automatic refunds.",
+                )
         refund = {
             "id": next(self.posts),
             "order_id": order["id"],
@@ -978,18 +1029,82 @@ class Store:
             "reason": reason or "",
             "date_created": self.now(),
             "refunded_by": 1,
-            "line_items": line_items or [],
-            "refunded_payment": False,
+            "line_items": refund_lines,
+            "refunded_payment": bool(api_refund),
         }
         self.refunds[refund["id"]] = refund
         order["refund_ids"].append(refund["id"])
-        if restock and order["stock_reduced"]:
+        if restock and refund_lines:
+            for line in refund_lines:
+                self._restock_line(order, line)
+        elif restock and order["stock_reduced"]:
             self._move_stock(order, +1)
             order["stock_reduced"] = False
+        if api_refund:
+            self.add_note(
+                order,
+                f"Refunded {money_str(amount)} – Refund ID: re_{secrets.token_hex(12)}"
+                + (f" – Reason: {reason}" if reason else ""),
+                added_by_user=False,
+            )
         if refunded + amount >= order["total"]:
             self.set_order_status(order, "refunded")
         order["date_modified"] = self.now()
         return refund
+
+    def refunded_total(self, order):
+        return sum((self.refunds[r]["amount"] for r in order["refund_ids"]), Decimal(0))
+
+    def _refund_lines(self, order, raw_lines):
+        """The refund's own line items (negative quantities and totals, `_refunded_item_id` meta) from
+        the request's [{"id", "quantity", "refund_total", "refund_tax": [{"id", "refund_total"}]}]."""
+        by_id = {item["id"]: item for item in order["line_items"]}
+        lines = []
+        for raw in raw_lines:
+            if not isinstance(raw, dict):
+                raise RestError(
+                    400,
+                    "rest_invalid_param",
+                    "Invalid parameter(s): line_items",
+                    params={"line_items": "line_items[0] is not of type object."},
+                )
+            item = by_id.get(int(raw.get("id") or 0))
+            if item is None:
+                raise RestError(500, "woocommerce_rest_cannot_create_order_refund", "Invalid line item ID.")
+            quantity = int(raw.get("quantity") or 0)
+            if quantity < 0 or quantity > item["quantity"]:
+                raise RestError(
+                    500, "woocommerce_rest_cannot_create_order_refund", "Invalid refund quantity."
+                )
+            total = money(raw.get("refund_total") or 0)
+            tax = sum((money(t.get("refund_total") or 0) for t in raw.get("refund_tax") or []), Decimal(0))
+            if total > item["total"] or tax > item["total_tax"]:
+                raise RestError(500, "woocommerce_rest_cannot_create_order_refund", "Invalid refund amount.")
+            lines.append(
+                {"item": item, "quantity": quantity, "total": total, "total_tax": tax, "id": next(self.posts)}
+            )
+        return lines
+
+    def _restock_line(self, order, line):
+        item = line["item"]
+        product = self.products.get(item["variation_id"] or item["product_id"])
+        owner = self.stock_owner(product) if product is not None else None
+        if owner is None or not line["quantity"] or not order["stock_reduced"]:
+            return
+        owner["stock_quantity"] = (owner["stock_quantity"] or 0) + line["quantity"]
+        owner["stock_status"] = self._stock_status_from_quantity(owner)
+        owner["date_modified"] = self.now()
+        self.emit("product.updated", owner["id"])
+        self.add_note(
+            order, f"Item #{item['product_id']} stock increased by {line['quantity']}.", added_by_user=False
+        )
+
+    def delete_refund(self, order, refund):
+        """wc_delete_order_refund: the refund is gone; the order keeps its status (WooCommerce does not
+        reopen a refunded order) and restocked items stay in stock."""
+        del self.refunds[refund["id"]]
+        order["refund_ids"].remove(refund["id"])
+        order["date_modified"] = self.now()
 
     def render_refund(self, refund):
         out = {"id": refund["id"]}
@@ -1001,7 +1116,7 @@ class Store:
                 "refunded_by": refund["refunded_by"],
                 "refunded_payment": refund["refunded_payment"],
                 "meta_data": [],
-                "line_items": copy.deepcopy(refund["line_items"]),
+                "line_items": [self._render_refund_line(refund, line) for line in refund["line_items"]],
                 "shipping_lines": [],
                 "tax_lines": [],
                 "fee_lines": [],
@@ -1013,6 +1128,29 @@ class Store:
             up=f"/orders/{refund['order_id']}",
         )
         return out
+
+    def _render_refund_line(self, refund, line):
+        item = line["item"]
+        order = self.orders[refund["order_id"]]
+        tax_id = order["tax_lines"][0]["rate_id"] if order["tax_lines"] else None
+        tax = _php_float_str(-line["total_tax"])
+        taxes = [{"id": tax_id, "total": tax, "subtotal": tax}]
+        return {
+            "id": line["id"],
+            "name": item["name"],
+            "product_id": item["product_id"],
+            "variation_id": item["variation_id"],
+            "quantity": -line["quantity"],
+            "tax_class": item["tax_class"],
+            "subtotal": money_str(-line["total"]),
+            "subtotal_tax": money_str(-line["total_tax"]),
+            "total": money_str(-line["total"]),
+            "total_tax": money_str(-line["total_tax"]),
+            "taxes": taxes if tax_id and line["total_tax"] else [],
+            "meta_data": [{"id": line["id"] + 1, "key": "_refunded_item_id", "value": str(item["id"])}],
+            "sku": item["sku"],
+            "price": number(-line["total"] / line["quantity"]) if line["quantity"] else 0,
+        }
 
     def render_order(self, order):
         out = {

@@ -10,6 +10,8 @@ from odoo.addons.store_connector_base import const
 from odoo.addons.store_connector_base.exceptions import PermanentJobError, WebhookRejected
 from odoo.addons.store_connector_base.services.webhook_dispatch import WebhookHandler
 
+from .paid_orders import with_transactions
+
 SIGNATURE_HEADER = "X-Test-Signature"
 EVENT_HEADER = "X-Test-Event-Id"
 TOPIC_HEADER = "X-Test-Topic"
@@ -315,8 +317,9 @@ class StoreAdapterTest(models.AbstractModel):
 
     @api.model
     def _webhook_normalized_order(self, store, delivery, payload):
-        """The body {"order": {...}} carries a normalized order already."""
+        """The body {"order": {...}} carries a normalized order already (a paid one gets its
+        transaction: store_adapter_orders.with_transactions)."""
         order = payload.get("order")
         if not isinstance(order, dict):
             raise PermanentJobError("The body carries no order.")
-        return order
+        return with_transactions(order)

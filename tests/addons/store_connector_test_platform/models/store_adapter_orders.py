@@ -14,6 +14,8 @@ from odoo import api, models
 from odoo.addons.store_connector_base.services import paging
 from odoo.addons.store_connector_base.services.normalized import to_datetime
 
+from .paid_orders import with_transactions
+
 # {store id: {"orders": [...], "products": [...], "customers": [...], "calls": [...],
 #             "exported": [...], "page_size": int}}
 TEST_DATA = {}
@@ -90,7 +92,8 @@ class StoreAdapterTestOrders(models.AbstractModel):
             orders = [o for o in orders if to_datetime(o["updated_at"], "updated_at") >= since]
         if status:
             orders = [o for o in orders if o.get("status") in status]
-        return paging.keyset_page(orders, cursor, limit or data["page_size"])
+        page = paging.keyset_page(orders, cursor, limit or data["page_size"])
+        return dict(page, records=[with_transactions(order) for order in page["records"]])
 
     @api.model
     def _fetch_order_by_number(self, store, number):
@@ -99,7 +102,7 @@ class StoreAdapterTestOrders(models.AbstractModel):
         data["calls"].append(("fetch_order_by_number", number))
         for order in data["orders"]:
             if number in (str(order.get("number") or ""), str(order.get("id") or "")):
-                return order
+                return with_transactions(order)
         return None
 
     @api.model

@@ -1,0 +1,321 @@
+"""The payment workflow of an imported order (issue #14, first slice): confirm, invoice, one payment
+per platform transaction, reconciled.
+
+One job per order (operation orders.payments, identity key per binding, so that the events of an
+order coalesce) runs `store.order.binding._job_order_payments`. It is queued by the order import when
+an order brings transactions (store.order.importer) and when the order's delivery is validated
+(stock_picking_payments.py, for the gateways invoiced when shipped). It reads the newest imported
+payload of the order (the binding's last_payload), so a job run late acts on the order as it is now.
+
+What it does, per the gateway's mapping (store.payment.method.map) of the order's payment method:
+
+1. record the order's transactions (store.order.transaction, unique per store and platform id);
+2. confirm the quotation once the platform reports it paid in full ("Confirm When Paid");
+3. create the invoice from the sale order and post it, when paid in full or when the delivery is
+   validated ("Invoice"), after checking that its total is the platform's to the cent;
+4. post one account.payment per successful sale or capture transaction not paid yet ("Register
+   Payments"), on the gateway's journal and payment method;
+5. reconcile the order's payments with its posted invoices (a payment made before the invoice is
+   reconciled once the invoice exists).
+
+Everything happens in the job's savepoint: a configuration error (no journal, a journal of another
+company) or a total that does not add up fails the job with what to fix and writes nothing; the
+order itself stays imported, and Retry runs the workflow again once fixed.
+"""
+
+from collections import defaultdict
+
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+
+from .. import payment_const
+from ..exceptions import PermanentJobError
+from ..services.normalized import normalize_order
+
+
+class StoreOrderBinding(models.Model):
+    _inherit = "store.order.binding"
+
+    transaction_ids = fields.One2many("store.order.transaction", "binding_id", string="Transactions",
+                                      readonly=True)
+
+    # ------------------------------------------------------------------ queue
+    def _sync_job_store_records(self, store):
+        """Jobs of a store work on its own order bindings (see sync.job._target_records)."""
+        return self.filtered(lambda record: record.store_id.id == store.id)
+
+    def _enqueue_order_payments(self):
+        """Queue the payment workflow of these orders (one job per order: a pending job of the same
+        order takes the new one's place), for the stores whose workflow is on.
+
+        :returns: the sync.job records queued or merged.
+        """
+        by_store = defaultdict(lambda: self.browse())
+        for binding in self:
+            if binding.store_id.payment_workflow and binding.store_id.active:
+                by_store[binding.store_id] |= binding
+        jobs = self.env["sync.job"]
+        for store, bindings in by_store.items():
+            jobs |= self.env["sync.job"]._enqueue_many(
+                store, payment_const.OP_ORDER_PAYMENTS, "_job_order_payments",
+                [(binding, f"{payment_const.OP_ORDER_PAYMENTS}:{binding.id}", None) for binding in bindings],
+                direction="import",
+            )
+        return jobs
+
+    # ------------------------------------------------------------------ job
+    def _job_order_payments(self, job):
+        """Job orders.payments: run the payment workflow of one order (see the module docstring).
+
+        :returns: {"order", "transactions", "confirmed", "invoices", "payments", "paid", "total"}
+        :raises PermanentJobError: a configuration to fix (saying what), or an invoice whose total is
+            not the platform's.
+        """
+        self.ensure_one()
+        store = self.store_id
+        sale = self.order_id
+        order = normalize_order(self.last_payload) if self.last_payload else None
+        result = {"order": sale.name, "transactions": 0, "confirmed": False, "invoices": [], "payments": 0}
+        if order:
+            result["transactions"] = len(self._record_transactions(order))
+        if not store.payment_workflow:
+            result["skipped"] = "The store's payment workflow is off."
+            return result
+        settings = self._payment_settings(self.payment_method)
+        currency = self.currency_id or sale.currency_id
+        paid = sum(
+            transaction.amount for transaction in self.transaction_ids
+            if transaction.kind in payment_const.PAYMENT_KINDS and transaction.status == "success"
+        )
+        paid_in_full = currency.compare_amounts(paid, self.platform_total) >= 0 and paid > 0
+        result.update(paid=paid, total=self.platform_total)
+        if settings["confirm_order"] and paid_in_full and sale.state in ("draft", "sent"):
+            sale.with_context(store_connector_keep_date_order=True,
+                              store_connector_from_platform=True).action_confirm()
+            result["confirmed"] = True
+        if self._invoice_due(sale, settings["invoice_policy"], paid_in_full):
+            result["invoices"] = self._create_invoice(sale).mapped("name")
+        result["payments"] = len(self._register_payments(sale))
+        self._reconcile_payments(sale)
+        return result
+
+    def _record_transactions(self, order):
+        """Create or update the store.order.transaction of each transaction of `order` (normalized):
+        one record per platform id in the store. A transaction already paid keeps what was paid.
+
+        :returns: the transactions of this order named by the payload.
+        """
+        self.ensure_one()
+        Transaction = self.env["store.order.transaction"].sudo()
+        wanted = order.get("transactions") or []
+        if not wanted:
+            return Transaction
+        existing = {
+            record.external_id: record for record in Transaction.search([
+                ("store_id", "=", self.store_id.id), ("external_id", "in", [t["id"] for t in wanted]),
+            ])
+        }
+        currencies = {}
+        records = Transaction
+        to_create = []
+        for data in wanted:
+            code = data["currency"] or order["currency"]
+            if code not in currencies:
+                currencies[code] = self.env["res.currency"].with_context(active_test=False).search(
+                    [("name", "=", code)], limit=1) or self.currency_id
+            vals = {
+                "kind": data["kind"],
+                "status": data["status"],
+                "gateway": data["gateway"] or order.get("payment_method") or False,
+                "amount": float(data["amount"]),
+                "currency_id": currencies[code].id,
+                "processed_at": data["processed_at"] or order["updated_at"],
+                "parent_external_id": data["parent_id"] or False,
+            }
+            record = existing.get(data["id"])
+            if record is None:
+                to_create.append(dict(vals, store_id=self.store_id.id, binding_id=self.id,
+                                      order_id=self.order_id.id, external_id=data["id"]))
+                continue
+            if record.binding_id != self:
+                # The platform's ids are unique in a shop: another order's transaction is not this one's.
+                continue
+            if not record.payment_id:
+                changed = {key: value for key, value in vals.items()
+                           if (record[key].id if key == "currency_id" else record[key]) != value}
+                if changed:
+                    record.write(changed)
+            records |= record
+        if to_create:
+            records |= Transaction.create(to_create)
+        return records
+
+    def _payment_settings(self, gateway):
+        """What the workflow does for `gateway` in this order's store: its mapping line's settings,
+        else the defaults of a gateway nobody configured (`store.payment.method.map._gateway_defaults`).
+
+        :returns: {"mapping" (record or empty), "confirm_order", "invoice_policy", "register_payment"}
+        """
+        self.ensure_one()
+        Mapping = self.env["store.payment.method.map"]
+        mapping = self.store_id._payment_mappings([gateway]).get(gateway) if gateway else None
+        if mapping:
+            return {"mapping": mapping, "confirm_order": mapping.confirm_order,
+                    "invoice_policy": mapping.invoice_policy, "register_payment": mapping.register_payment}
+        return dict(Mapping._gateway_defaults(gateway), mapping=Mapping, confirm_order=True)
+
+    def _invoice_due(self, sale, policy, paid_in_full):
+        """Whether the workflow invoices `sale` now: a confirmed order not invoiced yet, paid in full
+        (policy "paid") or whose deliveries are all done (policy "shipped")."""
+        if sale.state != "sale" or sale.invoice_ids.filtered(lambda move: move.state != "cancel"):
+            return False
+        if policy == payment_const.INVOICE_POLICY_PAID:
+            return paid_in_full
+        if policy == payment_const.INVOICE_POLICY_SHIPPED:
+            deliveries = sale.picking_ids.filtered(lambda picking: picking.picking_type_code == "outgoing")
+            return bool(deliveries) and all(picking.state in ("done", "cancel") for picking in deliveries) \
+                and any(picking.state == "done" for picking in deliveries)
+        return False
+
+    def _create_invoice(self, sale):
+        """Create the invoice of `sale` with Odoo's own invoicing and post it, once its total is
+        checked against the platform's.
+
+        :returns: the posted account.move records.
+        :raises PermanentJobError: nothing to invoice, or a total that is not the platform's.
+        """
+        try:
+            invoices = sale._create_invoices()
+        except UserError as exc:
+            raise PermanentJobError(_(
+                "Order %(order)s could not be invoiced: %(reason)s Invoice it by hand, or fix the cause and "
+                "retry this job.", order=sale.name, reason=str(exc.args[0]) if exc.args else str(exc),
+            )) from exc
+        currency = sale.currency_id
+        invoiced = sum(invoices.mapped("amount_total"))
+        if currency.compare_amounts(invoiced, self.platform_total) != 0:
+            raise PermanentJobError(_(
+                "The invoice of order %(order)s would total %(invoiced)s but the platform states "
+                "%(platform)s: nothing was posted. Check what the order can invoice (products invoiced on "
+                "delivery, lines changed by hand), invoice it by hand or fix it and retry this job.",
+                order=sale.name,
+                invoiced=currency.format(invoiced), platform=currency.format(self.platform_total),
+            ))
+        invoices.action_post()
+        return invoices
+
+    def _register_payments(self, sale):
+        """Post one payment per successful sale or capture transaction of this order that has none,
+        when the gateway's mapping registers payments; say on the others why they have none.
+
+        :returns: the account.payment records created.
+        :raises PermanentJobError: a gateway without a usable journal or payment method.
+        """
+        self.ensure_one()
+        to_pay, payments_vals = [], []
+        settings_by_gateway = {}
+        for transaction in self.transaction_ids.filtered(lambda record: not record.payment_id):
+            gateway = transaction.gateway or self.payment_method or ""
+            if gateway not in settings_by_gateway:
+                settings_by_gateway[gateway] = self._payment_settings(gateway)
+            settings = settings_by_gateway[gateway]
+            state, reason = self._transaction_outcome(transaction, settings)
+            if state != "paid":
+                if (transaction.state, transaction.state_reason) != (state, reason):
+                    transaction.write({"state": state, "state_reason": reason})
+                continue
+            journal, method_line = self._payment_journal(gateway, settings["mapping"])
+            to_pay.append(transaction)
+            payments_vals.append({
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": sale.partner_invoice_id.commercial_partner_id.id,
+                "amount": transaction.amount,
+                "currency_id": transaction.currency_id.id,
+                "journal_id": journal.id,
+                "payment_method_line_id": method_line.id,
+                "date": (transaction.processed_at or fields.Datetime.now()).date(),
+                "memo": _("%(order)s, transaction %(transaction)s",
+                          order=sale.client_order_ref or sale.name, transaction=transaction.external_id),
+                "company_id": self.store_id.company_id.id,
+            })
+        if not payments_vals:
+            return self.env["account.payment"]
+        payments = self.env["account.payment"].create(payments_vals)
+        payments.action_post()
+        for transaction, payment in zip(to_pay, payments, strict=True):
+            transaction.write({"payment_id": payment.id, "state": "paid", "state_reason": False})
+        return payments
+
+    def _transaction_outcome(self, transaction, settings):
+        """(state, reason) of a transaction not paid yet: "paid" when a payment is to be made now,
+        else "recorded" (it may still be paid: pending) or "skipped" with the reason."""
+        if transaction.kind == "authorization":
+            return "skipped", _("An authorization only reserves the money: its capture is the payment.")
+        if transaction.kind == "void":
+            return "skipped", _("A void cancels an authorization: no money moved.")
+        if transaction.kind == "refund":
+            return "skipped", _("Refunds are not recorded as payments: the order's activity asks to "
+                                "handle the refund.")
+        if transaction.status == "pending":
+            return "recorded", _("Pending on the platform: the payment is recorded once it succeeds.")
+        if transaction.status != "success":
+            return "skipped", _("The platform reports that this transaction failed: no money was received.")
+        if transaction.currency_id.is_zero(transaction.amount):
+            return "skipped", _("The transaction's amount is zero: there is nothing to record.")
+        if not settings["register_payment"]:
+            return "skipped", _(
+                'The mapping of gateway "%(gateway)s" registers no payments: register the payment by hand '
+                "when the money arrives, or switch on Register Payments in the store's Payments tab.",
+                gateway=transaction.gateway or "")
+        return "paid", False
+
+    def _payment_journal(self, gateway, mapping):
+        """(journal, incoming payment method line) of `gateway`'s payments in this order's store.
+
+        :raises PermanentJobError: no journal, a journal of another company or without an incoming
+            payment method, saying what to set in the store's Payments tab.
+        """
+        store = self.store_id
+        journal = mapping._payment_journal() if mapping else store.payment_journal_id
+        if not journal:
+            raise PermanentJobError(_(
+                'Store %(store)s has no payment journal for gateway "%(gateway)s": the payments of order '
+                "%(order)s were not recorded. Set the store's Payment Journal (or the gateway's journal) in "
+                "the store's Payments tab, then retry this job.",
+                store=store.name, gateway=gateway or _("(none)"), order=self.order_id.name))
+        if journal.company_id != store.company_id:
+            raise PermanentJobError(_(
+                'The payment journal %(journal)s of gateway "%(gateway)s" belongs to company %(company)s, '
+                "not to the store's company %(store_company)s: the payments of order %(order)s were not "
+                "recorded. Choose a journal of %(store_company)s in the store's Payments tab, then retry "
+                "this job.",
+                journal=journal.display_name, gateway=gateway or _("(none)"), company=journal.company_id.name,
+                store_company=store.company_id.name, order=self.order_id.name))
+        method_line = mapping._payment_method_line(journal) if mapping else \
+            journal.inbound_payment_method_line_ids[:1]
+        if not method_line:
+            raise PermanentJobError(_(
+                "The payment journal %(journal)s has no incoming payment method: the payments of order "
+                "%(order)s were not recorded. Add one to the journal (Accounting > Configuration > Journals, "
+                "Incoming Payments tab), then retry this job.",
+                journal=journal.display_name, order=self.order_id.name))
+        return journal, method_line
+
+    def _reconcile_payments(self, sale):
+        """Reconcile the receivable lines of this order's payments with its posted invoices' (Odoo's
+        own reconciliation, account by account)."""
+        self.ensure_one()
+        invoices = sale.invoice_ids.filtered(
+            lambda move: move.state == "posted" and move.move_type == "out_invoice")
+        payments = self.transaction_ids.payment_id.filtered(lambda payment: payment.move_id.state == "posted")
+        if not invoices or not payments:
+            return
+        lines = (invoices.line_ids | payments.move_id.line_ids).filtered(
+            lambda line: line.account_id.account_type == "asset_receivable" and not line.reconciled
+            and line.parent_state == "posted")
+        for account in lines.account_id:
+            account_lines = lines.filtered(lambda line, account=account: line.account_id == account)
+            balances = account_lines.mapped("balance")
+            if any(balance > 0 for balance in balances) and any(balance < 0 for balance in balances):
+                account_lines.reconcile()
