@@ -104,9 +104,9 @@ SHOPIFY_WEBHOOK_TOPICS = {
     "app/uninstalled": ("app", "webhook.app"),
     "bulk_operations/finish": ("app", "webhook.bulk"),
 }
-# Order topics whose body is not the order but a transaction or refund of it, naming the order by
-# its "order_id": their deliveries share the order's job (identity key order:<order id>).
-SHOPIFY_ORDER_CHILD_TOPICS = ("order_transactions/create", "refunds/create")
+# Order topics whose body is not the order but a transaction of it, naming the order by its
+# "order_id": their deliveries share the order's job (identity key order:<order id>).
+SHOPIFY_ORDER_CHILD_TOPICS = ("order_transactions/create",)
 # Mandatory compliance topics: declared in the app's configuration (not through the API) with the
 # intake URL of kind "compliance"; accepted on any kind.
 SHOPIFY_COMPLIANCE_TOPICS = {

@@ -18,12 +18,12 @@ from .store_adapter_products import PRODUCT_QUERY
 # Order topics, imported through the base's batch order import. Their deliveries share one job per
 # order (identity key order:<order id>, see store_adapter.py `_parse_webhook`).
 ORDER_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "orders/fulfilled", "orders/paid",
-                "order_transactions/create", "refunds/create")
-# Topics about the order's money: Shopify's REST order bodies carry no transactions (only the
-# refunds'), and these bodies are a transaction or a refund, not the order. The order is read anew
-# through GraphQL (its transactions and refunds as the pull reads them), so that the payment
-# workflow sees the money that moved.
-MONEY_TOPICS = ("orders/paid", "order_transactions/create", "refunds/create")
+                "order_transactions/create")
+# Order topics about the order's money: Shopify's REST order bodies carry no transactions (only the
+# refunds'), and a transaction's body is not the order. The order is read anew through GraphQL (its
+# transactions and refunds as the pull reads them), so that the payment workflow sees the money that
+# moved. refunds/create does the same in its own handler (`_shopify_webhook_refund`).
+MONEY_TOPICS = ("orders/paid", "order_transactions/create")
 
 
 class StoreAdapterShopifyWebhooks(models.AbstractModel):
@@ -40,6 +40,7 @@ class StoreAdapterShopifyWebhooks(models.AbstractModel):
         handlers = super()._webhook_topic_handlers(store)
         for topic in ORDER_TOPICS:
             handlers[topic] = WebhookHandler("_webhook_import_orders", batch=True)
+        handlers["refunds/create"] = "_shopify_webhook_refund"
         handlers["bulk_operations/finish"] = "_shopify_webhook_bulk_finish"
         handlers["products/update"] = "_shopify_webhook_product"
         handlers["products/delete"] = "_shopify_webhook_product_delete"
@@ -252,7 +253,7 @@ class StoreAdapterShopifyWebhooks(models.AbstractModel):
         """orders/create, updated, cancelled, fulfilled: the REST body of the order, with the
         transactions Odoo already knows of it (REST bodies list only the refunds' transactions;
         a Shopify transaction never goes away, a new state is a new transaction).
-        orders/paid, order_transactions/create, refunds/create (MONEY_TOPICS): the order read
+        orders/paid, order_transactions/create (MONEY_TOPICS): the order read
         anew through GraphQL (`_shopify_fetch_order`), with all its transactions and refunds.
         The pipeline ignores a payload older than what is already imported (updated_at); one of
         the same update time with news (a new transaction) is imported.
@@ -269,6 +270,19 @@ class StoreAdapterShopifyWebhooks(models.AbstractModel):
             return order
         order = om.order_from_rest(payload)
         return self._shopify_with_known_transactions(store, order)
+
+    @api.model
+    def _shopify_webhook_refund(self, store, delivery, payload):
+        """refunds/create: the base's OrderRefunded event records the refund on the sale order with
+        its lines (a note and an activity for a person, partial refunds too; no automatic credit
+        note), then the order is read anew through GraphQL and imported: the REFUND with its lines
+        and shipping and the refund transaction reach the order (the event is not repeated: each
+        refund is recorded once)."""
+        refund = store._event_order_refunded(om.refund_summary(payload))
+        order = self._shopify_fetch_order(store, payload.get("order_id"))
+        if order is None:
+            return {"refund": refund, "order": None}
+        return {"refund": refund, "order": store._import_order(order)}
 
     @api.model
     def _shopify_fetch_order(self, store, order_id):

@@ -87,7 +87,11 @@ class TestShopifyOrderMoney(ShopifyMoneyMixin, ShopifySimulatorCase):
         self.sim.mark_order_paid(cod["id"])
         self.pull()
         self.run_queue()
-        self.assertEqual(len(self.binding(cod).transaction_ids.payment_id), 1)
+        cash = self.binding(cod).transaction_ids.filtered(lambda t: t.kind == "sale" and t.status == "success")
+        self.assertEqual(len(cash), 1, "the cash Shopify recorded reached the order")
+        self.assertEqual(len(cash.payment_id), 1, (cash.state, cash.state_reason,
+                                                   self.env["sync.job"].search([], order="id desc", limit=3)
+                                                   .mapped(lambda j: (j.operation, j.state, j.last_error))))
         self.assertIn(cod_sale.invoice_ids.filtered(lambda m: m.state == "posted").payment_state,
                       ("paid", "in_payment"))
 
@@ -136,12 +140,13 @@ class TestShopifyOrderMoney(ShopifyMoneyMixin, ShopifySimulatorCase):
         for _number in range(4):
             self.sim.add_order([{"sku": "OS-1", "quantity": 1}], financial_status="PAID",
                                email="cost@example.com")
-        before = len(self.sim.calls)
+        self.sim.reset_calls()
         self.pull()
-        orders_calls = [c for c in self.sim.calls[before:] if c.get("operation_name") == "ConnectorOrders"]
+        calls = list(self.sim.calls)
+        orders_calls = [c for c in calls if c.get("operation_name") == "ConnectorOrders"]
         self.assertTrue(orders_calls)
         self.assertTrue(all(c["requested_cost"] <= 1000 for c in orders_calls), orders_calls)
-        self.assertFalse([c for c in self.sim.calls[before:] if c.get("errors")])
+        self.assertFalse([c for c in calls if c.get("errors")])
 
 
 @tagged("post_install", "-at_install")
