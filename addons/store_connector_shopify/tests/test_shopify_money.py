@@ -82,12 +82,18 @@ class TestShopifyOrderMoney(ShopifyMoneyMixin, ShopifySimulatorCase):
         self.assertEqual(len(self.binding(twice).transaction_ids.payment_id), 2, "one payment per capture")
         self.assertFalse(self.binding(cod).transaction_ids.payment_id, "a pending COD sale pays nothing")
 
-        # Cash taken on delivery: Shopify records a successful sale; the next pull pays the order.
+        # Cash taken on delivery: Shopify records a successful sale; the next pull pays the order once
+        # the merchant lets that gateway register payments (cash on delivery registers none by default).
+        mapping = self.env["store.payment.method.map"].search(
+            [("store_id", "=", self.store.id), ("gateway", "=", "Cash on Delivery (COD)")])
+        self.assertEqual(len(mapping), 1, "the import made the gateway's mapping")
+        mapping.register_payment = True
         self.sim.advance(60)
         self.sim.mark_order_paid(cod["id"])
         self.pull()
         self.run_queue()
-        cash = self.binding(cod).transaction_ids.filtered(lambda t: t.kind == "sale" and t.status == "success")
+        cash = self.binding(cod).transaction_ids.filtered(
+            lambda t: t.kind == "sale" and t.status == "success")
         self.assertEqual(len(cash), 1, "the cash Shopify recorded reached the order")
         self.assertEqual(len(cash.payment_id), 1, (cash.state, cash.state_reason,
                                                    self.env["sync.job"].search([], order="id desc", limit=3)
