@@ -35,6 +35,10 @@ What eBay says and how it is read (field names from eBay's OpenAPI contract, as 
   the ship-to address from ``fulfillmentStartInstructions[].shippingStep.shipTo``.
 * Order number: ``orderId`` (``12-34567-89012``), the number Seller Hub shows and buyers quote;
   ``legacyOrderId`` (item id - transaction id) is the pre-2020 form.
+* Money (issue #14): ``paymentSummary.payments`` are the order's sale transactions and
+  ``paymentSummary.refunds`` (with the lines' ``refunds``) its refund transactions and refunds, each
+  without its share of the eBay-collected tax, as the order's total is (`transactions`, `refunds`,
+  `money_back`).
 * Status: eBay has none single; `order_status` derives one from the payment status, the cancel state
   and the fulfillment status (const.STATUS_* and the default status table).
 """
