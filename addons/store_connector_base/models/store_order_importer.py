@@ -1020,7 +1020,10 @@ class StoreOrderImporter(models.AbstractModel):
             store._event_order_refunded({
                 "order_id": order["id"], "refund_id": refund["id"],
                 "amount": str(refund["amount"] if refund["amount"] is not None else ""),
-                "note": refund["note"], "lines": [],
+                "note": refund["note"],
+                "lines": [{"line_id": line["line_id"], "sku": line["sku"],
+                           "quantity": format(line["quantity"].normalize(), "f")}
+                          for line in refund.get("lines") or []],
             })
 
     @api.model

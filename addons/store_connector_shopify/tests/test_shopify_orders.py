@@ -55,10 +55,10 @@ class TestShopifyOrderPull(ShopifyOrdersMixin, ShopifySimulatorCase):
         self.assertEqual(
             len(self.env["store.order.binding"].search([("store_id", "=", self.store.id)])),
             11,
-            "11 orders over three pages of 4",
+            "11 orders over four pages of 3",
         )
         pulls = [c for c in self.sim.calls if c.get("operation_name") == "ConnectorOrders"]
-        self.assertEqual(len(pulls), 3)
+        self.assertEqual(len(pulls), 4)
 
 
 @tagged("post_install", "-at_install")
