@@ -195,8 +195,15 @@ class TestShopifyMoneyWebhooks(IntakeMixin, ShopifyMoneyMixin, ShopifySimulatorC
         self.assertEqual(payload["refunds"][0]["note"], "too big")
         self.assertTrue([t for t in payload["transactions"] if t["kind"] == "refund"
                          and t["refund_id"] == payload["refunds"][0]["id"]])
+        # The store credits refunds (the default): a posted credit note of the refund, paid back.
         sale = self.binding(order).order_id
-        self.assertTrue(sale.activity_ids.filtered(lambda a: "refund" in (a.summary or "").lower()))
+        self.assertFalse(sale.activity_ids.filtered(lambda a: "refund" in (a.summary or "").lower()))
+        credit_note = self.env["account.move"].search([
+            ("store_refund_store_id", "=", self.store.id),
+            ("store_refund_external_id", "=", payload["refunds"][0]["id"])])
+        self.assertEqual(credit_note.state, "posted")
+        self.assertEqual(credit_note.amount_total, float(payload["refunds"][0]["amount"]))
+        self.assertIn(credit_note.payment_state, ("paid", "in_payment"))
 
 
 @tagged("post_install", "-at_install")

@@ -146,6 +146,7 @@ class TestShopifyOrderWebhooks(ShopifyOrdersMixin, ShopifySimulatorHttpCase):
         self.run_queue()
 
     def test_create_update_cancel_refund(self):
+        self.store.refund_policy = "activity"  # the refund as an activity (credit notes: the base's tests)
         order = self.sim.add_order(
             [{"sku": "OS-1", "quantity": 1}, {"sku": "OC-1", "quantity": 2}],
             tax_rate="0.1",
