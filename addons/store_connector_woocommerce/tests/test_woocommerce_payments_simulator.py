@@ -2,7 +2,8 @@
 transaction (Stripe's charge id; a bank transfer or cash on delivery paid by status, of a stable id
 made from the order), none while unpaid; a refund read from ``/orders/<id>/refunds`` once (lines,
 date, the refund transaction of the money the gateway sent back), not again on re-import; order.updated
-webhooks after a payment or a refund; the payment workflow invoicing and paying the paid orders once."""
+webhooks after a payment or a refund; the payment workflow invoicing and paying the paid orders once,
+and crediting and paying back the refund once."""
 
 from odoo.tests import tagged
 
@@ -136,7 +137,7 @@ class TestWooCommercePaymentMapping(WooPaymentsCase):
 
 @tagged("post_install", "-at_install")
 class TestWooCommercePaymentWorkflow(WooPaymentsCase):
-    def test_webhooks_pay_the_paid_orders_once_and_record_the_refund(self):
+    def test_webhooks_pay_the_paid_orders_once_and_credit_the_refund_once(self):
         self.assertTrue(self.store.payment_workflow)
         self.register()
         stripe = self.place("stripe", "processing", transaction_id="ch_3QpayFlow01")
@@ -177,7 +178,8 @@ class TestWooCommercePaymentWorkflow(WooPaymentsCase):
         self.assertEqual((cash_transaction.external_id, cash_transaction.state),
                          (f"{cash['id']}-paid", "skipped"))
 
-        # A refund through Stripe (order.updated): the refund and its transaction are recorded.
+        # A refund through Stripe (order.updated): read with its lines, credited (the store's refund
+        # policy: a credit note) and paid back through its refund transaction.
         self.next_second()
         mug = next(line for line in stripe["line_items"] if line["sku"] == "PAY-MUG")
         refund = self.sim.add_refund(
@@ -191,8 +193,17 @@ class TestWooCommercePaymentWorkflow(WooPaymentsCase):
         refund_transaction = self.transactions(stripe["id"]).filtered(lambda t: t.kind == "refund")
         self.assertEqual((refund_transaction.external_id, refund_transaction.amount),
                          (f"{refund['id']}-refund", 15.0))
-        self.assertFalse(refund_transaction.payment_id, "a refund is not a payment received")
         self.assertEqual(binding.last_payload["refunds"][0]["lines"][0]["line_id"], str(mug["id"]))
+        credit = self.env["account.move"].search([("store_refund_store_id", "=", self.store.id),
+                                                  ("store_refund_external_id", "=", str(refund["id"]))])
+        self.assertEqual((credit.move_type, credit.state, f"{credit.amount_total:.2f}"),
+                         ("out_refund", "posted", "15.00"))
+        mug_product = self.odoo_products["PAY-MUG"]
+        mug_lines = credit.invoice_line_ids.filtered(lambda line: line.product_id == mug_product)
+        self.assertEqual(mug_lines.quantity, 1, "the refunded line, from the refund's _refunded_item_id")
+        self.assertEqual((refund_transaction.payment_id.payment_type, refund_transaction.payment_id.amount),
+                         ("outbound", 15.0), "the money Stripe sent back")
+        credits = self.env["account.move"].search([("store_refund_store_id", "=", self.store.id)])
 
         # Everything pulled again: the same transactions, no second payment, no refund read again.
         payments = self.env["account.payment"].search([("journal_id", "=", self.bank.id)])
@@ -211,3 +222,5 @@ class TestWooCommercePaymentWorkflow(WooPaymentsCase):
         self.assertEqual(self.env["account.payment"].search([("journal_id", "=", self.bank.id)]), payments,
                          "paid once")
         self.assertEqual(self.refund_reads(stripe["id"]), [])
+        self.assertEqual(self.env["account.move"].search([("store_refund_store_id", "=", self.store.id)]),
+                         credits, "credited once")
