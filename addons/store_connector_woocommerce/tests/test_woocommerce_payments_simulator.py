@@ -9,7 +9,7 @@ from odoo.tests import tagged
 
 from odoo.addons.store_connector_base.services.normalized import normalize_order
 
-from .e2e_common import WooCommerceE2ECase
+from .e2e_common import DEMO_SKUS, WooCommerceE2ECase
 
 GUEST = {"first_name": "Pia", "last_name": "Payer", "email": "pia.payer@example.com", "country": "US",
          "address_1": "2 Loopback Street", "city": "Springfield", "postcode": "00000"}
@@ -224,3 +224,43 @@ class TestWooCommercePaymentWorkflow(WooPaymentsCase):
         self.assertEqual(self.refund_reads(stripe["id"]), [])
         self.assertEqual(self.env["account.move"].search([("store_refund_store_id", "=", self.store.id)]),
                          credits, "credited once")
+
+
+@tagged("post_install", "-at_install")
+class TestWooCommercePaymentsDemoSeed(WooCommerceE2ECase):
+    sim_options = {"seed": "demo"}
+
+    def test_demo_orders_paid_and_credited_by_gateway_without_a_failed_job(self):
+        products = self.products(list(DEMO_SKUS) + ["SINGLE-NO-SKU"])
+        single = next(product for product in self.sim.store.products.values() if product["name"] == "Single")
+        self.env["store.product.binding"].create({
+            "store_id": self.store.id, "product_id": products["SINGLE-NO-SKU"].id,
+            "external_product_id": str(single["id"])})
+        self.store._enqueue_order_pull()
+        self.run_jobs()
+        self.assertFalse(self.env["sync.job"].search([("store_id", "=", self.store.id),
+                                                      ("state", "=", "failed")]))
+        for order_id in self.sim.seed_summary["orders"]:
+            woo = self.sim.order(order_id)
+            binding = self.binding(order_id)
+            sales = binding.transaction_ids.filtered(lambda t: t.kind == "sale")
+            with self.subTest(order=order_id, status=woo["status"], gateway=woo["payment_method"]):
+                if woo["status"] in ("processing", "completed") and woo["date_paid_gmt"]:
+                    expected_id = woo["transaction_id"] or f"{order_id}-paid"
+                    self.assertEqual(sales.mapped("external_id"), [expected_id])
+                    if woo["payment_method"] != "cod":
+                        self.assertTrue(sales.payment_id, "paid online: a payment")
+                else:
+                    self.assertFalse(sales, "not paid (yet)")
+        # The first order is refunded in part through Stripe (one of two beanies): credited once, with
+        # the beanie's line and the money Stripe sent back.
+        partly = self.sim.order(self.sim.seed_summary["orders"][0])
+        [refund] = partly["refunds"]
+        credit = self.env["account.move"].search([("store_refund_store_id", "=", self.store.id),
+                                                  ("store_refund_external_id", "=", str(refund["id"]))])
+        self.assertEqual((credit.state, f"{credit.amount_total:.2f}"),
+                         ("posted", f"{-float(refund['total']):.2f}"))
+        self.assertIn(products["woo-beanie"], credit.invoice_line_ids.product_id)
+        refund_transaction = self.binding(partly["id"]).transaction_ids.filtered(lambda t: t.kind == "refund")
+        self.assertEqual(refund_transaction.external_id, f"{refund['id']}-refund")
+        self.assertEqual(refund_transaction.payment_id.payment_type, "outbound")
