@@ -283,10 +283,11 @@ def refunds(payload):
 
 
 # ---------------------------------------------------------------------------- money (issue #14)
-#: The statuses of a paid order (WooCommerce's `wc_get_is_paid_statuses()`): an order moved back to
-#: pending or on-hold, cancelled, refunded or in a plugin's status keeps its `date_paid` but is not
-#: paid now (a refunded one met first refunded has nothing to invoice).
-PAID_STATUSES = ("processing", "completed")
+#: The statuses of a paid order: WooCommerce's `wc_get_is_paid_statuses()`, and refunded (paid, then
+#: paid back: its payment and its refunds are both recorded, so that the money in and out adds up
+#: even for an order met first refunded). An order moved back to pending or on-hold, cancelled or in
+#: a plugin's status keeps its `date_paid` but is not paid now.
+PAID_STATUSES = ("processing", "completed", "refunded")
 
 
 def _sale_id(payload):

@@ -57,6 +57,14 @@ class TestWooCommerceMoneyMapper(TransactionCase):
         for status in ("pending", "on-hold"):
             unpaid = dict(self.payload, status=status, date_paid=None, date_paid_gmt=None, transaction_id="")
             self.assertEqual(om.order_from_rest(unpaid)["transactions"], [], status)
+        # Moved back or cancelled after the payment: date_paid stays, the order is not paid now;
+        # refunded: paid first (the payment is recorded with its refunds).
+        def ids(status):
+            return [t["id"] for t in om.order_from_rest(dict(self.payload, status=status))["transactions"]]
+
+        for status in ("pending", "on-hold", "cancelled", "awaiting-shipment"):
+            self.assertEqual(ids(status), [], status)
+        self.assertEqual(ids("refunded"), ["ch_3Qabc"])
 
     def test_refund_details_give_lines_and_no_transaction_when_recorded_by_hand(self):
         details = [rest_refund(line_items=[refund_line(self.line_id, 1, "15.00")])]

@@ -245,7 +245,7 @@ class TestWooCommercePaymentsDemoSeed(WooCommerceE2ECase):
             binding = self.binding(order_id)
             sales = binding.transaction_ids.filtered(lambda t: t.kind == "sale")
             with self.subTest(order=order_id, status=woo["status"], gateway=woo["payment_method"]):
-                if woo["status"] in ("processing", "completed") and woo["date_paid_gmt"]:
+                if woo["status"] in ("processing", "completed", "refunded") and woo["date_paid_gmt"]:
                     expected_id = woo["transaction_id"] or f"{order_id}-paid"
                     self.assertEqual(sales.mapped("external_id"), [expected_id])
                     if woo["payment_method"] != "cod":
