@@ -232,7 +232,8 @@ class StorePayoutLine(models.Model):
     _order = "payout_id, id"
     _rec_name = "external_id"
 
-    payout_id = fields.Many2one("store.payout", required=True, ondelete="cascade", index=True, readonly=True)
+    payout_id = fields.Many2one("store.payout", required=True, ondelete="cascade", index=True, readonly=True,
+                                check_company=True)
     store_id = fields.Many2one(
         "connector.store", required=True, ondelete="cascade", index=True, readonly=True)
     company_id = fields.Many2one(related="store_id.company_id", store=True)
