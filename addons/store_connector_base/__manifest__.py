@@ -1,7 +1,7 @@
 {
     "name": "Store Connector - Base",
     "summary": "Connect Odoo to your online stores: orders in, stock, products and tracking out",
-    "version": "18.0.1.5.0",
+    "version": "18.0.1.6.0",
     "category": "Connector",
     "license": "LGPL-3",
     "author": "Store Connector contributors",
@@ -63,6 +63,8 @@
         "views/store_payment_views.xml",
         "views/store_payout_views.xml",
         "data/ir_cron_payouts_data.xml",
+
+        "views/store_refund_views.xml",
     ],
     "assets": {
         "web.assets_backend": ["store_connector_base/static/src/**/*"],

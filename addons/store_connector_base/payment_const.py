@@ -59,3 +59,12 @@ def is_cash_on_delivery(gateway):
     """Whether `gateway` is a cash-on-delivery gateway (CASH_ON_DELIVERY_PREFIXES, _WORDS)."""
     key = gateway_key(gateway)
     return key.startswith(CASH_ON_DELIVERY_PREFIXES) or bool(CASH_ON_DELIVERY_WORDS & set(key.split("_")))
+
+
+# What a store does with the platform's refunds (connector.store.refund_policy).
+REFUND_POLICY_CREDIT_NOTE = "credit_note"
+REFUND_POLICY_ACTIVITY = "activity"
+REFUND_POLICIES = [
+    (REFUND_POLICY_CREDIT_NOTE, "Credit note and refund payment"),
+    (REFUND_POLICY_ACTIVITY, "Activity for someone to decide"),
+]

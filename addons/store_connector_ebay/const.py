@@ -10,6 +10,9 @@ ENVIRONMENTS = [("sandbox", "Sandbox"), ("production", "Production")]
 DEFAULT_ENVIRONMENT = "sandbox"  # the issue: "sandbox first is the recommended path"
 API_HOSTS = {"sandbox": "https://api.sandbox.ebay.com", "production": "https://api.ebay.com"}
 AUTH_HOSTS = {"sandbox": "https://auth.sandbox.ebay.com", "production": "https://auth.ebay.com"}
+#: eBay serves the Finances API (payouts, monetary transactions) on a host of its own (its docs:
+#: "https://apiz.ebay.com/sell/finances/v1"); a simulator serves it on its one root.
+FINANCES_HOSTS = {"sandbox": "https://apiz.sandbox.ebay.com", "production": "https://apiz.ebay.com"}
 AUTHORIZE_PATH = "/oauth2/authorize"
 TOKEN_PATH = "/identity/v1/oauth2/token"
 TRADING_PATH = "/ws/api.dll"
@@ -179,3 +182,35 @@ SELLER_HUB_ORDER_URLS = {
 # their path).
 TRADING_READ_CALL_PREFIXES = ("Get", "Verify")
 REST_READ_POST_PREFIXES = ("bulk_get_",)
+
+# --------------------------------------------------------------------------- money (issue #14)
+QUOTA_FINANCES = "finances"
+#: The scope the Finances API needs (no .readonly variant): a seller who connected before it was asked
+#: for must connect again before payouts can be read.
+FINANCES_SCOPE = SCOPE_PREFIX + "/sell.finances"
+FINANCES_PAYOUT_PATH = FINANCES_PATH + "/payout"
+FINANCES_TRANSACTION_PATH = FINANCES_PATH + "/transaction"
+#: getPayouts' largest page; getTransactions'.
+PAYOUT_PAGE_LIMIT = 200
+FINANCES_TRANSACTION_PAGE_LIMIT = 1000
+#: The payouts read when the base names no start: this many days back.
+PAYOUT_DEFAULT_DAYS = 60
+#: getOrders takes at most this many orderIds in one call.
+ORDER_IDS_PER_CALL = 50
+#: Payout.payoutStatus -> the normalized payout status (a payout eBay retries is failed until it is paid).
+PAYOUT_STATUSES = {
+    "INITIATED": "in_transit",
+    "SUCCEEDED": "paid",
+    "RETRYABLE_FAILED": "failed",
+    "TERMINAL_FAILED": "failed",
+    "REVERSED": "failed",
+}
+#: Transaction.transactionType -> the normalized payout line type (others: "other").
+PAYOUT_LINE_TYPES = {
+    "SALE": "charge",
+    "REFUND": "refund",
+    "SHIPPING_LABEL": "fee",
+    "NON_SALE_CHARGE": "fee",
+    "DISPUTE": "dispute",
+    "ADJUSTMENT": "adjustment",
+}

@@ -1,7 +1,7 @@
 {
     "name": "Store Connector - Shopify",
     "summary": "Sell on Shopify from Odoo: orders, stock, products and fulfillments synchronised",
-    "version": "18.0.0.3.0",
+    "version": "18.0.0.4.0",
     "category": "Connector",
     "license": "LGPL-3",
     "author": "Store Connector contributors",

@@ -32,7 +32,11 @@ SHOPIFY_REQUIRED_SCOPES = (
     "write_assigned_fulfillment_orders",
 )
 # Scopes a missing one of which does not break the connector (shown as "missing", never required).
-SHOPIFY_OPTIONAL_SCOPES = ("read_all_orders",)
+# read_shopify_payments_payouts: the Shopify Payments payouts and their balance transactions.
+SHOPIFY_PAYOUT_SCOPE = "read_shopify_payments_payouts"
+SHOPIFY_OPTIONAL_SCOPES = ("read_all_orders", SHOPIFY_PAYOUT_SCOPE)
+# What the app asks for at install (OAuth), by default: the required scopes and the payouts'.
+SHOPIFY_REQUESTED_SCOPES = SHOPIFY_REQUIRED_SCOPES + (SHOPIFY_PAYOUT_SCOPE,)
 
 # What the Shopify connector implements (store.adapter._supported_features; keys of the base's
 # const.PLATFORM_FEATURES). Shopify sets an order's status through its fulfillments, so the
@@ -93,12 +97,16 @@ SHOPIFY_WEBHOOK_TOPICS = {
     "orders/fulfilled": ("orders", "webhook.orders"),
     "orders/paid": ("orders", "webhook.orders"),
     "refunds/create": ("orders", "webhook.orders"),
+    "order_transactions/create": ("orders", "webhook.orders"),
     "products/update": ("products", "webhook.products"),
     "products/delete": ("products", "webhook.products"),
     "inventory_levels/update": ("inventory", "webhook.inventory"),
     "app/uninstalled": ("app", "webhook.app"),
     "bulk_operations/finish": ("app", "webhook.bulk"),
 }
+# Order topics whose body is not the order but a transaction of it, naming the order by its
+# "order_id": their deliveries share the order's job (identity key order:<order id>).
+SHOPIFY_ORDER_CHILD_TOPICS = ("order_transactions/create",)
 # Mandatory compliance topics: declared in the app's configuration (not through the API) with the
 # intake URL of kind "compliance"; accepted on any kind.
 SHOPIFY_COMPLIANCE_TOPICS = {
@@ -149,6 +157,9 @@ SHOPIFY_WEBHOOK_SHAPES = {
     "orders/partially_fulfilled": _ORDER_SHAPE,
     "refunds/create": {
         "gid": "Refund", "fields": {"id": "int", "order_id": "int", "refund_line_items": "list"},
+    },
+    "order_transactions/create": {
+        "gid": "OrderTransaction", "fields": {"id": "int", "order_id": "int", "kind": "str", "status": "str"},
     },
     "products/update": {"gid": "Product", "fields": {"id": "int", "variants": "list"}},
     "products/delete": {"fields": {"id": "int"}, "only": True},

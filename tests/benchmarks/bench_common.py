@@ -4,6 +4,8 @@ import contextlib
 import logging
 import math
 import os
+import re
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -203,6 +205,19 @@ class ServerCpu:
     #: process of a threaded server), "runner" (a prefork server's cron worker), "pg-odoo" and
     #: "pg-runner" (the PostgreSQL backends of their connections).
     processes: dict
+    #: pid -> what the process is: "master", "http worker", "gevent", "cron worker", "threaded server",
+    #: or for a backend "PostgreSQL (<database>) of <its owner's label>".
+    labels: dict = None
+
+    def used_by_label(self, before):
+        """CPU seconds per process label between `before` and this snapshot: {label: seconds}, to
+        see which processes and backends a role's figure is made of."""
+        used = Counter()
+        for pid, (role, seconds) in self.processes.items():
+            previous = before.processes.get(pid)
+            used[(self.labels or {}).get(pid, role)] += seconds - (
+                previous[1] if previous and previous[0] == role else 0.0)
+        return used
 
     def used_since(self, before):
         """CPU seconds per role between `before` and this snapshot: {role: seconds}.
@@ -223,14 +238,54 @@ class ServerCpu:
         return (self.machine_busy - before.machine_busy) / max(self.machine_total - before.machine_total, 1e-9)
 
 
+_SS_BACKEND_RE = re.compile(r"(\d+)\s+\*\s+(\d+)\s+users:\(\(\"postgres\",pid=(\d+),")
+
+
+def backend_owners(pids):
+    """Which of the processes `pids` each PostgreSQL backend serves: {backend pid: client pid}.
+
+    Matched through the connection itself, never through `application_name`: Odoo names a
+    connection after the process that built its connection info, and a prefork server's registry
+    (its cursors, the queue runner's jobs included) is built by the master before the workers fork,
+    so every worker's connections carry the master's pid. A Unix socket is matched by its peer
+    (`ss`), a TCP connection by its port. Backends not found are left out (`server_cpu_snapshot`
+    then falls back on their names).
+    """
+    import psutil
+
+    inode_owner, port_owner = {}, {}
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    link = os.readlink(f"/proc/{pid}/fd/{fd}")
+                    if link.startswith("socket:["):
+                        inode_owner[int(link[8:-1])] = pid
+        with contextlib.suppress(psutil.Error):
+            proc = psutil.Process(pid)
+            # psutil >= 6 renamed connections() to net_connections().
+            list_connections = getattr(proc, "net_connections", None) or proc.connections
+            for conn in list_connections(kind="tcp"):
+                if conn.laddr:
+                    port_owner[conn.laddr.port] = pid
+    owners = {}
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        listing = subprocess.run(["ss", "-xpn"], capture_output=True, text=True, timeout=20).stdout
+        for _local, peer, backend in _SS_BACKEND_RE.findall(listing):
+            if int(peer) in inode_owner:
+                owners[int(backend)] = inode_owner[int(peer)]
+    return owners, port_owner
+
+
 def server_cpu_snapshot(root_pid, odoo_env):
     """CPU used so far by the odoo-bin server whose process group leader is `root_pid`, and by the
     PostgreSQL backends of its connections, split between the request side and the queue runner.
 
     A prefork server's cron worker is told from its HTTP workers by its niceness (Odoo's WorkerCron
-    runs at nice 10); a backend belongs to the process named by its `application_name`
-    ("odoo-<pid>", which Odoo sets on every connection). Backends of the benchmark's own process
-    (its checks of the queue) are left out. In a threaded server the cron thread shares the one
+    runs at nice 10); a backend belongs to the process at the other end of its connection
+    (`backend_owners`: not its `application_name`, which in prefork names the master for the
+    workers' connections, the cron worker's job cursors included). Backends of the benchmark's own
+    process (its checks of the queue) are left out. In a threaded server the cron thread shares the one
     process: the runner's CPU is then in "odoo".
     """
     import psutil
@@ -239,25 +294,40 @@ def server_cpu_snapshot(root_pid, odoo_env):
     busy = sum(times) - times.idle - getattr(times, "iowait", 0.0)
     roles = {}
     processes = {}
+    labels = {}
     with contextlib.suppress(psutil.Error):
         root = psutil.Process(root_pid)
-        for proc in [root, *root.children(recursive=True)]:
+        children = root.children(recursive=True)
+        for proc in [root, *children]:
             with contextlib.suppress(psutil.Error):
                 role = "runner" if proc is not root and proc.nice() >= 10 else "odoo"
                 cpu = proc.cpu_times()
                 roles[proc.pid] = role
                 processes[proc.pid] = (role, cpu.user + cpu.system)
+                if role == "runner":
+                    labels[proc.pid] = "cron worker"
+                elif proc is root:
+                    labels[proc.pid] = "master" if children else "threaded server"
+                elif "gevent" in proc.cmdline():
+                    labels[proc.pid] = "gevent"
+                else:
+                    labels[proc.pid] = "http worker"
+    owners, port_owner = backend_owners(list(roles))
     backends = odoo_env.sql(
-        "SELECT pid, application_name FROM pg_stat_activity WHERE application_name LIKE 'odoo-%%'")
-    for backend_pid, app_name in backends:
-        owner = app_name[len("odoo-"):]
-        role = roles.get(int(owner)) if owner.isdigit() else None
+        """SELECT pid, application_name, datname, client_port FROM pg_stat_activity
+            WHERE backend_type = 'client backend' AND pid != pg_backend_pid()""")
+    for backend_pid, app_name, datname, client_port in backends:
+        owner = owners.get(backend_pid) or port_owner.get(client_port)
+        if owner is None and not owners and (app_name or "").startswith("odoo-") and app_name[5:].isdigit():
+            owner = int(app_name[5:])  # no `ss`, no TCP: by name (see backend_owners)
+        role = roles.get(owner)
         if role is None:
             continue
         with contextlib.suppress(psutil.Error):
             cpu = psutil.Process(backend_pid).cpu_times()
             processes[backend_pid] = (f"pg-{role}", cpu.user + cpu.system)
-    return ServerCpu(busy, sum(times), processes)
+            labels[backend_pid] = f"PostgreSQL ({datname}) of {labels.get(owner, role)}"
+    return ServerCpu(busy, sum(times), processes, labels)
 
 
 def cpu_count():

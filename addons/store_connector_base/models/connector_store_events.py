@@ -107,7 +107,10 @@ class ConnectorStore(models.Model):
     def _event_order_refunded(self, refund):
         """OrderRefunded: the platform refunded (part of) an order.
 
-        The refund is not turned into a credit note: platform refunds may cover shipping, fees,
+        With the store's refund policy "credit note" (and the payment workflow on), the order's
+        payment workflow job is queued instead: it credits the refunds the order lists.
+
+        Else the refund is not turned into a credit note: platform refunds may cover shipping, fees,
         restocking or amounts not tied to lines, which a person turns into Odoo's credit note and
         return. The sale order gets a note and a to-do activity for its salesperson (else the
         store's chain, see store.order.importer._responsible_user), for a partial refund as for a
@@ -125,6 +128,12 @@ class ConnectorStore(models.Model):
         order = binding.order_id
         if not order:
             return {"refund": refund.get("refund_id"), "order": refund.get("order_id"), "recorded": False}
+        if self._credits_refunds():
+            # Refund policy "credit note": the payment workflow credits the refunds the order lists
+            # (store_order_binding_refunds.py); the order's own update brings this one.
+            binding._enqueue_order_payments()
+            return {"refund": refund.get("refund_id"), "order": order.id, "recorded": False,
+                    "credited_by_workflow": True}
         # Recorded once per refund id: a redelivered event, or a platform that lists an order's
         # refunds with each of its updates (WooCommerce), says nothing new.
         refund_id = str(refund.get("refund_id") or "")

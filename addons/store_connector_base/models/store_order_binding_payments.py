@@ -96,6 +96,10 @@ class StoreOrderBinding(models.Model):
         if self._invoice_due(sale, settings["invoice_policy"], paid_in_full):
             result["invoices"] = self._create_invoice(sale).mapped("name")
         result["payments"] = len(self._register_payments(sale))
+        if store._credits_refunds() and order:
+            # Refunds (store_order_binding_refunds.py): credit notes, restocking, refund payments.
+            result["refunds"] = [list(item) for item in self._credit_refunds(sale, order)]
+            result["refund_payments"] = len(self._register_refund_payments(sale))
         self._reconcile_payments(sale)
         return result
 
@@ -131,6 +135,7 @@ class StoreOrderBinding(models.Model):
                 "currency_id": currencies[code].id,
                 "processed_at": data["processed_at"] or order["updated_at"],
                 "parent_external_id": data["parent_id"] or False,
+                "refund_external_id": data.get("refund_id") or False,
             }
             record = existing.get(data["id"])
             if record is None:
@@ -214,7 +219,10 @@ class StoreOrderBinding(models.Model):
         self.ensure_one()
         to_pay, payments_vals = [], []
         settings_by_gateway = {}
-        for transaction in self.transaction_ids.filtered(lambda record: not record.payment_id):
+        # With refunds credited, refund transactions are paid by the refunds step (_register_refund_payments).
+        refunds_apart = self.store_id._credits_refunds()
+        for transaction in self.transaction_ids.filtered(
+                lambda record: not record.payment_id and not (refunds_apart and record.kind == "refund")):
             gateway = transaction.gateway or self.payment_method or ""
             if gateway not in settings_by_gateway:
                 settings_by_gateway[gateway] = self._payment_settings(gateway)
@@ -306,8 +314,9 @@ class StoreOrderBinding(models.Model):
         """Reconcile the receivable lines of this order's payments with its posted invoices' (Odoo's
         own reconciliation, account by account)."""
         self.ensure_one()
-        invoices = sale.invoice_ids.filtered(
-            lambda move: move.state == "posted" and move.move_type == "out_invoice")
+        # Credit notes (refunds) and refund payments are reconciled the same way, receivable by receivable.
+        invoices = (sale.invoice_ids | self._refund_credit_notes()).filtered(
+            lambda move: move.state == "posted" and move.move_type in ("out_invoice", "out_refund"))
         payments = self.transaction_ids.payment_id.filtered(lambda payment: payment.move_id.state == "posted")
         if not invoices or not payments:
             return

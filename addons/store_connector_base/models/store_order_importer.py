@@ -999,9 +999,11 @@ class StoreOrderImporter(models.AbstractModel):
     @api.model
     def _enqueue_payment_workflow(self, orders, bindings):
         """Queue the payment workflow (job orders.payments, store.order.binding._job_order_payments)
-        of the orders that bring transactions; it runs apart so that the import keeps its speed."""
+        of the orders that bring transactions (or refunds, in a store that credits them); it runs apart
+        so that the import keeps its speed."""
         with_transactions = self.env["store.order.binding"].browse([
-            binding.id for order, binding in zip(orders, bindings, strict=True) if order.get("transactions")
+            binding.id for order, binding in zip(orders, bindings, strict=True)
+            if order.get("transactions") or (order.get("refunds") and binding.store_id._credits_refunds())
         ])
         if with_transactions:
             with_transactions._enqueue_order_payments()
@@ -1009,12 +1011,19 @@ class StoreOrderImporter(models.AbstractModel):
     @api.model
     def _record_refunds(self, store, order):
         """Record on the sale order the refunds a normalized order lists ("refunds"), each once
-        (connector.store._event_order_refunded keeps the refund ids it recorded)."""
+        (connector.store._event_order_refunded keeps the refund ids it recorded). A store that credits
+        refunds (refund policy "credit note") leaves them to the payment workflow job instead
+        (store_order_binding_refunds.py), which the import queues."""
+        if store._credits_refunds():
+            return
         for refund in order.get("refunds") or []:
             store._event_order_refunded({
                 "order_id": order["id"], "refund_id": refund["id"],
                 "amount": str(refund["amount"] if refund["amount"] is not None else ""),
-                "note": refund["note"], "lines": [],
+                "note": refund["note"],
+                "lines": [{"line_id": line["line_id"], "sku": line["sku"],
+                           "quantity": format(line["quantity"].normalize(), "f")}
+                          for line in refund.get("lines") or []],
             })
 
     @api.model

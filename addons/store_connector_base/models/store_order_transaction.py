@@ -10,8 +10,9 @@ class StoreOrderTransaction(models.Model):
     The payment workflow (`store.order.binding._job_order_payments`) records the transactions an
     order lists and makes one posted `account.payment` per successful sale or capture: the
     transaction's id is the key, so a retried or reordered event never makes a second payment. A
-    refund is a transaction of its own (kind "refund", its own id): the refunds slice turns them into
-    credit notes; until then they are recorded with no payment.
+    refund is a transaction of its own (kind "refund", its own id, naming its refund): in a store that
+    credits refunds it becomes an outgoing refund payment reconciled with the refund's credit note
+    (store_order_binding_refunds.py); otherwise it is recorded with no payment.
     """
 
     _name = "store.order.transaction"

@@ -10,7 +10,9 @@ from odoo.tools import SQL
 
 from .. import const
 from ..exceptions import OperationNotPermitted, PermanentJobError, WebhookRejected
+from ..services import cron_wakeup
 from ..services.logs import get_logger
+from .sync_job import _RUNNING_LOCK_NAMESPACE as RUNNING_LOCK_NAMESPACE
 
 _logger = get_logger(__name__)
 
@@ -20,6 +22,12 @@ _logger = get_logger(__name__)
 # statement, when both rows exist. NOW as in sync.job: the statement's clock, in UTC. No user in
 # create_uid/write_uid (the platform made them, through no user): each of their foreign keys would
 # lock the user's row, on every delivery of every store, as the queue's own writes lock it too.
+# With `wake`, the runner's trigger is written by the same statement, only when the job was (see
+# sync.job._WAKE_SQL: the first active runner lane not running, whose lock is shared until the
+# commit; the first runner when all run): one round trip for the three rows, and one statement
+# for PostgreSQL to parse and plan instead of two. (Not a prepared statement: Odoo's connection
+# pool resets every connection it lends, DISCARD ALL, which drops them; each request would
+# prepare it again.)
 _INSERT_SQL = """
 SAVEPOINT store_connector_intake;
 WITH ids AS (
@@ -45,8 +53,19 @@ WITH ids AS (
            (statement_timestamp() AT TIME ZONE 'UTC'), (statement_timestamp() AT TIME ZONE 'UTC')
       FROM delivery
     RETURNING id
+), wake AS (
+    INSERT INTO ir_cron_trigger (cron_id, call_at, create_date, write_date)
+    SELECT COALESCE((SELECT r.cron FROM unnest(%(runner_numbers)s::int[], %(runner_crons)s::int[])
+                                        AS r(number, cron)
+                       JOIN ir_cron c ON c.id = r.cron AND c.active
+                      WHERE pg_try_advisory_xact_lock_shared(%(lock_namespace)s, r.number)
+                      ORDER BY r.number LIMIT 1), %(first_runner)s),
+           clock_timestamp() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+      FROM job
+     WHERE %(wake)s
+    RETURNING cron_id
 )
-SELECT delivery.id, job.id FROM delivery, job
+SELECT delivery.id, job.id, (SELECT count(*) FROM wake) FROM delivery, job
 """
 
 # A delivery whose parse gave an identity key (all the events of one order...): the delivery alone,
@@ -298,10 +317,10 @@ class StoreWebhookDelivery(models.Model):
             operation=operation, method_name=method_name, priority=parsed.get("priority", 5),
             run_when_archived=run_when_archived,
             identity_key=f"{WEBHOOK_IDENTITY_PREFIX}{identity_key}"[:255] if identity_key else None,
+            wake=True,
         )
         if not delivery_id:
             return 200, "duplicate"
-        self.env["sync.job"]._trigger_runner()
         return 200, "queued"
 
     # ------------------------------------------------------------------ platform endpoint
@@ -386,7 +405,7 @@ class StoreWebhookDelivery(models.Model):
 
     @api.model
     def _insert_delivery(self, store, kind, topic, event_id, headers, body, operation, method_name,
-                         priority=5, run_when_archived=False, identity_key=None):
+                         priority=5, run_when_archived=False, identity_key=None, wake=False):
         """Store a delivery and queue its job, unless this store already has its event id.
 
         One statement decides and writes both rows, so two copies of a delivery arriving together
@@ -400,15 +419,24 @@ class StoreWebhookDelivery(models.Model):
         pending job of that key, else its failed one (run again now), else a new job with the key
         (see `_insert_keyed_delivery`): the job then works on several deliveries.
 
+        With `wake`, a stored delivery wakes a queue runner when the transaction commits, as
+        `sync.job._trigger_runner` does: without an identity key, its trigger is written by the
+        delivery's own statement (no round trip of its own, no pre-commit statement), and the
+        runners' NOTIFY follows the commit.
+
         :returns: the new delivery's id, or None for a duplicate.
         """
         if identity_key:
-            return self._insert_keyed_delivery(
+            delivery_id = self._insert_keyed_delivery(
                 store, kind, topic, event_id, headers, body, operation, method_name,
                 priority=priority, run_when_archived=run_when_archived, identity_key=identity_key,
             )
+            if delivery_id and wake:
+                self.env["sync.job"]._trigger_runner()
+            return delivery_id
         cr = self.env.cr
         kept_headers = storable_headers(headers)
+        runners = self.env["sync.job"]._runner_cron_ids() if wake else []
         # The savepoint is sent with the statement (one round trip); a duplicate committed by a
         # concurrent request after this transaction's snapshot was taken makes ON CONFLICT fail
         # (Odoo runs in REPEATABLE READ): roll back to it and answer "duplicate" at once, rather
@@ -425,12 +453,18 @@ class StoreWebhookDelivery(models.Model):
                 "body": body, "operation": operation,
                 "method_name": method_name, "priority": priority,
                 "max_retries": const.DEFAULT_MAX_RETRIES, "run_when_archived": bool(run_when_archived),
+                "wake": bool(runners), "runner_numbers": [number for number, _cron in runners],
+                "runner_crons": [cron for _number, cron in runners], "lock_namespace": RUNNING_LOCK_NAMESPACE,
+                "first_runner": runners[0][1] if runners else None,
             }, log_exceptions=False)  # a concurrent duplicate is expected, not an error
             row = cr.fetchone()
         except (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure) as exc:
             cr.execute("ROLLBACK TO SAVEPOINT store_connector_intake")
             self._raise_unless_stored(store, event_id, exc)
             row = None
+        if row and row[2]:
+            dbname = cr.dbname
+            cr.postcommit.add(lambda: cron_wakeup.wake_cron_workers(dbname))
         return row[0] if row else None
 
     @api.model

@@ -25,6 +25,16 @@ class SyncJob(models.Model):
         if payments:
             parts.append(labels.count_text(payments, _("Recorded %(count)s payment."),
                                            _("Recorded %(count)s payments."), env=self.env))
+        for refund, credit_note in result.get("refunds") or []:
+            if credit_note:
+                parts.append(_("Credited refund %(refund)s as %(credit_note)s.", refund=refund,
+                               credit_note=credit_note))
+            else:
+                parts.append(_("Recorded refund %(refund)s (no money refunded).", refund=refund))
+        refund_payments = result.get("refund_payments") or 0
+        if refund_payments:
+            parts.append(labels.count_text(refund_payments, _("Recorded %(count)s refund payment."),
+                                           _("Recorded %(count)s refund payments."), env=self.env))
         if not parts:
             return _("Nothing new to record for order %(order)s.", order=order)
         return " ".join(parts)

@@ -62,8 +62,11 @@ Normalized order (keys not listed are ignored; "?" marks optional keys)::
                                           #   seller's revenue, not in "total" nor in the lines;
                                           #   recorded on the order binding for reference
       "fulfillments": [FULFILLMENT, ...], # ? the platform's shipments of the order, oldest first
-      "refunds": [REFUND, ...],           # ? the refunds the order lists (each recorded once on
-                                          #   the sale order: connector.store._event_order_refunded)
+      "refunds": [REFUND, ...],           # ? the refunds the order lists, each handled once: a
+                                          #   credit note, refund payment and restock (the payment
+                                          #   workflow, store_order_binding_refunds.py) or an activity
+                                          #   (connector.store._event_order_refunded), per the store's
+                                          #   refund policy
       "transactions": [TRANSACTION, ...], # ? the money movements of the order, as the platform
                                           #   lists them (each recorded once per store by its id:
                                           #   store.order.transaction; the payment workflow makes

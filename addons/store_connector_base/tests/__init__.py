@@ -6,3 +6,4 @@ from . import test_plain_wording
 from . import test_webhook_topic_labels
 from . import test_walkthrough_fixes
 from . import test_payouts
+from . import test_refund_workflow

@@ -51,6 +51,27 @@ class TestCronWakeup(TransactionCase):
         self.wait_for(2)
         self.assertEqual(len(self.sent), 2)
 
+    def test_one_thread_sends_every_notify_of_the_process(self):
+        threads = []
+        original = cron_wakeup._notify
+
+        def notify(dbname):
+            original(dbname)
+            threads.append(threading.current_thread())
+
+        patcher = patch.object(cron_wakeup, "_notify", notify)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        for attempt in range(1, 4):
+            cron_wakeup.wake_cron_workers("db_kept")
+            for _ in range(100):
+                if len(threads) >= attempt:
+                    break
+                self.fired.wait(0.05)
+                self.fired.clear()
+        self.assertEqual(len(threads), 3)
+        self.assertEqual(len(set(threads)), 1, "no thread started per NOTIFY: starting one costs a delivery")
+
     def test_databases_are_notified_separately(self):
         cron_wakeup.wake_cron_workers("db_a")
         cron_wakeup.wake_cron_workers("db_b")

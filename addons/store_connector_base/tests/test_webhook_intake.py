@@ -222,8 +222,17 @@ class WebhookIntakeCase(HttpCase):
         self.assertRefused(response, 503, "unavailable")
         self.assertNotIn("Intake Store", response.text)
 
-        # Failing after the delivery was inserted: the insert is undone with the rest.
-        with patch.object(type(self.Job), "_trigger_runner", unreadable), mute_logger(CONTROLLER_LOGGER):
+        # Failing after the delivery was inserted (and its job and the runner's trigger): the insert
+        # is undone with the rest.
+        Delivery = type(self.env["store.webhook.delivery"])
+        insert = Delivery._insert_delivery
+
+        def inserted_then_unreadable(records, *args, **kwargs):
+            insert(records, *args, **kwargs)
+            unreadable()
+
+        with patch.object(Delivery, "_insert_delivery", inserted_then_unreadable), \
+                mute_logger(CONTROLLER_LOGGER):
             response = self._post({"id": 2}, event_id="evt-e2")
         self.assertRefused(response, 503, "unavailable")
 

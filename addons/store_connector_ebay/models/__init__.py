@@ -14,6 +14,7 @@ from . import (
 from . import store_adapter_stock, store_adapter_legacy, store_adapter_fulfillment
 from . import connector_store_legacy, connector_store_carriers, store_product_binding
 from . import ebay_order_mapper, store_adapter_orders
+from . import store_adapter_payouts
 from . import connector_store_messages, store_adapter_messages
 from . import connector_store_notifications, store_adapter_notifications
 from . import store_adapter_inventory_read

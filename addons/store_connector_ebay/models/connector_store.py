@@ -94,6 +94,14 @@ class ConnectorStore(models.Model):
                 return root.rstrip("/")
         return const.API_HOSTS[self.ebay_environment or const.DEFAULT_ENVIRONMENT]
 
+    def _ebay_finances_root(self):
+        """The root of eBay's Finances API host (apiz.ebay.com, apiz.sandbox.ebay.com), or the
+        simulator's, which serves every API on its one root."""
+        self.ensure_one()
+        if allow_private_urls() and self.sudo().ebay_api_url:
+            return self._ebay_api_root()
+        return const.FINANCES_HOSTS[self.ebay_environment or const.DEFAULT_ENVIRONMENT]
+
     def _ebay_auth_root(self):
         """The root of eBay's consent page host (the simulator serves it on its one host)."""
         self.ensure_one()

@@ -9,6 +9,8 @@
   with ``app=True``, the application token of the client-credentials grant (Taxonomy, notification
   public keys), minted when a call needs it, cached as the credential ``app_token`` with its expiry,
   one mint at a time across workers (`_ebay_app_token`).
+* **Finances**: the Finances API's calls (``api="finances"``) go to its own host, ``apiz.ebay.com``
+  (sandbox ``apiz.sandbox.ebay.com``; connector.store `_ebay_finances_root`).
 * **Headers**: ``X-EBAY-C-MARKETPLACE-ID`` (the store's marketplace), ``Content-Language`` and
   ``Accept-Language`` (the store's content language: the Inventory API refuses an item without it).
 * **Quotas**: eBay counts calls per API per day (US-Pacific midnight): every request names its
@@ -87,6 +89,7 @@ class EbayClient(ApiClient):
         super().__init__(store, **kwargs)
         self._app = False  # the request being sent uses the app token
         self._app_token_renewed = False  # eBay refused the app token of this request: a new one was minted
+        self._finances = False  # the request being sent goes to the Finances API's host
 
     # ------------------------------------------------------------------ public interface
     def request(self, method, path, *, params=None, json=None, data=None, headers=None, cost=1.0,
@@ -96,6 +99,7 @@ class EbayClient(ApiClient):
         all_headers = {**self._ebay_headers(), **(headers or {})}
         self._app = app
         self._app_token_renewed = False
+        self._finances = api == const.QUOTA_FINANCES
         try:
             return super().request(method, path, params=params, json=json, data=data, headers=all_headers,
                                    cost=cost, api=api)
@@ -111,6 +115,7 @@ class EbayClient(ApiClient):
         finally:
             self._app = False
             self._app_token_renewed = False
+            self._finances = False
 
     def request_json(self, method, path, *, api, params=None, json=None, headers=None, app=False, cost=1.0):
         """One call's JSON answer (None for an empty body, e.g. 204).
@@ -163,7 +168,9 @@ class EbayClient(ApiClient):
 
     # ------------------------------------------------------------------ hooks of the core
     def _base_url(self):
-        return self.store._ebay_api_root()
+        """eBay's API host; the Finances API's own host for its calls (`api` "finances"), so that its
+        paths and its ``next`` links go there."""
+        return self.store._ebay_finances_root() if self._finances else self.store._ebay_api_root()
 
     def _request_writes(self, method, url, *, params=None, json=None, data=None, headers=None):
         """Test mode: REST reads are GETs, but for the bulk reads eBay serves as POSTs

@@ -35,11 +35,15 @@ What eBay says and how it is read (field names from eBay's OpenAPI contract, as 
   the ship-to address from ``fulfillmentStartInstructions[].shippingStep.shipTo``.
 * Order number: ``orderId`` (``12-34567-89012``), the number Seller Hub shows and buyers quote;
   ``legacyOrderId`` (item id - transaction id) is the pre-2020 form.
+* Money (issue #14): ``paymentSummary.payments`` are the order's sale transactions and
+  ``paymentSummary.refunds`` (with the lines' ``refunds``) its refund transactions and refunds, each
+  without its share of the eBay-collected tax, as the order's total is (`transactions`, `refunds`,
+  `money_back`).
 * Status: eBay has none single; `order_status` derives one from the payment status, the cancel state
   and the fulfillment status (const.STATUS_* and the default status table).
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from odoo.tools import email_normalize
 
@@ -306,13 +310,210 @@ def _note(payload):
     return "\n".join(parts) or None
 
 
-def refunds(payload):
-    """The refunds eBay made (``paymentSummary.refunds`` REFUNDED), for the base's refund record."""
+# ---------------------------------------------------------------------------- money
+#: PaymentStatusEnum -> the normalized TRANSACTION status (a refunded order's payment stays PAID).
+PAYMENT_STATUSES = {"PAID": "success", "PENDING": "pending", "FAILED": "failure"}
+#: OrderRefund.refundStatus -> the normalized TRANSACTION status of the money going back.
+REFUND_STATUSES = {"REFUNDED": "success", "PENDING": "pending", "FAILED": "failure"}
+CENT = Decimal("0.01")
+
+
+def _money(value):
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def payment_id(payload, payment, index):
+    """The transaction id of one of ``paymentSummary.payments``: its ``paymentReferenceId``, else a
+    stable id made from the order and the payment's place (the same on every import). The payout
+    lines name the same id (store_adapter_payouts)."""
+    return text(payment.get("paymentReferenceId")) or f"{text(payload.get('orderId'))}-payment-{index + 1}"
+
+
+def sale_payment_id(payload):
+    """The id of the order's payment a sale in eBay's Finances API settles: its first PAID payment
+    (else its first payment), or None when the order lists none."""
+    payments = (payload.get("paymentSummary") or {}).get("payments") or []
+    for index, payment in enumerate(payments):
+        if text(payment.get("paymentStatus")) == "PAID":
+            return payment_id(payload, payment, index)
+    return payment_id(payload, payments[0], 0) if payments else None
+
+
+def _share(value, part, whole):
+    """`value`'s share of `part` in `whole`, to the cent (0 when `whole` is 0)."""
+    return _money(value * part / whole) if whole else ZERO
+
+
+def _line_refund_split(item, value, line_tax):
+    """(refund line or None, shipping, eBay-collected tax share) of `value` refunded on one line item.
+
+    The line's ``total`` is its goods after discount, its shipping and its taxes. The whole total
+    refunded is every unit, the shipping and the line's tax; a whole number of units with their
+    taxes (a returned unit) is those units and their tax share, no shipping; anything else (a price
+    adjustment) is split in proportion to the total and names no units: the base credits it on its
+    own.
+    """
+    line_total = amount(item.get("total"))
+    quantity = int(item.get("quantity") or 0)
+    goods = amount(item.get("lineItemCost")) - _line_discount(item)
+    delivery = item.get("deliveryCost") or {}
+    shipping = amount(delivery.get("shippingCost")) + amount(delivery.get("handlingCost"))
+    line_id = text(item.get("lineItemId"))
+    if abs(value - line_total) <= CENT and quantity:
+        return {"line_id": line_id, "quantity": quantity, "amount": str(goods)}, shipping, line_tax
+    if quantity and goods > 0:
+        unit_gross = (line_total - shipping) / quantity
+        units = (value / unit_gross).to_integral_value() if unit_gross > 0 else ZERO
+        if 1 <= units <= quantity and abs(units * unit_gross - value) <= CENT * units:
+            line = {"line_id": line_id, "quantity": int(units),
+                    "amount": str(_money(goods * units / quantity))}
+            return line, ZERO, _money(line_tax * units / quantity)
+    return None, _share(value, shipping, line_total), _share(value, line_tax, line_total)
+
+
+def _line_refunds(payload, deducted):
+    """{refundId: {"lines": [REFUND_LINE], "shipping": Decimal, "tax": Decimal eBay-collected share,
+    "amount": Decimal refunded, "date": str}} from the lines' ``refunds`` (LineItemRefund: refundId,
+    amount, refundDate; eBay names no quantity: `_line_refund_split` reads it from the amount)."""
+    found = {}
+    items = payload.get("lineItems") or []
+    # Which of each line's eBay-collected tax the order's total held: what the total left out.
+    included_total = sum((split_line_taxes(item)[2] for item in items), ZERO)
+    held_included = deducted == included_total
+    for item in items:
+        _taxes, collected, included = split_line_taxes(item)
+        line_tax = (included if held_included else collected) if deducted else ZERO
+        for refund in item.get("refunds") or []:
+            refund_id = text(refund.get("refundId")) or text(refund.get("refundReferenceId"))
+            value = abs(amount(refund.get("amount")))
+            if not refund_id or not value:
+                continue
+            entry = found.setdefault(refund_id, {"lines": [], "shipping": ZERO, "tax": ZERO,
+                                                 "amount": ZERO, "date": text(refund.get("refundDate"))})
+            line, shipping, tax = _line_refund_split(item, value, line_tax)
+            entry["amount"] += value
+            entry["tax"] += tax
+            entry["shipping"] += shipping
+            if line:
+                entry["lines"].append(line)
+    return found
+
+
+def _refund_id(refund):
+    return text(refund.get("refundId")) or text(refund.get("refundReferenceId"))
+
+
+def money_back(payload, stated=None, deducted=ZERO):
+    """Every refund of the order, oldest first: [{"id", "status" (REFUNDED, PENDING, FAILED), "value"
+    (what the buyer got back), "tax" (its share of the eBay-collected tax the order's total left
+    out), "lines", "shipping", "date"}], from ``paymentSummary.refunds`` and the lines' ``refunds``.
+
+    eBay gives its own tax back: a line refund takes the tax of what it refunds (`_line_refund_split`),
+    a refund of the order the share of the tax still held in what is still to refund, so that refunding
+    everything gives back the seller's total and eBay's tax, whatever the order of the refunds.
+
+    :param stated: eBay's order total (``pricingSummary.total``); :param deducted: the eBay-collected
+        tax the normalized total left out of it (see `order_from_rest`).
+    """
+    stated = amount((payload.get("pricingSummary") or {}).get("total")) if stated is None else stated
+    by_line = _line_refunds(payload, deducted)
+    summary = payload.get("paymentSummary") or {}
+    listed = [(refund, _refund_id(refund)) for refund in summary.get("refunds") or []]
+    listed_ids = {refund_id for _refund, refund_id in listed}
+    # A line refund the order's paymentSummary does not list (yet) counts as made.
+    listed += [({"refundId": refund_id, "refundStatus": "REFUNDED", "refundDate": lines["date"],
+                 "amount": {"value": str(lines["amount"])}}, refund_id)
+               for refund_id, lines in by_line.items() if refund_id not in listed_ids]
+    found, seen = [], set()
+    tax_left, value_left = deducted, stated
+    for refund, refund_id in listed:
+        if not refund_id or refund_id in seen:
+            continue
+        seen.add(refund_id)
+        status = text(refund.get("refundStatus")) or "REFUNDED"
+        value = abs(amount(refund.get("amount")))
+        lines = by_line.get(refund_id)
+        if lines:
+            tax = lines["tax"]
+        else:
+            tax = _share(value, tax_left, value_left)
+        tax = max(min(tax, tax_left, value), ZERO)
+        if status != "FAILED":
+            tax_left -= tax
+            value_left -= value
+        found.append({"id": refund_id, "status": status, "value": value, "tax": tax,
+                      "lines": lines["lines"] if lines else [],
+                      "shipping": lines["shipping"] if lines else ZERO,
+                      "date": text(refund.get("refundDate"))})
+    return found
+
+
+def refunds(payload, stated=None, deducted=ZERO):
+    """The refunds eBay made (REFUNDED), for the base's refund record: the money the seller gave back
+    (without eBay's tax, `money_back`), the lines and shipping a line refund paid back."""
     found = []
-    for refund in (payload.get("paymentSummary") or {}).get("refunds") or []:
-        refund_id = text(refund.get("refundId")) or text(refund.get("refundReferenceId"))
-        if refund_id and text(refund.get("refundStatus")) in (None, "REFUNDED"):
-            found.append({"id": refund_id, "amount": str(abs(amount(refund.get("amount")))), "note": None})
+    for refund in money_back(payload, stated, deducted):
+        if refund["status"] != "REFUNDED":
+            continue
+        entry = {"id": refund["id"], "amount": str(refund["value"] - refund["tax"]), "note": None}
+        if refund["date"]:
+            entry["created_at"] = refund["date"]
+        if refund["lines"]:
+            entry["lines"] = refund["lines"]
+        if refund["shipping"]:
+            entry["shipping"] = str(refund["shipping"])
+        found.append(entry)
+    return found
+
+
+def transactions(payload, stated=None, deducted=ZERO):
+    """The order's money movements as normalized TRANSACTIONs: one sale per ``paymentSummary.payments``
+    entry (id `payment_id`; PAID success, PENDING pending, FAILED failure; gateway the
+    ``paymentMethod``, e.g. EBAY) and one refund per refund (id the ``refundId``, as the Finances API
+    names the refund's transaction; it names the REFUND it pays back once eBay made it).
+
+    eBay's payment amount holds the tax eBay collects and remits; the order's total does not (see
+    `order_from_rest`): each payment is taken without its share of that tax, and each refund without
+    its share (`money_back`), so that the payments of a paid order add up to the sale order's total.
+    """
+    currency = _currency(payload)
+    payments = (payload.get("paymentSummary") or {}).get("payments") or []
+    values = [abs(amount(payment.get("amount"))) for payment in payments]
+    taxes = _spread(deducted, values) if deducted else [ZERO for _value in values]
+    found, seen = [], set()
+    for index, (payment, value, tax) in enumerate(zip(payments, values, taxes, strict=True)):
+        transaction_id = payment_id(payload, payment, index)
+        if transaction_id in seen:
+            continue
+        seen.add(transaction_id)
+        found.append({
+            "id": transaction_id,
+            "kind": "sale",
+            "status": PAYMENT_STATUSES.get(text(payment.get("paymentStatus")), "pending"),
+            "gateway": text(payment.get("paymentMethod")),
+            "amount": str(max(value - tax, ZERO)),
+            "currency": text((payment.get("amount") or {}).get("currency")) or currency,
+            "processed_at": text(payment.get("paymentDate")),
+        })
+    parent = sale_payment_id(payload)
+    gateway = found[0]["gateway"] if found else None
+    for refund in money_back(payload, stated, deducted):
+        if refund["id"] in seen:
+            continue
+        seen.add(refund["id"])
+        transaction = {
+            "id": refund["id"],
+            "kind": "refund",
+            "status": REFUND_STATUSES.get(refund["status"], "pending"),
+            "gateway": gateway,
+            "amount": str(refund["value"] - refund["tax"]),
+            "currency": currency,
+            "processed_at": refund["date"],
+            "parent_id": parent,
+        }
+        if refund["status"] == "REFUNDED":
+            transaction["refund_id"] = refund["id"]
+        found.append(transaction)
     return found
 
 
@@ -337,7 +538,9 @@ def order_from_rest(payload):
     parts += sum((Decimal(s["price"]) - Decimal(s["discount"]) for s in shipping), ZERO)
     parts += sum((Decimal(f["amount"]) for f in fees), ZERO)
     candidates = sorted({included, collected}, key=lambda value: abs(stated - value - parts))
-    total = stated - candidates[0] if summary.get("total") else parts
+    # The eBay-collected tax the order's total leaves out: its payments and refunds leave it out too.
+    deducted = candidates[0] if summary.get("total") else ZERO
+    total = stated - deducted if summary.get("total") else parts
     payments = (payload.get("paymentSummary") or {}).get("payments") or []
     shipping_contact = ship_to(payload)
     registration = (payload.get("buyer") or {}).get("buyerRegistrationAddress")
@@ -367,5 +570,6 @@ def order_from_rest(payload):
         "total": str(total),
         "total_tax": str(amount(summary.get("tax")) - candidates[0]) if summary.get("tax") else None,
         "marketplace_tax": str(collected) if collected else None,
-        "refunds": refunds(payload),
+        "refunds": refunds(payload, stated, deducted),
+        "transactions": transactions(payload, stated, deducted),
     }

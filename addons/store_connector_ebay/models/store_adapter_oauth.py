@@ -7,8 +7,8 @@ base), as eBay documents it (platform notes 3.2):
   the scopes space-separated, ``state`` and ``prompt=login`` (the seller picks the account, not
   whoever is logged in on eBay in that browser);
 * token endpoint ``/identity/v1/oauth2/token`` with HTTP Basic (App ID:Cert ID); the code exchange
-  sends the RuName as ``redirect_uri``; a refresh sends the scopes again (eBay does not rotate the
-  refresh token, which lasts about 18 months: the base warns a month before it ends);
+  sends the RuName as ``redirect_uri``; a refresh sends the granted scopes again (eBay does not
+  rotate the refresh token, which lasts about 18 months: the base warns a month before it ends);
 * ``invalid_grant`` means the grant is gone (revoked, expired): the base pauses the store.
 """
 
@@ -96,7 +96,18 @@ class StoreAdapterEbayOAuth(models.AbstractModel):
             return {"grant_type": grant_type, "code": values["code"],
                     "redirect_uri": store._get_credential(const.CRED_RUNAME)}
         return {"grant_type": grant_type, "refresh_token": values["refresh_token"],
-                "scope": " ".join(self._oauth_scopes(store))}
+                "scope": " ".join(self._ebay_refresh_scopes(store))}
+
+    @api.model
+    def _ebay_refresh_scopes(self, store):
+        """The scopes a refresh asks for: those asked at Connect with eBay that the seller granted.
+        eBay refuses a refresh asking for more than the grant holds (``invalid_scope``), so a seller
+        who connected before a scope was added (sell.finances, for payouts) keeps a working
+        connection; Connect with eBay again grants the new scope. Unknown grant: every scope."""
+        asked = self._oauth_scopes(store)
+        granted = set((store.sudo().ebay_granted_scopes or "").split())
+        kept = [scope for scope in asked if scope in granted]
+        return kept if granted and kept else asked
 
     @api.model
     def _oauth_token_revoked(self, store, status, body):

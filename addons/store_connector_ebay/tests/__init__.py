@@ -19,3 +19,4 @@ from . import test_ebay_test_mode
 from . import test_ebay_job_summaries
 from . import test_ebay_e2e_token_refused
 from . import test_ebay_notification_sellers
+from . import test_ebay_money

@@ -12,3 +12,4 @@ from . import sale_order
 from . import store_adapter_labels
 from . import store_adapter_setup
 from . import store_setup_wizard
+from . import store_adapter_payouts

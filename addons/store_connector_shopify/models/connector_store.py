@@ -36,7 +36,7 @@ class ConnectorStore(models.Model):
     )
     shopify_client_id = fields.Char(string="Client ID", help="The app's client id (Dev Dashboard).")
     shopify_scopes = fields.Char(
-        string="Requested Scopes", default=lambda self: ",".join(const.SHOPIFY_REQUIRED_SCOPES),
+        string="Requested Scopes", default=lambda self: ",".join(const.SHOPIFY_REQUESTED_SCOPES),
         help="Comma-separated access scopes asked for at install.",
     )
     shopify_expiring_tokens = fields.Boolean(

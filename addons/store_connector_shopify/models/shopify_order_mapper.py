@@ -12,6 +12,17 @@ cancelled > refunded > fulfilled / partially_fulfilled > the financial status in
 Ids: the normalized order, line and shipping line ids are Shopify's *legacy* (integer) ids, as
 webhooks carry them; the GIDs are rebuilt when we call the GraphQL API (`gid`).
 
+Money: the order's transactions (`Order.transactions`; REST bodies carry only the refunds'
+transactions) become TRANSACTIONs with Shopify's kind and status in lower case (an EMV authorization is
+an authorization; change given back and suggested refunds are not money the shop received and are
+left out), the legacy transaction id (the id `order_transactions/create` and Shopify Payments'
+`sourceOrderTransactionId` name), the parent's id and, for a refund, the refund it pays back. Test
+transactions (`test: true`, a test-mode checkout) are kept like any other. The order's refunds become
+REFUNDs: their lines name the order line by its legacy id, with the quantity, the subtotal Shopify
+refunded (as the line's prices are) and whether the units went back to stock (any restock type but
+NO_RESTOCK); the shipping refunded is the refund's shipping lines' subtotal (REST: its order
+adjustments of kind shipping_refund).
+
 Shipped quantities: a line's `shipped_quantity` is what Shopify fulfilled of what the customer still
 has: `currentQuantity - unfulfilledQuantity` (REST: `current_quantity - fulfillable_quantity`), the
 same number from a pull and from a webhook, and free in query cost (scalars). The order's successful
@@ -38,13 +49,60 @@ ORDER_FIELDS = """
     discountAllocations { allocatedAmountSet { shopMoney { amount } } } } }
   lineItems(first: 20) { pageInfo { hasNextPage endCursor } nodes { %s } }
   fulfillments(first: 5) { legacyResourceId status trackingInfo(first: 1) { company number url } }
+  transactionsCount { count }
+  transactions(first: $TRANSACTIONS) { $TRANSACTION }
+  refunds(first: $REFUNDS) { id }
 """
 # A line item costs about 9 points; orders with more than 20 lines fetch the rest with LINES_QUERY.
 LINE_FIELDS = """id name sku quantity currentQuantity unfulfilledQuantity
     originalUnitPriceSet { shopMoney { amount } }
     taxLines { title rate priceSet { shopMoney { amount } } }
     discountAllocations { allocatedAmountSet { shopMoney { amount } } }"""
-ORDER_FIELDS = ORDER_FIELDS.replace("%s", LINE_FIELDS)
+# The order's transactions: a plain list (no paging), 4 points each. Orders with more than
+# TRANSACTIONS_FIRST (many partial captures) read them all with TRANSACTIONS_QUERY.
+TRANSACTIONS_FIRST = 10
+TRANSACTIONS_MAX = 100
+TRANSACTION_FIELDS = """id kind status gateway test processedAt createdAt
+    amountSet { shopMoney { amount currencyCode } } parentTransaction { id }"""
+# The order query names its refunds only (1 point each): an order with refunds reads them with
+# REFUNDS_QUERY (lines, shipping, the refund's transactions), about 100 points per refund; refund
+# lines beyond the first REFUND_LINES_FIRST come with REFUND_LINES_QUERY. An order has few refunds;
+# more than REFUNDS_MAX are not read.
+REFUNDS_MAX = 8
+REFUND_LINES_FIRST = 20
+REFUND_LINE_FIELDS = """quantity restockType lineItem { id sku } subtotalSet { shopMoney { amount } }"""
+REFUND_FIELDS = """id createdAt note totalRefundedSet { shopMoney { amount } }
+    refundLineItems(first: $LINES) { pageInfo { hasNextPage endCursor } nodes { $LINE } }
+    refundShippingLines(first: 3) { nodes { subtotalAmountSet { shopMoney { amount } } } }
+    transactions(first: 5) { nodes { id } }""".replace("$LINES", str(REFUND_LINES_FIRST)).replace(
+    "$LINE", REFUND_LINE_FIELDS)
+ORDER_FIELDS = (ORDER_FIELDS.replace("%s", LINE_FIELDS).replace("$TRANSACTIONS", str(TRANSACTIONS_FIRST))
+                .replace("$TRANSACTION", TRANSACTION_FIELDS).replace("$REFUNDS", str(REFUNDS_MAX)))
+TRANSACTIONS_QUERY = """
+query ConnectorOrderTransactions($id: ID!) {
+  order(id: $id) { transactions(first: $MAX) { $FIELDS } }
+}""".replace("$MAX", str(TRANSACTIONS_MAX)).replace("$FIELDS", TRANSACTION_FIELDS)
+REFUNDS_QUERY = """
+query ConnectorOrderRefunds($id: ID!) {
+  order(id: $id) { refunds(first: $MAX) { $FIELDS } }
+}""".replace("$MAX", str(REFUNDS_MAX)).replace("$FIELDS", REFUND_FIELDS)
+REFUND_LINES_QUERY = """
+query ConnectorRefundLines($id: ID!, $after: String) {
+  node(id: $id) { ... on Refund {
+    refundLineItems(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { %s } } } }
+}""".replace("%s", REFUND_LINE_FIELDS)
+# Shopify's transaction kinds as the normalized order's (None: not money the shop received or gave back).
+TRANSACTION_KINDS = {
+    "sale": "sale", "capture": "capture", "authorization": "authorization",
+    "emv_authorization": "authorization", "refund": "refund", "void": "void",
+    "change": None, "suggested_refund": None,
+}
+# Shopify's transaction statuses as the normalized order's: one awaiting the gateway's answer, or
+# whose outcome Shopify does not know, has moved no money yet.
+TRANSACTION_STATUSES = {
+    "success": "success", "pending": "pending", "failure": "failure", "error": "error",
+    "awaiting_response": "pending", "unknown": "pending",
+}
 LINES_QUERY = """
 query ConnectorOrderLines($id: ID!, $after: String) {
   order(id: $id) { lineItems(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { %s } } }
@@ -161,6 +219,33 @@ def order_status(cancelled, financial, fulfillment):
     return financial or "pending"
 
 
+def transaction_values(txn_id, kind, status, gateway, amount, currency, processed_at, parent_id,
+                       refund_id=None):
+    """A normalized TRANSACTION from Shopify's values (any case, GID or legacy ids), or None for a
+    kind that moves no money of the order (change given back, a suggested refund)."""
+    kind = TRANSACTION_KINDS.get((kind or "").lower(), (kind or "").lower())
+    if not kind:
+        return None
+    status = (status or "").lower()
+    return {
+        "id": legacy_id(txn_id),
+        "kind": kind,
+        "status": TRANSACTION_STATUSES.get(status, status),
+        "gateway": gateway or None,
+        "amount": amount,
+        "currency": currency or None,
+        "processed_at": processed_at,
+        "parent_id": legacy_id(parent_id),
+        "refund_id": legacy_id(refund_id),
+    }
+
+
+def _money_sum(amounts):
+    """The sum of money strings (str), or None when there is none."""
+    amounts = [a for a in amounts if a not in (None, "")]
+    return _sum(amounts) if amounts else None
+
+
 # ---------------------------------------------------------------------------- GraphQL
 def _gql_address(addr):
     if not addr:
@@ -192,8 +277,54 @@ def _gql_discount(allocations):
     return _sum(_amount(a.get("allocatedAmountSet")) for a in allocations or [])
 
 
+def _gql_refund(refund):
+    """A normalized REFUND from a GraphQL `Refund` as REFUND_FIELDS selects it."""
+    lines = [
+        {
+            "line_id": legacy_id((item.get("lineItem") or {}).get("id")),
+            "sku": (item.get("lineItem") or {}).get("sku"),
+            "quantity": item.get("quantity"),
+            "amount": _amount(item.get("subtotalSet")),
+            "restock": (item.get("restockType") or "NO_RESTOCK").upper() != "NO_RESTOCK",
+        }
+        for item in _nodes(refund.get("refundLineItems"))
+    ]
+    shipping = _money_sum(
+        _amount(ship.get("subtotalAmountSet")) for ship in _nodes(refund.get("refundShippingLines")))
+    return {
+        "id": legacy_id(refund.get("id")),
+        "amount": _amount(refund.get("totalRefundedSet")),
+        "note": refund.get("note"),
+        "created_at": refund.get("createdAt"),
+        "lines": lines,
+        "shipping": shipping if shipping and Decimal(shipping) else None,
+    }
+
+
+def _gql_money(node):
+    """(transactions, refunds) of a GraphQL order. Refunds only named (the order query's
+    `refunds { id }`, not read with REFUNDS_QUERY) are left out: a refund is recorded once, so it
+    must come with its lines."""
+    refunds = [r for r in node.get("refunds") or [] if "refundLineItems" in r]
+    refund_of = {
+        legacy_id(txn.get("id")): legacy_id(refund.get("id"))
+        for refund in refunds for txn in _nodes(refund.get("transactions"))
+    }
+    transactions = []
+    for txn in node.get("transactions") or []:
+        money = (txn.get("amountSet") or {}).get("shopMoney") or {}
+        values = transaction_values(
+            txn.get("id"), txn.get("kind"), txn.get("status"), txn.get("gateway"), money.get("amount"),
+            money.get("currencyCode"), txn.get("processedAt") or txn.get("createdAt"),
+            (txn.get("parentTransaction") or {}).get("id"), refund_of.get(legacy_id(txn.get("id"))))
+        if values:
+            transactions.append(values)
+    return transactions, [_gql_refund(refund) for refund in refunds]
+
+
 def order_from_graphql(node):
-    """A normalized order from a GraphQL `Order` (as selected by ORDER_FIELDS)."""
+    """A normalized order from a GraphQL `Order` (as selected by ORDER_FIELDS; its refunds as
+    REFUNDS_QUERY reads them)."""
     customer = node.get("customer") or None
     email = node.get("email") or (customer or {}).get("email")
     normalized_customer = None
@@ -243,6 +374,7 @@ def order_from_graphql(node):
         for ship in _nodes(node.get("shippingLines"))
     ]
     total = node.get("totalPriceSet") or {}
+    transactions, refunds = _gql_money(node)
     return {
         "id": legacy_id(node.get("legacyResourceId") or node.get("id")),
         "number": (node.get("name") or "").lstrip("#") or None,
@@ -263,6 +395,8 @@ def order_from_graphql(node):
         "total": _amount(total),
         "total_tax": _amount(node.get("totalTaxSet")),
         "fulfillments": [f for f in fulfillments if f],
+        "transactions": transactions,
+        "refunds": refunds,
     }
 
 
@@ -295,6 +429,47 @@ def _rest_taxes(tax_lines):
 
 def _rest_discount(allocations):
     return _sum(a.get("amount") for a in allocations or [])
+
+
+def rest_transaction(txn, refund_id=None):
+    """A normalized TRANSACTION from a REST Transaction (order_transactions/create, a refund's
+    transactions), or None (see `transaction_values`)."""
+    return transaction_values(
+        txn.get("id"), txn.get("kind"), txn.get("status"), txn.get("gateway"), txn.get("amount"),
+        txn.get("currency"), txn.get("processed_at") or txn.get("created_at"), txn.get("parent_id"),
+        refund_id)
+
+
+def _rest_refund(refund):
+    """(REFUND, its transactions) from a REST Refund (an order's `refunds`, refunds/create)."""
+    refund_id = legacy_id(refund.get("id"))
+    transactions = [rest_transaction(t, refund_id) for t in refund.get("transactions") or []]
+    transactions = [t for t in transactions if t]
+    shipping = _money_sum(
+        str(-Decimal(str(adj.get("amount"))))
+        for adj in refund.get("order_adjustments") or []
+        if adj.get("kind") == "shipping_refund" and adj.get("amount") not in (None, "")
+    )
+    lines = [
+        {
+            "line_id": legacy_id(item.get("line_item_id")),
+            "sku": (item.get("line_item") or {}).get("sku"),
+            "quantity": item.get("quantity"),
+            "amount": None if item.get("subtotal") in (None, "") else str(item.get("subtotal")),
+            "restock": (item.get("restock_type") or "no_restock").lower() != "no_restock",
+        }
+        for item in refund.get("refund_line_items") or []
+    ]
+    amount = _money_sum(
+        t["amount"] for t in transactions if t["kind"] == "refund" and t["status"] == "success")
+    return {
+        "id": refund_id,
+        "amount": amount,
+        "note": refund.get("note"),
+        "created_at": refund.get("created_at"),
+        "lines": lines,
+        "shipping": shipping if shipping and Decimal(shipping) else None,
+    }, transactions
 
 
 def order_from_rest(payload):
@@ -351,6 +526,11 @@ def order_from_rest(payload):
         for ship in payload.get("shipping_lines") or []
     ]
     gateways = payload.get("payment_gateway_names") or []
+    refunds, transactions = [], []
+    for refund in payload.get("refunds") or []:
+        values, refund_transactions = _rest_refund(refund)
+        refunds.append(values)
+        transactions += refund_transactions
     return {
         "id": legacy_id(payload.get("id")),
         "number": str(payload.get("order_number") or (payload.get("name") or "").lstrip("#") or "") or None,
@@ -374,6 +554,10 @@ def order_from_rest(payload):
         "total": payload.get("total_price"),
         "total_tax": payload.get("total_tax"),
         "fulfillments": [f for f in fulfillments if f],
+        # REST order bodies carry the refunds' transactions only (the webhook handler adds the ones
+        # already known, see store_adapter_webhooks.py).
+        "transactions": transactions,
+        "refunds": refunds,
     }
 
 

@@ -384,7 +384,8 @@ class StoreAdapterShopify(models.AbstractModel):
             # Uninstall and compliance first: they change what the other jobs may do.
             "priority": 1 if operation in ("webhook.app", "webhook.compliance") else 5,
         }
-        order_id = payload.get("id")
+        # A transaction's or a refund's body names its order by "order_id".
+        order_id = payload.get("order_id") if topic in const.SHOPIFY_ORDER_CHILD_TOPICS else payload.get("id")
         handler = self._webhook_handler(store, topic)
         if (handler and handler.method == "_webhook_import_orders"
                 and isinstance(order_id, (int, str)) and not isinstance(order_id, bool)

@@ -43,13 +43,15 @@ BULK_ORDERS = """{ orders(query: "%s") { edges { node {
   billingAddress { firstName lastName name company address1 address2 city provinceCode province
                    countryCodeV2 zip phone }
   fulfillments { legacyResourceId status trackingInfo { company number url } }
+  transactions { %TRANSACTION }
   lineItems { edges { node { id name sku quantity currentQuantity unfulfilledQuantity
     originalUnitPriceSet { shopMoney { amount } }
     taxLines { title rate priceSet { shopMoney { amount } } }
     discountAllocations { allocatedAmountSet { shopMoney { amount } } } } } }
   shippingLines { edges { node { id title originalPriceSet { shopMoney { amount } }
     taxLines { title rate priceSet { shopMoney { amount } } }
-    discountAllocations { allocatedAmountSet { shopMoney { amount } } } } } } } } } }"""
+    discountAllocations { allocatedAmountSet { shopMoney { amount } } } } } } } } } }""".replace(
+    "%TRANSACTION", om.TRANSACTION_FIELDS)
 BULK_CUSTOMERS = """{ customers { edges { node { id legacyResourceId email firstName lastName phone updatedAt
   defaultAddress { firstName lastName name company address1 address2 city provinceCode province
                    countryCodeV2 zip phone } } } } }"""

@@ -44,7 +44,7 @@ class StoreAdapterShopifyOAuth(models.AbstractModel):
         """https://<shop>/admin/oauth/authorize?client_id&scope&redirect_uri&state."""
         params = {
             "client_id": store.shopify_client_id or "",
-            "scope": store.shopify_scopes or ",".join(const.SHOPIFY_REQUIRED_SCOPES),
+            "scope": store.shopify_scopes or ",".join(const.SHOPIFY_REQUESTED_SCOPES),
             "redirect_uri": store._oauth_callback_url(),
             "state": state,
         }

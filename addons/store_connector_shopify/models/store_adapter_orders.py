@@ -9,9 +9,11 @@ from .. import const
 from . import shopify_order_mapper as om
 from .store_adapter_sync import _search_since
 
-# An order of ORDER_FIELDS costs about 230 points (20 line items, 3 shipping lines, 5 fulfillments): 4 stay
-# under the 1000 points a single query may request.
-ORDER_PAGE_MAX = 4
+# An order of ORDER_FIELDS costs about 280 points (20 line items, 3 shipping lines, 5 fulfillments, 10
+# transactions, its refunds' ids): 3 stay under the 1000 points a single query may request. What an
+# order has beyond (more lines or transactions, its refunds' details) comes with the follow-up
+# queries of `_shopify_complete_order`, only for the orders that need them.
+ORDER_PAGE_MAX = 3
 ORDERS_QUERY = """
 query ConnectorOrders($first: Int!, $after: String, $query: String) {
   orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
@@ -27,6 +29,11 @@ query ConnectorOrderByName($first: Int!, $query: String) {
   orders(first: $first, query: $query) {
     nodes { %s }
   }
+}""".replace("%s", om.ORDER_FIELDS)
+# One order by id (webhooks about its money read it anew); about 280 points.
+ORDER_QUERY = """
+query ConnectorOrder($id: ID!) {
+  order(id: $id) { %s }
 }""".replace("%s", om.ORDER_FIELDS)
 FULFILLMENT_ORDERS_QUERY = """
 query ConnectorFulfillmentOrders($id: ID!) {
@@ -73,7 +80,7 @@ class StoreAdapterShopifyOrders(models.AbstractModel):
         nodes, next_cursor = self._shopify_page(
             store, ORDERS_QUERY, "orders", ORDER_PAGE_MAX, limit, cursor, " ".join(terms))
         for node in nodes:
-            self._shopify_complete_lines(store, node)
+            self._shopify_complete_order(store, node)
         return {"records": [om.order_from_graphql(node) for node in nodes], "next_cursor": next_cursor}
 
     @api.model
@@ -93,9 +100,41 @@ class StoreAdapterShopifyOrders(models.AbstractModel):
         for node in nodes:
             name = (node.get("name") or "").strip()
             if name.casefold() == wanted.casefold() or name.lstrip("#").casefold() == bare.casefold():
-                self._shopify_complete_lines(store, node)
+                self._shopify_complete_order(store, node)
                 return om.order_from_graphql(node)
         return None
+
+    @api.model
+    def _shopify_complete_order(self, store, node):
+        """Read what the order query leaves out of an order node: line items beyond the first
+        page, transactions beyond TRANSACTIONS_FIRST (transactionsCount tells) and, for an order
+        with refunds, the refunds' lines, shipping and transactions (REFUNDS_QUERY, refund lines
+        paged with REFUND_LINES_QUERY). Orders without refunds and with few lines cost nothing more."""
+        self._shopify_complete_lines(store, node)
+        count = (node.get("transactionsCount") or {}).get("count") or 0
+        if count > len(node.get("transactions") or []):
+            data = self._shopify_sync_graphql(store, om.TRANSACTIONS_QUERY, {"id": node["id"]})
+            node["transactions"] = ((data or {}).get("order") or {}).get("transactions") or []
+        if node.get("refunds"):
+            data = self._shopify_sync_graphql(store, om.REFUNDS_QUERY, {"id": node["id"]})
+            refunds = ((data or {}).get("order") or {}).get("refunds") or []
+            for refund in refunds:
+                self._shopify_complete_refund_lines(store, refund)
+            node["refunds"] = refunds
+        return node
+
+    @api.model
+    def _shopify_complete_refund_lines(self, store, refund):
+        """Fetch the lines of a refund beyond its first REFUND_LINES_FIRST."""
+        lines = refund.get("refundLineItems") or {}
+        info = lines.get("pageInfo") or {}
+        while info.get("hasNextPage"):
+            data = self._shopify_sync_graphql(
+                store, om.REFUND_LINES_QUERY, {"id": refund["id"], "after": info["endCursor"]})
+            more = ((data or {}).get("node") or {}).get("refundLineItems") or {}
+            lines["nodes"] = (lines.get("nodes") or []) + (more.get("nodes") or [])
+            info = more.get("pageInfo") or {}
+        return refund
 
     @api.model
     def _shopify_complete_lines(self, store, node):

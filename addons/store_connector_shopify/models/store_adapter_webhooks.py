@@ -6,13 +6,24 @@ from datetime import UTC, datetime
 
 from odoo import _, api, fields, models
 
+from odoo.addons.store_connector_base.exceptions import PermanentJobError
 from odoo.addons.store_connector_base.services.webhook_dispatch import WebhookHandler
 
+from .. import const
 from . import shopify_order_mapper as om
 from . import shopify_product_mapper as pm
+from .store_adapter_orders import ORDER_QUERY
 from .store_adapter_products import PRODUCT_QUERY
 
-ORDER_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "orders/fulfilled", "orders/paid")
+# Order topics, imported through the base's batch order import. Their deliveries share one job per
+# order (identity key order:<order id>, see store_adapter.py `_parse_webhook`).
+ORDER_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "orders/fulfilled", "orders/paid",
+                "order_transactions/create")
+# Order topics about the order's money: Shopify's REST order bodies carry no transactions (only the
+# refunds'), and a transaction's body is not the order. The order is read anew through GraphQL (its
+# transactions and refunds as the pull reads them), so that the payment workflow sees the money that
+# moved. refunds/create does the same in its own handler (`_shopify_webhook_refund`).
+MONEY_TOPICS = ("orders/paid", "order_transactions/create")
 
 
 class StoreAdapterShopifyWebhooks(models.AbstractModel):
@@ -23,8 +34,9 @@ class StoreAdapterShopifyWebhooks(models.AbstractModel):
     # ------------------------------------------------------------------ webhooks
     @api.model
     def _webhook_topic_handlers(self, store):
-        """The syncs' topics: orders through the base's batch order import (their bodies read by
-        `_webhook_normalized_order`), refunds, products, stock and the Full Sync's bulk operations."""
+        """The syncs' topics: orders, their transactions and refunds through the base's batch
+        order import (their bodies read by `_webhook_normalized_order`), products, stock and the
+        Full Sync's bulk operations."""
         handlers = super()._webhook_topic_handlers(store)
         for topic in ORDER_TOPICS:
             handlers[topic] = WebhookHandler("_webhook_import_orders", batch=True)
@@ -103,7 +115,11 @@ class StoreAdapterShopifyWebhooks(models.AbstractModel):
     @api.model
     def _webhook_latest_delivery(self, store, deliveries):
         """The delivery with the latest updated_at in its body (Shopify delivers out of order);
-        among equals, the last received."""
+        among equals, the last received. A delivery of a money topic (MONEY_TOPICS) wins over the
+        others: acting on it reads the order as it is now, newer than any body."""
+        money = deliveries.filtered(lambda delivery: delivery.topic in MONEY_TOPICS)
+        if money:
+            return money.sorted("id")[-1]
 
         def moment(delivery):
             try:
@@ -234,13 +250,61 @@ class StoreAdapterShopifyWebhooks(models.AbstractModel):
 
     @api.model
     def _webhook_normalized_order(self, store, delivery, payload):
-        """orders/create, updated, cancelled, fulfilled, paid: the REST body of the order. The
-        pipeline ignores a payload older than what is already imported (updated_at)."""
-        return om.order_from_rest(payload)
+        """orders/create, updated, cancelled, fulfilled: the REST body of the order, with the
+        transactions Odoo already knows of it (REST bodies list only the refunds' transactions;
+        a Shopify transaction never goes away, a new state is a new transaction).
+        orders/paid, order_transactions/create (MONEY_TOPICS): the order read
+        anew through GraphQL (`_shopify_fetch_order`), with all its transactions and refunds.
+        The pipeline ignores a payload older than what is already imported (updated_at); one of
+        the same update time with news (a new transaction) is imported.
+
+        :raises PermanentJobError: Shopify has no such order (any more)."""
+        if delivery and delivery.topic in MONEY_TOPICS:
+            child = delivery.topic in const.SHOPIFY_ORDER_CHILD_TOPICS
+            order_id = payload.get("order_id") if child else payload.get("id")
+            order = self._shopify_fetch_order(store, order_id)
+            if order is None:
+                raise PermanentJobError(_(
+                    "Shopify has no order %(order)s any more: its %(topic)s event was not imported.",
+                    order=om.legacy_id(order_id), topic=delivery.topic))
+            return order
+        order = om.order_from_rest(payload)
+        return self._shopify_with_known_transactions(store, order)
 
     @api.model
     def _shopify_webhook_refund(self, store, delivery, payload):
-        """refunds/create: mapped, then the base's OrderRefunded event records it on the sale order
-        (a note and an activity for a person, partial refunds too; no automatic credit note). The
-        order itself follows through orders/updated."""
-        return store._event_order_refunded(om.refund_summary(payload))
+        """refunds/create: the base's OrderRefunded event records the refund on the sale order with
+        its lines (a note and an activity for a person, partial refunds too; no automatic credit
+        note), then the order is read anew through GraphQL and imported: the REFUND with its lines
+        and shipping and the refund transaction reach the order (the event is not repeated: each
+        refund is recorded once)."""
+        refund = store._event_order_refunded(om.refund_summary(payload))
+        order = self._shopify_fetch_order(store, payload.get("order_id"))
+        if order is None:
+            return {"refund": refund, "order": None}
+        return {"refund": refund, "order": store._import_order(order)}
+
+    @api.model
+    def _shopify_fetch_order(self, store, order_id):
+        """The normalized order `order_id` (legacy id or GID) as Shopify has it now, read like the
+        pull reads orders (`_shopify_complete_order`), or None when Shopify has no such order."""
+        if order_id in (None, "", False):
+            return None
+        data = self._shopify_sync_graphql(store, ORDER_QUERY, {"id": om.gid("Order", order_id)})
+        node = (data or {}).get("order")
+        if not node:
+            return None
+        return om.order_from_graphql(self._shopify_complete_order(store, node))
+
+    @api.model
+    def _shopify_with_known_transactions(self, store, order):
+        """`order` with the transactions its binding's last payload holds and `order` does not
+        list (one indexed lookup of the binding)."""
+        binding = self.env["store.order.binding"].sudo().search(
+            [("store_id", "=", store.id), ("external_id", "=", str(order.get("id") or ""))], limit=1)
+        known = (binding.last_payload or {}).get("transactions") or []
+        listed = {str(t.get("id")) for t in order.get("transactions") or []}
+        extra = [t for t in known if str(t.get("id")) not in listed]
+        if extra:
+            order["transactions"] = extra + list(order.get("transactions") or [])
+        return order

@@ -12,3 +12,4 @@ from . import test_shopify_full_import
 from . import test_shopify_security_company
 from . import test_shopify_oauth_attacks
 from . import test_shopify_test_mode
+from . import test_shopify_money
