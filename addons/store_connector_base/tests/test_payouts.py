@@ -8,6 +8,8 @@ from decimal import Decimal
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user
 
+from odoo.addons.store_connector_test_platform.models.paid_orders import with_transactions
+
 from .. import payout_const
 from .common_attack import RpcAttackCase
 from .common_orders import iso
@@ -79,28 +81,28 @@ class PayoutCase(PaymentWorkflowCase):
 
 class TestPayoutImport(PayoutCase):
     def test_payout_of_charges_refund_and_fees_reconciles(self):
-        payments = self.paid_orders("2001", "2002", "2003")
-        # A refund of order 2003 with its refund payment (as the refunds slice records it).
-        self.import_orders([self.make_order("2003", updated=self.later(5), status="processing", transactions=[
-            sale("t-2003", "25.00", processed_at=iso(self.later(1))),
-            sale("r-2003", "5.00", kind="refund", parent_id="t-2003")])])
+        payments = self.paid_orders("2001", "2002")
+        # Order 2003 is paid, then refunded 5.00 on the platform: the refund workflow credits it and
+        # records the refund payment of its refund transaction ("R-3-refund").
+        self.import_orders([with_transactions(self.make_order("2003", paid=True))])
         self.run_jobs()
-        refund_transaction = self.env["store.order.transaction"].search([("external_id", "=", "r-2003")])
-        refund_payment = self.env["account.payment"].create({
-            "payment_type": "outbound", "partner_type": "customer",
-            "partner_id": self.sale_of("2003").partner_invoice_id.commercial_partner_id.id,
-            "amount": 5.0, "journal_id": self.payout_journal.id, "company_id": self.company.id,
-        })
-        refund_payment.action_post()
-        refund_transaction.payment_id = refund_payment
+        self.import_orders([with_transactions(self.make_order(
+            "2003", paid=True, updated=self.later(5), status="processing",
+            refunds=[{"id": "R-3", "amount": "5.00"}]))])
+        self.run_jobs()
+        payments["2003"] = self.payments_of("2003").filtered(lambda pay: pay.payment_type == "inbound")
+        refund_payment = self.env["store.order.transaction"].search(
+            [("external_id", "=", "R-3-refund")]).payment_id
+        self.assertEqual((refund_payment.payment_type, refund_payment.amount), ("outbound", 5.0),
+                         self.jobs()[-1:].last_error)
         fee_before = self.balance(self.fee_account)
         transfer_before = self.balance(self.transfer_account)
 
         job = self.import_payouts([payout("po-1", [
             charge("bt-1", "t-2001", "25.00", "1.03", "2001"),
             charge("bt-2", "t-2002", "25.00", "1.03", "2002"),
-            charge("bt-3", "t-2003", "25.00", "1.03", "2003"),
-            {"id": "bt-4", "type": "refund", "amount": "-5.00", "transaction_id": "r-2003",
+            charge("bt-3", "2003-paid", "25.00", "1.03", "2003"),
+            {"id": "bt-4", "type": "refund", "amount": "-5.00", "transaction_id": "R-3-refund",
              "order_id": "2003"},
             {"id": "bt-5", "type": "fee", "amount": "-2.00", "note": "Monthly fee"},
         ])])
