@@ -20,6 +20,7 @@
         "security/store_full_sync_security.xml",
         "security/ir.model.access.csv",
         "security/store_connector_payments_security.xml",
+        "security/store_connector_payouts_security.xml",
         "security/store_setup_wizard_security.xml",
         "views/connector_store_views.xml",
         "views/connector_store_views_products.xml",
@@ -60,6 +61,9 @@
         "views/store_setup_wizard_views.xml",
         "views/store_webhook_labels_views.xml",
         "views/store_payment_views.xml",
+        "views/store_payout_views.xml",
+        "data/ir_cron_payouts_data.xml",
+
         "views/store_refund_views.xml",
     ],
     "assets": {

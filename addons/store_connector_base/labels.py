@@ -25,6 +25,8 @@ OPERATION_LABELS = {
     "orders.fulfillment": _lt("Shipment export"),
     # the payment workflow of an order (payment_const.OP_ORDER_PAYMENTS)
     "orders.payments": _lt("Order invoice and payments"),
+    # the payout import (payout_const.OP_PAYOUTS_IMPORT)
+    "payouts.import": _lt("Payout import"),
     # customers
     "customers.import": _lt("Customer import"),
     "customers.export": _lt("Customer export"),

@@ -95,5 +95,7 @@ from . import store_webhook_labels
 # The payment workflow (issue #14): transactions, gateway mappings' workflow, the orders.payments job.
 from . import store_order_transaction, connector_store_payments, store_order_binding_payments
 from . import sale_order_payments, stock_picking_payments, sync_job_payments
+# Payouts and fees (issue #14): payouts booked as bank statements, the payouts.import job.
+from . import store_payout, connector_store_payouts
 # Refunds (issue #14): credit notes, refund payments and restocking in the payment workflow job.
 from . import connector_store_refunds, store_order_binding_refunds

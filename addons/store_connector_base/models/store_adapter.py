@@ -332,6 +332,27 @@ class StoreAdapter(models.AbstractModel):
         self._missing(store, _("Recover an Order"))
 
     @api.model
+    def _fetch_payouts(self, store, since):
+        """The platform's payouts to the merchant's bank (issue #14, Payouts and fees), for the payout
+        import (job payouts.import, `connector.store._job_import_payouts`), which books each as a bank
+        statement on the store's payout journal and matches its lines with the orders' payments.
+
+        Return the NEWEST state of every payout dated on or after `since`, each with ALL its lines
+        (the balance transactions it settles), in the PAYOUT shape of services/normalized.py
+        (`normalize_payout`; raw: the base normalizes and validates it). A payout the platform
+        reports again (its status changed) is updated by its id, never doubled; lines are keyed by
+        their id. A line's ``transaction_id`` must be the id of the order TRANSACTION it settles, as
+        the order import reports it: that is how the line finds the Odoo payment.
+
+        :param since: a datetime (the import asks from the last payout's date minus a margin), or
+            None for the platform's default window (e.g. the last 60 days).
+        :returns: a list of payout dicts, or None (default) when the platform has no payouts (the
+            payment provider pays the merchant, as with WooCommerce): the import then does nothing.
+        :raises RetryableJobError, StoreAuthError, PermanentJobError: as any platform call.
+        """
+        return None
+
+    @api.model
     def _order_pull_statuses(self, store):
         """The platform statuses `_import_orders(status=[...])` filters on, for the sync API's
         order pull (``{"status": [...]}``), which refuses any other value before calling the platform.

@@ -33,6 +33,7 @@ _SUMMARIZERS = {
     "_job_replay": "_summary_webhook",
     "_job_recover_order": "_summary_order_import",
     "_job_order_payments": "_summary_order_payments",
+    "_job_import_payouts": "_summary_payouts_import",
 }
 # What a job is about, for people: the record of a target model they would open instead (a product
 # binding's product, a transfer's sale order...), by field of the target.

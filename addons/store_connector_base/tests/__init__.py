@@ -5,4 +5,5 @@ from . import test_tours_merchant
 from . import test_plain_wording
 from . import test_webhook_topic_labels
 from . import test_walkthrough_fixes
+from . import test_payouts
 from . import test_refund_workflow

@@ -53,6 +53,8 @@ MANAGER_ONLY = {
         "action_ebay_suggest_categories",
 
         "action_ebay_migrate_listings", "action_ebay_load_carrier_codes",
+        # Payouts (issue #14): the import books into accounting.
+        "action_import_payouts",
     },
     "sync.job": {"create", "write"},
 }
@@ -70,6 +72,7 @@ USER_ACTIONS = {
         "action_view_test_requests", "action_recover_order",
         # The dashboard's links (issue #13): charts and filtered lists, read-only.
         "action_view_webhook_problems", "action_view_api_calls", "action_view_order_chart",
+        "action_view_payouts",
     },
     "sync.job": {"action_process_queue", "action_retry", "action_cancel", "action_run_now"},
 }

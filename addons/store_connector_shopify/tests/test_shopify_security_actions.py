@@ -81,7 +81,11 @@ class TestShopifySecurityActions(ShopifySimulatorMixin, RpcAttackCase):
         self.env.invalidate_all()
         self.assertIn("Warehouse East", self.store.shopify_location_ids.mapped("name"))
         result = self.rpc(self.manager_a, "connector.store", "action_test_connection", [self.store.id])
-        self.assertEqual(result["params"]["type"], "success")
+        # The connection works; the simulated app lacks a scope: a warning that says what to fix.
+        self.assertEqual(result["params"]["title"],
+                         "Connection to Shopify Test works, but something needs fixing.")
+        self.assertEqual(result["params"]["type"], "warning")
+        self.assertIn("read_all_orders", result["params"]["store_connector_advice"])
         self.assertRpcRefused(self.manager_b, "connector.store", "action_shopify_fetch_locations",
                               [self.store.id])
         self.assertRpcRefused(self.manager_b, "connector.store", "action_oauth_install",

@@ -3,6 +3,7 @@ from . import (
     store_adapter,
     store_adapter_oauth,
     store_adapter_orders,
+    store_adapter_payouts,
     store_adapter_products,
 )
 # The fault suite's probe extends the test adapter defined above.
