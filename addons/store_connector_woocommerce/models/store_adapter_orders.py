@@ -2,6 +2,7 @@
 (created, updated, restored, deleted; their refunds), the status sent back (``PUT /orders/<id>``)
 and the recognition of its echo."""
 
+import logging
 
 from odoo import _, api, models
 
@@ -11,6 +12,8 @@ from odoo.addons.store_connector_base.services.webhook_dispatch import WebhookHa
 
 from .. import const
 from . import woocommerce_order_mapper as om
+
+_logger = logging.getLogger(__name__)
 
 #: Order topics whose body is the order (REST v3 representation): imported by the base's pipeline.
 ORDER_IMPORT_TOPICS = ("order.created", "order.updated")
@@ -68,8 +71,57 @@ class StoreAdapterWooCommerceOrders(models.AbstractModel):
         page = store._woocommerce_client().modified_keyset_page(
             "/orders", cursor=cursor, since=since, limit=limit,
             params={"status": ",".join(statuses)} if statuses else None)
-        return {"records": [om.order_from_rest(record) for record in page["records"]],
+        return {"records": self._woocommerce_normalized_orders(store, page["records"]),
                 "next_cursor": page["next_cursor"], "total": page.get("total")}
+
+    # ------------------------------------------------------------------ refunds and payment
+    @api.model
+    def _woocommerce_normalized_orders(self, store, payloads):
+        """Normalized orders of WooCommerce orders (REST v3), with what their refunds refunded.
+
+        An order body lists its refunds by id, reason and total only; their lines, shipping, date
+        and whether the gateway sent the money back are on ``GET /orders/<id>/refunds``. That call is
+        made only for an order listing a refund Odoo does not hold yet: the details of the refunds
+        already imported are taken from the order binding's last payload (WooCommerce never changes a
+        refund), so re-importing an unchanged order costs no call. One binding lookup for all."""
+        orders = [om.order_from_rest(payload) for payload in payloads]
+        listing = [order["id"] for order in orders if order["id"] and order["refunds"]]
+        if not listing:
+            return orders
+        Binding = self.env["store.order.binding"].sudo()
+        bindings = Binding._find_by_external_ids(store, listing)
+        result = []
+        for payload, order in zip(payloads, orders, strict=True):
+            binding = bindings.get(order["id"]) if order["refunds"] else None
+            if binding:
+                order = om.with_known_refunds(order, binding.last_payload)
+            if om.refunds_to_read(order):
+                details = self._woocommerce_order_refunds(store, order["id"])
+                if details is not None:
+                    order = om.order_from_rest(payload, refund_details=details)
+            result.append(order)
+        return result
+
+    @api.model
+    def _woocommerce_order_refunds(self, store, order_id):
+        """Every refund of WooCommerce order `order_id` (``GET /orders/<id>/refunds``, all pages), or
+        None when WooCommerce refuses to give them (the order's refunds are then imported by amount,
+        and read again at the order's next import). A shop out of reach raises as any call does."""
+        if not str(order_id).isdigit():
+            return None
+        try:
+            return list(store._woocommerce_client().iter_pages(f"/orders/{order_id}/refunds"))
+        except PermanentJobError as exc:
+            _logger.warning("WooCommerce store %s: the refunds of order %s could not be read: %s",
+                            store.id, order_id, exc)
+            return None
+
+    @api.model
+    def _fetch_payouts(self, store, since):
+        """WooCommerce has no payouts: each gateway (Stripe, PayPal...) pays the merchant on its own
+        terms, outside WooCommerce; the gateway's mapping (journal per payment method) is what
+        reconciles its payments. None means "this platform has no payouts"."""
+        return None
 
     @api.model
     def _fetch_order_by_number(self, store, number):
@@ -85,7 +137,7 @@ class StoreAdapterWooCommerceOrders(models.AbstractModel):
             "GET", "/orders", params={"search": wanted, "per_page": SEARCH_PAGE_SIZE}) or []
         for record in found if isinstance(found, list) else []:
             if str(record.get("number") or record.get("id") or "").casefold() == wanted.casefold():
-                return om.order_from_rest(record)
+                return self._woocommerce_normalized_orders(store, [record])[0]
         return None
 
     # ------------------------------------------------------------------ status back
@@ -135,13 +187,15 @@ class StoreAdapterWooCommerceOrders(models.AbstractModel):
     @api.model
     def _webhook_normalized_order(self, store, delivery, payload):
         """The order of an order.created or order.updated body (REST v3); the pipeline ignores a
-        body older than what is already imported (date_modified_gmt)."""
+        body older than what is already imported (date_modified_gmt). Not pure for WooCommerce: a
+        body listing a refund Odoo does not hold yet has its refunds read from WooCommerce
+        (`_woocommerce_normalized_orders`), a refund or a payment arriving as an order.updated."""
         if not isinstance(payload, dict) or not payload.get("id") or not payload.get("line_items"):
             raise PermanentJobError(_(
                 "The WooCommerce webhook %(event)s does not carry an order with its lines: it was not "
                 "imported. The next scheduled pull reads the order from WooCommerce.",
                 event=delivery.event_id if delivery else "-"))
-        return om.order_from_rest(payload)
+        return self._woocommerce_normalized_orders(store, [payload])[0]
 
     @api.model
     def _woocommerce_webhook_order_deleted(self, store, delivery, payload):
@@ -197,7 +251,7 @@ class StoreAdapterWooCommerceOrders(models.AbstractModel):
                     message_type="comment", subtype_xmlid="mail.mt_note")
             # Imported again whatever its update time, its status acting as new.
             binding.write({"platform_updated_at": False, "platform_stage": False})
-        return store._import_order(om.order_from_rest(order))
+        return store._import_order(self._woocommerce_normalized_orders(store, [order])[0])
 
     @api.model
     def _webhook_latest_delivery(self, store, deliveries):

@@ -22,7 +22,6 @@ from odoo import _, api, fields, models
 from odoo.addons.store_connector_base.exceptions import OperationNotPermitted, PermanentJobError
 
 from .. import const
-from . import woocommerce_order_mapper as om
 from .woocommerce_client import WooCommerceClient
 
 # external_data key: WooCommerce's date_modified_gmt of the last stock change imported (older or
@@ -282,7 +281,8 @@ class StoreAdapterWooCommerceStock(models.AbstractModel):
         records, _total, _pages = store._woocommerce_client().get_page(
             "/orders", params, page=1, per_page=const.PAGE_SIZE)
         if records:
-            self.env["store.order.importer"]._import_orders(store, [om.order_from_rest(r) for r in records])
+            self.env["store.order.importer"]._import_orders(
+                store, self._woocommerce_normalized_orders(store, records))
 
     @api.model
     def _woocommerce_stock_binding(self, store, payload):

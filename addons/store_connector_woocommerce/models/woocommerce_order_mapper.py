@@ -28,7 +28,18 @@ What WooCommerce says and how it is read (platform notes, section 2.7):
 * Customer: by the billing e-mail; a guest order has `customer_id` 0 (no platform customer id).
 * Dates: the `_gmt` twins (naive, GMT), never the shop's local time.
 * Refunds: `refunds[] {id, reason, total}` (total negative) become the normalized order's
-  "refunds", recorded once each on the sale order (store._event_order_refunded).
+  "refunds", recorded once each on the sale order (store._event_order_refunded). What a refund
+  refunded is on ``/orders/<id>/refunds`` (`refund_from_rest`): the adapter reads it when the order
+  lists a refund it does not hold yet and hands it in as `refund_details`.
+* Payment (issue #14). WooCommerce keeps no list of transactions: an order is paid when its
+  `date_paid_gmt` is set (the gateway's payment-complete status: processing or completed, completed
+  only for cash on delivery) and its status is still a paid one (PAID_STATUSES); the gateway's
+  charge id is its `transaction_id` (empty for bank transfers, cheques and cash on delivery). A
+  paid order gives one "sale" transaction of its total,
+  of id the `transaction_id`, else ``"<order id>-paid"`` (the same on every import, so that it is
+  paid once); an unpaid one (pending, on-hold, cash on delivery not completed) gives none. A refund
+  WooCommerce sent back through the gateway (`refunded_payment`) gives a "refund" transaction of id
+  ``"<refund id>-refund"``; a refund recorded by hand (money returned outside WooCommerce) gives none.
 """
 
 import html
@@ -177,8 +188,13 @@ def _title(item, *keys):
     return None
 
 
-def order_from_rest(payload):
-    """A normalized order from a WooCommerce order (REST v3 JSON)."""
+def order_from_rest(payload, refund_details=None):
+    """A normalized order from a WooCommerce order (REST v3 JSON).
+
+    :param refund_details: the order's refunds as ``GET /orders/<id>/refunds`` gives them (or None):
+        the refunds of the order found there come with their lines, shipping and date, and those
+        sent back through the gateway with their refund transaction.
+    """
     included = bool(payload.get("prices_include_tax"))
     rates = _rates(payload)
     created = gmt(payload.get("date_created_gmt"))
@@ -201,7 +217,7 @@ def order_from_rest(payload):
         }
         for fee in payload.get("fee_lines") or []
     ]
-    return {
+    order = {
         "id": platform_id(payload.get("id")),
         "number": text(payload.get("number")) or platform_id(payload.get("id")),
         "created_at": created,
@@ -227,7 +243,29 @@ def order_from_rest(payload):
         "total": payload.get("total"),
         "total_tax": payload.get("total_tax"),
         "refunds": refunds(payload),
+        "transactions": [],
     }
+    sale = sale_transaction(payload)
+    if sale:
+        order["transactions"].append(sale)
+    if refund_details:
+        detailed = {}
+        for refund in refund_details:
+            refund_id = platform_id(refund.get("id")) if isinstance(refund, dict) else None
+            if refund_id:
+                detailed[refund_id] = refund
+        mapped = []
+        for listed in order["refunds"]:
+            refund = detailed.get(listed["id"])
+            if refund is None:
+                mapped.append(listed)
+                continue
+            mapped.append(refund_from_rest(refund, included))
+            transaction = refund_transaction(refund, payload)
+            if transaction:
+                order["transactions"].append(transaction)
+        order["refunds"] = mapped
+    return order
 
 
 def refunds(payload):
@@ -242,3 +280,141 @@ def refunds(payload):
             found.append({"id": refund_id, "amount": str(abs(decimal(refund.get("total")))),
                           "note": text(refund.get("reason"))})
     return sorted(found, key=lambda refund: int(refund["id"]) if refund["id"].isdigit() else 0)
+
+
+# ---------------------------------------------------------------------------- money (issue #14)
+#: The statuses of a paid order: WooCommerce's `wc_get_is_paid_statuses()`, and refunded (paid, then
+#: paid back: its payment and its refunds are both recorded, so that the money in and out adds up
+#: even for an order met first refunded). An order moved back to pending or on-hold, cancelled or in
+#: a plugin's status keeps its `date_paid` but is not paid now.
+PAID_STATUSES = ("processing", "completed", "refunded")
+
+
+def _sale_id(payload):
+    """The id of an order's sale transaction: the gateway's `transaction_id`, else one made from the
+    order (None for an order never paid)."""
+    order_id = platform_id(payload.get("id"))
+    if not order_id or not payload.get("date_paid_gmt"):
+        return None
+    return text(payload.get("transaction_id")) or f"{order_id}-paid"
+
+
+def sale_transaction(payload):
+    """The "sale" transaction of a paid order (`date_paid_gmt` set, a paid status), else None.
+
+    Its id is the gateway's `transaction_id` (Stripe's ``ch_...``, PayPal's capture id), else
+    ``"<order id>-paid"``: bank transfers, cheques and cash on delivery have no transaction, the
+    status that marks them paid is the payment; the id made from the order is the same on every
+    import, so that the order is paid once."""
+    sale_id = _sale_id(payload)
+    if not sale_id or payload.get("status") not in PAID_STATUSES:
+        return None
+    return {
+        "id": sale_id,
+        "kind": "sale",
+        "status": "success",
+        "gateway": text(payload.get("payment_method")),
+        "amount": str(decimal(payload.get("total"))),
+        "processed_at": gmt(payload.get("date_paid_gmt")),
+    }
+
+
+def _meta(item, key):
+    """The value of `key` in a REST record's `meta_data` list, or None."""
+    for entry in item.get("meta_data") or []:
+        if isinstance(entry, dict) and entry.get("key") == key:
+            return entry.get("value")
+    return None
+
+
+def _restock_flag(refund):
+    """Whether WooCommerce put the refund's lines back in stock: `api_restock` is write-only in the
+    REST API (never answered), so this is None (unknown) unless a proxy or plugin echoes it."""
+    flag = refund.get("api_restock")
+    return flag if isinstance(flag, bool) else None
+
+
+def refund_from_rest(refund, included):
+    """A normalized REFUND from a WooCommerce refund (``GET /orders/<id>/refunds``).
+
+    Its `line_items` carry negative quantities and totals (without tax, as every WooCommerce line
+    amount) and name the order's line in their ``_refunded_item_id`` meta; the amounts take their
+    tax when the order's prices include tax (`included`), as the order's lines do. A line refunded
+    by amount only (quantity 0) is left to the refund's amount, credited on its own. Shipping lines
+    refunded add up to its "shipping"; fees are left to the amount likewise."""
+    restock = _restock_flag(refund)
+    lines = []
+    for item in refund.get("line_items") or []:
+        quantity = abs(decimal(item.get("quantity")))
+        line_id = platform_id(_meta(item, "_refunded_item_id"))
+        sku = text(item.get("sku"))
+        if not quantity or not (line_id or sku):
+            continue
+        amount = abs(decimal(item.get("total")))
+        if included:
+            amount += abs(decimal(item.get("total_tax")))
+        lines.append({"line_id": line_id, "sku": None if line_id else sku, "quantity": str(quantity),
+                      "amount": str(amount), "restock": restock})
+    shipping = None
+    for ship in refund.get("shipping_lines") or []:
+        amount = abs(decimal(ship.get("total"))) + (abs(decimal(ship.get("total_tax"))) if included else ZERO)
+        shipping = (shipping or ZERO) + amount
+    return {
+        "id": platform_id(refund.get("id")),
+        "amount": str(abs(decimal(refund.get("amount")))),
+        "note": text(refund.get("reason")),
+        "created_at": gmt(refund.get("date_created_gmt")),
+        "lines": lines,
+        "shipping": None if shipping is None else str(shipping),
+        "restocked": restock,
+    }
+
+
+def refund_transaction(refund, payload):
+    """The "refund" transaction of a refund WooCommerce sent back through the order's gateway
+    (`refunded_payment`), of id ``"<refund id>-refund"``; None for a refund recorded by hand (the
+    money went back outside WooCommerce, or not yet)."""
+    refund_id = platform_id(refund.get("id"))
+    if not refund.get("refunded_payment") or not refund_id:
+        return None
+    return {
+        "id": f"{refund_id}-refund",
+        "kind": "refund",
+        "status": "success",
+        "gateway": text(payload.get("payment_method")),
+        "amount": str(abs(decimal(refund.get("amount")))),
+        "processed_at": gmt(refund.get("date_created_gmt")),
+        "parent_id": _sale_id(payload),
+        "refund_id": refund_id,
+    }
+
+
+def refunds_to_read(order):
+    """The ids of the refunds `order` (normalized, as `order_from_rest` makes it) lists without their
+    details (no date: only the order body's id, reason and total)."""
+    return [refund["id"] for refund in order.get("refunds") or [] if not refund.get("created_at")]
+
+
+def with_known_refunds(order, held):
+    """`order` with the details of the refunds it lists taken from `held` (the normalized order
+    Odoo imported before, the binding's last payload), with their refund transactions: WooCommerce
+    never changes a refund (it deletes it), so a refund read once is not read again."""
+    if not held or not order.get("refunds"):
+        return order
+    known = {str(refund.get("id")): refund for refund in held.get("refunds") or []
+             if isinstance(refund, dict) and refund.get("created_at")}
+    if not known:
+        return order
+    refunds, reused = [], set()
+    for refund in order["refunds"]:
+        detail = known.get(refund["id"]) if not refund.get("created_at") else None
+        if detail:
+            reused.add(refund["id"])
+        refunds.append(detail or refund)
+    have = {transaction["id"] for transaction in order.get("transactions") or []}
+    transactions = list(order.get("transactions") or []) + [
+        transaction for transaction in held.get("transactions") or []
+        if isinstance(transaction, dict) and transaction.get("kind") == "refund"
+        and str(transaction.get("refund_id")) in reused and transaction.get("id") not in have
+    ]
+    return dict(order, refunds=refunds, transactions=transactions)

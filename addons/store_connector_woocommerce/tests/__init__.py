@@ -23,3 +23,5 @@ from . import test_woocommerce_e2e_fulfillment
 from . import test_woocommerce_e2e_stock
 from . import test_woocommerce_test_mode
 from . import test_woocommerce_job_summaries
+from . import test_woocommerce_money_mapper
+from . import test_woocommerce_payments_simulator
