@@ -25,6 +25,7 @@ class StoreAdapterShopifyLabels(models.AbstractModel):
             "orders/cancelled": _lt("Order cancelled"),
             "orders/fulfilled": _lt("Order fulfilled"),
             "orders/paid": _lt("Order paid"),
+            "order_transactions/create": _lt("Payment transaction recorded"),
             "refunds/create": _lt("Refund issued"),
             "products/update": _lt("Product updated"),
             "products/delete": _lt("Product deleted"),
