@@ -234,24 +234,35 @@ class StoreOrderBinding(models.Model):
                 continue
             journal, method_line = self._payment_journal(gateway, settings["mapping"])
             to_pay.append(transaction)
-            payments_vals.append({
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": sale.partner_invoice_id.commercial_partner_id.id,
-                "amount": transaction.amount,
-                "currency_id": transaction.currency_id.id,
-                "journal_id": journal.id,
-                "payment_method_line_id": method_line.id,
-                "date": (transaction.processed_at or fields.Datetime.now()).date(),
-                "memo": _("%(order)s, transaction %(transaction)s",
-                          order=sale.client_order_ref or sale.name, transaction=transaction.external_id),
-                "company_id": self.store_id.company_id.id,
-            })
+            payments_vals.append(self._transaction_payment_vals(
+                sale, transaction, journal, method_line, "inbound",
+                _("%(order)s, transaction %(transaction)s",
+                  order=sale.client_order_ref or sale.name, transaction=transaction.external_id)))
+        return self._post_transaction_payments(to_pay, payments_vals)
+
+    def _transaction_payment_vals(self, sale, transaction, journal, method_line, payment_type, memo):
+        """The values of the Odoo payment of a platform transaction (a sale, a capture or a refund)."""
+        return {
+            "payment_type": payment_type,
+            "partner_type": "customer",
+            "partner_id": sale.partner_invoice_id.commercial_partner_id.id,
+            "amount": transaction.amount,
+            "currency_id": transaction.currency_id.id,
+            "journal_id": journal.id,
+            "payment_method_line_id": method_line.id,
+            "date": (transaction.processed_at or fields.Datetime.now()).date(),
+            "memo": memo,
+            "company_id": self.store_id.company_id.id,
+        }
+
+    def _post_transaction_payments(self, transactions, payments_vals):
+        """Create and post the payments (`payments_vals`, one per transaction, in order) and mark
+        each transaction paid by its payment. :returns: the payments."""
         if not payments_vals:
             return self.env["account.payment"]
         payments = self.env["account.payment"].create(payments_vals)
         payments.action_post()
-        for transaction, payment in zip(to_pay, payments, strict=True):
+        for transaction, payment in zip(transactions, payments, strict=True):
             transaction.write({"payment_id": payment.id, "state": "paid", "state_reason": False})
         return payments
 

@@ -253,27 +253,12 @@ class StoreOrderBinding(models.Model):
                     "Journals, Outgoing Payments tab), then retry this job.",
                     journal=journal.display_name, order=sale.name))
             to_pay.append(transaction)
-            payments_vals.append({
-                "payment_type": "outbound",
-                "partner_type": "customer",
-                "partner_id": sale.partner_invoice_id.commercial_partner_id.id,
-                "amount": transaction.amount,
-                "currency_id": transaction.currency_id.id,
-                "journal_id": journal.id,
-                "payment_method_line_id": method_line.id,
-                "date": (transaction.processed_at or fields.Datetime.now()).date(),
-                "memo": _("%(order)s, refund %(refund)s, transaction %(transaction)s",
-                          order=sale.client_order_ref or sale.name, refund=transaction.refund_external_id,
-                          transaction=transaction.external_id),
-                "company_id": self.store_id.company_id.id,
-            })
-        if not payments_vals:
-            return self.env["account.payment"]
-        payments = self.env["account.payment"].create(payments_vals)
-        payments.action_post()
-        for transaction, payment in zip(to_pay, payments, strict=True):
-            transaction.write({"payment_id": payment.id, "state": "paid", "state_reason": False})
-        return payments
+            payments_vals.append(self._transaction_payment_vals(
+                sale, transaction, journal, method_line, "outbound",
+                _("%(order)s, refund %(refund)s, transaction %(transaction)s",
+                  order=sale.client_order_ref or sale.name, refund=transaction.refund_external_id,
+                  transaction=transaction.external_id)))
+        return self._post_transaction_payments(to_pay, payments_vals)
 
     def _refund_transaction_outcome(self, transaction, credited):
         """(state, reason) of a refund transaction not paid yet (see `_transaction_outcome`)."""
