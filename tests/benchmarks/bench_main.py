@@ -14,6 +14,9 @@ Targets (from the generic pipelines issue):
   * importing 1,000 normalized orders of 3 lines takes at most 1.5x creating the same sale orders
     directly through the ORM, in the same run;
   * exporting stock for 10,000 bound SKUs builds its jobs in under 10 s.
+Target of order to cash (issue 14):
+  * 1,000 paid orders invoiced and paid through the payment workflow (its jobs, run by the runner) at
+    >= 0.60x the rate of Odoo's own Create Invoices and Register Payment wizards in batches of 100.
 Targets of `--only shopify`, `--only woocommerce` and `--only ebay` (issues 4, 10 and 11, not part of the
 default run):
   * stock for 10,000 bound SKUs in the fewest calls the platform allows, no other read;
@@ -55,7 +58,7 @@ def parse_args(argv):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", required=True, help="odoo.conf of the benchmark database")
     p.add_argument("--database", required=True)
-    p.add_argument("--only", choices=["intake", "queue", "orders", "stock", "shopify", "woocommerce", "ebay", "scale"],
+    p.add_argument("--only", choices=["intake", "queue", "orders", "stock", "payments", "shopify", "woocommerce", "ebay", "scale"],
                    help="run one benchmark (default: all)")
     p.add_argument("--report-only", action="store_true", help="exit 0 even when a target is missed")
     p.add_argument("--smoke", action="store_true",
@@ -114,6 +117,9 @@ def parse_args(argv):
     g.add_argument("--order-repeat", type=int, default=3, help="runs of each side, best kept (default 3)")
     g.add_argument("--order-ratio-limit", type=float, default=1.5)
     g.add_argument("--skus", type=int, default=10000, help="bound SKUs of the stock export (default 10000)")
+    g.add_argument("--payment-orders", type=int, default=1000,
+                   help="paid orders invoiced and paid, workflow vs wizards (default 1000)")
+    g.add_argument("--payment-repeat", type=int, default=3, help="runs of each side, best kept (default 3)")
     g = p.add_argument_group("shopify (issue 4; --only shopify, not part of the default run)")
     g.add_argument("--shopify-skus", type=int, default=10000, help="bound SKUs of the inventory export")
     g.add_argument("--shopify-orders", type=int, default=300, help="3-line orders sent by webhook")
@@ -142,6 +148,7 @@ def parse_args(argv):
 SMOKE_SIZES = {
     "duration": 3, "warmup": 1, "cpu_seconds": 2, "sweep": [25], "drain_timeout": 60, "queue_jobs": 300, "claim_pending": 2000,
     "claim_history": 2000, "claim_samples": 5, "orders": 30, "order_repeat": 1, "skus": 500,
+    "payment_orders": 30, "payment_repeat": 1,
     "shopify_skus": 200, "shopify_orders": 10, "shopify_long_orders": 0, "woocommerce_skus": 200,
     "woocommerce_orders": 10, "woocommerce_long_orders": 0, "ebay_skus": 60, "ebay_orders": 10,
 }
@@ -173,6 +180,8 @@ def main(argv=None):
         figures += run_order_import(oe, args)
     if args.only in (None, "stock"):
         figures += run_stock_export(oe, args)
+    if args.only in (None, "payments"):
+        figures += run_payments(oe, args)
     if args.only == "shopify" or (args.smoke and args.only is None):
         from tests.benchmarks import bench_shopify
 
@@ -227,6 +236,32 @@ def run_order_import(oe, args):
         Figure("orders: pipeline import", result["pipeline_seconds"], "s",
                note=f"{1000 * result['pipeline_seconds'] / n:.2f} ms/order"),
         Figure("orders: ratio pipeline / ORM", result["ratio"], "x", "max", result["ratio_limit"]),
+    ]
+
+
+def run_payments(oe, args):
+    """The payment workflow vs Odoo's invoice and payment wizards on the same orders (bench_payments)."""
+    from tests.benchmarks import bench_payments
+
+    section(f"order to cash: {args.payment_orders} paid orders, payment workflow vs Odoo's wizards")
+    payment_args = bench_payments.parse_args([
+        "--config", "-", "--database", oe.database, "--orders", str(args.payment_orders),
+        "--repeat", str(args.payment_repeat),
+    ])
+    with oe.env() as env:
+        try:
+            result = bench_payments.run(env, payment_args)
+        finally:
+            env.cr.rollback()
+    say(f"every run (s): {result['runs']}")
+    n = result["orders"]
+    return [
+        Figure("payments: Odoo's wizards", result["wizards_seconds"], "s",
+               note=f"{n / result['wizards_seconds']:.1f} orders/s"),
+        Figure("payments: workflow", result["workflow_seconds"], "s",
+               note=f"{n / result['workflow_seconds']:.1f} orders/s"),
+        Figure("payments: workflow rate / wizards rate", result["rate_share"], "x", "min",
+               result["rate_target"]),
     ]
 
 

@@ -3,6 +3,7 @@ confirm, invoice and pay the order (job orders.payments, store.order.binding._jo
 
 import importlib.util
 from pathlib import Path
+from unittest.mock import patch
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user
@@ -334,3 +335,60 @@ class TestPaymentWorkflow(PaymentWorkflowCase):
         mapping.with_user(user).read(["invoice_policy"])
         with self.assertRaises(AccessError):
             mapping.with_user(user).write({"register_payment": False})
+
+
+class TestPaymentWorkflowBatch(PaymentWorkflowCase):
+    """The orders.payments jobs of a store run in batches (store.order.binding._job_order_payments_batch):
+    Odoo invoices and posts many orders at once far faster than one by one."""
+
+    def run_jobs_counting_batches(self):
+        Binding = type(self.env["store.order.binding"])
+        batch_handler = Binding._job_order_payments_batch
+        with patch.object(Binding, "_job_order_payments_batch", autospec=True,
+                          side_effect=batch_handler) as batch:
+            self.run_jobs()
+        return batch
+
+    def test_orders_of_a_store_are_invoiced_and_paid_in_one_batch(self):
+        numbers = ["2001", "2002", "2003"]
+        self.import_orders([self.make_order(number, transactions=[sale(f"t-{number}", "25.00")])
+                            for number in numbers])
+        batch = self.run_jobs_counting_batches()
+        self.assertEqual(batch.call_count, 1)
+        self.assertEqual(len(batch.call_args.args[0]), 3, "the three orders in one call")
+        invoices = self.env["account.move"]
+        for number in numbers:
+            job = self.jobs(OP).filtered(lambda job, number=number: self.binding_of(number).id in job.res_ids)
+            self.assertEqual(job.state, "done", job.last_error)
+            invoice = self.invoices_of(number)
+            self.assertEqual(len(invoice), 1, "one invoice per order, never grouped by customer")
+            self.assertEqual(invoice.invoice_line_ids.sale_line_ids.order_id, self.sale_of(number))
+            self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+            self.assertEqual(len(self.payments_of(number)), 1)
+            self.assertEqual(job.result_summary,
+                             f"Confirmed order {self.sale_of(number).name}. Posted invoice {invoice.name}. "
+                             "Recorded 1 payment.")
+            invoices |= invoice
+        self.assertEqual(len(invoices), 3)
+
+    def test_an_order_whose_invoice_does_not_add_up_fails_alone(self):
+        self.import_orders([self.make_order("2011", status="processing")])
+        self.sale_of("2011").order_line[:1].price_unit = 13.0  # changed by hand after the import
+        self.import_orders([
+            self.make_order("2011", updated=self.later(1), status="processing",
+                            transactions=[sale("t-2011", "25.00")]),
+            self.make_order("2012", transactions=[sale("t-2012", "25.00")]),
+            self.make_order("2013", transactions=[sale("t-2013", "25.00")]),
+        ])
+        batch = self.run_jobs_counting_batches()
+        self.assertEqual(batch.call_count, 1, "tried together first")
+        jobs = {number: self.jobs(OP).filtered(lambda job, n=number: self.binding_of(n).id in job.res_ids)
+                for number in ("2011", "2012", "2013")}
+        self.assertEqual(jobs["2011"].state, "failed")
+        self.assertIn("would total", jobs["2011"].last_error)
+        self.assertFalse(self.sale_of("2011").invoice_ids, "nothing half-written")
+        self.assertFalse(self.payments_of("2011"))
+        for number in ("2012", "2013"):
+            self.assertEqual(jobs[number].state, "done", jobs[number].last_error)
+            self.assertIn(self.invoices_of(number).payment_state, ("paid", "in_payment"))
+            self.assertEqual(len(self.payments_of(number)), 1)
