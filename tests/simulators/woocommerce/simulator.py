@@ -154,6 +154,12 @@ class WooCommerceSimulator(OutageMixin, LoopbackServing):
         """Move the simulated clock (OAuth timestamp window, dates, delivery ids)."""
         self.clock.advance(seconds)
 
+    def set_date(self, when):
+        """Date what happens from now on at `when` (datetime, naive = UTC; None: the clock's time
+        again): orders, payments, refunds and notes; OAuth timestamps are still checked against the
+        wall clock (see SimClock.set_date). Set dates in order, as a shop's history goes."""
+        self.clock.set_date(when)
+
     # ------------------------------------------------------------------ keys, faults, log
 
     def add_key(self, permissions="read_write", consumer_key=None, consumer_secret=None):
