@@ -1104,11 +1104,18 @@ class Store:
         return lines
 
     def _restock_line(self, order, line):
+        """wc_restock_refunded_items for one refunded line: its units back in stock, and their running
+        total in the order line's `_restock_refunded_items` meta (what the REST API tells of it)."""
         item = line["item"]
         product = self.products.get(item["variation_id"] or item["product_id"])
         owner = self.stock_owner(product) if product is not None else None
         if owner is None or not line["quantity"] or not order["stock_reduced"]:
             return
+        key = "_restock_refunded_items"
+        restocked = next((int(m["value"]) for m in item["meta_data"] if m["key"] == key), 0)
+        item["meta_data"] = self.merge_meta(
+            item["meta_data"], [{"key": key, "value": str(restocked + line["quantity"])}]
+        )
         owner["stock_quantity"] = (owner["stock_quantity"] or 0) + line["quantity"]
         owner["stock_status"] = self._stock_status_from_quantity(owner)
         owner["date_modified"] = self.now()

@@ -131,6 +131,8 @@ def test_refund_with_line_items_through_the_gateway_restocks_and_fires_order_upd
         "value": str(line["id"]),
     }
     assert sim.stock("MUG") == 9  # api_restock defaults to true: the refunded unit is back
+    restocked = sim.order(order["id"])["line_items"][0]["meta_data"]
+    assert [(m["key"], m["value"]) for m in restocked] == [("_restock_refunded_items", "1")]
     after = sim.order(order["id"])
     assert after["status"] == "processing"
     assert after["refunds"] == [{"id": refund["id"], "reason": "Chipped", "total": "-11.00"}]
@@ -170,6 +172,7 @@ def test_refund_of_a_line_and_the_shipping_lists_the_shipping_apart(sim):
     assert shipping["meta_data"][0]["key"] == "_refunded_item_id"
     assert shipping["meta_data"][0]["value"] == str(ship["id"])
     assert sim.stock("MUG") == 8  # api_restock false
+    assert sim.order(order["id"])["line_items"][0]["meta_data"] == []
     too_much = requests.post(
         refunds_url(sim, order["id"]),
         auth=AUTH,
@@ -177,6 +180,7 @@ def test_refund_of_a_line_and_the_shipping_lists_the_shipping_apart(sim):
         timeout=10,
     )
     assert too_much.status_code == 500 and too_much.json()["message"] == "Invalid refund amount."
+    assert sim.refunds(order["id"]) == [refund]
 
 
 def test_refund_without_restock_keeps_stock_and_a_full_refund_makes_the_order_refunded(sim):
