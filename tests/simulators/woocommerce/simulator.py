@@ -579,6 +579,12 @@ class WooCommerceSimulator(OutageMixin, LoopbackServing):
             customer = self.store.customers.get(int(customer_id))
             return self.store.render_customer(customer) if customer else None
 
+    def refunds(self, order_id):
+        """The REST representations of an order's refunds, newest first (GET /orders/<id>/refunds)."""
+        with self.store.lock:
+            order = self._order(order_id)
+            return [self.store.render_refund(self.store.refunds[r]) for r in reversed(order["refund_ids"])]
+
     def notes(self, order_id):
         with self.store.lock:
             order = self._order(order_id)
