@@ -132,6 +132,7 @@ class TestWooCommerceMonthToCash(WooCommerceE2ECase):
         return paid, results
 
     def sell_online(self, day, gateway, lines, buyer, charge_id, **values):
+        """An order placed on `day` (a quotation, nothing paid), then paid online by `charge_id`."""
         order = self.place(day, gateway, lines, buyer=buyer, **values)
         binding = self.binding(order["id"])
         self.assertEqual((binding.order_id.state, binding.transaction_ids.ids), ("draft", []),
