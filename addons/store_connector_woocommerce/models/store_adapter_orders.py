@@ -83,7 +83,9 @@ class StoreAdapterWooCommerceOrders(models.AbstractModel):
         and whether the gateway sent the money back are on ``GET /orders/<id>/refunds``. That call is
         made only for an order listing a refund Odoo does not hold yet: the details of the refunds
         already imported are taken from the order binding's last payload (WooCommerce never changes a
-        refund), so re-importing an unchanged order costs no call. One binding lookup for all."""
+        refund), so re-importing an unchanged order costs no call. The units the new refunds put back
+        in stock are read from the order's lines (`woocommerce_order_mapper.with_restocks`). One
+        binding lookup for all."""
         orders = [om.order_from_rest(payload) for payload in payloads]
         listing = [order["id"] for order in orders if order["id"] and order["refunds"]]
         if not listing:
@@ -98,7 +100,8 @@ class StoreAdapterWooCommerceOrders(models.AbstractModel):
             if om.refunds_to_read(order):
                 details = self._woocommerce_order_refunds(store, order["id"])
                 if details is not None:
-                    order = om.order_from_rest(payload, refund_details=details)
+                    order = om.with_restocks(om.order_from_rest(payload, refund_details=details), payload,
+                                             binding.last_payload if binding else None)
             result.append(order)
         return result
 

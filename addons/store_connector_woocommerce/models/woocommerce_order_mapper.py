@@ -30,7 +30,10 @@ What WooCommerce says and how it is read (platform notes, section 2.7):
 * Refunds: `refunds[] {id, reason, total}` (total negative) become the normalized order's
   "refunds", recorded once each on the sale order (store._event_order_refunded). What a refund
   refunded is on ``/orders/<id>/refunds`` (`refund_from_rest`): the adapter reads it when the order
-  lists a refund it does not hold yet and hands it in as `refund_details`.
+  lists a refund it does not hold yet and hands it in as `refund_details`. Whether WooCommerce put a
+  refund's units back in stock is not on the refund (`api_restock` is write-only) but on the order's
+  lines: wc_restock_refunded_items keeps the running total of the units restocked for the refunds in
+  each line's ``_restock_refunded_items`` meta (`with_restocks`).
 * Payment (issue #14). WooCommerce keeps no list of transactions: an order is paid when its
   `date_paid_gmt` is set (the gateway's payment-complete status: processing or completed, completed
   only for cash on delivery) and its status is still a paid one (PAID_STATUSES); the gateway's
@@ -328,8 +331,9 @@ def _meta(item, key):
 
 
 def _restock_flag(refund):
-    """Whether WooCommerce put the refund's lines back in stock: `api_restock` is write-only in the
-    REST API (never answered), so this is None (unknown) unless a proxy or plugin echoes it."""
+    """Whether the refund says itself that WooCommerce put its lines back in stock: `api_restock` is
+    write-only in the REST API (never answered), so this is None unless a proxy or plugin echoes it;
+    the order's lines tell the rest (`with_restocks`)."""
     flag = refund.get("api_restock")
     return flag if isinstance(flag, bool) else None
 
@@ -368,6 +372,58 @@ def refund_from_rest(refund, included):
         "shipping": None if shipping is None else str(shipping),
         "restocked": restock,
     }
+
+
+def _restocked_units(payload):
+    """{order line id: units WooCommerce put back in stock for the order's refunds}: the
+    ``_restock_refunded_items`` meta wc_restock_refunded_items keeps on each order line, a running
+    total over the order's refunds (no meta: none restocked)."""
+    units = {}
+    for item in payload.get("line_items") or []:
+        line_id = platform_id(item.get("id"))
+        if line_id:
+            units[line_id] = max(decimal(_meta(item, "_restock_refunded_items")), ZERO)
+    return units
+
+
+def with_restocks(order, payload, held=None):
+    """`order` (normalized, its refunds read from ``/orders/<id>/refunds``) with the restock of each
+    line of the refunds `held` (the normalized order Odoo imported before) does not hold yet.
+
+    WooCommerce restocks all the units of a refund's line or none (the merchant's "Restock refunded
+    items", the API's `api_restock`) and records them on the order's line only, as a running total
+    (`_restocked_units`). What the held refunds' lines were said to restock is taken off that total;
+    the rest goes to the new refunds, oldest first: a line is restocked when the units left cover
+    it. The held refunds are kept as they were imported (their restock already acted on). A line
+    whose refund says itself whether it restocked (a proxy echoing `api_restock`) keeps its word."""
+    held_refunds = {str(refund.get("id")): refund for refund in (held or {}).get("refunds") or []
+                    if isinstance(refund, dict) and refund.get("created_at")}
+    left = _restocked_units(payload)
+    for refund in held_refunds.values():
+        for line in refund.get("lines") or []:
+            if line.get("restock") and line.get("line_id") in left:
+                left[line["line_id"]] -= decimal(line.get("quantity"))
+    refunds = []
+    new = sorted((refund for refund in order.get("refunds") or []
+                  if refund["id"] not in held_refunds and refund.get("created_at")),
+                 key=lambda refund: int(refund["id"]) if refund["id"].isdigit() else 0)
+    restocks = {}
+    for refund in new:
+        for index, line in enumerate(refund["lines"]):
+            if line["restock"] is not None or line["line_id"] not in left:
+                continue
+            quantity = decimal(line["quantity"])
+            restocks[(refund["id"], index)] = bool(quantity) and left[line["line_id"]] >= quantity
+            if restocks[(refund["id"], index)]:
+                left[line["line_id"]] -= quantity
+    for refund in order.get("refunds") or []:
+        if refund["id"] in held_refunds:
+            refunds.append(held_refunds[refund["id"]])
+            continue
+        lines = [dict(line, restock=restocks[(refund["id"], index)]) if (refund["id"], index) in restocks
+                 else line for index, line in enumerate(refund.get("lines") or [])]
+        refunds.append(dict(refund, lines=lines))
+    return dict(order, refunds=refunds)
 
 
 def refund_transaction(refund, payload):

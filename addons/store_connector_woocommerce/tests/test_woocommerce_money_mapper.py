@@ -109,3 +109,42 @@ class TestWooCommerceMoneyMapper(TransactionCase):
         gone = om.with_known_refunds(om.order_from_rest(dict(self.payload, refunds=[])), held)
         self.assertEqual(([r["id"] for r in gone["refunds"]], [t["id"] for t in gone["transactions"]]),
                          ([], ["ch_3Qabc"]))
+
+    def restocked_payload(self, units, refunds):
+        """The order with `units` restocked on its line (`_restock_refunded_items`) and `refunds`
+        [(id, total)] listed."""
+        payload = copy.deepcopy(self.payload)
+        if units is not None:
+            payload["line_items"][0]["meta_data"] = [
+                {"id": 7, "key": "_restock_refunded_items", "value": str(units)}]
+        payload["refunds"] = [{"id": refund_id, "reason": "", "total": f"-{total}"}
+                              for refund_id, total in refunds]
+        return payload
+
+    def restocks(self, payload, details, held=None):
+        order = om.with_restocks(om.order_from_rest(payload, refund_details=details), payload, held)
+        normalize_order(order)
+        return {refund["id"]: [line["restock"] for line in refund["lines"]] for refund in order["refunds"]}
+
+    def test_restock_read_from_the_order_lines_running_total(self):
+        one = rest_refund(line_items=[refund_line(self.line_id, 1, "15.00")])
+        self.assertEqual(self.restocks(self.restocked_payload(1, [(801, "15.00")]), [one]), {"801": [True]})
+        self.assertEqual(self.restocks(self.restocked_payload(None, [(801, "15.00")]), [one]),
+                         {"801": [False]}, "no running total on the line: nothing restocked")
+        # Two refunds read at once, one unit restocked in all: the oldest refund's.
+        two = rest_refund(802, line_items=[refund_line(self.line_id, 1, "15.00")])
+        both = self.restocked_payload(1, [(802, "15.00"), (801, "15.00")])
+        self.assertEqual(self.restocks(both, [two, one]), {"801": [True], "802": [False]})
+        # Refund 801 held (imported restocked): a new refund restocked only when the total grew.
+        held = order_to_json(normalize_order(om.with_restocks(
+            om.order_from_rest(self.restocked_payload(1, [(801, "15.00")]), refund_details=[one]),
+            self.restocked_payload(1, [(801, "15.00")]))))
+        self.assertEqual(held["refunds"][0]["lines"][0]["restock"], True)
+        for units, restocked in ((1, False), (2, True)):
+            payload = self.restocked_payload(units, [(802, "15.00"), (801, "15.00")])
+            self.assertEqual(self.restocks(payload, [two, one], held), {"801": [True], "802": [restocked]},
+                             units)
+        # A refund that says itself whether it restocked keeps its word.
+        echoed = rest_refund(line_items=[refund_line(self.line_id, 1, "15.00")], api_restock=False)
+        self.assertEqual(self.restocks(self.restocked_payload(1, [(801, "15.00")]), [echoed]),
+                         {"801": [False]})

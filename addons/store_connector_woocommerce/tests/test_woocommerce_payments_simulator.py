@@ -100,8 +100,8 @@ class TestWooCommercePaymentMapping(WooPaymentsCase):
             "id": str(refund["id"]), "amount": "15.00", "note": "Chipped",
             "created_at": refund["date_created_gmt"] + "Z",
             "lines": [{"line_id": str(mug["id"]), "sku": None, "quantity": "1", "amount": "12.50",
-                       # api_restock is write-only: WooCommerce does not say whether it restocked.
-                       "restock": None}],
+                       # api_restock is write-only: the order's line says what was restocked.
+                       "restock": True}],
             "shipping": None, "restocked": None})
         sale, refund_transaction = normalized["transactions"]
         self.assertEqual(sale["id"], "ch_3QpayRefund01")

@@ -154,6 +154,12 @@ class WooCommerceSimulator(OutageMixin, LoopbackServing):
         """Move the simulated clock (OAuth timestamp window, dates, delivery ids)."""
         self.clock.advance(seconds)
 
+    def set_date(self, when):
+        """Date what happens from now on at `when` (datetime, naive = UTC; None: the clock's time
+        again): orders, payments, refunds and notes; OAuth timestamps are still checked against the
+        wall clock (see SimClock.set_date). Set dates in order, as a shop's history goes."""
+        self.clock.set_date(when)
+
     # ------------------------------------------------------------------ keys, faults, log
 
     def add_key(self, permissions="read_write", consumer_key=None, consumer_secret=None):
@@ -572,6 +578,12 @@ class WooCommerceSimulator(OutageMixin, LoopbackServing):
         with self.store.lock:
             customer = self.store.customers.get(int(customer_id))
             return self.store.render_customer(customer) if customer else None
+
+    def refunds(self, order_id):
+        """The REST representations of an order's refunds, newest first (GET /orders/<id>/refunds)."""
+        with self.store.lock:
+            order = self._order(order_id)
+            return [self.store.render_refund(self.store.refunds[r]) for r in reversed(order["refund_ids"])]
 
     def notes(self, order_id):
         with self.store.lock:

@@ -987,12 +987,13 @@ class Store:
         return out
 
     def add_refund(self, order, amount=None, reason="", line_items=None, restock=False, api_refund=False):
-        """wc_create_refund: `line_items` in the REST shape `[{"id" (the order line), "quantity",
-        "refund_total" (without tax), "refund_tax": [{"id" (rate id), "refund_total"}]}]`; `amount`
-        defaults to what the lines add up to, else to what is left to refund; `restock` puts the refunded
-        quantities back in stock (the whole order when no line is given); `api_refund` asks the order's
-        payment gateway to refund the money: refused (nothing made) when the gateway is missing or cannot
-        refund, else `refunded_payment` is true. A refund reaching the order total makes it refunded."""
+        """wc_create_refund: `line_items` in the REST shape `[{"id" (the order's product or shipping
+        line), "quantity", "refund_total" (without tax), "refund_tax": [{"id" (rate id),
+        "refund_total"}]}]`; `amount` defaults to what the lines add up to, else to what is left to
+        refund; `restock` puts the refunded quantities back in stock (the whole order when no line is
+        given); `api_refund` asks the order's payment gateway to refund the money: refused (nothing
+        made) when the gateway is missing or cannot refund, else `refunded_payment` is true. A refund
+        reaching the order total makes it refunded."""
         refund_lines = self._refund_lines(order, line_items or [])
         if amount in (None, ""):
             amount = (
@@ -1029,13 +1030,14 @@ class Store:
             "reason": reason or "",
             "date_created": self.now(),
             "refunded_by": 1,
-            "line_items": refund_lines,
+            "line_items": [line for line in refund_lines if "item" in line],
+            "shipping_lines": [line for line in refund_lines if "shipping" in line],
             "refunded_payment": bool(api_refund),
         }
         self.refunds[refund["id"]] = refund
         order["refund_ids"].append(refund["id"])
         if restock and refund_lines:
-            for line in refund_lines:
+            for line in refund["line_items"]:
                 self._restock_line(order, line)
         elif restock and order["stock_reduced"]:
             self._move_stock(order, +1)
@@ -1056,9 +1058,13 @@ class Store:
         return sum((self.refunds[r]["amount"] for r in order["refund_ids"]), Decimal(0))
 
     def _refund_lines(self, order, raw_lines):
-        """The refund's own line items (negative quantities and totals, `_refunded_item_id` meta) from
-        the request's [{"id", "quantity", "refund_total", "refund_tax": [{"id", "refund_total"}]}]."""
+        """The refund's own items (negative quantities and totals, `_refunded_item_id` meta) from the
+        request's [{"id", "quantity", "refund_total", "refund_tax": [{"id", "refund_total"}]}]: product
+        lines {"item", ...}, and shipping lines {"shipping", ...} for the ids of the order's shipping
+        lines (wc_create_refund takes the order's line, fee and shipping items alike; a shipping item
+        has no quantity)."""
         by_id = {item["id"]: item for item in order["line_items"]}
+        shipping_by_id = {ship["id"]: ship for ship in order["shipping_lines"]}
         lines = []
         for raw in raw_lines:
             if not isinstance(raw, dict):
@@ -1069,6 +1075,18 @@ class Store:
                     params={"line_items": "line_items[0] is not of type object."},
                 )
             item = by_id.get(int(raw.get("id") or 0))
+            ship = shipping_by_id.get(int(raw.get("id") or 0)) if item is None else None
+            if ship is not None:
+                total = money(raw.get("refund_total") or 0)
+                tax = sum(
+                    (money(t.get("refund_total") or 0) for t in raw.get("refund_tax") or []), Decimal(0)
+                )
+                if total > ship["total"] or tax > ship["total_tax"]:
+                    raise RestError(
+                        500, "woocommerce_rest_cannot_create_order_refund", "Invalid refund amount."
+                    )
+                lines.append({"shipping": ship, "total": total, "total_tax": tax, "id": next(self.posts)})
+                continue
             if item is None:
                 raise RestError(500, "woocommerce_rest_cannot_create_order_refund", "Invalid line item ID.")
             quantity = int(raw.get("quantity") or 0)
@@ -1086,11 +1104,18 @@ class Store:
         return lines
 
     def _restock_line(self, order, line):
+        """wc_restock_refunded_items for one refunded line: its units back in stock, and their running
+        total in the order line's `_restock_refunded_items` meta (what the REST API tells of it)."""
         item = line["item"]
         product = self.products.get(item["variation_id"] or item["product_id"])
         owner = self.stock_owner(product) if product is not None else None
         if owner is None or not line["quantity"] or not order["stock_reduced"]:
             return
+        key = "_restock_refunded_items"
+        restocked = next((int(m["value"]) for m in item["meta_data"] if m["key"] == key), 0)
+        item["meta_data"] = self.merge_meta(
+            item["meta_data"], [{"key": key, "value": str(restocked + line["quantity"])}]
+        )
         owner["stock_quantity"] = (owner["stock_quantity"] or 0) + line["quantity"]
         owner["stock_status"] = self._stock_status_from_quantity(owner)
         owner["date_modified"] = self.now()
@@ -1117,7 +1142,9 @@ class Store:
                 "refunded_payment": refund["refunded_payment"],
                 "meta_data": [],
                 "line_items": [self._render_refund_line(refund, line) for line in refund["line_items"]],
-                "shipping_lines": [],
+                "shipping_lines": [
+                    self._render_refund_shipping(refund, line) for line in refund.get("shipping_lines", [])
+                ],
                 "tax_lines": [],
                 "fee_lines": [],
             }
@@ -1150,6 +1177,25 @@ class Store:
             "meta_data": [{"id": line["id"] + 1, "key": "_refunded_item_id", "value": str(item["id"])}],
             "sku": item["sku"],
             "price": number(-line["total"] / line["quantity"]) if line["quantity"] else 0,
+        }
+
+    def _render_refund_shipping(self, refund, line):
+        """A refunded shipping item as WC_REST_Orders_V2_Controller::get_order_item_data gives it: the
+        order's shipping line copied with negative totals and its `_refunded_item_id`."""
+        ship = line["shipping"]
+        order = self.orders[refund["order_id"]]
+        tax_id = order["tax_lines"][0]["rate_id"] if order["tax_lines"] else None
+        tax = money_str(-line["total_tax"])
+        return {
+            "id": line["id"],
+            "method_title": ship["method_title"],
+            "method_id": ship["method_id"],
+            "instance_id": ship["instance_id"],
+            "total": money_str(-line["total"]),
+            "total_tax": tax,
+            "taxes": [{"id": tax_id, "total": tax, "subtotal": ""}] if tax_id and line["total_tax"] else [],
+            "tax_status": "taxable" if ship["taxable"] else "none",
+            "meta_data": [{"id": line["id"] + 1, "key": "_refunded_item_id", "value": str(ship["id"])}],
         }
 
     def render_order(self, order):

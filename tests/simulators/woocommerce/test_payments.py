@@ -131,6 +131,8 @@ def test_refund_with_line_items_through_the_gateway_restocks_and_fires_order_upd
         "value": str(line["id"]),
     }
     assert sim.stock("MUG") == 9  # api_restock defaults to true: the refunded unit is back
+    restocked = sim.order(order["id"])["line_items"][0]["meta_data"]
+    assert [(m["key"], m["value"]) for m in restocked] == [("_restock_refunded_items", "1")]
     after = sim.order(order["id"])
     assert after["status"] == "processing"
     assert after["refunds"] == [{"id": refund["id"], "reason": "Chipped", "total": "-11.00"}]
@@ -138,6 +140,47 @@ def test_refund_with_line_items_through_the_gateway_restocks_and_fires_order_upd
     assert {"topic": "order.updated", "resource_id": order["id"]} in [
         {"topic": e["topic"], "resource_id": e["resource_id"]} for e in events
     ]
+
+
+def test_refund_of_a_line_and_the_shipping_lists_the_shipping_apart(sim):
+    order = card_order(sim)
+    line, ship = order["line_items"][0], order["shipping_lines"][0]
+    tax_id = order["tax_lines"][0]["rate_id"]
+    answer = requests.post(
+        refunds_url(sim, order["id"]),
+        auth=AUTH,
+        json={
+            "reason": "Late",
+            "api_restock": False,
+            "line_items": [
+                {"id": line["id"], "quantity": 1, "refund_total": "10.00",
+                 "refund_tax": [{"id": tax_id, "refund_total": "1.00"}]},
+                {"id": ship["id"], "refund_total": "5.00",
+                 "refund_tax": [{"id": tax_id, "refund_total": "0.50"}]},
+            ],
+        },
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+    refund = answer.json()
+    assert refund["amount"] == "16.50"  # the line and the shipping, each with its tax
+    assert [item["meta_data"][0]["value"] for item in refund["line_items"]] == [str(line["id"])]
+    [shipping] = refund["shipping_lines"]
+    assert (shipping["method_id"], shipping["total"]) == ("flat_rate", "-5.00")
+    assert shipping["total_tax"] == "-0.50"
+    assert shipping["taxes"] == [{"id": tax_id, "total": "-0.50", "subtotal": ""}]
+    assert shipping["meta_data"][0]["key"] == "_refunded_item_id"
+    assert shipping["meta_data"][0]["value"] == str(ship["id"])
+    assert sim.stock("MUG") == 8  # api_restock false
+    assert sim.order(order["id"])["line_items"][0]["meta_data"] == []
+    too_much = requests.post(
+        refunds_url(sim, order["id"]),
+        auth=AUTH,
+        json={"line_items": [{"id": ship["id"], "refund_total": "5.01"}], "api_refund": False},
+        timeout=10,
+    )
+    assert too_much.status_code == 500 and too_much.json()["message"] == "Invalid refund amount."
+    assert sim.refunds(order["id"]) == [refund]
 
 
 def test_refund_without_restock_keeps_stock_and_a_full_refund_makes_the_order_refunded(sim):

@@ -7,6 +7,7 @@ import json
 import pathlib
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -122,6 +123,24 @@ def test_oauth1_stale_timestamp_and_nonce_reuse(sim):
     again = oauth_get(sim, "/products", timestamp=now + 1, nonce="once")
     assert again.status_code == 401
     assert again.json()["message"] == "Invalid nonce - nonce has already been used."
+
+
+def test_set_date_dates_the_shops_history_while_oauth_keeps_the_wall_clock(sim):
+    sim.add_product("Mug", sku="MUG", regular_price="9.90", stock_quantity=5)
+    placed = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    sim.set_date(placed)
+    order = sim.add_order([{"sku": "MUG", "quantity": 1}], status="on-hold")
+    sim.set_date(placed + timedelta(days=3))
+    paid = sim.update_order(order["id"], status="processing")
+    assert order["date_created_gmt"] == "2026-03-02T10:00:00"
+    assert paid["date_paid_gmt"].startswith("2026-03-05T10:00")
+    assert paid["date_modified_gmt"] >= paid["date_paid_gmt"]
+    # The client signs with the real time: accepted; the dates it reads are the shop's.
+    response = wc_api(sim).get(f"orders/{order['id']}")
+    assert response.status_code == 200, response.text
+    assert response.json()["date_paid_gmt"] == paid["date_paid_gmt"]
+    sim.set_date(None)
+    assert abs(sim.clock.now().timestamp() - time.time()) < 5
 
 
 def test_oauth1_missing_parameter_and_unknown_key(sim):

@@ -11,22 +11,39 @@ CENTS = Decimal("0.01")
 
 
 class SimClock:
-    """Wall clock plus an offset tests can move forward (OAuth timestamp window, webhook delivery ids)."""
+    """Wall clock plus an offset tests can move forward (OAuth timestamp window, webhook delivery ids),
+    and the shop's calendar: the dates it writes, which `set_date` may move apart from the clock."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._offset = 0.0
+        self._calendar = 0.0
 
     def advance(self, seconds):
+        """Move the clock and the calendar forward by `seconds`."""
         with self._lock:
             self._offset += float(seconds)
 
     def time(self):
         return time.time() + self._offset
 
+    def set_date(self, when):
+        """The shop's dates go on from `when` (a datetime, naive = UTC; None: the clock's again) while
+        the clock (OAuth timestamp window, delivery ids) keeps the wall time: a shop's past weeks
+        replayed in seconds by a client that signs its requests with the real time. Real dates only
+        move forward: set them in order."""
+        with self._lock:
+            if when is None:
+                self._calendar = 0.0
+                return
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            self._calendar = when.timestamp() - self.time()
+
     def now(self):
-        """Current UTC time, second resolution (WordPress stores dates to the second)."""
-        return datetime.fromtimestamp(self.time(), UTC).replace(microsecond=0)
+        """Current UTC time of the shop's calendar, second resolution (WordPress stores dates to the
+        second)."""
+        return datetime.fromtimestamp(self.time() + self._calendar, UTC).replace(microsecond=0)
 
 
 def money(value):
