@@ -129,7 +129,13 @@ class StoreOrderBinding(models.Model):
                 results[binding.id]["confirmed"] = True
         to_invoice = active.filtered(lambda binding: binding._invoice_due(
             binding.order_id, settings[binding.id]["invoice_policy"], paid_in_full[binding.id]))
-        for binding, invoices in to_invoice._create_invoices().items():
+        # An order invoiced because it is paid is invoiced on the day it was paid in full, as its
+        # payments are dated (an order imported late still lands in its period).
+        invoice_dates = {
+            binding.id: binding._paid_in_full_on() for binding in to_invoice
+            if settings[binding.id]["invoice_policy"] == payment_const.INVOICE_POLICY_PAID
+        }
+        for binding, invoices in to_invoice._create_invoices(invoice_dates).items():
             results[binding.id]["invoices"] = invoices.mapped("name")
         to_pay, payments_vals = [], []
         for binding in active:
@@ -226,10 +232,19 @@ class StoreOrderBinding(models.Model):
                 and any(picking.state == "done" for picking in deliveries)
         return False
 
-    def _create_invoices(self):
+    def _paid_in_full_on(self):
+        """The date of the last successful payment of this order (the day it was paid in full)."""
+        self.ensure_one()
+        moments = [transaction.processed_at for transaction in self.transaction_ids
+                   if transaction.kind in payment_const.PAYMENT_KINDS and transaction.status == "success"
+                   and transaction.processed_at]
+        return max(moments).date() if moments else False
+
+    def _create_invoices(self, invoice_dates=None):
         """Create the invoices of these orders with Odoo's own invoicing (one per order) and post
         them, once each total is checked against the platform's.
 
+        :param invoice_dates: {binding id: invoice date} (default: the day they are posted)
         :returns: {binding: its posted account.move records}
         :raises PermanentJobError: nothing to invoice, or a total that is not the platform's.
         """
@@ -249,6 +264,7 @@ class StoreOrderBinding(models.Model):
             for sale in move.invoice_line_ids.sale_line_ids.order_id:
                 invoices_of[sale.id] |= move
         by_binding = {}
+        dated = defaultdict(lambda: self.env["account.move"])
         for binding in self:
             sale = binding.order_id
             mine = invoices_of[sale.id]
@@ -264,6 +280,10 @@ class StoreOrderBinding(models.Model):
                     invoiced=currency.format(invoiced), platform=currency.format(binding.platform_total),
                 ))
             by_binding[binding] = mine
+            if (invoice_dates or {}).get(binding.id):
+                dated[invoice_dates[binding.id]] |= mine
+        for invoice_date, moves in dated.items():
+            moves.invoice_date = invoice_date
         invoices.action_post()
         return by_binding
 

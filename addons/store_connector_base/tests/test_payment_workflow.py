@@ -113,6 +113,7 @@ class TestPaymentWorkflow(PaymentWorkflowCase):
         self.assertEqual(len(invoice), 1)
         self.assertEqual(invoice.currency_id.compare_amounts(invoice.amount_total, 25.0), 0)
         self.assertEqual(invoice.amount_total, self.binding_of("1001").platform_total)
+        self.assertEqual(invoice.invoice_date, self.later(2).date(), "invoiced on the day it was paid")
         payment = self.payments_of("1001")
         self.assertEqual(len(payment), 1)
         self.assertIn(payment.state, ("in_process", "paid"))
