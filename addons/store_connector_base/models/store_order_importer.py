@@ -97,10 +97,11 @@ class StoreOrderImporter(models.AbstractModel):
     @api.model
     def _same_order_state(self, order, binding):
         """Whether a normalized order of the same update time as `binding`'s says nothing new:
-        same status, total and lines. Platforms date changes to the second, so a different state
-        of the same second is a second change within it (an order paid just after it was placed),
-        imported; were it the older of the two arriving last, the next pull reads the order as it
-        is now. Other differences (how a webhook and a pull word an address) are not news."""
+        same status, total, lines and transactions. Platforms date changes to the second,
+        so a different state of the same second is a second change within it (an order paid just
+        after it was placed), imported; were it the older of the two arriving last, the next pull
+        reads the order as it is now. Other differences (how a webhook and a pull word an address,
+        or write an amount: "10.00" or "10.0") are not news."""
         return (order["status"] == binding.platform_status
                 and Decimal(str(order["total"])) == Decimal(str(binding.platform_total))
                 and order_mapper.lines_fingerprint(order) == binding.lines_fingerprint
@@ -113,7 +114,7 @@ class StoreOrderImporter(models.AbstractModel):
         workflow must see it)."""
         def states(transactions):
             return sorted((str(t.get("id")), t.get("kind"), t.get("status"),
-                           str(Decimal(str(t.get("amount") or 0)))) for t in transactions or [])
+                           order_mapper.canonical_number(t.get("amount") or 0)) for t in transactions or [])
         held = (binding.sudo().last_payload or {}).get("transactions")
         return states(order.get("transactions")) == states(held)
 
