@@ -156,6 +156,24 @@ class TestImporterReadsAgain(FingerprintCase):
         self.assertEqual(result["updated"], [sale.id], result)
         self.assertNotEqual(sale.order_line, lines, "changed lines are written again")
 
+    def test_refund_listed_within_the_same_second_is_imported(self):
+        """A refund that moved no money through the platform (no refund transaction) is news too: it
+        is recorded from the imported payload, and would be lost until the order's next change."""
+        self.store.refund_policy = "activity"
+        self.import_orders([self.spelled_order("2003", REST)])
+        sale = self.sale_of("2003")
+        binding = self.binding_of("2003")
+        refunded = self.spelled_order("2003", GRAPHQL,
+                                      refunds=[{"id": "r1", "amount": "5.0", "note": "Chipped"}])
+        result = self.import_orders([refunded])
+        self.assertEqual(result["updated"], [sale.id])
+        self.assertEqual(binding.refund_ids_recorded, ["r1"])
+        self.assertEqual([r["id"] for r in binding.last_payload["refunds"]], ["r1"])
+        self.assertTrue(sale.activity_ids.filtered(lambda activity: "refund r1" in (activity.note or "")))
+        again = self.spelled_order("2003", REST, refunds=[{"id": "r1", "amount": "5.00"}])
+        result = self.import_orders([again])
+        self.assertEqual(result["ignored"], ["2003"], "the same refund again is nothing new")
+
 
 class TestFingerprintMigration(FingerprintCase):
     def test_upgrade_keeps_stored_fingerprints_matching(self):
