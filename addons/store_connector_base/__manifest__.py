@@ -1,7 +1,7 @@
 {
     "name": "Store Connector - Base",
     "summary": "Connect Odoo to your online stores: orders in, stock, products and tracking out",
-    "version": "18.0.1.6.0",
+    "version": "18.0.1.7.0",
     "category": "Connector",
     "license": "LGPL-3",
     "author": "Store Connector contributors",

@@ -97,14 +97,16 @@ class StoreOrderImporter(models.AbstractModel):
     @api.model
     def _same_order_state(self, order, binding):
         """Whether a normalized order of the same update time as `binding`'s says nothing new:
-        same status, total and lines. Platforms date changes to the second, so a different state
-        of the same second is a second change within it (an order paid just after it was placed),
-        imported; were it the older of the two arriving last, the next pull reads the order as it
-        is now. Other differences (how a webhook and a pull word an address) are not news."""
+        same status, total, lines, transactions and refunds. Platforms date changes to the second,
+        so a different state of the same second is a second change within it (an order paid just
+        after it was placed), imported; were it the older of the two arriving last, the next pull
+        reads the order as it is now. Other differences (how a webhook and a pull word an address,
+        or write an amount: "10.00" or "10.0") are not news."""
         return (order["status"] == binding.platform_status
                 and Decimal(str(order["total"])) == Decimal(str(binding.platform_total))
                 and order_mapper.lines_fingerprint(order) == binding.lines_fingerprint
-                and self._same_transactions(order, binding))
+                and self._same_transactions(order, binding)
+                and self._same_refunds(order, binding))
 
     @api.model
     def _same_transactions(self, order, binding):
@@ -113,9 +115,20 @@ class StoreOrderImporter(models.AbstractModel):
         workflow must see it)."""
         def states(transactions):
             return sorted((str(t.get("id")), t.get("kind"), t.get("status"),
-                           str(Decimal(str(t.get("amount") or 0)))) for t in transactions or [])
+                           order_mapper.canonical_number(t.get("amount") or 0)) for t in transactions or [])
         held = (binding.sudo().last_payload or {}).get("transactions")
         return states(order.get("transactions")) == states(held)
+
+    @api.model
+    def _same_refunds(self, order, binding):
+        """Whether `order` lists the same refunds as the payload `binding` holds: a refund listed
+        within the second of the order's last change is news (it is recorded, or credited by the
+        payment workflow, from the imported payload), even one that moved no money through the
+        platform (no refund transaction: refunded in cash, or goods only). Refunds are compared by
+        id: a platform never changes a refund it made."""
+        held = (binding.sudo().last_payload or {}).get("refunds")
+        return (sorted(str(refund.get("id")) for refund in order.get("refunds") or [])
+                == sorted(str(refund.get("id")) for refund in held or []))
 
     @api.model
     def _record_failure(self, result, order, exc, raise_on_error):

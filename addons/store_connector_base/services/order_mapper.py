@@ -187,25 +187,52 @@ def all_tax_keys(order):
     return keys
 
 
+def canonical_number(value):
+    """One text per value of a number, whatever its spelling: a plain fixed-point string without
+    exponent and without trailing zeros ("10.00", "10.0", Decimal("1E+1") and 10 all give "10";
+    "0E-2" and "-0.00" give "0"). The same order read through two APIs writes its amounts with
+    other exponents (Shopify's GraphQL "10.0" and tax rate "2E+1", its REST body "10.00" and "20").
+
+    :param value: Decimal, int, float or a numeric string (as a normalized order or its JSON copy
+        holds them); None gives "".
+    """
+    if value is None:
+        return ""
+    number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    if not number:
+        return "0"
+    # format "f" never uses an exponent, and neither it nor rstrip rounds (normalize() would round
+    # to the context's 28 digits).
+    text = format(number, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
 def lines_fingerprint(order):
     """A short hash of what the lines, shipping and fees of an order say; equal fingerprints mean
-    a re-import would not change the order's lines."""
+    a re-import would not change the order's lines. Numbers count by value (`canonical_number`).
+
+    :param order: a normalized order, or its JSON copy (`normalized.order_to_json`, as a binding's
+        last payload holds it): both give the same fingerprint.
+    """
+    number = canonical_number
     parts = []
     for line in order["lines"]:
         parts.append(
             (
                 "l",
                 line["sku"] or "",
-                str(line["quantity"]),
-                str(line["unit_price"]),
-                str(line["discount"]),
-                tuple((str(t["rate"]), str(t["amount"])) for t in line["taxes"]),
+                number(line["quantity"]),
+                number(line["unit_price"]),
+                number(line["discount"]),
+                tuple((number(t["rate"]), number(t["amount"])) for t in line["taxes"]),
             )
         )
     for ship in order["shipping_lines"]:
-        parts.append(("s", ship["title"] or "", str(ship["price"]), str(ship["discount"])))
+        parts.append(("s", ship["title"] or "", number(ship["price"]), number(ship["discount"])))
     for fee in order["fee_lines"]:
-        parts.append(("f", fee["title"] or "", str(fee["amount"])))
+        parts.append(("f", fee["title"] or "", number(fee["amount"])))
     return hashlib.sha1(repr(parts).encode()).hexdigest()
 
 
