@@ -29,7 +29,7 @@ order itself stays imported, and Retry runs the workflow again once fixed.
 
 from collections import defaultdict
 
-from odoo import _, fields, models
+from odoo import Command, _, fields, models
 from odoo.exceptions import UserError
 
 from .. import payment_const
@@ -410,6 +410,7 @@ class StoreOrderBinding(models.Model):
         payments = self.transaction_ids.payment_id.filtered(lambda payment: payment.move_id.state == "posted")
         if not invoices or not payments:
             return
+        self._link_payments(invoices)
         lines = (invoices.line_ids | payments.move_id.line_ids).filtered(
             lambda line: line.account_id.account_type == "asset_receivable" and not line.reconciled
             and line.parent_state == "posted")
@@ -418,3 +419,26 @@ class StoreOrderBinding(models.Model):
             balances = account_lines.mapped("balance")
             if any(balance > 0 for balance in balances) and any(balance < 0 for balance in balances):
                 account_lines.reconcile()
+
+    def _link_payments(self, invoices):
+        """Name on each payment of this order the posted invoices or credit note it pays
+        (account.payment.invoice_ids), as Odoo's payment providers and its payment wizard do: a
+        sale or capture pays the order's invoices, a refund the credit note of its refund. The
+        invoice's Payments button then lists them, and without the Accounting app (Odoo's
+        `_compute_state`) a payment is Paid once what it pays is, instead of In Process for good.
+
+        :param invoices: the order's posted invoices and credit notes.
+        """
+        self.ensure_one()
+        sold = invoices.filtered(lambda move: move.move_type == "out_invoice")
+        for transaction in self.transaction_ids.filtered("payment_id"):
+            payment = transaction.payment_id
+            if payment.payment_type == "inbound":
+                paid = sold
+            else:
+                paid = invoices.filtered(
+                    lambda move, refund=transaction.refund_external_id: move.move_type == "out_refund"
+                    and refund and move.store_refund_external_id == refund)
+            missing = paid - payment.invoice_ids
+            if missing:
+                payment.invoice_ids = [Command.link(move.id) for move in missing]

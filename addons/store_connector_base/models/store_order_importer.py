@@ -1190,7 +1190,8 @@ class StoreOrderImporter(models.AbstractModel):
         * confirming stages confirm quotations when the store auto-confirms;
         * cancelled cancels the order, unless something shipped: then an activity asks the
           salesperson to handle it and the order is left as is;
-        * returned leaves the order as is with an activity (returns are handled by hand).
+        * returned leaves the order as is with an activity (returns are handled by hand), unless
+          the store credits the refunds the order lists (the payment workflow handles them).
         """
         to_confirm = self.env["sale.order"]
         for order, sale, binding in items:
@@ -1206,6 +1207,11 @@ class StoreOrderImporter(models.AbstractModel):
             elif stage in order_const.CANCELLED_STAGES:
                 self._cancel_from_platform(store, order, sale)
             elif stage in order_const.RETURNED_STAGES:
+                if store._credits_refunds() and order.get("refunds"):
+                    # The payment workflow credits the refunds the order lists (credit notes, refund
+                    # payments, the restocked units returned): a to-do to refund the customer would
+                    # have the money given back twice.
+                    continue
                 self._schedule_activity(
                     store,
                     sale,

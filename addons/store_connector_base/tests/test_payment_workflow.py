@@ -186,6 +186,30 @@ class TestPaymentWorkflow(PaymentWorkflowCase):
         self.assertEqual(authorization_record.state, "skipped")
         self.assertTrue(authorization_record.state_reason)
 
+    def test_payments_name_the_invoice_they_pay(self):
+        # As Odoo's payment wizard and payment providers do: the invoice lists its payments, and
+        # without the Accounting app a payment is Paid once its invoice is (In Process before).
+        authorization = sale("auth-9", "25.00", kind="authorization")
+        first = sale("cap-9a", "10.00", kind="capture", parent_id="auth-9")
+        self.import_orders([self.make_order("1009", transactions=[authorization, first])])
+        self.run_jobs()
+        advance = self.payments_of("1009")
+        self.assertEqual((advance.state, advance.invoice_ids.ids), ("in_process", []), "nothing invoiced yet")
+        self.import_orders([self.make_order("1009", updated=self.later(3), transactions=[
+            authorization, first, sale("cap-9b", "15.00", kind="capture", parent_id="auth-9")])])
+        self.run_jobs()
+        invoice = self.invoices_of("1009")
+        payments = self.payments_of("1009")
+        self.assertEqual(len(payments), 2)
+        self.assertEqual(invoice.matched_payment_ids, payments)
+        self.assertEqual(invoice.payment_count, 2)
+        self.assertEqual(payments.invoice_ids, invoice)
+        self.assertEqual(payments.mapped("state"), ["paid", "paid"])
+        # The workflow run again links nothing twice.
+        self.binding_of("1009")._enqueue_order_payments()
+        self.run_jobs()
+        self.assertEqual(invoice.matched_payment_ids, payments)
+
     def test_pending_then_successful_transaction(self):
         self.import_orders([self.make_order("1005", transactions=[sale("t-5", "25.00", status="pending")])])
         self.run_jobs()

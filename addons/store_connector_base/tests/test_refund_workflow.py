@@ -176,6 +176,30 @@ class TestRefundWorkflow(RefundCase):
         self.assertEqual(sum(receivable.mapped("balance")), 0.0, "the order's money balances to 0")
         self.assertEqual((self.on_hand(self.mug), self.on_hand(self.tee)), (10, 10))
 
+    def test_order_returned_with_its_refund_credited_asks_nobody_to_refund(self):
+        # The platform marks a refunded order returned (Shopify's "refunded"): the workflow credits
+        # the refund it lists; an activity asking to refund the customer would refund them twice.
+        sale = self.import_paid("R115")
+        refund = [{"id": "R-17", "amount": "45.00",
+                   "lines": [{"line_id": "l1", "quantity": 2}, {"line_id": "l2", "quantity": 1}]}]
+        self.import_orders([with_transactions(self.make_order(
+            "R115", updated=self.later(10), status="returned", paid=True, lines=LINES, refunds=refund))])
+        self.run_jobs()
+        self.assertEqual(self.binding_of("R115").platform_stage, "returned")
+        credit_note = self.credit_notes("R115")
+        self.assertEqual((credit_note.state, credit_note.amount_total), ("posted", 45.0))
+        self.assertEqual(self.refund_payments("R115").invoice_ids, credit_note, "the refund pays its note")
+        self.assertEqual(self.refund_payments("R115").state, "paid")
+        self.assertFalse(sale.activity_ids)
+        # A store that leaves refunds to a person still gets the to-do.
+        self.store.refund_policy = "activity"
+        self.import_orders([self.paid_order("R116")])
+        self.run_jobs()
+        self.import_orders([with_transactions(self.make_order(
+            "R116", updated=self.later(10), status="returned", paid=True, lines=LINES,
+            refunds=[dict(refund[0], id="R-18")]))])
+        self.assertIn("Order returned on the platform", self.sale_of("R116").activity_ids.mapped("summary"))
+
     def test_same_refund_twice_and_reordered_makes_one_credit_note_and_one_payment(self):
         self.import_paid("R107")
         refund = [{"id": "R-9", "amount": "12.50", "lines": [{"line_id": "l1", "quantity": 1}]}]

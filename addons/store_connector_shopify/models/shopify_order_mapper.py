@@ -36,6 +36,7 @@ GID_PREFIX = "gid://shopify/"
 ORDER_FIELDS = """
   id legacyResourceId name email phone note createdAt updatedAt processedAt cancelledAt
   displayFinancialStatus displayFulfillmentStatus currencyCode taxesIncluded discountCodes
+  paymentGatewayNames
   totalPriceSet { shopMoney { amount currencyCode } }
   totalTaxSet { shopMoney { amount } }
   customer { id legacyResourceId email firstName lastName phone }
@@ -391,6 +392,9 @@ def order_from_graphql(node):
         "lines": lines,
         "shipping_lines": shipping,
         "discounts": [{"code": code} for code in node.get("discountCodes") or []],
+        # The checkout's gateways, as the REST body's payment_gateway_names: the gateway mapping's
+        # invoice policy and payment terms follow the first.
+        "payment_method": (node.get("paymentGatewayNames") or [None])[0],
         "note": node.get("note"),
         "total": _amount(total),
         "total_tax": _amount(node.get("totalTaxSet")),

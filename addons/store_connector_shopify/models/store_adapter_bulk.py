@@ -36,6 +36,7 @@ BULK_PRODUCTS = """{ products { edges { node { id legacyResourceId title descrip
 BULK_ORDERS = """{ orders(query: "%s") { edges { node {
   id legacyResourceId name email phone note createdAt updatedAt cancelledAt
   displayFinancialStatus displayFulfillmentStatus currencyCode taxesIncluded discountCodes
+  paymentGatewayNames
   totalPriceSet { shopMoney { amount currencyCode } } totalTaxSet { shopMoney { amount } }
   customer { id legacyResourceId email firstName lastName phone }
   shippingAddress { firstName lastName name company address1 address2 city provinceCode province

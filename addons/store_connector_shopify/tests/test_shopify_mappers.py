@@ -41,11 +41,12 @@ class TestShopifyOrderMapper(BaseCase):
         [ship] = order["shipping_lines"]
         self.assertEqual((ship["title"], ship["price"]), ("Standard", Decimal("4.9")))
         self.assertEqual(order["discounts"][0]["code"], "TEN")
+        self.assertEqual(order["payment_method"], "shopify_payments", "the gateway mapping's key")
 
     def test_webhook_order_is_the_same_order(self):
         rest = normalize_order(om.order_from_rest(load("webhook_orders_create.json")))
         gql = normalize_order(om.order_from_graphql(load("order_graphql.json")))
-        for key in ("id", "number", "currency", "status", "total", "taxes_included"):
+        for key in ("id", "number", "currency", "status", "total", "taxes_included", "payment_method"):
             self.assertEqual(rest[key], gql[key], key)
         for rest_line, gql_line in zip(rest["lines"], gql["lines"], strict=True):
             for key in ("id", "sku", "quantity", "unit_price", "discount"):

@@ -71,6 +71,9 @@ class TestShopifyOrderMoney(ShopifyMoneyMixin, ShopifySimulatorCase):
         self.assertEqual({c["parent_id"] for c in captures}, {authorization[0]["id"]})
         self.assertEqual(self.payload_transactions(cod)[next(iter(self.payload_transactions(cod)))]["gateway"],
                          "Cash on Delivery (COD)")
+        # The pull names each order's gateway: its mapping decides when the order is invoiced.
+        self.assertEqual({self.binding(o).payment_method for o in (paid, twice)}, {"shopify_payments"})
+        self.assertEqual(self.binding(cod).payment_method, "Cash on Delivery (COD)")
 
         # The payment workflow: paid orders invoiced and paid; the COD order waits.
         self.run_queue()
@@ -83,11 +86,13 @@ class TestShopifyOrderMoney(ShopifyMoneyMixin, ShopifySimulatorCase):
         self.assertFalse(self.binding(cod).transaction_ids.payment_id, "a pending COD sale pays nothing")
 
         # Cash taken on delivery: Shopify records a successful sale; the next pull pays the order once
-        # the merchant lets that gateway register payments (cash on delivery registers none by default).
+        # the merchant lets that gateway register payments and invoice when paid (cash on delivery
+        # registers none by default, and is invoiced when shipped).
         mapping = self.env["store.payment.method.map"].search(
             [("store_id", "=", self.store.id), ("gateway", "=", "Cash on Delivery (COD)")])
         self.assertEqual(len(mapping), 1, "the import made the gateway's mapping")
-        mapping.register_payment = True
+        self.assertEqual(mapping.invoice_policy, "shipped")
+        mapping.write({"register_payment": True, "invoice_policy": "paid"})
         self.sim.advance(60)
         self.sim.mark_order_paid(cod["id"])
         self.pull()
