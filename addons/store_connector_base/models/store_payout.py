@@ -382,4 +382,16 @@ class StorePayoutLine(models.Model):
                 "Payment %(payment)s of transaction %(transaction)s is already matched or not on an "
                 "outstanding account: match the line by hand on the payout journal.",
                 payment=payment.display_name, transaction=transaction.external_id)
-        return line[:1].account_id, line[:1], None
+        line = line[:1]
+        # Matched only when the platform's amount is what the payment left on the outstanding account:
+        # reconciled otherwise, the difference would stay there unseen under a line shown as matched.
+        residual = line.amount_residual_currency if line.currency_id != line.company_currency_id \
+            else line.amount_residual
+        if self.currency_id.compare_amounts(residual, self.amount) != 0:
+            return None, None, _(
+                "This line is %(line_amount)s but payment %(payment)s of transaction %(transaction)s is "
+                "%(payment_amount)s: it waits on the suspense account. Match it by hand on the payout "
+                "journal, booking the difference.",
+                line_amount=self.currency_id.format(self.amount), payment=payment.display_name,
+                transaction=transaction.external_id, payment_amount=self.currency_id.format(residual))
+        return line.account_id, line, None

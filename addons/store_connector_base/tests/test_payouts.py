@@ -188,6 +188,26 @@ class TestPayoutImport(PayoutCase):
         self.assertAlmostEqual(self.journal_balance(), 0.0)
         self.assertEqual(len(record.statement_id.line_ids), 5, "the waiting line was matched, not doubled")
 
+    def test_line_of_another_amount_than_its_payment_waits_with_both_amounts(self):
+        payment = self.paid_orders("2251")["2251"]
+        job = self.import_payouts([payout("po-5", [charge("bt-z", "t-2251", "25.07", "0.50")])])
+        self.assertEqual(job.state, "done", job.last_error)
+        record = self.payout_of("po-5")
+        line = record.line_ids
+        self.assertEqual((record.state, line.state), ("partial", "open"))
+        reason = line.state_reason.replace("\xa0", " ")
+        self.assertIn("This line is $ 25.07 but payment", reason)
+        self.assertIn("of transaction t-2251 is $ 25.00", reason)
+        self.assertFalse(line.payment_id)
+        payment.invalidate_recordset()
+        self.assertFalse(payment.is_matched, "nothing of the payment was reconciled")
+        self.assertAlmostEqual(self.suspense_balance(), -25.07)
+        # Read again: still waiting, nothing booked twice.
+        self.import_payouts()
+        self.assertEqual((record.state, line.state), ("partial", "open"))
+        self.assertEqual(len(record.statement_id.line_ids), 3, "the line, its fee, the transfer")
+        self.assertAlmostEqual(self.suspense_balance(), -25.07)
+
     def test_unpaid_out_payment_stays_on_the_clearing_account(self):
         payments = self.paid_orders("2301", "2302")
         self.import_payouts([payout("po-4", [charge("bt-1", "t-2301", "25.00")])])

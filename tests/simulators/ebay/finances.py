@@ -15,8 +15,10 @@ Money model (what the e2e tests reconcile against, see README "Finances"):
   included, as eBay charges its final value fee on it), `marketplaceFees` per line (FINAL_VALUE_FEE =
   `FINAL_VALUE_FEE_RATE` of the line total; FINAL_VALUE_FEE_FIXED_PER_ORDER on the first line),
   `eBayCollectedTaxAmount`, and `amount` = total - eBay-collected tax - fees (what reaches the seller);
-- a refund makes one REFUND (DEBIT) of the refunded amount less its share of eBay-collected tax (eBay
-  refunds the tax it collected itself); fees are not credited back (a simplification, README);
+- a refund makes one REFUND (DEBIT) of the refunded amount less the eBay-collected tax it gives back
+  (eBay refunds the tax it collected itself: a line refund the tax of what it refunds on the line, a
+  refund of the order its share of the tax still held); fees are not credited back (a
+  simplification, README);
 - `add_charge` makes SHIPPING_LABEL / NON_SALE_CHARGE / ... DEBITs;
 - `pay_out()` groups every unpaid transaction into one payout of their net amount (CREDITs - DEBITs).
 """
@@ -177,22 +179,26 @@ class FinancesApi(SimApi):
             transaction["eBayCollectedTaxAmount"] = amount(tax_total, currency)
         return self._add(transaction, when)
 
-    def record_refund(self, order, refund, when=None):
+    def record_refund(self, order, refund, when=None, tax=None):
         """The REFUND transaction of an order refund (FulfillmentApi.refund_order calls this): the
-        refunded amount less its share of the eBay-collected tax, a DEBIT. Returns it."""
+        refunded amount less the eBay-collected tax eBay gives back itself (`tax`, as refund_order
+        computes it: the tax of what is refunded; None: the refund's share of the order's tax), a
+        DEBIT. Returns it."""
         currency = refund["amount"]["currency"]
         when = when or self.sim.clock.now()
         refunded = money(refund["amount"]["value"])
-        total = money(order["pricingSummary"]["total"]["value"])
-        collected = sum(
-            (
-                money(t["amount"]["value"])
-                for line in order["lineItems"]
-                for t in line.get("ebayCollectAndRemitTaxes") or []
-            ),
-            money(0),
-        )
-        tax_share = money(collected * refunded / total) if total else money(0)
+        if tax is None:
+            total = money(order["pricingSummary"]["total"]["value"])
+            collected = sum(
+                (
+                    money(t["amount"]["value"])
+                    for line in order["lineItems"]
+                    for t in line.get("ebayCollectAndRemitTaxes") or []
+                ),
+                money(0),
+            )
+            tax = money(collected * refunded / total) if total else money(0)
+        tax_share = money(tax)
         transaction = {
             "transactionId": refund["refundId"],
             "orderId": order["orderId"],

@@ -281,11 +281,14 @@ class FulfillmentApi(SimApi):
                 "refundStatus": status,
                 "refundReferenceId": secrets.token_hex(9).upper(),
             }
-            order["paymentSummary"]["refunds"].append(refund)
+            line = None
             if line_item_id is not None:
                 line = next((li for li in order["lineItems"] if li["lineItemId"] == str(line_item_id)), None)
                 if line is None:
                     raise KeyError(f"unknown line item {line_item_id!r}")
+            tax = self._refund_tax(order, value, total - done, line) if status != "FAILED" else money(0)
+            order["paymentSummary"]["refunds"].append(refund)
+            if line is not None:
                 line.setdefault("refunds", []).append(
                     {
                         k: copy.deepcopy(refund[k])
@@ -298,8 +301,62 @@ class FulfillmentApi(SimApi):
                 )
             self._touch(order)
             if status == "REFUNDED":
-                sim.finances.record_refund(order, dict(refund, _reason=reason), now)
+                sim.finances.record_refund(order, dict(refund, _reason=reason), now, tax)
             return copy.deepcopy(refund)
+
+    @staticmethod
+    def _refund_tax(order, value, left, line=None):
+        """The eBay-collected tax eBay gives back itself with a refund of `value` (`left` was still to
+        refund), recorded on the order: the seller is debited the rest (finances.record_refund).
+
+        eBay refunds the tax of what is refunded. A refund of a line (`line`) takes that line's tax in
+        proportion of the refund to the line's taxed part (its total less its shipping, which bears no
+        tax here), at most what is left of it: a returned unit with its tax gives back the unit's tax,
+        the whole line's total all of it. A refund of the order takes the share of the tax still held in
+        what is left to refund, so that refunding everything gives back all the tax, whatever came
+        before."""
+
+        def collected(item):
+            return sum(
+                (money(t["amount"]["value"]) for t in item.get("ebayCollectAndRemitTaxes") or []), money(0)
+            )
+
+        refunded = order.setdefault("_refunded_tax", {"total": money(0), "lines": {}})
+        tax_left = sum((collected(item) for item in order["lineItems"]), money(0)) - refunded["total"]
+        if tax_left <= 0:
+            return money(0)
+        if line is not None:
+            line_tax = collected(line)
+            line_left = line_tax - refunded["lines"].get(line["lineItemId"], money(0))
+            shipping = ((line.get("deliveryCost") or {}).get("shippingCost") or {}).get("value")
+            taxed = money(line["total"]["value"]) - money(shipping)
+            share = money(line_tax * value / taxed) if taxed > 0 else money(0)
+            tax = max(min(share, line_left, tax_left, value), money(0))
+            refunded["lines"][line["lineItemId"]] = refunded["lines"].get(line["lineItemId"], money(0)) + tax
+        else:
+            tax = tax_left if value >= left else min(money(tax_left * value / left), tax_left, value)
+        refunded["total"] += tax
+        return tax
+
+    def complete_payment(self, order_id):
+        """The buyer's pending payment goes through now (eBay waited for the money, e.g. a bank
+        payment): the order's PENDING payments turn PAID dated now, `orderPaymentStatus` PAID,
+        `lastModifiedDate` moves, and the order's SALE transaction is made in the Finances API, dated
+        now. An order that is not PENDING raises ValueError. Returns the order."""
+        sim = self.sim
+        with self.lock:
+            order = self._get(order_id)
+            if order["orderPaymentStatus"] != "PENDING":
+                raise ValueError(f"order {order_id} is {order['orderPaymentStatus']}, not PENDING")
+            now = sim.clock.now()
+            for payment in order["paymentSummary"]["payments"]:
+                if payment["paymentStatus"] == "PENDING":
+                    payment["paymentStatus"] = "PAID"
+                    payment["paymentDate"] = ebay_date(now)
+            order["orderPaymentStatus"] = "PAID"
+            self._touch(order)
+            sim.finances.record_sale(order, now)
+            return self._render(order)
 
     def update_order(self, order_id, **changes):
         """Change an order (camelCase fields of eBay's order, e.g. orderPaymentStatus="FULLY_REFUNDED",

@@ -16,6 +16,8 @@ module's verifier against it); the ebay-rest models of `commerce_notification` (
 * Deliveries: `deliver(topic, data)` POSTs the envelope to the endpoint of every ENABLED subscription of the
   topic whose destination is ENABLED, with `X-EBAY-SIGNATURE`; an answer outside 2xx is retried
   (`max_attempts`, `publishAttemptCount` counts; each attempt is signed anew) and logged.
+* `republish(notificationId)`: eBay sends a message it already delivered again (same id, next attempt),
+  as it does when the endpoint's acknowledgement came too late.
 * Faults: `tamper_next()` (the next delivery's signature does not match its body), `unknown_kid_next()`
   (the next delivery names a key id `public_key/{kid}` does not know).
 """
@@ -213,7 +215,7 @@ class NotificationApi(SimApi):
             },
         }
 
-    def deliver(self, topic, data, url=None, user=None):
+    def deliver(self, topic, data, url=None, user=None, _again=None):
         """Send one notification of `topic` to `url`, or to every enabled subscription's destination (USER
         topics: only the subscriptions of `user` when given). Retries a non-2xx answer up to `max_attempts`.
         :returns: [{"url", "status", "attempts", "notificationId"}] (one per endpoint)."""
@@ -243,11 +245,14 @@ class NotificationApi(SimApi):
             self._unknown_kid -= 1 if unknown else 0
         notification_id = f"{uuid.uuid4()}_{uuid.uuid4()}"
         event_date = self._now()
+        first_attempt = 0
+        if _again:  # republish: the same message, its attempts counted on
+            notification_id, event_date, first_attempt = _again
         results = []
         for endpoint in targets:
             status = None
-            attempt = 0
-            while attempt < self.max_attempts:
+            attempt = first_attempt
+            while attempt < first_attempt + self.max_attempts:
                 attempt += 1
                 body = message_bytes(self.envelope(topic, data, attempt, notification_id, event_date))
                 signed = body + b" " if tamper else body  # a signature over other bytes
@@ -281,6 +286,25 @@ class NotificationApi(SimApi):
                 {"url": endpoint, "status": status, "attempts": attempt, "notificationId": notification_id}
             )
         return results
+
+    def republish(self, notification_id):
+        """eBay publishes a message again although the endpoint took it (its acknowledgement did not
+        reach eBay in time): the same notificationId, eventDate and data to the same endpoint, the
+        next `publishAttemptCount`, signed anew. :returns: as `deliver` (KeyError: unknown id)."""
+        with self._lock:
+            sent = [d for d in self.deliveries if d["notificationId"] == notification_id]
+        if not sent:
+            raise KeyError(f"no notification {notification_id!r} was delivered")
+        last = sent[-1]
+        message = json.loads(last["body"])
+        notification = message["notification"]
+        event_date = datetime.fromisoformat(notification["eventDate"].replace("Z", "+00:00"))
+        return self.deliver(
+            message["metadata"]["topic"],
+            notification["data"],
+            url=last["url"],
+            _again=(notification_id, event_date, last["attempt"]),
+        )
 
     def deliver_account_deletion(self, username, user_id, eias_token, url=None):
         """eBay's MARKETPLACE_ACCOUNT_DELETION notification for one user."""

@@ -481,6 +481,10 @@ class EbaySimulator(LoopbackServing):
     def rename_buyer(self, old_username, new_username):
         return self.fulfillment.rename_buyer(old_username, new_username)
 
+    def complete_payment(self, order_id):
+        """The buyer's pending payment of the order goes through now; see FulfillmentApi.complete_payment."""
+        return self.fulfillment.complete_payment(order_id)
+
     def refund_order(self, order_id, amount=None, line_item_id=None, reason=None, status="REFUNDED"):
         return self.fulfillment.refund_order(order_id, amount, line_item_id, reason, status)
 

@@ -105,10 +105,48 @@ def test_partial_then_full_refund(sim):
     assert [t["transactionId"] for t in refunds["transactions"]] == [refund["refundId"], rest["refundId"]]
     first = refunds["transactions"][0]
     assert first["bookingEntry"] == "DEBIT" and first["orderId"] == order["orderId"]
-    # eBay refunds its share of the tax it collected: the seller is debited the rest
-    assert value(first["eBayCollectedTaxAmount"]) == Decimal("0.35")
-    assert value(first["amount"]) == Decimal("5.05")
+    # eBay refunds the tax it collected on what it refunds (the whole line B: its 0.40), the seller is
+    # debited the rest; the rest of the order gives back the rest of the tax.
+    assert value(first["eBayCollectedTaxAmount"]) == Decimal("0.40")
+    assert value(first["amount"]) == Decimal("5.00")
     assert first["transactionMemo"] == "Broken"
+    second = refunds["transactions"][1]
+    assert value(second["eBayCollectedTaxAmount"]) == Decimal("1.60")
+    assert value(second["amount"]) == Decimal("24.00")
+    totals = sim.finances.totals()
+    assert totals["refunds"] == totals["sales"] - totals["ebay_collected_tax"] == Decimal("29.00")
+
+
+def test_refund_of_a_unit_gives_back_its_tax_not_a_share_of_the_shipping(sim):
+    # Line A: 2 x 10.00, 1.60 of tax, the order's 4.00 of shipping: 25.60; one unit with its tax 10.80.
+    order = two_line_order(sim)
+    line = order["lineItems"][0]
+    unit = sim.refund_order(order["orderId"], "10.80", line_item_id=line["lineItemId"])
+    debit = sim.finances.transaction(unit["refundId"])
+    assert value(debit["eBayCollectedTaxAmount"]) == Decimal("0.80")
+    assert value(debit["amount"]) == Decimal("10.00")
+    # The order's rest (10.80 of line A with shipping, 5.40 of line B): the 1.20 of tax left.
+    rest = sim.finances.transaction(sim.refund_order(order["orderId"])["refundId"])
+    assert value(rest["eBayCollectedTaxAmount"]) == Decimal("1.20")
+    assert value(rest["amount"]) == Decimal("19.00")
+
+
+def test_pending_payment_completed_later_makes_its_sale_then(sim):
+    order = sim.add_order([{"sku": "A", "quantity": 1, "price": "10.00"}], payment_status="PENDING")
+    assert sim.finances.transaction(order["orderId"]) is None
+    with pytest.raises(ValueError):
+        sim.complete_payment(sim.add_order([{"sku": "A", "quantity": 1, "price": "1.00"}])["orderId"])
+    sim.advance(3600)
+    paid = sim.complete_payment(order["orderId"])
+    [payment] = paid["paymentSummary"]["payments"]
+    assert (paid["orderPaymentStatus"], payment["paymentStatus"]) == ("PAID", "PAID")
+    assert payment["paymentDate"] == paid["lastModifiedDate"] > order["lastModifiedDate"]
+    assert paid["creationDate"] == order["creationDate"]
+    sale = sim.finances.transaction(order["orderId"])
+    assert sale["transactionType"] == "SALE" and sale["transactionDate"] == payment["paymentDate"]
+    assert value(sale["totalFeeBasisAmount"]) == Decimal("10.00")
+    seen = get(sim, f"{FUL}/order/{order['orderId']}").json()
+    assert seen["paymentSummary"]["payments"][0]["paymentStatus"] == "PAID"
 
 
 # ---------------------------------------------------------------------- payouts

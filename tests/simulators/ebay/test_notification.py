@@ -285,6 +285,23 @@ def test_retries_until_2xx_and_disabled_subscriptions_get_nothing(api, endpoint)
     assert len(endpoint.posts) == 3
 
 
+def test_republished_message_keeps_its_id_and_date_and_counts_the_attempt(api, endpoint):
+    (first,) = api.deliver("ORDER_CONFIRMATION", {"orderId": "01-10001-20001"}, url=endpoint.url)
+    (again,) = api.republish(first["notificationId"])
+    assert (again["url"], again["status"]) == (endpoint.url, 204)
+    assert again["notificationId"] == first["notificationId"]
+    (one, _h1), (two, headers) = endpoint.posts
+    one, parsed = json.loads(one), json.loads(two)
+    assert parsed["metadata"] == one["metadata"]
+    assert parsed["notification"]["data"] == one["notification"]["data"] == {"orderId": "01-10001-20001"}
+    assert parsed["notification"]["eventDate"] == one["notification"]["eventDate"]
+    assert one["notification"]["publishAttemptCount"] == 1
+    assert parsed["notification"]["publishAttemptCount"] == 2
+    assert verify_signature(api.public_key(), headers["X-EBAY-SIGNATURE"], two)
+    with pytest.raises(KeyError):
+        api.republish("no-such-id")
+
+
 def test_faults_bad_signature_and_unknown_kid(api, endpoint):
     public_key = api.public_key()
     api.tamper_next()
