@@ -18,10 +18,10 @@ class ConnectorStore(models.Model):
 
     payout_journal_id = fields.Many2one(
         "account.journal", string="Payout Journal",
-        domain="[('type', '=', 'bank'), ('company_id', '=', company_id)]", check_company=True,
+        domain="[('type', '=', 'bank'), ('company_id', '=', company_id)]", check_company=True, copy=False,
         help="The bank journal of the platform's balance (e.g. \"Shopify Payments\"): each payout becomes a "
-             "bank statement on it, its lines matched with the orders' payments. Use the journal the "
-             "gateway's payments are recorded on. Empty: payouts are not imported.",
+             "bank statement on it, its lines matched with the orders' payments. A new store gets one of "
+             "its own. Empty: payouts are not imported.",
     )
     payout_fee_account_id = fields.Many2one(
         "account.account", string="Fee Account",
@@ -40,6 +40,36 @@ class ConnectorStore(models.Model):
     payouts_supported = fields.Boolean(
         compute="_compute_payouts_supported",
         help="Whether the store's platform pays out itself (its connector reads payouts).")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """A new store of a platform that pays out gets a payout journal of its own (unless one is
+        given, or explicitly none), so that its payouts are imported from the start."""
+        stores = super().create(vals_list)
+        for store, vals in zip(stores, vals_list, strict=True):
+            if "payout_journal_id" not in vals and store.payouts_supported and store.company_id:
+                store.payout_journal_id = store._new_payout_journal()
+        return stores
+
+    def _new_payout_journal(self):
+        """A new bank journal for the platform's balance of this store ("<store> Payouts"), or none
+        when the company has no chart of accounts yet (the merchant then chooses one)."""
+        self.ensure_one()
+        company = self.company_id
+        if not company.sudo().chart_template:
+            return self.env["account.journal"]
+        # Accounting configuration, made for the store as the store manager set it up: created as
+        # superuser in the store's own company, from nothing the user writes but the store's name.
+        Journal = self.env["account.journal"].sudo().with_company(company)
+        code = Journal.get_next_bank_cash_default_code("bank", company)
+        if not code:  # Odoo's bank journal codes BNK1 to BNK99 are all taken
+            return Journal
+        return Journal.create({
+            "name": _("%(store)s Payouts", store=self.name),
+            "type": "bank",
+            "code": code,
+            "company_id": company.id,
+        })
 
     @api.depends("company_id")
     def _compute_payout_fee_account_id(self):

@@ -299,3 +299,34 @@ class TestPayoutAttacks(RpcAttackCase):
         # The store's own manager may.
         self.rpc(self.manager_a, "connector.store", "action_import_payouts", [self.store_a.id])
         self.assertTrue(self.env["sync.job"].search(imports))
+
+
+class TestPayoutJournalOfANewStore(PaymentWorkflowCase):
+    """A new store works out of the box: its own payout journal, its payments on the company's bank
+    journal (the store's default), its payouts matched with them all the same."""
+
+    def test_new_store_gets_a_payout_journal_and_its_payouts_match_the_bank_journal_payments(self):
+        journal = self.store.payout_journal_id
+        self.assertEqual((journal.type, journal.name, journal.company_id),
+                         ("bank", f"{self.store.name} Payouts", self.company))
+        self.assertNotEqual(journal, self.store.payment_journal_id)
+        self.assertEqual(self.store.payment_journal_id, self.bank)
+        self.import_orders([self.make_order("3001", transactions=[
+            sale("t-3001", "25.00", processed_at=iso(self.later(1)))])])
+        self.run_jobs()
+        payment = self.payments_of("3001")
+        self.assertEqual(payment.journal_id, self.bank)
+        self.adapter._test_set_payouts(self.store, [payout("po-9", [
+            charge("bt-9", "t-3001", "25.00", "1.00", "3001")])])
+        self.store._enqueue_payouts_import()
+        self.run_jobs()
+        record = self.env["store.payout"].search([("store_id", "=", self.store.id), ("external_id", "=", "po-9")])
+        self.assertEqual((record.state, record.journal_id), ("reconciled", journal))
+        self.assertEqual((record.line_ids.state, record.line_ids.payment_id), ("matched", payment))
+        self.assertTrue(payment.is_matched)
+
+    def test_a_store_given_no_payout_journal_keeps_none(self):
+        other = self.store.copy({"name": "No Payouts Shop", "payout_journal_id": False})
+        self.assertFalse(other.payout_journal_id)
+        copied = self.store.copy({"name": "Copied Shop"}).payout_journal_id
+        self.assertEqual(copied.name, "Copied Shop Payouts", "a store's balance is its own")
