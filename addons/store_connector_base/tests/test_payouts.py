@@ -320,7 +320,8 @@ class TestPayoutJournalOfANewStore(PaymentWorkflowCase):
             charge("bt-9", "t-3001", "25.00", "1.00", "3001")])])
         self.store._enqueue_payouts_import()
         self.run_jobs()
-        record = self.env["store.payout"].search([("store_id", "=", self.store.id), ("external_id", "=", "po-9")])
+        record = self.env["store.payout"].search(
+            [("store_id", "=", self.store.id), ("external_id", "=", "po-9")])
         self.assertEqual((record.state, record.journal_id), ("reconciled", journal))
         self.assertEqual((record.line_ids.state, record.line_ids.payment_id), ("matched", payment))
         self.assertTrue(payment.is_matched)
