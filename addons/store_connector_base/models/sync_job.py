@@ -1339,8 +1339,13 @@ class SyncJob(models.Model):
             else:
                 with self.env.cr.savepoint():
                     done = jobs._call_batch_handler(started, started_at)
-        except Exception:  # noqa: BLE001 - the jobs run one by one and record their own errors
-            _logger.info("sync.job batch %s failed: running its jobs one by one", jobs.ids, exc_info=True)
+        except Exception as exc:  # noqa: BLE001 - the jobs run one by one and record their own errors
+            # Two runners numbering invoices at once, an order that does not add up: expected, and
+            # each job records its own error when it runs alone. Anything else keeps its traceback.
+            expected = isinstance(exc, (*_CONCURRENCY_EXCEPTIONS, RetryableJobError, PermanentJobError,
+                                        UserError, ValidationError))
+            _logger.info("sync.job batch %s failed (%s): running its jobs one by one", jobs.ids,
+                         type(exc).__name__, exc_info=not expected)
             if alone:
                 self.env.cr.rollback()
             done = {}

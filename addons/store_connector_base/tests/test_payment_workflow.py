@@ -10,6 +10,7 @@ from odoo.tests import new_test_user
 
 from .. import payment_const
 from ..exceptions import PermanentJobError
+from ..models import sync_job as sync_job_module
 from ..services.normalized import normalize_order, order_to_json
 from .common_orders import OrderPipelineCase, iso
 
@@ -405,8 +406,14 @@ class TestPaymentWorkflowBatch(PaymentWorkflowCase):
             self.make_order("2012", transactions=[sale("t-2012", "25.00")]),
             self.make_order("2013", transactions=[sale("t-2013", "25.00")]),
         ])
-        batch = self.run_jobs_counting_batches()
+        with patch.object(sync_job_module._logger, "info") as log_info:
+            batch = self.run_jobs_counting_batches()
         self.assertEqual(batch.call_count, 1, "tried together first")
+        failed = [call for call in log_info.call_args_list if "running its jobs one by one" in call.args[0]]
+        self.assertEqual(len(failed), 1)
+        self.assertEqual(failed[0].args[2], "PermanentJobError")
+        self.assertFalse(failed[0].kwargs.get("exc_info"),
+                         "an expected failure: no traceback in the server log")
         jobs = {number: self.jobs(OP).filtered(lambda job, n=number: self.binding_of(n).id in job.res_ids)
                 for number in ("2011", "2012", "2013")}
         self.assertEqual(jobs["2011"].state, "failed")
