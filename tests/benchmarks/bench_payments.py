@@ -18,7 +18,6 @@ Run:  scripts/bench --only payments [--payment-orders 1000]
 
 import argparse
 import sys
-import time
 
 from tests.benchmarks import bench_order_import
 
@@ -109,17 +108,8 @@ def _paid_count(env, orders):
     return len(invoices.filtered(lambda move: move.payment_state in ("paid", "in_payment")))
 
 
-def timed(env, fn, *args):
-    """(wall seconds, CPU seconds of this process, result) of `fn` in a savepoint rolled back after."""
-    savepoint = env.cr.savepoint()
-    try:
-        started, cpu_started = time.perf_counter(), time.process_time()
-        count = fn(env, *args)
-        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-    finally:
-        savepoint.close(rollback=True)
-        env.invalidate_all()
-    return elapsed, cpu, count
+# Each side in a savepoint rolled back afterwards, timed as the order import benchmark times its sides.
+timed = bench_order_import.timed
 
 
 def run(env, args):
