@@ -112,10 +112,7 @@ class StoreOrderBinding(models.Model):
         for binding in active:
             settings[binding.id] = binding._payment_settings(binding.payment_method)
             currency = binding.currency_id or binding.order_id.currency_id
-            paid = sum(
-                transaction.amount for transaction in binding.transaction_ids
-                if transaction.kind in payment_const.PAYMENT_KINDS and transaction.status == "success"
-            )
+            paid = sum(binding._money_received().mapped("amount"))
             paid_in_full[binding.id] = paid > 0 and currency.compare_amounts(
                 paid, binding.platform_total) >= 0
             results[binding.id].update(paid=paid, total=binding.platform_total)
@@ -232,12 +229,16 @@ class StoreOrderBinding(models.Model):
                 and any(picking.state == "done" for picking in deliveries)
         return False
 
+    def _money_received(self):
+        """This order's successful sales and captures: the money the platform received."""
+        self.ensure_one()
+        return self.transaction_ids.filtered(
+            lambda transaction: transaction.kind in payment_const.PAYMENT_KINDS
+            and transaction.status == "success")
+
     def _paid_in_full_on(self):
         """The date of the last successful payment of this order (the day it was paid in full)."""
-        self.ensure_one()
-        moments = [transaction.processed_at for transaction in self.transaction_ids
-                   if transaction.kind in payment_const.PAYMENT_KINDS and transaction.status == "success"
-                   and transaction.processed_at]
+        moments = [moment for moment in self._money_received().mapped("processed_at") if moment]
         return max(moments).date() if moments else False
 
     def _create_invoices(self, invoice_dates=None):
