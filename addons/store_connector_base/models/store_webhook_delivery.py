@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 
 import psycopg2.errors
 
+import odoo.http
+import odoo.sql_db
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
@@ -11,8 +13,10 @@ from odoo.tools import SQL
 from .. import const
 from ..exceptions import OperationNotPermitted, PermanentJobError, WebhookRejected
 from ..services import cron_wakeup
+from ..services.kept_connections import KeptConnections
 from ..services.logs import get_logger
 from .sync_job import _RUNNING_LOCK_NAMESPACE as RUNNING_LOCK_NAMESPACE
+from .sync_job import _WAKE_SQL as WAKE_SQL
 
 _logger = get_logger(__name__)
 
@@ -25,11 +29,9 @@ _logger = get_logger(__name__)
 # With `wake`, the runner's trigger is written by the same statement, only when the job was (see
 # sync.job._WAKE_SQL: the first active runner lane not running, whose lock is shared until the
 # commit; the first runner when all run): one round trip for the three rows, and one statement
-# for PostgreSQL to parse and plan instead of two. (Not a prepared statement: Odoo's connection
-# pool resets every connection it lends, DISCARD ALL, which drops them; each request would
-# prepare it again.)
+# for PostgreSQL to parse and plan instead of two. In a request, it runs prepared, on a connection
+# kept apart from Odoo's pool (see `_insert_delivery`).
 _INSERT_SQL = """
-SAVEPOINT store_connector_intake;
 WITH ids AS (
     SELECT nextval('store_webhook_delivery_id_seq') AS delivery_id, nextval('sync_job_id_seq') AS job_id
 ), delivery AS (
@@ -68,8 +70,33 @@ WITH ids AS (
 SELECT delivery.id, job.id, (SELECT count(*) FROM wake) FROM delivery, job
 """
 
+# Sent before _INSERT_SQL in the request's own transaction, in the same round trip (see
+# `_insert_delivery`).
+_SAVEPOINT_SQL = "SAVEPOINT store_connector_intake;\n"
+
+# _INSERT_SQL's parameters and their types, in the order of the prepared statement's $1, $2...
+_INSERT_PARAMETERS = (
+    ("store", "int4"), ("company", "int4"), ("kind", "varchar"), ("topic", "varchar"),
+    ("event", "varchar"), ("headers", "jsonb"), ("body", "text"), ("operation", "varchar"),
+    ("method_name", "varchar"), ("priority", "int4"), ("max_retries", "int4"),
+    ("run_when_archived", "bool"), ("wake", "bool"), ("runner_numbers", "int4[]"),
+    ("runner_crons", "int4[]"), ("lock_namespace", "int4"), ("first_runner", "int4"),
+)
+_PREPARED_INSERT_NAME = "store_connector_intake_insert"
+_PREPARED_INSERT_SQL = re.sub(
+    r"%\((\w+)\)s",
+    lambda match: f"${[name for name, _kind in _INSERT_PARAMETERS].index(match.group(1)) + 1}",
+    _INSERT_SQL,
+)
+_EXECUTE_INSERT_SQL = "EXECUTE {name} ({params})".format(
+    name=_PREPARED_INSERT_NAME, params=", ".join(f"%({name})s" for name, _kind in _INSERT_PARAMETERS),
+)
+
+# The connections the intake writes on, kept by each process (see `_insert_delivery`).
+_kept_connections = KeptConnections()
+
 # A delivery whose parse gave an identity key (all the events of one order...): the delivery alone,
-# its job written by _KEYED_JOB_SQL next. Same clock and savepoint as _INSERT_SQL.
+# its job written by _KEYED_JOB_SQL next. Same clock as _INSERT_SQL.
 _INSERT_KEYED_DELIVERY_SQL = """
 SAVEPOINT store_connector_intake;
 INSERT INTO store_webhook_delivery
@@ -152,6 +179,15 @@ PLATFORM_WEBHOOK_PATH = "/store_connector/webhook"
 PLATFORM_NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 # Managers only: what a platform sent (customers' names and addresses, the shop's data).
 MANAGER_GROUP = "store_connector_base.group_store_connector_manager"
+
+
+def _execute(cursor, query, params):
+    """Run `query` on an Odoo cursor or a psycopg2 one. Failures are not logged as errors by
+    Odoo's cursor: the intake expects some (a concurrent duplicate) and handles them."""
+    if isinstance(cursor, odoo.sql_db.BaseCursor):
+        cursor.execute(query, params, log_exceptions=False)
+    else:
+        cursor.execute(query, params)
 
 
 def storable_headers(headers, unstored=()):
@@ -317,7 +353,7 @@ class StoreWebhookDelivery(models.Model):
             operation=operation, method_name=method_name, priority=parsed.get("priority", 5),
             run_when_archived=run_when_archived,
             identity_key=f"{WEBHOOK_IDENTITY_PREFIX}{identity_key}"[:255] if identity_key else None,
-            wake=True,
+            wake=True, apart=self._writes_apart(),
         )
         if not delivery_id:
             return 200, "duplicate"
@@ -404,8 +440,17 @@ class StoreWebhookDelivery(models.Model):
         return max_age is not None and sent_at < now - max_age
 
     @api.model
+    def _writes_apart(self):
+        """Whether this request's delivery is written on a connection kept apart from Odoo's pool
+        (see `_insert_delivery`): in a request served on a cursor of the pool. Not on a cursor
+        that shares another transaction (Odoo's TestCursor): a connection apart would not see
+        what that transaction wrote, and would commit what it must roll back."""
+        request = odoo.http.request
+        return bool(request) and request.env.cr is self.env.cr and type(self.env.cr) is odoo.sql_db.Cursor
+
+    @api.model
     def _insert_delivery(self, store, kind, topic, event_id, headers, body, operation, method_name,
-                         priority=5, run_when_archived=False, identity_key=None, wake=False):
+                         priority=5, run_when_archived=False, identity_key=None, wake=False, apart=False):
         """Store a delivery and queue its job, unless this store already has its event id.
 
         One statement decides and writes both rows, so two copies of a delivery arriving together
@@ -419,53 +464,88 @@ class StoreWebhookDelivery(models.Model):
         pending job of that key, else its failed one (run again now), else a new job with the key
         (see `_insert_keyed_delivery`): the job then works on several deliveries.
 
-        With `wake`, a stored delivery wakes a queue runner when the transaction commits, as
-        `sync.job._trigger_runner` does: without an identity key, its trigger is written by the
-        delivery's own statement (no round trip of its own, no pre-commit statement), and the
-        runners' NOTIFY follows the commit.
+        With `wake`, a stored delivery wakes a queue runner once committed, as
+        `sync.job._trigger_runner` does: its trigger is written in the delivery's own transaction
+        (without an identity key, by the delivery's own statement), and the runners' NOTIFY
+        follows the commit.
+
+        With `apart` (the intake's requests, see `_writes_apart`), the rows are written and
+        committed on a connection this process keeps (services.kept_connections), in a
+        transaction of their own, before this method returns; the request's transaction has
+        only read. Odoo's pool resets every connection it lends (DISCARD ALL): PostgreSQL would
+        plan the statement and its foreign key checks again on every delivery, and could keep no
+        prepared statement. On a kept connection the delivery's statement is prepared once.
+        Otherwise they are written in this environment's transaction.
 
         :returns: the new delivery's id, or None for a duplicate.
         """
-        if identity_key:
-            delivery_id = self._insert_keyed_delivery(
-                store, kind, topic, event_id, headers, body, operation, method_name,
-                priority=priority, run_when_archived=run_when_archived, identity_key=identity_key,
-            )
-            if delivery_id and wake:
-                self.env["sync.job"]._trigger_runner()
-            return delivery_id
-        cr = self.env.cr
-        kept_headers = storable_headers(headers)
         runners = self.env["sync.job"]._runner_cron_ids() if wake else []
-        # The savepoint is sent with the statement (one round trip); a duplicate committed by a
-        # concurrent request after this transaction's snapshot was taken makes ON CONFLICT fail
-        # (Odoo runs in REPEATABLE READ): roll back to it and answer "duplicate" at once, rather
-        # than let Odoo retry the whole request after a random sleep. Not released: the commit
-        # ends it.
-        # Deliberately not `SET LOCAL synchronous_commit = off`, though the commit's WAL flush is
-        # a good part of the request's time: the platform stops retrying once it reads our 200, so
-        # a delivery acknowledged must be durable when the answer leaves; a crash in the window
-        # asynchronous commit opens would lose it with nobody left to send it again.
+        params = {
+            "store": store.id, "company": store.company_id.id, "kind": kind,
+            "topic": topic, "event": event_id, "headers": json.dumps(storable_headers(headers)),
+            "body": body, "operation": operation,
+            "method_name": method_name, "priority": priority,
+            "max_retries": const.DEFAULT_MAX_RETRIES, "run_when_archived": bool(run_when_archived),
+            "wake": bool(runners), "runner_numbers": [number for number, _cron in runners],
+            "runner_crons": [cron for _number, cron in runners], "lock_namespace": RUNNING_LOCK_NAMESPACE,
+            "first_runner": runners[0][1] if runners else None,
+        }
+        dbname = self.env.cr.dbname
+        if apart:
+            try:
+                delivery_id, woken = _kept_connections.run(
+                    dbname, lambda cursor, kept: self._write_delivery(cursor, kept, params, identity_key))
+            except (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure,
+                    psycopg2.errors.ForeignKeyViolation) as exc:
+                self._raise_unless_stored(store, event_id, exc)
+                return None
+            if woken:
+                cron_wakeup.wake_cron_workers(dbname)
+            return delivery_id
+        # In this transaction, in a savepoint sent with the statement (one round trip): a
+        # duplicate committed by a concurrent request after this transaction's snapshot was taken
+        # makes ON CONFLICT fail (Odoo runs in REPEATABLE READ): roll back to it and answer
+        # "duplicate" at once, rather than let Odoo retry the whole request after a random sleep.
+        # Not released: the commit ends it.
+        cr = self.env.cr
         try:
-            cr.execute(_INSERT_SQL, {
-                "store": store.id, "company": store.company_id.id, "kind": kind,
-                "topic": topic, "event": event_id, "headers": json.dumps(kept_headers),
-                "body": body, "operation": operation,
-                "method_name": method_name, "priority": priority,
-                "max_retries": const.DEFAULT_MAX_RETRIES, "run_when_archived": bool(run_when_archived),
-                "wake": bool(runners), "runner_numbers": [number for number, _cron in runners],
-                "runner_crons": [cron for _number, cron in runners], "lock_namespace": RUNNING_LOCK_NAMESPACE,
-                "first_runner": runners[0][1] if runners else None,
-            }, log_exceptions=False)  # a concurrent duplicate is expected, not an error
-            row = cr.fetchone()
+            delivery_id, woken = self._write_delivery(cr, None, params, identity_key)
         except (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure) as exc:
             cr.execute("ROLLBACK TO SAVEPOINT store_connector_intake")
             self._raise_unless_stored(store, event_id, exc)
-            row = None
-        if row and row[2]:
-            dbname = cr.dbname
+            return None
+        if woken:
             cr.postcommit.add(lambda: cron_wakeup.wake_cron_workers(dbname))
-        return row[0] if row else None
+        return delivery_id
+
+    @api.model
+    def _write_delivery(self, cursor, kept, params, identity_key):
+        """The statements of `_insert_delivery`, on `cursor` (an Odoo cursor, or a psycopg2 one of
+        the kept connection `kept`, which the statement is prepared on).
+
+        Deliberately not `SET LOCAL synchronous_commit = off`, though the commit's WAL flush is a
+        good part of the request's time: the platform stops retrying once it reads our 200, so a
+        delivery acknowledged must be durable when the answer leaves; a crash in the window
+        asynchronous commit opens would lose it with nobody left to send it again.
+
+        :returns: (the new delivery's id or None for a duplicate, whether a runner was woken).
+        """
+        if identity_key:
+            delivery_id = self._insert_keyed_delivery(cursor, dict(params, key=identity_key))
+            if delivery_id and params["wake"]:
+                _execute(cursor, WAKE_SQL, {
+                    "numbers": params["runner_numbers"], "crons": params["runner_crons"], "due": True,
+                    "namespace": params["lock_namespace"], "first": params["first_runner"], "when": None,
+                })
+            return delivery_id, bool(delivery_id and params["wake"])
+        if kept is not None:
+            kept.prepare(cursor, _PREPARED_INSERT_NAME, [kind for _name, kind in _INSERT_PARAMETERS],
+                         _PREPARED_INSERT_SQL)
+            _execute(cursor, _EXECUTE_INSERT_SQL, params)
+        else:
+            _execute(cursor, _SAVEPOINT_SQL + _INSERT_SQL, params)
+        row = cursor.fetchone()
+        return (row[0], bool(row[2])) if row else (None, False)
 
     @api.model
     def _raise_unless_stored(self, store, event_id, exc):
@@ -474,21 +554,29 @@ class StoreWebhookDelivery(models.Model):
         cannot see; else raise the error again, so that Odoo runs the request again (a new
         snapshot) or answers 503. A serialization failure is not always a duplicate: the insert's
         foreign key checks fail so too when the store's row was locked and changed meanwhile, and
-        a 200 then would acknowledge a delivery that was never stored."""
+        a 200 then would acknowledge a delivery that was never stored.
+
+        :raises WebhookRejected(404): the store was deleted meanwhile.
+        """
         with self.env.registry.cursor() as fresh:
-            fresh.execute("SELECT 1 FROM store_webhook_delivery WHERE store_id = %s AND event_id = %s",
-                          [store.id, event_id])
-            if fresh.fetchone():
-                return
+            fresh.execute("""
+                SELECT EXISTS(SELECT 1 FROM store_webhook_delivery WHERE store_id = %s AND event_id = %s),
+                       EXISTS(SELECT 1 FROM connector_store WHERE id = %s)
+            """, [store.id, event_id, store.id])
+            stored, store_exists = fresh.fetchone()
+        if stored:
+            return
+        if not store_exists:
+            raise WebhookRejected(404, "unknown store") from exc
         _logger.info("webhook delivery %s of store %s met a concurrent change: the request runs again",
                      event_id, store.id)
         raise exc
 
     @api.model
-    def _insert_keyed_delivery(self, store, kind, topic, event_id, headers, body, operation, method_name,
-                               priority, run_when_archived, identity_key):
-        """`_insert_delivery` for a delivery with an identity key: two statements, the delivery
-        (a duplicate is answered as in `_insert_delivery`), then its job (`_KEYED_JOB_SQL`).
+    def _insert_keyed_delivery(self, cursor, params):
+        """`_write_delivery` for a delivery with an identity key (`params["key"]`): two
+        statements, the delivery (a duplicate is answered as in `_insert_delivery`), then its job
+        (`_KEYED_JOB_SQL`).
 
         The job's statement may meet a concurrent change it cannot see (Odoo runs in REPEATABLE
         READ): the job of the key claimed by a worker since this request began, or another delivery
@@ -500,36 +588,24 @@ class StoreWebhookDelivery(models.Model):
 
         :returns: the new delivery's id, or None for a duplicate.
         """
-        cr = self.env.cr
-        params = {
-            "store": store.id, "company": store.company_id.id, "kind": kind,
-            "topic": topic, "event": event_id, "headers": json.dumps(storable_headers(headers)),
-            "body": body, "operation": operation,
-            "method_name": method_name, "priority": priority,
-            "max_retries": const.DEFAULT_MAX_RETRIES, "run_when_archived": bool(run_when_archived),
-        }
-        try:
-            cr.execute(_INSERT_KEYED_DELIVERY_SQL, params, log_exceptions=False)
-            row = cr.fetchone()
-        except (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure) as exc:
-            cr.execute("ROLLBACK TO SAVEPOINT store_connector_intake")
-            self._raise_unless_stored(store, event_id, exc)
-            return None
+        _execute(cursor, _INSERT_KEYED_DELIVERY_SQL, params)
+        row = cursor.fetchone()
         if not row:
             return None
-        params["delivery"] = row[0]
+        params = dict(params, delivery=row[0])
+        identity_key = params["key"]
         attempts = ((True, identity_key), (False, identity_key), (False, None))
         for number, (merge, key) in enumerate(attempts, start=1):
             try:
-                cr.execute(_KEYED_JOB_SQL, dict(params, merge=merge, key=key), log_exceptions=False)
-                cr.fetchone()
+                _execute(cursor, _KEYED_JOB_SQL, dict(params, merge=merge, key=key))
+                cursor.fetchone()
                 return params["delivery"]
             except (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure):
                 if number == len(attempts):
                     raise
-                cr.execute("ROLLBACK TO SAVEPOINT store_connector_intake_job")
+                cursor.execute("ROLLBACK TO SAVEPOINT store_connector_intake_job")
                 _logger.info("webhook delivery %s of store %s: job of %s changed concurrently, attempt %s",
-                             params["delivery"], store.id, identity_key, number + 1)
+                             params["delivery"], params["store"], identity_key, number + 1)
         return params["delivery"]
 
     @api.model

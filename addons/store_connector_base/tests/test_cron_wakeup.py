@@ -23,7 +23,7 @@ class TestCronWakeup(TransactionCase):
             self.sent.append(query)
             self.fired.set()
 
-        patcher = patch.object(cron_wakeup._postgres, "execute", execute)
+        patcher = patch.object(cron_wakeup, "_execute_on_postgres", execute)
         patcher.start()
         self.addCleanup(patcher.stop)
 
