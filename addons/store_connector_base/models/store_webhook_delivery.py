@@ -70,9 +70,9 @@ WITH ids AS (
 SELECT delivery.id, job.id, (SELECT count(*) FROM wake) FROM delivery, job
 """
 
-# Sent before _INSERT_SQL in the request's own transaction, in the same round trip (see
+# _INSERT_SQL in the caller's own transaction: in a savepoint taken in the same round trip (see
 # `_insert_delivery`).
-_SAVEPOINT_SQL = "SAVEPOINT store_connector_intake;\n"
+_INSERT_IN_SAVEPOINT_SQL = "SAVEPOINT store_connector_intake;\n" + _INSERT_SQL
 
 # _INSERT_SQL's parameters and their types, in the order of the prepared statement's $1, $2...
 _INSERT_PARAMETERS = (
@@ -88,6 +88,7 @@ _PREPARED_INSERT_SQL = re.sub(
     lambda match: f"${[name for name, _kind in _INSERT_PARAMETERS].index(match.group(1)) + 1}",
     _INSERT_SQL,
 )
+# Static text built once at import from the constants above; the values stay parameters.
 _EXECUTE_INSERT_SQL = "EXECUTE {name} ({params})".format(
     name=_PREPARED_INSERT_NAME, params=", ".join(f"%({name})s" for name, _kind in _INSERT_PARAMETERS),
 )
@@ -543,7 +544,7 @@ class StoreWebhookDelivery(models.Model):
                          _PREPARED_INSERT_SQL)
             _execute(cursor, _EXECUTE_INSERT_SQL, params)
         else:
-            _execute(cursor, _SAVEPOINT_SQL + _INSERT_SQL, params)
+            _execute(cursor, _INSERT_IN_SAVEPOINT_SQL, params)
         row = cursor.fetchone()
         return (row[0], bool(row[2])) if row else (None, False)
 

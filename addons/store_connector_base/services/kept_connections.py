@@ -20,6 +20,7 @@ import threading
 import psycopg2
 
 import odoo.sql_db
+from odoo.tools import SQL
 
 from .logs import get_logger
 
@@ -43,7 +44,9 @@ class KeptConnection:
         """Prepare `statement` (SQL text with parameters $1, $2... of `parameter_types`) as `name`
         on this session, unless it was. (Not undone by a rollback: PREPARE is not transactional.)"""
         if name not in self.prepared:
-            cursor.execute(f"PREPARE {name} ({', '.join(parameter_types)}) AS {statement}")
+            query = SQL("PREPARE %s (%s) AS %s", SQL.identifier(name),
+                        SQL(", ").join(SQL(kind) for kind in parameter_types), SQL(statement))
+            cursor.execute(query.code, query.params or None)
             self.prepared.add(name)
 
 
