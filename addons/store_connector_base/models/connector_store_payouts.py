@@ -237,6 +237,6 @@ class SyncJob(models.Model):
                                            _("%(count)s updated."), env=self.env))
         if result.get("open_lines"):
             parts.append(labels.count_text(
-                result["open_lines"], _("%(count)s line waits for its payment in Odoo."),
-                _("%(count)s lines wait for their payment in Odoo."), env=self.env))
+                result["open_lines"], _("%(count)s line is not matched yet: see its payout's reason."),
+                _("%(count)s lines are not matched yet: see their payouts' reasons."), env=self.env))
         return " ".join(parts)

@@ -67,8 +67,8 @@ class StorePayout(models.Model):
     state = fields.Selection(
         payout_const.PAYOUT_STATES, default="imported", required=True, readonly=True,
         help="Imported: every line is booked, the payout is not paid yet. Partly Matched: some lines "
-             "wait for their payment in Odoo (see the reason). Reconciled: every line is matched and the "
-             "transfer to the bank is booked.")
+             "are not matched yet (see the reason: a payment not in Odoo yet, or of another amount). "
+             "Reconciled: every line is matched and the transfer to the bank is booked.")
     state_reason = fields.Char(string="Reason", readonly=True)
 
     _sql_constraints = [

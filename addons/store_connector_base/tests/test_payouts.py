@@ -168,7 +168,8 @@ class TestPayoutImport(PayoutCase):
         lines = [charge("bt-x", "t-2201", "25.00", "0.50"), charge("bt-y", "t-2202", "25.00", "0.50", "2202")]
         job = self.import_payouts([payout("po-3", lines)])
         self.assertEqual(job.state, "done", job.last_error)
-        self.assertEqual(job.result_summary, "Read 1 payout. 1 new. 1 line waits for its payment in Odoo.")
+        self.assertEqual(job.result_summary,
+                         "Read 1 payout. 1 new. 1 line is not matched yet: see its payout's reason.")
         record = self.payout_of("po-3")
         waiting = record.line_ids.filtered(lambda line: line.external_id == "bt-y")
         self.assertEqual((record.state, waiting.state), ("partial", "open"))
