@@ -67,9 +67,12 @@ TRANSACTION_FIELDS = """id kind status gateway test processedAt createdAt
     amountSet { shopMoney { amount currencyCode } } parentTransaction { id }"""
 # The order query names its refunds only (1 point each): an order with refunds reads them with
 # REFUNDS_QUERY (lines, shipping, the refund's transactions), about 100 points per refund; refund
-# lines beyond the first REFUND_LINES_FIRST come with REFUND_LINES_QUERY. An order has few refunds;
-# more than REFUNDS_MAX are not read.
+# lines beyond the first REFUND_LINES_FIRST come with REFUND_LINES_QUERY. An order has few refunds:
+# one that names REFUNDS_MAX of them may have more, whose ids REFUND_IDS_QUERY reads (1 point each, up
+# to REFUND_IDS_MAX) and which REFUND_QUERY reads one by one. (Order.refunds is a plain list, which
+# Shopify does not page: `first` is all it takes.)
 REFUNDS_MAX = 8
+REFUND_IDS_MAX = 250
 REFUND_LINES_FIRST = 20
 REFUND_LINE_FIELDS = """quantity restockType lineItem { id sku } subtotalSet { shopMoney { amount } }"""
 REFUND_FIELDS = """id createdAt note totalRefundedSet { shopMoney { amount } }
@@ -87,6 +90,14 @@ REFUNDS_QUERY = """
 query ConnectorOrderRefunds($id: ID!) {
   order(id: $id) { refunds(first: $MAX) { $FIELDS } }
 }""".replace("$MAX", str(REFUNDS_MAX)).replace("$FIELDS", REFUND_FIELDS)
+REFUND_IDS_QUERY = """
+query ConnectorOrderRefundIds($id: ID!) {
+  order(id: $id) { refunds(first: $MAX) { id } }
+}""".replace("$MAX", str(REFUND_IDS_MAX))
+REFUND_QUERY = """
+query ConnectorRefund($id: ID!) {
+  node(id: $id) { ... on Refund { $FIELDS } }
+}""".replace("$FIELDS", REFUND_FIELDS)
 REFUND_LINES_QUERY = """
 query ConnectorRefundLines($id: ID!, $after: String) {
   node(id: $id) { ... on Refund {

@@ -109,7 +109,8 @@ class StoreAdapterShopifyOrders(models.AbstractModel):
         """Read what the order query leaves out of an order node: line items beyond the first
         page, transactions beyond TRANSACTIONS_FIRST (transactionsCount tells) and, for an order
         with refunds, the refunds' lines, shipping and transactions (REFUNDS_QUERY, refund lines
-        paged with REFUND_LINES_QUERY). Orders without refunds and with few lines cost nothing more."""
+        paged with REFUND_LINES_QUERY; `_shopify_more_refunds` for an order with more than
+        REFUNDS_MAX refunds). Orders without refunds and with few lines cost nothing more."""
         self._shopify_complete_lines(store, node)
         count = (node.get("transactionsCount") or {}).get("count") or 0
         if count > len(node.get("transactions") or []):
@@ -118,10 +119,31 @@ class StoreAdapterShopifyOrders(models.AbstractModel):
         if node.get("refunds"):
             data = self._shopify_sync_graphql(store, om.REFUNDS_QUERY, {"id": node["id"]})
             refunds = ((data or {}).get("order") or {}).get("refunds") or []
+            if len(node["refunds"]) >= om.REFUNDS_MAX:
+                refunds += self._shopify_more_refunds(
+                    store, node["id"], {refund.get("id") for refund in refunds})
             for refund in refunds:
                 self._shopify_complete_refund_lines(store, refund)
             node["refunds"] = refunds
         return node
+
+    @api.model
+    def _shopify_more_refunds(self, store, order_gid, known):
+        """The refunds of an order beyond those REFUNDS_QUERY read (`known`: their ids), each read
+        with REFUND_QUERY: an order that named REFUNDS_MAX refunds may have more.
+
+        :returns: [GraphQL Refund], in the order Shopify lists them.
+        """
+        data = self._shopify_sync_graphql(store, om.REFUND_IDS_QUERY, {"id": order_gid})
+        more = []
+        for named in ((data or {}).get("order") or {}).get("refunds") or []:
+            if named.get("id") in known:
+                continue
+            answer = self._shopify_sync_graphql(store, om.REFUND_QUERY, {"id": named["id"]})
+            refund = (answer or {}).get("node")
+            if refund:
+                more.append(refund)
+        return more
 
     @api.model
     def _shopify_complete_refund_lines(self, store, refund):

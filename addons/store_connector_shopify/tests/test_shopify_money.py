@@ -128,6 +128,24 @@ class TestShopifyOrderMoney(ShopifyMoneyMixin, ShopifySimulatorCase):
         sale_txn = next(t for t in payload["transactions"] if t["kind"] == "sale")
         self.assertEqual(money_back["parent_id"], sale_txn["id"])
 
+    def test_an_order_with_more_refunds_than_the_order_query_names_brings_them_all(self):
+        from odoo.addons.store_connector_shopify.models import shopify_order_mapper as om
+
+        count = om.REFUNDS_MAX + 3
+        order = self.sim.add_order([{"sku": "OC-1", "quantity": count}], financial_status="PAID",
+                                   email="many-refunds@example.com")
+        for number in range(count):
+            self.sim.advance(60)
+            self.sim.refund_order(order["id"], lines=[("OC-1", 1)], note=f"return {number}")
+        self.pull()
+        payload = normalize_order(self.binding(order).last_payload)
+        self.assertEqual(sorted(refund["note"] for refund in payload["refunds"]),
+                         sorted(f"return {number}" for number in range(count)))
+        self.assertTrue(all(len(refund["lines"]) == 1 for refund in payload["refunds"]))
+        money_back = [t for t in payload["transactions"] if t["kind"] == "refund"]
+        self.assertEqual({t["refund_id"] for t in money_back}, {r["id"] for r in payload["refunds"]})
+        self.assertEqual(sum(t["amount"] for t in money_back), sum(r["amount"] for r in payload["refunds"]))
+
     def test_rest_order_body_maps_refunds_and_keeps_the_known_transactions(self):
         order = self.sim.add_order([{"sku": "OS-1", "quantity": 1}, {"sku": "OC-1", "quantity": 1}],
                                    financial_status="PAID", email="rest@example.com",

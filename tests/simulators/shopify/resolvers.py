@@ -153,6 +153,7 @@ class QueryRoot:
             "BulkOperation": (store.bulk_operations, BulkOperationView, ()),
             "InventoryAdjustmentGroup": (store.adjustment_groups, AdjustmentGroupView, ("read_inventory",)),
             "OrderTransaction": (store.transactions, OrderTransactionView, ("read_orders",)),
+            "Refund": (store.refunds, RefundView, ("read_orders",)),
             "ShopifyPaymentsPayout": (store.payouts, PayoutView, PAYOUT_SCOPES),
             "ShopifyPaymentsBalanceTransaction": (store.balance_transactions, BalanceTransactionView,
                                                   PAYOUT_SCOPES),
@@ -173,6 +174,8 @@ class QueryRoot:
         if record is None:
             return None
         if kind == "Order" and not ctx.order_visible(record):
+            return None
+        if kind == "Refund" and not ctx.order_visible(store.orders[record.order_id]):
             return None
         if kind == "BulkOperation":
             ctx.sim.bulk.refresh(record)
