@@ -252,6 +252,25 @@ class TestRefundWorkflow(RefundCase):
         self.assertFalse(self.refund_payments("R110"))
         self.assertFalse(self.binding_of("R110").refund_ids_recorded)
 
+    def test_a_cent_of_tax_rounding_per_line_is_given_back_as_the_platform_did(self):
+        # The platform rounded the tax of its share of the lines its own way: a cent less per line
+        # than Odoo computes again on the credited quantities.
+        self.import_paid("R115")
+        both = [{"line_id": "l1", "quantity": 1}, {"line_id": "l2", "quantity": 1}]
+        job = self.refund("R115", [{"id": "R-15", "amount": "32.48", "lines": both}])
+        self.assertEqual(job.state, "done", job.last_error)
+        credit_note = self.credit_notes("R115")
+        self.assertEqual((credit_note.state, credit_note.amount_total), ("posted", 32.48))
+        rounding = credit_note.invoice_line_ids.filtered(lambda line: "Rounding difference" in line.name)
+        self.assertEqual((rounding.price_total, rounding.tax_ids.ids), (-0.02, []))
+        # More than a cent a line is no rounding: nothing is posted.
+        one = [{"line_id": "l1", "quantity": 1}]
+        job = self.refund("R115", [{"id": "R-15", "amount": "32.48", "lines": both},
+                                   {"id": "R-16", "amount": "12.47", "lines": one}], minutes=20)
+        self.assertEqual(job.state, "failed")
+        self.assertIn("would total", job.last_error)
+        self.assertFalse(self.env["account.move"].search([("store_refund_external_id", "=", "R-16")]))
+
     def test_unknown_refunded_line_fails_the_job_by_name(self):
         self.import_paid("R111")
         job = self.refund("R111", [{"id": "R-13", "amount": "1.00",
