@@ -336,15 +336,28 @@ class StoreOrderBinding(models.Model):
         }
 
     def _post_transaction_payments(self, transactions, payments_vals):
-        """Create and post the payments (`payments_vals`, one per transaction, in order) and mark
-        each transaction paid by its payment. :returns: the payments."""
+        """Create and post the payments (`payments_vals`, one per transaction, in order), mark
+        each transaction paid by its payment, and match the payout lines that waited for them.
+        :returns: the payments."""
         if not payments_vals:
             return self.env["account.payment"]
         payments = self.env["account.payment"].create(payments_vals)
         payments.action_post()
         for transaction, payment in zip(transactions, payments, strict=True):
             transaction.write({"payment_id": payment.id, "state": "paid", "state_reason": False})
+        self._match_waiting_payout_lines(transactions)
         return payments
+
+    def _match_waiting_payout_lines(self, transactions):
+        """Book again the payouts with a line that waits for one of `transactions` (a payout imported
+        before the payment of its order was recorded), so that the line is matched now rather than
+        by the next payout import, a day later."""
+        transactions = self.env["store.order.transaction"].union(*transactions)
+        waiting = self.env["store.payout.line"].search([
+            ("store_id", "in", transactions.store_id.ids), ("state", "=", "open"),
+            ("transaction_external_id", "in", transactions.mapped("external_id")),
+        ])
+        waiting.payout_id._book()
 
     def _transaction_outcome(self, transaction, settings):
         """(state, reason) of a transaction not paid yet: "paid" when a payment is to be made now,

@@ -217,6 +217,8 @@ class TestShopifyMonthToCash(ShopifySimulatorHttpCase):
         cls.snapshots["payout_in_transit"] = (payout.status, payout.state, bool(payout.transfer_line_id))
         cls.snapshots["payout_waiting_lines"] = [
             (line.platform_order_id, line.state_reason) for line in payout.line_ids if line.state == "open"]
+        cls.snapshots["payout_lines"] = {line.platform_order_id: line.state for line in payout.line_ids
+                                         if line.line_type == "charge"}
 
     @classmethod
     def _last_day(cls):
@@ -565,12 +567,12 @@ class TestShopifyMonthToCash(ShopifySimulatorHttpCase):
         self.assertEqual(len(payouts), 4)
         self.assertEqual(len(Payout.search([("store_id", "=", self.store.id)])), 4)
         # The last payout, read the day it was issued (in transit: no transfer to the bank yet), held
-        # the charge of an order imported by the same run, whose payment its import came before: that
-        # line waited, and the next import matched it.
-        self.assertEqual(self.snapshots["payout_in_transit"], ("in_transit", "partial", False))
-        [(order_id, reason)] = self.snapshots["payout_waiting_lines"]
-        self.assertEqual(order_id, str(self.orders["paid-28"]["legacy_id"]))
-        self.assertIn("not in Odoo yet", reason)
+        # the charge of an order imported by the same run, whose payment its import came before: the
+        # order's payment job matched that line when it recorded the payment, the same day.
+        self.assertEqual(self.snapshots["payout_in_transit"], ("in_transit", "imported", False))
+        self.assertEqual(self.snapshots["payout_waiting_lines"], [])
+        paid_28 = str(self.orders["paid-28"]["legacy_id"])
+        self.assertEqual(self.snapshots["payout_lines"].get(paid_28), "matched")
         matched = self.env["account.payment"]
         for payout in payouts:
             record = Payout.search([("store_id", "=", self.store.id), ("external_id", "=", str(payout.id))])
