@@ -363,7 +363,8 @@ class StorePayoutLine(models.Model):
         if not transaction:
             return None, None, _(
                 "Transaction %(transaction)s is not in Odoo yet (its order is not imported): the line is "
-                "matched by the next payout import once it is.", transaction=self.transaction_external_id)
+                "matched once its payment is (at the latest by the next payout import).",
+                transaction=self.transaction_external_id)
         if transaction.kind not in kinds:
             return None, None, _(
                 "Transaction %(transaction)s is a %(kind)s, not what this line settles: match it by hand on "
@@ -372,7 +373,7 @@ class StorePayoutLine(models.Model):
         if not payment:
             return None, None, _(
                 "Transaction %(transaction)s of order %(order)s has no payment in Odoo yet: the line is "
-                "matched by the next payout import once the payment is recorded.",
+                "matched once the payment is recorded (at the latest by the next payout import).",
                 transaction=transaction.external_id, order=transaction.order_id.name)
         liquidity, _counterpart, _writeoff = payment._seek_for_lines()
         line = liquidity.filtered(
