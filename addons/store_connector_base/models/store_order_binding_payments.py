@@ -353,8 +353,11 @@ class StoreOrderBinding(models.Model):
         before the payment of its order was recorded), so that the line is matched now rather than
         by the next payout import, a day later."""
         transactions = self.env["store.order.transaction"].union(*transactions)
+        stores = transactions.store_id.filtered("payout_journal_id")  # the others import no payouts
+        if not stores:
+            return
         waiting = self.env["store.payout.line"].search([
-            ("store_id", "in", transactions.store_id.ids), ("state", "=", "open"),
+            ("store_id", "in", stores.ids), ("state", "=", "open"),
             ("transaction_external_id", "in", transactions.mapped("external_id")),
         ])
         waiting.payout_id._book()

@@ -17,6 +17,7 @@ from ..services.kept_connections import KeptConnections
 from ..services.logs import get_logger
 from .sync_job import _RUNNING_LOCK_NAMESPACE as RUNNING_LOCK_NAMESPACE
 from .sync_job import _WAKE_SQL as WAKE_SQL
+from .sync_job import wake_values
 
 _logger = get_logger(__name__)
 
@@ -482,6 +483,7 @@ class StoreWebhookDelivery(models.Model):
         """
         runners = self.env["sync.job"]._runner_cron_ids() if wake else []
         params = {
+            "runners": runners,
             "store": store.id, "company": store.company_id.id, "kind": kind,
             "topic": topic, "event": event_id, "headers": json.dumps(storable_headers(headers)),
             "body": body, "operation": operation,
@@ -534,10 +536,7 @@ class StoreWebhookDelivery(models.Model):
         if identity_key:
             delivery_id = self._insert_keyed_delivery(cursor, dict(params, key=identity_key))
             if delivery_id and params["wake"]:
-                _execute(cursor, WAKE_SQL, {
-                    "numbers": params["runner_numbers"], "crons": params["runner_crons"], "due": True,
-                    "namespace": params["lock_namespace"], "first": params["first_runner"], "when": None,
-                })
+                _execute(cursor, WAKE_SQL, wake_values(params["runners"]))
             return delivery_id, bool(delivery_id and params["wake"])
         if kept is not None:
             kept.prepare(cursor, _PREPARED_INSERT_NAME, [kind for _name, kind in _INSERT_PARAMETERS],

@@ -103,6 +103,15 @@ SELECT COALESCE((SELECT r.cron FROM unnest(%(numbers)s::int[], %(crons)s::int[])
 RETURNING cron_id
 """
 
+
+
+def wake_values(runners, due=True, when=None):
+    """The parameters of _WAKE_SQL for `runners` ([(runner number, ir.cron id)], the first runner
+    first; see `SyncJob._runner_cron_ids`): a trigger due now (or at `when`, UTC)."""
+    return {"numbers": [number for number, _cron in runners], "crons": [cron for _number, cron in runners],
+            "due": due, "namespace": _RUNNING_LOCK_NAMESPACE, "first": runners[0][1], "when": when}
+
+
 # The database clock at the time of the statement, in UTC like every Datetime column. Not now():
 # that is the start of the transaction, which in a long transaction (a button, a test) is older
 # than the times the ORM writes.
@@ -732,11 +741,7 @@ class SyncJob(models.Model):
             # _RUNNING_LOCK_NAMESPACE): a job queued while the first runner works through a long job
             # is taken by another worker at once; the first runner when all are busy. For a later
             # time, the first runner. No user: its foreign keys would lock the user's row.
-            cr.execute(SQL(
-                _WAKE_SQL,
-                numbers=[number for number, _cron in runners], crons=[cron for _number, cron in runners],
-                due=due, namespace=_RUNNING_LOCK_NAMESPACE, first=runners[0][1], when=when,
-            ))
+            cr.execute(SQL(_WAKE_SQL, **wake_values(runners, due, when)))
             if due:
                 dbname = cr.dbname
                 cr.postcommit.add(lambda: cron_wakeup.wake_cron_workers(dbname))

@@ -69,8 +69,8 @@ TRANSACTION_FIELDS = """id kind status gateway test processedAt createdAt
 # REFUNDS_QUERY (lines, shipping, the refund's transactions), about 100 points per refund; refund
 # lines beyond the first REFUND_LINES_FIRST come with REFUND_LINES_QUERY. An order has few refunds:
 # one that names REFUNDS_MAX of them may have more, whose ids REFUND_IDS_QUERY reads (1 point each, up
-# to REFUND_IDS_MAX) and which REFUND_QUERY reads one by one. (Order.refunds is a plain list, which
-# Shopify does not page: `first` is all it takes.)
+# to REFUND_IDS_MAX) and which REFUND_NODES_QUERY reads REFUNDS_MAX at a time. (Order.refunds is a
+# plain list, which Shopify does not page: `first` is all it takes.)
 REFUNDS_MAX = 8
 REFUND_IDS_MAX = 250
 REFUND_LINES_FIRST = 20
@@ -94,9 +94,9 @@ REFUND_IDS_QUERY = """
 query ConnectorOrderRefundIds($id: ID!) {
   order(id: $id) { refunds(first: $MAX) { id } }
 }""".replace("$MAX", str(REFUND_IDS_MAX))
-REFUND_QUERY = """
-query ConnectorRefund($id: ID!) {
-  node(id: $id) { ... on Refund { $FIELDS } }
+REFUND_NODES_QUERY = """
+query ConnectorRefunds($ids: [ID!]!) {
+  nodes(ids: $ids) { ... on Refund { $FIELDS } }
 }""".replace("$FIELDS", REFUND_FIELDS)
 REFUND_LINES_QUERY = """
 query ConnectorRefundLines($id: ID!, $after: String) {

@@ -129,20 +129,20 @@ class StoreAdapterShopifyOrders(models.AbstractModel):
 
     @api.model
     def _shopify_more_refunds(self, store, order_gid, known):
-        """The refunds of an order beyond those REFUNDS_QUERY read (`known`: their ids), each read
-        with REFUND_QUERY: an order that named REFUNDS_MAX refunds may have more.
+        """The refunds of an order beyond those REFUNDS_QUERY read (`known`: their ids), read
+        REFUNDS_MAX at a time with REFUND_NODES_QUERY: an order that named REFUNDS_MAX refunds may
+        have more.
 
         :returns: [GraphQL Refund], in the order Shopify lists them.
         """
         data = self._shopify_sync_graphql(store, om.REFUND_IDS_QUERY, {"id": order_gid})
+        ids = [named["id"] for named in ((data or {}).get("order") or {}).get("refunds") or []
+               if named.get("id") not in known]
         more = []
-        for named in ((data or {}).get("order") or {}).get("refunds") or []:
-            if named.get("id") in known:
-                continue
-            answer = self._shopify_sync_graphql(store, om.REFUND_QUERY, {"id": named["id"]})
-            refund = (answer or {}).get("node")
-            if refund:
-                more.append(refund)
+        for start in range(0, len(ids), om.REFUNDS_MAX):
+            answer = self._shopify_sync_graphql(
+                store, om.REFUND_NODES_QUERY, {"ids": ids[start:start + om.REFUNDS_MAX]})
+            more += [refund for refund in (answer or {}).get("nodes") or [] if refund]
         return more
 
     @api.model
