@@ -83,7 +83,16 @@ def run(ctx):
         ctx.wait_until(all_paused, 90)
     except TimeoutError:
         problems.append("a store was not paused within 90 s of its credentials being revoked")
-    # Nothing runs while paused.
+    def claims_given_back():
+        """the runner gave back the jobs it had claimed when the store paused"""
+        return not any(platform_stores.job_states(oe, s.store_id).get("processing") for s in stores)
+
+    # The runner that met the revoked credentials puts the rest of its batch back to pending once the
+    # store is paused: that is not a run. From then on, nothing runs while paused.
+    try:
+        ctx.wait_until(claims_given_back, 60)
+    except TimeoutError:
+        problems.append("jobs still processing 60 s after the stores paused")
     before = {s.platform: platform_stores.job_states(oe, s.store_id) for s in stores}
     time.sleep(5 if ctx.short else 20)
     notes = []
